@@ -1,0 +1,99 @@
+"""Courses, session attribution and the baseline (clinical-spec section 2).
+
+A course is a patient's series of infusions, numbered 1, 2, ... within it; the
+first `induction_sessions` are the induction and the rest boosters. An
+assessment belongs to session k when it falls after infusion k and before
+infusion k+1 (see `outcomes.timepoints` for how a date-only record on an
+infusion day is placed). The baseline is the last assessment of the scale on
+or before the first infusion, at most `baseline_window_days` before it.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from dataclasses import dataclass
+from datetime import date
+
+from outcomes.records import Assessment, Infusion, PatientData
+from outcomes.timepoints import Timepoint, infusion_key
+
+
+@dataclass(frozen=True, slots=True)
+class Course:
+    """One course of one patient.
+
+    Attributes:
+        number: The course number (1-based).
+        infusions: The course's infusions in time order.
+        start: Its first infusion, or the date a clinician started it.
+        start_key: Sort key of the start (an assessment is in the course when
+            its key is above this and not above `end_key`).
+        end_key: Start key of the next course, or None for the latest.
+    """
+
+    number: int
+    infusions: tuple[Infusion, ...]
+    start: Timepoint
+    start_key: int
+    end_key: int | None
+    infusion_keys: tuple[int, ...] = ()
+
+    @property
+    def first_infusion(self) -> Infusion | None:
+        return self.infusions[0] if self.infusions else None
+
+    def session_of(self, assessment: Assessment) -> int:
+        """How many of the course's infusions came before the assessment."""
+        return bisect_left(self.infusion_keys, assessment.key)
+
+    def contains(self, assessment: Assessment) -> bool:
+        """True when the assessment falls after the course began and before the next."""
+        return assessment.key > self.start_key and (
+            self.end_key is None or assessment.key <= self.end_key
+        )
+
+
+def courses_of(patient: PatientData) -> list[Course]:
+    """The patient's courses in order (empty when nothing was given or started)."""
+    by_number: dict[int, list[Infusion]] = {}
+    for inf in patient.infusions:
+        by_number.setdefault(inf.course, []).append(inf)
+    starts = dict(patient.course_starts)
+    numbers = sorted(set(by_number) | set(starts))
+    bounds = []
+    for number in numbers:
+        infusions = tuple(sorted(by_number.get(number, ()), key=lambda i: i.key))
+        start = infusions[0].when if infusions else starts[number]
+        key = infusions[0].key if infusions else infusion_key(start)
+        bounds.append((number, infusions, start, key))
+    return [
+        Course(
+            number=number,
+            infusions=infusions,
+            start=start,
+            start_key=key,
+            end_key=bounds[i + 1][3] if i + 1 < len(bounds) else None,
+            infusion_keys=tuple(inf.key for inf in infusions),
+        )
+        for i, (number, infusions, start, key) in enumerate(bounds)
+    ]
+
+
+def find_baseline(
+    assessments: list[Assessment], course: Course, window_days: int, as_of: date
+) -> Assessment | None:
+    """The course's baseline among one scale's time-ordered assessments.
+
+    Without an infusion yet, the latest assessment within the window before
+    `as_of` stands in, so a newly started course can show where it begins.
+    """
+    first = course.first_infusion
+    limit_key = first.key if first else infusion_key(Timepoint(as_of))
+    anchor = first.when.day if first else as_of
+    chosen = None
+    for a in assessments:
+        if a.key > limit_key:
+            break
+        if 0 <= (anchor - a.when.day).days <= window_days:
+            chosen = a
+    return chosen

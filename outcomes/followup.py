@@ -1,0 +1,59 @@
+"""Follow-up assessments due after the induction.
+
+The schedule (setting `followup_schedule_days`, default days 1, 7, 14, 30, 60
+and 90) counts from the last induction infusion. A scheduled follow-up is
+done when an assessment of the scale falls in its slot: from halfway after
+the previous scheduled day up to the next one. It is *due* from its day for
+`GRACE_DAYS`, *overdue* after that, and *upcoming* before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from outcomes.status import PatientStatus
+
+GRACE_DAYS = 3  # convention: a follow-up a few days late is still "due"
+
+DUE = "due"
+OVERDUE = "overdue"
+UPCOMING = "upcoming"
+
+
+@dataclass(frozen=True, slots=True)
+class FollowUp:
+    """The next follow-up of one patient."""
+
+    patient_id: str
+    day: int  # scheduled day after the last induction infusion
+    due_on: date
+    state: str  # "due", "overdue" or "upcoming"
+    days_late: int
+
+
+def next_followup(status: PatientStatus, as_of: date) -> FollowUp | None:
+    """The first scheduled follow-up not yet done, once the induction is complete."""
+    n = status.settings.induction_sessions
+    infusions = status.infusions
+    if len(infusions) < n:
+        return None
+    day0 = infusions[n - 1].when.day
+    taken = [
+        (p.assessment.when.day - day0).days
+        for p in status.points
+        if p.assessment.key > infusions[n - 1].key
+    ]
+    schedule = status.settings.followup_schedule_days
+    for i, day in enumerate(schedule):
+        previous = schedule[i - 1] if i else 0
+        following = schedule[i + 1] if i + 1 < len(schedule) else None
+        slot_start = previous + (day - previous + 1) // 2 if i else 0
+        done = any(slot_start <= t and (following is None or t < following) for t in taken)
+        if done:
+            continue
+        due_on = day0 + timedelta(days=day)
+        late = (as_of - due_on).days
+        state = OVERDUE if late > GRACE_DAYS else DUE if late >= 0 else UPCOMING
+        return FollowUp(status.patient_id, day, due_on, state, max(late, 0))
+    return None

@@ -1,0 +1,82 @@
+"""How long relief lasts after the induction (clinical-spec section 5).
+
+For responders only. Day 0 is the last induction infusion. Relief is lost at
+the first later assessment whose improvement falls below 50%, confirmed by
+the next one when `relapse_confirmations` is 2. A booster (or a new course)
+before that ends the observation: as loss of relief by default, or as a
+censoring point when `booster_ends_relief` is false.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from outcomes.records import Assessment, Infusion
+from outcomes.response import RESPONSE_MIN_IMPROVEMENT, improvement
+from outcomes.settings import Settings
+from outcomes.timepoints import Timepoint
+
+RELAPSE = "relapse"
+BOOSTER = "booster"
+ONGOING = "ongoing"
+
+
+@dataclass(frozen=True, slots=True)
+class Relief:
+    """Relief after the induction.
+
+    Attributes:
+        days: Days from day 0 to the end (relapse or booster) or, while
+            relief holds, to the latest assessment.
+        censored: True when loss of relief has not been observed.
+        ended_by: "relapse", "booster" or "ongoing".
+        relapse_when: The first failing assessment's time, for a relapse.
+        day0: The last induction infusion's time.
+    """
+
+    days: int
+    censored: bool
+    ended_by: str
+    relapse_when: Timepoint | None
+    day0: Timepoint
+
+
+def measure_relief(
+    baseline: int,
+    last_induction: Infusion,
+    later_assessments: list[Assessment],
+    next_treatment: Infusion | None,
+    settings: Settings,
+) -> Relief:
+    """Relief of a responder.
+
+    Args:
+        baseline: The course's baseline score.
+        last_induction: Day 0.
+        later_assessments: The scale's assessments of the course after day 0,
+            in time order.
+        next_treatment: The first booster (or the next course's first
+            infusion) after day 0, if any.
+    """
+    day0 = last_induction.when
+    needed = settings.relapse_confirmations
+    failing = [improvement(baseline, a.total) < RESPONSE_MIN_IMPROVEMENT for a in later_assessments]
+    relapse: Assessment | None = None
+    for i, a in enumerate(later_assessments):
+        if next_treatment is not None and a.key > next_treatment.key:
+            break
+        if failing[i] and all(failing[i + j] if i + j < len(failing) else False for j in range(needed)):
+            relapse = a
+            break
+    if relapse is not None:
+        return Relief((relapse.when.day - day0.day).days, False, RELAPSE, relapse.when, day0)
+    if next_treatment is not None:
+        return Relief(
+            (next_treatment.when.day - day0.day).days,
+            not settings.booster_ends_relief,
+            BOOSTER,
+            None,
+            day0,
+        )
+    latest = later_assessments[-1].when.day if later_assessments else day0.day
+    return Relief(max(0, (latest - day0.day).days), True, ONGOING, None, day0)

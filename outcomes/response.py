@@ -1,0 +1,56 @@
+"""Improvement from baseline and the response categories (clinical-spec section 3).
+
+improvement % = (B - S) / B x 100, positive meaning better. Remission needs a
+score at or below the scale's cut *and* a baseline above it; it takes
+precedence over response.
+"""
+
+from __future__ import annotations
+
+from outcomes.scales import get_scale
+from outcomes.settings import Settings
+
+RESPONSE_MIN_IMPROVEMENT = 50.0  # Frank 1991; Murrough 2013, Phillips 2019
+PARTIAL_MIN_IMPROVEMENT = 25.0  # convention
+
+REMISSION = "remission"
+RESPONSE = "response"
+PARTIAL_RESPONSE = "partial_response"
+NON_RESPONSE = "non_response"
+NO_BASELINE = "no_baseline"
+STATUSES = (REMISSION, RESPONSE, PARTIAL_RESPONSE, NON_RESPONSE, NO_BASELINE)
+
+
+def remission_cut(scale_id: str, settings: Settings) -> int | None:
+    """The scale's remission cut, with the settings' MADRS/BDI-II overrides."""
+    if scale_id == "madrs":
+        return settings.madrs_remission_cut
+    if scale_id == "bdi2":
+        return settings.bdi2_remission_cut
+    return get_scale(scale_id).remission_cut
+
+
+def improvement(baseline: int, score: int) -> float:
+    """Percent improvement from a (non-zero) baseline; positive is better."""
+    return (baseline - score) / baseline * 100.0
+
+
+def is_response(baseline: int, score: int) -> bool:
+    return improvement(baseline, score) >= RESPONSE_MIN_IMPROVEMENT
+
+
+def is_remission(baseline: int, score: int, cut: int | None) -> bool:
+    """Remission counts only when the baseline was above the cut."""
+    return cut is not None and score <= cut and baseline > cut
+
+
+def classify(baseline: int, score: int, cut: int | None) -> str:
+    """The response category of one score against the baseline."""
+    if is_remission(baseline, score, cut):
+        return REMISSION
+    change = improvement(baseline, score)
+    if change >= RESPONSE_MIN_IMPROVEMENT:
+        return RESPONSE
+    if change >= PARTIAL_MIN_IMPROVEMENT:
+        return PARTIAL_RESPONSE
+    return NON_RESPONSE

@@ -1,0 +1,126 @@
+"""Safety alerts (clinical-spec section 8).
+
+Alerts come from the record itself: a positive suicidality item, an infusion
+given at an unusual dose or with blood pressure at the hold threshold, and a
+reliable deterioration (section 7). Each alert has a stable `key` so that a
+clinician's acknowledgement (kept by `db/`) can be matched to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterable
+
+from outcomes.records import Assessment, Infusion
+from outcomes.scales import SCALES
+from outcomes.settings import Settings
+from outcomes.timepoints import Timepoint
+from outcomes.validation import DOSE_USUAL_MAX, DOSE_USUAL_MIN, blood_pressure_problems
+
+SUICIDALITY = "suicidality_item"
+DOSE = "dose_outside_usual_range"
+BLOOD_PRESSURE = "blood_pressure_at_hold_threshold"
+DETERIORATION = "reliable_deterioration"
+ALERT_KINDS = (SUICIDALITY, DOSE, BLOOD_PRESSURE, DETERIORATION)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    """One safety alert.
+
+    Attributes:
+        key: Stable identity for acknowledgement, e.g. ``suicidality_item:a:42``.
+        when: When the underlying record was taken.
+        kind: One of `ALERT_KINDS`.
+        detail: Plain words, e.g. "MADRS item 10 = 4".
+        acknowledged: True once a clinician acknowledged it.
+    """
+
+    key: str
+    when: Timepoint
+    kind: str
+    detail: str
+    acknowledged: bool = False
+
+    def as_json(self) -> dict:
+        return {
+            "date": self.when.day.isoformat(),
+            "kind": self.kind,
+            "detail": self.detail,
+            "key": self.key,
+            "acknowledged": self.acknowledged,
+        }
+
+
+def _record_ref(prefix: str, record_id: int | None, when: Timepoint, extra: str = "") -> str:
+    # Records read back from the database have ids; records built in memory
+    # (tests, previews) fall back to their time so the key stays stable.
+    ident = record_id if record_id is not None else when.iso()
+    return f"{prefix}:{ident}{extra}"
+
+
+def suicidality_alert(assessment: Assessment, settings: Settings) -> Alert | None:
+    """An alert when the scale's suicidality item reaches its threshold."""
+    scale = SCALES.get(assessment.scale)
+    if scale is None or scale.safety_item is None or assessment.items is None:
+        return None
+    threshold = settings.suicide_alert_min(scale.id)
+    if threshold is None:
+        return None
+    value = assessment.items[scale.safety_item - 1]
+    if value < threshold:
+        return None
+    return Alert(
+        key=_record_ref(f"{SUICIDALITY}:a", assessment.id, assessment.when, f":{scale.id}"),
+        when=assessment.when,
+        kind=SUICIDALITY,
+        detail=f"{scale.name} item {scale.safety_item} = {value}",
+    )
+
+
+def infusion_alerts(infusion: Infusion, settings: Settings) -> list[Alert]:
+    """Alerts kept from an infusion: unusual dose, blood pressure at hold."""
+    alerts = []
+    dose = infusion.dose_mg_per_kg
+    if dose is not None and not DOSE_USUAL_MIN <= dose <= DOSE_USUAL_MAX:
+        alerts.append(Alert(
+            key=_record_ref(f"{DOSE}:i", infusion.id, infusion.when),
+            when=infusion.when,
+            kind=DOSE,
+            detail=f"dose {dose:g} mg/kg outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} (confirmed at entry)",
+        ))
+    if blood_pressure_problems(infusion.bp_systolic_pre, infusion.bp_diastolic_pre, settings):
+        alerts.append(Alert(
+            key=_record_ref(f"{BLOOD_PRESSURE}:i", infusion.id, infusion.when),
+            when=infusion.when,
+            kind=BLOOD_PRESSURE,
+            detail=f"blood pressure before infusion {infusion.bp_systolic_pre}/{infusion.bp_diastolic_pre} "
+            f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic}",
+        ))
+    return alerts
+
+
+def deterioration_alert(scale_id: str, latest: Assessment, detail: str) -> Alert:
+    return Alert(
+        key=_record_ref(f"{DETERIORATION}:a", latest.id, latest.when, f":{scale_id}"),
+        when=latest.when,
+        kind=DETERIORATION,
+        detail=f"{SCALES[scale_id].name} reliable deterioration: {detail}",
+    )
+
+
+def record_alerts(
+    assessments: Iterable[Assessment], infusions: Iterable[Infusion], settings: Settings
+) -> list[Alert]:
+    """Every record-based alert of one patient, in time order."""
+    alerts = [a for a in (suicidality_alert(x, settings) for x in assessments) if a]
+    for inf in infusions:
+        alerts.extend(infusion_alerts(inf, settings))
+    alerts.sort(key=lambda a: (a.when.day, a.when.seconds(), a.key))
+    return alerts
+
+
+def safety_item_unknown(assessment: Assessment) -> bool:
+    """A total-only record of a scale with a suicidality item: it cannot be checked."""
+    scale = SCALES.get(assessment.scale)
+    return bool(scale and scale.safety_item and assessment.items is None)

@@ -1,0 +1,260 @@
+"""The clinic settings: every tunable rule of `clinical-spec.md`, with its default.
+
+One `Settings` object carries them all; `SETTING_SPECS` describes each one
+(type, allowed values, meaning, source) so that the CLI, the TUI settings
+screen and the README list the same thing. Values arrive as text from the
+command line or the database and are validated here, once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, replace
+from typing import Any, Mapping
+
+from outcomes.scales import OUTCOME_SCALE_IDS
+
+DEFAULT_CRISIS_TEXT = (
+    "If you are having thoughts of harming yourself, you are not alone and help "
+    "is available now. Tell a member of the clinic team today, call your local "
+    "emergency number, or contact a crisis line (in the US call or text 988; in "
+    "the UK and Ireland call Samaritans on 116 123)."
+)
+
+
+@dataclass(frozen=True, slots=True)
+class SettingSpec:
+    """What one setting means and which values it accepts."""
+
+    key: str
+    kind: str  # "int", "float", "bool", "text", "scale", "days", "choice"
+    description: str
+    source: str
+    minimum: float | None = None
+    maximum: float | None = None
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # may be unset (None)
+
+
+SETTING_SPECS: tuple[SettingSpec, ...] = (
+    SettingSpec("primary_scale", "scale", "Scale used when none is chosen", "interface.md",
+                choices=OUTCOME_SCALE_IDS),
+    SettingSpec("induction_sessions", "int", "Infusions in the induction; later ones are boosters",
+                "clinical-spec 2 (common clinic practice)", 1, 20),
+    SettingSpec("baseline_window_days", "int",
+                "A baseline may be at most this many days before the first infusion",
+                "clinical-spec 2 (convention)", 0, 365),
+    SettingSpec("verdict_window_days", "int",
+                "Days after the last induction infusion whose assessments still count for the verdict",
+                "clinical-spec 4 (convention)", 0, 90),
+    SettingSpec("incomplete_after_days", "int",
+                "A course with fewer induction infusions is incomplete when the last is older than this",
+                "clinical-spec 4 (convention)", 1, 365),
+    SettingSpec("relapse_confirmations", "int",
+                "Failing assessments in a row that make a loss of response (1 or 2)",
+                "clinical-spec 5 (convention)", 1, 2),
+    SettingSpec("booster_ends_relief", "bool",
+                "A booster before relapse counts as loss of relief (else the patient is censored there)",
+                "clinical-spec 5 (clinic practice)"),
+    SettingSpec("madrs_remission_cut", "int", "MADRS total at or below this is remission",
+                "KetECT", 0, 60),
+    SettingSpec("bdi2_remission_cut", "int", "BDI-II total at or below this is remission",
+                "Beck 1996 (minimal band)", 0, 63),
+    SettingSpec("qids_sr16_suicide_alert_min", "int",
+                "QIDS-SR16 item 12 at or above this raises a suicidality alert (0 = never)",
+                "clinical-spec 8", 0, 3),
+    SettingSpec("madrs_suicide_alert_min", "int",
+                "MADRS item 10 at or above this raises a suicidality alert (0 = never)",
+                "clinical-spec 8", 0, 6),
+    SettingSpec("hamd17_suicide_alert_min", "int",
+                "HAM-D item 3 at or above this raises a suicidality alert (0 = never)",
+                "clinical-spec 8", 0, 4),
+    SettingSpec("bdi2_suicide_alert_min", "int",
+                "BDI-II item 9 at or above this raises a suicidality alert (0 = never)",
+                "clinical-spec 8", 0, 3),
+    SettingSpec("bp_hold_systolic", "int", "Systolic pressure before infusion at or above this warns",
+                "clinical-spec 8 (clinic hold threshold)", 90, 250),
+    SettingSpec("bp_hold_diastolic", "int", "Diastolic pressure before infusion at or above this warns",
+                "clinical-spec 8 (clinic hold threshold)", 50, 150),
+    SettingSpec("followup_schedule_days", "days",
+                "Follow-up assessments due on these days after the last induction infusion",
+                "clinic practice", 0, 3650),
+    SettingSpec("crisis_text", "text", "Crisis-resource text shown in patient mode", "clinic"),
+    SettingSpec("clinic_name", "text", "Clinic name printed on reports", "clinic"),
+) + tuple(
+    SettingSpec(f"rc_{param}_{scale}", "float",
+                f"{scale} {words} for reliable change (unset: not computed)",
+                "Jacobson & Truax 1991 (from your reference population)",
+                low, high, optional=True)
+    # PHQ-9 and GAD-7 use fixed NHS Talking Therapies thresholds instead.
+    for scale in ("madrs", "hamd17", "qids_sr16", "bdi2")
+    for param, words, low, high in (("sd", "standard deviation", 0.0001, 1000),
+                                    ("r", "test-retest reliability", 0.0, 0.9999))
+)
+
+SPECS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTING_SPECS}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every clinic setting, with the defaults of `clinical-spec.md`."""
+
+    primary_scale: str = "phq9"
+    induction_sessions: int = 6
+    baseline_window_days: int = 30
+    verdict_window_days: int = 7
+    incomplete_after_days: int = 21
+    relapse_confirmations: int = 1
+    booster_ends_relief: bool = True
+    madrs_remission_cut: int = 10
+    bdi2_remission_cut: int = 13
+    qids_sr16_suicide_alert_min: int = 1
+    madrs_suicide_alert_min: int = 4
+    hamd17_suicide_alert_min: int = 2
+    bdi2_suicide_alert_min: int = 1
+    bp_hold_systolic: int = 160
+    bp_hold_diastolic: int = 100
+    followup_schedule_days: tuple[int, ...] = (1, 7, 14, 30, 60, 90)
+    crisis_text: str = DEFAULT_CRISIS_TEXT
+    clinic_name: str = "Ketamine clinic"
+    rc_sd_madrs: float | None = None
+    rc_r_madrs: float | None = None
+    rc_sd_hamd17: float | None = None
+    rc_r_hamd17: float | None = None
+    rc_sd_qids_sr16: float | None = None
+    rc_r_qids_sr16: float | None = None
+    rc_sd_bdi2: float | None = None
+    rc_r_bdi2: float | None = None
+
+    def with_values(self, values: Mapping[str, Any]) -> "Settings":
+        """A copy with `values` (already typed) applied."""
+        return replace(self, **values)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in fields(self)}
+
+    def suicide_alert_min(self, scale_id: str) -> int | None:
+        """The item score at which a scale's suicidality item alerts.
+
+        PHQ-9 item 9 >= 1 always alerts (not a setting); None means the scale
+        has no suicidality item or its alert is switched off.
+        """
+        if scale_id == "phq9":
+            return 1
+        value = getattr(self, f"{scale_id}_suicide_alert_min", None)
+        return value or None
+
+
+class SettingError(ValueError):
+    """A setting name or value was refused; the message says why."""
+
+
+def parse_value(key: str, text: str) -> Any:
+    """Turn the text a user typed into a valid value for setting `key`.
+
+    Raises:
+        SettingError: with a message naming the setting, the value and what
+            is allowed.
+    """
+    spec = SPECS_BY_KEY.get(key)
+    if spec is None:
+        raise SettingError(
+            f"unknown setting {key!r}; known settings: {', '.join(SPECS_BY_KEY)}"
+        )
+    raw = text.strip()
+    if spec.optional and raw.lower() in ("", "none", "unset", "null"):
+        return None
+    try:
+        if spec.kind == "int":
+            value: Any = int(raw)
+        elif spec.kind == "float":
+            value = float(raw)
+        elif spec.kind == "bool":
+            lowered = raw.lower()
+            if lowered in ("true", "yes", "on", "1"):
+                return True
+            if lowered in ("false", "no", "off", "0"):
+                return False
+            raise ValueError
+        elif spec.kind in ("scale", "choice"):
+            if raw not in spec.choices:
+                raise SettingError(
+                    f"setting {key}: {raw!r} is not allowed; choose one of {', '.join(spec.choices)}"
+                )
+            return raw
+        elif spec.kind == "days":
+            parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
+            days = tuple(sorted({int(p) for p in parts}))
+            if not days:
+                raise ValueError
+            for day in days:
+                _check_range(spec, day)
+            return days
+        else:  # text
+            if not raw:
+                raise SettingError(f"setting {key}: the text may not be empty")
+            return raw
+    except SettingError:
+        raise
+    except ValueError:
+        raise SettingError(
+            f"setting {key}: {raw!r} is not {_kind_words(spec)}"
+        ) from None
+    _check_range(spec, value)
+    return value
+
+
+def format_value(value: Any) -> str:
+    """The text form of a setting value, as `parse_value` reads it back."""
+    if value is None:
+        return "unset"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, tuple):
+        return ",".join(str(v) for v in value)
+    return str(value)
+
+
+def settings_from_text(stored: Mapping[str, str], base: Settings | None = None) -> Settings:
+    """Settings from stored text values; unknown keys are ignored."""
+    values = {k: parse_value(k, v) for k, v in stored.items() if k in SPECS_BY_KEY}
+    return (base or Settings()).with_values(values)
+
+
+def _check_range(spec: SettingSpec, value: float) -> None:
+    if spec.minimum is not None and value < spec.minimum or (
+        spec.maximum is not None and value > spec.maximum
+    ):
+        raise SettingError(
+            f"setting {spec.key}: {value} is out of range; allowed {_kind_words(spec)}"
+        )
+
+
+def _kind_words(spec: SettingSpec) -> str:
+    bounds = ""
+    if spec.minimum is not None and spec.maximum is not None:
+        bounds = f" from {spec.minimum:g} to {spec.maximum:g}"
+    return {
+        "int": f"a whole number{bounds}",
+        "float": f"a number{bounds}" + (" (or 'unset')" if spec.optional else ""),
+        "bool": "true or false",
+        "days": f"a comma-separated list of whole days{bounds}",
+        "text": "text",
+    }.get(spec.kind, "allowed")
+
+
+def default_settings() -> Settings:
+    return Settings()
+
+
+__all__ = [
+    "DEFAULT_CRISIS_TEXT",
+    "SETTING_SPECS",
+    "SPECS_BY_KEY",
+    "SettingError",
+    "SettingSpec",
+    "Settings",
+    "default_settings",
+    "format_value",
+    "parse_value",
+    "settings_from_text",
+]

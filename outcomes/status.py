@@ -1,0 +1,341 @@
+"""One patient's treatment-response status: every rule applied to one course.
+
+`analyse_patient` is the single entry point the TUI, the reports and the CLI
+use; `PatientStatus.as_json` is the `outcomes status --json` schema of
+`interface.md`. Nothing here reads a file or a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Iterable, Mapping
+
+from outcomes.course import Course, courses_of, find_baseline
+from outcomes.records import Assessment, ClinicData, Infusion, PatientData
+from outcomes.relief import RELAPSE, Relief, measure_relief
+from outcomes.reliable_change import ReliableChange, reliable_change
+from outcomes.response import (
+    NO_BASELINE,
+    RESPONSE_MIN_IMPROVEMENT,
+    classify,
+    improvement,
+    is_remission,
+    remission_cut,
+)
+from outcomes.safety import Alert, deterioration_alert, record_alerts, safety_item_unknown
+from outcomes.scales import get_scale
+from outcomes.settings import Settings
+from outcomes.verdict import IN_PROGRESS, RESPONDER, Verdict, decide, in_verdict_window
+
+
+@dataclass(frozen=True, slots=True)
+class ScorePoint:
+    """One assessment of the chosen scale, placed in the course.
+
+    Attributes:
+        assessment: The record.
+        session: Infusions of the course before it (0 = before the first).
+        day: Days since the course's first infusion (negative before it).
+        improvement: Percent below baseline (None without a baseline).
+        status: Response category (None without a baseline or before day 0).
+        band: Severity band of the total.
+        in_verdict_window: Whether it counts towards the six-session verdict.
+    """
+
+    assessment: Assessment
+    session: int
+    day: int | None
+    improvement: float | None
+    status: str | None
+    band: str
+    in_verdict_window: bool
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """The first time a response or remission was reached."""
+
+    session: int
+    when: Assessment
+    days_from_first_infusion: int
+
+
+@dataclass
+class PatientStatus:
+    """Everything the program says about one patient's course on one scale."""
+
+    patient_id: str
+    scale: str
+    course: Course | None
+    course_count: int
+    baseline: Assessment | None
+    points: list[ScorePoint]
+    status: str | None
+    verdict: Verdict
+    first_response: Milestone | None
+    first_remission: Milestone | None
+    best_improvement: float | None
+    relief: Relief | None
+    reliable: ReliableChange | None
+    alerts: list[Alert]
+    total_only_count: int
+    safety_unchecked: int
+    settings: Settings = field(repr=False, default_factory=Settings)
+
+    # ----- derived views -------------------------------------------------
+    @property
+    def infusions(self) -> tuple[Infusion, ...]:
+        return self.course.infusions if self.course else ()
+
+    @property
+    def sessions_completed(self) -> int:
+        return len(self.infusions)
+
+    @property
+    def induction_given(self) -> int:
+        return min(len(self.infusions), self.settings.induction_sessions)
+
+    @property
+    def boosters(self) -> int:
+        return max(0, len(self.infusions) - self.settings.induction_sessions)
+
+    @property
+    def latest(self) -> ScorePoint | None:
+        after = [p for p in self.points if p.session >= 1]
+        return after[-1] if after else None
+
+    @property
+    def open_alerts(self) -> list[Alert]:
+        return [a for a in self.alerts if not a.acknowledged]
+
+    @property
+    def trend(self) -> str | None:
+        """Direction of the last two scores after the first infusion."""
+        after = [p for p in self.points if p.session >= 1]
+        if len(after) < 2:
+            return None
+        prev, last = after[-2].assessment.total, after[-1].assessment.total
+        return "improving" if last < prev else "worsening" if last > prev else "stable"
+
+    @property
+    def progress(self) -> str:
+        """Where the course stands: "session 3 of 6", "6 of 6 + 2 boosters"."""
+        n = self.settings.induction_sessions
+        if not self.infusions:
+            return "no infusions yet"
+        text = f"session {self.induction_given} of {n}"
+        if self.boosters:
+            text += f" + {self.boosters} booster{'s' if self.boosters > 1 else ''}"
+        return text
+
+    def status_sentence(self) -> str:
+        """The status and the rule behind it, in plain words."""
+        scale = get_scale(self.scale)
+        if self.baseline is None or self.status == NO_BASELINE:
+            return self.verdict.reason
+        latest = self.latest
+        if latest is None:
+            return f"baseline {self.baseline.total} on {self.baseline.when.day}; no score since the first infusion"
+        words = self.status.replace("_", " ") if self.status else "unknown"
+        return (
+            f"{words}: {latest.improvement:.0f}% below baseline {self.baseline.total} "
+            f"at session {latest.session} ({scale.name} {latest.assessment.total}, {latest.band})"
+        )
+
+    def as_json(self) -> dict:
+        """The `outcomes status --json` document (interface.md)."""
+        base = self.baseline
+        latest = self.latest
+        first_inf = self.course.first_infusion if self.course else None
+        relief = self.relief
+        return {
+            "patient_id": self.patient_id,
+            "scale": self.scale,
+            "course": self.course.number if self.course else None,
+            "baseline": {"date": base.when.day.isoformat(), "score": base.total} if base else None,
+            "first_infusion": first_inf.when.day.isoformat() if first_inf else None,
+            "sessions_completed": self.sessions_completed,
+            "boosters": self.boosters,
+            "latest": {
+                "date": latest.assessment.when.day.isoformat(),
+                "score": latest.assessment.total,
+                "percent_change": None if latest.improvement is None else round(latest.improvement, 1),
+                "band": latest.band,
+                "session": latest.session,
+            } if latest else None,
+            "status": self.status,
+            "first_response": _milestone_json(self.first_response),
+            "first_remission": _milestone_json(self.first_remission),
+            "best_improvement": None if self.best_improvement is None else round(self.best_improvement, 1),
+            "six_session_verdict": self.verdict.value,
+            "verdict_reason": self.verdict.reason,
+            "relapse": {
+                "date": relief.relapse_when.day.isoformat(),
+                "days_after_last_infusion": relief.days,
+            } if relief and relief.ended_by == RELAPSE and relief.relapse_when else None,
+            "relief_days": relief.days if relief else None,
+            "relief_censored": relief.censored if relief else None,
+            "relief_ended_by": relief.ended_by if relief else None,
+            "reliable_change": self.reliable.category if self.reliable else None,
+            "total_only_records": self.total_only_count,
+            "alerts": [a.as_json() for a in self.alerts],
+        }
+
+
+def _milestone_json(m: Milestone | None) -> dict | None:
+    if m is None:
+        return None
+    return {
+        "session": m.session,
+        "date": m.when.when.day.isoformat(),
+        "days_from_first_infusion": m.days_from_first_infusion,
+    }
+
+
+def analyse_patient(
+    patient: PatientData,
+    scale_id: str,
+    settings: Settings,
+    as_of: date,
+    acknowledged: Iterable[str] = (),
+    course_number: int | None = None,
+) -> PatientStatus:
+    """Apply every rule of clinical-spec sections 2-8 to one patient.
+
+    Args:
+        patient: The patient's records.
+        scale_id: The outcome scale to judge by.
+        settings: Clinic settings.
+        as_of: "Today" for the time-dependent rules (incomplete, windows).
+        acknowledged: Keys of alerts a clinician has acknowledged.
+        course_number: Which course; the latest when None.
+    """
+    acked = set(acknowledged)
+    courses = courses_of(patient)
+    course = None
+    if courses:
+        course = courses[-1] if course_number is None else next(
+            (c for c in courses if c.number == course_number), None
+        )
+        if course is None:
+            raise KeyError(f"patient {patient.patient_id} has no course {course_number}")
+    scale_assessments = [a for a in patient.assessments if a.scale == scale_id]
+    cut = remission_cut(scale_id, settings)
+    baseline = (
+        find_baseline(scale_assessments, course, settings.baseline_window_days, as_of)
+        if course else None
+    )
+    if baseline is not None and baseline.total == 0:
+        baseline = None  # a baseline of 0 leaves nothing to improve on
+    b = baseline.total if baseline else None
+    scale = get_scale(scale_id)
+    n = settings.induction_sessions
+
+    points: list[ScorePoint] = []
+    first_response = first_remission = None
+    best = None
+    assessed_after_window = False
+    latest_status = None
+    infusions = course.infusions if course else ()
+    first_day = infusions[0].when.day if infusions else None
+    last_induction_day = infusions[n - 1].when.day if len(infusions) >= n else None
+    for a in scale_assessments:
+        if course is None:
+            break
+        in_course = course.contains(a)
+        if not in_course and a is not baseline:
+            continue
+        session = course.session_of(a) if in_course else 0
+        day = (a.when.day - first_day).days if first_day else None
+        change = improvement(b, a.total) if b and session >= 1 else None
+        status = classify(b, a.total, cut) if b and session >= 1 else None
+        counts = session >= 1 and in_verdict_window(
+            session,
+            (a.when.day - last_induction_day).days if last_induction_day and session == n else 0,
+            settings,
+        )
+        if session >= n and not counts:
+            assessed_after_window = True
+        if counts and b:
+            best = change if best is None else max(best, change)
+            if first_response is None and change >= RESPONSE_MIN_IMPROVEMENT:
+                first_response = Milestone(session, a, day)
+            if first_remission is None and is_remission(b, a.total, cut):
+                first_remission = Milestone(session, a, day)
+        if session >= 1:
+            latest_status = status
+        points.append(ScorePoint(a, session, day, change, status, scale.band(a.total), counts))
+
+    verdict = decide(
+        course, b is not None,
+        first_response.session if first_response else None,
+        first_response.days_from_first_infusion if first_response else None,
+        assessed_after_window, as_of, settings,
+    ) if course else Verdict(IN_PROGRESS, "no infusion given and no course started yet")
+
+    relief = None
+    if verdict.value == RESPONDER and infusions:
+        last_induction = infusions[min(n, len(infusions)) - 1]
+        later = [p.assessment for p in points if p.assessment.key > last_induction.key]
+        next_treatment = infusions[n] if len(infusions) > n else _next_course_first(courses, course)
+        relief = measure_relief(b, last_induction, later, next_treatment, settings)
+
+    reliable = None
+    alerts = record_alerts(patient.assessments, patient.infusions, settings)
+    latest_point = next((p for p in reversed(points) if p.session >= 1), None)
+    if b is not None and latest_point is not None and scale.is_outcome:
+        reliable = reliable_change(scale_id, b, latest_point.assessment.total, settings)
+        if reliable.deteriorated:
+            alerts.append(deterioration_alert(scale_id, latest_point.assessment, reliable.detail))
+    if acked:
+        alerts = [
+            Alert(a.key, a.when, a.kind, a.detail, acknowledged=a.key in acked) for a in alerts
+        ]
+    return PatientStatus(
+        patient_id=patient.patient_id,
+        scale=scale_id,
+        course=course,
+        course_count=len(courses),
+        baseline=baseline,
+        points=points,
+        status=(NO_BASELINE if course is not None and b is None else latest_status),
+        verdict=verdict,
+        first_response=first_response,
+        first_remission=first_remission,
+        best_improvement=best,
+        relief=relief,
+        reliable=reliable,
+        alerts=alerts,
+        total_only_count=sum(1 for a in scale_assessments if a.items is None),
+        safety_unchecked=sum(1 for a in patient.assessments if safety_item_unknown(a)),
+        settings=settings,
+    )
+
+
+def _next_course_first(courses: list[Course], course: Course) -> Infusion | None:
+    # A new course is treatment given again, so it ends relief like a booster.
+    later = [c for c in courses if c.number > course.number and c.infusions]
+    return later[0].infusions[0] if later else None
+
+
+def analyse_all(
+    patients: Mapping[str, PatientData],
+    scale_id: str,
+    settings: Settings,
+    as_of: date,
+    acknowledged: Iterable[str] = (),
+) -> list[PatientStatus]:
+    """`analyse_patient` for every patient, in patient-id order."""
+    acked = frozenset(acknowledged)
+    return [
+        analyse_patient(patients[pid], scale_id, settings, as_of, acked)
+        for pid in sorted(patients)
+    ]
+
+
+def analyse_clinic(
+    data: ClinicData, scale_id: str, settings: Settings, as_of: date
+) -> list[PatientStatus]:
+    """Every patient's status from what `db/` read (the usual entry point)."""
+    return analyse_all(data.by_patient(), scale_id, settings, as_of, data.acknowledged)
