@@ -1,0 +1,611 @@
+"""Patient mode: one patient reviews their own progress, read-only.
+
+`outcomes tui --patient ID` (through `tui.make_app`) runs `PatientApp`, for
+example on a clinic tablet or a waiting-room terminal. The app is locked to
+one patient:
+
+- it reads only that patient's rows (`db.load_clinic(..., patient_id=...)`)
+  and the clinic settings, once, and then closes the database; nothing in
+  the app holds a connection, so no key can reach another patient or write;
+- it has no patient list, no search and no input that takes a patient id; the
+  command palette offers only patient-safe commands (theme, save chart, scale,
+  help, quit); leaving patient mode means quitting;
+- every sentence is plain language built from `outcomes/` results (the
+  functions under "plain language" below), and a positive suicidality item
+  shows the clinic's crisis-resource text instead of the clinical alert.
+
+The one file it writes is the chart PNG the patient asks for, into a folder
+they can take home (`~/ketamine-outcomes-charts/` unless told otherwise).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Iterable
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Footer, Header, Static
+
+import db
+from outcomes.followup import DUE, OVERDUE, next_followup
+from outcomes.records import PatientData
+from outcomes.response import (
+    NON_RESPONSE,
+    PARTIAL_MIN_IMPROVEMENT,
+    PARTIAL_RESPONSE,
+    REMISSION,
+    RESPONSE,
+    RESPONSE_MIN_IMPROVEMENT,
+    is_remission,
+    is_response,
+    remission_cut,
+)
+from outcomes.safety import SUICIDALITY
+from outcomes.scales import OUTCOME_SCALE_IDS, get_scale
+from outcomes.settings import Settings
+from outcomes.status import PatientStatus, analyse_patient
+from tui_chart import ScoreChart, chart_data
+
+#: Where saved charts go unless the app is told otherwise.
+DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
+#: From this many columns the words and the chart sit side by side.
+WIDE_AT = 110
+
+
+class PatientModeError(Exception):
+    """Patient mode cannot start; the message says why in plain words."""
+
+
+@dataclass(frozen=True)
+class PatientView:
+    """What patient mode knows: one patient's records and the clinic settings."""
+
+    patient_id: str
+    name: str | None
+    data: PatientData
+    settings: Settings
+    acknowledged: frozenset[str]
+
+    @property
+    def scales(self) -> tuple[str, ...]:
+        """The outcome scales this patient has scores on, in the registry's order."""
+        taken = {a.scale for a in self.data.assessments}
+        return tuple(s for s in OUTCOME_SCALE_IDS if s in taken)
+
+    @property
+    def default_scale(self) -> str:
+        """The clinic's primary scale when the patient has scores on it."""
+        scales = self.scales
+        primary = self.settings.primary_scale
+        return primary if primary in scales or not scales else scales[0]
+
+
+def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
+    """Read one patient's records and the settings, then close the database.
+
+    Raises:
+        PatientModeError: no database file there, or no such patient.
+    """
+    path = Path(db_path).expanduser()
+    if not path.is_file():
+        # db.connect would create an empty database; patient mode never creates.
+        raise PatientModeError(f"There is no clinic database at {path}.")
+    database = db.connect(path)
+    try:
+        clinic = db.load_clinic(database, patient_id=patient_id)
+        settings = db.load_settings(database)
+    finally:
+        database.conn.close()
+    patients = clinic.patients
+    mine = patients[patients["patient_id"].astype(str) == patient_id] if not patients.empty else patients
+    if mine.empty:
+        raise PatientModeError(f"There is no patient with the id {patient_id!r} in this clinic's records.")
+    # Defence in depth: whatever the query returned, keep only this patient's rows.
+    data = clinic.by_patient().get(patient_id) or PatientData(patient_id)
+    name = mine["name"].iloc[0] if "name" in mine else None
+    name = None if name is None or name != name or str(name).strip() == "" else str(name)
+    return PatientView(patient_id, name, data, settings, frozenset(clinic.acknowledged))
+
+
+# ----- plain language --------------------------------------------------------
+def _share(percent: float) -> str:
+    """50 -> "half", 25 -> "a quarter"; other values as percentages."""
+    return {50.0: "half", 25.0: "a quarter"}.get(float(percent), f"{percent:g}%")
+
+
+def _day_text(day: date) -> str:
+    return f"{day.day} {day:%B %Y}"
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def shown_path(path: Path) -> str:
+    """A path as the patient reads it: ``~/...`` under their home folder."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def _what_it_measures(scale_id: str) -> str:
+    purpose = get_scale(scale_id).purpose
+    return purpose.split(" (")[0]
+
+
+def headline(status: PatientStatus | None, scale_id: str | None) -> str:
+    """The one sentence a patient reads first."""
+    if status is None or scale_id is None:
+        return "There are no questionnaire scores for you yet."
+    scale = get_scale(scale_id)
+    base, latest = status.baseline, status.latest
+    if not status.points:
+        return f"There are no {scale.name} scores for you yet."
+    if base is None:
+        last = status.points[-1].assessment
+        return (
+            f"Your latest {scale.name} score is {last.total} ({scale.band(last.total)}). "
+            "It cannot be compared with how you were before treatment: there is no "
+            "score from shortly before your first infusion."
+        )
+    start = f"{base.total} ({scale.band(base.total)})"
+    if latest is None:
+        return (
+            f"Your {scale.name} score before your first infusion was {start}. "
+            "There is no score since your first infusion yet."
+        )
+    now = f"{latest.assessment.total} ({latest.band})"
+    change = latest.improvement or 0.0
+    if round(change) > 0:
+        how = f"{change:.0f}% lower than before your first infusion"
+    elif round(change) < 0:
+        how = f"{-change:.0f}% higher than before your first infusion"
+    else:
+        how = "about the same as before your first infusion"
+    return f"Your {scale.name} score went from {start} to {now}: {how}."
+
+
+def scale_line(scale_id: str) -> str:
+    """What the scale measures, in one sentence."""
+    name = get_scale(scale_id).name
+    return f"The {name} measures {_what_it_measures(scale_id)}. A lower score means fewer symptoms."
+
+
+def _first_reached(status: PatientStatus, kind: str) -> tuple[int, int] | None:
+    """(infusions before, days since the first infusion) of the first response or remission.
+
+    The domain's milestones count only scores within the six-session verdict
+    window; a patient who got there later (after boosters, say) has still
+    reached it, so later scores are searched too, with the domain's own tests.
+    """
+    milestone = status.first_response if kind == RESPONSE else status.first_remission
+    if milestone is not None:
+        return milestone.session, milestone.days_from_first_infusion
+    b = status.baseline.total if status.baseline else None
+    for p in status.points:
+        if b is None or p.session < 1 or p.day is None:
+            continue
+        if kind == RESPONSE and is_response(b, p.assessment.total):
+            return p.session, p.day
+        if kind == REMISSION and p.status == REMISSION:
+            return p.session, p.day
+    return None
+
+
+def milestone_lines(status: PatientStatus) -> list[str]:
+    """Response and remission: reached or not, and what each one means."""
+    if status.baseline is None:
+        return []
+    b = status.baseline.total
+    half = _share(RESPONSE_MIN_IMPROVEMENT)
+    lines = []
+    meaning = f"Response means your score dropped by at least {half} from where you started"
+    reached = _first_reached(status, RESPONSE)
+    if reached:
+        lines.append(
+            f"[x] Response reached after infusion {reached[0]}, "
+            f"{reached[1]} days after your first infusion. {meaning}."
+        )
+    else:
+        level = chart_data(status).response_level
+        lines.append(f"[ ] Response not reached yet. {meaning} (here: to {_num(level)} or lower).")
+    cut = remission_cut(status.scale, status.settings)
+    # A score at the cut would count only if the baseline was above it.
+    if cut is not None and is_remission(b, cut, cut):
+        meaning = (
+            f"Remission means your score is {cut} or lower, the range where few "
+            "or no symptoms are left"
+        )
+        reached = _first_reached(status, REMISSION)
+        if reached:
+            lines.append(
+                f"[x] Remission reached after infusion {reached[0]}, "
+                f"{reached[1]} days after your first infusion. {meaning}."
+            )
+        else:
+            lines.append(f"[ ] Remission not reached yet. {meaning}.")
+    now = {
+        REMISSION: "Your latest score is in the remission range.",
+        RESPONSE: f"Your latest score is at least {half} lower than where you started.",
+        PARTIAL_RESPONSE: (
+            f"Your latest score is between {_share(PARTIAL_MIN_IMPROVEMENT)} and {half} "
+            "lower than where you started (a partial response)."
+        ),
+        NON_RESPONSE: (
+            f"Your latest score is less than {_share(PARTIAL_MIN_IMPROVEMENT)} lower "
+            "than where you started."
+        ),
+    }.get(status.status or "")
+    if now and status.latest is not None:
+        lines.append(now)
+    return lines
+
+
+def session_lines(status: PatientStatus, today: date) -> list[str]:
+    """Infusions done, days since the last one, and the next check-in due."""
+    n = status.settings.induction_sessions
+    infusions = status.infusions
+    if not infusions:
+        return ["You have not had an infusion yet."]
+    course = "this treatment course" if status.course_count > 1 else "your treatment course"
+    text = f"You have had {status.induction_given} of the {n} infusions of {course}"
+    if status.boosters:
+        plural = "s" if status.boosters > 1 else ""
+        text += (
+            f", and {status.boosters} booster{plural} since (a booster is an extra "
+            f"infusion after the first {n})"
+        )
+    lines = [text + "."]
+    last = infusions[-1].when.day
+    ago = (today - last).days
+    when = "today" if ago == 0 else "yesterday" if ago == 1 else f"{ago} days ago"
+    lines.append(f"Your last infusion was {when}, on {_day_text(last)}.")
+    lines.append(followup_line(status, today))
+    return lines
+
+
+def followup_line(status: PatientStatus, today: date) -> str:
+    """When the next check-in questionnaire is due."""
+    n = status.settings.induction_sessions
+    name = get_scale(status.scale).name
+    follow = next_followup(status, today)
+    if follow is None:
+        if status.sessions_completed < n:
+            return f"Check-in questionnaires ({name}) start once all {n} infusions are done."
+        return f"You have done all the planned check-in questionnaires ({name})."
+    if follow.state == OVERDUE:
+        return (
+            f"Your {name} check-in questionnaire was due on {_day_text(follow.due_on)}: "
+            "please ask the clinic team for it."
+        )
+    if follow.state == DUE:
+        return f"Your {name} check-in questionnaire is due now (from {_day_text(follow.due_on)})."
+    days = (follow.due_on - today).days
+    return (
+        f"Your next {name} check-in questionnaire is due on {_day_text(follow.due_on)}, "
+        f"in {days} day{'s' if days != 1 else ''}."
+    )
+
+
+def needs_crisis_text(status: PatientStatus | None) -> bool:
+    """True when any of the patient's answers raised a suicidality alert."""
+    # Acknowledged or not: the crisis resources stay on the patient's screen.
+    return bool(status and any(a.kind == SUICIDALITY for a in status.alerts))
+
+
+# ----- the app ---------------------------------------------------------------
+class HelpScreen(ModalScreen[None]):
+    """The keys and the words used, explained."""
+
+    BINDINGS = [
+        Binding("escape,q,question_mark,f1", "dismiss_help", "Close help"),
+    ]
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.text = text
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(Text(self.text), id="help-text")
+
+    def action_dismiss_help(self) -> None:
+        self.dismiss(None)
+
+
+HELP_TEXT = """\
+Keys
+  s        save your chart as a picture (PNG) to take home
+  n        your next questionnaire, when you have more than one
+  c        go to your chart
+  t        switch between a light and a dark screen
+  ? or F1  this help
+  q        quit: close your progress view
+  Ctrl+P   a list of these commands
+
+Words used here
+  Baseline    your score shortly before your first infusion:
+              the starting point
+  Response    your score dropped by at least {half} from the baseline
+  Remission   your score fell into the range where few or no
+              symptoms are left
+  Session     one infusion; the first {n} make up the treatment course
+  Booster     an extra infusion after the first {n}
+  Check-in    the same questionnaire again after treatment,
+              to see how you are doing
+
+The chart
+  ●  your score             --  half your starting score
+  ·· the remission range    ▲   an infusion     ◆  a booster
+
+This screen shows only your own results, and changes nothing.
+Press Escape to close."""
+
+
+class PatientApp(App):
+    """One patient's progress, read-only.
+
+    Args:
+        db_path: The clinic database file.
+        patient_id: The one patient this app may show.
+        today: "Today" for the time-dependent rules (tests fix it).
+        chart_dir: Where saved chart PNGs go.
+    """
+
+    CSS_PATH = "tui_patient.tcss"
+    TITLE = "My treatment progress"
+
+    BINDINGS = [
+        Binding("s", "save_chart", "Save chart"),
+        Binding("n", "next_scale", "Next scores"),
+        Binding("c", "show_chart", "Chart"),
+        Binding("t", "toggle_dark", "Light/dark"),
+        Binding("question_mark,f1", "help", "Help", key_display="?"),
+        Binding("q", "quit", "Quit"),
+    ]
+
+    class Loaded(Message):
+        """The patient's records arrived from the loading thread."""
+
+        def __init__(self, view: PatientView | None, problem: str | None) -> None:
+            super().__init__()
+            self.view = view
+            self.problem = problem
+
+    class ChartSaved(Message):
+        """A chart PNG was written (or could not be)."""
+
+        def __init__(self, path: Path | None, problem: str | None) -> None:
+            super().__init__()
+            self.path = path
+            self.problem = problem
+
+    def __init__(
+        self,
+        db_path: str | Path,
+        patient_id: str,
+        today: date | None = None,
+        chart_dir: str | Path | None = None,
+    ) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self.patient_id = patient_id
+        self.today = today or date.today()
+        self.chart_dir = Path(chart_dir or DEFAULT_CHART_DIR).expanduser()
+        self.view: PatientView | None = None
+        self.scale: str | None = None
+        self.status: PatientStatus | None = None
+
+    # ----- layout -------------------------------------------------------
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="")
+        # One scrolling column on a small terminal; words beside the chart on a wide one.
+        with VerticalScroll(id="main"):
+            with VerticalScroll(id="words"):
+                yield Static(id="crisis")
+                yield Static(Text("Loading your results..."), id="headline")
+                yield Static(id="about-scale")
+                yield Static(id="milestones")
+                yield Static(id="sessions")
+                yield Static(id="save-note")
+            yield ScoreChart(simple=True, id="chart")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#crisis").display = False
+        self._fit(self.size.width)
+        self._load()
+
+    def on_resize(self, event) -> None:
+        self._fit(event.size.width)
+
+    def _fit(self, width: int) -> None:
+        self.set_class(width >= WIDE_AT, "-wide")
+
+    @work(thread=True, exclusive=True, group="load")
+    def _load(self) -> None:
+        try:
+            view = load_patient(self.db_path, self.patient_id)
+        except PatientModeError as exc:
+            self.post_message(self.Loaded(None, str(exc)))
+        except Exception as exc:  # never a traceback on a patient's screen
+            self.post_message(self.Loaded(None, f"Your results could not be read ({exc})."))
+        else:
+            self.post_message(self.Loaded(view, None))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        if message.view is None:
+            self.query_one("#headline", Static).update(
+                Text(f"{message.problem}\nPlease ask the clinic team. Press q to close.")
+            )
+            self.refresh_bindings()
+            return
+        self.view = message.view
+        self.sub_title = self.view.name or self.view.patient_id
+        self._show_scale(self.view.default_scale if self.view.scales else None)
+
+    def _show_scale(self, scale_id: str | None) -> None:
+        view = self.view
+        assert view is not None
+        self.scale = scale_id
+        self.status = (
+            analyse_patient(view.data, scale_id, view.settings, self.today, view.acknowledged)
+            if scale_id else None
+        )
+        status = self.status
+        crisis = self.query_one("#crisis", Static)
+        if needs_crisis_text(status):
+            crisis.update(Text(view.settings.crisis_text))
+            crisis.border_title = "Support is available"
+            crisis.display = True
+        else:
+            crisis.display = False
+        self.query_one("#headline", Static).update(Text(headline(status, scale_id)))
+        about = self.query_one("#about-scale", Static)
+        more = ""
+        if len(view.scales) > 1:
+            more = f" Press n to see your other questionnaires ({len(view.scales)} in all)."
+        about.update(Text(scale_line(scale_id) + more if scale_id else ""))
+        about.display = scale_id is not None
+        milestones = milestone_lines(status) if status else []
+        self._set_lines("#milestones", milestones)
+        self._set_lines("#sessions", session_lines(status, self.today) if status else [])
+        self.query_one(ScoreChart).show(status)
+        self.query_one("#save-note", Static).update(Text(
+            f"Press s to save this chart as a picture in {shown_path(self.chart_dir)}"
+            if status and status.points else ""
+        ))
+        self.refresh_bindings()
+
+    def _set_lines(self, selector: str, lines: Iterable[str]) -> None:
+        lines = list(lines)
+        widget = self.query_one(selector, Static)
+        widget.update(Text("\n".join(lines)))
+        widget.display = bool(lines)
+
+    # ----- what the keys and the palette may do ---------------------------
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "next_scale":
+            return bool(self.view and len(self.view.scales) > 1)
+        if action in ("save_chart", "show_chart"):
+            return bool(self.status and self.status.points)
+        return True
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        # Replaces Textual's list on purpose: no screenshot (a file write), no
+        # key panel; only what a patient may do with their own results.
+        yield SystemCommand("Theme", "Choose the screen's colours", self.action_change_theme)
+        yield SystemCommand("Light or dark", "Switch between a light and a dark screen",
+                            self.action_toggle_dark)
+        if self.status and self.status.points:
+            yield SystemCommand("Save my chart",
+                                f"Save your chart as a PNG in {shown_path(self.chart_dir)}",
+                                self.action_save_chart)
+        if self.view:
+            for scale_id in self.view.scales:
+                if scale_id != self.scale:
+                    name = get_scale(scale_id).name
+                    yield SystemCommand(f"Show my {name} scores",
+                                        f"Your {_what_it_measures(scale_id)} questionnaire",
+                                        lambda s=scale_id: self._show_scale(s))
+        yield SystemCommand("Help", "The keys and the words used here", self.action_help)
+        yield SystemCommand("Quit", "Close your progress view", self.action_quit)
+
+    def action_next_scale(self) -> None:
+        if not self.view or len(self.view.scales) < 2:
+            return
+        scales = self.view.scales
+        i = scales.index(self.scale) if self.scale in scales else -1
+        self._show_scale(scales[(i + 1) % len(scales)])
+
+    def action_show_chart(self) -> None:
+        self.query_one("#main", VerticalScroll).scroll_to_widget(self.query_one(ScoreChart))
+
+    def action_toggle_dark(self) -> None:
+        self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
+
+    def action_help(self) -> None:
+        n = self.view.settings.induction_sessions if self.view else Settings().induction_sessions
+        self.push_screen(HelpScreen(HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n)))
+
+    def action_save_chart(self) -> None:
+        if self.status is None or not self.status.points:
+            self.notify("There is no chart to save yet.", severity="warning", markup=False)
+            return
+        self._save_chart(self.status, self.view.name if self.view else None)
+
+    @work(thread=True, exclusive=True, group="save")
+    def _save_chart(self, status: PatientStatus, name: str | None) -> None:
+        try:
+            path = save_chart_png(status, self.chart_dir, self.today, name)
+        except OSError as exc:
+            self.post_message(self.ChartSaved(None, f"The chart could not be saved in "
+                                                    f"{shown_path(self.chart_dir)}: "
+                                                    f"{exc.strerror or exc}."))
+        except Exception as exc:  # never a traceback on a patient's screen
+            self.post_message(self.ChartSaved(None, f"The chart could not be saved ({exc})."))
+        else:
+            self.post_message(self.ChartSaved(path, None))
+
+    @on(ChartSaved)
+    def _chart_saved(self, message: ChartSaved) -> None:
+        note = self.query_one("#save-note", Static)
+        if message.path is None:
+            note.update(Text(message.problem or "The chart could not be saved."))
+            self.notify(message.problem or "The chart could not be saved.", severity="error",
+                        markup=False)
+            return
+        note.update(Text(f"Your chart was saved as {shown_path(message.path)}"))
+        self.notify(f"Saved: {shown_path(message.path)}", title="Chart saved", markup=False)
+
+
+def save_chart_png(
+    status: PatientStatus, folder: Path, today: date, name: str | None = None
+) -> Path:
+    """Draw the patient's chart with matplotlib (Agg, no pyplot) and save it as a PNG.
+
+    The file is named after the patient, the scale and the day, e.g.
+    ``P001-1a2b3c4d-phq9-2026-02-20.png``; saving again the same day replaces
+    that day's picture.
+    """
+    # Imported here: matplotlib is only needed when a patient asks for a file.
+    from reports.names import inside, patient_stem
+    from reports.style import BLUE, GREEN, GREY, ORANGE, PURPLE, new_figure, save_png
+
+    data = chart_data(status)
+    folder.mkdir(parents=True, exist_ok=True)
+    path = inside(folder, f"{patient_stem(status.patient_id)}-{status.scale}-{today.isoformat()}.png")
+    fig = new_figure((8, 4.5))
+    ax = fig.add_subplot()
+    ax.plot(data.days, data.totals, color=BLUE, marker="o", linestyle="-", label="your score")
+    if data.response_level is not None:
+        ax.axhline(data.response_level, color=GREEN, linestyle="--",
+                   label=f"half your starting score ({_num(data.response_level)}): response")
+    if data.remission is not None:
+        ax.axhline(data.remission, color=PURPLE, linestyle=":",
+                   label=f"{data.remission} or lower: remission")
+    if data.infusion_days:
+        ax.plot(data.infusion_days, [0] * len(data.infusion_days), linestyle="none",
+                marker="^", color=ORANGE, label="infusion", clip_on=False)
+    if data.booster_days:
+        ax.plot(data.booster_days, [0] * len(data.booster_days), linestyle="none",
+                marker="D", color=GREY, label="booster", clip_on=False)
+    ax.set_ylim(0, max([*data.totals, data.baseline or 0, data.remission or 0]) + 2)
+    ax.set_xlabel(data.x_label)
+    ax.set_ylabel(f"{data.scale_name} score (lower is better)")
+    who = f" - {name}" if name else ""
+    ax.set_title(f"Your {data.scale_name} scores{who} (to {_day_text(today)})")
+    ax.grid(True, color="#DDDDDD", linewidth=0.6)
+    ax.legend(loc="upper right", fontsize=8, frameon=True)
+    fig.tight_layout()
+    return save_png(fig, path)
