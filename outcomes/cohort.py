@@ -5,7 +5,8 @@ proportions from 0 to 1. The Kaplan-Meier estimate of relief comes from
 `scipy.stats.ecdf` on censored data, with the log-log (exponential Greenwood)
 95% band; the median and its interval are the first times the estimate and
 its band fall to 0.5 or below (as lifelines' `median_survival_times` reads
-them).
+them; a limit the band never reaches is None, "not reached"). Relief at 7, 14,
+30, 60 and 90 days is reported only up to the longest follow-up.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Sequence
 import numpy as np
 
 from outcomes.status import PatientStatus
-from outcomes.verdict import INCOMPLETE, NO_BASELINE, NON_RESPONDER, RESPONDER, VERDICTS
+from outcomes.verdict import INCOMPLETE, NON_RESPONDER, RESPONDER, VERDICTS
 
 RELIEF_CHECKPOINTS = (7, 14, 30, 60, 90)
 
@@ -45,6 +46,17 @@ class ReliefCurve:
         """Probability that relief still holds at day `t`."""
         idx = np.searchsorted(self.times, t, side="right") - 1
         return float(self.survival[max(idx, 0)])
+
+    def estimate(self, t: float) -> float | None:
+        """`at(t)` where the data say something: None past the longest follow-up.
+
+        Beyond the last responder still observed the curve is only carried
+        forward, not estimated (unless relief had already ended for everyone,
+        when it stays 0); the reported checkpoints use this.
+        """
+        if t > float(self.durations.max()) and self.survival[-1] > 0:
+            return None
+        return self.at(t)
 
     def at_risk(self, t: float) -> int:
         """Responders still observed with relief at day `t`."""
@@ -87,8 +99,7 @@ def relief_curve(durations: Sequence[float], events: Sequence[bool]) -> ReliefCu
         warnings.simplefilter("ignore", RuntimeWarning)
         band = sf.confidence_interval(confidence_level=0.95, method="log-log")
     surv = sf.probabilities
-    low = np.where(np.isnan(band.low.probabilities), surv, band.low.probabilities)
-    high = np.where(np.isnan(band.high.probabilities), surv, band.high.probabilities)
+    low, high = _fill_band(surv, band.low.probabilities, band.high.probabilities)
     times = np.concatenate([[0.0], sf.quantiles])
     return ReliefCurve(
         times,
@@ -98,6 +109,26 @@ def relief_curve(durations: Sequence[float], events: Sequence[bool]) -> ReliefCu
         d,
         e,
     )
+
+
+def _fill_band(surv: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Fill the band where the log-log formula is undefined.
+
+    Where the estimate is still 1 (no loss of relief yet) the band is 1. Where
+    it has fallen to 0 (everyone still observed lost relief), the lower bound
+    is 0 and the upper bound stays at its last defined value, as R's survival
+    package leaves it undefined there: so the median's upper confidence
+    limit reads "not reached" (None) rather than the last event time.
+    """
+    low, high = low.copy(), high.copy()
+    undefined_low, undefined_high = np.isnan(low), np.isnan(high)
+    low[undefined_low] = surv[undefined_low]
+    last = 1.0
+    for i, value in enumerate(high):
+        if undefined_high[i]:
+            high[i] = last if surv[i] == 0 else surv[i]
+        last = high[i]
+    return low, high
 
 
 @dataclass
@@ -127,10 +158,8 @@ class CohortSummary:
 
     @property
     def relief_at_days(self) -> dict[str, float | None]:
-        return {
-            str(t): (round(self.curve.at(t), 4) if self.curve else None)
-            for t in RELIEF_CHECKPOINTS
-        }
+        values = {t: self.curve.estimate(t) if self.curve else None for t in RELIEF_CHECKPOINTS}
+        return {str(t): None if v is None else round(v, 4) for t, v in values.items()}
 
     def as_json(self) -> dict:
         """The cohort summary of `outcomes report --json` (interface.md)."""
@@ -161,8 +190,19 @@ def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
 
 
-def summarise(statuses: Sequence[PatientStatus], scale_id: str, induction_sessions: int = 6) -> CohortSummary:
-    """Cohort figures from every patient's status on one scale."""
+def summarise(
+    statuses: Sequence[PatientStatus], scale_id: str, induction_sessions: int | None = None
+) -> CohortSummary:
+    """Cohort figures from every patient's status on one scale.
+
+    Args:
+        statuses: One status per patient (`analyse_all`), on `scale_id`.
+        scale_id: The scale they were judged on.
+        induction_sessions: Sessions 1..N of `responders_by_session`; by
+            default the clinic's setting the statuses were made with (6).
+    """
+    if induction_sessions is None:
+        induction_sessions = statuses[0].settings.induction_sessions if statuses else 6
     counts = {v: 0 for v in VERDICTS}
     for s in statuses:
         counts[s.verdict.value] = counts.get(s.verdict.value, 0) + 1
@@ -173,6 +213,7 @@ def summarise(statuses: Sequence[PatientStatus], scale_id: str, induction_sessio
     completers = [s for s in statuses if s.verdict.value in (RESPONDER, NON_RESPONDER)]
     itt = completers + [s for s in statuses if s.verdict.value == INCOMPLETE]
     remitted = [s for s in completers if s.first_remission]
+    remitted_incomplete = [s for s in itt if s.verdict.value == INCOMPLETE and s.first_remission]
     responders = [s for s in statuses if s.verdict.value == RESPONDER and s.relief]
     curve = relief_curve(
         [s.relief.days for s in responders], [not s.relief.censored for s in responders]
@@ -184,13 +225,13 @@ def summarise(statuses: Sequence[PatientStatus], scale_id: str, induction_sessio
     return CohortSummary(
         scale=scale_id,
         patients=len(statuses),
-        with_baseline=sum(1 for s in statuses if s.verdict.value != NO_BASELINE and s.baseline),
+        with_baseline=sum(1 for s in statuses if s.course is not None and s.baseline is not None),
         verdict_counts=counts,
         responders_by_session=by_session,
         response_rate_6=_rate(counts[RESPONDER], len(completers)),
         response_rate_itt=_rate(counts[RESPONDER], len(itt)),
         remission_rate_6=_rate(len(remitted), len(completers)),
-        remission_rate_itt=_rate(len(remitted) + sum(1 for s in itt if s.verdict.value == INCOMPLETE and s.first_remission), len(itt)),
+        remission_rate_itt=_rate(len(remitted) + len(remitted_incomplete), len(itt)),
         waterfall=waterfall,
         curve=curve,
         total_only_records=sum(s.total_only_count for s in statuses),

@@ -13,6 +13,7 @@ from __future__ import annotations
 from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
+from operator import attrgetter
 
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.timepoints import Timepoint, infusion_key
@@ -42,6 +43,14 @@ class Course:
     def first_infusion(self) -> Infusion | None:
         return self.infusions[0] if self.infusions else None
 
+    def number_of(self, infusion: Infusion) -> int:
+        """The infusion's number within the course (1-based; boosters continue it)."""
+        return self.infusions.index(infusion) + 1
+
+    def is_booster(self, infusion: Infusion, induction_sessions: int) -> bool:
+        """True for an infusion after the first `induction_sessions` of the course."""
+        return self.number_of(infusion) > induction_sessions
+
     def session_of(self, assessment: Assessment) -> int:
         """How many of the course's infusions came before the assessment."""
         return bisect_left(self.infusion_keys, assessment.key)
@@ -53,6 +62,9 @@ class Course:
         )
 
 
+_TIME_ORDER = attrgetter("when.ikey")
+
+
 def courses_of(patient: PatientData) -> list[Course]:
     """The patient's courses in order (empty when nothing was given or started)."""
     by_number: dict[int, list[Infusion]] = {}
@@ -62,7 +74,7 @@ def courses_of(patient: PatientData) -> list[Course]:
     numbers = sorted(set(by_number) | set(starts))
     bounds = []
     for number in numbers:
-        infusions = tuple(sorted(by_number.get(number, ()), key=lambda i: i.key))
+        infusions = tuple(sorted(by_number.get(number, ()), key=_TIME_ORDER))
         start = infusions[0].when if infusions else starts[number]
         key = infusions[0].key if infusions else infusion_key(start)
         bounds.append((number, infusions, start, key))
@@ -73,21 +85,24 @@ def courses_of(patient: PatientData) -> list[Course]:
             start=start,
             start_key=key,
             end_key=bounds[i + 1][3] if i + 1 < len(bounds) else None,
-            infusion_keys=tuple(inf.key for inf in infusions),
+            infusion_keys=tuple([inf.when.ikey for inf in infusions]),
         )
         for i, (number, infusions, start, key) in enumerate(bounds)
     ]
 
 
 def find_baseline(
-    assessments: list[Assessment], course: Course, window_days: int, as_of: date
+    assessments: list[Assessment], course: Course | None, window_days: int, as_of: date
 ) -> Assessment | None:
     """The course's baseline among one scale's time-ordered assessments.
 
-    Without an infusion yet, the latest assessment within the window before
-    `as_of` stands in, so a newly started course can show where it begins.
+    The last assessment on or before the first infusion (a date-only one on
+    that day counts, see `outcomes.timepoints`) and at most `window_days`
+    calendar days before its day. Without an infusion yet (or without a
+    course), the latest assessment within the window before `as_of` stands
+    in, so a patient waiting for a first infusion can show where they begin.
     """
-    first = course.first_infusion
+    first = course.first_infusion if course else None
     limit_key = first.key if first else infusion_key(Timepoint(as_of))
     anchor = first.when.day if first else as_of
     chosen = None

@@ -2,9 +2,13 @@
 
 The schedule (setting `followup_schedule_days`, default days 1, 7, 14, 30, 60
 and 90) counts from the last induction infusion. A scheduled follow-up is
-done when an assessment of the scale falls in its slot: from halfway after
-the previous scheduled day up to the next one. It is *due* from its day for
-`GRACE_DAYS`, *overdue* after that, and *upcoming* before.
+done when an assessment of the scale falls in its slot: the days nearer to it
+than to its neighbours (from the midpoint after the previous scheduled day,
+rounded up, to the midpoint before the next; the first slot starts at day 0,
+the last has no end). With the default schedule the slots are days 0-3, 4-10,
+11-21, 22-44, 45-74 and 75 onwards, so one assessment never counts twice. A
+follow-up is *due* from its day for `GRACE_DAYS`, *overdue* after that, and
+*upcoming* before.
 """
 
 from __future__ import annotations
@@ -46,14 +50,17 @@ def next_followup(status: PatientStatus, as_of: date) -> FollowUp | None:
     ]
     schedule = status.settings.followup_schedule_days
     for i, day in enumerate(schedule):
-        previous = schedule[i - 1] if i else 0
-        following = schedule[i + 1] if i + 1 < len(schedule) else None
-        slot_start = previous + (day - previous + 1) // 2 if i else 0
-        done = any(slot_start <= t and (following is None or t < following) for t in taken)
-        if done:
+        start = 0 if i == 0 else _midpoint(schedule[i - 1], day)
+        end = _midpoint(day, schedule[i + 1]) if i + 1 < len(schedule) else None
+        if any(start <= t and (end is None or t < end) for t in taken):
             continue
         due_on = day0 + timedelta(days=day)
         late = (as_of - due_on).days
         state = OVERDUE if late > GRACE_DAYS else DUE if late >= 0 else UPCOMING
         return FollowUp(status.patient_id, day, due_on, state, max(late, 0))
     return None
+
+
+def _midpoint(earlier: int, later: int) -> int:
+    """First day of the later slot: the midpoint between two scheduled days, rounded up."""
+    return (earlier + later + 1) // 2

@@ -1,21 +1,31 @@
 """Plain records of the clinical data, and how frames become them.
 
 `db/` hands the core pandas DataFrames with the columns listed below; the
-core turns them into small frozen records grouped by patient, once, and every
-rule then works on those. Keeping the records plain (no cursor, no ORM) lets
-the TUI, the reports and the tests build them directly too.
+core turns them into small immutable records grouped by patient, once, and
+every rule then works on those. Keeping the records plain (no cursor, no ORM)
+lets the TUI, the reports and the tests build them directly too.
+
+A clinic of 10,000 patients has hundreds of thousands of records, so this
+is the program's hottest path (see `bench/bench_core.py`): frames are read a
+column at a time, timepoints are parsed once per distinct text, records are
+named tuples, and the cyclic garbage collector is paused while they are made.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Iterable
+from contextlib import contextmanager
+from functools import lru_cache
+from operator import attrgetter
+import gc
+from typing import Any, Iterable, Iterator, NamedTuple
 
 import pandas as pd
 
-from outcomes.timepoints import Timepoint, assessment_key, infusion_key
+from outcomes.scales import SCALES
+from outcomes.timepoints import Timepoint, parse_timepoint
 
 #: Columns `db/` provides for each kind of frame (extra columns are ignored).
 PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
@@ -39,9 +49,23 @@ SIDE_EFFECTS = (
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Infusion:
-    """One ketamine infusion. `number` is its place in the course (1-based)."""
+def total_mg(dose_mg_per_kg: float | None, weight_kg: float | None) -> float | None:
+    """Total dose in mg, dose x weight to one decimal (None unless both are known).
+
+    The entry form shows it beside the dose (clinical-spec section 8).
+    """
+    if dose_mg_per_kg is None or weight_kg is None:
+        return None
+    return round(dose_mg_per_kg * weight_kg, 1)
+
+
+class Infusion(NamedTuple):
+    """One ketamine infusion (its number in the course: `Course.number_of`).
+
+    Records are immutable named tuples rather than dataclasses: a clinic has
+    hundreds of thousands and a tuple is built several times faster. Build
+    them with keywords after `patient_id` and `when`.
+    """
 
     patient_id: str
     when: Timepoint
@@ -59,21 +83,19 @@ class Infusion:
     heart_rate_post: int | None = None
     side_effects: tuple[str, ...] = ()
     notes: str | None = None
-    key: int = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", infusion_key(self.when))
+    @property
+    def key(self) -> int:
+        """Sort key: an assessment is after this infusion iff its key is greater."""
+        return self.when.ikey
 
     @property
     def total_mg(self) -> float | None:
         """Total dose in mg (dose x weight), when both are known."""
-        if self.dose_mg_per_kg is None or self.weight_kg is None:
-            return None
-        return round(self.dose_mg_per_kg * self.weight_kg, 1)
+        return total_mg(self.dose_mg_per_kg, self.weight_kg)
 
 
-@dataclass(frozen=True, slots=True)
-class Assessment:
+class Assessment(NamedTuple):
     """One completed rating scale. `items` is None for a total-only record."""
 
     patient_id: str
@@ -85,10 +107,11 @@ class Assessment:
     rater: str | None = None
     notes: str | None = None
     infusion_id: int | None = None
-    key: int = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "key", assessment_key(self.when))
+    @property
+    def key(self) -> int:
+        """Sort key: after an infusion iff greater than the infusion's key."""
+        return self.when.akey
 
     @property
     def total_only(self) -> bool:
@@ -130,78 +153,192 @@ def _float_or_none(value: Any) -> float | None:
     return None if value is None else float(value)
 
 
-def stored_timepoint(text: str) -> Timepoint:
-    """Read a timepoint in the normalized form `db/` stores (fast path)."""
-    if len(text) == 10:
-        return Timepoint(date.fromisoformat(text))
-    moment = datetime.fromisoformat(text)
-    return Timepoint(moment.date(), moment.time())
+@lru_cache(maxsize=1 << 16)
+def _stored_text_timepoint(text: str) -> Timepoint:
+    # A clinic has few distinct days and times, and every record of a day
+    # shares them: caching the parse (and the Timepoint) saves most of the
+    # cost of reading a large clinic.
+    try:
+        if len(text) == 10:
+            return Timepoint(date.fromisoformat(text))
+        moment = datetime.fromisoformat(text)
+        if moment.tzinfo is None:
+            return Timepoint(moment.date(), moment.time().replace(microsecond=0))
+    except ValueError:
+        pass
+    return parse_timepoint(text)  # the careful reader, whose message says what is wrong
+
+
+def stored_timepoint(value: Any) -> Timepoint:
+    """Read a timepoint in the normalized form `db/` stores (fast path).
+
+    Also takes a `Timepoint`, a `datetime` or a `date` (pandas' `Timestamp`
+    is a `datetime`). Raises `TimeFormatError` for text it cannot read.
+    """
+    if isinstance(value, str):
+        return _stored_text_timepoint(value)
+    if isinstance(value, Timepoint):
+        return value
+    if isinstance(value, datetime):
+        return Timepoint(value.date(), value.time().replace(microsecond=0))
+    if isinstance(value, date):
+        return Timepoint(value)
+    return parse_timepoint(str(value))
+
+
+# Byte value of "0".."9" -> 0..9, for reading single-digit items in one step.
+_DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
 
 
 def items_from_text(text: Any) -> tuple[int, ...] | None:
-    """Items stored as space-separated numbers; None when absent."""
-    text = _clean(text)
-    if text is None or text == "":
+    """Items stored as space-separated numbers; None when absent (total-only)."""
+    if text is None:
         return None
+    if isinstance(text, str):
+        # Every item of every scale is 0-6, so the stored form is single digits
+        # joined by single spaces: read the digits at even positions in one
+        # C-level step (this runs for every assessment of the clinic).
+        digits = text[::2]
+        if digits.isdigit() and digits.isascii() and text[1::2].strip(" ") == "" \
+                and len(text) % 2:
+            return tuple(digits.encode().translate(_DIGIT_VALUES))
+        return tuple(map(int, text.split())) or None
     if isinstance(text, (list, tuple)):
-        return tuple(int(v) for v in text)
-    return tuple(int(v) for v in str(text).split())
+        return tuple(int(v) for v in text) or None
+    if _clean(text) is None:
+        return None
+    return tuple(map(int, str(text).split())) or None
 
 
 def items_to_text(items: Iterable[int] | None) -> str | None:
     return None if items is None else " ".join(str(int(v)) for v in items)
 
 
-def infusions_from_frame(frame: pd.DataFrame) -> list[Infusion]:
-    """Infusion records from a frame with `INFUSION_COLUMNS`."""
-    if frame is None or frame.empty:
-        return []
-    cols = {c: frame[c].tolist() if c in frame else [None] * len(frame) for c in INFUSION_COLUMNS}
-    out = []
-    for i in range(len(frame)):
-        effects = _clean(cols["side_effects"][i])
-        out.append(
-            Infusion(
-                patient_id=str(cols["patient_id"][i]),
-                when=stored_timepoint(cols["given_at"][i]),
-                course=_int_or_none(cols["course"][i]) or 1,
-                dose_mg_per_kg=_float_or_none(cols["dose_mg_per_kg"][i]),
-                id=_int_or_none(cols["infusion_id"][i]),
-                route=_clean(cols["route"][i]),
-                duration_min=_float_or_none(cols["duration_min"][i]),
-                weight_kg=_float_or_none(cols["weight_kg"][i]),
-                bp_systolic_pre=_int_or_none(cols["bp_systolic_pre"][i]),
-                bp_diastolic_pre=_int_or_none(cols["bp_diastolic_pre"][i]),
-                bp_systolic_post=_int_or_none(cols["bp_systolic_post"][i]),
-                bp_diastolic_post=_int_or_none(cols["bp_diastolic_post"][i]),
-                heart_rate_pre=_int_or_none(cols["heart_rate_pre"][i]),
-                heart_rate_post=_int_or_none(cols["heart_rate_post"][i]),
-                side_effects=tuple(e for e in str(effects).split(";") if e) if effects else (),
-                notes=_clean(cols["notes"][i]),
-            )
-        )
+_INT_COLUMNS = frozenset({
+    "infusion_id", "assessment_id", "course", "bp_systolic_pre", "bp_diastolic_pre",
+    "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre", "heart_rate_post",
+})
+_FLOAT_COLUMNS = frozenset({"dose_mg_per_kg", "duration_min", "weight_kg"})
+
+
+def _columns(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, list]:
+    """Each wanted column as a list with None for every missing marker.
+
+    Done a column at a time (vectorized) rather than a cell at a time: reading
+    a clinic is dominated by this step. Absent columns read as all None;
+    whole-number and decimal columns come back as Python ints and floats
+    (pandas stores an integer column with a gap as floats).
+    """
+    n = len(frame)
+    out = {}
+    for name in names:
+        if name not in frame.columns:
+            out[name] = [None] * n
+            continue
+        col = frame[name]
+        kind = col.dtype.kind
+        if kind in "iub":  # no missing values possible
+            values = col.tolist()
+        elif col.hasnans:
+            values = col.astype(object).where(col.notna(), None).tolist()
+        else:
+            values = col.tolist()
+        if name in _INT_COLUMNS and kind not in "iu":
+            values = [v if v is None or type(v) is int else int(v) for v in values]
+        elif name in _FLOAT_COLUMNS and kind != "f":
+            values = [v if v is None or type(v) is float else float(v) for v in values]
+        out[name] = values
     return out
 
 
-def assessments_from_frame(frame: pd.DataFrame) -> list[Assessment]:
-    """Assessment records from a frame with `ASSESSMENT_COLUMNS`."""
+def _side_effects(values: list) -> list[tuple[str, ...]]:
+    # Few distinct texts ("nausea;headache") recur across a clinic: split each once.
+    split: dict[str, tuple[str, ...]] = {}
+    out = []
+    for text in values:
+        if not text:
+            out.append(())
+            continue
+        words = split.get(text)
+        if words is None:
+            words = split[text] = tuple(w for w in str(text).split(";") if w)
+        out.append(words)
+    return out
+
+
+def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
+    """Infusion records from a frame with `INFUSION_COLUMNS`."""
     if frame is None or frame.empty:
         return []
-    cols = {c: frame[c].tolist() if c in frame else [None] * len(frame) for c in ASSESSMENT_COLUMNS}
-    return [
-        Assessment(
-            patient_id=str(cols["patient_id"][i]),
-            when=stored_timepoint(cols["taken_at"][i]),
-            scale=cols["scale"][i],
-            total=int(cols["total"][i]),
-            items=items_from_text(cols["items"][i]),
-            id=_int_or_none(cols["assessment_id"][i]),
-            rater=_clean(cols["rater"][i]),
-            notes=_clean(cols["notes"][i]),
-            infusion_id=_int_or_none(cols["infusion_id"][i]),
-        )
-        for i in range(len(frame))
+    c = _columns(frame, INFUSION_COLUMNS)
+    # One column at a time, then `map` straight into the constructor: no
+    # per-row Python loop body (a large clinic has hundreds of thousands).
+    return list(map(
+        Infusion, _strs(c["patient_id"]), map(stored_timepoint, c["given_at"]),
+        [n or 1 for n in c["course"]], c["dose_mg_per_kg"], c["infusion_id"], c["route"],
+        c["duration_min"], c["weight_kg"], c["bp_systolic_pre"], c["bp_diastolic_pre"],
+        c["bp_systolic_post"], c["bp_diastolic_post"], c["heart_rate_pre"], c["heart_rate_post"],
+        _side_effects(c["side_effects"]), c["notes"],
+    ))
+
+
+def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
+    """Assessment records from a frame with `ASSESSMENT_COLUMNS`.
+
+    A missing total is computed from the items (when they are complete).
+    """
+    if frame is None or frame.empty:
+        return []
+    c = _columns(frame, ASSESSMENT_COLUMNS)
+    items = list(map(items_from_text, c["items"]))
+    totals = [
+        _total_from_items(scale_id, its) if total is None else int(total)
+        for total, scale_id, its in zip(c["total"], c["scale"], items)
     ]
+    return list(map(
+        Assessment, _strs(c["patient_id"]), map(stored_timepoint, c["taken_at"]), c["scale"],
+        totals, items, c["assessment_id"], c["rater"], c["notes"], c["infusion_id"],
+    ))
+
+
+def _strs(values: list) -> list:
+    # Patient ids are text in the database; a frame built by hand may hold numbers.
+    return values if all(type(v) is str for v in values) else [str(v) for v in values]
+
+
+def _total_from_items(scale_id: str, items: tuple[int, ...] | None) -> int:
+    scale = SCALES.get(scale_id)
+    if scale is None or items is None or len(items) != scale.n_items:
+        raise ValueError(f"a {scale_id} assessment has neither a total nor a complete set of items")
+    return scale.total(items)
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while records are built in bulk.
+
+    Records hold no reference cycles, so reference counting frees them; the
+    cyclic collector would otherwise scan every record made so far again and
+    again while hundreds of thousands are created, and then twice more as
+    they age (gen 0, gen 1). On leaving, everything alive is moved straight
+    to the oldest generation (`gc.freeze()` then `gc.unfreeze()`), where the
+    next full collection still sees it: nothing escapes collection, young
+    cycles made elsewhere just wait for that full collection. Measured with
+    `bench/bench_core.py`, this removes about a third of the CPU time for a
+    10,000-patient clinic (and most of its growth beyond linear).
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        # Move what was just built straight to the oldest generation
+        # (freeze, then unfreeze into it): it is long-lived, so scanning it
+        # again in the young generations would only repeat the cost.
+        gc.freeze()
+        gc.unfreeze()
+        if was_enabled:
+            gc.enable()
 
 
 def group_by_patient(
@@ -235,12 +372,17 @@ def group_by_patient(
     return {
         pid: PatientData(
             patient_id=pid,
-            infusions=tuple(sorted(inf_by[pid], key=lambda i: (i.course, i.key))),
-            assessments=tuple(sorted(ass_by[pid], key=lambda a: a.key)),
+            infusions=tuple(sorted(inf_by[pid], key=_INFUSION_ORDER)),
+            assessments=tuple(sorted(ass_by[pid], key=_ASSESSMENT_ORDER)),
             course_starts=tuple(sorted(starts.get(pid, ()))),
         )
         for pid in inf_by
     }
+
+
+# Time order (course first for infusions); attrgetter sorts without a Python call per record.
+_INFUSION_ORDER = attrgetter("course", "when.ikey")
+_ASSESSMENT_ORDER = attrgetter("when.akey")
 
 
 @dataclass
@@ -269,6 +411,7 @@ def patients_from_frames(
 ) -> dict[str, PatientData]:
     """Frames from `db/` to per-patient records (the usual entry point)."""
     ids = [] if patients is None or patients.empty else [str(p) for p in patients["patient_id"]]
-    return group_by_patient(
-        infusions_from_frame(infusions), assessments_from_frame(assessments), courses, ids
-    )
+    with gc_paused():
+        return group_by_patient(
+            infusions_from_frame(infusions), assessments_from_frame(assessments), courses, ids
+        )

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from outcomes.records import Assessment, Infusion
-from outcomes.response import RESPONSE_MIN_IMPROVEMENT, improvement
+from outcomes.response import is_response
 from outcomes.settings import Settings
 from outcomes.timepoints import Timepoint
 
@@ -59,13 +59,17 @@ def measure_relief(
             infusion) after day 0, if any.
     """
     day0 = last_induction.when
+    if next_treatment is not None:
+        # Only what was seen before the next treatment: an assessment after a
+        # booster shows the booster's effect, not the induction's.
+        later_assessments = [a for a in later_assessments if a.key <= next_treatment.key]
     needed = settings.relapse_confirmations
-    failing = [improvement(baseline, a.total) < RESPONSE_MIN_IMPROVEMENT for a in later_assessments]
+    failing = [not is_response(baseline, a.total) for a in later_assessments]
     relapse: Assessment | None = None
     for i, a in enumerate(later_assessments):
-        if next_treatment is not None and a.key > next_treatment.key:
-            break
-        if failing[i] and all(failing[i + j] if i + j < len(failing) else False for j in range(needed)):
+        # A failing score is a relapse when the next `needed - 1` scores fail
+        # too; one with too few scores after it is not (yet) confirmed.
+        if all(failing[i:i + needed]) and len(failing[i:i + needed]) == needed:
             relapse = a
             break
     if relapse is not None:

@@ -31,12 +31,24 @@ def remission_cut(scale_id: str, settings: Settings) -> int | None:
 
 
 def improvement(baseline: int, score: int) -> float:
-    """Percent improvement from a (non-zero) baseline; positive is better."""
+    """Percent improvement from a (non-zero) baseline; positive is better.
+
+    Raises:
+        ZeroDivisionError: for a baseline of 0 (such a course is `no_baseline`).
+    """
     return (baseline - score) / baseline * 100.0
 
 
 def is_response(baseline: int, score: int) -> bool:
-    return improvement(baseline, score) >= RESPONSE_MIN_IMPROVEMENT
+    """Improvement >= 50%, compared in whole numbers so 50.0% is never 49.999...%."""
+    return (baseline - score) * 100 >= RESPONSE_MIN_IMPROVEMENT * baseline
+
+
+def is_partial_response(baseline: int, score: int) -> bool:
+    """25% <= improvement < 50%."""
+    return not is_response(baseline, score) and (
+        (baseline - score) * 100 >= PARTIAL_MIN_IMPROVEMENT * baseline
+    )
 
 
 def is_remission(baseline: int, score: int, cut: int | None) -> bool:
@@ -46,11 +58,11 @@ def is_remission(baseline: int, score: int, cut: int | None) -> bool:
 
 def classify(baseline: int, score: int, cut: int | None) -> str:
     """The response category of one score against the baseline."""
-    if is_remission(baseline, score, cut):
+    if cut is not None and score <= cut < baseline:  # is_remission, inlined: a hot path
         return REMISSION
-    change = improvement(baseline, score)
-    if change >= RESPONSE_MIN_IMPROVEMENT:
+    drop = (baseline - score) * 100
+    if drop >= RESPONSE_MIN_IMPROVEMENT * baseline:
         return RESPONSE
-    if change >= PARTIAL_MIN_IMPROVEMENT:
+    if drop >= PARTIAL_MIN_IMPROVEMENT * baseline:
         return PARTIAL_RESPONSE
     return NON_RESPONSE

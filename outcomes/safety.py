@@ -9,13 +9,14 @@ clinician's acknowledgement (kept by `db/`) can be matched to it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Iterable
 
 from outcomes.records import Assessment, Infusion
 from outcomes.scales import SCALES
 from outcomes.settings import Settings
 from outcomes.timepoints import Timepoint
-from outcomes.validation import DOSE_USUAL_MAX, DOSE_USUAL_MIN, blood_pressure_problems
+from outcomes.validation import DOSE_USUAL_MAX, DOSE_USUAL_MIN, bp_at_hold, dose_is_unusual
 
 SUICIDALITY = "suicidality_item"
 DOSE = "dose_outside_usual_range"
@@ -80,24 +81,33 @@ def suicidality_alert(assessment: Assessment, settings: Settings) -> Alert | Non
 
 def infusion_alerts(infusion: Infusion, settings: Settings) -> list[Alert]:
     """Alerts kept from an infusion: unusual dose, blood pressure at hold."""
-    alerts = []
     dose = infusion.dose_mg_per_kg
-    if dose is not None and not DOSE_USUAL_MIN <= dose <= DOSE_USUAL_MAX:
+    unusual = dose is not None and dose_is_unusual(dose)
+    high = bp_at_hold(infusion.bp_systolic_pre, infusion.bp_diastolic_pre, settings)
+    if not (unusual or high):
+        return []  # the usual case, for most infusions
+    alerts = []
+    if unusual:
         alerts.append(Alert(
             key=_record_ref(f"{DOSE}:i", infusion.id, infusion.when),
             when=infusion.when,
             kind=DOSE,
             detail=f"dose {dose:g} mg/kg outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} (confirmed at entry)",
         ))
-    if blood_pressure_problems(infusion.bp_systolic_pre, infusion.bp_diastolic_pre, settings):
+    if high:
         alerts.append(Alert(
             key=_record_ref(f"{BLOOD_PRESSURE}:i", infusion.id, infusion.when),
             when=infusion.when,
             kind=BLOOD_PRESSURE,
-            detail=f"blood pressure before infusion {infusion.bp_systolic_pre}/{infusion.bp_diastolic_pre} "
+            detail=f"blood pressure before infusion {_or_unknown(infusion.bp_systolic_pre)}/"
+            f"{_or_unknown(infusion.bp_diastolic_pre)} "
             f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic}",
         ))
     return alerts
+
+
+def _or_unknown(value: int | None) -> str:
+    return "?" if value is None else str(value)
 
 
 def deterioration_alert(scale_id: str, latest: Assessment, detail: str) -> Alert:
@@ -113,14 +123,35 @@ def record_alerts(
     assessments: Iterable[Assessment], infusions: Iterable[Infusion], settings: Settings
 ) -> list[Alert]:
     """Every record-based alert of one patient, in time order."""
-    alerts = [a for a in (suicidality_alert(x, settings) for x in assessments) if a]
+    watched = _watched_items(settings)
+    alerts = []
+    for a in assessments:
+        rule = watched.get(a.scale)
+        if rule is not None and a.items is not None and a.items[rule[0]] >= rule[1]:
+            alerts.append(suicidality_alert(a, settings))
     for inf in infusions:
         alerts.extend(infusion_alerts(inf, settings))
-    alerts.sort(key=lambda a: (a.when.day, a.when.seconds(), a.key))
+    alerts.sort(key=lambda a: (a.when.akey, a.key))
     return alerts
+
+
+@lru_cache(maxsize=16)
+def _watched_items(settings: Settings) -> dict[str, tuple[int, int]]:
+    # Scale id -> (index of its suicidality item, score that alerts), worked
+    # out once per settings rather than for every patient.
+    return {
+        s.id: (s.safety_item - 1, settings.suicide_alert_min(s.id))
+        for s in SCALES.values()
+        if s.safety_item is not None and settings.suicide_alert_min(s.id) is not None
+    }
 
 
 def safety_item_unknown(assessment: Assessment) -> bool:
     """A total-only record of a scale with a suicidality item: it cannot be checked."""
     scale = SCALES.get(assessment.scale)
     return bool(scale and scale.safety_item and assessment.items is None)
+
+
+def count_safety_unchecked(assessments: Iterable[Assessment]) -> int:
+    """How many total-only records have a suicidality item nobody can check."""
+    return sum(1 for a in assessments if a.items is None and safety_item_unknown(a))

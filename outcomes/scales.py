@@ -13,7 +13,7 @@ names only (never the copyrighted BDI-II wording).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Sequence
 
 #: The project's own code system for scores that have no verified LOINC code.
@@ -68,6 +68,9 @@ class Scale:
     option_labels: tuple[str, ...] = ()
     citation: str = ""
     scorer: Callable[[Sequence[int]], int] = sum
+    #: Items whose answers carry a letter (BDI-II 16 and 18: 1a/1b): the number is stored.
+    lettered_items: tuple[int, ...] = ()
+    _band_of: tuple[str, ...] = field(init=False, repr=False, compare=False)
 
     @property
     def n_items(self) -> int:
@@ -77,12 +80,19 @@ class Scale:
         """The total of a complete, valid set of items (no proration)."""
         return self.scorer(items)
 
+    def __post_init__(self) -> None:
+        # The band of every possible total, looked up once per score.
+        table = []
+        for total in range(self.total_max + 1):
+            label = next((b.label for b in self.bands if total <= b.upper), "")
+            table.append(label)
+        object.__setattr__(self, "_band_of", tuple(table))
+
     def band(self, total: int) -> str:
         """The severity band of a total ("" for a scale without bands)."""
-        for band in self.bands:
-            if total <= band.upper:
-                return band.label
-        return self.bands[-1].label if self.bands else ""
+        if 0 <= total <= self.total_max:
+            return self._band_of[total]
+        return ""
 
     def item_label(self, number: int) -> str:
         """The label of item `number` (1-based)."""
@@ -307,6 +317,7 @@ BDI2 = Scale(
     remission_cut=13,
     safety_item=9,
     citation="Beck 1996",
+    lettered_items=(16, 18),
 )
 
 CADSS = Scale(

@@ -8,10 +8,11 @@ command line or the database and are validated here, once.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
-from outcomes.scales import OUTCOME_SCALE_IDS
+from outcomes.scales import OUTCOME_SCALE_IDS, SCALES
 
 DEFAULT_CRISIS_TEXT = (
     "If you are having thoughts of harming yourself, you are not alone and help "
@@ -47,7 +48,8 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "Days after the last induction infusion whose assessments still count for the verdict",
                 "clinical-spec 4 (convention)", 0, 90),
     SettingSpec("incomplete_after_days", "int",
-                "A course with fewer induction infusions is incomplete when the last is older than this",
+                "Days after its last infusion that a course short of the induction, without response, "
+                "becomes incomplete",
                 "clinical-spec 4 (convention)", 1, 365),
     SettingSpec("relapse_confirmations", "int",
                 "Failing assessments in a row that make a loss of response (1 or 2)",
@@ -56,7 +58,7 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "A booster before relapse counts as loss of relief (else the patient is censored there)",
                 "clinical-spec 5 (clinic practice)"),
     SettingSpec("madrs_remission_cut", "int", "MADRS total at or below this is remission",
-                "KetECT", 0, 60),
+                "clinical-spec 1 (KetECT)", 0, 60),
     SettingSpec("bdi2_remission_cut", "int", "BDI-II total at or below this is remission",
                 "Beck 1996 (minimal band)", 0, 63),
     SettingSpec("qids_sr16_suicide_alert_min", "int",
@@ -82,7 +84,7 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("clinic_name", "text", "Clinic name printed on reports", "clinic"),
 ) + tuple(
     SettingSpec(f"rc_{param}_{scale}", "float",
-                f"{scale} {words} for reliable change (unset: not computed)",
+                f"{SCALES[scale].name} {words} for reliable change (unset: not computed)",
                 "Jacobson & Truax 1991 (from your reference population)",
                 low, high, optional=True)
     # PHQ-9 and GAD-7 use fixed NHS Talking Therapies thresholds instead.
@@ -168,6 +170,8 @@ def parse_value(key: str, text: str) -> Any:
             value: Any = int(raw)
         elif spec.kind == "float":
             value = float(raw)
+            if not math.isfinite(value):
+                raise ValueError
         elif spec.kind == "bool":
             lowered = raw.lower()
             if lowered in ("true", "yes", "on", "1"):

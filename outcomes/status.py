@@ -3,35 +3,52 @@
 `analyse_patient` is the single entry point the TUI, the reports and the CLI
 use; `PatientStatus.as_json` is the `outcomes status --json` schema of
 `interface.md`. Nothing here reads a file or a database.
+
+Readings of the spec made here: the patient's status is the category of the
+latest score after the first infusion of the course judged (the latest course
+unless one is asked for); a baseline of 0 makes the course `no_baseline` (kept
+in `zero_baseline` for the data-quality view); relief is measured only once
+the induction is over (all N infusions given, or the course stopped short as
+for `incomplete`), since day 0 is the last induction infusion.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, NamedTuple
 
 from outcomes.course import Course, courses_of, find_baseline
-from outcomes.records import Assessment, ClinicData, Infusion, PatientData
+from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
 from outcomes.relief import RELAPSE, Relief, measure_relief
 from outcomes.reliable_change import ReliableChange, reliable_change
 from outcomes.response import (
     NO_BASELINE,
-    RESPONSE_MIN_IMPROVEMENT,
+    REMISSION,
     classify,
     improvement,
-    is_remission,
+    is_response,
     remission_cut,
 )
-from outcomes.safety import Alert, deterioration_alert, record_alerts, safety_item_unknown
+from outcomes.safety import Alert, count_safety_unchecked, deterioration_alert, record_alerts
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
-from outcomes.verdict import IN_PROGRESS, RESPONDER, Verdict, decide, in_verdict_window
+from outcomes.verdict import (
+    IN_PROGRESS,
+    NON_RESPONDER,
+    RESPONDER,
+    Verdict,
+    decide,
+    in_verdict_window,
+)
 
 
-@dataclass(frozen=True, slots=True)
-class ScorePoint:
+class ScorePoint(NamedTuple):
     """One assessment of the chosen scale, placed in the course.
+
+    A named tuple rather than a dataclass: one is made for every score of
+    every patient, and a tuple is built several times faster.
 
     Attributes:
         assessment: The record.
@@ -82,6 +99,8 @@ class PatientStatus:
     total_only_count: int
     safety_unchecked: int
     settings: Settings = field(repr=False, default_factory=Settings)
+    #: A baseline of 0 found in the window (the course is `no_baseline`).
+    zero_baseline: Assessment | None = None
 
     # ----- derived views -------------------------------------------------
     @property
@@ -108,6 +127,20 @@ class PatientStatus:
     @property
     def open_alerts(self) -> list[Alert]:
         return [a for a in self.alerts if not a.acknowledged]
+
+    def best_improvement_by_session(self) -> dict[int, float]:
+        """Best improvement so far at each session 1..N that has a score in the verdict window.
+
+        What the TUI shows on the way to the verdict ("session 3 of 6, best
+        40% so far"); the value at a session is the best of it and all before.
+        """
+        best: dict[int, float] = {}
+        so_far = None
+        for p in self.points:
+            if p.in_verdict_window and p.improvement is not None:
+                so_far = p.improvement if so_far is None else max(so_far, p.improvement)
+                best[p.session] = so_far
+        return best
 
     @property
     def trend(self) -> str | None:
@@ -179,6 +212,7 @@ class PatientStatus:
             "relief_ended_by": relief.ended_by if relief else None,
             "reliable_change": self.reliable.category if self.reliable else None,
             "total_only_records": self.total_only_count,
+            "safety_items_unchecked": self.safety_unchecked,
             "alerts": [a.as_json() for a in self.alerts],
         }
 
@@ -210,8 +244,11 @@ def analyse_patient(
         as_of: "Today" for the time-dependent rules (incomplete, windows).
         acknowledged: Keys of alerts a clinician has acknowledged.
         course_number: Which course; the latest when None.
+
+    Raises:
+        KeyError: for an unknown scale or a course the patient does not have.
     """
-    acked = set(acknowledged)
+    scale = get_scale(scale_id)
     courses = courses_of(patient)
     course = None
     if courses:
@@ -222,73 +259,87 @@ def analyse_patient(
             raise KeyError(f"patient {patient.patient_id} has no course {course_number}")
     scale_assessments = [a for a in patient.assessments if a.scale == scale_id]
     cut = remission_cut(scale_id, settings)
-    baseline = (
-        find_baseline(scale_assessments, course, settings.baseline_window_days, as_of)
-        if course else None
-    )
+    baseline = find_baseline(scale_assessments, course, settings.baseline_window_days, as_of)
+    zero_baseline = None
     if baseline is not None and baseline.total == 0:
-        baseline = None  # a baseline of 0 leaves nothing to improve on
+        zero_baseline, baseline = baseline, None  # nothing to improve on
     b = baseline.total if baseline else None
-    scale = get_scale(scale_id)
     n = settings.induction_sessions
 
     points: list[ScorePoint] = []
     first_response = first_remission = None
     best = None
     assessed_after_window = False
-    latest_status = None
     infusions = course.infusions if course else ()
     first_day = infusions[0].when.day if infusions else None
     last_induction_day = infusions[n - 1].when.day if len(infusions) >= n else None
+    band = scale.band
+    if course is not None:
+        start_key, end_key, inf_keys = course.start_key, course.end_key, course.infusion_keys
     for a in scale_assessments:
-        if course is None:
-            break
-        in_course = course.contains(a)
-        if not in_course and a is not baseline:
+        key = a.when.akey
+        if course is not None and key > start_key and (end_key is None or key <= end_key):
+            session = bisect_left(inf_keys, key)
+        elif a is baseline or a is zero_baseline:
+            session = 0
+        else:
+            continue  # before the baseline or in another course
+        when = a.when.day
+        day = (when - first_day).days if first_day else None
+        if session == 0:
+            points.append(ScorePoint(a, 0, day, None, None, band(a.total), False))
             continue
-        session = course.session_of(a) if in_course else 0
-        day = (a.when.day - first_day).days if first_day else None
-        change = improvement(b, a.total) if b and session >= 1 else None
-        status = classify(b, a.total, cut) if b and session >= 1 else None
-        counts = session >= 1 and in_verdict_window(
-            session,
-            (a.when.day - last_induction_day).days if last_induction_day and session == n else 0,
-            settings,
+        change = improvement(b, a.total) if b else None
+        status = classify(b, a.total, cut) if b else None
+        counts = in_verdict_window(
+            session, (when - last_induction_day).days if session == n else 0, settings
         )
-        if session >= n and not counts:
+        if not counts:
             assessed_after_window = True
-        if counts and b:
-            best = change if best is None else max(best, change)
-            if first_response is None and change >= RESPONSE_MIN_IMPROVEMENT:
+        elif b:
+            if best is None or change > best:
+                best = change
+            if first_response is None and is_response(b, a.total):
                 first_response = Milestone(session, a, day)
-            if first_remission is None and is_remission(b, a.total, cut):
+            if first_remission is None and status == REMISSION:
                 first_remission = Milestone(session, a, day)
-        if session >= 1:
-            latest_status = status
-        points.append(ScorePoint(a, session, day, change, status, scale.band(a.total), counts))
+        points.append(ScorePoint(a, session, day, change, status, band(a.total), counts))
 
-    verdict = decide(
-        course, b is not None,
-        first_response.session if first_response else None,
-        first_response.days_from_first_infusion if first_response else None,
-        assessed_after_window, as_of, settings,
-    ) if course else Verdict(IN_PROGRESS, "no infusion given and no course started yet")
+    latest_point = points[-1] if points and points[-1].session >= 1 else None
+    if course is None:
+        verdict = Verdict(IN_PROGRESS, "no infusion given and no course started yet")
+    else:
+        verdict = decide(
+            course, b is not None,
+            first_response.session if first_response else None,
+            first_response.days_from_first_infusion if first_response else None,
+            assessed_after_window, as_of, settings,
+        )
+        if verdict.value == NON_RESPONDER and not any(p.in_verdict_window for p in points):
+            # The rule reads "no response was reached"; say when that is because
+            # nothing was measured, so the clinician can tell the two apart.
+            verdict = Verdict(NON_RESPONDER, verdict.reason + "; note: no score was recorded "
+                              "between the first infusion and the end of the verdict window")
+        if zero_baseline is not None:
+            verdict = Verdict(NO_BASELINE, f"the baseline on {zero_baseline.when.iso()} is 0: "
+                              "there is nothing to improve on")
 
     relief = None
-    if verdict.value == RESPONDER and infusions:
+    if verdict.value == RESPONDER and _induction_over(infusions, as_of, settings):
         last_induction = infusions[min(n, len(infusions)) - 1]
-        later = [p.assessment for p in points if p.assessment.key > last_induction.key]
+        day0_key = last_induction.key
+        later = [p.assessment for p in points if p.assessment.when.akey > day0_key]
         next_treatment = infusions[n] if len(infusions) > n else _next_course_first(courses, course)
         relief = measure_relief(b, last_induction, later, next_treatment, settings)
 
     reliable = None
     alerts = record_alerts(patient.assessments, patient.infusions, settings)
-    latest_point = next((p for p in reversed(points) if p.session >= 1), None)
     if b is not None and latest_point is not None and scale.is_outcome:
         reliable = reliable_change(scale_id, b, latest_point.assessment.total, settings)
         if reliable.deteriorated:
             alerts.append(deterioration_alert(scale_id, latest_point.assessment, reliable.detail))
-    if acked:
+    if acknowledged:
+        acked = acknowledged if isinstance(acknowledged, (set, frozenset)) else set(acknowledged)
         alerts = [
             Alert(a.key, a.when, a.kind, a.detail, acknowledged=a.key in acked) for a in alerts
         ]
@@ -299,7 +350,8 @@ def analyse_patient(
         course_count=len(courses),
         baseline=baseline,
         points=points,
-        status=(NO_BASELINE if course is not None and b is None else latest_status),
+        status=(NO_BASELINE if course is not None and b is None
+                else latest_point.status if latest_point else None),
         verdict=verdict,
         first_response=first_response,
         first_remission=first_remission,
@@ -308,9 +360,19 @@ def analyse_patient(
         reliable=reliable,
         alerts=alerts,
         total_only_count=sum(1 for a in scale_assessments if a.items is None),
-        safety_unchecked=sum(1 for a in patient.assessments if safety_item_unknown(a)),
+        safety_unchecked=count_safety_unchecked(patient.assessments),
         settings=settings,
+        zero_baseline=zero_baseline,
     )
+
+
+def _induction_over(infusions: tuple[Infusion, ...], as_of: date, settings: Settings) -> bool:
+    # Relief is measured from the last induction infusion, so only once there
+    # is one: all N given, or the course stopped short (its last infusion
+    # older than incomplete_after_days, as for an `incomplete` course).
+    if len(infusions) >= settings.induction_sessions:
+        return True
+    return bool(infusions) and (as_of - infusions[-1].when.day).days > settings.incomplete_after_days
 
 
 def _next_course_first(courses: list[Course], course: Course) -> Infusion | None:
@@ -328,10 +390,11 @@ def analyse_all(
 ) -> list[PatientStatus]:
     """`analyse_patient` for every patient, in patient-id order."""
     acked = frozenset(acknowledged)
-    return [
-        analyse_patient(patients[pid], scale_id, settings, as_of, acked)
-        for pid in sorted(patients)
-    ]
+    with gc_paused():
+        return [
+            analyse_patient(patients[pid], scale_id, settings, as_of, acked)
+            for pid in sorted(patients)
+        ]
 
 
 def analyse_clinic(

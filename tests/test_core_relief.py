@@ -1,0 +1,136 @@
+"""How long relief lasts (clinical-spec section 5): relapse, boosters, censoring, by hand.
+
+Induction: six infusions from Mon 5 to Fri 16 January 2026, so day 0 is 16
+Jan. PHQ-9 baseline 20 on 4 Jan; a response is a score of 10 or less, so a
+score of 11 or more fails (improvement below 50%). Every patient responds on
+17 Jan (day 1) with a score of 8.
+"""
+
+from datetime import date
+
+from outcomes.records import Assessment, Infusion, group_by_patient
+from outcomes.settings import Settings
+from outcomes.status import analyse_patient
+from outcomes.timepoints import parse_timepoint
+
+INDUCTION = ("2026-01-05", "2026-01-07", "2026-01-09", "2026-01-12", "2026-01-14", "2026-01-16")
+
+
+def relief_of(later_scores, boosters=(), settings=Settings(), as_of="2026-04-01", **kw):
+    infusions = [Infusion("P1", parse_timepoint(d)) for d in INDUCTION + tuple(boosters)]
+    scores = [("2026-01-04", 20), ("2026-01-17", 8), *later_scores]
+    patient = group_by_patient(
+        infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in scores]
+    )["P1"]
+    status = analyse_patient(patient, "phq9", settings, date.fromisoformat(as_of), **kw)
+    assert status.verdict.value == "responder"
+    return status
+
+
+def test_relapse_is_the_first_failing_score():
+    """Scores 8 (day 1), 12 (day 7, 40%), 8 (day 14): relapse on day 7 with one confirmation."""
+    status = relief_of([("2026-01-23", 12), ("2026-01-30", 8)])
+    relief = status.relief
+    assert (relief.days, relief.censored, relief.ended_by) == (7, False, "relapse")
+    assert relief.relapse_when.iso() == "2026-01-23"
+    assert relief.day0.iso() == "2026-01-16"
+    assert status.as_json()["relapse"] == {"date": "2026-01-23", "days_after_last_infusion": 7}
+
+
+def test_single_dip_that_recovers_is_not_a_relapse_with_two_confirmations():
+    """Same scores with relapse_confirmations = 2: the dip is not confirmed; censored at day 14."""
+    relief = relief_of([("2026-01-23", 12), ("2026-01-30", 8)],
+                       settings=Settings(relapse_confirmations=2)).relief
+    assert (relief.days, relief.censored, relief.ended_by) == (14, True, "ongoing")
+
+
+def test_confirmed_relapse_is_dated_at_the_first_failing_score():
+    """12 (day 7) then 11 (day 14) with two confirmations: relapse on day 7, not 14."""
+    relief = relief_of([("2026-01-23", 12), ("2026-01-30", 11)],
+                       settings=Settings(relapse_confirmations=2)).relief
+    assert (relief.days, relief.ended_by) == (7, "relapse")
+    assert relief.relapse_when.iso() == "2026-01-23"
+
+
+def test_last_failing_score_awaits_its_confirmation():
+    """A failing last score with two confirmations needed is not yet a relapse: censored at it."""
+    relief = relief_of([("2026-01-30", 12)], settings=Settings(relapse_confirmations=2)).relief
+    assert (relief.days, relief.censored, relief.ended_by) == (14, True, "ongoing")
+
+
+def test_exactly_50_percent_still_holds_relief():
+    """A score of 10 is exactly 50% better than 20: relief holds, censored at the latest score."""
+    relief = relief_of([("2026-01-23", 10), ("2026-02-15", 10)]).relief
+    assert (relief.days, relief.censored) == (30, True)
+
+
+def test_relief_censored_at_the_latest_assessment():
+    """No failing score by 15 Feb (day 30): relief_days 30, relief_censored true."""
+    status = relief_of([("2026-01-23", 7), ("2026-02-15", 9)])
+    assert (status.relief.days, status.relief.censored, status.relief.ended_by) == (30, True, "ongoing")
+    assert status.as_json()["relapse"] is None
+    assert status.as_json()["relief_days"] == 30 and status.as_json()["relief_censored"] is True
+
+
+def test_booster_before_relapse_ends_relief_by_default():
+    """A booster on 26 Jan (day 10) before any failing score: relief ends there, as an event."""
+    relief = relief_of([("2026-01-23", 9), ("2026-02-01", 14)], boosters=["2026-01-26"]).relief
+    assert (relief.days, relief.censored, relief.ended_by) == (10, False, "booster")
+
+
+def test_booster_censors_relief_when_booster_ends_relief_is_false():
+    """booster_ends_relief = false: the same patient is censored at day 10 instead."""
+    relief = relief_of([("2026-01-23", 9)], boosters=["2026-01-26"],
+                       settings=Settings(booster_ends_relief=False)).relief
+    assert (relief.days, relief.censored, relief.ended_by) == (10, True, "booster")
+
+
+def test_relapse_before_the_booster_is_a_relapse():
+    """Failing 13 on 23 Jan (day 7), booster on 26 Jan: relapse at day 7."""
+    relief = relief_of([("2026-01-23", 13)], boosters=["2026-01-26"]).relief
+    assert (relief.days, relief.ended_by) == (7, "relapse")
+
+
+def test_confirmation_after_the_booster_does_not_count():
+    """With two confirmations, 13 (day 7) then a booster then 12: the booster ends relief at day 10."""
+    relief = relief_of([("2026-01-23", 13), ("2026-01-27", 12)], boosters=["2026-01-26"],
+                       settings=Settings(relapse_confirmations=2)).relief
+    assert (relief.days, relief.ended_by) == (10, "booster")
+
+
+def test_new_course_ends_relief_like_a_booster():
+    """Course 1 judged on its own: course 2's first infusion on 1 Mar (day 44) ends its relief."""
+    infusions = [Infusion("P1", parse_timepoint(d)) for d in INDUCTION]
+    infusions.append(Infusion("P1", parse_timepoint("2026-03-01"), course=2))
+    scores = [("2026-01-04", 20), ("2026-01-17", 8), ("2026-02-15", 9)]
+    patient = group_by_patient(
+        infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in scores]
+    )["P1"]
+    status = analyse_patient(patient, "phq9", Settings(), date(2026, 3, 2), course_number=1)
+    assert (status.relief.days, status.relief.ended_by, status.relief.censored) == (44, "booster", False)
+
+
+def test_relief_waits_for_the_end_of_the_induction():
+    """A responder after 3 of 6 infusions, the last 3 days ago, has no relief measured yet."""
+    patient = group_by_patient(
+        [Infusion("P1", parse_timepoint(d)) for d in INDUCTION[:3]],
+        [Assessment("P1", parse_timepoint(d), "phq9", t)
+         for d, t in (("2026-01-04", 20), ("2026-01-10", 8), ("2026-01-11", 14))],
+    )["P1"]
+    in_induction = analyse_patient(patient, "phq9", Settings(), date(2026, 1, 12))
+    assert in_induction.verdict.value == "responder" and in_induction.relief is None
+    # Once the course has stopped short (last infusion > 21 days ago), day 0 is infusion 3.
+    stopped = analyse_patient(patient, "phq9", Settings(), date(2026, 2, 1))
+    assert (stopped.relief.days, stopped.relief.ended_by) == (2, "relapse")
+
+
+def test_non_responders_have_no_relief():
+    """Relief is measured for responders only: 14 of 20 (30%) after the induction has none."""
+    patient = group_by_patient(
+        [Infusion("P1", parse_timepoint(d)) for d in INDUCTION],
+        [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in [("2026-01-04", 20), ("2026-01-23", 14)]],
+    )["P1"]
+    status = analyse_patient(patient, "phq9", Settings(), date(2026, 2, 1))
+    assert status.verdict.value == "non_responder"
+    assert status.relief is None
+    assert status.as_json()["relief_days"] is None
