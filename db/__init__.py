@@ -1,0 +1,92 @@
+"""Storage: the clinic's SQLite file, and the only code that writes SQL.
+
+This module is the whole public surface (docs/internals.md, "Storage"):
+open a database with `connect`, read current records as `ClinicData` with
+`load_clinic`, write through the functions below (each one transaction with
+its audit row), import and export CSV, export FHIR, back up. Callers get
+records, DataFrames and plain values, never a cursor.
+"""
+
+from db.audit import history
+from db.backup import backup
+from db.connection import (
+    NotFound,
+    StorageError,
+    connect,
+    current_user,
+    database_path,
+    default_path,
+)
+from db.csv_io import ImportPlan, ImportRefused, export_csv, plan_import
+from db.fhir import build_bundle, export_fhir
+from db.imports import ImportResult, apply_import, import_csv
+from db.migrations import apply_migrations, migration_names
+from db.seed import write_clinic
+from db.reads import (
+    acknowledgements,
+    get_patient,
+    load_clinic,
+    load_settings,
+    patient_ids,
+    record_counts,
+    stored_settings,
+)
+from db.writes import (
+    acknowledge_alert,
+    add_assessment,
+    add_infusion,
+    add_patient,
+    correct_assessment,
+    correct_infusion,
+    retract,
+    set_setting,
+    start_course,
+    update_patient,
+)
+
+__all__ = [
+    "ImportPlan",
+    "ImportRefused",
+    "ImportResult",
+    "NotFound",
+    "StorageError",
+    "acknowledge_alert",
+    "acknowledgements",
+    "add_assessment",
+    "add_infusion",
+    "add_patient",
+    "apply_import",
+    "apply_migrations",
+    "backup",
+    "build_bundle",
+    "connect",
+    "correct_assessment",
+    "correct_infusion",
+    "current_user",
+    "database_path",
+    "default_path",
+    "export_csv",
+    "export_fhir",
+    "get_patient",
+    "history",
+    "import_csv",
+    "import_file",
+    "load_clinic",
+    "load_settings",
+    "migration_names",
+    "patient_ids",
+    "plan_import",
+    "record_counts",
+    "retract",
+    "set_setting",
+    "start_course",
+    "stored_settings",
+    "update_patient",
+    "write_clinic",
+]
+
+
+def import_file(database, path, kind, who, *, today, confirm_unusual_doses=False) -> ImportResult:
+    """Check a CSV file and write it all or nothing, with the clinic's own settings."""
+    return import_csv(database, path, kind, who, settings=load_settings(database), today=today,
+                      confirm_unusual_doses=confirm_unusual_doses)

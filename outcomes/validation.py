@@ -301,9 +301,9 @@ def parse_items(text: Any, scale: Scale) -> tuple[tuple[int, ...] | None, list[P
         # Fast path for the common case (plain digits, all in range): a bulk
         # import checks 100,000 rows, and building each item's message costs
         # more than the check. Anything else takes the careful path below.
-        if all(p.isdigit() for p in parts):
+        if "".join(parts).isdigit():
             items = tuple(map(int, parts))
-            if all(score <= top for score, top in zip(items, scale.item_max)):
+            if all(map(int.__le__, items, scale.item_max)):
                 return items, []
     if len(parts) != scale.n_items:
         return None, [Problem(

@@ -1,0 +1,57 @@
+"""A consistent copy of the live database through SQLite's online backup API.
+
+The backup reads one snapshot while other processes go on writing (WAL keeps
+readers and the writer apart), is written to a temporary file beside the
+target, checked with ``PRAGMA integrity_check`` and only then renamed into
+place, owner-only like the database itself.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from db.connection import BUSY_TIMEOUT_S, StorageError, _create_owner_only
+
+
+def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> Path:
+    """Copy the database at `database_path` to `target_path` (which must not exist).
+
+    Returns:
+        The target path.
+
+    Raises:
+        StorageError: the source is missing, the target exists, or the copy
+            failed its integrity check (nothing is left behind then).
+    """
+    source = Path(database_path).expanduser()
+    target = Path(target_path).expanduser()
+    if not source.is_file():
+        raise StorageError(f"there is no database at {source}")
+    if target.exists():
+        raise StorageError(f"{target} already exists; choose a new file name for the backup")
+    if target.resolve() == source.resolve():
+        raise StorageError("the backup must go to a different file than the database")
+    temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
+    _create_owner_only(temporary)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    try:
+        dst = sqlite3.connect(str(temporary))
+        try:
+            src.backup(dst)
+            result = dst.execute("PRAGMA integrity_check").fetchone()[0]
+            # The copy is a standalone file: a rollback journal, no -wal beside it.
+            dst.execute("PRAGMA journal_mode = DELETE")
+        finally:
+            dst.close()
+        if result != "ok":
+            raise StorageError(f"the backup failed its integrity check: {result}")
+        os.replace(temporary, target)
+    except sqlite3.Error as exc:
+        raise StorageError(f"the backup failed: {exc}") from exc
+    finally:
+        src.close()
+        if temporary.exists():
+            temporary.unlink()
+    return target

@@ -1,0 +1,158 @@
+"""Opening the clinic's SQLite file: where it lives, who may read it, how it is set up.
+
+Every connection gets the same settings (architecture.md, "Storage rules"):
+foreign keys on (SQLite forgets this per connection), WAL so that readers
+never block the writer, and a busy timeout so that two clinicians at two
+terminals wait for each other instead of seeing "database is locked". A new
+file and its folder are created owner-only, because the file holds health
+data.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import os
+import sqlite3
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Iterator
+
+import sqlite_utils
+
+APP_NAME = "ketamine-outcomes"
+DB_FILENAME = "outcomes.db"
+ENV_VAR = "OUTCOMES_DB"
+#: Seconds a connection waits for another writer before giving up.
+BUSY_TIMEOUT_S = 10.0
+
+
+class StorageError(Exception):
+    """A request the database refused; the message says why in plain words."""
+
+
+class NotFound(StorageError):
+    """A patient or record that does not exist (or is no longer current)."""
+
+
+def default_path() -> Path:
+    """The database file: ``$OUTCOMES_DB``, else ``outcomes.db`` in the user data folder."""
+    env = os.environ.get(ENV_VAR)
+    if env:
+        return Path(env).expanduser()
+    import platformdirs  # imported here: only needed when no path is given
+
+    return Path(platformdirs.user_data_dir(APP_NAME)) / DB_FILENAME
+
+
+def current_user() -> str:
+    """The OS user name, the `who` of a change when the app knows no clinician."""
+    try:
+        return getpass.getuser() or "unknown"
+    except Exception:  # getuser raises when no name can be found (containers)
+        return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
+
+
+def now_iso() -> str:
+    """The current moment in UTC, as stored in bookkeeping columns."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+
+
+def _create_owner_only(path: Path) -> None:
+    """Create the folder (0700) and an empty file (0600) when they are missing."""
+    folder = path.parent
+    missing = []
+    probe = folder
+    while not probe.exists():
+        missing.append(probe)
+        probe = probe.parent
+    for part in reversed(missing):
+        os.mkdir(part, 0o700)
+        os.chmod(part, 0o700)  # mkdir's mode is filtered by the umask
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+        except FileExistsError:  # another process created it a moment ago
+            return
+        os.close(fd)
+        os.chmod(path, 0o600)
+
+
+def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+    """Open (creating if needed) the clinic database and bring its schema up to date.
+
+    Args:
+        path: The database file; `default_path()` when None.
+        migrate: Apply pending migrations (tests of the upgrade path pass False).
+
+    Returns:
+        A sqlite-utils `Database` with foreign keys, WAL and a busy timeout set.
+    """
+    path = Path(path) if path is not None else default_path()
+    path = path.expanduser()
+    if path.is_dir():
+        raise StorageError(f"{path} is a folder; give the path of a database file")
+    _create_owner_only(path)
+    # check_same_thread=False: a bulk import inserts from a writer thread while
+    # the calling thread checks the next rows (never both at once).
+    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+        database = sqlite_utils.Database(conn, execute_plugins=False)
+        with open(path, "rb") as handle:
+            header = handle.read(16)
+        if header and header != b"SQLite format 3\x00":
+            raise StorageError(f"{path} is not an SQLite database file")
+        if database.journal_mode != "wal":
+            database.enable_wal()
+        if migrate:
+            from db.migrations import apply_migrations
+
+            apply_migrations(database)
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return database
+
+
+def database_path(database: sqlite_utils.Database) -> Path | None:
+    """The file behind an open database (None for an in-memory one)."""
+    for _, name, filename in database.conn.execute("PRAGMA database_list"):
+        if name == "main" and filename:
+            return Path(filename)
+    return None
+
+
+@contextlib.contextmanager
+def write_transaction(database: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One transaction for a group of writes, taking the write lock at once.
+
+    ``BEGIN IMMEDIATE`` rather than sqlite-utils' deferred ``BEGIN``: a
+    deferred transaction that reads and then writes fails at once with
+    "database is locked" when another process wrote in between, whatever the
+    busy timeout; an immediate one waits its turn. Nested use becomes a
+    savepoint through `Database.atomic()`.
+    """
+    conn = database.conn
+    if conn.in_transaction:
+        with database.atomic():
+            yield database
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield database
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    else:
+        try:
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise

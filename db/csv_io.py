@@ -1,0 +1,358 @@
+"""CSV files in and out: reading and checking an import, writing an export.
+
+An import file is read whole, every row is checked by `outcomes.validation`,
+and every problem is collected with its file, line and column, so that one
+refusal lists every bad row. Nothing touches the database here: the checked
+rows go to `db.imports.apply_import`, which writes all of them or none.
+
+Formats are those of interface.md. Two extra infusion columns are read and
+written: `course` (the course number, so a re-import keeps courses apart)
+and `heart_rate_post`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import gc
+import hashlib
+import io
+import math
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from db.connection import StorageError
+from db.reads import export_rows
+from outcomes.settings import Settings
+from outcomes.validation import check_assessment, check_infusion, check_patient
+
+KINDS = ("patients", "infusions", "assessments")
+
+COLUMNS = {
+    "patients": ("patient_id", "name", "birth_date", "weight_kg", "notes"),
+    "infusions": (
+        "patient_id", "date", "course", "dose_mg_per_kg", "route", "duration_min", "weight_kg",
+        "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post",
+        "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
+    ),
+    "assessments": ("patient_id", "date", "scale", "items", "total", "rater", "notes"),
+}
+REQUIRED = {
+    "patients": ("patient_id",),
+    "infusions": ("patient_id", "date", "dose_mg_per_kg"),
+    "assessments": ("patient_id", "date", "scale"),
+}
+CONFIRM_FLAG = "--confirm-unusual-doses"
+# Records of a file share few distinct times; formatting each once saves a
+# measurable share of a 100,000-row import.
+_ISO_CACHE: dict = {}
+
+
+class ImportRefused(StorageError):
+    """An import refused as a whole; `problems` lists every reason, one a line."""
+
+    def __init__(self, source: str, problems: list[str]):
+        self.source = source
+        self.problems = problems
+        count = len(problems)
+        super().__init__(
+            f"{source} was not imported (nothing was written): "
+            f"{count} problem{'s' if count != 1 else ''} found\n" + "\n".join(problems)
+        )
+
+
+@dataclass
+class ImportPlan:
+    """Checked rows of one file, ready to write.
+
+    Attributes:
+        kind: "patients", "infusions" or "assessments".
+        source: The file name used in messages.
+        sha256: Checksum of the file, kept in the audit trail.
+        lines: The file line of each row.
+        rows: Each row's values in stored form (see `db.imports` for the order).
+        courses: For infusions, the `course` column's value per row (None: latest).
+        warnings: Messages to show (blood pressure at the hold threshold).
+        duplicates_in_file: Rows skipped because an identical row came earlier.
+    """
+
+    kind: str
+    source: str
+    sha256: str
+    lines: list[int] = field(default_factory=list)
+    rows: list[tuple] = field(default_factory=list)
+    courses: list[int | None] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    duplicates_in_file: int = 0
+
+
+@contextlib.contextmanager
+def gc_paused():
+    """Pause the cyclic garbage collector for a bulk step.
+
+    A 100,000-row import allocates a few hundred thousand tuples and dicts
+    that live until it ends; the collector would walk all of them again and
+    again (half the import's time) and find nothing cyclic to free.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _where(source: str, line: int, column: str | None = None) -> str:
+    return f"{source} line {line}" + (f", column {column}" if column else "")
+
+
+def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, list[str]]]]:
+    """The checksum, header and (line, fields) rows of a CSV file.
+
+    Raises:
+        ImportRefused: unreadable file, not UTF-8, empty, bad header.
+    """
+    source = path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportRefused(source, [f"{path}: cannot be read ({exc.strerror or exc})"]) from None
+    digest = hashlib.sha256(data).hexdigest()
+    try:
+        text = data.decode("utf-8-sig")  # accepts the BOM spreadsheets write
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise ImportRefused(source, [
+            f"{_where(source, line)}: the file is not UTF-8 text; save it as 'CSV UTF-8' and try again"
+        ]) from None
+    if not text.strip():
+        raise ImportRefused(source, [f"{source}: the file is empty; a header row and at least one row are needed"])
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        start = reader.line_num + 1
+        for fields in reader:
+            if "".join(fields).strip():  # skip blank lines and rows of empty cells
+                rows.append((start, fields))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportRefused(source, [f"{_where(source, start)}: the CSV cannot be read ({exc})"]) from None
+    problems = _header_problems(source, kind, header)
+    if problems:
+        raise ImportRefused(source, problems)
+    if not rows:
+        raise ImportRefused(source, [f"{source}: the file has a header but no rows"])
+    return digest, header, rows
+
+
+def _header_problems(source: str, kind: str, header: list[str]) -> list[str]:
+    allowed = COLUMNS[kind]
+    problems = []
+    seen = set()
+    for number, name in enumerate(header, start=1):
+        if not name:
+            continue  # spreadsheets add unnamed columns; their cells are checked per row
+        if name not in allowed:
+            problems.append(f"{source} line 1, column {number}: column {name!r} is not known for "
+                            f"{kind}; allowed: {', '.join(allowed)}")
+        if name in seen:
+            problems.append(f"{source} line 1: column {name!r} appears twice")
+        seen.add(name)
+    missing = [c for c in REQUIRED[kind] if c not in seen]
+    if missing:
+        problems.append(f"{source} line 1: required column{'s' if len(missing) > 1 else ''} "
+                        f"{', '.join(missing)} missing; the header must name at least "
+                        f"{', '.join(REQUIRED[kind])}")
+    if kind == "assessments" and not {"items", "total"} & seen:
+        problems.append(f"{source} line 1: an 'items' or a 'total' column is required")
+    return problems
+
+
+def _raw_rows(source: str, header: list[str], rows, problems: list[str]):
+    width = len(header)
+    unnamed = [i for i, name in enumerate(header) if not name]
+    for line, fields in rows:
+        if len(fields) > width:
+            problems.append(f"{_where(source, line)}: {len(fields)} values but the header has {width} columns")
+            continue
+        if unnamed and any(fields[i].strip() for i in unnamed if i < len(fields)):
+            problems.append(f"{_where(source, line)}: a value stands in a column without a name")
+            continue
+        yield line, dict(zip(header, fields))
+
+
+def plan_import(
+    path: str | Path, kind: str, settings: Settings, today: date, *, confirm_unusual_doses: bool = False,
+    known_patients: set[str] | None = None,
+) -> ImportPlan:
+    """Read and check one file; the plan to write, or `ImportRefused` listing every problem.
+
+    `known_patients`, when given, lets rows naming an unknown patient be
+    listed with the other problems (`apply_import` checks again when writing).
+    """
+    if kind not in KINDS:
+        raise StorageError(f"unknown import kind {kind!r}; allowed: {', '.join(KINDS)}")
+    path = Path(path)
+    with gc_paused():
+        return _plan(path, kind, settings, today, confirm_unusual_doses, known_patients)
+
+
+def _plan(path: Path, kind: str, settings: Settings, today: date, confirm_unusual_doses: bool,
+          known_patients: set[str] | None) -> ImportPlan:
+    digest, header, rows = read_table(path, kind)
+    source = path.name
+    plan = ImportPlan(kind, source, digest)
+    checked, problems = _check_rows(plan, header, rows, settings, today, confirm_unusual_doses, known_patients)
+    seen: dict[tuple, tuple[int, tuple, int]] = {}
+    for line, key, row, course in checked:
+        earlier = seen.get(key)
+        if earlier is not None:
+            if earlier[1] == row and (kind != "infusions" or plan.courses[earlier[2]] == course):
+                plan.duplicates_in_file += 1
+            else:
+                problems.append(f"{_where(source, line)}: {_describe(kind, key)} is also on line "
+                                f"{earlier[0]} with different values; keep one of them")
+            continue
+        seen[key] = (line, row, len(plan.rows))
+        plan.lines.append(line)
+        plan.rows.append(row)
+        plan.courses.append(course)
+    if problems:
+        raise ImportRefused(source, problems)
+    return plan
+
+
+def _check_rows(plan: ImportPlan, header: list[str], rows: list, settings: Settings, today: date,
+                confirm: bool, known: set[str] | None) -> tuple[list, list[str]]:
+    """Check every row: (line, key, row, course) of the good ones, and every problem.
+
+    Warnings go to `plan.warnings`. Rows are checked one by one through
+    `outcomes.validation`; this loop is what a large import spends its time on.
+    """
+    kind, source = plan.kind, plan.source
+    if kind == "patients":
+        known = None
+    checker = {"patients": _check_patient, "infusions": _check_infusion, "assessments": _check_assessment}[kind]
+    problems: list[str] = []
+    good = []
+    if len(_ISO_CACHE) > 100_000:
+        _ISO_CACHE.clear()
+    for line, raw in _raw_rows(source, header, rows, problems):
+        result = checker(raw, settings, today, confirm, source, line, problems, plan)
+        if result is None:
+            continue
+        if known is not None and result[1][0] not in known:
+            problems.append(unknown_patient(source, line, result[1][0]))
+            continue
+        good.append((line, *result))
+    return good, problems
+
+
+def unknown_patient(source: str, line: int, pid: str) -> str:
+    return (f"{_where(source, line, 'patient_id')}: patient {pid!r} is not known; import the "
+            "patients file first (or add the patient in the app)")
+
+
+def _describe(kind: str, key: tuple) -> str:
+    if kind == "patients":
+        return f"patient {key[0]}"
+    if kind == "infusions":
+        return f"the infusion of {key[0]} on {key[1]}"
+    return f"the {key[2]} of {key[0]} on {key[1]}"
+
+
+def _report(checked, source: str, line: int, problems: list[str], confirm: bool = False,
+            plan: ImportPlan | None = None) -> bool:
+    """Add a checked row's problems to the list; True when the row may be written."""
+    ok = True
+    for p in checked.problems:
+        where = _where(source, line, p.field)
+        if p.kind == "error":
+            problems.append(f"{where}: {p.message}")
+            ok = False
+        elif p.kind == "confirm":
+            if not confirm:
+                problems.append(f"{where}: {p.message} (if intended, import again with {CONFIRM_FLAG})")
+                ok = False
+        elif plan is not None:
+            plan.warnings.append(f"{where}: warning: {p.message}")
+    return ok
+
+
+def _check_patient(raw, settings, today, confirm, source, line, problems, plan):
+    checked = check_patient(raw, today)
+    if not _report(checked, source, line, problems):
+        return None
+    v = checked.values
+    row = (v["patient_id"], v.get("name"), v.get("birth_date"), v.get("weight_kg"), v.get("notes"))
+    return (v["patient_id"],), row, None
+
+
+def _check_infusion(raw, settings, today, confirm, source, line, problems, plan):
+    checked = check_infusion(raw, settings, today)
+    if not _report(checked, source, line, problems, confirm, plan):
+        return None
+    course = checked.values.get("course")
+    v = checked.values
+    row = (v["patient_id"], v["date"].iso(), v["dose_mg_per_kg"], v["route"], v["duration_min"],
+           v["weight_kg"], v["bp_systolic_pre"], v["bp_diastolic_pre"], v["bp_systolic_post"],
+           v["bp_diastolic_post"], v["heart_rate_pre"], v.get("heart_rate_post"), v["side_effects"],
+           v["notes"])
+    return row[:2], row, course
+
+
+def _check_assessment(raw, settings, today, confirm, source, line, problems, plan):
+    checked = check_assessment(raw, today)
+    if checked.problems and not _report(checked, source, line, problems):
+        return None
+    v = checked.values
+    items = v["items"]
+    items_text = None
+    if items is not None:
+        typed = raw["items"].strip()
+        # n one-digit scores with single spaces is already the stored form.
+        canonical = (len(typed) == 2 * len(items) - 1 and typed.count(" ") == len(items) - 1
+                     and typed.isascii())
+        items_text = typed if canonical else " ".join(map(str, items))
+    when = v["date"]
+    iso = _ISO_CACHE.get(when)
+    if iso is None:
+        iso = _ISO_CACHE[when] = when.iso()
+    row = (v["patient_id"], iso, v["scale"], items_text, v["total"],
+           1 if items is None else 0, v["rater"], v["notes"])
+    return row[:3], row, None
+
+
+# ----- export ----------------------------------------------------------------
+
+def _cell(value: Any) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    return str(value)
+
+
+def export_csv(database: sqlite_utils.Database, folder: str | Path) -> list[Path]:
+    """Write patients.csv, infusions.csv and assessments.csv into `folder`."""
+    folder = Path(folder).expanduser()
+    folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    for kind in KINDS:
+        header, rows = export_rows(database, kind)
+        target = folder / f"{kind}.csv"
+        temporary = folder / f".{kind}.csv.partial"
+        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerows([_cell(x) for x in row] for row in rows)
+        temporary.replace(target)
+        written.append(target)
+    return written

@@ -1,0 +1,209 @@
+"""FHIR R4 export: a `Bundle` (type ``collection``) of Patient, Procedure and Observation.
+
+Infusions become Procedures; assessments become Observations whose code is
+LOINC only where `outcomes.scales` lists a verified code (PHQ-9, GAD-7) and
+the project's own code system (`outcomes.scales.LOCAL_CODE_SYSTEM`)
+otherwise, with one component per item. FHIR wants a time zone on every
+time of day; ours are clinic-local, so the offset of this computer's zone on
+that date is attached.
+
+``deidentify`` drops names, birth dates, free-text notes and rater names,
+replaces patient ids by stable pseudonyms (an HMAC with a secret kept in this
+database, so the same patient gets the same pseudonym in every export from
+it) and shifts each patient's dates by a per-patient number of days, which
+keeps every interval, and so relief days, intact.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import math
+import secrets
+import uuid
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+
+from db.connection import write_transaction
+from db.reads import load_clinic, meta_value
+from outcomes.records import Assessment, Infusion, PatientData
+from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
+from outcomes.timepoints import Timepoint
+
+PATIENT_ID_SYSTEM = "urn:ketamine-outcomes:patient-id"
+EXTENSION_BASE = "urn:ketamine-outcomes:fhir"
+_NAMESPACE = uuid.UUID("6f1c1f5e-1d1b-4f0e-9a55-0b7d4a6c2e10")
+_SECRET_KEY = "pseudonym_secret"
+#: Largest shift, in days, of a de-identified patient's dates.
+MAX_SHIFT_DAYS = 365
+
+
+def pseudonym_secret(database: sqlite_utils.Database) -> bytes:
+    """This database's secret for pseudonyms, created on first use."""
+    value = meta_value(database, _SECRET_KEY)
+    if value is None:
+        with write_transaction(database):
+            value = meta_value(database, _SECRET_KEY)
+            if value is None:
+                value = secrets.token_hex(32)
+                database.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_SECRET_KEY, value))
+    return bytes.fromhex(value)
+
+
+class _Identity:
+    """How one patient appears in the bundle: id, pseudonym and date shift."""
+
+    def __init__(self, pid: str, secret: bytes | None):
+        self.pid = pid
+        if secret is None:
+            self.label, self.shift = pid, 0
+        else:
+            digest = hmac.new(secret, pid.encode(), hashlib.sha256).digest()
+            self.label = "anon-" + digest[:8].hex()
+            # Never 0, so that no de-identified date equals the real one.
+            self.shift = 1 + int.from_bytes(digest[8:12], "big") % MAX_SHIFT_DAYS
+            self.shift = -self.shift
+
+    def day(self, d: date) -> date:
+        return d + timedelta(days=self.shift)
+
+    def when(self, tp: Timepoint) -> str:
+        day = self.day(tp.day)
+        if tp.at is None:
+            return day.isoformat()
+        moment = datetime.combine(day, tp.at).astimezone()  # the local offset of that date
+        return moment.isoformat(timespec="seconds")
+
+    def url(self, kind: str, key: Any) -> str:
+        return "urn:uuid:" + str(uuid.uuid5(_NAMESPACE, f"{kind}:{self.label}:{key}"))
+
+
+def _clean(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value
+
+
+def _patient(identity: _Identity, row: dict, deidentify: bool) -> dict:
+    resource: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": identity.url("Patient", "").removeprefix("urn:uuid:"),
+        "identifier": [{"system": PATIENT_ID_SYSTEM, "value": identity.label}],
+    }
+    if not deidentify:
+        if _clean(row.get("name")):
+            resource["name"] = [{"text": row["name"]}]
+        if _clean(row.get("birth_date")):
+            resource["birthDate"] = row["birth_date"]
+    return resource
+
+
+def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
+    dose = f"{inf.dose_mg_per_kg:g} mg/kg" if inf.dose_mg_per_kg is not None else "dose not recorded"
+    resource: dict[str, Any] = {
+        "resourceType": "Procedure",
+        "id": identity.url("Procedure", inf.id).removeprefix("urn:uuid:"),
+        "status": "completed",
+        "code": {"text": f"Ketamine {inf.route or ''} infusion, {dose}".replace("  ", " ")},
+        "subject": {"reference": identity.url("Patient", "")},
+        "performedDateTime": identity.when(inf.when),
+        "extension": [{"url": f"{EXTENSION_BASE}/course", "valueInteger": int(inf.course)}],
+    }
+    if inf.dose_mg_per_kg is not None:
+        resource["extension"].append({
+            "url": f"{EXTENSION_BASE}/dose-mg-per-kg",
+            "valueQuantity": {"value": inf.dose_mg_per_kg, "unit": "mg/kg",
+                              "system": "http://unitsofmeasure.org", "code": "mg/kg"},
+        })
+    if inf.side_effects:
+        resource["complication"] = [{"text": effect.replace("_", " ")} for effect in inf.side_effects]
+    if inf.notes and not deidentify:
+        resource["note"] = [{"text": inf.notes}]
+    return resource
+
+
+def _code(scale, what: str, loinc: str | None, display: str) -> dict:
+    if loinc:
+        return {"coding": [{"system": LOINC_SYSTEM, "code": loinc, "display": display}], "text": display}
+    return {"coding": [{"system": LOCAL_CODE_SYSTEM, "code": scale.local_code(what), "display": display}],
+            "text": display}
+
+
+def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure_urls: dict) -> dict:
+    scale = SCALES[a.scale]
+    resource: dict[str, Any] = {
+        "resourceType": "Observation",
+        "id": identity.url("Observation", a.id).removeprefix("urn:uuid:"),
+        "status": "final",
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
+        "code": _code(scale, "total", scale.loinc_total, f"{scale.name} total score"),
+        "subject": {"reference": identity.url("Patient", "")},
+        "effectiveDateTime": identity.when(a.when),
+        "valueInteger": int(a.total),
+    }
+    if a.items is not None:
+        loinc_items = dict(scale.loinc_items)
+        resource["component"] = [
+            {"code": _code(scale, f"item{n}", loinc_items.get(n), f"{scale.name} item {n}"),
+             "valueInteger": int(score)}
+            for n, score in enumerate(a.items, start=1)
+        ]
+    else:
+        resource["note"] = [{"text": "total only: item scores were not recorded"}]
+    if a.infusion_id is not None and a.infusion_id in procedure_urls:
+        resource["partOf"] = [{"reference": procedure_urls[a.infusion_id]}]
+    if not deidentify:
+        if a.rater:
+            resource["performer"] = [{"display": a.rater}]
+        if a.notes:
+            resource.setdefault("note", []).append({"text": a.notes})
+    return resource
+
+
+def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -> dict:
+    """The whole clinic as a FHIR R4 collection Bundle (a JSON-ready dict)."""
+    secret = pseudonym_secret(database) if deidentify else None
+    data = load_clinic(database)
+    patients = data.patients.to_dict("records")
+    by_patient: dict[str, PatientData] = data.by_patient()
+    entries = []
+    for row in patients:
+        identity = _Identity(str(row["patient_id"]), secret)
+        entries.append({"fullUrl": identity.url("Patient", ""), "resource": _patient(identity, row, deidentify)})
+        record = by_patient.get(identity.pid)
+        if record is None:
+            continue
+        procedure_urls = {}
+        for inf in record.infusions:
+            resource = _procedure(identity, inf, deidentify)
+            procedure_urls[inf.id] = identity.url("Procedure", inf.id)
+            entries.append({"fullUrl": procedure_urls[inf.id], "resource": resource})
+        for a in record.assessments:
+            entries.append({"fullUrl": identity.url("Observation", a.id),
+                            "resource": _observation(identity, a, deidentify, procedure_urls)})
+    return {
+        "resourceType": "Bundle",
+        "type": "collection",
+        "timestamp": datetime.now().astimezone().isoformat(timespec="seconds"),
+        "entry": entries,
+    }
+
+
+def export_fhir(database: sqlite_utils.Database, target: str | Path, *, deidentify: bool = False) -> dict:
+    """Write the bundle to `target` (JSON); returns counts per resource type."""
+    bundle = build_bundle(database, deidentify=deidentify)
+    target = Path(target).expanduser()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.partial")
+    temporary.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
+    temporary.replace(target)
+    counts: dict[str, int] = {}
+    for entry in bundle["entry"]:
+        kind = entry["resource"]["resourceType"]
+        counts[kind] = counts.get(kind, 0) + 1
+    return counts

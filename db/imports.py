@@ -1,0 +1,263 @@
+"""Writing checked CSV rows: all rows or none, in one transaction.
+
+Re-importing never duplicates: a row identical to a current record (same
+patient and time, and for assessments the same scale, with the same values)
+is skipped and counted; a row with the same patient, time (and scale) but
+different values is refused, because it would silently contradict what is
+stored (correct the record in the app instead). Rows naming an unknown
+patient are refused. These checks run inside the write transaction
+(``BEGIN IMMEDIATE``), so two imports at once cannot both add the same row.
+
+The import is one audited event: an `imports` row (file, checksum, counts)
+and one audit row naming the first and last id added; every row written
+keeps its `import_id`. Rows go in with `executemany`.
+
+`import_csv` checks and writes a file in one pass: while a chunk of rows is
+being checked (Python, holding the GIL), the previous chunk is inserted by a
+writer thread (SQLite releases the GIL while it works). Any problem anywhere
+rolls the whole transaction back, so the result is the same as checking
+first and writing after (`plan_import` + `apply_import`), only faster.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import sqlite_utils
+
+from db import audit
+from db.connection import StorageError, now_iso, write_transaction
+from db.csv_io import (
+    ImportPlan,
+    ImportRefused,
+    _check_rows,
+    _describe,
+    _where,
+    gc_paused,
+    read_table,
+    unknown_patient,
+)
+from db.reads import CURRENT
+from db.writes import unusual_dose
+from outcomes.settings import Settings
+
+_INFUSION_COLUMNS = (
+    "patient_id", "given_at", "dose_mg_per_kg", "route", "duration_min", "weight_kg",
+    "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post",
+    "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
+)
+_ASSESSMENT_COLUMNS = ("patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes")
+_PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
+_KEY_WIDTH = {"patients": 1, "infusions": 2, "assessments": 3}
+_TAIL = "recorded_at, recorded_by, import_id"
+_INSERT = {
+    "infusions": f"INSERT INTO infusions ({', '.join(_INFUSION_COLUMNS)}, course, dose_confirmed, {_TAIL})"
+                 f" VALUES ({', '.join('?' * (len(_INFUSION_COLUMNS) + 5))})",
+    "assessments": f"INSERT INTO assessments ({', '.join(_ASSESSMENT_COLUMNS)}, {_TAIL})"
+                   f" VALUES ({', '.join('?' * (len(_ASSESSMENT_COLUMNS) + 3))})",
+    "patient_details": f"INSERT INTO patient_details ({', '.join(_PATIENT_COLUMNS)}, {_TAIL})"
+                       f" VALUES ({', '.join('?' * (len(_PATIENT_COLUMNS) + 3))})",
+}
+#: Rows checked between two inserts of `import_csv`.
+CHUNK_ROWS = 10_000
+
+
+@dataclass
+class ImportResult:
+    """What an import did."""
+
+    kind: str
+    source: str
+    added: int
+    skipped: int
+    import_id: int | None = None
+    warnings: list[str] = field(default_factory=list)
+
+
+def _existing(database: sqlite_utils.Database, kind: str, patients: set[str] | None) -> dict[tuple, tuple]:
+    """Current stored rows (of the given patients, or all), by their identity key."""
+    conn = database.conn
+    # A few patients: ask for theirs; many: one scan is cheaper than a long IN list.
+    where, params = "", []
+    if patients is not None and len(patients) <= 500:
+        where, params = f" AND patient_id IN ({', '.join('?' * len(patients))})", sorted(patients)
+    if kind == "patients":
+        sql = f"SELECT {', '.join(_PATIENT_COLUMNS)} FROM patient_details WHERE {CURRENT}{where}"
+        return {(r[0],): r for r in conn.execute(sql, params)}
+    if kind == "infusions":
+        sql = f"SELECT {', '.join(_INFUSION_COLUMNS)}, course FROM infusions WHERE {CURRENT}{where}"
+        return {(r[0], r[1]): r for r in conn.execute(sql, params)}
+    sql = f"SELECT {', '.join(_ASSESSMENT_COLUMNS)} FROM assessments WHERE {CURRENT}{where}"
+    return {(r[0], r[1], r[2]): r for r in conn.execute(sql, params)}
+
+
+class _Batch:
+    """One import inside an open write transaction: screens rows against the store, inserts them."""
+
+    def __init__(self, database: sqlite_utils.Database, kind: str, source: str, sha256: str, who: str,
+                 patients: set[str] | None):
+        self.database, self.kind, self.source, self.sha256, self.who = database, kind, source, sha256, who
+        conn = database.conn
+        self.existing = _existing(database, kind, patients)
+        self.known = {r[0] for r in conn.execute("SELECT patient_id FROM patients")}
+        self.latest: dict[str, int] = {}
+        if kind == "infusions":
+            self.latest = dict(conn.execute(
+                "SELECT patient_id, max(c) FROM (SELECT patient_id, course AS c FROM courses UNION ALL"
+                f" SELECT patient_id, course FROM infusions WHERE {CURRENT}) GROUP BY patient_id"))
+        table = "patient_details" if kind == "patients" else kind
+        self.before = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        self.now = now_iso()
+        self.import_id: int | None = None
+        self.added = 0
+        self.skipped = 0
+        self.first_patient = self.last_patient = None
+
+    def screen(self, lines, rows, courses, problems: list[str]) -> list[tuple]:
+        """Rows to insert (stored form), after the unknown-patient and already-stored checks."""
+        width = _KEY_WIDTH[self.kind]
+        out = []
+        for line, row, course in zip(lines, rows, courses):
+            if self.kind != "patients" and row[0] not in self.known:
+                problems.append(unknown_patient(self.source, line, row[0]))
+                continue
+            key = row[:width]
+            stored = self.existing.get(key)
+            if stored is None:
+                out.append(self._stored(row, course))
+            elif self._same(stored, row, course):
+                self.skipped += 1
+            else:
+                problems.append(f"{_where(self.source, line)}: {_describe(self.kind, key)} is already "
+                                "recorded with different values; correct the stored record in the app "
+                                "instead of importing it again")
+        return out
+
+    def _same(self, stored: tuple, row: tuple, course: int | None) -> bool:
+        if self.kind == "infusions":
+            return stored[:-1] == row and (course is None or stored[-1] == course)
+        return stored == row
+
+    def _stored(self, row: tuple, course: int | None) -> tuple:
+        if self.import_id is None:
+            self.import_id = self.database.conn.execute(
+                "INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
+                " VALUES (?, ?, ?, 0, 0, ?, ?)", (self.kind, self.source, self.sha256, self.now, self.who),
+            ).lastrowid
+        tail = (self.now, self.who, self.import_id)
+        if self.kind == "infusions":
+            # An unusual dose reaches this point only with --confirm-unusual-doses.
+            number = course or self.latest.get(row[0], 1)
+            return row + (number, 1 if unusual_dose(row[2]) else 0) + tail
+        return row + tail
+
+    def insert(self, stored: list[tuple]) -> None:
+        """Insert screened rows (may run on the writer thread)."""
+        if not stored:
+            return
+        conn = self.database.conn
+        try:
+            if self.kind == "patients":
+                conn.executemany("INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)",
+                                 [(r[0], self.now, self.who) for r in stored])
+                conn.executemany(_INSERT["patient_details"], stored)
+                self.first_patient = self.first_patient or stored[0][0]
+                self.last_patient = stored[-1][0]
+            else:
+                conn.executemany(_INSERT[self.kind], stored)
+        except sqlite3.IntegrityError as exc:  # the schema's last guard caught what validation let by
+            raise StorageError(f"{self.source} was not imported (nothing was written): the database "
+                               f"refused a row as out of range or inconsistent ({exc})") from exc
+        self.added += len(stored)
+
+    def finish(self) -> ImportResult:
+        """Record the import's counts and its audit row (call last, inside the transaction)."""
+        if self.import_id is None:
+            return ImportResult(self.kind, self.source, 0, self.skipped)
+        conn = self.database.conn
+        conn.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
+                     (self.added, self.skipped, self.import_id))
+        if self.kind == "patients":
+            first, last = self.first_patient, self.last_patient
+        else:
+            first = self.before + 1
+            last = conn.execute(f"SELECT max(id) FROM {self.kind}").fetchone()[0]
+        audit.record(self.database, self.kind, f"import:{self.import_id}", "import", new={
+            "file": self.source, "sha256": self.sha256, "rows_added": self.added,
+            "rows_skipped": self.skipped, "first_id": first, "last_id": last,
+        }, who=self.who)
+        return ImportResult(self.kind, self.source, self.added, self.skipped, self.import_id)
+
+
+def apply_import(database: sqlite_utils.Database, plan: ImportPlan, who: str) -> ImportResult:
+    """Write a checked plan; `ImportRefused` (and nothing written) on any conflict."""
+    if plan.kind not in _KEY_WIDTH:
+        raise StorageError(f"unknown import kind {plan.kind!r}")
+    with gc_paused(), write_transaction(database):
+        batch = _Batch(database, plan.kind, plan.source, plan.sha256, who, {r[0] for r in plan.rows})
+        batch.skipped = plan.duplicates_in_file
+        problems: list[str] = []
+        stored = batch.screen(plan.lines, plan.rows, plan.courses, problems)
+        if problems:
+            raise ImportRefused(plan.source, problems)
+        batch.insert(stored)
+        result = batch.finish()
+    result.warnings = list(plan.warnings)
+    return result
+
+
+def import_csv(
+    database: sqlite_utils.Database, path: str | Path, kind: str, who: str, *, settings: Settings,
+    today: date, confirm_unusual_doses: bool = False,
+) -> ImportResult:
+    """Check and write a CSV file all or nothing, inserting checked chunks while the next is checked.
+
+    Raises:
+        ImportRefused: listing every problem of the file; nothing is written.
+    """
+    if kind not in _KEY_WIDTH:
+        raise StorageError(f"unknown import kind {kind!r}")
+    path = Path(path)
+    with gc_paused():
+        digest, header, rows = read_table(path, kind)  # header problems refuse before any lock
+        plan = ImportPlan(kind, path.name, digest)
+        problems: list[str] = []
+        seen: dict[tuple, tuple[int, tuple, int | None]] = {}
+        width = _KEY_WIDTH[kind]
+        with write_transaction(database), ThreadPoolExecutor(1, thread_name_prefix="import-writer") as writer:
+            batch = _Batch(database, kind, plan.source, digest, who, None)
+            pending: Future | None = None
+            for start in range(0, len(rows), CHUNK_ROWS):
+                checked, chunk_problems = _check_rows(plan, header, rows[start:start + CHUNK_ROWS], settings,
+                                                      today, confirm_unusual_doses, batch.known)
+                problems.extend(chunk_problems)
+                lines, good, courses = [], [], []
+                for line, key, row, course in checked:  # duplicates inside the file
+                    earlier = seen.get(key)
+                    if earlier is None:
+                        seen[key] = (line, row, course)
+                        lines.append(line)
+                        good.append(row)
+                        courses.append(course)
+                    elif earlier[1] == row and earlier[2] == course:
+                        batch.skipped += 1
+                    else:
+                        problems.append(f"{_where(plan.source, line)}: {_describe(kind, key[:width])} is also "
+                                        f"on line {earlier[0]} with different values; keep one of them")
+                if pending is not None:
+                    pending.result()  # one insert at a time on the connection
+                    pending = None
+                stored = batch.screen(lines, good, courses, problems)
+                if not problems:
+                    pending = writer.submit(batch.insert, stored)
+            if pending is not None:
+                pending.result()
+            if problems:
+                raise ImportRefused(plan.source, problems)
+            result = batch.finish()
+    result.warnings = plan.warnings
+    return result

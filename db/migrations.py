@@ -1,0 +1,251 @@
+"""The schema, as numbered migrations applied when a database is opened.
+
+Migrations only ever add: a database made by any earlier release opens and
+upgrades without loss (tests/test_db_migrations.py builds one with the first
+migration alone and upgrades it). Never edit a migration that has shipped;
+add the next one.
+
+CHECK constraints are the last guard behind `outcomes.validation`; their
+numbers are generated from `outcomes.scales` and `outcomes.validation`, so a
+range is written once. Triggers refuse any in-place change of a clinical
+value and any DELETE: a correction inserts a new version and marks the old
+one superseded, a removal marks the row retracted (db/writes.py).
+"""
+
+from __future__ import annotations
+
+import sqlite_utils
+from sqlite_utils import Migrations
+
+from outcomes.records import ROUTES
+from outcomes.scales import SCALES
+from outcomes import validation as v
+
+MIGRATIONS = Migrations("ketamine-outcomes")
+
+#: Columns holding clinical values, per versioned table: never updated in place.
+CLINICAL_COLUMNS = {
+    "patient_details": ("patient_id", "name", "birth_date", "weight_kg", "notes"),
+    "infusions": (
+        "patient_id", "course", "given_at", "dose_mg_per_kg", "dose_confirmed", "route",
+        "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post",
+        "bp_diastolic_post", "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
+    ),
+    "assessments": (
+        "patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes",
+        "infusion_id",
+    ),
+}
+
+
+def _quoted(values) -> str:
+    return ", ".join("'" + str(x).replace("'", "''") + "'" for x in values)
+
+
+def _range(column: str, bounds: tuple[float, float]) -> str:
+    low, high = bounds
+    return f"CHECK ({column} IS NULL OR {column} BETWEEN {low!r} AND {high!r})"
+
+
+def _when_sql(column: str) -> str:
+    # The stored forms of outcomes.timepoints: YYYY-MM-DD, YYYY-MM-DDTHH:MM[:SS].
+    day = "[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]"
+    return (
+        f"CHECK ({column} GLOB '{day}' OR {column} GLOB '{day}T[0-2][0-9]:[0-5][0-9]'"
+        f" OR {column} GLOB '{day}T[0-2][0-9]:[0-5][0-9]:[0-5][0-9]')"
+    )
+
+
+def _per_scale(expression) -> str:
+    cases = " ".join(f"WHEN '{s.id}' THEN {expression(s)}" for s in SCALES.values())
+    return f"CASE scale {cases} END"
+
+
+_BOOKKEEPING = """
+    recorded_at TEXT NOT NULL,
+    recorded_by TEXT NOT NULL,
+    supersedes INTEGER REFERENCES {table}(id),
+    change_reason TEXT,
+    superseded_at TEXT,
+    superseded_by INTEGER REFERENCES {table}(id),
+    retracted_at TEXT,
+    retracted_by TEXT,
+    retract_reason TEXT,
+    CHECK ((supersedes IS NULL) = (change_reason IS NULL)),
+    CHECK ((retracted_at IS NULL) = (retract_reason IS NULL))
+"""
+
+
+def _guard_triggers(table: str) -> list[str]:
+    columns = ", ".join(CLINICAL_COLUMNS[table])
+    return [
+        f"""CREATE TRIGGER {table}_never_edited BEFORE UPDATE OF {columns} ON {table}
+            BEGIN SELECT RAISE(ABORT, 'clinical values are never changed in place; record a correction'); END""",
+        f"""CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table}
+            BEGIN SELECT RAISE(ABORT, 'clinical records are never deleted; retract them with a reason'); END""",
+    ]
+
+
+def schema_v1() -> list[str]:
+    """The statements of the first migration (kept as shipped)."""
+    n_items = _per_scale(lambda s: s.n_items)
+    total_max = _per_scale(lambda s: s.total_max)
+    statements = [
+        f"""CREATE TABLE patients (
+            patient_id TEXT PRIMARY KEY CHECK (length(patient_id) BETWEEN 1 AND {v.PATIENT_ID_MAX}),
+            created_at TEXT NOT NULL,
+            created_by TEXT NOT NULL
+        ) STRICT""",
+        f"""CREATE TABLE patient_details (
+            id INTEGER PRIMARY KEY,
+            patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+            name TEXT,
+            birth_date TEXT CHECK (birth_date IS NULL OR birth_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+            weight_kg REAL {_range('weight_kg', v.WEIGHT_RANGE_KG)},
+            notes TEXT,
+            {_BOOKKEEPING.format(table='patient_details')}
+        ) STRICT""",
+        """CREATE UNIQUE INDEX patient_details_current ON patient_details(patient_id)
+            WHERE superseded_at IS NULL AND retracted_at IS NULL""",
+        f"""CREATE TABLE courses (
+            patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+            course INTEGER NOT NULL CHECK (course >= 1),
+            started_at TEXT NOT NULL {_when_sql('started_at')},
+            notes TEXT,
+            recorded_at TEXT NOT NULL,
+            recorded_by TEXT NOT NULL,
+            PRIMARY KEY (patient_id, course)
+        ) STRICT""",
+        f"""CREATE TABLE infusions (
+            id INTEGER PRIMARY KEY,
+            patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+            course INTEGER NOT NULL CHECK (course >= 1),
+            given_at TEXT NOT NULL {_when_sql('given_at')},
+            dose_mg_per_kg REAL NOT NULL CHECK (dose_mg_per_kg > {v.DOSE_REFUSE_AT_OR_BELOW!r}
+                AND dose_mg_per_kg <= {v.DOSE_REFUSE_ABOVE!r}),
+            dose_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (dose_confirmed IN (0, 1)
+                AND (dose_confirmed = 1 OR dose_mg_per_kg BETWEEN {v.DOSE_USUAL_MIN!r} AND {v.DOSE_USUAL_MAX!r})),
+            route TEXT CHECK (route IS NULL OR route IN ({_quoted(ROUTES)})),
+            duration_min REAL {_range('duration_min', v.DURATION_RANGE_MIN)},
+            weight_kg REAL {_range('weight_kg', v.WEIGHT_RANGE_KG)},
+            bp_systolic_pre INTEGER {_range('bp_systolic_pre', v.SYSTOLIC_RANGE)},
+            bp_diastolic_pre INTEGER {_range('bp_diastolic_pre', v.DIASTOLIC_RANGE)},
+            bp_systolic_post INTEGER {_range('bp_systolic_post', v.SYSTOLIC_RANGE)},
+            bp_diastolic_post INTEGER {_range('bp_diastolic_post', v.DIASTOLIC_RANGE)},
+            heart_rate_pre INTEGER {_range('heart_rate_pre', v.HEART_RATE_RANGE)},
+            heart_rate_post INTEGER {_range('heart_rate_post', v.HEART_RATE_RANGE)},
+            side_effects TEXT,
+            notes TEXT,
+            {_BOOKKEEPING.format(table='infusions')}
+        ) STRICT""",
+        f"""CREATE TABLE assessments (
+            id INTEGER PRIMARY KEY,
+            patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+            taken_at TEXT NOT NULL {_when_sql('taken_at')},
+            scale TEXT NOT NULL CHECK (scale IN ({_quoted(SCALES)})),
+            items TEXT CHECK (items IS NULL OR (items NOT GLOB '*[^0-9 ]*'
+                AND length(items) - length(replace(items, ' ', '')) + 1 = {n_items})),
+            total INTEGER NOT NULL CHECK (total >= 0 AND total <= {total_max}),
+            total_only INTEGER NOT NULL CHECK (total_only = (items IS NULL)),
+            rater TEXT,
+            notes TEXT,
+            infusion_id INTEGER REFERENCES infusions(id),
+            {_BOOKKEEPING.format(table='assessments')}
+        ) STRICT""",
+        """CREATE TABLE alert_acknowledgements (
+            id INTEGER PRIMARY KEY,
+            patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+            alert_key TEXT NOT NULL CHECK (length(alert_key) > 0),
+            who TEXT NOT NULL,
+            at TEXT NOT NULL,
+            note TEXT
+        ) STRICT""",
+        """CREATE TABLE settings (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            changed_by TEXT NOT NULL
+        ) STRICT""",
+        """CREATE TABLE audit (
+            id INTEGER PRIMARY KEY,
+            at TEXT NOT NULL,
+            who TEXT NOT NULL,
+            table_name TEXT NOT NULL,
+            record_id TEXT,
+            action TEXT NOT NULL CHECK (action IN
+                ('create', 'correct', 'retract', 'update', 'acknowledge', 'import', 'setting')),
+            old_value TEXT CHECK (old_value IS NULL OR json_valid(old_value)),
+            new_value TEXT CHECK (new_value IS NULL OR json_valid(new_value)),
+            reason TEXT
+        ) STRICT""",
+        """CREATE TABLE meta (
+            key TEXT PRIMARY KEY,
+            value TEXT NOT NULL
+        ) STRICT""",
+        """CREATE TRIGGER audit_never_edited BEFORE UPDATE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is never changed'); END""",
+        """CREATE TRIGGER audit_never_deleted BEFORE DELETE ON audit
+            BEGIN SELECT RAISE(ABORT, 'the audit trail is never changed'); END""",
+        """CREATE TRIGGER acknowledgements_never_deleted BEFORE DELETE ON alert_acknowledgements
+            BEGIN SELECT RAISE(ABORT, 'acknowledgements are kept'); END""",
+    ]
+    for table in CLINICAL_COLUMNS:
+        statements.extend(_guard_triggers(table))
+    return statements
+
+
+@MIGRATIONS(name="0001_initial_schema")
+def m0001_initial_schema(database: sqlite_utils.Database) -> None:
+    for statement in schema_v1():
+        database.execute(statement)
+
+
+@MIGRATIONS(name="0002_imports_and_indexes")
+def m0002_imports_and_indexes(database: sqlite_utils.Database) -> None:
+    # An import is one audited event; rows keep the import they came from, so
+    # the audit trail can say which file a record arrived in without one audit
+    # row per imported row (which would double the cost of a bulk import).
+    database.execute("""CREATE TABLE imports (
+        id INTEGER PRIMARY KEY,
+        kind TEXT NOT NULL CHECK (kind IN ('patients', 'infusions', 'assessments')),
+        source TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        rows_added INTEGER NOT NULL CHECK (rows_added >= 0),
+        rows_skipped INTEGER NOT NULL CHECK (rows_skipped >= 0),
+        at TEXT NOT NULL,
+        who TEXT NOT NULL
+    ) STRICT""")
+    for table in ("patient_details", "infusions", "assessments"):
+        database.execute(f"ALTER TABLE {table} ADD COLUMN import_id INTEGER REFERENCES imports(id)")
+    database.execute("CREATE INDEX infusions_by_patient ON infusions(patient_id, given_at)")
+    database.execute("CREATE INDEX assessments_by_patient ON assessments(patient_id, taken_at)")
+    database.execute("CREATE INDEX audit_by_record ON audit(table_name, record_id)")
+    database.execute("CREATE INDEX acknowledgements_by_patient ON alert_acknowledgements(patient_id)")
+
+
+def migration_names() -> list[str]:
+    """Names of every migration, oldest first."""
+    return [m.name for m in MIGRATIONS._migrations]
+
+
+def apply_migrations(database: sqlite_utils.Database, *, stop_before: str | None = None) -> list[str]:
+    """Apply pending migrations in one write transaction; return their names.
+
+    Nothing is written (not even the bookkeeping table) when the database is
+    up to date, so opening a database to read it leaves the file untouched.
+    """
+    if not MIGRATIONS.pending(database):
+        return []
+    database.conn.execute("BEGIN IMMEDIATE")
+    try:
+        # Another process may have migrated while we waited for the lock.
+        pending = [m.name for m in MIGRATIONS.pending(database)]
+        MIGRATIONS.apply(database, stop_before=stop_before)
+        database.conn.execute("COMMIT")
+    except BaseException:
+        if database.conn.in_transaction:
+            database.conn.execute("ROLLBACK")
+        raise
+    if stop_before in pending:
+        pending = pending[: pending.index(stop_before)]
+    return pending

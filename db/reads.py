@@ -1,0 +1,147 @@
+"""Reads: current records as the DataFrames and plain values the domain core expects.
+
+Superseded and retracted versions are left out here, once, so no caller can
+forget to. The frames carry exactly the `*_COLUMNS` of `outcomes.records`
+(stored forms: ISO timepoint text, items as space-separated text or NULL,
+side effects as ';'-separated text or NULL).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import sqlite_utils
+
+from outcomes.records import (
+    ASSESSMENT_COLUMNS,
+    COURSE_COLUMNS,
+    INFUSION_COLUMNS,
+    PATIENT_COLUMNS,
+    ClinicData,
+)
+from outcomes.settings import SPECS_BY_KEY, Settings, SettingError, settings_from_text
+
+CURRENT = "superseded_at IS NULL AND retracted_at IS NULL"
+
+_PATIENTS_SQL = f"""SELECT p.patient_id, d.name, d.birth_date, d.weight_kg, d.notes
+    FROM patients p LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.{CURRENT}"""
+_COURSES_SQL = "SELECT patient_id, course, started_at, notes FROM courses"
+_INFUSIONS_SQL = (
+    "SELECT id AS infusion_id, " + ", ".join(INFUSION_COLUMNS[1:]) + f" FROM infusions WHERE {CURRENT}"
+)
+_ASSESSMENTS_SQL = (
+    "SELECT id AS assessment_id, " + ", ".join(ASSESSMENT_COLUMNS[1:]) + f" FROM assessments WHERE {CURRENT}"
+)
+
+
+def _frame(database: sqlite_utils.Database, sql: str, where: str, params: list, order: str,
+           columns: tuple[str, ...]) -> pd.DataFrame:
+    if where:
+        sql += (" AND " if " WHERE " in sql else " WHERE ") + where
+    # fetchall + from_records is about twice as fast as pandas.read_sql here.
+    cursor = database.conn.execute(f"{sql} ORDER BY {order}", params)
+    names = [c[0] for c in cursor.description]
+    frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names, coerce_float=True)
+    return frame[list(columns)]
+
+
+def load_clinic(database: sqlite_utils.Database, patient_id: str | None = None) -> ClinicData:
+    """The clinic's current records (or one patient's) as `ClinicData`."""
+    where, params = ("patient_id = ?", [patient_id]) if patient_id is not None else ("", [])
+    pwhere = "p.patient_id = ?" if patient_id is not None else ""
+    patients = _frame(database, _PATIENTS_SQL, pwhere, params, "p.patient_id", PATIENT_COLUMNS)
+    courses = _frame(database, _COURSES_SQL, where, params, "patient_id, course", COURSE_COLUMNS)
+    infusions = _frame(database, _INFUSIONS_SQL, where, params, "patient_id, course, given_at, id",
+                       INFUSION_COLUMNS)
+    assessments = _frame(database, _ASSESSMENTS_SQL, where, params, "patient_id, taken_at, id",
+                         ASSESSMENT_COLUMNS)
+    acked = database.conn.execute(
+        "SELECT DISTINCT alert_key FROM alert_acknowledgements" + (" WHERE patient_id = ?" if where else ""),
+        params,
+    ).fetchall()
+    return ClinicData(patients, courses, infusions, assessments, frozenset(r[0] for r in acked))
+
+
+def stored_settings(database: sqlite_utils.Database) -> dict[str, str]:
+    """The settings the clinic changed, as stored text."""
+    return dict(database.conn.execute("SELECT key, value FROM settings").fetchall())
+
+
+def load_settings(database: sqlite_utils.Database) -> Settings:
+    """`Settings` with the clinic's values over the defaults.
+
+    A stored value that no longer validates (a newer release narrowed a
+    range) falls back to its default rather than stopping the program.
+    """
+    stored = stored_settings(database)
+    good = {}
+    for key, text in stored.items():
+        if key not in SPECS_BY_KEY:
+            continue
+        try:
+            settings_from_text({key: text})
+        except SettingError:
+            continue
+        good[key] = text
+    return settings_from_text(good)
+
+
+def patient_ids(database: sqlite_utils.Database) -> list[str]:
+    """Every patient id, sorted."""
+    return [r[0] for r in database.conn.execute("SELECT patient_id FROM patients ORDER BY patient_id")]
+
+
+def get_patient(database: sqlite_utils.Database, pid: str) -> dict[str, Any] | None:
+    """One patient's current details, or None when the id is unknown."""
+    cursor = database.conn.execute(_PATIENTS_SQL + " WHERE p.patient_id = ?", (pid,))
+    row = cursor.fetchone()
+    if row is None:
+        return None
+    return dict(zip([c[0] for c in cursor.description], row))
+
+
+def acknowledgements(database: sqlite_utils.Database, pid: str) -> pd.DataFrame:
+    """A patient's alert acknowledgements (alert_key, who, at, note), oldest first."""
+    return pd.read_sql(
+        "SELECT alert_key, who, at, note FROM alert_acknowledgements WHERE patient_id = ? ORDER BY id",
+        database.conn, params=[pid],
+    )
+
+
+def record_counts(database: sqlite_utils.Database) -> dict[str, int]:
+    """How many current patients, infusions and assessments the clinic holds."""
+    one = database.conn.execute
+    return {
+        "patients": one("SELECT count(*) FROM patients").fetchone()[0],
+        "infusions": one(f"SELECT count(*) FROM infusions WHERE {CURRENT}").fetchone()[0],
+        "assessments": one(f"SELECT count(*) FROM assessments WHERE {CURRENT}").fetchone()[0],
+    }
+
+
+def meta_value(database: sqlite_utils.Database, key: str) -> str | None:
+    row = database.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+#: Columns of each exported CSV file, in order (interface.md, plus `course`
+#: and `heart_rate_post` for infusions so a re-import loses nothing).
+EXPORT_SQL = {
+    "patients": _PATIENTS_SQL + " ORDER BY p.patient_id",
+    "infusions": (
+        "SELECT patient_id, given_at AS date, course, dose_mg_per_kg, route, duration_min, weight_kg,"
+        " bp_systolic_pre, bp_diastolic_pre, bp_systolic_post, bp_diastolic_post, heart_rate_pre,"
+        f" heart_rate_post, side_effects, notes FROM infusions WHERE {CURRENT}"
+        " ORDER BY patient_id, course, given_at, id"
+    ),
+    "assessments": (
+        "SELECT patient_id, taken_at AS date, scale, items, total, rater, notes"
+        f" FROM assessments WHERE {CURRENT} ORDER BY patient_id, taken_at, id"
+    ),
+}
+
+
+def export_rows(database: sqlite_utils.Database, kind: str) -> tuple[list[str], list[tuple]]:
+    """Header and current rows of one kind, in the CSV export's column order."""
+    cursor = database.conn.execute(EXPORT_SQL[kind])
+    return [c[0] for c in cursor.description], cursor.fetchall()

@@ -1,0 +1,315 @@
+"""Single-record writes: add, correct, retract, acknowledge, change a setting.
+
+Values arrive already checked by `outcomes.validation` (the `values` of a
+`Checked`); the CHECK constraints of the schema are only the last guard.
+Nothing clinical is changed in place: a correction inserts a new version
+that `supersedes` the old one and marks the old one superseded; a retraction
+marks the row with who, when and why. Each call is one transaction together
+with its audit row.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any, Mapping
+
+import sqlite_utils
+
+from db import audit
+from db.connection import NotFound, StorageError, now_iso, write_transaction
+from outcomes.records import items_to_text
+from outcomes.settings import format_value, parse_value
+from outcomes.timepoints import Timepoint, parse_timepoint
+from outcomes.validation import dose_problems
+
+PATIENT_FIELDS = ("name", "birth_date", "weight_kg", "notes")
+INFUSION_FIELDS = (
+    "patient_id", "course", "given_at", "dose_mg_per_kg", "dose_confirmed", "route",
+    "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post",
+    "bp_diastolic_post", "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
+)
+ASSESSMENT_FIELDS = (
+    "patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes", "infusion_id",
+)
+
+
+def _iso(when: Any) -> str:
+    if isinstance(when, Timepoint):
+        return when.iso()
+    return parse_timepoint(str(when)).iso()
+
+
+def _refused(exc: sqlite3.IntegrityError) -> StorageError:
+    return StorageError(f"the database refused the record as out of range or inconsistent ({exc})")
+
+
+def _require_patient(database: sqlite_utils.Database, pid: str) -> None:
+    if database.conn.execute("SELECT 1 FROM patients WHERE patient_id = ?", (pid,)).fetchone() is None:
+        raise NotFound(f"patient {pid!r} is not known; add the patient first")
+
+
+def unusual_dose(dose: float | None) -> bool:
+    """Whether a dose needed the explicit confirmation of clinical-spec section 8."""
+    return dose is not None and any(p.kind == "confirm" for p in dose_problems(dose))
+
+
+def infusion_row(values: Mapping[str, Any], course: int, confirmed: bool = True) -> dict[str, Any]:
+    """The stored form of checked infusion values."""
+    effects = values.get("side_effects")
+    if isinstance(effects, (list, tuple)):
+        effects = ";".join(effects) or None
+    dose = values.get("dose_mg_per_kg")
+    return {
+        "patient_id": values["patient_id"],
+        "course": int(course),
+        "given_at": _iso(values.get("date") or values.get("given_at")),
+        "dose_mg_per_kg": dose,
+        "dose_confirmed": 1 if unusual_dose(dose) and confirmed else 0,
+        **{k: values.get(k) for k in INFUSION_FIELDS[5:14]},
+        "side_effects": effects,
+        "notes": values.get("notes"),
+    }
+
+
+def assessment_row(values: Mapping[str, Any], infusion_id: int | None = None) -> dict[str, Any]:
+    """The stored form of checked assessment values."""
+    items = values.get("items")
+    items_text = items if isinstance(items, str) else items_to_text(items)
+    return {
+        "patient_id": values["patient_id"],
+        "taken_at": _iso(values.get("date") or values.get("taken_at")),
+        "scale": values["scale"],
+        "items": items_text or None,
+        "total": int(values["total"]),
+        "total_only": 1 if not items_text else 0,
+        "rater": values.get("rater"),
+        "notes": values.get("notes"),
+        "infusion_id": infusion_id if infusion_id is not None else values.get("infusion_id"),
+    }
+
+
+def _insert(database: sqlite_utils.Database, table: str, row: Mapping[str, Any]) -> int:
+    columns = list(row)
+    try:
+        cursor = database.conn.execute(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [row[c] for c in columns],
+        )
+    except sqlite3.IntegrityError as exc:
+        raise _refused(exc) from exc
+    return int(cursor.lastrowid)
+
+
+def _current(database: sqlite_utils.Database, table: str, record_id: int, fields: tuple[str, ...]) -> dict:
+    row = database.conn.execute(
+        f"SELECT {', '.join(fields)}, superseded_at, retracted_at FROM {table} WHERE id = ?", (record_id,)
+    ).fetchone()
+    kind = table.rstrip("s")
+    if row is None:
+        raise NotFound(f"there is no {kind} with id {record_id}")
+    if row[-2] is not None:
+        raise StorageError(f"{kind} {record_id} was already corrected; correct its latest version")
+    if row[-1] is not None:
+        raise StorageError(f"{kind} {record_id} was retracted")
+    return dict(zip(fields, row[:-2]))
+
+
+def latest_course(database: sqlite_utils.Database, pid: str) -> int:
+    """The patient's latest course number (0 when none was given or started)."""
+    row = database.conn.execute(
+        "SELECT max(c) FROM (SELECT max(course) AS c FROM courses WHERE patient_id = ?"
+        " UNION ALL SELECT max(course) FROM infusions WHERE patient_id = ?"
+        " AND superseded_at IS NULL AND retracted_at IS NULL)",
+        (pid, pid),
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def _reason(reason: str | None) -> str:
+    if reason is None or not str(reason).strip():
+        raise StorageError("a reason is required for a correction or retraction")
+    return str(reason).strip()
+
+
+# ----- patients ------------------------------------------------------------
+
+def add_patient(database: sqlite_utils.Database, values: Mapping[str, Any], who: str) -> None:
+    """Add a new patient (values from `check_patient`)."""
+    pid = values["patient_id"]
+    with write_transaction(database):
+        if database.conn.execute("SELECT 1 FROM patients WHERE patient_id = ?", (pid,)).fetchone():
+            raise StorageError(f"patient {pid!r} already exists")
+        now = now_iso()
+        database.conn.execute(
+            "INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)", (pid, now, who))
+        details = {k: values.get(k) for k in PATIENT_FIELDS}
+        _insert(database, "patient_details",
+                {"patient_id": pid, **details, "recorded_at": now, "recorded_by": who})
+        audit.record(database, "patients", pid, "create", new=details, who=who)
+
+
+def update_patient(
+    database: sqlite_utils.Database, pid: str, values: Mapping[str, Any], reason: str, who: str
+) -> None:
+    """Record new details for a patient; the old version is kept, superseded."""
+    reason = _reason(reason)
+    with write_transaction(database):
+        row = database.conn.execute(
+            f"SELECT id, {', '.join(PATIENT_FIELDS)} FROM patient_details WHERE patient_id = ?"
+            " AND superseded_at IS NULL AND retracted_at IS NULL", (pid,)).fetchone()
+        if row is None:
+            raise NotFound(f"patient {pid!r} is not known")
+        old_id, old = row[0], dict(zip(PATIENT_FIELDS, row[1:]))
+        new = {**old, **{k: values[k] for k in PATIENT_FIELDS if k in values}}
+        now = now_iso()
+        # Mark the old version first: the current-version index allows only one.
+        database.conn.execute("UPDATE patient_details SET superseded_at = ? WHERE id = ?", (now, old_id))
+        new_id = _insert(database, "patient_details", {
+            "patient_id": pid, **new, "recorded_at": now, "recorded_by": who,
+            "supersedes": old_id, "change_reason": reason})
+        database.conn.execute("UPDATE patient_details SET superseded_by = ? WHERE id = ?", (new_id, old_id))
+        audit.record(database, "patients", pid, "update", old=old, new=new, reason=reason, who=who)
+
+
+# ----- courses, infusions, assessments -------------------------------------
+
+def start_course(
+    database: sqlite_utils.Database, pid: str, started_at: Timepoint, who: str, note: str | None = None
+) -> int:
+    """Start the patient's next course explicitly; returns its number."""
+    with write_transaction(database):
+        _require_patient(database, pid)
+        number = latest_course(database, pid) + 1
+        row = {"patient_id": pid, "course": number, "started_at": _iso(started_at), "notes": note,
+               "recorded_at": now_iso(), "recorded_by": who}
+        try:
+            database.conn.execute(
+                "INSERT INTO courses (patient_id, course, started_at, notes, recorded_at, recorded_by)"
+                " VALUES (:patient_id, :course, :started_at, :notes, :recorded_at, :recorded_by)", row)
+        except sqlite3.IntegrityError as exc:
+            raise _refused(exc) from exc
+        audit.record(database, "courses", f"{pid}:{number}", "create",
+                     new={k: row[k] for k in ("patient_id", "course", "started_at", "notes")}, who=who)
+    return number
+
+
+def add_infusion(
+    database: sqlite_utils.Database, values: Mapping[str, Any], who: str, course: int | None = None,
+    *, confirmed: bool = True,
+) -> int:
+    """Add an infusion (values from `check_infusion`); returns its id.
+
+    Without `course` it joins the patient's latest course (course 1 for the
+    first infusion). A dose outside the usual range is stored as confirmed:
+    the caller asks the clinician before calling (`confirmed=False` lets the
+    database refuse it instead).
+    """
+    pid = values["patient_id"]
+    with write_transaction(database):
+        _require_patient(database, pid)
+        number = course if course is not None else max(latest_course(database, pid), 1)
+        row = infusion_row(values, number, confirmed)
+        new_id = _insert(database, "infusions", {**row, "recorded_at": now_iso(), "recorded_by": who})
+        audit.record(database, "infusions", new_id, "create", new=row, who=who)
+    return new_id
+
+
+def add_assessment(
+    database: sqlite_utils.Database, values: Mapping[str, Any], who: str, infusion_id: int | None = None
+) -> int:
+    """Add an assessment (values from `check_assessment`); returns its id."""
+    with write_transaction(database):
+        _require_patient(database, values["patient_id"])
+        row = assessment_row(values, infusion_id)
+        new_id = _insert(database, "assessments", {**row, "recorded_at": now_iso(), "recorded_by": who})
+        audit.record(database, "assessments", new_id, "create", new=row, who=who)
+    return new_id
+
+
+def _correct(database, table, fields, record_id, new_row, reason, who) -> int:
+    reason = _reason(reason)
+    with write_transaction(database):
+        old = _current(database, table, record_id, fields)
+        if new_row["patient_id"] != old["patient_id"]:
+            raise StorageError("a correction cannot move a record to another patient; retract it instead")
+        now = now_iso()
+        database.conn.execute(f"UPDATE {table} SET superseded_at = ? WHERE id = ?", (now, record_id))
+        new_id = _insert(database, table, {**new_row, "recorded_at": now, "recorded_by": who,
+                                           "supersedes": record_id, "change_reason": reason})
+        database.conn.execute(f"UPDATE {table} SET superseded_by = ? WHERE id = ?", (new_id, record_id))
+        audit.record(database, table, new_id, "correct", old={"id": record_id, **old},
+                     new={"id": new_id, **new_row}, reason=reason, who=who)
+    return new_id
+
+
+def correct_assessment(
+    database: sqlite_utils.Database, assessment_id: int, values: Mapping[str, Any], reason: str, who: str
+) -> int:
+    """Replace an assessment by a corrected version; returns the new id."""
+    old_link = database.conn.execute(
+        "SELECT infusion_id FROM assessments WHERE id = ?", (assessment_id,)).fetchone()
+    link = values.get("infusion_id", old_link[0] if old_link else None)
+    return _correct(database, "assessments", ASSESSMENT_FIELDS, assessment_id,
+                    assessment_row(values, link), reason, who)
+
+
+def correct_infusion(
+    database: sqlite_utils.Database, infusion_id: int, values: Mapping[str, Any], reason: str, who: str
+) -> int:
+    """Replace an infusion by a corrected version (same course); returns the new id."""
+    row = database.conn.execute("SELECT course FROM infusions WHERE id = ?", (infusion_id,)).fetchone()
+    if row is None:
+        raise NotFound(f"there is no infusion with id {infusion_id}")
+    course = values.get("course") or row[0]
+    return _correct(database, "infusions", INFUSION_FIELDS, infusion_id,
+                    infusion_row(values, course), reason, who)
+
+
+def retract(database: sqlite_utils.Database, kind: str, record_id: int, reason: str, who: str) -> None:
+    """Mark an assessment or infusion as retracted (it stays stored, out of every read)."""
+    table = {"assessment": "assessments", "infusion": "infusions"}.get(kind)
+    if table is None:
+        raise StorageError(f"only an assessment or an infusion can be retracted, not {kind!r}")
+    reason = _reason(reason)
+    fields = ASSESSMENT_FIELDS if table == "assessments" else INFUSION_FIELDS
+    with write_transaction(database):
+        old = _current(database, table, record_id, fields)
+        database.conn.execute(
+            f"UPDATE {table} SET retracted_at = ?, retracted_by = ?, retract_reason = ? WHERE id = ?",
+            (now_iso(), who, reason, record_id))
+        audit.record(database, table, record_id, "retract", old=old, reason=reason, who=who)
+
+
+# ----- alerts and settings -------------------------------------------------
+
+def acknowledge_alert(
+    database: sqlite_utils.Database, pid: str, alert_key: str, who: str, note: str | None = None
+) -> None:
+    """Keep a clinician's acknowledgement of one alert (who, when, note)."""
+    with write_transaction(database):
+        _require_patient(database, pid)
+        now = now_iso()
+        cursor = database.conn.execute(
+            "INSERT INTO alert_acknowledgements (patient_id, alert_key, who, at, note) VALUES (?, ?, ?, ?, ?)",
+            (pid, alert_key, who, now, note))
+        audit.record(database, "alert_acknowledgements", cursor.lastrowid, "acknowledge",
+                     new={"patient_id": pid, "alert_key": alert_key, "note": note}, who=who)
+
+
+def set_setting(database: sqlite_utils.Database, key: str, text: str, who: str) -> Any:
+    """Change a clinic setting after `parse_value` accepts it; returns the typed value.
+
+    Raises:
+        SettingError: the key or value was refused (nothing is written).
+    """
+    value = parse_value(key, text)
+    stored = format_value(value)
+    with write_transaction(database):
+        row = database.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+        database.conn.execute(
+            "INSERT INTO settings (key, value, changed_at, changed_by) VALUES (?, ?, ?, ?)"
+            " ON CONFLICT(key) DO UPDATE SET value = excluded.value, changed_at = excluded.changed_at,"
+            " changed_by = excluded.changed_by",
+            (key, stored, now_iso(), who))
+        audit.record(database, "settings", key, "setting", old=row[0] if row else None, new=stored, who=who)
+    return value

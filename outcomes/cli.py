@@ -1,0 +1,440 @@
+"""The `outcomes` command: the composition root that wires the CLI to db/, reports/ and the TUI.
+
+Commands and exit statuses are those of interface.md: 0 success, 1 input
+refused (nothing written), 2 usage error. No traceback reaches the user: an
+expected refusal prints its message; anything unexpected prints one line and
+the path of a log file holding the details.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import sqlite3
+import sys
+import tempfile
+import traceback
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+from click_default_group import DefaultGroup
+
+import db
+from outcomes import __version__
+from outcomes.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
+from outcomes.scales import SCALE_IDS, get_scale
+from outcomes.settings import SETTING_SPECS, SPECS_BY_KEY, SettingError, format_value
+from outcomes.timepoints import TimeFormatError
+
+
+class Refused(click.ClickException):
+    """Input refused: the message says why; exit status 1, nothing written."""
+
+    exit_code = 1
+
+    def show(self, file=None) -> None:
+        click.echo(f"error: {self.format_message()}", err=True)
+
+
+#: Errors whose message is meant for the user as it stands.
+EXPECTED = (db.StorageError, SettingError, TimeFormatError, OSError)
+
+
+def _log_unexpected() -> Path | None:
+    """Write the current exception's traceback to a log file; return its path."""
+    try:
+        import platformdirs
+
+        folder = Path(platformdirs.user_log_dir("ketamine-outcomes"))
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except Exception:
+        folder = Path(tempfile.gettempdir())
+    try:
+        path = folder / "error.log"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        with os.fdopen(fd, "a", encoding="utf-8") as handle:
+            handle.write(f"--- {datetime.now().isoformat(timespec='seconds')} {' '.join(sys.argv)}\n")
+            handle.write(traceback.format_exc())
+        return path
+    except Exception:
+        return None
+
+
+class OutcomesGroup(DefaultGroup):
+    """A click group (default command: the TUI) that turns every error into a message."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        code = 0
+        try:
+            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            code = result if isinstance(result, int) else 0
+        except click.ClickException as exc:
+            exc.show()
+            code = exc.exit_code
+        except click.exceptions.Abort:
+            click.echo("Aborted: nothing more was done.", err=True)
+            code = 1
+        except click.exceptions.Exit as exc:
+            code = exc.exit_code
+        except EXPECTED as exc:
+            click.echo(f"error: {exc}", err=True)
+            code = 1
+        except Exception as exc:  # the promise: no traceback ever reaches the user
+            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
+                click.echo("error: the database stayed busy (another program is writing to it); nothing "
+                           "was changed; try again in a moment", err=True)
+                return _finish(1, standalone_mode)
+            where = _log_unexpected()
+            click.echo(f"error: something went wrong ({type(exc).__name__}: {exc}).", err=True)
+            if where:
+                click.echo(f"The details were written to {where}; nothing was changed by the failed step.",
+                           err=True)
+            code = 1
+        return _finish(code, standalone_mode)
+
+
+def _finish(code: int, standalone_mode: bool) -> int:
+    if standalone_mode:
+        sys.exit(code)
+    return code
+
+
+def _db_path(ctx: click.Context) -> Path:
+    return ctx.obj["db_path"]
+
+
+def _open(ctx: click.Context):
+    return db.connect(_db_path(ctx))
+
+
+def _who() -> str:
+    return os.environ.get("OUTCOMES_USER") or db.current_user()
+
+
+@click.group(cls=OutcomesGroup, default="tui", default_if_no_args=True)
+@click.option("--db", "db_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Database file (default: $OUTCOMES_DB, else outcomes.db in your user data folder).")
+@click.version_option(version=__version__, prog_name="outcomes")
+@click.pass_context
+def cli(ctx: click.Context, db_file: Path | None) -> None:
+    """Track treatment response to ketamine infusions: scores, verdicts, relief, reports."""
+    ctx.ensure_object(dict)
+    ctx.obj["db_path"] = (db_file.expanduser() if db_file else db.default_path())
+
+
+# ----- the terminal app ------------------------------------------------------
+
+@cli.command()
+@click.option("--patient", "patient_id", default=None, help="Patient mode: read-only, locked to this patient.")
+@click.option("--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first.")
+@click.pass_context
+def tui(ctx: click.Context, patient_id: str | None, demo: bool) -> None:
+    """Open the terminal app (clinician mode, or patient mode with --patient)."""
+    database = _open(ctx)
+    try:
+        if demo and not db.patient_ids(database):
+            counts = db.write_clinic(database, make_demo(DEFAULT_PATIENTS, DEFAULT_SEED), _who(), date.today())
+            click.echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
+        if patient_id is not None and db.get_patient(database, patient_id) is None:
+            raise Refused(f"patient {patient_id!r} is not known in {_db_path(ctx)}; check the id "
+                          "(the clinician view, `outcomes tui`, lists every patient)")
+    finally:
+        database.close()
+    import tui as app_module  # imported here: the other commands do not need Textual
+
+    app_module.make_app(_db_path(ctx), patient=patient_id).run()
+
+
+# ----- demo ---------------------------------------------------------------------
+
+@cli.command()
+@click.option("--patients", "count", type=click.IntRange(1, 100_000), default=DEFAULT_PATIENTS, show_default=True,
+              help="How many synthetic patients.")
+@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same clinic.")
+@click.option("--force", is_flag=True, help="Add the cohort even when the database already holds patients.")
+@click.pass_context
+def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
+    """Add a reproducible synthetic clinic (for trying the program out)."""
+    database = _open(ctx)
+    try:
+        existing = db.patient_ids(database)
+        if existing and not force:
+            raise Refused(f"the database {_db_path(ctx)} already holds {len(existing)} patients; "
+                          "the demo cohort is added only to an empty database (add --force to add it anyway)")
+        numbers = [int(m.group(1)) for pid in existing if (m := re.fullmatch(r"P(\d+)", pid))]
+        start = max(numbers, default=0) + 1
+        counts = db.write_clinic(database, make_demo(count, seed, start=start), _who(), date.today())
+    finally:
+        database.close()
+    click.echo(f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
+               f"{counts['infusions']} infusions, {counts['assessments']} assessments.")
+
+
+# ----- import -------------------------------------------------------------------
+
+@cli.group(name="import")
+def import_group() -> None:
+    """Import a CSV file of patients, infusions or assessments (all rows or none).
+
+    One bad row refuses the whole file, and every bad row is listed with its
+    line, column and reason. Rows identical to records already stored are
+    skipped (and counted), so importing the same file twice is safe.
+    """
+
+
+def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
+    path = _db_path(ctx)
+    today = date.today()
+    try:
+        if path.exists():
+            database = _open(ctx)
+            try:
+                result = db.import_csv(database, file, kind, _who(), settings=db.load_settings(database),
+                                       today=today, confirm_unusual_doses=confirm)
+            finally:
+                database.close()
+        else:
+            # Check the whole file before creating the database, so a refused
+            # file leaves nothing behind.
+            from outcomes.settings import Settings
+
+            plan = db.plan_import(file, kind, Settings(), today, confirm_unusual_doses=confirm,
+                                  known_patients=set())
+            database = _open(ctx)
+            try:
+                result = db.apply_import(database, plan, _who())
+            finally:
+                database.close()
+    except db.ImportRefused as exc:
+        raise Refused(str(exc)) from None
+    for warning in result.warnings:
+        click.echo(warning, err=True)
+    skipped = ""
+    if result.skipped:
+        skipped = (f"; {result.skipped} row{'s' if result.skipped != 1 else ''} skipped because "
+                   "identical records are already stored")
+    click.echo(f"Imported {result.added} {kind} from {file.name}{skipped}.")
+
+
+def _import_command(kind: str):
+    from db.csv_io import COLUMNS, REQUIRED
+
+    @import_group.command(name=kind, help=(
+        f"Import {kind} from a CSV FILE (UTF-8, header row).\n\nColumns: {', '.join(COLUMNS[kind])}; "
+        f"required: {', '.join(REQUIRED[kind])}" + (" and items or total" if kind == "assessments" else "")
+        + ". Dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM."))
+    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+    @click.option("--confirm-unusual-doses", is_flag=True,
+                  help="Accept doses outside 0.1-1.0 mg/kg as intended (infusions).")
+    @click.pass_context
+    def command(ctx: click.Context, file: Path, confirm_unusual_doses: bool) -> None:
+        _import(ctx, kind, file, confirm_unusual_doses)
+
+    return command
+
+
+for _kind in ("patients", "infusions", "assessments"):
+    _import_command(_kind)
+
+
+# ----- export -------------------------------------------------------------------
+
+@cli.group()
+def export() -> None:
+    """Export the clinic's records (CSV or FHIR)."""
+
+
+@export.command(name="csv")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+def export_csv(ctx: click.Context, folder: Path) -> None:
+    """Write patients.csv, infusions.csv and assessments.csv into FOLDER."""
+    database = _open(ctx)
+    try:
+        files = db.export_csv(database, folder)
+    finally:
+        database.close()
+    click.echo(f"Wrote {', '.join(str(f) for f in files)}.")
+
+
+@export.command(name="fhir")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--deidentify", is_flag=True,
+              help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+@click.pass_context
+def export_fhir(ctx: click.Context, file: Path, deidentify: bool) -> None:
+    """Write an R4 FHIR Bundle (Patient, Procedure, Observation) to FILE."""
+    database = _open(ctx)
+    try:
+        counts = db.export_fhir(database, file, deidentify=deidentify)
+    finally:
+        database.close()
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no resources"
+    click.echo(f"Wrote {file} ({summary}{', de-identified' if deidentify else ''}).")
+
+
+# ----- status -------------------------------------------------------------------
+
+def _scale_option(func):
+    return click.option("--scale", type=click.Choice(SCALE_IDS), default=None,
+                        help="Scale to judge by (default: the clinic's primary scale).")(func)
+
+
+@cli.command()
+@click.argument("patient_id")
+@_scale_option
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (interface.md schema).")
+@click.pass_context
+def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool) -> None:
+    """Show one patient's treatment-response status."""
+    from outcomes.followup import next_followup
+    from outcomes.status import analyse_patient
+
+    database = _open(ctx)
+    try:
+        if db.get_patient(database, patient_id) is None:
+            raise Refused(f"patient {patient_id!r} is not known in {_db_path(ctx)}")
+        settings = db.load_settings(database)
+        data = db.load_clinic(database, patient_id=patient_id)
+        details = db.get_patient(database, patient_id)
+    finally:
+        database.close()
+    today = date.today()
+    scale_id = scale or settings.primary_scale
+    record = data.by_patient()[patient_id]
+    result = analyse_patient(record, scale_id, settings, today, data.acknowledged)
+    if as_json:
+        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(_summary(result, details, next_followup(result, today)))
+
+
+def _summary(result, details: dict, followup) -> str:
+    scale = get_scale(result.scale)
+    name = f" ({details['name']})" if details.get("name") else ""
+    lines = [f"{result.patient_id}{name}: {scale.name}"
+             + (f", course {result.course.number}" if result.course else "")]
+    lines.append(f"  Status:     {result.status_sentence()}")
+    lines.append(f"  Verdict:    {result.verdict.value.replace('_', ' ')}: {result.verdict.reason}")
+    lines.append(f"  Progress:   {result.progress}")
+    if result.baseline is not None:
+        lines.append(f"  Baseline:   {result.baseline.total} on {result.baseline.when.iso()}")
+    latest = result.latest
+    if latest is not None:
+        change = "" if latest.improvement is None else f", {latest.improvement:.0f}% below baseline"
+        lines.append(f"  Latest:     {latest.assessment.total} on {latest.assessment.when.iso()} "
+                     f"(session {latest.session}{change})")
+    if result.first_response is not None:
+        m = result.first_response
+        lines.append(f"  Response:   first at session {m.session}, {m.when.when.iso()} "
+                     f"(day {m.days_from_first_infusion})")
+    if result.relief is not None:
+        r = result.relief
+        ended = "still holding at the latest score" if r.censored else f"ended by {str(r.ended_by).replace('_', ' ')}"
+        lines.append(f"  Relief:     {r.days} days after the last induction infusion, {ended}")
+    if followup is not None:
+        late = f", {followup.days_late} days late" if followup.days_late else ""
+        lines.append(f"  Follow-up:  day {followup.day} {followup.state} on {followup.due_on.isoformat()}{late}")
+    if result.total_only_count:
+        lines.append(f"  Note:       {result.total_only_count} total-only record(s); item-based checks skip them")
+    open_alerts = result.open_alerts
+    if open_alerts:
+        lines.append("  Alerts (not yet acknowledged):")
+        lines.extend(f"    ! {a.when.iso()} {a.kind.replace('_', ' ')}: {a.detail}" for a in open_alerts)
+    return "\n".join(lines)
+
+
+# ----- settings -----------------------------------------------------------------
+
+@cli.command()
+@click.argument("key", required=False)
+@click.argument("value", required=False)
+@click.pass_context
+def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
+    """List the clinic settings, show one (KEY) or change one (KEY VALUE)."""
+    database = _open(ctx)
+    try:
+        if key is not None and value is not None:
+            try:
+                old = format_value(getattr(db.load_settings(database), key, None))
+                new = db.set_setting(database, key, value, _who())
+            except SettingError as exc:
+                raise Refused(str(exc)) from None
+            click.echo(f"{key} = {format_value(new)} (was {old})")
+            return
+        current = db.load_settings(database)
+        changed = db.stored_settings(database)
+    finally:
+        database.close()
+    if key is not None:
+        if key not in SPECS_BY_KEY:
+            raise Refused(f"unknown setting {key!r}; known settings: {', '.join(SPECS_BY_KEY)}")
+        click.echo(format_value(getattr(current, key)))
+        return
+    width = max(len(s.key) for s in SETTING_SPECS)
+    for spec in SETTING_SPECS:
+        mark = "*" if spec.key in changed else " "
+        click.echo(f"{mark} {spec.key:<{width}}  {format_value(getattr(current, spec.key)):<16}  {spec.description}")
+    click.echo("(* = changed from the default)")
+
+
+# ----- backup -------------------------------------------------------------------
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def backup(ctx: click.Context, file: Path) -> None:
+    """Write a consistent copy of the live database to FILE (safe while others work)."""
+    path = _db_path(ctx)
+    if not path.exists():
+        raise Refused(f"there is no database at {path} to back up")
+    target = db.backup(path, file)
+    click.echo(f"Backed up {path} to {target}.")
+
+
+# ----- reports ------------------------------------------------------------------
+
+@cli.command()
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Folder for the PDF, PNG and CSV files.")
+@click.option("--patient", "patient_id", default=None, help="Only this patient's report.")
+@_scale_option
+@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel workers.")
+@click.option("--cohort-only", is_flag=True, help="Only the cohort report.")
+@click.option("--json", "as_json", is_flag=True, help="Print the cohort summary as JSON to stdout.")
+@click.pass_context
+def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str | None, jobs: int,
+           cohort_only: bool, as_json: bool) -> None:
+    """Per-patient PDF and PNG charts and the cohort report."""
+    database = _open(ctx)
+    try:
+        if patient_id is not None and db.get_patient(database, patient_id) is None:
+            raise Refused(f"patient {patient_id!r} is not known in {_db_path(ctx)}")
+    finally:
+        database.close()
+    from reports.batch import ReportError, run_report  # imported here: matplotlib is slow to load
+
+    try:
+        result = run_report(_db_path(ctx), out_dir, patient=patient_id, scale=scale, jobs=jobs,
+                            cohort_only=cohort_only, progress=None)
+    except ReportError as exc:
+        raise Refused(str(exc)) from None
+    for pid, message in result.failures:
+        click.echo(f"error: the report of {pid} failed: {message}", err=True)
+    if as_json:
+        click.echo(json.dumps(result.summary))
+    else:
+        click.echo(f"Wrote {len(result.files)} files to {out_dir} in {result.seconds:.1f} s.")
+    if result.failures:
+        ctx.exit(1)
+
+
+def main() -> None:
+    """The console entry point (`outcomes`, `python -m outcomes`)."""
+    cli.main(prog_name="outcomes")
+
+
+if __name__ == "__main__":
+    main()
