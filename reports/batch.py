@@ -1,0 +1,410 @@
+"""Batch reporting: every patient's report and the cohort report, in N processes.
+
+`run_report` is what `outcomes report` calls. The main process reads the
+database once, asks the domain core for every patient's status and the
+cohort summary, then hands the per-patient drawing to a pool of worker
+processes started once (forked where the platform allows, so each worker
+starts with matplotlib and its fonts already loaded and reads the plain
+records from inherited memory; spawned otherwise, receiving the records once
+at start). While the workers draw, the main process writes the cohort report.
+
+One patient's bad data never stops the batch: the failure is recorded with
+its message and the rest are written. Every file lands inside `out_dir`
+under a safe name (`reports.names`).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import sys
+import time
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Sequence, TextIO
+
+from outcomes.cohort import summarise
+from outcomes.records import ClinicData, PatientData, patients_from_frames
+from outcomes.scales import SCALES, get_scale
+from outcomes.settings import Settings
+from outcomes.status import PatientStatus, analyse_patient
+from reports.cohort_report import write_cohort_report
+from reports.patient_report import Acknowledgement, PatientReportInput, write_patient_report
+
+PATIENT_FOLDER = "patients"
+COHORT_FOLDER = "cohort"
+#: Stands in for a patient id in `ReportResult.failures` when the cohort report failed.
+COHORT_FAILURE = "(cohort report)"
+
+
+class ReportError(Exception):
+    """The report could not start (unknown patient or scale, unusable folder).
+
+    The message says what, where and why in a clinician's words; nothing was
+    written.
+    """
+
+
+@dataclass
+class ReportResult:
+    """What a report run produced.
+
+    Attributes:
+        files: Every file written, sorted.
+        failures: ``(patient_id, message)`` for each patient whose report
+            could not be made; the other patients' files were still written.
+            A failed cohort report is listed as ``COHORT_FAILURE``.
+        summary: The cohort summary (`CohortSummary.as_json()`), or None when
+            the run was limited to one patient.
+        seconds: Wall-clock time of the run.
+    """
+
+    files: list[Path] = field(default_factory=list)
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    summary: dict | None = None
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+# ----------------------------------------------------------------- entry point
+def run_report(
+    db_path: str | os.PathLike,
+    out_dir: str | os.PathLike,
+    *,
+    patient: str | None = None,
+    scale: str | None = None,
+    jobs: int = 1,
+    cohort_only: bool = False,
+    progress: bool | None = None,
+    as_of: date | None = None,
+    stderr: TextIO | None = None,
+) -> ReportResult:
+    """Write per-patient reports and the cohort report for the clinic's database.
+
+    Args:
+        db_path: The SQLite file (must exist).
+        out_dir: Folder for the files (created if missing); nothing is
+            written outside it.
+        patient: Only this patient's report (no cohort report).
+        scale: Outcome scale id; the clinic's primary scale when None.
+        jobs: Worker processes for the per-patient reports.
+        cohort_only: Only the cohort report.
+        progress: Show a progress bar on stderr; None = when stderr is a terminal.
+        as_of: "Today" for the analysis and the date printed on the reports
+            (today when None); fixed, re-running on unchanged data gives
+            byte-identical files.
+        stderr: Where the progress bar and summary line go (sys.stderr).
+
+    Raises:
+        ReportError: with a clinician-readable message; nothing was written.
+    """
+    import db  # imported here: the storage layer is only needed for a real run
+
+    started = time.perf_counter()
+    err = stderr if stderr is not None else sys.stderr
+    if jobs < 1:
+        raise ReportError(f"--jobs {jobs}: give a whole number of processes, 1 or more")
+    if patient is not None and cohort_only:
+        raise ReportError("--patient and --cohort-only cannot be combined: choose one")
+    path = Path(db_path).expanduser()
+    if not path.is_file():
+        raise ReportError(f"no database at {path}: give the clinic's database file with --db")
+    try:
+        database = db.connect(path)
+    except db.StorageError as exc:
+        raise ReportError(str(exc)) from None
+    try:
+        settings = db.load_settings(database)
+        scale_id = _check_scale(scale or settings.primary_scale)
+        if patient is not None and db.get_patient(database, patient) is None:
+            raise ReportError(f"no patient with id {patient!r} in {path}")
+        data = db.load_clinic(database, patient_id=patient)
+        acks = _acknowledgements(db, database, data)
+    finally:
+        database.conn.close()
+    out = _prepare_out(out_dir)
+    as_of = as_of or date.today()
+    result = render_clinic(data, settings, scale_id, out, as_of=as_of, jobs=jobs,
+                           patients=None if cohort_only else ([patient] if patient else "all"),
+                           cohort=patient is None, acknowledgements=acks,
+                           progress=_want_progress(progress, err), stderr=err)
+    result.seconds = time.perf_counter() - started
+    print(_summary_line(result, out), file=err)
+    return result
+
+
+def _check_scale(scale_id: str) -> str:
+    try:
+        scale = get_scale(scale_id)
+    except KeyError:
+        raise ReportError(
+            f"unknown scale {scale_id!r}; choose one of {', '.join(SCALES)}"
+        ) from None
+    if not scale.is_outcome:
+        raise ReportError(
+            f"{scale.name} measures {scale.purpose}, not treatment response; choose one of "
+            + ", ".join(s for s in SCALES if SCALES[s].is_outcome)
+        )
+    return scale_id
+
+
+def _prepare_out(out_dir: str | os.PathLike) -> Path:
+    out = Path(out_dir).expanduser()
+    if out.exists() and not out.is_dir():
+        raise ReportError(f"--out {out} is a file; give a folder for the report files")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot create the folder {out}: {exc.strerror}") from None
+    return out.resolve()
+
+
+def _acknowledgements(db, database, data: ClinicData) -> dict[str, list[Acknowledgement]]:
+    # Only patients with an acknowledged alert need the extra query.
+    if not data.acknowledged:
+        return {}
+    prefixes = set(data.acknowledged)
+    out: dict[str, list[Acknowledgement]] = {}
+    for pid in [str(p) for p in data.patients["patient_id"]]:
+        frame = db.acknowledgements(database, pid)
+        if frame.empty or not prefixes.intersection(frame["alert_key"]):
+            continue
+        out[pid] = [
+            Acknowledgement(str(k), str(w), str(a), None if n is None or n != n else str(n))
+            for k, w, a, n in zip(frame["alert_key"], frame["who"], frame["at"], frame["note"])
+        ]
+    return out
+
+
+def _want_progress(progress: bool | None, err: TextIO) -> bool:
+    if progress is not None:
+        return progress
+    try:
+        return err.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _summary_line(result: ReportResult, out: Path) -> str:
+    # The failures themselves are the caller's to show (`result.failures`).
+    failed = f"; {len(result.failures)} patient(s) could not be reported" if result.failures else ""
+    return f"report: {len(result.files)} files written to {out} in {result.seconds:.1f} s{failed}"
+
+
+# ------------------------------------------------------- the work, without db
+def split_patients(data: ClinicData) -> tuple[dict[str, PatientData], list[tuple[str, str]]]:
+    """Records per patient; a patient whose rows cannot be read becomes a failure."""
+    try:
+        return data.by_patient(), []
+    except Exception:  # one bad row spoils the whole frame: retry patient by patient
+        pass
+    ids = sorted({str(p) for frame in (data.patients, data.infusions, data.assessments)
+                  if frame is not None and not frame.empty for p in frame["patient_id"]})
+    by_patient: dict[str, PatientData] = {}
+    failures = []
+    for pid in ids:
+        def rows(frame):
+            return None if frame is None or frame.empty else frame[frame["patient_id"].astype(str) == pid]
+        try:
+            by_patient.update(patients_from_frames(rows(data.infusions), rows(data.assessments),
+                                                   rows(data.courses), rows(data.patients)))
+        except Exception as exc:
+            failures.append((pid, f"records could not be read: {exc}"))
+    return by_patient, failures
+
+
+def analyse(by_patient: dict[str, PatientData], scale_id: str, settings: Settings, as_of: date,
+            acknowledged: frozenset[str]) -> tuple[list[PatientStatus], list[tuple[str, str]]]:
+    """Every patient's status; a patient the rules cannot be applied to becomes a failure."""
+    statuses, failures = [], []
+    for pid in sorted(by_patient):
+        try:
+            statuses.append(analyse_patient(by_patient[pid], scale_id, settings, as_of, acknowledged))
+        except Exception as exc:
+            failures.append((pid, f"could not be analysed: {exc}"))
+    return statuses, failures
+
+
+def render_clinic(
+    data: ClinicData,
+    settings: Settings,
+    scale_id: str,
+    out: Path,
+    *,
+    as_of: date,
+    jobs: int = 1,
+    patients: Sequence[str] | str | None = "all",
+    cohort: bool = True,
+    acknowledgements: dict[str, list[Acknowledgement]] | None = None,
+    progress: bool = False,
+    stderr: TextIO | None = None,
+) -> ReportResult:
+    """Analyse and draw: the part of `run_report` after the database was read.
+
+    Args:
+        patients: "all", a list of ids, or None for no per-patient reports.
+        cohort: Write the cohort report too.
+    """
+    err = stderr if stderr is not None else sys.stderr
+    by_patient, failures = split_patients(data)
+    statuses, more = analyse(by_patient, scale_id, settings, as_of, data.acknowledged)
+    failures += more
+    names = _names(data)
+    acknowledgements = acknowledgements or {}
+    wanted = None if patients is None else (set(by_patient) if patients == "all" else set(patients))
+    items = [
+        PatientReportInput(
+            status=s,
+            cadss=by_patient[s.patient_id].of_scale("cadss"),
+            as_of=as_of,
+            name=names.get(s.patient_id),
+            acknowledgements=acknowledgements.get(s.patient_id, ()),
+        )
+        for s in statuses if wanted is not None and s.patient_id in wanted
+    ]
+    result = ReportResult()
+    patient_dir = subfolder(out, PATIENT_FOLDER) if items else out / PATIENT_FOLDER
+
+    def write_cohort() -> None:
+        summary = summarise(statuses, scale_id, settings.induction_sessions)
+        result.summary = summary.as_json()
+        try:
+            cohort_dir = subfolder(out, COHORT_FOLDER)
+            result.files.extend(write_cohort_report(statuses, summary, cohort_dir, as_of=as_of,
+                                                    settings=settings, problems=failures[:]))
+        except Exception as exc:  # the patients' reports are still worth having
+            cohort_failure.append((COHORT_FAILURE, f"{type(exc).__name__}: {exc}"))
+
+    cohort_failure: list[tuple[str, str]] = []
+
+    rendered = _render_patients(items, patient_dir, jobs, progress, err,
+                                during=write_cohort if cohort else None)
+    for pid, files, error in rendered:
+        if error is not None:
+            failures.append((pid, error))
+        result.files += files
+    result.files.sort()
+    result.failures = sorted(failures) + cohort_failure
+    return result
+
+
+def subfolder(out: Path, name: str) -> Path:
+    """`out/name`, created; refused when it leads elsewhere (a symlink planted in `out`)."""
+    folder = out / name
+    try:
+        folder.mkdir(exist_ok=True)
+    except OSError as exc:
+        raise ReportError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+    if not folder.is_dir() or folder.resolve().parent != out.resolve():
+        raise ReportError(f"{folder} is not a folder inside {out}; move it away or choose "
+                          "another --out")
+    return folder
+
+
+def _names(data: ClinicData) -> dict[str, str]:
+    frame = data.patients
+    if frame is None or frame.empty or "name" not in frame:
+        return {}
+    return {str(p): str(n) for p, n in zip(frame["patient_id"], frame["name"])
+            if n is not None and n == n and str(n).strip()}
+
+
+# ------------------------------------------------------------ worker processes
+#: Process start method for the workers; None chooses by platform.
+START_METHOD: str | None = None
+
+
+def start_method() -> str:
+    """"fork" on Linux (cheap: workers inherit the loaded libraries and the
+    records; this process runs no threads of its own); "spawn" elsewhere
+    (macOS frameworks are not fork-safe, Windows has no fork)."""
+    if START_METHOD is not None:
+        return START_METHOD
+    return "fork" if sys.platform.startswith("linux") else "spawn"
+
+
+_ITEMS: list[PatientReportInput] = []
+_FOLDER: Path | None = None
+
+
+def _init_worker(items: list[PatientReportInput] | None, folder: Path) -> None:
+    global _ITEMS, _FOLDER
+    if items is not None:  # spawned: the records arrive once, here
+        _ITEMS = items
+    _FOLDER = folder
+
+
+def _render_one(index: int) -> tuple[str, list[Path], str | None]:
+    item = _ITEMS[index]
+    try:
+        return item.status.patient_id, write_patient_report(item, _FOLDER), None
+    except Exception as exc:  # one patient's report must not stop the batch
+        return item.status.patient_id, [], f"report could not be drawn: {type(exc).__name__}: {exc}"
+
+
+def _render_patients(items, folder: Path, jobs: int, progress: bool, err: TextIO, during=None):
+    """Draw every patient's report; `during` runs in this process meanwhile."""
+    global _ITEMS, _FOLDER
+    bar = _ProgressBar(len(items), err) if progress and items else None
+    results = []
+    jobs = min(jobs, len(items))
+    if jobs <= 1:
+        if during:
+            during()
+        _ITEMS, _FOLDER = items, folder
+        try:
+            for i in range(len(items)):
+                results.append(_render_one(i))
+                if bar:
+                    bar.step()
+        finally:
+            _ITEMS = []
+    else:
+        method = start_method()
+        context = multiprocessing.get_context(method)
+        _ITEMS, _FOLDER = items, folder  # a forked worker inherits these
+        try:
+            with context.Pool(jobs, initializer=_init_worker,
+                              initargs=(None if method == "fork" else items, folder)) as pool:
+                pending = pool.imap_unordered(_render_one, range(len(items)), chunksize=2)
+                if during:
+                    during()
+                for outcome in pending:
+                    results.append(outcome)
+                    if bar:
+                        bar.step()
+        finally:
+            _ITEMS = []
+    if bar:
+        bar.close()
+    return results
+
+
+class _ProgressBar:
+    """A one-line progress bar on a terminal (no dependency needed for this much)."""
+
+    WIDTH = 30
+
+    def __init__(self, total: int, stream: TextIO) -> None:
+        self.total, self.done, self.stream = total, 0, stream
+        self.started = time.perf_counter()
+        self._draw()
+
+    def step(self) -> None:
+        self.done += 1
+        self._draw()
+
+    def _draw(self) -> None:
+        filled = int(self.WIDTH * self.done / self.total) if self.total else self.WIDTH
+        elapsed = time.perf_counter() - self.started
+        self.stream.write(f"\rpatient reports [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+                          f"{self.done}/{self.total}  {elapsed:.0f} s")
+        self.stream.flush()
+
+    def close(self) -> None:
+        self.stream.write("\n")
+        self.stream.flush()

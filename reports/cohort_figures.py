@@ -1,0 +1,226 @@
+"""The clinic's figures: responders by session, waterfall, relief curve, trajectories.
+
+Each function draws one figure into a given `Figure` from the domain's
+`CohortSummary` and patients' `PatientStatus` objects. Like the patient
+chart, every meaning has a line style or hatch as well as an Okabe-Ito
+colour, so the pages survive a greyscale printer.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import numpy as np
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+
+from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
+from outcomes.response import PARTIAL_MIN_IMPROVEMENT, RESPONSE_MIN_IMPROVEMENT
+from outcomes.scales import get_scale
+from outcomes.status import PatientStatus
+from outcomes.verdict import INCOMPLETE, NON_RESPONDER, RESPONDER
+from reports.style import (
+    BLACK,
+    BLUE,
+    GREY,
+    ORANGE,
+    SKY_BLUE,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    TITLE_SIZE,
+    VERMILION,
+)
+
+AXES_RECT = (0.08, 0.14, 0.88, 0.72)
+
+
+def _frame(fig: Figure, title: str, subtitle: str, rect=AXES_RECT):
+    fig.text(0.08, 0.95, title, size=TITLE_SIZE, weight="bold", va="top")
+    fig.text(0.08, 0.905, subtitle, size=TEXT_SIZE, color=GREY, va="top")
+    ax = fig.add_axes(rect)
+    ax.tick_params(labelsize=SMALL_SIZE + 1)
+    ax.spines[["top", "right"]].set_visible(False)
+    return ax
+
+
+def itt_denominator(summary: CohortSummary) -> int:
+    """Courses with a verdict or left incomplete: the all-who-started denominator."""
+    counts = summary.verdict_counts
+    return counts.get(RESPONDER, 0) + counts.get(NON_RESPONDER, 0) + counts.get(INCOMPLETE, 0)
+
+
+def draw_responders_by_session(fig: Figure, summary: CohortSummary, induction: int) -> None:
+    """Cumulative % of patients who had responded by each induction session."""
+    denominator = itt_denominator(summary)
+    ax = _frame(
+        fig, "Responders by session (cumulative)",
+        f"Patients whose first response (>= 50% below baseline) came at or before each session, "
+        f"as % of the {denominator} courses that were completed or stopped early "
+        "(responders, non-responders, incomplete)",
+    )
+    sessions = list(range(1, induction + 1))
+    counts = [summary.responders_by_session.get(str(k), 0) for k in sessions]
+    pct = [100.0 * c / denominator if denominator else 0.0 for c in counts]
+    ax.bar(sessions, pct, width=0.6, color=SKY_BLUE, edgecolor=BLACK, hatch="//", lw=0.8)
+    for k, c, p in zip(sessions, counts, pct):
+        ax.text(k, p + 1.5, f"{p:.0f}%\n({c} of {denominator})", ha="center", va="bottom",
+                size=TEXT_SIZE, linespacing="normal")
+    ax.set_xticks(sessions, [f"session {k}" for k in sessions])
+    ax.set_ylim(0, 112)
+    ax.set_ylabel("patients who had responded (%)", size=TEXT_SIZE)
+    ax.set_xlabel("infusion session of the induction", size=TEXT_SIZE)
+    if not denominator:
+        ax.text(0.5, 0.5, "No course has reached a verdict yet.", transform=ax.transAxes,
+                ha="center", size=TEXT_SIZE + 1)
+
+
+def draw_waterfall(fig: Figure, summary: CohortSummary) -> None:
+    """Best improvement within the induction, one bar per patient, best first."""
+    pairs = summary.waterfall
+    ax = _frame(
+        fig, "Best improvement within the induction",
+        f"One bar per patient with a baseline ({len(pairs)}), best first; "
+        "above the dashed line is a response (>= 50% below baseline)",
+    )
+    if not pairs:
+        ax.text(0.5, 0.5, "No patient with a baseline and a score after an infusion yet.",
+                transform=ax.transAxes, ha="center", size=TEXT_SIZE + 1)
+        return
+    values = np.array([v for _, v in pairs])
+    x = np.arange(len(values))
+    responded = values >= RESPONSE_MIN_IMPROVEMENT
+    ax.bar(x[responded], values[responded], width=0.85, color=ORANGE, edgecolor=BLACK,
+           lw=0.4, hatch="//")
+    ax.bar(x[~responded], values[~responded], width=0.85, color=SKY_BLUE, edgecolor=BLACK, lw=0.4)
+    ax.axhline(RESPONSE_MIN_IMPROVEMENT, color=BLACK, ls="--", lw=1.4)
+    ax.axhline(PARTIAL_MIN_IMPROVEMENT, color=GREY, ls=":", lw=1.2)
+    ax.axhline(0, color=BLACK, lw=0.8)
+    ax.set_ylabel("best improvement (% below baseline)", size=TEXT_SIZE)
+    ax.set_xlim(-1, len(values))
+    ax.set_ylim(min(-10.0, values.min() - 10), 105)
+    if len(pairs) <= 40:
+        ax.set_xticks(x, [pid for pid, _ in pairs], rotation=90, size=SMALL_SIZE)
+    else:
+        ax.set_xticks([])
+        ax.set_xlabel(f"{len(pairs)} patients, ordered by best improvement", size=TEXT_SIZE)
+    ax.legend(handles=[
+        Patch(facecolor=ORANGE, edgecolor=BLACK, hatch="//", label="response reached"),
+        Patch(facecolor=SKY_BLUE, edgecolor=BLACK, label="no response"),
+        Line2D([], [], color=BLACK, ls="--", lw=1.4, label="response: 50% below baseline"),
+        Line2D([], [], color=GREY, ls=":", lw=1.2, label="partial response: 25%"),
+    ], loc="upper right", fontsize=SMALL_SIZE + 0.5, frameon=True, framealpha=0.9)
+
+
+def relief_words(probability: float | None) -> str:
+    """A checkpoint of the relief curve in words (None: past the longest follow-up)."""
+    return "not yet observed" if probability is None else f"{probability:.0%}"
+
+
+def relief_ticks(summary: CohortSummary) -> list[int]:
+    """Days at which the numbers at risk are shown."""
+    longest = float(summary.curve.durations.max()) if summary.curve is not None else 0.0
+    ticks = [0, *RELIEF_CHECKPOINTS]
+    t = 120
+    while t <= longest:
+        ticks.append(t)
+        t += 30
+    return [d for d in ticks if d <= max(longest, 30)] or [0]
+
+
+def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
+    """Kaplan-Meier estimate of relief among responders, band, median, numbers at risk."""
+    curve = summary.curve
+    rect = (0.1, 0.29, 0.86, 0.57)
+    ax = _frame(
+        fig, "How long relief lasts after the induction",
+        "Kaplan-Meier estimate among responders, from the last induction infusion (day 0) to "
+        "loss of response or a booster; shaded: 95% confidence band; + : still holding "
+        "when last seen (censored)", rect=rect,
+    )
+    ax.set_ylim(0, 1.05)
+    ax.set_ylabel("responders whose relief still holds", size=TEXT_SIZE)
+    ax.yaxis.set_major_formatter(lambda v, _: f"{v:.0%}")
+    if curve is None:
+        ax.text(0.5, 0.5, "No responder yet: relief cannot be estimated.", transform=ax.transAxes,
+                ha="center", size=TEXT_SIZE + 1)
+        return
+    ticks = relief_ticks(summary)
+    ax.fill_between(curve.times, curve.low, curve.high, step="post", color=SKY_BLUE, alpha=0.35,
+                    lw=0)
+    ax.step(curve.times, curve.survival, where="post", color=BLUE, lw=2)
+    censored = curve.durations[~curve.events]
+    if len(censored):
+        ax.plot(censored, [curve.at(t) for t in censored], ls="none", marker="+", ms=9,
+                mew=1.4, color=BLACK)
+    ax.axhline(0.5, color=GREY, ls=":", lw=1)
+    median = curve.median
+    low, high = curve.median_ci
+    right = max(ticks[-1], float(curve.durations.max())) * 1.04 + 1
+    if median is not None:
+        ax.plot([median, median], [0, 0.5], color=VERMILION, ls="--", lw=1.6)
+        ax.plot([median], [0.5], ls="none", marker="o", ms=6, color=VERMILION)
+        ci = f" (95% CI {low:.0f} to {'not reached' if high is None else f'{high:.0f}'})" \
+            if low is not None else ""
+        near_right = median > 0.6 * right
+        ax.text(median, 0.53, f"median {median:.0f} days{ci}", color=BLACK, size=TEXT_SIZE + 1,
+                va="bottom", ha="right" if near_right else "left",
+                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+    else:
+        ax.text(0.98, 0.55, "median not reached: more than half still have relief",
+                transform=ax.transAxes, ha="right", size=TEXT_SIZE + 1)
+    ax.set_xlim(0, right)
+    ax.set_xticks(ticks)
+    ax.set_xlabel("days since the last induction infusion", size=TEXT_SIZE)
+    # Numbers at risk under the axis, aligned with the ticks.
+    from matplotlib.transforms import blended_transform_factory
+    under = blended_transform_factory(ax.transData, fig.transFigure)
+    fig.text(0.1, 0.175, "Number at risk (responders still observed with relief)",
+             size=TEXT_SIZE, weight="bold", va="center")
+    for t in ticks:
+        ax.text(t, 0.145, str(curve.at_risk(t)), transform=under, ha="center", va="center",
+                size=TEXT_SIZE)
+    held = "   ".join(f"day {t}: {relief_words(summary.relief_at_days.get(str(t)))}"
+                       for t in RELIEF_CHECKPOINTS)
+    fig.text(0.1, 0.095, f"Relief still holding at {held}", size=TEXT_SIZE + 1, va="center")
+
+
+def draw_trajectories(fig: Figure, statuses: Sequence[PatientStatus], scale_id: str) -> None:
+    """Every patient's scores as % of baseline over the course (a spaghetti plot)."""
+    scale = get_scale(scale_id)
+    ax = _frame(
+        fig, f"Every trajectory: {scale.name} as % of baseline",
+        "One line per patient with a baseline, from the baseline to the latest score; "
+        "solid blue: responders, dashed grey: everyone else",
+    )
+    drawn = 0
+    longest = 0
+    for s in statuses:
+        if s.baseline is None or not s.infusions:
+            continue
+        pts = [(p.day, 100.0 * p.assessment.total / s.baseline.total) for p in s.points
+               if p.day is not None and (p.session >= 1 or p.assessment is s.baseline)]
+        if len(pts) < 2:
+            continue
+        x, y = zip(*pts)
+        longest = max(longest, max(x))
+        if s.verdict.value == RESPONDER:
+            ax.plot(x, y, color=BLUE, lw=0.9, alpha=0.55)
+        else:
+            ax.plot(x, y, color=GREY, lw=0.9, alpha=0.6, ls="--")
+        drawn += 1
+    ax.axhline(100, color=BLACK, lw=1, ls="-.")
+    ax.axhline(50, color=ORANGE, lw=1.8, ls="--")
+    ax.set_ylabel(f"{scale.name} score as % of baseline (lower is better)", size=TEXT_SIZE)
+    ax.set_xlabel("days since the first infusion", size=TEXT_SIZE)
+    ax.legend(handles=[
+        Line2D([], [], color=BLUE, lw=1.2, label="responder"),
+        Line2D([], [], color=GREY, lw=1.2, ls="--", label="not a responder (yet)"),
+        Line2D([], [], color=BLACK, lw=1, ls="-.", label="baseline (100%)"),
+        Line2D([], [], color=ORANGE, lw=1.8, ls="--", label="response line (50%)"),
+    ], loc="upper right", fontsize=SMALL_SIZE + 0.5, framealpha=0.9)
+    if not drawn:
+        ax.text(0.5, 0.5, "No patient has a baseline and a later score yet.",
+                transform=ax.transAxes, ha="center", size=TEXT_SIZE + 1)
+    else:
+        ax.set_ylim(0, max(150, ax.get_ylim()[1]))

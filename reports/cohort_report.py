@@ -1,0 +1,269 @@
+"""The clinic's cohort report: a PDF, a PNG per figure, a CSV per patient, a JSON summary.
+
+Files (in the `cohort` folder of `--out`):
+- `cohort_report.pdf`: the summary table, the four figures, the data-quality page;
+- `responders_by_session.png`, `waterfall.png`, `relief_curve.png`,
+  `trajectories.png`: the figures on their own;
+- `patients.csv`: one row per patient with the domain's results;
+- `summary.json`: `CohortSummary.as_json()` (the `outcomes report --json` schema).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
+from outcomes.followup import OVERDUE, next_followup
+from outcomes.scales import get_scale
+from outcomes.settings import Settings
+from outcomes.status import PatientStatus
+from outcomes.verdict import INCOMPLETE, IN_PROGRESS, NO_BASELINE, NON_RESPONDER, RESPONDER
+from reports.cohort_figures import (
+    draw_relief_curve,
+    draw_responders_by_session,
+    draw_trajectories,
+    draw_waterfall,
+    itt_denominator,
+    relief_words,
+)
+from reports.layout import Cursor, footer, page_number
+from reports.names import inside
+from reports.style import (
+    A4_LANDSCAPE,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    core_fonts_suffice,
+    new_figure,
+    open_pdf,
+    report_style,
+    save_png,
+    write_text,
+)
+
+PDF_NAME = "cohort_report.pdf"
+CSV_NAME = "patients.csv"
+JSON_NAME = "summary.json"
+
+CSV_COLUMNS = (
+    "patient_id", "scale", "course", "baseline_date", "baseline_score", "first_infusion",
+    "sessions_completed", "boosters", "latest_date", "latest_score", "latest_percent_change",
+    "status", "six_session_verdict", "first_response_session", "first_response_days",
+    "first_remission_session", "first_remission_days", "best_improvement", "relief_days",
+    "relief_censored", "relief_ended_by", "relapse_date", "reliable_change",
+    "total_only_records", "alerts", "open_alerts", "next_followup_day", "next_followup_due",
+    "next_followup_state",
+)
+
+
+def write_cohort_report(
+    statuses: Sequence[PatientStatus],
+    summary: CohortSummary,
+    folder: Path,
+    *,
+    as_of: date,
+    settings: Settings,
+    problems: Sequence[tuple[str, str]] = (),
+) -> list[Path]:
+    """Write every cohort file into `folder`; returns their paths.
+
+    Args:
+        problems: ``(patient_id, message)`` of patients who could not be
+            analysed; listed on the data-quality page.
+    """
+    with report_style():
+        return _write(statuses, summary, folder, as_of, settings, problems)
+
+
+def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
+    scale = get_scale(summary.scale)
+    stamp = f"{settings.clinic_name} - {scale.name} - data as of {as_of.isoformat()}"
+    files = []
+    figures = [
+        ("responders_by_session.png",
+         lambda f: draw_responders_by_session(f, summary, settings.induction_sessions)),
+        ("waterfall.png", lambda f: draw_waterfall(f, summary)),
+        ("relief_curve.png", lambda f: draw_relief_curve(f, summary)),
+        ("trajectories.png", lambda f: draw_trajectories(f, statuses, summary.scale)),
+    ]
+    pdf_path = inside(folder, PDF_NAME)
+    pages = 2 + len(figures)
+    free_text = [s.patient_id for s in statuses] + [settings.clinic_name]
+    free_text += [text for pair in problems for text in pair]
+    with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
+        page = new_figure(A4_LANDSCAPE)
+        _summary_page(page, summary, len(statuses), stamp, settings)
+        footer(page, stamp, f"page 1 of {pages}")
+        pdf.savefig(page)
+        for number, (name, draw) in enumerate(figures, start=2):
+            fig = new_figure(A4_LANDSCAPE)
+            draw(fig)
+            footer(fig, stamp)
+            files.append(save_png(fig, inside(folder, name)))
+            page_number(fig, f"page {number} of {pages}")  # on the PDF page, not the PNG
+            pdf.savefig(fig)
+        page = new_figure(A4_LANDSCAPE)
+        _quality_page(page, statuses, summary, as_of, problems)
+        footer(page, stamp, f"page {pages} of {pages}")
+        pdf.savefig(page)
+    files.append(pdf_path)
+    files.append(write_text(inside(folder, CSV_NAME), patients_csv(statuses, as_of)))
+    files.append(write_text(inside(folder, JSON_NAME), summary_json(summary)))
+    return sorted(files)
+
+
+def summary_json(summary: CohortSummary) -> str:
+    """The summary as the JSON text of `outcomes report --json`."""
+    return json.dumps(summary.as_json(), indent=2, allow_nan=False) + "\n"
+
+
+def patient_row(status: PatientStatus, as_of: date) -> dict:
+    """One CSV row: the domain's `as_json` fields, flattened, plus the next follow-up."""
+    j = status.as_json()
+    follow = next_followup(status, as_of)
+    base, latest = j["baseline"] or {}, j["latest"] or {}
+    first, remit = j["first_response"] or {}, j["first_remission"] or {}
+    return {
+        "patient_id": j["patient_id"], "scale": j["scale"], "course": j["course"],
+        "baseline_date": base.get("date"), "baseline_score": base.get("score"),
+        "first_infusion": j["first_infusion"], "sessions_completed": j["sessions_completed"],
+        "boosters": j["boosters"], "latest_date": latest.get("date"),
+        "latest_score": latest.get("score"), "latest_percent_change": latest.get("percent_change"),
+        "status": j["status"], "six_session_verdict": j["six_session_verdict"],
+        "first_response_session": first.get("session"),
+        "first_response_days": first.get("days_from_first_infusion"),
+        "first_remission_session": remit.get("session"),
+        "first_remission_days": remit.get("days_from_first_infusion"),
+        "best_improvement": j["best_improvement"], "relief_days": j["relief_days"],
+        "relief_censored": j["relief_censored"], "relief_ended_by": j["relief_ended_by"],
+        "relapse_date": (j["relapse"] or {}).get("date"), "reliable_change": j["reliable_change"],
+        "total_only_records": j["total_only_records"], "alerts": len(status.alerts),
+        "open_alerts": len(status.open_alerts),
+        "next_followup_day": follow.day if follow else None,
+        "next_followup_due": follow.due_on.isoformat() if follow else None,
+        "next_followup_state": follow.state if follow else None,
+    }
+
+
+def _cell(value) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def patients_csv(statuses: Sequence[PatientStatus], as_of: date) -> str:
+    """The per-patient CSV text, patients in id order."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(CSV_COLUMNS)
+    for s in sorted(statuses, key=lambda s: s.patient_id):
+        row = patient_row(s, as_of)
+        writer.writerow([_cell(row[c]) for c in CSV_COLUMNS])
+    return buffer.getvalue()
+
+
+def _pct(rate: float | None) -> str:
+    return "-" if rate is None else f"{rate:.0%}"
+
+
+def _summary_page(fig, summary: CohortSummary, n: int, stamp: str, settings: Settings) -> None:
+    scale = get_scale(summary.scale)
+    counts = summary.verdict_counts
+    responders, non = counts.get(RESPONDER, 0), counts.get(NON_RESPONDER, 0)
+    incomplete = counts.get(INCOMPLETE, 0)
+    itt = itt_denominator(summary)
+    cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
+    cur.title(f"Clinic outcomes on {scale.name}", stamp)
+    remitted = round((summary.remission_rate_6 or 0) * (responders + non))
+    remitted_itt = round((summary.remission_rate_itt or 0) * itt)
+    low, high = summary.median_relief_ci
+    median = summary.median_relief_days
+    median_text = "not reached" if median is None else f"{median:.0f} days"
+    if summary.curve is None:
+        median_text = "no responder yet"
+    elif median is not None and low is not None:
+        median_text += f" (95% CI {low:.0f} to {'not reached' if high is None else f'{high:.0f}'})"
+    rows = [
+        ("Patients", f"{n}", ""),
+        ("With a usable baseline", f"{summary.with_baseline}", "of the patients"),
+        ("Six-session verdict: responder", f"{responders}", "response within the induction"),
+        ("Six-session verdict: non-responder", f"{non}",
+         f"all {settings.induction_sessions} infusions, no response"),
+        ("Six-session verdict: incomplete", f"{incomplete}", "stopped early, no response"),
+        ("Six-session verdict: in progress", f"{counts.get(IN_PROGRESS, 0)}", "still in the induction"),
+        ("Six-session verdict: no baseline", f"{counts.get(NO_BASELINE, 0)}",
+         "no usable baseline (see data quality)"),
+        ("Response within 6 sessions, completers", _pct(summary.response_rate_6),
+         f"{responders} of {responders + non} (responders + non-responders)"),
+        ("Response within 6 sessions, all who started", _pct(summary.response_rate_itt),
+         f"{responders} of {itt} (adds the {incomplete} incomplete courses)"),
+        ("Remission within 6 sessions, completers", _pct(summary.remission_rate_6),
+         f"{remitted} of {responders + non}"),
+        ("Remission within 6 sessions, all who started", _pct(summary.remission_rate_itt),
+         f"{remitted_itt} of {itt}"),
+        ("Median relief among responders", median_text,
+         f"Kaplan-Meier, {responders} responder(s), from the last induction infusion"),
+    ]
+    rows += [(f"Relief still holding at day {t}",
+              relief_words(summary.relief_at_days.get(str(t))),
+              "Kaplan-Meier estimate" if summary.relief_at_days.get(str(t)) is not None
+              else "no responder followed this long yet")
+             for t in RELIEF_CHECKPOINTS]
+    rows.append(("Total-only records", f"{summary.total_only_records}",
+                 "scores entered without items (item checks not possible)"))
+    cur.heading("Summary")
+    cur.table(["measure", "value", "how"], rows, [0.36, 0.24, 0.40], size=TEXT_SIZE + 1)
+    cur.heading("How these are defined")
+    cur.paragraph(
+        f"Response: a score at least 50% below the baseline; remission: a score at or below "
+        f"the remission cut when the baseline was above it. The six-session verdict counts "
+        f"assessments of sessions 1-{settings.induction_sessions} and up to "
+        f"{settings.verdict_window_days} days after infusion {settings.induction_sessions} "
+        f"(verdict_window_days). A course is incomplete with fewer infusions and none for "
+        f"more than {settings.incomplete_after_days} days (incomplete_after_days). Relief "
+        f"ends at the first score less than 50% below baseline"
+        + (", confirmed by the next" if settings.relapse_confirmations == 2 else "")
+        + (", or at a booster" if settings.booster_ends_relief else
+           "; a booster censors it (booster_ends_relief = false)")
+        + ". Each patient counts once, by the latest course. The figures report what the "
+        "recorded scores show; treatment decisions stay with the clinician.",
+        size=TEXT_SIZE,
+    )
+
+
+def _quality_page(fig, statuses: Sequence[PatientStatus], summary: CohortSummary, as_of: date,
+                  problems: Sequence[tuple[str, str]]) -> None:
+    cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
+    cur.title("Data quality", "Records to complete or check before trusting the figures above")
+    no_base = [s for s in statuses if s.verdict.value == NO_BASELINE and s.course is not None]
+    cur.heading(f"Courses without a usable baseline ({len(no_base)})")
+    cur.table(["patient", "first infusion", "why"], [
+        (s.patient_id[:30], str(s.course.start.day), s.verdict.reason[:160]) for s in no_base
+    ], [0.14, 0.12, 0.74], max_rows=10, keep="first", more_note="courses")
+    overdue = []
+    for s in statuses:
+        follow = next_followup(s, as_of)
+        if follow is not None and follow.state == OVERDUE:
+            overdue.append((follow.days_late, s.patient_id[:30], f"day {follow.day}",
+                            str(follow.due_on), f"{follow.days_late} days"))
+    overdue.sort(key=lambda row: (-row[0], row[1]))  # the longest overdue first
+    cur.heading(f"Overdue follow-up assessments ({len(overdue)}), longest overdue first")
+    cur.table(["patient", "follow-up after the last induction infusion", "was due", "late by"],
+              [row[1:] for row in overdue], [0.14, 0.26, 0.12, 0.48], max_rows=12,
+              keep="first", more_note="follow-ups")
+    total_only = [(s.patient_id[:30], str(s.total_only_count), str(s.safety_unchecked))
+                  for s in statuses if s.total_only_count or s.safety_unchecked]
+    cur.heading(f"Total-only records ({summary.total_only_records} on {get_scale(summary.scale).name})")
+    cur.table(["patient", f"total-only on {get_scale(summary.scale).name}",
+               "suicidality item not checkable (any scale)"], total_only,
+              [0.14, 0.26, 0.60], max_rows=8, keep="first", more_note="patients")
+    if problems:
+        cur.heading(f"Patients that could not be analysed ({len(problems)})")
+        cur.table(["patient", "problem"], [(p[:30], m[:120]) for p, m in problems],
+                  [0.14, 0.86], max_rows=6, keep="first", more_note="patients", size=SMALL_SIZE)

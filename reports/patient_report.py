@@ -1,0 +1,275 @@
+"""One patient's report: a two-page PDF and the progress chart as PNG.
+
+Page 1 is what a therapist reads before a session: who, where the course
+stands, the six-session verdict with the rule behind it, relief so far, open
+safety alerts, and the progress chart. Page 2 holds the detail: every score
+with its severity and improvement, each infusion with its dose, blood
+pressure, dissociation and side effects, every alert with its
+acknowledgement, and the settings the numbers were computed with. The chart
+is drawn once and saved twice (the PDF page, and the PNG cropped to it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Sequence
+
+from outcomes import __version__
+from outcomes.followup import next_followup
+from outcomes.records import Assessment
+from outcomes.safety import ALERT_KINDS
+from outcomes.scales import get_scale
+from outcomes.settings import SETTING_SPECS, format_value
+from outcomes.status import PatientStatus
+from reports.layout import Cursor, fmt, footer, text_lines
+from reports.names import inside, patient_stem
+from reports.patient_chart import cadss_per_infusion, draw_progress
+from reports.style import (
+    A4_PORTRAIT,
+    SMALL_SIZE,
+    VERMILION,
+    core_fonts_suffice,
+    new_figure,
+    open_pdf,
+    report_style,
+    save_png,
+)
+
+CHART_RECT = (0.03, 0.045, 0.94, 0.62)  # where page 1 holds the chart
+PAGE_TEXT_BOTTOM = CHART_RECT[1] + CHART_RECT[3]
+
+_ALERT_WORDS = {
+    "suicidality_item": "suicidality item",
+    "dose_outside_usual_range": "dose outside usual range",
+    "blood_pressure_at_hold_threshold": "blood pressure at hold",
+    "reliable_deterioration": "reliable deterioration",
+}
+assert set(_ALERT_WORDS) == set(ALERT_KINDS)
+
+_VERDICT_WORDS = {
+    "responder": "RESPONDER",
+    "non_responder": "NON-RESPONDER",
+    "incomplete": "INCOMPLETE course",
+    "in_progress": "IN PROGRESS",
+    "no_baseline": "NO BASELINE",
+}
+
+
+@dataclass(frozen=True)
+class Acknowledgement:
+    """A clinician's acknowledgement of one alert."""
+
+    alert_key: str
+    who: str
+    at: str
+    note: str | None = None
+
+
+@dataclass
+class PatientReportInput:
+    """Everything one patient's report needs, as plain picklable records.
+
+    Attributes:
+        status: The domain's analysis of the patient on the report's scale.
+        cadss: The patient's CADSS assessments (all courses).
+        as_of: The date the analysis was made for; printed as the generation date.
+        name: The patient's name, if recorded.
+        acknowledgements: Who acknowledged which alert, when, with what note.
+    """
+
+    status: PatientStatus
+    cadss: Sequence[Assessment] = ()
+    as_of: date = field(default_factory=date.today)
+    name: str | None = None
+    acknowledgements: Sequence[Acknowledgement] = ()
+
+
+def write_patient_report(item: PatientReportInput, folder: Path) -> list[Path]:
+    """Write ``<stem>.pdf`` and ``<stem>.png`` for one patient into `folder`."""
+    with report_style():
+        return _write(item, folder)
+
+
+def _write(item: PatientReportInput, folder: Path) -> list[Path]:
+    stem = patient_stem(item.status.patient_id)
+    pdf_path = inside(folder, stem + ".pdf")
+    png_path = inside(folder, stem + ".png")
+    status = item.status
+    cadss = cadss_per_infusion(status, item.cadss)
+
+    first = new_figure(A4_PORTRAIT)
+    _first_page(first, item)
+    page_text = list(first.texts)
+    draw_progress(first, CHART_RECT, status, cadss)
+    second = new_figure(A4_PORTRAIT)
+    _second_page(second, item, cadss)
+
+    free_text = [status.patient_id, item.name, status.settings.clinic_name]
+    free_text += [t for a in item.acknowledgements for t in (a.who, a.note)]
+    with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
+        pdf.savefig(first)
+        pdf.savefig(second)
+    # The PNG is the chart alone: crop to it, and skip drawing the page's text.
+    for text in page_text:
+        text.set_visible(False)
+    save_png(first, png_path, crop=CHART_RECT)
+    return [pdf_path, png_path]
+
+
+def _who(item: PatientReportInput) -> str:
+    pid = item.status.patient_id
+    return f"{item.name} ({pid})" if item.name else f"patient {pid}"
+
+
+def _first_page(fig, item: PatientReportInput) -> None:
+    status = item.status
+    settings = status.settings
+    scale = get_scale(status.scale)
+    cur = Cursor(fig, y=0.965)
+    cur.title(f"Ketamine treatment progress: {_who(item)}",
+              f"{settings.clinic_name} - {scale.name}, {scale.purpose} - data as of "
+              f"{item.as_of.isoformat()}")
+
+    cur.labelled("Course", _course_line(status))
+    base = status.baseline
+    cur.labelled("Baseline", f"{base.total} ({scale.band(base.total)}) on {base.when.day}"
+                 if base else "none usable (see the rule behind the verdict below)")
+    latest = status.latest
+    if latest is not None:
+        change = ("" if latest.improvement is None
+                  else f", {abs(latest.improvement):.0f}% "
+                       f"{'below' if latest.improvement >= 0 else 'above'} baseline")
+        cur.labelled("Latest score", f"{latest.assessment.total} ({latest.band}) on "
+                     f"{latest.assessment.when.day}, session {latest.session}{change}")
+    if base is not None:
+        cur.labelled("Status", status.status_sentence())
+    cur.gap(0.3)
+    cur.labelled("Six-session verdict", _VERDICT_WORDS.get(status.verdict.value,
+                 status.verdict.value), weight="bold")
+    cur.labelled("Rule behind it", status.verdict.reason)
+    if status.best_improvement is not None:
+        cur.labelled("Best improvement", f"{status.best_improvement:.0f}% below baseline "
+                     "within the induction")
+    cur.labelled("Relief so far", _relief_line(status))
+    if status.reliable is not None:
+        cur.labelled("Reliable change", f"{status.reliable.category} ({status.reliable.detail})")
+    follow = next_followup(status, item.as_of)
+    if follow is not None:
+        late = f", {follow.days_late} days late" if follow.days_late else ""
+        cur.labelled("Next follow-up", f"day {follow.day} after the last induction infusion, "
+                     f"due {follow.due_on} ({follow.state}{late})")
+    open_alerts = status.open_alerts
+    if open_alerts:
+        cur.gap(0.3)
+        cur.labelled("Safety", f"{len(open_alerts)} alert{'s' if len(open_alerts) > 1 else ''} "
+                     "not yet acknowledged: " + "; ".join(
+                         f"{a.when.day} {a.detail}" for a in open_alerts[:2])
+                     + (" and more" if len(open_alerts) > 2 else "") + " (details on page 2)",
+                     weight="bold")
+    elif status.alerts:
+        cur.labelled("Safety", f"{len(status.alerts)} alert(s), all acknowledged (page 2)")
+    footer(fig, f"{_who(item)} - generated for data as of {item.as_of.isoformat()}",
+           "page 1 of 2")
+
+
+def _course_line(status: PatientStatus) -> str:
+    if status.course is None:
+        return "no infusion given and no course started yet"
+    first = status.course.first_infusion
+    started = f"first infusion {first.when.day}" if first else f"started {status.course.start.day}"
+    more = f" (course {status.course.number} of {status.course_count})" if status.course_count > 1 else ""
+    return f"course {status.course.number}{more}: {started}; {status.progress}"
+
+
+def _relief_line(status: PatientStatus) -> str:
+    relief = status.relief
+    if relief is None:
+        if status.verdict.value == "responder":
+            n = status.settings.induction_sessions
+            return (f"counted from the last induction infusion, once all {n} are given "
+                    f"({status.induction_given} so far)")
+        return "not measured (relief is measured for responders only)"
+    day0 = relief.day0.day
+    if relief.ended_by == "relapse":
+        return (f"{relief.days} days from the last induction infusion ({day0}) to loss of "
+                f"response on {relief.relapse_when.day}")
+    if relief.ended_by == "booster":
+        counted = "still open (censored at the booster)" if relief.censored else \
+            "counted as the end of relief (booster_ends_relief)"
+        return f"{relief.days} days from the last induction infusion ({day0}) to a booster, {counted}"
+    return f"{relief.days} days since the last induction infusion ({day0}) and still holding"
+
+
+def _second_page(fig, item: PatientReportInput, cadss) -> None:
+    status = item.status
+    scale = get_scale(status.scale)
+    cur = Cursor(fig, y=0.965)
+    cur.title(f"Details: {_who(item)}")
+
+    cur.heading(f"{scale.name} scores")
+    rows = []
+    for p in status.points:
+        a = p.assessment
+        rows.append((
+            a.when.iso().replace("T", " "), "baseline" if a is status.baseline
+            else ("before the first" if p.session == 0 else str(p.session)),
+            fmt(p.day), str(a.total), p.band, fmt(p.improvement, 0, "%"),
+            (p.status or "-").replace("_", " "),
+            "yes" if p.in_verdict_window else "",
+            "total only" if a.total_only else "",
+        ))
+    cur.table(["date", "after infusion", "day", "score", "severity", "improvement", "category",
+               "for verdict", "record"], rows,
+              [0.15, 0.11, 0.06, 0.07, 0.16, 0.12, 0.15, 0.10, 0.08], max_rows=24,
+              aligns=["left", "left", "right", "right", "left", "right", "left", "left", "left"],
+              more_note="scores")
+
+    cur.heading("Infusions and side effects")
+    by_number = {c.infusion_number: c.total for c in cadss}
+    n = status.settings.induction_sessions
+    inf_rows = []
+    for i, inf in enumerate(status.infusions, start=1):
+        bp = (f"{inf.bp_systolic_pre}/{inf.bp_diastolic_pre}"
+              if inf.bp_systolic_pre is not None else "-")
+        inf_rows.append((
+            str(i) + ("" if i <= n else " booster"), inf.when.iso().replace("T", " "),
+            fmt(inf.dose_mg_per_kg, 2), fmt(inf.total_mg, 1), bp, fmt(by_number.get(i)),
+            ", ".join(e.replace("_", " ") for e in inf.side_effects) or "none recorded",
+        ))
+    cur.table(["infusion", "date", "mg/kg", "total mg", "BP before", "CADSS", "side effects"],
+              inf_rows, [0.12, 0.16, 0.07, 0.09, 0.1, 0.07, 0.39], max_rows=14,
+              aligns=["left", "left", "right", "right", "left", "right", "left"],
+              more_note="infusions")
+
+    cur.heading("Safety alerts and acknowledgements")
+    acks = {a.alert_key: a for a in item.acknowledgements}
+    alert_rows = []
+    for alert in status.alerts:
+        ack = acks.get(alert.key)
+        if ack is not None:
+            said = f"{ack.who}, {ack.at[:16].replace('T', ' ')}" + (f": {ack.note}" if ack.note else "")
+        else:
+            said = "acknowledged" if alert.acknowledged else "NOT YET ACKNOWLEDGED"
+        alert_rows.append((str(alert.when.day), _ALERT_WORDS.get(alert.kind, alert.kind),
+                           alert.detail[:60], said[:70]))
+    cur.table(["date", "alert", "detail", "acknowledged by"], alert_rows,
+              [0.12, 0.2, 0.33, 0.35], max_rows=8, more_note="alerts")
+    if status.safety_unchecked:
+        cur.paragraph(f"{status.safety_unchecked} total-only record(s) of a scale with a "
+                      "suicidality item: that item could not be checked.",
+                      size=SMALL_SIZE, color=VERMILION)
+
+    cur.heading("Settings used")
+    pairs = [f"{spec.key} = {format_value(getattr(status.settings, spec.key))}"
+             for spec in SETTING_SPECS if spec.key not in ("crisis_text",)]
+    third = (len(pairs) + 2) // 3
+    col_w = (cur.right - cur.left) / 3
+    for c in range(3):
+        chunk = pairs[c * third:(c + 1) * third]
+        text_lines(fig, cur.left + c * col_w, cur.y, chunk, SMALL_SIZE - 0.5, color="#333333")
+    footer(fig, f"{_who(item)} - generated for data as of {item.as_of.isoformat()} by "
+           f"ketamine-outcomes {__version__}.\nThis report shows what the recorded scores show "
+           "against the rules named; treatment decisions stay with the clinician.",
+           "page 2 of 2")

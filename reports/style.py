@@ -1,0 +1,228 @@
+"""The look of every report: colours, line styles, sizes, and how files are saved.
+
+Colours are the Okabe-Ito palette (safe for the common colour-vision
+deficiencies), and every meaning also has its own line style or marker, so a
+chart printed in greyscale still reads. Saving goes through `save_png` and
+`open_pdf`, which pin the metadata a file would otherwise stamp with the
+wall-clock time or the library version: re-running a report on unchanged data
+gives byte-identical files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Iterable, Iterator
+
+import numpy as np
+from matplotlib import rc_context
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.backends.backend_pdf import PdfPages
+from matplotlib.figure import Figure
+
+# Okabe & Ito (2008), "Color Universal Design".
+BLACK = "#000000"
+ORANGE = "#E69F00"
+SKY_BLUE = "#56B4E9"
+GREEN = "#009E73"
+YELLOW = "#F0E442"
+BLUE = "#0072B2"
+VERMILION = "#D55E00"
+PURPLE = "#CC79A7"
+GREY = "#777777"
+LIGHT_GREY = "#DDDDDD"
+
+#: Severity bands shaded from light to dark grey: the order survives greyscale.
+BAND_GREYS = ("#FFFFFF", "#F2F2F2", "#E4E4E4", "#D6D6D6", "#C8C8C8")
+
+A4_PORTRAIT = (8.27, 11.69)
+A4_LANDSCAPE = (11.69, 8.27)
+PNG_DPI = 100  # sharp enough on screen, cheap to render for a whole clinic
+
+FONT = "DejaVu Sans"
+TITLE_SIZE = 14
+HEADING_SIZE = 11
+TEXT_SIZE = 9
+SMALL_SIZE = 7.5
+
+#: Fixed metadata: no creation date, no library version (both change between runs).
+PDF_METADATA = {
+    "Creator": "ketamine-outcomes",
+    "Producer": "ketamine-outcomes",
+    "CreationDate": None,
+    "ModDate": None,
+}
+
+
+@contextmanager
+def _quiet_missing_glyphs() -> Iterator[None]:
+    # A name in a script DejaVu Sans lacks (CJK, say) is drawn as empty boxes;
+    # matplotlib warns once per glyph, which is noise on a clinician's
+    # terminal. The id stays readable in the CSV, and the file name has its hash.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=r"Glyph \d+ .* missing from font")
+        yield
+
+
+#: One font family, named: with the default family list matplotlib looks up
+#: every family of `font.sans-serif` for every text it draws.
+REPORT_RC = {"font.family": [FONT]}
+
+
+@contextmanager
+def report_style() -> Iterator[None]:
+    """The rc settings reports are built and saved under (fonts are fixed at text creation)."""
+    with rc_context(REPORT_RC):
+        yield
+
+
+def _cache_afm_metrics() -> None:
+    # matplotlib's PDF writer re-reads and parses the AFM metrics file of each
+    # core font for every PDF it closes (about 20 ms a font), although the
+    # renderer already keeps them cached by file name; for a batch of
+    # two-page PDFs that is a noticeable share. Reuse the cache: the font
+    # dictionary written is the same. Skipped if matplotlib changes shape.
+    from matplotlib.backends import _backend_pdf_ps, backend_pdf
+
+    cached = getattr(_backend_pdf_ps, "_cached_get_afm_from_fname", None)
+    writer = getattr(backend_pdf.PdfFile, "_write_afm_font", None)
+    if cached is None or writer is None or getattr(writer, "_reports_cached", False):
+        return
+    Name = backend_pdf.Name
+
+    def _write_afm_font(self, filename):
+        font = cached(filename)
+        fontdict = {"Type": Name("Font"), "Subtype": Name("Type1"),
+                    "BaseFont": Name(font.get_fontname()), "Encoding": Name("WinAnsiEncoding")}
+        fontdict_object = self.reserveObject("font dictionary")
+        self.writeObject(fontdict_object, fontdict)
+        return fontdict_object
+
+    _write_afm_font._reports_cached = True
+    backend_pdf.PdfFile._write_afm_font = _write_afm_font
+
+
+_cache_afm_metrics()
+
+
+def new_figure(size: tuple[float, float]) -> Figure:
+    """A figure on the Agg canvas, detached from pyplot."""
+    fig = Figure(figsize=size)
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def _file_mode() -> int:
+    # What `open()` would give a new file: 0o666 less the process's umask.
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
+_MODE = _file_mode()
+
+
+def _atomic_target(path: Path) -> tuple[int, str]:
+    # Write next to the target and rename: a crash never leaves half a file
+    # where a previous good report was. mkstemp makes owner-only files; give
+    # the report the permissions any new file of the user would have.
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    os.chmod(tmp, _MODE)
+    return fd, tmp
+
+
+def save_png(fig: Figure, path: Path, crop: tuple[float, float, float, float] | None = None) -> Path:
+    """Save `fig` as a PNG, or only the part `crop` names (left, bottom, width, height
+    in figure coordinates).
+
+    The canvas is drawn once and the pixels written by Pillow as RGB with
+    light compression and no metadata: for a batch this is markedly cheaper
+    than `savefig` (which encodes RGBA at zlib's default level), and the
+    bytes depend on nothing but the figure.
+    """
+    from PIL import Image
+
+    fig.set_dpi(PNG_DPI)
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    with _quiet_missing_glyphs():
+        canvas.draw()
+    pixels = np.asarray(canvas.buffer_rgba())
+    if crop is not None:
+        rows, cols = pixels.shape[:2]
+        left, bottom, width, height = crop
+        x0, x1 = int(round(left * cols)), int(round((left + width) * cols))
+        y0, y1 = int(round((1 - bottom - height) * rows)), int(round((1 - bottom) * rows))
+        pixels = pixels[y0:y1, x0:x1]
+    image = Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB")
+    fd, tmp = _atomic_target(path)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            image.save(handle, format="png", compress_level=2)
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+    return path
+
+
+def core_fonts_suffice(texts: Iterable[str | None]) -> bool:
+    """Whether every free text (ids, names, notes) fits the PDF core fonts' encoding.
+
+    The 14 standard PDF fonts need no embedding and no glyph layout by
+    FreeType, which makes a text-heavy page several times cheaper to write;
+    they cover Western European text (cp1252) only, so anything else (a
+    name in Chinese, say) is written with embedded DejaVu Sans instead.
+    """
+    try:
+        for text in texts:
+            if text:
+                text.encode("cp1252")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+@contextmanager
+def open_pdf(path: Path, core_fonts: bool = True) -> Iterator[PdfPages]:
+    """A multi-page PDF with fixed metadata, written atomically."""
+    fd, tmp = _atomic_target(path)
+    os.close(fd)
+    # The core fonts are Helvetica; matplotlib notes that it picks the
+    # "medium" weight for "normal", which is the same face: not worth a warning.
+    font_log = logging.getLogger("matplotlib.font_manager")
+    level = font_log.level
+    font_log.setLevel(logging.ERROR)
+    try:
+        with rc_context({"pdf.use14corefonts": core_fonts}), _quiet_missing_glyphs():
+            with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
+                yield pdf
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+    finally:
+        font_log.setLevel(level)
+
+
+def write_text(path: Path, text: str) -> Path:
+    """Write a text file (CSV, JSON) atomically, UTF-8, Unix line ends."""
+    fd, tmp = _atomic_target(path)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        _discard(tmp)
+        raise
+    return path
+
+
+def _discard(tmp: str) -> None:
+    try:
+        os.unlink(tmp)
+    except OSError:
+        pass

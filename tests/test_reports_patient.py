@@ -1,0 +1,168 @@
+"""One patient's report (reports.patient_report / patient_chart), built from plain records."""
+
+from __future__ import annotations
+
+from datetime import date, time, timedelta
+
+import numpy as np
+import pypdf
+import pytest
+from PIL import Image
+
+from outcomes.records import Assessment, Infusion, group_by_patient
+from outcomes.settings import Settings
+from outcomes.status import analyse_patient
+from outcomes.timepoints import Timepoint
+from reports.patient_chart import cadss_per_infusion, draw_progress
+from reports.patient_report import (
+    CHART_RECT,
+    Acknowledgement,
+    PatientReportInput,
+    write_patient_report,
+)
+from reports.style import A4_PORTRAIT, PNG_DPI, new_figure
+
+D0 = date(2026, 1, 5)
+AS_OF = D0 + timedelta(days=50)
+
+
+def tp(day: int, hour: int | None = None) -> Timepoint:
+    return Timepoint(D0 + timedelta(days=day), None if hour is None else time(hour, 0))
+
+
+def phq(total: int, item9: int = 0) -> tuple[int, ...]:
+    """PHQ-9 items adding up to `total` with item 9 as given."""
+    items, left = [0] * 9, total - item9
+    for i in range(8):
+        items[i] = min(3, left)
+        left -= items[i]
+    items[8] = item9
+    assert sum(items) == total
+    return tuple(items)
+
+
+def make_patient(pid: str = "P001", *, cadss: bool = True):
+    """A responder: response at session 3, remission at 5, relapse 21 days after infusion 6, a booster."""
+    infusions = [
+        Infusion(pid, tp(d, 10), dose_mg_per_kg=0.5, id=i + 1, weight_kg=70,
+                 bp_systolic_pre=130, bp_diastolic_pre=80,
+                 side_effects=("nausea", "dissociation") if i % 2 else ())
+        for i, d in enumerate([0, 2, 4, 7, 9, 11, 40])
+    ]
+    scores = [(-2, 20, 1), (1, 17, 1), (3, 12, 0), (5, 9, 0), (8, 6, 0), (10, 4, 0), (12, 4, 0),
+              (18, 6, 0), (25, 8, 0), (32, 12, 0), (45, 7, 0)]
+    assessments = [Assessment(pid, tp(d), "phq9", t, phq(t, s9), id=100 + k)
+                   for k, (d, t, s9) in enumerate(scores)]
+    if cadss:
+        # Five linked to their infusion, one unlinked on the day of infusion 6.
+        assessments += [Assessment(pid, tp(d, 11), "cadss", 10 + 3 * k, None, id=200 + k,
+                                   infusion_id=k + 1) for k, d in enumerate([0, 2, 4, 7, 9])]
+        assessments.append(Assessment(pid, tp(11), "cadss", 40, None, id=299))
+    return group_by_patient(infusions, assessments)[pid]
+
+
+def report_input(pid: str = "P001", name: str | None = "Alex Example") -> PatientReportInput:
+    data = make_patient(pid)
+    status = analyse_patient(data, "phq9", Settings(), AS_OF,
+                             acknowledged={"suicidality_item:a:100:phq9"})
+    return PatientReportInput(
+        status, data.of_scale("cadss"), AS_OF, name,
+        [Acknowledgement("suicidality_item:a:100:phq9", "Dr Kim", "2026-01-04T09:12:00",
+                         "safety plan reviewed")],
+    )
+
+
+def pdf_text(path) -> list[str]:
+    return [page.extract_text() for page in pypdf.PdfReader(path).pages]
+
+
+def test_patient_pdf_has_two_pages_with_verdict_rule_relief_and_settings(tmp_path):
+    """The PDF has the summary, verdict rule, relief, scores, side effects, alerts and settings."""
+    item = report_input()
+    pdf, png = write_patient_report(item, tmp_path)
+    assert pdf.suffix == ".pdf" and png.suffix == ".png"
+    first, second = pdf_text(pdf)
+    assert "Alex Example (P001)" in first
+    assert "RESPONDER" in first
+    assert item.status.verdict.reason in first.replace("\n", " ")
+    assert "21 days from the last induction infusion (2026-01-16) to loss of" in first
+    assert "session 6 of 6 + 1 booster" in first
+    assert "data as of 2026-02-24" in first
+    assert "1 alert not yet acknowledged" in first
+    assert "PHQ-9 scores" in second and "moderately severe" in second and "80%" in second
+    assert "nausea, dissociation" in second and "130/80" in second
+    assert "Dr Kim, 2026-01-04 09:12: safety plan reviewed" in second
+    assert "NOT YET ACKNOWLEDGED" in second
+    assert "induction_sessions = 6" in second and "booster_ends_relief = true" in second
+    assert "page 2 of 2" in second
+
+
+def test_png_is_the_chart_alone_at_the_report_resolution(tmp_path):
+    """The PNG is the chart's part of page 1, in colour, with the score line drawn in Okabe-Ito blue."""
+    _, png = write_patient_report(report_input(), tmp_path)
+    image = Image.open(png)
+    w, h = A4_PORTRAIT
+    expected = (CHART_RECT[2] * w * PNG_DPI, CHART_RECT[3] * h * PNG_DPI)
+    assert all(abs(got - want) <= 1 for got, want in zip(image.size, expected))  # pixel rounding
+    pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
+    assert (pixels == (0x00, 0x72, 0xB2)).all(axis=1).sum() > 200  # the score line
+    assert (pixels == (0xD5, 0x5E, 0x00)).all(axis=1).sum() > 20  # loss-of-response marker
+
+
+def test_chart_marks_milestones_relief_and_reference_lines():
+    """The chart's key and annotations name first response, remission, loss of response and relief."""
+    item = report_input()
+    fig = new_figure(A4_PORTRAIT)
+    draw_progress(fig, CHART_RECT, item.status, cadss_per_infusion(item.status, item.cadss))
+    texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
+    for expected in ("first response: session 3, day 5", "first remission: session 5, day 10",
+                     "loss of response: day 32", "baseline (20)",
+                     "response line: half of baseline (10)", "remission: 4 or less",
+                     "relief 21 days until loss of response", "booster infusion",
+                     "suicidality item positive, open", "suicidality item positive, acknowledged",
+                     "severe", "minimal"):
+        assert expected in texts, expected
+    assert "days since the first infusion" in texts and "PHQ-9 total (0-27)" in texts
+
+
+def test_cadss_goes_to_the_linked_infusion_or_the_one_that_day():
+    """CADSS ratings land on their linked infusion, an unlinked one on the infusion of its day."""
+    item = report_input()
+    points = cadss_per_infusion(item.status, item.cadss)
+    assert [(p.infusion_number, p.day, p.total) for p in points] == [
+        (1, 0, 10), (2, 2, 13), (3, 4, 16), (4, 7, 19), (5, 9, 22), (6, 11, 40)
+    ]
+
+
+def test_patient_without_infusions_still_gets_a_two_page_report(tmp_path):
+    """A patient with only a baseline gets a report that says there is nothing to chart yet."""
+    data = group_by_patient([], [Assessment("P9", tp(0), "phq9", 15, phq(15))])["P9"]
+    status = analyse_patient(data, "phq9", Settings(), AS_OF)
+    pdf, png = write_patient_report(PatientReportInput(status, (), AS_OF), tmp_path)
+    first, second = pdf_text(pdf)
+    assert "no infusion given and no course started yet" in first
+    assert "No infusion recorded yet" in first
+    assert "none recorded" in second
+    assert Image.open(png).size[0] > 500
+
+
+def test_name_outside_western_european_text_is_kept_in_the_pdf(tmp_path):
+    """A Greek name (beyond the PDF core fonts) is embedded and readable, not replaced by '?'."""
+    pdf, _ = write_patient_report(report_input(name="Ελένη Παπαδοπούλου"), tmp_path)
+    assert "Ελένη Παπαδοπούλου (P001)" in pdf_text(pdf)[0]
+
+
+@pytest.mark.parametrize("rows", [30])
+def test_long_score_history_is_shortened_with_a_note(tmp_path, rows):
+    """More scores than page 2 holds: the latest are shown and the page says how many were left out."""
+    pid = "P1"
+    infusions = [Infusion(pid, tp(d, 10), dose_mg_per_kg=0.5, id=i + 1)
+                 for i, d in enumerate([0, 2, 4, 7, 9, 11])]
+    assessments = [Assessment(pid, tp(-1), "phq9", 20, phq(20))]
+    assessments += [Assessment(pid, tp(12 + k), "phq9", 8, phq(8)) for k in range(rows)]
+    data = group_by_patient(infusions, assessments)[pid]
+    status = analyse_patient(data, "phq9", Settings(), AS_OF)
+    pdf, _ = write_patient_report(PatientReportInput(status, (), AS_OF), tmp_path)
+    reader = pypdf.PdfReader(pdf)
+    assert len(reader.pages) == 2
+    assert f"({rows + 1 - 24} earlier scores not shown)" in reader.pages[1].extract_text()
