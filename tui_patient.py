@@ -1,11 +1,13 @@
 """Patient mode: one patient reviews their own progress, read-only.
 
-`outcomes tui --patient ID` (through `tui.make_app`) runs `PatientApp`, for
+`outcomes tui --patient ID [--charts DIR]` runs `PatientApp`, for
 example on a clinic tablet or a waiting-room terminal. The app is locked to
 one patient:
 
 - it reads only that patient's rows (`db.load_clinic(..., patient_id=...)`)
-  and the clinic settings, once, and then closes the database; nothing in
+  and the clinic settings, once, through a read-only connection
+  (`db.connect(..., read_only=True)`: SQLite's ``mode=ro``, so SQLite itself
+  refuses any write), and then closes the database; nothing in
   the app holds a connection, so no key can reach another patient or write;
 - it has no patient list, no search and no input that takes a patient id; the
   command palette offers only patient-safe commands (theme, save chart, scale,
@@ -96,9 +98,13 @@ def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
     """
     path = Path(db_path).expanduser()
     if not path.is_file():
-        # db.connect would create an empty database; patient mode never creates.
         raise PatientModeError(f"There is no clinic database at {path}.")
-    database = db.connect(path)
+    # Read-only at the SQLite level (mode=ro): no migration, no file created,
+    # and SQLite itself refuses any write, whatever the code below does.
+    try:
+        database = db.connect(path, read_only=True)
+    except db.StorageError as exc:
+        raise PatientModeError(f"The clinic's records cannot be opened here: {exc}.") from exc
     try:
         clinic = db.load_clinic(database, patient_id=patient_id)
         settings = db.load_settings(database)

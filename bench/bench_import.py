@@ -112,7 +112,7 @@ def peak_memory_mb(folder: Path, patients: Path, assessments: Path) -> tuple[flo
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
-    parser.add_argument("--repeat", type=int, default=3, help="best of N runs for both timings")
+    parser.add_argument("--repeat", type=int, default=5, help="best of N runs for both timings")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)

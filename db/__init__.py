@@ -21,6 +21,7 @@ from db.csv_io import ImportPlan, ImportRefused, export_csv, plan_import
 from db.fhir import build_bundle, export_fhir
 from db.imports import ImportResult, apply_import, import_csv
 from db.migrations import apply_migrations, migration_names
+from db.paths import input_file, new_file, output_folder
 from db.seed import write_clinic
 from db.reads import (
     acknowledgements,
@@ -71,9 +72,12 @@ __all__ = [
     "history",
     "import_csv",
     "import_file",
+    "input_file",
     "load_clinic",
     "load_settings",
     "migration_names",
+    "new_file",
+    "output_folder",
     "patient_ids",
     "plan_import",
     "record_counts",

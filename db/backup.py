@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import urllib.parse
 from pathlib import Path
 
 from db.connection import BUSY_TIMEOUT_S, StorageError, _create_owner_only
+from db.paths import new_file
 
 
 def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> Path:
@@ -22,20 +24,21 @@ def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> 
         The target path.
 
     Raises:
-        StorageError: the source is missing, the target exists, or the copy
+        StorageError: the source is missing, the target exists or is a folder,
+            its folder is missing, or the copy
             failed its integrity check (nothing is left behind then).
     """
     source = Path(database_path).expanduser()
     target = Path(target_path).expanduser()
     if not source.is_file():
         raise StorageError(f"there is no database at {source}")
-    if target.exists():
-        raise StorageError(f"{target} already exists; choose a new file name for the backup")
-    if target.resolve() == source.resolve():
+    if target.exists() and not target.is_dir() and target.resolve() == source.resolve():
         raise StorageError("the backup must go to a different file than the database")
+    target = new_file(target, "the backup")
     temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
     _create_owner_only(temporary)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=BUSY_TIMEOUT_S)
+    uri = "file:" + urllib.parse.quote(str(source.resolve())) + "?mode=ro"
+    src = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         dst = sqlite3.connect(str(temporary))
         try:

@@ -14,6 +14,7 @@ import contextlib
 import getpass
 import os
 import sqlite3
+import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Iterator
@@ -78,32 +79,38 @@ def _create_owner_only(path: Path) -> None:
         os.chmod(path, 0o600)
 
 
-def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> sqlite_utils.Database:
+def connect(
+    path: str | os.PathLike | None = None, *, migrate: bool = True, read_only: bool = False,
+) -> sqlite_utils.Database:
     """Open (creating if needed) the clinic database and bring its schema up to date.
 
     Args:
         path: The database file; `default_path()` when None.
         migrate: Apply pending migrations (tests of the upgrade path pass False).
+        read_only: Open through SQLite's ``mode=ro``: SQLite itself refuses
+            every write, no file is created and no migration runs. Patient
+            mode and other look-only uses take this.
 
     Returns:
         A sqlite-utils `Database` with foreign keys, WAL and a busy timeout set.
+
+    Raises:
+        StorageError: a folder, not an SQLite file, unreadable; read-only: no
+            file there, or a schema older than this program (it needs an
+            upgrade, which is a write).
     """
     path = Path(path) if path is not None else default_path()
     path = path.expanduser()
     if path.is_dir():
         raise StorageError(f"{path} is a folder; give the path of a database file")
+    if read_only:
+        return _connect_read_only(path)
     _create_owner_only(path)
-    # check_same_thread=False: a bulk import inserts from a writer thread while
-    # the calling thread checks the next rows (never both at once).
+    # check_same_thread=False: a connection may be opened by one thread and used
+    # by a worker thread after it (never by two at once).
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
-        conn.execute("PRAGMA foreign_keys = ON")
-        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-        database = sqlite_utils.Database(conn, execute_plugins=False)
-        with open(path, "rb") as handle:
-            header = handle.read(16)
-        if header and header != b"SQLite format 3\x00":
-            raise StorageError(f"{path} is not an SQLite database file")
+        database = _configure(conn, path)
         if database.journal_mode != "wal":
             database.enable_wal()
         if migrate:
@@ -113,6 +120,44 @@ def connect(path: str | os.PathLike | None = None, *, migrate: bool = True) -> s
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise StorageError(f"cannot open the database {path}: {exc}") from exc
+    except BaseException:
+        conn.close()
+        raise
+    return database
+
+
+def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
+    """The per-connection settings, after checking the file is an SQLite database."""
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    database = sqlite_utils.Database(conn, execute_plugins=False)
+    with open(path, "rb") as handle:
+        header = handle.read(16)
+    if header and header != b"SQLite format 3\x00":
+        raise StorageError(f"{path} is not an SQLite database file")
+    return database
+
+
+def _connect_read_only(path: Path) -> sqlite_utils.Database:
+    """A connection SQLite will not let write (``file:...?mode=ro``); see `connect`."""
+    if not path.is_file():
+        raise StorageError(f"there is no clinic database at {path}; check the path "
+                           "(--db or $OUTCOMES_DB); a read-only opening never creates one")
+    uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
+    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    try:
+        database = _configure(conn, path)
+        from db.migrations import MIGRATIONS
+
+        pending = MIGRATIONS.pending(database)
+        if pending:
+            raise StorageError(
+                f"the database {path} was made by an older version and needs an upgrade "
+                f"({len(pending)} step{'s' if len(pending) != 1 else ''}) before it can be opened "
+                "read-only; open it once with a clinician command (for example `outcomes settings`)")
+    except sqlite3.DatabaseError as exc:
+        conn.close()
+        raise StorageError(f"cannot open the database {path} to read it: {exc}") from exc
     except BaseException:
         conn.close()
         raise

@@ -26,9 +26,10 @@ from typing import Any
 import sqlite_utils
 
 from db.connection import StorageError
+from db.paths import input_file, output_folder
 from db.reads import export_rows
 from outcomes.settings import Settings
-from outcomes.validation import check_assessment, check_infusion, check_patient
+from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
 
 KINDS = ("patients", "infusions", "assessments")
 
@@ -119,6 +120,10 @@ def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, l
     """
     source = path.name
     try:
+        input_file(path)
+    except StorageError as exc:
+        raise ImportRefused(source, [str(exc)]) from None
+    try:
         data = path.read_bytes()
     except OSError as exc:
         raise ImportRefused(source, [f"{path}: cannot be read ({exc.strerror or exc})"]) from None
@@ -126,13 +131,10 @@ def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, l
     try:
         text = data.decode("utf-8-sig")  # accepts the BOM spreadsheets write
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise ImportRefused(source, [
-            f"{_where(source, line)}: the file is not UTF-8 text; save it as 'CSV UTF-8' and try again"
-        ]) from None
+        raise ImportRefused(source, [_not_utf8(source, data, exc.start)]) from None
     if not text.strip():
         raise ImportRefused(source, [f"{source}: the file is empty; a header row and at least one row are needed"])
-    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     rows: list[tuple[int, list[str]]] = []
     start = 1
     try:
@@ -150,6 +152,37 @@ def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, l
     if not rows:
         raise ImportRefused(source, [f"{source}: the file has a header but no rows"])
     return digest, header, rows
+
+
+def _delimiter(text: str) -> str:
+    """The separator: a comma, or the ';' (or tab) of a header row that has no comma.
+
+    Excel in many European locales saves "CSV" with semicolons; no column
+    name holds a ';' or a tab, so the header row tells which was used.
+    """
+    header = text.split("\n", 1)[0]
+    if "," not in header:
+        for candidate in (";", "\t"):
+            if candidate in header:
+                return candidate
+    return ","
+
+
+def _not_utf8(source: str, data: bytes, at: int) -> str:
+    """Where the first non-UTF-8 byte is (line and column) and how to save the file properly."""
+    start = data.rfind(b"\n", 0, at) + 1
+    line = data[:start].count(b"\n") + 1
+    header = data.split(b"\n", 1)[0].decode("utf-8-sig", "replace").strip()
+    separator = _delimiter(header)
+    names = [h.strip().lower() for h in header.split(separator)]
+    index = data[start:at].count(separator.encode())
+    column = names[index] if line > 1 and index < len(names) and names[index] else None
+    end = data.find(b"\n", at)
+    cell = data[start: len(data) if end < 0 else end].decode("latin-1").split(separator)
+    shown = cell[index].strip() if index < len(cell) else ""
+    return (f"{_where(source, line, column)}: the file is not UTF-8 text (byte 0x{data[at]:02X}"
+            + (f" in {shown!r}" if shown else "") + "; it looks like an older Excel or Windows "
+            "export); in Excel use Save As > 'CSV UTF-8 (Comma delimited)', then import that file")
 
 
 def _header_problems(source: str, kind: str, header: list[str]) -> list[str]:
@@ -309,10 +342,12 @@ def _check_infusion(raw, settings, today, confirm, source, line, problems, plan)
 
 
 def _check_assessment(raw, settings, today, confirm, source, line, problems, plan):
-    checked = check_assessment(raw, today)
-    if checked.problems and not _report(checked, source, line, problems):
-        return None
-    v = checked.values
+    v = clean_assessment(raw, today)  # nearly every row; the full check words what is wrong
+    if v is None:
+        checked = check_assessment(raw, today)
+        if checked.problems and not _report(checked, source, line, problems):
+            return None
+        v = checked.values
     items = v["items"]
     items_text = None
     if items is not None:
@@ -321,10 +356,12 @@ def _check_assessment(raw, settings, today, confirm, source, line, problems, pla
         canonical = (len(typed) == 2 * len(items) - 1 and typed.count(" ") == len(items) - 1
                      and typed.isascii())
         items_text = typed if canonical else " ".join(map(str, items))
-    when = v["date"]
-    iso = _ISO_CACHE.get(when)
+    # Keyed by the typed text: parsing is a function of it, and a str hashes
+    # faster than a Timepoint.
+    typed_when = raw["date"]
+    iso = _ISO_CACHE.get(typed_when)
     if iso is None:
-        iso = _ISO_CACHE[when] = when.iso()
+        iso = _ISO_CACHE[typed_when] = v["date"].iso()
     row = (v["patient_id"], iso, v["scale"], items_text, v["total"],
            1 if items is None else 0, v["rater"], v["notes"])
     return row[:3], row, None
@@ -342,8 +379,8 @@ def _cell(value: Any) -> str:
 
 def export_csv(database: sqlite_utils.Database, folder: str | Path) -> list[Path]:
     """Write patients.csv, infusions.csv and assessments.csv into `folder`."""
-    folder = Path(folder).expanduser()
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = output_folder(folder, tuple(f"{kind}.csv" for kind in KINDS))
+    folder.mkdir(exist_ok=True)
     written = []
     for kind in KINDS:
         header, rows = export_rows(database, kind)

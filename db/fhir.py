@@ -29,6 +29,7 @@ from typing import Any
 import sqlite_utils
 
 from db.connection import write_transaction
+from db.paths import new_file
 from db.reads import load_clinic, meta_value
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
@@ -196,9 +197,8 @@ def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -
 
 def export_fhir(database: sqlite_utils.Database, target: str | Path, *, deidentify: bool = False) -> dict:
     """Write the bundle to `target` (JSON); returns counts per resource type."""
+    target = new_file(target, "the FHIR bundle")  # checked before the work of building it
     bundle = build_bundle(database, deidentify=deidentify)
-    target = Path(target).expanduser()
-    target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.partial")
     temporary.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
     temporary.replace(target)

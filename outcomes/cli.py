@@ -8,25 +8,33 @@ the path of a log file holding the details.
 
 from __future__ import annotations
 
-import json
-import os
-import re
-import sqlite3
 import sys
-import tempfile
-import traceback
-from datetime import date, datetime
-from pathlib import Path
 
-import click
-from click_default_group import DefaultGroup
+try:
+    # pandas and sqlite-utils take a moment to load: a Ctrl-C then must not
+    # print a traceback either (nothing has been done yet).
+    import json
+    import os
+    import re
+    import sqlite3
+    import tempfile
+    import traceback
+    from datetime import date, datetime
+    from pathlib import Path
 
-import db
-from outcomes import __version__
-from outcomes.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
-from outcomes.scales import SCALE_IDS, get_scale
-from outcomes.settings import SETTING_SPECS, SPECS_BY_KEY, SettingError, format_value
-from outcomes.timepoints import TimeFormatError
+    import click
+    from click_default_group import DefaultGroup
+
+    import db
+    from outcomes import __version__
+    from outcomes.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
+    from outcomes.scales import SCALE_IDS, get_scale
+    from outcomes.settings import SETTING_SPECS, SPECS_BY_KEY, SettingError, format_value
+    from outcomes.timepoints import TimeFormatError
+    from outcomes.validation import scale_id_of
+except KeyboardInterrupt:  # pragma: no cover - timing-dependent
+    sys.stderr.write("\nInterrupted while starting: nothing was done.\n")
+    raise SystemExit(1) from None
 
 
 class Refused(click.ClickException):
@@ -73,8 +81,10 @@ class OutcomesGroup(DefaultGroup):
         except click.ClickException as exc:
             exc.show()
             code = exc.exit_code
-        except click.exceptions.Abort:
-            click.echo("Aborted: nothing more was done.", err=True)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            # Every write is one transaction: an interrupted one is rolled back whole.
+            click.echo("\nInterrupted: stopped; a change in progress was rolled back, so nothing "
+                       "was half-written.", err=True)
             code = 1
         except click.exceptions.Exit as exc:
             code = exc.exit_code
@@ -109,12 +119,55 @@ def _open(ctx: click.Context):
     return db.connect(_db_path(ctx))
 
 
+def _open_existing(ctx: click.Context):
+    """The database of a command that only reads it: refused (not created) when missing."""
+    path = _db_path(ctx)
+    if not path.exists():
+        where = "--db" if ctx.obj.get("db_given") else (f"${db.connection.ENV_VAR}"
+                                                         if os.environ.get(db.connection.ENV_VAR)
+                                                         else "the default location")
+        raise Refused(f"there is no clinic database at {path} (from {where}); check the path, "
+                      "or create one with `outcomes demo` or `outcomes import patients FILE`")
+    return db.connect(path)
+
+
+def _patient(database, ctx: click.Context, typed: str) -> str:
+    """The stored id of the patient `typed` names (spaces ignored), or a refusal with a suggestion."""
+    pid = typed.strip()
+    if pid and db.get_patient(database, pid) is not None:
+        return pid
+    similar = [known for known in db.patient_ids(database) if known.lower() == pid.lower()]
+    hint = f"; did you mean {similar[0]}?" if similar else (
+        "; `outcomes tui` lists every patient" if db.patient_ids(database) else "; the database holds no patients yet")
+    raise Refused(f"patient {typed!r} is not known in {_db_path(ctx)}{hint}")
+
+
+class ScaleType(click.ParamType):
+    """A scale id, typed as a tired person types it: "PHQ-9", "phq 9", "MADRS " all work."""
+
+    name = "scale"
+
+    def get_metavar(self, param, *args, **kwargs) -> str:
+        return "[" + "|".join(SCALE_IDS) + "]"
+
+    def convert(self, value, param, ctx):
+        scale_id = scale_id_of(str(value))
+        if scale_id is None:
+            self.fail(f"{value!r} is not a scale; choose one of {', '.join(SCALE_IDS)} "
+                      "(case, spaces and '-' do not matter)", param, ctx)
+        return scale_id
+
+
+#: Paths are checked by `db` (exit 1, words for a clinician), not by click (exit 2).
+FILE = click.Path(path_type=Path)
+
+
 def _who() -> str:
     return os.environ.get("OUTCOMES_USER") or db.current_user()
 
 
 @click.group(cls=OutcomesGroup, default="tui", default_if_no_args=True)
-@click.option("--db", "db_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+@click.option("--db", "db_file", type=FILE, default=None, metavar="FILE",
               help="Database file (default: $OUTCOMES_DB, else outcomes.db in your user data folder).")
 @click.version_option(version=__version__, prog_name="outcomes")
 @click.pass_context
@@ -122,34 +175,56 @@ def cli(ctx: click.Context, db_file: Path | None) -> None:
     """Track treatment response to ketamine infusions: scores, verdicts, relief, reports."""
     ctx.ensure_object(dict)
     ctx.obj["db_path"] = (db_file.expanduser() if db_file else db.default_path())
+    ctx.obj["db_given"] = db_file is not None
 
 
 # ----- the terminal app ------------------------------------------------------
 
-@cli.command()
-@click.option("--patient", "patient_id", default=None, help="Patient mode: read-only, locked to this patient.")
+@cli.command(short_help="Open the terminal app (the default command).")
+@click.option("--patient", "patient_id", default=None, metavar="ID",
+              help="Patient mode: read-only, locked to this one patient.")
+@click.option("--charts", "chart_dir", type=FILE, default=None, metavar="DIR",
+              help="Patient mode: folder for the chart pictures the patient saves "
+                   "(default ~/ketamine-outcomes-charts).")
 @click.option("--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first.")
 @click.pass_context
-def tui(ctx: click.Context, patient_id: str | None, demo: bool) -> None:
-    """Open the terminal app (clinician mode, or patient mode with --patient)."""
-    database = _open(ctx)
+def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo: bool) -> None:
+    """Open the terminal app: clinician mode, or with --patient ID the read-only patient mode."""
+    if chart_dir is not None and patient_id is None:
+        raise click.UsageError("--charts works only with --patient (it is where a patient's saved charts go)")
+    if demo:
+        database = _open(ctx)
+        try:
+            if not db.patient_ids(database):
+                counts = db.write_clinic(database, make_demo(DEFAULT_PATIENTS, DEFAULT_SEED), _who(), date.today())
+                click.echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
+        finally:
+            database.close()
+    if patient_id is None:
+        _open(ctx).close()  # created and brought up to date here, so its errors are this command's
+        import tui as app_module  # imported here: the other commands do not need Textual
+
+        app_module.make_app(_db_path(ctx)).run()
+        return
+    if chart_dir is not None and chart_dir.expanduser().exists() and not chart_dir.expanduser().is_dir():
+        raise Refused(f"--charts {chart_dir} is a file; give a folder for the saved charts")
+    if not _db_path(ctx).exists():
+        _open_existing(ctx)  # refuses with the reason; patient mode never creates a database
+    database = db.connect(_db_path(ctx), read_only=True)
     try:
-        if demo and not db.patient_ids(database):
-            counts = db.write_clinic(database, make_demo(DEFAULT_PATIENTS, DEFAULT_SEED), _who(), date.today())
-            click.echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
-        if patient_id is not None and db.get_patient(database, patient_id) is None:
-            raise Refused(f"patient {patient_id!r} is not known in {_db_path(ctx)}; check the id "
-                          "(the clinician view, `outcomes tui`, lists every patient)")
+        patient_id = _patient(database, ctx, patient_id)
     finally:
         database.close()
-    import tui as app_module  # imported here: the other commands do not need Textual
+    # Built here rather than through `tui.make_app`, which does not pass a
+    # chart folder on; the app opens the database read-only itself.
+    from tui_patient import PatientApp
 
-    app_module.make_app(_db_path(ctx), patient=patient_id).run()
+    PatientApp(_db_path(ctx), patient_id, chart_dir=chart_dir).run()
 
 
 # ----- demo ---------------------------------------------------------------------
 
-@cli.command()
+@cli.command(short_help="Add a reproducible synthetic clinic to try the program.")
 @click.option("--patients", "count", type=click.IntRange(1, 100_000), default=DEFAULT_PATIENTS, show_default=True,
               help="How many synthetic patients.")
 @click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same clinic.")
@@ -174,7 +249,7 @@ def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
 
 # ----- import -------------------------------------------------------------------
 
-@cli.group(name="import")
+@cli.group(name="import", short_help="Import patients, infusions or assessments from CSV.")
 def import_group() -> None:
     """Import a CSV file of patients, infusions or assessments (all rows or none).
 
@@ -221,18 +296,23 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
 def _import_command(kind: str):
     from db.csv_io import COLUMNS, REQUIRED
 
-    @import_group.command(name=kind, help=(
-        f"Import {kind} from a CSV FILE (UTF-8, header row).\n\nColumns: {', '.join(COLUMNS[kind])}; "
-        f"required: {', '.join(REQUIRED[kind])}" + (" and items or total" if kind == "assessments" else "")
-        + ". Dates are YYYY-MM-DD or YYYY-MM-DDTHH:MM."))
-    @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-    @click.option("--confirm-unusual-doses", is_flag=True,
-                  help="Accept doses outside 0.1-1.0 mg/kg as intended (infusions).")
-    @click.pass_context
-    def command(ctx: click.Context, file: Path, confirm_unusual_doses: bool) -> None:
+    required = ", ".join(REQUIRED[kind]) + (", and items or total" if kind == "assessments" else "")
+    text = (f"Import {kind} from a CSV FILE: a header row, then one {kind[:-1]} per row.\n\n"
+            f"Columns: {', '.join(COLUMNS[kind])}.\n\nRequired: {required}.\n\n"
+            "Dates: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with a time (day-first dates like 5/1/2026 are "
+            "refused: they are ambiguous). UTF-8 (Excel: 'CSV UTF-8'); commas or semicolons."
+            + ("\n\nside_effects: words separated by ';' (e.g. nausea;dizziness)." if kind == "infusions" else ""))
+
+    def command(ctx: click.Context, file: Path, confirm_unusual_doses: bool = False) -> None:
         _import(ctx, kind, file, confirm_unusual_doses)
 
-    return command
+    command.__doc__ = text
+    command = click.pass_context(command)
+    # Accepted by every kind (scripts pass it to all three), shown where it matters.
+    command = click.option("--confirm-unusual-doses", is_flag=True, hidden=kind != "infusions",
+                           help="Accept doses outside 0.1-1.0 mg/kg as intended.")(command)
+    command = click.argument("file", type=FILE)(command)
+    return import_group.command(name=kind, help=text, short_help=f"Import {kind} from a CSV file.")(command)
 
 
 for _kind in ("patients", "infusions", "assessments"):
@@ -246,12 +326,16 @@ def export() -> None:
     """Export the clinic's records (CSV or FHIR)."""
 
 
-@export.command(name="csv")
-@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@export.command(name="csv", short_help="Write the three CSV files into FOLDER.")
+@click.argument("folder", type=FILE)
 @click.pass_context
 def export_csv(ctx: click.Context, folder: Path) -> None:
-    """Write patients.csv, infusions.csv and assessments.csv into FOLDER."""
-    database = _open(ctx)
+    """Write patients.csv, infusions.csv and assessments.csv into FOLDER.
+
+    FOLDER is created when missing (its parent must exist); files already
+    there are never overwritten: the export is refused instead.
+    """
+    database = _open_existing(ctx)
     try:
         files = db.export_csv(database, folder)
     finally:
@@ -259,14 +343,14 @@ def export_csv(ctx: click.Context, folder: Path) -> None:
     click.echo(f"Wrote {', '.join(str(f) for f in files)}.")
 
 
-@export.command(name="fhir")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@export.command(name="fhir", short_help="Write an R4 FHIR Bundle to a new FILE.")
+@click.argument("file", type=FILE)
 @click.option("--deidentify", is_flag=True,
               help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
 @click.pass_context
 def export_fhir(ctx: click.Context, file: Path, deidentify: bool) -> None:
-    """Write an R4 FHIR Bundle (Patient, Procedure, Observation) to FILE."""
-    database = _open(ctx)
+    """Write an R4 FHIR Bundle (Patient, Procedure, Observation) to a new FILE."""
+    database = _open_existing(ctx)
     try:
         counts = db.export_fhir(database, file, deidentify=deidentify)
     finally:
@@ -278,11 +362,12 @@ def export_fhir(ctx: click.Context, file: Path, deidentify: bool) -> None:
 # ----- status -------------------------------------------------------------------
 
 def _scale_option(func):
-    return click.option("--scale", type=click.Choice(SCALE_IDS), default=None,
-                        help="Scale to judge by (default: the clinic's primary scale).")(func)
+    return click.option("--scale", type=ScaleType(), default=None,
+                        help="Scale to judge by (default: the clinic's primary scale); "
+                             "PHQ-9, phq9 and phq 9 all work.")(func)
 
 
-@cli.command()
+@cli.command(short_help="Show one patient's treatment-response status.")
 @click.argument("patient_id")
 @_scale_option
 @click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (interface.md schema).")
@@ -292,10 +377,9 @@ def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool
     from outcomes.followup import next_followup
     from outcomes.status import analyse_patient
 
-    database = _open(ctx)
+    database = _open_existing(ctx)
     try:
-        if db.get_patient(database, patient_id) is None:
-            raise Refused(f"patient {patient_id!r} is not known in {_db_path(ctx)}")
+        patient_id = _patient(database, ctx, patient_id)
         settings = db.load_settings(database)
         data = db.load_clinic(database, patient_id=patient_id)
         details = db.get_patient(database, patient_id)
@@ -348,29 +432,57 @@ def _summary(result, details: dict, followup) -> str:
 
 # ----- settings -----------------------------------------------------------------
 
-@cli.command()
+def _setting_key(typed: str) -> str:
+    """The setting a person meant: case, spaces and '-' ignored; refused with a suggestion if unknown."""
+    key = typed.strip().lower().replace("-", "_").replace(" ", "_")
+    if key in SPECS_BY_KEY:
+        return key
+    import difflib
+
+    close = difflib.get_close_matches(key, list(SPECS_BY_KEY), n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}? " if close else ""
+    raise Refused(f"unknown setting {typed!r}; {hint}known settings: {', '.join(SPECS_BY_KEY)} "
+                  "(`outcomes settings` lists them with what they mean)")
+
+
+@cli.command(short_help="List, read or change the clinic settings.")
 @click.argument("key", required=False)
 @click.argument("value", required=False)
 @click.pass_context
 def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
-    """List the clinic settings, show one (KEY) or change one (KEY VALUE)."""
-    database = _open(ctx)
-    try:
-        if key is not None and value is not None:
+    """List the clinic settings, show one (KEY) or change one (KEY VALUE).
+
+    Example: `outcomes settings primary_scale madrs`. A refused value changes
+    nothing; every change is kept in the audit trail.
+    """
+    if key is not None:
+        key = _setting_key(key)
+    if key is not None and value is not None:
+        if SPECS_BY_KEY[key].kind == "scale":
+            value = scale_id_of(value) or value  # "MADRS" and "phq-9" mean the scale ids
+        database = _open(ctx)
+        try:
             try:
                 old = format_value(getattr(db.load_settings(database), key, None))
                 new = db.set_setting(database, key, value, _who())
             except SettingError as exc:
                 raise Refused(str(exc)) from None
-            click.echo(f"{key} = {format_value(new)} (was {old})")
-            return
-        current = db.load_settings(database)
-        changed = db.stored_settings(database)
-    finally:
-        database.close()
+        finally:
+            database.close()
+        click.echo(f"{key} = {format_value(new)} (was {old})")
+        return
+    if _db_path(ctx).is_file():
+        database = db.connect(_db_path(ctx))
+        try:
+            current = db.load_settings(database)
+            changed = db.stored_settings(database)
+        finally:
+            database.close()
+    else:  # only looking: the defaults, without creating a database
+        from outcomes.settings import Settings
+
+        current, changed = Settings(), {}
     if key is not None:
-        if key not in SPECS_BY_KEY:
-            raise Refused(f"unknown setting {key!r}; known settings: {', '.join(SPECS_BY_KEY)}")
         click.echo(format_value(getattr(current, key)))
         return
     width = max(len(s.key) for s in SETTING_SPECS)
@@ -382,11 +494,14 @@ def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
 
 # ----- backup -------------------------------------------------------------------
 
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@cli.command(short_help="Copy the live database to a new file, safely.")
+@click.argument("file", type=FILE)
 @click.pass_context
 def backup(ctx: click.Context, file: Path) -> None:
-    """Write a consistent copy of the live database to FILE (safe while others work)."""
+    """Write a consistent copy of the live database to a new FILE (safe while others work).
+
+    FILE must not exist yet and its folder must; nothing is ever overwritten.
+    """
     path = _db_path(ctx)
     if not path.exists():
         raise Refused(f"there is no database at {path} to back up")
@@ -396,9 +511,9 @@ def backup(ctx: click.Context, file: Path) -> None:
 
 # ----- reports ------------------------------------------------------------------
 
-@cli.command()
-@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="Folder for the PDF, PNG and CSV files.")
+@cli.command(short_help="Per-patient PDF and PNG charts and the cohort report.")
+@click.option("--out", "out_dir", required=True, type=FILE, metavar="DIR",
+              help="Folder for the PDF, PNG and CSV files (created when missing; its parent must exist).")
 @click.option("--patient", "patient_id", default=None, help="Only this patient's report.")
 @_scale_option
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel workers.")
@@ -408,12 +523,16 @@ def backup(ctx: click.Context, file: Path) -> None:
 def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str | None, jobs: int,
            cohort_only: bool, as_json: bool) -> None:
     """Per-patient PDF and PNG charts and the cohort report."""
-    database = _open(ctx)
+    database = _open_existing(ctx)
     try:
-        if patient_id is not None and db.get_patient(database, patient_id) is None:
-            raise Refused(f"patient {patient_id!r} is not known in {_db_path(ctx)}")
+        if patient_id is not None:
+            patient_id = _patient(database, ctx, patient_id)
     finally:
         database.close()
+    try:
+        db.output_folder(out_dir)
+    except db.StorageError as exc:
+        raise Refused(f"--out: {exc}") from None
     from reports.batch import ReportError, run_report  # imported here: matplotlib is slow to load
 
     try:

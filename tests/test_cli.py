@@ -128,7 +128,7 @@ def test_settings_list_read_and_change(tmp_path):
 def test_settings_refusals_exit_1_and_write_nothing(tmp_path, key, value, expected):
     """A refused setting exits 1 with the reason, and the database file is unchanged."""
     path = tmp_path / "clinic.db"
-    invoke(path, "settings")
+    db.connect(path).close()
     before = digest(path)
     result = invoke(path, "settings", key, value)
     assert result.exit_code == 1 and expected in result.output

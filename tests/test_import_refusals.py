@@ -65,7 +65,7 @@ CASES = [
      "line 3: patient P9 is also on line 2"),
     ("existing-id-differs", "patients", PATIENTS_HEADER + "P001,Alicia Example,,,\n",
      "line 2: patient P001 is already recorded with different values"),
-    ("not-utf8", "patients", PATIENTS_HEADER.encode() + "P9,Jos\xe9,,,\n".encode("latin-1"), "line 2: the file is not UTF-8"),
+    ("not-utf8", "patients", PATIENTS_HEADER.encode() + "P9,Jos\xe9,,,\n".encode("latin-1"), "line 2, column name: the file is not UTF-8"),
     ("unclosed-quote", "patients", PATIENTS_HEADER + 'P9,"Ann,,,\n', "the CSV cannot be read"),
     # infusions
     ("no-dose-column", "infusions", "patient_id,date\nP001,2026-01-08\n", "required column dose_mg_per_kg missing"),

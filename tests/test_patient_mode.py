@@ -483,6 +483,90 @@ def test_nothing_is_written_to_the_database(tmp_path):
     asyncio.run(scenario())
 
 
+def test_patient_mode_opens_the_database_read_only_and_never_migrates(tmp_path):
+    """An older-schema clinic file is refused in words, not upgraded: patient mode never writes."""
+    from db.migrations import migration_names
+
+    path = tmp_path / "old.db"
+    handle = db.connect(path, migrate=False)
+    db.apply_migrations(handle, stop_before=migration_names()[1])
+    handle.close()
+    before = _fingerprint(path)
+    with pytest.raises(PatientModeError, match="needs an upgrade"):
+        load_patient(path, OWN)
+    assert _fingerprint(path) == before
+
+
+def test_loader_connection_is_refused_writes_by_sqlite(clinic):
+    """`load_patient` goes through `db.connect(read_only=True)`: that connection cannot write at all."""
+    database = db.connect(clinic, read_only=True)
+    try:
+        with pytest.raises(sqlite3.OperationalError, match="readonly"):
+            database.conn.execute("UPDATE settings SET value = 'x'")
+    finally:
+        database.close()
+    assert load_patient(clinic, OWN).patient_id == OWN
+
+
+def _run_in_terminal(argv: list[str], keys_until, timeout: float = 60.0) -> int:
+    """Run `argv` in a real pseudo-terminal (100x30), pressing keys until `keys_until()` is true; then q."""
+    import fcntl
+    import os
+    import struct
+    import subprocess
+    import sys
+    import termios
+    import time
+
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+           "TERM": "xterm-256color"}
+    master, slave = os.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
+    process = subprocess.Popen([sys.executable, "-m", "outcomes", *argv], stdin=slave, stdout=slave,
+                               stderr=slave, env=env, start_new_session=True)
+    os.close(slave)
+    os.set_blocking(master, False)
+    deadline = time.monotonic() + timeout
+    try:
+        while time.monotonic() < deadline and process.poll() is None:
+            try:
+                os.read(master, 65536)  # keep the terminal drained
+            except (BlockingIOError, OSError):
+                pass
+            if keys_until():
+                break
+            os.write(master, b"s")
+            time.sleep(0.5)
+        os.write(master, b"q")
+        end = time.monotonic() + 20
+        while process.poll() is None and time.monotonic() < end:
+            try:
+                os.read(master, 65536)
+            except (BlockingIOError, OSError):
+                pass
+            time.sleep(0.05)
+        return process.wait(timeout=5)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+        os.close(master)
+
+
+def test_cli_patient_mode_saves_charts_into_the_charts_folder(clinic, tmp_path):
+    """`outcomes tui --patient ID --charts DIR` in a real terminal: `s` writes a PNG into DIR; db unchanged."""
+    charts = tmp_path / "take-home"
+    before = _fingerprint(clinic)
+    code = _run_in_terminal(["--db", str(clinic), "tui", "--patient", OWN, "--charts", str(charts)],
+                            lambda: charts.is_dir() and any(charts.glob("*.png")))
+    pngs = sorted(charts.glob("*.png"))
+    assert pngs, "no chart was saved"
+    assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and pngs[0].name.startswith(OWN)
+    assert code == 0
+    assert _fingerprint(clinic) == before
+
+
 def test_save_chart_writes_a_png_where_the_screen_says(clinic, tmp_path):
     """`s` saves the chart as a real PNG in the take-home folder and shows its path."""
 
