@@ -73,6 +73,23 @@ def _log_unexpected() -> Path | None:
 class OutcomesGroup(DefaultGroup):
     """A click group (default command: the TUI) that turns every error into a message."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        # click-default-group only falls back to the app when there are no
+        # arguments at all; `outcomes --db FILE [app options]` must open the
+        # app too, so the default command goes in right after the group's
+        # own options.
+        i = 0
+        while i < len(args):
+            if args[i] == "--db":
+                i += 2
+            elif args[i].startswith("--db="):
+                i += 1
+            else:
+                break
+        if i and (i >= len(args) or (args[i] not in self.commands and args[i] not in ("--help", "--version"))):
+            args = [*args[:i], self.default_cmd_name, *args[i:]]
+        return super().parse_args(ctx, args)
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         code = 0
         try:
@@ -187,8 +204,12 @@ def cli(ctx: click.Context, db_file: Path | None) -> None:
               help="Patient mode: folder for the chart pictures the patient saves "
                    "(default ~/ketamine-outcomes-charts).")
 @click.option("--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first.")
+@click.option("--clinician", default=None, metavar="NAME",
+              help="Your name for the audit trail (else the app asks once, suggesting $OUTCOMES_USER "
+                   "or your login).")
 @click.pass_context
-def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo: bool) -> None:
+def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo: bool,
+        clinician: str | None) -> None:
     """Open the terminal app: clinician mode, or with --patient ID the read-only patient mode."""
     if chart_dir is not None and patient_id is None:
         raise click.UsageError("--charts works only with --patient (it is where a patient's saved charts go)")
@@ -204,7 +225,8 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo
         _open(ctx).close()  # created and brought up to date here, so its errors are this command's
         import tui as app_module  # imported here: the other commands do not need Textual
 
-        app_module.make_app(_db_path(ctx)).run()
+        name = clinician.strip() if clinician and clinician.strip() else None
+        app_module.make_app(_db_path(ctx), clinician=name).run()
         return
     if chart_dir is not None and chart_dir.expanduser().exists() and not chart_dir.expanduser().is_dir():
         raise Refused(f"--charts {chart_dir} is a file; give a folder for the saved charts")
@@ -544,8 +566,7 @@ def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str
         click.echo(f"error: the report of {pid} failed: {message}", err=True)
     if as_json:
         click.echo(json.dumps(result.summary))
-    else:
-        click.echo(f"Wrote {len(result.files)} files to {out_dir} in {result.seconds:.1f} s.")
+    # Otherwise run_report has already printed its summary line on stderr.
     if result.failures:
         ctx.exit(1)
 

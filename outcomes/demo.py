@@ -84,10 +84,14 @@ def _score(baseline: int, improvement: float, top: int, rng: random.Random) -> i
 
 
 class _Builder:
-    def __init__(self, today: date, rng: random.Random):
+    def __init__(self, today: date, rng: random.Random, seed: int = 0):
         self.today = today
         self.rng = rng
         self.clinic = DemoClinic()
+        # Names come from their own stream, drawn without replacement, so a
+        # small clinic has no two patients of the same name.
+        self.names = [f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES]
+        random.Random(f"ketamine-outcomes-demo-names:{seed}").shuffle(self.names)
 
     def patient(self, number: int, width: int) -> str:
         rng = self.rng
@@ -95,7 +99,7 @@ class _Builder:
         age_days = rng.randint(20 * 365, 70 * 365)
         self.clinic.patients.append({
             "patient_id": pid,
-            "name": f"{rng.choice(FIRST_NAMES)} {rng.choice(LAST_NAMES)} (demo)",
+            "name": f"{self.names[(number - 1) % len(self.names)]} (demo)",
             "birth_date": (self.today - timedelta(days=age_days)).isoformat(),
             "weight_kg": f"{rng.uniform(52, 112):.1f}",
             "notes": rng.choice(["", "", "Referred by GP", "Two prior antidepressant trials",
@@ -178,7 +182,7 @@ def make_demo(
         raise ValueError("a demo clinic needs at least one patient")
     today = today or date.today()
     rng = random.Random(f"ketamine-outcomes-demo:{seed}")
-    b = _Builder(today, rng)
+    b = _Builder(today, rng, seed)
     width = max(3, len(str(start + patients - 1)))
     for number in range(1, patients + 1):
         pid = b.patient(start + number - 1, width)

@@ -231,3 +231,12 @@ def test_report_json_prints_the_cohort_summary_of_the_database(clinic, tmp_path)
                          settings.induction_sessions).as_json()
     assert printed == json.loads(json.dumps(expected))
     assert any((tmp_path / "out").rglob("*.pdf"))
+
+
+@pytest.mark.parametrize("args", [["--patient", "NOBODY"], ["--clinician", "Dr A", "--patient", "NOBODY"]])
+def test_app_options_without_a_command_reach_the_app(clinic, args):
+    """`outcomes --db FILE --patient X` goes to the app (the default command), not "Missing command"."""
+    result = invoke(clinic, *args)
+    assert result.exit_code == 1, result.output
+    assert "NOBODY" in result.output and "not known" in result.output
+    assert "Missing command" not in result.output
