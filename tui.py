@@ -1,4 +1,4 @@
-"""The clinician's terminal app: patients, infusions, scores, verdicts and alerts.
+"""The clinician's terminal app: the app itself, the patient list and a patient's detail.
 
 `make_app(db_path)` builds the Textual app that `outcomes` / `outcomes tui`
 start (and the tests drive); with `patient=` it builds the read-only patient
@@ -6,22 +6,23 @@ mode of `tui_patient`. Every number shown comes from `outcomes/` and every
 write goes through `db/`; the clinic-wide analysis runs in a thread worker
 with its own SQLite connection, so 10,000 patients never freeze the screen.
 
-Screens: the patient list (default), a patient's detail, forms for a
-patient, an infusion and an assessment, modals for confirmations,
-acknowledgements, reasons and settings, and the follow-ups, settings,
-history and help screens.
+The other screens live beside this module: the forms for a patient, an
+infusion and an assessment in `tui_forms`; the history, follow-ups, settings
+and help screens in `tui_screens`; the list rows, timeline and status text
+in `tui_text`; the alert banner, table and modals shared by all of them in
+`tui_widgets`. Their names are re-exported here, so `tui.X` keeps working
+for the tests, the benchmark and the CLI.
 """
 
 from __future__ import annotations
 
 import gc
 import getpass
-import json
-from dataclasses import dataclass
+import os
 from datetime import date
 from pathlib import Path
 from time import perf_counter
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
 from rich.markup import escape
 from rich.text import Text
@@ -29,179 +30,53 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.command import DiscoveryHit, Hit, Hits, Provider
-from textual.containers import Grid, Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
-from textual.validation import Integer
-from textual.widgets import (
-    Button,
-    DataTable,
-    Footer,
-    Header,
-    Input,
-    Label,
-    Select,
-    SelectionList,
-    Static,
-)
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 from textual.widgets.data_table import ColumnKey
 from textual.worker import get_current_worker
 
 import db
 from outcomes.course import courses_of
-from outcomes.followup import DUE, OVERDUE, FollowUp, next_followup
-from outcomes.records import (
-    ROUTES,
-    SIDE_EFFECTS,
-    Assessment,
-    Infusion,
-    PatientData,
-)
-from outcomes.response import improvement
+from outcomes.followup import FollowUp, next_followup
+from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
-from outcomes.settings import SETTING_SPECS, SettingError, Settings, format_value
+from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_clinic, analyse_patient
-from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
-from outcomes.validation import (
-    Checked,
-    Problem,
-    check_assessment,
-    check_infusion,
-    check_patient,
-    item_problems,
-)
+from outcomes.timepoints import TimeFormatError, parse_timepoint
 from outcomes.verdict import VERDICTS
+from tui_forms import INFUSION_FIELDS, AssessmentForm, FormScreen, InfusionForm, PatientForm
+from tui_text import LIST_COLUMNS, SORT_BY, PatientRow, patient_names, status_text, timeline_rows
+from tui_screens import HELP_TEXT, FollowUpScreen, HelpScreen, HistoryScreen, SettingsScreen, history_entry
+from tui_widgets import (
+    NO_VALUE,
+    VERDICT_STYLE,
+    AcknowledgeModal,
+    AlertBanner,
+    ConfirmModal,
+    Table,
+    TextModal,
+    followup_due,
+    guarded,
+    one_transaction,
+    problem_lines,
+    words,
+)
+
+__all__ = [  # the names tests and callers use as `tui.X`, wherever they live
+    "OutcomesApp", "make_app", "PatientListScreen", "PatientScreen", "PatientRow", "SEARCH_DELAY",
+    "LIST_COLUMNS", "timeline_rows", "status_text",
+    "FormScreen", "PatientForm", "InfusionForm", "AssessmentForm", "INFUSION_FIELDS",
+    "HistoryScreen", "FollowUpScreen", "SettingsScreen", "HelpScreen", "HELP_TEXT", "history_entry",
+    "AlertBanner", "ConfirmModal", "TextModal", "AcknowledgeModal", "Table",
+    "NO_VALUE", "VERDICT_STYLE", "followup_due", "guarded", "one_transaction", "problem_lines", "words",
+]
 
 #: Up to this many patients the follow-ups are computed with the list (a
 #: tenth of a second); beyond, only when the follow-up view or filter asks,
 #: so that 10,000 patients reach the screen sooner.
 FOLLOWUPS_WITH_LIST_MAX = 2_000
-
-#: Verdict colours, by meaning rather than by theme (they read in light and dark).
-VERDICT_STYLE = {
-    "responder": "bold green",
-    "non_responder": "bold red",
-    "incomplete": "yellow",
-    "in_progress": "cyan",
-    "no_baseline": "dim",
-}
-NO_VALUE = "–"
-
-
-def words(value: str | None) -> str:
-    """An identifier as words: ``non_responder`` -> ``non responder``."""
-    return NO_VALUE if value is None else value.replace("_", " ")
-
-
-def problem_lines(problems: Iterable[Problem]) -> str:
-    """Problems as one message per line, each naming its field."""
-    return "\n".join(f"• {p.message}" for p in problems)
-
-
-def one_transaction(database):
-    """A transaction around several `db/` writes (theirs nest inside it as savepoints)."""
-    transaction = getattr(db, "write_transaction", None)
-    return transaction(database) if transaction else database.atomic()
-
-
-def guarded(action: Callable[[], Any]) -> tuple[Any, str | None]:
-    """Run a database call; a refusal or failure comes back as a message, never a traceback."""
-    try:
-        return action(), None
-    except (SettingError, ValueError, KeyError, TimeFormatError, db.StorageError) as exc:
-        return None, str(exc).strip("'\"")
-    except Exception as exc:  # the clinician must see words, not a traceback
-        return None, f"could not save: {exc}"
-
-
-# ---------------------------------------------------------------------------
-# The patient list's rows, computed off the UI thread
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class PatientRow:
-    """One line of the patient list: plain values, sortable, from a status."""
-
-    patient_id: str
-    name: str
-    progress: str
-    sessions: int
-    latest: int | None
-    band: str
-    improvement: float | None
-    verdict: str
-    relief_days: int | None
-    relief_censored: bool
-    alerts: int
-    cached_cells: tuple = ()
-
-    @classmethod
-    def of(cls, status: PatientStatus, name: str) -> "PatientRow":
-        latest = status.latest
-        relief = status.relief
-        row = cls(
-            patient_id=status.patient_id,
-            name=name,
-            progress=status.progress,
-            sessions=status.sessions_completed,
-            latest=latest.assessment.total if latest else None,
-            band=latest.band if latest else "",
-            improvement=latest.improvement if latest else None,
-            verdict=status.verdict.value,
-            relief_days=relief.days if relief else None,
-            relief_censored=bool(relief and relief.censored),
-            alerts=len(status.open_alerts),
-        )
-        # Built here, in the worker, so the UI thread only hands them to the table.
-        object.__setattr__(row, "cached_cells", row.cells())
-        return row
-
-    def cells(self) -> tuple:
-        relief = NO_VALUE
-        if self.relief_days is not None:
-            relief = f"{self.relief_days}{'+' if self.relief_censored else ''}"
-        return (
-            self.patient_id,
-            self.name,
-            self.progress,
-            NO_VALUE if self.latest is None else str(self.latest),
-            self.band or NO_VALUE,
-            NO_VALUE if self.improvement is None else f"{self.improvement:.0f}%",
-            Text(words(self.verdict), style=VERDICT_STYLE.get(self.verdict, "")),
-            relief,
-            Text(f"⚠ {self.alerts}", style="bold red") if self.alerts else "",
-        )
-
-
-def followup_due(followup: FollowUp | None) -> bool:
-    return followup is not None and followup.state in (DUE, OVERDUE)
-
-
-#: (label, attribute) of the list's columns; the attribute is also the sort key.
-LIST_COLUMNS = (
-    ("ID", "patient_id"),
-    ("Name", "name"),
-    ("Course", "progress"),
-    ("Latest", "latest"),
-    ("Band", "band"),
-    ("Improvement", "improvement"),
-    ("Verdict", "verdict"),
-    ("Relief days", "relief_days"),
-    ("Alerts", "alerts"),
-)
-
-
-#: Columns whose text does not sort well, and the value they sort by instead.
-SORT_BY = {"progress": "sessions", "band": "latest"}
-
-
-def patient_names(data) -> dict[str, str]:
-    frame = data.patients
-    if frame is None or frame.empty:
-        return {}
-    names = frame["name"].where(frame["name"].notna(), "") if "name" in frame else [""] * len(frame)
-    return {str(p): str(n) for p, n in zip(frame["patient_id"], names)}
 
 
 class ClinicLoaded(Message):
@@ -225,156 +100,6 @@ class ClinicLoadFailed(Message):
     def __init__(self, reason: str) -> None:
         super().__init__()
         self.reason = reason
-
-
-# ---------------------------------------------------------------------------
-# Small shared widgets and modals
-# ---------------------------------------------------------------------------
-
-
-class AlertBanner(Static):
-    """Open safety alerts of one patient; hidden when there are none."""
-
-    def show(self, status: PatientStatus | None) -> None:
-        alerts = status.open_alerts if status else []
-        self.display = bool(alerts)
-        if alerts:
-            lines = [f"⚠ SAFETY ALERT ({len(alerts)} open) — press [b]a[/b] to acknowledge"]
-            lines += [f"  {a.when.day.isoformat()}  {words(a.kind)}: {escape(a.detail)}" for a in alerts[:3]]
-            if len(alerts) > 3:
-                lines.append(f"  … and {len(alerts) - 3} more")
-            self.update("\n".join(lines))
-
-
-class ConfirmModal(ModalScreen[bool]):
-    """A yes/no question; dismisses with True only on an explicit yes."""
-
-    BINDINGS = [
-        Binding("y", "answer(True)", "Yes"),
-        Binding("n,escape", "answer(False)", "No"),
-    ]
-
-    def __init__(self, title: str, message: str, yes: str = "Yes, save", no: str = "Cancel") -> None:
-        super().__init__()
-        self.title_text, self.message, self.yes, self.no = title, message, yes, no
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            yield Static(self.message, id="message")
-            with Horizontal(classes="buttons"):
-                yield Button(f"{self.yes} (y)", variant="warning", id="yes")
-                yield Button(f"{self.no} (n)", id="no")
-
-    @on(Button.Pressed, "#yes")
-    def _yes(self) -> None:
-        self.dismiss(True)
-
-    @on(Button.Pressed, "#no")
-    def _no(self) -> None:
-        self.dismiss(False)
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-
-class TextModal(ModalScreen["dict[str, str] | None"]):
-    """A small form of required text fields (reason, name, note, date).
-
-    `check` may refuse the values with a message, shown inline; nothing is
-    returned until every field is filled and the check passes.
-    """
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, title: str, fields: list[tuple[str, str, str]], *,
-                 intro: str = "", ok: str = "Save",
-                 check: Callable[[dict[str, str]], str | None] | None = None,
-                 optional: Iterable[str] = ()) -> None:
-        super().__init__()
-        self.title_text, self.fields, self.intro, self.ok = title, fields, intro, ok
-        self.check = check
-        self.optional = set(optional)
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(self.title_text, classes="dialog-title")
-            if self.intro:
-                yield Static(self.intro, classes="intro")
-            for key, label, value in self.fields:
-                yield Label(label)
-                yield Input(value=value, id=f"m-{key}")
-            yield Static("", id="modal-error", classes="errors")
-            with Horizontal(classes="buttons"):
-                yield Button(self.ok, variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
-
-    def values(self) -> dict[str, str]:
-        return {key: self.query_one(f"#m-{key}", Input).value.strip() for key, _, _ in self.fields}
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#ok")
-    def submit(self) -> None:
-        values = self.values()
-        missing = [label for key, label, _ in self.fields
-                   if not values[key] and key not in self.optional]
-        error = f"required: {', '.join(missing)}" if missing else None
-        if error is None and self.check is not None:
-            error = self.check(values)
-        if error:
-            self.query_one("#modal-error", Static).update(error)
-            return
-        self.dismiss(values)
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class AcknowledgeModal(ModalScreen["tuple[list[str], str, str] | None"]):
-    """Acknowledge open alerts: which ones, the clinician's name and a note."""
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, status: PatientStatus, clinician: str) -> None:
-        super().__init__()
-        self.status, self.clinician = status, clinician
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
-            yield Label(f"Acknowledge safety alerts of {self.status.patient_id}", classes="dialog-title")
-            yield SelectionList[str](
-                *[(f"{a.when.day.isoformat()} {words(a.kind)}: {a.detail}", a.key, True)
-                  for a in self.status.open_alerts],
-                id="alerts",
-            )
-            yield Label("Clinician name")
-            yield Input(self.clinician, id="m-who")
-            yield Label("Note (what was done)")
-            yield Input(id="m-note", placeholder="e.g. safety plan reviewed, no active intent")
-            yield Static("", id="modal-error", classes="errors")
-            with Horizontal(classes="buttons"):
-                yield Button("Acknowledge", variant="primary", id="ok")
-                yield Button("Cancel", id="cancel")
-
-    def on_mount(self) -> None:
-        self.query_one("#m-note", Input).focus()
-
-    @on(Input.Submitted)
-    @on(Button.Pressed, "#ok")
-    def submit(self) -> None:
-        keys = list(self.query_one("#alerts", SelectionList).selected)
-        who = self.query_one("#m-who", Input).value.strip()
-        note = self.query_one("#m-note", Input).value.strip()
-        missing = [w for w, v in (("an alert", keys), ("clinician name", who), ("note", note)) if not v]
-        if missing:
-            self.query_one("#modal-error", Static).update(f"required: {', '.join(missing)}")
-            return
-        self.dismiss((keys, who, note))
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(None)
 
 
 # ---------------------------------------------------------------------------
@@ -419,7 +144,7 @@ class PatientListScreen(Screen):
             yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
                          allow_blank=False, id="list-scale")
         yield Static("Loading patients…", id="list-summary")
-        table = DataTable(id="patients", cursor_type="row", zebra_stripes=True)
+        table = Table(id="patients", cursor_type="row", zebra_stripes=True)
         for label, key in LIST_COLUMNS:
             table.add_column(label, key=key)
         yield table
@@ -578,69 +303,6 @@ def load_patient(app: "OutcomesApp", pid: str, scale_id: str) -> tuple[PatientDa
     return patient, status, info, data
 
 
-def timeline_rows(patient: PatientData, settings: Settings) -> list[tuple[str, tuple]]:
-    """The course timeline: infusions and assessments in time order, keyed by record."""
-    n = settings.induction_sessions
-    events: list[tuple[int, int, str, tuple]] = []
-    courses = courses_of(patient)
-    for course in courses:
-        for number, inf in enumerate(course.infusions, start=1):
-            kind = f"Booster {number}" if number > n else f"Infusion {number}"
-            parts = [f"{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
-            if inf.total_mg is not None:
-                parts.append(f"={inf.total_mg:g}mg")
-            if inf.route:
-                parts.append(inf.route + (f" {inf.duration_min:g}′" if inf.duration_min else ""))
-            if inf.bp_systolic_pre is not None:
-                parts.append(f"BP {inf.bp_systolic_pre}/{inf.bp_diastolic_pre or '?'}")
-            cells = (inf.when.iso().replace("T", " "), str(course.number), kind, " ".join(parts))
-            events.append((inf.key, 1, f"infusion:{inf.id}", cells))
-    for a in patient.assessments:
-        course = next((c for c in courses if c.contains(a)), None)
-        where = "pre-course"
-        if course is not None:
-            session = course.session_of(a)
-            where = "pre-infusion" if session == 0 else f"after s{session}"
-            if session >= n:
-                day = (a.when.day - course.infusions[n - 1].when.day).days
-                where = f"follow-up d{day}"
-        scale = get_scale(a.scale)
-        detail = f"{scale.name} {a.total}"
-        if scale.bands:
-            detail += f" {scale.band(a.total)}"
-        if a.items is None:
-            detail += " (total-only)"
-        cells = (a.when.iso().replace("T", " "), str(course.number) if course else NO_VALUE, where, detail)
-        events.append((a.key, 0, f"assessment:{a.id}", cells))
-    events.sort(key=lambda e: (e[0], e[1]))
-    return [(key, cells) for _, _, key, cells in events]
-
-
-def status_text(status: PatientStatus, today: date) -> str:
-    """The status panel: verdict and the rule behind it, progress, relief, follow-up."""
-    scale = get_scale(status.scale)
-    lines = [
-        f"[b]Six-session verdict:[/b] {words(status.verdict.value)} — {escape(status.verdict.reason)}",
-        f"[b]Status ({scale.name}):[/b] {escape(status.status_sentence())}",
-    ]
-    best = NO_VALUE if status.best_improvement is None else f"{status.best_improvement:.0f}%"
-    lines.append(
-        f"[b]Where:[/b] {status.progress} · best improvement so far {best} · trend {status.trend or NO_VALUE}"
-    )
-    if status.relief is not None:
-        r = status.relief
-        lines.append(f"[b]Relief:[/b] {r.days} days" + (" so far (ongoing)" if r.censored
-                     else f", ended by {words(r.ended_by)}" if r.ended_by else ""))
-    if status.reliable is not None:
-        lines.append(f"[b]Reliable change:[/b] {status.reliable.category} ({escape(status.reliable.detail)})")
-    follow = next_followup(status, today)
-    if follow is not None:
-        lines.append(f"[b]Next follow-up:[/b] day {follow.day}, {follow.due_on.isoformat()} ({follow.state})")
-    if status.total_only_count:
-        lines.append(f"{status.total_only_count} total-only record(s): item-based checks not possible for them")
-    return "\n".join(lines)
-
-
 def make_chart(status: PatientStatus | None):
     """The terminal chart of `tui_chart`, or a placeholder until it exists."""
     try:
@@ -654,6 +316,9 @@ class PatientScreen(Screen):
     """A patient's course: timeline, status and its rule, chart, CADSS and side effects."""
 
     AUTO_FOCUS = "#timeline"
+    #: Below 110 columns the chart would be squeezed to a sliver beside the
+    #: timeline; `-narrow` (tui.tcss) gives each side half the width instead.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("i", "infusion", "Infusion"),
@@ -674,6 +339,8 @@ class PatientScreen(Screen):
         self.status: PatientStatus | None = None
         self.info: dict = {"patient_id": patient_id}
         self.scale_id = ""
+        #: The timeline key to select after the next reload (a record just saved).
+        self.select_after_reload: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -685,13 +352,13 @@ class PatientScreen(Screen):
         with Horizontal(id="detail-body"):
             with Vertical(id="detail-left"):
                 yield Static("", id="status-panel")
-                table = DataTable(id="timeline", cursor_type="row", zebra_stripes=True)
+                table = Table(id="timeline", cursor_type="row", zebra_stripes=True)
                 for label in ("When", "C", "Session", "Record"):
                     table.add_column(label, key=label.lower())
                 yield table
             with Vertical(id="detail-right"):
                 yield make_chart(None)
-                side = DataTable(id="per-infusion", cursor_type="row")
+                side = Table(id="per-infusion", cursor_type="row")
                 for label in ("#", "Date", "CADSS", "Side effects"):
                     side.add_column(label, key=label)
                 yield side
@@ -736,12 +403,19 @@ class PatientScreen(Screen):
         self.query_one("#banner", AlertBanner).show(status)
         self.query_one("#status-panel", Static).update(status_text(status, self.app.today))
         table = self.query_one("#timeline", DataTable)
-        cursor = table.cursor_row
+        selected = self.selected_record()
         table.clear()
-        for key, cells in timeline_rows(self.patient, self.app.settings):
+        rows = timeline_rows(self.patient, self.app.settings)
+        for key, cells in rows:
             table.add_row(*cells, key=key)
-        if table.row_count:
-            table.move_cursor(row=min(cursor, table.row_count - 1) if cursor else table.row_count - 1)
+        if rows:
+            # The same record stays selected (a corrected record keeps its place,
+            # under its new id); a first view or a new record selects the latest.
+            keys = [key for key, _ in rows]
+            wanted = self.select_after_reload or (f"{selected[0]}:{selected[1]}" if selected else None)
+            self.select_after_reload = None
+            index = keys.index(wanted) if wanted in keys else len(keys) - 1
+            table.move_cursor(row=index)
         chart = self.query_one("#chart")
         if hasattr(chart, "show"):
             chart.show(status)
@@ -763,6 +437,13 @@ class PatientScreen(Screen):
         if event.value in SCALES and event.value != self.scale_id:
             self.scale_id = event.value
             self.reload()
+
+    def on_resize(self) -> None:
+        # A resize (and the narrow layout, which settles after the first draw)
+        # moves the timeline: keep the selected record in view.
+        table = self.query_one("#timeline", DataTable)
+        if table.row_count:
+            self.call_after_refresh(lambda: table.move_cursor(row=table.cursor_row))
 
     # ----- the selected record -------------------------------------------
     def selected_record(self) -> tuple[str, int] | None:
@@ -797,6 +478,8 @@ class PatientScreen(Screen):
 
     def _after_save(self, saved: Any) -> None:
         if saved:
+            if isinstance(saved, str):
+                self.select_after_reload = saved  # the saved record is selected after the reload
             self.reload()
 
     def action_acknowledge(self) -> None:
@@ -888,646 +571,6 @@ class PatientScreen(Screen):
 # ---------------------------------------------------------------------------
 # Forms
 # ---------------------------------------------------------------------------
-
-
-class FormScreen(Screen[bool]):
-    """A form for one patient: alert banner, fields, inline errors, Save/Cancel."""
-
-    BINDINGS = [
-        Binding("ctrl+s", "save", "Save"),
-        Binding("escape", "cancel", "Cancel"),
-    ]
-    TITLE_TEXT = ""
-
-    def __init__(self, status: PatientStatus | None = None) -> None:
-        super().__init__()
-        self.status = status
-
-    def buttons(self) -> ComposeResult:
-        yield Static("", id="errors", classes="errors")
-        with Horizontal(classes="buttons"):
-            yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
-            yield Button("Cancel (esc)", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        banner = self.query("#banner")
-        if banner:
-            banner.first(AlertBanner).show(self.status)
-
-    def value(self, field: str) -> str:
-        return self.query_one(f"#f-{field}", Input).value.strip()
-
-    def show_problems(self, problems: list[Problem]) -> None:
-        """Refuse inline: list every problem and mark the fields it names."""
-        for widget in self.query(".field-invalid"):
-            widget.remove_class("field-invalid")
-        for p in problems:
-            for widget in self.query(f"#f-{p.field}"):
-                widget.add_class("field-invalid")
-        errors = self.query_one("#errors", Static)
-        errors.update(("Not saved — please correct:\n" + problem_lines(problems)) if problems else "")
-        if problems:
-            errors.scroll_visible()
-
-    @on(Button.Pressed, "#save")
-    def _save_pressed(self) -> None:
-        self.action_save()
-
-    @on(Button.Pressed, "#cancel")
-    def action_cancel(self) -> None:
-        self.dismiss(False)
-
-    def action_save(self) -> None:  # pragma: no cover - every form defines it
-        raise NotImplementedError
-
-
-class PatientForm(FormScreen):
-    """Add a patient, or edit one (with a reason for the audit trail)."""
-
-    def __init__(self, info: dict | None = None, status: PatientStatus | None = None) -> None:
-        super().__init__(status)
-        self.info = info
-        self.editing = info is not None
-
-    def compose(self) -> ComposeResult:
-        info = self.info or {}
-        yield Header()
-        if self.editing:
-            yield AlertBanner(id="banner")
-        with VerticalScroll(classes="form"):
-            yield Label(f"Edit patient {info.get('patient_id')}" if self.editing else "Add a patient",
-                        classes="form-title")
-            with Grid(classes="fields"):
-                for field, label in (("patient_id", "Patient id (1-64 characters)"), ("name", "Name"),
-                                     ("birth_date", "Birth date (YYYY-MM-DD)"), ("weight_kg", "Weight (kg)"),
-                                     ("notes", "Notes")):
-                    value = info.get(field)
-                    yield Label(label)
-                    yield Input("" if value is None else (f"{value:g}" if isinstance(value, float) else str(value)),
-                                id=f"f-{field}", disabled=self.editing and field == "patient_id", compact=True)
-                if self.editing:
-                    yield Label("Reason for the change")
-                    yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
-            yield from self.buttons()
-        yield Footer()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.query_one("#f-name" if self.editing else "#f-patient_id", Input).focus()
-
-    def action_save(self) -> None:
-        raw = {f: self.value(f) for f in ("patient_id", "name", "birth_date", "weight_kg", "notes")}
-        checked = check_patient(raw, self.app.today)
-        problems = list(checked.errors)
-        reason = self.value("reason") if self.editing else ""
-        if self.editing and not reason:
-            problems.append(Problem("reason", "a reason for the change is required (kept in the audit trail)"))
-        if problems:
-            self.show_problems(problems)
-            return
-        database, who = self.app.database, self.app.clinician
-        if self.editing:
-            _, error = guarded(lambda: db.update_patient(database, checked.values["patient_id"],
-                                                         checked.values, reason, who))
-        else:
-            _, error = guarded(lambda: db.add_patient(database, checked.values, who))
-        if error:
-            self.show_problems([Problem("patient_id", error)])
-            return
-        self.app.refresh_row(checked.values["patient_id"])
-        self.dismiss(True)
-
-
-INFUSION_FIELDS = (
-    ("date", "Date and time"), ("dose_mg_per_kg", "Dose (mg/kg)"),
-    ("weight_kg", "Weight (kg)"), ("duration_min", "Duration (min)"),
-    ("bp_systolic_pre", "BP systolic before"), ("bp_diastolic_pre", "BP diastolic before"),
-    ("heart_rate_pre", "Heart rate before"), ("bp_systolic_post", "BP systolic after"),
-    ("bp_diastolic_post", "BP diastolic after"), ("heart_rate_post", "Heart rate after"),
-)
-
-
-class InfusionForm(FormScreen):
-    """Record (or correct) an infusion with the dose and blood-pressure rules."""
-
-    def __init__(self, patient_id: str, info: dict, status: PatientStatus | None,
-                 correcting: Infusion | None = None) -> None:
-        super().__init__(status)
-        self.patient_id, self.info, self.correcting = patient_id, info, correcting
-
-    def initial(self) -> dict[str, str]:
-        inf = self.correcting
-        if inf is None:
-            weight = self.info.get("weight_kg")
-            return {"date": self.app.today.isoformat(), "duration_min": "40",
-                    "weight_kg": "" if weight is None else f"{float(weight):g}"}
-        out = {"date": inf.when.iso()}
-        for field, _ in INFUSION_FIELDS[1:]:
-            value = getattr(inf, field)
-            out[field] = "" if value is None else f"{value:g}"
-        return out
-
-    def compose(self) -> ComposeResult:
-        values = self.initial()
-        yield Header()
-        yield AlertBanner(id="banner")
-        with VerticalScroll(classes="form"):
-            title = (f"Correct infusion {self.correcting.id}" if self.correcting
-                     else f"Record an infusion for {self.patient_id}")
-            yield Label(title, classes="form-title")
-            if self.correcting is not None:  # up front: a correction is refused without it
-                with Horizontal(classes="cadss"):
-                    yield Label("Reason for the correction")
-                    yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
-            with Grid(classes="fields fields-4"):
-                for field, label in INFUSION_FIELDS:
-                    yield Label(label)
-                    yield Input(values.get(field, ""), id=f"f-{field}", compact=True,
-                                placeholder="YYYY-MM-DD[THH:MM]" if field == "date" else "")
-                yield Label("Route")
-                yield Select([(r, r) for r in ROUTES], allow_blank=False,
-                             value=(self.correcting.route if self.correcting and self.correcting.route else "iv"),
-                             id="f-route", compact=True)
-                yield Label("Total dose")
-                yield Static("", id="total-mg")
-            yield Label("Side effects (space to tick)")
-            chosen = set(self.correcting.side_effects) if self.correcting else set()
-            yield SelectionList[str](*[(words(e), e, e in chosen) for e in SIDE_EFFECTS], id="f-side_effects")
-            if self.correcting is None:
-                yield Label("CADSS (optional): 23 item scores 0-4 separated by spaces, or a total 0-92")
-                with Horizontal(classes="cadss"):
-                    yield Input(id="f-cadss_items", placeholder="items, e.g. 0 1 0 …", compact=True)
-                    yield Input(id="f-cadss_total", placeholder="or total", compact=True)
-            with Horizontal(classes="cadss"):
-                yield Label("Notes")
-                yield Input((self.correcting.notes or "") if self.correcting else "", id="f-notes", compact=True,
-                            placeholder="optional")
-            yield from self.buttons()
-        yield Footer()
-
-    def on_mount(self) -> None:
-        super().on_mount()
-        self.update_total()
-        self.query_one("#f-dose_mg_per_kg", Input).focus()
-
-    @on(Input.Changed, "#f-dose_mg_per_kg, #f-weight_kg")
-    def update_total(self) -> None:
-        """Total mg from dose x weight, shown live (the record's own rule)."""
-        try:
-            probe = Infusion(self.patient_id, Timepoint(self.app.today),
-                             dose_mg_per_kg=float(self.value("dose_mg_per_kg")),
-                             weight_kg=float(self.value("weight_kg")))
-            total = probe.total_mg
-        except ValueError:
-            total = None
-        self.query_one("#total-mg", Static).update(
-            f"[b]{total:g} mg[/b]" if total is not None else "dose × weight (enter both)")
-
-    def raw(self) -> dict[str, Any]:
-        raw: dict[str, Any] = {field: self.value(field) for field, _ in INFUSION_FIELDS}
-        raw["patient_id"] = self.patient_id
-        raw["route"] = self.query_one("#f-route", Select).value
-        raw["side_effects"] = list(self.query_one("#f-side_effects", SelectionList).selected)
-        raw["notes"] = self.value("notes")
-        return raw
-
-    def cadss_check(self, when: str) -> Checked | None:
-        if self.correcting is not None:
-            return None
-        items, total = self.value("cadss_items"), self.value("cadss_total")
-        if not items and not total:
-            return None
-        return check_assessment({"patient_id": self.patient_id, "date": when, "scale": "cadss",
-                                 "items": items, "total": total}, self.app.today)
-
-    def action_save(self) -> None:
-        self.save_flow()
-
-    @work(exclusive=True, group="save")
-    async def save_flow(self) -> None:
-        """Check; refuse errors inline; ask for confirmation and show warnings; then save."""
-        settings = self.app.settings
-        checked = check_infusion(self.raw(), settings, self.app.today)
-        problems = list(checked.errors)
-        cadss = self.cadss_check(self.value("date"))
-        if cadss is not None:
-            problems += [Problem(f"cadss_{p.field}" if p.field in ("items", "total") else p.field,
-                                 "CADSS: " + p.message) for p in cadss.errors]
-        reason = self.value("reason") if self.correcting else ""
-        if self.correcting and not reason:
-            problems.append(Problem("reason", "a reason for the correction is required (kept in the audit trail)"))
-        self.show_problems(problems)
-        if problems:
-            return
-        for problem in checked.confirmations:
-            if not await self.app.push_screen_wait(ConfirmModal(
-                    "Confirm an unusual dose", problem.message, yes="Yes, this dose is intended")):
-                self.query_one("#errors", Static).update("Not saved: the dose was not confirmed.")
-                return
-        if checked.warnings:
-            if not await self.app.push_screen_wait(ConfirmModal(
-                    "Blood pressure warning", problem_lines(checked.warnings), yes="Save anyway")):
-                self.query_one("#errors", Static).update("Not saved: cancelled at the blood-pressure warning.")
-                return
-        database, who = self.app.database, self.app.clinician
-        if self.correcting is not None:
-            _, error = guarded(lambda: db.correct_infusion(database, self.correcting.id, checked.values, reason, who))
-        else:
-            def write() -> int:
-                # The infusion and its CADSS rating are saved together or not at all.
-                with one_transaction(database):
-                    infusion_id = db.add_infusion(database, checked.values, who)
-                    if cadss is not None:
-                        db.add_assessment(database, cadss.values, who, infusion_id=infusion_id)
-                return infusion_id
-            _, error = guarded(write)
-        if error:
-            self.show_problems([Problem("date", error)])
-            return
-        self.dismiss(True)
-
-
-class AssessmentForm(FormScreen):
-    """Enter (or correct) a rating scale item by item, with live total and band."""
-
-    def __init__(self, patient_id: str, patient: PatientData, status: PatientStatus | None,
-                 scale_id: str, correcting: Assessment | None = None) -> None:
-        super().__init__(status)
-        self.patient_id, self.patient, self.correcting = patient_id, patient, correcting
-        self.scale_id = scale_id if scale_id in SCALES else "phq9"
-
-    def compose(self) -> ComposeResult:
-        a = self.correcting
-        yield Header()
-        yield AlertBanner(id="banner")
-        with Horizontal(classes="form-head"):
-            yield Label(f"Correct assessment {a.id}" if a else f"Enter an assessment for {self.patient_id}",
-                        classes="form-title")
-            yield Select([(s.name, s.id) for s in SCALES.values()], value=self.scale_id,
-                         allow_blank=False, id="f-scale", disabled=a is not None, compact=True)
-        with Horizontal(classes="assessment-top"):
-            yield Label("Date")
-            yield Input(a.when.iso() if a else self.app.today.isoformat(), id="f-date", compact=True)
-            yield Label("Rater")
-            yield Input((a.rater or "") if a else "", id="f-rater", compact=True)
-            if a is not None:  # up front: a correction is refused without it
-                yield Label("Reason")
-                yield Input(id="f-reason", placeholder="why (audit trail)", compact=True)
-        yield Static("", id="summary")
-        items = VerticalScroll(id="items")
-        items.can_focus = False  # tab goes from field to field, not to the scroll box
-        yield items
-        with Horizontal(classes="assessment-bottom"):
-            yield Label("Total only")
-            yield Input(str(a.total) if a and a.items is None else "", id="f-total", compact=True,
-                        placeholder="empty when items are entered")
-            yield Label("Notes")
-            yield Input((a.notes or "") if a else "", id="f-notes", compact=True)
-        yield from self.buttons()
-        yield Footer()
-
-    async def on_mount(self) -> None:
-        super().on_mount()
-        await self.build_items()
-
-    @property
-    def scale(self):
-        return get_scale(self.scale_id)
-
-    async def build_items(self) -> None:
-        """One row per item: number, text or name, an input with its allowed range."""
-        scale = self.scale
-        box = self.query_one("#items", VerticalScroll)
-        await box.remove_children()
-        initial = self.correcting.items if self.correcting and self.correcting.scale == scale.id else None
-        rows = []
-        for n in range(1, scale.n_items + 1):
-            top = scale.item_max[n - 1]
-            value = "" if initial is None else str(initial[n - 1])
-            safety = " ⚠ safety item" if scale.safety_item == n else ""
-            rows.append(Horizontal(
-                Label(f"{n:>2}. {scale.item_label(n)}{safety}", classes="item-label"),
-                Input(value, id=f"item-{n}", classes="item-input", placeholder=f"0-{top}",
-                      validators=[Integer(minimum=0, maximum=top)], validate_on=["changed", "submitted"],
-                      compact=True),
-                Label(f"0-{top}", classes="item-range"),
-                Label("", id=f"item-error-{n}", classes="item-error"),
-                classes="item-row",
-            ))
-        await box.mount_all(rows)
-        self.update_summary()
-        first = self.query(".item-input")
-        if first:
-            first.first(Input).focus()
-
-    @on(Select.Changed, "#f-scale")
-    async def _scale_changed(self, event: Select.Changed) -> None:
-        if event.value in SCALES and event.value != self.scale_id:
-            self.scale_id = event.value
-            await self.build_items()
-
-    def item_texts(self) -> list[str]:
-        return [self.query_one(f"#item-{n}", Input).value.strip() for n in range(1, self.scale.n_items + 1)]
-
-    @on(Input.Changed, ".item-input")
-    def _item_changed(self, event: Input.Changed) -> None:
-        n = int(event.input.id.split("-")[1])
-        text = event.value.strip()
-        problems = item_problems(self.scale, n, text) if text else []
-        self.query_one(f"#item-error-{n}", Label).update(problems[0].message if problems else "")
-        self.update_summary()
-
-    @on(Input.Changed, "#f-total")
-    def _total_changed(self) -> None:
-        self.update_summary()
-
-    @on(Input.Submitted, ".item-input")
-    def _next_item(self) -> None:
-        self.focus_next()
-
-    def baseline(self) -> Assessment | None:
-        """The baseline on this scale, from the domain's status."""
-        if self.status is not None and self.status.scale == self.scale_id:
-            return self.status.baseline
-        status = analyse_patient(self.patient, self.scale_id, self.app.settings, self.app.today)
-        return status.baseline
-
-    def update_summary(self) -> None:
-        """Total, severity band and improvement from baseline, as typed."""
-        scale = self.scale
-        texts = self.item_texts() if self.query(".item-input") else []
-        filled = [t for t in texts if t]
-        bad = any(item_problems(scale, n, t) for n, t in enumerate(texts, start=1) if t)
-        total_text = self.value("total")
-        total: int | None = None
-        note = ""
-        if filled and bad:
-            note = "an item is out of range: see the message beside it"
-        elif filled and len(filled) < scale.n_items:
-            note = f"{len(filled)} of {scale.n_items} items entered (a total needs every item: no proration)"
-        elif filled:
-            total = scale.total([int(t) for t in texts])
-        elif total_text:
-            problems = check_assessment({"patient_id": self.patient_id, "date": self.app.today.isoformat(),
-                                         "scale": scale.id, "total": total_text}).errors
-            if problems:
-                note = problems[0].message
-            else:
-                total = int(float(total_text))
-                note = "[b]total-only entry[/b]: no item scores, so item checks (safety item) are not possible"
-        parts = [f"[b]{scale.name}[/b]"]
-        if total is None:
-            parts.append("total " + NO_VALUE)
-        else:
-            parts.append(f"total [b]{total}[/b] of {scale.total_max}")
-            if scale.bands:
-                parts.append(f"band {scale.band(total)}")
-            base = self.baseline() if scale.is_outcome else None
-            if base is not None and base.total:
-                parts.append(f"{improvement(base.total, total):.0f}% below baseline {base.total}")
-            elif scale.is_outcome:
-                parts.append("no baseline yet")
-        line = " · ".join(parts)
-        self.query_one("#summary", Static).update(line + (f"\n{note}" if note else ""))
-
-    def action_save(self) -> None:
-        texts = self.item_texts()
-        raw = {
-            "patient_id": self.patient_id, "date": self.value("date"), "scale": self.scale_id,
-            "items": " ".join(texts) if any(texts) else "", "total": self.value("total"),
-            "rater": self.value("rater"), "notes": self.value("notes"),
-        }
-        checked = check_assessment(raw, self.app.today)
-        problems = list(checked.errors)
-        reason = self.value("reason") if self.correcting else ""
-        if self.correcting and not reason:
-            problems.append(Problem("reason", "a reason for the correction is required (kept in the audit trail)"))
-        self.show_problems(problems)
-        if problems:
-            return
-        database, who = self.app.database, self.app.clinician
-        if self.correcting is not None:
-            _, error = guarded(lambda: db.correct_assessment(database, self.correcting.id, checked.values,
-                                                             reason, who))
-        else:
-            _, error = guarded(lambda: db.add_assessment(database, checked.values, who))
-        if error:
-            self.show_problems([Problem("date", error)])
-            return
-        self.dismiss(True)
-
-
-# ---------------------------------------------------------------------------
-# History, follow-ups, settings, help
-# ---------------------------------------------------------------------------
-
-
-class HistoryScreen(Screen):
-    """The audit trail of one record: who changed what, old and new, and why."""
-
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
-
-    def __init__(self, patient_id: str, status: PatientStatus | None, kind: str, ident: int) -> None:
-        super().__init__()
-        self.patient_id, self.status, self.kind, self.ident = patient_id, status, kind, ident
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield AlertBanner(id="banner")
-        yield Label(f"History of {self.kind} {self.ident} ({self.patient_id}), oldest first", classes="form-title")
-        with VerticalScroll(id="history"):
-            yield Static("", id="history-text")
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = "History"
-        self.query_one("#banner", AlertBanner).show(self.status)
-        frame, error = guarded(lambda: db.history(self.app.database, self.kind, self.ident))
-        if error or frame is None or frame.empty:
-            self.query_one("#history-text", Static).update(error or "No audit rows for this record.")
-            return
-        blocks = [history_entry(row) for row in frame.to_dict("records")]
-        self.query_one("#history-text", Static).update("\n\n".join(blocks))
-
-
-def _decoded(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError):
-        return value
-
-
-def history_entry(row: dict) -> str:
-    """One audit row in words: when, who, what, why, and each changed value old -> new."""
-    head = f"[b]{row.get('at')}[/b]  {row.get('action')} by {row.get('who')}"
-    if row.get("record_id") is not None:
-        head += f" (record {row.get('record_id')})"
-    lines = [head]
-    if row.get("reason"):
-        lines.append(f"  reason: {escape(str(row['reason']))}")
-    old, new = _decoded(row.get("old_value")), _decoded(row.get("new_value"))
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
-                lines.append(escape(f"  {key}: {old.get(key)} → {new.get(key)}"))
-    else:
-        if isinstance(new, dict):
-            new = ", ".join(f"{k}={v}" for k, v in new.items() if v is not None)
-        if isinstance(old, dict):
-            old = ", ".join(f"{k}={v}" for k, v in old.items() if v is not None)
-        if old is not None:
-            lines.append(escape(f"  old: {old}"))
-        if new is not None:
-            lines.append(escape(f"  new: {new}"))
-    return "\n".join(lines)
-
-
-class FollowUpScreen(Screen):
-    """Patients whose next follow-up assessment is due or overdue."""
-
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("enter", "open", "Open", show=False)]
-    AUTO_FOCUS = "#followups"
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("", id="followup-summary")
-        table = DataTable(id="followups", cursor_type="row", zebra_stripes=True)
-        for label in ("ID", "Name", "Follow-up", "Due on", "State", "Days late", "Course"):
-            table.add_column(label, key=label)
-        yield table
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = "Follow-ups due"
-        followups = self.app.followup_map()
-        rows = [r for r in (self.app.rows or []) if followup_due(followups.get(r.patient_id))]
-        rows.sort(key=lambda r: (-followups[r.patient_id].days_late, r.patient_id))
-        table = self.query_one("#followups", DataTable)
-        for r in rows:
-            f = followups[r.patient_id]
-            table.add_row(r.patient_id, r.name, f"day {f.day}", f.due_on.isoformat(),
-                          Text(f.state, style="bold red" if f.state == OVERDUE else "yellow"),
-                          str(f.days_late), r.progress, key=r.patient_id)
-        schedule = ", ".join(str(d) for d in self.app.settings.followup_schedule_days)
-        self.query_one("#followup-summary", Static).update(
-            f"{len(rows)} patients with a follow-up due or overdue on {self.app.today.isoformat()} "
-            f"(schedule: days {schedule} after the last induction infusion; setting followup_schedule_days)")
-
-    @on(DataTable.RowSelected)
-    def action_open(self) -> None:
-        table = self.query_one("#followups", DataTable)
-        if table.row_count:
-            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            self.app.open_patient(str(key))
-
-
-class SettingsScreen(Screen):
-    """Every clinic setting with its value; Enter edits it (validated)."""
-
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("enter", "edit", "Edit", show=False)]
-    AUTO_FOCUS = "#settings"
-
-    def compose(self) -> ComposeResult:
-        yield Header()
-        yield Static("Enter (or click) a setting to change it. Changes are validated and kept in the audit trail.",
-                     classes="intro")
-        table = DataTable(id="settings", cursor_type="row", zebra_stripes=True)
-        for label in ("Setting", "Value", "Meaning", "Source"):
-            table.add_column(label, key=label)
-        yield table
-        yield Footer()
-
-    def on_mount(self) -> None:
-        self.sub_title = "Settings"
-        self.fill()
-
-    def fill(self) -> None:
-        table = self.query_one("#settings", DataTable)
-        cursor = table.cursor_row
-        table.clear()
-        for spec in SETTING_SPECS:
-            value = format_value(getattr(self.app.settings, spec.key))
-            if len(value) > 40:
-                value = value[:39] + "…"
-            table.add_row(spec.key, value, spec.description, spec.source, key=spec.key)
-        table.move_cursor(row=cursor or 0)
-
-    @on(DataTable.RowSelected)
-    def action_edit(self) -> None:
-        table = self.query_one("#settings", DataTable)
-        spec = SETTING_SPECS[table.cursor_row]
-        current = format_value(getattr(self.app.settings, spec.key))
-
-        def check(values: dict[str, str]) -> str | None:
-            _, error = guarded(lambda: db.set_setting(self.app.database, spec.key, values["value"],
-                                                      self.app.clinician))
-            return error
-
-        def done(values) -> None:
-            if values:
-                self.app.reload_settings()
-                self.fill()
-                self.app.list_screen().action_reload()  # every status depends on the settings
-                self.notify(f"{spec.key} set to {values['value']}")
-
-        allowed = ""
-        if spec.choices:
-            allowed = "allowed: " + ", ".join(spec.choices)
-        elif spec.minimum is not None and spec.maximum is not None:
-            allowed = f"allowed: {spec.minimum:g} to {spec.maximum:g}"
-        self.app.push_screen(TextModal(
-            f"Setting {spec.key}", [("value", "Value", current)],
-            intro=f"{spec.description}. {allowed}".strip(), check=check, optional=("value",) if spec.optional else ()),
-            done)
-
-
-HELP_TEXT = """\
-[b]Everywhere[/b]
-  ctrl+p      command palette: every action by name
-  ? / f1      this help
-  ctrl+t      light / dark theme
-  ctrl+q      quit
-
-[b]Patient list[/b]
-  ↑ ↓ enter   move, open the patient
-  /           search by id or name
-  1-9         sort by column 1-9 (again: reverse); or click a column header
-  a           add a patient        f   follow-ups due
-  ,           settings             r   reload
-
-[b]Patient[/b]
-  i   record an infusion         s   enter an assessment (score)
-  a   acknowledge safety alerts  e   edit the patient
-  n   start a new course         p   pick the scale for chart and status
-  c   correct the selected record (with a reason)
-  x   retract the selected record (with a reason)
-  h   history of the selected record
-  esc back
-
-[b]Forms[/b]
-  tab / shift+tab   next / previous field
-  ctrl+s            save (nothing is saved while a field is refused)
-  esc               cancel
-"""
-
-
-class HelpScreen(ModalScreen[None]):
-    """The keys, on one page."""
-
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help"):
-            yield Label("Keys", classes="dialog-title")
-            yield Static(HELP_TEXT)
-            yield Button("Close (esc)", id="close")
-
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)
-
 
 # ---------------------------------------------------------------------------
 # The app
@@ -1767,7 +810,9 @@ class OutcomesApp(App):
 
 
 def default_user() -> str:
-    """The OS user, as `db/` records it when no clinician name is known."""
+    """$OUTCOMES_USER as the command line uses it, else the OS user as `db/` records it."""
+    if os.environ.get("OUTCOMES_USER", "").strip():
+        return os.environ["OUTCOMES_USER"].strip()
     try:
         return db.current_user()
     except Exception:
@@ -1791,7 +836,7 @@ def make_app(db_path: str | Path, patient: str | None = None, *, today: date | N
     if patient is not None:
         from tui_patient import PatientApp  # patient mode lives in its own module
 
-        return PatientApp(db_path, patient)
+        return PatientApp(db_path, patient, today=today)
     return OutcomesApp(db_path, today=today, clinician=clinician, scale=scale)
 
 

@@ -13,7 +13,8 @@ from textual.widgets import DataTable, Input, Select, SelectionList, Static
 
 import db
 import tui
-from conftest import TODAY, add_patient, add_phq9, build_clinic
+from outcomes.validation import check_assessment
+from conftest import TODAY, WHO, add_infusion, add_patient, add_phq9, build_clinic
 
 SIZE = (120, 36)
 
@@ -79,10 +80,10 @@ def test_list_shows_progress_verdict_relief_and_alerts(clinic_db):
             await ready(app, pilot)
             rows = {r[0]: r for r in list_rows(app)}
             assert set(rows) == {"P001", "P002", "P003", "P004"}
-            assert rows["P001"][2:8] == ["session 6 of 6", "6", "mild", "70%", "responder", "7+"]
-            assert rows["P002"][6] == "non responder" and rows["P002"][8] == "⚠ 1"
-            assert rows["P003"][2] == "session 2 of 6" and rows["P003"][6] == "in progress"
-            assert rows["P004"][2] == "no infusions yet" and rows["P004"][3] == "–"
+            assert rows["P001"][3:9] == ["session 6 of 6", "6", "mild", "70%", "responder", "7+"]
+            assert rows["P002"][7] == "non responder" and rows["P002"][2] == "⚠ 1"
+            assert rows["P003"][3] == "session 2 of 6" and rows["P003"][7] == "in progress"
+            assert rows["P004"][3] == "no infusions yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
             assert "1 with open alerts" in text_of(app, "#list-summary")
     run(scenario)
 
@@ -108,14 +109,14 @@ def test_search_filter_and_sort(clinic_db):
             app.screen.query_one("#filter", Select).value = "all"
             app.screen.query_one("#patients", DataTable).focus()
             await settle(pilot)
-            await pilot.press("6")  # improvement, ascending; unknown values last
+            await pilot.press("7")  # improvement, ascending; unknown values last
             assert [r[0] for r in list_rows(app)] == ["P002", "P003", "P001", "P004"]
-            await pilot.press("6")  # again: descending
+            await pilot.press("7")  # again: descending
             assert [r[0] for r in list_rows(app)] == ["P001", "P003", "P002", "P004"]
             await pilot.click("#patients", offset=(3, 0))  # the ID header
             await settle(pilot)
             assert [r[0] for r in list_rows(app)] == ["P001", "P002", "P003", "P004"]
-            await pilot.press("3")  # course: by sessions given, not by text
+            await pilot.press("4")  # course: by sessions given, not by text
             assert [r[0] for r in list_rows(app)] == ["P004", "P003", "P001", "P002"]
     run(scenario)
 
@@ -144,7 +145,7 @@ def test_suicidality_item_alert_stays_until_acknowledged(clinic_db):
             assert app.screen.query_one("#banner").display
             await pilot.press("escape")
             await settle(pilot)
-            flagged = {row.patient_id: str(row.cells()[8]) for row in app.list_screen().shown}
+            flagged = {row.patient_id: str(row.cells()[2]) for row in app.list_screen().shown}
             assert flagged["P004"] == "⚠ 1"  # the list row, underneath the patient's screen
 
             await pilot.press("a")
@@ -159,7 +160,7 @@ def test_suicidality_item_alert_stays_until_acknowledged(clinic_db):
             assert not app.screen.query_one("#banner").display
             await pilot.press("escape")
             await settle(pilot)
-            assert {r[0]: r for r in list_rows(app)}["P004"][8] == ""
+            assert {r[0]: r for r in list_rows(app)}["P004"][2] == ""
         database = db.connect(clinic_db)
         acks = db.acknowledgements(database, "P004")
         assert list(acks["who"]) == ["Dr Test"] and list(acks["note"]) == ["safety plan reviewed"]
@@ -549,7 +550,7 @@ def test_settings_change_is_validated_and_persists(clinic_db):
             await pilot.press("escape")
             await app.workers.wait_for_complete()
             await settle(pilot)
-            assert {r[0]: r for r in list_rows(app)}["P001"][2] == "session 6 of 8"
+            assert {r[0]: r for r in list_rows(app)}["P001"][3] == "session 6 of 8"
         assert db.load_settings(db.connect(clinic_db)).induction_sessions == 8
     run(scenario)
 
@@ -644,3 +645,66 @@ def test_make_app_builds_patient_mode_when_a_patient_is_given(clinic_db):
     assert isinstance(make(clinic_db), tui.OutcomesApp)
     patient_app = tui.make_app(clinic_db, patient="P001")
     assert type(patient_app).__name__ == "PatientApp"
+
+
+def test_make_app_passes_today_to_patient_mode(clinic_db):
+    """make_app(..., patient=, today=) fixes patient mode's date: days since the last infusion count from it."""
+
+    async def scenario():
+        app = tui.make_app(clinic_db, patient="P001", today=TODAY)
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.app.workers.wait_for_complete()
+            await settle(pilot)
+            text = " ".join(str(getattr(w, "content", "")) for w in app.screen.walk_children(with_self=True))
+            # P001's last infusion is 17 January 2026; TODAY is 10 February 2026.
+            assert "Your last infusion was 24 days ago, on 17 January 2026." in " ".join(text.split())
+    run(scenario)
+
+
+def timeline_rows(app) -> list[list[str]]:
+    table = app.screen.query_one("#timeline", DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def test_timeline_shows_cadss_under_its_infusion(clinic_db):
+    """A CADSS rating of an infusion sits right under that infusion, in its course, not "pre-course"."""
+    database = db.connect(clinic_db)
+    infusion_id = add_infusion(database, "P004", "2026-02-09T09:00")
+    checked = check_assessment({"patient_id": "P004", "date": "2026-02-09T09:00", "scale": "cadss",
+                                "total": "12"}, TODAY)
+    db.add_assessment(database, checked.values, WHO, infusion_id=infusion_id)
+    database.conn.close()
+
+    async def scenario():
+        app = make(clinic_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(app, pilot)
+            await open_patient(app, pilot, "P004")
+            rows = timeline_rows(app)
+            assert [r[2] for r in rows] == ["Infusion 1", "at infusion 1"]
+            assert rows[1][1] == "1" and rows[1][3] == "CADSS 12 (total-only)"
+    run(scenario)
+
+
+def test_corrected_record_stays_selected_and_compares_with_its_own_course(clinic_db):
+    """After a correction the timeline cursor stays on the corrected record (new id), even on the first row."""
+    async def scenario():
+        app = make(clinic_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(app, pilot)
+            await open_patient(app, pilot, "P001")
+            select_timeline(app, "PHQ-9 20")  # the baseline, the timeline's first row
+            await pilot.press("c")
+            await settle(pilot)
+            app.screen.query_one("#item-1", Input).value = "2"  # 3 -> 2: total 19
+            app.screen.query_one("#f-reason", Input).value = "misread item 1"
+            await settle(pilot)
+            assert "below baseline" in text_of(app, "#summary")
+            await pilot.press("ctrl+s")
+            await settle(pilot)
+            assert isinstance(app.screen, tui.PatientScreen)
+            kind, ident = app.screen.selected_record()
+            assert kind == "assessment" and app.screen.record(kind, ident).total == 19
+            table = app.screen.query_one("#timeline", DataTable)
+            assert table.cursor_row == 0
+    run(scenario)

@@ -1,0 +1,480 @@
+"""The clinician app's forms: a patient, an infusion, an assessment (new or corrected).
+
+Each form checks with `outcomes.validation`, refuses inline (every problem
+named, every named field marked, nothing written), asks for confirmation of
+an unusual dose and for a blood-pressure warning, and writes through `db/`.
+A correction needs a reason, kept in the audit trail.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, VerticalScroll
+from textual.screen import Screen
+from textual.validation import Integer
+from textual.widgets import Button, Footer, Header, Input, Label, Select, SelectionList, Static
+
+import db
+from outcomes.course import courses_of
+from outcomes.records import ROUTES, SIDE_EFFECTS, Assessment, Infusion, PatientData
+from outcomes.response import improvement
+from outcomes.scales import SCALES, get_scale
+from outcomes.status import PatientStatus, analyse_patient
+from outcomes.timepoints import Timepoint
+from outcomes.validation import Checked, Problem, check_assessment, check_infusion, check_patient, item_problems
+from tui_widgets import NO_VALUE, AlertBanner, ConfirmModal, guarded, one_transaction, problem_lines, words
+
+
+class FormScreen(Screen["bool | str"]):
+    """A form for one patient: alert banner, fields, inline errors, Save/Cancel.
+
+    Dismissed with False when cancelled; when saved, with True (a patient) or
+    the saved record's timeline key, "infusion:<id>" or "assessment:<id>", so
+    that the patient's screen can select it (a correction has a new id).
+    """
+
+    BINDINGS = [
+        Binding("ctrl+s", "save", "Save"),
+        Binding("escape", "cancel", "Cancel"),
+    ]
+    TITLE_TEXT = ""
+
+    def __init__(self, status: PatientStatus | None = None) -> None:
+        super().__init__()
+        self.status = status
+
+    def buttons(self) -> ComposeResult:
+        yield Static("", id="errors", classes="errors")
+        with Horizontal(classes="buttons"):
+            yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
+            yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        banner = self.query("#banner")
+        if banner:
+            banner.first(AlertBanner).show(self.status)
+
+    def value(self, field: str) -> str:
+        return self.query_one(f"#f-{field}", Input).value.strip()
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        """Refuse inline: list every problem and mark the fields it names."""
+        for widget in self.query(".field-invalid"):
+            widget.remove_class("field-invalid")
+        for p in problems:
+            for widget in self.query(f"#f-{p.field}"):
+                widget.add_class("field-invalid")
+        errors = self.query_one("#errors", Static)
+        errors.update(("Not saved — please correct:\n" + problem_lines(problems)) if problems else "")
+        if problems:
+            # After the refresh: the message's new height is laid out only then, and
+            # scrolling earlier showed the first line and cut the reasons off.
+            self.call_after_refresh(errors.scroll_visible, animate=False)
+
+    @on(Button.Pressed, "#save")
+    def _save_pressed(self) -> None:
+        self.action_save()
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(False)
+
+    def action_save(self) -> None:  # pragma: no cover - every form defines it
+        raise NotImplementedError
+
+
+class PatientForm(FormScreen):
+    """Add a patient, or edit one (with a reason for the audit trail)."""
+
+    def __init__(self, info: dict | None = None, status: PatientStatus | None = None) -> None:
+        super().__init__(status)
+        self.info = info
+        self.editing = info is not None
+
+    def compose(self) -> ComposeResult:
+        info = self.info or {}
+        yield Header()
+        if self.editing:
+            yield AlertBanner(id="banner")
+        with VerticalScroll(classes="form"):
+            yield Label(f"Edit patient {info.get('patient_id')}" if self.editing else "Add a patient",
+                        classes="form-title")
+            with Grid(classes="fields"):
+                for field, label in (("patient_id", "Patient id (1-64 characters)"), ("name", "Name"),
+                                     ("birth_date", "Birth date (YYYY-MM-DD)"), ("weight_kg", "Weight (kg)"),
+                                     ("notes", "Notes")):
+                    value = info.get(field)
+                    yield Label(label)
+                    yield Input("" if value is None else (f"{value:g}" if isinstance(value, float) else str(value)),
+                                id=f"f-{field}", disabled=self.editing and field == "patient_id", compact=True)
+                if self.editing:
+                    yield Label("Reason for the change")
+                    yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
+            yield from self.buttons()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.query_one("#f-name" if self.editing else "#f-patient_id", Input).focus()
+
+    def action_save(self) -> None:
+        raw = {f: self.value(f) for f in ("patient_id", "name", "birth_date", "weight_kg", "notes")}
+        checked = check_patient(raw, self.app.today)
+        problems = list(checked.errors)
+        reason = self.value("reason") if self.editing else ""
+        if self.editing and not reason:
+            problems.append(Problem("reason", "a reason for the change is required (kept in the audit trail)"))
+        if problems:
+            self.show_problems(problems)
+            return
+        database, who = self.app.database, self.app.clinician
+        if self.editing:
+            _, error = guarded(lambda: db.update_patient(database, checked.values["patient_id"],
+                                                         checked.values, reason, who))
+        else:
+            _, error = guarded(lambda: db.add_patient(database, checked.values, who))
+        if error:
+            self.show_problems([Problem("patient_id", error)])
+            return
+        self.app.refresh_row(checked.values["patient_id"])
+        self.dismiss(True)
+
+
+INFUSION_FIELDS = (
+    ("date", "Date and time"), ("dose_mg_per_kg", "Dose (mg/kg)"),
+    ("weight_kg", "Weight (kg)"), ("duration_min", "Duration (min)"),
+    ("bp_systolic_pre", "BP systolic before"), ("bp_diastolic_pre", "BP diastolic before"),
+    ("heart_rate_pre", "Heart rate before"), ("bp_systolic_post", "BP systolic after"),
+    ("bp_diastolic_post", "BP diastolic after"), ("heart_rate_post", "Heart rate after"),
+)
+
+
+class InfusionForm(FormScreen):
+    """Record (or correct) an infusion with the dose and blood-pressure rules."""
+
+    def __init__(self, patient_id: str, info: dict, status: PatientStatus | None,
+                 correcting: Infusion | None = None) -> None:
+        super().__init__(status)
+        self.patient_id, self.info, self.correcting = patient_id, info, correcting
+
+    def initial(self) -> dict[str, str]:
+        inf = self.correcting
+        if inf is None:
+            weight = self.info.get("weight_kg")
+            return {"date": self.app.today.isoformat(), "duration_min": "40",
+                    "weight_kg": "" if weight is None else f"{float(weight):g}"}
+        out = {"date": inf.when.iso()}
+        for field, _ in INFUSION_FIELDS[1:]:
+            value = getattr(inf, field)
+            out[field] = "" if value is None else f"{value:g}"
+        return out
+
+    def compose(self) -> ComposeResult:
+        values = self.initial()
+        yield Header()
+        yield AlertBanner(id="banner")
+        with VerticalScroll(classes="form"):
+            title = (f"Correct infusion {self.correcting.id}" if self.correcting
+                     else f"Record an infusion for {self.patient_id}")
+            yield Label(title, classes="form-title")
+            if self.correcting is not None:  # up front: a correction is refused without it
+                with Horizontal(classes="cadss"):
+                    yield Label("Reason for the correction")
+                    yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
+            with Grid(classes="fields fields-4"):
+                for field, label in INFUSION_FIELDS:
+                    yield Label(label)
+                    yield Input(values.get(field, ""), id=f"f-{field}", compact=True,
+                                placeholder="YYYY-MM-DD[THH:MM]" if field == "date" else "")
+                yield Label("Route")
+                yield Select([(r, r) for r in ROUTES], allow_blank=False,
+                             value=(self.correcting.route if self.correcting and self.correcting.route else "iv"),
+                             id="f-route", compact=True)
+                yield Label("Total dose")
+                yield Static("", id="total-mg")
+            yield Label("Side effects (space to tick)")
+            chosen = set(self.correcting.side_effects) if self.correcting else set()
+            yield SelectionList[str](*[(words(e), e, e in chosen) for e in SIDE_EFFECTS], id="f-side_effects")
+            if self.correcting is None:
+                yield Label("CADSS (optional): 23 item scores 0-4 separated by spaces, or a total 0-92")
+                with Horizontal(classes="cadss"):
+                    yield Input(id="f-cadss_items", placeholder="items, e.g. 0 1 0 …", compact=True)
+                    yield Input(id="f-cadss_total", placeholder="or total", compact=True)
+            with Horizontal(classes="cadss"):
+                yield Label("Notes")
+                yield Input((self.correcting.notes or "") if self.correcting else "", id="f-notes", compact=True,
+                            placeholder="optional")
+            yield from self.buttons()
+        yield Footer()
+
+    def on_mount(self) -> None:
+        super().on_mount()
+        self.update_total()
+        self.query_one("#f-dose_mg_per_kg", Input).focus()
+
+    @on(Input.Changed, "#f-dose_mg_per_kg, #f-weight_kg")
+    def update_total(self) -> None:
+        """Total mg from dose x weight, shown live (the record's own rule)."""
+        try:
+            probe = Infusion(self.patient_id, Timepoint(self.app.today),
+                             dose_mg_per_kg=float(self.value("dose_mg_per_kg")),
+                             weight_kg=float(self.value("weight_kg")))
+            total = probe.total_mg
+        except ValueError:
+            total = None
+        self.query_one("#total-mg", Static).update(
+            f"[b]{total:g} mg[/b]" if total is not None else "dose × weight")
+
+    def raw(self) -> dict[str, Any]:
+        raw: dict[str, Any] = {field: self.value(field) for field, _ in INFUSION_FIELDS}
+        raw["patient_id"] = self.patient_id
+        raw["route"] = self.query_one("#f-route", Select).value
+        raw["side_effects"] = list(self.query_one("#f-side_effects", SelectionList).selected)
+        raw["notes"] = self.value("notes")
+        return raw
+
+    def cadss_check(self, when: str) -> Checked | None:
+        if self.correcting is not None:
+            return None
+        items, total = self.value("cadss_items"), self.value("cadss_total")
+        if not items and not total:
+            return None
+        return check_assessment({"patient_id": self.patient_id, "date": when, "scale": "cadss",
+                                 "items": items, "total": total}, self.app.today)
+
+    def action_save(self) -> None:
+        self.save_flow()
+
+    @work(exclusive=True, group="save")
+    async def save_flow(self) -> None:
+        """Check; refuse errors inline; ask for confirmation and show warnings; then save."""
+        settings = self.app.settings
+        checked = check_infusion(self.raw(), settings, self.app.today)
+        problems = list(checked.errors)
+        cadss = self.cadss_check(self.value("date"))
+        if cadss is not None:
+            problems += [Problem(f"cadss_{p.field}" if p.field in ("items", "total") else p.field,
+                                 "CADSS: " + p.message) for p in cadss.errors]
+        reason = self.value("reason") if self.correcting else ""
+        if self.correcting and not reason:
+            problems.append(Problem("reason", "a reason for the correction is required (kept in the audit trail)"))
+        self.show_problems(problems)
+        if problems:
+            return
+        for problem in checked.confirmations:
+            if not await self.app.push_screen_wait(ConfirmModal(
+                    "Confirm an unusual dose", problem.message, yes="Yes, this dose is intended")):
+                self.query_one("#errors", Static).update("Not saved: the dose was not confirmed.")
+                return
+        if checked.warnings:
+            if not await self.app.push_screen_wait(ConfirmModal(
+                    "Blood pressure warning", problem_lines(checked.warnings), yes="Save anyway")):
+                self.query_one("#errors", Static).update("Not saved: cancelled at the blood-pressure warning.")
+                return
+        database, who = self.app.database, self.app.clinician
+        if self.correcting is not None:
+            saved_id, error = guarded(lambda: db.correct_infusion(database, self.correcting.id, checked.values, reason, who))
+        else:
+            def write() -> int:
+                # The infusion and its CADSS rating are saved together or not at all.
+                with one_transaction(database):
+                    infusion_id = db.add_infusion(database, checked.values, who)
+                    if cadss is not None:
+                        db.add_assessment(database, cadss.values, who, infusion_id=infusion_id)
+                return infusion_id
+            saved_id, error = guarded(write)
+        if error:
+            self.show_problems([Problem("date", error)])
+            return
+        self.dismiss(f"infusion:{saved_id}")
+
+
+class AssessmentForm(FormScreen):
+    """Enter (or correct) a rating scale item by item, with live total and band."""
+
+    def __init__(self, patient_id: str, patient: PatientData, status: PatientStatus | None,
+                 scale_id: str, correcting: Assessment | None = None) -> None:
+        super().__init__(status)
+        self.patient_id, self.patient, self.correcting = patient_id, patient, correcting
+        self.scale_id = scale_id if scale_id in SCALES else "phq9"
+        self._baselines: dict[str, Assessment | None] = {}
+
+    def compose(self) -> ComposeResult:
+        a = self.correcting
+        yield Header()
+        yield AlertBanner(id="banner")
+        with Horizontal(classes="form-head"):
+            yield Label(f"Correct assessment {a.id}" if a else f"Enter an assessment for {self.patient_id}",
+                        classes="form-title")
+            yield Select([(s.name, s.id) for s in SCALES.values()], value=self.scale_id,
+                         allow_blank=False, id="f-scale", disabled=a is not None, compact=True)
+        with Horizontal(classes="assessment-top"):
+            yield Label("Date")
+            yield Input(a.when.iso() if a else self.app.today.isoformat(), id="f-date", compact=True)
+            yield Label("Rater")
+            yield Input((a.rater or "") if a else "", id="f-rater", compact=True)
+            if a is not None:  # up front: a correction is refused without it
+                yield Label("Reason")
+                yield Input(id="f-reason", placeholder="why (audit trail)", compact=True)
+        yield Static("", id="summary")
+        items = VerticalScroll(id="items")
+        items.can_focus = False  # tab goes from field to field, not to the scroll box
+        yield items
+        with Horizontal(classes="assessment-bottom"):
+            yield Label("Total only")
+            yield Input(str(a.total) if a and a.items is None else "", id="f-total", compact=True,
+                        placeholder="empty when items are entered")
+            yield Label("Notes")
+            yield Input((a.notes or "") if a else "", id="f-notes", compact=True)
+        yield from self.buttons()
+        yield Footer()
+
+    async def on_mount(self) -> None:
+        super().on_mount()
+        await self.build_items()
+
+    @property
+    def scale(self):
+        return get_scale(self.scale_id)
+
+    async def build_items(self) -> None:
+        """One row per item: number, text or name, an input with its allowed range."""
+        scale = self.scale
+        box = self.query_one("#items", VerticalScroll)
+        await box.remove_children()
+        initial = self.correcting.items if self.correcting and self.correcting.scale == scale.id else None
+        rows = []
+        for n in range(1, scale.n_items + 1):
+            top = scale.item_max[n - 1]
+            value = "" if initial is None else str(initial[n - 1])
+            safety = " ⚠ safety item" if scale.safety_item == n else ""
+            rows.append(Horizontal(
+                Label(f"{n:>2}. {scale.item_label(n)}{safety}", classes="item-label"),
+                Input(value, id=f"item-{n}", classes="item-input", placeholder=f"0-{top}",
+                      validators=[Integer(minimum=0, maximum=top)], validate_on=["changed", "submitted"],
+                      compact=True),
+                Label(f"0-{top}", classes="item-range"),
+                Label("", id=f"item-error-{n}", classes="item-error"),
+                classes="item-row",
+            ))
+        await box.mount_all(rows)
+        self.update_summary()
+        first = self.query(".item-input")
+        if first:
+            first.first(Input).focus()
+
+    @on(Select.Changed, "#f-scale")
+    async def _scale_changed(self, event: Select.Changed) -> None:
+        if event.value in SCALES and event.value != self.scale_id:
+            self.scale_id = event.value
+            await self.build_items()
+
+    def item_texts(self) -> list[str]:
+        return [self.query_one(f"#item-{n}", Input).value.strip() for n in range(1, self.scale.n_items + 1)]
+
+    @on(Input.Changed, ".item-input")
+    def _item_changed(self, event: Input.Changed) -> None:
+        n = int(event.input.id.split("-")[1])
+        text = event.value.strip()
+        problems = item_problems(self.scale, n, text) if text else []
+        self.query_one(f"#item-error-{n}", Label).update(problems[0].message if problems else "")
+        self.update_summary()
+
+    @on(Input.Changed, "#f-total")
+    def _total_changed(self) -> None:
+        self.update_summary()
+
+    @on(Input.Submitted, ".item-input")
+    def _next_item(self) -> None:
+        self.focus_next()
+
+    def baseline(self) -> Assessment | None:
+        """The baseline on this scale, from the domain's status.
+
+        A correction is compared with the baseline of the record's own course,
+        not of the latest one (an old course's score against a new baseline
+        would read as a nonsense change).
+        """
+        course_number = None
+        if self.correcting is not None:
+            course = next((c for c in courses_of(self.patient) if c.contains(self.correcting)), None)
+            course_number = course.number if course is not None else None
+        if (course_number is None and self.status is not None and self.status.scale == self.scale_id
+                and self.correcting is None):
+            return self.status.baseline
+        if self.scale_id not in self._baselines:  # once per scale, not on every keystroke
+            status = analyse_patient(self.patient, self.scale_id, self.app.settings, self.app.today,
+                                     course_number=course_number)
+            self._baselines[self.scale_id] = status.baseline
+        return self._baselines[self.scale_id]
+
+    def update_summary(self) -> None:
+        """Total, severity band and improvement from baseline, as typed."""
+        scale = self.scale
+        texts = self.item_texts() if self.query(".item-input") else []
+        filled = [t for t in texts if t]
+        bad = any(item_problems(scale, n, t) for n, t in enumerate(texts, start=1) if t)
+        total_text = self.value("total")
+        total: int | None = None
+        note = ""
+        if filled and bad:
+            note = "an item is out of range: see the message beside it"
+        elif filled and len(filled) < scale.n_items:
+            note = f"{len(filled)} of {scale.n_items} items entered (a total needs every item: no proration)"
+        elif filled:
+            total = scale.total([int(t) for t in texts])
+        elif total_text:
+            problems = check_assessment({"patient_id": self.patient_id, "date": self.app.today.isoformat(),
+                                         "scale": scale.id, "total": total_text}).errors
+            if problems:
+                note = problems[0].message
+            else:
+                total = int(float(total_text))
+                note = "[b]total-only entry[/b]: no item scores, so item checks (safety item) are not possible"
+        parts = [f"[b]{scale.name}[/b]"]
+        if total is None:
+            parts.append("total " + NO_VALUE)
+        else:
+            parts.append(f"total [b]{total}[/b] of {scale.total_max}")
+            if scale.bands:
+                parts.append(f"band {scale.band(total)}")
+            base = self.baseline() if scale.is_outcome else None
+            if base is not None and base.total:
+                change = improvement(base.total, total)
+                direction = "below" if change >= 0 else "above"  # never "-20% below"
+                parts.append(f"{abs(change):.0f}% {direction} baseline {base.total}")
+            elif scale.is_outcome:
+                parts.append("no baseline yet")
+        line = " · ".join(parts)
+        self.query_one("#summary", Static).update(line + (f"\n{note}" if note else ""))
+
+    def action_save(self) -> None:
+        texts = self.item_texts()
+        raw = {
+            "patient_id": self.patient_id, "date": self.value("date"), "scale": self.scale_id,
+            "items": " ".join(texts) if any(texts) else "", "total": self.value("total"),
+            "rater": self.value("rater"), "notes": self.value("notes"),
+        }
+        checked = check_assessment(raw, self.app.today)
+        problems = list(checked.errors)
+        reason = self.value("reason") if self.correcting else ""
+        if self.correcting and not reason:
+            problems.append(Problem("reason", "a reason for the correction is required (kept in the audit trail)"))
+        self.show_problems(problems)
+        if problems:
+            return
+        database, who = self.app.database, self.app.clinician
+        if self.correcting is not None:
+            saved_id, error = guarded(lambda: db.correct_assessment(database, self.correcting.id, checked.values,
+                                                             reason, who))
+        else:
+            saved_id, error = guarded(lambda: db.add_assessment(database, checked.values, who))
+        if error:
+            self.show_problems([Problem("date", error)])
+            return
+        self.dismiss(f"assessment:{saved_id}")
+

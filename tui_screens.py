@@ -1,0 +1,250 @@
+"""The clinician app's side screens: a record's history, follow-ups due, settings, help.
+
+Each is reached from the patient list or a patient (see `tui`) and reads
+through `db/` and `outcomes/`; the settings screen writes through
+`db.set_setting`, which validates and audits.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Header, Label, Static
+
+import db
+from outcomes.followup import OVERDUE
+from outcomes.settings import SETTING_SPECS, format_value
+from outcomes.status import PatientStatus
+from tui_widgets import AlertBanner, Table, TextModal, followup_due, guarded
+
+
+
+class HistoryScreen(Screen):
+    """The audit trail of one record: who changed what, old and new, and why."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
+
+    def __init__(self, patient_id: str, status: PatientStatus | None, kind: str, ident: int) -> None:
+        super().__init__()
+        self.patient_id, self.status, self.kind, self.ident = patient_id, status, kind, ident
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AlertBanner(id="banner")
+        yield Label(f"History of {self.kind} {self.ident} ({self.patient_id}), oldest first", classes="form-title")
+        with VerticalScroll(id="history"):
+            yield Static("", id="history-text")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "History"
+        self.query_one("#banner", AlertBanner).show(self.status)
+        frame, error = guarded(lambda: db.history(self.app.database, self.kind, self.ident))
+        if error or frame is None or frame.empty:
+            self.query_one("#history-text", Static).update(error or "No audit rows for this record.")
+            return
+        blocks = [history_entry(row) for row in frame.to_dict("records")]
+        self.query_one("#history-text", Static).update("\n\n".join(blocks))
+
+
+def _decoded(value: Any) -> Any:
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def history_entry(row: dict) -> str:
+    """One audit row in words: when, who, what, why, and each changed value old -> new."""
+    head = f"[b]{row.get('at')}[/b]  {row.get('action')} by {row.get('who')}"
+    if row.get("record_id") is not None:
+        head += f" (record {row.get('record_id')})"
+    lines = [head]
+    if row.get("reason"):
+        lines.append(f"  reason: {escape(str(row['reason']))}")
+    old, new = _decoded(row.get("old_value")), _decoded(row.get("new_value"))
+    if isinstance(old, dict) and isinstance(new, dict):
+        for key in sorted(set(old) | set(new)):
+            if old.get(key) != new.get(key):
+                lines.append(escape(f"  {key}: {old.get(key)} → {new.get(key)}"))
+    else:
+        if isinstance(new, dict):
+            new = ", ".join(f"{k}={v}" for k, v in new.items() if v is not None)
+        if isinstance(old, dict):
+            old = ", ".join(f"{k}={v}" for k, v in old.items() if v is not None)
+        if old is not None:
+            lines.append(escape(f"  old: {old}"))
+        if new is not None:
+            lines.append(escape(f"  new: {new}"))
+    return "\n".join(lines)
+
+
+class FollowUpScreen(Screen):
+    """Patients whose next follow-up assessment is due or overdue."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("enter", "open", "Open", show=False)]
+    AUTO_FOCUS = "#followups"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="followup-summary")
+        table = Table(id="followups", cursor_type="row", zebra_stripes=True)
+        for label in ("ID", "Name", "Follow-up", "Due on", "State", "Days late", "Course"):
+            table.add_column(label, key=label)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Follow-ups due"
+        followups = self.app.followup_map()
+        rows = [r for r in (self.app.rows or []) if followup_due(followups.get(r.patient_id))]
+        rows.sort(key=lambda r: (-followups[r.patient_id].days_late, r.patient_id))
+        table = self.query_one("#followups", DataTable)
+        for r in rows:
+            f = followups[r.patient_id]
+            table.add_row(r.patient_id, r.name, f"day {f.day}", f.due_on.isoformat(),
+                          Text(f.state, style="bold red" if f.state == OVERDUE else "yellow"),
+                          str(f.days_late), r.progress, key=r.patient_id)
+        schedule = ", ".join(str(d) for d in self.app.settings.followup_schedule_days)
+        self.query_one("#followup-summary", Static).update(
+            f"{len(rows)} patients with a follow-up due or overdue on {self.app.today.isoformat()} "
+            f"(schedule: days {schedule} after the last induction infusion; setting followup_schedule_days)")
+
+    @on(DataTable.RowSelected)
+    def action_open(self) -> None:
+        table = self.query_one("#followups", DataTable)
+        if table.row_count:
+            key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+            self.app.open_patient(str(key))
+
+
+class SettingsScreen(Screen):
+    """Every clinic setting with its value; Enter edits it (validated)."""
+
+    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("enter", "edit", "Edit", show=False)]
+    AUTO_FOCUS = "#settings"
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Enter (or click) a setting to change it. Changes are validated and kept in the audit trail.",
+                     classes="intro")
+        table = Table(id="settings", cursor_type="row", zebra_stripes=True)
+        for label in ("Setting", "Value", "Meaning", "Source"):
+            table.add_column(label, key=label)
+        yield table
+        # The highlighted setting in full: the table cuts long meanings and values off.
+        yield Static("", id="setting-detail")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Settings"
+        self.fill()
+
+    def fill(self) -> None:
+        table = self.query_one("#settings", DataTable)
+        cursor = table.cursor_row
+        table.clear()
+        for spec in SETTING_SPECS:
+            value = format_value(getattr(self.app.settings, spec.key))
+            if len(value) > 24:  # in full below the table, for the highlighted row
+                value = value[:23] + "…"
+            table.add_row(spec.key, value, spec.description, spec.source, key=spec.key)
+        table.move_cursor(row=cursor or 0)
+
+    @on(DataTable.RowHighlighted, "#settings")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        spec = SETTING_SPECS[event.cursor_row]
+        value = format_value(getattr(self.app.settings, spec.key))
+        self.query_one("#setting-detail", Static).update(
+            f"[b]{spec.key}[/b] = {escape(value)}\n{escape(spec.description)} ({escape(spec.source)}). "
+            f"{escape(allowed_values(spec))}")
+
+    @on(DataTable.RowSelected)
+    def action_edit(self) -> None:
+        table = self.query_one("#settings", DataTable)
+        spec = SETTING_SPECS[table.cursor_row]
+        current = format_value(getattr(self.app.settings, spec.key))
+
+        def check(values: dict[str, str]) -> str | None:
+            _, error = guarded(lambda: db.set_setting(self.app.database, spec.key, values["value"],
+                                                      self.app.clinician))
+            return error
+
+        def done(values) -> None:
+            if values:
+                self.app.reload_settings()
+                self.fill()
+                self.app.list_screen().action_reload()  # every status depends on the settings
+                self.notify(f"{spec.key} set to {values['value']}")
+
+        self.app.push_screen(TextModal(
+            f"Setting {spec.key}", [("value", "Value", current)],
+            intro=f"{spec.description}. {allowed_values(spec)}".strip(), check=check,
+            optional=("value",) if spec.optional else ()),
+            done)
+
+
+def allowed_values(spec) -> str:
+    """What a setting accepts, in words ("Allowed: 90 to 250"), or "" when free text."""
+    if spec.choices:
+        return "Allowed: " + ", ".join(spec.choices) + "."
+    if spec.minimum is not None and spec.maximum is not None:
+        return f"Allowed: {spec.minimum:g} to {spec.maximum:g}."
+    return "Empty means unset." if spec.optional else ""
+
+
+HELP_TEXT = """\
+[b]Everywhere[/b]
+  ctrl+p      command palette: every action by name
+  ? / f1      this help
+  ctrl+t      light / dark theme
+  ctrl+q      quit
+
+[b]Patient list[/b]
+  ↑ ↓ enter   move, open the patient
+  /           search by id or name
+  1-9         sort by column 1-9 (again: reverse); or click a column header
+  a           add a patient        f   follow-ups due
+  ,           settings             r   reload
+
+[b]Patient[/b]
+  i   record an infusion         s   enter an assessment (score)
+  a   acknowledge safety alerts  e   edit the patient
+  n   start a new course         p   pick the scale for chart and status
+  c   correct the selected record (with a reason)
+  x   retract the selected record (with a reason)
+  h   history of the selected record
+  esc back
+
+[b]Forms[/b]
+  tab / shift+tab   next / previous field
+  ctrl+s            save (nothing is saved while a field is refused)
+  esc               cancel
+"""
+
+
+class HelpScreen(ModalScreen[None]):
+    """The keys, on one page."""
+
+    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(classes="dialog help"):
+            yield Label("Keys", classes="dialog-title")
+            yield Static(HELP_TEXT)
+            yield Button("Close (esc)", id="close")
+
+    @on(Button.Pressed, "#close")
+    def action_close(self) -> None:
+        self.dismiss(None)
+

@@ -1,0 +1,231 @@
+"""Shared pieces of the clinician app: words, guarded writes, the alert banner and modals.
+
+Everything here is used by more than one screen of `tui` (the patient list
+and detail), `tui_forms` and `tui_screens`; it imports none of them, so they
+can all import it at module level without a cycle.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from rich.markup import escape
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, DataTable, Input, Label, SelectionList, Static
+
+import db
+from outcomes.followup import DUE, OVERDUE, FollowUp
+from outcomes.settings import SettingError
+from outcomes.status import PatientStatus
+from outcomes.timepoints import TimeFormatError
+from outcomes.validation import Problem
+
+#: Verdict colours, by meaning rather than by theme (they read in light and dark).
+VERDICT_STYLE = {
+    "responder": "bold green",
+    "non_responder": "bold red",
+    "incomplete": "yellow",
+    "in_progress": "cyan",
+    "no_baseline": "dim",
+}
+NO_VALUE = "–"
+
+
+def words(value: str | None) -> str:
+    """An identifier as words: ``non_responder`` -> ``non responder``."""
+    return NO_VALUE if value is None else value.replace("_", " ")
+
+
+def problem_lines(problems: Iterable[Problem]) -> str:
+    """Problems as one message per line, each naming its field."""
+    return "\n".join(f"• {p.message}" for p in problems)
+
+
+def one_transaction(database):
+    """A transaction around several `db/` writes (theirs nest inside it as savepoints)."""
+    transaction = getattr(db, "write_transaction", None)
+    return transaction(database) if transaction else database.atomic()
+
+
+def guarded(action: Callable[[], Any]) -> tuple[Any, str | None]:
+    """Run a database call; a refusal or failure comes back as a message, never a traceback."""
+    try:
+        return action(), None
+    except (SettingError, ValueError, KeyError, TimeFormatError, db.StorageError) as exc:
+        return None, str(exc).strip("'\"")
+    except Exception as exc:  # the clinician must see words, not a traceback
+        return None, f"could not save: {exc}"
+
+
+
+def followup_due(followup: FollowUp | None) -> bool:
+    return followup is not None and followup.state in (DUE, OVERDUE)
+
+
+# ---------------------------------------------------------------------------
+# Small shared widgets and modals
+# ---------------------------------------------------------------------------
+
+
+class Table(DataTable):
+    """A DataTable that repaints its rows once it has measured their columns.
+
+    Textual 8's DataTable measures new rows' column widths when idle but keeps
+    the rows it painted before that, at the old widths, in its render cache:
+    when a paint came in between (a timing matter), the list showed "P0 Ada
+    sessio" until the next key. Clearing the cache after measuring fixes it.
+    """
+
+    def _update_dimensions(self, new_rows) -> None:
+        super()._update_dimensions(new_rows)
+        self._clear_caches()
+
+
+class AlertBanner(Static):
+    """Open safety alerts of one patient; hidden when there are none."""
+
+    def show(self, status: PatientStatus | None) -> None:
+        alerts = status.open_alerts if status else []
+        self.display = bool(alerts)
+        if alerts:
+            lines = [f"⚠ SAFETY ALERT ({len(alerts)} open) — press [b]a[/b] to acknowledge"]
+            lines += [f"  {a.when.day.isoformat()}  {words(a.kind)}: {escape(a.detail)}" for a in alerts[:3]]
+            if len(alerts) > 3:
+                lines.append(f"  … and {len(alerts) - 3} more")
+            self.update("\n".join(lines))
+
+
+class ConfirmModal(ModalScreen[bool]):
+    """A yes/no question; dismisses with True only on an explicit yes."""
+
+    BINDINGS = [
+        Binding("y", "answer(True)", "Yes"),
+        Binding("n,escape", "answer(False)", "No"),
+    ]
+
+    def __init__(self, title: str, message: str, yes: str = "Yes, save", no: str = "Cancel") -> None:
+        super().__init__()
+        self.title_text, self.message, self.yes, self.no = title, message, yes, no
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            yield Static(self.message, id="message")
+            with Horizontal(classes="buttons"):
+                yield Button(f"{self.yes} (y)", variant="warning", id="yes")
+                yield Button(f"{self.no} (n)", id="no")
+
+    @on(Button.Pressed, "#yes")
+    def _yes(self) -> None:
+        self.dismiss(True)
+
+    @on(Button.Pressed, "#no")
+    def _no(self) -> None:
+        self.dismiss(False)
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class TextModal(ModalScreen["dict[str, str] | None"]):
+    """A small form of required text fields (reason, name, note, date).
+
+    `check` may refuse the values with a message, shown inline; nothing is
+    returned until every field is filled and the check passes.
+    """
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, title: str, fields: list[tuple[str, str, str]], *,
+                 intro: str = "", ok: str = "Save",
+                 check: Callable[[dict[str, str]], str | None] | None = None,
+                 optional: Iterable[str] = ()) -> None:
+        super().__init__()
+        self.title_text, self.fields, self.intro, self.ok = title, fields, intro, ok
+        self.check = check
+        self.optional = set(optional)
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label(self.title_text, classes="dialog-title")
+            if self.intro:
+                yield Static(self.intro, classes="intro")
+            for key, label, value in self.fields:
+                yield Label(label)
+                yield Input(value=value, id=f"m-{key}")
+            yield Static("", id="modal-error", classes="errors")
+            with Horizontal(classes="buttons"):
+                yield Button(self.ok, variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#m-{key}", Input).value.strip() for key, _, _ in self.fields}
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def submit(self) -> None:
+        values = self.values()
+        missing = [label for key, label, _ in self.fields
+                   if not values[key] and key not in self.optional]
+        error = f"required: {', '.join(missing)}" if missing else None
+        if error is None and self.check is not None:
+            error = self.check(values)
+        if error:
+            self.query_one("#modal-error", Static).update(error)
+            return
+        self.dismiss(values)
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AcknowledgeModal(ModalScreen["tuple[list[str], str, str] | None"]):
+    """Acknowledge open alerts: which ones, the clinician's name and a note."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, status: PatientStatus, clinician: str) -> None:
+        super().__init__()
+        self.status, self.clinician = status, clinician
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):  # wide: an alert's detail is read in full
+            yield Label(f"Acknowledge safety alerts of {self.status.patient_id}", classes="dialog-title")
+            yield SelectionList[str](
+                *[(f"{a.when.day.isoformat()} {words(a.kind)}: {a.detail}", a.key, True)
+                  for a in self.status.open_alerts],
+                id="alerts",
+            )
+            yield Label("Clinician name")
+            yield Input(self.clinician, id="m-who")
+            yield Label("Note (what was done)")
+            yield Input(id="m-note", placeholder="e.g. safety plan reviewed, no active intent")
+            yield Static("", id="modal-error", classes="errors")
+            with Horizontal(classes="buttons"):
+                yield Button("Acknowledge", variant="primary", id="ok")
+                yield Button("Cancel", id="cancel")
+
+    def on_mount(self) -> None:
+        self.query_one("#m-note", Input).focus()
+
+    @on(Input.Submitted)
+    @on(Button.Pressed, "#ok")
+    def submit(self) -> None:
+        keys = list(self.query_one("#alerts", SelectionList).selected)
+        who = self.query_one("#m-who", Input).value.strip()
+        note = self.query_one("#m-note", Input).value.strip()
+        missing = [w for w, v in (("an alert", keys), ("clinician name", who), ("note", note)) if not v]
+        if missing:
+            self.query_one("#modal-error", Static).update(f"required: {', '.join(missing)}")
+            return
+        self.dismiss((keys, who, note))
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
