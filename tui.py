@@ -823,7 +823,8 @@ def default_user() -> str:
 
 
 def make_app(db_path: str | Path, patient: str | None = None, *, today: date | None = None,
-             clinician: str | None = None, scale: str | None = None) -> App:
+             clinician: str | None = None, scale: str | None = None,
+             chart_dir: str | Path | None = None) -> App:
     """The app for the CLI and the tests: clinician mode, or patient mode for one patient.
 
     Args:
@@ -832,11 +833,12 @@ def make_app(db_path: str | Path, patient: str | None = None, *, today: date | N
         today: A fixed "today" (tests, snapshots); the real date when None.
         clinician: The clinician's name for the audit trail; asked at start when None.
         scale: The list's scale; the clinic's primary scale when None.
+        chart_dir: Patient mode: the folder saved charts go to (a default when None).
     """
     if patient is not None:
         from tui_patient import PatientApp  # patient mode lives in its own module
 
-        return PatientApp(db_path, patient, today=today)
+        return PatientApp(db_path, patient, today=today, chart_dir=chart_dir)
     return OutcomesApp(db_path, today=today, clinician=clinician, scale=scale)
 
 

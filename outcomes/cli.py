@@ -237,11 +237,9 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo
         patient_id = _patient(database, ctx, patient_id)
     finally:
         database.close()
-    # Built here rather than through `tui.make_app`, which does not pass a
-    # chart folder on; the app opens the database read-only itself.
-    from tui_patient import PatientApp
+    import tui as app_module  # the app opens the database read-only itself
 
-    PatientApp(_db_path(ctx), patient_id, chart_dir=chart_dir).run()
+    app_module.make_app(_db_path(ctx), patient_id, chart_dir=chart_dir).run()
 
 
 # ----- demo ---------------------------------------------------------------------
