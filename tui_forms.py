@@ -61,6 +61,12 @@ class FormScreen(Screen["bool | str"]):
     def value(self, field: str) -> str:
         return self.query_one(f"#f-{field}", Input).value.strip()
 
+    def reason_problems(self, correcting: object) -> list[Problem]:
+        """A correction must carry a reason: the audit trail keeps it."""
+        if correcting and not self.value("reason"):
+            return [Problem("reason", "a reason for the correction is required (kept in the audit trail)")]
+        return []
+
     def show_problems(self, problems: list[Problem]) -> None:
         """Refuse inline: list every problem and mark the fields it names."""
         for widget in self.query(".field-invalid"):
@@ -260,8 +266,7 @@ class InfusionForm(FormScreen):
             problems += [Problem(f"cadss_{p.field}" if p.field in ("items", "total") else p.field,
                                  "CADSS: " + p.message) for p in cadss.errors]
         reason = self.value("reason") if self.correcting else ""
-        if self.correcting and not reason:
-            problems.append(Problem("reason", "a reason for the correction is required (kept in the audit trail)"))
+        problems += self.reason_problems(self.correcting)
         self.show_problems(problems)
         if problems:
             return
@@ -462,8 +467,7 @@ class AssessmentForm(FormScreen):
         checked = check_assessment(raw, self.app.today)
         problems = list(checked.errors)
         reason = self.value("reason") if self.correcting else ""
-        if self.correcting and not reason:
-            problems.append(Problem("reason", "a reason for the correction is required (kept in the audit trail)"))
+        problems += self.reason_problems(self.correcting)
         self.show_problems(problems)
         if problems:
             return

@@ -171,6 +171,13 @@ def _timepoint(
     return tp
 
 
+def _patient_ref(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
+    """The patient a record belongs to (required)."""
+    values["patient_id"] = "" if _blank(raw.get("patient_id")) else str(raw["patient_id"]).strip()
+    if not values["patient_id"]:
+        problems.append(Problem("patient_id", "patient id is required"))
+
+
 def _text(values: dict, raw: Mapping[str, Any], name: str) -> None:
     value = raw.get(name)
     values[name] = None if _blank(value) else str(value).strip()
@@ -211,9 +218,7 @@ def check_infusion(
     settings = settings or Settings()
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    values["patient_id"] = "" if _blank(raw.get("patient_id")) else str(raw["patient_id"]).strip()
-    if not values["patient_id"]:
-        problems.append(Problem("patient_id", "patient id is required"))
+    _patient_ref(values, problems, raw)
     _timepoint(values, problems, raw, "date", "infusion date", today)
     _number(values, problems, raw, "course", "course number", 1, 999, integer=True)
     dose_text = raw.get("dose_mg_per_kg")
@@ -414,9 +419,7 @@ def check_assessment(
         return Checked(clean, [])
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    values["patient_id"] = "" if _blank(raw.get("patient_id")) else str(raw["patient_id"]).strip()
-    if not values["patient_id"]:
-        problems.append(Problem("patient_id", "patient id is required"))
+    _patient_ref(values, problems, raw)
     _timepoint(values, problems, raw, "date", "assessment date", today)
     scale_id = "" if _blank(raw.get("scale")) else str(raw["scale"]).strip().lower()
     values["scale"] = scale_id
