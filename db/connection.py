@@ -131,10 +131,15 @@ def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     database = sqlite_utils.Database(conn, execute_plugins=False)
-    with open(path, "rb") as handle:
-        header = handle.read(16)
-    if header and header != b"SQLite format 3\x00":
-        raise StorageError(f"{path} is not an SQLite database file")
+    # Let SQLite itself say whether this is a database. Never open() the file
+    # from Python to look at its header: closing any handle on a file drops
+    # every POSIX lock this process holds on it, including the locks of the
+    # app's other open connection, and another process could then delete the
+    # write-ahead log under it (lost writes).
+    try:
+        conn.execute("PRAGMA schema_version").fetchone()
+    except sqlite3.DatabaseError:
+        raise StorageError(f"{path} is not an SQLite database file") from None
     return database
 
 
