@@ -47,7 +47,10 @@ from outcomes.status import PatientStatus, analyse_clinic, analyse_patient
 from outcomes.timepoints import TimeFormatError, parse_timepoint
 from outcomes.verdict import VERDICTS
 from tui_forms import INFUSION_FIELDS, AssessmentForm, FormScreen, InfusionForm, PatientForm
-from tui_text import LIST_COLUMNS, SORT_BY, PatientRow, patient_names, status_text, timeline_rows
+from tui_text import (
+    BOOSTER_STYLE, LIST_COLUMNS, NAME_WIDTH, SORT_BY, PatientRow, course_notes, patient_names,
+    status_text, timeline_rows,
+)
 from tui_screens import HELP_TEXT, FollowUpScreen, HelpScreen, HistoryScreen, SettingsScreen, history_entry
 from tui_widgets import (
     NO_VALUE,
@@ -66,7 +69,7 @@ from tui_widgets import (
 
 __all__ = [  # the names tests and callers use as `tui.X`, wherever they live
     "OutcomesApp", "make_app", "PatientListScreen", "PatientScreen", "PatientRow", "SEARCH_DELAY",
-    "LIST_COLUMNS", "timeline_rows", "status_text",
+    "LIST_COLUMNS", "NAME_WIDTH", "BOOSTER_STYLE", "timeline_rows", "status_text",
     "FormScreen", "PatientForm", "InfusionForm", "AssessmentForm", "INFUSION_FIELDS",
     "HistoryScreen", "FollowUpScreen", "SettingsScreen", "HelpScreen", "HELP_TEXT", "history_entry",
     "AlertBanner", "ConfirmModal", "TextModal", "AcknowledgeModal", "Table",
@@ -338,6 +341,8 @@ class PatientScreen(Screen):
         self.patient: PatientData = PatientData(patient_id)
         self.status: PatientStatus | None = None
         self.info: dict = {"patient_id": patient_id}
+        #: Course number -> the note given when a clinician started it.
+        self.course_notes: dict[int, str] = {}
         self.scale_id = ""
         #: The timeline key to select after the next reload (a record just saved).
         self.select_after_reload: str | None = None
@@ -375,6 +380,7 @@ class PatientScreen(Screen):
             self.notify(error, severity="error")
             return
         self.patient, self.status, self.info, data = result
+        self.course_notes = course_notes(data.courses)
         if first and not self.patient.of_scale(self.scale_id):
             # Open on a scale this patient actually has, if the primary one is empty.
             used = [s for s in OUTCOME_SCALE_IDS if self.patient.of_scale(s)]
@@ -405,7 +411,7 @@ class PatientScreen(Screen):
         table = self.query_one("#timeline", DataTable)
         selected = self.selected_record()
         table.clear()
-        rows = timeline_rows(self.patient, self.app.settings)
+        rows = timeline_rows(self.patient, self.app.settings, self.course_notes)
         for key, cells in rows:
             table.add_row(*cells, key=key)
         if rows:
@@ -425,8 +431,11 @@ class PatientScreen(Screen):
         for course in courses_of(self.patient):
             for number, inf in enumerate(course.infusions, start=1):
                 dissociation = cadss.get(inf.id)
+                label = f"{course.number}.{number}"
+                if course.is_booster(inf, self.app.settings.induction_sessions):
+                    label = Text(label + " B", style=BOOSTER_STYLE)  # "B": booster, as in the timeline
                 side.add_row(
-                    f"{course.number}.{number}", inf.when.day.isoformat(),
+                    label, inf.when.day.isoformat(),
                     NO_VALUE if dissociation is None else str(dissociation.total),
                     ", ".join(words(e) for e in inf.side_effects) or NO_VALUE,
                     key=f"infusion:{inf.id}",
@@ -456,8 +465,18 @@ class PatientScreen(Screen):
         return (kind, int(ident)) if ident.isdigit() else None
 
     def record(self, kind: str, ident: int) -> Infusion | Assessment | None:
-        records = self.patient.infusions if kind == "infusion" else self.patient.assessments
+        """The selected infusion or assessment (None for a course-start row)."""
+        records = {"infusion": self.patient.infusions, "assessment": self.patient.assessments}.get(kind, ())
         return next((r for r in records if r.id == ident), None)
+
+    def correctable(self) -> tuple[str, int] | None:
+        """The selected infusion or assessment, or None after telling the clinician why not."""
+        selected = self.selected_record()
+        if selected is None or selected[0] not in ("infusion", "assessment"):
+            # A course-start row is not a record that can be corrected or retracted here.
+            self.notify("Select an infusion or assessment in the timeline first.")
+            return None
+        return selected
 
     # ----- actions ---------------------------------------------------------
     def action_back(self) -> None:
@@ -513,11 +532,13 @@ class PatientScreen(Screen):
         def done(values) -> None:
             if not values:
                 return
-            _, error = guarded(lambda: db.start_course(
+            number, error = guarded(lambda: db.start_course(
                 self.app.database, self.patient_id, parse_timepoint(values["date"]),
                 self.app.clinician, values.get("note") or None))
             if error:
                 self.notify(error, severity="error")
+            else:
+                self.select_after_reload = f"course:{number}"  # the new course's start row, in view
             self.reload()
 
         self.app.push_screen(TextModal(
@@ -527,9 +548,8 @@ class PatientScreen(Screen):
             ok="Start course", check=check, optional=("note",)), done)
 
     def action_correct(self) -> None:
-        selected = self.selected_record()
+        selected = self.correctable()
         if selected is None:
-            self.notify("Select an infusion or assessment in the timeline first.")
             return
         kind, ident = selected
         record = self.record(kind, ident)
@@ -541,9 +561,8 @@ class PatientScreen(Screen):
                                                 correcting=record), self._after_save)
 
     def action_retract(self) -> None:
-        selected = self.selected_record()
+        selected = self.correctable()
         if selected is None:
-            self.notify("Select an infusion or assessment in the timeline first.")
             return
         kind, ident = selected
 
@@ -565,7 +584,10 @@ class PatientScreen(Screen):
         if selected is None:
             self.notify("Select an infusion or assessment in the timeline first.")
             return
-        self.app.push_screen(HistoryScreen(self.patient_id, self.status, *selected))
+        kind, ident = selected
+        if kind == "course":
+            ident = f"{self.patient_id}:{ident}"  # the audit trail keys a course by patient and number
+        self.app.push_screen(HistoryScreen(self.patient_id, self.status, kind, ident))
 
 
 # ---------------------------------------------------------------------------

@@ -32,7 +32,7 @@ class HistoryScreen(Screen):
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, patient_id: str, status: PatientStatus | None, kind: str, ident: int) -> None:
+    def __init__(self, patient_id: str, status: PatientStatus | None, kind: str, ident: int | str) -> None:
         super().__init__()
         self.patient_id, self.status, self.kind, self.ident = patient_id, status, kind, ident
 
@@ -217,7 +217,20 @@ HELP_TEXT = """\
   a           add a patient        f   follow-ups due
   ,           settings             r   reload
 
+[b]Patient list columns[/b]
+  Course      induction sessions given of those planned, then boosters:
+              "3/6", "6/6 +2 boosters" ("none yet": no infusion so far)
+  Latest      latest score on the chosen scale since the first infusion
+  Band        its severity band
+  Improved    how far the latest score is below the baseline, in %
+  Verdict     the six-session verdict
+  Relief      relief days so far ("+": the relief is still going on)
+  Names longer than 20 characters end in "…"; search finds the whole name.
+
 [b]Patient[/b]
+  The timeline opens each course with a bold "Course N start" row and the
+  note given when it was started (h: its history, with the whole note);
+  boosters, the infusions after the induction, read "Booster k (sN)" in colour.
   i   record an infusion         s   enter an assessment (score)
   a   acknowledge safety alerts  e   edit the patient
   n   start a new course         p   pick the scale for chart and status

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, Mapping
 
 from rich.markup import escape
 from rich.text import Text
@@ -21,6 +21,7 @@ from outcomes.records import PatientData
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
+from outcomes.timepoints import infusion_key
 from tui_widgets import NO_VALUE, VERDICT_STYLE, words
 
 
@@ -32,6 +33,7 @@ class PatientRow:
     name: str
     progress: str
     sessions: int
+    course: str
     latest: int | None
     band: str
     improvement: float | None
@@ -50,6 +52,7 @@ class PatientRow:
             name=name,
             progress=status.progress,
             sessions=status.sessions_completed,
+            course=course_short(status),
             latest=latest.assessment.total if latest else None,
             band=latest.band if latest else "",
             improvement=latest.improvement if latest else None,
@@ -68,9 +71,9 @@ class PatientRow:
             relief = f"{self.relief_days}{'+' if self.relief_censored else ''}"
         return (
             self.patient_id,
-            self.name,
+            short_name(self.name),
             Text(f"⚠ {self.alerts}", style="bold red") if self.alerts else "",
-            self.progress,
+            self.course,
             NO_VALUE if self.latest is None else str(self.latest),
             self.band or NO_VALUE,
             NO_VALUE if self.improvement is None else f"{self.improvement:.0f}%",
@@ -80,9 +83,31 @@ class PatientRow:
 
 
 
+#: Longest name the list shows in full; a longer one ends in "…" (search and
+#: sort still use the whole name, the patient screen shows it).
+NAME_WIDTH = 20
+
+
+def short_name(name: str) -> str:
+    """The name cut to `NAME_WIDTH` characters with an ellipsis, so every column fits 120 columns."""
+    return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1].rstrip() + "…"
+
+
+def course_short(status: PatientStatus) -> str:
+    """Where the course stands, compactly for the list: "3/6", "6/6 +2 boosters"."""
+    if not status.infusions:
+        return "none yet"
+    text = f"{status.induction_given}/{status.settings.induction_sessions}"
+    if status.boosters:
+        text += f" +{status.boosters} booster{'s' if status.boosters > 1 else ''}"
+    return text
+
+
 #: (label, attribute) of the list's columns; the attribute is also the sort key.
 #: Alerts come right after the name, so that they stay on screen when a
-#: narrow terminal (or a long course text) pushes the right-hand columns off.
+#: narrow terminal pushes the right-hand columns off. The labels are short so
+#: that every column fits at 120 columns; the help screen (`tui_screens`)
+#: spells out what each one means.
 LIST_COLUMNS = (
     ("ID", "patient_id"),
     ("Name", "name"),
@@ -92,7 +117,7 @@ LIST_COLUMNS = (
     ("Band", "band"),
     ("Improved", "improvement"),
     ("Verdict", "verdict"),
-    ("Relief days", "relief_days"),
+    ("Relief", "relief_days"),
 )
 
 
@@ -108,16 +133,58 @@ def patient_names(data) -> dict[str, str]:
     return {str(p): str(n) for p, n in zip(frame["patient_id"], names)}
 
 
-def timeline_rows(patient: PatientData, settings: Settings) -> list[tuple[str, tuple]]:
-    """The course timeline: infusions and assessments in time order, keyed by record."""
+#: How the timeline marks what is not a plain induction infusion.
+BOOSTER_STYLE = "bold magenta"
+COURSE_START_STYLE = "bold"
+#: Longest course note the timeline shows in full (the rest ends in "…"):
+#: as wide as an infusion's record text, so the column does not outgrow the panel.
+NOTE_WIDTH = 36
+
+
+def course_notes(courses) -> dict[int, str]:
+    """Course number -> the note given when it was started, from `ClinicData.courses`."""
+    if courses is None or courses.empty or "notes" not in courses:
+        return {}
+    return {int(c): str(n) for c, n in zip(courses["course"], courses["notes"])
+            if isinstance(n, str) and n.strip()}
+
+
+def timeline_rows(patient: PatientData, settings: Settings,
+                  notes: Mapping[int, str] | None = None) -> list[tuple[str, tuple]]:
+    """The course timeline in time order, keyed by record.
+
+    Each course opens with a "Course N start" row (key "course:N") on the
+    date a clinician started it or, without that, its first infusion, with
+    the note given at the start (`notes`, see `course_notes`). Infusions
+    after the induction are labelled and coloured as boosters.
+    """
     n = settings.induction_sessions
+    notes = notes or {}
     events: list[tuple[int, int, str, tuple]] = []
     courses = courses_of(patient)
-    #: infusion id -> (its sort key, course number, "Infusion 2" / "Booster 7")
+    explicit = dict(patient.course_starts)
+    #: infusion id -> (its sort key, course number, "Infusion 2" / "Booster 1 (s7)")
     given: dict[int, tuple[Any, int, str]] = {}
     for course in courses:
+        # The clinician's own start date when there is one (the course may
+        # begin before its first infusion); otherwise the first infusion.
+        start = explicit.get(course.number, course.start)
+        key = infusion_key(start) if course.number in explicit else course.start_key
+        # The note goes in the wide Record column; it is cut to fit the
+        # timeline's width beside the chart (the full note is in the history).
+        note = " ".join(notes.get(course.number, "").split())
+        if len(note) > NOTE_WIDTH:
+            note = note[:NOTE_WIDTH - 1].rstrip() + "…"
+        if not note:
+            note = "started, no note" if course.number in explicit else "at its first infusion"
+        cells = (start.iso().replace("T", " "), str(course.number),
+                 Text(f"Course {course.number} start", style=COURSE_START_STYLE),
+                 Text(note, style=COURSE_START_STYLE))
+        # Priority -1: before a baseline or the first infusion at the same moment.
+        events.append((key, -1, f"course:{course.number}", cells))
         for number, inf in enumerate(course.infusions, start=1):
-            kind = f"Booster {number}" if number > n else f"Infusion {number}"
+            booster = course.is_booster(inf, n)
+            kind = f"Booster {number - n} (s{number})" if booster else f"Infusion {number}"
             given[inf.id] = (inf.key, course.number, kind)
             parts = [f"{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
             if inf.total_mg is not None:
@@ -126,7 +193,8 @@ def timeline_rows(patient: PatientData, settings: Settings) -> list[tuple[str, t
                 parts.append(inf.route + (f" {inf.duration_min:g}′" if inf.duration_min else ""))
             if inf.bp_systolic_pre is not None:
                 parts.append(f"BP {inf.bp_systolic_pre}/{inf.bp_diastolic_pre or '?'}")
-            cells = (inf.when.iso().replace("T", " "), str(course.number), kind, " ".join(parts))
+            session = Text(kind, style=BOOSTER_STYLE) if booster else kind
+            cells = (inf.when.iso().replace("T", " "), str(course.number), session, " ".join(parts))
             events.append((inf.key, 1, f"infusion:{inf.id}", cells))
     for a in patient.assessments:
         scale = get_scale(a.scale)
@@ -134,7 +202,7 @@ def timeline_rows(patient: PatientData, settings: Settings) -> list[tuple[str, t
             # A rating of an infusion (CADSS) sits right under its infusion, not
             # "pre-course": it is taken at the infusion's own time.
             key, number, kind = given[a.infusion_id]
-            cells = (a.when.iso().replace("T", " "), str(number), f"at {kind.lower()}",
+            cells = (a.when.iso().replace("T", " "), str(number), f"at {kind[0].lower()}{kind[1:]}",
                      f"{scale.name} {a.total}" + (" (total-only)" if a.items is None else ""))
             events.append((key, 2, f"assessment:{a.id}", cells))
             continue

@@ -80,11 +80,46 @@ def test_list_shows_progress_verdict_relief_and_alerts(clinic_db):
             await ready(app, pilot)
             rows = {r[0]: r for r in list_rows(app)}
             assert set(rows) == {"P001", "P002", "P003", "P004"}
-            assert rows["P001"][3:9] == ["session 6 of 6", "6", "mild", "70%", "responder", "7+"]
+            assert rows["P001"][3:9] == ["6/6", "6", "mild", "70%", "responder", "7+"]
             assert rows["P002"][7] == "non responder" and rows["P002"][2] == "⚠ 1"
-            assert rows["P003"][3] == "session 2 of 6" and rows["P003"][7] == "in progress"
-            assert rows["P004"][3] == "no infusions yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
+            assert rows["P003"][3] == "2/6" and rows["P003"][7] == "in progress"
+            assert rows["P004"][3] == "none yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
             assert "1 with open alerts" in text_of(app, "#list-summary")
+            labels = [str(c.label) for c in app.screen.query_one("#patients", DataTable).columns.values()]
+            assert labels == ["ID ▲", "Name", "Alerts", "Course", "Latest", "Band", "Improved", "Verdict", "Relief"]
+    run(scenario)
+
+
+def test_every_list_column_fits_120_columns_with_long_names_and_boosters(clinic_db):
+    """A long name ends in "…" and two boosters read "6/6 +2 boosters": no column is cut off at 120 columns."""
+    database = db.connect(clinic_db)
+    add_patient(database, "P005", "Maximiliana Wolfeschlegelsteinhausen-Bergerdorff")
+    add_phq9(database, "P005", "2026-01-05", 21, item9=1)
+    for day in ("2026-01-06", "2026-01-08", "2026-01-10", "2026-01-13", "2026-01-15", "2026-01-17",
+                "2026-01-27", "2026-02-06"):
+        add_infusion(database, "P005", day + "T09:00")
+    add_phq9(database, "P005", "2026-02-07", 17)
+    database.conn.close()
+
+    async def scenario():
+        app = make(clinic_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(app, pilot)
+            row = {r[0]: r for r in list_rows(app)}["P005"]
+            assert row[1] == "Maximiliana Wolfesc…" and len(row[1]) == tui.NAME_WIDTH
+            assert row[2] == "⚠ 1" and row[3] == "6/6 +2 boosters" and row[7] == "non responder"
+            table = app.screen.query_one("#patients", DataTable)
+            # Every column, "Relief" the last, inside the table: nothing to scroll sideways to.
+            assert table.virtual_size.width <= table.scrollable_content_region.width
+            assert table.max_scroll_x == 0
+            await pilot.press("slash", *"wolfeschlegel")  # search still finds the whole name
+            await pilot.pause(tui.SEARCH_DELAY + 0.1)
+            assert [r[0] for r in list_rows(app)] == ["P005"]
+        app = make(clinic_db)
+        async with app.run_test(size=(80, 30)) as pilot:
+            await ready(app, pilot)
+            table = app.screen.query_one("#patients", DataTable)
+            assert table.max_scroll_x > 0  # at 80 columns the right-hand ones are a sideways scroll away
     run(scenario)
 
 
@@ -550,7 +585,7 @@ def test_settings_change_is_validated_and_persists(clinic_db):
             await pilot.press("escape")
             await app.workers.wait_for_complete()
             await settle(pilot)
-            assert {r[0]: r for r in list_rows(app)}["P001"][3] == "session 6 of 8"
+            assert {r[0]: r for r in list_rows(app)}["P001"][3] == "6/8"
         assert db.load_settings(db.connect(clinic_db)).induction_sessions == 8
     run(scenario)
 
@@ -681,8 +716,8 @@ def test_timeline_shows_cadss_under_its_infusion(clinic_db):
             await ready(app, pilot)
             await open_patient(app, pilot, "P004")
             rows = timeline_rows(app)
-            assert [r[2] for r in rows] == ["Infusion 1", "at infusion 1"]
-            assert rows[1][1] == "1" and rows[1][3] == "CADSS 12 (total-only)"
+            assert [r[2] for r in rows] == ["Course 1 start", "Infusion 1", "at infusion 1"]
+            assert rows[2][1] == "1" and rows[2][3] == "CADSS 12 (total-only)"
     run(scenario)
 
 
@@ -707,4 +742,57 @@ def test_corrected_record_stays_selected_and_compares_with_its_own_course(clinic
             assert kind == "assessment" and app.screen.record(kind, ident).total == 19
             table = app.screen.query_one("#timeline", DataTable)
             assert table.cursor_row == 0
+    run(scenario)
+
+
+def test_timeline_shows_course_starts_and_marks_boosters(clinic_db):
+    """Each course opens the timeline with its start (and note); an infusion after the sixth is a coloured booster."""
+    database = db.connect(clinic_db)
+    add_infusion(database, "P001", "2026-01-31T09:00")  # the 7th infusion of course 1: a booster
+    database.conn.close()
+
+    async def scenario():
+        app = make(clinic_db)
+        async with app.run_test(size=SIZE) as pilot:
+            await ready(app, pilot)
+            await open_patient(app, pilot, "P001")
+            await pilot.press("n")
+            await settle(pilot)
+            app.screen.query_one("#m-date", Input).value = "2026-02-09"
+            app.screen.query_one("#m-note", Input).value = "relapse after booster"
+            await pilot.click("#ok")
+            await settle(pilot)
+            # Stored at once, as the app runs: a second connection sees the course.
+            other = db.connect(clinic_db)
+            try:
+                stored = db.load_clinic(other, patient_id="P001").courses
+            finally:
+                other.conn.close()
+            assert list(stored["course"]) == [2] and list(stored["notes"]) == ["relapse after booster"]
+            rows = timeline_rows(app)
+            starts = [r for r in rows if r[2].startswith("Course")]
+            assert starts == [
+                ["2026-01-06 09:00", "1", "Course 1 start", "at its first infusion"],
+                ["2026-02-09", "2", "Course 2 start", "relapse after booster"],
+            ]
+            # Course 1 opens after its baseline (5 Jan), course 2 after course 1's last record.
+            assert rows[1] == starts[0] and rows[0][3] == "PHQ-9 20 severe" and rows[-1] == starts[1]
+            sessions = [r[2] for r in rows]
+            assert "Infusion 6" in sessions and "Booster 1 (s7)" in sessions and "Infusion 7" not in sessions
+            table = app.screen.query_one("#timeline", DataTable)
+            booster = table.get_row_at(sessions.index("Booster 1 (s7)"))[2]
+            assert str(booster.style) == tui.BOOSTER_STYLE  # coloured, not just worded
+            side = app.screen.query_one("#per-infusion", DataTable)
+            assert str(side.get_row_at(side.row_count - 1)[0]) == "1.7 B"
+            # The new course's row is selected; it is no record to correct (nothing opens),
+            # but its history shows who started it and the whole note.
+            assert app.screen.selected_record() == ("course", 2)
+            await pilot.press("c")
+            await settle(pilot)
+            assert isinstance(app.screen, tui.PatientScreen)
+            await pilot.press("h")
+            await settle(pilot)
+            assert isinstance(app.screen, tui.HistoryScreen)
+            history = text_of(app, "#history-text")
+            assert "create by Dr Test" in history and "relapse after booster" in history
     run(scenario)
