@@ -3,7 +3,8 @@
 Infusions become Procedures; assessments become Observations whose code is
 LOINC only where `outcomes.scales` lists a verified code (PHQ-9, GAD-7) and
 the project's own code system (`outcomes.scales.LOCAL_CODE_SYSTEM`)
-otherwise, with one component per item. FHIR wants a time zone on every
+otherwise, with one component per item; an itemized PHQ-9 also gets its
+LOINC panel Observation (44249-1) whose `hasMember` points at the score. FHIR wants a time zone on every
 time of day; ours are clinic-local, so the offset of this computer's zone on
 that date is attached.
 
@@ -166,6 +167,26 @@ def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure
     return resource
 
 
+def _panel(identity: _Identity, a: Assessment, total_url: str) -> dict:
+    """The scale's LOINC panel (PHQ-9: 44249-1) grouping an itemized score's Observation.
+
+    A LOINC panel is an Observation without a value whose `hasMember` points
+    at the scored Observation (total 44261-6, items as components).
+    """
+    scale = SCALES[a.scale]
+    return {
+        "resourceType": "Observation",
+        "id": identity.url("ObservationPanel", a.id).removeprefix("urn:uuid:"),
+        "status": "final",
+        "category": [{"coding": [{
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
+        "code": _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"),
+        "subject": {"reference": identity.url("Patient", "")},
+        "effectiveDateTime": identity.when(a.when),
+        "hasMember": [{"reference": total_url}],
+    }
+
+
 def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -> dict:
     """The whole clinic as a FHIR R4 collection Bundle (a JSON-ready dict)."""
     secret = pseudonym_secret(database) if deidentify else None
@@ -185,8 +206,12 @@ def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -
             procedure_urls[inf.id] = identity.url("Procedure", inf.id)
             entries.append({"fullUrl": procedure_urls[inf.id], "resource": resource})
         for a in record.assessments:
-            entries.append({"fullUrl": identity.url("Observation", a.id),
+            total_url = identity.url("Observation", a.id)
+            entries.append({"fullUrl": total_url,
                             "resource": _observation(identity, a, deidentify, procedure_urls)})
+            if SCALES[a.scale].loinc_panel and a.items is not None:
+                entries.append({"fullUrl": identity.url("ObservationPanel", a.id),
+                                "resource": _panel(identity, a, total_url)})
     return {
         "resourceType": "Bundle",
         "type": "collection",

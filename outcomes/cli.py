@@ -28,7 +28,7 @@ try:
     import db
     from outcomes import __version__
     from outcomes.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
-    from outcomes.scales import SCALE_IDS, get_scale
+    from outcomes.scales import SCALE_IDS, get_scale, outcome_scale
     from outcomes.settings import SETTING_SPECS, SPECS_BY_KEY, SettingError, format_value
     from outcomes.timepoints import TimeFormatError
     from outcomes.validation import scale_id_of
@@ -407,6 +407,10 @@ def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool
         database.close()
     today = date.today()
     scale_id = scale or settings.primary_scale
+    try:
+        outcome_scale(scale_id)
+    except ValueError as exc:
+        raise Refused(f"--scale {scale_id}: {exc}") from None
     record = data.by_patient()[patient_id]
     result = analyse_patient(record, scale_id, settings, today, data.acknowledged)
     if as_json:

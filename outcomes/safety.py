@@ -30,7 +30,7 @@ class Alert:
     """One safety alert.
 
     Attributes:
-        key: Stable identity for acknowledgement, e.g. ``suicidality_item:a:42``.
+        key: Stable identity for acknowledgement, e.g. ``suicidality_item:a:2026-01-06:phq9``.
         when: When the underlying record was taken.
         kind: One of `ALERT_KINDS`.
         detail: Plain words, e.g. "MADRS item 10 = 4".
@@ -53,11 +53,13 @@ class Alert:
         }
 
 
-def _record_ref(prefix: str, record_id: int | None, when: Timepoint, extra: str = "") -> str:
-    # Records read back from the database have ids; records built in memory
-    # (tests, previews) fall back to their time so the key stays stable.
-    ident = record_id if record_id is not None else when.iso()
-    return f"{prefix}:{ident}{extra}"
+def _record_ref(prefix: str, when: Timepoint, extra: str = "") -> str:
+    # Keyed on what the record is (kind, time, scale), not on its database row
+    # id: the same clinical record keeps its key through a correction, an
+    # export and a re-import in any row order, so an acknowledgement still
+    # matches it. A patient has at most one record of a kind (and scale) at
+    # one time; imports refuse a second, conflicting one.
+    return f"{prefix}:{when.iso()}{extra}"
 
 
 def suicidality_alert(assessment: Assessment, settings: Settings) -> Alert | None:
@@ -72,7 +74,7 @@ def suicidality_alert(assessment: Assessment, settings: Settings) -> Alert | Non
     if value < threshold:
         return None
     return Alert(
-        key=_record_ref(f"{SUICIDALITY}:a", assessment.id, assessment.when, f":{scale.id}"),
+        key=_record_ref(f"{SUICIDALITY}:a", assessment.when, f":{scale.id}"),
         when=assessment.when,
         kind=SUICIDALITY,
         detail=f"{scale.name} item {scale.safety_item} = {value}",
@@ -89,14 +91,14 @@ def infusion_alerts(infusion: Infusion, settings: Settings) -> list[Alert]:
     alerts = []
     if unusual:
         alerts.append(Alert(
-            key=_record_ref(f"{DOSE}:i", infusion.id, infusion.when),
+            key=_record_ref(f"{DOSE}:i", infusion.when),
             when=infusion.when,
             kind=DOSE,
             detail=f"dose {dose:g} mg/kg outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} (confirmed at entry)",
         ))
     if high:
         alerts.append(Alert(
-            key=_record_ref(f"{BLOOD_PRESSURE}:i", infusion.id, infusion.when),
+            key=_record_ref(f"{BLOOD_PRESSURE}:i", infusion.when),
             when=infusion.when,
             kind=BLOOD_PRESSURE,
             detail=f"blood pressure before infusion {_or_unknown(infusion.bp_systolic_pre)}/"
@@ -112,7 +114,7 @@ def _or_unknown(value: int | None) -> str:
 
 def deterioration_alert(scale_id: str, latest: Assessment, detail: str) -> Alert:
     return Alert(
-        key=_record_ref(f"{DETERIORATION}:a", latest.id, latest.when, f":{scale_id}"),
+        key=_record_ref(f"{DETERIORATION}:a", latest.when, f":{scale_id}"),
         when=latest.when,
         kind=DETERIORATION,
         detail=f"{SCALES[scale_id].name} reliable deterioration: {detail}",

@@ -349,3 +349,23 @@ def get_scale(scale_id: str) -> Scale:
         raise KeyError(
             f"unknown scale {scale_id!r}; allowed: {', '.join(SCALE_IDS)}"
         ) from None
+
+
+def outcome_scale(scale_id: str) -> Scale:
+    """The scale with this id, refused when it does not measure treatment response.
+
+    CADSS measures dissociation, a side effect: judging it as "response"
+    would be clinically misleading (clinical-spec section 1).
+
+    Raises:
+        KeyError: unknown id.
+        ValueError: a side-effect measure; the message names the outcome scales.
+    """
+    scale = get_scale(scale_id)
+    if not scale.is_outcome:
+        raise ValueError(
+            f"{scale.name} measures {scale.purpose}, not treatment response; choose one of "
+            + ", ".join(OUTCOME_SCALE_IDS)
+        )
+    return scale
+

@@ -26,7 +26,7 @@ from typing import Sequence, TextIO
 
 from outcomes.cohort import summarise
 from outcomes.records import ClinicData, PatientData, patients_from_frames
-from outcomes.scales import SCALES, get_scale
+from outcomes.scales import SCALES, outcome_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from reports.cohort_report import write_cohort_report
@@ -139,16 +139,13 @@ def run_report(
 
 def _check_scale(scale_id: str) -> str:
     try:
-        scale = get_scale(scale_id)
+        outcome_scale(scale_id)
     except KeyError:
         raise ReportError(
             f"unknown scale {scale_id!r}; choose one of {', '.join(SCALES)}"
         ) from None
-    if not scale.is_outcome:
-        raise ReportError(
-            f"{scale.name} measures {scale.purpose}, not treatment response; choose one of "
-            + ", ".join(s for s in SCALES if SCALES[s].is_outcome)
-        )
+    except ValueError as exc:
+        raise ReportError(str(exc)) from None
     return scale_id
 
 

@@ -81,7 +81,7 @@ def test_reliable_deterioration_raises_an_alert():
     assert status.reliable.category == "deteriorated"
     [alert] = status.alerts
     assert alert.kind == "reliable_deterioration"
-    assert alert.key == "reliable_deterioration:a:7:phq9"
+    assert alert.key == "reliable_deterioration:a:2026-01-08:phq9"
     assert status.as_json()["reliable_change"] == "deteriorated"
 
 
@@ -151,11 +151,11 @@ def test_acknowledged_alert_is_marked_and_leaves_the_open_list():
          scored("phq9", 9, 1, when="2026-01-08", assessment_id=2)],
     )["P1"]
     status = analyse_patient(patient, "phq9", Settings(), date(2026, 1, 9),
-                             acknowledged={"suicidality_item:a:1:phq9"})
+                             acknowledged={"suicidality_item:a:2026-01-06:phq9"})
     assert [(a.key, a.acknowledged) for a in status.alerts] == [
-        ("suicidality_item:a:1:phq9", True), ("suicidality_item:a:2:phq9", False),
+        ("suicidality_item:a:2026-01-06:phq9", True), ("suicidality_item:a:2026-01-08:phq9", False),
     ]
-    assert [a.key for a in status.open_alerts] == ["suicidality_item:a:2:phq9"]
+    assert [a.key for a in status.open_alerts] == ["suicidality_item:a:2026-01-08:phq9"]
 
 
 def test_alerts_of_other_scales_show_on_the_patient():
@@ -179,7 +179,7 @@ def test_unusual_dose_and_blood_pressure_at_hold_are_kept_as_alerts():
     assert set(by_kind) == {"dose_outside_usual_range", "blood_pressure_at_hold_threshold"}
     assert "1.2 mg/kg" in by_kind["dose_outside_usual_range"].detail
     assert "165/95" in by_kind["blood_pressure_at_hold_threshold"].detail
-    assert by_kind["dose_outside_usual_range"].key == "dose_outside_usual_range:i:3"
+    assert by_kind["dose_outside_usual_range"].key == "dose_outside_usual_range:i:2026-01-05T09:00"
     assert infusion.total_mg == 96.0  # 1.2 mg/kg x 80 kg
 
 

@@ -117,9 +117,14 @@ def test_fhir_bundle_validates_as_r4_collection(demo_db, plain_bundle):
     database = db.connect(demo_db)
     expected = db.record_counts(database)
     database.close()
-    counted = {k: sum(1 for e in data["entry"] if e["resource"]["resourceType"] == k) for k in kinds}
+    scored = [e for e in data["entry"] if "hasMember" not in e["resource"]]
+    counted = {k: sum(1 for e in scored if e["resource"]["resourceType"] == k) for k in kinds}
     assert counted == {"Patient": expected["patients"], "Procedure": expected["infusions"],
                        "Observation": expected["assessments"]}
+    urls = {e["fullUrl"] for e in scored}
+    panels = [e["resource"] for e in data["entry"] if "hasMember" in e["resource"]]
+    assert panels and all(p["code"]["coding"][0]["code"] == "44249-1" for p in panels)
+    assert all(p["hasMember"][0]["reference"] in urls for p in panels)
 
 
 def test_fhir_codes_loinc_only_where_the_spec_lists_one(plain_bundle):

@@ -64,10 +64,10 @@ def make_patient(pid: str = "P001", *, cadss: bool = True):
 def report_input(pid: str = "P001", name: str | None = "Alex Example") -> PatientReportInput:
     data = make_patient(pid)
     status = analyse_patient(data, "phq9", Settings(), AS_OF,
-                             acknowledged={"suicidality_item:a:100:phq9"})
+                             acknowledged={"suicidality_item:a:2026-01-03:phq9"})
     return PatientReportInput(
         status, data.of_scale("cadss"), AS_OF, name,
-        [Acknowledgement("suicidality_item:a:100:phq9", "Dr Kim", "2026-01-04T09:12:00",
+        [Acknowledgement("suicidality_item:a:2026-01-03:phq9", "Dr Kim", "2026-01-04T09:12:00",
                          "safety plan reviewed")],
     )
 
