@@ -24,7 +24,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from outcomes.response import RESPONSE_MIN_IMPROVEMENT, remission_cut
+from outcomes.response import RESPONSE_MIN_IMPROVEMENT, remission_cut, response_level
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
 
@@ -102,9 +102,7 @@ def chart_data(status: PatientStatus) -> ChartData:
         infusion_days=tuple(inf_days[:n]),
         booster_days=tuple(inf_days[n:]),
         baseline=baseline,
-        response_level=(
-            baseline * (1 - RESPONSE_MIN_IMPROVEMENT / 100) if baseline else None
-        ),
+        response_level=response_level(baseline) if baseline else None,
         remission=remission_cut(status.scale, status.settings),
         total_max=scale.total_max,
         x_label=x_label,

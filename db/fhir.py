@@ -135,19 +135,25 @@ def _code(scale, what: str, loinc: str | None, display: str) -> dict:
             "text": display}
 
 
-def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure_urls: dict) -> dict:
-    scale = SCALES[a.scale]
-    resource: dict[str, Any] = {
+def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[str, Any]:
+    """What every Observation of a score shares: id, category, code, subject, time."""
+    return {
         "resourceType": "Observation",
-        "id": identity.url("Observation", a.id).removeprefix("urn:uuid:"),
+        "id": identity.url(kind, a.id).removeprefix("urn:uuid:"),
         "status": "final",
         "category": [{"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
-        "code": _code(scale, "total", scale.loinc_total, f"{scale.name} total score"),
+        "code": code,
         "subject": {"reference": identity.url("Patient", "")},
         "effectiveDateTime": identity.when(a.when),
-        "valueInteger": int(a.total),
     }
+
+
+def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure_urls: dict) -> dict:
+    scale = SCALES[a.scale]
+    resource = _survey(identity, a, "Observation",
+                       _code(scale, "total", scale.loinc_total, f"{scale.name} total score"))
+    resource["valueInteger"] = int(a.total)
     if a.items is not None:
         loinc_items = dict(scale.loinc_items)
         resource["component"] = [
@@ -174,17 +180,10 @@ def _panel(identity: _Identity, a: Assessment, total_url: str) -> dict:
     at the scored Observation (total 44261-6, items as components).
     """
     scale = SCALES[a.scale]
-    return {
-        "resourceType": "Observation",
-        "id": identity.url("ObservationPanel", a.id).removeprefix("urn:uuid:"),
-        "status": "final",
-        "category": [{"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
-        "code": _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"),
-        "subject": {"reference": identity.url("Patient", "")},
-        "effectiveDateTime": identity.when(a.when),
-        "hasMember": [{"reference": total_url}],
-    }
+    resource = _survey(identity, a, "ObservationPanel",
+                       _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"))
+    resource["hasMember"] = [{"reference": total_url}]
+    return resource
 
 
 def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -> dict:

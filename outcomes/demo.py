@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from outcomes.scales import SCALES
+from outcomes.settings import Settings
 
 DEFAULT_PATIENTS = 60
 DEFAULT_SEED = 1
@@ -36,7 +37,7 @@ PROFILES = (
     ("in_progress", 0.14),
 )
 INDUCTION_DAYS = (0, 2, 4, 7, 9, 11)  # six infusions over about two weeks
-FOLLOWUP_DAYS = (1, 7, 14, 30, 60, 90)
+FOLLOWUP_DAYS = Settings().followup_schedule_days  # the default schedule
 SIDE_EFFECTS = ("dissociation", "nausea", "dizziness", "headache", "drowsiness", "blurred_vision",
                 "anxiety", "elevated_bp")
 FIRST_NAMES = ("Alex", "Sam", "Jordan", "Maria", "Ahmed", "Li", "Priya", "Tom", "Elena", "Kofi",

@@ -39,6 +39,11 @@ def improvement(baseline: int, score: int) -> float:
     return (baseline - score) / baseline * 100.0
 
 
+def response_level(baseline: int) -> float:
+    """The score at or below which a score is a response (50% below `baseline`)."""
+    return baseline * (1 - RESPONSE_MIN_IMPROVEMENT / 100)
+
+
 def is_response(baseline: int, score: int) -> bool:
     """Improvement >= 50%, compared in whole numbers so 50.0% is never 49.999...%."""
     return (baseline - score) * 100 >= RESPONSE_MIN_IMPROVEMENT * baseline

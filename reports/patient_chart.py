@@ -22,7 +22,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from outcomes.records import Assessment
 from outcomes.relief import BOOSTER, ONGOING, RELAPSE
-from outcomes.response import remission_cut
+from outcomes.response import remission_cut, response_level
 from outcomes.safety import SUICIDALITY
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
@@ -264,9 +264,10 @@ def _draw_reference_lines(ax, status: PatientStatus) -> list[Line2D]:
         b = base.total
         ax.axhline(b, color=BLACK, lw=1.0, ls="-.", zorder=2)
         handles.append(Line2D([], [], color=BLACK, lw=1.0, ls="-.", label=f"baseline ({b})"))
-        ax.axhline(b / 2, color=ORANGE, lw=1.6, ls="--", zorder=2)
+        level = response_level(b)
+        ax.axhline(level, color=ORANGE, lw=1.6, ls="--", zorder=2)
         handles.append(Line2D([], [], color=ORANGE, lw=1.6, ls="--",
-                              label=f"response line: half of baseline ({b / 2:g})"))
+                              label=f"response line: half of baseline ({level:g})"))
     cut = remission_cut(status.scale, status.settings)
     if cut is not None:
         ax.axhline(cut, color=GREEN, lw=1.6, ls=":", zorder=2)

@@ -111,3 +111,11 @@ def test_status_before_any_post_infusion_score_is_unknown():
     status = analyse([("2026-01-04", 20)])
     assert status.status is None
     assert status.as_json()["status"] is None
+
+
+def test_response_level_is_half_the_baseline():
+    """The response line of a baseline of 22 sits at 11: a score of 11 is exactly 50% below."""
+    from outcomes.response import is_response, response_level
+
+    assert response_level(22) == 11
+    assert is_response(22, 11) and not is_response(22, 12)
