@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import db  # noqa: E402
-from outcomes.cli import cli  # noqa: E402
+from outcomes_cli.cli import cli  # noqa: E402
 from outcomes.scales import SCALES  # noqa: E402
 
 MAX_RATIO = 3.0

@@ -1,6 +1,6 @@
 """Benchmark: `outcomes report` for 200 demo patients against bare matplotlib.
 
-Builds a temporary SQLite database of 200 demo patients (`outcomes.demo`,
+Builds a temporary SQLite database of 200 demo patients (`outcomes_cli.demo`,
 written through `db/`), then measures in the same run:
 
 1. the baseline: bare matplotlib in one process drawing one line chart per
@@ -35,7 +35,7 @@ from matplotlib.figure import Figure  # noqa: E402
 
 import db  # noqa: E402
 from db.seed import write_clinic  # noqa: E402
-from outcomes.demo import make_demo  # noqa: E402
+from outcomes_cli.demo import make_demo  # noqa: E402
 from reports.batch import run_report  # noqa: E402
 
 TODAY = date(2026, 3, 1)

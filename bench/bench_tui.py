@@ -9,7 +9,7 @@ table holds every row and a refresh has gone through.
     python3 bench/bench_tui.py                 # 10,000 patients, 3 rounds
     python3 bench/bench_tui.py --patients 2000 --rounds 5
 
-The synthetic clinic (`outcomes.demo`, written through `db.write_clinic`) is
+The synthetic clinic (`outcomes_cli.demo`, written through `db.write_clinic`) is
 built once and cached beside the system temp folder. Also timed: opening one
 patient's detail screen from the list. Exits 1 when the ratio is above 2.
 """
@@ -32,7 +32,9 @@ from textual.widgets import DataTable  # noqa: E402
 
 import db  # noqa: E402
 import tui  # noqa: E402
-from outcomes.demo import make_demo  # noqa: E402
+from outcomes_app.screens.patient_detail import PatientScreen  # noqa: E402
+from outcomes_app.text import LIST_COLUMNS  # noqa: E402
+from outcomes_cli.demo import make_demo  # noqa: E402
 
 TODAY = date.today()
 SIZE = (120, 36)
@@ -70,7 +72,7 @@ class BareTable(App):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        table.add_columns(*(label for label, _ in tui.LIST_COLUMNS))
+        table.add_columns(*(label for label, _ in LIST_COLUMNS))
         table.add_rows(self.rows)
 
 
@@ -101,7 +103,7 @@ async def time_app(path: Path, count: int) -> tuple[float, float, float]:
         pid = app.list_screen().shown[count // 2].patient_id
         opened = time.perf_counter()
         app.open_patient(pid)
-        while not isinstance(app.screen, tui.PatientScreen) or not app.screen.status:
+        while not isinstance(app.screen, PatientScreen) or not app.screen.status:
             await asyncio.sleep(0.002)
         await pilot.pause()
         return listed, time.perf_counter() - opened, worker

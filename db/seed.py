@@ -1,4 +1,4 @@
-"""Writing a whole synthetic clinic (`outcomes.demo`) in one transaction.
+"""Writing a whole clinic of rows (the demo of `outcomes_cli.demo`) in one transaction.
 
 The demo rows are checked by `outcomes.validation` like any import, then
 written through the ordinary single-record writes, so each record has its
@@ -9,17 +9,26 @@ at. Either the whole cohort is written or nothing is.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, Protocol
 
 import sqlite_utils
 
 from db.connection import StorageError, write_transaction
 from db.reads import load_settings
 from db.writes import add_assessment, add_infusion, add_patient
-from outcomes.demo import DemoClinic
 from outcomes.validation import check_assessment, check_infusion, check_patient
 
 
-def write_clinic(database: sqlite_utils.Database, clinic: DemoClinic, who: str, today: date) -> dict[str, int]:
+class ClinicRows(Protocol):
+    """Rows as a CSV import would read them; an infusion row carries its `course`,
+    an assessment row may carry `infusion_index` (the infusion it was taken at)."""
+
+    patients: list[dict[str, Any]]
+    infusions: list[dict[str, Any]]
+    assessments: list[dict[str, Any]]
+
+
+def write_clinic(database: sqlite_utils.Database, clinic: ClinicRows, who: str, today: date) -> dict[str, int]:
     """Check and write every row of `clinic`; returns how many of each were added."""
     settings = load_settings(database)
     checked = []

@@ -10,7 +10,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
-CORE = next(c for c in CONFIG["contracts"] if c["source_modules"] == ["outcomes"])
+LAYERS = next(c for c in CONFIG["contracts"] if c["type"] == "layers")
+PACKAGES = ("outcomes_cli", "outcomes_app", "reports", "db", "outcomes")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
@@ -29,36 +30,40 @@ def test_import_contracts_are_kept():
     assert "0 broken" in result.stdout
 
 
-def test_core_contract_covers_the_whole_package_except_the_cli():
-    """The core contract is on `outcomes` itself, with only `outcomes.cli`'s imports ignored."""
-    assert CORE["type"] == "forbidden"
-    assert CORE["ignore_imports"] == ["outcomes.cli -> **"]
-    for name in ("textual", "matplotlib", "db", "reports", "tui", "sqlite3", "sqlite_utils"):
-        assert name in CORE["forbidden_modules"]
+def test_layers_run_shell_app_reports_db_core_and_ignores_only_the_main_shim():
+    """The layers contract names architecture.md's layers top to bottom; one ignore, the shim."""
+    assert LAYERS["layers"] == ["outcomes_cli", "outcomes_app", "reports", "db", "outcomes"]
+    assert LAYERS["ignore_imports"] == ["outcomes.__main__ -> outcomes_cli.cli"]
+    assert CONFIG["unmatched_ignore_imports_alerting"] == "error"
 
 
-def test_every_top_level_tui_module_is_forbidden():
-    """tui.py and any tui_*.py beside it are forbidden to the core, db and reports."""
-    tui_modules = {p.stem for p in ROOT.glob("tui*.py")}
-    assert "tui" in tui_modules
-    for contract in CONFIG["contracts"]:
-        assert tui_modules <= set(contract["forbidden_modules"]), contract["name"]
+def test_every_top_level_package_is_a_root():
+    """Every package of the tree is a root, and every layer below the shell is kept off tui.py."""
+    tree = {p.parent.name for p in ROOT.glob("*/__init__.py")} - {"tests", "bench"}
+    assert tree <= set(CONFIG["root_packages"])
+    entry = next(c for c in CONFIG["contracts"] if c.get("forbidden_modules") == ["tui"])
+    assert set(entry["source_modules"]) == set(PACKAGES) - {"outcomes_cli"}
 
 
 @pytest.mark.parametrize(
     "module, line, forbidden",
-    [("scales.py", "import textual", "textual"), ("cohort.py", "import matplotlib.pyplot", "matplotlib"),
-     ("status.py", "import db", "db"), ("relief.py", "import tui", "tui")],
+    [("outcomes/scales.py", "import textual", "textual"),
+     ("outcomes/cohort.py", "import matplotlib.pyplot", "matplotlib"),
+     ("outcomes/status.py", "import db", "db"),
+     ("outcomes/relief.py", "import tui", "tui"),
+     ("db/reads.py", "import reports.style", "reports.style"),
+     ("reports/layout.py", "import outcomes_app.text", "outcomes_app.text"),
+     ("outcomes_app/text.py", "import outcomes_cli.cli", "outcomes_cli.cli")],
 )
-def test_contract_breaks_when_the_core_imports_the_ui(tmp_path, module, line, forbidden):
-    """A copy of the repository where outcomes/<module> imports <forbidden> fails lint-imports."""
-    for name in ("outcomes", "db", "reports"):
+def test_contract_breaks_when_a_layer_imports_upward(tmp_path, module, line, forbidden):
+    """A copy of the repository where <module> imports <forbidden> fails lint-imports."""
+    for name in PACKAGES:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    for path in ROOT.glob("tui*.py"):
-        shutil.copy2(path, tmp_path / path.name)
+    shutil.copy2(ROOT / "tui.py", tmp_path / "tui.py")
     shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    target = tmp_path / "outcomes" / module
+    target = tmp_path / module
     target.write_text(target.read_text() + f"\n{line}\n")
     result = lint_imports(tmp_path)
     assert result.returncode != 0
-    assert f"outcomes.{module[:-3]} -> {forbidden}" in result.stdout
+    dotted = module[:-3].replace("/", ".")
+    assert f"{dotted} -> {forbidden}" in result.stdout, result.stdout

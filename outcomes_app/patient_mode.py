@@ -54,7 +54,7 @@ from outcomes.safety import SUICIDALITY
 from outcomes.scales import OUTCOME_SCALE_IDS, get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
-from tui_chart import ScoreChart, chart_data
+from outcomes_app.chart import ScoreChart, chart_data
 
 #: Where saved charts go unless the app is told otherwise.
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
@@ -367,7 +367,7 @@ class PatientApp(App):
         chart_dir: Where saved chart PNGs go.
     """
 
-    CSS_PATH = "tui_patient.tcss"
+    CSS_PATH = "patient_mode.tcss"
     TITLE = "My treatment progress"
 
     BINDINGS = [

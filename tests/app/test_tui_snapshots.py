@@ -1,6 +1,6 @@
 """Snapshots of the clinician app's main screens at 120x36, fixed clock and data.
 
-The clinic of `conftest.build_clinic` and a fixed "today" make every picture
+The clinic of `tests.clinic.build_clinic` and a fixed "today" make every picture
 reproducible; cursor blink is switched off and workers are awaited before
 the screenshot. Update with `pytest tests/test_tui_snapshots.py --snapshot-update`.
 """
@@ -10,7 +10,8 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 import tui
-from conftest import TODAY
+from outcomes_app.app import OutcomesApp
+from tests.clinic import TODAY
 
 SIZE = (120, 36)
 
@@ -21,7 +22,7 @@ def still(app) -> None:
         widget.cursor_blink = False
 
 
-def make(path) -> tui.OutcomesApp:
+def make(path) -> OutcomesApp:
     return tui.make_app(path, today=TODAY, clinician="Dr Snapshot")
 
 

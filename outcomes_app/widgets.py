@@ -1,7 +1,7 @@
 """Shared pieces of the clinician app: words, guarded writes, the alert banner and modals.
 
-Everything here is used by more than one screen of `tui` (the patient list
-and detail), `tui_forms` and `tui_screens`; it imports none of them, so they
+Everything here is used by more than one screen of `outcomes_app.screens`;
+it imports none of them, so they
 can all import it at module level without a cycle.
 """
 

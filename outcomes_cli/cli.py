@@ -27,11 +27,16 @@ try:
 
     import db
     from outcomes import __version__
-    from outcomes.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
     from outcomes.scales import SCALE_IDS, get_scale, outcome_scale
-    from outcomes.settings import SETTING_SPECS, SPECS_BY_KEY, SettingError, format_value
+    from outcomes.settings import (
+        SETTING_SPECS,
+        SPECS_BY_KEY,
+        SettingError,
+        format_value,
+    )
     from outcomes.timepoints import TimeFormatError
     from outcomes.validation import scale_id_of
+    from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
     sys.stderr.write("\nInterrupted while starting: nothing was done.\n")
     raise SystemExit(1) from None
@@ -557,7 +562,10 @@ def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str
         db.output_folder(out_dir)
     except db.StorageError as exc:
         raise Refused(f"--out: {exc}") from None
-    from reports.batch import ReportError, run_report  # imported here: matplotlib is slow to load
+    from reports.batch import (  # imported here: matplotlib is slow to load
+        ReportError,
+        run_report,
+    )
 
     try:
         result = run_report(_db_path(ctx), out_dir, patient=patient_id, scale=scale, jobs=jobs,

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 from fhir.resources.R4B.bundle import Bundle
 
 import db
-from outcomes.cli import cli
+from outcomes_cli.cli import cli
 from outcomes.cohort import summarise
-from outcomes.demo import make_demo
+from outcomes_cli.demo import make_demo
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM
 from outcomes.status import analyse_clinic
 

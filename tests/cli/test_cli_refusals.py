@@ -16,9 +16,9 @@ import pytest
 from click.testing import CliRunner
 
 import db
-from outcomes.cli import cli
+from outcomes_cli.cli import cli
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 GOOD_PHQ9 = "1 1 1 1 1 1 1 1 0"
 

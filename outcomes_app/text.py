@@ -2,8 +2,8 @@
 
 Pure functions and plain values from `outcomes/` objects (no widgets, no
 database), so that the patient list's rows can be built in the worker
-thread and every sentence has one home. The screens in `tui`, `tui_forms`
-and `tui_screens` put them on screen.
+thread and every sentence has one home. The screens of `outcomes_app.screens`
+put them on screen.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
 from outcomes.timepoints import infusion_key
-from tui_widgets import NO_VALUE, VERDICT_STYLE, words
+from outcomes_app.widgets import NO_VALUE, VERDICT_STYLE, words
 
 
 @dataclass(frozen=True, slots=True)

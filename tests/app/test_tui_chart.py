@@ -1,4 +1,4 @@
-"""The terminal score chart (`tui_chart.ScoreChart`), drawn by the real widget in a tiny app.
+"""The terminal score chart (`outcomes_app.chart.ScoreChart`), drawn by the real widget in a tiny app.
 
 The statuses come from `outcomes.status.analyse_patient` on hand-made records,
 so the chart is checked against the same numbers every other part shows.
@@ -15,7 +15,7 @@ from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.settings import Settings
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
-from tui_chart import (
+from outcomes_app.chart import (
     BASELINE_MARK,
     BOOSTER_MARK,
     INFUSION_MARK,

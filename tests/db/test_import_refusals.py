@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 import db
-from outcomes.cli import cli
+from outcomes_cli.cli import cli
 from outcomes.validation import check_assessment, check_infusion, check_patient
 
 TODAY = date.today()

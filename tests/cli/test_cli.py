@@ -15,10 +15,10 @@ import pytest
 from click.testing import CliRunner
 
 import db
-from outcomes.cli import cli
+from outcomes_cli.cli import cli
 from outcomes.settings import SETTING_SPECS
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 
 

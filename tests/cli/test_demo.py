@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 import db
-from outcomes.demo import make_demo
+from outcomes_cli.demo import make_demo
 from outcomes.followup import next_followup
 from outcomes.status import analyse_clinic
 from outcomes.validation import check_assessment, check_infusion, check_patient

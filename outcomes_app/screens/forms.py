@@ -16,7 +16,16 @@ from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import Screen
 from textual.validation import Integer
-from textual.widgets import Button, Footer, Header, Input, Label, Select, SelectionList, Static
+from textual.widgets import (
+    Button,
+    Footer,
+    Header,
+    Input,
+    Label,
+    Select,
+    SelectionList,
+    Static,
+)
 
 import db
 from outcomes.course import courses_of
@@ -25,8 +34,23 @@ from outcomes.response import improvement
 from outcomes.scales import SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes.timepoints import Timepoint
-from outcomes.validation import Checked, Problem, check_assessment, check_infusion, check_patient, item_problems
-from tui_widgets import NO_VALUE, AlertBanner, ConfirmModal, guarded, one_transaction, problem_lines, words
+from outcomes.validation import (
+    Checked,
+    Problem,
+    check_assessment,
+    check_infusion,
+    check_patient,
+    item_problems,
+)
+from outcomes_app.widgets import (
+    NO_VALUE,
+    AlertBanner,
+    ConfirmModal,
+    guarded,
+    one_transaction,
+    problem_lines,
+    words,
+)
 
 
 class FormScreen(Screen["bool | str"]):

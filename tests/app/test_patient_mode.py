@@ -26,8 +26,8 @@ from outcomes.settings import DEFAULT_CRISIS_TEXT, Settings
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import check_assessment, check_infusion, check_patient
-from tui_chart import ScoreChart
-from tui_patient import PatientApp, PatientModeError, headline, load_patient, milestone_lines
+from outcomes_app.chart import ScoreChart
+from outcomes_app.patient_mode import PatientApp, PatientModeError, headline, load_patient, milestone_lines
 
 TODAY = date(2026, 3, 1)
 WHO = "test clinician"
@@ -518,7 +518,7 @@ def _run_in_terminal(argv: list[str], keys_until, timeout: float = 60.0) -> int:
     import termios
     import time
 
-    root = Path(__file__).resolve().parent.parent
+    root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
            "TERM": "xterm-256color"}
     master, slave = os.openpty()

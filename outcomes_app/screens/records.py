@@ -23,8 +23,7 @@ import db
 from outcomes.followup import OVERDUE
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
-from tui_widgets import AlertBanner, Table, TextModal, followup_due, guarded
-
+from outcomes_app.widgets import AlertBanner, Table, TextModal, followup_due, guarded
 
 
 class HistoryScreen(Screen):

@@ -16,7 +16,7 @@ from PIL import Image
 import db
 from db.seed import write_clinic
 from outcomes.cohort import summarise
-from outcomes.demo import make_demo
+from outcomes_cli.demo import make_demo
 from outcomes.status import analyse_clinic
 from outcomes.validation import check_assessment, check_infusion, check_patient
 from reports.batch import ReportError, render_clinic, run_report
@@ -197,7 +197,7 @@ def test_one_patients_bad_data_does_not_stop_the_batch(clinic_db, tmp_path):
 
 def test_a_patient_whose_drawing_fails_is_reported_and_the_rest_written(tmp_path):
     """A failure inside a worker process is caught per patient; the other reports are written."""
-    from test_reports_patient import report_input
+    from tests.reports.test_patient import report_input
     from reports.batch import _render_patients
 
     good, broken = report_input("P1"), report_input("P2")
@@ -213,7 +213,7 @@ def test_a_patient_whose_drawing_fails_is_reported_and_the_rest_written(tmp_path
 
 def test_spawned_workers_write_the_same_files_as_the_main_process(tmp_path, monkeypatch):
     """Where fork is not used (macOS, Windows) spawned workers get the records and draw the same bytes."""
-    from test_reports_patient import report_input
+    from tests.reports.test_patient import report_input
     import reports.batch as batch
 
     items = [report_input("P1"), report_input("P2")]

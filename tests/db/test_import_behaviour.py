@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 import db
-from outcomes.cli import cli
+from outcomes_cli.cli import cli
 
 PATIENTS = "patient_id,name,birth_date,weight_kg,notes\nP001,Alice Example,1980-04-02,70,\nP002,Bob Example,,82.5,likes tea\n"
 ASSESSMENTS = (

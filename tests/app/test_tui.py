@@ -13,13 +13,21 @@ from textual.widgets import DataTable, Input, Select, SelectionList, Static
 
 import db
 import tui
+import outcomes_app.app
+from outcomes_app.app import OutcomesApp
+from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
+from outcomes_app.screens.patient_detail import PatientScreen
+from outcomes_app.screens.patient_list import SEARCH_DELAY
+from outcomes_app.screens.records import FollowUpScreen, HELP_TEXT, HelpScreen, HistoryScreen
+from outcomes_app.text import BOOSTER_STYLE, NAME_WIDTH
+from outcomes_app.widgets import AcknowledgeModal, ConfirmModal, TextModal
 from outcomes.validation import check_assessment
-from conftest import TODAY, WHO, add_infusion, add_patient, add_phq9, build_clinic
+from tests.clinic import TODAY, WHO, add_infusion, add_patient, add_phq9, build_clinic
 
 SIZE = (120, 36)
 
 
-def make(path, **options) -> tui.OutcomesApp:
+def make(path, **options) -> OutcomesApp:
     return tui.make_app(path, today=TODAY, clinician=options.pop("clinician", "Dr Test"), **options)
 
 
@@ -106,14 +114,14 @@ def test_every_list_column_fits_120_columns_with_long_names_and_boosters(clinic_
         async with app.run_test(size=SIZE) as pilot:
             await ready(app, pilot)
             row = {r[0]: r for r in list_rows(app)}["P005"]
-            assert row[1] == "Maximiliana Wolfesc…" and len(row[1]) == tui.NAME_WIDTH
+            assert row[1] == "Maximiliana Wolfesc…" and len(row[1]) == NAME_WIDTH
             assert row[2] == "⚠ 1" and row[3] == "6/6 +2 boosters" and row[7] == "non responder"
             table = app.screen.query_one("#patients", DataTable)
             # Every column, "Relief" the last, inside the table: nothing to scroll sideways to.
             assert table.virtual_size.width <= table.scrollable_content_region.width
             assert table.max_scroll_x == 0
             await pilot.press("slash", *"wolfeschlegel")  # search still finds the whole name
-            await pilot.pause(tui.SEARCH_DELAY + 0.1)
+            await pilot.pause(SEARCH_DELAY + 0.1)
             assert [r[0] for r in list_rows(app)] == ["P005"]
         app = make(clinic_db)
         async with app.run_test(size=(80, 30)) as pilot:
@@ -130,10 +138,10 @@ def test_search_filter_and_sort(clinic_db):
         async with app.run_test(size=SIZE) as pilot:
             await ready(app, pilot)
             await pilot.press("slash", *"ben")
-            await pilot.pause(tui.SEARCH_DELAY + 0.1)
+            await pilot.pause(SEARCH_DELAY + 0.1)
             assert [r[0] for r in list_rows(app)] == ["P002"]
             app.screen.query_one("#search", Input).value = "p00"
-            await pilot.pause(tui.SEARCH_DELAY + 0.1)
+            await pilot.pause(SEARCH_DELAY + 0.1)
             assert len(list_rows(app)) == 4
             app.screen.query_one("#filter", Select).value = "alerts"
             await settle(pilot)
@@ -172,7 +180,7 @@ def test_suicidality_item_alert_stays_until_acknowledged(clinic_db):
             assert "total 2 of 27" in text_of(app, "#summary")
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             banner = app.screen.query_one("#banner")
             assert banner.display and "item 9" in str(banner.render())
             await pilot.press("i")  # the infusion form carries the banner too
@@ -185,7 +193,7 @@ def test_suicidality_item_alert_stays_until_acknowledged(clinic_db):
 
             await pilot.press("a")
             await settle(pilot)
-            assert isinstance(app.screen, tui.AcknowledgeModal)
+            assert isinstance(app.screen, AcknowledgeModal)
             await pilot.click("#ok")  # without a note: refused inline
             await settle(pilot)
             assert "note" in text_of(app, "#modal-error")
@@ -221,7 +229,7 @@ def test_out_of_range_item_is_refused_inline_and_nothing_written(clinic_db):
                 app.screen.query_one(f"#item-{n}", Input).value = "1"
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.AssessmentForm)
+            assert isinstance(app.screen, AssessmentForm)
             assert "Not saved" in text_of(app, "#errors") and "allowed 0-3" in text_of(app, "#errors")
         assert counts(clinic_db) == before
     run(scenario)
@@ -252,7 +260,7 @@ def test_live_total_band_improvement_and_total_only(clinic_db):
             assert "total-only entry" in text_of(app, "#summary")
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             timeline = app.screen.query_one("#timeline", DataTable)
             assert any("PHQ-9 9 mild (total-only)" in str(timeline.get_row_at(i)[3])
                        for i in range(timeline.row_count))
@@ -283,7 +291,7 @@ def test_dose_of_5_mg_per_kg_is_refused(clinic_db):
             assert "320 mg" in text_of(app, "#total-mg")  # 5 mg/kg x 64 kg
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.InfusionForm)
+            assert isinstance(app.screen, InfusionForm)
             assert "refused as an entry error" in text_of(app, "#errors")
             assert app.screen.query_one("#f-dose_mg_per_kg").has_class("field-invalid")
         assert counts(clinic_db) == before
@@ -300,17 +308,17 @@ def test_dose_of_1_2_mg_per_kg_needs_confirmation(clinic_db):
             await start_infusion(app, pilot, "P003", "1.2")
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.ConfirmModal)
+            assert isinstance(app.screen, ConfirmModal)
             assert "outside the usual 0.1-1" in text_of(app, "#message")
             await pilot.press("n")
             await settle(pilot)
-            assert isinstance(app.screen, tui.InfusionForm)
+            assert isinstance(app.screen, InfusionForm)
             assert counts(clinic_db) == before
             await pilot.press("ctrl+s")
             await settle(pilot)
             await pilot.press("y")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             assert "session 3 of 6" in text_of(app, "#status-panel")
         after = counts(clinic_db)
         assert after["infusions"] == before["infusions"] + 1
@@ -329,12 +337,12 @@ def test_blood_pressure_at_hold_threshold_warns_before_saving(clinic_db):
             await start_infusion(app, pilot, "P003", "0.5", bp_systolic_pre="165", bp_diastolic_pre="95")
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.ConfirmModal)
+            assert isinstance(app.screen, ConfirmModal)
             assert "hold threshold 160/100" in text_of(app, "#message")
             assert counts(clinic_db) == before
             await pilot.click("#yes")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
         assert counts(clinic_db)["infusions"] == before["infusions"] + 1
     run(scenario)
 
@@ -351,7 +359,7 @@ def test_infusion_with_side_effects_and_cadss(clinic_db):
             effects.select("dissociation")
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             side = app.screen.query_one("#per-infusion", DataTable)
             last = [str(c) for c in side.get_row_at(side.row_count - 1)]
             assert last[2] == "10" and last[3] == "nausea, dissociation"
@@ -373,7 +381,7 @@ def test_invalid_cadss_refuses_the_whole_infusion(clinic_db):
             await start_infusion(app, pilot, "P003", "0.5", cadss_items=" ".join(["7"] + ["0"] * 22))
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.InfusionForm)
+            assert isinstance(app.screen, InfusionForm)
             assert "CADSS" in text_of(app, "#errors") and "allowed 0-4" in text_of(app, "#errors")
         assert counts(clinic_db) == before
     run(scenario)
@@ -398,7 +406,7 @@ def test_correction_with_reason_shows_in_history(clinic_db):
             select_timeline(app, "PHQ-9 11")
             await pilot.press("c")
             await settle(pilot)
-            assert isinstance(app.screen, tui.AssessmentForm)
+            assert isinstance(app.screen, AssessmentForm)
             assert app.screen.query_one("#item-1", Input).value != ""
             for n, value in enumerate("332200000", start=1):
                 app.screen.query_one(f"#item-{n}", Input).value = value
@@ -408,7 +416,7 @@ def test_correction_with_reason_shows_in_history(clinic_db):
             app.screen.query_one("#f-reason", Input).value = "transcription error"
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             select_timeline(app, "PHQ-9 10")
             await pilot.press("h")
             await settle(pilot)
@@ -428,13 +436,13 @@ def test_infusion_correction_keeps_old_values_in_history(clinic_db):
             select_timeline(app, "Infusion 1")
             await pilot.press("c")
             await settle(pilot)
-            assert isinstance(app.screen, tui.InfusionForm)
+            assert isinstance(app.screen, InfusionForm)
             assert app.screen.query_one("#f-duration_min", Input).value == "40"
             app.screen.query_one("#f-duration_min", Input).value = "45"
             app.screen.query_one("#f-reason", Input).value = "pump log says 45 min"
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             select_timeline(app, "Infusion 1")
             await pilot.press("h")
             await settle(pilot)
@@ -522,7 +530,7 @@ def test_duplicate_patient_id_is_refused_in_words(clinic_db):
             app.screen.query_one("#f-name", Input).value = "Someone Else"
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientForm)
+            assert isinstance(app.screen, PatientForm)
             assert "already exists" in text_of(app, "#errors")
         assert db.get_patient(db.connect(clinic_db), "P001")["name"] == "Ada Example"
     run(scenario)
@@ -542,13 +550,13 @@ def test_follow_ups_due_screen(clinic_db):
             assert rows["P001"][2] == "day 14" and rows["P001"][3] == "2026-01-31" and rows["P001"][4] == "overdue"
             await pilot.press("enter")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
     run(scenario)
 
 
 def test_follow_ups_computed_on_demand_in_a_large_clinic(clinic_db, monkeypatch):
     """Above the inline limit the list skips follow-ups; the filter computes them when asked."""
-    monkeypatch.setattr(tui, "FOLLOWUPS_WITH_LIST_MAX", 0)
+    monkeypatch.setattr(outcomes_app.app, "FOLLOWUPS_WITH_LIST_MAX", 0)
 
     async def scenario():
         app = make(clinic_db)
@@ -596,7 +604,7 @@ def test_clinician_name_is_asked_once_and_audited(tmp_db_path):
         app = tui.make_app(tmp_db_path, today=TODAY)
         async with app.run_test(size=SIZE) as pilot:
             await settle(pilot)
-            assert isinstance(app.screen, tui.TextModal)
+            assert isinstance(app.screen, TextModal)
             app.screen.query_one("#m-who", Input).value = "Dr Nurse"
             await pilot.press("enter")
             await settle(pilot)
@@ -620,7 +628,7 @@ def test_help_theme_and_command_palette(clinic_db):
             await ready(app, pilot)
             await pilot.press("question_mark")
             await settle(pilot)
-            assert isinstance(app.screen, tui.HelpScreen) and "record an infusion" in tui.HELP_TEXT
+            assert isinstance(app.screen, HelpScreen) and "record an infusion" in HELP_TEXT
             await pilot.press("escape")
             theme = app.theme
             await pilot.press("ctrl+t")
@@ -636,7 +644,7 @@ def test_help_theme_and_command_palette(clinic_db):
             await pilot.pause(0.5)
             await pilot.press("enter")
             await settle(pilot)
-            assert isinstance(app.screen, tui.FollowUpScreen)
+            assert isinstance(app.screen, FollowUpScreen)
     run(scenario)
 
 
@@ -677,7 +685,7 @@ def test_unreadable_database_is_refused_in_words(tmp_path):
 
 def test_make_app_builds_patient_mode_when_a_patient_is_given(clinic_db):
     """make_app(path, patient=...) returns the read-only patient app, else the clinician app."""
-    assert isinstance(make(clinic_db), tui.OutcomesApp)
+    assert isinstance(make(clinic_db), OutcomesApp)
     patient_app = tui.make_app(clinic_db, patient="P001")
     assert type(patient_app).__name__ == "PatientApp"
 
@@ -737,7 +745,7 @@ def test_corrected_record_stays_selected_and_compares_with_its_own_course(clinic
             assert "below baseline" in text_of(app, "#summary")
             await pilot.press("ctrl+s")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             kind, ident = app.screen.selected_record()
             assert kind == "assessment" and app.screen.record(kind, ident).total == 19
             table = app.screen.query_one("#timeline", DataTable)
@@ -781,7 +789,7 @@ def test_timeline_shows_course_starts_and_marks_boosters(clinic_db):
             assert "Infusion 6" in sessions and "Booster 1 (s7)" in sessions and "Infusion 7" not in sessions
             table = app.screen.query_one("#timeline", DataTable)
             booster = table.get_row_at(sessions.index("Booster 1 (s7)"))[2]
-            assert str(booster.style) == tui.BOOSTER_STYLE  # coloured, not just worded
+            assert str(booster.style) == BOOSTER_STYLE  # coloured, not just worded
             side = app.screen.query_one("#per-infusion", DataTable)
             assert str(side.get_row_at(side.row_count - 1)[0]) == "1.7 B"
             # The new course's row is selected; it is no record to correct (nothing opens),
@@ -789,10 +797,10 @@ def test_timeline_shows_course_starts_and_marks_boosters(clinic_db):
             assert app.screen.selected_record() == ("course", 2)
             await pilot.press("c")
             await settle(pilot)
-            assert isinstance(app.screen, tui.PatientScreen)
+            assert isinstance(app.screen, PatientScreen)
             await pilot.press("h")
             await settle(pilot)
-            assert isinstance(app.screen, tui.HistoryScreen)
+            assert isinstance(app.screen, HistoryScreen)
             history = text_of(app, "#history-text")
             assert "create by Dr Test" in history and "relapse after booster" in history
     run(scenario)

@@ -1,0 +1,267 @@
+"""The clinician's app over one SQLite file: `OutcomesApp`."""
+
+from __future__ import annotations
+
+import gc
+import getpass
+import os
+from datetime import date
+from pathlib import Path
+from time import perf_counter
+from typing import Iterable
+
+from rich.markup import escape
+from textual import work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+import db
+from outcomes.followup import FollowUp, next_followup
+from outcomes.scales import SCALES
+from outcomes.settings import Settings
+from outcomes.status import PatientStatus, analyse_clinic
+from outcomes_app.commands import PatientCommands
+from outcomes_app.messages import ClinicLoaded, ClinicLoadFailed
+from outcomes_app.screens.forms import PatientForm
+from outcomes_app.screens.patient_detail import PatientScreen, load_patient
+from outcomes_app.screens.patient_list import PatientListScreen
+from outcomes_app.screens.records import FollowUpScreen, HelpScreen, SettingsScreen
+from outcomes_app.text import (
+    PatientRow,
+    patient_names,
+)
+from outcomes_app.widgets import (
+    TextModal,
+    guarded,
+)
+
+#: Up to this many patients the follow-ups are computed with the list (a
+#: tenth of a second); beyond, only when the follow-up view or filter asks,
+#: so that 10,000 patients reach the screen sooner.
+FOLLOWUPS_WITH_LIST_MAX = 2_000
+
+
+class OutcomesApp(App):
+    """The clinician's app over one SQLite file."""
+
+    TITLE = "Ketamine outcomes"
+    CSS_PATH = "clinician.tcss"
+    COMMANDS = App.COMMANDS | {PatientCommands}
+    BINDINGS = [
+        Binding("question_mark,f1", "help", "Help"),
+        Binding("ctrl+t", "toggle_theme", "Theme"),
+    ]
+
+    def __init__(self, db_path: str | Path, *, today: date | None = None,
+                 clinician: str | None = None, scale: str | None = None) -> None:
+        super().__init__()
+        self.db_path = Path(db_path)
+        self._today = today
+        self.clinician = clinician or ""
+        self.list_scale = scale or ""
+        self.database = None
+        self.settings = Settings()
+        self.rows: list[PatientRow] | None = None
+        self.statuses: dict[str, PatientStatus] = {}
+        #: Next follow-up per patient (None until asked for, in a large clinic).
+        self.followups: dict[str, FollowUp | None] | None = None
+        self.load_seconds: float | None = None
+
+    @property
+    def today(self) -> date:
+        """Today's date; fixed in tests and snapshots."""
+        return self._today or date.today()
+
+    def get_default_screen(self) -> Screen:
+        return PatientListScreen()
+
+    def on_mount(self) -> None:
+        self.theme = "textual-dark"
+        database, error = guarded(lambda: db.connect(self.db_path))
+        if error:
+            self.exit(message=f"cannot open the database {self.db_path}: {error}", return_code=1)
+            return
+        self.database = database
+        self.reload_settings()
+        self.list_scale = self.list_scale or self.settings.primary_scale
+        self.load_clinic()  # started before the screens compose: the list is the slow part
+        if not self.clinician:
+            self.ask_clinician()
+
+    def on_unmount(self) -> None:
+        if self.database is not None:
+            self.database.conn.close()
+
+    def ask_clinician(self) -> None:
+        def done(values) -> None:
+            self.clinician = (values or {}).get("who") or default_user()
+            self.sub_title = f"clinician: {self.clinician}"
+
+        self.push_screen(TextModal(
+            "Who is using the app?", [("who", "Your name (recorded with every change)", default_user())],
+            intro="Asked once per session; it goes into the audit trail.", ok="Start"), done)
+
+    def reload_settings(self) -> None:
+        settings, error = guarded(lambda: db.load_settings(self.database))
+        if error:
+            self.notify(f"settings could not be read, using defaults: {error}", severity="error")
+        else:
+            self.settings = settings
+
+    # ----- the clinic-wide analysis, off the UI thread -------------------------
+    @work(thread=True, exclusive=True, group="clinic")
+    def load_clinic(self) -> None:
+        """Read and analyse every patient with a connection of the worker's own."""
+        started = perf_counter()
+        worker = get_current_worker()
+        scale, today = self.list_scale, self.today
+        try:
+            database = db.connect(self.db_path)
+            try:
+                settings = db.load_settings(database)
+                scale = scale if scale in SCALES else settings.primary_scale
+                data = db.load_clinic(database)
+            finally:
+                close = getattr(database, "close", None) or getattr(getattr(database, "conn", None), "close", None)
+                if close:
+                    close()
+            gc.freeze()  # see on_clinic_loaded: keep the collector off what was just read
+            names = patient_names(data)
+            statuses = analyse_clinic(data, scale, settings, today)
+            rows = [PatientRow.of(s, names.get(s.patient_id, "")) for s in statuses]
+            followups = None
+            if len(statuses) <= FOLLOWUPS_WITH_LIST_MAX:
+                followups = {s.patient_id: next_followup(s, today) for s in statuses}
+        except Exception as exc:  # shown as words on the list, never a traceback
+            if not worker.is_cancelled:
+                self.post_message(ClinicLoadFailed(f"could not read the patients: {exc}"))
+            return
+        if not worker.is_cancelled:
+            self.post_message(ClinicLoaded(rows, {s.patient_id: s for s in statuses}, followups,
+                                           settings, scale, perf_counter() - started))
+
+    def on_clinic_loaded(self, message: ClinicLoaded) -> None:
+        # The analysis left millions of long-lived objects; freezing them keeps
+        # the cyclic garbage collector from walking them again on every full
+        # collection while the table paints (they are freed by reference
+        # counting when a reload replaces them).
+        gc.freeze()
+        self.rows, self.statuses = message.rows, message.statuses
+        self.followups = message.followups
+        self.settings, self.list_scale = message.settings, message.scale
+        self.load_seconds = message.seconds
+        screen = self.list_screen()
+        if screen.is_mounted:
+            screen.show_rows()
+
+    def followup_map(self) -> dict[str, FollowUp | None]:
+        """Every patient's next follow-up, computed now if the list did not bring them."""
+        if self.followups is None:
+            self.followups = {pid: next_followup(s, self.today) for pid, s in self.statuses.items()}
+        return self.followups
+
+    def on_clinic_load_failed(self, message: ClinicLoadFailed) -> None:
+        screen = self.list_screen()
+        if screen.is_mounted:
+            screen.query_one("#list-summary", Static).update(f"[b red]{escape(message.reason)}[/]")
+        else:
+            self.notify(message.reason, severity="error", timeout=30)
+
+    def list_screen(self) -> PatientListScreen:
+        return next(s for s in self.screen_stack if isinstance(s, PatientListScreen))
+
+    def refresh_row(self, pid: str) -> None:
+        """Recompute one patient's list row after a change (no clinic-wide reload)."""
+        if self.rows is None:
+            return
+        result, error = guarded(lambda: load_patient(self, pid, self.list_scale))
+        if error:
+            return
+        _, status, info, _ = result
+        row = PatientRow.of(status, info.get("name") or "")
+        self.statuses[pid] = status
+        if self.followups is not None:
+            self.followups[pid] = next_followup(status, self.today)
+        screen = self.list_screen()
+        for index, old in enumerate(self.rows):
+            if old.patient_id == pid:
+                self.rows[index] = row
+                break
+        else:
+            self.rows.append(row)
+            screen.show_rows()
+            return
+        screen.replace_row(row)
+
+    # ----- navigation and actions ------------------------------------------
+    def open_patient(self, pid: str) -> None:
+        self.push_screen(PatientScreen(pid))
+
+    def action_add_patient(self) -> None:
+        def done(saved) -> None:
+            if saved:
+                self.list_screen().show_rows()
+
+        self.push_screen(PatientForm(), done)
+
+    def action_followups(self) -> None:
+        self.push_screen(FollowUpScreen())
+
+    def action_settings(self) -> None:
+        self.push_screen(SettingsScreen())
+
+    def action_help(self) -> None:
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen())
+
+    def action_toggle_theme(self) -> None:
+        self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
+
+    def action_patients(self) -> None:
+        while not isinstance(self.screen, PatientListScreen) and len(self.screen_stack) > 1:
+            self.pop_screen()
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("Patients", "Go back to the patient list", self.action_patients)
+        yield SystemCommand("Add patient", "Register a new patient", self.action_add_patient)
+        yield SystemCommand("Follow-ups due", "Patients whose next follow-up is due or overdue",
+                            self.action_followups)
+        yield SystemCommand("Settings", "Clinic settings (validated, audited)", self.action_settings)
+        yield SystemCommand("Help: keys", "Every key on one page", self.action_help)
+        yield SystemCommand("Toggle light/dark theme", "Switch between the light and dark theme",
+                            self.action_toggle_theme)
+        yield SystemCommand("Reload patients", "Read and analyse every patient again", self.load_clinic)
+        if isinstance(screen, PatientListScreen):
+            yield SystemCommand("Open selected patient", "The patient under the cursor", screen.action_open_patient)
+            yield SystemCommand("Search patients", "Search by id or name", screen.action_search)
+        if isinstance(screen, PatientScreen):
+            for title, help_text, action in (
+                ("Record infusion", "Dose, vital signs, side effects, CADSS", screen.action_infusion),
+                ("Enter assessment", "A rating scale, item by item", screen.action_assessment),
+                ("Acknowledge alerts", "With your name and a note", screen.action_acknowledge),
+                ("Edit patient", "Name, birth date, weight, notes", screen.action_edit_patient),
+                ("Start new course", "Later infusions count from session 1", screen.action_new_course),
+                ("Correct selected record", "A correction with a reason", screen.action_correct),
+                ("Retract selected record", "Stops counting, kept in the audit trail", screen.action_retract),
+                ("History of selected record", "Old and new values, who and why", screen.action_history),
+                ("Pick scale", "The scale of the chart and status", screen.action_pick_scale),
+            ):
+                yield SystemCommand(title, help_text, action)
+
+
+def default_user() -> str:
+    """$OUTCOMES_USER as the command line uses it, else the OS user as `db/` records it."""
+    if os.environ.get("OUTCOMES_USER", "").strip():
+        return os.environ["OUTCOMES_USER"].strip()
+    try:
+        return db.current_user()
+    except Exception:
+        try:
+            return getpass.getuser()
+        except Exception:
+            return "unknown"
+

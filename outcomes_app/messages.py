@@ -1,0 +1,38 @@
+"""Messages the clinician app's workers post back to the UI thread."""
+
+from __future__ import annotations
+
+from textual.message import Message
+
+from outcomes.followup import FollowUp
+from outcomes.settings import Settings
+from outcomes.status import PatientStatus
+from outcomes_app.text import (
+    PatientRow,
+)
+
+
+class ClinicLoaded(Message):
+    """The worker finished analysing the clinic."""
+
+    def __init__(self, rows: list[PatientRow], statuses: dict[str, PatientStatus],
+                 followups: dict[str, FollowUp | None] | None,
+                 settings: Settings, scale: str, seconds: float) -> None:
+        super().__init__()
+        self.rows = rows
+        self.followups = followups
+        self.statuses = statuses
+        self.settings = settings
+        self.scale = scale
+        self.seconds = seconds
+
+
+class ClinicLoadFailed(Message):
+    """The worker could not read the database; `reason` says why in words."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
+# ---------------------------------------------------------------------------

@@ -1,0 +1,337 @@
+"""One patient: timeline, status and its rule, chart, CADSS and side effects."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Select, Static
+
+import db
+from outcomes.course import courses_of
+from outcomes.records import Assessment, Infusion, PatientData
+from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
+from outcomes.status import PatientStatus, analyse_patient
+from outcomes.timepoints import TimeFormatError, parse_timepoint
+from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
+from outcomes_app.screens.records import HistoryScreen
+from outcomes_app.text import (
+    BOOSTER_STYLE,
+    course_notes,
+    status_text,
+    timeline_rows,
+)
+from outcomes_app.widgets import (
+    NO_VALUE,
+    AcknowledgeModal,
+    AlertBanner,
+    Table,
+    TextModal,
+    guarded,
+    words,
+)
+
+if TYPE_CHECKING:
+    from outcomes_app.app import OutcomesApp
+
+
+def load_patient(app: OutcomesApp, pid: str, scale_id: str) -> tuple[PatientData, PatientStatus, dict, Any]:
+    """One patient's records and status on one scale (one patient read only)."""
+    data = db.load_clinic(app.database, patient_id=pid)
+    patient = data.by_patient().get(pid) or PatientData(pid)
+    status = analyse_patient(patient, scale_id, app.settings, app.today, data.acknowledged)
+    info = db.get_patient(app.database, pid) or {"patient_id": pid}
+    return patient, status, info, data
+
+
+def make_chart(status: PatientStatus | None):
+    """The terminal chart of one patient's scores (plotext loads on the first patient opened)."""
+    from outcomes_app.chart import ScoreChart
+
+    return ScoreChart(status, id="chart")
+
+
+class PatientScreen(Screen):
+    """A patient's course: timeline, status and its rule, chart, CADSS and side effects."""
+
+    AUTO_FOCUS = "#timeline"
+    #: Below 110 columns the chart would be squeezed to a sliver beside the
+    #: timeline; `-narrow` (clinician.tcss) gives each side half the width instead.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (110, "-wide")]
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        Binding("i", "infusion", "Infusion"),
+        Binding("s", "assessment", "Score"),
+        Binding("a", "acknowledge", "Acknowledge"),
+        Binding("e", "edit_patient", "Edit"),
+        Binding("n", "new_course", "New course"),
+        Binding("c", "correct", "Correct"),
+        Binding("x", "retract", "Retract"),
+        Binding("h", "history", "History"),
+        Binding("p", "pick_scale", "Scale", show=False),
+    ]
+
+    def __init__(self, patient_id: str) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.patient: PatientData = PatientData(patient_id)
+        self.status: PatientStatus | None = None
+        self.info: dict = {"patient_id": patient_id}
+        #: Course number -> the note given when a clinician started it.
+        self.course_notes: dict[int, str] = {}
+        self.scale_id = ""
+        #: The timeline key to select after the next reload (a record just saved).
+        self.select_after_reload: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AlertBanner(id="banner")
+        with Horizontal(id="patient-bar"):
+            yield Static("", id="patient-info")
+            yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
+                         allow_blank=False, id="scale")
+        with Horizontal(id="detail-body"):
+            with Vertical(id="detail-left"):
+                yield Static("", id="status-panel")
+                table = Table(id="timeline", cursor_type="row", zebra_stripes=True)
+                for label in ("When", "C", "Session", "Record"):
+                    table.add_column(label, key=label.lower())
+                yield table
+            with Vertical(id="detail-right"):
+                yield make_chart(None)
+                side = Table(id="per-infusion", cursor_type="row")
+                for label in ("#", "Date", "CADSS", "Side effects"):
+                    side.add_column(label, key=label)
+                yield side
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.scale_id = self.app.settings.primary_scale
+        self.reload(first=True)
+
+    def reload(self, first: bool = False) -> None:
+        """Read this patient again (one patient only) and redraw everything."""
+        result, error = guarded(lambda: load_patient(self.app, self.patient_id, self.scale_id))
+        if error:
+            self.notify(error, severity="error")
+            return
+        self.patient, self.status, self.info, data = result
+        self.course_notes = course_notes(data.courses)
+        if first and not self.patient.of_scale(self.scale_id):
+            # Open on a scale this patient actually has, if the primary one is empty.
+            used = [s for s in OUTCOME_SCALE_IDS if self.patient.of_scale(s)]
+            if used:
+                self.scale_id = used[0]
+                self.status = analyse_patient(self.patient, self.scale_id, self.app.settings,
+                                              self.app.today, data.acknowledged)
+        with self.prevent(Select.Changed):
+            self.query_one("#scale", Select).value = self.scale_id
+        self.redraw()
+        if not first:
+            self.app.refresh_row(self.patient_id)  # the list row follows the change
+
+    def redraw(self) -> None:
+        status = self.status
+        info = self.info
+        self.sub_title = f"{self.patient_id} {info.get('name') or ''}".strip()
+        bits = [f"[b]{escape(self.patient_id)}[/b]", escape(info.get("name") or "(no name)")]
+        if info.get("birth_date"):
+            bits.append(f"born {info['birth_date']}")
+        if info.get("weight_kg"):
+            bits.append(f"{float(info['weight_kg']):g} kg")
+        if status and status.course_count:
+            bits.append(f"course {status.course.number} of {status.course_count}")
+        self.query_one("#patient-info", Static).update(" · ".join(bits))
+        self.query_one("#banner", AlertBanner).show(status)
+        self.query_one("#status-panel", Static).update(status_text(status, self.app.today))
+        table = self.query_one("#timeline", DataTable)
+        selected = self.selected_record()
+        table.clear()
+        rows = timeline_rows(self.patient, self.app.settings, self.course_notes)
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if rows:
+            # The same record stays selected (a corrected record keeps its place,
+            # under its new id); a first view or a new record selects the latest.
+            keys = [key for key, _ in rows]
+            wanted = self.select_after_reload or (f"{selected[0]}:{selected[1]}" if selected else None)
+            self.select_after_reload = None
+            index = keys.index(wanted) if wanted in keys else len(keys) - 1
+            table.move_cursor(row=index)
+        chart = self.query_one("#chart")
+        if hasattr(chart, "show"):
+            chart.show(status)
+        side = self.query_one("#per-infusion", DataTable)
+        side.clear()
+        cadss = {a.infusion_id: a for a in self.patient.assessments if a.scale == "cadss" and a.infusion_id}
+        for course in courses_of(self.patient):
+            for number, inf in enumerate(course.infusions, start=1):
+                dissociation = cadss.get(inf.id)
+                label = f"{course.number}.{number}"
+                if course.is_booster(inf, self.app.settings.induction_sessions):
+                    label = Text(label + " B", style=BOOSTER_STYLE)  # "B": booster, as in the timeline
+                side.add_row(
+                    label, inf.when.day.isoformat(),
+                    NO_VALUE if dissociation is None else str(dissociation.total),
+                    ", ".join(words(e) for e in inf.side_effects) or NO_VALUE,
+                    key=f"infusion:{inf.id}",
+                )
+
+    @on(Select.Changed, "#scale")
+    def _scale_changed(self, event: Select.Changed) -> None:
+        if event.value in SCALES and event.value != self.scale_id:
+            self.scale_id = event.value
+            self.reload()
+
+    def on_resize(self) -> None:
+        # A resize (and the narrow layout, which settles after the first draw)
+        # moves the timeline: keep the selected record in view.
+        table = self.query_one("#timeline", DataTable)
+        if table.row_count:
+            self.call_after_refresh(lambda: table.move_cursor(row=table.cursor_row))
+
+    # ----- the selected record -------------------------------------------
+    def selected_record(self) -> tuple[str, int] | None:
+        """("assessment" | "infusion", id) of the timeline's cursor row."""
+        table = self.query_one("#timeline", DataTable)
+        if not table.row_count:
+            return None
+        key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
+        kind, _, ident = str(key).partition(":")
+        return (kind, int(ident)) if ident.isdigit() else None
+
+    def record(self, kind: str, ident: int) -> Infusion | Assessment | None:
+        """The selected infusion or assessment (None for a course-start row)."""
+        records = {"infusion": self.patient.infusions, "assessment": self.patient.assessments}.get(kind, ())
+        return next((r for r in records if r.id == ident), None)
+
+    def correctable(self) -> tuple[str, int] | None:
+        """The selected infusion or assessment, or None after telling the clinician why not."""
+        selected = self.selected_record()
+        if selected is None or selected[0] not in ("infusion", "assessment"):
+            # A course-start row is not a record that can be corrected or retracted here.
+            self.notify("Select an infusion or assessment in the timeline first.")
+            return None
+        return selected
+
+    # ----- actions ---------------------------------------------------------
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_pick_scale(self) -> None:
+        self.query_one("#scale", Select).focus()
+
+    def action_infusion(self) -> None:
+        self.app.push_screen(InfusionForm(self.patient_id, self.info, self.status), self._after_save)
+
+    def action_assessment(self) -> None:
+        self.app.push_screen(AssessmentForm(self.patient_id, self.patient, self.status, self.scale_id),
+                             self._after_save)
+
+    def action_edit_patient(self) -> None:
+        self.app.push_screen(PatientForm(self.info, self.status), self._after_save)
+
+    def _after_save(self, saved: Any) -> None:
+        if saved:
+            if isinstance(saved, str):
+                self.select_after_reload = saved  # the saved record is selected after the reload
+            self.reload()
+
+    def action_acknowledge(self) -> None:
+        if not self.status or not self.status.open_alerts:
+            self.notify("No open alerts for this patient.")
+            return
+
+        def done(answer) -> None:
+            if not answer:
+                return
+            keys, who, note = answer
+            for key in keys:
+                _, error = guarded(lambda key=key: db.acknowledge_alert(self.app.database, self.patient_id, key, who, note))
+                if error:
+                    self.notify(error, severity="error")
+                    break
+            self.reload()
+
+        self.app.push_screen(AcknowledgeModal(self.status, self.app.clinician), done)
+
+    def action_new_course(self) -> None:
+        def check(values: dict[str, str]) -> str | None:
+            try:
+                when = parse_timepoint(values["date"])
+            except TimeFormatError as exc:
+                return f"start date: {exc}"
+            if when.day > self.app.today:
+                return f"start date {when.iso()} is in the future (today is {self.app.today.isoformat()})"
+            return None
+
+        def done(values) -> None:
+            if not values:
+                return
+            number, error = guarded(lambda: db.start_course(
+                self.app.database, self.patient_id, parse_timepoint(values["date"]),
+                self.app.clinician, values.get("note") or None))
+            if error:
+                self.notify(error, severity="error")
+            else:
+                self.select_after_reload = f"course:{number}"  # the new course's start row, in view
+            self.reload()
+
+        self.app.push_screen(TextModal(
+            f"Start a new course for {self.patient_id}",
+            [("date", "Start date (YYYY-MM-DD)", self.app.today.isoformat()), ("note", "Note", "")],
+            intro="Later infusions count from session 1 of the new course.",
+            ok="Start course", check=check, optional=("note",)), done)
+
+    def action_correct(self) -> None:
+        selected = self.correctable()
+        if selected is None:
+            return
+        kind, ident = selected
+        record = self.record(kind, ident)
+        if isinstance(record, Infusion):
+            self.app.push_screen(InfusionForm(self.patient_id, self.info, self.status, correcting=record),
+                                 self._after_save)
+        elif isinstance(record, Assessment):
+            self.app.push_screen(AssessmentForm(self.patient_id, self.patient, self.status, record.scale,
+                                                correcting=record), self._after_save)
+
+    def action_retract(self) -> None:
+        selected = self.correctable()
+        if selected is None:
+            return
+        kind, ident = selected
+
+        def done(values) -> None:
+            if not values:
+                return
+            _, error = guarded(lambda: db.retract(self.app.database, kind, ident, values["reason"], self.app.clinician))
+            if error:
+                self.notify(error, severity="error")
+            self.reload()
+
+        self.app.push_screen(TextModal(
+            f"Retract {kind} {ident}", [("reason", "Reason (kept in the audit trail)", "")],
+            intro="The record stops counting; it is kept, with who, when and why.",
+            ok="Retract"), done)
+
+    def action_history(self) -> None:
+        selected = self.selected_record()
+        if selected is None:
+            self.notify("Select an infusion or assessment in the timeline first.")
+            return
+        kind, ident = selected
+        if kind == "course":
+            ident = f"{self.patient_id}:{ident}"  # the audit trail keys a course by patient and number
+        self.app.push_screen(HistoryScreen(self.patient_id, self.status, kind, ident))
+
+
+# ---------------------------------------------------------------------------
+# Forms
+# ---------------------------------------------------------------------------

@@ -1,0 +1,209 @@
+"""The patient list: every patient with course progress, latest score, verdict and alerts."""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Input, Select, Static
+from textual.widgets.data_table import ColumnKey
+
+from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
+from outcomes.verdict import VERDICTS
+from outcomes_app.text import (
+    LIST_COLUMNS,
+    SORT_BY,
+    PatientRow,
+)
+from outcomes_app.widgets import (
+    Table,
+    followup_due,
+    words,
+)
+
+SEARCH_DELAY = 0.15  # seconds of no typing before the list is filtered
+
+FILTERS = [("All patients", "all"), ("Open alerts", "alerts"), ("Follow-up due", "followup")] + [
+    (f"Verdict: {words(v)}", v) for v in VERDICTS
+]
+
+
+class PatientListScreen(Screen):
+    """Every patient with course progress, latest score, verdict and alerts."""
+
+    AUTO_FOCUS = "#patients"
+    BINDINGS = [
+        Binding("enter", "open_patient", "Open", show=False),
+        Binding("slash", "search", "Search"),
+        Binding("a", "add_patient", "Add patient"),
+        Binding("f", "followups", "Follow-ups"),
+        Binding("comma", "settings", "Settings"),
+        Binding("1", "sort(0)", "Sort 1-9"),
+        *[Binding(str(i + 1), f"sort({i})", show=False) for i in range(1, len(LIST_COLUMNS))],
+        Binding("r", "reload", "Reload"),
+    ]
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.sort_column = 0
+        self.sort_reverse = False
+        self.shown: list[PatientRow] = []
+        self._search_timer = None
+        self._needle = ""
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal(id="list-bar"):
+            yield Input(placeholder="Search id or name  ( / )", id="search")
+            yield Select(FILTERS, value="all", allow_blank=False, id="filter")
+            yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
+                         allow_blank=False, id="list-scale")
+        yield Static("Loading patients…", id="list-summary")
+        table = Table(id="patients", cursor_type="row", zebra_stripes=True)
+        for label, key in LIST_COLUMNS:
+            table.add_column(label, key=key)
+        yield table
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Patients"
+        if self.app.database is None:
+            return  # the app is exiting: the database could not be opened
+        with self.prevent(Select.Changed):
+            self.query_one("#list-scale", Select).value = self.app.list_scale
+        if self.app.rows is not None:
+            self.show_rows()  # the worker, started by the app, was quicker than this screen
+        else:
+            self.query_one("#list-summary", Static).update("Loading and analysing patients…")
+
+    # ----- filling the table -------------------------------------------
+    def visible_rows(self) -> list[PatientRow]:
+        """The app's rows after search and filter, in the chosen order."""
+        rows = self.app.rows
+        needle = self._needle = self.query_one("#search", Input).value.strip().lower()
+        if needle:
+            rows = [r for r in rows if needle in r.patient_id.lower() or needle in r.name.lower()]
+        choice = self.query_one("#filter", Select).value
+        if choice == "alerts":
+            rows = [r for r in rows if r.alerts]
+        elif choice == "followup":
+            due = self.app.followup_map()
+            rows = [r for r in rows if followup_due(due.get(r.patient_id))]
+        elif choice in VERDICTS:
+            rows = [r for r in rows if r.verdict == choice]
+        attr = LIST_COLUMNS[self.sort_column][1]
+        attr = SORT_BY.get(attr, attr)
+        present = [r for r in rows if getattr(r, attr) is not None]
+        missing = [r for r in rows if getattr(r, attr) is None]
+        present.sort(key=lambda r: getattr(r, attr), reverse=self.sort_reverse)
+        return present + missing  # unknown values last in either direction
+
+    def show_rows(self) -> None:
+        """Refill the table in one go from the app's rows."""
+        table = self.query_one("#patients", DataTable)
+        self.shown = self.visible_rows()
+        table.clear()
+        table.add_rows(row.cached_cells or row.cells() for row in self.shown)
+        for index, (label, key) in enumerate(LIST_COLUMNS):
+            arrow = (" ▼" if self.sort_reverse else " ▲") if index == self.sort_column else ""
+            table.columns[ColumnKey(key)].label = Text(label + arrow)
+        self.update_summary()
+        table.refresh()
+
+    def update_summary(self) -> None:
+        total = len(self.app.rows)
+        alerts = sum(1 for r in self.app.rows if r.alerts)
+        followups = self.app.followups
+        due = "? (press f)" if followups is None else sum(1 for f in followups.values() if followup_due(f))
+        summary = f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
+        summary += f" · {alerts} with open alerts · {due} follow-ups due"
+        if not total:
+            summary = "No patients yet: press a to add one."
+        self.query_one("#list-summary", Static).update(summary)
+
+    def replace_row(self, row: PatientRow) -> None:
+        """Update one patient's cells in place (cheap with 10,000 rows)."""
+        table = self.query_one("#patients", DataTable)
+        for index, shown in enumerate(self.shown):
+            if shown.patient_id == row.patient_id:
+                self.shown[index] = row
+                for column, cell in enumerate(row.cells()):
+                    table.update_cell_at((index, column), cell, update_width=True)
+                break
+        self.update_summary()
+
+    @on(Input.Changed, "#search")
+    def _search_typed(self, event: Input.Changed) -> None:
+        # Refill once typing pauses, not on every key: with 10,000 rows a refill is noticeable.
+        if event.value.strip().lower() == self._needle:
+            return  # e.g. the Changed the input posts when it mounts
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_DELAY, self._refilter)
+
+    @on(Select.Changed, "#filter")
+    def _refilter(self) -> None:
+        if self.app.rows is not None:
+            self.show_rows()
+
+    @on(Select.Changed, "#list-scale")
+    def _scale_changed(self, event: Select.Changed) -> None:
+        if event.value != self.app.list_scale and event.value in SCALES:
+            self.app.list_scale = event.value
+            self.action_reload()
+
+    @on(Input.Submitted, "#search")
+    def _search_done(self) -> None:
+        self.query_one("#patients", DataTable).focus()
+
+    @on(DataTable.HeaderSelected, "#patients")
+    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+        self.action_sort(event.column_index)
+
+    @on(DataTable.RowSelected, "#patients")
+    def _row_chosen(self) -> None:
+        self.action_open_patient()
+
+    # ----- actions ------------------------------------------------------
+    def action_sort(self, column: int) -> None:
+        """Sort by a column; the same column again reverses the order."""
+        if column == self.sort_column:
+            self.sort_reverse = not self.sort_reverse
+        else:
+            self.sort_column, self.sort_reverse = column, False
+        if self.app.rows is not None:
+            self.show_rows()
+
+    def selected_patient(self) -> str | None:
+        table = self.query_one("#patients", DataTable)
+        if not self.shown or table.cursor_row is None or table.cursor_row >= len(self.shown):
+            return None
+        return self.shown[table.cursor_row].patient_id
+
+    def action_open_patient(self) -> None:
+        pid = self.selected_patient()
+        if pid is not None:
+            self.app.open_patient(pid)
+
+    def action_search(self) -> None:
+        self.query_one("#search", Input).focus()
+
+    def action_add_patient(self) -> None:
+        self.app.action_add_patient()
+
+    def action_followups(self) -> None:
+        self.app.action_followups()
+
+    def action_settings(self) -> None:
+        self.app.action_settings()
+
+    def action_reload(self) -> None:
+        # A plain "Loading" line rather than an animated indicator: an animation
+        # would compete with the worker for the interpreter while it analyses.
+        self.query_one("#list-summary", Static).update("Loading and analysing patients…")
+        self.app.load_clinic()
+
+

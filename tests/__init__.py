@@ -1,0 +1,1 @@
+"""The test suite, mirroring the layers: core, db, reports, app, cli."""

@@ -1,0 +1,80 @@
+"""The small fixed clinic the app and report tests share, built as a clinician would enter it.
+
+Records go in through `outcomes.validation` and `db/`, as the app writes
+them, so the tests read back what a clinician would have entered.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import db
+from outcomes.validation import check_assessment, check_infusion, check_patient
+
+#: "Today" of the fixed clinic (snapshots and time-dependent rules).
+TODAY = date(2026, 2, 10)
+WHO = "Dr Test"
+
+# Induction days of the responder (six infusions over twelve days).
+INDUCTION = ("2026-01-06", "2026-01-08", "2026-01-10", "2026-01-13", "2026-01-15", "2026-01-17")
+
+
+def phq9_items(total: int, item9: int = 0) -> str:
+    """PHQ-9 items adding up to `total`, with item 9 as given (spread over items 1-8)."""
+    rest = total - item9
+    items = []
+    for _ in range(8):
+        step = min(3, rest)
+        items.append(step)
+        rest -= step
+    assert rest == 0, "total too high for PHQ-9"
+    return " ".join(str(i) for i in items + [item9])
+
+
+def add_patient(database, pid: str, name: str, weight: float | None = 70) -> None:
+    checked = check_patient({"patient_id": pid, "name": name, "weight_kg": weight}, TODAY)
+    assert checked.ok, checked.problems
+    db.add_patient(database, checked.values, WHO)
+
+
+def add_infusion(database, pid: str, when: str, dose: float = 0.5, **extra) -> int:
+    raw = {"patient_id": pid, "date": when, "dose_mg_per_kg": dose, "route": "iv",
+           "duration_min": 40, "weight_kg": 70, **extra}
+    checked = check_infusion(raw, None, TODAY)
+    assert checked.ok, checked.problems
+    return db.add_infusion(database, checked.values, WHO)
+
+
+def add_phq9(database, pid: str, when: str, total: int, item9: int = 0) -> int:
+    checked = check_assessment(
+        {"patient_id": pid, "date": when, "scale": "phq9", "items": phq9_items(total, item9)}, TODAY)
+    assert checked.ok, checked.problems
+    return db.add_assessment(database, checked.values, WHO)
+
+
+def build_clinic(path) -> None:
+    """Four patients: a responder, a non-responder with a suicidality alert,
+    one in progress, and one with nothing recorded yet."""
+    database = db.connect(path)
+    add_patient(database, "P001", "Ada Example")
+    add_phq9(database, "P001", "2026-01-05", 20)
+    for day, score in zip(INDUCTION, (16, 12, 9, 8, 6, 5)):
+        add_infusion(database, "P001", day + "T09:00", side_effects="nausea;dizziness")
+        add_phq9(database, "P001", day + "T12:00", score)
+    add_phq9(database, "P001", "2026-01-24", 6)
+
+    add_patient(database, "P002", "Ben Sample", weight=82)
+    add_phq9(database, "P002", "2026-01-05", 18)
+    for day, score in zip(INDUCTION, (17, 16, 16, 15, 15, 14)):
+        add_infusion(database, "P002", day + "T10:00", weight_kg=82)
+        add_phq9(database, "P002", day + "T13:00", score, item9=1 if score == 14 else 0)
+    add_phq9(database, "P002", "2026-01-20", 14)
+
+    add_patient(database, "P003", "Cy Person", weight=64)
+    add_phq9(database, "P003", "2026-02-02", 15)
+    add_infusion(database, "P003", "2026-02-03T09:00", weight_kg=64)
+    add_phq9(database, "P003", "2026-02-04", 11)
+    add_infusion(database, "P003", "2026-02-05T09:00", weight_kg=64)
+
+    add_patient(database, "P004", "Dee New", weight=None)
+    database.conn.close()
