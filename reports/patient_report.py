@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Sequence
 
 from outcomes import __version__
+from outcomes.dissociation import cadss_per_infusion
 from outcomes.followup import next_followup
 from outcomes.records import Assessment
 from outcomes.safety import ALERT_KINDS
@@ -25,7 +26,7 @@ from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
 from reports.layout import Cursor, fmt, footer, text_lines
 from reports.names import inside, patient_stem
-from reports.patient_chart import cadss_per_infusion, draw_progress
+from reports.patient_chart import draw_progress
 from reports.style import (
     A4_PORTRAIT,
     SMALL_SIZE,

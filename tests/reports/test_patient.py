@@ -9,11 +9,12 @@ import pypdf
 import pytest
 from PIL import Image
 
+from outcomes.dissociation import cadss_per_infusion
 from outcomes.records import Assessment, Infusion, group_by_patient
 from outcomes.settings import Settings
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
-from reports.patient_chart import cadss_per_infusion, draw_progress
+from reports.patient_chart import draw_progress
 from reports.patient_report import (
     CHART_RECT,
     Acknowledgement,

@@ -1,0 +1,308 @@
+"""What the clinic's own data says about dose, dissociation and early improvement.
+
+Associations only, labelled as such (clinical-spec section 12: the program
+never recommends a dose). Every figure carries its denominator and who is
+left out; a group of fewer than `MIN_GROUP` patients is reported as too
+small instead of being estimated. Intervals and correlations come from
+scipy.stats, never from hand-written formulas:
+
+- a proportion's 95% interval is Wilson's score interval
+  (`scipy.stats.binomtest(k, n).proportion_ci(method="wilson")`);
+- Spearman's rank correlation is `scipy.stats.spearmanr`; its 95% interval
+  is Fisher's z interval computed on the ranks
+  (`scipy.stats.pearsonr(rankdata(x), rankdata(y)).confidence_interval()`,
+  Pearson's r of the ranks being Spearman's rho), the usual large-sample
+  interval for rho.
+
+Who counts: a course whose verdict is `responder` or `non_responder` (the
+completers of the response rate, section 6); "responded" means the verdict
+`responder`. In-progress, incomplete and no-baseline courses have no
+outcome yet and are left out of every figure, and each figure says how many.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from statistics import median
+from typing import Mapping, Sequence
+
+from outcomes.dissociation import cadss_per_infusion
+from outcomes.records import Assessment
+from outcomes.status import PatientStatus
+from outcomes.verdict import NON_RESPONDER, RESPONDER
+
+#: Fewer patients than this in a group: the figure says so instead of estimating.
+MIN_GROUP = 10
+#: Early improvement: at least this percent below the starting score.
+EARLY_IMPROVEMENT = 20.0
+#: Sessions after which early improvement is looked at.
+EARLY_SESSIONS = (1, 2)
+#: Ketamine dose bands at the last induction session, mg/kg (upper bounds inclusive).
+KETAMINE_DOSE_BANDS = (("<= 0.5 mg/kg", 0.5), ("0.5-0.75 mg/kg", 0.75), ("> 0.75 mg/kg", float("inf")))
+
+#: What each figure does and does not show: one sentence each, shown beside it.
+CAVEATS = {
+    "dose": "Response rates of this clinic's patients by the dose they had at the last induction "
+            "session. Doses were chosen by clinicians, often raised for slow responders, so this "
+            "shows an association in this clinic's data, not the effect of a dose.",
+    "dissociation": "Whether patients who dissociated more (higher CADSS) improved more in this "
+                    "clinic. A rank correlation describes an association; it does not show that "
+                    "dissociation causes improvement.",
+    "early": "How often patients with and without an early improvement of at least 20% went on to "
+             "respond by the end of the induction in this clinic. It describes past patients, "
+             "not a prediction for one patient.",
+    "dose_rise": "Among patients whose dose was raised during the induction: who had already "
+                 "responded before the rise and who responded after it. Without a comparison group "
+                 "it cannot show that the rise caused the response.",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Rate:
+    """A share of patients who responded, with Wilson's 95% interval."""
+
+    label: str
+    responded: int
+    n: int
+    low: float | None
+    high: float | None
+
+    @property
+    def enough(self) -> bool:
+        """Whether the group is large enough to be estimated (`MIN_GROUP`)."""
+        return self.n >= MIN_GROUP
+
+    @property
+    def rate(self) -> float | None:
+        return self.responded / self.n if self.n else None
+
+    def as_json(self) -> dict:
+        return {"label": self.label, "responded": self.responded, "n": self.n,
+                "rate": _round(self.rate) if self.enough else None,
+                "ci_low": _round(self.low) if self.enough else None,
+                "ci_high": _round(self.high) if self.enough else None,
+                "too_small": not self.enough}
+
+
+@dataclass(frozen=True, slots=True)
+class Correlation:
+    """Spearman's rho between two measures per patient, with its 95% interval."""
+
+    label: str
+    points: tuple[tuple[float, float], ...]
+    rho: float | None
+    low: float | None
+    high: float | None
+
+    @property
+    def n(self) -> int:
+        return len(self.points)
+
+    @property
+    def enough(self) -> bool:
+        return self.n >= MIN_GROUP and self.rho is not None
+
+    def as_json(self) -> dict:
+        return {"label": self.label, "n": self.n,
+                "rho": _round(self.rho) if self.enough else None,
+                "ci_low": _round(self.low) if self.enough else None,
+                "ci_high": _round(self.high) if self.enough else None,
+                "too_small": not self.enough}
+
+
+@dataclass(frozen=True, slots=True)
+class DoseRise:
+    """Patients whose dose was raised during the induction, and when they responded."""
+
+    raised: int
+    responded_before: int
+    after: Rate  # among those who had not responded before the rise
+
+    def as_json(self) -> dict:
+        return {"raised": self.raised, "responded_before_rise": self.responded_before,
+                "after_rise": self.after.as_json()}
+
+
+@dataclass(frozen=True, slots=True)
+class Associations:
+    """The clinic's dose, dissociation and early-improvement figures (see the module doc)."""
+
+    completers: int
+    left_out: int
+    dose_bands: tuple[Rate, ...]
+    dose_unknown: int
+    cadss_first: Correlation
+    cadss_highest: Correlation
+    cadss_median: float | None
+    above_median: Rate
+    at_or_below_median: Rate
+    early: tuple[tuple[int, Rate, Rate], ...]  # (session, improved, not improved)
+    dose_rise: DoseRise
+
+    def as_json(self) -> dict:
+        return {
+            "completers": self.completers,
+            "left_out_without_outcome": self.left_out,
+            "min_group": MIN_GROUP,
+            "response_by_dose": {"bands": [r.as_json() for r in self.dose_bands],
+                                 "dose_unknown": self.dose_unknown},
+            "dissociation": {
+                "cadss_first_vs_best_improvement": self.cadss_first.as_json(),
+                "cadss_highest_vs_best_improvement": self.cadss_highest.as_json(),
+                "cadss_first_median": self.cadss_median,
+                "above_median": self.above_median.as_json(),
+                "at_or_below_median": self.at_or_below_median.as_json(),
+            },
+            "early_improvement": {
+                str(session): {"improved": yes.as_json(), "not_improved": no.as_json()}
+                for session, yes, no in self.early
+            },
+            "dose_rise": self.dose_rise.as_json(),
+        }
+
+
+def _round(x: float | None) -> float | None:
+    return None if x is None else round(float(x), 3)
+
+
+def rate(label: str, responded: int, n: int) -> Rate:
+    """`responded` of `n`, with Wilson's 95% interval (None for an empty group)."""
+    if n == 0:
+        return Rate(label, 0, 0, None, None)
+    from scipy.stats import binomtest  # scipy loads only where a figure is computed
+
+    ci = binomtest(responded, n).proportion_ci(confidence_level=0.95, method="wilson")
+    return Rate(label, responded, n, float(ci.low), float(ci.high))
+
+
+def correlation(label: str, points: Sequence[tuple[float, float]]) -> Correlation:
+    """Spearman's rho of `points` (x, y) with Fisher's 95% interval on the ranks."""
+    points = tuple(points)
+    xs, ys = [p[0] for p in points], [p[1] for p in points]
+    if len(points) < 4 or len(set(xs)) < 2 or len(set(ys)) < 2:
+        return Correlation(label, points, None, None, None)  # rho undefined, or no interval
+    from scipy.stats import pearsonr, rankdata, spearmanr
+
+    rho = float(spearmanr(xs, ys).statistic)
+    ci = pearsonr(rankdata(xs), rankdata(ys)).confidence_interval(confidence_level=0.95)
+    return Correlation(label, points, rho, float(ci.low), float(ci.high))
+
+
+def _responded(status: PatientStatus) -> bool:
+    return status.verdict.value == RESPONDER
+
+
+def _last_induction_dose(status: PatientStatus) -> float | None:
+    n = status.settings.induction_sessions
+    infusions = status.infusions
+    return infusions[n - 1].dose_mg_per_kg if len(infusions) >= n else None
+
+
+def response_by_dose(completers: Sequence[PatientStatus]) -> tuple[tuple[Rate, ...], int]:
+    """Response rate per dose band at the last induction session; and how many had no such dose."""
+    counts = {label: [0, 0] for label, _ in KETAMINE_DOSE_BANDS}
+    unknown = 0
+    for s in completers:
+        dose = _last_induction_dose(s)
+        if dose is None:
+            unknown += 1
+            continue
+        label = next(label for label, upper in KETAMINE_DOSE_BANDS if dose <= upper)
+        counts[label][0] += _responded(s)
+        counts[label][1] += 1
+    return tuple(rate(label, k, n) for label, (k, n) in counts.items()), unknown
+
+
+def _dissociation(completers: Sequence[PatientStatus],
+                  cadss: Mapping[str, Sequence[Assessment]]) -> tuple[Correlation, Correlation,
+                                                                        float | None, Rate, Rate]:
+    first_points, highest_points, first_of = [], [], []
+    for s in completers:
+        per_infusion = cadss_per_infusion(s, cadss.get(s.patient_id, ()))
+        if not per_infusion or s.best_improvement is None:
+            continue
+        if per_infusion[0].infusion_number == 1:
+            first_points.append((float(per_infusion[0].total), s.best_improvement))
+            first_of.append((per_infusion[0].total, s))
+        highest_points.append((float(max(c.total for c in per_infusion)), s.best_improvement))
+    cut = median(total for total, _ in first_of) if first_of else None
+    above = [s for total, s in first_of if cut is not None and total > cut]
+    below = [s for total, s in first_of if cut is not None and total <= cut]
+    return (
+        correlation("CADSS at the first infusion", first_points),
+        correlation("highest CADSS of the course", highest_points),
+        cut,
+        rate("CADSS above the median", sum(map(_responded, above)), len(above)),
+        rate("CADSS at or below the median", sum(map(_responded, below)), len(below)),
+    )
+
+
+def early_improvement(completers: Sequence[PatientStatus], session: int) -> tuple[Rate, Rate]:
+    """Response by the end of the induction for patients improved >= 20% by `session`, and not.
+
+    "By session k" is the best improvement of the scores belonging to
+    sessions 1..k; a patient with no score in those sessions is left out.
+    """
+    improved, not_improved = [], []
+    for s in completers:
+        best = s.best_improvement_by_session()
+        so_far = [v for k, v in best.items() if k <= session]
+        if not so_far:
+            continue
+        (improved if max(so_far) >= EARLY_IMPROVEMENT else not_improved).append(s)
+    return (rate(f"improved >= 20% by session {session}", sum(map(_responded, improved)), len(improved)),
+            rate(f"not improved by session {session}", sum(map(_responded, not_improved)),
+                 len(not_improved)))
+
+
+def first_dose_rise(status: PatientStatus) -> int | None:
+    """The induction session whose dose (mg/kg) was first higher than the one before it."""
+    infusions = status.infusions[: status.settings.induction_sessions]
+    for k in range(1, len(infusions)):
+        before, now = infusions[k - 1].dose_mg_per_kg, infusions[k].dose_mg_per_kg
+        if before is not None and now is not None and now > before:
+            return k + 1
+    return None
+
+
+def dose_rise(completers: Sequence[PatientStatus]) -> DoseRise:
+    """Of the patients with a dose rise: responded before it, and responded after it."""
+    raised = before = after = not_before = 0
+    for s in completers:
+        rise = first_dose_rise(s)
+        if rise is None:
+            continue
+        raised += 1
+        first = s.first_response.session if s.first_response else None
+        if first is not None and first < rise:
+            before += 1
+            continue
+        not_before += 1
+        after += first is not None and _responded(s)
+    return DoseRise(raised, before, rate("responded after the rise", after, not_before))
+
+
+def associations(statuses: Sequence[PatientStatus],
+                 cadss: Mapping[str, Sequence[Assessment]]) -> Associations:
+    """Every figure of this module for one clinic.
+
+    Args:
+        statuses: One status per patient on the clinic's outcome scale.
+        cadss: Each patient's CADSS records (`PatientData.of_scale("cadss")`).
+    """
+    completers = [s for s in statuses if s.verdict.value in (RESPONDER, NON_RESPONDER)]
+    bands, unknown = response_by_dose(completers)
+    first, highest, cut, above, below = _dissociation(completers, cadss)
+    return Associations(
+        completers=len(completers),
+        left_out=len(statuses) - len(completers),
+        dose_bands=bands,
+        dose_unknown=unknown,
+        cadss_first=first,
+        cadss_highest=highest,
+        cadss_median=cut,
+        above_median=above,
+        at_or_below_median=below,
+        early=tuple((k, *early_improvement(completers, k)) for k in EARLY_SESSIONS),
+        dose_rise=dose_rise(completers),
+    )

@@ -1,0 +1,198 @@
+"""Dose, dissociation and early improvement in the clinic's own data (`outcomes.associations`).
+
+A hand-made clinic of 27 patients. All but two have the induction of
+Mon 5 - Fri 16 January 2026, a PHQ-9 baseline of 20 on 4 Jan (10 is a
+response) and scores after session 1 (6 Jan), session 2 (8 Jan) and
+session 6 (17 Jan):
+
+| kind     | n | s1 | s2 | s6 | doses (mg/kg)            | CADSS at infusion 1 | verdict |
+|----------|---|----|----|----|--------------------------|---------------------|---------|
+| R1       | 4 | 10 |  9 |  8 | 0.5 throughout           | 30                  | responder (session 1) |
+| R1-rise  | 2 | 10 |  9 |  8 | 0.5, raised to 0.8 at s4 | 30                  | responder (session 1) |
+| R3       | 4 | 15 | 14 | 10 | 0.8 throughout           | 25                  | responder (session 6) |
+| LATE     | 4 | 19 | 18 |  9 | 0.5, raised to 0.8 at s4 | 10                  | responder (session 6) |
+| LATE2    | 2 | 19 | 15 | 10 | 0.6 throughout           | 20                  | responder (session 6) |
+| NR-EARLY | 3 | 15 | 15 | 14 | 0.5 throughout           |  5                  | non_responder |
+| NR       | 6 | 19 | 19 | 18 | 0.5, raised to 0.8 at s4 |  8                  | non_responder |
+
+plus one patient in progress and one without a baseline (left out: 2).
+Completers 25, responders 16. Best improvement within the induction:
+R1 60%, R3 50%, LATE 55%, LATE2 50%, NR-EARLY 30%, NR 10%.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from outcomes.associations import MIN_GROUP, associations, correlation, first_dose_rise, rate
+from outcomes.records import Assessment, Infusion, group_by_patient
+from outcomes.settings import Settings
+from outcomes.status import analyse_all
+from outcomes.timepoints import parse_timepoint as at
+
+INDUCTION = ("2026-01-05", "2026-01-07", "2026-01-09", "2026-01-12", "2026-01-14", "2026-01-16")
+SCORE_DAYS = ("2026-01-06", "2026-01-08", "2026-01-17")
+FLAT_05, FLAT_06, FLAT_08 = (0.5,) * 6, (0.6,) * 6, (0.8,) * 6
+RISE = (0.5, 0.5, 0.5, 0.8, 0.8, 0.8)
+KINDS = {  # kind: (count, scores s1 s2 s6, doses, CADSS at infusion 1)
+    "R1": (4, (10, 9, 8), FLAT_05, 30),
+    "R1-rise": (2, (10, 9, 8), RISE, 30),
+    "R3": (4, (15, 14, 10), FLAT_08, 25),
+    "LATE": (4, (19, 18, 9), RISE, 10),
+    "LATE2": (2, (19, 15, 10), FLAT_06, 20),
+    "NR-EARLY": (3, (15, 15, 14), FLAT_05, 5),
+    "NR": (6, (19, 19, 18), RISE, 8),
+}
+AS_OF = date(2026, 3, 1)
+Z = 1.959963984540054  # the 97.5% point of the standard normal
+
+
+def _clinic():
+    infusions, scores = [], []
+    for kind, (count, totals, doses, cadss) in KINDS.items():
+        for i in range(count):
+            pid = f"{kind}-{i}"
+            infusions += [Infusion(pid, at(d), dose_mg_per_kg=dose) for d, dose in zip(INDUCTION, doses)]
+            scores.append(Assessment(pid, at("2026-01-04"), "phq9", 20))
+            scores += [Assessment(pid, at(d), "phq9", t) for d, t in zip(SCORE_DAYS, totals)]
+            scores.append(Assessment(pid, at("2026-01-05T10:00"), "cadss", cadss))
+    infusions += [Infusion("IN-PROGRESS", at(d), dose_mg_per_kg=0.5) for d in ("2026-02-25", "2026-02-27")]
+    scores.append(Assessment("IN-PROGRESS", at("2026-02-24"), "phq9", 20))
+    infusions += [Infusion("NO-BASELINE", at(d), dose_mg_per_kg=0.5) for d in INDUCTION]
+    scores.append(Assessment("NO-BASELINE", at("2026-01-17"), "phq9", 9))
+    return group_by_patient(infusions, scores)
+
+
+@pytest.fixture(scope="module")
+def figures():
+    patients = _clinic()
+    statuses = analyse_all(patients, "phq9", Settings(), AS_OF)
+    return associations(statuses, {pid: p.of_scale("cadss") for pid, p in patients.items()})
+
+
+def wilson(k: int, n: int) -> tuple[float, float]:
+    """Wilson's score interval, written out from its textbook formula (independent of scipy)."""
+    p = k / n
+    centre = (p + Z * Z / (2 * n)) / (1 + Z * Z / n)
+    half = Z * math.sqrt(p * (1 - p) / n + Z * Z / (4 * n * n)) / (1 + Z * Z / n)
+    return centre - half, centre + half
+
+
+def test_wilson_interval_of_6_of_12_is_0254_to_0746():
+    """6 of 12: the interval worked by hand is 0.25378 to 0.74622, and scipy agrees."""
+    r = rate("x", 6, 12)
+    assert (r.low, r.high) == pytest.approx((0.253782, 0.746218), abs=1e-6)
+    assert (r.low, r.high) == pytest.approx(wilson(6, 12), abs=1e-12)
+
+
+@pytest.mark.parametrize("k, n", [(0, 10), (10, 10), (3, 17), (41, 60)])
+def test_wilson_interval_matches_the_formula_at_the_edges_and_inside(k, n):
+    """0 of n and n of n keep the interval inside [0, 1]; every case matches the formula."""
+    r = rate("x", k, n)
+    assert (r.low, r.high) == pytest.approx(wilson(k, n), abs=1e-12)
+    assert 0 <= r.low <= k / n <= r.high <= 1
+
+
+def test_spearman_without_ties_matches_the_textbook_formula_and_fisher_interval():
+    """rho = 1 - 6 sum d^2 / (n (n^2 - 1)) = 0.9394 for n = 10, and Fisher's interval on it."""
+    xs = list(range(1, 11))
+    ys = [2, 1, 4, 3, 6, 5, 8, 7, 10, 9]
+    c = correlation("x", list(zip(xs, ys)))
+    d2 = sum((x - y) ** 2 for x, y in zip(xs, ys))
+    rho = 1 - 6 * d2 / (10 * (100 - 1))
+    assert c.rho == pytest.approx(rho) == pytest.approx(0.939394, abs=1e-6)
+    half = Z / math.sqrt(10 - 3)
+    assert (c.low, c.high) == pytest.approx((math.tanh(math.atanh(rho) - half),
+                                             math.tanh(math.atanh(rho) + half)), abs=1e-9)
+
+
+def test_a_constant_measure_has_no_correlation():
+    """All CADSS equal: rho is undefined, reported as None, never 0."""
+    c = correlation("x", [(5.0, float(i)) for i in range(12)])
+    assert c.rho is None and not c.enough
+
+
+def test_completers_and_left_out(figures):
+    """25 courses with an outcome; the one in progress and the one without a baseline are left out."""
+    assert (figures.completers, figures.left_out) == (25, 2)
+
+
+def test_response_by_dose_at_the_last_induction_session(figures):
+    """<= 0.5: R1 4 + NR-EARLY 3 = 4 of 7 (too small); 0.5-0.75: LATE2 2 of 2 (too small);
+    > 0.75: R1-rise 2 + R3 4 + LATE 4 + NR 6 = 10 of 16."""
+    bands = {r.label: (r.responded, r.n, r.enough) for r in figures.dose_bands}
+    assert bands == {"<= 0.5 mg/kg": (4, 7, False), "0.5-0.75 mg/kg": (2, 2, False),
+                     "> 0.75 mg/kg": (10, 16, True)}
+    high = figures.dose_bands[2]
+    assert (high.low, high.high) == pytest.approx(wilson(10, 16))
+    assert figures.dose_unknown == 0
+
+
+def test_small_groups_are_reported_without_estimates(figures):
+    """A group under MIN_GROUP patients carries its counts but no rate or interval in the JSON."""
+    assert MIN_GROUP == 10
+    small = figures.as_json()["response_by_dose"]["bands"][0]
+    assert small == {"label": "<= 0.5 mg/kg", "responded": 4, "n": 7, "rate": None,
+                     "ci_low": None, "ci_high": None, "too_small": True}
+
+
+def test_dissociation_median_split(figures):
+    """Median CADSS at infusion 1 is 10 (13th of 25); above it R1, R1-rise, R3, LATE2: 12 of 12
+    responded; at or below it LATE, NR-EARLY, NR: 4 of 13."""
+    assert figures.cadss_median == 10
+    assert (figures.above_median.responded, figures.above_median.n) == (12, 12)
+    assert (figures.at_or_below_median.responded, figures.at_or_below_median.n) == (4, 13)
+
+
+def test_dissociation_rank_correlation_matches_ranks_computed_independently(figures):
+    """Spearman's rho of CADSS at infusion 1 against best improvement equals Pearson's r of
+    average ranks computed with pandas, and its interval is Fisher's on that r."""
+    counts = {k: v[0] for k, v in KINDS.items()}
+    cadss = {k: v[3] for k, v in KINDS.items()}
+    best = {"R1": 60, "R1-rise": 60, "R3": 50, "LATE": 55, "LATE2": 50, "NR-EARLY": 30, "NR": 10}
+    x = pd.Series([cadss[k] for k in KINDS for _ in range(counts[k])]).rank()
+    y = pd.Series([best[k] for k in KINDS for _ in range(counts[k])]).rank()
+    r = float(np.corrcoef(x, y)[0, 1])
+    c = figures.cadss_first
+    assert c.n == 25 and c.rho == pytest.approx(r)
+    half = Z / math.sqrt(25 - 3)
+    assert (c.low, c.high) == pytest.approx((math.tanh(math.atanh(r) - half),
+                                             math.tanh(math.atanh(r) + half)))
+    assert figures.cadss_highest.rho == pytest.approx(r)  # one rating each: highest = first
+
+
+def test_early_improvement_by_session_1_and_2(figures):
+    """By session 1, improved >= 20%: R1, R1-rise, R3, NR-EARLY: 10 of 13 responded; not: 6 of 12.
+    By session 2 LATE2 (25% at s2) joins the improved: 12 of 15; not: LATE and NR, 4 of 10."""
+    (s1, yes1, no1), (s2, yes2, no2) = figures.early
+    assert (s1, yes1.responded, yes1.n, no1.responded, no1.n) == (1, 10, 13, 6, 12)
+    assert (s2, yes2.responded, yes2.n, no2.responded, no2.n) == (2, 12, 15, 4, 10)
+
+
+def test_dose_rise_before_and_after(figures):
+    """Raised at session 4: R1-rise (2, responded before), LATE (4, after), NR (6, never):
+    12 raised, 2 before, 4 of the 10 others after."""
+    rise = figures.dose_rise
+    assert (rise.raised, rise.responded_before, rise.after.responded, rise.after.n) == (12, 2, 4, 10)
+
+
+def test_first_dose_rise_is_the_session_of_the_higher_dose(figures):
+    """0.5, 0.5, 0.5, 0.8, ...: the rise is at session 4; a flat course has none."""
+    patients = _clinic()
+    statuses = {s.patient_id: s for s in analyse_all(patients, "phq9", Settings(), AS_OF)}
+    assert first_dose_rise(statuses["LATE-0"]) == 4
+    assert first_dose_rise(statuses["R1-0"]) is None
+
+
+def test_summary_json_has_every_figure_with_its_denominator(figures):
+    """The JSON names completers, left out, and each group's n."""
+    doc = figures.as_json()
+    assert doc["completers"] == 25 and doc["left_out_without_outcome"] == 2
+    assert doc["dissociation"]["above_median"]["n"] == 12
+    assert doc["early_improvement"]["1"]["improved"]["rate"] == pytest.approx(10 / 13, abs=1e-3)
+    assert doc["dose_rise"]["after_rise"]["n"] == 10
