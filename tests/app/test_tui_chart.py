@@ -6,7 +6,6 @@ so the chart is checked against the same numbers every other part shows.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import date
 
 from textual.app import App, ComposeResult
@@ -58,20 +57,16 @@ class ChartApp(App):
         yield self.chart
 
 
-def _drawn(chart: ScoreChart, size=(80, 24), then=None):
-    """Run the app, return (plot text, screen text) after `then(chart)` if given."""
-
-    async def scenario():
-        app = ChartApp(chart)
-        async with app.run_test(size=size) as pilot:
+async def drawn(chart: ScoreChart, size=(80, 24), then=None) -> tuple[str, str]:
+    """Run the chart app; return (plot text, screen text), after `then(chart)` if given."""
+    app = ChartApp(chart)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        if then:
+            then(chart)
             await pilot.pause()
-            if then:
-                then(chart)
-                await pilot.pause()
-            screen = "\n".join(s.text for s in app.screen._compositor.render_strips())
-            return chart.plot_text(), screen
-
-    return asyncio.run(scenario())
+        screen = "\n".join(s.text for s in app.screen._compositor.render_strips())
+        return chart.plot_text(), screen
 
 
 def test_chart_data_comes_from_the_status():
@@ -84,9 +79,9 @@ def test_chart_data_comes_from_the_status():
     assert data.baseline == 21 and data.response_level == 10.5 and data.remission == 4
 
 
-def test_every_mark_is_drawn_with_its_own_character():
+async def test_every_mark_is_drawn_with_its_own_character():
     """Scores, infusions, the booster and both reference lines each appear, told apart without colour."""
-    plot, _ = _drawn(ScoreChart(_status()))
+    plot, _ = await drawn(ScoreChart(_status()))
     assert plot.count(SCORE_MARK) == 5
     assert plot.count(INFUSION_MARK) == 6
     assert plot.count(BOOSTER_MARK) == 1
@@ -97,9 +92,9 @@ def test_every_mark_is_drawn_with_its_own_character():
                 BASELINE_MARK}) == 6
 
 
-def test_reference_lines_are_labelled_with_their_values():
+async def test_reference_lines_are_labelled_with_their_values():
     """The y axis names 10.5 (response) and 4 (remission) on the rows where the lines run."""
-    plot, _ = _drawn(ScoreChart(_status()))
+    plot, _ = await drawn(ScoreChart(_status()))
     rows = plot.splitlines()
     response_row = next(r for r in rows if RESPONSE_MARK * 10 in r)
     remission_row = next(r for r in rows if REMISSION_MARK * 10 in r)
@@ -119,16 +114,16 @@ def test_legend_names_each_mark_in_plain_words():
     assert "baseline" not in simple
 
 
-def test_patient_version_has_fewer_lines():
+async def test_patient_version_has_fewer_lines():
     """`simple=True` leaves out the baseline line and uses a plain title."""
-    plot, screen = _drawn(ScoreChart(_status(), simple=True))
+    plot, screen = await drawn(ScoreChart(_status(), simple=True))
     assert BASELINE_MARK * 10 not in plot
     assert "Your PHQ-9 scores (lower is better)" in screen
 
 
-def test_readable_at_80x24():
+async def test_readable_at_80x24():
     """At 80x24 the plot fits the screen and the whole legend is on it."""
-    plot, screen = _drawn(ScoreChart(_status()), size=(80, 24))
+    plot, screen = await drawn(ScoreChart(_status()), size=(80, 24))
     assert max(len(r) for r in plot.splitlines()) <= 80
     flat = " ".join(screen.split())
     for words in ("PHQ-9 total", "response: 50% below baseline (10.5)", "remission: 4 or lower",
@@ -137,23 +132,23 @@ def test_readable_at_80x24():
     assert plot.count(INFUSION_MARK) == 6
 
 
-def test_show_replaces_what_is_drawn():
+async def test_show_replaces_what_is_drawn():
     """An empty chart says so; `show` then draws the status given."""
     chart = ScoreChart()
-    plot, screen = _drawn(chart, then=lambda c: None)
+    plot, screen = await drawn(chart, then=lambda c: None)
     assert "No scores on this scale yet." in screen
     assert SCORE_MARK not in plot
-    plot, screen = _drawn(ScoreChart(), then=lambda c: c.show(_status()))
+    plot, screen = await drawn(ScoreChart(), then=lambda c: c.show(_status()))
     assert plot.count(SCORE_MARK) == 5
     assert "No scores" not in screen
 
 
-def test_before_the_first_infusion_days_count_from_the_first_score():
+async def test_before_the_first_infusion_days_count_from_the_first_score():
     """Without an infusion yet the x axis counts days since the first score."""
     status = _status(infusions=(), scores=(("2026-02-20", 18), ("2026-02-25", 17)))
     data = chart_data(status)
     assert status.points and data.days[0] == 0 and data.x_label == "days since first score"
-    plot, _ = _drawn(ScoreChart(status))
+    plot, _ = await drawn(ScoreChart(status))
     assert INFUSION_MARK not in plot and "days since first score" in plot
     assert plot.count(SCORE_MARK) == len(status.points)
 

@@ -1,25 +1,20 @@
 """Snapshots of the clinician app's main screens at 120x36, fixed clock and data.
 
 The clinic of `tests.clinic.build_clinic` and a fixed "today" make every picture
-reproducible; cursor blink is switched off and workers are awaited before
-the screenshot. Update with `pytest tests/test_tui_snapshots.py --snapshot-update`.
+reproducible; the cursor blink is frozen (`tests/app/conftest.py`) and workers
+are awaited before the screenshot. Update with
+`pytest tests/app/test_tui_snapshots.py --snapshot-update`, after looking at
+each changed picture.
 """
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input
+from textual.widgets import DataTable
 
 import tui
 from outcomes_app.app import OutcomesApp
+from tests.app.driving import SIZE, ready
 from tests.clinic import TODAY
-
-SIZE = (120, 36)
-
-
-def still(app) -> None:
-    """Freeze every input's cursor so the picture does not depend on the blink phase."""
-    for widget in app.screen.query(Input):
-        widget.cursor_blink = False
 
 
 def make(path) -> OutcomesApp:
@@ -27,15 +22,14 @@ def make(path) -> OutcomesApp:
 
 
 async def loaded(pilot) -> None:
-    """Wait for the clinic worker."""
-    while pilot.app.rows is None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+    """Wait for the clinic worker; the list has the focus."""
+    await ready(pilot)
     pilot.app.screen.query_one("#patients", DataTable).focus()
     await pilot.pause()
 
 
 def detail(pid: str, *keys: str):
+    """Open `pid`'s detail screen, press `keys`, wait for the workers."""
     async def run_before(pilot) -> None:
         await loaded(pilot)
         pilot.app.open_patient(pid)
@@ -45,17 +39,22 @@ def detail(pid: str, *keys: str):
             await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
-        still(pilot.app)
-        await pilot.pause()
+    return run_before
+
+
+def after(*keys: str):
+    """From the loaded list, press `keys`."""
+    async def run_before(pilot) -> None:
+        await loaded(pilot)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
     return run_before
 
 
 def test_snapshot_patient_list(clinic_db, snap_compare):
     """The patient list with verdicts, relief days and the open-alert flag."""
-    async def run_before(pilot) -> None:
-        await loaded(pilot)
-        still(pilot.app)
-    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=after())
 
 
 def test_snapshot_responder_detail(clinic_db, snap_compare):
@@ -80,29 +79,17 @@ def test_snapshot_infusion_form(clinic_db, snap_compare):
 
 def test_snapshot_settings(clinic_db, snap_compare):
     """The settings screen lists every setting with its value and meaning."""
-    async def run_before(pilot) -> None:
-        await loaded(pilot)
-        await pilot.press("comma")
-        await pilot.pause()
-    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=after("comma"))
 
 
 def test_snapshot_follow_ups(clinic_db, snap_compare):
     """The follow-ups due screen."""
-    async def run_before(pilot) -> None:
-        await loaded(pilot)
-        await pilot.press("f")
-        await pilot.pause()
-    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=after("f"))
 
 
 def test_snapshot_patient_list_light_theme(clinic_db, snap_compare):
     """The patient list in the light theme (ctrl+t)."""
-    async def run_before(pilot) -> None:
-        await loaded(pilot)
-        await pilot.press("ctrl+t")
-        await pilot.pause()
-    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=after("ctrl+t"))
 
 
 def test_snapshot_acknowledge_modal(clinic_db, snap_compare):
