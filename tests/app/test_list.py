@@ -1,0 +1,95 @@
+"""The patient list: columns, fitting 120 columns, search, filters and sorting."""
+
+from __future__ import annotations
+
+from textual.widgets import DataTable, Input, Select
+
+import db
+import outcomes_app.app
+from outcomes_app.screens.patient_list import SEARCH_DELAY
+from outcomes_app.text import NAME_WIDTH
+from tests.app.driving import clinician_app, list_rows, settle, text_of
+from tests.clinic import add_infusion, add_patient, add_phq9
+
+
+async def test_list_shows_progress_verdict_relief_and_alerts(pilot):
+    """The list shows each patient's course, latest score, verdict, relief days and open alerts."""
+    app = pilot.app
+    rows = {r[0]: r for r in list_rows(app)}
+    assert set(rows) == {"P001", "P002", "P003", "P004"}
+    assert rows["P001"][3:9] == ["6/6", "6", "mild", "70%", "responder", "7+"]
+    assert rows["P002"][7] == "non responder" and rows["P002"][2] == "⚠ 1"
+    assert rows["P003"][3] == "2/6" and rows["P003"][7] == "in progress"
+    assert rows["P004"][3] == "none yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
+    assert "1 with open alerts" in text_of(app, "#list-summary")
+    labels = [str(c.label) for c in app.screen.query_one("#patients", DataTable).columns.values()]
+    assert labels == ["ID ▲", "Name", "Alerts", "Course", "Latest", "Band", "Improved", "Verdict", "Relief"]
+
+
+async def test_every_list_column_fits_120_columns_with_long_names_and_boosters(clinic_db):
+    """A long name ends in "…" and two boosters read "6/6 +2 boosters": no column is cut off at 120 columns."""
+    database = db.connect(clinic_db)
+    add_patient(database, "P005", "Maximiliana Wolfeschlegelsteinhausen-Bergerdorff")
+    add_phq9(database, "P005", "2026-01-05", 21, item9=1)
+    for day in ("2026-01-06", "2026-01-08", "2026-01-10", "2026-01-13", "2026-01-15", "2026-01-17",
+                "2026-01-27", "2026-02-06"):
+        add_infusion(database, "P005", day + "T09:00")
+    add_phq9(database, "P005", "2026-02-07", 17)
+    database.conn.close()
+
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        row = {r[0]: r for r in list_rows(app)}["P005"]
+        assert row[1] == "Maximiliana Wolfesc…" and len(row[1]) == NAME_WIDTH
+        assert row[2] == "⚠ 1" and row[3] == "6/6 +2 boosters" and row[7] == "non responder"
+        table = app.screen.query_one("#patients", DataTable)
+        # Every column, "Relief" the last, inside the table: nothing to scroll sideways to.
+        assert table.virtual_size.width <= table.scrollable_content_region.width
+        assert table.max_scroll_x == 0
+        await pilot.press("slash", *"wolfeschlegel")  # search still finds the whole name
+        await pilot.pause(SEARCH_DELAY + 0.1)
+        assert [r[0] for r in list_rows(app)] == ["P005"]
+    async with clinician_app(clinic_db, size=(80, 30)) as pilot:
+        table = pilot.app.screen.query_one("#patients", DataTable)
+        assert table.max_scroll_x > 0  # at 80 columns the right-hand ones are a sideways scroll away
+
+
+async def test_search_filter_and_sort(pilot):
+    """Search by name or id, filter by alert or verdict, sort by a column key or header click."""
+    app = pilot.app
+    await pilot.press("slash", *"ben")
+    await pilot.pause(SEARCH_DELAY + 0.1)
+    assert [r[0] for r in list_rows(app)] == ["P002"]
+    app.screen.query_one("#search", Input).value = "p00"
+    await pilot.pause(SEARCH_DELAY + 0.1)
+    assert len(list_rows(app)) == 4
+    app.screen.query_one("#filter", Select).value = "alerts"
+    await settle(pilot)
+    assert [r[0] for r in list_rows(app)] == ["P002"]
+    app.screen.query_one("#filter", Select).value = "responder"
+    await settle(pilot)
+    assert [r[0] for r in list_rows(app)] == ["P001"]
+    app.screen.query_one("#filter", Select).value = "all"
+    app.screen.query_one("#patients", DataTable).focus()
+    await settle(pilot)
+    await pilot.press("7")  # improvement, ascending; unknown values last
+    assert [r[0] for r in list_rows(app)] == ["P002", "P003", "P001", "P004"]
+    await pilot.press("7")  # again: descending
+    assert [r[0] for r in list_rows(app)] == ["P001", "P003", "P002", "P004"]
+    await pilot.click("#patients", offset=(3, 0))  # the ID header
+    await settle(pilot)
+    assert [r[0] for r in list_rows(app)] == ["P001", "P002", "P003", "P004"]
+    await pilot.press("4")  # course: by sessions given, not by text
+    assert [r[0] for r in list_rows(app)] == ["P004", "P003", "P001", "P002"]
+
+
+async def test_follow_ups_computed_on_demand_in_a_large_clinic(clinic_db, monkeypatch):
+    """Above the inline limit the list skips follow-ups; the filter computes them when asked."""
+    monkeypatch.setattr(outcomes_app.app, "FOLLOWUPS_WITH_LIST_MAX", 0)
+
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        assert app.followups is None and "? (press f)" in text_of(app, "#list-summary")
+        app.screen.query_one("#filter", Select).value = "followup"
+        await settle(pilot)
+        assert [r[0] for r in list_rows(app)] == ["P001", "P002"]
