@@ -7,18 +7,38 @@ precedence over response.
 
 from __future__ import annotations
 
+from enum import StrEnum
+
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
 
 RESPONSE_MIN_IMPROVEMENT = 50.0  # Frank 1991; Murrough 2013, Phillips 2019
 PARTIAL_MIN_IMPROVEMENT = 25.0  # convention
 
-REMISSION = "remission"
-RESPONSE = "response"
-PARTIAL_RESPONSE = "partial_response"
-NON_RESPONSE = "non_response"
-NO_BASELINE = "no_baseline"
-STATUSES = (REMISSION, RESPONSE, PARTIAL_RESPONSE, NON_RESPONSE, NO_BASELINE)
+
+
+class ResponseStatus(StrEnum):
+    """The response category of a score against the baseline.
+
+    A `StrEnum`: each member is its own stored and JSON text ("remission", ...),
+    so comparisons with plain strings and the JSON output are unchanged.
+    """
+
+    REMISSION = "remission"
+    RESPONSE = "response"
+    PARTIAL_RESPONSE = "partial_response"
+    NON_RESPONSE = "non_response"
+    #: No usable baseline (missing or 0); also a verdict (`outcomes.verdict.VerdictValue`).
+    NO_BASELINE = "no_baseline"
+
+
+# Module-level names for the hot paths and for callers that import them.
+REMISSION = ResponseStatus.REMISSION
+RESPONSE = ResponseStatus.RESPONSE
+PARTIAL_RESPONSE = ResponseStatus.PARTIAL_RESPONSE
+NON_RESPONSE = ResponseStatus.NON_RESPONSE
+NO_BASELINE = ResponseStatus.NO_BASELINE
+STATUSES = tuple(ResponseStatus)
 
 
 def remission_cut(scale_id: str, settings: Settings) -> int | None:
@@ -61,7 +81,7 @@ def is_remission(baseline: int, score: int, cut: int | None) -> bool:
     return cut is not None and score <= cut and baseline > cut
 
 
-def classify(baseline: int, score: int, cut: int | None) -> str:
+def classify(baseline: int, score: int, cut: int | None) -> ResponseStatus:
     """The response category of one score against the baseline."""
     if cut is not None and score <= cut < baseline:  # is_remission, inlined: a hot path
         return REMISSION

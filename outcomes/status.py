@@ -26,13 +26,14 @@ from outcomes.reliable_change import ReliableChange, reliable_change
 from outcomes.response import (
     NO_BASELINE,
     REMISSION,
+    ResponseStatus,
     classify,
     improvement,
     is_response,
     remission_cut,
 )
 from outcomes.safety import Alert, count_safety_unchecked, deterioration_alert, record_alerts
-from outcomes.scales import get_scale
+from outcomes.scales import Scale, get_scale
 from outcomes.settings import Settings
 from outcomes.verdict import (
     IN_PROGRESS,
@@ -64,7 +65,7 @@ class ScorePoint(NamedTuple):
     session: int
     day: int | None
     improvement: float | None
-    status: str | None
+    status: ResponseStatus | None
     band: str
     in_verdict_window: bool
 
@@ -88,7 +89,7 @@ class PatientStatus:
     course_count: int
     baseline: Assessment | None
     points: list[ScorePoint]
-    status: str | None
+    status: ResponseStatus | None
     verdict: Verdict
     first_response: Milestone | None
     first_remission: Milestone | None
@@ -237,6 +238,10 @@ def analyse_patient(
 ) -> PatientStatus:
     """Apply every rule of clinical-spec sections 2-8 to one patient.
 
+    The steps, in order: the course judged, its baseline, every score placed
+    in the course, the six-session verdict, relief, then alerts and reliable
+    change.
+
     Args:
         patient: The patient's records.
         scale_id: The outcome scale to judge by.
@@ -250,22 +255,71 @@ def analyse_patient(
     """
     scale = get_scale(scale_id)
     courses = courses_of(patient)
-    course = None
-    if courses:
-        course = courses[-1] if course_number is None else next(
-            (c for c in courses if c.number == course_number), None
-        )
-        if course is None:
-            raise KeyError(f"patient {patient.patient_id} has no course {course_number}")
+    course = _course_judged(patient.patient_id, courses, course_number)
     scale_assessments = [a for a in patient.assessments if a.scale == scale_id]
-    cut = remission_cut(scale_id, settings)
     baseline = find_baseline(scale_assessments, course, settings.baseline_window_days, as_of)
     zero_baseline = None
     if baseline is not None and baseline.total == 0:
         zero_baseline, baseline = baseline, None  # nothing to improve on
     b = baseline.total if baseline else None
-    n = settings.induction_sessions
+    scores = _place_scores(scale_assessments, course, baseline, zero_baseline, scale,
+                           remission_cut(scale_id, settings), settings)
+    points = scores.points
+    latest_point = points[-1] if points and points[-1].session >= 1 else None
+    verdict = _verdict(course, scores, zero_baseline, b is not None, as_of, settings)
+    relief = _relief(verdict, courses, course, points, b, as_of, settings)
+    alerts, reliable = _alerts(patient, scale, b, latest_point, acknowledged, settings)
+    return PatientStatus(
+        patient_id=patient.patient_id,
+        scale=scale_id,
+        course=course,
+        course_count=len(courses),
+        baseline=baseline,
+        points=points,
+        status=(NO_BASELINE if course is not None and b is None
+                else latest_point.status if latest_point else None),
+        verdict=verdict,
+        first_response=scores.first_response,
+        first_remission=scores.first_remission,
+        best_improvement=scores.best,
+        relief=relief,
+        reliable=reliable,
+        alerts=alerts,
+        total_only_count=sum(1 for a in scale_assessments if a.items is None),
+        safety_unchecked=count_safety_unchecked(patient.assessments),
+        settings=settings,
+        zero_baseline=zero_baseline,
+    )
 
+
+def _course_judged(patient_id: str, courses: list[Course], number: int | None) -> Course | None:
+    """The course asked for, else the latest (None when the patient has none)."""
+    if not courses:
+        return None
+    if number is None:
+        return courses[-1]
+    course = next((c for c in courses if c.number == number), None)
+    if course is None:
+        raise KeyError(f"patient {patient_id} has no course {number}")
+    return course
+
+
+class _Scores(NamedTuple):
+    """The scores of one scale placed in the course, and what the verdict needs from them."""
+
+    points: list[ScorePoint]
+    first_response: Milestone | None
+    first_remission: Milestone | None
+    best: float | None
+    assessed_after_window: bool
+
+
+def _place_scores(scale_assessments: list[Assessment], course: Course | None,
+                  baseline: Assessment | None, zero_baseline: Assessment | None,
+                  scale: Scale, cut: int | None, settings: Settings) -> _Scores:
+    """Each score's session, day, improvement and category (the hot loop: one pass)."""
+    b = baseline.total if baseline else None
+    n = settings.induction_sessions
     points: list[ScorePoint] = []
     first_response = first_remission = None
     best = None
@@ -304,66 +358,61 @@ def analyse_patient(
             if first_remission is None and status == REMISSION:
                 first_remission = Milestone(session, a, day)
         points.append(ScorePoint(a, session, day, change, status, band(a.total), counts))
+    return _Scores(points, first_response, first_remission, best, assessed_after_window)
 
-    latest_point = points[-1] if points and points[-1].session >= 1 else None
+
+def _verdict(course: Course | None, scores: _Scores, zero_baseline: Assessment | None,
+             has_baseline: bool, as_of: date, settings: Settings) -> Verdict:
+    """The six-session verdict of the course, with the notes that tell cases apart."""
     if course is None:
-        verdict = Verdict(IN_PROGRESS, "no infusion given and no course started yet")
-    else:
-        verdict = decide(
-            course, b is not None,
-            first_response.session if first_response else None,
-            first_response.days_from_first_infusion if first_response else None,
-            assessed_after_window, as_of, settings,
-        )
-        if verdict.value == NON_RESPONDER and not any(p.in_verdict_window for p in points):
-            # The rule reads "no response was reached"; say when that is because
-            # nothing was measured, so the clinician can tell the two apart.
-            verdict = Verdict(NON_RESPONDER, verdict.reason + "; note: no score was recorded "
-                              "between the first infusion and the end of the verdict window")
-        if zero_baseline is not None:
-            verdict = Verdict(NO_BASELINE, f"the baseline on {zero_baseline.when.iso()} is 0: "
-                              "there is nothing to improve on")
+        return Verdict(IN_PROGRESS, "no infusion given and no course started yet")
+    first_response = scores.first_response
+    verdict = decide(
+        course, has_baseline,
+        first_response.session if first_response else None,
+        first_response.days_from_first_infusion if first_response else None,
+        scores.assessed_after_window, as_of, settings,
+    )
+    if verdict.value == NON_RESPONDER and not any(p.in_verdict_window for p in scores.points):
+        # The rule reads "no response was reached"; say when that is because
+        # nothing was measured, so the clinician can tell the two apart.
+        verdict = Verdict(NON_RESPONDER, verdict.reason + "; note: no score was recorded "
+                          "between the first infusion and the end of the verdict window")
+    if zero_baseline is not None:
+        verdict = Verdict(NO_BASELINE, f"the baseline on {zero_baseline.when.iso()} is 0: "
+                          "there is nothing to improve on")
+    return verdict
 
-    relief = None
-    if verdict.value == RESPONDER and _induction_over(infusions, as_of, settings):
-        last_induction = infusions[min(n, len(infusions)) - 1]
-        day0_key = last_induction.key
-        later = [p.assessment for p in points if p.assessment.when.akey > day0_key]
-        next_treatment = infusions[n] if len(infusions) > n else _next_course_first(courses, course)
-        relief = measure_relief(b, last_induction, later, next_treatment, settings)
 
+def _relief(verdict: Verdict, courses: list[Course], course: Course | None,
+            points: list[ScorePoint], b: int | None, as_of: date, settings: Settings) -> Relief | None:
+    """How long a responder's relief lasted, once the induction is over (else None)."""
+    infusions = course.infusions if course else ()
+    if verdict.value != RESPONDER or not _induction_over(infusions, as_of, settings):
+        return None
+    n = settings.induction_sessions
+    last_induction = infusions[min(n, len(infusions)) - 1]
+    day0_key = last_induction.key
+    later = [p.assessment for p in points if p.assessment.when.akey > day0_key]
+    next_treatment = infusions[n] if len(infusions) > n else _next_course_first(courses, course)
+    return measure_relief(b, last_induction, later, next_treatment, settings)
+
+
+def _alerts(patient: PatientData, scale: Scale, b: int | None, latest_point: ScorePoint | None,
+            acknowledged: Iterable[str], settings: Settings) -> tuple[list[Alert], ReliableChange | None]:
+    """The patient's safety alerts (acknowledged ones marked) and the reliable change."""
     reliable = None
     alerts = record_alerts(patient.assessments, patient.infusions, settings)
     if b is not None and latest_point is not None and scale.is_outcome:
-        reliable = reliable_change(scale_id, b, latest_point.assessment.total, settings)
+        reliable = reliable_change(scale.id, b, latest_point.assessment.total, settings)
         if reliable.deteriorated:
-            alerts.append(deterioration_alert(scale_id, latest_point.assessment, reliable.detail))
+            alerts.append(deterioration_alert(scale.id, latest_point.assessment, reliable.detail))
     if acknowledged:
         acked = acknowledged if isinstance(acknowledged, (set, frozenset)) else set(acknowledged)
         alerts = [
             Alert(a.key, a.when, a.kind, a.detail, acknowledged=a.key in acked) for a in alerts
         ]
-    return PatientStatus(
-        patient_id=patient.patient_id,
-        scale=scale_id,
-        course=course,
-        course_count=len(courses),
-        baseline=baseline,
-        points=points,
-        status=(NO_BASELINE if course is not None and b is None
-                else latest_point.status if latest_point else None),
-        verdict=verdict,
-        first_response=first_response,
-        first_remission=first_remission,
-        best_improvement=best,
-        relief=relief,
-        reliable=reliable,
-        alerts=alerts,
-        total_only_count=sum(1 for a in scale_assessments if a.items is None),
-        safety_unchecked=count_safety_unchecked(patient.assessments),
-        settings=settings,
-        zero_baseline=zero_baseline,
-    )
+    return alerts, reliable
 
 
 def _induction_over(infusions: tuple[Infusion, ...], as_of: date, settings: Settings) -> bool:

@@ -9,23 +9,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 
 from outcomes.course import Course
+from outcomes.response import ResponseStatus
 from outcomes.settings import Settings
 
-RESPONDER = "responder"
-NON_RESPONDER = "non_responder"
-INCOMPLETE = "incomplete"
-IN_PROGRESS = "in_progress"
-NO_BASELINE = "no_baseline"
-VERDICTS = (RESPONDER, NON_RESPONDER, INCOMPLETE, IN_PROGRESS, NO_BASELINE)
+
+class VerdictValue(StrEnum):
+    """The six-session verdict; each member is its own JSON text ("responder", ...)."""
+
+    RESPONDER = "responder"
+    NON_RESPONDER = "non_responder"
+    INCOMPLETE = "incomplete"
+    IN_PROGRESS = "in_progress"
+    NO_BASELINE = ResponseStatus.NO_BASELINE.value  # the same words as the response category
+
+
+RESPONDER = VerdictValue.RESPONDER
+NON_RESPONDER = VerdictValue.NON_RESPONDER
+INCOMPLETE = VerdictValue.INCOMPLETE
+IN_PROGRESS = VerdictValue.IN_PROGRESS
+NO_BASELINE = VerdictValue.NO_BASELINE
+VERDICTS = tuple(VerdictValue)
 
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
     """The verdict and the plain-words rule that produced it."""
 
-    value: str
+    value: VerdictValue
     reason: str
 
 

@@ -23,14 +23,15 @@ from outcomes.settings import SettingError
 from outcomes.status import PatientStatus
 from outcomes.timepoints import TimeFormatError
 from outcomes.validation import Problem
+from outcomes.verdict import VerdictValue
 
 #: Verdict colours, by meaning rather than by theme (they read in light and dark).
 VERDICT_STYLE = {
-    "responder": "bold green",
-    "non_responder": "bold red",
-    "incomplete": "yellow",
-    "in_progress": "cyan",
-    "no_baseline": "dim",
+    VerdictValue.RESPONDER: "bold green",
+    VerdictValue.NON_RESPONDER: "bold red",
+    VerdictValue.INCOMPLETE: "yellow",
+    VerdictValue.IN_PROGRESS: "cyan",
+    VerdictValue.NO_BASELINE: "dim",
 }
 NO_VALUE = "–"
 

@@ -24,6 +24,7 @@ from outcomes.safety import ALERT_KINDS
 from outcomes.scales import get_scale
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
+from outcomes.verdict import VerdictValue
 from reports.layout import Cursor, fmt, footer, text_lines
 from reports.names import inside, patient_stem
 from reports.patient_chart import draw_progress
@@ -50,12 +51,13 @@ _ALERT_WORDS = {
 assert set(_ALERT_WORDS) == set(ALERT_KINDS)
 
 _VERDICT_WORDS = {
-    "responder": "RESPONDER",
-    "non_responder": "NON-RESPONDER",
-    "incomplete": "INCOMPLETE course",
-    "in_progress": "IN PROGRESS",
-    "no_baseline": "NO BASELINE",
+    VerdictValue.RESPONDER: "RESPONDER",
+    VerdictValue.NON_RESPONDER: "NON-RESPONDER",
+    VerdictValue.INCOMPLETE: "INCOMPLETE course",
+    VerdictValue.IN_PROGRESS: "IN PROGRESS",
+    VerdictValue.NO_BASELINE: "NO BASELINE",
 }
+assert set(_VERDICT_WORDS) == set(VerdictValue)
 
 
 @dataclass(frozen=True)
@@ -187,7 +189,7 @@ def _course_line(status: PatientStatus) -> str:
 def _relief_line(status: PatientStatus) -> str:
     relief = status.relief
     if relief is None:
-        if status.verdict.value == "responder":
+        if status.verdict.value == VerdictValue.RESPONDER:
             n = status.settings.induction_sessions
             return (f"counted from the last induction infusion, once all {n} are given "
                     f"({status.induction_given} so far)")
