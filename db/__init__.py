@@ -16,6 +16,7 @@ from db.connection import (
     current_user,
     database_path,
     default_path,
+    default_user,
 )
 from db.csv_io import ImportPlan, ImportRefused, export_csv, plan_import
 from db.fhir import build_bundle, export_fhir
@@ -24,9 +25,11 @@ from db.migrations import apply_migrations, migration_names
 from db.paths import input_file, new_file, output_folder
 from db.seed import write_clinic
 from db.reads import (
+    OnePatient,
     acknowledgements,
     get_patient,
     load_clinic,
+    load_patient,
     load_settings,
     patient_ids,
     record_counts,
@@ -50,6 +53,7 @@ __all__ = [
     "ImportRefused",
     "ImportResult",
     "NotFound",
+    "OnePatient",
     "StorageError",
     "acknowledge_alert",
     "acknowledgements",
@@ -66,6 +70,7 @@ __all__ = [
     "current_user",
     "database_path",
     "default_path",
+    "default_user",
     "export_csv",
     "export_fhir",
     "get_patient",
@@ -74,6 +79,7 @@ __all__ = [
     "import_file",
     "input_file",
     "load_clinic",
+    "load_patient",
     "load_settings",
     "migration_names",
     "new_file",

@@ -54,6 +54,15 @@ def current_user() -> str:
         return f"uid-{os.getuid()}" if hasattr(os, "getuid") else "unknown"
 
 
+#: The name changes are recorded under when no clinician name is given.
+USER_ENV_VAR = "OUTCOMES_USER"
+
+
+def default_user() -> str:
+    """The `who` of a change when nobody typed a name: ``$OUTCOMES_USER``, else the OS user."""
+    return os.environ.get(USER_ENV_VAR, "").strip() or current_user()
+
+
 def now_iso() -> str:
     """The current moment in UTC, as stored in bookkeeping columns."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds")

@@ -12,9 +12,7 @@ and `heart_rate_post`.
 
 from __future__ import annotations
 
-import contextlib
 import csv
-import gc
 import hashlib
 import io
 import math
@@ -28,6 +26,7 @@ import sqlite_utils
 from db.connection import StorageError
 from db.paths import input_file, output_folder
 from db.reads import export_rows
+from outcomes.records import gc_paused
 from outcomes.settings import Settings
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
 
@@ -89,23 +88,6 @@ class ImportPlan:
     courses: list[int | None] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates_in_file: int = 0
-
-
-@contextlib.contextmanager
-def gc_paused():
-    """Pause the cyclic garbage collector for a bulk step.
-
-    A 100,000-row import allocates a few hundred thousand tuples and dicts
-    that live until it ends; the collector would walk all of them again and
-    again (half the import's time) and find nothing cyclic to free.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def _where(source: str, line: int, column: str | None = None) -> str:

@@ -8,7 +8,7 @@ side effects as ';'-separated text or NULL).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, NamedTuple
 
 import pandas as pd
 import sqlite_utils
@@ -19,6 +19,7 @@ from outcomes.records import (
     INFUSION_COLUMNS,
     PATIENT_COLUMNS,
     ClinicData,
+    PatientData,
 )
 from outcomes.settings import SPECS_BY_KEY, Settings, SettingError, settings_from_text
 
@@ -61,6 +62,24 @@ def load_clinic(database: sqlite_utils.Database, patient_id: str | None = None) 
         params,
     ).fetchall()
     return ClinicData(patients, courses, infusions, assessments, frozenset(r[0] for r in acked))
+
+
+class OnePatient(NamedTuple):
+    """One patient as read for a screen: records, current details, and the frames behind them."""
+
+    data: PatientData
+    #: Current details (`get_patient`); None when the id is unknown.
+    info: dict[str, Any] | None
+    #: The patient's own frames (course notes, acknowledged alert keys).
+    clinic: ClinicData
+
+
+def load_patient(database: sqlite_utils.Database, pid: str) -> OnePatient:
+    """One patient's current records and details (only that patient's rows are read)."""
+    clinic = load_clinic(database, patient_id=pid)
+    # Keep only this patient's rows, whatever the frames held.
+    data = clinic.by_patient().get(pid) or PatientData(pid)
+    return OnePatient(data, get_patient(database, pid), clinic)
 
 
 def stored_settings(database: sqlite_utils.Database) -> dict[str, str]:

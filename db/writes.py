@@ -20,7 +20,7 @@ from db.connection import NotFound, StorageError, now_iso, write_transaction
 from outcomes.records import items_to_text
 from outcomes.settings import format_value, parse_value
 from outcomes.timepoints import Timepoint, parse_timepoint
-from outcomes.validation import dose_problems
+from outcomes.validation import dose_problems, reason_problems
 
 PATIENT_FIELDS = ("name", "birth_date", "weight_kg", "notes")
 INFUSION_FIELDS = (
@@ -126,8 +126,9 @@ def latest_course(database: sqlite_utils.Database, pid: str) -> int:
 
 
 def _reason(reason: str | None) -> str:
-    if reason is None or not str(reason).strip():
-        raise StorageError("a reason is required for a correction or retraction")
+    problems = reason_problems(reason)
+    if problems:
+        raise StorageError(problems[0].message)
     return str(reason).strip()
 
 

@@ -186,8 +186,9 @@ def stored_timepoint(value: Any) -> Timepoint:
     return parse_timepoint(str(value))
 
 
-# Byte value of "0".."9" -> 0..9, for reading single-digit items in one step.
-_DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
+#: Byte value of "0".."9" -> 0..9, for `bytes.translate`: reads single-digit
+#: items in one C-level step (b"2 1" -> (2, 1) without int()); validation uses it too.
+DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
 
 
 def items_from_text(text: Any) -> tuple[int, ...] | None:
@@ -201,7 +202,7 @@ def items_from_text(text: Any) -> tuple[int, ...] | None:
         digits = text[::2]
         if digits.isdigit() and digits.isascii() and text[1::2].strip(" ") == "" \
                 and len(text) % 2:
-            return tuple(digits.encode().translate(_DIGIT_VALUES))
+            return tuple(digits.encode().translate(DIGIT_VALUES))
         return tuple(map(int, text.split())) or None
     if isinstance(text, (list, tuple)):
         return tuple(int(v) for v in text) or None
@@ -401,6 +402,20 @@ class ClinicData:
 
     def by_patient(self) -> dict[str, "PatientData"]:
         return patients_from_frames(self.infusions, self.assessments, self.courses, self.patients)
+
+    def names(self) -> dict[str, str]:
+        """Patient id -> name, for the patients that have one (blank names left out)."""
+        frame = self.patients
+        if frame is None or frame.empty or "name" not in frame:
+            return {}
+        return {str(pid): name for pid, value in zip(frame["patient_id"], frame["name"])
+                if (name := patient_name(value)) is not None}
+
+
+def patient_name(value: Any) -> str | None:
+    """A stored name as text, or None when there is none (NULL, NaN or blank)."""
+    value = _clean(value)
+    return None if value is None or not str(value).strip() else str(value)
 
 
 def patients_from_frames(

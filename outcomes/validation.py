@@ -19,7 +19,7 @@ from operator import le
 from datetime import date
 from typing import Any, Mapping
 
-from outcomes.records import ROUTES, SIDE_EFFECTS, items_to_text
+from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
 from outcomes.settings import Settings
 from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
@@ -157,18 +157,39 @@ def _timepoint(
             problems.append(Problem(name, f"{words} is required (YYYY-MM-DD)"))
         values[name] = None
         return None
+    tp, problem = date_problem(value, words, today)
+    if problem is not None:
+        problems.append(Problem(name, problem))
+        if tp is None:
+            values[name] = None
+            return None
+    values[name] = tp
+    return tp
+
+
+def date_problem(value: Any, words: str, today: date | None) -> tuple[Timepoint | None, str | None]:
+    """A typed date or date-time, and why it is refused (None when it is not).
+
+    Refused: unreadable text (the timepoint is None then), or a day after
+    `today` (no record is dated in the future; the timepoint is returned).
+    `words` names the field in the message ("start date").
+    """
     try:
         tp = parse_timepoint(str(value))
     except TimeFormatError as exc:
-        problems.append(Problem(name, f"{words}: {exc}"))
-        values[name] = None
-        return None
+        return None, f"{words}: {exc}"
     if today is not None and tp.day > today:
-        problems.append(
-            Problem(name, f"{words} {tp.iso()} is in the future (today is {today.isoformat()})")
-        )
-    values[name] = tp
-    return tp
+        return tp, f"{words} {tp.iso()} is in the future (today is {today.isoformat()})"
+    return tp, None
+
+
+#: The one sentence for a change, correction or retraction without a reason.
+REASON_REQUIRED = "a reason is required (it is kept in the audit trail)"
+
+
+def reason_problems(reason: Any) -> list[Problem]:
+    """A change, correction or retraction must say why: the audit trail keeps the reason."""
+    return [Problem("reason", REASON_REQUIRED)] if _blank(reason) else []
 
 
 def _patient_ref(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
@@ -356,10 +377,6 @@ def parse_items(text: Any, scale: Scale) -> tuple[tuple[int, ...] | None, list[P
     return (None if problems else tuple(items)), problems
 
 
-#: Byte value of each ASCII digit, for `bytes.translate`: b"2 1" -> (2, 1) without int().
-_DIGIT_VALUES = bytes.maketrans(b"0123456789", bytes(range(10)))
-
-
 def _plain_items(text: str, scale: Scale) -> tuple[int, ...] | None:
     """The items of the common clean text (plain digits, all in range), else None.
 
@@ -373,7 +390,7 @@ def _plain_items(text: str, scale: Scale) -> tuple[int, ...] | None:
         digits = text[::2]
         if not digits.isdigit() or text[1::2] != " " * (n - 1):
             return None
-        items = tuple(digits.encode().translate(_DIGIT_VALUES))
+        items = tuple(digits.encode().translate(DIGIT_VALUES))
     else:
         parts = text.split()
         if len(parts) != n or not text.isascii() or not "".join(parts).isdigit():

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import gc
-import getpass
-import os
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -26,13 +24,11 @@ from outcomes.status import PatientStatus, analyse_clinic
 from outcomes_app.commands import PatientCommands
 from outcomes_app.messages import ClinicLoaded, ClinicLoadFailed
 from outcomes_app.screens.forms import PatientForm
-from outcomes_app.screens.patient_detail import PatientScreen, load_patient
+from outcomes_app.screens.patient_detail import PatientScreen, analysed_patient
 from outcomes_app.screens.patient_list import PatientListScreen
-from outcomes_app.screens.records import FollowUpScreen, HelpScreen, SettingsScreen
-from outcomes_app.text import (
-    PatientRow,
-    patient_names,
-)
+from outcomes_app.help import HelpScreen
+from outcomes_app.screens.records import FollowUpScreen, SettingsScreen, clinician_help
+from outcomes_app.text import PatientRow
 from outcomes_app.widgets import (
     TextModal,
     guarded,
@@ -97,11 +93,11 @@ class OutcomesApp(App):
 
     def ask_clinician(self) -> None:
         def done(values) -> None:
-            self.clinician = (values or {}).get("who") or default_user()
+            self.clinician = (values or {}).get("who") or db.default_user()
             self.sub_title = f"clinician: {self.clinician}"
 
         self.push_screen(TextModal(
-            "Who is using the app?", [("who", "Your name (recorded with every change)", default_user())],
+            "Who is using the app?", [("who", "Your name (recorded with every change)", db.default_user())],
             intro="Asked once per session; it goes into the audit trail.", ok="Start"), done)
 
     def reload_settings(self) -> None:
@@ -129,7 +125,7 @@ class OutcomesApp(App):
                 if close:
                     close()
             gc.freeze()  # see on_clinic_loaded: keep the collector off what was just read
-            names = patient_names(data)
+            names = data.names()
             statuses = analyse_clinic(data, scale, settings, today)
             rows = [PatientRow.of(s, names.get(s.patient_id, "")) for s in statuses]
             followups = None
@@ -177,7 +173,7 @@ class OutcomesApp(App):
         """Recompute one patient's list row after a change (no clinic-wide reload)."""
         if self.rows is None:
             return
-        result, error = guarded(lambda: load_patient(self, pid, self.list_scale))
+        result, error = guarded(lambda: analysed_patient(self, pid, self.list_scale))
         if error:
             return
         _, status, info, _ = result
@@ -215,7 +211,7 @@ class OutcomesApp(App):
 
     def action_help(self) -> None:
         if not isinstance(self.screen, HelpScreen):
-            self.push_screen(HelpScreen())
+            self.push_screen(clinician_help())
 
     def action_toggle_theme(self) -> None:
         self.theme = "textual-light" if self.theme == "textual-dark" else "textual-dark"
@@ -251,17 +247,4 @@ class OutcomesApp(App):
                 ("Pick scale", "The scale of the chart and status", screen.action_pick_scale),
             ):
                 yield SystemCommand(title, help_text, action)
-
-
-def default_user() -> str:
-    """$OUTCOMES_USER as the command line uses it, else the OS user as `db/` records it."""
-    if os.environ.get("OUTCOMES_USER", "").strip():
-        return os.environ["OUTCOMES_USER"].strip()
-    try:
-        return db.current_user()
-    except Exception:
-        try:
-            return getpass.getuser()
-        except Exception:
-            return "unknown"
 

@@ -33,12 +33,12 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 import db
 from outcomes.followup import DUE, OVERDUE, next_followup
-from outcomes.records import PatientData
+from outcomes.records import PatientData, patient_name
 from outcomes.response import (
     NON_RESPONSE,
     PARTIAL_MIN_IMPROVEMENT,
@@ -55,6 +55,7 @@ from outcomes.scales import OUTCOME_SCALE_IDS, get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes_app.chart import ScoreChart, chart_data
+from outcomes_app.help import HelpScreen
 
 #: Where saved charts go unless the app is told otherwise.
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
@@ -106,19 +107,14 @@ def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
     except db.StorageError as exc:
         raise PatientModeError(f"The clinic's records cannot be opened here: {exc}.") from exc
     try:
-        clinic = db.load_clinic(database, patient_id=patient_id)
+        mine = db.load_patient(database, patient_id)
         settings = db.load_settings(database)
     finally:
         database.conn.close()
-    patients = clinic.patients
-    mine = patients[patients["patient_id"].astype(str) == patient_id] if not patients.empty else patients
-    if mine.empty:
+    if mine.info is None:
         raise PatientModeError(f"There is no patient with the id {patient_id!r} in this clinic's records.")
-    # Defence in depth: whatever the query returned, keep only this patient's rows.
-    data = clinic.by_patient().get(patient_id) or PatientData(patient_id)
-    name = mine["name"].iloc[0] if "name" in mine else None
-    name = None if name is None or name != name or str(name).strip() == "" else str(name)
-    return PatientView(patient_id, name, data, settings, frozenset(clinic.acknowledged))
+    return PatientView(patient_id, patient_name(mine.info.get("name")), mine.data, settings,
+                       frozenset(mine.clinic.acknowledged))
 
 
 # ----- plain language --------------------------------------------------------
@@ -309,25 +305,6 @@ def needs_crisis_text(status: PatientStatus | None) -> bool:
 
 
 # ----- the app ---------------------------------------------------------------
-class HelpScreen(ModalScreen[None]):
-    """The keys and the words used, explained."""
-
-    BINDINGS = [
-        Binding("escape,q,question_mark,f1", "dismiss_help", "Close help"),
-    ]
-
-    def __init__(self, text: str) -> None:
-        super().__init__()
-        self.text = text
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help-box"):
-            yield Static(Text(self.text), id="help-text")
-
-    def action_dismiss_help(self) -> None:
-        self.dismiss(None)
-
-
 HELP_TEXT = """\
 Keys
   s        save your chart as a picture (PNG) to take home
@@ -542,7 +519,8 @@ class PatientApp(App):
 
     def action_help(self) -> None:
         n = self.view.settings.induction_sessions if self.view else Settings().induction_sessions
-        self.push_screen(HelpScreen(HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n)))
+        text = HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n)
+        self.push_screen(HelpScreen(Text(text), box_id="help-box"))
 
     def action_save_chart(self) -> None:
         if self.status is None or not self.status.points:

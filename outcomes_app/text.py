@@ -125,14 +125,6 @@ LIST_COLUMNS = (
 SORT_BY = {"progress": "sessions", "band": "latest"}
 
 
-def patient_names(data) -> dict[str, str]:
-    frame = data.patients
-    if frame is None or frame.empty:
-        return {}
-    names = frame["name"].where(frame["name"].notna(), "") if "name" in frame else [""] * len(frame)
-    return {str(p): str(n) for p, n in zip(frame["patient_id"], names)}
-
-
 #: How the timeline marks what is not a plain induction infusion.
 BOOSTER_STYLE = "bold magenta"
 COURSE_START_STYLE = "bold"

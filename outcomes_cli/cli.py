@@ -184,10 +184,6 @@ class ScaleType(click.ParamType):
 FILE = click.Path(path_type=Path)
 
 
-def _who() -> str:
-    return os.environ.get("OUTCOMES_USER") or db.current_user()
-
-
 @click.group(cls=OutcomesGroup, default="tui", default_if_no_args=True)
 @click.option("--db", "db_file", type=FILE, default=None, metavar="FILE",
               help="Database file (default: $OUTCOMES_DB, else outcomes.db in your user data folder).")
@@ -222,7 +218,7 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo
         database = _open(ctx)
         try:
             if not db.patient_ids(database):
-                counts = db.write_clinic(database, make_demo(DEFAULT_PATIENTS, DEFAULT_SEED), _who(), date.today())
+                counts = db.write_clinic(database, make_demo(DEFAULT_PATIENTS, DEFAULT_SEED), db.default_user(), date.today())
                 click.echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
         finally:
             database.close()
@@ -265,7 +261,7 @@ def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
                           "the demo cohort is added only to an empty database (add --force to add it anyway)")
         numbers = [int(m.group(1)) for pid in existing if (m := re.fullmatch(r"P(\d+)", pid))]
         start = max(numbers, default=0) + 1
-        counts = db.write_clinic(database, make_demo(count, seed, start=start), _who(), date.today())
+        counts = db.write_clinic(database, make_demo(count, seed, start=start), db.default_user(), date.today())
     finally:
         database.close()
     click.echo(f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
@@ -291,7 +287,7 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
         if path.exists():
             database = _open(ctx)
             try:
-                result = db.import_csv(database, file, kind, _who(), settings=db.load_settings(database),
+                result = db.import_csv(database, file, kind, db.default_user(), settings=db.load_settings(database),
                                        today=today, confirm_unusual_doses=confirm)
             finally:
                 database.close()
@@ -304,7 +300,7 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
                                   known_patients=set())
             database = _open(ctx)
             try:
-                result = db.apply_import(database, plan, _who())
+                result = db.apply_import(database, plan, db.default_user())
             finally:
                 database.close()
     except db.ImportRefused as exc:
@@ -493,7 +489,7 @@ def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
         try:
             try:
                 old = format_value(getattr(db.load_settings(database), key, None))
-                new = db.set_setting(database, key, value, _who())
+                new = db.set_setting(database, key, value, db.default_user())
             except SettingError as exc:
                 raise Refused(str(exc)) from None
         finally:

@@ -250,7 +250,7 @@ def render_clinic(
     by_patient, failures = split_patients(data)
     statuses, more = analyse(by_patient, scale_id, settings, as_of, data.acknowledged)
     failures += more
-    names = _names(data)
+    names = data.names()
     acknowledgements = acknowledgements or {}
     wanted = None if patients is None else (set(by_patient) if patients == "all" else set(patients))
     items = [
@@ -300,14 +300,6 @@ def subfolder(out: Path, name: str) -> Path:
         raise ReportError(f"{folder} is not a folder inside {out}; move it away or choose "
                           "another --out")
     return folder
-
-
-def _names(data: ClinicData) -> dict[str, str]:
-    frame = data.patients
-    if frame is None or frame.empty or "name" not in frame:
-        return {}
-    return {str(p): str(n) for p, n in zip(frame["patient_id"], frame["name"])
-            if n is not None and n == n and str(n).strip()}
 
 
 # ------------------------------------------------------------ worker processes

@@ -41,6 +41,7 @@ from outcomes.validation import (
     check_infusion,
     check_patient,
     item_problems,
+    reason_problems,
 )
 from outcomes_app.widgets import (
     NO_VALUE,
@@ -85,11 +86,12 @@ class FormScreen(Screen["bool | str"]):
     def value(self, field: str) -> str:
         return self.query_one(f"#f-{field}", Input).value.strip()
 
-    def reason_problems(self, correcting: object) -> list[Problem]:
-        """A correction must carry a reason: the audit trail keeps it."""
-        if correcting and not self.value("reason"):
-            return [Problem("reason", "a reason for the correction is required (kept in the audit trail)")]
-        return []
+    def reason(self, needed: object) -> tuple[str, list[Problem]]:
+        """The reason typed for a change or correction, and its problems (none when not `needed`)."""
+        if not needed:
+            return "", []
+        reason = self.value("reason")
+        return reason, reason_problems(reason)
 
     def show_problems(self, problems: list[Problem]) -> None:
         """Refuse inline: list every problem and mark the fields it names."""
@@ -154,10 +156,8 @@ class PatientForm(FormScreen):
     def action_save(self) -> None:
         raw = {f: self.value(f) for f in ("patient_id", "name", "birth_date", "weight_kg", "notes")}
         checked = check_patient(raw, self.app.today)
-        problems = list(checked.errors)
-        reason = self.value("reason") if self.editing else ""
-        if self.editing and not reason:
-            problems.append(Problem("reason", "a reason for the change is required (kept in the audit trail)"))
+        reason, missing = self.reason(self.editing)
+        problems = checked.errors + missing
         if problems:
             self.show_problems(problems)
             return
@@ -289,8 +289,8 @@ class InfusionForm(FormScreen):
         if cadss is not None:
             problems += [Problem(f"cadss_{p.field}" if p.field in ("items", "total") else p.field,
                                  "CADSS: " + p.message) for p in cadss.errors]
-        reason = self.value("reason") if self.correcting else ""
-        problems += self.reason_problems(self.correcting)
+        reason, missing = self.reason(self.correcting)
+        problems += missing
         self.show_problems(problems)
         if problems:
             return
@@ -490,8 +490,8 @@ class AssessmentForm(FormScreen):
         }
         checked = check_assessment(raw, self.app.today)
         problems = list(checked.errors)
-        reason = self.value("reason") if self.correcting else ""
-        problems += self.reason_problems(self.correcting)
+        reason, missing = self.reason(self.correcting)
+        problems += missing
         self.show_problems(problems)
         if problems:
             return

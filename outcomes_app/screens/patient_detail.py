@@ -18,7 +18,8 @@ from outcomes.course import courses_of
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
-from outcomes.timepoints import TimeFormatError, parse_timepoint
+from outcomes.timepoints import parse_timepoint
+from outcomes.validation import date_problem
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
 from outcomes_app.screens.records import HistoryScreen
 from outcomes_app.text import (
@@ -41,13 +42,11 @@ if TYPE_CHECKING:
     from outcomes_app.app import OutcomesApp
 
 
-def load_patient(app: OutcomesApp, pid: str, scale_id: str) -> tuple[PatientData, PatientStatus, dict, Any]:
-    """One patient's records and status on one scale (one patient read only)."""
-    data = db.load_clinic(app.database, patient_id=pid)
-    patient = data.by_patient().get(pid) or PatientData(pid)
-    status = analyse_patient(patient, scale_id, app.settings, app.today, data.acknowledged)
-    info = db.get_patient(app.database, pid) or {"patient_id": pid}
-    return patient, status, info, data
+def analysed_patient(app: OutcomesApp, pid: str, scale_id: str) -> tuple[PatientData, PatientStatus, dict, Any]:
+    """One patient's records, status on one scale, details and frames (one patient read only)."""
+    mine = db.load_patient(app.database, pid)
+    status = analyse_patient(mine.data, scale_id, app.settings, app.today, mine.clinic.acknowledged)
+    return mine.data, status, mine.info or {"patient_id": pid}, mine.clinic
 
 
 def make_chart(status: PatientStatus | None):
@@ -117,7 +116,7 @@ class PatientScreen(Screen):
 
     def reload(self, first: bool = False) -> None:
         """Read this patient again (one patient only) and redraw everything."""
-        result, error = guarded(lambda: load_patient(self.app, self.patient_id, self.scale_id))
+        result, error = guarded(lambda: analysed_patient(self.app, self.patient_id, self.scale_id))
         if error:
             self.notify(error, severity="error")
             return
@@ -263,13 +262,7 @@ class PatientScreen(Screen):
 
     def action_new_course(self) -> None:
         def check(values: dict[str, str]) -> str | None:
-            try:
-                when = parse_timepoint(values["date"])
-            except TimeFormatError as exc:
-                return f"start date: {exc}"
-            if when.day > self.app.today:
-                return f"start date {when.iso()} is in the future (today is {self.app.today.isoformat()})"
-            return None
+            return date_problem(values["date"], "start date", self.app.today)[1]
 
         def done(values) -> None:
             if not values:

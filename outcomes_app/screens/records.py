@@ -1,4 +1,4 @@
-"""The clinician app's side screens: a record's history, follow-ups due, settings, help.
+"""The clinician app's side screens: a record's history, follow-ups due, settings, the help text.
 
 Each is reached from the patient list or a patient (see `tui`) and reads
 through `db/` and `outcomes/`; the settings screen writes through
@@ -16,13 +16,14 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Header, Label, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Label, Static
 
 import db
 from outcomes.followup import OVERDUE
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
+from outcomes_app.help import HelpScreen
 from outcomes_app.widgets import AlertBanner, Table, TextModal, followup_due, guarded
 
 
@@ -202,6 +203,7 @@ def allowed_values(spec) -> str:
     return "Empty means unset." if spec.optional else ""
 
 
+#: The clinician app's help page (`HelpScreen`, shown by `OutcomesApp.action_help`).
 HELP_TEXT = """\
 [b]Everywhere[/b]
   ctrl+p      command palette: every action by name
@@ -245,18 +247,7 @@ HELP_TEXT = """\
 """
 
 
-class HelpScreen(ModalScreen[None]):
-    """The keys, on one page."""
-
-    BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close")]
-
-    def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="dialog help"):
-            yield Label("Keys", classes="dialog-title")
-            yield Static(HELP_TEXT)
-            yield Button("Close (esc)", id="close")
-
-    @on(Button.Pressed, "#close")
-    def action_close(self) -> None:
-        self.dismiss(None)
+def clinician_help() -> HelpScreen:
+    """The clinician app's help page."""
+    return HelpScreen(HELP_TEXT, title="Keys", box_classes="dialog help")
 
