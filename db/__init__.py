@@ -17,8 +17,10 @@ from db.connection import (
     database_path,
     default_path,
     default_user,
+    write_transaction,
 )
 from db.csv_io import ImportPlan, ImportRefused, export_csv, plan_import
+from db.failures import EXPECTED, log_unexpected, refusal_message
 from db.fhir import build_bundle, export_fhir
 from db.imports import ImportResult, apply_import, import_csv
 from db.migrations import apply_migrations, migration_names
@@ -37,8 +39,10 @@ from db.reads import (
 )
 from db.writes import (
     acknowledge_alert,
+    acknowledge_alerts,
     add_assessment,
     add_infusion,
+    add_infusion_with_rating,
     add_patient,
     correct_assessment,
     correct_infusion,
@@ -49,6 +53,7 @@ from db.writes import (
 )
 
 __all__ = [
+    "EXPECTED",
     "ImportPlan",
     "ImportRefused",
     "ImportResult",
@@ -56,9 +61,11 @@ __all__ = [
     "OnePatient",
     "StorageError",
     "acknowledge_alert",
+    "acknowledge_alerts",
     "acknowledgements",
     "add_assessment",
     "add_infusion",
+    "add_infusion_with_rating",
     "add_patient",
     "apply_import",
     "apply_migrations",
@@ -81,18 +88,21 @@ __all__ = [
     "load_clinic",
     "load_patient",
     "load_settings",
+    "log_unexpected",
     "migration_names",
     "new_file",
     "output_folder",
     "patient_ids",
     "plan_import",
     "record_counts",
+    "refusal_message",
     "retract",
     "set_setting",
     "start_course",
     "stored_settings",
     "update_patient",
     "write_clinic",
+    "write_transaction",
 ]
 
 

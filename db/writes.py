@@ -227,6 +227,21 @@ def add_assessment(
     return new_id
 
 
+def add_infusion_with_rating(
+    database: sqlite_utils.Database, values: Mapping[str, Any], who: str,
+    rating: Mapping[str, Any] | None = None,
+) -> int:
+    """An infusion and the CADSS rating taken at it, saved together or not at all; returns its id.
+
+    `rating` holds the values of `check_assessment` (None: no rating).
+    """
+    with write_transaction(database):
+        infusion_id = add_infusion(database, values, who)
+        if rating is not None:
+            add_assessment(database, rating, who, infusion_id=infusion_id)
+    return infusion_id
+
+
 def _correct(database, table, fields, record_id, new_row, reason, who) -> int:
     reason = _reason(reason)
     with write_transaction(database):
@@ -282,6 +297,15 @@ def retract(database: sqlite_utils.Database, kind: str, record_id: int, reason: 
 
 
 # ----- alerts and settings -------------------------------------------------
+
+def acknowledge_alerts(
+    database: sqlite_utils.Database, pid: str, alert_keys: list[str], who: str, note: str | None = None
+) -> None:
+    """Acknowledge several alerts of one patient at once: all of them or, on a refusal, none."""
+    with write_transaction(database):
+        for key in alert_keys:
+            acknowledge_alert(database, pid, key, who, note)
+
 
 def acknowledge_alert(
     database: sqlite_utils.Database, pid: str, alert_key: str, who: str, note: str | None = None

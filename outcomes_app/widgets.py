@@ -7,10 +7,12 @@ can all import it at module level without a cycle.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from rich.markup import escape
 from textual import on
+from textual._context import active_app
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,9 +21,7 @@ from textual.widgets import Button, DataTable, Input, Label, SelectionList, Stat
 
 import db
 from outcomes.followup import DUE, OVERDUE, FollowUp
-from outcomes.settings import SettingError
 from outcomes.status import PatientStatus
-from outcomes.timepoints import TimeFormatError
 from outcomes.validation import Problem
 from outcomes.verdict import VerdictValue
 
@@ -46,21 +46,51 @@ def problem_lines(problems: Iterable[Problem]) -> str:
     return "\n".join(f"• {p.message}" for p in problems)
 
 
-def one_transaction(database):
-    """A transaction around several `db/` writes (theirs nest inside it as savepoints)."""
-    transaction = getattr(db, "write_transaction", None)
-    return transaction(database) if transaction else database.atomic()
+class ProgramError(str):
+    """The words for a failure that is the program's fault, not a refusal of the input.
+
+    `guarded` returns one (a `str`, so callers that only show a message need
+    nothing else); a form shows it as it stands, not as a problem to correct.
+    """
 
 
 def guarded(action: Callable[[], Any]) -> tuple[Any, str | None]:
-    """Run a database call; a refusal or failure comes back as a message, never a traceback."""
+    """Run a database call; a refusal comes back as its message, never a traceback.
+
+    Only expected refusals (`db.refusal_message`: a record refused, a setting
+    out of range, a lock that outlasted the busy timeout, a full disk) become
+    words. Anything else is a program error: its traceback goes to the
+    owner-only log (`db.log_unexpected`), the app shows an error notification
+    saying so and where the log is, and the message returned is a
+    `ProgramError`.
+    """
     try:
         return action(), None
-    except (SettingError, ValueError, KeyError, TimeFormatError, db.StorageError) as exc:
-        return None, str(exc).strip("'\"")
     except Exception as exc:  # the clinician must see words, not a traceback
-        return None, f"could not save: {exc}"
+        refusal = db.refusal_message(exc)
+        if refusal is not None:
+            return None, refusal
+        where = db.log_unexpected(f"clinician app: {getattr(action, '__qualname__', action)}")
+        message = ProgramError(program_error_text(exc, where))
+        try:
+            active_app.get().notify(message, title="Program error", severity="error", timeout=60,
+                                    markup=False)
+        except LookupError:  # called outside a running app (a test of the helper)
+            pass
+        return None, message
 
+
+def notify_refusal(widget, error: str | None) -> None:
+    """Show a refusal as an error notification (a program error was notified by `guarded`)."""
+    if error and not isinstance(error, ProgramError):
+        widget.notify(error, severity="error")
+
+
+def program_error_text(exc: BaseException, where: Path | None) -> str:
+    """What a clinician reads after a program error: nothing saved, not their input, where the log is."""
+    log = f"the details are in {where}" if where else "the details could not be logged"
+    return (f"Nothing was saved: a program error stopped it ({type(exc).__name__}), not your input; "
+            f"{log}. Please tell whoever looks after this program.")
 
 
 def followup_due(followup: FollowUp | None) -> bool:

@@ -16,10 +16,7 @@ try:
     import json
     import os
     import re
-    import sqlite3
-    import tempfile
-    import traceback
-    from datetime import date, datetime
+    from datetime import date
     from pathlib import Path
 
     import click
@@ -34,7 +31,6 @@ try:
         SettingError,
         format_value,
     )
-    from outcomes.timepoints import TimeFormatError
     from outcomes.validation import scale_id_of
     from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
@@ -49,30 +45,6 @@ class Refused(click.ClickException):
 
     def show(self, file=None) -> None:
         click.echo(f"error: {self.format_message()}", err=True)
-
-
-#: Errors whose message is meant for the user as it stands.
-EXPECTED = (db.StorageError, SettingError, TimeFormatError, OSError)
-
-
-def _log_unexpected() -> Path | None:
-    """Write the current exception's traceback to a log file; return its path."""
-    try:
-        import platformdirs
-
-        folder = Path(platformdirs.user_log_dir("ketamine-outcomes"))
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-    except Exception:
-        folder = Path(tempfile.gettempdir())
-    try:
-        path = folder / "error.log"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
-        with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            handle.write(f"--- {datetime.now().isoformat(timespec='seconds')} {' '.join(sys.argv)}\n")
-            handle.write(traceback.format_exc())
-        return path
-    except Exception:
-        return None
 
 
 class OutcomesGroup(DefaultGroup):
@@ -110,15 +82,12 @@ class OutcomesGroup(DefaultGroup):
             code = 1
         except click.exceptions.Exit as exc:
             code = exc.exit_code
-        except EXPECTED as exc:
-            click.echo(f"error: {exc}", err=True)
-            code = 1
         except Exception as exc:  # the promise: no traceback ever reaches the user
-            if isinstance(exc, sqlite3.OperationalError) and ("locked" in str(exc) or "busy" in str(exc)):
-                click.echo("error: the database stayed busy (another program is writing to it); nothing "
-                           "was changed; try again in a moment", err=True)
+            refusal = db.refusal_message(exc)
+            if refusal is not None:
+                click.echo(f"error: {refusal}", err=True)
                 return _finish(1, standalone_mode)
-            where = _log_unexpected()
+            where = db.log_unexpected()
             click.echo(f"error: something went wrong ({type(exc).__name__}: {exc}).", err=True)
             if where:
                 click.echo(f"The details were written to {where}; nothing was changed by the failed step.",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -47,8 +48,8 @@ from outcomes_app.widgets import (
     NO_VALUE,
     AlertBanner,
     ConfirmModal,
+    ProgramError,
     guarded,
-    one_transaction,
     problem_lines,
     words,
 )
@@ -106,6 +107,14 @@ class FormScreen(Screen["bool | str"]):
             # After the refresh: the message's new height is laid out only then, and
             # scrolling earlier showed the first line and cut the reasons off.
             self.call_after_refresh(errors.scroll_visible, animate=False)
+
+    def show_failure(self, error: str, field: str = "date") -> None:
+        """A write that failed: a refusal is shown as a problem with `field`; a program error as it stands."""
+        if isinstance(error, ProgramError):
+            self.show_problems([])
+            self.query_one("#errors", Static).update(Text(error))
+        else:
+            self.show_problems([Problem(field, error)])
 
     @on(Button.Pressed, "#save")
     def _save_pressed(self) -> None:
@@ -168,7 +177,7 @@ class PatientForm(FormScreen):
         else:
             _, error = guarded(lambda: db.add_patient(database, checked.values, who))
         if error:
-            self.show_problems([Problem("patient_id", error)])
+            self.show_failure(error, "patient_id")
             return
         self.app.refresh_row(checked.values["patient_id"])
         self.dismiss(True)
@@ -308,16 +317,10 @@ class InfusionForm(FormScreen):
         if self.correcting is not None:
             saved_id, error = guarded(lambda: db.correct_infusion(database, self.correcting.id, checked.values, reason, who))
         else:
-            def write() -> int:
-                # The infusion and its CADSS rating are saved together or not at all.
-                with one_transaction(database):
-                    infusion_id = db.add_infusion(database, checked.values, who)
-                    if cadss is not None:
-                        db.add_assessment(database, cadss.values, who, infusion_id=infusion_id)
-                return infusion_id
-            saved_id, error = guarded(write)
+            saved_id, error = guarded(lambda: db.add_infusion_with_rating(
+                database, checked.values, who, cadss.values if cadss is not None else None))
         if error:
-            self.show_problems([Problem("date", error)])
+            self.show_failure(error)
             return
         self.dismiss(f"infusion:{saved_id}")
 
@@ -502,7 +505,7 @@ class AssessmentForm(FormScreen):
         else:
             saved_id, error = guarded(lambda: db.add_assessment(database, checked.values, who))
         if error:
-            self.show_problems([Problem("date", error)])
+            self.show_failure(error)
             return
         self.dismiss(f"assessment:{saved_id}")
 

@@ -35,6 +35,7 @@ from outcomes_app.widgets import (
     Table,
     TextModal,
     guarded,
+    notify_refusal,
     words,
 )
 
@@ -118,7 +119,7 @@ class PatientScreen(Screen):
         """Read this patient again (one patient only) and redraw everything."""
         result, error = guarded(lambda: analysed_patient(self.app, self.patient_id, self.scale_id))
         if error:
-            self.notify(error, severity="error")
+            notify_refusal(self, error)
             return
         self.patient, self.status, self.info, data = result
         self.course_notes = course_notes(data.courses)
@@ -251,11 +252,8 @@ class PatientScreen(Screen):
             if not answer:
                 return
             keys, who, note = answer
-            for key in keys:
-                _, error = guarded(lambda key=key: db.acknowledge_alert(self.app.database, self.patient_id, key, who, note))
-                if error:
-                    self.notify(error, severity="error")
-                    break
+            _, error = guarded(lambda: db.acknowledge_alerts(self.app.database, self.patient_id, keys, who, note))
+            notify_refusal(self, error)
             self.reload()
 
         self.app.push_screen(AcknowledgeModal(self.status, self.app.clinician), done)
@@ -271,7 +269,7 @@ class PatientScreen(Screen):
                 self.app.database, self.patient_id, parse_timepoint(values["date"]),
                 self.app.clinician, values.get("note") or None))
             if error:
-                self.notify(error, severity="error")
+                notify_refusal(self, error)
             else:
                 self.select_after_reload = f"course:{number}"  # the new course's start row, in view
             self.reload()
@@ -305,8 +303,7 @@ class PatientScreen(Screen):
             if not values:
                 return
             _, error = guarded(lambda: db.retract(self.app.database, kind, ident, values["reason"], self.app.clinician))
-            if error:
-                self.notify(error, severity="error")
+            notify_refusal(self, error)
             self.reload()
 
         self.app.push_screen(TextModal(
