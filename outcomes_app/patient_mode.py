@@ -25,7 +25,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Sequence
 
 from rich.text import Text
 from textual import on, work
@@ -38,7 +38,8 @@ from textual.widgets import Footer, Header, Static
 
 import db
 from outcomes.followup import DUE, OVERDUE, next_followup
-from outcomes.records import PatientData, patient_name
+from outcomes.dissociation import cadss_per_infusion
+from outcomes.records import Assessment, PatientData, patient_name
 from outcomes.response import (
     NON_RESPONSE,
     PARTIAL_MIN_IMPROVEMENT,
@@ -531,7 +532,8 @@ class PatientApp(App):
     @work(thread=True, exclusive=True, group="save")
     def _save_chart(self, status: PatientStatus, name: str | None) -> None:
         try:
-            path = save_chart_png(status, self.chart_dir, self.today, name)
+            path = save_chart_png(status, self.chart_dir, self.today, name,
+                                  self.view.data.of_scale("cadss") if self.view else ())
         except OSError as exc:
             self.post_message(self.ChartSaved(None, f"The chart could not be saved in "
                                                     f"{shown_path(self.chart_dir)}: "
@@ -554,42 +556,23 @@ class PatientApp(App):
 
 
 def save_chart_png(
-    status: PatientStatus, folder: Path, today: date, name: str | None = None
+    status: PatientStatus, folder: Path, today: date, name: str | None = None,
+    cadss: Sequence[Assessment] = (),
 ) -> Path:
-    """Draw the patient's chart with matplotlib (Agg, no pyplot) and save it as a PNG.
+    """Save the patient's progress chart (the report's, `reports.patient_chart`) as a PNG.
 
     The file is named after the patient, the scale and the day, e.g.
     ``P001-1a2b3c4d-phq9-2026-02-20.png``; saving again the same day replaces
-    that day's picture.
+    that day's picture. `cadss` are the patient's CADSS ratings, drawn per
+    infusion; the clinical alert flags are left out (the screen shows the
+    clinic's crisis text instead).
     """
     # Imported here: matplotlib is only needed when a patient asks for a file.
     from reports.names import inside, patient_stem
-    from reports.style import BLUE, GREEN, GREY, ORANGE, PURPLE, new_figure, save_png
+    from reports.patient_chart import write_chart_png
 
-    data = chart_data(status)
     folder.mkdir(parents=True, exist_ok=True)
     path = inside(folder, f"{patient_stem(status.patient_id)}-{status.scale}-{today.isoformat()}.png")
-    fig = new_figure((8, 4.5))
-    ax = fig.add_subplot()
-    ax.plot(data.days, data.totals, color=BLUE, marker="o", linestyle="-", label="your score")
-    if data.response_level is not None:
-        ax.axhline(data.response_level, color=GREEN, linestyle="--",
-                   label=f"half your starting score ({_num(data.response_level)}): response")
-    if data.remission is not None:
-        ax.axhline(data.remission, color=PURPLE, linestyle=":",
-                   label=f"{data.remission} or lower: remission")
-    if data.infusion_days:
-        ax.plot(data.infusion_days, [0] * len(data.infusion_days), linestyle="none",
-                marker="^", color=ORANGE, label="infusion", clip_on=False)
-    if data.booster_days:
-        ax.plot(data.booster_days, [0] * len(data.booster_days), linestyle="none",
-                marker="D", color=GREY, label="booster", clip_on=False)
-    ax.set_ylim(0, max([*data.totals, data.baseline or 0, data.remission or 0]) + 2)
-    ax.set_xlabel(data.x_label)
-    ax.set_ylabel(f"{data.scale_name} score (lower is better)")
     who = f" - {name}" if name else ""
-    ax.set_title(f"Your {data.scale_name} scores{who} (to {_day_text(today)})")
-    ax.grid(True, color="#DDDDDD", linewidth=0.6)
-    ax.legend(loc="upper right", fontsize=8, frameon=True)
-    fig.tight_layout()
-    return save_png(fig, path)
+    title = f"Your {get_scale(status.scale).name} scores{who} (to {_day_text(today)})"
+    return write_chart_png(status, cadss_per_infusion(status, cadss), path, title, alerts=False)

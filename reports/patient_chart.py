@@ -11,6 +11,7 @@ domain's `PatientStatus`; the chart decides nothing.
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Sequence
 
 import numpy as np
@@ -38,6 +39,9 @@ from reports.style import (
     SMALL_SIZE,
     TEXT_SIZE,
     VERMILION,
+    new_figure,
+    report_style,
+    save_png,
 )
 
 
@@ -46,10 +50,12 @@ def _day(status: PatientStatus, when: date) -> int:
 
 
 def draw_progress(fig: Figure, rect: tuple[float, float, float, float],
-                  status: PatientStatus, cadss: Sequence[CadssPoint]) -> None:
+                  status: PatientStatus, cadss: Sequence[CadssPoint], *, alerts: bool = True) -> None:
     """Draw the two-panel progress chart into `rect` (figure coordinates).
 
     `rect` includes room for the band labels on the right and the legend below.
+    `alerts=False` leaves out the suicidality-alert flags (patient mode's
+    picture: the patient sees the clinic's crisis text instead).
     """
     left, bottom, width, height = rect
     scale = get_scale(status.scale)
@@ -78,41 +84,69 @@ def draw_progress(fig: Figure, rect: tuple[float, float, float, float],
                 transform=ax.transAxes, ha="center", va="center", size=TEXT_SIZE)
         _axis_marks(ax2, "x", [], "days since the first infusion")
         return
+    handles = _draw_course(ax, ax2, status, cadss, alerts)
+    draw_key(fig, (main_rect[0] - 0.04 * width, bottom, main_rect[2] + 0.1 * width, 0.2 * height),
+             handles)
 
-    handles: list[Line2D] = []
-    n = status.settings.induction_sessions
-    days = [_day(status, inf.when.day) for inf in status.infusions]
-    xs = [p.day for p in status.points if p.day is not None]
-    relief_end = None
-    if status.relief is not None:
-        relief_start = _day(status, status.relief.day0.day)
-        relief_end = relief_start + status.relief.days
-    span_max = max(days + xs + ([relief_end] if relief_end is not None else []) + [1])
-    span_min = min(xs + [0])
-    pad = max(1.5, (span_max - span_min) * 0.04)
-    ax.set_xlim(span_min - pad, span_max + pad)
 
-    handles += _draw_infusions(ax, ax2, days, n)
+def _draw_course(ax, ax2, status: PatientStatus, cadss: Sequence[CadssPoint],
+                 alerts: bool) -> list[Line2D]:
+    """Everything drawn over the days of the course; returns the key's entries."""
+    ax.set_xlim(*_day_span(status))
+    handles = _draw_infusions(ax, ax2, [_day(status, inf.when.day) for inf in status.infusions],
+                              status.settings.induction_sessions)
     handles += _draw_reference_lines(ax, status)
-
     scores = [(p.day, p.assessment.total) for p in status.points if p.day is not None]
     if scores:
         x, y = zip(*scores)
         ax.plot(x, y, color=BLUE, lw=2, marker="o", ms=5, zorder=5)
         handles.append(Line2D([], [], color=BLUE, lw=2, marker="o", ms=5,
-                              label=f"{scale.name} score"))
+                              label=f"{get_scale(status.scale).name} score"))
     handles += _draw_milestones(ax, status)
     _draw_relief(ax, status)
-    handles += _draw_cadss(ax2, status, cadss)
+    handles += _draw_cadss(ax2, cadss)
+    if alerts:
+        handles += _draw_safety_flags(ax2, status)
     lo, hi = ax.get_xlim()
     _axis_marks(ax2, "x", [t for t in MaxNLocator(9, integer=True).tick_values(lo, hi)
                            if lo <= t <= hi], "days since the first infusion")
     low, high = ax2.get_ylim()
     _axis_marks(ax2, "y", [t for t in MaxNLocator(3, integer=True).tick_values(low, high)
                            if low <= t <= high], "CADSS\n(dissociation)", label_size=SMALL_SIZE)
+    return handles
 
-    draw_key(fig, (main_rect[0] - 0.04 * width, bottom, main_rect[2] + 0.1 * width, 0.2 * height),
-             handles)
+
+def _day_span(status: PatientStatus) -> tuple[float, float]:
+    """The x-axis limits: every infusion, score and the relief span, with a margin."""
+    days = [_day(status, inf.when.day) for inf in status.infusions]
+    xs = [p.day for p in status.points if p.day is not None]
+    relief_end = None
+    if status.relief is not None:
+        relief_end = _day(status, status.relief.day0.day) + status.relief.days
+    span_max = max(days + xs + ([relief_end] if relief_end is not None else []) + [1])
+    span_min = min(xs + [0])
+    pad = max(1.5, (span_max - span_min) * 0.04)
+    return span_min - pad, span_max + pad
+
+
+#: The chart alone, in inches: the part of a report page it takes there.
+CHART_ALONE_SIZE = (7.8, 7.6)
+
+
+def write_chart_png(status: PatientStatus, cadss: Sequence[CadssPoint], path: Path,
+                    title: str = "", *, alerts: bool = True) -> Path:
+    """The progress chart alone as a PNG, under `title` (patient mode's take-home picture).
+
+    Written atomically (`save_png`); `alerts` as for `draw_progress`.
+    """
+    with report_style():
+        fig = new_figure(CHART_ALONE_SIZE)
+        top = 1.0
+        if title:
+            fig.text(0.5, 0.98, title, ha="center", va="top", size=TEXT_SIZE + 2, weight="bold")
+            top = 0.95
+        draw_progress(fig, (0.0, 0.0, 1.0, top), status, cadss, alerts=alerts)
+        return save_png(fig, path)
 
 
 TICK_LENGTH_IN = 0.05
@@ -280,7 +314,7 @@ def _draw_relief(ax, status: PatientStatus) -> None:
             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
 
 
-def _draw_cadss(ax2, status: PatientStatus, cadss: Sequence[CadssPoint]) -> list[Line2D]:
+def _draw_cadss(ax2, cadss: Sequence[CadssPoint]) -> list[Line2D]:
     handles = []
     if cadss:
         xs = [c.day for c in cadss]
@@ -298,6 +332,12 @@ def _draw_cadss(ax2, status: PatientStatus, cadss: Sequence[CadssPoint]) -> list
         ax2.text(0.5, 0.5, "no CADSS (dissociation) rating recorded", transform=ax2.transAxes,
                  ha="center", va="center", size=SMALL_SIZE, color=GREY, zorder=4,
                  bbox=dict(boxstyle="square,pad=0.3", fc="white", ec="none"))
+    return handles
+
+
+def _draw_safety_flags(ax2, status: PatientStatus) -> list[Line2D]:
+    """Days a suicidality item was positive, open or acknowledged (the clinician's chart only)."""
+    handles = []
     flag_y = blended_transform_factory(ax2.transData, ax2.transAxes)
     flags = [a for a in status.alerts if a.kind == SUICIDALITY]
     open_days = [_day(status, a.when.day) for a in flags if not a.acknowledged]
