@@ -250,7 +250,7 @@ def early_improvement(completers: Sequence[PatientStatus], session: int) -> tupl
         if not so_far:
             continue
         (improved if max(so_far) >= EARLY_IMPROVEMENT else not_improved).append(s)
-    return (rate(f"improved >= 20% by session {session}", sum(map(_responded, improved)), len(improved)),
+    return (rate(f"improved by session {session}", sum(map(_responded, improved)), len(improved)),
             rate(f"not improved by session {session}", sum(map(_responded, not_improved)),
                  len(not_improved)))
 

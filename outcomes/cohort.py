@@ -14,10 +14,12 @@ from __future__ import annotations
 import math
 import warnings
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import numpy as np
 
+from outcomes.associations import Associations, associations
+from outcomes.records import Assessment
 from outcomes.status import PatientStatus
 from outcomes.verdict import INCOMPLETE, NON_RESPONDER, RESPONDER, VERDICTS
 
@@ -147,6 +149,8 @@ class CohortSummary:
     waterfall: list[tuple[str, float]]
     curve: ReliefCurve | None
     total_only_records: int
+    #: Dose, dissociation and early improvement (when the CADSS records were given).
+    associations: Associations | None = None
 
     @property
     def median_relief_days(self) -> float | None:
@@ -179,6 +183,7 @@ class CohortSummary:
             "median_relief_ci": [low, high],
             "relief_at_days": self.relief_at_days,
             "total_only_records": self.total_only_records,
+            **({"associations": self.associations.as_json()} if self.associations else {}),
         }
 
 
@@ -191,7 +196,8 @@ def _rate(numerator: int, denominator: int) -> float | None:
 
 
 def summarise(
-    statuses: Sequence[PatientStatus], scale_id: str, induction_sessions: int | None = None
+    statuses: Sequence[PatientStatus], scale_id: str, induction_sessions: int | None = None,
+    cadss: Mapping[str, Sequence[Assessment]] | None = None,
 ) -> CohortSummary:
     """Cohort figures from every patient's status on one scale.
 
@@ -200,6 +206,8 @@ def summarise(
         scale_id: The scale they were judged on.
         induction_sessions: Sessions 1..N of `responders_by_session`; by
             default the clinic's setting the statuses were made with (6).
+        cadss: Each patient's CADSS records; given, the summary carries the
+            dose, dissociation and early-improvement figures (`associations`).
     """
     if induction_sessions is None:
         induction_sessions = statuses[0].settings.induction_sessions if statuses else 6
@@ -235,4 +243,5 @@ def summarise(
         waterfall=waterfall,
         curve=curve,
         total_only_records=sum(s.total_only_count for s in statuses),
+        associations=None if cadss is None else associations(statuses, cadss),
     )

@@ -108,7 +108,8 @@ class _Builder:
         })
         return pid
 
-    def infusion(self, pid: str, day: date, course: int, weight: str, high_bp: bool = False) -> int:
+    def infusion(self, pid: str, day: date, course: int, weight: str, dose: float,
+                 high_bp: bool = False) -> int:
         rng = self.rng
         at = time(rng.choice((8, 9, 10, 11, 13, 14)), rng.choice((0, 15, 30, 45)))
         systolic = rng.randint(160, 168) if high_bp else rng.randint(108, 148)
@@ -118,7 +119,7 @@ class _Builder:
             "patient_id": pid,
             "date": datetime.combine(day, at).isoformat(timespec="minutes"),
             "course": str(course),
-            "dose_mg_per_kg": rng.choice(("0.5", "0.5", "0.5", "0.5", "0.4", "0.6", "0.75")),
+            "dose_mg_per_kg": f"{dose:g}",
             "route": "iv",
             "duration_min": "40",
             "weight_kg": weight,
@@ -196,6 +197,15 @@ def make_demo(
     return b.clinic
 
 
+def _dose_plan(rng: random.Random, respond_at: int | None):
+    """Dose (mg/kg) by session: most start at 0.5; slow and non-responders are often
+    titrated up by 0.25 mg/kg at session 3 or 4, as clinics do."""
+    start = rng.choice((0.5, 0.5, 0.5, 0.5, 0.4, 0.6))
+    slow = respond_at is None or respond_at >= 4
+    rise_at = rng.choice((3, 4)) if rng.random() < (0.7 if slow else 0.1) else None
+    return lambda session: round(start + 0.25, 2) if rise_at and session >= rise_at else start
+
+
 def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
     rng, today = b.rng, b.today
     weight = b.clinic.patients[-1]["weight_kg"]
@@ -239,11 +249,21 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
     plateau = rng.uniform(55, 85)
 
     def improvement_at(session: int) -> float:
+        # Early improvement tends to come before response (so the clinic's
+        # early-improvement figures have something to show).
         if respond_at is None:
-            return rng.uniform(0, 38) if profile == "non_responder" else rng.uniform(5, 35)
+            if profile == "non_responder":
+                return rng.uniform(0, 30) * min(1.0, (session + 1) / 4)
+            return rng.uniform(5, 35)
         if session < respond_at:
-            return rng.uniform(10, 44) * session / respond_at
+            return rng.uniform(15, 45) * (session / respond_at) ** 0.5
         return plateau + rng.uniform(-4, 6)
+
+    dose_at = _dose_plan(rng, respond_at)
+    # Dissociation: a level of the patient's own, a little higher in those who
+    # go on to respond (a modest positive association, as reported in the
+    # literature) and with the dose.
+    dissociation = rng.uniform(8, 26) + {"early_responder": 5, "late_responder": 2}.get(profile, 0)
 
     days = [start + timedelta(days=d) for d in INDUCTION_DAYS[:n_infusions]]
     # Nothing on today itself: a time of day later than now would lie in the future.
@@ -252,10 +272,11 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
         if k >= 2:
             # Pre-dose rating on the infusion day belongs to session k-1.
             rate(day, improvement_at(k - 1))
-        index = b.infusion(pid, day, 1, weight, high_bp=(number % 17 == 5 and k == 2))
+        index = b.infusion(pid, day, 1, weight, dose_at(k), high_bp=(number % 17 == 5 and k == 2))
         if cadss:
             moment = datetime.fromisoformat(b.clinic.infusions[index]["date"]) + timedelta(minutes=50)
-            b.assessment(pid, moment, "cadss", max(2, round(rng.uniform(8, 30) * (1 - 0.08 * k))),
+            level = dissociation * (1 - 0.06 * k) * (dose_at(k) / 0.5) ** 0.5 + rng.gauss(0, 2)
+            b.assessment(pid, moment, "cadss", max(2, round(level)),
                          rater=rng.choice(RATERS), infusion_index=index)
     if len(days) < 6:
         return
@@ -277,5 +298,5 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
             improvement = improvement_at(6)
         rate(day, improvement)
         if booster_day is not None and not booster_given:
-            b.infusion(pid, booster_day, 1, weight)
+            b.infusion(pid, booster_day, 1, weight, dose_at(7))
             booster_given = True

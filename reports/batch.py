@@ -267,7 +267,8 @@ def render_clinic(
     patient_dir = subfolder(out, PATIENT_FOLDER) if items else out / PATIENT_FOLDER
 
     def write_cohort() -> None:
-        summary = summarise(statuses, scale_id, settings.induction_sessions)
+        cadss = {pid: patient.of_scale("cadss") for pid, patient in by_patient.items()}
+        summary = summarise(statuses, scale_id, settings.induction_sessions, cadss)
         result.summary = summary.as_json()
         try:
             cohort_dir = subfolder(out, COHORT_FOLDER)

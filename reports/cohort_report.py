@@ -3,7 +3,8 @@
 Files (in the `cohort` folder of `--out`):
 - `cohort_report.pdf`: the summary table, the four figures, the data-quality page;
 - `responders_by_session.png`, `waterfall.png`, `relief_curve.png`,
-  `trajectories.png`: the figures on their own;
+  `trajectories.png`, `dose_and_early_improvement.png`, `dissociation.png`:
+  the figures on their own;
 - `patients.csv`: one row per patient with the domain's results;
 - `summary.json`: `CohortSummary.as_json()` (the `outcomes report --json` schema).
 """
@@ -23,6 +24,7 @@ from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
 from outcomes.verdict import INCOMPLETE, IN_PROGRESS, NO_BASELINE, NON_RESPONDER, RESPONDER
+from reports.association_figures import draw_dissociation, draw_dose_and_early
 from reports.cohort_figures import (
     draw_relief_curve,
     draw_responders_by_session,
@@ -90,6 +92,12 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
         ("relief_curve.png", lambda f: draw_relief_curve(f, summary)),
         ("trajectories.png", lambda f: draw_trajectories(f, statuses, summary.scale)),
     ]
+    if summary.associations is not None:
+        figures += [
+            ("dose_and_early_improvement.png",
+             lambda f: draw_dose_and_early(f, summary.associations, scale.name)),
+            ("dissociation.png", lambda f: draw_dissociation(f, summary.associations)),
+        ]
     pdf_path = inside(folder, PDF_NAME)
     pages = 2 + len(figures)
     free_text = [s.patient_id for s in statuses] + [settings.clinic_name]

@@ -65,12 +65,19 @@ def first_run(clinic_db, tmp_path_factory):
 
 
 def domain_statuses(path: Path):
+    statuses, settings, _ = domain_results(path)
+    return statuses, settings
+
+
+def domain_results(path: Path):
+    """Statuses, settings and every patient's CADSS records, read as the report reads them."""
     database = db.connect(path)
     try:
         data, settings = db.load_clinic(database), db.load_settings(database)
     finally:
         database.conn.close()
-    return analyse_clinic(data, "phq9", settings, TODAY), settings
+    cadss = {pid: p.of_scale("cadss") for pid, p in data.by_patient().items()}
+    return analyse_clinic(data, "phq9", settings, TODAY), settings, cadss
 
 
 def test_every_patient_gets_a_pdf_and_png_and_the_cohort_its_files(first_run, clinic_db):
@@ -88,21 +95,22 @@ def test_every_patient_gets_a_pdf_and_png_and_the_cohort_its_files(first_run, cl
         assert Image.open(out / "patients" / f"{stem}.png").size[0] > 500
     cohort = out / "cohort"
     assert sorted(p.name for p in cohort.iterdir()) == [
-        "cohort_report.pdf", "patients.csv", "relief_curve.png", "responders_by_session.png",
-        "summary.json", "trajectories.png", "waterfall.png",
+        "cohort_report.pdf", "dissociation.png", "dose_and_early_improvement.png", "patients.csv",
+        "relief_curve.png", "responders_by_session.png", "summary.json", "trajectories.png",
+        "waterfall.png",
     ]
     for name in ("relief_curve.png", "responders_by_session.png", "trajectories.png",
-                 "waterfall.png"):
+                 "waterfall.png", "dissociation.png", "dose_and_early_improvement.png"):
         assert Image.open(cohort / name).size == (1169, 827)  # A4 landscape at 100 dpi
-    assert len(result.files) == 2 * len(statuses) + 7
+    assert len(result.files) == 2 * len(statuses) + 9
     assert all(p.is_file() for p in result.files)
 
 
 def test_cohort_json_and_csv_equal_the_domain_results(first_run, clinic_db):
     """summary.json is the domain's CohortSummary; each CSV row is that patient's status."""
     out, result, _ = first_run
-    statuses, settings = domain_statuses(clinic_db)
-    expected = summarise(statuses, "phq9", settings.induction_sessions).as_json()
+    statuses, settings, cadss = domain_results(clinic_db)
+    expected = summarise(statuses, "phq9", settings.induction_sessions, cadss).as_json()
     assert json.loads((out / "cohort" / "summary.json").read_text()) == expected
     assert result.summary == expected
     with open(out / "cohort" / "patients.csv", newline="", encoding="utf-8") as handle:
@@ -126,17 +134,19 @@ def test_cohort_pdf_has_summary_figures_and_data_quality(first_run, clinic_db):
     out, _, _ = first_run
     statuses, _ = domain_statuses(clinic_db)
     pages = [p.extract_text() for p in pypdf.PdfReader(out / "cohort" / "cohort_report.pdf").pages]
-    assert len(pages) == 6
+    assert len(pages) == 8
     assert "Response within 6 sessions, completers" in pages[0]
     assert "Relief still holding at day 90" in pages[0]
     assert "Responders by session" in pages[1]
     assert "Best improvement within the induction" in pages[2]
     assert "How long relief lasts" in pages[3] and "Number at risk" in pages[3]
     assert "Every trajectory" in pages[4]
+    assert "Dose, early improvement and response in this clinic" in pages[5]
+    assert "Dissociation, dose rises and response in this clinic" in pages[6]
     no_baseline = [s.patient_id for s in statuses if s.verdict.value == "no_baseline"]
-    assert no_baseline and f"Courses without a usable baseline ({len(no_baseline)})" in pages[5]
-    assert all(pid in pages[5] for pid in no_baseline)
-    assert "Total-only records" in pages[5]
+    assert no_baseline and f"Courses without a usable baseline ({len(no_baseline)})" in pages[7]
+    assert all(pid in pages[7] for pid in no_baseline)
+    assert "Total-only records" in pages[7]
 
 
 def test_hostile_ids_stay_inside_the_output_folder(first_run, tmp_path):
@@ -239,7 +249,7 @@ def test_patient_option_writes_only_that_patient(clinic_db, tmp_path):
 def test_cohort_only_writes_no_patient_files(clinic_db, tmp_path):
     """--cohort-only writes the cohort files and no patient folder."""
     result = run_report(clinic_db, tmp_path, cohort_only=True, as_of=TODAY, stderr=io.StringIO())
-    assert len(result.files) == 7 and not (tmp_path / "patients").exists()
+    assert len(result.files) == 9 and not (tmp_path / "patients").exists()
     assert result.summary["patients"] == 8 + len(HOSTILE_IDS)
 
 
