@@ -13,7 +13,8 @@ import sqlite3
 import urllib.parse
 from pathlib import Path
 
-from db.connection import BUSY_TIMEOUT_S, StorageError, _create_owner_only
+from db.connection import BUSY_TIMEOUT_S, StorageError
+from db.files import discard, temporary_beside
 from db.paths import new_file
 
 
@@ -35,8 +36,7 @@ def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> 
     if target.exists() and not target.is_dir() and target.resolve() == source.resolve():
         raise StorageError("the backup must go to a different file than the database")
     target = new_file(target, "the backup")
-    temporary = target.with_name(f".{target.name}.partial-{os.getpid()}")
-    _create_owner_only(temporary)
+    temporary, move_into_place = temporary_beside(target)
     uri = "file:" + urllib.parse.quote(str(source.resolve())) + "?mode=ro"
     src = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
     try:
@@ -50,11 +50,18 @@ def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> 
             dst.close()
         if result != "ok":
             raise StorageError(f"the backup failed its integrity check: {result}")
-        os.replace(temporary, target)
+        move_into_place()
     except sqlite3.Error as exc:
+        if "full" in str(exc):
+            raise StorageError(f"the disk holding {target.parent} is full (the backup needs about "
+                               f"{_megabytes(source)} MB); free some space and run it again; "
+                               "nothing was left behind") from None
         raise StorageError(f"the backup failed: {exc}") from exc
     finally:
         src.close()
-        if temporary.exists():
-            temporary.unlink()
+        discard(temporary)
     return target
+
+
+def _megabytes(path: Path) -> str:
+    return f"{max(path.stat().st_size / 1_048_576, 0.1):.1f}"

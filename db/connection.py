@@ -110,25 +110,32 @@ def connect(
     """
     path = Path(path) if path is not None else default_path()
     path = path.expanduser()
+    _check_reachable(path)
     if path.is_dir():
         raise StorageError(f"{path} is a folder; give the path of a database file")
     if read_only:
         return _connect_read_only(path)
-    _create_owner_only(path)
+    try:
+        _create_owner_only(path)
+    except OSError as exc:
+        from db.files import os_error_message
+
+        raise os_error_message(exc, path, "create the database") from None
     # check_same_thread=False: a connection may be opened by one thread and used
     # by a worker thread after it (never by two at once).
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
         database = _configure(conn, path)
+        from db.migrations import apply_migrations, refuse_newer_schema
+
+        refuse_newer_schema(database, path)
         if database.journal_mode != "wal":
             database.enable_wal()
         if migrate:
-            from db.migrations import apply_migrations
-
             apply_migrations(database)
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+        raise sqlite_error_message(exc, path) from exc
     except BaseException:
         conn.close()
         raise
@@ -147,9 +154,52 @@ def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     # write-ahead log under it (lost writes).
     try:
         conn.execute("PRAGMA schema_version").fetchone()
-    except sqlite3.DatabaseError:
-        raise StorageError(f"{path} is not an SQLite database file") from None
+    except sqlite3.DatabaseError as exc:
+        raise sqlite_error_message(exc, path) from None
     return database
+
+
+def _check_reachable(path: Path) -> None:
+    """Refuse a path inside a folder this user may not enter (an unreadable home directory)."""
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        return
+    except PermissionError:
+        blocked = next((p for p in reversed(path.parents) if not os.access(p, os.X_OK)), path.parent)
+        raise StorageError(f"cannot reach the database {path}: this user ({current_user()}) has no "
+                           f"permission to enter the folder {blocked}; check the path given by --db or "
+                           f"${ENV_VAR}, or the folder's permissions") from None
+    except OSError as exc:
+        raise StorageError(f"cannot reach the database {path}: {exc.strerror or exc}") from None
+
+
+def on_read_only_media(path: Path) -> bool:
+    """Whether the folder of `path` is on a read-only file system (a locked USB stick, a CD)."""
+    folder = path if path.is_dir() else path.parent
+    try:
+        return bool(os.statvfs(folder).f_flag & os.ST_RDONLY)
+    except OSError:
+        return False
+
+
+def sqlite_error_message(exc: sqlite3.Error, path: Path) -> StorageError:
+    """SQLite's failure to open or change `path`, in words that say what to do."""
+    text = str(exc)
+    if on_read_only_media(path):
+        return StorageError(f"the database {path} is on read-only media (a write-protected stick or disc): "
+                            "SQLite cannot open it there; copy it to a writable folder and use that copy "
+                            "with --db; nothing was changed")
+    if "not a database" in text or "malformed" in text:
+        return StorageError(f"{path} is not an SQLite database file (or it is damaged); check the path, "
+                            "or restore it from a backup")
+    if "full" in text:
+        return StorageError(f"the disk holding {path} is full: the change was not saved and the "
+                            "database is as it was before; free some space and try again")
+    if "readonly" in text or "read-only" in text:
+        return StorageError(f"the database {path} cannot be written (read-only file or folder); "
+                            "check its permissions; nothing was changed")
+    return StorageError(f"cannot open the database {path}: {text}")
 
 
 def _connect_read_only(path: Path) -> sqlite_utils.Database:
@@ -161,8 +211,9 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     try:
         database = _configure(conn, path)
-        from db.migrations import MIGRATIONS
+        from db.migrations import MIGRATIONS, refuse_newer_schema
 
+        refuse_newer_schema(database, path)
         pending = MIGRATIONS.pending(database)
         if pending:
             raise StorageError(
@@ -171,7 +222,7 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
                 "read-only; open it once with a clinician command (for example `outcomes settings`)")
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StorageError(f"cannot open the database {path} to read it: {exc}") from exc
+        raise sqlite_error_message(exc, path) from exc
     except BaseException:
         conn.close()
         raise

@@ -24,8 +24,10 @@ from typing import Any
 import sqlite_utils
 
 from db.connection import StorageError
+from db.files import atomic_file, private_folder
 from db.paths import input_file, output_folder
 from db.reads import export_rows
+from db.spreadsheet import neutralise, restore
 from outcomes.records import gc_paused
 from outcomes.settings import Settings
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
@@ -131,9 +133,7 @@ def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, l
     problems = _header_problems(source, kind, header)
     if problems:
         raise ImportRefused(source, problems)
-    if not rows:
-        raise ImportRefused(source, [f"{source}: the file has a header but no rows"])
-    return digest, header, rows
+    return digest, header, rows  # a header alone is an empty table: it imports as nothing
 
 
 def _delimiter(text: str) -> str:
@@ -191,15 +191,27 @@ def _header_problems(source: str, kind: str, header: list[str]) -> list[str]:
 
 
 def _raw_rows(source: str, header: list[str], rows, problems: list[str]):
+    """Each row as {column: cell}; a row whose field count differs from the header is refused.
+
+    A missing field in the middle of a row would shift every later value one
+    column left (a blood pressure read as a heart rate), so the count must
+    match exactly. Cells a spreadsheet guard quoted (`db.spreadsheet`) get
+    their stored form back. This is the one place every imported cell passes,
+    so any column gets these rules.
+    """
     width = len(header)
     unnamed = [i for i, name in enumerate(header) if not name]
     for line, fields in rows:
-        if len(fields) > width:
-            problems.append(f"{_where(source, line)}: {len(fields)} values but the header has {width} columns")
+        if len(fields) != width:
+            problems.append(f"{_where(source, line)}: {len(fields)} value{'s' if len(fields) != 1 else ''} "
+                            f"but the header has {width} columns; every row needs one value per column "
+                            "(empty ones too), so nothing shifts into the wrong column")
             continue
-        if unnamed and any(fields[i].strip() for i in unnamed if i < len(fields)):
+        if unnamed and any(fields[i].strip() for i in unnamed):
             problems.append(f"{_where(source, line)}: a value stands in a column without a name")
             continue
+        if "'" in "".join(f[:1] for f in fields):
+            fields = [restore(f) for f in fields]
         yield line, dict(zip(header, fields))
 
 
@@ -356,22 +368,35 @@ def _cell(value: Any) -> str:
         return ""
     if isinstance(value, float) and value.is_integer():
         return str(int(value)) if abs(value) < 1e15 else repr(value)
-    return str(value)
+    # Text may start like a spreadsheet formula; numbers are left as numbers.
+    return neutralise(value) if isinstance(value, str) else str(value)
 
 
 def export_csv(database: sqlite_utils.Database, folder: str | Path) -> list[Path]:
-    """Write patients.csv, infusions.csv and assessments.csv into `folder`."""
+    """Write patients.csv, infusions.csv and assessments.csv into `folder`.
+
+    Each file is written through `db.files.atomic_file` (owner-only, renamed
+    into place when whole); when one fails (a full disk) the files already
+    written by this export are removed again, so it can simply be run again.
+    """
     folder = output_folder(folder, tuple(f"{kind}.csv" for kind in KINDS))
-    folder.mkdir(exist_ok=True)
-    written = []
-    for kind in KINDS:
-        header, rows = export_rows(database, kind)
-        target = folder / f"{kind}.csv"
-        temporary = folder / f".{kind}.csv.partial"
-        with open(temporary, "w", newline="", encoding="utf-8") as handle:
-            writer = csv.writer(handle)
-            writer.writerow(header)
-            writer.writerows([_cell(x) for x in row] for row in rows)
-        temporary.replace(target)
-        written.append(target)
+    created = not folder.exists()
+    private_folder(folder)
+    written: list[Path] = []
+    try:
+        for kind in KINDS:
+            header, rows = export_rows(database, kind)
+            target = folder / f"{kind}.csv"
+            with atomic_file(target) as handle:
+                writer = csv.writer(handle)
+                writer.writerow(header)
+                writer.writerows([_cell(x) for x in row] for row in rows)
+            written.append(target)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        if created:
+            with contextlib.suppress(OSError):
+                folder.rmdir()
+        raise
     return written

@@ -12,10 +12,10 @@ drift apart.
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import sys
-import tempfile
 import traceback
 from datetime import datetime
 from pathlib import Path
@@ -47,24 +47,44 @@ def refusal_message(exc: BaseException) -> str | None:
         text = str(exc).lower()
         if any(word in text for word in _BUSY_WORDS):
             return BUSY_MESSAGE
+        if "full" in text:
+            return ("the disk holding the database is full: the change was not saved and the database "
+                    "is as it was before; free some space and try again")
+        if "readonly" in text or "read-only" in text:
+            return ("the database cannot be written (it is on read-only media, or the file or its "
+                    "folder is read-only); nothing was changed")
         if any(word in text for word in _DISK_WORDS):
             return f"the database could not be written ({exc}); nothing was changed"
         return None
+    if isinstance(exc, OSError) and not isinstance(exc, StorageError):
+        from db.files import os_error_message
+
+        path = Path(exc.filename) if exc.filename else Path("the file")
+        doing = "write" if exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EROFS) else "use"
+        return str(os_error_message(exc, path, doing))
     if isinstance(exc, EXPECTED):
         return str(exc).strip("'\"")
     return None
 
 
 def log_folder() -> Path:
-    """The user's log folder (created owner-only), or the temporary folder when there is none."""
-    try:
-        import platformdirs  # imported here: only needed when something went wrong
+    """The user's own log folder, created owner-only (0700) with any missing parents.
 
-        folder = Path(platformdirs.user_log_dir(APP_NAME))
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        return folder
-    except Exception:  # no home folder, a read-only one: still log somewhere
-        return Path(tempfile.gettempdir())
+    Never a shared temporary folder: a predictable file there could be
+    planted by another user. When the user's folder cannot be made there is
+    no log (the message says what went wrong anyway).
+    """
+    import platformdirs  # imported here: only needed when something went wrong
+
+    from db.files import private_folder
+
+    return private_folder(Path(platformdirs.user_log_dir(APP_NAME)), parents=True)
+
+
+def _command() -> str:
+    """The command being run, without its arguments (they may hold patient ids or file names)."""
+    words = [Path(sys.argv[0]).name] + [a for a in sys.argv[1:3] if a.isidentifier() and a.islower()]
+    return " ".join(words)
 
 
 def log_unexpected(context: str | None = None) -> Path | None:
@@ -72,16 +92,17 @@ def log_unexpected(context: str | None = None) -> Path | None:
 
     Args:
         context: What was being done (the command line, a screen's action);
-            the command's arguments when None.
+            the command's name (never its arguments) when None.
 
     Returns:
         The log file's path, or None when even that could not be written.
     """
     try:
         path = log_folder() / LOG_NAME
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        # O_NOFOLLOW: a link planted in place of the log is refused, not written through.
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "a", encoding="utf-8") as handle:
-            what = context if context is not None else " ".join(sys.argv)
+            what = context if context is not None else _command()
             handle.write(f"--- {datetime.now().isoformat(timespec='seconds')} {what}\n")
             handle.write(traceback.format_exc())
         return path

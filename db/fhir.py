@@ -30,6 +30,7 @@ from typing import Any
 import sqlite_utils
 
 from db.connection import write_transaction
+from db.files import write_atomic
 from db.paths import new_file
 from db.reads import load_clinic, meta_value
 from outcomes.records import Assessment, Infusion, PatientData
@@ -104,11 +105,11 @@ def _patient(identity: _Identity, row: dict, deidentify: bool) -> dict:
     return resource
 
 
-def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
+def _procedure(identity: _Identity, inf: Infusion, deidentify: bool, key: Any) -> dict:
     dose = f"{inf.dose_mg_per_kg:g} mg/kg" if inf.dose_mg_per_kg is not None else "dose not recorded"
     resource: dict[str, Any] = {
         "resourceType": "Procedure",
-        "id": identity.url("Procedure", inf.id).removeprefix("urn:uuid:"),
+        "id": identity.url("Procedure", key).removeprefix("urn:uuid:"),
         "status": "completed",
         "code": {"text": f"Ketamine {inf.route or ''} infusion, {dose}".replace("  ", " ")},
         "subject": {"reference": identity.url("Patient", "")},
@@ -135,11 +136,11 @@ def _code(scale, what: str, loinc: str | None, display: str) -> dict:
             "text": display}
 
 
-def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[str, Any]:
+def _survey(identity: _Identity, a: Assessment, kind: str, code: dict, key: Any) -> dict[str, Any]:
     """What every Observation of a score shares: id, category, code, subject, time."""
     return {
         "resourceType": "Observation",
-        "id": identity.url(kind, a.id).removeprefix("urn:uuid:"),
+        "id": identity.url(kind, key).removeprefix("urn:uuid:"),
         "status": "final",
         "category": [{"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
@@ -149,10 +150,10 @@ def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[s
     }
 
 
-def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure_urls: dict) -> dict:
+def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure_urls: dict, key: Any) -> dict:
     scale = SCALES[a.scale]
     resource = _survey(identity, a, "Observation",
-                       _code(scale, "total", scale.loinc_total, f"{scale.name} total score"))
+                       _code(scale, "total", scale.loinc_total, f"{scale.name} total score"), key)
     resource["valueInteger"] = int(a.total)
     if a.items is not None:
         loinc_items = dict(scale.loinc_items)
@@ -173,7 +174,7 @@ def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure
     return resource
 
 
-def _panel(identity: _Identity, a: Assessment, total_url: str) -> dict:
+def _panel(identity: _Identity, a: Assessment, total_url: str, key: Any) -> dict:
     """The scale's LOINC panel (PHQ-9: 44249-1) grouping an itemized score's Observation.
 
     A LOINC panel is an Observation without a value whose `hasMember` points
@@ -181,36 +182,31 @@ def _panel(identity: _Identity, a: Assessment, total_url: str) -> dict:
     """
     scale = SCALES[a.scale]
     resource = _survey(identity, a, "ObservationPanel",
-                       _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"))
+                       _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"), key)
     resource["hasMember"] = [{"reference": total_url}]
     return resource
 
 
 def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -> dict:
-    """The whole clinic as a FHIR R4 collection Bundle (a JSON-ready dict)."""
+    """The whole clinic as a FHIR R4 collection Bundle (a JSON-ready dict).
+
+    De-identified, patients are ordered by pseudonym and each record's id
+    comes from its patient's pseudonym and its place in that patient's own
+    timeline, so neither the order of the entries nor any id carries the
+    clinic's patient ids or the order in which records were stored.
+    """
     secret = pseudonym_secret(database) if deidentify else None
     data = load_clinic(database)
-    patients = data.patients.to_dict("records")
     by_patient: dict[str, PatientData] = data.by_patient()
+    identities = [(_Identity(str(row["patient_id"]), secret), row) for row in data.patients.to_dict("records")]
+    if deidentify:
+        identities.sort(key=lambda pair: pair[0].label)
     entries = []
-    for row in patients:
-        identity = _Identity(str(row["patient_id"]), secret)
+    for identity, row in identities:
         entries.append({"fullUrl": identity.url("Patient", ""), "resource": _patient(identity, row, deidentify)})
         record = by_patient.get(identity.pid)
-        if record is None:
-            continue
-        procedure_urls = {}
-        for inf in record.infusions:
-            resource = _procedure(identity, inf, deidentify)
-            procedure_urls[inf.id] = identity.url("Procedure", inf.id)
-            entries.append({"fullUrl": procedure_urls[inf.id], "resource": resource})
-        for a in record.assessments:
-            total_url = identity.url("Observation", a.id)
-            entries.append({"fullUrl": total_url,
-                            "resource": _observation(identity, a, deidentify, procedure_urls)})
-            if SCALES[a.scale].loinc_panel and a.items is not None:
-                entries.append({"fullUrl": identity.url("ObservationPanel", a.id),
-                                "resource": _panel(identity, a, total_url)})
+        if record is not None:
+            entries.extend(_record_entries(identity, record, deidentify))
     return {
         "resourceType": "Bundle",
         "type": "collection",
@@ -219,13 +215,35 @@ def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -
     }
 
 
+def _record_entries(identity: _Identity, record: PatientData, deidentify: bool) -> list[dict]:
+    """One patient's Procedures and Observations, in time order when de-identified."""
+    infusions, assessments = list(record.infusions), list(record.assessments)
+    if deidentify:
+        infusions.sort(key=lambda inf: inf.when.ikey)
+        assessments.sort(key=lambda a: (a.when.akey, a.scale))
+    entries = []
+    procedure_urls = {}
+    for n, inf in enumerate(infusions, start=1):
+        key = n if deidentify else inf.id
+        resource = _procedure(identity, inf, deidentify, key)
+        procedure_urls[inf.id] = identity.url("Procedure", key)
+        entries.append({"fullUrl": procedure_urls[inf.id], "resource": resource})
+    for n, a in enumerate(assessments, start=1):
+        key = n if deidentify else a.id
+        total_url = identity.url("Observation", key)
+        entries.append({"fullUrl": total_url,
+                        "resource": _observation(identity, a, deidentify, procedure_urls, key)})
+        if SCALES[a.scale].loinc_panel and a.items is not None:
+            entries.append({"fullUrl": identity.url("ObservationPanel", key),
+                            "resource": _panel(identity, a, total_url, key)})
+    return entries
+
+
 def export_fhir(database: sqlite_utils.Database, target: str | Path, *, deidentify: bool = False) -> dict:
     """Write the bundle to `target` (JSON); returns counts per resource type."""
     target = new_file(target, "the FHIR bundle")  # checked before the work of building it
     bundle = build_bundle(database, deidentify=deidentify)
-    temporary = target.with_name(f".{target.name}.partial")
-    temporary.write_text(json.dumps(bundle, indent=1, ensure_ascii=False), encoding="utf-8")
-    temporary.replace(target)
+    write_atomic(target, json.dumps(bundle, indent=1, ensure_ascii=False))
     counts: dict[str, int] = {}
     for entry in bundle["entry"]:
         kind = entry["resource"]["resourceType"]

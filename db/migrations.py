@@ -223,6 +223,29 @@ def m0002_imports_and_indexes(database: sqlite_utils.Database) -> None:
     database.execute("CREATE INDEX acknowledgements_by_patient ON alert_acknowledgements(patient_id)")
 
 
+def schema_version(names) -> int:
+    """The schema version a list of migration names reaches: the highest leading number."""
+    numbers = [int(n.split("_", 1)[0]) for n in names if n.split("_", 1)[0].isdigit()]
+    return max(numbers, default=0)
+
+
+def refuse_newer_schema(database: sqlite_utils.Database, path) -> None:
+    """Refuse a database a newer release has upgraded: this program would misread it.
+
+    Reads only; raises `StorageError` naming both schema versions.
+    """
+    from db.connection import StorageError
+
+    known = set(migration_names())
+    applied = [m.name for m in MIGRATIONS.applied(database)]
+    unknown = [name for name in applied if name not in known]
+    if unknown:
+        raise StorageError(
+            f"the database {path} was written by a newer release of ketamine-outcomes (schema version "
+            f"{schema_version(applied)}; this program knows up to version {schema_version(known)}); "
+            "install the newer release to use it; nothing was written")
+
+
 def migration_names() -> list[str]:
     """Names of every migration, oldest first."""
     return [m.name for m in MIGRATIONS._migrations]

@@ -13,6 +13,7 @@ import os
 from pathlib import Path
 
 from db.connection import StorageError
+from db.files import refuse_link
 
 
 def _folder_problem(folder: Path) -> str | None:
@@ -33,6 +34,7 @@ def new_file(path: str | os.PathLike, what: str) -> Path:
             is missing or not writable.
     """
     target = Path(path).expanduser()
+    refuse_link(target, what)
     if target.is_dir():
         raise StorageError(f"{target} is a folder; give a file name for {what} (for example "
                            f"{target / 'name'}), nothing was written")
@@ -53,6 +55,7 @@ def output_folder(path: str | os.PathLike, names: tuple[str, ...] = ()) -> Path:
             of `names` is already there (nothing is overwritten).
     """
     folder = Path(path).expanduser()
+    refuse_link(folder, "the output")
     if folder.exists() and not folder.is_dir():
         raise StorageError(f"{folder} is a file, not a folder; give a folder for the output "
                            "(it is created when missing), nothing was written")
@@ -61,7 +64,7 @@ def output_folder(path: str | os.PathLike, names: tuple[str, ...] = ()) -> Path:
         if problem:
             raise StorageError(f"{problem}; only the last folder of the path is created; nothing was written")
         return folder
-    clashes = [name for name in names if (folder / name).exists()]
+    clashes = [name for name in names if (folder / name).exists() or (folder / name).is_symlink()]
     if clashes:
         raise StorageError(f"{folder} already holds {', '.join(clashes)}; choose an empty or new folder "
                            "(an existing file is never overwritten), nothing was written")
@@ -85,6 +88,9 @@ def input_file(path: str | os.PathLike) -> Path:
     if source.is_dir():
         raise StorageError(f"{source} is a folder; give the CSV file inside it "
                            "(for example patients.csv)")
+    if not source.is_file():
+        raise StorageError(f"{source} is not a regular file (a device, a pipe or a socket); "
+                           "give a CSV file saved on disk")
     if not os.access(source, os.R_OK):
         raise StorageError(f"{source} cannot be read (no permission)")
     return source

@@ -14,6 +14,8 @@ understands. The ranges live in `outcomes.scales` and here, nowhere else.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from operator import le
 from datetime import date
@@ -37,6 +39,15 @@ DIASTOLIC_RANGE = (20, 200)
 HEART_RATE_RANGE = (20, 250)
 DURATION_RANGE_MIN = (1.0, 600.0)
 PATIENT_ID_MAX = 64
+#: Plausible dates: a birth date from 1900, a clinical record (infusion,
+#: assessment) from 2000; both up to today.
+EARLIEST_BIRTH = date(1900, 1, 1)
+EARLIEST_CLINICAL = date(2000, 1, 1)
+#: A number is plain decimal digits: an optional sign, digits, one optional
+#: decimal point. Not Python's syntax ("1_2_0", "1e3", "inf", "nan", "0x10")
+#: nor other scripts' digits; no field needs more than 12 characters.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+NUMBER_MAX_CHARS = 12
 
 
 def _squash(text: str) -> str:
@@ -115,6 +126,32 @@ def _decimal_hint(text: str) -> str:
     return ""
 
 
+def parse_decimal(value: Any) -> float | int | None:
+    """A number typed as plain decimal text (or a number), else None.
+
+    Integers come back as `int`, decimals as `float`. This is the one reader
+    of typed numbers: every numeric field of a form or an import goes
+    through it, so a file column added later gets the same rule.
+    """
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        return value if value == value and abs(value) != float("inf") else None
+    text = str(value).strip()
+    if len(text) > NUMBER_MAX_CHARS or not _DECIMAL.fullmatch(text):
+        return None
+    return float(text) if "." in text else int(text)
+
+
+def _shown(text: str) -> str:
+    """Typed text quoted for a message, cut short when it is long (a number of 5,000 digits)."""
+    return repr(text) if len(text) <= 20 else f"{text[:12]!r}... ({len(text)} characters)"
+
+
+def _not_a_number(words: str, text: str) -> str:
+    return f"{words} {_shown(text)} is not a number{_decimal_hint(text)}"
+
+
 def _number(
     values: dict, problems: list[Problem], raw: Mapping[str, Any], name: str, words: str,
     low: float, high: float, *, integer: bool = False, required: bool = False, unit: str = "",
@@ -126,12 +163,9 @@ def _number(
         values[name] = None
         return
     text = str(value).strip()
-    try:
-        number = float(text)
-        if number != number or number in (float("inf"), float("-inf")):
-            raise ValueError
-    except ValueError:
-        problems.append(Problem(name, f"{words} {text!r} is not a number{_decimal_hint(text)}"))
+    number = parse_decimal(text)
+    if number is None:
+        problems.append(Problem(name, _not_a_number(words, text)))
         values[name] = None
         return
     if integer:
@@ -149,7 +183,7 @@ def _number(
 
 def _timepoint(
     values: dict, problems: list[Problem], raw: Mapping[str, Any], name: str, words: str,
-    today: date | None, *, required: bool = True,
+    today: date | None, *, required: bool = True, earliest: date = EARLIEST_CLINICAL,
 ) -> Timepoint | None:
     value = raw.get(name)
     if _blank(value):
@@ -157,7 +191,7 @@ def _timepoint(
             problems.append(Problem(name, f"{words} is required (YYYY-MM-DD)"))
         values[name] = None
         return None
-    tp, problem = date_problem(value, words, today)
+    tp, problem = date_problem(value, words, today, earliest)
     if problem is not None:
         problems.append(Problem(name, problem))
         if tp is None:
@@ -167,11 +201,14 @@ def _timepoint(
     return tp
 
 
-def date_problem(value: Any, words: str, today: date | None) -> tuple[Timepoint | None, str | None]:
+def date_problem(value: Any, words: str, today: date | None,
+                 earliest: date = EARLIEST_CLINICAL) -> tuple[Timepoint | None, str | None]:
     """A typed date or date-time, and why it is refused (None when it is not).
 
-    Refused: unreadable text (the timepoint is None then), or a day after
-    `today` (no record is dated in the future; the timepoint is returned).
+    Refused: unreadable text (the timepoint is None then), a day after
+    `today` (no record is dated in the future) or before `earliest` (a
+    clinical record from 2000, a birth date from 1900; the range is in the
+    message); the timepoint is returned then.
     `words` names the field in the message ("start date").
     """
     try:
@@ -180,6 +217,9 @@ def date_problem(value: Any, words: str, today: date | None) -> tuple[Timepoint 
         return None, f"{words}: {exc}"
     if today is not None and tp.day > today:
         return tp, f"{words} {tp.iso()} is in the future (today is {today.isoformat()})"
+    if tp.day < earliest:
+        latest = "today" if today is None else today.isoformat()
+        return tp, f"{words} {tp.iso()} is outside the plausible range {earliest.isoformat()} to {latest}"
     return tp, None
 
 
@@ -192,11 +232,37 @@ def reason_problems(reason: Any) -> list[Problem]:
     return [Problem("reason", REASON_REQUIRED)] if _blank(reason) else []
 
 
+def normalise_patient_id(typed: Any) -> tuple[str, str | None]:
+    """A typed patient id in its one stored form, and what is wrong with it (None: nothing).
+
+    The id is Unicode NFC (an "é" typed as one character or as "e" and an
+    accent is one id) without surrounding spaces. It may hold inner spaces,
+    but no control characters, no invisible format characters (a zero-width
+    space would make "P001" a second patient who looks the same everywhere)
+    and no other whitespace (tabs, line breaks, no-break spaces).
+    """
+    pid = "" if _blank(typed) else unicodedata.normalize("NFC", str(typed)).strip()
+    if not pid:
+        return pid, f"patient id is required (1-{PATIENT_ID_MAX} characters)"
+    if len(pid) > PATIENT_ID_MAX:
+        return pid, f"patient id is {len(pid)} characters long; at most {PATIENT_ID_MAX} allowed"
+    if pid.isascii() and pid.isprintable():
+        return pid, None
+    for position, char in enumerate(pid, start=1):
+        category = unicodedata.category(char)
+        if category in ("Cc", "Cf", "Cs", "Co", "Cn") or (char.isspace() and char != " "):
+            name = unicodedata.name(char, "a control character")
+            return pid, (f"patient id holds an invisible or control character (U+{ord(char):04X} {name}) "
+                         f"at position {position}; ids may hold letters, digits, punctuation and "
+                         "inner spaces only")
+    return pid, None
+
+
 def _patient_ref(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
-    """The patient a record belongs to (required)."""
-    values["patient_id"] = "" if _blank(raw.get("patient_id")) else str(raw["patient_id"]).strip()
-    if not values["patient_id"]:
-        problems.append(Problem("patient_id", "patient id is required"))
+    """The patient a record belongs to (required), in its stored form."""
+    values["patient_id"], problem = normalise_patient_id(raw.get("patient_id"))
+    if problem:
+        problems.append(Problem("patient_id", problem))
 
 
 def _text(values: dict, raw: Mapping[str, Any], name: str) -> None:
@@ -208,19 +274,11 @@ def check_patient(raw: Mapping[str, Any], today: date | None = None) -> Checked:
     """Validate a patient: id (1-64 characters), birth date, weight."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    pid = "" if _blank(raw.get("patient_id")) else str(raw.get("patient_id")).strip()
-    if not pid:
-        problems.append(Problem("patient_id", "patient id is required (1-64 characters)"))
-    elif len(pid) > PATIENT_ID_MAX:
-        problems.append(
-            Problem("patient_id", f"patient id is {len(pid)} characters long; at most {PATIENT_ID_MAX} allowed")
-        )
-    elif any(ord(c) < 32 or ord(c) == 127 for c in pid):
-        problems.append(Problem("patient_id", "patient id contains control characters"))
-    values["patient_id"] = pid
+    _patient_ref(values, problems, raw)
     _text(values, raw, "name")
     _text(values, raw, "notes")
-    born = _timepoint(values, problems, raw, "birth_date", "birth date", today, required=False)
+    born = _timepoint(values, problems, raw, "birth_date", "birth date", today, required=False,
+                      earliest=EARLIEST_BIRTH)
     if born is not None:
         values["birth_date"] = born.day.isoformat()  # a date: any time typed is dropped
     _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
@@ -247,14 +305,11 @@ def check_infusion(
         problems.append(Problem("dose_mg_per_kg", "dose in mg/kg is required"))
         values["dose_mg_per_kg"] = None
     else:
-        try:
-            dose = float(str(dose_text).strip())
-            if dose != dose:
-                raise ValueError
-        except ValueError:
-            text = str(dose_text).strip()
-            problems.append(Problem("dose_mg_per_kg", f"dose {text!r} is not a number (mg/kg){_decimal_hint(text)}"))
-            dose = None
+        dose = parse_decimal(dose_text)
+        if dose is None:
+            problems.append(Problem("dose_mg_per_kg", _not_a_number("dose (mg/kg)", str(dose_text).strip())))
+        else:
+            dose = float(dose)
         values["dose_mg_per_kg"] = dose
         if dose is not None:
             problems.extend(dose_problems(dose))
@@ -393,7 +448,8 @@ def _plain_items(text: str, scale: Scale) -> tuple[int, ...] | None:
         items = tuple(digits.encode().translate(DIGIT_VALUES))
     else:
         parts = text.split()
-        if len(parts) != n or not text.isascii() or not "".join(parts).isdigit():
+        # Long digit strings take the careful path (int() refuses over 4,300 digits).
+        if len(parts) != n or len(text) > 4 * n or not text.isascii() or not "".join(parts).isdigit():
             return None
         items = tuple(map(int, parts))
     return items if all(map(le, items, scale.item_max)) else None
@@ -411,13 +467,11 @@ def _item_score(scale: Scale, number: int, value: Any) -> tuple[int | None, list
     if number in scale.lettered_items and text[-1:].lower() in ("a", "b"):
         # BDI-II items 16 and 18 offer 1a/1b, 2a/2b, 3a/3b: the number is the score.
         text = text[:-1]
-    try:
-        as_float = float(text)
-        score = int(as_float)
-        if score != as_float:
-            raise ValueError
-    except (ValueError, OverflowError):
-        return None, [Problem("items", f"{where}: {str(value).strip()!r} is not a whole number; allowed 0-{top}")]
+    as_number = parse_decimal(text)
+    if as_number is None or as_number != int(as_number):
+        return None, [Problem("items", f"{where}: {_shown(str(value).strip())} is not a whole number; "
+                                       f"allowed 0-{top}")]
+    score = int(as_number)
     if not 0 <= score <= top:
         return None, [Problem("items", f"{where} = {score} is out of range; allowed 0-{top}")]
     return score, []
@@ -459,14 +513,11 @@ def check_assessment(
     total: int | None = None
     if not _blank(total_raw):
         text = str(total_raw).strip()
-        try:
-            as_float = float(text)
-            if as_float != int(as_float):
-                raise ValueError
-            total = int(as_float)
-        except (ValueError, OverflowError):
-            problems.append(Problem("total", f"{scale.name} total {text!r} is not a whole number"))
+        as_number = parse_decimal(text)
+        if as_number is None or as_number != int(as_number):
+            problems.append(Problem("total", f"{scale.name} total {_shown(text)} is not a whole number"))
         else:
+            total = int(as_number)
             if not 0 <= total <= scale.total_max:
                 problems.append(Problem(
                     "total", f"{scale.name} total {total} is out of range; allowed 0-{scale.total_max}"
@@ -503,7 +554,8 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
         return None
     pid = pid.strip()
     scale = SCALES.get(scale_id.strip().lower())
-    if not pid or scale is None:
+    # Plain ASCII ids are already in their stored form; others take the careful path.
+    if not pid or scale is None or len(pid) > PATIENT_ID_MAX or not (pid.isascii() and pid.isprintable()):
         return None
     items = _plain_items(items_text, scale)
     if items is None:
@@ -512,14 +564,14 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
         tp = parse_timepoint(when)
     except TimeFormatError:
         return None
-    if today is not None and tp.day > today:
+    if (today is not None and tp.day > today) or tp.day < EARLIEST_CLINICAL:
         return None
     total = scale.total(items)
     if typed_total is not None:
         if type(typed_total) is not str:
             return None
         typed_total = typed_total.strip()
-        if typed_total and not (typed_total.isdigit() and typed_total.isascii()
+        if typed_total and not (len(typed_total) <= 4 and typed_total.isdigit() and typed_total.isascii()
                                 and int(typed_total) == total <= scale.total_max):
             return None
     if rater is not None:

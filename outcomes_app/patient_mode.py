@@ -571,7 +571,9 @@ def save_chart_png(
     from reports.names import inside, patient_stem
     from reports.patient_chart import write_chart_png
 
-    folder.mkdir(parents=True, exist_ok=True)
+    from db.files import private_folder
+
+    private_folder(folder, parents=True)
     path = inside(folder, f"{patient_stem(status.patient_id)}-{status.scale}-{today.isoformat()}.png")
     who = f" - {name}" if name else ""
     title = f"Your {get_scale(status.scale).name} scores{who} (to {_day_text(today)})"

@@ -31,7 +31,8 @@ try:
         SettingError,
         format_value,
     )
-    from outcomes.validation import scale_id_of
+    from outcomes.terminal_text import terminal_safe
+    from outcomes.validation import normalise_patient_id, scale_id_of
     from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
     sys.stderr.write("\nInterrupted while starting: nothing was done.\n")
@@ -44,11 +45,17 @@ class Refused(click.ClickException):
     exit_code = 1
 
     def show(self, file=None) -> None:
-        click.echo(f"error: {self.format_message()}", err=True)
+        _echo(f"error: {self.format_message()}", err=True)
+
+
+def _echo(text: str = "", *, err: bool = False) -> None:
+    """Print to the terminal with every control character shown as an escape, never raw."""
+    click.echo(terminal_safe(str(text), multiline=True), err=err)
 
 
 class OutcomesGroup(DefaultGroup):
     """A click group (default command: the TUI) that turns every error into a message."""
+
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # click-default-group only falls back to the app when there are no
@@ -77,7 +84,7 @@ class OutcomesGroup(DefaultGroup):
             code = exc.exit_code
         except (click.exceptions.Abort, KeyboardInterrupt):
             # Every write is one transaction: an interrupted one is rolled back whole.
-            click.echo("\nInterrupted: stopped; a change in progress was rolled back, so nothing "
+            _echo("\nInterrupted: stopped; a change in progress was rolled back, so nothing "
                        "was half-written.", err=True)
             code = 1
         except click.exceptions.Exit as exc:
@@ -85,13 +92,13 @@ class OutcomesGroup(DefaultGroup):
         except Exception as exc:  # the promise: no traceback ever reaches the user
             refusal = db.refusal_message(exc)
             if refusal is not None:
-                click.echo(f"error: {refusal}", err=True)
+                _echo(f"error: {refusal}", err=True)
                 return _finish(1, standalone_mode)
             where = db.log_unexpected()
-            click.echo(f"error: something went wrong ({type(exc).__name__}: {exc}).", err=True)
+            _echo(f"error: something went wrong ({type(exc).__name__}: {exc}).", err=True)
             if where:
-                click.echo(f"The details were written to {where}; nothing was changed by the failed step.",
-                           err=True)
+                _echo(f"The details were written to {where}; nothing was changed by the failed step.",
+                      err=True)
             code = 1
         return _finish(code, standalone_mode)
 
@@ -106,25 +113,58 @@ def _db_path(ctx: click.Context) -> Path:
     return ctx.obj["db_path"]
 
 
+def _where_from(ctx: click.Context) -> str:
+    if ctx.obj.get("db_given"):
+        return "--db"
+    return f"${db.connection.ENV_VAR}" if os.environ.get(db.connection.ENV_VAR) else "the default location"
+
+
+_WARNED: set[Path] = set()
+
+
+def _connect(ctx: click.Context, **options):
+    """Open the database and, once per run, warn when others may read it."""
+    database = db.connect(_db_path(ctx), **options)
+    path = _db_path(ctx)
+    if path not in _WARNED:
+        _WARNED.add(path)
+        from db.files import loose_permissions
+
+        warning = loose_permissions(path)
+        if warning:
+            _echo(warning, err=True)
+    return database
+
+
 def _open(ctx: click.Context):
-    return db.connect(_db_path(ctx))
+    """The database of a command that adds data (demo, import, the app): created when missing.
+
+    A new database is only created in a folder that exists, or in the default
+    data folder: a mistyped --db or $OUTCOMES_DB must not quietly start an
+    empty clinic nobody uses.
+    """
+    path = _db_path(ctx)
+    if not path.exists() and not path.is_symlink():
+        default = not ctx.obj.get("db_given") and not os.environ.get(db.connection.ENV_VAR)
+        if not default and not path.parent.is_dir():
+            raise Refused(f"there is no clinic database at {path} (from {_where_from(ctx)}) and its folder "
+                          f"{path.parent} does not exist; a new database is only created in an existing "
+                          "folder: check the path for a typing slip, or create the folder first")
+    return _connect(ctx)
 
 
-def _open_existing(ctx: click.Context):
-    """The database of a command that only reads it: refused (not created) when missing."""
+def _open_existing(ctx: click.Context, **options):
+    """The database of a command that does not add data: refused (never created) when missing."""
     path = _db_path(ctx)
     if not path.exists():
-        where = "--db" if ctx.obj.get("db_given") else (f"${db.connection.ENV_VAR}"
-                                                         if os.environ.get(db.connection.ENV_VAR)
-                                                         else "the default location")
-        raise Refused(f"there is no clinic database at {path} (from {where}); check the path, "
+        raise Refused(f"there is no clinic database at {path} (from {_where_from(ctx)}); check the path, "
                       "or create one with `outcomes demo` or `outcomes import patients FILE`")
-    return db.connect(path)
+    return _connect(ctx, **options)
 
 
 def _patient(database, ctx: click.Context, typed: str) -> str:
     """The stored id of the patient `typed` names (spaces ignored), or a refusal with a suggestion."""
-    pid = typed.strip()
+    pid = normalise_patient_id(typed)[0]
     if pid and db.get_patient(database, pid) is not None:
         return pid
     similar = [known for known in db.patient_ids(database) if known.lower() == pid.lower()]
@@ -188,7 +228,7 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo
         try:
             if not db.patient_ids(database):
                 counts = db.write_clinic(database, make_demo(DEFAULT_PATIENTS, DEFAULT_SEED), db.default_user(), date.today())
-                click.echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
+                _echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
         finally:
             database.close()
     if patient_id is None:
@@ -200,9 +240,7 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo
         return
     if chart_dir is not None and chart_dir.expanduser().exists() and not chart_dir.expanduser().is_dir():
         raise Refused(f"--charts {chart_dir} is a file; give a folder for the saved charts")
-    if not _db_path(ctx).exists():
-        _open_existing(ctx)  # refuses with the reason; patient mode never creates a database
-    database = db.connect(_db_path(ctx), read_only=True)
+    database = _open_existing(ctx, read_only=True)  # patient mode never creates a database
     try:
         patient_id = _patient(database, ctx, patient_id)
     finally:
@@ -233,7 +271,7 @@ def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
         counts = db.write_clinic(database, make_demo(count, seed, start=start), db.default_user(), date.today())
     finally:
         database.close()
-    click.echo(f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
+    _echo(f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
                f"{counts['infusions']} infusions, {counts['assessments']} assessments.")
 
 
@@ -262,25 +300,31 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
                 database.close()
         else:
             # Check the whole file before creating the database, so a refused
-            # file leaves nothing behind.
+            # (or empty) file leaves nothing behind.
             from outcomes.settings import Settings
 
             plan = db.plan_import(file, kind, Settings(), today, confirm_unusual_doses=confirm,
                                   known_patients=set())
-            database = _open(ctx)
-            try:
-                result = db.apply_import(database, plan, db.default_user())
-            finally:
-                database.close()
+            if not plan.rows:
+                result = db.ImportResult(kind, file.name, 0, plan.duplicates_in_file)
+            else:
+                database = _open(ctx)
+                try:
+                    result = db.apply_import(database, plan, db.default_user())
+                finally:
+                    database.close()
     except db.ImportRefused as exc:
         raise Refused(str(exc)) from None
     for warning in result.warnings:
-        click.echo(warning, err=True)
+        _echo(warning, err=True)
+    if not result.added and not result.skipped:
+        _echo(f"Nothing to import: {file.name} has a header but no rows; nothing was written.")
+        return
     skipped = ""
     if result.skipped:
         skipped = (f"; {result.skipped} row{'s' if result.skipped != 1 else ''} skipped because "
                    "identical records are already stored")
-    click.echo(f"Imported {result.added} {kind} from {file.name}{skipped}.")
+    _echo(f"Imported {result.added} {kind} from {file.name}{skipped}.")
 
 
 def _import_command(kind: str):
@@ -330,7 +374,7 @@ def export_csv(ctx: click.Context, folder: Path) -> None:
         files = db.export_csv(database, folder)
     finally:
         database.close()
-    click.echo(f"Wrote {', '.join(str(f) for f in files)}.")
+    _echo(f"Wrote {', '.join(str(f) for f in files)}.")
 
 
 @export.command(name="fhir", short_help="Write an R4 FHIR Bundle to a new FILE.")
@@ -346,7 +390,7 @@ def export_fhir(ctx: click.Context, file: Path, deidentify: bool) -> None:
     finally:
         database.close()
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no resources"
-    click.echo(f"Wrote {file} ({summary}{', de-identified' if deidentify else ''}).")
+    _echo(f"Wrote {file} ({summary}{', de-identified' if deidentify else ''}).")
 
 
 # ----- status -------------------------------------------------------------------
@@ -384,9 +428,9 @@ def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool
     record = data.by_patient()[patient_id]
     result = analyse_patient(record, scale_id, settings, today, data.acknowledged)
     if as_json:
-        click.echo(json.dumps(result.as_json(), indent=2, ensure_ascii=False))
+        _echo(_json_text(result.as_json(), indent=2))
         return
-    click.echo(_summary(result, details, next_followup(result, today)))
+    _echo(_summary(result, details, next_followup(result, today)))
 
 
 def _summary(result, details: dict, followup) -> str:
@@ -454,7 +498,7 @@ def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
     if key is not None and value is not None:
         if SPECS_BY_KEY[key].kind == "scale":
             value = scale_id_of(value) or value  # "MADRS" and "phq-9" mean the scale ids
-        database = _open(ctx)
+        database = _open_existing(ctx)
         try:
             try:
                 old = format_value(getattr(db.load_settings(database), key, None))
@@ -463,27 +507,22 @@ def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
                 raise Refused(str(exc)) from None
         finally:
             database.close()
-        click.echo(f"{key} = {format_value(new)} (was {old})")
+        _echo(f"{key} = {format_value(new)} (was {old})")
         return
-    if _db_path(ctx).is_file():
-        database = db.connect(_db_path(ctx))
-        try:
-            current = db.load_settings(database)
-            changed = db.stored_settings(database)
-        finally:
-            database.close()
-    else:  # only looking: the defaults, without creating a database
-        from outcomes.settings import Settings
-
-        current, changed = Settings(), {}
+    database = _open_existing(ctx)
+    try:
+        current = db.load_settings(database)
+        changed = db.stored_settings(database)
+    finally:
+        database.close()
     if key is not None:
-        click.echo(format_value(getattr(current, key)))
+        _echo(format_value(getattr(current, key)))
         return
     width = max(len(s.key) for s in SETTING_SPECS)
     for spec in SETTING_SPECS:
         mark = "*" if spec.key in changed else " "
-        click.echo(f"{mark} {spec.key:<{width}}  {format_value(getattr(current, spec.key)):<16}  {spec.description}")
-    click.echo("(* = changed from the default)")
+        _echo(f"{mark} {spec.key:<{width}}  {format_value(getattr(current, spec.key)):<16}  {spec.description}")
+    _echo("(* = changed from the default)")
 
 
 # ----- backup -------------------------------------------------------------------
@@ -497,10 +536,9 @@ def backup(ctx: click.Context, file: Path) -> None:
     FILE must not exist yet and its folder must; nothing is ever overwritten.
     """
     path = _db_path(ctx)
-    if not path.exists():
-        raise Refused(f"there is no database at {path} to back up")
+    _open_existing(ctx).close()  # refused when missing; checked and brought up to date
     target = db.backup(path, file)
-    click.echo(f"Backed up {path} to {target}.")
+    _echo(f"Backed up {path} to {target}.")
 
 
 # ----- reports ------------------------------------------------------------------
@@ -538,12 +576,23 @@ def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str
     except ReportError as exc:
         raise Refused(str(exc)) from None
     for pid, message in result.failures:
-        click.echo(f"error: the report of {pid} failed: {message}", err=True)
+        _echo(f"error: the report of {pid} failed: {message}", err=True)
     if as_json:
-        click.echo(json.dumps(result.summary))
+        _echo(_json_text(result.summary))
     # Otherwise run_report has already printed its summary line on stderr.
     if result.failures:
         ctx.exit(1)
+
+
+#: What json.dumps(ensure_ascii=False) leaves raw but a terminal obeys: C1 controls
+#: (0x9b is CSI), direction controls and line separators.
+_JSON_UNSAFE = re.compile("[\x7f-\x9f\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def _json_text(value, indent: int | None = None) -> str:
+    """JSON for the terminal: every character a terminal would obey written as a JSON escape."""
+    text = json.dumps(value, indent=indent, ensure_ascii=False)
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
 def main() -> None:

@@ -24,6 +24,8 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence, TextIO
 
+from db.connection import StorageError
+from db.files import private_folder
 from outcomes.cohort import summarise
 from outcomes.records import ClinicData, PatientData, patients_from_frames
 from outcomes.scales import SCALES, outcome_scale
@@ -154,9 +156,9 @@ def _prepare_out(out_dir: str | os.PathLike) -> Path:
     if out.exists() and not out.is_dir():
         raise ReportError(f"--out {out} is a file; give a folder for the report files")
     try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise ReportError(f"cannot create the folder {out}: {exc.strerror}") from None
+        private_folder(out, parents=True)
+    except StorageError as exc:
+        raise ReportError(f"--out: {exc}") from None
     return out.resolve()
 
 
@@ -294,9 +296,9 @@ def subfolder(out: Path, name: str) -> Path:
     """`out/name`, created; refused when it leads elsewhere (a symlink planted in `out`)."""
     folder = out / name
     try:
-        folder.mkdir(exist_ok=True)
-    except OSError as exc:
-        raise ReportError(f"cannot create the folder {folder}: {exc.strerror or exc}") from None
+        private_folder(folder)
+    except StorageError as exc:
+        raise ReportError(str(exc)) from None
     if not folder.is_dir() or folder.resolve().parent != out.resolve():
         raise ReportError(f"{folder} is not a folder inside {out}; move it away or choose "
                           "another --out")

@@ -18,6 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
+from db.spreadsheet import neutralise
 from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
 from outcomes.followup import OVERDUE, next_followup
 from outcomes.scales import get_scale
@@ -162,7 +163,8 @@ def _cell(value) -> str:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
-    return str(value)
+    # Text (an id, a name) may start like a formula; numbers are left as numbers.
+    return neutralise(value) if isinstance(value, str) else str(value)
 
 
 def patients_csv(statuses: Sequence[PatientStatus], as_of: date) -> str:

@@ -11,8 +11,6 @@ gives byte-identical files.
 from __future__ import annotations
 
 import logging
-import os
-import tempfile
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +21,8 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
+
+from db.files import atomic_file, discard, os_error_message, temporary_beside, write_atomic
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLACK = "#000000"
@@ -116,25 +116,6 @@ def new_figure(size: tuple[float, float]) -> Figure:
     return fig
 
 
-def _file_mode() -> int:
-    # What `open()` would give a new file: 0o666 less the process's umask.
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
-
-
-_MODE = _file_mode()
-
-
-def _atomic_target(path: Path) -> tuple[int, str]:
-    # Write next to the target and rename: a crash never leaves half a file
-    # where a previous good report was. mkstemp makes owner-only files; give
-    # the report the permissions any new file of the user would have.
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
-    os.chmod(tmp, _MODE)
-    return fd, tmp
-
-
 def save_png(fig: Figure, path: Path, crop: tuple[float, float, float, float] | None = None) -> Path:
     """Save `fig` as a PNG, or only the part `crop` names (left, bottom, width, height
     in figure coordinates).
@@ -158,14 +139,8 @@ def save_png(fig: Figure, path: Path, crop: tuple[float, float, float, float] | 
         y0, y1 = int(round((1 - bottom - height) * rows)), int(round((1 - bottom) * rows))
         pixels = pixels[y0:y1, x0:x1]
     image = Image.fromarray(np.ascontiguousarray(pixels[..., :3]), "RGB")
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            image.save(handle, format="png", compress_level=2)
-        os.replace(tmp, path)
-    except BaseException:
-        _discard(tmp)
-        raise
+    with atomic_file(path, binary=True) as handle:
+        image.save(handle, format="png", compress_level=2)
     return path
 
 
@@ -188,9 +163,8 @@ def core_fonts_suffice(texts: Iterable[str | None]) -> bool:
 
 @contextmanager
 def open_pdf(path: Path, core_fonts: bool = True) -> Iterator[PdfPages]:
-    """A multi-page PDF with fixed metadata, written atomically."""
-    fd, tmp = _atomic_target(path)
-    os.close(fd)
+    """A multi-page PDF with fixed metadata, written atomically and owner-only."""
+    tmp, move_into_place = temporary_beside(path)
     # The core fonts are Helvetica; matplotlib notes that it picks the
     # "medium" weight for "normal", which is the same face: not worth a warning.
     font_log = logging.getLogger("matplotlib.font_manager")
@@ -200,29 +174,17 @@ def open_pdf(path: Path, core_fonts: bool = True) -> Iterator[PdfPages]:
         with rc_context({"pdf.use14corefonts": core_fonts}), _quiet_missing_glyphs():
             with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
                 yield pdf
-        os.replace(tmp, path)
+        move_into_place()
+    except OSError as exc:
+        discard(tmp)
+        raise os_error_message(exc, path, "write") from None
     except BaseException:
-        _discard(tmp)
+        discard(tmp)
         raise
     finally:
         font_log.setLevel(level)
 
 
 def write_text(path: Path, text: str) -> Path:
-    """Write a text file (CSV, JSON) atomically, UTF-8, Unix line ends."""
-    fd, tmp = _atomic_target(path)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        _discard(tmp)
-        raise
-    return path
-
-
-def _discard(tmp: str) -> None:
-    try:
-        os.unlink(tmp)
-    except OSError:
-        pass
+    """Write a text file (CSV, JSON) atomically and owner-only, UTF-8, Unix line ends."""
+    return write_atomic(path, text)
