@@ -110,7 +110,7 @@ def connect(
     """
     path = Path(path) if path is not None else default_path()
     path = path.expanduser()
-    _check_reachable(path)
+    check_reachable(path)
     if path.is_dir():
         raise StorageError(f"{path} is a folder; give the path of a database file")
     if read_only:
@@ -159,7 +159,7 @@ def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     return database
 
 
-def _check_reachable(path: Path) -> None:
+def check_reachable(path: Path) -> None:
     """Refuse a path inside a folder this user may not enter (an unreadable home directory)."""
     try:
         os.stat(path)

@@ -144,6 +144,7 @@ def _open(ctx: click.Context):
     empty clinic nobody uses.
     """
     path = _db_path(ctx)
+    db.connection.check_reachable(path)
     if not path.exists() and not path.is_symlink():
         default = not ctx.obj.get("db_given") and not os.environ.get(db.connection.ENV_VAR)
         if not default and not path.parent.is_dir():
@@ -156,6 +157,7 @@ def _open(ctx: click.Context):
 def _open_existing(ctx: click.Context, **options):
     """The database of a command that does not add data: refused (never created) when missing."""
     path = _db_path(ctx)
+    db.connection.check_reachable(path)
     if not path.exists():
         raise Refused(f"there is no clinic database at {path} (from {_where_from(ctx)}); check the path, "
                       "or create one with `outcomes demo` or `outcomes import patients FILE`")

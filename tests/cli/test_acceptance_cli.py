@@ -266,8 +266,16 @@ def test_fhir_deidentify_drops_names(demo_db, tmp_path):
 
 
 def test_settings_list_read_change_validate(tmp_path):
-    """`settings` lists, reads, changes a setting, and refuses a bad value (exit 1) without change."""
+    """`settings` lists, reads, changes a setting, and refuses a bad value (exit 1) without change.
+
+    A missing database is refused, not created (issue 10): the clinic is made by an import first.
+    """
     db = tmp_path / "s.db"
+    missing = run(db, "settings", "relapse_confirmations", "2")
+    assert missing.returncode == 1 and f"there is no clinic database at {db}" in missing.stderr
+    assert not db.exists()
+    load(db, tmp_path, "patient_id\nA1", "patient_id,date,dose_mg_per_kg\nA1,2026-01-05,0.5",
+         "patient_id,date,scale,total\nA1,2026-01-05,phq9,20")
     listing = run(db, "settings")
     assert listing.returncode == 0
     for key in ("primary_scale", "induction_sessions", "baseline_window_days", "verdict_window_days",

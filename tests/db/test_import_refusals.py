@@ -49,7 +49,6 @@ def run(db_path: Path, kind: str, file: Path, *extra: str):
 CASES = [
     # patients
     ("empty-file", "patients", "", "patients.csv: the file is empty"),
-    ("header-only", "patients", PATIENTS_HEADER, "has a header but no rows"),
     ("missing-id-column", "patients", "name\nAlice\n", "line 1: required column patient_id missing"),
     ("unknown-column", "patients", "patient_id,colour\nP9,red\n", "line 1, column 2: column 'colour' is not known"),
     ("duplicate-header", "patients", "patient_id,name,name\nP9,a,b\n", "line 1: column 'name' appears twice"),
@@ -67,6 +66,20 @@ CASES = [
      "line 2: patient P001 is already recorded with different values"),
     ("not-utf8", "patients", PATIENTS_HEADER.encode() + "P9,Jos\xe9,,,\n".encode("latin-1"), "line 2, column name: the file is not UTF-8"),
     ("unclosed-quote", "patients", PATIENTS_HEADER + 'P9,"Ann,,,\n', "the CSV cannot be read"),
+    ("birth-year-1", "patients", PATIENTS_HEADER + "P9,A,0001-01-01,,\n",
+     "outside the plausible range 1900-01-01 to"),
+    ("weight-python-underscore", "patients", PATIENTS_HEADER + "P9,A,,7_0,\n", "line 2, column weight_kg: weight '7_0' is not a number"),
+    ("weight-exponent", "patients", PATIENTS_HEADER + "P9,A,,7e1,\n", "weight '7e1' is not a number"),
+    ("weight-arabic-digits", "patients", PATIENTS_HEADER + "P9,A,,\u0667\u0660,\n", "is not a number"),
+    ("weight-thousands-of-digits", "patients", PATIENTS_HEADER + "P9,A,," + "7" * 5000 + ",\n",
+     "line 2, column weight_kg: weight '777777777777'... (5000 characters) is not a number"),
+    ("id-zero-width-space", "patients", PATIENTS_HEADER + "P001\u200b,Twin,,,\n",
+     "line 2, column patient_id: patient id holds an invisible or control character (U+200B ZERO WIDTH SPACE)"),
+    ("id-no-break-space", "patients", PATIENTS_HEADER + "P\u00a0001,Twin,,,\n", "U+00A0 NO-BREAK SPACE"),
+    ("id-inner-tab", "patients", PATIENTS_HEADER + '"P\t001",Twin,,,\n', "U+0009"),
+    ("id-direction-override", "patients", PATIENTS_HEADER + "P\u202e100,Twin,,,\n", "U+202E"),
+    ("row-one-field-short", "patients", PATIENTS_HEADER + "P9,A,70,\n",
+     "line 2: 4 values but the header has 5 columns"),
     # infusions
     ("no-dose-column", "infusions", "patient_id,date\nP001,2026-01-08\n", "required column dose_mg_per_kg missing"),
     ("dose-text", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,abc,iv,,,\n", "line 2, column dose_mg_per_kg"),
@@ -92,7 +105,26 @@ CASES = [
      "line 3, column dose_mg_per_kg"),
     ("stored-infusion-differs", "infusions", INFUSIONS_HEADER + "P001,2026-01-06T10:00,0.6,iv,,,\n",
      "line 2: the infusion of P001 on 2026-01-06T10:00 is already recorded with different values"),
+    ("missing-middle-field", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,0.5,iv,150,\n",
+     "line 2: 6 values but the header has 7 columns"),
+    ("truncated-file", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,0.5,iv,,,\nP002,2026-01-0",
+     "line 3: 2 values but the header has 7 columns"),
+    ("bp-python-underscore", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,0.5,iv,1_2_0,80,\n",
+     "line 2, column bp_systolic_pre: systolic pressure (pre) '1_2_0' is not a number"),
+    ("dose-underscore", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,0_5,iv,,,\n", "column dose_mg_per_kg"),
+    ("dose-nan", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,nan,iv,,,\n", "column dose_mg_per_kg"),
+    ("infusion-year-1999", "infusions", INFUSIONS_HEADER + "P001,1999-12-31,0.5,iv,,,\n",
+     "infusion date 1999-12-31 is outside the plausible range 2000-01-01 to"),
     # assessments
+    ("total-thousands-of-digits", "assessments", ASSESSMENTS_HEADER + "P001,2026-01-08,phq9,," + "1" * 5000 + ",\n",
+     "line 2, column total: PHQ-9 total '111111111111'... (5000 characters) is not a whole number"),
+    ("items-thousands-of-digits", "assessments",
+     ASSESSMENTS_HEADER + "P001,2026-01-08,phq9,1 1 1 1 1 1 1 1 " + "1" * 5000 + ",,\n",
+     "line 2, column items: PHQ-9 item 9"),
+    ("item-underscore", "assessments", ASSESSMENTS_HEADER + "P001,2026-01-08,phq9,1 1 1 1 1 1 1 1 0_0,,\n",
+     "is not a whole number"),
+    ("assessment-year-1", "assessments", ASSESSMENTS_HEADER + "P001,0001-01-01,phq9,,10,\n",
+     "assessment date 0001-01-01 is outside the plausible range 2000-01-01 to"),
     ("unknown-scale", "assessments", ASSESSMENTS_HEADER + "P001,2026-01-08,phq8,,10,\n", "scale 'phq8' is not known"),
     ("eight-items", "assessments", ASSESSMENTS_HEADER + "P001,2026-01-08,phq9,1 1 1 1 1 1 1 1,,\n",
      "PHQ-9 has 9 items but 8 were given"),
@@ -160,3 +192,38 @@ def test_refused_import_into_a_new_path_creates_no_database(tmp_path):
     result = run(target, "patients", file)
     assert result.exit_code == 1
     assert not target.exists()
+
+
+def test_header_only_file_imports_as_nothing(clinic, tmp_path):
+    """A header-only file (an export of an empty table) imports as nothing, says so, and writes nothing."""
+    for kind, header in (("patients", PATIENTS_HEADER), ("infusions", INFUSIONS_HEADER),
+                         ("assessments", ASSESSMENTS_HEADER)):
+        file = tmp_path / f"{kind}.csv"
+        file.write_text(header, encoding="utf-8")
+        before = digest(clinic)
+        result = run(clinic, kind, file)
+        assert result.exit_code == 0, result.output
+        assert f"Nothing to import: {kind}.csv has a header but no rows" in result.output
+        assert digest(clinic) == before
+
+
+def test_a_device_as_import_file_is_refused(clinic):
+    """/dev/zero (endless bytes) is refused at once as not a regular file, not read until memory runs out."""
+    result = run(clinic, "patients", Path("/dev/zero"))
+    assert result.exit_code == 1
+    assert "/dev/zero is not a regular file" in result.output
+
+
+def test_ids_are_stored_in_nfc(clinic, tmp_path):
+    """An id typed with a combining accent and one typed precomposed are the same patient."""
+    file = tmp_path / "patients.csv"
+    file.write_text(PATIENTS_HEADER + "Jose\u0301-1,A,,,\n", encoding="utf-8")
+    assert run(clinic, "patients", file).exit_code == 0
+    file.write_text(PATIENTS_HEADER + "Jos\u00e9-1,A,,,\n", encoding="utf-8")
+    result = run(clinic, "patients", file)
+    assert result.exit_code == 0 and "1 row skipped" in result.output
+    database = db.connect(clinic)
+    try:
+        assert "Jos\u00e9-1" in db.patient_ids(database)
+    finally:
+        database.close()

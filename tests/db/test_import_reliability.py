@@ -162,8 +162,12 @@ def test_backup_command_refuses_an_existing_target(tmp_path):
 
 def test_two_processes_creating_the_same_new_database_both_succeed(tmp_path):
     """Two commands that open a not-yet-existing database at once both work; the schema is made once."""
-    path = tmp_path / "new" / "clinic.db"
-    processes = [outcomes("--db", str(path), "settings", "clinic_name", f"Clinic {n}") for n in range(3)]
+    path = tmp_path / "clinic.db"
+    files = []
+    for n in range(3):
+        files.append(tmp_path / f"patients{n}.csv")
+        files[-1].write_text(f"patient_id\nP{n}\n")
+    processes = [outcomes("--db", str(path), "import", "patients", str(file)) for file in files]
     results = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0, 0], results
     conn = sqlite3.connect(path)
