@@ -8,7 +8,6 @@ from pathlib import Path
 from time import perf_counter
 from typing import Iterable
 
-from rich.markup import escape
 from textual import work
 from textual.app import App, SystemCommand
 from textual.binding import Binding
@@ -30,6 +29,7 @@ from outcomes_app.help import HelpScreen
 from outcomes_app.screens.records import FollowUpScreen, SettingsScreen, clinician_help
 from outcomes_app.text import PatientRow
 from outcomes_app.widgets import (
+    safe_markup,
     TextModal,
     guarded,
 )
@@ -162,7 +162,7 @@ class OutcomesApp(App):
     def on_clinic_load_failed(self, message: ClinicLoadFailed) -> None:
         screen = self.list_screen()
         if screen.is_mounted:
-            screen.query_one("#list-summary", Static).update(f"[b red]{escape(message.reason)}[/]")
+            screen.query_one("#list-summary", Static).update(f"[b red]{safe_markup(message.reason)}[/]")
         else:
             self.notify(message.reason, severity="error", timeout=30)
 

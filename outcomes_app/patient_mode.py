@@ -55,6 +55,7 @@ from outcomes.safety import SUICIDALITY
 from outcomes.scales import OUTCOME_SCALE_IDS, get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
+from outcomes.terminal_text import terminal_safe
 from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
 
@@ -430,12 +431,13 @@ class PatientApp(App):
     def _loaded(self, message: Loaded) -> None:
         if message.view is None:
             self.query_one("#headline", Static).update(
-                Text(f"{message.problem}\nPlease ask the clinic team. Press q to close.")
+                Text(terminal_safe(f"{message.problem}\nPlease ask the clinic team. Press q to close.",
+                                   multiline=True))
             )
             self.refresh_bindings()
             return
         self.view = message.view
-        self.sub_title = self.view.name or self.view.patient_id
+        self.sub_title = terminal_safe(self.view.name or self.view.patient_id)
         self._show_scale(self.view.default_scale if self.view.scales else None)
 
     def _show_scale(self, scale_id: str | None) -> None:
@@ -449,7 +451,7 @@ class PatientApp(App):
         status = self.status
         crisis = self.query_one("#crisis", Static)
         if needs_crisis_text(status):
-            crisis.update(Text(view.settings.crisis_text))
+            crisis.update(Text(terminal_safe(view.settings.crisis_text, multiline=True)))
             crisis.border_title = "Support is available"
             crisis.display = True
         else:

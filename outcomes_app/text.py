@@ -22,7 +22,8 @@ from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
 from outcomes.timepoints import infusion_key
-from outcomes_app.widgets import NO_VALUE, VERDICT_STYLE, words
+from outcomes.terminal_text import terminal_safe
+from outcomes_app.widgets import NO_VALUE, VERDICT_STYLE, literal, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,8 +71,8 @@ class PatientRow:
         if self.relief_days is not None:
             relief = f"{self.relief_days}{'+' if self.relief_censored else ''}"
         return (
-            self.patient_id,
-            short_name(self.name),
+            literal(self.patient_id),
+            literal(short_name(self.name)),
             Text(f"⚠ {self.alerts}", style="bold red") if self.alerts else "",
             self.course,
             NO_VALUE if self.latest is None else str(self.latest),
@@ -171,7 +172,7 @@ def timeline_rows(patient: PatientData, settings: Settings,
             note = "started, no note" if course.number in explicit else "at its first infusion"
         cells = (start.iso().replace("T", " "), str(course.number),
                  Text(f"Course {course.number} start", style=COURSE_START_STYLE),
-                 Text(note, style=COURSE_START_STYLE))
+                 Text(terminal_safe(note), style=COURSE_START_STYLE))
         # Priority -1: before a baseline or the first infusion at the same moment.
         events.append((key, -1, f"course:{course.number}", cells))
         for number, inf in enumerate(course.infusions, start=1):

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from rich.markup import escape
+from rich.text import Text
 from textual import on
 from textual._context import active_app
 from textual.app import ComposeResult
@@ -22,6 +22,7 @@ from textual.widgets import Button, DataTable, Input, Label, SelectionList, Stat
 import db
 from outcomes.followup import DUE, OVERDUE, FollowUp
 from outcomes.status import PatientStatus
+from outcomes.terminal_text import terminal_safe
 from outcomes.validation import Problem
 from outcomes.verdict import VerdictValue
 
@@ -41,9 +42,24 @@ def words(value: str | None) -> str:
     return NO_VALUE if value is None else value.replace("_", " ")
 
 
+def literal(text: Any) -> Text:
+    """Stored text as the app shows it: never read as markup, control characters as escapes."""
+    return Text(terminal_safe(str(text)))
+
+
+def safe_markup(text: Any) -> str:
+    """Stored text to put inside a markup string: shown as typed, control characters as escapes.
+
+    Every "[" is escaped, not only those that look like a tag: a partial
+    escape lets a "[" left in the text (as in an escaped ``\\x1b[5m``) pair
+    with a later "]" and swallow what follows as a tag.
+    """
+    return terminal_safe(str(text)).replace("[", "\\[")
+
+
 def problem_lines(problems: Iterable[Problem]) -> str:
-    """Problems as one message per line, each naming its field."""
-    return "\n".join(f"• {p.message}" for p in problems)
+    """Problems as one message per line (markup), each naming its field; typed values shown literally."""
+    return "\n".join(f"• {safe_markup(p.message)}" for p in problems)
 
 
 class ProgramError(str):
@@ -124,7 +140,7 @@ class AlertBanner(Static):
         self.display = bool(alerts)
         if alerts:
             lines = [f"⚠ SAFETY ALERT ({len(alerts)} open) — press [b]a[/b] to acknowledge"]
-            lines += [f"  {a.when.day.isoformat()}  {words(a.kind)}: {escape(a.detail)}" for a in alerts[:3]]
+            lines += [f"  {a.when.day.isoformat()}  {words(a.kind)}: {safe_markup(a.detail)}" for a in alerts[:3]]
             if len(alerts) > 3:
                 lines.append(f"  … and {len(alerts) - 3} more")
             self.update("\n".join(lines))

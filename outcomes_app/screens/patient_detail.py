@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -28,7 +27,9 @@ from outcomes_app.text import (
     status_text,
     timeline_rows,
 )
+from outcomes.terminal_text import terminal_safe
 from outcomes_app.widgets import (
+    safe_markup,
     NO_VALUE,
     AcknowledgeModal,
     AlertBanner,
@@ -139,8 +140,8 @@ class PatientScreen(Screen):
     def redraw(self) -> None:
         status = self.status
         info = self.info
-        self.sub_title = f"{self.patient_id} {info.get('name') or ''}".strip()
-        bits = [f"[b]{escape(self.patient_id)}[/b]", escape(info.get("name") or "(no name)")]
+        self.sub_title = terminal_safe(f"{self.patient_id} {info.get('name') or ''}".strip())
+        bits = [f"[b]{safe_markup(self.patient_id)}[/b]", safe_markup(info.get("name") or "(no name)")]
         if info.get("birth_date"):
             bits.append(f"born {info['birth_date']}")
         if info.get("weight_kg"):

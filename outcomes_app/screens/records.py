@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
@@ -23,8 +22,9 @@ import db
 from outcomes.followup import OVERDUE
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
+from outcomes.terminal_text import terminal_safe
 from outcomes_app.help import HelpScreen
-from outcomes_app.widgets import AlertBanner, Table, TextModal, followup_due, guarded
+from outcomes_app.widgets import AlertBanner, Table, TextModal, followup_due, guarded, literal, safe_markup
 
 
 class HistoryScreen(Screen):
@@ -66,26 +66,26 @@ def _decoded(value: Any) -> Any:
 
 def history_entry(row: dict) -> str:
     """One audit row in words: when, who, what, why, and each changed value old -> new."""
-    head = f"[b]{row.get('at')}[/b]  {row.get('action')} by {row.get('who')}"
+    head = f"[b]{row.get('at')}[/b]  {row.get('action')} by {safe_markup(row.get('who'))}"
     if row.get("record_id") is not None:
         head += f" (record {row.get('record_id')})"
     lines = [head]
-    if row.get("reason"):
-        lines.append(f"  reason: {escape(str(row['reason']))}")
+    if isinstance(row.get("reason"), str) and row["reason"]:  # pandas gives NaN for none
+        lines.append(f"  reason: {safe_markup(row['reason'])}")
     old, new = _decoded(row.get("old_value")), _decoded(row.get("new_value"))
     if isinstance(old, dict) and isinstance(new, dict):
         for key in sorted(set(old) | set(new)):
             if old.get(key) != new.get(key):
-                lines.append(escape(f"  {key}: {old.get(key)} → {new.get(key)}"))
+                lines.append(safe_markup(f"  {key}: {old.get(key)} → {new.get(key)}"))
     else:
         if isinstance(new, dict):
             new = ", ".join(f"{k}={v}" for k, v in new.items() if v is not None)
         if isinstance(old, dict):
             old = ", ".join(f"{k}={v}" for k, v in old.items() if v is not None)
         if old is not None:
-            lines.append(escape(f"  old: {old}"))
+            lines.append(safe_markup(f"  old: {old}"))
         if new is not None:
-            lines.append(escape(f"  new: {new}"))
+            lines.append(safe_markup(f"  new: {new}"))
     return "\n".join(lines)
 
 
@@ -112,7 +112,7 @@ class FollowUpScreen(Screen):
         table = self.query_one("#followups", DataTable)
         for r in rows:
             f = followups[r.patient_id]
-            table.add_row(r.patient_id, r.name, f"day {f.day}", f.due_on.isoformat(),
+            table.add_row(literal(r.patient_id), literal(r.name), f"day {f.day}", f.due_on.isoformat(),
                           Text(f.state, style="bold red" if f.state == OVERDUE else "yellow"),
                           str(f.days_late), r.progress, key=r.patient_id)
         schedule = ", ".join(str(d) for d in self.app.settings.followup_schedule_days)
@@ -158,7 +158,7 @@ class SettingsScreen(Screen):
             value = format_value(getattr(self.app.settings, spec.key))
             if len(value) > 24:  # in full below the table, for the highlighted row
                 value = value[:23] + "…"
-            table.add_row(spec.key, value, spec.description, spec.source, key=spec.key)
+            table.add_row(spec.key, literal(value), spec.description, spec.source, key=spec.key)
         table.move_cursor(row=cursor or 0)
 
     @on(DataTable.RowHighlighted, "#settings")
@@ -166,8 +166,8 @@ class SettingsScreen(Screen):
         spec = SETTING_SPECS[event.cursor_row]
         value = format_value(getattr(self.app.settings, spec.key))
         self.query_one("#setting-detail", Static).update(
-            f"[b]{spec.key}[/b] = {escape(value)}\n{escape(spec.description)} ({escape(spec.source)}). "
-            f"{escape(allowed_values(spec))}")
+            f"[b]{spec.key}[/b] = {safe_markup(value)}\n{safe_markup(spec.description)} ({safe_markup(spec.source)}). "
+            f"{safe_markup(allowed_values(spec))}")
 
     @on(DataTable.RowSelected)
     def action_edit(self) -> None:
@@ -185,7 +185,7 @@ class SettingsScreen(Screen):
                 self.app.reload_settings()
                 self.fill()
                 self.app.list_screen().action_reload()  # every status depends on the settings
-                self.notify(f"{spec.key} set to {values['value']}")
+                self.notify(terminal_safe(f"{spec.key} set to {values['value']}"), markup=False)
 
         self.app.push_screen(TextModal(
             f"Setting {spec.key}", [("value", "Value", current)],

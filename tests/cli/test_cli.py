@@ -104,6 +104,7 @@ def test_status_of_an_unknown_patient_exits_1(clinic):
 def test_settings_list_read_and_change(tmp_path):
     """`settings` lists every setting, reads one, and changes one with an audit row."""
     path = tmp_path / "clinic.db"
+    db.connect(path).close()  # `settings` never creates a database (issue 10)
     listing = invoke(path, "settings")
     assert listing.exit_code == 0
     for spec in SETTING_SPECS:
