@@ -142,8 +142,18 @@ def connect(
     return database
 
 
+#: SQL function the guard triggers ask (migration 0003): true only inside the
+#: program's own write path, `write_transaction`, whose every writer puts its
+#: audit row in the same transaction. A hand edit from another tool has no
+#: such function, so its change to a guarded column or table is refused.
+AUDITED_WRITE_FUNCTION = "outcomes_audited_write"
+_WRITE_DEPTH: dict[int, list[int]] = {}
+
+
 def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     """The per-connection settings, after checking the file is an SQLite database."""
+    depth = _WRITE_DEPTH[id(conn)] = [0]
+    conn.create_function(AUDITED_WRITE_FUNCTION, 0, lambda: 1 if depth[0] else 0)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
     database = sqlite_utils.Database(conn, execute_plugins=False)
@@ -247,6 +257,18 @@ def write_transaction(database: sqlite_utils.Database) -> Iterator[sqlite_utils.
     busy timeout; an immediate one waits its turn. Nested use becomes a
     savepoint through `Database.atomic()`.
     """
+    conn = database.conn
+    depth = _WRITE_DEPTH.setdefault(id(conn), [0])
+    depth[0] += 1
+    try:
+        with _immediate(database):
+            yield database
+    finally:
+        depth[0] -= 1
+
+
+@contextlib.contextmanager
+def _immediate(database: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
     conn = database.conn
     if conn.in_transaction:
         with database.atomic():

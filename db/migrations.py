@@ -223,6 +223,33 @@ def m0002_imports_and_indexes(database: sqlite_utils.Database) -> None:
     database.execute("CREATE INDEX acknowledgements_by_patient ON alert_acknowledgements(patient_id)")
 
 
+#: Bookkeeping columns of the versioned tables: who superseded or retracted a record, and when.
+BOOKKEEPING_COLUMNS = ("superseded_at", "superseded_by", "retracted_at", "retracted_by", "retract_reason")
+
+
+def _audited_only(name: str, event: str, table: str, message: str) -> str:
+    return (f"CREATE TRIGGER {name} BEFORE {event} ON {table} WHEN NOT outcomes_audited_write() "
+            f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+
+
+@MIGRATIONS(name="0003_guard_bookkeeping")
+def m0003_guard_bookkeeping(database: sqlite_utils.Database) -> None:
+    # Hiding a record by setting retracted_at or superseded_at by hand, or
+    # changing a patient, course, import or setting row, would leave no audit
+    # row. Only the program's write path may (db.connection.write_transaction
+    # makes outcomes_audited_write() true; each of its writers records the
+    # audit row in the same transaction); another tool has no such function.
+    # Nothing is ever deleted from these tables.
+    for table in CLINICAL_COLUMNS:
+        database.execute(_audited_only(f"{table}_bookkeeping_audited", f"UPDATE OF {', '.join(BOOKKEEPING_COLUMNS)}",
+                                       table, "superseding or retracting a record goes through the program, with an audit row"))
+    for table in ("patients", "courses", "imports", "settings"):
+        database.execute(_audited_only(f"{table}_changes_audited", "UPDATE", table,
+                                       f"{table} rows change only through the program, with an audit row"))
+        database.execute(f"CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table} "
+                         f"BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted'); END")
+
+
 def schema_version(names) -> int:
     """The schema version a list of migration names reaches: the highest leading number."""
     numbers = [int(n.split("_", 1)[0]) for n in names if n.split("_", 1)[0].isdigit()]

@@ -174,6 +174,8 @@ def _number(
             values[name] = None
             return
         number = int(number)
+    else:
+        number = float(number)  # stored as REAL: 45 and 45.0 are one value
     if not low <= number <= high:
         problems.append(
             Problem(name, f"{words} {text}{unit} is outside the plausible range {low:g}-{high:g}{unit}")
