@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from rich.markup import escape
 from rich.text import Text
 
-from outcomes.course import courses_of
+from outcomes.course import courses_of, dose_steps
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
 from outcomes.scales import get_scale
@@ -127,6 +127,8 @@ SORT_BY = {"progress": "sessions", "band": "latest"}
 
 #: How the timeline marks what is not a plain induction infusion.
 BOOSTER_STYLE = "bold magenta"
+#: Before a dose that differs from the one before it (a titration step), readable without colour.
+DOSE_STEP_MARK = {1: "↑", -1: "↓"}
 COURSE_START_STYLE = "bold"
 #: Longest course note the timeline shows in full (the rest ends in "…"):
 #: as wide as an infusion's record text, so the column does not outgrow the panel.
@@ -174,11 +176,13 @@ def timeline_rows(patient: PatientData, settings: Settings,
                  Text(note, style=COURSE_START_STYLE))
         # Priority -1: before a baseline or the first infusion at the same moment.
         events.append((key, -1, f"course:{course.number}", cells))
+        steps = dose_steps(course.infusions)
         for number, inf in enumerate(course.infusions, start=1):
             booster = course.is_booster(inf, n)
             kind = f"Booster {number - n} (s{number})" if booster else f"Infusion {number}"
             given[inf.id] = (inf.key, course.number, kind)
-            parts = [f"{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
+            step = DOSE_STEP_MARK.get(steps.get(number - 1), "")
+            parts = [f"{step}{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
             if inf.total_mg is not None:
                 parts.append(f"={inf.total_mg:g}mg")
             if inf.route:
