@@ -154,71 +154,85 @@ def timeline_rows(patient: PatientData, settings: Settings,
     """
     n = settings.induction_sessions
     notes = notes or {}
-    events: list[tuple[int, int, str, tuple]] = []
+    events: list[tuple[Any, int, str, tuple]] = []
     courses = courses_of(patient)
     explicit = dict(patient.course_starts)
     #: infusion id -> (its sort key, course number, "Infusion 2" / "Booster 1 (s7)")
     given: dict[int, tuple[Any, int, str]] = {}
     for course in courses:
-        # The clinician's own start date when there is one (the course may
-        # begin before its first infusion); otherwise the first infusion.
-        start = explicit.get(course.number, course.start)
-        key = infusion_key(start) if course.number in explicit else course.start_key
-        # The note goes in the wide Record column; it is cut to fit the
-        # timeline's width beside the chart (the full note is in the history).
-        note = " ".join(notes.get(course.number, "").split())
-        if len(note) > NOTE_WIDTH:
-            note = note[:NOTE_WIDTH - 1].rstrip() + "…"
-        if not note:
-            note = "started, no note" if course.number in explicit else "at its first infusion"
-        cells = (start.iso().replace("T", " "), str(course.number),
-                 Text(f"Course {course.number} start", style=COURSE_START_STYLE),
-                 Text(note, style=COURSE_START_STYLE))
-        # Priority -1: before a baseline or the first infusion at the same moment.
-        events.append((key, -1, f"course:{course.number}", cells))
+        events.append(_course_start_event(course, explicit, notes))
         steps = dose_steps(course.infusions)
         for number, inf in enumerate(course.infusions, start=1):
             booster = course.is_booster(inf, n)
             kind = f"Booster {number - n} (s{number})" if booster else f"Infusion {number}"
             given[inf.id] = (inf.key, course.number, kind)
             step = DOSE_STEP_MARK.get(steps.get(number - 1), "")
-            parts = [f"{step}{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
-            if inf.total_mg is not None:
-                parts.append(f"={inf.total_mg:g}mg")
-            if inf.route:
-                parts.append(inf.route + (f" {inf.duration_min:g}′" if inf.duration_min else ""))
-            if inf.bp_systolic_pre is not None:
-                parts.append(f"BP {inf.bp_systolic_pre}/{inf.bp_diastolic_pre or '?'}")
             session = Text(kind, style=BOOSTER_STYLE) if booster else kind
-            cells = (inf.when.iso().replace("T", " "), str(course.number), session, " ".join(parts))
+            cells = (inf.when.iso().replace("T", " "), str(course.number), session,
+                     _infusion_text(inf, step))
             events.append((inf.key, 1, f"infusion:{inf.id}", cells))
-    for a in patient.assessments:
-        scale = get_scale(a.scale)
-        if a.infusion_id in given:
-            # A rating of an infusion (CADSS) sits right under its infusion, not
-            # "pre-course": it is taken at the infusion's own time.
-            key, number, kind = given[a.infusion_id]
-            cells = (a.when.iso().replace("T", " "), str(number), f"at {kind[0].lower()}{kind[1:]}",
-                     f"{scale.name} {a.total}" + (" (total-only)" if a.items is None else ""))
-            events.append((key, 2, f"assessment:{a.id}", cells))
-            continue
-        course = next((c for c in courses if c.contains(a)), None)
-        where = "pre-course"
-        if course is not None:
-            session = course.session_of(a)
-            where = "pre-infusion" if session == 0 else f"after s{session}"
-            if session >= n:
-                day = (a.when.day - course.infusions[n - 1].when.day).days
-                where = f"follow-up d{day}"
-        detail = f"{scale.name} {a.total}"
-        if scale.bands:
-            detail += f" {scale.band(a.total)}"
-        if a.items is None:
-            detail += " (total-only)"
-        cells = (a.when.iso().replace("T", " "), str(course.number) if course else NO_VALUE, where, detail)
-        events.append((a.key, 0, f"assessment:{a.id}", cells))
+    events += [_assessment_event(a, courses, given, n) for a in patient.assessments]
     events.sort(key=lambda e: (e[0], e[1]))
     return [(key, cells) for _, _, key, cells in events]
+
+
+def _course_start_event(course, explicit: Mapping[int, Any], notes: Mapping[int, str]) -> tuple:
+    """The "Course N start" row: on the clinician's start date, else the first infusion."""
+    # The clinician's own start date when there is one (the course may
+    # begin before its first infusion); otherwise the first infusion.
+    start = explicit.get(course.number, course.start)
+    key = infusion_key(start) if course.number in explicit else course.start_key
+    # The note goes in the wide Record column; it is cut to fit the
+    # timeline's width beside the chart (the full note is in the history).
+    note = " ".join(notes.get(course.number, "").split())
+    if len(note) > NOTE_WIDTH:
+        note = note[:NOTE_WIDTH - 1].rstrip() + "…"
+    if not note:
+        note = "started, no note" if course.number in explicit else "at its first infusion"
+    cells = (start.iso().replace("T", " "), str(course.number),
+             Text(f"Course {course.number} start", style=COURSE_START_STYLE),
+             Text(note, style=COURSE_START_STYLE))
+    # Priority -1: before a baseline or the first infusion at the same moment.
+    return (key, -1, f"course:{course.number}", cells)
+
+
+def _infusion_text(inf, step: str = "") -> str:
+    """An infusion's Record cell: dose (after its dose-step mark), total, route and duration, BP before."""
+    parts = [f"{step}{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
+    if inf.total_mg is not None:
+        parts.append(f"={inf.total_mg:g}mg")
+    if inf.route:
+        parts.append(inf.route + (f" {inf.duration_min:g}′" if inf.duration_min else ""))
+    if inf.bp_systolic_pre is not None:
+        parts.append(f"BP {inf.bp_systolic_pre}/{inf.bp_diastolic_pre or '?'}")
+    return " ".join(parts)
+
+
+def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], n: int) -> tuple:
+    """An assessment's row: under its infusion for a rating of one, else placed in its course."""
+    scale = get_scale(a.scale)
+    if a.infusion_id in given:
+        # A rating of an infusion (CADSS) sits right under its infusion, not
+        # "pre-course": it is taken at the infusion's own time.
+        key, number, kind = given[a.infusion_id]
+        cells = (a.when.iso().replace("T", " "), str(number), f"at {kind[0].lower()}{kind[1:]}",
+                 f"{scale.name} {a.total}" + (" (total-only)" if a.items is None else ""))
+        return (key, 2, f"assessment:{a.id}", cells)
+    course = next((c for c in courses if c.contains(a)), None)
+    where = "pre-course"
+    if course is not None:
+        session = course.session_of(a)
+        where = "pre-infusion" if session == 0 else f"after s{session}"
+        if session >= n:
+            day = (a.when.day - course.infusions[n - 1].when.day).days
+            where = f"follow-up d{day}"
+    detail = f"{scale.name} {a.total}"
+    if scale.bands:
+        detail += f" {scale.band(a.total)}"
+    if a.items is None:
+        detail += " (total-only)"
+    cells = (a.when.iso().replace("T", " "), str(course.number) if course else NO_VALUE, where, detail)
+    return (a.key, 0, f"assessment:{a.id}", cells)
 
 
 def status_text(status: PatientStatus, today: date) -> str:
