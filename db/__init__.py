@@ -21,7 +21,8 @@ from db.connection import (
 )
 from db.csv_io import ImportPlan, ImportRefused, export_csv, plan_import
 from db.failures import EXPECTED, log_unexpected, refusal_message
-from db.fhir import build_bundle, export_fhir
+from db.fhir import build_bundle
+from db.fhir_export import export_fhir, export_ndjson
 from db.imports import ImportResult, apply_import, import_csv
 from db.migrations import apply_migrations, migration_names
 from db.paths import input_file, new_file, output_folder
@@ -80,6 +81,7 @@ __all__ = [
     "default_user",
     "export_csv",
     "export_fhir",
+    "export_ndjson",
     "get_patient",
     "history",
     "import_csv",

@@ -25,6 +25,7 @@ import sqlite_utils
 
 from db.connection import StorageError
 from db.paths import input_file, output_folder
+from db.outfiles import atomic_text
 from db.reads import export_rows
 from outcomes.records import gc_paused
 from outcomes.settings import Settings
@@ -362,16 +363,14 @@ def _cell(value: Any) -> str:
 def export_csv(database: sqlite_utils.Database, folder: str | Path) -> list[Path]:
     """Write patients.csv, infusions.csv and assessments.csv into `folder`."""
     folder = output_folder(folder, tuple(f"{kind}.csv" for kind in KINDS))
-    folder.mkdir(exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
     written = []
     for kind in KINDS:
         header, rows = export_rows(database, kind)
         target = folder / f"{kind}.csv"
-        temporary = folder / f".{kind}.csv.partial"
-        with open(temporary, "w", newline="", encoding="utf-8") as handle:
+        with atomic_text(target) as handle:  # streamed: rows go out as the query reads them
             writer = csv.writer(handle)
             writer.writerow(header)
             writer.writerows([_cell(x) for x in row] for row in rows)
-        temporary.replace(target)
         written.append(target)
     return written

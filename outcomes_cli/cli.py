@@ -313,7 +313,7 @@ for _kind in ("patients", "infusions", "assessments"):
 
 @cli.group()
 def export() -> None:
-    """Export the clinic's records (CSV or FHIR)."""
+    """Export the clinic's records (CSV, a FHIR Bundle or FHIR Bulk Data NDJSON)."""
 
 
 @export.command(name="csv", short_help="Write the three CSV files into FOLDER.")
@@ -345,8 +345,32 @@ def export_fhir(ctx: click.Context, file: Path, deidentify: bool) -> None:
         counts = db.export_fhir(database, file, deidentify=deidentify)
     finally:
         database.close()
-    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no resources"
-    click.echo(f"Wrote {file} ({summary}{', de-identified' if deidentify else ''}).")
+    click.echo(f"Wrote {file} ({_resource_counts(counts, deidentify)}).")
+
+
+def _resource_counts(counts: dict, deidentify: bool) -> str:
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()) if n) or "no resources"
+    return summary + (", de-identified" if deidentify else "")
+
+
+@export.command(name="ndjson", short_help="Write FHIR Bulk Data files (NDJSON) into FOLDER.")
+@click.argument("folder", type=FILE)
+@click.option("--deidentify", is_flag=True,
+              help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+@click.pass_context
+def export_ndjson(ctx: click.Context, folder: Path, deidentify: bool) -> None:
+    """Write Patient.ndjson, Procedure.ndjson and Observation.ndjson into FOLDER.
+
+    The FHIR Bulk Data format (one R4 resource per line), for a FHIR server's
+    bulk import. FOLDER is created when missing (its parent must exist);
+    files already there are never overwritten: the export is refused instead.
+    """
+    database = _open_existing(ctx)
+    try:
+        counts = db.export_ndjson(database, folder, deidentify=deidentify)
+    finally:
+        database.close()
+    click.echo(f"Wrote {folder} ({_resource_counts(counts, deidentify)}).")
 
 
 # ----- status -------------------------------------------------------------------
