@@ -31,7 +31,6 @@ try:
         SettingError,
         format_value,
     )
-    from outcomes.validation import scale_id_of
     from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
     sys.stderr.write("\nInterrupted while starting: nothing was done.\n")
@@ -147,6 +146,13 @@ class ScaleType(click.ParamType):
             self.fail(f"{value!r} is not a scale; choose one of {', '.join(SCALE_IDS)} "
                       "(case, spaces and '-' do not matter)", param, ctx)
         return scale_id
+
+
+def scale_id_of(text: str) -> str | None:
+    """The scale id a person meant (`outcomes.validation.scale_id_of`)."""
+    from outcomes.validation import scale_id_of as meant  # imported here: the core's records load pandas
+
+    return meant(text)
 
 
 #: Paths are checked by `db` (exit 1, words for a clinician), not by click (exit 2).
@@ -284,7 +290,7 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
 
 
 def _import_command(kind: str):
-    from db.csv_io import COLUMNS, REQUIRED
+    from db.csv_columns import COLUMNS, REQUIRED
 
     required = ", ".join(REQUIRED[kind]) + (", and items or total" if kind == "assessments" else "")
     text = (f"Import {kind} from a CSV FILE: a header row, then one {kind[:-1]} per row.\n\n"
