@@ -144,11 +144,15 @@ def get_patient(database: sqlite_utils.Database, pid: str) -> dict[str, Any] | N
     return dict(zip([c[0] for c in cursor.description], row))
 
 
-def acknowledgements(database: sqlite_utils.Database, pid: str) -> pd.DataFrame:
-    """A patient's alert acknowledgements (alert_key, who, at, note), oldest first."""
+def acknowledgements(database: sqlite_utils.Database, pid: str | None = None) -> pd.DataFrame:
+    """A patient's alert acknowledgements (alert_key, who, at, note, patient_id), oldest first.
+
+    Without `pid`, every patient's, in one query (never one query per patient).
+    """
+    where, params = (" WHERE patient_id = ?", [pid]) if pid is not None else ("", [])
     return pd.read_sql(
-        "SELECT alert_key, who, at, note FROM alert_acknowledgements WHERE patient_id = ? ORDER BY id",
-        database.conn, params=[pid],
+        f"SELECT alert_key, who, at, note, patient_id FROM alert_acknowledgements{where} ORDER BY id",
+        database.conn, params=params,
     )
 
 

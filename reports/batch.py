@@ -165,19 +165,15 @@ def _prepare_out(out_dir: str | os.PathLike) -> Path:
 
 
 def _acknowledgements(db, database, data: ClinicData) -> dict[str, list[Acknowledgement]]:
-    # Only patients with an acknowledged alert need the extra query.
+    """Each patient's acknowledgements, from one query (for the patient or for the whole clinic)."""
     if not data.acknowledged:
         return {}
-    prefixes = set(data.acknowledged)
+    single = data.patients["patient_id"].iloc[0] if len(data.patients) == 1 else None
+    frame = db.acknowledgements(database, None if single is None else str(single))
     out: dict[str, list[Acknowledgement]] = {}
-    for pid in [str(p) for p in data.patients["patient_id"]]:
-        frame = db.acknowledgements(database, pid)
-        if frame.empty or not prefixes.intersection(frame["alert_key"]):
-            continue
-        out[pid] = [
-            Acknowledgement(str(k), str(w), str(a), None if n is None or n != n else str(n))
-            for k, w, a, n in zip(frame["alert_key"], frame["who"], frame["at"], frame["note"])
-        ]
+    for k, w, a, n, pid in zip(frame["alert_key"], frame["who"], frame["at"], frame["note"], frame["patient_id"]):
+        out.setdefault(str(pid), []).append(
+            Acknowledgement(str(k), str(w), str(a), None if n is None or n != n else str(n)))
     return out
 
 
