@@ -103,6 +103,8 @@ __all__ = [
     "import_csv",
     "import_file",
     "input_file",
+    "clinic_chunks",
+    "list_rows",
     "load_clinic",
     "load_patient",
     "load_settings",

@@ -106,6 +106,33 @@ def clinic_chunks(database: sqlite_utils.Database, size: int | None = None) -> I
         yield load_clinic(database, id_range=(block[0], block[-1]))
 
 
+#: One row per patient for the app's first paint: id, name, latest course, infusions given in it,
+#: and the latest score of the chosen scale. Aggregates in SQLite, no per-patient records built.
+_LIST_SQL = f"""
+WITH latest_course AS (
+    SELECT patient_id, max(course) AS course FROM infusions WHERE {CURRENT} GROUP BY patient_id),
+given AS (
+    SELECT i.patient_id, count(*) AS infusions FROM infusions i JOIN latest_course c
+        ON c.patient_id = i.patient_id AND c.course = i.course
+    WHERE i.superseded_at IS NULL AND i.retracted_at IS NULL GROUP BY i.patient_id),
+latest_score AS (
+    SELECT patient_id, total, max(taken_at) AS taken_at FROM assessments
+    WHERE {CURRENT} AND scale = ? GROUP BY patient_id)
+SELECT p.patient_id, d.name, coalesce(g.infusions, 0), s.total
+FROM patients p
+LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.superseded_at IS NULL
+    AND d.retracted_at IS NULL
+LEFT JOIN given g ON g.patient_id = p.patient_id
+LEFT JOIN latest_score s ON s.patient_id = p.patient_id
+ORDER BY p.patient_id"""
+
+
+def list_rows(database: sqlite_utils.Database, scale: str) -> list[tuple[str, str | None, int, int | None]]:
+    """(patient_id, name, infusions in the latest course, latest total of `scale`) for every patient,
+    from one query: what the app's patient list paints before any status is computed."""
+    return database.conn.execute(_LIST_SQL, (scale,)).fetchall()
+
+
 def stored_settings(database: sqlite_utils.Database) -> dict[str, str]:
     """The settings the clinic changed, as stored text."""
     return dict(database.conn.execute("SELECT key, value FROM settings").fetchall())

@@ -42,6 +42,8 @@ class PatientRow:
     relief_censored: bool
     alerts: int
     cached_cells: tuple = ()
+    #: True for a first-paint row (`quick`): verdict, improvement, relief and alerts not computed yet.
+    pending: bool = False
 
     @classmethod
     def of(cls, status: PatientStatus, name: str) -> "PatientRow":
@@ -65,7 +67,24 @@ class PatientRow:
         object.__setattr__(row, "cached_cells", row.cells())
         return row
 
+    @classmethod
+    def quick(cls, pid: str, name: str | None, given: int, latest: int | None, scale_id: str,
+              induction: int) -> "PatientRow":
+        """A first-paint row from `db.list_rows`: id, name, course and latest score only."""
+        row = cls(
+            patient_id=pid, name=name or "", progress=course_of_counts(given, induction),
+            sessions=given, course=course_of_counts(given, induction), latest=latest,
+            band=get_scale(scale_id).band(latest) if latest is not None else "",
+            improvement=None, verdict="", relief_days=None, relief_censored=False, alerts=0, pending=True,
+        )
+        object.__setattr__(row, "cached_cells", row.cells())
+        return row
+
     def cells(self) -> tuple:
+        if self.pending:  # not yet known: never shown as "no alerts"
+            return (self.patient_id, short_name(self.name), PENDING, self.course,
+                    NO_VALUE if self.latest is None else str(self.latest), self.band or NO_VALUE,
+                    PENDING, Text(PENDING_VERDICT, style="dim"), PENDING)
         relief = NO_VALUE
         if self.relief_days is not None:
             relief = f"{self.relief_days}{'+' if self.relief_censored else ''}"
@@ -93,13 +112,29 @@ def short_name(name: str) -> str:
     return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1].rstrip() + "…"
 
 
+#: What the list shows in a cell not computed yet (the worker fills it in).
+PENDING = "…"
+PENDING_VERDICT = "computing…"
+
+
 def course_short(status: PatientStatus) -> str:
     """Where the course stands, compactly for the list: "3/6", "6/6 +2 boosters"."""
     if not status.infusions:
         return "none yet"
-    text = f"{status.induction_given}/{status.settings.induction_sessions}"
-    if status.boosters:
-        text += f" +{status.boosters} booster{'s' if status.boosters > 1 else ''}"
+    return _course_text(status.induction_given, status.boosters, status.settings.induction_sessions)
+
+
+def course_of_counts(given: int, induction: int) -> str:
+    """`course_short` from the number of infusions of the latest course (the first paint's query)."""
+    if not given:
+        return "none yet"
+    return _course_text(min(given, induction), max(0, given - induction), induction)
+
+
+def _course_text(induction_given: int, boosters: int, induction: int) -> str:
+    text = f"{induction_given}/{induction}"
+    if boosters:
+        text += f" +{boosters} booster{'s' if boosters > 1 else ''}"
     return text
 
 
