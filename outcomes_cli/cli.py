@@ -339,30 +339,34 @@ def export_csv(ctx: click.Context, folder: Path) -> None:
     click.echo(f"Wrote {', '.join(str(f) for f in files)}.")
 
 
+#: The de-identification flag both FHIR exports take.
+DEIDENTIFY = click.option("--deidentify", is_flag=True,
+                          help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+
+
 @export.command(name="fhir", short_help="Write an R4 FHIR Bundle to a new FILE.")
 @click.argument("file", type=FILE)
-@click.option("--deidentify", is_flag=True,
-              help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+@DEIDENTIFY
 @click.pass_context
 def export_fhir(ctx: click.Context, file: Path, deidentify: bool) -> None:
     """Write an R4 FHIR Bundle (Patient, Procedure, Observation) to a new FILE."""
+    _export_resources(ctx, "export_fhir", file, deidentify)
+
+
+def _export_resources(ctx: click.Context, writer: str, target: Path, deidentify: bool) -> None:
+    """Run `db.<writer>` (export_fhir or export_ndjson) and say how many resources of each type it wrote."""
     database = _open_existing(ctx)
     try:
-        counts = db.export_fhir(database, file, deidentify=deidentify)
+        counts = getattr(db, writer)(database, target, deidentify=deidentify)
     finally:
         database.close()
-    click.echo(f"Wrote {file} ({_resource_counts(counts, deidentify)}).")
-
-
-def _resource_counts(counts: dict, deidentify: bool) -> str:
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()) if n) or "no resources"
-    return summary + (", de-identified" if deidentify else "")
+    click.echo(f"Wrote {target} ({summary}{', de-identified' if deidentify else ''}).")
 
 
 @export.command(name="ndjson", short_help="Write FHIR Bulk Data files (NDJSON) into FOLDER.")
 @click.argument("folder", type=FILE)
-@click.option("--deidentify", is_flag=True,
-              help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+@DEIDENTIFY
 @click.pass_context
 def export_ndjson(ctx: click.Context, folder: Path, deidentify: bool) -> None:
     """Write Patient.ndjson, Procedure.ndjson and Observation.ndjson into FOLDER.
@@ -371,12 +375,7 @@ def export_ndjson(ctx: click.Context, folder: Path, deidentify: bool) -> None:
     bulk import. FOLDER is created when missing (its parent must exist);
     files already there are never overwritten: the export is refused instead.
     """
-    database = _open_existing(ctx)
-    try:
-        counts = db.export_ndjson(database, folder, deidentify=deidentify)
-    finally:
-        database.close()
-    click.echo(f"Wrote {folder} ({_resource_counts(counts, deidentify)}).")
+    _export_resources(ctx, "export_ndjson", folder, deidentify)
 
 
 # ----- status -------------------------------------------------------------------

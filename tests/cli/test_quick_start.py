@@ -7,7 +7,6 @@ imported), on the real entry point in a fresh interpreter.
 from __future__ import annotations
 
 import os
-import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ import pytest
 from click.testing import CliRunner
 
 from outcomes_cli.cli import cli
+from tests.clinic import traced_statements
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -59,15 +59,7 @@ def test_status_and_settings_load_no_chart_app_statistics_or_fhir_library(clinic
 
 def test_status_reads_only_that_patients_rows(clinic, monkeypatch):
     """Every read of clinical rows by `outcomes status ID` is limited to that patient."""
-    statements: list[str] = []
-    original = sqlite3.connect
-
-    def traced(*args, **kwargs):
-        conn = original(*args, **kwargs)
-        conn.set_trace_callback(statements.append)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", traced)
+    statements = traced_statements(monkeypatch)
     result = CliRunner().invoke(cli, ["--db", str(clinic), "status", "P003", "--json"])
     assert result.exit_code == 0, result.output
     clinical = [s for s in statements if s.lstrip().upper().startswith("SELECT")

@@ -18,6 +18,7 @@ from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM
 from outcomes.status import analyse_clinic
 
 TODAY = date.today()
+from tests.clinic import traced_statements
 
 
 def invoke(db_path: Path, *args: str):
@@ -273,20 +274,10 @@ def test_ndjson_export_refuses_a_folder_holding_its_files(demo_db, tmp_path):
 
 def test_streamed_exports_read_the_clinic_in_chunks_not_per_patient(demo_db, tmp_path, monkeypatch):
     """The FHIR and CSV exports read a clinic with a fixed number of queries per chunk of patients."""
-    import sqlite3
-
     import db.reads
 
     monkeypatch.setattr(db.reads, "CHUNK_PATIENTS", 16)  # 40 patients: three chunks
-    statements: list[str] = []
-    original = sqlite3.connect
-
-    def traced(*args, **kwargs):
-        conn = original(*args, **kwargs)
-        conn.set_trace_callback(statements.append)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", traced)
+    statements = traced_statements(monkeypatch)
     for args in (("fhir", str(tmp_path / "b.json")), ("ndjson", str(tmp_path / "nd")), ("csv", str(tmp_path / "c"))):
         statements.clear()
         invoke(demo_db, "export", *args)

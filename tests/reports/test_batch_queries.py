@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlite3
 from datetime import date
 
 import pytest
@@ -14,6 +13,7 @@ from outcomes.status import analyse_clinic
 from reports.batch import run_report
 
 TODAY = date(2026, 3, 1)
+from tests.clinic import traced_statements
 
 
 @pytest.fixture(scope="module")
@@ -36,15 +36,7 @@ def test_a_report_of_1000_patients_with_acknowledged_alerts_takes_a_handful_of_q
     """`run_report` over 1,000 patients with 40 acknowledged alerts: fewer than 30 queries, no query per patient,
     and the acknowledgements reach the patients they belong to."""
     path, alerts = acknowledged_clinic
-    statements: list[str] = []
-    original = sqlite3.connect
-
-    def traced(*args, **kwargs):
-        conn = original(*args, **kwargs)
-        conn.set_trace_callback(statements.append)
-        return conn
-
-    monkeypatch.setattr(sqlite3, "connect", traced)
+    statements = traced_statements(monkeypatch)
     import reports.batch
 
     seen = {}
