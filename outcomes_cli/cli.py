@@ -319,7 +319,7 @@ for _kind in ("patients", "infusions", "assessments"):
 
 @cli.group()
 def export() -> None:
-    """Export the clinic's records (CSV, a FHIR Bundle or FHIR Bulk Data NDJSON)."""
+    """Export the clinic's records: CSV, FHIR Bundle or NDJSON."""
 
 
 @export.command(name="csv", short_help="Write the three CSV files into FOLDER.")
@@ -364,7 +364,7 @@ def _export_resources(ctx: click.Context, writer: str, target: Path, deidentify:
     click.echo(f"Wrote {target} ({summary}{', de-identified' if deidentify else ''}).")
 
 
-@export.command(name="ndjson", short_help="Write FHIR Bulk Data files (NDJSON) into FOLDER.")
+@export.command(name="ndjson", short_help="Write FHIR Bulk Data NDJSON into FOLDER.")
 @click.argument("folder", type=FILE)
 @DEIDENTIFY
 @click.pass_context
