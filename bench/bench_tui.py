@@ -99,7 +99,10 @@ async def time_app(path: Path, count: int) -> tuple[float, float, float]:
     async with app.run_test(size=SIZE) as pilot:
         await until_filled(app, pilot, count, "#patients")
         listed = time.perf_counter() - started
-        worker = app.load_seconds or 0.0
+        while app.computing:  # the first paint is in; now every verdict
+            await asyncio.sleep(0.005)
+        await pilot.pause()
+        worker = time.perf_counter() - started
         pid = app.list_screen().shown[count // 2].patient_id
         opened = time.perf_counter()
         app.open_patient(pid)
@@ -124,6 +127,9 @@ def main() -> int:
         app = tui.make_app(path, today=TODAY, clinician="bench")
         async with app.run_test(size=SIZE) as pilot:
             await until_filled(app, pilot, count, "#patients")
+            while app.computing:
+                await asyncio.sleep(0.01)
+            await pilot.pause()
             return [row.cells() for row in app.list_screen().shown]
 
     rows = asyncio.run(cells())  # also warms imports and the file cache
@@ -138,8 +144,8 @@ def main() -> int:
     ratio = o / b
     print(f"patients: {count}")
     print(f"bare DataTable app, start to {count} rows painted: {b:.2f} s (median of {args.rounds})")
-    print(f"clinician app, start to patient list painted:     {o:.2f} s")
-    print(f"  of which the worker (db.load_clinic + analyse_clinic + rows): {statistics.median(work):.2f} s")
+    print(f"clinician app, start to patient list painted:     {o:.2f} s (first paint: id, name, course, latest)")
+    print(f"clinician app, start to every verdict in:         {statistics.median(work):.2f} s")
     print(f"ratio: {ratio:.2f} (target at most {TARGET_RATIO:g})")
     print(f"list -> patient detail screen: {d * 1000:.0f} ms")
     return 0 if ratio <= TARGET_RATIO else 1

@@ -7,50 +7,67 @@ its audit row), import and export CSV, export FHIR, back up. Callers get
 records, DataFrames and plain values, never a cursor.
 """
 
-from db.audit import history
-from db.backup import backup
-from db.connection import (
-    NotFound,
-    StorageError,
-    connect,
-    current_user,
-    database_path,
-    default_path,
-    default_user,
-    write_transaction,
-)
-from db.csv_io import ImportPlan, ImportRefused, export_csv, plan_import
-from db.failures import EXPECTED, log_unexpected, refusal_message
-from db.fhir import build_bundle, export_fhir
-from db.imports import ImportResult, apply_import, import_csv
-from db.migrations import apply_migrations, migration_names
-from db.paths import input_file, new_file, output_folder
-from db.seed import write_clinic
-from db.reads import (
-    OnePatient,
-    acknowledgements,
-    get_patient,
-    load_clinic,
-    load_patient,
-    load_settings,
-    patient_ids,
-    record_counts,
-    stored_settings,
-)
-from db.writes import (
-    acknowledge_alert,
-    acknowledge_alerts,
-    add_assessment,
-    add_infusion,
-    add_infusion_with_rating,
-    add_patient,
-    correct_assessment,
-    correct_infusion,
-    retract,
-    set_setting,
-    start_course,
-    update_patient,
-)
+from __future__ import annotations
+
+import importlib
+
+#: Where each public name lives. Modules load on first use (PEP 562), so a command that
+#: only needs `connect` never pays for pandas or the import and export code (a quick `outcomes
+#: --help` and `outcomes status`).
+_HOMES = {
+    "acknowledge_alert": "db.writes",
+    "acknowledge_alerts": "db.writes",
+    "acknowledgements": "db.reads",
+    "add_assessment": "db.writes",
+    "add_infusion": "db.writes",
+    "add_infusion_with_rating": "db.writes",
+    "add_patient": "db.writes",
+    "apply_import": "db.imports",
+    "apply_migrations": "db.migrations",
+    "backup": "db.backup",
+    "build_bundle": "db.fhir",
+    "clinic_chunks": "db.reads",
+    "connect": "db.connection",
+    "correct_assessment": "db.writes",
+    "correct_infusion": "db.writes",
+    "current_user": "db.connection",
+    "database_path": "db.connection",
+    "default_path": "db.connection",
+    "default_user": "db.connection",
+    "EXPECTED": "db.failures",
+    "export_csv": "db.csv_io",
+    "export_fhir": "db.fhir_export",
+    "export_ndjson": "db.fhir_export",
+    "get_patient": "db.reads",
+    "history": "db.audit",
+    "import_csv": "db.imports",
+    "ImportPlan": "db.csv_io",
+    "ImportRefused": "db.csv_io",
+    "ImportResult": "db.imports",
+    "input_file": "db.paths",
+    "list_rows": "db.reads",
+    "load_clinic": "db.reads",
+    "load_patient": "db.reads",
+    "load_settings": "db.reads",
+    "log_unexpected": "db.failures",
+    "migration_names": "db.migrations",
+    "new_file": "db.paths",
+    "NotFound": "db.errors",
+    "OnePatient": "db.reads",
+    "output_folder": "db.paths",
+    "patient_ids": "db.reads",
+    "plan_import": "db.csv_io",
+    "record_counts": "db.reads",
+    "refusal_message": "db.failures",
+    "retract": "db.writes",
+    "set_setting": "db.writes",
+    "start_course": "db.writes",
+    "StorageError": "db.errors",
+    "stored_settings": "db.reads",
+    "update_patient": "db.writes",
+    "write_clinic": "db.seed",
+    "write_transaction": "db.connection",
+}
 
 __all__ = [
     "EXPECTED",
@@ -80,11 +97,14 @@ __all__ = [
     "default_user",
     "export_csv",
     "export_fhir",
+    "export_ndjson",
     "get_patient",
     "history",
     "import_csv",
     "import_file",
     "input_file",
+    "clinic_chunks",
+    "list_rows",
     "load_clinic",
     "load_patient",
     "load_settings",
@@ -106,7 +126,26 @@ __all__ = [
 ]
 
 
-def import_file(database, path, kind, who, *, today, confirm_unusual_doses=False) -> ImportResult:
+
+
+def __getattr__(name: str):
+    try:
+        module = importlib.import_module(_HOMES[name])
+    except KeyError:
+        raise AttributeError(f"module 'db' has no attribute {name!r}") from None
+    value = getattr(module, name)
+    globals()[name] = value  # once loaded, a plain attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_HOMES))
+
+
+def import_file(database, path, kind, who, *, today, confirm_unusual_doses=False) -> "ImportResult":
     """Check a CSV file and write it all or nothing, with the clinic's own settings."""
+    from db.imports import import_csv
+    from db.reads import load_settings
+
     return import_csv(database, path, kind, who, settings=load_settings(database), today=today,
                       confirm_unusual_doses=confirm_unusual_doses)

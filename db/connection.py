@@ -21,6 +21,8 @@ from typing import Iterator
 
 import sqlite_utils
 
+from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
+
 APP_NAME = "ketamine-outcomes"
 DB_FILENAME = "outcomes.db"
 ENV_VAR = "OUTCOMES_DB"
@@ -28,12 +30,6 @@ ENV_VAR = "OUTCOMES_DB"
 BUSY_TIMEOUT_S = 10.0
 
 
-class StorageError(Exception):
-    """A request the database refused; the message says why in plain words."""
-
-
-class NotFound(StorageError):
-    """A patient or record that does not exist (or is no longer current)."""
 
 
 def default_path() -> Path:

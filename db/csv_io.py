@@ -32,22 +32,8 @@ from outcomes.records import gc_paused
 from outcomes.settings import Settings
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
 
-KINDS = ("patients", "infusions", "assessments")
+from db.csv_columns import COLUMNS, KINDS, REQUIRED  # noqa: F401  (re-exported: db.csv_io.COLUMNS)
 
-COLUMNS = {
-    "patients": ("patient_id", "name", "birth_date", "weight_kg", "notes"),
-    "infusions": (
-        "patient_id", "date", "course", "dose_mg_per_kg", "route", "duration_min", "weight_kg",
-        "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post",
-        "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
-    ),
-    "assessments": ("patient_id", "date", "scale", "items", "total", "rater", "notes"),
-}
-REQUIRED = {
-    "patients": ("patient_id",),
-    "infusions": ("patient_id", "date", "dose_mg_per_kg"),
-    "assessments": ("patient_id", "date", "scale"),
-}
 CONFIRM_FLAG = "--confirm-unusual-doses"
 # Records of a file share few distinct times; formatting each once saves a
 # measurable share of a 100,000-row import.
@@ -387,7 +373,7 @@ def export_csv(database: sqlite_utils.Database, folder: str | Path) -> list[Path
         for kind in KINDS:
             header, rows = export_rows(database, kind)
             target = folder / f"{kind}.csv"
-            with atomic_file(target) as handle:
+            with atomic_file(target) as handle:  # streamed: rows go out as the query reads them
                 writer = csv.writer(handle)
                 writer.writerow(header)
                 writer.writerows([_cell(x) for x in row] for row in rows)

@@ -20,7 +20,8 @@ import traceback
 from datetime import datetime
 from pathlib import Path
 
-from db.connection import APP_NAME, StorageError
+from db.connection import APP_NAME
+from db.errors import StorageError
 from outcomes.settings import SettingError
 from outcomes.timepoints import TimeFormatError
 

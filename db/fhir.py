@@ -19,20 +19,18 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
+import functools
 import math
 import secrets
 import uuid
 from datetime import date, datetime, timedelta
-from pathlib import Path
-from typing import Any
+from datetime import time as time_of_day
+from typing import Any, Iterator
 
 import sqlite_utils
 
 from db.connection import write_transaction
-from db.files import write_atomic
-from db.paths import new_file
-from db.reads import load_clinic, meta_value
+from db.reads import clinic_chunks, meta_value
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
 from outcomes.timepoints import Timepoint
@@ -60,8 +58,9 @@ def pseudonym_secret(database: sqlite_utils.Database) -> bytes:
 class _Identity:
     """How one patient appears in the bundle: id, pseudonym and date shift."""
 
-    def __init__(self, pid: str, secret: bytes | None):
+    def __init__(self, pid: str, secret: bytes | None, relative: bool = False):
         self.pid = pid
+        self.relative = relative
         if secret is None:
             self.label, self.shift = pid, 0
         else:
@@ -78,11 +77,47 @@ class _Identity:
         day = self.day(tp.day)
         if tp.at is None:
             return day.isoformat()
-        moment = datetime.combine(day, tp.at).astimezone()  # the local offset of that date
-        return moment.isoformat(timespec="seconds")
+        return _local_iso(day, tp.at)
 
     def url(self, kind: str, key: Any) -> str:
-        return "urn:uuid:" + str(uuid.uuid5(_NAMESPACE, f"{kind}:{self.label}:{key}"))
+        return "urn:uuid:" + self.id(kind, key)
+
+    def id(self, kind: str, key: Any) -> str:
+        return _uuid5(f"{kind}:{self.label}:{key}")
+
+    def ref(self, kind: str, key: Any, resource_type: str) -> str:
+        """A reference to another resource: its bundle fullUrl, or `Type/id` in Bulk Data files
+        (where no Bundle resolves a urn:uuid)."""
+        if self.relative:
+            return f"{resource_type}/{self.id(kind, key)}"
+        return self.url(kind, key)
+
+    @functools.cached_property
+    def subject(self) -> dict[str, str]:
+        """The reference every resource of this patient carries (computed once per patient)."""
+        return {"reference": self.ref("Patient", "", "Patient")}
+
+
+_NAMESPACE_SHA1 = hashlib.sha1(_NAMESPACE.bytes)
+
+
+def _uuid5(name: str) -> str:
+    """`str(uuid.uuid5(_NAMESPACE, name))`, without building UUID objects (several times faster;
+    the export makes one per resource)."""
+    digest = _NAMESPACE_SHA1.copy()
+    digest.update(name.encode())
+    raw = bytearray(digest.digest()[:16])
+    raw[6] = (raw[6] & 0x0F) | 0x50  # version 5
+    raw[8] = (raw[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = raw.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+@functools.lru_cache(maxsize=65536)
+def _local_iso(day: date, at: time_of_day) -> str:
+    """A clinic-local time with the offset of this computer's zone on that date (cached: a clinic
+    repeats its days and times, and the zone lookup is the slow part)."""
+    return datetime.combine(day, at).astimezone().isoformat(timespec="seconds")
 
 
 def _clean(value: Any) -> Any:
@@ -94,7 +129,7 @@ def _clean(value: Any) -> Any:
 def _patient(identity: _Identity, row: dict, deidentify: bool) -> dict:
     resource: dict[str, Any] = {
         "resourceType": "Patient",
-        "id": identity.url("Patient", "").removeprefix("urn:uuid:"),
+        "id": identity.id("Patient", ""),
         "identifier": [{"system": PATIENT_ID_SYSTEM, "value": identity.label}],
     }
     if not deidentify:
@@ -105,14 +140,14 @@ def _patient(identity: _Identity, row: dict, deidentify: bool) -> dict:
     return resource
 
 
-def _procedure(identity: _Identity, inf: Infusion, deidentify: bool, key: Any) -> dict:
+def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
     dose = f"{inf.dose_mg_per_kg:g} mg/kg" if inf.dose_mg_per_kg is not None else "dose not recorded"
     resource: dict[str, Any] = {
         "resourceType": "Procedure",
-        "id": identity.url("Procedure", key).removeprefix("urn:uuid:"),
+        "id": identity.id("Procedure", inf.id),
         "status": "completed",
         "code": {"text": f"Ketamine {inf.route or ''} infusion, {dose}".replace("  ", " ")},
-        "subject": {"reference": identity.url("Patient", "")},
+        "subject": identity.subject,
         "performedDateTime": identity.when(inf.when),
         "extension": [{"url": f"{EXTENSION_BASE}/course", "valueInteger": int(inf.course)}],
     }
@@ -136,36 +171,44 @@ def _code(scale, what: str, loinc: str | None, display: str) -> dict:
             "text": display}
 
 
-def _survey(identity: _Identity, a: Assessment, kind: str, code: dict, key: Any) -> dict[str, Any]:
+@functools.lru_cache(maxsize=None)
+def _codes(scale_id: str) -> tuple[dict, dict, tuple[dict, ...]]:
+    """A scale's total, panel and per-item codes, made once and shared between resources
+    (never changed after they are made; the export builds millions of them otherwise)."""
+    scale = SCALES[scale_id]
+    loinc_items = dict(scale.loinc_items)
+    items = tuple(_code(scale, f"item{n}", loinc_items.get(n), f"{scale.name} item {n}")
+                  for n in range(1, scale.n_items + 1))
+    return (_code(scale, "total", scale.loinc_total, f"{scale.name} total score"),
+            _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"), items)
+
+
+def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[str, Any]:
     """What every Observation of a score shares: id, category, code, subject, time."""
     return {
         "resourceType": "Observation",
-        "id": identity.url(kind, key).removeprefix("urn:uuid:"),
+        "id": identity.id(kind, a.id),
         "status": "final",
         "category": [{"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
         "code": code,
-        "subject": {"reference": identity.url("Patient", "")},
+        "subject": identity.subject,
         "effectiveDateTime": identity.when(a.when),
     }
 
 
-def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure_urls: dict, key: Any) -> dict:
-    scale = SCALES[a.scale]
-    resource = _survey(identity, a, "Observation",
-                       _code(scale, "total", scale.loinc_total, f"{scale.name} total score"), key)
+def _observation(identity: _Identity, a: Assessment, deidentify: bool, infusion_ids: set) -> dict:
+    total_code, _panel_code, item_codes = _codes(a.scale)
+    resource = _survey(identity, a, "Observation", total_code)
     resource["valueInteger"] = int(a.total)
     if a.items is not None:
-        loinc_items = dict(scale.loinc_items)
         resource["component"] = [
-            {"code": _code(scale, f"item{n}", loinc_items.get(n), f"{scale.name} item {n}"),
-             "valueInteger": int(score)}
-            for n, score in enumerate(a.items, start=1)
+            {"code": code, "valueInteger": int(score)} for code, score in zip(item_codes, a.items)
         ]
     else:
         resource["note"] = [{"text": "total only: item scores were not recorded"}]
-    if a.infusion_id is not None and a.infusion_id in procedure_urls:
-        resource["partOf"] = [{"reference": procedure_urls[a.infusion_id]}]
+    if a.infusion_id is not None and a.infusion_id in infusion_ids:
+        resource["partOf"] = [{"reference": identity.ref("Procedure", a.infusion_id, "Procedure")}]
     if not deidentify:
         if a.rater:
             resource["performer"] = [{"display": a.rater}]
@@ -174,78 +217,63 @@ def _observation(identity: _Identity, a: Assessment, deidentify: bool, procedure
     return resource
 
 
-def _panel(identity: _Identity, a: Assessment, total_url: str, key: Any) -> dict:
+def _panel(identity: _Identity, a: Assessment) -> dict:
     """The scale's LOINC panel (PHQ-9: 44249-1) grouping an itemized score's Observation.
 
     A LOINC panel is an Observation without a value whose `hasMember` points
     at the scored Observation (total 44261-6, items as components).
     """
-    scale = SCALES[a.scale]
-    resource = _survey(identity, a, "ObservationPanel",
-                       _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"), key)
-    resource["hasMember"] = [{"reference": total_url}]
+    resource = _survey(identity, a, "ObservationPanel", _codes(a.scale)[1])
+    resource["hasMember"] = [{"reference": identity.ref("Observation", a.id, "Observation")}]
     return resource
 
 
-def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -> dict:
-    """The whole clinic as a FHIR R4 collection Bundle (a JSON-ready dict).
+def clinic_resources(
+    database: sqlite_utils.Database, *, deidentify: bool = False, relative: bool = False
+) -> Iterator[tuple[str, dict]]:
+    """Every resource of the clinic as (fullUrl, resource), read a chunk of patients at a time.
 
-    De-identified, patients are ordered by pseudonym and each record's id
-    comes from its patient's pseudonym and its place in that patient's own
-    timeline, so neither the order of the entries nor any id carries the
-    clinic's patient ids or the order in which records were stored.
+    A patient's Procedures and Observations follow their Patient; memory is
+    that of one chunk of patients however large the clinic. `relative`
+    makes references `Type/id` (FHIR Bulk Data) instead of fullUrls.
     """
     secret = pseudonym_secret(database) if deidentify else None
-    data = load_clinic(database)
-    by_patient: dict[str, PatientData] = data.by_patient()
-    identities = [(_Identity(str(row["patient_id"]), secret), row) for row in data.patients.to_dict("records")]
-    if deidentify:
-        identities.sort(key=lambda pair: pair[0].label)
-    entries = []
-    for identity, row in identities:
-        entries.append({"fullUrl": identity.url("Patient", ""), "resource": _patient(identity, row, deidentify)})
-        record = by_patient.get(identity.pid)
-        if record is not None:
-            entries.extend(_record_entries(identity, record, deidentify))
+    for chunk in clinic_chunks(database):
+        by_patient: dict[str, PatientData] = chunk.by_patient()
+        for row in chunk.patients.to_dict("records"):
+            identity = _Identity(str(row["patient_id"]), secret, relative)
+            yield identity.url("Patient", ""), _patient(identity, row, deidentify)
+            record = by_patient.get(identity.pid)
+            if record is not None:
+                yield from _records(identity, record, deidentify)
+
+
+def _records(identity: _Identity, record: PatientData, deidentify: bool) -> Iterator[tuple[str, dict]]:
+    """One patient's Procedures (infusions) then Observations (scores, and PHQ-9 panels)."""
+    infusion_ids = set()
+    for inf in record.infusions:
+        infusion_ids.add(inf.id)
+        yield identity.url("Procedure", inf.id), _procedure(identity, inf, deidentify)
+    for a in record.assessments:
+        yield identity.url("Observation", a.id), _observation(identity, a, deidentify, infusion_ids)
+        if SCALES[a.scale].loinc_panel and a.items is not None:
+            yield identity.url("ObservationPanel", a.id), _panel(identity, a)
+
+
+def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -> dict:
+    """The whole clinic as one FHIR R4 collection Bundle dict (in memory: for small clinics and tests;
+    `db.export_fhir` streams the same resources to a file instead)."""
+    return {
+        **bundle_header(),
+        "entry": [{"fullUrl": url, "resource": resource}
+                  for url, resource in clinic_resources(database, deidentify=deidentify)],
+    }
+
+
+def bundle_header() -> dict[str, str]:
+    """The Bundle's own fields, before its entries."""
     return {
         "resourceType": "Bundle",
         "type": "collection",
         "timestamp": datetime.now().astimezone().isoformat(timespec="seconds"),
-        "entry": entries,
     }
-
-
-def _record_entries(identity: _Identity, record: PatientData, deidentify: bool) -> list[dict]:
-    """One patient's Procedures and Observations, in time order when de-identified."""
-    infusions, assessments = list(record.infusions), list(record.assessments)
-    if deidentify:
-        infusions.sort(key=lambda inf: inf.when.ikey)
-        assessments.sort(key=lambda a: (a.when.akey, a.scale))
-    entries = []
-    procedure_urls = {}
-    for n, inf in enumerate(infusions, start=1):
-        key = n if deidentify else inf.id
-        resource = _procedure(identity, inf, deidentify, key)
-        procedure_urls[inf.id] = identity.url("Procedure", key)
-        entries.append({"fullUrl": procedure_urls[inf.id], "resource": resource})
-    for n, a in enumerate(assessments, start=1):
-        key = n if deidentify else a.id
-        total_url = identity.url("Observation", key)
-        entries.append({"fullUrl": total_url,
-                        "resource": _observation(identity, a, deidentify, procedure_urls, key)})
-        if SCALES[a.scale].loinc_panel and a.items is not None:
-            entries.append({"fullUrl": identity.url("ObservationPanel", key),
-                            "resource": _panel(identity, a, total_url, key)})
-    return entries
-
-
-def export_fhir(database: sqlite_utils.Database, target: str | Path, *, deidentify: bool = False) -> dict:
-    """Write the bundle to `target` (JSON); returns counts per resource type."""
-    target = new_file(target, "the FHIR bundle")  # checked before the work of building it
-    bundle = build_bundle(database, deidentify=deidentify)
-    write_atomic(target, json.dumps(bundle, indent=1, ensure_ascii=False))
-    counts: dict[str, int] = {}
-    for entry in bundle["entry"]:
-        kind = entry["resource"]["resourceType"]
-        counts[kind] = counts.get(kind, 0) + 1
-    return counts

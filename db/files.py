@@ -28,6 +28,8 @@ from db.connection import StorageError
 #: Owner-only permissions for files and folders that hold patient data.
 PRIVATE_FILE = 0o600
 PRIVATE_FOLDER = 0o700
+#: Bytes buffered before a write reaches the operating system (streamed exports).
+BUFFER = 1 << 20
 
 
 def refuse_link(path: Path, what: str) -> None:
@@ -108,7 +110,8 @@ def atomic_file(target: str | os.PathLike, *, binary: bool = False, size: int | 
     except OSError as exc:
         raise os_error_message(exc, path, "create") from None
     os.fchmod(fd, PRIVATE_FILE)
-    handle = os.fdopen(fd, "wb") if binary else os.fdopen(fd, "w", encoding="utf-8", newline="")
+    handle = (os.fdopen(fd, "wb", buffering=BUFFER) if binary
+              else os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=BUFFER))
     try:
         with handle:
             yield handle

@@ -8,7 +8,7 @@ side effects as ';'-separated text or NULL).
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple
+from typing import Any, Iterator, NamedTuple
 
 import pandas as pd
 import sqlite_utils
@@ -47,10 +47,17 @@ def _frame(database: sqlite_utils.Database, sql: str, where: str, params: list, 
     return frame[list(columns)]
 
 
-def load_clinic(database: sqlite_utils.Database, patient_id: str | None = None) -> ClinicData:
-    """The clinic's current records (or one patient's) as `ClinicData`."""
-    where, params = ("patient_id = ?", [patient_id]) if patient_id is not None else ("", [])
-    pwhere = "p.patient_id = ?" if patient_id is not None else ""
+def load_clinic(
+    database: sqlite_utils.Database, patient_id: str | None = None, *, id_range: tuple[str, str] | None = None
+) -> ClinicData:
+    """The clinic's current records (or one patient's, or those of ids in `id_range`) as `ClinicData`."""
+    if patient_id is not None:
+        where, params = "patient_id = ?", [patient_id]
+    elif id_range is not None:
+        where, params = "patient_id BETWEEN ? AND ?", list(id_range)
+    else:
+        where, params = "", []
+    pwhere = where.replace("patient_id", "p.patient_id")
     patients = _frame(database, _PATIENTS_SQL, pwhere, params, "p.patient_id", PATIENT_COLUMNS)
     courses = _frame(database, _COURSES_SQL, where, params, "patient_id, course", COURSE_COLUMNS)
     infusions = _frame(database, _INFUSIONS_SQL, where, params, "patient_id, course, given_at, id",
@@ -58,7 +65,7 @@ def load_clinic(database: sqlite_utils.Database, patient_id: str | None = None) 
     assessments = _frame(database, _ASSESSMENTS_SQL, where, params, "patient_id, taken_at, id",
                          ASSESSMENT_COLUMNS)
     acked = database.conn.execute(
-        "SELECT DISTINCT alert_key FROM alert_acknowledgements" + (" WHERE patient_id = ?" if where else ""),
+        "SELECT DISTINCT alert_key FROM alert_acknowledgements" + (f" WHERE {where}" if where else ""),
         params,
     ).fetchall()
     return ClinicData(patients, courses, infusions, assessments, frozenset(r[0] for r in acked))
@@ -80,6 +87,50 @@ def load_patient(database: sqlite_utils.Database, pid: str) -> OnePatient:
     # Keep only this patient's rows, whatever the frames held.
     data = clinic.by_patient().get(pid) or PatientData(pid)
     return OnePatient(data, get_patient(database, pid), clinic)
+
+
+#: Patients read at a time by `clinic_chunks`: a few MB of records, five queries.
+CHUNK_PATIENTS = 1000
+
+
+def clinic_chunks(database: sqlite_utils.Database, size: int | None = None) -> Iterator[ClinicData]:
+    """The whole clinic as `ClinicData` of `size` patients at a time, in patient-id order.
+
+    For work that streams (exports): memory stays that of one chunk, and the
+    number of queries grows with the number of chunks, never one per patient.
+    """
+    size = size or CHUNK_PATIENTS
+    ids = patient_ids(database)
+    for start in range(0, len(ids), size):
+        block = ids[start:start + size]
+        yield load_clinic(database, id_range=(block[0], block[-1]))
+
+
+#: One row per patient for the app's first paint: id, name, latest course, infusions given in it,
+#: and the latest score of the chosen scale. Aggregates in SQLite, no per-patient records built.
+_LIST_SQL = f"""
+WITH latest_course AS (
+    SELECT patient_id, max(course) AS course FROM infusions WHERE {CURRENT} GROUP BY patient_id),
+given AS (
+    SELECT i.patient_id, count(*) AS infusions FROM infusions i JOIN latest_course c
+        ON c.patient_id = i.patient_id AND c.course = i.course
+    WHERE i.superseded_at IS NULL AND i.retracted_at IS NULL GROUP BY i.patient_id),
+latest_score AS (
+    SELECT patient_id, total, max(taken_at) AS taken_at FROM assessments
+    WHERE {CURRENT} AND scale = ? GROUP BY patient_id)
+SELECT p.patient_id, d.name, coalesce(g.infusions, 0), s.total
+FROM patients p
+LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.superseded_at IS NULL
+    AND d.retracted_at IS NULL
+LEFT JOIN given g ON g.patient_id = p.patient_id
+LEFT JOIN latest_score s ON s.patient_id = p.patient_id
+ORDER BY p.patient_id"""
+
+
+def list_rows(database: sqlite_utils.Database, scale: str) -> list[tuple[str, str | None, int, int | None]]:
+    """(patient_id, name, infusions in the latest course, latest total of `scale`) for every patient,
+    from one query: what the app's patient list paints before any status is computed."""
+    return database.conn.execute(_LIST_SQL, (scale,)).fetchall()
 
 
 def stored_settings(database: sqlite_utils.Database) -> dict[str, str]:
@@ -120,11 +171,15 @@ def get_patient(database: sqlite_utils.Database, pid: str) -> dict[str, Any] | N
     return dict(zip([c[0] for c in cursor.description], row))
 
 
-def acknowledgements(database: sqlite_utils.Database, pid: str) -> pd.DataFrame:
-    """A patient's alert acknowledgements (alert_key, who, at, note), oldest first."""
+def acknowledgements(database: sqlite_utils.Database, pid: str | None = None) -> pd.DataFrame:
+    """A patient's alert acknowledgements (alert_key, who, at, note, patient_id), oldest first.
+
+    Without `pid`, every patient's, in one query (never one query per patient).
+    """
+    where, params = (" WHERE patient_id = ?", [pid]) if pid is not None else ("", [])
     return pd.read_sql(
-        "SELECT alert_key, who, at, note FROM alert_acknowledgements WHERE patient_id = ? ORDER BY id",
-        database.conn, params=[pid],
+        f"SELECT alert_key, who, at, note, patient_id FROM alert_acknowledgements{where} ORDER BY id",
+        database.conn, params=params,
     )
 
 
@@ -160,7 +215,11 @@ EXPORT_SQL = {
 }
 
 
-def export_rows(database: sqlite_utils.Database, kind: str) -> tuple[list[str], list[tuple]]:
-    """Header and current rows of one kind, in the CSV export's column order."""
+def export_rows(database: sqlite_utils.Database, kind: str) -> tuple[list[str], Iterator[tuple]]:
+    """Header and current rows of one kind, in the CSV export's column order.
+
+    The rows are an iterator over the query (read as they are written, so an
+    export of any size holds a few rows in memory, not the table).
+    """
     cursor = database.conn.execute(EXPORT_SQL[kind])
-    return [c[0] for c in cursor.description], cursor.fetchall()
+    return [c[0] for c in cursor.description], iter(cursor)

@@ -1,22 +1,30 @@
-"""Writing a whole clinic of rows (the demo of `outcomes_cli.demo`) in one transaction.
+"""Writing a whole clinic of rows (the demo of `outcomes_cli.demo`) in one transaction, in bulk.
 
 The demo rows are checked by `outcomes.validation` like any import, then
-written through the ordinary single-record writes, so each record has its
-own audit row and CADSS ratings are linked to the infusion they were taken
+written with `executemany`, a table at a time: one `imports` row and one
+audit row per table name what was added (how many rows, the first and last
+id, the first and last patient), and every row keeps that `import_id`, as a
+CSV import does. CADSS ratings stay linked to the infusion they were taken
 at. Either the whole cohort is written or nothing is.
 """
 
 from __future__ import annotations
 
+import hashlib
+import sqlite3
 from datetime import date
 from typing import Any, Protocol
 
 import sqlite_utils
 
-from db.connection import StorageError, write_transaction
+from db import audit
+from db.connection import StorageError, now_iso, write_transaction
 from db.reads import load_settings
-from db.writes import add_assessment, add_infusion, add_patient
+from db.writes import PATIENT_FIELDS, assessment_row, infusion_row
+from outcomes.records import gc_paused
 from outcomes.validation import check_assessment, check_infusion, check_patient
+
+SOURCE = "demo clinic (outcomes demo)"
 
 
 class ClinicRows(Protocol):
@@ -28,34 +36,84 @@ class ClinicRows(Protocol):
     assessments: list[dict[str, Any]]
 
 
+def _checked(rows: list[dict], check, kind: str) -> list[dict]:
+    out = []
+    for row in rows:
+        result = check(row)
+        if result.errors:
+            raise StorageError(f"demo {kind} row refused: {'; '.join(map(str, result.errors))}")
+        out.append(result.values)
+    return out
+
+
 def write_clinic(database: sqlite_utils.Database, clinic: ClinicRows, who: str, today: date) -> dict[str, int]:
     """Check and write every row of `clinic`; returns how many of each were added."""
     settings = load_settings(database)
-    checked = []
-    for kind, rows, check in (
-        ("patient", clinic.patients, lambda r: check_patient(r, today)),
-        ("infusion", clinic.infusions, lambda r: check_infusion(r, settings, today)),
-        ("assessment", clinic.assessments, lambda r: check_assessment(r, today)),
-    ):
-        for row in rows:
-            result = check(row)
-            if result.errors:
-                raise StorageError(f"demo {kind} row refused: {'; '.join(map(str, result.errors))}")
-            checked.append((kind, row, result.values))
-    infusion_ids: dict[int, int] = {}
-    counts = {"patients": 0, "infusions": 0, "assessments": 0}
-    with write_transaction(database):
-        infusion_index = 0
-        for kind, row, values in checked:
-            if kind == "patient":
-                add_patient(database, values, who)
-                counts["patients"] += 1
-            elif kind == "infusion":
-                infusion_ids[infusion_index] = add_infusion(database, values, who, course=int(row["course"]))
-                infusion_index += 1
-                counts["infusions"] += 1
-            else:
-                link = row.get("infusion_index")
-                add_assessment(database, values, who, infusion_ids.get(link) if link is not None else None)
-                counts["assessments"] += 1
-    return counts
+    with gc_paused():
+        patients = _checked(clinic.patients, lambda r: check_patient(r, today), "patient")
+        infusions = [infusion_row(values, int(row["course"])) for row, values in zip(
+            clinic.infusions, _checked(clinic.infusions, lambda r: check_infusion(r, settings, today), "infusion"))]
+        assessments = _checked(clinic.assessments, lambda r: check_assessment(r, today), "assessment")
+        with write_transaction(database):
+            writer = _BulkWriter(database, who)
+            writer.patients(patients)
+            infusion_ids = writer.rows("infusions", infusions)
+            writer.rows("assessments", [
+                assessment_row(values, None if row.get("infusion_index") is None
+                               else infusion_ids[row["infusion_index"]])
+                for row, values in zip(clinic.assessments, assessments)])
+    return {"patients": len(patients), "infusions": len(infusions), "assessments": len(assessments)}
+
+
+class _BulkWriter:
+    """Inserts a table's rows in one `executemany` with their `imports` row and audit row."""
+
+    def __init__(self, database: sqlite_utils.Database, who: str):
+        self.conn, self.database, self.who, self.now = database.conn, database, who, now_iso()
+
+    def _import_row(self, kind: str, rows: list, first_patient: str, last_patient: str) -> int:
+        digest = hashlib.sha256(f"{kind}:{len(rows)}:{first_patient}:{last_patient}:{self.now}".encode())
+        return self.conn.execute(
+            "INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
+            " VALUES (?, ?, ?, ?, 0, ?, ?)", (kind, SOURCE, digest.hexdigest(), len(rows), self.now, self.who),
+        ).lastrowid
+
+    def _audit(self, kind: str, import_id: int, rows: int, first: Any, last: Any, patients: tuple) -> None:
+        audit.record(self.database, kind, f"import:{import_id}", "import", new={
+            "file": SOURCE, "rows_added": rows, "rows_skipped": 0, "first_id": first, "last_id": last,
+            "first_patient": patients[0], "last_patient": patients[1]}, who=self.who)
+
+    def patients(self, patients: list[dict]) -> None:
+        if not patients:
+            return
+        span = (patients[0]["patient_id"], patients[-1]["patient_id"])
+        import_id = self._import_row("patients", patients, *span)
+        self._insert("INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)",
+                     [(p["patient_id"], self.now, self.who) for p in patients])
+        columns = ("patient_id", *PATIENT_FIELDS, "recorded_at", "recorded_by", "import_id")
+        self._insert(f"INSERT INTO patient_details ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                     [(p["patient_id"], *(p.get(k) for k in PATIENT_FIELDS), self.now, self.who, import_id)
+                      for p in patients])
+        self._audit("patients", import_id, len(patients), span[0], span[1], span)
+
+    def rows(self, table: str, rows: list[dict]) -> list[int]:
+        """Insert stored-form rows of `infusions` or `assessments`; returns their ids, in order."""
+        if not rows:
+            return []
+        span = (rows[0]["patient_id"], rows[-1]["patient_id"])
+        import_id = self._import_row(table, rows, *span)
+        before = self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+        # Explicit ids (the next free ones, under the write lock): CADSS rows link to them.
+        ids = list(range(before + 1, before + 1 + len(rows)))
+        columns = ("id", *rows[0], "recorded_at", "recorded_by", "import_id")
+        tail = (self.now, self.who, import_id)
+        self._insert(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+                     [(new_id, *row.values(), *tail) for new_id, row in zip(ids, rows)])
+        self._audit(table, import_id, len(rows), ids[0], ids[-1], span)
+        return ids
+
+    def _insert(self, sql: str, rows: list[tuple]) -> None:
+        try:
+            self.conn.executemany(sql, rows)
+        except sqlite3.IntegrityError as exc:
+            raise StorageError(f"the demo clinic was not written: the database refused a row ({exc})") from exc

@@ -14,6 +14,7 @@ from bisect import bisect_left
 from dataclasses import dataclass
 from datetime import date
 from operator import attrgetter
+from typing import Sequence
 
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.timepoints import Timepoint, infusion_key
@@ -112,3 +113,23 @@ def find_baseline(
         if 0 <= (anchor - a.when.day).days <= window_days:
             chosen = a
     return chosen
+
+
+def dose_steps(infusions: Sequence[Infusion]) -> dict[int, int]:
+    """Where the dose (mg/kg) changed: 0-based infusion index -> +1 (raised) or -1 (lowered).
+
+    The per-patient chart and the app mark these steps beside the scores, so a
+    clinician can see a titration next to what followed it. An infusion with
+    no recorded dose neither makes nor breaks a step (the next known dose is
+    compared with the last known one).
+    """
+    steps: dict[int, int] = {}
+    last = None
+    for index, inf in enumerate(infusions):
+        dose = inf.dose_mg_per_kg
+        if dose is None:
+            continue
+        if last is not None and dose != last:
+            steps[index] = 1 if dose > last else -1
+        last = dose
+    return steps

@@ -236,11 +236,8 @@ def analyse_patient(
     acknowledged: Iterable[str] = (),
     course_number: int | None = None,
 ) -> PatientStatus:
-    """Apply every rule of clinical-spec sections 2-8 to one patient.
-
-    The steps, in order: the course judged, its baseline, every score placed
-    in the course, the six-session verdict, relief, then alerts and reliable
-    change.
+    """Apply every rule of clinical-spec sections 2-8 to one patient, step by step in order:
+    the course judged, its baseline, its scores placed, verdict, relief, alerts.
 
     Args:
         patient: The patient's records.

@@ -302,29 +302,46 @@ def check_infusion(
     _patient_ref(values, problems, raw)
     _timepoint(values, problems, raw, "date", "infusion date", today)
     _number(values, problems, raw, "course", "course number", 1, 999, integer=True)
+    _dose(values, problems, raw)
+    _route(values, problems, raw)
+    _number(values, problems, raw, "duration_min", "duration", *DURATION_RANGE_MIN, unit=" min")
+    _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
+    _vital_signs(values, problems, raw, settings)
+    _side_effects(values, problems, raw)
+    _text(values, raw, "notes")
+    return Checked(values, problems)
+
+
+def _dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
+    """The dose in mg/kg (required), with the refusal and confirmation rules of section 8."""
     dose_text = raw.get("dose_mg_per_kg")
     if _blank(dose_text):
         problems.append(Problem("dose_mg_per_kg", "dose in mg/kg is required"))
         values["dose_mg_per_kg"] = None
+        return
+    dose = parse_decimal(dose_text)
+    if dose is None:
+        problems.append(Problem("dose_mg_per_kg", _not_a_number("dose (mg/kg)", str(dose_text).strip())))
     else:
-        dose = parse_decimal(dose_text)
-        if dose is None:
-            problems.append(Problem("dose_mg_per_kg", _not_a_number("dose (mg/kg)", str(dose_text).strip())))
-        else:
-            dose = float(dose)
-        values["dose_mg_per_kg"] = dose
-        if dose is not None:
-            problems.extend(dose_problems(dose))
+        dose = float(dose)
+    values["dose_mg_per_kg"] = dose
+    if dose is not None:
+        problems.extend(dose_problems(dose))
+
+
+def _route(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
     route = raw.get("route")
     if _blank(route):
         values["route"] = None
-    else:
-        route = str(route).strip().lower()
-        if route not in ROUTES:
-            problems.append(Problem("route", f"route {route!r} is not known; allowed: {', '.join(ROUTES)}"))
-        values["route"] = route
-    _number(values, problems, raw, "duration_min", "duration", *DURATION_RANGE_MIN, unit=" min")
-    _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
+        return
+    route = str(route).strip().lower()
+    if route not in ROUTES:
+        problems.append(Problem("route", f"route {route!r} is not known; allowed: {', '.join(ROUTES)}"))
+    values["route"] = route
+
+
+def _vital_signs(values: dict, problems: list[Problem], raw: Mapping[str, Any], settings: Settings) -> None:
+    """Blood pressure and heart rate before and after, each plausible, diastolic below systolic."""
     for phase in ("pre", "post"):
         _number(values, problems, raw, f"bp_systolic_{phase}", f"systolic pressure ({phase})",
                 *SYSTOLIC_RANGE, integer=True, unit=" mmHg")
@@ -340,6 +357,10 @@ def check_infusion(
                 f"diastolic {dia} is not below systolic {sys_}: are the two swapped?",
             ))
     problems.extend(blood_pressure_problems(values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"), settings))
+
+
+def _side_effects(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
+    """Side effects from the vocabulary, `;`-separated (or a list), each once."""
     effects_raw = raw.get("side_effects")
     effects: list[str] = []
     if not _blank(effects_raw):
@@ -356,8 +377,6 @@ def check_infusion(
             elif word not in effects:
                 effects.append(word)
     values["side_effects"] = ";".join(effects) if effects else None
-    _text(values, raw, "notes")
-    return Checked(values, problems)
 
 
 def dose_is_unusual(dose: float) -> bool:
@@ -512,19 +531,7 @@ def check_assessment(
     items, item_issues = parse_items(raw.get("items"), scale)
     problems.extend(item_issues)
     total_raw = raw.get("total")
-    total: int | None = None
-    if not _blank(total_raw):
-        text = str(total_raw).strip()
-        as_number = parse_decimal(text)
-        if as_number is None or as_number != int(as_number):
-            problems.append(Problem("total", f"{scale.name} total {_shown(text)} is not a whole number"))
-        else:
-            total = int(as_number)
-            if not 0 <= total <= scale.total_max:
-                problems.append(Problem(
-                    "total", f"{scale.name} total {total} is out of range; allowed 0-{scale.total_max}"
-                ))
-                total = None
+    total = _typed_total(scale, total_raw, problems)
     if _blank(raw.get("items")) and _blank(total_raw):
         problems.append(Problem("items", f"{scale.name}: give the item scores or a total (or both)"))
     if items is not None:
@@ -537,6 +544,24 @@ def check_assessment(
     values["items"] = items
     values["total"] = total
     return Checked(values, problems)
+
+
+def _typed_total(scale: Scale, total_raw: Any, problems: list[Problem]) -> int | None:
+    """The total as typed: a whole number within the scale's range, else None (and a problem)."""
+    if _blank(total_raw):
+        return None
+    text = str(total_raw).strip()
+    as_number = parse_decimal(text)
+    if as_number is None or as_number != int(as_number):
+        problems.append(Problem("total", f"{scale.name} total {_shown(text)} is not a whole number"))
+        return None
+    total = int(as_number)
+    if not 0 <= total <= scale.total_max:
+        problems.append(Problem(
+            "total", f"{scale.name} total {total} is out of range; allowed 0-{scale.total_max}"
+        ))
+        return None
+    return total
 
 
 def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, Any] | None:

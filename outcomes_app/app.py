@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from datetime import date
 from pathlib import Path
 from time import perf_counter
@@ -21,7 +22,7 @@ from outcomes.scales import SCALES
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_clinic
 from outcomes_app.commands import PatientCommands
-from outcomes_app.messages import ClinicLoaded, ClinicLoadFailed
+from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicLoadFailed, ClinicProgress
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_detail import PatientScreen, analysed_patient
 from outcomes_app.screens.patient_list import PatientListScreen
@@ -38,6 +39,8 @@ from outcomes_app.widgets import (
 #: tenth of a second); beyond, only when the follow-up view or filter asks,
 #: so that 10,000 patients reach the screen sooner.
 FOLLOWUPS_WITH_LIST_MAX = 2_000
+#: Longest the worker waits for the first rows to be painted before it analyses anyway.
+PAINT_WAIT_S = 5.0
 
 
 class OutcomesApp(App):
@@ -65,6 +68,10 @@ class OutcomesApp(App):
         #: Next follow-up per patient (None until asked for, in a large clinic).
         self.followups: dict[str, FollowUp | None] | None = None
         self.load_seconds: float | None = None
+        #: (analysed, total) while the statuses are being computed, else None.
+        self.progress: tuple[int, int] | None = None
+        #: Set once the first-paint rows are on screen (the worker waits for it).
+        self._painted = threading.Event()
 
     @property
     def today(self) -> date:
@@ -110,7 +117,12 @@ class OutcomesApp(App):
     # ----- the clinic-wide analysis, off the UI thread -------------------------
     @work(thread=True, exclusive=True, group="clinic")
     def load_clinic(self) -> None:
-        """Read and analyse every patient with a connection of the worker's own."""
+        """Read and analyse every patient with a connection of the worker's own.
+
+        First the rows of one cheap query (id, name, course, latest score), posted
+        at once so the list paints; then the statuses, a chunk of patients at a
+        time with the progress posted after each, and the full rows at the end.
+        """
         started = perf_counter()
         worker = get_current_worker()
         scale, today = self.list_scale, self.today
@@ -119,14 +131,19 @@ class OutcomesApp(App):
             try:
                 settings = db.load_settings(database)
                 scale = scale if scale in SCALES else settings.primary_scale
-                data = db.load_clinic(database)
+                listed = [PatientRow.quick(*row, scale, settings.induction_sessions)
+                          for row in db.list_rows(database, scale)]
+                self._painted.clear()
+                self.post_message(ClinicListed(listed, settings, scale))
+                # Let the UI thread paint the first rows before the analysis competes for the GIL.
+                self._painted.wait(PAINT_WAIT_S)
+                statuses, names = self._analyse_in_chunks(database, worker, scale, settings, len(listed))
             finally:
                 close = getattr(database, "close", None) or getattr(getattr(database, "conn", None), "close", None)
                 if close:
                     close()
-            gc.freeze()  # see on_clinic_loaded: keep the collector off what was just read
-            names = data.names()
-            statuses = analyse_clinic(data, scale, settings, today)
+            if statuses is None:
+                return  # cancelled: a newer load replaces this one
             rows = [PatientRow.of(s, names.get(s.patient_id, "")) for s in statuses]
             followups = None
             if len(statuses) <= FOLLOWUPS_WITH_LIST_MAX:
@@ -139,6 +156,41 @@ class OutcomesApp(App):
             self.post_message(ClinicLoaded(rows, {s.patient_id: s for s in statuses}, followups,
                                            settings, scale, perf_counter() - started))
 
+    def _analyse_in_chunks(self, database, worker, scale: str, settings: Settings, total: int):
+        """Every patient's status, a chunk of patients at a time (bounded reads, visible progress)."""
+        statuses: list[PatientStatus] = []
+        names: dict[str, str] = {}
+        for chunk in db.clinic_chunks(database):
+            if worker.is_cancelled:
+                return None, names
+            gc.freeze()  # see on_clinic_loaded: keep the collector off what was just read
+            names.update(chunk.names())
+            statuses.extend(analyse_clinic(chunk, scale, settings, self.today))
+            self.post_message(ClinicProgress(len(statuses), total))
+        return statuses, names
+
+    def on_clinic_listed(self, message: ClinicListed) -> None:
+        self.rows, self.statuses, self.followups = message.rows, {}, None
+        self.settings, self.list_scale = message.settings, message.scale
+        self.progress = (0, len(message.rows))
+        screen = self.list_screen()
+        if screen.is_mounted:
+            screen.show_rows()
+        self.call_after_refresh(self._painted.set)
+
+    def on_clinic_progress(self, message: ClinicProgress) -> None:
+        if self.progress is None:
+            return  # the full rows are already in
+        self.progress = (message.done, message.total)
+        screen = self.list_screen()
+        if screen.is_mounted:
+            screen.update_summary()
+
+    @property
+    def computing(self) -> bool:
+        """Whether the list still shows first-paint rows (verdicts, relief and alerts to come)."""
+        return self.progress is not None
+
     def on_clinic_loaded(self, message: ClinicLoaded) -> None:
         # The analysis left millions of long-lived objects; freezing them keeps
         # the cyclic garbage collector from walking them again on every full
@@ -149,17 +201,21 @@ class OutcomesApp(App):
         self.followups = message.followups
         self.settings, self.list_scale = message.settings, message.scale
         self.load_seconds = message.seconds
+        self.progress = None
         screen = self.list_screen()
         if screen.is_mounted:
-            screen.show_rows()
+            screen.show_rows(keep_cursor=True)
 
     def followup_map(self) -> dict[str, FollowUp | None]:
         """Every patient's next follow-up, computed now if the list did not bring them."""
+        if self.computing:
+            return {}  # not cached: the statuses are still coming
         if self.followups is None:
             self.followups = {pid: next_followup(s, self.today) for pid, s in self.statuses.items()}
         return self.followups
 
     def on_clinic_load_failed(self, message: ClinicLoadFailed) -> None:
+        self.progress = None
         screen = self.list_screen()
         if screen.is_mounted:
             screen.query_one("#list-summary", Static).update(f"[b red]{safe_markup(message.reason)}[/]")
@@ -204,7 +260,15 @@ class OutcomesApp(App):
         self.push_screen(PatientForm(), done)
 
     def action_followups(self) -> None:
+        if self.computing:
+            self.notify(f"Follow-ups are known once every patient is analysed ({self.progress_words()}).")
+            return
         self.push_screen(FollowUpScreen())
+
+    def progress_words(self) -> str:
+        """'computing verdicts… 4,000 of 10,000'."""
+        done, total = self.progress or (0, 0)
+        return f"computing verdicts… {done:,} of {total:,}"
 
     def action_settings(self) -> None:
         self.push_screen(SettingsScreen())

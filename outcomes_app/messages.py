@@ -27,6 +27,25 @@ class ClinicLoaded(Message):
         self.seconds = seconds
 
 
+class ClinicListed(Message):
+    """The first paint's rows (id, name, course, latest score) are read; statuses follow."""
+
+    def __init__(self, rows: list[PatientRow], settings: Settings, scale: str) -> None:
+        super().__init__()
+        self.rows = rows
+        self.settings = settings
+        self.scale = scale
+
+
+class ClinicProgress(Message):
+    """`done` of `total` patients analysed so far."""
+
+    def __init__(self, done: int, total: int) -> None:
+        super().__init__()
+        self.done = done
+        self.total = total
+
+
 class ClinicLoadFailed(Message):
     """The worker could not read the database; `reason` says why in words."""
 

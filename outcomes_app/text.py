@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from rich.markup import escape
 from rich.text import Text
 
-from outcomes.course import courses_of
+from outcomes.course import courses_of, dose_steps
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
 from outcomes.scales import get_scale
@@ -43,6 +43,8 @@ class PatientRow:
     relief_censored: bool
     alerts: int
     cached_cells: tuple = ()
+    #: True for a first-paint row (`quick`): verdict, improvement, relief and alerts not computed yet.
+    pending: bool = False
 
     @classmethod
     def of(cls, status: PatientStatus, name: str) -> "PatientRow":
@@ -66,7 +68,24 @@ class PatientRow:
         object.__setattr__(row, "cached_cells", row.cells())
         return row
 
+    @classmethod
+    def quick(cls, pid: str, name: str | None, given: int, latest: int | None, scale_id: str,
+              induction: int) -> "PatientRow":
+        """A first-paint row from `db.list_rows`: id, name, course and latest score only."""
+        row = cls(
+            patient_id=pid, name=name or "", progress=course_of_counts(given, induction),
+            sessions=given, course=course_of_counts(given, induction), latest=latest,
+            band=get_scale(scale_id).band(latest) if latest is not None else "",
+            improvement=None, verdict="", relief_days=None, relief_censored=False, alerts=0, pending=True,
+        )
+        object.__setattr__(row, "cached_cells", row.cells())
+        return row
+
     def cells(self) -> tuple:
+        if self.pending:  # not yet known: never shown as "no alerts"
+            return (self.patient_id, short_name(self.name), PENDING, self.course,
+                    NO_VALUE if self.latest is None else str(self.latest), self.band or NO_VALUE,
+                    PENDING, Text(PENDING_VERDICT, style="dim"), PENDING)
         relief = NO_VALUE
         if self.relief_days is not None:
             relief = f"{self.relief_days}{'+' if self.relief_censored else ''}"
@@ -94,13 +113,29 @@ def short_name(name: str) -> str:
     return name if len(name) <= NAME_WIDTH else name[: NAME_WIDTH - 1].rstrip() + "…"
 
 
+#: What the list shows in a cell not computed yet (the worker fills it in).
+PENDING = "…"
+PENDING_VERDICT = "computing…"
+
+
 def course_short(status: PatientStatus) -> str:
     """Where the course stands, compactly for the list: "3/6", "6/6 +2 boosters"."""
     if not status.infusions:
         return "none yet"
-    text = f"{status.induction_given}/{status.settings.induction_sessions}"
-    if status.boosters:
-        text += f" +{status.boosters} booster{'s' if status.boosters > 1 else ''}"
+    return _course_text(status.induction_given, status.boosters, status.settings.induction_sessions)
+
+
+def course_of_counts(given: int, induction: int) -> str:
+    """`course_short` from the number of infusions of the latest course (the first paint's query)."""
+    if not given:
+        return "none yet"
+    return _course_text(min(given, induction), max(0, given - induction), induction)
+
+
+def _course_text(induction_given: int, boosters: int, induction: int) -> str:
+    text = f"{induction_given}/{induction}"
+    if boosters:
+        text += f" +{boosters} booster{'s' if boosters > 1 else ''}"
     return text
 
 
@@ -128,6 +163,8 @@ SORT_BY = {"progress": "sessions", "band": "latest"}
 
 #: How the timeline marks what is not a plain induction infusion.
 BOOSTER_STYLE = "bold magenta"
+#: Before a dose that differs from the one before it (a titration step), readable without colour.
+DOSE_STEP_MARK = {1: "↑", -1: "↓"}
 COURSE_START_STYLE = "bold"
 #: Longest course note the timeline shows in full (the rest ends in "…"):
 #: as wide as an infusion's record text, so the column does not outgrow the panel.
@@ -153,69 +190,85 @@ def timeline_rows(patient: PatientData, settings: Settings,
     """
     n = settings.induction_sessions
     notes = notes or {}
-    events: list[tuple[int, int, str, tuple]] = []
+    events: list[tuple[Any, int, str, tuple]] = []
     courses = courses_of(patient)
     explicit = dict(patient.course_starts)
     #: infusion id -> (its sort key, course number, "Infusion 2" / "Booster 1 (s7)")
     given: dict[int, tuple[Any, int, str]] = {}
     for course in courses:
-        # The clinician's own start date when there is one (the course may
-        # begin before its first infusion); otherwise the first infusion.
-        start = explicit.get(course.number, course.start)
-        key = infusion_key(start) if course.number in explicit else course.start_key
-        # The note goes in the wide Record column; it is cut to fit the
-        # timeline's width beside the chart (the full note is in the history).
-        note = " ".join(notes.get(course.number, "").split())
-        if len(note) > NOTE_WIDTH:
-            note = note[:NOTE_WIDTH - 1].rstrip() + "…"
-        if not note:
-            note = "started, no note" if course.number in explicit else "at its first infusion"
-        cells = (start.iso().replace("T", " "), str(course.number),
-                 Text(f"Course {course.number} start", style=COURSE_START_STYLE),
-                 Text(terminal_safe(note), style=COURSE_START_STYLE))
-        # Priority -1: before a baseline or the first infusion at the same moment.
-        events.append((key, -1, f"course:{course.number}", cells))
+        events.append(_course_start_event(course, explicit, notes))
+        steps = dose_steps(course.infusions)
         for number, inf in enumerate(course.infusions, start=1):
             booster = course.is_booster(inf, n)
             kind = f"Booster {number - n} (s{number})" if booster else f"Infusion {number}"
             given[inf.id] = (inf.key, course.number, kind)
-            parts = [f"{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
-            if inf.total_mg is not None:
-                parts.append(f"={inf.total_mg:g}mg")
-            if inf.route:
-                parts.append(inf.route + (f" {inf.duration_min:g}′" if inf.duration_min else ""))
-            if inf.bp_systolic_pre is not None:
-                parts.append(f"BP {inf.bp_systolic_pre}/{inf.bp_diastolic_pre or '?'}")
+            step = DOSE_STEP_MARK.get(steps.get(number - 1), "")
             session = Text(kind, style=BOOSTER_STYLE) if booster else kind
-            cells = (inf.when.iso().replace("T", " "), str(course.number), session, " ".join(parts))
+            cells = (inf.when.iso().replace("T", " "), str(course.number), session,
+                     _infusion_text(inf, step))
             events.append((inf.key, 1, f"infusion:{inf.id}", cells))
-    for a in patient.assessments:
-        scale = get_scale(a.scale)
-        if a.infusion_id in given:
-            # A rating of an infusion (CADSS) sits right under its infusion, not
-            # "pre-course": it is taken at the infusion's own time.
-            key, number, kind = given[a.infusion_id]
-            cells = (a.when.iso().replace("T", " "), str(number), f"at {kind[0].lower()}{kind[1:]}",
-                     f"{scale.name} {a.total}" + (" (total-only)" if a.items is None else ""))
-            events.append((key, 2, f"assessment:{a.id}", cells))
-            continue
-        course = next((c for c in courses if c.contains(a)), None)
-        where = "pre-course"
-        if course is not None:
-            session = course.session_of(a)
-            where = "pre-infusion" if session == 0 else f"after s{session}"
-            if session >= n:
-                day = (a.when.day - course.infusions[n - 1].when.day).days
-                where = f"follow-up d{day}"
-        detail = f"{scale.name} {a.total}"
-        if scale.bands:
-            detail += f" {scale.band(a.total)}"
-        if a.items is None:
-            detail += " (total-only)"
-        cells = (a.when.iso().replace("T", " "), str(course.number) if course else NO_VALUE, where, detail)
-        events.append((a.key, 0, f"assessment:{a.id}", cells))
+    events += [_assessment_event(a, courses, given, n) for a in patient.assessments]
     events.sort(key=lambda e: (e[0], e[1]))
     return [(key, cells) for _, _, key, cells in events]
+
+
+def _course_start_event(course, explicit: Mapping[int, Any], notes: Mapping[int, str]) -> tuple:
+    """The "Course N start" row: on the clinician's start date, else the first infusion."""
+    # The clinician's own start date when there is one (the course may
+    # begin before its first infusion); otherwise the first infusion.
+    start = explicit.get(course.number, course.start)
+    key = infusion_key(start) if course.number in explicit else course.start_key
+    # The note goes in the wide Record column; it is cut to fit the
+    # timeline's width beside the chart (the full note is in the history).
+    note = " ".join(notes.get(course.number, "").split())
+    if len(note) > NOTE_WIDTH:
+        note = note[:NOTE_WIDTH - 1].rstrip() + "…"
+    if not note:
+        note = "started, no note" if course.number in explicit else "at its first infusion"
+    cells = (start.iso().replace("T", " "), str(course.number),
+             Text(f"Course {course.number} start", style=COURSE_START_STYLE),
+             Text(terminal_safe(note), style=COURSE_START_STYLE))
+    # Priority -1: before a baseline or the first infusion at the same moment.
+    return (key, -1, f"course:{course.number}", cells)
+
+
+def _infusion_text(inf, step: str = "") -> str:
+    """An infusion's Record cell: dose (after its dose-step mark), total, route and duration, BP before."""
+    parts = [f"{step}{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
+    if inf.total_mg is not None:
+        parts.append(f"={inf.total_mg:g}mg")
+    if inf.route:
+        parts.append(inf.route + (f" {inf.duration_min:g}′" if inf.duration_min else ""))
+    if inf.bp_systolic_pre is not None:
+        parts.append(f"BP {inf.bp_systolic_pre}/{inf.bp_diastolic_pre or '?'}")
+    return " ".join(parts)
+
+
+def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], n: int) -> tuple:
+    """An assessment's row: under its infusion for a rating of one, else placed in its course."""
+    scale = get_scale(a.scale)
+    if a.infusion_id in given:
+        # A rating of an infusion (CADSS) sits right under its infusion, not
+        # "pre-course": it is taken at the infusion's own time.
+        key, number, kind = given[a.infusion_id]
+        cells = (a.when.iso().replace("T", " "), str(number), f"at {kind[0].lower()}{kind[1:]}",
+                 f"{scale.name} {a.total}" + (" (total-only)" if a.items is None else ""))
+        return (key, 2, f"assessment:{a.id}", cells)
+    course = next((c for c in courses if c.contains(a)), None)
+    where = "pre-course"
+    if course is not None:
+        session = course.session_of(a)
+        where = "pre-infusion" if session == 0 else f"after s{session}"
+        if session >= n:
+            day = (a.when.day - course.infusions[n - 1].when.day).days
+            where = f"follow-up d{day}"
+    detail = f"{scale.name} {a.total}"
+    if scale.bands:
+        detail += f" {scale.band(a.total)}"
+    if a.items is None:
+        detail += " (total-only)"
+    cells = (a.when.iso().replace("T", " "), str(course.number) if course else NO_VALUE, where, detail)
+    return (a.key, 0, f"assessment:{a.id}", cells)
 
 
 def status_text(status: PatientStatus, today: date) -> str:

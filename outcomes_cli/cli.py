@@ -191,6 +191,13 @@ class ScaleType(click.ParamType):
         return scale_id
 
 
+def scale_id_of(text: str) -> str | None:
+    """The scale id a person meant (`outcomes.validation.scale_id_of`)."""
+    from outcomes.validation import scale_id_of as meant  # imported here: the core's records load pandas
+
+    return meant(text)
+
+
 #: Paths are checked by `db` (exit 1, words for a clinician), not by click (exit 2).
 FILE = click.Path(path_type=Path)
 
@@ -330,7 +337,7 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
 
 
 def _import_command(kind: str):
-    from db.csv_io import COLUMNS, REQUIRED
+    from db.csv_columns import COLUMNS, REQUIRED
 
     required = ", ".join(REQUIRED[kind]) + (", and items or total" if kind == "assessments" else "")
     text = (f"Import {kind} from a CSV FILE: a header row, then one {kind[:-1]} per row.\n\n"
@@ -359,7 +366,7 @@ for _kind in ("patients", "infusions", "assessments"):
 
 @cli.group()
 def export() -> None:
-    """Export the clinic's records (CSV or FHIR)."""
+    """Export the clinic's records: CSV, FHIR Bundle or NDJSON."""
 
 
 @export.command(name="csv", short_help="Write the three CSV files into FOLDER.")
@@ -379,20 +386,43 @@ def export_csv(ctx: click.Context, folder: Path) -> None:
     _echo(f"Wrote {', '.join(str(f) for f in files)}.")
 
 
+#: The de-identification flag both FHIR exports take.
+DEIDENTIFY = click.option("--deidentify", is_flag=True,
+                          help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+
+
 @export.command(name="fhir", short_help="Write an R4 FHIR Bundle to a new FILE.")
 @click.argument("file", type=FILE)
-@click.option("--deidentify", is_flag=True,
-              help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+@DEIDENTIFY
 @click.pass_context
 def export_fhir(ctx: click.Context, file: Path, deidentify: bool) -> None:
     """Write an R4 FHIR Bundle (Patient, Procedure, Observation) to a new FILE."""
+    _export_resources(ctx, "export_fhir", file, deidentify)
+
+
+def _export_resources(ctx: click.Context, writer: str, target: Path, deidentify: bool) -> None:
+    """Run `db.<writer>` (export_fhir or export_ndjson) and say how many resources of each type it wrote."""
     database = _open_existing(ctx)
     try:
-        counts = db.export_fhir(database, file, deidentify=deidentify)
+        counts = getattr(db, writer)(database, target, deidentify=deidentify)
     finally:
         database.close()
-    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())) or "no resources"
-    _echo(f"Wrote {file} ({summary}{', de-identified' if deidentify else ''}).")
+    summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()) if n) or "no resources"
+    _echo(f"Wrote {target} ({summary}{', de-identified' if deidentify else ''}).")
+
+
+@export.command(name="ndjson", short_help="Write FHIR Bulk Data NDJSON into FOLDER.")
+@click.argument("folder", type=FILE)
+@DEIDENTIFY
+@click.pass_context
+def export_ndjson(ctx: click.Context, folder: Path, deidentify: bool) -> None:
+    """Write Patient.ndjson, Procedure.ndjson and Observation.ndjson into FOLDER.
+
+    The FHIR Bulk Data format (one R4 resource per line), for a FHIR server's
+    bulk import. FOLDER is created when missing (its parent must exist);
+    files already there are never overwritten: the export is refused instead.
+    """
+    _export_resources(ctx, "export_ndjson", folder, deidentify)
 
 
 # ----- status -------------------------------------------------------------------

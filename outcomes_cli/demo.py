@@ -209,12 +209,7 @@ def _dose_plan(rng: random.Random, respond_at: int | None):
 def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
     rng, today = b.rng, b.today
     weight = b.clinic.patients[-1]["weight_kg"]
-    if profile == "in_progress":
-        start = today - timedelta(days=rng.randint(1, 10))
-    elif profile == "incomplete":
-        start = today - timedelta(days=rng.randint(40, 150))
-    else:
-        start = today - timedelta(days=rng.randint(20, 170))
+    start = _course_start(rng, today, profile)
     baseline = rng.randint(14, 25)
     suicidal = number % 11 == 3  # a few positive item-9 answers at baseline
     madrs = rng.random() < 0.45
@@ -247,7 +242,34 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
     n_infusions = {"incomplete": rng.randint(2, 4)}.get(profile, 6)
     relief_days = int(min(120, max(3, rng.lognormvariate(3.4, 0.8))))
     plateau = rng.uniform(55, 85)
+    improvement_at = _improvement_curve(rng, profile, respond_at, plateau)
+    dose_at = _dose_plan(rng, respond_at)
+    # Dissociation: a level of the patient's own, a little higher in those who
+    # go on to respond (a modest positive association, as reported in the
+    # literature) and with the dose.
+    dissociation = rng.uniform(8, 26) + {"early_responder": 5, "late_responder": 2}.get(profile, 0)
 
+    days = [start + timedelta(days=d) for d in INDUCTION_DAYS[:n_infusions]]
+    # Nothing on today itself: a time of day later than now would lie in the future.
+    days = [d for d in days if d < today]
+    _induction(b, pid, days, weight, rate, improvement_at, dose_at,
+               dissociation if cadss else None, high_bp=number % 17 == 5)
+    if len(days) == 6:
+        _followups(b, pid, days[-1], weight, rate, improvement_at, dose_at,
+                   respond_at, relief_days, plateau)
+
+
+def _course_start(rng: random.Random, today: date, profile: str) -> date:
+    """The first infusion's day: recent for a course in progress, long ago for one stopped short."""
+    if profile == "in_progress":
+        return today - timedelta(days=rng.randint(1, 10))
+    if profile == "incomplete":
+        return today - timedelta(days=rng.randint(40, 150))
+    return today - timedelta(days=rng.randint(20, 170))
+
+
+def _improvement_curve(rng: random.Random, profile: str, respond_at: int | None, plateau: float):
+    """Percent improvement at a session, drawn afresh at each call."""
     def improvement_at(session: int) -> float:
         # Early improvement tends to come before response (so the clinic's
         # early-improvement figures have something to show).
@@ -259,28 +281,29 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
             return rng.uniform(15, 45) * (session / respond_at) ** 0.5
         return plateau + rng.uniform(-4, 6)
 
-    dose_at = _dose_plan(rng, respond_at)
-    # Dissociation: a level of the patient's own, a little higher in those who
-    # go on to respond (a modest positive association, as reported in the
-    # literature) and with the dose.
-    dissociation = rng.uniform(8, 26) + {"early_responder": 5, "late_responder": 2}.get(profile, 0)
+    return improvement_at
 
-    days = [start + timedelta(days=d) for d in INDUCTION_DAYS[:n_infusions]]
-    # Nothing on today itself: a time of day later than now would lie in the future.
-    days = [d for d in days if d < today]
+
+def _induction(b: _Builder, pid: str, days: list[date], weight: float, rate, improvement_at, dose_at,
+               dissociation: float | None, high_bp: bool) -> None:
+    """The induction infusions, a rating before each after the first, CADSS at each when rated."""
+    rng = b.rng
     for k, day in enumerate(days, start=1):
         if k >= 2:
             # Pre-dose rating on the infusion day belongs to session k-1.
             rate(day, improvement_at(k - 1))
-        index = b.infusion(pid, day, 1, weight, dose_at(k), high_bp=(number % 17 == 5 and k == 2))
-        if cadss:
+        index = b.infusion(pid, day, 1, weight, dose_at(k), high_bp=(high_bp and k == 2))
+        if dissociation is not None:
             moment = datetime.fromisoformat(b.clinic.infusions[index]["date"]) + timedelta(minutes=50)
             level = dissociation * (1 - 0.06 * k) * (dose_at(k) / 0.5) ** 0.5 + rng.gauss(0, 2)
             b.assessment(pid, moment, "cadss", max(2, round(level)),
                          rater=rng.choice(RATERS), infusion_index=index)
-    if len(days) < 6:
-        return
-    last = days[-1]
+
+
+def _followups(b: _Builder, pid: str, last: date, weight: float, rate, improvement_at, dose_at,
+               respond_at: int | None, relief_days: int, plateau: float) -> None:
+    """Follow-up ratings on the default schedule; relief fades for some, and a booster may follow."""
+    rng, today = b.rng, b.today
     booster_day = None
     booster_given = False
     overdue = rng.random() < 0.15  # stops coming back: follow-ups fall overdue

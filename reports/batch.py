@@ -104,15 +104,28 @@ def run_report(
     Raises:
         ReportError: with a clinician-readable message; nothing was written.
     """
-    import db  # imported here: the storage layer is only needed for a real run
-
     started = time.perf_counter()
     err = stderr if stderr is not None else sys.stderr
     if jobs < 1:
         raise ReportError(f"--jobs {jobs}: give a whole number of processes, 1 or more")
     if patient is not None and cohort_only:
         raise ReportError("--patient and --cohort-only cannot be combined: choose one")
-    path = Path(db_path).expanduser()
+    settings, scale_id, data, acks = _read_clinic(Path(db_path).expanduser(), patient, scale)
+    out = _prepare_out(out_dir)
+    as_of = as_of or date.today()
+    result = render_clinic(data, settings, scale_id, out, as_of=as_of, jobs=jobs,
+                           patients=None if cohort_only else ([patient] if patient else "all"),
+                           cohort=patient is None, acknowledgements=acks,
+                           progress=_want_progress(progress, err), stderr=err)
+    result.seconds = time.perf_counter() - started
+    print(_summary_line(result, out), file=err)
+    return result
+
+
+def _read_clinic(path: Path, patient: str | None, scale: str | None):
+    """Settings, the scale judged by, the records (one patient's or all) and acknowledgements."""
+    import db  # imported here: the storage layer is only needed for a real run
+
     if not path.is_file():
         raise ReportError(f"no database at {path}: give the clinic's database file with --db")
     try:
@@ -125,18 +138,9 @@ def run_report(
         if patient is not None and db.get_patient(database, patient) is None:
             raise ReportError(f"no patient with id {patient!r} in {path}")
         data = db.load_clinic(database, patient_id=patient)
-        acks = _acknowledgements(db, database, data)
+        return settings, scale_id, data, _acknowledgements(db, database, data)
     finally:
         database.conn.close()
-    out = _prepare_out(out_dir)
-    as_of = as_of or date.today()
-    result = render_clinic(data, settings, scale_id, out, as_of=as_of, jobs=jobs,
-                           patients=None if cohort_only else ([patient] if patient else "all"),
-                           cohort=patient is None, acknowledgements=acks,
-                           progress=_want_progress(progress, err), stderr=err)
-    result.seconds = time.perf_counter() - started
-    print(_summary_line(result, out), file=err)
-    return result
 
 
 def _check_scale(scale_id: str) -> str:
@@ -163,19 +167,15 @@ def _prepare_out(out_dir: str | os.PathLike) -> Path:
 
 
 def _acknowledgements(db, database, data: ClinicData) -> dict[str, list[Acknowledgement]]:
-    # Only patients with an acknowledged alert need the extra query.
+    """Each patient's acknowledgements, from one query (for the patient or for the whole clinic)."""
     if not data.acknowledged:
         return {}
-    prefixes = set(data.acknowledged)
+    single = data.patients["patient_id"].iloc[0] if len(data.patients) == 1 else None
+    frame = db.acknowledgements(database, None if single is None else str(single))
     out: dict[str, list[Acknowledgement]] = {}
-    for pid in [str(p) for p in data.patients["patient_id"]]:
-        frame = db.acknowledgements(database, pid)
-        if frame.empty or not prefixes.intersection(frame["alert_key"]):
-            continue
-        out[pid] = [
-            Acknowledgement(str(k), str(w), str(a), None if n is None or n != n else str(n))
-            for k, w, a, n in zip(frame["alert_key"], frame["who"], frame["at"], frame["note"])
-        ]
+    for k, w, a, n, pid in zip(frame["alert_key"], frame["who"], frame["at"], frame["note"], frame["patient_id"]):
+        out.setdefault(str(pid), []).append(
+            Acknowledgement(str(k), str(w), str(a), None if n is None or n != n else str(n)))
     return out
 
 
@@ -252,19 +252,8 @@ def render_clinic(
     by_patient, failures = split_patients(data)
     statuses, more = analyse(by_patient, scale_id, settings, as_of, data.acknowledged)
     failures += more
-    names = data.names()
-    acknowledgements = acknowledgements or {}
     wanted = None if patients is None else (set(by_patient) if patients == "all" else set(patients))
-    items = [
-        PatientReportInput(
-            status=s,
-            cadss=by_patient[s.patient_id].of_scale("cadss"),
-            as_of=as_of,
-            name=names.get(s.patient_id),
-            acknowledgements=acknowledgements.get(s.patient_id, ()),
-        )
-        for s in statuses if wanted is not None and s.patient_id in wanted
-    ]
+    items = _report_inputs(statuses, by_patient, data.names(), acknowledgements or {}, wanted, as_of)
     result = ReportResult()
     patient_dir = subfolder(out, PATIENT_FOLDER) if items else out / PATIENT_FOLDER
 
@@ -290,6 +279,22 @@ def render_clinic(
     result.files.sort()
     result.failures = sorted(failures) + cohort_failure
     return result
+
+
+def _report_inputs(statuses, by_patient: dict[str, PatientData], names: dict[str, str],
+                   acknowledgements: dict[str, list[Acknowledgement]], wanted: set[str] | None,
+                   as_of: date) -> list[PatientReportInput]:
+    """What each wanted patient's report is drawn from."""
+    return [
+        PatientReportInput(
+            status=s,
+            cadss=by_patient[s.patient_id].of_scale("cadss"),
+            as_of=as_of,
+            name=names.get(s.patient_id),
+            acknowledgements=acknowledgements.get(s.patient_id, ()),
+        )
+        for s in statuses if wanted is not None and s.patient_id in wanted
+    ]
 
 
 def subfolder(out: Path, name: str) -> Path:

@@ -20,6 +20,7 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
+from outcomes.course import dose_steps
 from outcomes.dissociation import CadssPoint
 from outcomes.relief import BOOSTER, ONGOING, RELAPSE
 from outcomes.response import remission_cut, response_level
@@ -95,6 +96,7 @@ def _draw_course(ax, ax2, status: PatientStatus, cadss: Sequence[CadssPoint],
     ax.set_xlim(*_day_span(status))
     handles = _draw_infusions(ax, ax2, [_day(status, inf.when.day) for inf in status.infusions],
                               status.settings.induction_sessions)
+    handles += _draw_doses(ax, status)
     handles += _draw_reference_lines(ax, status)
     scores = [(p.day, p.assessment.total) for p in status.points if p.day is not None]
     if scores:
@@ -243,6 +245,24 @@ def _draw_infusions(ax, ax2, days: list[int], n: int) -> list[Line2D]:
         handles.append(Line2D([], [], ls=(0, (4, 2)), lw=1.0, color=PURPLE, marker="D", ms=6,
                               label="booster infusion"))
     return handles
+
+
+def _draw_doses(ax, status: PatientStatus) -> list[Line2D]:
+    """The dose at the first infusion and at every step up or down, above the infusion marks."""
+    infusions = status.infusions
+    steps = dose_steps(infusions)
+    first = next((i for i, inf in enumerate(infusions) if inf.dose_mg_per_kg is not None), None)
+    if first is None:
+        return []
+    above_marks = blended_transform_factory(ax.transData, ax.transAxes)
+    for index in [first, *steps]:
+        dose = infusions[index].dose_mg_per_kg
+        arrow = {1: "\u2191 ", -1: "\u2193 "}.get(steps.get(index), "")
+        ax.text(_day(status, infusions[index].when.day), 0.05, f"{arrow}{dose:g}", transform=above_marks,
+                ha="center", va="bottom", size=SMALL_SIZE, weight="bold" if arrow else "normal",
+                zorder=6, bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.8))
+    return [Line2D([], [], ls="none", marker="$\u2191$", ms=7, color=BLACK,
+                   label="dose (mg/kg): first, and where it was raised or lowered")]
 
 
 def _draw_reference_lines(ax, status: PatientStatus) -> list[Line2D]:

@@ -78,3 +78,19 @@ def build_clinic(path) -> None:
 
     add_patient(database, "P004", "Dee New", weight=None)
     database.conn.close()
+
+
+def traced_statements(monkeypatch) -> list[str]:
+    """Every SQL statement run from now on by connections opened in this process (the list fills as they run)."""
+    import sqlite3
+
+    statements: list[str] = []
+    original = sqlite3.connect
+
+    def traced(*args, **kwargs):
+        conn = original(*args, **kwargs)
+        conn.set_trace_callback(statements.append)
+        return conn
+
+    monkeypatch.setattr(sqlite3, "connect", traced)
+    return statements

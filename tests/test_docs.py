@@ -22,7 +22,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("README.md", "docs/internals.md")
 #: The project's own top-level modules: a dotted name starting with one of these is checked.
-PACKAGES = ("outcomes", "outcomes_app", "outcomes_cli", "db", "reports", "tui")
+PACKAGES = ("outcomes", "outcomes_app", "outcomes_cli", "db", "reports", "tui", "tests")
 #: Top-level folders of the tree: a backticked path starting with one of these must exist.
 FOLDERS = ("outcomes", "outcomes_app", "outcomes_cli", "db", "reports", "tests", "bench", "docs")
 

@@ -24,6 +24,8 @@ from outcomes_app.widgets import (
     words,
 )
 
+#: Row attributes known only once the worker has analysed every patient.
+COMPUTED = frozenset({"alerts", "improvement", "verdict", "relief_days"})
 SEARCH_DELAY = 0.15  # seconds of no typing before the list is filtered
 
 FILTERS = [("All patients", "all"), ("Open alerts", "alerts"), ("Follow-up due", "followup")] + [
@@ -87,6 +89,8 @@ class PatientListScreen(Screen):
         if needle:
             rows = [r for r in rows if needle in r.patient_id.lower() or needle in r.name.lower()]
         choice = self.query_one("#filter", Select).value
+        if self.app.computing:
+            choice = "all"  # alerts, verdicts and follow-ups are not known yet: applied once they are
         if choice == "alerts":
             rows = [r for r in rows if r.alerts]
         elif choice == "followup":
@@ -96,17 +100,24 @@ class PatientListScreen(Screen):
             rows = [r for r in rows if r.verdict == choice]
         attr = LIST_COLUMNS[self.sort_column][1]
         attr = SORT_BY.get(attr, attr)
+        if self.app.computing and attr in COMPUTED:
+            attr = "patient_id"
         present = [r for r in rows if getattr(r, attr) is not None]
         missing = [r for r in rows if getattr(r, attr) is None]
         present.sort(key=lambda r: getattr(r, attr), reverse=self.sort_reverse)
         return present + missing  # unknown values last in either direction
 
-    def show_rows(self) -> None:
-        """Refill the table in one go from the app's rows."""
+    def show_rows(self, keep_cursor: bool = False) -> None:
+        """Refill the table in one go from the app's rows (`keep_cursor`: stay on the same patient)."""
         table = self.query_one("#patients", DataTable)
+        selected = self.selected_patient() if keep_cursor else None
         self.shown = self.visible_rows()
         table.clear()
         table.add_rows(row.cached_cells or row.cells() for row in self.shown)
+        if selected is not None:
+            index = next((i for i, r in enumerate(self.shown) if r.patient_id == selected), None)
+            if index is not None:
+                table.move_cursor(row=index, animate=False, scroll=True)
         for index, (label, key) in enumerate(LIST_COLUMNS):
             arrow = (" ▼" if self.sort_reverse else " ▲") if index == self.sort_column else ""
             table.columns[ColumnKey(key)].label = Text(label + arrow)
@@ -120,6 +131,9 @@ class PatientListScreen(Screen):
         due = "? (press f)" if followups is None else sum(1 for f in followups.values() if followup_due(f))
         summary = f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
         summary += f" · {alerts} with open alerts · {due} follow-ups due"
+        if self.app.computing:
+            summary = (f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
+                       f" · {self.app.progress_words()}")
         if not total:
             summary = "No patients yet: press a to add one."
         self.query_one("#list-summary", Static).update(summary)
@@ -147,6 +161,8 @@ class PatientListScreen(Screen):
     @on(Select.Changed, "#filter")
     def _refilter(self) -> None:
         if self.app.rows is not None:
+            if self.app.computing and self.query_one("#filter", Select).value != "all":
+                self.notify(f"This filter applies once the verdicts are in ({self.app.progress_words()}).")
             self.show_rows()
 
     @on(Select.Changed, "#list-scale")
@@ -170,6 +186,10 @@ class PatientListScreen(Screen):
     # ----- actions ------------------------------------------------------
     def action_sort(self, column: int) -> None:
         """Sort by a column; the same column again reverses the order."""
+        attr = LIST_COLUMNS[column][1]
+        if self.app.computing and SORT_BY.get(attr, attr) in COMPUTED:
+            self.notify(f"Sorting by {LIST_COLUMNS[column][0]} once the verdicts are in "
+                        f"({self.app.progress_words()}).")
         if column == self.sort_column:
             self.sort_reverse = not self.sort_reverse
         else:

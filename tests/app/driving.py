@@ -60,7 +60,7 @@ async def patient_app(path: Path, patient: str, *, size=SMALL, today=PATIENT_TOD
 async def ready(pilot: Pilot) -> None:
     """Wait until the clinic worker has filled the patient list."""
     app = pilot.app
-    while app.rows is None:
+    while app.rows is None or app.computing:
         await app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.pause()

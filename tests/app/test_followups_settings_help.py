@@ -5,8 +5,9 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input
 
 import db
+from outcomes_app.help import HelpScreen
 from outcomes_app.screens.patient_detail import PatientScreen
-from outcomes_app.screens.records import HELP_TEXT, FollowUpScreen, HelpScreen
+from outcomes_app.screens.records import HELP_TEXT, FollowUpScreen
 from tests.app.driving import clinician_app, list_rows, open_patient, settle, text_of
 
 

@@ -18,6 +18,7 @@ from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM
 from outcomes.status import analyse_clinic
 
 TODAY = date.today()
+from tests.clinic import traced_statements
 
 
 def invoke(db_path: Path, *args: str):
@@ -193,3 +194,92 @@ def test_pseudonyms_are_stable_between_exports(demo_db, anon_bundle, tmp_path):
                      if e["resource"]["resourceType"] == "Patient"]
     assert ids(first) == ids(second) and all(i.startswith("anon-") for i in ids(first))
     assert _dates_by_patient(first) == _dates_by_patient(second)
+
+
+@pytest.fixture(scope="module")
+def ndjson_files(demo_db, tmp_path_factory) -> dict[str, list[dict]]:
+    """The demo clinic's FHIR Bulk Data export, one list of resources per file."""
+    out = tmp_path_factory.mktemp("bulk") / "ndjson"
+    result = invoke(demo_db, "export", "ndjson", str(out))
+    assert "Patient" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["Observation.ndjson", "Patient.ndjson", "Procedure.ndjson"]
+    assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o600"}
+    return {p.stem: [json.loads(line) for line in p.read_text().splitlines()] for p in out.iterdir()}
+
+
+def test_ndjson_export_validates_every_resource_and_resolves_every_reference(demo_db, ndjson_files):
+    """Each line of each Bulk Data file is one valid R4 resource of that file's type; references
+    are relative (`Type/id`) and point at a resource in the files."""
+    from fhir.resources.R4B import get_fhir_model_class
+
+    ids = set()
+    for kind, resources in ndjson_files.items():
+        model = get_fhir_model_class(kind)
+        for resource in resources:
+            assert resource["resourceType"] == kind
+            model.model_validate(resource)
+            ids.add(f"{kind}/{resource['id']}")
+    database = db.connect(demo_db)
+    expected = db.record_counts(database)
+    database.close()
+    observations = ndjson_files["Observation"]
+    assert len(ndjson_files["Patient"]) == expected["patients"]
+    assert len(ndjson_files["Procedure"]) == expected["infusions"]
+    assert sum("hasMember" not in o for o in observations) == expected["assessments"]
+    references = [r["subject"]["reference"] for r in ndjson_files["Procedure"] + observations]
+    references += [m["reference"] for o in observations for m in o.get("hasMember", []) + o.get("partOf", [])]
+    assert any(o.get("partOf") for o in observations) and any(o.get("hasMember") for o in observations)
+    assert all(ref in ids for ref in references)
+
+
+def test_ndjson_holds_the_same_resources_as_the_bundle(plain_bundle, ndjson_files):
+    """The Bulk Data files and the Bundle carry the same resources, references aside."""
+    data, _ = plain_bundle
+
+    def without_references(resource: dict) -> str:
+        text = json.dumps(resource, sort_keys=True)
+        for marker in ("urn:uuid:", "Patient/", "Procedure/", "Observation/"):
+            text = text.replace(marker, "")
+        return text
+
+    bundled = sorted(without_references(e["resource"]) for e in data["entry"])
+    bulk = sorted(without_references(r) for resources in ndjson_files.values() for r in resources)
+    assert bulk == bundled
+
+
+def test_deidentified_ndjson_leaves_out_names_and_ids(demo_db, tmp_path):
+    """`export ndjson --deidentify` carries no name, birth date or patient id."""
+    out = tmp_path / "anon"
+    invoke(demo_db, "export", "ndjson", str(out), "--deidentify")
+    text = "".join(p.read_text() for p in out.iterdir())
+    database = db.connect(demo_db)
+    patients = db.load_clinic(database).patients
+    database.close()
+    assert all(name not in text for name in patients["name"].dropna())
+    assert all(f'"{pid}"' not in text for pid in patients["patient_id"])
+    assert "birthDate" not in text and "anon-" in text
+
+
+def test_ndjson_export_refuses_a_folder_holding_its_files(demo_db, tmp_path):
+    """An existing Patient.ndjson is never overwritten: the export is refused and writes nothing."""
+    out = tmp_path / "taken"
+    out.mkdir()
+    (out / "Patient.ndjson").write_text("kept\n")
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "export", "ndjson", str(out)])
+    assert result.exit_code == 1
+    assert "already holds Patient.ndjson" in result.output
+    assert sorted(p.name for p in out.iterdir()) == ["Patient.ndjson"]
+    assert (out / "Patient.ndjson").read_text() == "kept\n"
+
+
+def test_streamed_exports_read_the_clinic_in_chunks_not_per_patient(demo_db, tmp_path, monkeypatch):
+    """The FHIR and CSV exports read a clinic with a fixed number of queries per chunk of patients."""
+    import db.reads
+
+    monkeypatch.setattr(db.reads, "CHUNK_PATIENTS", 16)  # 40 patients: three chunks
+    statements = traced_statements(monkeypatch)
+    for args in (("fhir", str(tmp_path / "b.json")), ("ndjson", str(tmp_path / "nd")), ("csv", str(tmp_path / "c"))):
+        statements.clear()
+        invoke(demo_db, "export", *args)
+        reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "sqlite_master" not in s]
+        assert 3 <= len(reads) < 40, (args, len(reads))
