@@ -26,6 +26,7 @@ _HOMES = {
     "apply_migrations": "db.migrations",
     "backup": "db.backup",
     "build_bundle": "db.fhir",
+    "check_reachable": "db.connection",
     "clinic_chunks": "db.reads",
     "connect": "db.connection",
     "correct_assessment": "db.writes",
@@ -34,6 +35,7 @@ _HOMES = {
     "database_path": "db.connection",
     "default_path": "db.connection",
     "default_user": "db.connection",
+    "ENV_VAR": "db.connection",
     "EXPECTED": "db.failures",
     "export_csv": "db.csv_io",
     "export_fhir": "db.fhir_export",
@@ -50,6 +52,7 @@ _HOMES = {
     "load_patient": "db.reads",
     "load_settings": "db.reads",
     "log_unexpected": "db.failures",
+    "loose_permissions": "db.files",
     "migration_names": "db.migrations",
     "new_file": "db.paths",
     "NotFound": "db.errors",
@@ -70,6 +73,7 @@ _HOMES = {
 }
 
 __all__ = [
+    "ENV_VAR",
     "EXPECTED",
     "ImportPlan",
     "ImportRefused",
@@ -88,6 +92,7 @@ __all__ = [
     "apply_migrations",
     "backup",
     "build_bundle",
+    "check_reachable",
     "connect",
     "correct_assessment",
     "correct_infusion",
@@ -109,6 +114,7 @@ __all__ = [
     "load_patient",
     "load_settings",
     "log_unexpected",
+    "loose_permissions",
     "migration_names",
     "new_file",
     "output_folder",

@@ -83,7 +83,7 @@ class PatientRow:
 
     def cells(self) -> tuple:
         if self.pending:  # not yet known: never shown as "no alerts"
-            return (self.patient_id, short_name(self.name), PENDING, self.course,
+            return (literal(self.patient_id), literal(short_name(self.name)), PENDING, self.course,
                     NO_VALUE if self.latest is None else str(self.latest), self.band or NO_VALUE,
                     PENDING, Text(PENDING_VERDICT, style="dim"), PENDING)
         relief = NO_VALUE

@@ -116,7 +116,7 @@ def _db_path(ctx: click.Context) -> Path:
 def _where_from(ctx: click.Context) -> str:
     if ctx.obj.get("db_given"):
         return "--db"
-    return f"${db.connection.ENV_VAR}" if os.environ.get(db.connection.ENV_VAR) else "the default location"
+    return f"${db.ENV_VAR}" if os.environ.get(db.ENV_VAR) else "the default location"
 
 
 _WARNED: set[Path] = set()
@@ -128,9 +128,7 @@ def _connect(ctx: click.Context, **options):
     path = _db_path(ctx)
     if path not in _WARNED:
         _WARNED.add(path)
-        from db.files import loose_permissions
-
-        warning = loose_permissions(path)
+        warning = db.loose_permissions(path)
         if warning:
             _echo(warning, err=True)
     return database
@@ -144,9 +142,9 @@ def _open(ctx: click.Context):
     empty clinic nobody uses.
     """
     path = _db_path(ctx)
-    db.connection.check_reachable(path)
+    db.check_reachable(path)
     if not path.exists() and not path.is_symlink():
-        default = not ctx.obj.get("db_given") and not os.environ.get(db.connection.ENV_VAR)
+        default = not ctx.obj.get("db_given") and not os.environ.get(db.ENV_VAR)
         if not default and not path.parent.is_dir():
             raise Refused(f"there is no clinic database at {path} (from {_where_from(ctx)}) and its folder "
                           f"{path.parent} does not exist; a new database is only created in an existing "
@@ -157,7 +155,7 @@ def _open(ctx: click.Context):
 def _open_existing(ctx: click.Context, **options):
     """The database of a command that does not add data: refused (never created) when missing."""
     path = _db_path(ctx)
-    db.connection.check_reachable(path)
+    db.check_reachable(path)
     if not path.exists():
         raise Refused(f"there is no clinic database at {path} (from {_where_from(ctx)}); check the path, "
                       "or create one with `outcomes demo` or `outcomes import patients FILE`")
@@ -568,8 +566,10 @@ def backup(ctx: click.Context, file: Path) -> None:
     FILE must not exist yet and its folder must; nothing is ever overwritten.
     """
     path = _db_path(ctx)
+    from db.backup import backup as copy_database  # the module shadows the lazy name once imported
+
     _open_existing(ctx).close()  # refused when missing; checked and brought up to date
-    target = db.backup(path, file)
+    target = copy_database(path, file)
     _echo(f"Backed up {path} to {target}.")
 
 
