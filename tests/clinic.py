@@ -94,3 +94,14 @@ def traced_statements(monkeypatch) -> list[str]:
 
     monkeypatch.setattr(sqlite3, "connect", traced)
     return statements
+
+
+def database_dump(path) -> list[str]:
+    """Every statement of an SQLite file's dump: equal dumps mean nothing was written."""
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    try:
+        return list(conn.iterdump())
+    finally:
+        conn.close()

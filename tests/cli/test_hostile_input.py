@@ -25,7 +25,7 @@ from click.testing import CliRunner
 
 import db
 from outcomes_cli.cli import cli
-from tests.clinic import TODAY, add_infusion, add_patient, add_phq9
+from tests.clinic import database_dump, TODAY, add_infusion, add_patient, add_phq9
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,14 +40,6 @@ def mode(path: Path) -> int:
 
 def digest(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
 
 
 @pytest.fixture
@@ -300,7 +292,7 @@ def test_a_full_disk_gets_its_own_message_and_leaves_no_partial_file(tmp_path, s
     # The database itself on the full disk: an import that does not fit is refused, the data intact.
     full_db = small_disk / "clinic.db"
     assert run(full_db, "demo", "--patients", "3").exit_code == 0
-    before = dump(full_db)
+    before = database_dump(full_db)
     rows = "\n".join(f"P001,2026-01-{1 + i % 28:02d}T{i // 60 % 24:02d}:{i % 60:02d},phq9,,10,{'x' * 200}"
                      for i in range(20000))
     big = tmp_path / "assessments.csv"
@@ -308,7 +300,7 @@ def test_a_full_disk_gets_its_own_message_and_leaves_no_partial_file(tmp_path, s
     result = run(full_db, "import", "assessments", str(big))
     assert result.exit_code == 1, result.output
     assert "is full" in result.output and "Traceback" not in result.output
-    assert dump(full_db) == before
+    assert database_dump(full_db) == before
 
 
 def test_a_database_on_read_only_media_is_named_as_such(tmp_path):

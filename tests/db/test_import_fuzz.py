@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 import db
 from db.csv_io import COLUMNS
 from outcomes_cli.cli import cli
-from tests.clinic import add_infusion, add_patient, add_phq9
+from tests.clinic import database_dump, add_infusion, add_patient, add_phq9
 
 CELLS = st.one_of(
     st.sampled_from(["P001", "P002", "P001\u200b", " P001 ", "2026-01-06", "2026-01-06T10:00", "0001-01-01",
@@ -65,14 +65,6 @@ def template(tmp_path_factory) -> Path:
     return path
 
 
-def dump(path: Path) -> list[str]:
-    conn = sqlite3.connect(path)
-    try:
-        return list(conn.iterdump())
-    finally:
-        conn.close()
-
-
 @pytest.mark.parametrize("kind", ["patients", "infusions", "assessments"])
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
                                                                   HealthCheck.too_slow])
@@ -86,10 +78,10 @@ def test_any_file_exits_0_or_1_and_a_refusal_changes_nothing(template, tmp_path,
     path.write_bytes(template.read_bytes())
     source = tmp_path / f"{kind}.csv"
     source.write_text(text, encoding="utf-8", errors="surrogatepass")
-    before = dump(path)
+    before = database_dump(path)
     result = CliRunner().invoke(cli, ["--db", str(path), "import", kind, str(source)])
     assert result.exit_code in (0, 1), result.output
     assert "Traceback" not in result.output and "something went wrong" not in result.output, result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
     if result.exit_code == 1:
-        assert dump(path) == before
+        assert database_dump(path) == before
