@@ -18,12 +18,19 @@ one patient:
 
 The one file it writes is the chart PNG the patient asks for, into a folder
 they can take home (`~/ketamine-outcomes-charts/` unless told otherwise).
+
+With `--self-report` (``self_report=True``) the patient first answers the
+clinic's self-report questionnaires (`outcomes_app.self_report`). The one
+database write reachable then is `send_self_report`: that patient's new
+scores, once, through a connection opened for that write and closed after it
+(`db.add_self_report`). While the questions are open the chart keys and their
+palette commands are off; after sending, patient mode is read-only as above.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -37,6 +44,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 import db
+from outcomes import self_report as self_report_rules
 from outcomes.followup import DUE, OVERDUE, next_followup
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.records import Assessment, PatientData, patient_name
@@ -57,6 +65,7 @@ from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
+from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 
 #: Where saved charts go unless the app is told otherwise.
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
@@ -379,11 +388,15 @@ class PatientApp(App):
         patient_id: str,
         today: date | None = None,
         chart_dir: str | Path | None = None,
+        self_report: bool = False,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.patient_id = patient_id
+        self._fixed_today = today
         self.today = today or date.today()
+        #: "off" (look only), "open" (questions on screen) or "sent" (stored, read-only again).
+        self.self_report_state = "open" if self_report else "off"
         self.chart_dir = Path(chart_dir or DEFAULT_CHART_DIR).expanduser()
         self.view: PatientView | None = None
         self.scale: str | None = None
@@ -437,6 +450,9 @@ class PatientApp(App):
         self.view = message.view
         self.sub_title = self.view.name or self.view.patient_id
         self._show_scale(self.view.default_scale if self.view.scales else None)
+        if self.self_report_state == "open" and not isinstance(self.screen, SelfReportScreen):
+            self.push_screen(SelfReportScreen(
+                self_report_rules.questions(self.view.settings.self_report_scales)))
 
     def _show_scale(self, scale_id: str | None) -> None:
         view = self.view
@@ -479,6 +495,8 @@ class PatientApp(App):
 
     # ----- what the keys and the palette may do ---------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.self_report_state == "open" and action in ("next_scale", "save_chart", "show_chart"):
+            return False  # the questions are on screen: only they, help, theme and quit
         if action == "next_scale":
             return bool(self.view and len(self.view.scales) > 1)
         if action in ("save_chart", "show_chart"):
@@ -491,6 +509,10 @@ class PatientApp(App):
         yield SystemCommand("Theme", "Choose the screen's colours", self.action_change_theme)
         yield SystemCommand("Light or dark", "Switch between a light and a dark screen",
                             self.action_toggle_dark)
+        if self.self_report_state == "open":
+            yield SystemCommand("Help", "The keys and the words used here", self.action_help)
+            yield SystemCommand("Quit", "Close without sending your answers", self.action_quit)
+            return
         if self.status and self.status.points:
             yield SystemCommand("Save my chart",
                                 f"Save your chart as a PNG in {shown_path(self.chart_dir)}",
@@ -553,6 +575,72 @@ class PatientApp(App):
             return
         note.update(Text(f"Your chart was saved as {shown_path(message.path)}"))
         self.notify(f"Saved: {shown_path(message.path)}", title="Chart saved", markup=False)
+
+    # ----- self-report ----------------------------------------------------
+    class SelfReportSent(Message):
+        """The patient's answers were stored (problem None) or refused."""
+
+        def __init__(self, problem: str | None, positive: bool) -> None:
+            super().__init__()
+            self.problem = problem
+            self.positive = positive
+
+    @property
+    def crisis_text(self) -> str:
+        return (self.view.settings if self.view else Settings()).crisis_text
+
+    def positive_safety_item(self, questions, answers) -> bool:
+        settings = self.view.settings if self.view else Settings()
+        return self_report_rules.positive_safety_item(questions, answers, settings)
+
+    def now(self) -> datetime:
+        """Now; on a fixed "today" (tests) that day at the clock's time."""
+        now = datetime.now()
+        return datetime.combine(self._fixed_today, now.time()) if self._fixed_today else now
+
+    def send_self_report(self, questions, answers: list[int | None]) -> None:
+        """Store the answers as this patient's own scores, once per launch."""
+        if self.self_report_state != "open":
+            return
+        checked = self_report_rules.checked_answers(self.patient_id, questions, answers, self.now())
+        problems = [p.message for c in checked for p in c.errors]
+        if problems:
+            self.post_message(self.SelfReportSent("; ".join(problems), False))
+            return
+        self._store_self_report([c.values for c in checked],
+                                self.positive_safety_item(questions, answers))
+
+    @work(thread=True, exclusive=True, group="self-report")
+    def _store_self_report(self, values: list[dict], positive: bool) -> None:
+        # A connection for this one write, closed after it: the rest of
+        # patient mode reads through a read-only one and holds none.
+        try:
+            database = db.connect(self.db_path, migrate=False)
+            try:
+                db.add_self_report(database, self.patient_id, values,
+                                   self_report_rules.who(self.patient_id), self_report_rules.AUDIT_REASON)
+            finally:
+                database.conn.close()
+        except db.StorageError as exc:
+            self.post_message(self.SelfReportSent(str(exc), positive))
+        except Exception as exc:  # never a traceback on a patient's screen
+            self.post_message(self.SelfReportSent(f"the clinic's records could not be written ({exc})",
+                                                  positive))
+        else:
+            self.post_message(self.SelfReportSent(None, positive))
+
+    @on(SelfReportSent)
+    async def _self_report_sent(self, message: SelfReportSent) -> None:
+        screen = self.screen
+        if message.problem is not None:
+            if isinstance(screen, SelfReportScreen):
+                await screen.send_failed(message.problem)
+            return
+        self.self_report_state = "sent"
+        if isinstance(screen, SelfReportScreen):
+            self.switch_screen(ThanksScreen(self.crisis_text if message.positive else None))
+        self._load()  # the progress view now includes the new scores
+        self.refresh_bindings()
 
 
 def save_chart_png(

@@ -179,16 +179,22 @@ def cli(ctx: click.Context, db_file: Path | None) -> None:
 @click.option("--charts", "chart_dir", type=FILE, default=None, metavar="DIR",
               help="Patient mode: folder for the chart pictures the patient saves "
                    "(default ~/ketamine-outcomes-charts).")
+@click.option("--self-report", "self_report", is_flag=True,
+              help="Patient mode: the patient first fills in the clinic's self-report questionnaires "
+                   "(setting self_report_scales) and sends them, once; then read-only as usual.")
 @click.option("--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first.")
 @click.option("--clinician", default=None, metavar="NAME",
               help="Your name for the audit trail (else the app asks once, suggesting $OUTCOMES_USER "
                    "or your login).")
 @click.pass_context
-def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo: bool,
+def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, self_report: bool, demo: bool,
         clinician: str | None) -> None:
     """Open the terminal app: clinician mode, or with --patient ID the read-only patient mode."""
     if chart_dir is not None and patient_id is None:
         raise click.UsageError("--charts works only with --patient (it is where a patient's saved charts go)")
+    if self_report and patient_id is None:
+        raise click.UsageError("--self-report works only with --patient ID (the patient who fills in "
+                               "the questionnaires)")
     if demo:
         database = _open(ctx)
         try:
@@ -215,7 +221,7 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo
         database.close()
     import tui as app_module  # the app opens the database read-only itself
 
-    app_module.make_app(_db_path(ctx), patient_id, chart_dir=chart_dir).run()
+    app_module.make_app(_db_path(ctx), patient_id, chart_dir=chart_dir, self_report=self_report).run()
 
 
 # ----- demo ---------------------------------------------------------------------
