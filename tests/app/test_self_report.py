@@ -85,6 +85,16 @@ def counts(path: Path) -> dict[str, int]:
         conn.close()
 
 
+async def palette_offers(pilot, typed: str) -> str:
+    """The prompts the command palette offers once `typed` is typed into it."""
+    await pilot.press("ctrl+p")
+    await pilot.pause()
+    assert isinstance(pilot.app.screen, CommandPalette)
+    await pilot.press(*["space" if c == " " else c for c in typed])
+    await pilot.pause(0.3)
+    return " ".join(str(o.prompt) for o in pilot.app.screen.query_one(CommandList).options)
+
+
 def screen_text(app) -> str:
     return " ".join(str(w.render()) for w in app.screen.query("Static, Button"))
 
@@ -219,12 +229,7 @@ async def test_command_palette_during_the_questions_offers_nothing_of_another_pa
     app = make(clinic_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)
-        await pilot.press("ctrl+p")
-        await pilot.pause()
-        assert isinstance(app.screen, CommandPalette)
-        await pilot.press(*["space" if c == " " else c for c in typed])
-        await pilot.pause(0.3)
-        offered = " ".join(str(o.prompt) for o in app.screen.query_one(CommandList).options)
+        offered = await palette_offers(pilot, typed)
         assert not any(secret in offered for secret in OTHERS)
         assert "chart" not in offered.lower()
         await pilot.press("escape")
