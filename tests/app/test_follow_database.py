@@ -16,16 +16,13 @@ import sys
 import time
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Input
 
 import db
-import tui
 from outcomes.validation import check_assessment
 from outcomes_app.screens.patient_detail import PatientScreen
-from tests.clinic import TODAY, WHO, phq9_items
-
-pytestmark = pytest.mark.asyncio
+from tests.app.driving import clinician_app, open_patient
+from tests.clinic import TODAY, phq9_items
 
 #: The promise of issue 14: another process's write is on screen within this.
 WITHIN_S = 5.0
@@ -60,16 +57,6 @@ asyncio.run(main())
 """
 
 
-def make(path):
-    return tui.make_app(path, today=TODAY, clinician="Dr Watch")
-
-
-async def loaded(pilot) -> None:
-    while pilot.app.rows is None:
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
-
-
 def row(app, pid: str):
     return next(r for r in app.rows if r.patient_id == pid)
 
@@ -99,9 +86,8 @@ def add_phq9(path, pid: str, when: str, total: int, item9: int = 0) -> None:
 
 async def test_another_connections_score_shows_in_the_list_and_raises_a_notification(clinic_db):
     """A positive item 9 written elsewhere: the list row, the alert count and a notification, within 5 s."""
-    app = make(clinic_db)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(pilot)
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
         assert not row(app, "P003").alerts and not alert_notes(app)
         search = app.screen.query_one("#search", Input)
         search.focus()
@@ -116,11 +102,9 @@ async def test_another_connections_score_shows_in_the_list_and_raises_a_notifica
 
 async def test_open_patient_follows_and_an_open_form_keeps_its_typing(clinic_db):
     """The open patient's timeline gains the new score; the assessment form on top keeps its values."""
-    app = make(clinic_db)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(pilot)
-        app.open_patient("P003")
-        await pilot.pause()
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        await open_patient(pilot, "P003")
         detail = app.screen
         assert isinstance(detail, PatientScreen)
         before = len(detail.patient.assessments)
@@ -138,9 +122,8 @@ async def test_open_patient_follows_and_an_open_form_keeps_its_typing(clinic_db)
 
 async def test_self_report_in_another_process_is_an_alert_in_the_clinician_app_within_5_s(clinic_db):
     """Patient mode in its own process sends a positive item 9: alert and notification here within 5 s."""
-    app = make(clinic_db)
-    async with app.run_test(size=(120, 36)) as pilot:
-        await loaded(pilot)
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
         assert not row(app, "P003").alerts
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         patient = subprocess.Popen([sys.executable, "-c", SELF_REPORT, str(clinic_db), TODAY.isoformat()],

@@ -25,8 +25,6 @@ from outcomes.validation import check_assessment
 from outcomes_app.self_report import CrisisScreen, LeaveScreen, SelfReportScreen, ThanksScreen
 from tests.clinic import TODAY, WHO
 
-pytestmark = pytest.mark.asyncio
-
 OWN = "P003"
 OTHERS = ("P001", "Ada Example", "P002", "Ben Sample", "P004", "Dee New")
 
@@ -76,7 +74,7 @@ def stored(path: Path, pid: str = OWN) -> list[tuple]:
         conn.close()
 
 
-def counts(path: Path) -> dict[str, int]:
+def all_rows(path: Path) -> dict[str, int]:
     conn = sqlite3.connect(path)
     try:
         tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
@@ -95,7 +93,7 @@ async def palette_offers(pilot, typed: str) -> str:
     return " ".join(str(o.prompt) for o in pilot.app.screen.query_one(CommandList).options)
 
 
-def screen_text(app) -> str:
+def widget_text(app) -> str:
     return " ".join(str(w.render()) for w in app.screen.query("Static, Button"))
 
 
@@ -104,18 +102,18 @@ async def test_phq9_and_gad7_completed_with_changed_answers(clinic_db):
     app = make(clinic_db)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await started(pilot)
-        assert "Little interest or pleasure in doing things" in screen_text(app)
-        assert "Over the last 2 weeks" in screen_text(app)
+        assert "Little interest or pleasure in doing things" in widget_text(app)
+        assert "Over the last 2 weeks" in widget_text(app)
         await answer(pilot, "2222")           # PHQ-9 items 1-4: "Several days" (1)
         await pilot.press("backspace")        # back to item 4 ...
         await pilot.pause()
-        assert screen.index == 3 and "(your answer)" in screen_text(app)
+        assert screen.index == 3 and "(your answer)" in widget_text(app)
         await answer(pilot, "1")              # ... changed to "Not at all" (0)
         await answer(pilot, "21111")          # items 5-9: 1 0 0 0 0 (item 9 not positive)
         assert not isinstance(app.screen, CrisisScreen)
         await answer(pilot, "3333333")        # GAD-7: all "More than half the days" (2)
         assert screen.index == len(screen.questions)  # the review
-        assert words.REVIEW_TITLE in screen_text(app)
+        assert words.REVIEW_TITLE in widget_text(app)
         await pilot.click("#sr-review-10")    # GAD-7 item 2 from the review ...
         await pilot.pause()
         assert screen.index == 10
@@ -124,7 +122,7 @@ async def test_phq9_and_gad7_completed_with_changed_answers(clinic_db):
         await pilot.press("enter")            # "Send my answers" has the focus
         await sent(pilot)
         assert isinstance(app.screen, ThanksScreen)
-        assert words.THANK_YOU in screen_text(app) and words.TEAM_TOLD not in screen_text(app)
+        assert words.THANK_YOU in widget_text(app) and words.TEAM_TOLD not in widget_text(app)
         await pilot.press("enter")
         await pilot.pause()
         assert not isinstance(app.screen, (ThanksScreen, SelfReportScreen))
@@ -163,15 +161,15 @@ async def test_positive_item_9_shows_crisis_text_at_once_and_after_sending(clini
         await answer(pilot, "11111111")
         await answer(pilot, "2")  # item 9: "Several days"
         assert isinstance(app.screen, CrisisScreen)
-        assert "Call the" not in screen_text(app)  # the default text, not another clinic's
-        assert "988" in screen_text(app) and words.TEAM_WILL_BE_TOLD in screen_text(app)
+        assert "Call the" not in widget_text(app)  # the default text, not another clinic's
+        assert "988" in widget_text(app) and words.TEAM_WILL_BE_TOLD in widget_text(app)
         await pilot.press("enter")
         await pilot.pause()
         await answer(pilot, "1111111")
-        assert words.TEAM_WILL_BE_TOLD in screen_text(app)  # on the review too
+        assert words.TEAM_WILL_BE_TOLD in widget_text(app)  # on the review too
         await pilot.press("enter")
         await sent(pilot)
-        assert words.TEAM_TOLD in screen_text(app) and "988" in screen_text(app)
+        assert words.TEAM_TOLD in widget_text(app) and "988" in widget_text(app)
     assert stored(clinic_db)[0][2] == "0 0 0 0 0 0 0 0 1"
 
 
@@ -188,19 +186,19 @@ async def test_answers_refused_by_the_duplicate_rule_are_not_stored(clinic_db):
             db.add_assessment(database, checked.values, WHO)
         finally:
             database.conn.close()
-        before = counts(clinic_db)
+        before = all_rows(clinic_db)
         await pilot.press("enter")
         await sent(pilot)
         await pilot.pause()
         assert isinstance(app.screen, SelfReportScreen) and app.self_report_state == "open"
-        text = screen_text(app)
+        text = widget_text(app)
         assert "could not be saved" in text and "already has a phq9 score" in text
-    assert counts(clinic_db) == before  # neither the PHQ-9 nor the GAD-7
+    assert all_rows(clinic_db) == before  # neither the PHQ-9 nor the GAD-7
 
 
 async def test_every_key_during_the_questions_reaches_no_other_patient_and_writes_nothing(clinic_db, tmp_path):
     """Every printable key, each binding and the palette: no other patient, no write, no chart file."""
-    before = counts(clinic_db)
+    before = all_rows(clinic_db)
     app = tui.make_app(clinic_db, OWN, today=TODAY, self_report=True, chart_dir=tmp_path / "charts")
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
@@ -209,7 +207,7 @@ async def test_every_key_during_the_questions_reaches_no_other_patient_and_write
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
-            assert not any(secret in screen_text(app) for secret in OTHERS)
+            assert not any(secret in widget_text(app) for secret in OTHERS)
             while isinstance(app.screen, (CrisisScreen,)) or len(app.screen_stack) > 2:
                 await pilot.press("escape")
                 await pilot.pause()
@@ -218,14 +216,14 @@ async def test_every_key_during_the_questions_reaches_no_other_patient_and_write
             assert app.check_action(action, ()) is False
         titles = sorted(c.title for c in app.get_system_commands(app.screen))
         assert titles == ["Help", "Light or dark", "Quit", "Theme"]
-    assert counts(clinic_db) == before
+    assert all_rows(clinic_db) == before
     assert not (tmp_path / "charts").exists()
 
 
 @pytest.mark.parametrize("typed", ["P001", "Ada Example", "save"])
 async def test_command_palette_during_the_questions_offers_nothing_of_another_patient(clinic_db, typed):
     """The palette with another id or name typed in finds nothing of theirs, and writes nothing."""
-    before = counts(clinic_db)
+    before = all_rows(clinic_db)
     app = make(clinic_db)
     async with app.run_test(size=(80, 24)) as pilot:
         await started(pilot)
@@ -235,12 +233,12 @@ async def test_command_palette_during_the_questions_offers_nothing_of_another_pa
         await pilot.press("escape")
         await pilot.pause()
         assert app.patient_id == OWN and isinstance(app.screen, SelfReportScreen)
-    assert counts(clinic_db) == before
+    assert all_rows(clinic_db) == before
 
 
 async def test_leaving_asks_first_and_keeps_nothing(clinic_db):
     """q asks before leaving; staying goes on, leaving quits with nothing stored."""
-    before = counts(clinic_db)
+    before = all_rows(clinic_db)
     app = make(clinic_db)
     async with app.run_test(size=(80, 24)) as pilot:
         screen = await started(pilot)
@@ -256,7 +254,7 @@ async def test_leaving_asks_first_and_keeps_nothing(clinic_db):
         await pilot.press("y")
         await pilot.pause()
         assert not app.is_running
-    assert counts(clinic_db) == before
+    assert all_rows(clinic_db) == before
 
 
 async def test_answers_are_sent_once_per_launch(clinic_db):
