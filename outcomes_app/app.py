@@ -40,6 +40,9 @@ from outcomes_app.widgets import (
 #: within this plus one reload, well inside the five seconds promised.
 DATA_VERSION_POLL_S = 1.0
 
+#: Where the clinician app writes patients' take-home pages.
+HANDOUT_DIR = Path("~/ketamine-outcomes-handouts")
+
 #: Up to this many patients the follow-ups are computed with the list (a
 #: tenth of a second); beyond, only when the follow-up view or filter asks,
 #: so that 10,000 patients reach the screen sooner.
@@ -320,6 +323,25 @@ class OutcomesApp(App):
         while not isinstance(self.screen, PatientListScreen) and len(self.screen_stack) > 1:
             self.pop_screen()
 
+    def action_take_home_page(self) -> None:
+        """The open patient's one-page, plain-language PDF, into the handouts folder."""
+        if isinstance(self.screen, PatientScreen):
+            self._write_take_home_page(self.screen.patient_id, self.screen.scale_id)
+
+    @work(thread=True, group="handout")
+    def _write_take_home_page(self, pid: str, scale_id: str) -> None:
+        from outcomes_app.patient_mode import load_patient, save_handout
+
+        try:
+            path = save_handout(load_patient(self.db_path, pid), scale_id, HANDOUT_DIR.expanduser(),
+                                self.today)
+        except Exception as exc:  # words, never a traceback
+            self.call_from_thread(self.notify, f"The take-home page of {pid} could not be written: {exc}",
+                                  severity="error", markup=False)
+        else:
+            self.call_from_thread(self.notify, f"{pid}: {path}", title="Take-home page written",
+                                  markup=False, timeout=20)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Patients", "Go back to the patient list", self.action_patients)
@@ -345,6 +367,8 @@ class OutcomesApp(App):
                 ("Retract selected record", "Stops counting, kept in the audit trail", screen.action_retract),
                 ("History of selected record", "Old and new values, who and why", screen.action_history),
                 ("Pick scale", "The scale of the chart and status", screen.action_pick_scale),
+                ("Take-home page", "The patient's one-page, plain-language PDF (key w)",
+                 self.action_take_home_page),
             ):
                 yield SystemCommand(title, help_text, action)
 

@@ -318,6 +318,7 @@ def needs_crisis_text(status: PatientStatus | None) -> bool:
 HELP_TEXT = """\
 Keys
   s        save your chart as a picture (PNG) to take home
+  p        save a one-page summary (PDF) to print and take home
   n        your next questionnaire, when you have more than one
   c        go to your chart
   t        switch between a light and a dark screen
@@ -344,6 +345,38 @@ This screen shows only your own results, and changes nothing.
 Press Escape to close."""
 
 
+def glossary(n: int) -> list[tuple[str, str]]:
+    """The "Words used here" of the help page as (word, meaning) pairs (the take-home page lists them)."""
+    text = HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n)
+    block = text.split("Words used here\n", 1)[1].split("\n\n", 1)[0]
+    pairs: list[tuple[str, str]] = []
+    for line in block.splitlines():
+        word, meaning = line[:14].strip(), line[14:].strip()
+        if word:
+            pairs.append((word, meaning))
+        elif pairs:  # a meaning's second line
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]} {meaning}")
+    return pairs
+
+
+def handout_of(view: PatientView, scale_id: str | None, today: date):
+    """The take-home page's words and chart: patient mode's own, for one scale."""
+    from reports.handout import Handout  # matplotlib is loaded only when a page is asked for
+
+    status = (analyse_patient(view.data, scale_id, view.settings, today, view.acknowledged)
+              if scale_id else None)
+    return Handout(
+        patient_id=view.patient_id, who=view.name or view.patient_id, clinic=view.settings.clinic_name,
+        day=today, headline=headline(status, scale_id), about=scale_line(scale_id) if scale_id else "",
+        milestones=[line.removeprefix("[x] ").removeprefix("[ ] ") for line in milestone_lines(status)]
+        if status else [],
+        sessions=session_lines(status, today) if status else [],
+        crisis=view.settings.crisis_text if needs_crisis_text(status) else None,
+        glossary=glossary(view.settings.induction_sessions),
+        marks=chart_data(status) if status and status.points else None,
+    )
+
+
 class PatientApp(App):
     """One patient's progress, read-only.
 
@@ -359,6 +392,7 @@ class PatientApp(App):
 
     BINDINGS = [
         Binding("s", "save_chart", "Save chart"),
+        Binding("p", "save_page", "Take-home page", show=False),
         Binding("n", "next_scale", "Next scores"),
         Binding("c", "show_chart", "Chart"),
         Binding("t", "toggle_dark", "Light/dark"),
@@ -375,12 +409,13 @@ class PatientApp(App):
             self.problem = problem
 
     class ChartSaved(Message):
-        """A chart PNG was written (or could not be)."""
+        """A chart PNG or the take-home page was written (or could not be)."""
 
-        def __init__(self, path: Path | None, problem: str | None) -> None:
+        def __init__(self, path: Path | None, problem: str | None, noun: str = "chart") -> None:
             super().__init__()
             self.path = path
             self.problem = problem
+            self.noun = noun
 
     def __init__(
         self,
@@ -495,10 +530,13 @@ class PatientApp(App):
 
     # ----- what the keys and the palette may do ---------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.self_report_state == "open" and action in ("next_scale", "save_chart", "show_chart"):
+        if self.self_report_state == "open" and action in ("next_scale", "save_chart", "show_chart",
+                                                           "save_page"):
             return False  # the questions are on screen: only they, help, theme and quit
         if action == "next_scale":
             return bool(self.view and len(self.view.scales) > 1)
+        if action == "save_page":
+            return self.view is not None
         if action in ("save_chart", "show_chart"):
             return bool(self.status and self.status.points)
         return True
@@ -524,6 +562,10 @@ class PatientApp(App):
                     yield SystemCommand(f"Show my {name} scores",
                                         f"Your {_what_it_measures(scale_id)} questionnaire",
                                         lambda s=scale_id: self._show_scale(s))
+        if self.view:
+            yield SystemCommand("Save my take-home page",
+                                f"A one-page summary (PDF) to print, in {shown_path(self.chart_dir)}",
+                                self.action_save_page)
         yield SystemCommand("Help", "The keys and the words used here", self.action_help)
         yield SystemCommand("Quit", "Close your progress view", self.action_quit)
 
@@ -549,32 +591,42 @@ class PatientApp(App):
         if self.status is None or not self.status.points:
             self.notify("There is no chart to save yet.", severity="warning", markup=False)
             return
-        self._save_chart(self.status, self.view.name if self.view else None)
+        self._save("chart")
+
+    def action_save_page(self) -> None:
+        if self.view is not None:
+            self._save("take-home page")
 
     @work(thread=True, exclusive=True, group="save")
-    def _save_chart(self, status: PatientStatus, name: str | None) -> None:
+    def _save(self, noun: str) -> None:
+        """Write the chart PNG or the take-home PDF into the take-home folder."""
+        view, status = self.view, self.status
         try:
-            path = save_chart_png(status, self.chart_dir, self.today, name,
-                                  self.view.data.of_scale("cadss") if self.view else ())
+            if noun == "chart":
+                path = save_chart_png(status, self.chart_dir, self.today, view.name if view else None,
+                                      view.data.of_scale("cadss") if view else ())
+            else:
+                path = save_handout(view, self.scale, self.chart_dir, self.today)
         except OSError as exc:
-            self.post_message(self.ChartSaved(None, f"The chart could not be saved in "
+            self.post_message(self.ChartSaved(None, f"The {noun} could not be saved in "
                                                     f"{shown_path(self.chart_dir)}: "
-                                                    f"{exc.strerror or exc}."))
+                                                    f"{exc.strerror or exc}.", noun))
         except Exception as exc:  # never a traceback on a patient's screen
-            self.post_message(self.ChartSaved(None, f"The chart could not be saved ({exc})."))
+            self.post_message(self.ChartSaved(None, f"The {noun} could not be saved ({exc}).", noun))
         else:
-            self.post_message(self.ChartSaved(path, None))
+            self.post_message(self.ChartSaved(path, None, noun))
 
     @on(ChartSaved)
     def _chart_saved(self, message: ChartSaved) -> None:
         note = self.query_one("#save-note", Static)
         if message.path is None:
-            note.update(Text(message.problem or "The chart could not be saved."))
-            self.notify(message.problem or "The chart could not be saved.", severity="error",
+            note.update(Text(message.problem or f"The {message.noun} could not be saved."))
+            self.notify(message.problem or f"The {message.noun} could not be saved.", severity="error",
                         markup=False)
             return
-        note.update(Text(f"Your chart was saved as {shown_path(message.path)}"))
-        self.notify(f"Saved: {shown_path(message.path)}", title="Chart saved", markup=False)
+        note.update(Text(f"Your {message.noun} was saved as {shown_path(message.path)}"))
+        self.notify(f"Saved: {shown_path(message.path)}", title=f"{message.noun.capitalize()} saved",
+                    markup=False)
 
     # ----- self-report ----------------------------------------------------
     class SelfReportSent(Message):
@@ -641,6 +693,14 @@ class PatientApp(App):
             self.switch_screen(ThanksScreen(self.crisis_text if message.positive else None))
         self._load()  # the progress view now includes the new scores
         self.refresh_bindings()
+
+
+def save_handout(view: PatientView, scale_id: str | None, folder: Path, today: date) -> Path:
+    """Write the patient's take-home page (PDF) into `folder`; returns its path."""
+    from reports.handout import handout_path, write_handout
+
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    return write_handout(handout_of(view, scale_id, today), handout_path(folder, view.patient_id, today))
 
 
 def save_chart_png(

@@ -548,10 +548,15 @@ def backup(ctx: click.Context, file: Path) -> None:
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel workers.")
 @click.option("--cohort-only", is_flag=True, help="Only the cohort report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the cohort summary as JSON to stdout.")
+@click.option("--handout", is_flag=True,
+              help="With --patient: only the patient's one-page, plain-language take-home PDF.")
 @click.pass_context
 def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str | None, jobs: int,
-           cohort_only: bool, as_json: bool) -> None:
+           cohort_only: bool, as_json: bool, handout: bool) -> None:
     """Per-patient PDF and PNG charts and the cohort report."""
+    if handout and (patient_id is None or cohort_only or as_json):
+        raise click.UsageError("--handout needs --patient ID (it is one patient's take-home page) "
+                               "and goes without --cohort-only and --json")
     database = _open_existing(ctx)
     try:
         if patient_id is not None:
@@ -562,6 +567,9 @@ def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str
         db.output_folder(out_dir)
     except db.StorageError as exc:
         raise Refused(f"--out: {exc}") from None
+    if handout:
+        _write_handout(ctx, out_dir, patient_id, scale)
+        return
     from reports.batch import (  # imported here: matplotlib is slow to load
         ReportError,
         run_report,
@@ -579,6 +587,20 @@ def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str
     # Otherwise run_report has already printed its summary line on stderr.
     if result.failures:
         ctx.exit(1)
+
+
+def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: str | None) -> None:
+    """The patient's take-home page, with patient mode's words (read-only, one patient)."""
+    # Textual and matplotlib: loaded only for this.
+    from outcomes_app.patient_mode import PatientModeError, load_patient, save_handout
+
+    try:
+        view = load_patient(_db_path(ctx), patient_id)
+    except PatientModeError as exc:
+        raise Refused(str(exc)) from None
+    scale_id = scale or (view.default_scale if view.scales else None)
+    path = save_handout(view, scale_id, out_dir.expanduser(), date.today())
+    click.echo(f"Wrote the take-home page of {patient_id}: {path}", err=True)
 
 
 def main() -> None:
