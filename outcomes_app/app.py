@@ -241,8 +241,9 @@ class OutcomesApp(App):
         self.settings, self.list_scale = message.settings, message.scale
         self.load_seconds = message.seconds
         self.progress = None
-        screen = self.list_screen()
-        if screen.is_mounted:
+        # None while the app shuts down (a reload may finish after the screens are gone).
+        screen = next((s for s in self.screen_stack if isinstance(s, PatientListScreen)), None)
+        if screen is not None and screen.is_mounted:
             screen.show_rows(keep_cursor=True)
 
     def followup_map(self) -> dict[str, FollowUp | None]:
