@@ -16,7 +16,7 @@ from textual.app import App
 
 def make_app(db_path: str | Path, patient: str | None = None, *, today: date | None = None,
              clinician: str | None = None, scale: str | None = None,
-             chart_dir: str | Path | None = None) -> App:
+             chart_dir: str | Path | None = None, self_report: bool = False) -> App:
     """The app for the CLI and the tests: clinician mode, or patient mode for one patient.
 
     Args:
@@ -26,11 +26,13 @@ def make_app(db_path: str | Path, patient: str | None = None, *, today: date | N
         clinician: The clinician's name for the audit trail; asked at start when None.
         scale: The list's scale; the clinic's primary scale when None.
         chart_dir: Patient mode: the folder saved charts go to (a default when None).
+        self_report: Patient mode: the patient first fills in the clinic's
+            self-report questionnaires and sends them, once.
     """
     if patient is not None:
         from outcomes_app.patient_mode import PatientApp
 
-        return PatientApp(db_path, patient, today=today, chart_dir=chart_dir)
+        return PatientApp(db_path, patient, today=today, chart_dir=chart_dir, self_report=self_report)
     from outcomes_app.app import OutcomesApp
 
     return OutcomesApp(db_path, today=today, clinician=clinician, scale=scale)

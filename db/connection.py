@@ -235,6 +235,16 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
     return database
 
 
+def data_version(database: sqlite_utils.Database) -> int:
+    """SQLite's counter that changes when another connection commits a write.
+
+    Cheap (no file read beyond the lock check): a clinician app polls it to
+    notice what another terminal, an import or a patient's self-report wrote.
+    The connection's own writes do not change it.
+    """
+    return int(database.conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def database_path(database: sqlite_utils.Database) -> Path | None:
     """The file behind an open database (None for an in-memory one)."""
     for _, name, filename in database.conn.execute("PRAGMA database_list"):

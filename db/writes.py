@@ -216,14 +216,21 @@ def add_infusion(
 
 
 def add_assessment(
-    database: sqlite_utils.Database, values: Mapping[str, Any], who: str, infusion_id: int | None = None
+    database: sqlite_utils.Database, values: Mapping[str, Any], who: str, infusion_id: int | None = None,
+    *, reason: str | None = None,
 ) -> int:
-    """Add an assessment (values from `check_assessment`); returns its id."""
+    """Add an assessment (values from `check_assessment`); returns its id.
+
+    `reason` goes into the audit row (how the record came in, e.g. entered
+    by the patient). A second current score of the same scale at the same
+    time is refused (clinical-spec 9): it would be a correction of the first.
+    """
     with write_transaction(database):
         _require_patient(database, values["patient_id"])
         row = assessment_row(values, infusion_id)
+        _refuse_same_time(database, row)
         new_id = _insert(database, "assessments", {**row, "recorded_at": now_iso(), "recorded_by": who})
-        audit.record(database, "assessments", new_id, "create", new=row, who=who)
+        audit.record(database, "assessments", new_id, "create", new=row, reason=reason, who=who)
     return new_id
 
 
@@ -240,6 +247,33 @@ def add_infusion_with_rating(
         if rating is not None:
             add_assessment(database, rating, who, infusion_id=infusion_id)
     return infusion_id
+
+
+def _refuse_same_time(database: sqlite_utils.Database, row: Mapping[str, Any]) -> None:
+    same = database.conn.execute(
+        "SELECT id FROM assessments WHERE patient_id = ? AND scale = ? AND taken_at = ?"
+        " AND superseded_at IS NULL AND retracted_at IS NULL",
+        (row["patient_id"], row["scale"], row["taken_at"])).fetchone()
+    if same is not None:
+        raise StorageError(
+            f"patient {row['patient_id']!r} already has a {row['scale']} score at {row['taken_at']} "
+            f"(assessment {same[0]}); a second one at the same time is a correction of the first: "
+            "correct that record, with a reason")
+
+
+def add_self_report(
+    database: sqlite_utils.Database, patient_id: str, checked: list[Mapping[str, Any]], who: str,
+    reason: str,
+) -> list[int]:
+    """Store the assessments one patient entered themselves, all or none; returns their ids.
+
+    Every value must belong to `patient_id`: patient mode may write that one
+    patient's new scores and nothing else.
+    """
+    if not checked or any(v.get("patient_id") != patient_id for v in checked):
+        raise StorageError("a self-report may hold only the scores of the patient who entered them")
+    with write_transaction(database):
+        return [add_assessment(database, values, who, reason=reason) for values in checked]
 
 
 def _correct(database, table, fields, record_id, new_row, reason, who) -> int:

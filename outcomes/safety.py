@@ -62,17 +62,21 @@ def _record_ref(prefix: str, when: Timepoint, extra: str = "") -> str:
     return f"{prefix}:{when.iso()}{extra}"
 
 
+def safety_item_positive(scale_id: str, items, settings: Settings) -> bool:
+    """Whether these item scores reach the scale's suicidality threshold."""
+    scale = SCALES.get(scale_id)
+    if scale is None or scale.safety_item is None or items is None or len(items) < scale.safety_item:
+        return False
+    threshold = settings.suicide_alert_min(scale.id)
+    return threshold is not None and items[scale.safety_item - 1] >= threshold
+
+
 def suicidality_alert(assessment: Assessment, settings: Settings) -> Alert | None:
     """An alert when the scale's suicidality item reaches its threshold."""
-    scale = SCALES.get(assessment.scale)
-    if scale is None or scale.safety_item is None or assessment.items is None:
+    if not safety_item_positive(assessment.scale, assessment.items, settings):
         return None
-    threshold = settings.suicide_alert_min(scale.id)
-    if threshold is None:
-        return None
+    scale = SCALES[assessment.scale]
     value = assessment.items[scale.safety_item - 1]
-    if value < threshold:
-        return None
     return Alert(
         key=_record_ref(f"{SUICIDALITY}:a", assessment.when, f":{scale.id}"),
         when=assessment.when,

@@ -48,6 +48,8 @@ class Scale:
         is_outcome: False for side-effect measures (CADSS).
         loinc_total / loinc_panel / loinc_items: verified LOINC codes only.
         option_labels: Answer wording, where it is free to reproduce.
+        stem: The instrument's own question above its items, where it is free
+            to reproduce (a patient answering it alone reads it on every item).
         citation: Source of the bands.
     """
 
@@ -67,6 +69,7 @@ class Scale:
     loinc_items: tuple[tuple[int, str], ...] = ()
     option_labels: tuple[str, ...] = ()
     citation: str = ""
+    stem: str = ""
     scorer: Callable[[Sequence[int]], int] = sum
     #: Items whose answers carry a letter (BDI-II 16 and 18: 1a/1b): the number is stored.
     lettered_items: tuple[int, ...] = ()
@@ -155,6 +158,7 @@ PHQ9 = Scale(
     loinc_items=((9, "44260-8"),),
     option_labels=_FREQUENCY_OPTIONS,
     citation="Kroenke 2001",
+    stem="Over the last 2 weeks, how often have you been bothered by any of the following problems?",
 )
 
 GAD7 = Scale(
@@ -179,6 +183,7 @@ GAD7 = Scale(
     loinc_total="70274-6",
     option_labels=_FREQUENCY_OPTIONS,
     citation="Spitzer 2006",
+    stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
 )
 
 MADRS = Scale(
@@ -339,6 +344,9 @@ SCALES: dict[str, Scale] = {
 }
 SCALE_IDS: tuple[str, ...] = tuple(SCALES)
 OUTCOME_SCALE_IDS: tuple[str, ...] = tuple(s.id for s in SCALES.values() if s.is_outcome)
+#: Scales a patient may fill in alone: self-rated, with question and answers free to show.
+SELF_REPORT_SCALE_IDS: tuple[str, ...] = tuple(
+    s.id for s in SCALES.values() if s.rater == "self" and s.stem and s.option_labels)
 
 
 def get_scale(scale_id: str) -> Scale:

@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping
 
-from outcomes.scales import OUTCOME_SCALE_IDS, SCALES
+from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, SELF_REPORT_SCALE_IDS
 
 DEFAULT_CRISIS_TEXT = (
     "If you are having thoughts of harming yourself, you are not alone and help "
@@ -82,6 +82,10 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "clinic practice", 0, 3650),
     SettingSpec("crisis_text", "text", "Crisis-resource text shown in patient mode", "clinic"),
     SettingSpec("clinic_name", "text", "Clinic name printed on reports", "clinic"),
+    SettingSpec("self_report_scales", "scales",
+                "Questionnaires a patient fills in alone with `outcomes tui --patient ID --self-report`, "
+                "in this order", "issue 14 (PHQ-9 and GAD-7: wording free to show)",
+                choices=SELF_REPORT_SCALE_IDS),
 ) + tuple(
     SettingSpec(f"rc_{param}_{scale}", "float",
                 f"{SCALES[scale].name} {words} for reliable change (unset: not computed)",
@@ -118,6 +122,7 @@ class Settings:
     followup_schedule_days: tuple[int, ...] = (1, 7, 14, 30, 60, 90)
     crisis_text: str = DEFAULT_CRISIS_TEXT
     clinic_name: str = "Ketamine clinic"
+    self_report_scales: tuple[str, ...] = ("phq9", "gad7")
     rc_sd_madrs: float | None = None
     rc_r_madrs: float | None = None
     rc_sd_hamd17: float | None = None
@@ -185,6 +190,8 @@ def parse_value(key: str, text: str) -> Any:
                     f"setting {key}: {raw!r} is not allowed; choose one of {', '.join(spec.choices)}"
                 )
             return raw
+        elif spec.kind == "scales":
+            return _scale_list(spec, raw)
         elif spec.kind == "days":
             parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
             days = tuple(sorted({int(p) for p in parts}))
@@ -205,6 +212,19 @@ def parse_value(key: str, text: str) -> Any:
         ) from None
     _check_range(spec, value)
     return value
+
+
+def _scale_list(spec: SettingSpec, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of allowed scale ids, in the order given, each once."""
+    parts = [p.strip().lower().replace("-", "") for p in raw.replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    unknown = [p for p in parts if p not in spec.choices]
+    if unknown or not parts:
+        raise SettingError(
+            f"setting {spec.key}: {raw!r} is not allowed; give one or more of "
+            f"{', '.join(spec.choices)}, separated by commas"
+            + (f" ({', '.join(repr(u) for u in unknown)} cannot be filled in by a patient alone)"
+               if unknown else ""))
+    return tuple(dict.fromkeys(parts))
 
 
 def format_value(value: Any) -> str:

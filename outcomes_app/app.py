@@ -35,6 +35,14 @@ from outcomes_app.widgets import (
     guarded,
 )
 
+#: Seconds between two looks at SQLite's `data_version`: what another
+#: process writes (a clinician, an import, a patient's self-report) shows
+#: within this plus one reload, well inside the five seconds promised.
+DATA_VERSION_POLL_S = 1.0
+
+#: Where the clinician app writes patients' take-home pages.
+HANDOUT_DIR = Path("~/ketamine-outcomes-handouts")
+
 #: Up to this many patients the follow-ups are computed with the list (a
 #: tenth of a second); beyond, only when the follow-up view or filter asks,
 #: so that 10,000 patients reach the screen sooner.
@@ -72,6 +80,10 @@ class OutcomesApp(App):
         self.progress: tuple[int, int] | None = None
         #: Set once the first-paint rows are on screen (the worker waits for it).
         self._painted = threading.Event()
+        #: SQLite's data_version when the app last read the clinic.
+        self.data_version: int | None = None
+        #: (patient, alert key) of every open alert at the last full read (None before it).
+        self.open_alerts: set[tuple[str, str]] | None = None
 
     @property
     def today(self) -> date:
@@ -88,6 +100,8 @@ class OutcomesApp(App):
             self.exit(message=f"cannot open the database {self.db_path}: {error}", return_code=1)
             return
         self.database = database
+        self.data_version, _ = guarded(lambda: db.data_version(database))
+        self.set_interval(DATA_VERSION_POLL_S, self.follow_database)
         self.reload_settings()
         self.list_scale = self.list_scale or self.settings.primary_scale
         self.load_clinic()  # started before the screens compose: the list is the slow part
@@ -116,12 +130,14 @@ class OutcomesApp(App):
 
     # ----- the clinic-wide analysis, off the UI thread -------------------------
     @work(thread=True, exclusive=True, group="clinic")
-    def load_clinic(self) -> None:
+    def load_clinic(self, first_paint: bool = True) -> None:
         """Read and analyse every patient with a connection of the worker's own.
 
         First the rows of one cheap query (id, name, course, latest score), posted
         at once so the list paints; then the statuses, a chunk of patients at a
         time with the progress posted after each, and the full rows at the end.
+        A reload behind a list already shown (`first_paint=False`, when another
+        process wrote) skips the cheap rows: the full ones replace the old at once.
         """
         started = perf_counter()
         worker = get_current_worker()
@@ -133,10 +149,11 @@ class OutcomesApp(App):
                 scale = scale if scale in SCALES else settings.primary_scale
                 listed = [PatientRow.quick(*row, scale, settings.induction_sessions)
                           for row in db.list_rows(database, scale)]
-                self._painted.clear()
-                self.post_message(ClinicListed(listed, settings, scale))
-                # Let the UI thread paint the first rows before the analysis competes for the GIL.
-                self._painted.wait(PAINT_WAIT_S)
+                if first_paint:
+                    self._painted.clear()
+                    self.post_message(ClinicListed(listed, settings, scale))
+                    # Let the UI thread paint the first rows before the analysis competes for the GIL.
+                    self._painted.wait(PAINT_WAIT_S)
                 statuses, names = self._analyse_in_chunks(database, worker, scale, settings, len(listed))
             finally:
                 close = getattr(database, "close", None) or getattr(getattr(database, "conn", None), "close", None)
@@ -191,19 +208,42 @@ class OutcomesApp(App):
         """Whether the list still shows first-paint rows (verdicts, relief and alerts to come)."""
         return self.progress is not None
 
+    def follow_database(self) -> None:
+        """Reload when another connection wrote (a cheap PRAGMA, once a second).
+
+        The list and any open patient are read again; forms and dialogs on
+        top keep what the clinician is typing, and the list keeps its
+        search, filter, sort and selected patient.
+        """
+        if self.database is None:
+            return
+        version, error = guarded(lambda: db.data_version(self.database))
+        if error or version == self.data_version:
+            return
+        self.data_version = version
+        self.load_clinic(first_paint=False)
+        for screen in self.screen_stack:
+            if isinstance(screen, PatientScreen):
+                screen.reload()
+
     def on_clinic_loaded(self, message: ClinicLoaded) -> None:
         # The analysis left millions of long-lived objects; freezing them keeps
         # the cyclic garbage collector from walking them again on every full
         # collection while the table paints (they are freed by reference
         # counting when a reload replaces them).
         gc.freeze()
+        open_now = {(pid, a.key) for pid, st in message.statuses.items() for a in st.open_alerts}
+        if self.open_alerts is not None:
+            announce_new_alerts(self, open_now - self.open_alerts, message.statuses)
+        self.open_alerts = open_now
         self.rows, self.statuses = message.rows, message.statuses
         self.followups = message.followups
         self.settings, self.list_scale = message.settings, message.scale
         self.load_seconds = message.seconds
         self.progress = None
-        screen = self.list_screen()
-        if screen.is_mounted:
+        # None while the app shuts down (a reload may finish after the screens are gone).
+        screen = next((s for s in self.screen_stack if isinstance(s, PatientListScreen)), None)
+        if screen is not None and screen.is_mounted:
             screen.show_rows(keep_cursor=True)
 
     def followup_map(self) -> dict[str, FollowUp | None]:
@@ -284,6 +324,25 @@ class OutcomesApp(App):
         while not isinstance(self.screen, PatientListScreen) and len(self.screen_stack) > 1:
             self.pop_screen()
 
+    def action_take_home_page(self) -> None:
+        """The open patient's one-page, plain-language PDF, into the handouts folder."""
+        if isinstance(self.screen, PatientScreen):
+            self._write_take_home_page(self.screen.patient_id, self.screen.scale_id)
+
+    @work(thread=True, group="handout")
+    def _write_take_home_page(self, pid: str, scale_id: str) -> None:
+        from outcomes_app.patient_mode import load_patient, save_handout
+
+        try:
+            path = save_handout(load_patient(self.db_path, pid), scale_id, HANDOUT_DIR.expanduser(),
+                                self.today)
+        except Exception as exc:  # words, never a traceback
+            self.call_from_thread(self.notify, f"The take-home page of {pid} could not be written: {exc}",
+                                  severity="error", markup=False)
+        else:
+            self.call_from_thread(self.notify, f"{pid}: {path}", title="Take-home page written",
+                                  markup=False, timeout=20)
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Patients", "Go back to the patient list", self.action_patients)
@@ -309,6 +368,15 @@ class OutcomesApp(App):
                 ("Retract selected record", "Stops counting, kept in the audit trail", screen.action_retract),
                 ("History of selected record", "Old and new values, who and why", screen.action_history),
                 ("Pick scale", "The scale of the chart and status", screen.action_pick_scale),
+                ("Take-home page", "The patient's one-page, plain-language PDF (key w)",
+                 self.action_take_home_page),
             ):
                 yield SystemCommand(title, help_text, action)
 
+
+def announce_new_alerts(app: App, new: set[tuple[str, str]], statuses: dict[str, PatientStatus]) -> None:
+    """A notification for each open alert that was not open at the last full read."""
+    for pid, key in sorted(new):
+        alert = next(a for a in statuses[pid].open_alerts if a.key == key)
+        app.notify(f"{pid}: {alert.detail} ({alert.when.iso()}). Open the patient to acknowledge it.",
+                   title="New safety alert", severity="error", timeout=60, markup=False)

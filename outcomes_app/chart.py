@@ -16,7 +16,6 @@ nothing here decides a clinical question.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -24,8 +23,8 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
-from outcomes.response import RESPONSE_MIN_IMPROVEMENT, remission_cut, response_level
-from outcomes.scales import get_scale
+from outcomes.chart_marks import ChartData, chart_data
+from outcomes.response import RESPONSE_MIN_IMPROVEMENT
 from outcomes.status import PatientStatus
 
 # One character per kind of mark, so that colour is never the only cue.
@@ -43,70 +42,6 @@ BOOSTER_COLOR = "magenta"
 RESPONSE_COLOR = "green"
 REMISSION_COLOR = "blue"
 BASELINE_COLOR = "gray"
-
-
-@dataclass(frozen=True)
-class ChartData:
-    """What the chart draws, worked out from a `PatientStatus` once.
-
-    Attributes:
-        scale_name: Display name of the scale.
-        days: X of each score (days since the first infusion).
-        totals: The scores.
-        infusion_days: Days of the induction infusions.
-        booster_days: Days of the boosters.
-        baseline: Baseline total, or None.
-        response_level: The score at which response is reached (half the
-            baseline), or None without a baseline.
-        remission: The remission cut, or None for a scale without one.
-        x_label: What the x axis counts.
-    """
-
-    scale_name: str
-    days: tuple[int, ...]
-    totals: tuple[int, ...]
-    infusion_days: tuple[int, ...]
-    booster_days: tuple[int, ...]
-    baseline: int | None
-    response_level: float | None
-    remission: int | None
-    total_max: int
-    x_label: str
-
-    @property
-    def empty(self) -> bool:
-        return not self.totals
-
-
-def chart_data(status: PatientStatus) -> ChartData:
-    """The marks of one patient's chart, from their status."""
-    scale = get_scale(status.scale)
-    infusions = status.infusions
-    x_label = "days since first infusion"
-    if infusions:
-        origin = infusions[0].when.day
-    elif status.points:
-        # No infusion yet: count from the first score so the points still line up.
-        origin = status.points[0].assessment.when.day
-        x_label = "days since first score"
-    else:
-        origin = None
-    days = tuple((p.assessment.when.day - origin).days for p in status.points) if origin else ()
-    n = status.settings.induction_sessions
-    inf_days = [(i.when.day - origin).days for i in infusions] if origin else []
-    baseline = status.baseline.total if status.baseline else None
-    return ChartData(
-        scale_name=scale.name,
-        days=days,
-        totals=tuple(p.assessment.total for p in status.points),
-        infusion_days=tuple(inf_days[:n]),
-        booster_days=tuple(inf_days[n:]),
-        baseline=baseline,
-        response_level=response_level(baseline) if baseline else None,
-        remission=remission_cut(status.scale, status.settings),
-        total_max=scale.total_max,
-        x_label=x_label,
-    )
 
 
 def _nice_step(span: float, target_ticks: int) -> int:

@@ -18,12 +18,19 @@ one patient:
 
 The one file it writes is the chart PNG the patient asks for, into a folder
 they can take home (`~/ketamine-outcomes-charts/` unless told otherwise).
+
+With `--self-report` (``self_report=True``) the patient first answers the
+clinic's self-report questionnaires (`outcomes_app.self_report`). The one
+database write reachable then is `send_self_report`: that patient's new
+scores, once, through a connection opened for that write and closed after it
+(`db.add_self_report`). While the questions are open the chart keys and their
+palette commands are off; after sending, patient mode is read-only as above.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -37,6 +44,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
 import db
+from outcomes import self_report as self_report_rules
 from outcomes.followup import DUE, OVERDUE, next_followup
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.records import Assessment, PatientData, patient_name
@@ -58,6 +66,7 @@ from outcomes.status import PatientStatus, analyse_patient
 from outcomes.terminal_text import terminal_safe
 from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
+from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 
 #: Where saved charts go unless the app is told otherwise.
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
@@ -310,6 +319,7 @@ def needs_crisis_text(status: PatientStatus | None) -> bool:
 HELP_TEXT = """\
 Keys
   s        save your chart as a picture (PNG) to take home
+  p        save a one-page summary (PDF) to print and take home
   n        your next questionnaire, when you have more than one
   c        go to your chart
   t        switch between a light and a dark screen
@@ -336,6 +346,38 @@ This screen shows only your own results, and changes nothing.
 Press Escape to close."""
 
 
+def glossary(n: int) -> list[tuple[str, str]]:
+    """The "Words used here" of the help page as (word, meaning) pairs (the take-home page lists them)."""
+    text = HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n)
+    block = text.split("Words used here\n", 1)[1].split("\n\n", 1)[0]
+    pairs: list[tuple[str, str]] = []
+    for line in block.splitlines():
+        word, meaning = line[:14].strip(), line[14:].strip()
+        if word:
+            pairs.append((word, meaning))
+        elif pairs:  # a meaning's second line
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]} {meaning}")
+    return pairs
+
+
+def handout_of(view: PatientView, scale_id: str | None, today: date):
+    """The take-home page's words and chart: patient mode's own, for one scale."""
+    from reports.handout import Handout  # matplotlib is loaded only when a page is asked for
+
+    status = (analyse_patient(view.data, scale_id, view.settings, today, view.acknowledged)
+              if scale_id else None)
+    return Handout(
+        patient_id=view.patient_id, who=view.name or view.patient_id, clinic=view.settings.clinic_name,
+        day=today, headline=headline(status, scale_id), about=scale_line(scale_id) if scale_id else "",
+        milestones=[line.removeprefix("[x] ").removeprefix("[ ] ") for line in milestone_lines(status)]
+        if status else [],
+        sessions=session_lines(status, today) if status else [],
+        crisis=view.settings.crisis_text if needs_crisis_text(status) else None,
+        glossary=glossary(view.settings.induction_sessions),
+        marks=chart_data(status) if status and status.points else None,
+    )
+
+
 class PatientApp(App):
     """One patient's progress, read-only.
 
@@ -351,6 +393,7 @@ class PatientApp(App):
 
     BINDINGS = [
         Binding("s", "save_chart", "Save chart"),
+        Binding("p", "save_page", "Take-home page", show=False),
         Binding("n", "next_scale", "Next scores"),
         Binding("c", "show_chart", "Chart"),
         Binding("t", "toggle_dark", "Light/dark"),
@@ -367,12 +410,13 @@ class PatientApp(App):
             self.problem = problem
 
     class ChartSaved(Message):
-        """A chart PNG was written (or could not be)."""
+        """A chart PNG or the take-home page was written (or could not be)."""
 
-        def __init__(self, path: Path | None, problem: str | None) -> None:
+        def __init__(self, path: Path | None, problem: str | None, noun: str = "chart") -> None:
             super().__init__()
             self.path = path
             self.problem = problem
+            self.noun = noun
 
     def __init__(
         self,
@@ -380,11 +424,15 @@ class PatientApp(App):
         patient_id: str,
         today: date | None = None,
         chart_dir: str | Path | None = None,
+        self_report: bool = False,
     ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self.patient_id = patient_id
+        self._fixed_today = today
         self.today = today or date.today()
+        #: "off" (look only), "open" (questions on screen) or "sent" (stored, read-only again).
+        self.self_report_state = "open" if self_report else "off"
         self.chart_dir = Path(chart_dir or DEFAULT_CHART_DIR).expanduser()
         self.view: PatientView | None = None
         self.scale: str | None = None
@@ -439,6 +487,9 @@ class PatientApp(App):
         self.view = message.view
         self.sub_title = terminal_safe(self.view.name or self.view.patient_id)
         self._show_scale(self.view.default_scale if self.view.scales else None)
+        if self.self_report_state == "open" and not isinstance(self.screen, SelfReportScreen):
+            self.push_screen(SelfReportScreen(
+                self_report_rules.questions(self.view.settings.self_report_scales)))
 
     def _show_scale(self, scale_id: str | None) -> None:
         view = self.view
@@ -481,8 +532,13 @@ class PatientApp(App):
 
     # ----- what the keys and the palette may do ---------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.self_report_state == "open" and action in ("next_scale", "save_chart", "show_chart",
+                                                           "save_page"):
+            return False  # the questions are on screen: only they, help, theme and quit
         if action == "next_scale":
             return bool(self.view and len(self.view.scales) > 1)
+        if action == "save_page":
+            return self.view is not None
         if action in ("save_chart", "show_chart"):
             return bool(self.status and self.status.points)
         return True
@@ -493,6 +549,10 @@ class PatientApp(App):
         yield SystemCommand("Theme", "Choose the screen's colours", self.action_change_theme)
         yield SystemCommand("Light or dark", "Switch between a light and a dark screen",
                             self.action_toggle_dark)
+        if self.self_report_state == "open":
+            yield SystemCommand("Help", "The keys and the words used here", self.action_help)
+            yield SystemCommand("Quit", "Close without sending your answers", self.action_quit)
+            return
         if self.status and self.status.points:
             yield SystemCommand("Save my chart",
                                 f"Save your chart as a PNG in {shown_path(self.chart_dir)}",
@@ -504,6 +564,10 @@ class PatientApp(App):
                     yield SystemCommand(f"Show my {name} scores",
                                         f"Your {_what_it_measures(scale_id)} questionnaire",
                                         lambda s=scale_id: self._show_scale(s))
+        if self.view:
+            yield SystemCommand("Save my take-home page",
+                                f"A one-page summary (PDF) to print, in {shown_path(self.chart_dir)}",
+                                self.action_save_page)
         yield SystemCommand("Help", "The keys and the words used here", self.action_help)
         yield SystemCommand("Quit", "Close your progress view", self.action_quit)
 
@@ -529,32 +593,117 @@ class PatientApp(App):
         if self.status is None or not self.status.points:
             self.notify("There is no chart to save yet.", severity="warning", markup=False)
             return
-        self._save_chart(self.status, self.view.name if self.view else None)
+        self._save("chart")
+
+    def action_save_page(self) -> None:
+        if self.view is not None:
+            self._save("take-home page")
 
     @work(thread=True, exclusive=True, group="save")
-    def _save_chart(self, status: PatientStatus, name: str | None) -> None:
+    def _save(self, noun: str) -> None:
+        """Write the chart PNG or the take-home PDF into the take-home folder."""
+        view, status = self.view, self.status
         try:
-            path = save_chart_png(status, self.chart_dir, self.today, name,
-                                  self.view.data.of_scale("cadss") if self.view else ())
+            if noun == "chart":
+                path = save_chart_png(status, self.chart_dir, self.today, view.name if view else None,
+                                      view.data.of_scale("cadss") if view else ())
+            else:
+                path = save_handout(view, self.scale, self.chart_dir, self.today)
         except OSError as exc:
-            self.post_message(self.ChartSaved(None, f"The chart could not be saved in "
+            self.post_message(self.ChartSaved(None, f"The {noun} could not be saved in "
                                                     f"{shown_path(self.chart_dir)}: "
-                                                    f"{exc.strerror or exc}."))
+                                                    f"{exc.strerror or exc}.", noun))
         except Exception as exc:  # never a traceback on a patient's screen
-            self.post_message(self.ChartSaved(None, f"The chart could not be saved ({exc})."))
+            self.post_message(self.ChartSaved(None, f"The {noun} could not be saved ({exc}).", noun))
         else:
-            self.post_message(self.ChartSaved(path, None))
+            self.post_message(self.ChartSaved(path, None, noun))
 
     @on(ChartSaved)
     def _chart_saved(self, message: ChartSaved) -> None:
         note = self.query_one("#save-note", Static)
         if message.path is None:
-            note.update(Text(message.problem or "The chart could not be saved."))
-            self.notify(message.problem or "The chart could not be saved.", severity="error",
+            note.update(Text(message.problem or f"The {message.noun} could not be saved."))
+            self.notify(message.problem or f"The {message.noun} could not be saved.", severity="error",
                         markup=False)
             return
-        note.update(Text(f"Your chart was saved as {shown_path(message.path)}"))
-        self.notify(f"Saved: {shown_path(message.path)}", title="Chart saved", markup=False)
+        note.update(Text(f"Your {message.noun} was saved as {shown_path(message.path)}"))
+        self.notify(f"Saved: {shown_path(message.path)}", title=f"{message.noun.capitalize()} saved",
+                    markup=False)
+
+    # ----- self-report ----------------------------------------------------
+    class SelfReportSent(Message):
+        """The patient's answers were stored (problem None) or refused."""
+
+        def __init__(self, problem: str | None, positive: bool) -> None:
+            super().__init__()
+            self.problem = problem
+            self.positive = positive
+
+    @property
+    def crisis_text(self) -> str:
+        return (self.view.settings if self.view else Settings()).crisis_text
+
+    def positive_safety_item(self, questions, answers) -> bool:
+        settings = self.view.settings if self.view else Settings()
+        return self_report_rules.positive_safety_item(questions, answers, settings)
+
+    def now(self) -> datetime:
+        """Now; on a fixed "today" (tests) that day at the clock's time."""
+        now = datetime.now()
+        return datetime.combine(self._fixed_today, now.time()) if self._fixed_today else now
+
+    def send_self_report(self, questions, answers: list[int | None]) -> None:
+        """Store the answers as this patient's own scores, once per launch."""
+        if self.self_report_state != "open":
+            return
+        checked = self_report_rules.checked_answers(self.patient_id, questions, answers, self.now())
+        problems = [p.message for c in checked for p in c.errors]
+        if problems:
+            self.post_message(self.SelfReportSent("; ".join(problems), False))
+            return
+        self._store_self_report([c.values for c in checked],
+                                self.positive_safety_item(questions, answers))
+
+    @work(thread=True, exclusive=True, group="self-report")
+    def _store_self_report(self, values: list[dict], positive: bool) -> None:
+        # A connection for this one write, closed after it: the rest of
+        # patient mode reads through a read-only one and holds none.
+        try:
+            database = db.connect(self.db_path, migrate=False)
+            try:
+                db.add_self_report(database, self.patient_id, values,
+                                   self_report_rules.who(self.patient_id), self_report_rules.AUDIT_REASON)
+            finally:
+                database.conn.close()
+        except db.StorageError as exc:
+            self.post_message(self.SelfReportSent(str(exc), positive))
+        except Exception as exc:  # never a traceback on a patient's screen
+            self.post_message(self.SelfReportSent(f"the clinic's records could not be written ({exc})",
+                                                  positive))
+        else:
+            self.post_message(self.SelfReportSent(None, positive))
+
+    @on(SelfReportSent)
+    async def _self_report_sent(self, message: SelfReportSent) -> None:
+        screen = self.screen
+        if message.problem is not None:
+            if isinstance(screen, SelfReportScreen):
+                await screen.send_failed(message.problem)
+            return
+        self.self_report_state = "sent"
+        if isinstance(screen, SelfReportScreen):
+            self.switch_screen(ThanksScreen(self.crisis_text if message.positive else None))
+        self._load()  # the progress view now includes the new scores
+        self.refresh_bindings()
+
+
+def save_handout(view: PatientView, scale_id: str | None, folder: Path, today: date) -> Path:
+    """Write the patient's take-home page (PDF) into `folder`; returns its path."""
+    from db.files import private_folder
+    from reports.handout import handout_path, write_handout
+
+    private_folder(folder, parents=True)
+    return write_handout(handout_of(view, scale_id, today), handout_path(folder, view.patient_id, today))
 
 
 def save_chart_png(

@@ -220,16 +220,22 @@ def cli(ctx: click.Context, db_file: Path | None) -> None:
 @click.option("--charts", "chart_dir", type=FILE, default=None, metavar="DIR",
               help="Patient mode: folder for the chart pictures the patient saves "
                    "(default ~/ketamine-outcomes-charts).")
+@click.option("--self-report", "self_report", is_flag=True,
+              help="Patient mode: the patient first fills in the clinic's self-report questionnaires "
+                   "(setting self_report_scales) and sends them, once; then read-only as usual.")
 @click.option("--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first.")
 @click.option("--clinician", default=None, metavar="NAME",
               help="Your name for the audit trail (else the app asks once, suggesting $OUTCOMES_USER "
                    "or your login).")
 @click.pass_context
-def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo: bool,
+def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, self_report: bool, demo: bool,
         clinician: str | None) -> None:
     """Open the terminal app: clinician mode, or with --patient ID the read-only patient mode."""
     if chart_dir is not None and patient_id is None:
         raise click.UsageError("--charts works only with --patient (it is where a patient's saved charts go)")
+    if self_report and patient_id is None:
+        raise click.UsageError("--self-report works only with --patient ID (the patient who fills in "
+                               "the questionnaires)")
     if demo:
         database = _open(ctx)
         try:
@@ -254,7 +260,7 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, demo
         database.close()
     import tui as app_module  # the app opens the database read-only itself
 
-    app_module.make_app(_db_path(ctx), patient_id, chart_dir=chart_dir).run()
+    app_module.make_app(_db_path(ctx), patient_id, chart_dir=chart_dir, self_report=self_report).run()
 
 
 # ----- demo ---------------------------------------------------------------------
@@ -583,10 +589,15 @@ def backup(ctx: click.Context, file: Path) -> None:
 @click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel workers.")
 @click.option("--cohort-only", is_flag=True, help="Only the cohort report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the cohort summary as JSON to stdout.")
+@click.option("--handout", is_flag=True,
+              help="With --patient: only the patient's one-page, plain-language take-home PDF.")
 @click.pass_context
 def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str | None, jobs: int,
-           cohort_only: bool, as_json: bool) -> None:
+           cohort_only: bool, as_json: bool, handout: bool) -> None:
     """Per-patient PDF and PNG charts and the cohort report."""
+    if handout and (patient_id is None or cohort_only or as_json):
+        raise click.UsageError("--handout needs --patient ID (it is one patient's take-home page) "
+                               "and goes without --cohort-only and --json")
     database = _open_existing(ctx)
     try:
         if patient_id is not None:
@@ -597,6 +608,9 @@ def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str
         db.output_folder(out_dir)
     except db.StorageError as exc:
         raise Refused(f"--out: {exc}") from None
+    if handout:
+        _write_handout(ctx, out_dir, patient_id, scale)
+        return
     from reports.batch import (  # imported here: matplotlib is slow to load
         ReportError,
         run_report,
@@ -625,6 +639,18 @@ def _json_text(value, indent: int | None = None) -> str:
     """JSON for the terminal: every character a terminal would obey written as a JSON escape."""
     text = json.dumps(value, indent=indent, ensure_ascii=False)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: str | None) -> None:
+    """The patient's take-home page, with patient mode's words (read-only, one patient)."""
+    # Textual and matplotlib: loaded only for this.
+    from outcomes_app.patient_mode import PatientModeError, load_patient, save_handout
+
+    try:
+        view = load_patient(_db_path(ctx), patient_id)
+    except PatientModeError as exc:
+        raise Refused(str(exc)) from None
+    scale_id = scale or (view.default_scale if view.scales else None)
+    path = save_handout(view, scale_id, out_dir.expanduser(), date.today())
+    _echo(f"Wrote the take-home page of {patient_id}: {path}", err=True)
 
 
 def main() -> None:

@@ -76,6 +76,7 @@ class PatientScreen(Screen):
         Binding("x", "retract", "Retract"),
         Binding("h", "history", "History"),
         Binding("p", "pick_scale", "Scale", show=False),
+        Binding("w", "app.take_home_page", "Take-home page", show=False),
     ]
 
     def __init__(self, patient_id: str) -> None:

@@ -238,6 +238,7 @@ HELP_TEXT = """\
   c   correct the selected record (with a reason)
   x   retract the selected record (with a reason)
   h   history of the selected record
+  w   the patient's take-home page (a one-page PDF in ~/ketamine-outcomes-handouts)
   esc back
 
 [b]Forms[/b]

@@ -274,7 +274,7 @@ async def test_command_palette_lists_only_patient_safe_commands(patient_pilot):
     """The palette's commands are theme, light/dark, save chart, the own scales, help and quit."""
     app = patient_pilot.app
     titles = sorted(c.title for c in app.get_system_commands(app.screen))
-    assert titles == sorted(["Theme", "Light or dark", "Save my chart",
+    assert titles == sorted(["Theme", "Light or dark", "Save my chart", "Save my take-home page",
                              "Show my GAD-7 scores", "Help", "Quit"])
 
 

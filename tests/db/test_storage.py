@@ -264,6 +264,13 @@ def test_any_valid_assessment_reads_back_as_it_was_checked(database, raw):
     """Whatever valid assessment goes in through validation comes back from load_clinic unchanged."""
     checked = check_assessment(raw, TODAY)
     assert checked.ok, checked.problems
+    frame = db.load_clinic(database).assessments
+    taken = checked.values["date"].iso()
+    if ((frame["scale"] == raw["scale"]) & (frame["taken_at"] == taken)).any():
+        # Drawn before on this database: a second score then is refused (clinical-spec 9).
+        with pytest.raises(db.StorageError, match="already has"):
+            db.add_assessment(database, checked.values, WHO)
+        return
     new_id = db.add_assessment(database, checked.values, WHO)
     frame = db.load_clinic(database).assessments
     row = frame[frame["assessment_id"] == new_id].iloc[0]

@@ -1,0 +1,170 @@
+"""The take-home page: one patient's progress on one A4 page, in plain words.
+
+`outcomes report --patient ID --handout`, patient mode (key `p`) and the
+clinician app (key `p` on a patient) write it. It holds the words patient
+mode shows (built by the app layer from `outcomes/` and handed in as a
+`Handout`), a large simple chart of the scores, the milestones, the sessions
+done, the next check-in and, where a suicidality item was positive, the
+clinic's crisis text. Every mark is black or grey with its own line style or
+marker and every line is named in words beside it, so the page reads the same
+printed in greyscale; the type is larger than the clinician's report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from matplotlib.patches import Rectangle
+from matplotlib.ticker import MaxNLocator
+
+from outcomes.chart_marks import ChartData
+from reports.layout import Cursor, footer, line_height, text_lines, wrap
+from reports.names import inside, patient_stem
+from reports.style import A4_PORTRAIT, BLACK, GREY, core_fonts_suffice, new_figure, open_pdf
+
+BIG = 12
+BODY = 11
+HEAD = 13
+TITLE = 20
+CHART_LEFT, CHART_WIDTH = 0.12, 0.83
+CHART_TOP, CHART_BOTTOM = 0.73, 0.515  # the top comes down under a crisis box
+FOOTER = ("This page shows only your own results. Please ask your clinic team about anything on it; "
+          "it does not replace talking with them.")
+
+
+@dataclass(frozen=True)
+class Handout:
+    """What the page says, worked out by the caller from the domain's results.
+
+    Attributes:
+        patient_id: Used for the file name only.
+        who: The patient's name (or id) printed at the top.
+        clinic: The clinic's name.
+        day: The day the page is for.
+        headline: The first sentence patient mode shows.
+        about: What the questionnaire measures.
+        milestones: Response and remission, reached or not, with their meaning.
+        sessions: Infusions done, the last one, the next check-in.
+        crisis: The clinic's crisis text where a suicidality item was positive.
+        glossary: (word, meaning) pairs for every term on the page.
+        marks: The chart's points and lines (None: no scores yet).
+    """
+
+    patient_id: str
+    who: str
+    clinic: str
+    day: date
+    headline: str
+    about: str
+    milestones: list[str] = field(default_factory=list)
+    sessions: list[str] = field(default_factory=list)
+    crisis: str | None = None
+    glossary: list[tuple[str, str]] = field(default_factory=list)
+    marks: ChartData | None = None
+
+
+def handout_path(folder: Path, patient_id: str, day: date) -> Path:
+    """``<folder>/<id>-<hash>-handout-<day>.pdf``, safe whatever the id holds."""
+    return inside(folder, f"{patient_stem(patient_id)}-handout-{day.isoformat()}.pdf")
+
+
+def write_handout(handout: Handout, path: Path) -> Path:
+    """Draw the page and write it as a one-page PDF (atomically)."""
+    fig = new_figure(A4_PORTRAIT)
+    above = _words_above(fig, handout)
+    top = min(CHART_TOP, above - 0.025)
+    _chart(fig, handout.marks, (CHART_LEFT, CHART_BOTTOM, CHART_WIDTH, top - CHART_BOTTOM))
+    _words_below(fig, handout)
+    footer(fig, FOOTER)
+    texts = [handout.who, handout.clinic, handout.crisis, handout.headline]
+    with open_pdf(path, core_fonts=core_fonts_suffice(texts)) as pdf:
+        pdf.savefig(fig)
+    return path
+
+
+def _words_above(fig, handout: Handout) -> float:
+    page = Cursor(fig, y=0.965)
+    page.y = text_lines(fig, page.left, page.y, ["Your treatment progress"], TITLE, weight="bold")
+    page.y = text_lines(fig, page.left, page.y,
+                        [f"{handout.who}   ·   {handout.clinic}   ·   {handout.day.day} {handout.day:%B %Y}"],
+                        BODY, color=GREY)
+    page.gap(0.8, BODY)
+    if handout.crisis:
+        _boxed(page, "Support is available", handout.crisis, linewidth=3)
+        page.gap(0.5, BODY)
+    _boxed(page, None, handout.headline, linewidth=1.2)
+    page.gap(0.4, BODY)
+    page.paragraph(handout.about, size=BODY)
+    return page.y
+
+
+def _boxed(page: Cursor, title: str | None, text: str, linewidth: float) -> None:
+    """Bold text in a black frame (a heavier one for the crisis text)."""
+    fig = page.fig
+    width = int(page.chars_per_line * 9 / BIG) - 4
+    lines = ([title] if title else []) + wrap(text, width)
+    top = page.y
+    page.y = text_lines(fig, page.left + 0.015, top - 0.006, lines, BIG, weight="bold")
+    fig.add_artist(Rectangle((page.left, page.y - 0.008), page.right - page.left, top - page.y + 0.008,
+                             transform=fig.transFigure, fill=False, edgecolor=BLACK, linewidth=linewidth))
+    page.y -= 0.008
+
+
+def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]) -> None:
+    ax = fig.add_axes(rect)
+    if marks is None or marks.empty:
+        ax.set_axis_off()
+        ax.text(0.5, 0.5, "No questionnaire scores yet", ha="center", va="center", size=HEAD,
+                transform=ax.transAxes)
+        return
+    ax.plot(marks.days, marks.totals, color=BLACK, marker="o", markersize=8, linewidth=2.5,
+            label="your score")
+    for x, y in zip(marks.days, marks.totals):
+        ax.annotate(str(y), (x, y), textcoords="offset points", xytext=(0, 9), ha="center", size=BODY)
+    if marks.response_level is not None:
+        ax.axhline(marks.response_level, color=GREY, linestyle="--", linewidth=2,
+                   label=f"half your starting score ({marks.response_level:g})")
+    if marks.remission is not None:
+        ax.axhline(marks.remission, color=GREY, linestyle=":", linewidth=2.5,
+                   label=f"{marks.remission} or lower: few or no symptoms left")
+    if marks.infusion_days:
+        ax.plot(marks.infusion_days, [0] * len(marks.infusion_days), linestyle="none", marker="^",
+                markersize=10, color=BLACK, label="an infusion", clip_on=False)
+    if marks.booster_days:
+        ax.plot(marks.booster_days, [0] * len(marks.booster_days), linestyle="none", marker="D",
+                markersize=8, markerfacecolor="white", markeredgecolor=BLACK, label="a booster",
+                clip_on=False)
+    top = max([*marks.totals, marks.baseline or 0, marks.remission or 0]) + 4
+    ax.set_ylim(0, min(top, marks.total_max + 2))
+    ax.set_xlabel(marks.x_label, size=BODY)
+    ax.set_ylabel(f"{marks.scale_name} score (lower is better)", size=BODY)
+    ax.tick_params(labelsize=BODY)
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.grid(True, color="#DDDDDD", linewidth=0.8)
+    for side in ("top", "right"):
+        ax.spines[side].set_visible(False)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=BODY - 1, frameon=False)
+
+
+def _words_below(fig, handout: Handout) -> None:
+    page = Cursor(fig, y=CHART_BOTTOM - 0.12)
+    for heading, lines in (("What you have reached", handout.milestones),
+                           ("Your sessions and your next check-in", handout.sessions)):
+        if lines:
+            page.y = text_lines(fig, page.left, page.y, [heading], HEAD, weight="bold")
+            page.gap(0.2, BODY)
+            for line in lines:
+                page.paragraph(line, size=BODY)
+                page.gap(0.2, BODY)
+            page.gap(0.4, BODY)
+    if handout.glossary:
+        page.y = text_lines(fig, page.left, page.y, ["Words used on this page"], HEAD, weight="bold")
+        page.gap(0.2, BODY)
+        for word, meaning in handout.glossary:
+            page.labelled(word, meaning, label_width=0.16, size=BODY - 1)
+    step = line_height(fig, BODY)
+    if page.y < 0.04 + step:  # a page, never two: the caller's words must fit
+        raise ValueError("the handout's words do not fit on one page")
