@@ -114,7 +114,7 @@ def connect(
     # check_same_thread=False: a connection may be opened by one thread and used
     # by a worker thread after it (never by two at once).
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    try:
+    with _closed_on_failure(conn, f"cannot open the database {path}"):
         database = _configure(conn, path)
         if database.journal_mode != "wal":
             database.enable_wal()
@@ -122,13 +122,20 @@ def connect(
             from db.migrations import apply_migrations
 
             apply_migrations(database)
+    return database
+
+
+@contextlib.contextmanager
+def _closed_on_failure(conn: sqlite3.Connection, what: str) -> Iterator[None]:
+    """Close `conn` when setting it up fails; SQLite's own errors become a `StorageError` saying `what`."""
+    try:
+        yield
     except sqlite3.DatabaseError as exc:
         conn.close()
-        raise StorageError(f"cannot open the database {path}: {exc}") from exc
+        raise StorageError(f"{what}: {exc}") from exc
     except BaseException:
         conn.close()
         raise
-    return database
 
 
 def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
@@ -155,7 +162,7 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
                            "(--db or $OUTCOMES_DB); a read-only opening never creates one")
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    try:
+    with _closed_on_failure(conn, f"cannot open the database {path} to read it"):
         database = _configure(conn, path)
         from db.migrations import MIGRATIONS
 
@@ -165,12 +172,6 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
                 f"the database {path} was made by an older version and needs an upgrade "
                 f"({len(pending)} step{'s' if len(pending) != 1 else ''}) before it can be opened "
                 "read-only; open it once with a clinician command (for example `outcomes settings`)")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise StorageError(f"cannot open the database {path} to read it: {exc}") from exc
-    except BaseException:
-        conn.close()
-        raise
     return database
 
 
