@@ -120,7 +120,7 @@ def connect(
     # check_same_thread=False: a connection may be opened by one thread and used
     # by a worker thread after it (never by two at once).
     conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    try:
+    with _closed_on_failure(conn, path):
         database = _configure(conn, path)
         from db.migrations import apply_migrations, refuse_newer_schema
 
@@ -129,13 +129,20 @@ def connect(
             database.enable_wal()
         if migrate:
             apply_migrations(database)
+    return database
+
+
+@contextlib.contextmanager
+def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
+    """Close `conn` when setting it up fails; SQLite's own errors become a `StorageError` about `path`."""
+    try:
+        yield
     except sqlite3.DatabaseError as exc:
         conn.close()
         raise sqlite_error_message(exc, path) from exc
     except BaseException:
         conn.close()
         raise
-    return database
 
 
 #: SQL function the guard triggers ask (migration 0003): true only inside the
@@ -215,7 +222,7 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
                            "(--db or $OUTCOMES_DB); a read-only opening never creates one")
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
-    try:
+    with _closed_on_failure(conn, path):
         database = _configure(conn, path)
         from db.migrations import MIGRATIONS, refuse_newer_schema
 
@@ -226,12 +233,6 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
                 f"the database {path} was made by an older version and needs an upgrade "
                 f"({len(pending)} step{'s' if len(pending) != 1 else ''}) before it can be opened "
                 "read-only; open it once with a clinician command (for example `outcomes settings`)")
-    except sqlite3.DatabaseError as exc:
-        conn.close()
-        raise sqlite_error_message(exc, path) from exc
-    except BaseException:
-        conn.close()
-        raise
     return database
 
 

@@ -32,13 +32,9 @@ class ResponseStatus(StrEnum):
     NO_BASELINE = "no_baseline"
 
 
-# Module-level names for the hot paths and for callers that import them.
-REMISSION = ResponseStatus.REMISSION
-RESPONSE = ResponseStatus.RESPONSE
-PARTIAL_RESPONSE = ResponseStatus.PARTIAL_RESPONSE
-NON_RESPONSE = ResponseStatus.NON_RESPONSE
-NO_BASELINE = ResponseStatus.NO_BASELINE
+# Module-level names for the hot paths and for callers that import them (the members, in order).
 STATUSES = tuple(ResponseStatus)
+REMISSION, RESPONSE, PARTIAL_RESPONSE, NON_RESPONSE, NO_BASELINE = STATUSES
 
 
 def remission_cut(scale_id: str, settings: Settings) -> int | None:

@@ -26,12 +26,9 @@ class VerdictValue(StrEnum):
     NO_BASELINE = ResponseStatus.NO_BASELINE.value  # the same words as the response category
 
 
-RESPONDER = VerdictValue.RESPONDER
-NON_RESPONDER = VerdictValue.NON_RESPONDER
-INCOMPLETE = VerdictValue.INCOMPLETE
-IN_PROGRESS = VerdictValue.IN_PROGRESS
-NO_BASELINE = VerdictValue.NO_BASELINE
+# Module-level names for callers that import them (the members, in order).
 VERDICTS = tuple(VerdictValue)
+RESPONDER, NON_RESPONDER, INCOMPLETE, IN_PROGRESS, NO_BASELINE = VERDICTS
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,6 +55,25 @@ def test_status_json_carries_every_interface_key():
     assert doc["status"] == "partial_response"
 
 
+def test_status_json_text_is_unchanged_by_the_category_enums():
+    """Categories and verdicts are StrEnums; the JSON document reads exactly as plain strings did."""
+    import json
+
+    from outcomes.response import STATUSES, ResponseStatus
+    from outcomes.verdict import VERDICTS, VerdictValue
+
+    assert [str(s) for s in STATUSES] == ["remission", "response", "partial_response", "non_response",
+                                          "no_baseline"]
+    assert [str(v) for v in VERDICTS] == ["responder", "non_responder", "incomplete", "in_progress",
+                                          "no_baseline"]
+    assert ResponseStatus.NO_BASELINE == VerdictValue.NO_BASELINE == "no_baseline"
+    patient = patient_with([("2026-01-04", 20), ("2026-01-09", 9), ("2026-01-30", 14)])
+    doc = analyse_patient(patient, "phq9", Settings(), date(2026, 3, 1)).as_json()
+    text = json.dumps(doc)
+    assert '"six_session_verdict": "responder"' in text and '"status": "partial_response"' in text
+    assert json.loads(text) == json.loads(json.dumps(doc, default=str))
+
+
 def test_status_json_uses_null_for_unknowns():
     """A patient with nothing after the baseline has null latest, status and first_response."""
     doc = analyse_patient(patient_with([("2026-01-04", 20)], INDUCTION[:1]), "phq9", Settings(),
