@@ -102,11 +102,13 @@ def test_commands_that_only_read_never_create_a_database(tmp_path, args):
     assert not any(p.name.startswith("out") for p in tmp_path.iterdir())
 
 
-def test_settings_can_be_listed_without_creating_a_database(tmp_path):
-    """`settings` on a new path shows the defaults and creates nothing; a change creates the file."""
+def test_settings_never_create_a_database(tmp_path):
+    """`settings` on a new path is refused with the path, listing or changing, and creates nothing (issue 10)."""
     path = tmp_path / "new.db"
-    assert "primary_scale" in invoke(path, "settings").output and not path.exists()
-    assert invoke(path, "settings", "relapse_confirmations", "2").exit_code == 0 and path.exists()
+    for args in (("settings",), ("settings", "relapse_confirmations", "2")):
+        result = invoke(path, *args)
+        assert result.exit_code == 1 and f"there is no clinic database at {path}" in result.output
+    assert not path.exists()
 
 
 # ----- files that are not what they should be ---------------------------------------
