@@ -299,11 +299,16 @@ def _import_command(kind: str):
     from db.csv_columns import COLUMNS, REQUIRED
 
     required = ", ".join(REQUIRED[kind]) + (", and items or total" if kind == "assessments" else "")
-    text = (f"Import {kind} from a CSV FILE: a header row, then one {kind[:-1]} per row.\n\n"
+    one = {"vitals": "reading (a moment of a session's monitoring)"}.get(kind, kind[:-1])
+    text = (f"Import {kind} from a CSV FILE: a header row, then one {one} per row.\n\n"
             f"Columns: {', '.join(COLUMNS[kind])}.\n\nRequired: {required}.\n\n"
             "Dates: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with a time (day-first dates like 5/1/2026 are "
             "refused: they are ambiguous). UTF-8 (Excel: 'CSV UTF-8'); commas or semicolons."
-            + ("\n\nside_effects: words separated by ';' (e.g. nausea;dizziness)." if kind == "infusions" else ""))
+            + ("\n\nside_effects: words separated by ';' (e.g. nausea;dizziness). drug: ketamine "
+               "(dose_mg_per_kg) or esketamine (dose_mg: 28, 56 or 84)." if kind == "infusions" else "")
+            + ("\n\nsession: the session's date exactly as in infusions.csv; at: the reading's "
+               "date-time, from the session's start to 6 hours after; at least one measurement."
+               if kind == "vitals" else ""))
 
     def command(ctx: click.Context, file: Path, confirm_unusual_doses: bool = False) -> None:
         _import(ctx, kind, file, confirm_unusual_doses)
@@ -317,7 +322,7 @@ def _import_command(kind: str):
     return import_group.command(name=kind, help=text, short_help=f"Import {kind} from a CSV file.")(command)
 
 
-for _kind in ("patients", "infusions", "assessments"):
+for _kind in ("patients", "infusions", "assessments", "vitals"):
     _import_command(_kind)
 
 
@@ -328,11 +333,11 @@ def export() -> None:
     """Export the clinic's records: CSV, FHIR Bundle or NDJSON."""
 
 
-@export.command(name="csv", short_help="Write the three CSV files into FOLDER.")
+@export.command(name="csv", short_help="Write the four CSV files into FOLDER.")
 @click.argument("folder", type=FILE)
 @click.pass_context
 def export_csv(ctx: click.Context, folder: Path) -> None:
-    """Write patients.csv, infusions.csv and assessments.csv into FOLDER.
+    """Write patients.csv, infusions.csv, assessments.csv and vitals.csv into FOLDER.
 
     FOLDER is created when missing (its parent must exist); files already
     there are never overwritten: the export is refused instead.

@@ -1,0 +1,132 @@
+"""Readings through a session, and the session's end (clinical-spec section 11).
+
+A reading is one moment of monitoring: any of blood pressure, heart rate,
+oxygen saturation, respiratory rate and sedation on the MOAA/S scale. This
+module holds their physiological ranges (entry errors outside them), checks
+one reading as typed or imported, and checks the end of a session (when it
+ended, when the patient was ready to leave, whether accompanied). The
+alerts the readings raise are in `outcomes.session_alerts`.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from typing import Any, Mapping
+
+from outcomes.drugs import READING_WINDOW_HOURS
+from outcomes.timepoints import Timepoint
+
+#: Physiological ranges of section 11: a value outside is refused as an entry error.
+READING_RANGES: dict[str, tuple[int, int]] = {
+    "bp_systolic": (50, 260),
+    "bp_diastolic": (20, 160),
+    "heart_rate": (20, 250),
+    "spo2": (50, 100),
+    "respiratory_rate": (0, 60),
+    "sedation_moaas": (0, 5),
+}
+#: Measurement columns, in the order of vitals.csv.
+MEASUREMENTS = tuple(READING_RANGES)
+#: How each measurement is named in messages, and its unit.
+READING_WORDS: dict[str, tuple[str, str]] = {
+    "bp_systolic": ("systolic pressure", " mmHg"),
+    "bp_diastolic": ("diastolic pressure", " mmHg"),
+    "heart_rate": ("heart rate", "/min"),
+    "spo2": ("oxygen saturation", "%"),
+    "respiratory_rate": ("respiratory rate", "/min"),
+    "sedation_moaas": ("sedation (MOAA/S)", ""),
+}
+#: The MOAA/S scale (Chernik 1990), as section 11 words each level.
+MOAAS_LEVELS = {
+    5: "responds readily to name in a normal tone",
+    4: "lethargic response to name",
+    3: "responds only to name called loudly or repeatedly",
+    2: "responds only to mild prodding or shaking",
+    1: "responds only to a painful stimulus",
+    0: "no response",
+}
+YES = ("yes", "y", "true", "1")
+NO = ("no", "n", "false", "0")
+
+
+def moment(tp: Timepoint) -> datetime:
+    """The timepoint as a datetime (a date-only one at midnight)."""
+    return datetime.combine(tp.day, tp.at) if tp.at is not None else datetime.combine(tp.day, datetime.min.time())
+
+
+def minutes_between(start: Timepoint, end: Timepoint) -> float:
+    """Minutes from `start` to `end` (both timed)."""
+    return (moment(end) - moment(start)).total_seconds() / 60
+
+
+def window_problem(session: Timepoint, at: Timepoint) -> str | None:
+    """Why a reading at `at` cannot belong to the session starting `session`, or None.
+
+    A session recorded without a time of day accepts readings on its day
+    only (its start is not known to the minute).
+    """
+    if session.at is None:
+        if at.day != session.day:
+            return (f"the reading at {at.iso()} is not on the day of the session ({session.iso()}); "
+                    "a reading belongs to its session's day")
+        return None
+    start = moment(session)
+    when = moment(at)
+    if when < start:
+        return f"the reading at {at.iso()} is before the session started ({session.iso()})"
+    if when > start + timedelta(hours=READING_WINDOW_HOURS):
+        return (f"the reading at {at.iso()} is more than {READING_WINDOW_HOURS} hours after the "
+                f"session started ({session.iso()})")
+    return None
+
+
+def check_reading(raw: Mapping[str, Any], today: date | None = None):
+    """Validate one reading (a vitals.csv row or the session screen's form).
+
+    Returns a `Checked` with `patient_id`, `session` and `at` (Timepoints),
+    each measurement (int or None) and `notes`. Whether the session exists
+    is for the caller, who knows the stored sessions.
+    """
+    from outcomes import validation as val  # validation imports this module
+
+    values: dict[str, Any] = {}
+    problems: list = []
+    val._patient_ref(values, problems, raw)
+    session = val._timepoint(values, problems, raw, "session", "session date", today)
+    at = val._timepoint(values, problems, raw, "at", "reading time", today)
+    if at is not None and at.at is None:
+        problems.append(val.Problem("at", f"reading time {at.iso()} needs a time of day (YYYY-MM-DDTHH:MM)"))
+        at = None
+    for name in MEASUREMENTS:
+        words, unit = READING_WORDS[name]
+        val._number(values, problems, raw, name, words, *READING_RANGES[name], integer=True, unit=unit)
+    if all(values[name] is None for name in MEASUREMENTS) and not any(
+            p.field in MEASUREMENTS for p in problems):
+        problems.append(val.Problem("bp_systolic", "a reading needs at least one measurement: "
+                                    + ", ".join(MEASUREMENTS)))
+    sys_, dia = values["bp_systolic"], values["bp_diastolic"]
+    if sys_ is not None and dia is not None and dia >= sys_:
+        problems.append(val.Problem("bp_diastolic", f"diastolic {dia} is not below systolic {sys_}: "
+                                    "are the two swapped?"))
+    if session is not None and at is not None:
+        wrong = window_problem(session, at)
+        if wrong:
+            problems.append(val.Problem("at", wrong))
+    val._text(values, raw, "notes")
+    return val.Checked(values, problems)
+
+
+def yes_no(text: Any) -> bool | None:
+    """`yes`/`no` (also y/n, true/false, 1/0) as a bool; None when blank; ValueError otherwise."""
+    if text is None or (isinstance(text, float) and text != text):
+        return None
+    if isinstance(text, bool):
+        return text
+    word = str(text).strip().lower()
+    if not word:
+        return None
+    if word in YES:
+        return True
+    if word in NO:
+        return False
+    raise ValueError(word)
