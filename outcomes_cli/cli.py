@@ -555,10 +555,15 @@ def backup(ctx: click.Context, file: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the cohort summary as JSON to stdout.")
 @click.option("--handout", is_flag=True,
               help="With --patient: only the patient's one-page, plain-language take-home PDF.")
+@click.option("--session", "session", nargs=2, default=None, metavar="PATIENT DATE",
+              help="Only the one-page record of PATIENT's session on DATE (YYYY-MM-DD, or with its time).")
 @click.pass_context
 def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str | None, jobs: int,
-           cohort_only: bool, as_json: bool, handout: bool) -> None:
-    """Per-patient PDF and PNG charts and the cohort report."""
+           cohort_only: bool, as_json: bool, handout: bool, session: tuple[str, str] | None) -> None:
+    """Per-patient PDF and PNG charts and the cohort report (or one session's record)."""
+    if session:
+        _session_report(ctx, out_dir, *session)
+        return
     if handout and (patient_id is None or cohort_only or as_json):
         raise click.UsageError("--handout needs --patient ID (it is one patient's take-home page) "
                                "and goes without --cohort-only and --json")
@@ -606,6 +611,38 @@ def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: st
     scale_id = scale or (view.default_scale if view.scales else None)
     path = save_handout(view, scale_id, out_dir.expanduser(), date.today())
     click.echo(f"Wrote the take-home page of {patient_id}: {path}", err=True)
+
+
+def _session_report(ctx: click.Context, out_dir: Path, patient_id: str, when_text: str) -> None:
+    """Write one session's record PDF into `out_dir`."""
+    from outcomes.session_record import SessionNotFound
+    from outcomes.timepoints import TimeFormatError, parse_timepoint
+
+    try:
+        when = parse_timepoint(when_text)
+    except TimeFormatError as exc:
+        raise Refused(f"--session: {exc}") from None
+    database = _open_existing(ctx)
+    try:
+        patient_id = _patient(database, ctx, patient_id)
+        data = db.load_clinic(database, patient_id=patient_id)
+        settings = db.load_settings(database)
+        name = (db.get_patient(database, patient_id) or {}).get("name")
+    finally:
+        database.close()
+    try:
+        folder = db.output_folder(out_dir)
+    except db.StorageError as exc:
+        raise Refused(f"--out: {exc}") from None
+    from reports.session_record import session_record_input, write_session_record
+
+    try:
+        item = session_record_input(data.by_patient()[patient_id], when, settings, name=name,
+                                    acknowledged=data.acknowledged)
+    except SessionNotFound as exc:
+        raise Refused(f"--session: {exc}") from None
+    folder.mkdir(mode=0o700, exist_ok=True)
+    click.echo(f"Wrote {write_session_record(item, folder)}.")
 
 
 def main() -> None:
