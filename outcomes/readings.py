@@ -130,3 +130,26 @@ def yes_no(text: Any) -> bool | None:
     if word in NO:
         return False
     raise ValueError(word)
+
+
+def reading_time(text: str, session: Timepoint) -> str:
+    """A reading time as typed at the session screen, as the full date-time `check_reading` reads.
+
+    "09:40" is that time on the session's day; "+40" is 40 minutes after the
+    session's start; anything else is passed on as typed (a full date-time,
+    or a slip that `check_reading` then words).
+    """
+    text = text.strip()
+    if text.startswith("+") and text[1:].isdigit() and session.at is not None:
+        when = moment(session) + timedelta(minutes=int(text[1:]))
+        return when.strftime("%Y-%m-%dT%H:%M")
+    if len(text) in (4, 5) and text.count(":") == 1 and text.replace(":", "").isdigit():
+        hours, minutes = text.split(":")
+        return f"{session.day.isoformat()}T{int(hours):02d}:{minutes}"
+    return text
+
+
+def split_pressure(text: str) -> tuple[str, str]:
+    """'120/80' as ('120', '80'); '120' as ('120', ''); blank as ('', '')."""
+    systolic, _, diastolic = text.strip().partition("/")
+    return systolic.strip(), diastolic.strip()

@@ -63,8 +63,9 @@ def session_cadss(inf: Infusion, assessments: Iterable[Assessment]) -> int | Non
 def _pressure_at(summary: SessionSummary, r: Reading | None) -> str:
     if r is None:
         return "not recorded"
-    return (f"{pressure_text(r.bp_systolic, r.bp_diastolic)} at {clock(r.when)} "
-            f"({minutes_text(minutes_after_start(summary.infusion, r.when))} after dosing)")
+    minutes = minutes_after_start(summary.infusion, r.when)
+    when = "at dosing" if minutes == 0 else f"{minutes_text(minutes)} after dosing"
+    return f"{pressure_text(r.bp_systolic, r.bp_diastolic)} at {clock(r.when)} ({when})"
 
 
 def rems_fields(summary: SessionSummary, cadss: int | None, settings: Settings) -> list[tuple[str, str]]:
@@ -108,10 +109,13 @@ def summary_lines(summary: SessionSummary, cadss: int | None, settings: Settings
     accompanied = {True: "yes", False: "no", None: "not recorded"}[inf.accompanied]
     if inf.accompanied is False and altered(summary, settings):
         accompanied += " (after dissociation or sedation)"
+    # Esketamine's spray takes minutes, not an infusion's time: its end is shown only when recorded.
+    end_line = [] if inf.drug == ESKETAMINE and inf.ended_at is None else [
+        ("Infusion ended" if inf.drug != ESKETAMINE else "Dosing ended", ended)]
     return [
         ("Drug and dose", dose_text(inf)),
         ("Started", inf.when.iso().replace("T", " ")),
-        ("Infusion ended" if inf.drug != ESKETAMINE else "Dosing ended", ended),
+        *end_line,
         ("Lowest saturation", "-" if summary.lowest_spo2 is None else f"{summary.lowest_spo2}%"),
         ("Highest pressure", "-" if high is None else pressure_text(*high)),
         ("Deepest sedation", sedation_text(summary.deepest_sedation)),
