@@ -153,3 +153,19 @@ def split_pressure(text: str) -> tuple[str, str]:
     """'120/80' as ('120', '80'); '120' as ('120', ''); blank as ('', '')."""
     systolic, _, diastolic = text.strip().partition("/")
     return systolic.strip(), diastolic.strip()
+
+
+#: FHIR vital-signs codes of section 11 (LOINC); MOAA/S has none verified: the project's own code.
+BP_PANEL_LOINC = ("85354-9", "Blood pressure panel with all children optional")
+VITAL_LOINC: dict[str, tuple[tuple[str, str], ...]] = {
+    "bp_systolic": (("8480-6", "Systolic blood pressure"),),
+    "bp_diastolic": (("8462-4", "Diastolic blood pressure"),),
+    "heart_rate": (("8867-4", "Heart rate"),),
+    "respiratory_rate": (("9279-1", "Respiratory rate"),),
+    "spo2": (("2708-6", "Oxygen saturation in Arterial blood"),
+             ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")),
+}
+#: UCUM units of each measurement.
+VITAL_UNITS = {"bp_systolic": "mm[Hg]", "bp_diastolic": "mm[Hg]", "heart_rate": "/min",
+               "respiratory_rate": "/min", "spo2": "%"}
+MOAAS_LOCAL_CODE = ("moaas", "Sedation, Modified Observer's Assessment of Alertness/Sedation (MOAA/S)")

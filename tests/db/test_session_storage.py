@@ -67,3 +67,28 @@ def test_vitals_file_is_all_or_nothing_and_round_trips(database, tmp_path):
     vitals = [p for p in out if p.name == "vitals.csv"][0]
     assert vitals.read_text().splitlines()[2] == "P1,2026-02-02T09:00,2026-02-02T09:50,150,95,,89,,2,"
     assert db.import_file(database, vitals, "vitals", WHO, today=TODAY).skipped == 2
+
+
+def test_readings_export_as_vital_sign_observations_linked_to_their_procedure(database):
+    """Each measurement is a vital-signs Observation with the spec's LOINC code, partOf the session's
+    Procedure; MOAA/S uses the project's code system; the bundle validates as R4."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    add(database, "2026-02-02T09:00", drug="esketamine", dose_mg="84")
+    values = check_reading({"patient_id": "P1", "session": "2026-02-02T09:00", "at": "2026-02-02T09:40",
+                            "bp_systolic": "150", "bp_diastolic": "95", "heart_rate": "80", "spo2": "93",
+                            "respiratory_rate": "12", "sedation_moaas": "3"}, TODAY).values
+    db.add_reading(database, values, WHO)
+    bundle = db.build_bundle(database)
+    Bundle.model_validate(bundle)
+    resources = [e["resource"] for e in bundle["entry"]]
+    (procedure,) = [r for r in resources if r["resourceType"] == "Procedure"]
+    assert procedure["code"]["text"] == "Esketamine intranasal administration, 84 mg"
+    vitals = [r for r in resources if r.get("category", [{}])[0]["coding"][0]["code"] == "vital-signs"]
+    codes = sorted(c["code"] for r in vitals for c in r["code"]["coding"])
+    assert codes == ["2708-6", "59408-5", "85354-9", "8867-4", "9279-1", "moaas"]
+    bp = next(r for r in vitals if r["code"]["coding"][0]["code"] == "85354-9")
+    assert [(c["code"]["coding"][0]["code"], c["valueQuantity"]["value"]) for c in bp["component"]] == [
+        ("8480-6", 150), ("8462-4", 95)]
+    url = next(e["fullUrl"] for e in bundle["entry"] if e["resource"] is procedure)
+    assert all(r["partOf"] == [{"reference": url}] for r in vitals)
