@@ -84,7 +84,7 @@ def test_readings_export_as_vital_sign_observations_linked_to_their_procedure(da
     resources = [e["resource"] for e in bundle["entry"]]
     (procedure,) = [r for r in resources if r["resourceType"] == "Procedure"]
     assert procedure["code"]["text"] == "Esketamine intranasal administration, 84 mg"
-    vitals = [r for r in resources if r.get("category", [{}])[0]["coding"][0]["code"] == "vital-signs"]
+    vitals = [r for r in resources if r.get("category", [{}])[0].get("coding", [{}])[0].get("code") == "vital-signs"]
     codes = sorted(c["code"] for r in vitals for c in r["code"]["coding"])
     assert codes == ["2708-6", "59408-5", "85354-9", "8867-4", "9279-1", "moaas"]
     bp = next(r for r in vitals if r["code"]["coding"][0]["code"] == "85354-9")
