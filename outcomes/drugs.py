@@ -46,7 +46,9 @@ def settings_for_drug(settings: Settings, drug: str | None) -> Settings:
     know which drug it was.
     """
     n = induction_length(settings, drug)
-    return settings if n == settings.induction_sessions else replace(settings, induction_sessions=n)
+    if n == settings.induction_sessions:
+        return settings
+    return replace(settings, induction_sessions=n, clinic_induction_sessions=settings.induction_sessions)
 
 
 def number_word(n: int) -> str:

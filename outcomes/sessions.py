@@ -211,3 +211,11 @@ def session_alerts(patient, settings: Settings) -> list[Alert]:
             inf.ready_to_leave_at is not None or inf.accompanied is not None for inf in patient.infusions):
         return []
     return [a for s in session_summaries(patient.infusions, patient.readings, settings) for a in s.alerts]
+
+
+def monitored_sessions(status, patient) -> list[SessionSummary]:
+    """The sessions of `status`'s course that have readings or a recorded discharge, summed up."""
+    sessions = {r.session for r in patient.readings}
+    chosen = [inf for inf in status.infusions if inf.when in sessions
+              or inf.ready_to_leave_at is not None or inf.accompanied is not None]
+    return session_summaries(chosen, patient.readings, status.settings)

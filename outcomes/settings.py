@@ -167,6 +167,15 @@ class Settings:
     rc_r_qids_sr16: float | None = None
     rc_sd_bdi2: float | None = None
     rc_r_bdi2: float | None = None
+    #: Not a setting: the clinic's own `induction_sessions` when this copy was made for an
+    #: esketamine course (`outcomes.drugs.settings_for_drug`), so reports print the clinic's value.
+    clinic_induction_sessions: int | None = None
+
+    def clinic_value(self, key: str) -> Any:
+        """The clinic's value of setting `key` (as set, whatever the course's drug)."""
+        if key == "induction_sessions" and self.clinic_induction_sessions is not None:
+            return self.clinic_induction_sessions
+        return getattr(self, key)
 
     def with_values(self, values: Mapping[str, Any]) -> "Settings":
         """A copy with `values` (already typed) applied."""
