@@ -80,8 +80,8 @@ _BOOKKEEPING = """
 """
 
 
-def _guard_triggers(table: str) -> list[str]:
-    columns = ", ".join(CLINICAL_COLUMNS[table])
+def _guard_triggers(table: str, clinical: dict | None = None) -> list[str]:
+    columns = ", ".join((clinical or CLINICAL_COLUMNS)[table])
     return [
         f"""CREATE TRIGGER {table}_never_edited BEFORE UPDATE OF {columns} ON {table}
             BEGIN SELECT RAISE(ABORT, 'clinical values are never changed in place; record a correction'); END""",
@@ -245,16 +245,6 @@ def _nullable_when(column: str) -> str:
     return _when_sql(column).replace("CHECK (", f"CHECK ({column} IS NULL OR ", 1)
 
 
-def _guard_triggers_v3(table: str) -> list[str]:
-    columns = ", ".join(CLINICAL_COLUMNS_V3[table])
-    return [
-        f"""CREATE TRIGGER {table}_never_edited BEFORE UPDATE OF {columns} ON {table}
-            BEGIN SELECT RAISE(ABORT, 'clinical values are never changed in place; record a correction'); END""",
-        f"""CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table}
-            BEGIN SELECT RAISE(ABORT, 'clinical records are never deleted; retract them with a reason'); END""",
-    ]
-
-
 def _infusions_v3() -> str:
     # As migrations 1-2 made it (same column order; SQLite lets column
     # definitions and table CHECKs mix), plus the session's drug, end and
@@ -352,7 +342,7 @@ def m0003_treatment_sessions(database: sqlite_utils.Database) -> None:
     conn.execute("CREATE INDEX readings_by_session ON readings(patient_id, session_at)")
     conn.execute("CREATE INDEX infusions_by_patient ON infusions(patient_id, given_at)")
     for table in ("infusions", "readings"):
-        for statement in _guard_triggers_v3(table):
+        for statement in _guard_triggers(table, CLINICAL_COLUMNS_V3):
             conn.execute(statement)
 
 
