@@ -19,8 +19,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable, Mapping, NamedTuple
 
-from outcomes.drugs import settings_for_drug
 from outcomes.course import Course, courses_of, find_baseline
+from outcomes.drugs import settings_for_drug
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
 from outcomes.relief import RELAPSE, Relief, measure_relief
 from outcomes.reliable_change import ReliableChange, reliable_change
