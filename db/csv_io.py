@@ -27,7 +27,7 @@ from db.connection import StorageError
 from db.paths import input_file, output_folder
 from db.outfiles import atomic_text
 from db.reads import export_rows
-from outcomes.readings import MEASUREMENTS, check_reading
+from outcomes.readings import MEASUREMENTS, check_reading, clean_reading_row
 from outcomes.records import gc_paused
 from outcomes.settings import Settings
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
@@ -326,11 +326,13 @@ def _iso_or_none(when) -> str | None:
 
 
 def _check_vitals(raw, settings, today, confirm, source, line, problems, plan):
-    checked = check_reading(raw, today)
-    if not _report(checked, source, line, problems):
-        return None
-    v = checked.values
-    row = (v["patient_id"], v["at"].iso(), v["session"].iso(), *(v[m] for m in MEASUREMENTS), v["notes"])
+    row = clean_reading_row(raw, today)  # nearly every row; the full check words what is wrong
+    if row is None:
+        checked = check_reading(raw, today)
+        if not _report(checked, source, line, problems):
+            return None
+        v = checked.values
+        row = (v["patient_id"], v["at"].iso(), v["session"].iso(), *(v[m] for m in MEASUREMENTS), v["notes"])
     return row[:2], row, None
 
 

@@ -94,3 +94,25 @@ def test_reading_without_a_measurement_or_time_of_day_is_refused():
     checked = check_reading({"patient_id": "P1", "session": "2026-02-02T09:00", "at": "2026-02-02"}, TODAY)
     text = " ".join(messages(checked))
     assert "needs a time of day" in text and "at least one measurement" in text
+
+
+@pytest.mark.parametrize("cells", [
+    {"bp_systolic": "120", "bp_diastolic": "80", "heart_rate": "70", "spo2": "97", "respiratory_rate": "14",
+     "sedation_moaas": "5"},
+    {"spo2": "97"}, {"bp_systolic": "260", "bp_diastolic": "20"}, {"bp_systolic": "120", "bp_diastolic": "120"},
+    {"spo2": "101"}, {"spo2": " 97"}, {"spo2": "9７"}, {"spo2": "97.0"}, {}, {"sedation_moaas": "0"},
+])
+@pytest.mark.parametrize("at", ["2026-02-02T09:00", "2026-02-02T15:00", "2026-02-02T15:01", "2026-02-02",
+                                "2026-02-02T8:59", "2027-01-01T10:00"])
+def test_fast_path_of_a_vitals_import_agrees_with_the_careful_check(cells, at):
+    """The bulk-import fast path accepts exactly the rows `check_reading` accepts, with the same values."""
+    from outcomes.readings import MEASUREMENTS, clean_reading_row
+
+    raw = {"patient_id": "P1", "session": "2026-02-02T09:00", "at": at, "notes": " n ",
+           **{m: cells.get(m, "") for m in MEASUREMENTS}}
+    fast = clean_reading_row(raw, TODAY)
+    careful = check_reading(raw, TODAY)
+    if fast is not None:
+        v = careful.values
+        assert careful.ok and not careful.problems
+        assert fast == ("P1", v["at"].iso(), v["session"].iso(), *(v[m] for m in MEASUREMENTS), "n")
