@@ -182,7 +182,7 @@ class Settings:
         return replace(self, **values)
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_SETTINGS}
 
     def suicide_alert_min(self, scale_id: str) -> int | None:
         """The item score at which a scale's suicidality item alerts.
@@ -194,6 +194,10 @@ class Settings:
             return 1
         value = getattr(self, f"{scale_id}_suicide_alert_min", None)
         return value or None
+
+
+#: Fields of `Settings` that are not clinic settings (bookkeeping of a per-course copy).
+NOT_SETTINGS = frozenset({"clinic_induction_sessions"})
 
 
 class SettingError(ValueError):
@@ -327,6 +331,7 @@ def default_settings() -> Settings:
 
 __all__ = [
     "DEFAULT_CRISIS_TEXT",
+    "NOT_SETTINGS",
     "Pressure",
     "SETTING_SPECS",
     "SPECS_BY_KEY",
