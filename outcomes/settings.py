@@ -242,12 +242,7 @@ def parse_value(key: str, text: str) -> Any:
         elif spec.kind == "scales":
             return _scale_list(spec, raw)
         elif spec.kind == "pressure":
-            systolic, diastolic = (int(p) for p in raw.replace(",", "/").split("/"))
-            _check_range(spec, systolic)
-            _check_range(spec, diastolic)
-            if diastolic >= systolic:
-                raise SettingError(f"setting {key}: {raw!r}: the diastolic number must be below the systolic")
-            return Pressure(systolic, diastolic)
+            return _pressure(spec, raw)
         elif spec.kind == "days":
             parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
             days = tuple(sorted({int(p) for p in parts}))
@@ -281,6 +276,16 @@ def _scale_list(spec: SettingSpec, raw: str) -> tuple[str, ...]:
             + (f" ({', '.join(repr(u) for u in unknown)} cannot be filled in by a patient alone)"
                if unknown else ""))
     return tuple(dict.fromkeys(parts))
+
+
+def _pressure(spec: SettingSpec, raw: str) -> Pressure:
+    """ "140/90" as a `Pressure` (ValueError when it is not two whole numbers)."""
+    systolic, diastolic = (int(p) for p in raw.replace(",", "/").split("/"))
+    _check_range(spec, systolic)
+    _check_range(spec, diastolic)
+    if diastolic >= systolic:
+        raise SettingError(f"setting {spec.key}: {raw!r}: the diastolic number must be below the systolic")
+    return Pressure(systolic, diastolic)
 
 
 def format_value(value: Any) -> str:
