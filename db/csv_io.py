@@ -28,6 +28,7 @@ from db.files import atomic_file, private_folder
 from db.paths import input_file, output_folder
 from db.reads import export_rows
 from db.spreadsheet import neutralise, restore
+from outcomes.readings import MEASUREMENTS, check_reading, clean_reading_row
 from outcomes.records import gc_paused
 from outcomes.settings import Settings
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
@@ -173,6 +174,12 @@ def _header_problems(source: str, kind: str, header: list[str]) -> list[str]:
                         f"{', '.join(REQUIRED[kind])}")
     if kind == "assessments" and not {"items", "total"} & seen:
         problems.append(f"{source} line 1: an 'items' or a 'total' column is required")
+    if kind == "infusions" and not {"dose_mg_per_kg", "dose_mg"} & seen:
+        problems.append(f"{source} line 1: a 'dose_mg_per_kg' column (ketamine) or a 'dose_mg' column "
+                        "(esketamine) is required")
+    if kind == "vitals" and not set(MEASUREMENTS) & seen:
+        problems.append(f"{source} line 1: at least one measurement column is required: "
+                        f"{', '.join(MEASUREMENTS)}")
     return problems
 
 
@@ -252,7 +259,8 @@ def _check_rows(plan: ImportPlan, header: list[str], rows: list, settings: Setti
     kind, source = plan.kind, plan.source
     if kind == "patients":
         known = None
-    checker = {"patients": _check_patient, "infusions": _check_infusion, "assessments": _check_assessment}[kind]
+    checker = {"patients": _check_patient, "infusions": _check_infusion, "assessments": _check_assessment,
+               "vitals": _check_vitals}[kind]
     problems: list[str] = []
     good = []
     if len(_ISO_CACHE) > 100_000:
@@ -278,6 +286,8 @@ def _describe(kind: str, key: tuple) -> str:
         return f"patient {key[0]}"
     if kind == "infusions":
         return f"the infusion of {key[0]} on {key[1]}"
+    if kind == "vitals":
+        return f"the reading of {key[0]} at {key[1]}"
     return f"the {key[2]} of {key[0]} on {key[1]}"
 
 
@@ -317,8 +327,24 @@ def _check_infusion(raw, settings, today, confirm, source, line, problems, plan)
     row = (v["patient_id"], v["date"].iso(), v["dose_mg_per_kg"], v["route"], v["duration_min"],
            v["weight_kg"], v["bp_systolic_pre"], v["bp_diastolic_pre"], v["bp_systolic_post"],
            v["bp_diastolic_post"], v["heart_rate_pre"], v.get("heart_rate_post"), v["side_effects"],
-           v["notes"])
+           v["notes"], v["drug"], v["dose_mg"], _iso_or_none(v["ended_at"]),
+           _iso_or_none(v["ready_to_leave_at"]), None if v["accompanied"] is None else int(v["accompanied"]))
     return row[:2], row, course
+
+
+def _iso_or_none(when) -> str | None:
+    return None if when is None else when.iso()
+
+
+def _check_vitals(raw, settings, today, confirm, source, line, problems, plan):
+    row = clean_reading_row(raw, today)  # nearly every row; the full check words what is wrong
+    if row is None:
+        checked = check_reading(raw, today)
+        if not _report(checked, source, line, problems):
+            return None
+        v = checked.values
+        row = (v["patient_id"], v["at"].iso(), v["session"].iso(), *(v[m] for m in MEASUREMENTS), v["notes"])
+    return row[:2], row, None
 
 
 def _check_assessment(raw, settings, today, confirm, source, line, problems, plan):
@@ -359,7 +385,7 @@ def _cell(value: Any) -> str:
 
 
 def export_csv(database: sqlite_utils.Database, folder: str | Path) -> list[Path]:
-    """Write patients.csv, infusions.csv and assessments.csv into `folder`.
+    """Write patients.csv, infusions.csv, assessments.csv and vitals.csv into `folder`.
 
     Each file is written through `db.files.atomic_file` (owner-only, renamed
     into place when whole); when one fails (a full disk) the files already

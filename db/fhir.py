@@ -30,7 +30,9 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from db.connection import write_transaction
+from db.fhir_vitals import reading_resources
 from db.reads import clinic_chunks, meta_value
+from outcomes.drugs import ESKETAMINE
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
 from outcomes.timepoints import Timepoint
@@ -140,13 +142,19 @@ def _patient(identity: _Identity, row: dict, deidentify: bool) -> dict:
     return resource
 
 
-def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
+def _procedure_text(inf: Infusion) -> str:
+    if inf.drug == ESKETAMINE:
+        return f"Esketamine {inf.route or ''} administration, {inf.dose_mg:g} mg".replace("  ", " ")
     dose = f"{inf.dose_mg_per_kg:g} mg/kg" if inf.dose_mg_per_kg is not None else "dose not recorded"
+    return f"Ketamine {inf.route or ''} infusion, {dose}".replace("  ", " ")
+
+
+def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
     resource: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": identity.id("Procedure", inf.id),
         "status": "completed",
-        "code": {"text": f"Ketamine {inf.route or ''} infusion, {dose}".replace("  ", " ")},
+        "code": {"text": _procedure_text(inf)},
         "subject": identity.subject,
         "performedDateTime": identity.when(inf.when),
         "extension": [{"url": f"{EXTENSION_BASE}/course", "valueInteger": int(inf.course)}],
@@ -258,6 +266,10 @@ def _records(identity: _Identity, record: PatientData, deidentify: bool) -> Iter
         yield identity.url("Observation", a.id), _observation(identity, a, deidentify, infusion_ids)
         if SCALES[a.scale].loinc_panel and a.items is not None:
             yield identity.url("ObservationPanel", a.id), _panel(identity, a)
+    # Readings are vital-sign Observations, each part of its session's Procedure (section 11).
+    sessions = {inf.when: {"reference": identity.ref("Procedure", inf.id, "Procedure")} for inf in record.infusions}
+    for r in record.readings:
+        yield from reading_resources(identity, r, sessions.get(r.session), notes=not deidentify)
 
 
 def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -> dict:

@@ -43,23 +43,31 @@ from db.csv_io import (
     unknown_patient,
 )
 from db.reads import CURRENT
-from db.writes import unusual_dose
+from db.writes import missing_session, unusual_dose
+from outcomes.readings import MEASUREMENTS
 from outcomes.settings import Settings
 
 _INFUSION_COLUMNS = (
     "patient_id", "given_at", "dose_mg_per_kg", "route", "duration_min", "weight_kg",
     "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post",
-    "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
+    "heart_rate_pre", "heart_rate_post", "side_effects", "notes", "drug", "dose_mg", "ended_at",
+    "ready_to_leave_at", "accompanied",
 )
+_READING_COLUMNS = ("patient_id", "taken_at", "session_at") + MEASUREMENTS + ("notes",)
 _ASSESSMENT_COLUMNS = ("patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes")
 _PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
-_KEY_WIDTH = {"patients": 1, "infusions": 2, "assessments": 3}
+_KEY_WIDTH = {"patients": 1, "infusions": 2, "assessments": 3, "vitals": 2}
+#: The table each kind of file fills.
+_TABLE = {"patients": "patient_details", "infusions": "infusions", "assessments": "assessments",
+          "vitals": "readings"}
 _TAIL = "recorded_at, recorded_by, import_id"
 _INSERT = {
     "infusions": f"INSERT INTO infusions ({', '.join(_INFUSION_COLUMNS)}, course, dose_confirmed, {_TAIL})"
                  f" VALUES ({', '.join('?' * (len(_INFUSION_COLUMNS) + 5))})",
     "assessments": f"INSERT INTO assessments ({', '.join(_ASSESSMENT_COLUMNS)}, {_TAIL})"
                    f" VALUES ({', '.join('?' * (len(_ASSESSMENT_COLUMNS) + 3))})",
+    "vitals": f"INSERT INTO readings ({', '.join(_READING_COLUMNS)}, {_TAIL})"
+              f" VALUES ({', '.join('?' * (len(_READING_COLUMNS) + 3))})",
     "patient_details": f"INSERT INTO patient_details ({', '.join(_PATIENT_COLUMNS)}, {_TAIL})"
                        f" VALUES ({', '.join('?' * (len(_PATIENT_COLUMNS) + 3))})",
 }
@@ -92,6 +100,9 @@ def _existing(database: sqlite_utils.Database, kind: str, patients: set[str] | N
     if kind == "infusions":
         sql = f"SELECT {', '.join(_INFUSION_COLUMNS)}, course FROM infusions WHERE {CURRENT}{where}"
         return {(r[0], r[1]): r for r in conn.execute(sql, params)}
+    if kind == "vitals":
+        sql = f"SELECT {', '.join(_READING_COLUMNS)} FROM readings WHERE {CURRENT}{where}"
+        return {(r[0], r[1]): r for r in conn.execute(sql, params)}
     sql = f"SELECT {', '.join(_ASSESSMENT_COLUMNS)} FROM assessments WHERE {CURRENT}{where}"
     return {(r[0], r[1], r[2]): r for r in conn.execute(sql, params)}
 
@@ -105,12 +116,13 @@ class _Batch:
         conn = database.conn
         self.existing = _existing(database, kind, patients)
         self.known = {r[0] for r in conn.execute("SELECT patient_id FROM patients")}
-        self.latest: dict[str, int] = {}
+        self.latest: dict[str, tuple[int, str]] = {}
         if kind == "infusions":
-            self.latest = dict(conn.execute(
-                "SELECT patient_id, max(c) FROM (SELECT patient_id, course AS c FROM courses UNION ALL"
-                f" SELECT patient_id, course FROM infusions WHERE {CURRENT}) GROUP BY patient_id"))
-        table = "patient_details" if kind == "patients" else kind
+            self.latest = _latest_courses(conn)
+        self.sessions: set[tuple[str, str]] = set()
+        if kind == "vitals":
+            self.sessions = set(conn.execute(f"SELECT patient_id, given_at FROM infusions WHERE {CURRENT}"))
+        table = _TABLE[kind]
         self.before = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         self.now = now_iso()
         self.import_id: int | None = None
@@ -125,6 +137,9 @@ class _Batch:
         for line, row, course in zip(lines, rows, courses):
             if self.kind != "patients" and row[0] not in self.known:
                 problems.append(unknown_patient(self.source, line, row[0]))
+                continue
+            if self.kind == "vitals" and (row[0], row[2]) not in self.sessions:
+                problems.append(f"{_where(self.source, line, 'session')}: {missing_session(row[0], row[2])}")
                 continue
             key = row[:width]
             stored = self.existing.get(key)
@@ -152,9 +167,18 @@ class _Batch:
         tail = (self.now, self.who, self.import_id)
         if self.kind == "infusions":
             # An unusual dose reaches this point only with --confirm-unusual-doses.
-            number = course or self.latest.get(row[0], 1)
-            return row + (number, 1 if unusual_dose(row[2]) else 0) + tail
+            return row + (self._course(row, course), 1 if unusual_dose(row[2]) else 0) + tail
         return row + tail
+
+    def _course(self, row: tuple, course: int | None) -> int:
+        """The row's course: as given, else the latest, else the next one when the drug changes."""
+        pid, drug = row[0], row[_INFUSION_COLUMNS.index("drug")]
+        number, latest_drug = self.latest.get(pid, (0, drug))
+        if course is None:
+            course = max(number, 1) if drug == latest_drug else number + 1
+        if course >= number:
+            self.latest[pid] = (course, drug)
+        return course
 
     def insert(self, stored: list[tuple]) -> None:
         """Insert screened rows (may run on the writer thread)."""
@@ -186,12 +210,27 @@ class _Batch:
             first, last = self.first_patient, self.last_patient
         else:
             first = self.before + 1
-            last = conn.execute(f"SELECT max(id) FROM {self.kind}").fetchone()[0]
+            last = conn.execute(f"SELECT max(id) FROM {_TABLE[self.kind]}").fetchone()[0]
         audit.record(self.database, self.kind, f"import:{self.import_id}", "import", new={
             "file": self.source, "sha256": self.sha256, "rows_added": self.added,
             "rows_skipped": self.skipped, "first_id": first, "last_id": last,
         }, who=self.who)
         return ImportResult(self.kind, self.source, self.added, self.skipped, self.import_id)
+
+
+def _latest_courses(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
+    """Each patient's latest course number and its drug (of its first infusion, else its start)."""
+    drugs: dict[tuple[str, int], str] = {}
+    for pid, course, drug in conn.execute("SELECT patient_id, course, drug FROM courses"):
+        drugs[(pid, course)] = drug
+    for pid, course, drug in conn.execute(
+            f"SELECT patient_id, course, drug FROM infusions WHERE {CURRENT} ORDER BY given_at DESC"):
+        drugs[(pid, course)] = drug  # the earliest infusion's drug is written last
+    latest: dict[str, tuple[int, str]] = {}
+    for (pid, course), drug in drugs.items():
+        if pid not in latest or course > latest[pid][0]:
+            latest[pid] = (course, drug)
+    return latest
 
 
 def apply_import(database: sqlite_utils.Database, plan: ImportPlan, who: str) -> ImportResult:

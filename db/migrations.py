@@ -14,9 +14,13 @@ one superseded, a removal marks the row retracted (db/writes.py).
 
 from __future__ import annotations
 
+import sqlite3
+
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, KETAMINE
+from outcomes.readings import READING_RANGES
 from outcomes.records import ROUTES
 from outcomes.scales import SCALES
 from outcomes import validation as v
@@ -76,8 +80,8 @@ _BOOKKEEPING = """
 """
 
 
-def _guard_triggers(table: str) -> list[str]:
-    columns = ", ".join(CLINICAL_COLUMNS[table])
+def _guard_triggers(table: str, clinical: dict | None = None) -> list[str]:
+    columns = ", ".join((clinical or CLINICAL_COLUMNS)[table])
     return [
         f"""CREATE TRIGGER {table}_never_edited BEFORE UPDATE OF {columns} ON {table}
             BEGIN SELECT RAISE(ABORT, 'clinical values are never changed in place; record a correction'); END""",
@@ -223,6 +227,125 @@ def m0002_imports_and_indexes(database: sqlite_utils.Database) -> None:
     database.execute("CREATE INDEX acknowledgements_by_patient ON alert_acknowledgements(patient_id)")
 
 
+# ----- 0003: the treatment session (clinical-spec section 11) -------------
+
+#: Columns of the infusions table from migration 0003 on (clinical values only).
+CLINICAL_COLUMNS_V3 = {
+    **CLINICAL_COLUMNS,
+    "infusions": CLINICAL_COLUMNS["infusions"] + (
+        "drug", "dose_mg", "ended_at", "ready_to_leave_at", "accompanied"),
+    "readings": (
+        "patient_id", "session_at", "taken_at", "bp_systolic", "bp_diastolic", "heart_rate",
+        "spo2", "respiratory_rate", "sedation_moaas", "notes",
+    ),
+}
+
+
+def _nullable_when(column: str) -> str:
+    return _when_sql(column).replace("CHECK (", f"CHECK ({column} IS NULL OR ", 1)
+
+
+def _infusions_v3() -> str:
+    # As migrations 1-2 made it (same column order; SQLite lets column
+    # definitions and table CHECKs mix), plus the session's drug, end and
+    # discharge; the dose in mg/kg is now required for ketamine only.
+    # Columns must precede table constraints, so the bookkeeping is split.
+    lines = [line.strip() for line in _BOOKKEEPING.format(table="infusions").strip().splitlines()]
+    columns = "\n        ".join(line for line in lines if not line.startswith("CHECK")).rstrip(",")
+    checks = "\n        ".join(line for line in lines if line.startswith("CHECK")).rstrip(",")
+    return f"""CREATE TABLE infusions_v3 (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        course INTEGER NOT NULL CHECK (course >= 1),
+        given_at TEXT NOT NULL {_when_sql('given_at')},
+        dose_mg_per_kg REAL CHECK (dose_mg_per_kg IS NULL OR (dose_mg_per_kg > {v.DOSE_REFUSE_AT_OR_BELOW!r}
+            AND dose_mg_per_kg <= {v.DOSE_REFUSE_ABOVE!r})),
+        dose_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (dose_confirmed IN (0, 1)
+            AND (dose_confirmed = 1 OR dose_mg_per_kg IS NULL
+                 OR dose_mg_per_kg BETWEEN {v.DOSE_USUAL_MIN!r} AND {v.DOSE_USUAL_MAX!r})),
+        route TEXT CHECK (route IS NULL OR route IN ({_quoted(ROUTES)})),
+        duration_min REAL {_range('duration_min', v.DURATION_RANGE_MIN)},
+        weight_kg REAL {_range('weight_kg', v.WEIGHT_RANGE_KG)},
+        bp_systolic_pre INTEGER {_range('bp_systolic_pre', v.SYSTOLIC_RANGE)},
+        bp_diastolic_pre INTEGER {_range('bp_diastolic_pre', v.DIASTOLIC_RANGE)},
+        bp_systolic_post INTEGER {_range('bp_systolic_post', v.SYSTOLIC_RANGE)},
+        bp_diastolic_post INTEGER {_range('bp_diastolic_post', v.DIASTOLIC_RANGE)},
+        heart_rate_pre INTEGER {_range('heart_rate_pre', v.HEART_RATE_RANGE)},
+        heart_rate_post INTEGER {_range('heart_rate_post', v.HEART_RATE_RANGE)},
+        side_effects TEXT,
+        notes TEXT,
+        {columns},
+        import_id INTEGER REFERENCES imports(id),
+        drug TEXT NOT NULL DEFAULT '{KETAMINE}' CHECK (drug IN ({_quoted(DRUGS)})),
+        dose_mg REAL CHECK (dose_mg IS NULL OR dose_mg IN ({_quoted(ESKETAMINE_DOSES_MG).replace("'", "")})),
+        ended_at TEXT {_nullable_when('ended_at')},
+        ready_to_leave_at TEXT {_nullable_when('ready_to_leave_at')},
+        accompanied INTEGER CHECK (accompanied IS NULL OR accompanied IN (0, 1)),
+        {checks},
+        CHECK ((drug = '{KETAMINE}') = (dose_mg_per_kg IS NOT NULL)),
+        CHECK ((drug = '{ESKETAMINE}') = (dose_mg IS NOT NULL))
+    ) STRICT"""
+
+
+def _readings() -> str:
+    r = READING_RANGES
+    return f"""CREATE TABLE readings (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        session_at TEXT NOT NULL {_when_sql('session_at')},
+        taken_at TEXT NOT NULL {_when_sql('taken_at')} CHECK (length(taken_at) > 10),
+        bp_systolic INTEGER {_range('bp_systolic', r['bp_systolic'])},
+        bp_diastolic INTEGER {_range('bp_diastolic', r['bp_diastolic'])},
+        heart_rate INTEGER {_range('heart_rate', r['heart_rate'])},
+        spo2 INTEGER {_range('spo2', r['spo2'])},
+        respiratory_rate INTEGER {_range('respiratory_rate', r['respiratory_rate'])},
+        sedation_moaas INTEGER {_range('sedation_moaas', r['sedation_moaas'])},
+        notes TEXT,
+        import_id INTEGER REFERENCES imports(id),
+        {_BOOKKEEPING.format(table='readings')},
+        CHECK (coalesce(bp_systolic, bp_diastolic, heart_rate, spo2, respiratory_rate,
+                        sedation_moaas) IS NOT NULL),
+        CHECK (bp_systolic IS NULL OR bp_diastolic IS NULL OR bp_diastolic < bp_systolic)
+    ) STRICT"""
+
+
+def _rebuild(database: sqlite_utils.Database, table: str, create_new: str) -> None:
+    """Replace `table` by the `<table>_v3` that `create_new` makes, keeping every row.
+
+    SQLite's procedure for a change ALTER TABLE cannot make: create, copy,
+    drop, rename; foreign keys are off meanwhile (`apply_migrations`).
+    """
+    conn = database.conn
+    conn.execute(create_new)
+    old = [r[1] for r in conn.execute(f"PRAGMA table_info({table})")]
+    columns = ", ".join(old)
+    conn.execute(f"INSERT INTO {table}_v3 ({columns}) SELECT {columns} FROM {table}")
+    conn.execute(f"DROP TABLE {table}")  # drops its triggers and indexes too
+    conn.execute(f"ALTER TABLE {table}_v3 RENAME TO {table}")
+
+
+@MIGRATIONS(name="0003_treatment_sessions")
+def m0003_treatment_sessions(database: sqlite_utils.Database) -> None:
+    # Every record before this release is racemic ketamine: the column default.
+    conn = database.conn
+    imports_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'imports'").fetchone()[0]
+    kinds = _quoted(("patients", "infusions", "assessments", "vitals"))
+    imports_v3 = imports_sql.replace("CREATE TABLE imports", "CREATE TABLE imports_v3").replace(
+        "'patients', 'infusions', 'assessments'", kinds)
+    _rebuild(database, "imports", imports_v3)
+    _rebuild(database, "infusions", _infusions_v3())
+    conn.execute(f"ALTER TABLE courses ADD COLUMN drug TEXT NOT NULL DEFAULT '{KETAMINE}'"
+                 f" CHECK (drug IN ({_quoted(DRUGS)}))")
+    conn.execute(_readings())
+    conn.execute("""CREATE UNIQUE INDEX readings_current ON readings(patient_id, taken_at)
+        WHERE superseded_at IS NULL AND retracted_at IS NULL""")
+    conn.execute("CREATE INDEX readings_by_session ON readings(patient_id, session_at)")
+    conn.execute("CREATE INDEX infusions_by_patient ON infusions(patient_id, given_at)")
+    for table in ("infusions", "readings"):
+        for statement in _guard_triggers(table, CLINICAL_COLUMNS_V3):
+            conn.execute(statement)
+
+
 #: Bookkeeping columns of the versioned tables: who superseded or retracted a record, and when.
 BOOKKEEPING_COLUMNS = ("superseded_at", "superseded_by", "retracted_at", "retracted_by", "retract_reason")
 
@@ -232,8 +355,8 @@ def _audited_only(name: str, event: str, table: str, message: str) -> str:
             f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
 
 
-@MIGRATIONS(name="0003_guard_bookkeeping")
-def m0003_guard_bookkeeping(database: sqlite_utils.Database) -> None:
+@MIGRATIONS(name="0004_guard_bookkeeping")
+def m0004_guard_bookkeeping(database: sqlite_utils.Database) -> None:
     # Hiding a record by setting retracted_at or superseded_at by hand, or
     # changing a patient, course, import or setting row, would leave no audit
     # row. Only the program's write path may (db.connection.write_transaction
@@ -283,19 +406,28 @@ def apply_migrations(database: sqlite_utils.Database, *, stop_before: str | None
 
     Nothing is written (not even the bookkeeping table) when the database is
     up to date, so opening a database to read it leaves the file untouched.
+    Foreign keys are off while migrations run (SQLite's own procedure for
+    rebuilding a table, which 0003 does) and checked before the commit.
     """
     if not MIGRATIONS.pending(database):
         return []
-    database.conn.execute("BEGIN IMMEDIATE")
+    conn = database.conn
+    conn.execute("PRAGMA foreign_keys = OFF")  # only possible outside a transaction
+    conn.execute("BEGIN IMMEDIATE")
     try:
         # Another process may have migrated while we waited for the lock.
         pending = [m.name for m in MIGRATIONS.pending(database)]
         MIGRATIONS.apply(database, stop_before=stop_before)
-        database.conn.execute("COMMIT")
+        broken = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if broken:
+            raise sqlite3.IntegrityError(f"the upgrade would break record links: {broken[:3]}")
+        conn.execute("COMMIT")
     except BaseException:
-        if database.conn.in_transaction:
-            database.conn.execute("ROLLBACK")
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
         raise
+    finally:
+        conn.execute("PRAGMA foreign_keys = ON")
     if stop_before in pending:
         pending = pending[: pending.index(stop_before)]
     return pending

@@ -18,6 +18,7 @@ from outcomes.records import (
     COURSE_COLUMNS,
     INFUSION_COLUMNS,
     PATIENT_COLUMNS,
+    READING_COLUMNS,
     ClinicData,
     PatientData,
 )
@@ -30,6 +31,9 @@ _PATIENTS_SQL = f"""SELECT p.patient_id, d.name, d.birth_date, d.weight_kg, d.no
 _COURSES_SQL = "SELECT patient_id, course, started_at, notes FROM courses"
 _INFUSIONS_SQL = (
     "SELECT id AS infusion_id, " + ", ".join(INFUSION_COLUMNS[1:]) + f" FROM infusions WHERE {CURRENT}"
+)
+_READINGS_SQL = (
+    "SELECT id AS reading_id, " + ", ".join(READING_COLUMNS[1:]) + f" FROM readings WHERE {CURRENT}"
 )
 _ASSESSMENTS_SQL = (
     "SELECT id AS assessment_id, " + ", ".join(ASSESSMENT_COLUMNS[1:]) + f" FROM assessments WHERE {CURRENT}"
@@ -64,11 +68,12 @@ def load_clinic(
                        INFUSION_COLUMNS)
     assessments = _frame(database, _ASSESSMENTS_SQL, where, params, "patient_id, taken_at, id",
                          ASSESSMENT_COLUMNS)
+    readings = _frame(database, _READINGS_SQL, where, params, "patient_id, taken_at, id", READING_COLUMNS)
     acked = database.conn.execute(
         "SELECT DISTINCT alert_key FROM alert_acknowledgements" + (f" WHERE {where}" if where else ""),
         params,
     ).fetchall()
-    return ClinicData(patients, courses, infusions, assessments, frozenset(r[0] for r in acked))
+    return ClinicData(patients, courses, infusions, assessments, frozenset(r[0] for r in acked), readings)
 
 
 class OnePatient(NamedTuple):
@@ -189,6 +194,7 @@ def record_counts(database: sqlite_utils.Database) -> dict[str, int]:
     return {
         "patients": one("SELECT count(*) FROM patients").fetchone()[0],
         "infusions": one(f"SELECT count(*) FROM infusions WHERE {CURRENT}").fetchone()[0],
+        "readings": one(f"SELECT count(*) FROM readings WHERE {CURRENT}").fetchone()[0],
         "assessments": one(f"SELECT count(*) FROM assessments WHERE {CURRENT}").fetchone()[0],
     }
 
@@ -205,8 +211,14 @@ EXPORT_SQL = {
     "infusions": (
         "SELECT patient_id, given_at AS date, course, dose_mg_per_kg, route, duration_min, weight_kg,"
         " bp_systolic_pre, bp_diastolic_pre, bp_systolic_post, bp_diastolic_post, heart_rate_pre,"
-        f" heart_rate_post, side_effects, notes FROM infusions WHERE {CURRENT}"
-        " ORDER BY patient_id, course, given_at, id"
+        f" heart_rate_post, side_effects, notes, drug, dose_mg, ended_at, ready_to_leave_at,"
+        " CASE accompanied WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS accompanied"
+        f" FROM infusions WHERE {CURRENT} ORDER BY patient_id, course, given_at, id"
+    ),
+    "vitals": (
+        "SELECT patient_id, session_at AS session, taken_at AS at, bp_systolic, bp_diastolic,"
+        " heart_rate, spo2, respiratory_rate, sedation_moaas, notes"
+        f" FROM readings WHERE {CURRENT} ORDER BY patient_id, taken_at, id"
     ),
     "assessments": (
         "SELECT patient_id, taken_at AS date, scale, items, total, rater, notes"

@@ -16,7 +16,9 @@ from typing import Any, Mapping
 import sqlite_utils
 
 from db import audit
+from db.reads import CURRENT as _CURRENT
 from db.connection import NotFound, StorageError, now_iso, write_transaction
+from outcomes.drugs import drug_of
 from outcomes.records import items_to_text
 from outcomes.settings import format_value, parse_value
 from outcomes.timepoints import Timepoint, parse_timepoint
@@ -27,6 +29,11 @@ INFUSION_FIELDS = (
     "patient_id", "course", "given_at", "dose_mg_per_kg", "dose_confirmed", "route",
     "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post",
     "bp_diastolic_post", "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
+    "drug", "dose_mg", "ended_at", "ready_to_leave_at", "accompanied",
+)
+READING_FIELDS = (
+    "patient_id", "session_at", "taken_at", "bp_systolic", "bp_diastolic", "heart_rate", "spo2",
+    "respiratory_rate", "sedation_moaas", "notes",
 )
 ASSESSMENT_FIELDS = (
     "patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes", "infusion_id",
@@ -68,6 +75,25 @@ def infusion_row(values: Mapping[str, Any], course: int, confirmed: bool = True)
         **{k: values.get(k) for k in INFUSION_FIELDS[5:14]},
         "side_effects": effects,
         "notes": values.get("notes"),
+        "drug": drug_of(values.get("drug")),
+        "dose_mg": values.get("dose_mg"),
+        "ended_at": _iso_or_none(values.get("ended_at")),
+        "ready_to_leave_at": _iso_or_none(values.get("ready_to_leave_at")),
+        "accompanied": None if values.get("accompanied") is None else int(bool(values["accompanied"])),
+    }
+
+
+def _iso_or_none(when: Any) -> str | None:
+    return None if when is None or when == "" else _iso(when)
+
+
+def reading_row(values: Mapping[str, Any]) -> dict[str, Any]:
+    """The stored form of checked reading values (`outcomes.readings.check_reading`)."""
+    return {
+        "patient_id": values["patient_id"],
+        "session_at": _iso(values.get("session") or values.get("session_at")),
+        "taken_at": _iso(values.get("at") or values.get("taken_at")),
+        **{k: values.get(k) for k in READING_FIELDS[3:]},
     }
 
 
@@ -112,6 +138,23 @@ def _current(database: sqlite_utils.Database, table: str, record_id: int, fields
     if row[-1] is not None:
         raise StorageError(f"{kind} {record_id} was retracted")
     return dict(zip(fields, row[:-2]))
+
+
+def course_for(database: sqlite_utils.Database, pid: str, drug: str) -> int:
+    """The course a new infusion of `drug` joins: the latest, or the next when the drug differs.
+
+    A course has one drug (clinical-spec section 11): a different drug starts a new one.
+    """
+    latest = latest_course(database, pid)
+    if latest == 0:
+        return 1
+    row = database.conn.execute(
+        "SELECT drug FROM infusions WHERE patient_id = ? AND course = ? AND " + _CURRENT
+        + " ORDER BY given_at LIMIT 1", (pid, latest)).fetchone()
+    if row is None:
+        row = database.conn.execute("SELECT drug FROM courses WHERE patient_id = ? AND course = ?",
+                                    (pid, latest)).fetchone()
+    return latest if row is None or row[0] == drug_of(drug) else latest + 1
 
 
 def latest_course(database: sqlite_utils.Database, pid: str) -> int:
@@ -208,10 +251,40 @@ def add_infusion(
     pid = values["patient_id"]
     with write_transaction(database):
         _require_patient(database, pid)
-        number = course if course is not None else max(latest_course(database, pid), 1)
+        number = course if course is not None else course_for(database, pid, values.get("drug"))
         row = infusion_row(values, number, confirmed)
         new_id = _insert(database, "infusions", {**row, "recorded_at": now_iso(), "recorded_by": who})
         audit.record(database, "infusions", new_id, "create", new=row, who=who)
+    return new_id
+
+
+def session_exists(database: sqlite_utils.Database, pid: str, session_at: str) -> bool:
+    """Whether the patient has a current infusion (session) given at exactly `session_at`."""
+    return database.conn.execute(
+        f"SELECT 1 FROM infusions WHERE patient_id = ? AND given_at = ? AND {_CURRENT}",
+        (pid, session_at)).fetchone() is not None
+
+
+def missing_session(pid: str, session_at: str) -> str:
+    """The refusal for a reading whose session is not recorded."""
+    return (f"there is no session of patient {pid!r} at {session_at}; record the session (infusion) "
+            "first, with the same date and time")
+
+
+def add_reading(database: sqlite_utils.Database, values: Mapping[str, Any], who: str) -> int:
+    """Add a reading (values from `check_reading`) to a recorded session; returns its id."""
+    row = reading_row(values)
+    with write_transaction(database):
+        _require_patient(database, row["patient_id"])
+        if not session_exists(database, row["patient_id"], row["session_at"]):
+            raise NotFound(missing_session(row["patient_id"], row["session_at"]))
+        if database.conn.execute(
+                f"SELECT 1 FROM readings WHERE patient_id = ? AND taken_at = ? AND {_CURRENT}",
+                (row["patient_id"], row["taken_at"])).fetchone():
+            raise StorageError(f"a reading of {row['patient_id']} at {row['taken_at']} is already recorded; "
+                               "correct it instead")
+        new_id = _insert(database, "readings", {**row, "recorded_at": now_iso(), "recorded_by": who})
+        audit.record(database, "readings", new_id, "create", new=row, who=who)
     return new_id
 
 
@@ -317,11 +390,12 @@ def correct_infusion(
 
 def retract(database: sqlite_utils.Database, kind: str, record_id: int, reason: str, who: str) -> None:
     """Mark an assessment or infusion as retracted (it stays stored, out of every read)."""
-    table = {"assessment": "assessments", "infusion": "infusions"}.get(kind)
+    table = {"assessment": "assessments", "infusion": "infusions", "reading": "readings"}.get(kind)
     if table is None:
-        raise StorageError(f"only an assessment or an infusion can be retracted, not {kind!r}")
+        raise StorageError(f"only an assessment, an infusion or a reading can be retracted, not {kind!r}")
     reason = _reason(reason)
-    fields = ASSESSMENT_FIELDS if table == "assessments" else INFUSION_FIELDS
+    fields = {"assessments": ASSESSMENT_FIELDS, "infusions": INFUSION_FIELDS,
+              "readings": READING_FIELDS}[table]
     with write_transaction(database):
         old = _current(database, table, record_id, fields)
         database.conn.execute(

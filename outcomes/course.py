@@ -16,6 +16,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Sequence
 
+from outcomes.drugs import KETAMINE
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.timepoints import Timepoint, infusion_key
 
@@ -43,6 +44,11 @@ class Course:
     @property
     def first_infusion(self) -> Infusion | None:
         return self.infusions[0] if self.infusions else None
+
+    @property
+    def drug(self) -> str:
+        """The course's drug (one per course; a course not yet given counts as ketamine)."""
+        return self.infusions[0].drug if self.infusions else KETAMINE
 
     def number_of(self, infusion: Infusion) -> int:
         """The infusion's number within the course (1-based; boosters continue it)."""

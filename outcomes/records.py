@@ -34,7 +34,11 @@ INFUSION_COLUMNS = (
     "infusion_id", "patient_id", "course", "given_at", "dose_mg_per_kg", "route",
     "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre",
     "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre", "heart_rate_post",
-    "side_effects", "notes",
+    "side_effects", "notes", "drug", "dose_mg", "ended_at", "ready_to_leave_at", "accompanied",
+)
+READING_COLUMNS = (
+    "reading_id", "patient_id", "session_at", "taken_at", "bp_systolic", "bp_diastolic",
+    "heart_rate", "spo2", "respiratory_rate", "sedation_moaas", "notes",
 )
 ASSESSMENT_COLUMNS = (
     "assessment_id", "patient_id", "taken_at", "scale", "items", "total", "rater",
@@ -83,6 +87,11 @@ class Infusion(NamedTuple):
     heart_rate_post: int | None = None
     side_effects: tuple[str, ...] = ()
     notes: str | None = None
+    drug: str = "ketamine"
+    dose_mg: float | None = None
+    ended_at: Timepoint | None = None
+    ready_to_leave_at: Timepoint | None = None
+    accompanied: bool | None = None
 
     @property
     def key(self) -> int:
@@ -91,8 +100,26 @@ class Infusion(NamedTuple):
 
     @property
     def total_mg(self) -> float | None:
-        """Total dose in mg (dose x weight), when both are known."""
+        """Total dose in mg (dose x weight, or esketamine's dose in mg), when known."""
+        if self.dose_mg is not None:
+            return self.dose_mg
         return total_mg(self.dose_mg_per_kg, self.weight_kg)
+
+
+class Reading(NamedTuple):
+    """One moment of monitoring during a session (clinical-spec section 11)."""
+
+    patient_id: str
+    when: Timepoint
+    session: Timepoint
+    bp_systolic: int | None = None
+    bp_diastolic: int | None = None
+    heart_rate: int | None = None
+    spo2: int | None = None
+    respiratory_rate: int | None = None
+    sedation_moaas: int | None = None
+    notes: str | None = None
+    id: int | None = None
 
 
 class Assessment(NamedTuple):
@@ -127,6 +154,12 @@ class PatientData:
     assessments: tuple[Assessment, ...] = ()
     #: Explicit course starts: course number -> date the clinician started it.
     course_starts: tuple[tuple[int, Timepoint], ...] = ()
+    #: Readings during sessions, in time order.
+    readings: tuple[Reading, ...] = ()
+
+    def readings_of(self, infusion: "Infusion") -> list[Reading]:
+        """The readings taken during one session (matched by the session's time)."""
+        return [r for r in self.readings if r.session == infusion.when]
 
     def of_scale(self, scale_id: str) -> list[Assessment]:
         return [a for a in self.assessments if a.scale == scale_id]
@@ -218,8 +251,10 @@ def items_to_text(items: Iterable[int] | None) -> str | None:
 _INT_COLUMNS = frozenset({
     "infusion_id", "assessment_id", "course", "bp_systolic_pre", "bp_diastolic_pre",
     "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre", "heart_rate_post",
+    "reading_id", "bp_systolic", "bp_diastolic", "heart_rate", "spo2", "respiratory_rate",
+    "sedation_moaas",
 })
-_FLOAT_COLUMNS = frozenset({"dose_mg_per_kg", "duration_min", "weight_kg"})
+_FLOAT_COLUMNS = frozenset({"dose_mg_per_kg", "duration_min", "weight_kg", "dose_mg"})
 
 
 def _columns(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, list]:
@@ -279,7 +314,26 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
         [n or 1 for n in c["course"]], c["dose_mg_per_kg"], c["infusion_id"], c["route"],
         c["duration_min"], c["weight_kg"], c["bp_systolic_pre"], c["bp_diastolic_pre"],
         c["bp_systolic_post"], c["bp_diastolic_post"], c["heart_rate_pre"], c["heart_rate_post"],
-        _side_effects(c["side_effects"]), c["notes"],
+        _side_effects(c["side_effects"]), c["notes"], [d or "ketamine" for d in c["drug"]],
+        c["dose_mg"], map(_timepoint_or_none, c["ended_at"]),
+        map(_timepoint_or_none, c["ready_to_leave_at"]),
+        [None if a is None else bool(a) for a in c["accompanied"]],
+    ))
+
+
+def _timepoint_or_none(value: Any) -> Timepoint | None:
+    return None if value is None else stored_timepoint(value)
+
+
+def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
+    """Reading records from a frame with `READING_COLUMNS`."""
+    if frame is None or frame.empty:
+        return []
+    c = _columns(frame, READING_COLUMNS)
+    return list(map(
+        Reading, _strs(c["patient_id"]), map(stored_timepoint, c["taken_at"]),
+        map(stored_timepoint, c["session_at"]), c["bp_systolic"], c["bp_diastolic"], c["heart_rate"],
+        c["spo2"], c["respiratory_rate"], c["sedation_moaas"], c["notes"], c["reading_id"],
     ))
 
 
@@ -347,6 +401,7 @@ def group_by_patient(
     assessments: Iterable[Assessment],
     course_starts: pd.DataFrame | None = None,
     patient_ids: Iterable[str] = (),
+    readings: Iterable[Reading] = (),
 ) -> dict[str, PatientData]:
     """One `PatientData` per patient, lists sorted in time order.
 
@@ -361,6 +416,9 @@ def group_by_patient(
     for a in assessments:
         ass_by.setdefault(a.patient_id, []).append(a)
         inf_by.setdefault(a.patient_id, [])
+    read_by: dict[str, list[Reading]] = {}
+    for r in readings:
+        read_by.setdefault(r.patient_id, []).append(r)
     starts: dict[str, list[tuple[int, Timepoint]]] = {}
     if course_starts is not None and not course_starts.empty:
         for pid, course, started in zip(
@@ -376,6 +434,7 @@ def group_by_patient(
             infusions=tuple(sorted(inf_by[pid], key=_INFUSION_ORDER)),
             assessments=tuple(sorted(ass_by[pid], key=_ASSESSMENT_ORDER)),
             course_starts=tuple(sorted(starts.get(pid, ()))),
+            readings=tuple(sorted(read_by.get(pid, ()), key=_READING_ORDER)),
         )
         for pid in inf_by
     }
@@ -384,6 +443,7 @@ def group_by_patient(
 # Time order (course first for infusions); attrgetter sorts without a Python call per record.
 _INFUSION_ORDER = attrgetter("course", "when.ikey")
 _ASSESSMENT_ORDER = attrgetter("when.akey")
+_READING_ORDER = attrgetter("when.akey")
 
 
 @dataclass
@@ -399,9 +459,11 @@ class ClinicData:
     infusions: pd.DataFrame
     assessments: pd.DataFrame
     acknowledged: frozenset[str] = frozenset()
+    readings: pd.DataFrame | None = None
 
     def by_patient(self) -> dict[str, "PatientData"]:
-        return patients_from_frames(self.infusions, self.assessments, self.courses, self.patients)
+        return patients_from_frames(self.infusions, self.assessments, self.courses, self.patients,
+                                    self.readings)
 
     def names(self) -> dict[str, str]:
         """Patient id -> name, for the patients that have one (blank names left out)."""
@@ -423,10 +485,12 @@ def patients_from_frames(
     assessments: pd.DataFrame | None,
     courses: pd.DataFrame | None = None,
     patients: pd.DataFrame | None = None,
+    readings: pd.DataFrame | None = None,
 ) -> dict[str, PatientData]:
     """Frames from `db/` to per-patient records (the usual entry point)."""
     ids = [] if patients is None or patients.empty else [str(p) for p in patients["patient_id"]]
     with gc_paused():
         return group_by_patient(
-            infusions_from_frame(infusions), assessments_from_frame(assessments), courses, ids
+            infusions_from_frame(infusions), assessments_from_frame(assessments), courses, ids,
+            readings_from_frame(readings),
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields, replace
-from typing import Any, Mapping
+from typing import Any, Mapping, NamedTuple
 
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, SELF_REPORT_SCALE_IDS
 
@@ -20,6 +20,16 @@ DEFAULT_CRISIS_TEXT = (
     "emergency number, or contact a crisis line (in the US call or text 988; in "
     "the UK and Ireland call Samaritans on 116 123)."
 )
+
+
+class Pressure(NamedTuple):
+    """A blood-pressure threshold, written and read as "140/90"."""
+
+    systolic: int
+    diastolic: int
+
+    def __str__(self) -> str:
+        return f"{self.systolic}/{self.diastolic}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +87,25 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
                 "clinical-spec 8 (clinic hold threshold)", 90, 250),
     SettingSpec("bp_hold_diastolic", "int", "Diastolic pressure before infusion at or above this warns",
                 "clinical-spec 8 (clinic hold threshold)", 50, 150),
+    SettingSpec("esketamine_induction_sessions", "int",
+                "Esketamine sessions in the induction (twice weekly for four weeks); later ones are boosters",
+                "clinical-spec 11 (Spravato label)", 1, 20),
+    SettingSpec("esketamine_bp_caution", "pressure",
+                "Esketamine: pressure before dosing above this (either number) warns before saving",
+                "clinical-spec 11 (label's example of elevated pressure; verify against the current label)",
+                40, 250),
+    SettingSpec("spo2_alert_below", "int", "Oxygen saturation (%) below this during a session alerts",
+                "clinical-spec 11 (convention)", 50, 100),
+    SettingSpec("resp_rate_low", "int", "Respiratory rate (/min) below this during a session alerts",
+                "clinical-spec 11 (convention)", 0, 60),
+    SettingSpec("resp_rate_high", "int", "Respiratory rate (/min) above this during a session alerts",
+                "clinical-spec 11 (convention)", 0, 60),
+    SettingSpec("sedation_alert_at_or_below", "int",
+                "Sedation (MOAA/S) at or below this during a session alerts (deep sedation)",
+                "clinical-spec 11 (convention)", 0, 5),
+    SettingSpec("recovery_minutes", "int",
+                "Ketamine: ready to leave sooner than this many minutes after the infusion ended warns",
+                "clinical-spec 11 (\"a recovery time of about 30 minutes\")", 0, 600),
     SettingSpec("followup_schedule_days", "days",
                 "Follow-up assessments due on these days after the last induction infusion",
                 "clinic practice", 0, 3650),
@@ -119,6 +148,13 @@ class Settings:
     bdi2_suicide_alert_min: int = 1
     bp_hold_systolic: int = 160
     bp_hold_diastolic: int = 100
+    esketamine_induction_sessions: int = 8
+    esketamine_bp_caution: Pressure = Pressure(140, 90)
+    spo2_alert_below: int = 90
+    resp_rate_low: int = 8
+    resp_rate_high: int = 30
+    sedation_alert_at_or_below: int = 2
+    recovery_minutes: int = 30
     followup_schedule_days: tuple[int, ...] = (1, 7, 14, 30, 60, 90)
     crisis_text: str = DEFAULT_CRISIS_TEXT
     clinic_name: str = "Ketamine clinic"
@@ -131,13 +167,22 @@ class Settings:
     rc_r_qids_sr16: float | None = None
     rc_sd_bdi2: float | None = None
     rc_r_bdi2: float | None = None
+    #: Not a setting: the clinic's own `induction_sessions` when this copy was made for an
+    #: esketamine course (`outcomes.drugs.settings_for_drug`), so reports print the clinic's value.
+    clinic_induction_sessions: int | None = None
+
+    def clinic_value(self, key: str) -> Any:
+        """The clinic's value of setting `key` (as set, whatever the course's drug)."""
+        if key == "induction_sessions" and self.clinic_induction_sessions is not None:
+            return self.clinic_induction_sessions
+        return getattr(self, key)
 
     def with_values(self, values: Mapping[str, Any]) -> "Settings":
         """A copy with `values` (already typed) applied."""
         return replace(self, **values)
 
     def as_dict(self) -> dict[str, Any]:
-        return {f.name: getattr(self, f.name) for f in fields(self)}
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in NOT_SETTINGS}
 
     def suicide_alert_min(self, scale_id: str) -> int | None:
         """The item score at which a scale's suicidality item alerts.
@@ -149,6 +194,10 @@ class Settings:
             return 1
         value = getattr(self, f"{scale_id}_suicide_alert_min", None)
         return value or None
+
+
+#: Fields of `Settings` that are not clinic settings (bookkeeping of a per-course copy).
+NOT_SETTINGS = frozenset({"clinic_induction_sessions"})
 
 
 class SettingError(ValueError):
@@ -192,6 +241,8 @@ def parse_value(key: str, text: str) -> Any:
             return raw
         elif spec.kind == "scales":
             return _scale_list(spec, raw)
+        elif spec.kind == "pressure":
+            return _pressure(spec, raw)
         elif spec.kind == "days":
             parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
             days = tuple(sorted({int(p) for p in parts}))
@@ -227,12 +278,24 @@ def _scale_list(spec: SettingSpec, raw: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(parts))
 
 
+def _pressure(spec: SettingSpec, raw: str) -> Pressure:
+    """ "140/90" as a `Pressure` (ValueError when it is not two whole numbers)."""
+    systolic, diastolic = (int(p) for p in raw.replace(",", "/").split("/"))
+    _check_range(spec, systolic)
+    _check_range(spec, diastolic)
+    if diastolic >= systolic:
+        raise SettingError(f"setting {spec.key}: {raw!r}: the diastolic number must be below the systolic")
+    return Pressure(systolic, diastolic)
+
+
 def format_value(value: Any) -> str:
     """The text form of a setting value, as `parse_value` reads it back."""
     if value is None:
         return "unset"
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, Pressure):
+        return str(value)
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     return str(value)
@@ -262,6 +325,7 @@ def _kind_words(spec: SettingSpec) -> str:
         "float": f"a number{bounds}" + (" (or 'unset')" if spec.optional else ""),
         "bool": "true or false",
         "days": f"a comma-separated list of whole days{bounds}",
+        "pressure": f"a pressure written systolic/diastolic (like 140/90), each{bounds}",
         "text": "text",
     }.get(spec.kind, "allowed")
 
@@ -272,6 +336,8 @@ def default_settings() -> Settings:
 
 __all__ = [
     "DEFAULT_CRISIS_TEXT",
+    "NOT_SETTINGS",
+    "Pressure",
     "SETTING_SPECS",
     "SPECS_BY_KEY",
     "SettingError",

@@ -20,6 +20,7 @@ from datetime import date
 from typing import Iterable, Mapping, NamedTuple
 
 from outcomes.course import Course, courses_of, find_baseline
+from outcomes.drugs import settings_for_drug
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
 from outcomes.relief import RELAPSE, Relief, measure_relief
 from outcomes.reliable_change import ReliableChange, reliable_change
@@ -34,6 +35,7 @@ from outcomes.response import (
 )
 from outcomes.safety import Alert, count_safety_unchecked, deterioration_alert, record_alerts
 from outcomes.scales import Scale, get_scale
+from outcomes.sessions import session_alerts
 from outcomes.settings import Settings
 from outcomes.verdict import (
     IN_PROGRESS,
@@ -253,6 +255,9 @@ def analyse_patient(
     scale = get_scale(scale_id)
     courses = courses_of(patient)
     course = _course_judged(patient.patient_id, courses, course_number)
+    if course is not None:
+        # The induction length is the course drug's (section 11); every rule below reads it.
+        settings = settings_for_drug(settings, course.drug)
     scale_assessments = [a for a in patient.assessments if a.scale == scale_id]
     baseline = find_baseline(scale_assessments, course, settings.baseline_window_days, as_of)
     zero_baseline = None
@@ -400,6 +405,7 @@ def _alerts(patient: PatientData, scale: Scale, b: int | None, latest_point: Sco
     """The patient's safety alerts (acknowledged ones marked) and the reliable change."""
     reliable = None
     alerts = record_alerts(patient.assessments, patient.infusions, settings)
+    alerts.extend(session_alerts(patient, settings))
     if b is not None and latest_point is not None and scale.is_outcome:
         reliable = reliable_change(scale.id, b, latest_point.assessment.total, settings)
         if reliable.deteriorated:

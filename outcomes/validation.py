@@ -21,6 +21,8 @@ from operator import le
 from datetime import date
 from typing import Any, Mapping
 
+from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, ESKETAMINE_ROUTE, KETAMINE
+from outcomes.readings import minutes_between, yes_no
 from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
 from outcomes.settings import Settings
@@ -302,42 +304,22 @@ def check_infusion(
     _patient_ref(values, problems, raw)
     _timepoint(values, problems, raw, "date", "infusion date", today)
     _number(values, problems, raw, "course", "course number", 1, 999, integer=True)
-    _dose(values, problems, raw)
-    _route(values, problems, raw)
+    drug = _drug(values, problems, raw)
+    if drug == ESKETAMINE:
+        _esketamine_dose(values, problems, raw)
+    else:
+        _ketamine_dose(values, problems, raw)
+    _route(values, problems, raw, drug)
     _number(values, problems, raw, "duration_min", "duration", *DURATION_RANGE_MIN, unit=" min")
     _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
     _vital_signs(values, problems, raw, settings)
+    if drug == ESKETAMINE:
+        problems.extend(esketamine_bp_problems(values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"),
+                                               settings))
     _side_effects(values, problems, raw)
     _text(values, raw, "notes")
+    _session_end(values, problems, raw, today)
     return Checked(values, problems)
-
-
-def _dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
-    """The dose in mg/kg (required), with the refusal and confirmation rules of section 8."""
-    dose_text = raw.get("dose_mg_per_kg")
-    if _blank(dose_text):
-        problems.append(Problem("dose_mg_per_kg", "dose in mg/kg is required"))
-        values["dose_mg_per_kg"] = None
-        return
-    dose = parse_decimal(dose_text)
-    if dose is None:
-        problems.append(Problem("dose_mg_per_kg", _not_a_number("dose (mg/kg)", str(dose_text).strip())))
-    else:
-        dose = float(dose)
-    values["dose_mg_per_kg"] = dose
-    if dose is not None:
-        problems.extend(dose_problems(dose))
-
-
-def _route(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
-    route = raw.get("route")
-    if _blank(route):
-        values["route"] = None
-        return
-    route = str(route).strip().lower()
-    if route not in ROUTES:
-        problems.append(Problem("route", f"route {route!r} is not known; allowed: {', '.join(ROUTES)}"))
-    values["route"] = route
 
 
 def _vital_signs(values: dict, problems: list[Problem], raw: Mapping[str, Any], settings: Settings) -> None:
@@ -377,6 +359,96 @@ def _side_effects(values: dict, problems: list[Problem], raw: Mapping[str, Any])
             elif word not in effects:
                 effects.append(word)
     values["side_effects"] = ";".join(effects) if effects else None
+
+
+def _drug(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> str:
+    text = raw.get("drug")
+    drug = KETAMINE if _blank(text) else str(text).strip().lower()
+    if drug not in DRUGS:
+        problems.append(Problem("drug", f"drug {drug!r} is not known; allowed: {', '.join(DRUGS)}"))
+    values["drug"] = drug
+    return drug
+
+
+def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
+    """Racemic ketamine: a dose in mg/kg (section 8); a dose in mg belongs to esketamine."""
+    values["dose_mg"] = None
+    if not _blank(raw.get("dose_mg")):
+        problems.append(Problem("dose_mg", "a dose in mg is for esketamine; ketamine doses are in "
+                                "mg/kg (dose_mg_per_kg), or set drug to esketamine"))
+    dose_text = raw.get("dose_mg_per_kg")
+    if _blank(dose_text):
+        problems.append(Problem("dose_mg_per_kg", "dose in mg/kg is required"))
+        values["dose_mg_per_kg"] = None
+        return
+    try:
+        dose = float(str(dose_text).strip())
+        if dose != dose:
+            raise ValueError
+    except ValueError:
+        text = str(dose_text).strip()
+        problems.append(Problem("dose_mg_per_kg", f"dose {text!r} is not a number (mg/kg){_decimal_hint(text)}"))
+        dose = None
+    values["dose_mg_per_kg"] = dose
+    if dose is not None:
+        problems.extend(dose_problems(dose))
+
+
+def _esketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
+    """Esketamine: a dose in mg, one of 28, 56 or 84 (section 11); never mg/kg."""
+    values["dose_mg_per_kg"] = None
+    if not _blank(raw.get("dose_mg_per_kg")):
+        problems.append(Problem("dose_mg_per_kg", "esketamine is dosed in mg (dose_mg: "
+                                f"{', '.join(map(str, ESKETAMINE_DOSES_MG))}), not mg/kg"))
+    allowed = ", ".join(map(str, ESKETAMINE_DOSES_MG))
+    # Any number is read; only the label's doses are accepted, whatever the typo.
+    _number(values, problems, raw, "dose_mg", "esketamine dose", -1e9, 1e9, required=True, unit=" mg")
+    dose = values["dose_mg"]
+    if dose is not None and dose not in ESKETAMINE_DOSES_MG:
+        problems.append(Problem("dose_mg", f"esketamine dose {dose:g} mg is refused: it must be "
+                                f"{allowed} mg (one device holds 28 mg)"))
+
+
+def _route(values: dict, problems: list[Problem], raw: Mapping[str, Any], drug: str) -> None:
+    route = raw.get("route")
+    route = None if _blank(route) else str(route).strip().lower()
+    if drug == ESKETAMINE:
+        if route not in (None, ESKETAMINE_ROUTE):
+            problems.append(Problem("route", f"esketamine is given {ESKETAMINE_ROUTE}, not {route!r}"))
+        route = ESKETAMINE_ROUTE
+    elif route is not None and route not in ROUTES:
+        problems.append(Problem("route", f"route {route!r} is not known; allowed: {', '.join(ROUTES)}"))
+    values["route"] = route
+
+
+def _session_end(values: dict, problems: list[Problem], raw: Mapping[str, Any], today: date | None) -> None:
+    """When the infusion ended, when the patient was ready to leave, and whether accompanied."""
+    start = values.get("date")
+    for name, words in (("ended_at", "end of the infusion"), ("ready_to_leave_at", "ready to leave")):
+        tp = _timepoint(values, problems, raw, name, words, today, required=False)
+        if tp is None:
+            continue
+        if tp.at is None:
+            problems.append(Problem(name, f"{words} {tp.iso()} needs a time of day (YYYY-MM-DDTHH:MM)"))
+        elif start is not None and start.at is None:
+            problems.append(Problem(name, f"{words} needs the session's start time too "
+                                    f"(date {start.iso()} has none)"))
+        elif start is not None and tp <= start:
+            problems.append(Problem(name, f"{words} {tp.iso()} is not after the session started ({start.iso()})"))
+    ended, ready, duration = values.get("ended_at"), values.get("ready_to_leave_at"), values.get("duration_min")
+    if ended is not None and ready is not None and ended.at and ready.at and ready < ended:
+        problems.append(Problem("ready_to_leave_at", f"ready to leave {ready.iso()} is before the infusion "
+                                f"ended ({ended.iso()})"))
+    if ended is not None and duration is not None and start is not None and start.at and ended.at:
+        minutes = minutes_between(start, ended)
+        if abs(minutes - duration) > 1:
+            problems.append(Problem("duration_min", f"duration {duration:g} min does not match the end "
+                                    f"time {ended.iso()} ({minutes:g} min after the start); give one of them"))
+    try:
+        values["accompanied"] = yes_no(raw.get("accompanied"))
+    except ValueError as exc:
+        problems.append(Problem("accompanied", f"accompanied {str(exc)!r} is not yes or no"))
+        values["accompanied"] = None
 
 
 def dose_is_unusual(dose: float) -> bool:
@@ -419,6 +491,21 @@ def blood_pressure_problems(systolic: int | None, diastolic: int | None, setting
         f"{'?' if diastolic is None else diastolic} mmHg is at or above "
         f"the hold threshold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
         "(setting bp_hold_systolic / bp_hold_diastolic)",
+        kind="warning",
+    )]
+
+
+def esketamine_bp_problems(systolic: int | None, diastolic: int | None, settings: Settings) -> list[Problem]:
+    """A warning when the pressure before esketamine is above the label's caution (section 11)."""
+    limit = settings.esketamine_bp_caution
+    if not ((systolic is not None and systolic > limit.systolic)
+            or (diastolic is not None and diastolic > limit.diastolic)):
+        return []
+    return [Problem(
+        "bp_systolic_pre",
+        f"blood pressure before esketamine {'?' if systolic is None else systolic}/"
+        f"{'?' if diastolic is None else diastolic} mmHg is above {limit} "
+        "(setting esketamine_bp_caution; the label asks to weigh the risk of a rise in pressure)",
         kind="warning",
     )]
 

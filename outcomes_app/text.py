@@ -16,6 +16,7 @@ from rich.markup import escape
 from rich.text import Text
 
 from outcomes.course import courses_of, dose_steps
+from outcomes.drugs import ESKETAMINE, induction_length, verdict_name
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
 from outcomes.scales import get_scale
@@ -188,7 +189,6 @@ def timeline_rows(patient: PatientData, settings: Settings,
     the note given at the start (`notes`, see `course_notes`). Infusions
     after the induction are labelled and coloured as boosters.
     """
-    n = settings.induction_sessions
     notes = notes or {}
     events: list[tuple[Any, int, str, tuple]] = []
     courses = courses_of(patient)
@@ -198,6 +198,7 @@ def timeline_rows(patient: PatientData, settings: Settings,
     for course in courses:
         events.append(_course_start_event(course, explicit, notes))
         steps = dose_steps(course.infusions)
+        n = induction_length(settings, course.drug)
         for number, inf in enumerate(course.infusions, start=1):
             booster = course.is_booster(inf, n)
             kind = f"Booster {number - n} (s{number})" if booster else f"Infusion {number}"
@@ -207,7 +208,7 @@ def timeline_rows(patient: PatientData, settings: Settings,
             cells = (inf.when.iso().replace("T", " "), str(course.number), session,
                      _infusion_text(inf, step))
             events.append((inf.key, 1, f"infusion:{inf.id}", cells))
-    events += [_assessment_event(a, courses, given, n) for a in patient.assessments]
+    events += [_assessment_event(a, courses, given, settings) for a in patient.assessments]
     events.sort(key=lambda e: (e[0], e[1]))
     return [(key, cells) for _, _, key, cells in events]
 
@@ -235,7 +236,9 @@ def _course_start_event(course, explicit: Mapping[int, Any], notes: Mapping[int,
 def _infusion_text(inf, step: str = "") -> str:
     """An infusion's Record cell: dose (after its dose-step mark), total, route and duration, BP before."""
     parts = [f"{step}{inf.dose_mg_per_kg:g}mg/kg" if inf.dose_mg_per_kg is not None else "dose ?"]
-    if inf.total_mg is not None:
+    if inf.drug == ESKETAMINE:
+        parts = [f"{step}esketamine {inf.dose_mg:g}mg"]
+    elif inf.total_mg is not None:
         parts.append(f"={inf.total_mg:g}mg")
     if inf.route:
         parts.append(inf.route + (f" {inf.duration_min:g}′" if inf.duration_min else ""))
@@ -244,7 +247,7 @@ def _infusion_text(inf, step: str = "") -> str:
     return " ".join(parts)
 
 
-def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], n: int) -> tuple:
+def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], settings: Settings) -> tuple:
     """An assessment's row: under its infusion for a rating of one, else placed in its course."""
     scale = get_scale(a.scale)
     if a.infusion_id in given:
@@ -259,6 +262,7 @@ def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], n: 
     if course is not None:
         session = course.session_of(a)
         where = "pre-infusion" if session == 0 else f"after s{session}"
+        n = induction_length(settings, course.drug)
         if session >= n:
             day = (a.when.day - course.infusions[n - 1].when.day).days
             where = f"follow-up d{day}"
@@ -275,7 +279,7 @@ def status_text(status: PatientStatus, today: date) -> str:
     """The status panel: verdict and the rule behind it, progress, relief, follow-up."""
     scale = get_scale(status.scale)
     lines = [
-        f"[b]Six-session verdict:[/b] {words(status.verdict.value)} — {escape(status.verdict.reason)}",
+        f"[b]{verdict_name(status.settings.induction_sessions).removeprefix('the ').capitalize()}:[/b] {words(status.verdict.value)} — {escape(status.verdict.reason)}",
         f"[b]Status ({scale.name}):[/b] {escape(status.status_sentence())}",
     ]
     best = NO_VALUE if status.best_improvement is None else f"{status.best_improvement:.0f}%"

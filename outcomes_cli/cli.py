@@ -344,11 +344,16 @@ def _import_command(kind: str):
     from db.csv_columns import COLUMNS, REQUIRED
 
     required = ", ".join(REQUIRED[kind]) + (", and items or total" if kind == "assessments" else "")
-    text = (f"Import {kind} from a CSV FILE: a header row, then one {kind[:-1]} per row.\n\n"
+    one = {"vitals": "reading (a moment of a session's monitoring)"}.get(kind, kind[:-1])
+    text = (f"Import {kind} from a CSV FILE: a header row, then one {one} per row.\n\n"
             f"Columns: {', '.join(COLUMNS[kind])}.\n\nRequired: {required}.\n\n"
             "Dates: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with a time (day-first dates like 5/1/2026 are "
             "refused: they are ambiguous). UTF-8 (Excel: 'CSV UTF-8'); commas or semicolons."
-            + ("\n\nside_effects: words separated by ';' (e.g. nausea;dizziness)." if kind == "infusions" else ""))
+            + ("\n\nside_effects: words separated by ';' (e.g. nausea;dizziness). drug: ketamine "
+               "(dose_mg_per_kg) or esketamine (dose_mg: 28, 56 or 84)." if kind == "infusions" else "")
+            + ("\n\nsession: the session's date exactly as in infusions.csv; at: the reading's "
+               "date-time, from the session's start to 6 hours after; at least one measurement."
+               if kind == "vitals" else ""))
 
     def command(ctx: click.Context, file: Path, confirm_unusual_doses: bool = False) -> None:
         _import(ctx, kind, file, confirm_unusual_doses)
@@ -362,7 +367,7 @@ def _import_command(kind: str):
     return import_group.command(name=kind, help=text, short_help=f"Import {kind} from a CSV file.")(command)
 
 
-for _kind in ("patients", "infusions", "assessments"):
+for _kind in ("patients", "infusions", "assessments", "vitals"):
     _import_command(_kind)
 
 
@@ -373,11 +378,11 @@ def export() -> None:
     """Export the clinic's records: CSV, FHIR Bundle or NDJSON."""
 
 
-@export.command(name="csv", short_help="Write the three CSV files into FOLDER.")
+@export.command(name="csv", short_help="Write the four CSV files into FOLDER.")
 @click.argument("folder", type=FILE)
 @click.pass_context
 def export_csv(ctx: click.Context, folder: Path) -> None:
-    """Write patients.csv, infusions.csv and assessments.csv into FOLDER.
+    """Write patients.csv, infusions.csv, assessments.csv and vitals.csv into FOLDER.
 
     FOLDER is created when missing (its parent must exist); files already
     there are never overwritten: the export is refused instead.
@@ -591,10 +596,15 @@ def backup(ctx: click.Context, file: Path) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the cohort summary as JSON to stdout.")
 @click.option("--handout", is_flag=True,
               help="With --patient: only the patient's one-page, plain-language take-home PDF.")
+@click.option("--session", "session", nargs=2, default=None, metavar="PATIENT DATE",
+              help="Only the one-page record of PATIENT's session on DATE (YYYY-MM-DD, or with its time).")
 @click.pass_context
 def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str | None, jobs: int,
-           cohort_only: bool, as_json: bool, handout: bool) -> None:
-    """Per-patient PDF and PNG charts and the cohort report."""
+           cohort_only: bool, as_json: bool, handout: bool, session: tuple[str, str] | None) -> None:
+    """Per-patient PDF and PNG charts and the cohort report (or one session's record)."""
+    if session:
+        _session_report(ctx, out_dir, *session)
+        return
     if handout and (patient_id is None or cohort_only or as_json):
         raise click.UsageError("--handout needs --patient ID (it is one patient's take-home page) "
                                "and goes without --cohort-only and --json")
@@ -651,6 +661,38 @@ def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: st
     scale_id = scale or (view.default_scale if view.scales else None)
     path = save_handout(view, scale_id, out_dir.expanduser(), date.today())
     _echo(f"Wrote the take-home page of {patient_id}: {path}", err=True)
+
+
+def _session_report(ctx: click.Context, out_dir: Path, patient_id: str, when_text: str) -> None:
+    """Write one session's record PDF into `out_dir`."""
+    from outcomes.session_record import SessionNotFound
+    from outcomes.timepoints import TimeFormatError, parse_timepoint
+
+    try:
+        when = parse_timepoint(when_text)
+    except TimeFormatError as exc:
+        raise Refused(f"--session: {exc}") from None
+    database = _open_existing(ctx)
+    try:
+        patient_id = _patient(database, ctx, patient_id)
+        data = db.load_clinic(database, patient_id=patient_id)
+        settings = db.load_settings(database)
+        name = (db.get_patient(database, patient_id) or {}).get("name")
+    finally:
+        database.close()
+    try:
+        folder = db.output_folder(out_dir)
+    except db.StorageError as exc:
+        raise Refused(f"--out: {exc}") from None
+    from reports.session_record import session_record_input, write_session_record
+
+    try:
+        item = session_record_input(data.by_patient()[patient_id], when, settings, name=name,
+                                    acknowledged=data.acknowledged)
+    except SessionNotFound as exc:
+        raise Refused(f"--session: {exc}") from None
+    folder.mkdir(mode=0o700, exist_ok=True)
+    click.echo(f"Wrote {write_session_record(item, folder)}.")
 
 
 def main() -> None:

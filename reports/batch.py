@@ -29,6 +29,8 @@ from db.files import private_folder
 from outcomes.cohort import summarise
 from outcomes.records import ClinicData, PatientData, patients_from_frames
 from outcomes.scales import SCALES, outcome_scale
+from outcomes.session_safety import session_safety
+from outcomes.sessions import monitored_sessions
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from reports.cohort_report import write_cohort_report
@@ -263,8 +265,10 @@ def render_clinic(
         result.summary = summary.as_json()
         try:
             cohort_dir = subfolder(out, COHORT_FOLDER)
+            safety = session_safety(by_patient.values(), settings)
             result.files.extend(write_cohort_report(statuses, summary, cohort_dir, as_of=as_of,
-                                                    settings=settings, problems=failures[:]))
+                                                    settings=settings, problems=failures[:],
+                                                    safety=safety if sum(safety.monitored.values()) else None))
         except Exception as exc:  # the patients' reports are still worth having
             cohort_failure.append((COHORT_FAILURE, f"{type(exc).__name__}: {exc}"))
 
@@ -292,6 +296,7 @@ def _report_inputs(statuses, by_patient: dict[str, PatientData], names: dict[str
             as_of=as_of,
             name=names.get(s.patient_id),
             acknowledgements=acknowledgements.get(s.patient_id, ()),
+            sessions=monitored_sessions(s, by_patient[s.patient_id]),
         )
         for s in statuses if wanted is not None and s.patient_id in wanted
     ]

@@ -21,7 +21,12 @@ from typing import Sequence
 from db.spreadsheet import neutralise
 from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
 from outcomes.followup import OVERDUE, next_followup
+from outcomes.drugs import DRUGS
 from outcomes.scales import get_scale
+from outcomes.session_safety import SessionSafety
+from outcomes.sessions import (
+    DEEP_SEDATION, EARLY_DISCHARGE, LOW_SPO2, RESP_RATE, SESSION_ALERT_NAMES, SESSION_BP, UNACCOMPANIED,
+)
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
 from outcomes.verdict import INCOMPLETE, IN_PROGRESS, NO_BASELINE, NON_RESPONDER, RESPONDER
@@ -71,6 +76,7 @@ def write_cohort_report(
     as_of: date,
     settings: Settings,
     problems: Sequence[tuple[str, str]] = (),
+    safety: SessionSafety | None = None,
 ) -> list[Path]:
     """Write every cohort file into `folder`; returns their paths.
 
@@ -79,10 +85,10 @@ def write_cohort_report(
             analysed; listed on the data-quality page.
     """
     with report_style():
-        return _write(statuses, summary, folder, as_of, settings, problems)
+        return _write(statuses, summary, folder, as_of, settings, problems, safety)
 
 
-def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
+def _write(statuses, summary, folder, as_of, settings, problems, safety=None) -> list[Path]:
     scale = get_scale(summary.scale)
     stamp = f"{settings.clinic_name} - {scale.name} - data as of {as_of.isoformat()}"
     files = []
@@ -100,7 +106,7 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
             ("dissociation.png", lambda f: draw_dissociation(f, summary.associations)),
         ]
     pdf_path = inside(folder, PDF_NAME)
-    pages = 2 + len(figures)
+    pages = 2 + len(figures) + (1 if safety is not None else 0)
     free_text = [s.patient_id for s in statuses] + [settings.clinic_name]
     free_text += [text for pair in problems for text in pair]
     with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
@@ -115,6 +121,11 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
             files.append(save_png(fig, inside(folder, name)))
             page_number(fig, f"page {number} of {pages}")  # on the PDF page, not the PNG
             pdf.savefig(fig)
+        if safety is not None:
+            page = new_figure(A4_LANDSCAPE)
+            _safety_page(page, safety, settings)
+            footer(page, stamp, f"page {pages - 1} of {pages}")
+            pdf.savefig(page)
         page = new_figure(A4_LANDSCAPE)
         _quality_page(page, statuses, summary, as_of, problems)
         footer(page, stamp, f"page {pages} of {pages}")
@@ -245,6 +256,34 @@ def _summary_page(fig, summary: CohortSummary, n: int, stamp: str, settings: Set
         "recorded scores show; treatment decisions stay with the clinician.",
         size=TEXT_SIZE,
     )
+
+
+def _safety_page(fig, safety: SessionSafety, settings: Settings) -> None:
+    """Sessions with each kind of alert, and median minutes to discharge by drug."""
+    cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
+    cur.title("Session safety", "Readings during sessions, recovery and discharge (clinical-spec section 11); "
+              "every course of every patient")
+    monitored = sum(safety.monitored.values())
+    cur.heading("Sessions given and monitored")
+    cur.table(["drug", "sessions", "with readings or a discharge recorded", "median minutes to discharge",
+               "discharges recorded"],
+              [(drug, str(safety.sessions.get(drug, 0)), str(safety.monitored.get(drug, 0)),
+                "-" if safety.median_minutes(drug) is None else f"{safety.median_minutes(drug):.0f} min",
+                str(len(safety.minutes_to_discharge.get(drug, ())))) for drug in DRUGS],
+              [0.16, 0.12, 0.3, 0.24, 0.18], aligns=["left", "right", "right", "right", "right"])
+    cur.heading(f"Sessions with each kind of alert (of {monitored} monitored)")
+    rules = {
+        LOW_SPO2: f"saturation below {settings.spo2_alert_below}%",
+        RESP_RATE: f"rate outside {settings.resp_rate_low}-{settings.resp_rate_high}/min",
+        DEEP_SEDATION: f"MOAA/S at or below {settings.sedation_alert_at_or_below}",
+        SESSION_BP: f"a reading at or above {settings.bp_hold_systolic}/{settings.bp_hold_diastolic}",
+        EARLY_DISCHARGE: f"ketamine: under {settings.recovery_minutes} min after the end; "
+                         "esketamine: under 120 min after dosing",
+        UNACCOMPANIED: "not accompanied after dissociation or sedation",
+    }
+    cur.table(["alert", "sessions", "rule"],
+              [(name, str(safety.with_alert.get(kind, 0)), rules[kind]) for kind, name in SESSION_ALERT_NAMES.items()],
+              [0.3, 0.12, 0.58], aligns=["left", "right", "left"])
 
 
 def _quality_page(fig, statuses: Sequence[PatientStatus], summary: CohortSummary, as_of: date,

@@ -22,6 +22,8 @@ from outcomes.followup import next_followup
 from outcomes.records import Assessment
 from outcomes.safety import ALERT_KINDS
 from outcomes.scales import get_scale
+from outcomes.session_record import dose_text
+from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
 from outcomes.verdict import VerdictValue
@@ -87,6 +89,8 @@ class PatientReportInput:
     as_of: date = field(default_factory=date.today)
     name: str | None = None
     acknowledgements: Sequence[Acknowledgement] = ()
+    #: The course's sessions with readings or a recorded discharge (`outcomes.sessions`).
+    sessions: Sequence[SessionSummary] = ()
 
 
 def write_patient_report(item: PatientReportInput, folder: Path) -> list[Path]:
@@ -205,6 +209,23 @@ def _relief_line(status: PatientStatus) -> str:
     return f"{relief.days} days since the last induction infusion ({day0}) and still holding"
 
 
+def _session_table(cur: Cursor, item: PatientReportInput) -> None:
+    """Monitoring per session: highest pressure, lowest saturation, deepest sedation, minutes to discharge."""
+    cur.heading("Session monitoring")
+    number = {inf.when: i for i, inf in enumerate(item.status.infusions, start=1)}
+    rows = []
+    for s in item.sessions:
+        inf = s.infusion
+        high = "-" if s.highest_bp is None else f"{s.highest_bp[0] or '?'}/{s.highest_bp[1] or '?'}"
+        rows.append((str(number.get(inf.when, "-")), inf.when.iso().replace("T", " "), dose_text(inf)[:28],
+                     high, fmt(s.lowest_spo2, suffix="%"), fmt(s.deepest_sedation),
+                     fmt(s.minutes_to_discharge, 0, " min"), str(len(s.alerts)) if s.alerts else ""))
+    cur.table(["session", "date", "drug and dose", "top BP", "low SpO2", "low MOAA/S",
+               "to leave", "alerts"], rows, [0.08, 0.16, 0.28, 0.1, 0.1, 0.11, 0.1, 0.07],
+              max_rows=6, aligns=["left", "left", "left", "left", "right", "right", "right", "right"],
+              more_note="sessions")
+
+
 def _second_page(fig, item: PatientReportInput, cadss) -> None:
     status = item.status
     scale = get_scale(status.scale)
@@ -242,9 +263,11 @@ def _second_page(fig, item: PatientReportInput, cadss) -> None:
             ", ".join(e.replace("_", " ") for e in inf.side_effects) or "none recorded",
         ))
     cur.table(["infusion", "date", "mg/kg", "total mg", "BP before", "CADSS", "side effects"],
-              inf_rows, [0.12, 0.16, 0.07, 0.09, 0.1, 0.07, 0.39], max_rows=14,
+              inf_rows, [0.12, 0.16, 0.07, 0.09, 0.1, 0.07, 0.39], max_rows=8 if item.sessions else 14,
               aligns=["left", "left", "right", "right", "left", "right", "left"],
               more_note="infusions")
+    if item.sessions:
+        _session_table(cur, item)
 
     cur.heading("Safety alerts and acknowledgements")
     acks = {a.alert_key: a for a in item.acknowledgements}
@@ -255,7 +278,8 @@ def _second_page(fig, item: PatientReportInput, cadss) -> None:
             said = f"{ack.who}, {ack.at[:16].replace('T', ' ')}" + (f": {ack.note}" if ack.note else "")
         else:
             said = "acknowledged" if alert.acknowledged else "NOT YET ACKNOWLEDGED"
-        alert_rows.append((str(alert.when.day), _ALERT_WORDS.get(alert.kind, alert.kind),
+        alert_rows.append((str(alert.when.day),
+                           _ALERT_WORDS.get(alert.kind) or SESSION_ALERT_NAMES.get(alert.kind, alert.kind),
                            alert.detail[:60], said[:70]))
     cur.table(["date", "alert", "detail", "acknowledged by"], alert_rows,
               [0.12, 0.2, 0.33, 0.35], max_rows=8, more_note="alerts")
@@ -265,7 +289,7 @@ def _second_page(fig, item: PatientReportInput, cadss) -> None:
                       size=SMALL_SIZE, color=VERMILION)
 
     cur.heading("Settings used")
-    pairs = [f"{spec.key} = {format_value(getattr(status.settings, spec.key))}"
+    pairs = [f"{spec.key} = {format_value(status.settings.clinic_value(spec.key))}"
              for spec in SETTING_SPECS if spec.key not in ("crisis_text",)]
     third = (len(pairs) + 2) // 3
     col_w = (cur.right - cur.left) / 3

@@ -30,6 +30,7 @@ from textual.widgets import (
 
 import db
 from outcomes.course import courses_of
+from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_ROUTE, KETAMINE
 from outcomes.records import ROUTES, SIDE_EFFECTS, Assessment, Infusion, PatientData
 from outcomes.response import improvement
 from outcomes.scales import SCALES, get_scale
@@ -184,7 +185,7 @@ class PatientForm(FormScreen):
 
 
 INFUSION_FIELDS = (
-    ("date", "Date and time"), ("dose_mg_per_kg", "Dose (mg/kg)"),
+    ("date", "Date and time"), ("dose_mg_per_kg", "Dose (mg/kg)"), ("dose_mg", "Esketamine dose (mg)"),
     ("weight_kg", "Weight (kg)"), ("duration_min", "Duration (min)"),
     ("bp_systolic_pre", "BP systolic before"), ("bp_diastolic_pre", "BP diastolic before"),
     ("heart_rate_pre", "Heart rate before"), ("bp_systolic_post", "BP systolic after"),
@@ -225,6 +226,9 @@ class InfusionForm(FormScreen):
                     yield Label("Reason for the correction")
                     yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
             with Grid(classes="fields fields-4"):
+                yield Label("Drug")
+                yield Select([(d, d) for d in DRUGS], allow_blank=False, id="f-drug", compact=True,
+                             value=self.correcting.drug if self.correcting else KETAMINE)
                 for field, label in INFUSION_FIELDS:
                     yield Label(label)
                     yield Input(values.get(field, ""), id=f"f-{field}", compact=True,
@@ -268,9 +272,21 @@ class InfusionForm(FormScreen):
         self.query_one("#total-mg", Static).update(
             f"[b]{total:g} mg[/b]" if total is not None else "dose × weight")
 
+    @on(Select.Changed, "#f-drug")
+    def _drug_changed(self, event: Select.Changed) -> None:
+        # Esketamine is intranasal only: offer the route it must have.
+        if event.value == ESKETAMINE:
+            self.query_one("#f-route", Select).value = ESKETAMINE_ROUTE
+
     def raw(self) -> dict[str, Any]:
         raw: dict[str, Any] = {field: self.value(field) for field, _ in INFUSION_FIELDS}
         raw["patient_id"] = self.patient_id
+        raw["drug"] = self.query_one("#f-drug", Select).value
+        if self.correcting is not None:  # the session's end is recorded on the session screen: keep it
+            old = self.correcting
+            raw["ended_at"] = old.ended_at.iso() if old.ended_at else ""
+            raw["ready_to_leave_at"] = old.ready_to_leave_at.iso() if old.ready_to_leave_at else ""
+            raw["accompanied"] = {True: "yes", False: "no", None: ""}[old.accompanied]
         raw["route"] = self.query_one("#f-route", Select).value
         raw["side_effects"] = list(self.query_one("#f-side_effects", SelectionList).selected)
         raw["notes"] = self.value("notes")

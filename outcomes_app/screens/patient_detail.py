@@ -14,6 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 import db
 from outcomes.course import courses_of
+from outcomes.drugs import induction_length
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
@@ -69,6 +70,7 @@ class PatientScreen(Screen):
         Binding("escape", "back", "Back"),
         Binding("i", "infusion", "Infusion"),
         Binding("s", "assessment", "Score"),
+        Binding("v", "session", "Session"),
         Binding("a", "acknowledge", "Acknowledge"),
         Binding("e", "edit_patient", "Edit"),
         Binding("n", "new_course", "New course"),
@@ -176,7 +178,7 @@ class PatientScreen(Screen):
             for number, inf in enumerate(course.infusions, start=1):
                 dissociation = cadss.get(inf.id)
                 label = f"{course.number}.{number}"
-                if course.is_booster(inf, self.app.settings.induction_sessions):
+                if course.is_booster(inf, induction_length(self.app.settings, course.drug)):
                     label = Text(label + " B", style=BOOSTER_STYLE)  # "B": booster, as in the timeline
                 side.add_row(
                     label, inf.when.day.isoformat(),
@@ -312,6 +314,20 @@ class PatientScreen(Screen):
             f"Retract {kind} {ident}", [("reason", "Reason (kept in the audit trail)", "")],
             intro="The record stops counting; it is kept, with who, when and why.",
             ok="Retract"), done)
+
+    def action_session(self) -> None:
+        """The session screen of the selected infusion (else the latest): readings, end, discharge."""
+        from outcomes_app.screens.session import SessionScreen
+
+        selected = self.selected_record()
+        chosen = self.record(*selected) if selected and selected[0] == "infusion" else None
+        if chosen is None:
+            chosen = max(self.patient.infusions, key=lambda inf: inf.when.ikey, default=None)
+        if chosen is None:
+            self.notify("No session recorded yet: record an infusion first (i).")
+            return
+        self.app.push_screen(SessionScreen(self.patient_id, chosen.when, self.info.get("name")),
+                             lambda _: self.reload())
 
     def action_history(self) -> None:
         selected = self.selected_record()

@@ -224,7 +224,7 @@ HELP_TEXT = """\
   Latest      latest score on the chosen scale since the first infusion
   Band        its severity band
   Improved    how far the latest score is below the baseline, in %
-  Verdict     the six-session verdict
+  Verdict     the N-session verdict (6 for ketamine, 8 for esketamine)
   Relief      relief days so far ("+": the relief is still going on)
   Names longer than 20 characters end in "…"; search finds the whole name.
 
@@ -239,7 +239,15 @@ HELP_TEXT = """\
   x   retract the selected record (with a reason)
   h   history of the selected record
   w   the patient's take-home page (a one-page PDF in ~/ketamine-outcomes-handouts)
+  v   the session screen of the selected infusion (else the latest)
   esc back
+
+[b]Session[/b] (readings through a session, its end and discharge)
+  The time is filled with now during the session; or type 09:40, or +40
+  (minutes after the start). The last reading's values are offered; typing
+  replaces them. Blood pressure as 120/80. Enter saves the reading.
+  ctrl+e  end of the session and discharge   ctrl+r  write the record PDF
+  ctrl+k  acknowledge safety alerts          esc     back
 
 [b]Forms[/b]
   tab / shift+tab   next / previous field

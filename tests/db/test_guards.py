@@ -104,12 +104,12 @@ def test_the_programs_write_path_still_corrects_retracts_and_sets_with_audit_row
 
 
 def test_a_previous_release_database_upgrades_to_the_guards_without_loss(tmp_path):
-    """A database at the previous release's schema (migrations 1-2, with data) opens, gains the guards,
+    """A database at the previous release's schema (migrations 1-3, with data) opens, gains the guards,
     and keeps every row; hand edits are refused afterwards."""
     path = tmp_path / "previous.db"
     handle = db.connect(path, migrate=False)
-    db.apply_migrations(handle, stop_before="0003_guard_bookkeeping")
-    assert [m.name for m in MIGRATIONS.applied(handle)] == migration_names()[:2]
+    db.apply_migrations(handle, stop_before="0004_guard_bookkeeping")
+    assert [m.name for m in MIGRATIONS.applied(handle)] == migration_names()[:3]
     handle.close()
     database = db.connect(path, migrate=False)  # written as the previous release wrote
     add_patient(database, "P001", "Ada Example")

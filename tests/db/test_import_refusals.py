@@ -81,7 +81,7 @@ CASES = [
     ("row-one-field-short", "patients", PATIENTS_HEADER + "P9,A,70,\n",
      "line 2: 4 values but the header has 5 columns"),
     # infusions
-    ("no-dose-column", "infusions", "patient_id,date\nP001,2026-01-08\n", "required column dose_mg_per_kg missing"),
+    ("no-dose-column", "infusions", "patient_id,date\nP001,2026-01-08\n", "a 'dose_mg_per_kg' column (ketamine) or a 'dose_mg' column (esketamine) is required"),
     ("dose-text", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,abc,iv,,,\n", "line 2, column dose_mg_per_kg"),
     ("dose-five", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,5,iv,,,\n", "refused as an entry error"),
     ("dose-zero", "infusions", INFUSIONS_HEADER + "P001,2026-01-08,0,iv,,,\n", "refused as an entry error"),

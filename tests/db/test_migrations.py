@@ -85,3 +85,58 @@ def test_opening_an_up_to_date_database_writes_nothing(tmp_path):
     db.load_settings(handle)
     handle.close()
     assert hashlib.sha256(path.read_bytes()).hexdigest() == before
+
+
+def make_previous_release_database(path):
+    """A database as the previous release (migrations 1-2) left it: a corrected infusion, a linked CADSS."""
+    handle = db.connect(path, migrate=False)
+    db.apply_migrations(handle, stop_before="0003_treatment_sessions")
+    conn = handle.conn
+    with conn:
+        conn.execute("INSERT INTO patients VALUES ('P001', 'then', 'old release')")
+        conn.execute("INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
+                     " VALUES ('infusions', 'infusions.csv', 'abc', 2, 0, 'then', 'old release')")
+        for day in ("06", "08"):
+            conn.execute("INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at,"
+                         f" recorded_by, import_id) VALUES ('P001', 1, '2026-01-{day}T10:00', 0.5, 'then', 'x', 1)")
+        conn.execute("UPDATE infusions SET superseded_at = 'then' WHERE id = 2")
+        conn.execute("INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by,"
+                     " supersedes, change_reason) VALUES ('P001', 1, '2026-01-08T10:00', 0.6, 'then', 'x', 2, 'typo')")
+        conn.execute("UPDATE infusions SET superseded_by = 3 WHERE id = 2")
+        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
+                     " recorded_by) VALUES ('P001', '2026-01-05', 'phq9', NULL, 20, 1, 'then', 'x')")
+        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
+                     " recorded_by) VALUES ('P001', '2026-01-09', 'phq9', NULL, 9, 1, 'then', 'x')")
+        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, total, total_only, recorded_at,"
+                     " recorded_by, infusion_id) VALUES ('P001', '2026-01-08T11:00', 'cadss', 12, 1, 'then', 'x', 3)")
+    handle.close()
+
+
+def test_previous_release_database_upgrades_to_sessions_without_loss(tmp_path):
+    """Migration 3 keeps every infusion (versions, links, imports), makes each ketamine, keeps the status."""
+    path = tmp_path / "previous.db"
+    make_previous_release_database(path)
+    tables = ("infusions", "assessments", "imports")
+    before = dump(path, tables)
+    handle = db.connect(path)
+    after = dump(path, tables)
+    assert after["assessments"] == before["assessments"]
+    assert [r[:7] for r in after["imports"]] == [r[:7] for r in before["imports"]]
+    columns = [r[1] for r in handle.conn.execute("PRAGMA table_info(infusions)")]
+    old_columns = columns[:columns.index("import_id") + 1]
+    assert len(after["infusions"]) == 3
+    assert [r[1] for r in handle.conn.execute("SELECT id, drug FROM infusions")] == ["ketamine"] * 3
+    assert handle.conn.execute("PRAGMA foreign_key_check").fetchall() == []
+    row = handle.conn.execute("SELECT supersedes, change_reason, import_id FROM infusions WHERE id = 3").fetchone()
+    assert tuple(row) == (2, "typo", None) and "dose_mg" in columns and "recorded_at" in old_columns
+    # Status unchanged: baseline 20, then 9 after infusion 2 (8 Jan) is a 55% response at session 2.
+    from outcomes.status import analyse_clinic
+    status = analyse_clinic(db.load_clinic(handle), "phq9", db.load_settings(handle), TODAY)[0]
+    assert (status.baseline.total, status.first_response.session, status.progress) == (20, 2, "session 2 of 6")
+    # The guards still hold on the rebuilt table.
+    import pytest
+    with pytest.raises(sqlite3.IntegrityError, match="never changed in place"):
+        handle.conn.execute("UPDATE infusions SET drug = 'esketamine' WHERE id = 3")
+    with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
+        handle.conn.execute("DELETE FROM infusions WHERE id = 1")
+    handle.close()

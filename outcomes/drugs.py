@@ -1,0 +1,63 @@
+"""The drugs a session gives, and the fixed facts of each (clinical-spec section 11).
+
+`ketamine` is racemic ketamine, dosed in mg/kg (section 8); `esketamine` is
+Spravato nasal spray, dosed in whole devices of 28 mg. A course has one
+drug, and its induction length is the clinic's setting for that drug. The
+numbers here are the label's, not settings: the spec fixes them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from outcomes.settings import Settings
+
+KETAMINE = "ketamine"
+ESKETAMINE = "esketamine"
+DRUGS = (KETAMINE, ESKETAMINE)
+
+#: Esketamine doses the label allows, in mg (one device holds 28 mg).
+ESKETAMINE_DOSES_MG = (28, 56, 84)
+#: Esketamine's route: the only one allowed for it.
+ESKETAMINE_ROUTE = "intranasal"
+#: The label's minimum monitoring after esketamine (not a setting).
+ESKETAMINE_MONITOR_MINUTES = 120
+#: Readings are taken from the session's start to this many hours after it.
+READING_WINDOW_HOURS = 6
+
+
+def drug_of(text: str | None) -> str:
+    """The stored drug name; a missing drug is ketamine (every record before section 11)."""
+    return text or KETAMINE
+
+
+def induction_length(settings: Settings, drug: str | None) -> int:
+    """Sessions in the induction of a course of `drug` (settings per drug)."""
+    if drug_of(drug) == ESKETAMINE:
+        return settings.esketamine_induction_sessions
+    return settings.induction_sessions
+
+
+def settings_for_drug(settings: Settings, drug: str | None) -> Settings:
+    """The settings with `induction_sessions` set to the induction length of `drug`.
+
+    Every rule of sections 2, 4 and 5 reads `induction_sessions`; a course
+    is judged with the copy for its own drug, so nothing downstream needs to
+    know which drug it was.
+    """
+    n = induction_length(settings, drug)
+    if n == settings.induction_sessions:
+        return settings
+    return replace(settings, induction_sessions=n, clinic_induction_sessions=settings.induction_sessions)
+
+
+def number_word(n: int) -> str:
+    """'six', 'eight', ... for the N-session verdict's name (digits above twelve)."""
+    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
+             "ten", "eleven", "twelve")
+    return words[n] if 0 <= n < len(words) else str(n)
+
+
+def verdict_name(n: int) -> str:
+    """'the six-session verdict' for an induction of `n` sessions."""
+    return f"the {number_word(n)}-session verdict"

@@ -1,0 +1,66 @@
+"""The clinic's session safety figures (section 11): how many sessions raised each kind of alert,
+and the median minutes to discharge for each drug.
+
+Counted over every session with readings or a recorded discharge, in every
+course of every patient (not only the latest course): a safety page is
+about what happened in the chair, whatever the course's verdict.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from statistics import median
+from typing import Iterable
+
+from outcomes.drugs import DRUGS
+from outcomes.records import PatientData
+from outcomes.sessions import SESSION_ALERT_NAMES, session_summaries
+from outcomes.settings import Settings
+
+
+@dataclass
+class SessionSafety:
+    """Session counts and discharge times of a clinic.
+
+    Attributes:
+        sessions: Sessions given, by drug.
+        monitored: Sessions with readings or a recorded discharge, by drug.
+        with_alert: Sessions with each kind of session alert (kind -> count).
+        minutes_to_discharge: Minutes from the start to ready-to-leave, by drug (each session).
+    """
+
+    sessions: dict[str, int] = field(default_factory=dict)
+    monitored: dict[str, int] = field(default_factory=dict)
+    with_alert: dict[str, int] = field(default_factory=dict)
+    minutes_to_discharge: dict[str, list[float]] = field(default_factory=dict)
+
+    def median_minutes(self, drug: str) -> float | None:
+        """Median minutes to discharge for `drug`, None without a recorded discharge."""
+        values = self.minutes_to_discharge.get(drug)
+        return median(values) if values else None
+
+    def as_json(self) -> dict:
+        return {
+            "sessions": self.sessions, "monitored_sessions": self.monitored,
+            "sessions_with_alert": {kind: self.with_alert.get(kind, 0) for kind in SESSION_ALERT_NAMES},
+            "median_minutes_to_discharge": {d: self.median_minutes(d) for d in DRUGS},
+        }
+
+
+def session_safety(patients: Iterable[PatientData], settings: Settings) -> SessionSafety:
+    """The safety figures of every session of `patients`."""
+    out = SessionSafety({d: 0 for d in DRUGS}, {d: 0 for d in DRUGS}, {k: 0 for k in SESSION_ALERT_NAMES},
+                        {d: [] for d in DRUGS})
+    for patient in patients:
+        for inf in patient.infusions:
+            out.sessions[inf.drug] = out.sessions.get(inf.drug, 0) + 1
+        with_readings = {r.session for r in patient.readings}
+        chosen = [inf for inf in patient.infusions if inf.when in with_readings
+                  or inf.ready_to_leave_at is not None or inf.accompanied is not None]
+        for summary in session_summaries(chosen, patient.readings, settings):
+            out.monitored[summary.drug] += 1
+            for kind in {a.kind for a in summary.alerts}:
+                out.with_alert[kind] += 1
+            if summary.minutes_to_discharge is not None:
+                out.minutes_to_discharge[summary.drug].append(summary.minutes_to_discharge)
+    return out

@@ -1,0 +1,221 @@
+"""One treatment session: its readings summed up, its safety alerts, its discharge (section 11).
+
+A session is an infusion (or an esketamine administration) with the readings
+taken from its start to 6 hours after. `summarise_session` gives what the
+session screen and the session record show (lowest saturation, highest
+pressure, deepest sedation, minutes monitored, minutes to discharge) and the
+alerts: saturation below the floor, respiratory rate outside its range, deep
+sedation, pressure at the hold threshold at any reading, an early discharge
+and a patient leaving alone after dissociation or sedation. Each alert is
+keyed by its kind and the session's time, so one acknowledgement covers the
+session however many readings crossed the line.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
+from outcomes.readings import minutes_between, moment
+from outcomes.records import Infusion, Reading
+from outcomes.safety import Alert
+from outcomes.settings import Settings
+from outcomes.timepoints import Timepoint
+from outcomes.validation import bp_at_hold
+
+LOW_SPO2 = "low_oxygen_saturation"
+RESP_RATE = "respiratory_rate_out_of_range"
+DEEP_SEDATION = "deep_sedation"
+SESSION_BP = "blood_pressure_at_hold_during_session"
+EARLY_DISCHARGE = "early_discharge"
+UNACCOMPANIED = "left_unaccompanied"
+#: Session alert kinds, in the order the reports list them, with a short name each.
+SESSION_ALERT_NAMES = {
+    LOW_SPO2: "low oxygen saturation",
+    RESP_RATE: "respiratory rate out of range",
+    DEEP_SEDATION: "deep sedation",
+    SESSION_BP: "blood pressure at hold",
+    EARLY_DISCHARGE: "early discharge",
+    UNACCOMPANIED: "left unaccompanied",
+}
+#: Side effects that count as dissociation or sedation for the accompanied rule.
+_ALTERED = frozenset({"dissociation", "hallucinations", "drowsiness", "confusion"})
+
+
+def session_end(inf: Infusion) -> Timepoint | None:
+    """When the infusion ended: as recorded, else start + duration (needs a start time)."""
+    if inf.ended_at is not None:
+        return inf.ended_at
+    if inf.duration_min is None or inf.when.at is None:
+        return None
+    end = moment(inf.when) + timedelta(minutes=inf.duration_min)
+    return Timepoint(end.date(), end.time())
+
+
+def minutes_after_start(inf: Infusion, when: Timepoint) -> float | None:
+    """Minutes from the session's start to `when` (None without a start time)."""
+    return None if inf.when.at is None or when.at is None else minutes_between(inf.when, when)
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    """What one session's readings and discharge come to."""
+
+    infusion: Infusion
+    readings: tuple[Reading, ...]
+    lowest_spo2: int | None
+    highest_bp: tuple[int | None, int | None] | None
+    deepest_sedation: int | None
+    ended: Timepoint | None
+    minutes_monitored: float | None
+    minutes_to_discharge: float | None
+    alerts: list[Alert] = field(default_factory=list)
+
+    @property
+    def drug(self) -> str:
+        return self.infusion.drug
+
+
+def _highest_bp(readings: tuple[Reading, ...]) -> tuple[int | None, int | None] | None:
+    with_bp = [r for r in readings if r.bp_systolic is not None or r.bp_diastolic is not None]
+    if not with_bp:
+        return None
+    top = max(with_bp, key=lambda r: (r.bp_systolic or 0, r.bp_diastolic or 0))
+    return (top.bp_systolic, top.bp_diastolic)
+
+
+def _lowest(readings, name: str) -> int | None:
+    values = [getattr(r, name) for r in readings if getattr(r, name) is not None]
+    return min(values) if values else None
+
+
+def summarise_session(inf: Infusion, readings, settings: Settings) -> SessionSummary:
+    """The session's summary and alerts from its readings (in time order) and its end."""
+    readings = tuple(sorted(readings, key=lambda r: r.when.akey))
+    last = [m for m in (inf.ready_to_leave_at, readings[-1].when if readings else None) if m is not None]
+    monitored = minutes_after_start(inf, max(last)) if last else None
+    summary = SessionSummary(
+        infusion=inf, readings=readings, lowest_spo2=_lowest(readings, "spo2"),
+        highest_bp=_highest_bp(readings), deepest_sedation=_lowest(readings, "sedation_moaas"),
+        ended=session_end(inf), minutes_monitored=monitored,
+        minutes_to_discharge=None if inf.ready_to_leave_at is None else minutes_after_start(
+            inf, inf.ready_to_leave_at),
+    )
+    summary.alerts.extend(reading_alerts(inf, readings, settings))
+    summary.alerts.extend(discharge_alerts(summary, settings))
+    return summary
+
+
+def _alert(kind: str, inf: Infusion, detail: str) -> Alert:
+    return Alert(key=f"{kind}:s:{inf.when.iso()}", when=inf.when, kind=kind, detail=detail)
+
+
+def _at(inf: Infusion, r: Reading) -> str:
+    minutes = minutes_after_start(inf, r.when)
+    clock = r.when.at.strftime("%H:%M") if r.when.at else r.when.iso()
+    return clock if minutes is None else f"{clock} ({minutes:.0f} min)"
+
+
+def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
+    """One alert per kind per session, naming the worst reading and how many crossed the line."""
+    rules = (
+        (LOW_SPO2, lambda r: r.spo2 is not None and r.spo2 < settings.spo2_alert_below,
+         lambda r: (r.spo2,), lambda r: f"oxygen saturation {r.spo2}%",
+         f"below {settings.spo2_alert_below}% (setting spo2_alert_below)"),
+        (RESP_RATE, lambda r: r.respiratory_rate is not None and not (
+            settings.resp_rate_low <= r.respiratory_rate <= settings.resp_rate_high),
+         lambda r: (-abs(r.respiratory_rate - (settings.resp_rate_low + settings.resp_rate_high) / 2),),
+         lambda r: f"respiratory rate {r.respiratory_rate}/min",
+         f"outside {settings.resp_rate_low}-{settings.resp_rate_high}/min (settings resp_rate_low, resp_rate_high)"),
+        (DEEP_SEDATION, lambda r: r.sedation_moaas is not None
+         and r.sedation_moaas <= settings.sedation_alert_at_or_below,
+         lambda r: (r.sedation_moaas,), lambda r: f"sedation MOAA/S {r.sedation_moaas}",
+         f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)"),
+        (SESSION_BP, lambda r: bp_at_hold(r.bp_systolic, r.bp_diastolic, settings),
+         lambda r: (-(r.bp_systolic or 0), -(r.bp_diastolic or 0)),
+         lambda r: f"blood pressure {r.bp_systolic or '?'}/{r.bp_diastolic or '?'} mmHg",
+         f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
+         "(settings bp_hold_systolic / bp_hold_diastolic)"),
+    )
+    alerts = []
+    for kind, crossed, worst_first, shown, rule in rules:
+        hits = [r for r in readings if crossed(r)]
+        if hits:
+            worst = min(hits, key=worst_first)
+            count = f"; {len(hits)} readings crossed it" if len(hits) > 1 else ""
+            alerts.append(_alert(kind, inf, f"{shown(worst)} at {_at(inf, worst)}, {rule}{count}"))
+    return alerts
+
+
+def discharge_problem(inf: Infusion, settings: Settings) -> str | None:
+    """Why the patient was ready to leave too early, or None (section 11).
+
+    Ketamine: sooner than `recovery_minutes` after the infusion ended (a
+    warning). Esketamine: sooner than 120 minutes after administration (the
+    label's minimum monitoring; not a setting).
+    """
+    ready = inf.ready_to_leave_at
+    if ready is None or ready.at is None or inf.when.at is None:
+        return None
+    if inf.drug == ESKETAMINE:
+        minutes = minutes_between(inf.when, ready)
+        if minutes < ESKETAMINE_MONITOR_MINUTES:
+            return (f"ready to leave {minutes:.0f} min after esketamine was given; the label requires "
+                    f"at least {ESKETAMINE_MONITOR_MINUTES} minutes of monitoring")
+        return None
+    end = session_end(inf)
+    if end is None:
+        return None
+    minutes = minutes_between(end, ready)
+    if minutes < settings.recovery_minutes:
+        return (f"ready to leave {minutes:.0f} min after the infusion ended; recovery is "
+                f"{settings.recovery_minutes} min (setting recovery_minutes)")
+    return None
+
+
+def altered(summary: SessionSummary, settings: Settings) -> bool:
+    """Dissociation or sedation in the session: a side effect recorded, or a MOAA/S below 5."""
+    return bool(_ALTERED & set(summary.infusion.side_effects)) or (
+        summary.deepest_sedation is not None and summary.deepest_sedation < 5)
+
+
+def discharge_alerts(summary: SessionSummary, settings: Settings) -> list[Alert]:
+    """Early discharge, and leaving unaccompanied after dissociation or sedation."""
+    inf = summary.infusion
+    alerts = []
+    early = discharge_problem(inf, settings)
+    if early:
+        alerts.append(_alert(EARLY_DISCHARGE, inf, early))
+    if inf.accompanied is False and altered(summary, settings):
+        alerts.append(_alert(UNACCOMPANIED, inf, "left without someone to accompany them after a session "
+                             "with dissociation or sedation"))
+    return alerts
+
+
+def session_summaries(infusions, readings, settings: Settings) -> list[SessionSummary]:
+    """Every session of a patient with its readings (matched by the session's time)."""
+    by_session: dict[Timepoint, list[Reading]] = {}
+    for r in readings:
+        by_session.setdefault(r.session, []).append(r)
+    return [summarise_session(inf, by_session.get(inf.when, ()), settings) for inf in infusions]
+
+
+def session_alerts(patient, settings: Settings) -> list[Alert]:
+    """Every session alert of one patient (`PatientData`), sessions in time order.
+
+    Only sessions with readings or a recorded discharge can alert, so the
+    others are not summarised (a large clinic has hundreds of thousands).
+    """
+    if not patient.readings and not any(
+            inf.ready_to_leave_at is not None or inf.accompanied is not None for inf in patient.infusions):
+        return []
+    return [a for s in session_summaries(patient.infusions, patient.readings, settings) for a in s.alerts]
+
+
+def monitored_sessions(status, patient) -> list[SessionSummary]:
+    """The sessions of `status`'s course that have readings or a recorded discharge, summed up."""
+    sessions = {r.session for r in patient.readings}
+    chosen = [inf for inf in status.infusions if inf.when in sessions
+              or inf.ready_to_leave_at is not None or inf.accompanied is not None]
+    return session_summaries(chosen, patient.readings, status.settings)

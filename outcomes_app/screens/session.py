@@ -1,0 +1,318 @@
+"""One treatment session at the chair side: readings as they are taken, then the end and discharge.
+
+A nurse adds a reading in a few keystrokes: the time is filled with now
+(or typed as "09:40" or "+40", minutes after the start), the last values are
+offered in each field (typing replaces them), Enter saves. The readings show
+as a table and as a chart over minutes since the start with the clinic's
+thresholds drawn; ctrl+e records the end of the session (end time or
+duration, ready to leave, accompanied) as a correction of the session's
+record; ctrl+r writes the one-page session record PDF. Every number, alert and
+sentence comes from `outcomes/` (`outcomes.sessions`, `outcomes.session_record`).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+import db
+from outcomes.drugs import ESKETAMINE
+from outcomes.readings import MEASUREMENTS, READING_WINDOW_HOURS, check_reading, moment, reading_time, split_pressure
+from outcomes.records import PatientData
+from outcomes.session_record import SessionNotFound, locate_session, reading_row, READING_HEADERS, session_cadss, summary_lines
+from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, discharge_problem, summarise_session
+from outcomes.status import analyse_patient
+from outcomes.timepoints import Timepoint
+from outcomes.validation import Problem, check_infusion
+from outcomes_app.widgets import AcknowledgeModal, AlertBanner, Table, TextModal, guarded, problem_lines
+
+if TYPE_CHECKING:
+    from outcomes_app.app import OutcomesApp
+
+#: The reading form's fields: (id, label, width).
+READING_INPUTS = (
+    ("at", "Time", 8), ("bp", "BP", 9), ("heart_rate", "HR", 5), ("spo2", "SpO2", 5),
+    ("respiratory_rate", "RR", 5), ("sedation_moaas", "MOAA/S", 6), ("notes", "Notes", 0),
+)
+DEFAULT_RECORD_DIR = "~/ketamine-outcomes-reports"
+
+
+class SessionScreen(Screen):
+    """One session: its facts and alerts, the readings table and chart, and the reading form."""
+
+    BINDINGS = [
+        Binding("escape", "back", "Back"),
+        # Ctrl keys: letters belong to the reading form's fields. Priority, so
+        # that they work from inside a field too (over Input's own ctrl+e/ctrl+k).
+        Binding("ctrl+s", "save_reading", "Add reading", priority=True),
+        Binding("ctrl+e", "discharge", "End & discharge", priority=True),
+        Binding("ctrl+r", "record", "Record PDF", priority=True),
+        Binding("ctrl+k", "acknowledge", "Acknowledge", priority=True),
+    ]
+
+    def __init__(self, patient_id: str, session: Timepoint, name: str | None = None) -> None:
+        super().__init__()
+        self.patient_id, self.session, self.patient_name = patient_id, session, name
+        self.patient = PatientData(patient_id)
+        self.summary: SessionSummary | None = None
+        self.place = (0, 0)
+        self.acknowledged: frozenset[str] = frozenset()
+        self.status = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield AlertBanner(id="banner")
+        with Horizontal(id="session-body"):
+            with Vertical(id="session-left"):
+                yield Static("", id="session-info")
+                table = Table(id="readings", cursor_type="row", zebra_stripes=True)
+                for label in READING_HEADERS:
+                    table.add_column(label, key=label)
+                yield table
+            with Vertical(id="session-right"):
+                yield make_session_chart()
+        yield Label("New reading: time (now, 09:40 or +40 min), BP as 120/80; Enter saves; "
+                    "the last values are offered, typing replaces them", id="reading-help")
+        with Horizontal(id="reading-form"):
+            for key, label, width in READING_INPUTS:
+                box = Input(id=f"r-{key}", placeholder=label, compact=True, select_on_focus=True)
+                if width:
+                    box.styles.width = width + 2
+                yield box
+        yield Static("", id="errors", classes="errors")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.offer_values()
+        self.query_one("#r-at", Input).focus()
+
+    # ----- reading and drawing ------------------------------------------------
+    def reload(self) -> None:
+        """Read this patient again and redraw the session."""
+        app: OutcomesApp = self.app  # type: ignore[assignment]
+
+        def load():
+            data = db.load_clinic(app.database, patient_id=self.patient_id)
+            patient = data.by_patient().get(self.patient_id) or PatientData(self.patient_id)
+            inf, k, n = locate_session(patient, self.session, app.settings)
+            return patient, inf, (k, n), data.acknowledged
+
+        result, error = guarded(load)
+        if error:
+            self.notify(error, severity="error")
+            return
+        self.patient, inf, self.place, self.acknowledged = result
+        self.summary = summarise_session(inf, self.patient.readings_of(inf), app.settings)
+        self.status = analyse_patient(self.patient, app.settings.primary_scale, app.settings, app.today,
+                                      self.acknowledged)
+        self.redraw()
+
+    def redraw(self) -> None:
+        summary, settings = self.summary, self.app.settings
+        inf = summary.infusion
+        k, n = self.place
+        self.sub_title = f"{self.patient_id} session {k} of {n}"
+        lines = [f"[b]{escape(self.patient_id)}[/b] {escape(self.patient_name or '')} · session {k} of {n} "
+                 f"({inf.drug}) · {inf.when.iso().replace('T', ' ')}"]
+        # Open alerts are in the banner above; the acknowledged ones of this session stay listed here.
+        for alert in summary.alerts:
+            if alert.key in self.acknowledged:
+                lines.append(f"✓ {SESSION_ALERT_NAMES.get(alert.kind, alert.kind)} (acknowledged): "
+                             f"{escape(alert.detail)}")
+        cadss = session_cadss(inf, self.patient.assessments)
+        lines += [f"{label}: {escape(value)}" for label, value in summary_lines(summary, cadss, settings)
+                  if value not in ("-", "not recorded", "none recorded")]
+        self.query_one("#session-info", Static).update("\n".join(lines))
+        self.query_one("#banner", AlertBanner).show(self.status)
+        table = self.query_one("#readings", Table)
+        table.clear()
+        for r in summary.readings:
+            table.add_row(*(Text(c) for c in reading_row(inf, r)), key=r.when.iso())
+        if summary.readings:
+            table.move_cursor(row=len(summary.readings) - 1)
+        chart = self.query_one("#session-chart")
+        if hasattr(chart, "show"):
+            chart.show(summary, settings)
+
+    def offer_values(self) -> None:
+        """Now in the time field (within the session's window), the last values in the others."""
+        last = self.summary.readings[-1] if self.summary and self.summary.readings else None
+        now = datetime.now().replace(second=0, microsecond=0)
+        start = moment(self.session)
+        within = self.session.at is not None and 0 <= (now - start).total_seconds() <= READING_WINDOW_HOURS * 3600
+        offered = {"at": now.strftime("%H:%M") if within else "", "notes": ""}
+        if last is not None:
+            offered["bp"] = "" if last.bp_systolic is None else f"{last.bp_systolic}/{last.bp_diastolic or ''}".rstrip("/")
+            for name in MEASUREMENTS[2:]:
+                offered[name] = "" if getattr(last, name) is None else str(getattr(last, name))
+        for key, _, _ in READING_INPUTS:
+            if key in offered:
+                self.query_one(f"#r-{key}", Input).value = offered[key]
+
+    # ----- actions ------------------------------------------------------------
+    def raw_reading(self) -> dict:
+        value = {key: self.query_one(f"#r-{key}", Input).value.strip() for key, _, _ in READING_INPUTS}
+        systolic, diastolic = split_pressure(value.pop("bp"))
+        return {**value, "patient_id": self.patient_id, "session": self.session.iso(),
+                "at": reading_time(value["at"], self.session), "bp_systolic": systolic,
+                "bp_diastolic": diastolic}
+
+    @on(Input.Submitted, "#reading-form Input")
+    def action_save_reading(self) -> None:
+        checked = check_reading(self.raw_reading(), self.app.today)
+        if checked.errors:
+            self.show_problems(checked.errors)
+            return
+        _, error = guarded(lambda: db.add_reading(self.app.database, checked.values, self.app.clinician))
+        if error:
+            self.show_problems([Problem("at", error)])
+            return
+        self.show_problems([])
+        before = {a.key for a in self.summary.alerts} if self.summary else set()
+        self.reload()
+        for alert in self.summary.alerts:
+            if alert.key not in before:
+                self.notify(alert.detail, title=SESSION_ALERT_NAMES.get(alert.kind, alert.kind),
+                            severity="warning", timeout=10)
+        self.offer_values()
+        self.query_one("#r-at", Input).focus()
+        self.app.refresh_row(self.patient_id)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        for box in self.query("#reading-form Input"):
+            box.remove_class("field-invalid")
+        for p in problems:
+            target = "bp" if p.field.startswith("bp_") else p.field
+            for box in self.query(f"#r-{target}"):
+                box.add_class("field-invalid")
+        self.query_one("#errors", Static).update(
+            ("Not saved — please correct:\n" + problem_lines(problems)) if problems else "")
+
+    def action_discharge(self) -> None:
+        inf = self.summary.infusion
+        ended = inf.ended_at.at.strftime("%H:%M") if inf.ended_at and inf.ended_at.at else ""
+        duration = "" if inf.duration_min is None else f"{inf.duration_min:g}"
+        ready = inf.ready_to_leave_at.at.strftime("%H:%M") if inf.ready_to_leave_at else ""
+        accompanied = {True: "yes", False: "no", None: ""}[inf.accompanied]
+        fields = [("ended", "Infusion ended at (HH:MM), or leave blank and give the duration", ended),
+                  ("duration", "Duration (min)", duration),
+                  ("ready", "Ready to leave at (HH:MM)", ready),
+                  ("accompanied", "Accompanied home (yes/no)", accompanied)]
+        if inf.drug == ESKETAMINE:
+            fields = fields[2:]
+        self.app.push_screen(TextModal(
+            f"End of session {self.place[0]} of {self.place[1]} for {self.patient_id}", fields,
+            intro="Saved as a correction of the session's record (the audit trail keeps both).",
+            ok="Save", check=self.discharge_check, optional=("ended", "duration")), self.save_discharge)
+
+    def discharge_values(self, values: dict[str, str]):
+        inf = self.summary.infusion
+        raw = infusion_raw(inf)
+        if "ended" in values:
+            raw["ended_at"] = reading_time(values["ended"], inf.when) if values["ended"] else ""
+            raw["duration_min"] = values["duration"]
+        raw["ready_to_leave_at"] = reading_time(values["ready"], inf.when)
+        raw["accompanied"] = values["accompanied"]
+        return check_infusion(raw, self.app.settings, self.app.today)
+
+    def discharge_check(self, values: dict[str, str]) -> str | None:
+        checked = self.discharge_values(values)
+        return problem_lines(checked.errors) if checked.errors else None
+
+    def save_discharge(self, values) -> None:
+        if not values:
+            return
+        checked = self.discharge_values(values)
+        _, error = guarded(lambda: db.correct_infusion(
+            self.app.database, self.summary.infusion.id, checked.values,
+            "end of session and discharge recorded", self.app.clinician))
+        if error:
+            self.notify(error, severity="error")
+            return
+        self.reload()
+        early = discharge_problem(self.summary.infusion, self.app.settings)
+        if early:
+            self.notify(early, title="Early discharge", severity="warning", timeout=12)
+        self.app.refresh_row(self.patient_id)
+
+    def action_record(self) -> None:
+        def write(folder: Path) -> None:  # on a worker thread: matplotlib takes seconds to load
+            path, error = guarded(lambda: write_record(self, folder))
+            if error:
+                self.app.call_from_thread(self.notify, error, severity="error")
+            else:
+                self.app.call_from_thread(self.notify, f"Wrote {path}", title="Session record")
+
+        def done(values) -> None:
+            if values:
+                self.notify("Writing the session record…")
+                self.run_worker(lambda: write(Path(values["folder"]).expanduser()), thread=True,
+                                group="record")
+
+        self.app.push_screen(TextModal("Write the session record (PDF)",
+                                       [("folder", "Folder (created when missing)", DEFAULT_RECORD_DIR)],
+                                       ok="Write"), done)
+
+    def action_acknowledge(self) -> None:
+        status = self.status
+        if status is None or not status.open_alerts:
+            self.notify("No open alerts for this patient.")
+            return
+
+        def done(answer) -> None:
+            if answer:
+                keys, who, note = answer
+                for key in keys:
+                    guarded(lambda key=key: db.acknowledge_alert(self.app.database, self.patient_id, key, who, note))
+                self.reload()
+
+        self.app.push_screen(AcknowledgeModal(status, self.app.clinician), done)
+
+    def action_back(self) -> None:
+        self.dismiss(True)
+
+
+def infusion_raw(inf) -> dict:
+    """A stored infusion as the raw values `check_infusion` reads (for a correction)."""
+    raw = {"patient_id": inf.patient_id, "date": inf.when.iso(), "course": inf.course, "drug": inf.drug,
+           "side_effects": list(inf.side_effects), "notes": inf.notes,
+           "accompanied": {True: "yes", False: "no", None: ""}[inf.accompanied]}
+    for name in ("dose_mg_per_kg", "dose_mg", "route", "duration_min", "weight_kg", "bp_systolic_pre",
+                 "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre",
+                 "heart_rate_post"):
+        raw[name] = getattr(inf, name)
+    for name in ("ended_at", "ready_to_leave_at"):
+        raw[name] = getattr(inf, name).iso() if getattr(inf, name) else ""
+    return raw
+
+
+def write_record(screen: SessionScreen, folder: Path) -> Path:
+    """Write the session's record PDF into `folder` (created owner-only when missing)."""
+    from reports.session_record import session_record_input, write_session_record
+
+    if not folder.exists():
+        db.output_folder(folder)  # refuses a missing parent in words
+        folder.mkdir(mode=0o700)
+    item = session_record_input(screen.patient, screen.session, screen.app.settings, name=screen.patient_name,
+                                acknowledged=screen.acknowledged, as_of=screen.app.today)
+    return write_session_record(item, folder)
+
+
+def make_session_chart():
+    from outcomes_app.session_chart import SessionChart
+
+    return SessionChart(id="session-chart")
+
+
+__all__ = ["SessionNotFound", "SessionScreen"]

@@ -1,0 +1,152 @@
+"""One session's record: a one-page PDF a nurse files or copies onto the REMS form (section 11).
+
+The page holds the session's facts (`outcomes.session_record.summary_lines`),
+for esketamine the REMS patient monitoring form's fields in the form's order,
+the session's safety alerts, every reading as a table, and a small chart of
+the readings over minutes since the start with the clinic's thresholds drawn.
+It is handed plain records; it never opens the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+from outcomes.drugs import ESKETAMINE
+from outcomes.session_record import READING_HEADERS, reading_row, rems_fields, summary_lines
+from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, minutes_after_start
+from outcomes.settings import Settings
+from reports.layout import Cursor, footer
+from reports.names import inside, patient_stem
+from reports.style import (
+    A4_PORTRAIT, BLUE, GREY, ORANGE, SMALL_SIZE, VERMILION, core_fonts_suffice, new_figure, open_pdf,
+    report_style,
+)
+
+CHART_TOP = 0.25  # the chart row sits below the text, above the footer
+
+
+@dataclass
+class SessionRecordInput:
+    """Everything one session's record needs.
+
+    Attributes:
+        patient_id: The patient's id.
+        summary: The session with its readings and alerts (`outcomes.sessions`).
+        session_number: Its number in the course, and the induction length ("session 3 of 8").
+        settings: The clinic settings (thresholds drawn, words).
+        name: The patient's name, if recorded.
+        cadss: The session's CADSS total, if rated.
+        acknowledged: Keys of the alerts a clinician has acknowledged.
+        as_of: The date the record was made.
+    """
+
+    patient_id: str
+    summary: SessionSummary
+    session_number: tuple[int, int]
+    settings: Settings
+    name: str | None = None
+    cadss: int | None = None
+    acknowledged: frozenset[str] = frozenset()
+    as_of: date = field(default_factory=date.today)
+
+
+def session_stem(patient_id: str, summary: SessionSummary) -> str:
+    """`<patient stem>-session-<YYYY-MM-DDTHHMM>`: one file per session, safe whatever the id holds."""
+    return f"{patient_stem(patient_id)}-session-{summary.infusion.when.iso().replace(':', '')}"
+
+
+def write_session_record(item: SessionRecordInput, folder: Path) -> Path:
+    """Write the one-page PDF into `folder`; returns its path."""
+    with report_style():
+        path = inside(folder, session_stem(item.patient_id, item.summary) + ".pdf")
+        fig = new_figure(A4_PORTRAIT)
+        _page(fig, item)
+        notes = [r.notes for r in item.summary.readings] + [item.patient_id, item.name,
+                                                             item.settings.clinic_name]
+        with open_pdf(path, core_fonts=core_fonts_suffice(notes)) as pdf:
+            pdf.savefig(fig)
+    return path
+
+
+def _page(fig, item: SessionRecordInput) -> None:
+    summary, settings = item.summary, item.settings
+    inf = summary.infusion
+    who = f"{item.name} ({item.patient_id})" if item.name else f"patient {item.patient_id}"
+    k, n = item.session_number
+    cur = Cursor(fig, y=0.965)
+    cur.title(f"Session record: {who}",
+              f"{settings.clinic_name} - session {k} of {n} ({inf.drug}), "
+              f"{inf.when.iso().replace('T', ' ')}")
+    facts = summary_lines(summary, item.cadss, settings)
+    for label, value in facts:
+        cur.labelled(label, value, label_width=0.22)
+    if inf.drug == ESKETAMINE:
+        cur.heading("REMS patient monitoring form, in the form's order")
+        for label, value in rems_fields(summary, item.cadss, settings):
+            cur.labelled(label, value, label_width=0.42)
+    cur.heading("Safety alerts in this session")
+    if not summary.alerts:
+        cur.paragraph("none", color=GREY)
+    for alert in summary.alerts:
+        state = "acknowledged" if alert.key in item.acknowledged else "OPEN"
+        cur.paragraph(f"{SESSION_ALERT_NAMES.get(alert.kind, alert.kind)} ({state}): {alert.detail}",
+                      size=SMALL_SIZE, color=VERMILION if state == "OPEN" else "black")
+    cur.heading(f"Readings ({len(summary.readings)})")
+    rows = [reading_row(inf, r) for r in summary.readings]
+    cur.table(READING_HEADERS, rows, (0.08, 0.1, 0.12, 0.09, 0.08, 0.09, 0.09, 0.35),
+              max_rows=max(3, int((cur.y - CHART_TOP - 0.03) / 0.0125)), keep="first",
+              more_note="readings")
+    _chart(fig, summary, settings, top=min(cur.y - 0.01, CHART_TOP))
+    footer(fig, f"{who} - session record made {item.as_of.isoformat()} - minutes are counted from "
+           "the session's start", "page 1 of 1")
+
+
+def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None:
+    """Four small panels over minutes since the start, each with its threshold dashed."""
+    inf = summary.infusion
+    minutes = [minutes_after_start(inf, r.when) or 0 for r in summary.readings]
+    panels = (
+        ("Blood pressure (mmHg)", (("bp_systolic", BLUE, "systolic"), ("bp_diastolic", ORANGE, "diastolic")),
+         ((settings.bp_hold_systolic, BLUE), (settings.bp_hold_diastolic, ORANGE)), None),
+        ("Oxygen saturation (%)", (("spo2", BLUE, "SpO2"),), ((settings.spo2_alert_below, VERMILION),), None),
+        ("Respiratory rate (/min)", (("respiratory_rate", BLUE, "rate"),),
+         ((settings.resp_rate_low, VERMILION), (settings.resp_rate_high, VERMILION)), None),
+        ("Sedation (MOAA/S)", (("sedation_moaas", BLUE, "MOAA/S"),),
+         ((settings.sedation_alert_at_or_below, VERMILION),), (-0.3, 5.3)),
+    )
+    width = 0.86 / len(panels)
+    height = max(0.08, top - 0.09)
+    for i, (title, series, lines, ylim) in enumerate(panels):
+        ax = fig.add_axes((0.08 + i * width, 0.07, width - 0.045, height))
+        ax.set_title(title, fontsize=SMALL_SIZE)
+        for name, colour, label in series:
+            points = [(m, getattr(r, name)) for m, r in zip(minutes, summary.readings)
+                      if getattr(r, name) is not None]
+            if points:
+                ax.plot(*zip(*points), marker="o", markersize=3, color=colour, linewidth=1, label=label)
+        for value, colour in lines:
+            ax.axhline(value, color=colour, linestyle="--", linewidth=0.8)
+        if ylim:
+            ax.set_ylim(*ylim)
+        ax.set_xlabel("minutes since start", fontsize=SMALL_SIZE)
+        ax.tick_params(labelsize=SMALL_SIZE - 1)
+
+
+def session_record_input(patient, when, settings: Settings, *, name: str | None = None,
+                         acknowledged: frozenset[str] = frozenset(),
+                         as_of: date | None = None) -> SessionRecordInput:
+    """The record of `patient`'s (`PatientData`) session at `when` (a Timepoint).
+
+    Raises:
+        SessionNotFound: no single session at that time.
+    """
+    from outcomes.session_record import locate_session, session_cadss
+    from outcomes.sessions import summarise_session
+
+    inf, k, n = locate_session(patient, when, settings)
+    summary = summarise_session(inf, patient.readings_of(inf), settings)
+    return SessionRecordInput(patient.patient_id, summary, (k, n), settings, name=name,
+                              cadss=session_cadss(inf, patient.assessments), acknowledged=acknowledged,
+                              as_of=as_of or date.today())
