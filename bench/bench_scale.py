@@ -57,17 +57,22 @@ statuses = analyse_clinic(db.load_clinic(database), settings.primary_scale, sett
 summarise(statuses, settings.primary_scale, settings.induction_sessions)
 """
 
-#: A bare json.dumps of the exported resources as plain dicts, written to one file (the clock
-#: runs over the dumps and the writes only).
+#: A bare json.dumps of the exported resources as plain dicts, written to one file. The lines are
+#: parsed a chunk at a time (memory stays small) and the clock runs over the dumps and writes only.
 BARE_DUMPS = """
 import json, sys, time
-resources = [json.loads(line) for name in sys.argv[1:-1] for line in open(name, encoding="utf-8")]
-start = time.perf_counter()
+spent = 0.0
 with open(sys.argv[-1], "w", encoding="utf-8") as out:
-    for resource in resources:
-        out.write(json.dumps(resource, ensure_ascii=False))
-        out.write("\\n")
-print(time.perf_counter() - start)
+    for name in sys.argv[1:-1]:
+        with open(name, encoding="utf-8") as source:
+            while chunk := [json.loads(line) for _, line in zip(range(20000), source)]:
+                start = time.perf_counter()
+                for resource in chunk:
+                    out.write(json.dumps(resource, ensure_ascii=False))
+                    out.write("\\n")
+                out.flush()
+                spent += time.perf_counter() - start
+print(spent)
 """
 
 

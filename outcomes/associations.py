@@ -27,6 +27,7 @@ from statistics import median
 from typing import Mapping, Sequence
 
 from outcomes.dissociation import cadss_per_infusion
+from outcomes.drugs import ESKETAMINE, ESKETAMINE_DOSES_MG, KETAMINE, dose_of
 from outcomes.records import Assessment
 from outcomes.status import PatientStatus
 from outcomes.verdict import NON_RESPONDER, RESPONDER
@@ -37,8 +38,12 @@ MIN_GROUP = 10
 EARLY_IMPROVEMENT = 20.0
 #: Sessions after which early improvement is looked at.
 EARLY_SESSIONS = (1, 2)
-#: Ketamine dose bands at the last induction session, mg/kg (upper bounds inclusive).
-KETAMINE_DOSE_BANDS = (("<= 0.5 mg/kg", 0.5), ("0.5-0.75 mg/kg", 0.75), ("> 0.75 mg/kg", float("inf")))
+#: Dose bands at the last induction session, per drug, in its unit (upper bounds inclusive):
+#: ketamine in mg/kg, esketamine by the label's doses in mg (section 11).
+DOSE_BANDS = {
+    KETAMINE: (("<= 0.5 mg/kg", 0.5), ("0.5-0.75 mg/kg", 0.75), ("> 0.75 mg/kg", float("inf"))),
+    ESKETAMINE: tuple((f"esketamine {mg} mg", mg) for mg in ESKETAMINE_DOSES_MG),
+}
 
 #: What each figure does and does not show: one sentence each, shown beside it.
 CAVEATS = {
@@ -193,24 +198,31 @@ def _responded(status: PatientStatus) -> bool:
 
 
 def _last_induction_dose(status: PatientStatus) -> float | None:
-    n = status.settings.induction_sessions
+    n = status.settings.induction_sessions  # the course drug's induction length
     infusions = status.infusions
-    return infusions[n - 1].dose_mg_per_kg if len(infusions) >= n else None
+    return dose_of(infusions[n - 1]) if len(infusions) >= n else None
 
 
 def response_by_dose(completers: Sequence[PatientStatus]) -> tuple[tuple[Rate, ...], int]:
-    """Response rate per dose band at the last induction session; and how many had no such dose."""
-    counts = {label: [0, 0] for label, _ in KETAMINE_DOSE_BANDS}
+    """Response rate per dose band at the last induction session; and how many had no such dose.
+
+    Ketamine's bands always; esketamine's only where the clinic has an
+    esketamine course with a verdict.
+    """
+    counts: dict[str, list[int]] = {label: [0, 0] for label, _ in DOSE_BANDS[KETAMINE]}
     unknown = 0
     for s in completers:
         dose = _last_induction_dose(s)
-        if dose is None:
+        bands = DOSE_BANDS.get(s.course.drug if s.course else KETAMINE, DOSE_BANDS[KETAMINE])
+        label = next((label for label, upper in bands if dose is not None and dose <= upper), None)
+        if label is None:
             unknown += 1
             continue
-        label = next(label for label, upper in KETAMINE_DOSE_BANDS if dose <= upper)
-        counts[label][0] += _responded(s)
-        counts[label][1] += 1
-    return tuple(rate(label, k, n) for label, (k, n) in counts.items()), unknown
+        tally = counts.setdefault(label, [0, 0])
+        tally[0] += _responded(s)
+        tally[1] += 1
+    order = [label for drug in DOSE_BANDS for label, _ in DOSE_BANDS[drug] if label in counts]
+    return tuple(rate(label, *counts[label]) for label in order), unknown
 
 
 def _dissociation(completers: Sequence[PatientStatus],
@@ -256,10 +268,10 @@ def early_improvement(completers: Sequence[PatientStatus], session: int) -> tupl
 
 
 def first_dose_rise(status: PatientStatus) -> int | None:
-    """The induction session whose dose (mg/kg) was first higher than the one before it."""
+    """The induction session whose dose was first higher than the one before it."""
     infusions = status.infusions[: status.settings.induction_sessions]
     for k in range(1, len(infusions)):
-        before, now = infusions[k - 1].dose_mg_per_kg, infusions[k].dose_mg_per_kg
+        before, now = dose_of(infusions[k - 1]), dose_of(infusions[k])
         if before is not None and now is not None and now > before:
             return k + 1
     return None

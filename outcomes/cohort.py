@@ -211,6 +211,8 @@ def summarise(
     """
     if induction_sessions is None:
         induction_sessions = statuses[0].settings.induction_sessions if statuses else 6
+    # An esketamine course's induction is longer (section 11): its late sessions count too.
+    induction_sessions = max([induction_sessions] + [s.settings.induction_sessions for s in statuses])
     counts = {v: 0 for v in VERDICTS}
     for s in statuses:
         counts[s.verdict.value] = counts.get(s.verdict.value, 0) + 1

@@ -16,7 +16,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Sequence
 
-from outcomes.drugs import KETAMINE
+from outcomes.drugs import KETAMINE, dose_of
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.timepoints import Timepoint, infusion_key
 
@@ -122,7 +122,7 @@ def find_baseline(
 
 
 def dose_steps(infusions: Sequence[Infusion]) -> dict[int, int]:
-    """Where the dose (mg/kg) changed: 0-based infusion index -> +1 (raised) or -1 (lowered).
+    """Where the dose changed: 0-based infusion index -> +1 (raised) or -1 (lowered).
 
     The per-patient chart and the app mark these steps beside the scores, so a
     clinician can see a titration next to what followed it. An infusion with
@@ -132,7 +132,7 @@ def dose_steps(infusions: Sequence[Infusion]) -> dict[int, int]:
     steps: dict[int, int] = {}
     last = None
     for index, inf in enumerate(infusions):
-        dose = inf.dose_mg_per_kg
+        dose = dose_of(inf)  # one drug per course, so one unit
         if dose is None:
             continue
         if last is not None and dose != last:

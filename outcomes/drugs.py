@@ -10,7 +10,12 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from typing import TYPE_CHECKING
+
 from outcomes.settings import Settings
+
+if TYPE_CHECKING:  # records pull in pandas; a dose read needs none of it
+    from outcomes.records import Infusion
 
 KETAMINE = "ketamine"
 ESKETAMINE = "esketamine"
@@ -18,6 +23,8 @@ DRUGS = (KETAMINE, ESKETAMINE)
 
 #: Esketamine doses the label allows, in mg (one device holds 28 mg).
 ESKETAMINE_DOSES_MG = (28, 56, 84)
+#: The unit each drug is dosed in (section 11).
+DOSE_UNITS = {KETAMINE: "mg/kg", ESKETAMINE: "mg"}
 #: Esketamine's route: the only one allowed for it.
 ESKETAMINE_ROUTE = "intranasal"
 #: The label's minimum monitoring after esketamine (not a setting).
@@ -29,6 +36,11 @@ READING_WINDOW_HOURS = 6
 def drug_of(text: str | None) -> str:
     """The stored drug name; a missing drug is ketamine (every record before section 11)."""
     return text or KETAMINE
+
+
+def dose_of(infusion: Infusion) -> float | None:
+    """The dose in the drug's own unit (`DOSE_UNITS`): mg/kg for ketamine, mg for esketamine."""
+    return infusion.dose_mg if drug_of(infusion.drug) == ESKETAMINE else infusion.dose_mg_per_kg
 
 
 def induction_length(settings: Settings, drug: str | None) -> int:

@@ -244,7 +244,7 @@ def analyse_patient(
     Args:
         patient: The patient's records.
         scale_id: The outcome scale to judge by.
-        settings: Clinic settings.
+        settings: Clinic settings (the course drug's induction length is applied here).
         as_of: "Today" for the time-dependent rules (incomplete, windows).
         acknowledged: Keys of alerts a clinician has acknowledged.
         course_number: Which course; the latest when None.
@@ -255,14 +255,12 @@ def analyse_patient(
     scale = get_scale(scale_id)
     courses = courses_of(patient)
     course = _course_judged(patient.patient_id, courses, course_number)
-    if course is not None:
-        # The induction length is the course drug's (section 11); every rule below reads it.
+    if course is not None:  # the induction length is the course drug's (section 11)
         settings = settings_for_drug(settings, course.drug)
     scale_assessments = [a for a in patient.assessments if a.scale == scale_id]
     baseline = find_baseline(scale_assessments, course, settings.baseline_window_days, as_of)
-    zero_baseline = None
-    if baseline is not None and baseline.total == 0:
-        zero_baseline, baseline = baseline, None  # nothing to improve on
+    # A baseline of 0 leaves nothing to improve on: kept aside, and the course has none.
+    zero_baseline, baseline = (baseline, None) if baseline and baseline.total == 0 else (None, baseline)
     b = baseline.total if baseline else None
     scores = _place_scores(scale_assessments, course, baseline, zero_baseline, scale,
                            remission_cut(scale_id, settings), settings)

@@ -18,7 +18,17 @@ from matplotlib.figure import Figure
 
 from outcomes.associations import CAVEATS, MIN_GROUP, Associations, Correlation, Rate
 from reports.layout import text_lines, wrap
-from reports.style import BLACK, BLUE, GREY, SKY_BLUE, SMALL_SIZE, TEXT_SIZE, TITLE_SIZE, VERMILION
+from reports.style import (
+    BLACK,
+    BLUE,
+    GREY,
+    ORANGE,
+    SKY_BLUE,
+    SMALL_SIZE,
+    TEXT_SIZE,
+    TITLE_SIZE,
+    VERMILION,
+)
 
 LEFT_RECT = (0.07, 0.21, 0.38, 0.50)
 RIGHT_RECT = (0.57, 0.21, 0.38, 0.50)
@@ -76,7 +86,10 @@ def draw_dose_and_early(fig: Figure, assoc: Associations, scale_name: str) -> No
     ax = _panel(fig, LEFT_RECT, "Response by dose at the last induction session",
                 f"{known} of the {assoc.completers} patients whose induction reached a verdict"
                 f"{left_out}; {assoc.left_out} still without a verdict left out", CAVEATS["dose"])
-    _rate_bars(ax, assoc.dose_bands, [SKY_BLUE] * 3, ["//", "..", "xx"])
+    bars = len(assoc.dose_bands)
+    _rate_bars(ax, assoc.dose_bands, [SKY_BLUE] * 3 + [ORANGE] * 3, ["//", "..", "xx"] * 2)
+    if bars > 3:
+        ax.axvline(2.5, color=GREY, lw=0.8, ls="--")  # ketamine | esketamine
     rates = []
     for session, yes, no in assoc.early:
         rates += [yes, no]

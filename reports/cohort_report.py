@@ -94,7 +94,7 @@ def _write(statuses, summary, folder, as_of, settings, problems, safety=None) ->
     files = []
     figures = [
         ("responders_by_session.png",
-         lambda f: draw_responders_by_session(f, summary, settings.induction_sessions)),
+         lambda f: draw_responders_by_session(f, summary, len(summary.responders_by_session))),
         ("waterfall.png", lambda f: draw_waterfall(f, summary)),
         ("relief_curve.png", lambda f: draw_relief_curve(f, summary)),
         ("trajectories.png", lambda f: draw_trajectories(f, statuses, summary.scale)),

@@ -22,6 +22,7 @@ from matplotlib.transforms import blended_transform_factory
 
 from outcomes.course import dose_steps
 from outcomes.dissociation import CadssPoint
+from outcomes.drugs import DOSE_UNITS, dose_of
 from outcomes.relief import BOOSTER, ONGOING, RELAPSE
 from outcomes.response import remission_cut, response_level
 from outcomes.safety import SUICIDALITY
@@ -251,18 +252,18 @@ def _draw_doses(ax, status: PatientStatus) -> list[Line2D]:
     """The dose at the first infusion and at every step up or down, above the infusion marks."""
     infusions = status.infusions
     steps = dose_steps(infusions)
-    first = next((i for i, inf in enumerate(infusions) if inf.dose_mg_per_kg is not None), None)
+    first = next((i for i, inf in enumerate(infusions) if dose_of(inf) is not None), None)
     if first is None:
         return []
     above_marks = blended_transform_factory(ax.transData, ax.transAxes)
     for index in [first, *steps]:
-        dose = infusions[index].dose_mg_per_kg
+        dose = dose_of(infusions[index])
         arrow = {1: "\u2191 ", -1: "\u2193 "}.get(steps.get(index), "")
         ax.text(_day(status, infusions[index].when.day), 0.05, f"{arrow}{dose:g}", transform=above_marks,
                 ha="center", va="bottom", size=SMALL_SIZE, weight="bold" if arrow else "normal",
                 zorder=6, bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.8))
     return [Line2D([], [], ls="none", marker="$\u2191$", ms=7, color=BLACK,
-                   label="dose (mg/kg): first, and where it was raised or lowered")]
+                   label=f"dose ({DOSE_UNITS[status.course.drug]}): first, and where it was raised or lowered")]
 
 
 def _draw_reference_lines(ax, status: PatientStatus) -> list[Line2D]:

@@ -228,8 +228,9 @@ def test_report_json_prints_the_cohort_summary_of_the_database(clinic, tmp_path)
     database = db.connect(clinic)
     data, settings = db.load_clinic(database), db.load_settings(database)
     database.close()
+    cadss = {pid: patient.of_scale("cadss") for pid, patient in data.by_patient().items()}
     expected = summarise(analyse_clinic(data, "phq9", settings, date.today()), "phq9",
-                         settings.induction_sessions).as_json()
+                         settings.induction_sessions, cadss).as_json()
     assert printed == json.loads(json.dumps(expected))
     assert any((tmp_path / "out").rglob("*.pdf"))
 

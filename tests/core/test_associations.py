@@ -146,3 +146,40 @@ def test_summary_json_has_every_figure_with_its_denominator(figures):
     assert doc["dissociation"]["above_median"]["n"] == 12
     assert doc["early_improvement"]["1"]["improved"]["rate"] == pytest.approx(10 / 13, abs=1e-3)
     assert doc["dose_rise"]["after_rise"]["n"] == 10
+
+
+def test_esketamine_courses_get_their_own_dose_bands_at_session_8():
+    """Esketamine (induction 8): 56 mg at session 8 for 3 responders, 84 mg for 2 non-responders;
+    a ketamine patient stays in the ketamine bands."""
+    from outcomes.records import Assessment, Infusion, group_by_patient
+    from outcomes.timepoints import parse_timepoint as at
+
+    days = [f"2026-01-{d:02d}" for d in (5, 8, 12, 15, 19, 22, 26, 29)]
+    infusions, scores = [], []
+    for pid, dose, final in (("E1", 56, 9), ("E2", 56, 8), ("E3", 56, 10), ("E4", 84, 15), ("E5", 84, 18)):
+        infusions += [Infusion(pid, at(d), drug="esketamine", dose_mg=dose, route="intranasal") for d in days]
+        scores += [Assessment(pid, at("2026-01-04"), "phq9", 20), Assessment(pid, at("2026-01-30"), "phq9", final)]
+    infusions += [Infusion("K1", at(d), dose_mg_per_kg=0.5) for d in days[:6]]
+    scores += [Assessment("K1", at("2026-01-04"), "phq9", 20), Assessment("K1", at("2026-01-23"), "phq9", 8)]
+    statuses = analyse_all(group_by_patient(infusions, scores), "phq9", Settings(), AS_OF)
+    assert {s.patient_id: s.verdict.value for s in statuses} == {
+        "E1": "responder", "E2": "responder", "E3": "responder", "E4": "non_responder",
+        "E5": "non_responder", "K1": "responder"}
+    bands = {r.label: (r.responded, r.n) for r in associations(statuses, {}).dose_bands}
+    assert bands == {"<= 0.5 mg/kg": (1, 1), "0.5-0.75 mg/kg": (0, 0), "> 0.75 mg/kg": (0, 0),
+                     "esketamine 56 mg": (3, 3), "esketamine 84 mg": (0, 2)}
+
+
+def test_responders_by_session_reach_session_8_when_the_clinic_has_esketamine_courses():
+    """A ketamine clinic counts sessions 1-6; with an esketamine course, sessions 7 and 8 count too."""
+    from outcomes.cohort import summarise
+    from outcomes.records import Assessment, Infusion, group_by_patient
+    from outcomes.timepoints import parse_timepoint as at
+
+    days = [f"2026-01-{d:02d}" for d in (5, 8, 12, 15, 19, 22, 26, 29)]
+    infusions = [Infusion("E", at(d), drug="esketamine", dose_mg=56, route="intranasal") for d in days]
+    scores = [Assessment("E", at("2026-01-04"), "phq9", 20), Assessment("E", at("2026-01-30"), "phq9", 9)]
+    statuses = analyse_all(group_by_patient(infusions, scores), "phq9", Settings(), AS_OF)
+    assert statuses[0].first_response.session == 8
+    assert summarise(statuses, "phq9", 6).responders_by_session == {
+        "1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 1}
