@@ -26,10 +26,20 @@ NO_PARAMETERS = "no reliable-change parameters"
 
 @dataclass(frozen=True, slots=True)
 class ReliableChange:
-    """The category and how it was reached."""
+    """The category and how it was reached.
+
+    Attributes:
+        category: recovered, improved, unchanged, deteriorated, or "no
+            reliable-change parameters".
+        detail: The rule applied (threshold or RC), without the direction:
+            `outcomes.wording.reliable_words` puts the two together.
+        change: Points from the earlier score to the later, positive = lower
+            (better); None without parameters.
+    """
 
     category: str
     detail: str
+    change: int | None = None
 
     @property
     def deteriorated(self) -> bool:
@@ -42,7 +52,7 @@ def reliable_change(scale_id: str, baseline: int, score: int, settings: Settings
     if scale_id in FIXED_THRESHOLDS:
         threshold = FIXED_THRESHOLDS[scale_id]
         reliable = abs(change) >= threshold
-        how = f"change {change:+d} points, reliable at {threshold} (NHS Talking Therapies)"
+        how = f"a change of {threshold} points or more is reliable (NHS Talking Therapies)"
     else:
         sd = getattr(settings, f"rc_sd_{scale_id}", None)
         r = getattr(settings, f"rc_r_{scale_id}", None)
@@ -56,10 +66,10 @@ def reliable_change(scale_id: str, baseline: int, score: int, settings: Settings
         reliable = rc > RC_CRITICAL
         how = f"RC = {rc:.2f} (reliable above {RC_CRITICAL})"
     if not reliable or change == 0:
-        return ReliableChange(UNCHANGED, how)
+        return ReliableChange(UNCHANGED, how, change)
     if change < 0:
-        return ReliableChange(DETERIORATED, how)
+        return ReliableChange(DETERIORATED, how, change)
     cut = remission_cut(scale_id, settings)
     if cut is not None and baseline > cut >= score:
-        return ReliableChange(RECOVERED, how + f", now at or below the remission cut {cut}")
-    return ReliableChange(IMPROVED, how)
+        return ReliableChange(RECOVERED, how + f"; now at or below the remission cut {cut}", change)
+    return ReliableChange(IMPROVED, how, change)

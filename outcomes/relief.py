@@ -5,6 +5,10 @@ the first later assessment whose improvement falls below 50%, confirmed by
 the next one when `relapse_confirmations` is 2. A booster (or a new course)
 before that ends the observation: as loss of relief by default, or as a
 censoring point when `booster_ends_relief` is false.
+
+A responder whose response came on or before day 0 but whose latest score on
+or before day 0 is no longer a response lost it during the induction: relief
+is 0 days, an observed end at day 0 ("lost during the induction").
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from outcomes.timepoints import Timepoint
 RELAPSE = "relapse"
 BOOSTER = "booster"
 ONGOING = "ongoing"
+LOST_IN_INDUCTION = "lost_during_induction"
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,8 +34,9 @@ class Relief:
         days: Days from day 0 to the end (relapse or booster) or, while
             relief holds, to the latest assessment.
         censored: True when loss of relief has not been observed.
-        ended_by: "relapse", "booster" or "ongoing".
-        relapse_when: The first failing assessment's time, for a relapse.
+        ended_by: "relapse", "booster", "ongoing" or "lost_during_induction".
+        relapse_when: The first failing assessment's time, for a relapse (for
+            a response lost during the induction: the last score before day 0).
         day0: The last induction infusion's time.
     """
 
@@ -41,12 +47,35 @@ class Relief:
     day0: Timepoint
 
 
+def lost_in_induction(
+    baseline: int, first_response: Assessment, last_induction: Infusion,
+    up_to_day0: list[Assessment],
+) -> Assessment | None:
+    """The score that shows a response lost during the induction, if it was.
+
+    Args:
+        first_response: The assessment that first reached response.
+        up_to_day0: The scale's assessments of the course after the first
+            infusion and on or before day 0, in time order.
+
+    Returns:
+        The latest score on or before day 0 when the first response came on
+        or before day 0 and that latest score is no longer a response; else None.
+    """
+    day0_key = last_induction.key
+    if first_response.key > day0_key or not up_to_day0:
+        return None  # first response after day 0, in the verdict window: measured as usual
+    last = up_to_day0[-1]
+    return None if is_response(baseline, last.total) else last
+
+
 def measure_relief(
     baseline: int,
     last_induction: Infusion,
     later_assessments: list[Assessment],
     next_treatment: Infusion | None,
     settings: Settings,
+    lost_at: Assessment | None = None,
 ) -> Relief:
     """Relief of a responder.
 
@@ -59,6 +88,8 @@ def measure_relief(
             infusion) after day 0, if any.
     """
     day0 = last_induction.when
+    if lost_at is not None:
+        return Relief(0, False, LOST_IN_INDUCTION, lost_at.when, day0)
     if next_treatment is not None:
         # Only what was seen before the next treatment: an assessment after a
         # booster shows the booster's effect, not the induction's.

@@ -47,7 +47,7 @@ class SettingSpec:
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("primary_scale", "scale", "Scale used when none is chosen", "interface.md",
+    SettingSpec("primary_scale", "scale", "Scale used when none is chosen", "the clinic's choice",
                 choices=OUTCOME_SCALE_IDS),
     SettingSpec("induction_sessions", "int", "Infusions in the induction; later ones are boosters",
                 "clinical-spec 2 (common clinic practice)", 1, 20),

@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, NamedTuple
 from outcomes.course import Course, courses_of, find_baseline
 from outcomes.drugs import settings_for_drug
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
-from outcomes.relief import RELAPSE, Relief, measure_relief
+from outcomes.relief import LOST_IN_INDUCTION, RELAPSE, Relief, lost_in_induction, measure_relief
 from outcomes.reliable_change import ReliableChange, reliable_change
 from outcomes.response import (
     NO_BASELINE,
@@ -37,6 +37,8 @@ from outcomes.safety import Alert, count_safety_unchecked, deterioration_alert, 
 from outcomes.scales import Scale, get_scale
 from outcomes.sessions import session_alerts
 from outcomes.settings import Settings
+from outcomes.trend import Trend, trend_of
+from outcomes.wording import progress_words, reliable_words
 from outcomes.verdict import (
     IN_PROGRESS,
     NON_RESPONDER,
@@ -104,6 +106,9 @@ class PatientStatus:
     settings: Settings = field(repr=False, default_factory=Settings)
     #: A baseline of 0 found in the window (the course is `no_baseline`).
     zero_baseline: Assessment | None = None
+    #: The course's assessments of every outcome scale (not CADSS), in time
+    #: order: what fills a follow-up slot (clinical-spec section 9).
+    outcome_assessments: tuple[Assessment, ...] = ()
 
     # ----- derived views -------------------------------------------------
     @property
@@ -146,38 +151,34 @@ class PatientStatus:
         return best
 
     @property
-    def trend(self) -> str | None:
-        """Direction of the last two scores after the first infusion."""
-        after = [p for p in self.points if p.session >= 1]
-        if len(after) < 2:
+    def induction_size(self) -> int:
+        """N: the infusions of this course's induction (clinical-spec sections 2 and 11)."""
+        return self.settings.induction_sessions
+
+    @property
+    def trend(self) -> Trend | None:
+        """The latest score against the one before it (clinical-spec section 9).
+
+        The one before may be the baseline; None until there is a score after
+        the first infusion and one before it.
+        """
+        if len(self.points) < 2 or self.points[-1].session < 1:
             return None
-        prev, last = after[-2].assessment.total, after[-1].assessment.total
-        return "improving" if last < prev else "worsening" if last > prev else "stable"
+        prev, last = self.points[-2].assessment.total, self.points[-1].assessment.total
+        return trend_of(self.scale, prev, last, self.settings)
+
+    @property
+    def response_at_end_of_induction(self) -> bool | None:
+        """False for a response lost during the induction, True for every other
+        responder whose induction is over, None otherwise (clinical-spec section 5)."""
+        if self.relief is None:
+            return None
+        return self.relief.ended_by != LOST_IN_INDUCTION
 
     @property
     def progress(self) -> str:
-        """Where the course stands: "session 3 of 6", "6 of 6 + 2 boosters"."""
-        n = self.settings.induction_sessions
-        if not self.infusions:
-            return "no infusions yet"
-        text = f"session {self.induction_given} of {n}"
-        if self.boosters:
-            text += f" + {self.boosters} booster{'s' if self.boosters > 1 else ''}"
-        return text
-
-    def status_sentence(self) -> str:
-        """The status and the rule behind it, in plain words."""
-        scale = get_scale(self.scale)
-        if self.baseline is None or self.status == NO_BASELINE:
-            return self.verdict.reason
-        latest = self.latest
-        if latest is None:
-            return f"baseline {self.baseline.total} on {self.baseline.when.day}; no score since the first infusion"
-        words = self.status.replace("_", " ") if self.status else "unknown"
-        return (
-            f"{words}: {latest.improvement:.0f}% below baseline {self.baseline.total} "
-            f"at session {latest.session} ({scale.name} {latest.assessment.total}, {latest.band})"
-        )
+        """Where the course stands, in words (`outcomes.wording.progress_words`)."""
+        return progress_words(self)
 
     def as_json(self) -> dict:
         """The `outcomes status --json` document (interface.md)."""
@@ -213,6 +214,7 @@ class PatientStatus:
             "relief_days": relief.days if relief else None,
             "relief_censored": relief.censored if relief else None,
             "relief_ended_by": relief.ended_by if relief else None,
+            "response_at_end_of_induction": self.response_at_end_of_induction,
             "reliable_change": self.reliable.category if self.reliable else None,
             "total_only_records": self.total_only_count,
             "safety_items_unchecked": self.safety_unchecked,
@@ -267,7 +269,7 @@ def analyse_patient(
     points = scores.points
     latest_point = points[-1] if points and points[-1].session >= 1 else None
     verdict = _verdict(course, scores, zero_baseline, b is not None, as_of, settings)
-    relief = _relief(verdict, courses, course, points, b, as_of, settings)
+    relief = _relief(verdict, courses, course, scores, b, as_of, settings)
     alerts, reliable = _alerts(patient, scale, b, latest_point, acknowledged, settings)
     return PatientStatus(
         patient_id=patient.patient_id,
@@ -289,6 +291,7 @@ def analyse_patient(
         safety_unchecked=count_safety_unchecked(patient.assessments),
         settings=settings,
         zero_baseline=zero_baseline,
+        outcome_assessments=_outcome_assessments(patient, course),
     )
 
 
@@ -385,7 +388,7 @@ def _verdict(course: Course | None, scores: _Scores, zero_baseline: Assessment |
 
 
 def _relief(verdict: Verdict, courses: list[Course], course: Course | None,
-            points: list[ScorePoint], b: int | None, as_of: date, settings: Settings) -> Relief | None:
+            scores: _Scores, b: int | None, as_of: date, settings: Settings) -> Relief | None:
     """How long a responder's relief lasted, once the induction is over (else None)."""
     infusions = course.infusions if course else ()
     if verdict.value != RESPONDER or not _induction_over(infusions, as_of, settings):
@@ -393,9 +396,12 @@ def _relief(verdict: Verdict, courses: list[Course], course: Course | None,
     n = settings.induction_sessions
     last_induction = infusions[min(n, len(infusions)) - 1]
     day0_key = last_induction.key
+    points = scores.points
     later = [p.assessment for p in points if p.assessment.when.akey > day0_key]
     next_treatment = infusions[n] if len(infusions) > n else _next_course_first(courses, course)
-    return measure_relief(b, last_induction, later, next_treatment, settings)
+    up_to_day0 = [p.assessment for p in points if p.session >= 1 and p.assessment.when.akey <= day0_key]
+    lost_at = lost_in_induction(b, scores.first_response.when, last_induction, up_to_day0)
+    return measure_relief(b, last_induction, later, next_treatment, settings, lost_at)
 
 
 def _alerts(patient: PatientData, scale: Scale, b: int | None, latest_point: ScorePoint | None,
@@ -407,13 +413,20 @@ def _alerts(patient: PatientData, scale: Scale, b: int | None, latest_point: Sco
     if b is not None and latest_point is not None and scale.is_outcome:
         reliable = reliable_change(scale.id, b, latest_point.assessment.total, settings)
         if reliable.deteriorated:
-            alerts.append(deterioration_alert(scale.id, latest_point.assessment, reliable.detail))
+            alerts.append(deterioration_alert(scale.id, latest_point.assessment, reliable_words(reliable)))
     if acknowledged:
         acked = acknowledged if isinstance(acknowledged, (set, frozenset)) else set(acknowledged)
         alerts = [
             Alert(a.key, a.when, a.kind, a.detail, acknowledged=a.key in acked) for a in alerts
         ]
     return alerts, reliable
+
+
+def _outcome_assessments(patient: PatientData, course: Course | None) -> tuple[Assessment, ...]:
+    if course is None:
+        return ()
+    return tuple(a for a in patient.assessments
+                 if get_scale(a.scale).is_outcome and course.contains(a))
 
 
 def _induction_over(infusions: tuple[Infusion, ...], as_of: date, settings: Settings) -> bool:

@@ -27,6 +27,7 @@ from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
 from outcomes.settings import Settings
 from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
+from outcomes.wording import plural
 
 # Dose rules of clinical-spec section 8.
 DOSE_REFUSE_AT_OR_BELOW = 0.0
@@ -527,7 +528,7 @@ def parse_items(text: Any, scale: Scale) -> tuple[tuple[int, ...] | None, list[P
         separator = next((c for c in ",;" if isinstance(text, str) and c in text), None)
         return None, [Problem(
             "items",
-            f"{scale.name} has {scale.n_items} items but {len(parts)} were given "
+            f"{scale.name} has {scale.n_items} items but {plural(len(parts), 'was', 'were')} given "
             "(item scores in order, separated by single spaces"
             + (f", not {separator!r})" if separator else ")"),
         )]
@@ -703,3 +704,19 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
 def stored_items(values: Mapping[str, Any]) -> str | None:
     """The items of checked assessment values in their stored text form."""
     return items_to_text(values.get("items"))
+
+
+#: What makes two assessments one record (clinical-spec section 9): a second
+#: assessment of the same scale at the same time for one patient is refused,
+#: by the app and the importer alike; it is a correction of the first.
+ASSESSMENT_IDENTITY = ("patient_id", "taken_at", "scale")
+
+
+def already_recorded(what: str, how: str = "", instead: str = "") -> str:
+    """The refusal of a second record of the same thing, in one wording.
+
+    >>> already_recorded("the PHQ-9 of P001 on 2026-01-08")
+    'the PHQ-9 of P001 on 2026-01-08 is already recorded; correct the stored record instead'
+    """
+    return f"{what} is already recorded{how}; correct the stored record instead{instead}"
+

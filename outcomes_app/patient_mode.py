@@ -13,7 +13,7 @@ one patient:
   command palette offers only patient-safe commands (theme, save chart, scale,
   help, quit); leaving patient mode means quitting;
 - every sentence is plain language built from `outcomes/` results (the
-  functions under "plain language" below), and a positive suicidality item
+  functions of `outcomes.wording`), and a positive suicidality item
   shows the clinic's crisis-resource text instead of the clinical alert.
 
 The one file it writes is the chart PNG the patient asks for, into a folder
@@ -45,25 +45,25 @@ from textual.widgets import Footer, Header, Static
 
 import db
 from outcomes import self_report as self_report_rules
-from outcomes.followup import DUE, OVERDUE, next_followup
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.records import Assessment, PatientData, patient_name
-from outcomes.response import (
-    NON_RESPONSE,
-    PARTIAL_MIN_IMPROVEMENT,
-    PARTIAL_RESPONSE,
-    REMISSION,
-    RESPONSE,
-    RESPONSE_MIN_IMPROVEMENT,
-    is_remission,
-    is_response,
-    remission_cut,
-)
+from outcomes.response import RESPONSE_MIN_IMPROVEMENT
 from outcomes.safety import SUICIDALITY
 from outcomes.scales import OUTCOME_SCALE_IDS, get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes.terminal_text import terminal_safe
+from outcomes.wording import day_text as _day_text
+from outcomes.wording import (  # noqa: F401 - re-exported: the patient-mode sentences
+    followup_line,
+    headline,
+    milestone_lines,
+    patient_relief_line,
+    scale_line,
+    session_lines,
+)
+from outcomes.wording import share_words as _share
+from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
@@ -128,185 +128,13 @@ def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
                        frozenset(mine.clinic.acknowledged))
 
 
-# ----- plain language --------------------------------------------------------
-def _share(percent: float) -> str:
-    """50 -> "half", 25 -> "a quarter"; other values as percentages."""
-    return {50.0: "half", 25.0: "a quarter"}.get(float(percent), f"{percent:g}%")
-
-
-def _day_text(day: date) -> str:
-    return f"{day.day} {day:%B %Y}"
-
-
-def _num(value: float) -> str:
-    return str(int(value)) if value == int(value) else f"{value:.1f}"
-
-
+# ----- plain language: every sentence from `outcomes.wording` -------------------
 def shown_path(path: Path) -> str:
     """A path as the patient reads it: ``~/...`` under their home folder."""
     try:
         return "~/" + str(path.relative_to(Path.home()))
     except ValueError:
         return str(path)
-
-
-def _what_it_measures(scale_id: str) -> str:
-    purpose = get_scale(scale_id).purpose
-    return purpose.split(" (")[0]
-
-
-def headline(status: PatientStatus | None, scale_id: str | None) -> str:
-    """The one sentence a patient reads first."""
-    if status is None or scale_id is None:
-        return "There are no questionnaire scores for you yet."
-    scale = get_scale(scale_id)
-    base, latest = status.baseline, status.latest
-    if not status.points:
-        return f"There are no {scale.name} scores for you yet."
-    if base is None:
-        last = status.points[-1].assessment
-        return (
-            f"Your latest {scale.name} score is {last.total} ({scale.band(last.total)}). "
-            "It cannot be compared with how you were before treatment: there is no "
-            "score from shortly before your first infusion."
-        )
-    start = f"{base.total} ({scale.band(base.total)})"
-    if latest is None:
-        return (
-            f"Your {scale.name} score before your first infusion was {start}. "
-            "There is no score since your first infusion yet."
-        )
-    now = f"{latest.assessment.total} ({latest.band})"
-    change = latest.improvement or 0.0
-    if round(change) > 0:
-        how = f"{change:.0f}% lower than before your first infusion"
-    elif round(change) < 0:
-        how = f"{-change:.0f}% higher than before your first infusion"
-    else:
-        how = "about the same as before your first infusion"
-    return f"Your {scale.name} score went from {start} to {now}: {how}."
-
-
-def scale_line(scale_id: str) -> str:
-    """What the scale measures, in one sentence."""
-    name = get_scale(scale_id).name
-    return f"The {name} measures {_what_it_measures(scale_id)}. A lower score means fewer symptoms."
-
-
-def _first_reached(status: PatientStatus, kind: str) -> tuple[int, int] | None:
-    """(infusions before, days since the first infusion) of the first response or remission.
-
-    The domain's milestones count only scores within the six-session verdict
-    window; a patient who got there later (after boosters, say) has still
-    reached it, so later scores are searched too, with the domain's own tests.
-    """
-    milestone = status.first_response if kind == RESPONSE else status.first_remission
-    if milestone is not None:
-        return milestone.session, milestone.days_from_first_infusion
-    b = status.baseline.total if status.baseline else None
-    for p in status.points:
-        if b is None or p.session < 1 or p.day is None:
-            continue
-        if kind == RESPONSE and is_response(b, p.assessment.total):
-            return p.session, p.day
-        if kind == REMISSION and p.status == REMISSION:
-            return p.session, p.day
-    return None
-
-
-def milestone_lines(status: PatientStatus) -> list[str]:
-    """Response and remission: reached or not, and what each one means."""
-    if status.baseline is None:
-        return []
-    b = status.baseline.total
-    half = _share(RESPONSE_MIN_IMPROVEMENT)
-    lines = []
-    meaning = f"Response means your score dropped by at least {half} from where you started"
-    reached = _first_reached(status, RESPONSE)
-    if reached:
-        lines.append(
-            f"[x] Response reached after infusion {reached[0]}, "
-            f"{reached[1]} days after your first infusion. {meaning}."
-        )
-    else:
-        level = chart_data(status).response_level
-        lines.append(f"[ ] Response not reached yet. {meaning} (here: to {_num(level)} or lower).")
-    cut = remission_cut(status.scale, status.settings)
-    # A score at the cut would count only if the baseline was above it.
-    if cut is not None and is_remission(b, cut, cut):
-        meaning = (
-            f"Remission means your score is {cut} or lower, the range where few "
-            "or no symptoms are left"
-        )
-        reached = _first_reached(status, REMISSION)
-        if reached:
-            lines.append(
-                f"[x] Remission reached after infusion {reached[0]}, "
-                f"{reached[1]} days after your first infusion. {meaning}."
-            )
-        else:
-            lines.append(f"[ ] Remission not reached yet. {meaning}.")
-    now = {
-        REMISSION: "Your latest score is in the remission range.",
-        RESPONSE: f"Your latest score is at least {half} lower than where you started.",
-        PARTIAL_RESPONSE: (
-            f"Your latest score is between {_share(PARTIAL_MIN_IMPROVEMENT)} and {half} "
-            "lower than where you started (a partial response)."
-        ),
-        NON_RESPONSE: (
-            f"Your latest score is less than {_share(PARTIAL_MIN_IMPROVEMENT)} lower "
-            "than where you started."
-        ),
-    }.get(status.status or "")
-    if now and status.latest is not None:
-        lines.append(now)
-    return lines
-
-
-def session_lines(status: PatientStatus, today: date) -> list[str]:
-    """Infusions done, days since the last one, and the next check-in due."""
-    n = status.settings.induction_sessions
-    infusions = status.infusions
-    if not infusions:
-        return ["You have not had an infusion yet."]
-    course = "this treatment course" if status.course_count > 1 else "your treatment course"
-    text = f"You have had {status.induction_given} of the {n} infusions of {course}"
-    if status.boosters:
-        plural = "s" if status.boosters > 1 else ""
-        text += (
-            f", and {status.boosters} booster{plural} since (a booster is an extra "
-            f"infusion after the first {n})"
-        )
-    lines = [text + "."]
-    last = infusions[-1].when.day
-    ago = (today - last).days
-    when = "today" if ago == 0 else "yesterday" if ago == 1 else f"{ago} days ago"
-    lines.append(f"Your last infusion was {when}, on {_day_text(last)}.")
-    lines.append(followup_line(status, today))
-    return lines
-
-
-def followup_line(status: PatientStatus, today: date) -> str:
-    """When the next check-in questionnaire is due."""
-    n = status.settings.induction_sessions
-    name = get_scale(status.scale).name
-    follow = next_followup(status, today)
-    if follow is None:
-        if status.sessions_completed < n:
-            return f"Check-in questionnaires ({name}) start once all {n} infusions are done."
-        return f"You have done all the planned check-in questionnaires ({name})."
-    if follow.state == OVERDUE:
-        return (
-            f"Your {name} check-in questionnaire was due on {_day_text(follow.due_on)}: "
-            "please ask the clinic team for it."
-        )
-    if follow.state == DUE:
-        return f"Your {name} check-in questionnaire is due now (from {_day_text(follow.due_on)})."
-    days = (follow.due_on - today).days
-    return (
-        f"Your next {name} check-in questionnaire is due on {_day_text(follow.due_on)}, "
-        f"in {days} day{'s' if days != 1 else ''}."
-    )
 
 
 def needs_crisis_text(status: PatientStatus | None) -> bool:
@@ -515,6 +343,9 @@ class PatientApp(App):
         about.update(Text(scale_line(scale_id) + more if scale_id else ""))
         about.display = scale_id is not None
         milestones = milestone_lines(status) if status else []
+        relief = patient_relief_line(status) if status else None
+        if relief:
+            milestones.append(relief)
         self._set_lines("#milestones", milestones)
         self._set_lines("#sessions", session_lines(status, self.today) if status else [])
         self.query_one(ScoreChart).show(status)

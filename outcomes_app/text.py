@@ -15,6 +15,7 @@ from typing import Any, Mapping
 from rich.markup import escape
 from rich.text import Text
 
+from outcomes import wording
 from outcomes.course import courses_of, dose_steps
 from outcomes.drugs import ESKETAMINE, induction_length, verdict_name
 from outcomes.followup import next_followup
@@ -276,25 +277,26 @@ def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], set
 
 
 def status_text(status: PatientStatus, today: date) -> str:
-    """The status panel: verdict and the rule behind it, progress, relief, follow-up."""
+    """The status panel: verdict and the rule behind it, progress, relief, follow-up.
+
+    Every sentence comes from `outcomes.wording`; only the bold labels are added here.
+    """
     scale = get_scale(status.scale)
     lines = [
         f"[b]{verdict_name(status.settings.induction_sessions).removeprefix('the ').capitalize()}:[/b] {words(status.verdict.value)} — {escape(status.verdict.reason)}",
-        f"[b]Status ({scale.name}):[/b] {escape(status.status_sentence())}",
+        f"[b]Status ({scale.name}):[/b] {escape(wording.status_sentence(status))}",
+        f"[b]Where:[/b] {wording.progress_words(status)} · best so far "
+        f"{wording.best_words(status) or NO_VALUE}",
+        f"[b]Trend:[/b] {escape(wording.trend_words(status.trend) or NO_VALUE)}",
     ]
-    best = NO_VALUE if status.best_improvement is None else f"{status.best_improvement:.0f}%"
-    lines.append(
-        f"[b]Where:[/b] {status.progress} · best improvement so far {best} · trend {status.trend or NO_VALUE}"
-    )
     if status.relief is not None:
-        r = status.relief
-        lines.append(f"[b]Relief:[/b] {r.days} day{'' if r.days == 1 else 's'}" + (" so far (ongoing)" if r.censored
-                     else f", ended by {words(r.ended_by)}" if r.ended_by else ""))
+        lines.append(f"[b]Relief:[/b] {escape(wording.relief_words(status))}")
     if status.reliable is not None:
-        lines.append(f"[b]Reliable change:[/b] {status.reliable.category} ({escape(status.reliable.detail)})")
-    follow = next_followup(status, today)
+        lines.append(f"[b]Reliable change:[/b] {escape(wording.reliable_words(status.reliable))}")
+    follow = wording.followup_words(next_followup(status, today))
     if follow is not None:
-        lines.append(f"[b]Next follow-up:[/b] day {follow.day}, {follow.due_on.isoformat()} ({follow.state})")
-    if status.total_only_count:
-        lines.append(f"{status.total_only_count} total-only record(s): item-based checks not possible for them")
+        lines.append(f"[b]Next follow-up:[/b] {follow}")
+    note = wording.total_only_words(status.total_only_count)
+    if note:
+        lines.append(note)
     return "\n".join(lines)

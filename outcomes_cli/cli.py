@@ -475,37 +475,37 @@ def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool
 
 
 def _summary(result, details: dict, followup) -> str:
+    """The human-readable `outcomes status`; every sentence from `outcomes.wording`."""
+    from outcomes import wording
+
     scale = get_scale(result.scale)
     name = f" ({details['name']})" if details.get("name") else ""
     lines = [f"{result.patient_id}{name}: {scale.name}"
              + (f", course {result.course.number}" if result.course else "")]
-    lines.append(f"  Status:     {result.status_sentence()}")
-    lines.append(f"  Verdict:    {result.verdict.value.replace('_', ' ')}: {result.verdict.reason}")
-    lines.append(f"  Progress:   {result.progress}")
+    lines.append(f"  Status:     {wording.status_sentence(result)}")
+    lines.append(f"  Verdict:    {wording.words(result.verdict.value)}: {result.verdict.reason}")
+    lines.append(f"  Progress:   {wording.progress_words(result)}")
     if result.baseline is not None:
         lines.append(f"  Baseline:   {result.baseline.total} on {result.baseline.when.iso()}")
     latest = result.latest
     if latest is not None:
-        change = "" if latest.improvement is None else f", {latest.improvement:.0f}% below baseline"
+        change = "" if latest.improvement is None else f", {wording.percent_change(latest.improvement)}"
         lines.append(f"  Latest:     {latest.assessment.total} on {latest.assessment.when.iso()} "
                      f"(session {latest.session}{change})")
-    if result.first_response is not None:
-        m = result.first_response
-        lines.append(f"  Response:   first at session {m.session}, {m.when.when.iso()} "
-                     f"(day {m.days_from_first_infusion})")
-    if result.relief is not None:
-        r = result.relief
-        ended = "still holding at the latest score" if r.censored else f"ended by {str(r.ended_by).replace('_', ' ')}"
-        lines.append(f"  Relief:     {r.days} days after the last induction infusion, {ended}")
-    if followup is not None:
-        late = f", {followup.days_late} days late" if followup.days_late else ""
-        lines.append(f"  Follow-up:  day {followup.day} {followup.state} on {followup.due_on.isoformat()}{late}")
-    if result.total_only_count:
-        lines.append(f"  Note:       {result.total_only_count} total-only record(s); item-based checks skip them")
+    optional = (
+        ("Best", wording.best_words(result)),
+        ("Trend", wording.trend_words(result.trend)),
+        ("Response", wording.milestone_words(result.first_response)),
+        ("Relief", wording.relief_words(result) if result.relief is not None else None),
+        ("Reliable", wording.reliable_words(result.reliable) if result.reliable else None),
+        ("Follow-up", wording.followup_words(followup)),
+        ("Note", wording.total_only_words(result.total_only_count)),
+    )
+    lines.extend(f"  {label + ':':<11} {text}" for label, text in optional if text)
     open_alerts = result.open_alerts
     if open_alerts:
         lines.append("  Alerts (not yet acknowledged):")
-        lines.extend(f"    ! {a.when.iso()} {a.kind.replace('_', ' ')}: {a.detail}" for a in open_alerts)
+        lines.extend(f"    ! {a.when.iso()} {wording.words(a.kind)}: {a.detail}" for a in open_alerts)
     return "\n".join(lines)
 
 

@@ -18,6 +18,7 @@ from typing import Sequence
 
 from outcomes import __version__
 from outcomes.dissociation import cadss_per_infusion
+from outcomes import wording
 from outcomes.followup import next_followup
 from outcomes.records import Assessment
 from outcomes.safety import ALERT_KINDS
@@ -146,37 +147,36 @@ def _first_page(fig, item: PatientReportInput) -> None:
     latest = status.latest
     if latest is not None:
         change = ("" if latest.improvement is None
-                  else f", {abs(latest.improvement):.0f}% "
-                       f"{'below' if latest.improvement >= 0 else 'above'} baseline")
+                  else f", {wording.percent_change(latest.improvement)}")
         cur.labelled("Latest score", f"{latest.assessment.total} ({latest.band}) on "
                      f"{latest.assessment.when.day}, session {latest.session}{change}")
     if base is not None:
-        cur.labelled("Status", status.status_sentence())
+        cur.labelled("Status", wording.status_sentence(status))
     cur.gap(0.3)
-    cur.labelled("Six-session verdict", _VERDICT_WORDS.get(status.verdict.value,
+    cur.labelled(f"{status.induction_size}-session verdict", _VERDICT_WORDS.get(status.verdict.value,
                  status.verdict.value), weight="bold")
     cur.labelled("Rule behind it", status.verdict.reason)
     if status.best_improvement is not None:
-        cur.labelled("Best improvement", f"{status.best_improvement:.0f}% below baseline "
-                     "within the induction")
-    cur.labelled("Relief so far", _relief_line(status))
+        cur.labelled("Best improvement", f"{wording.best_words(status)} within the induction")
+    trend = wording.trend_words(status.trend)
+    if trend is not None:
+        cur.labelled("Trend", trend)
+    cur.labelled("Relief so far", wording.relief_words(status))
     if status.reliable is not None:
-        cur.labelled("Reliable change", f"{status.reliable.category} ({status.reliable.detail})")
-    follow = next_followup(status, item.as_of)
+        cur.labelled("Reliable change", wording.reliable_words(status.reliable))
+    follow = wording.followup_words(next_followup(status, item.as_of))
     if follow is not None:
-        late = f", {follow.days_late} days late" if follow.days_late else ""
-        cur.labelled("Next follow-up", f"day {follow.day} after the last induction infusion, "
-                     f"due {follow.due_on} ({follow.state}{late})")
+        cur.labelled("Next follow-up", f"{follow}, counted from the last induction infusion")
     open_alerts = status.open_alerts
     if open_alerts:
         cur.gap(0.3)
-        cur.labelled("Safety", f"{len(open_alerts)} alert{'s' if len(open_alerts) > 1 else ''} "
+        cur.labelled("Safety", f"{wording.plural(len(open_alerts), 'alert')} "
                      "not yet acknowledged: " + "; ".join(
                          f"{a.when.day} {a.detail}" for a in open_alerts[:2])
                      + (" and more" if len(open_alerts) > 2 else "") + " (details on page 2)",
                      weight="bold")
     elif status.alerts:
-        cur.labelled("Safety", f"{len(status.alerts)} alert(s), all acknowledged (page 2)")
+        cur.labelled("Safety", f"{wording.plural(len(status.alerts), 'alert')}, all acknowledged (page 2)")
     footer(fig, f"{_who(item)} - generated for data as of {item.as_of.isoformat()}",
            "page 1 of 2")
 
@@ -187,26 +187,7 @@ def _course_line(status: PatientStatus) -> str:
     first = status.course.first_infusion
     started = f"first infusion {first.when.day}" if first else f"started {status.course.start.day}"
     more = f" (course {status.course.number} of {status.course_count})" if status.course_count > 1 else ""
-    return f"course {status.course.number}{more}: {started}; {status.progress}"
-
-
-def _relief_line(status: PatientStatus) -> str:
-    relief = status.relief
-    if relief is None:
-        if status.verdict.value == VerdictValue.RESPONDER:
-            n = status.settings.induction_sessions
-            return (f"counted from the last induction infusion, once all {n} are given "
-                    f"({status.induction_given} so far)")
-        return "not measured (relief is measured for responders only)"
-    day0 = relief.day0.day
-    if relief.ended_by == "relapse":
-        return (f"{relief.days} days from the last induction infusion ({day0}) to loss of "
-                f"response on {relief.relapse_when.day}")
-    if relief.ended_by == "booster":
-        counted = "still open (censored at the booster)" if relief.censored else \
-            "counted as the end of relief (booster_ends_relief)"
-        return f"{relief.days} days from the last induction infusion ({day0}) to a booster, {counted}"
-    return f"{relief.days} days since the last induction infusion ({day0}) and still holding"
+    return f"course {status.course.number}{more}: {started}; {wording.progress_words(status)}"
 
 
 def _session_table(cur: Cursor, item: PatientReportInput) -> None:
@@ -284,8 +265,8 @@ def _second_page(fig, item: PatientReportInput, cadss) -> None:
     cur.table(["date", "alert", "detail", "acknowledged by"], alert_rows,
               [0.12, 0.2, 0.33, 0.35], max_rows=8, more_note="alerts")
     if status.safety_unchecked:
-        cur.paragraph(f"{status.safety_unchecked} total-only record(s) of a scale with a "
-                      "suicidality item: that item could not be checked.",
+        cur.paragraph(f"{wording.plural(status.safety_unchecked, 'total-only record')} of a scale "
+                      "with a suicidality item: that item could not be checked.",
                       size=SMALL_SIZE, color=VERMILION)
 
     cur.heading("Settings used")

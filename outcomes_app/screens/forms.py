@@ -29,6 +29,7 @@ from textual.widgets import (
 )
 
 import db
+from outcomes import wording
 from outcomes.course import courses_of
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_ROUTE, KETAMINE
 from outcomes.records import ROUTES, SIDE_EFFECTS, Assessment, Infusion, PatientData
@@ -493,8 +494,7 @@ class AssessmentForm(FormScreen):
             base = self.baseline() if scale.is_outcome else None
             if base is not None and base.total:
                 change = improvement(base.total, total)
-                direction = "below" if change >= 0 else "above"  # never "-20% below"
-                parts.append(f"{abs(change):.0f}% {direction} baseline {base.total}")
+                parts.append(wording.percent_change(change, f"the starting score of {base.total}"))
             elif scale.is_outcome:
                 parts.append("no baseline yet")
         line = " · ".join(parts)

@@ -70,7 +70,7 @@ async def test_corrected_record_stays_selected_and_compares_with_its_own_course(
     app.screen.query_one("#item-1", Input).value = "2"  # 3 -> 2: total 19
     app.screen.query_one("#f-reason", Input).value = "misread item 1"
     await settle(pilot)
-    assert "below baseline" in text_of(app, "#summary")
+    assert "below the starting score" in text_of(app, "#summary")
     await pilot.press("ctrl+s")
     await settle(pilot)
     assert isinstance(app.screen, PatientScreen)

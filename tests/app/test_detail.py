@@ -20,8 +20,9 @@ async def test_detail_screen_states_the_verdict_and_its_rule(pilot):
     await open_patient(pilot, "P001")
     panel = text_of(app, "#status-panel")
     assert "responder" in panel and "at session 3" in panel
-    assert "70% below baseline 20 at session 6" in panel
-    assert "session 6 of 6 · best improvement so far 75% · trend worsening" in panel
+    assert "at session 6, 70% below the starting score of 20" in panel
+    assert "session 6 of 6 · best so far 75% below the starting score" in panel
+    assert "Trend: about the same (5 then 6; a reliable change counts)" in panel
     timeline = app.screen.query_one("#timeline", DataTable)
     cells = [" ".join(str(c) for c in timeline.get_row_at(i)) for i in range(timeline.row_count)]
     assert any("Infusion 6" in c and "35mg" in c for c in cells)
@@ -29,7 +30,7 @@ async def test_detail_screen_states_the_verdict_and_its_rule(pilot):
     app.screen.query_one("#scale", Select).value = "gad7"
     await settle(pilot)
     panel = text_of(app, "#status-panel")
-    assert "Six-session verdict: no baseline — no usable baseline" in panel and "Status (GAD-7)" in panel
+    assert "6-session verdict: no baseline — no usable baseline" in panel and "Status (GAD-7)" in panel
 
 
 async def test_timeline_shows_cadss_under_its_infusion(clinic_db):

@@ -49,7 +49,7 @@ async def test_live_total_band_improvement_and_total_only(clinic_db):
             app.screen.query_one(f"#item-{n}", Input).value = "0"
         await settle(pilot)
         summary = text_of(app, "#summary")
-        assert "total 4 of 27" in summary and "minimal" in summary and "73% below baseline 15" in summary
+        assert "total 4 of 27" in summary and "minimal" in summary and "73% below the starting score of 15" in summary
         for n in range(1, 10):
             app.screen.query_one(f"#item-{n}", Input).value = ""
         app.screen.query_one("#f-total", Input).value = "9"

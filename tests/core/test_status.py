@@ -18,6 +18,7 @@ from outcomes.records import (
     patients_from_frames,
 )
 from outcomes.settings import Settings
+from outcomes.wording import status_sentence
 from outcomes.status import analyse_clinic, analyse_patient
 from outcomes.timepoints import TimeFormatError, parse_timepoint
 
@@ -83,18 +84,21 @@ def test_status_json_uses_null_for_unknowns():
 
 
 def test_status_sentence_names_the_rule():
-    """'partial response: 30% below baseline 20 at session 6 (PHQ-9 14, moderate)'."""
+    """20 then 14 at session 6: 'partial response: PHQ-9 14 (moderate) at session 6, 30% below ...'."""
     status = analyse_patient(patient_with([("2026-01-04", 20), ("2026-01-20", 14)]), "phq9",
                              Settings(), date(2026, 1, 21))
-    assert status.status_sentence() == "partial response: 30% below baseline 20 at session 6 (PHQ-9 14, moderate)"
-    assert status.trend is None
+    assert status_sentence(status) == (
+        "partial response: PHQ-9 14 (moderate) at session 6, 30% below the starting score of 20")
 
 
-def test_trend_compares_the_last_two_scores():
-    """14 then 11: improving."""
+def test_trend_compares_the_last_two_scores_including_the_baseline():
+    """20 then 14 is better (6 points, PHQ-9's reliable change); 14 then 11 is about the same."""
+    status = analyse_patient(patient_with([("2026-01-04", 20), ("2026-01-08", 14)]),
+                             "phq9", Settings(), date(2026, 1, 9))
+    assert (status.trend.direction, status.trend.previous, status.trend.latest) == ("better", 20, 14)
     status = analyse_patient(patient_with([("2026-01-04", 20), ("2026-01-08", 14), ("2026-01-10", 11)]),
                              "phq9", Settings(), date(2026, 1, 11))
-    assert status.trend == "improving"
+    assert (status.trend.direction, status.trend.previous, status.trend.latest) == ("about_the_same", 14, 11)
 
 
 def test_unknown_scale_is_refused():
@@ -185,7 +189,8 @@ def test_unreadable_stored_date_names_the_text():
         ([], "2026-01-21", 1, "overdue"),        # 4 days late
         ([("2026-01-17", 9)], "2026-01-20", 7, "upcoming"),  # day 1 done; day 7 on 23 Jan
         ([("2026-01-19", 9)], "2026-01-20", 7, "upcoming"),  # day 3 falls in day 1's slot (0-3)
-        ([("2026-01-20", 9)], "2026-01-21", 1, "overdue"),   # day 4 is day 7's slot, not day 1's
+        ([("2026-01-20", 9)], "2026-01-21", 14, "upcoming"),  # day 4 fills day 7's slot: day 1 passed over
+        ([("2026-01-23", 9)], "2026-02-05", 14, "overdue"),  # day 14 (30 Jan) 6 days late
     ],
 )
 def test_next_followup(scores, as_of, day, state):
@@ -194,6 +199,27 @@ def test_next_followup(scores, as_of, day, state):
     when = date.fromisoformat(as_of)
     followup = next_followup(analyse_patient(patient, "phq9", Settings(), when), when)
     assert (followup.day, followup.state) == (day, state)
+
+
+def test_followup_is_filled_by_any_outcome_scale_but_not_cadss():
+    """Judged on PHQ-9, a GAD-7 on 23 Jan fills day 7; a CADSS on 17 Jan does not fill day 1."""
+    patient = group_by_patient(
+        [Infusion("P1", parse_timepoint(d)) for d in INDUCTION],
+        [Assessment("P1", parse_timepoint(d), scale, t) for d, scale, t in (
+            ("2026-01-04", "phq9", 20), ("2026-01-16", "phq9", 12),
+            ("2026-01-17", "cadss", 10), ("2026-01-23", "gad7", 8))],
+    )["P1"]
+    today = date(2026, 1, 24)
+    for scale in ("phq9", "gad7"):
+        followup = next_followup(analyse_patient(patient, scale, Settings(), today), today)
+        assert (followup.day, followup.state) == (14, "upcoming"), scale
+    only_cadss = group_by_patient(
+        [Infusion("P1", parse_timepoint(d)) for d in INDUCTION],
+        [Assessment("P1", parse_timepoint(d), scale, t) for d, scale, t in (
+            ("2026-01-04", "phq9", 20), ("2026-01-17", "cadss", 10))],
+    )["P1"]
+    followup = next_followup(analyse_patient(only_cadss, "phq9", Settings(), today), today)
+    assert (followup.day, followup.state) == (1, "overdue")
 
 
 def test_no_followup_before_the_induction_ends_or_after_the_schedule():

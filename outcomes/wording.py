@@ -1,0 +1,489 @@
+"""Every sentence about a status, once (clinical-spec section 10).
+
+The clinician app, patient mode, the command line and the reports all word a
+status through these functions, so that they say the same thing and never
+contradict the numbers beside them:
+
+- change is worded by its direction ("60% below the starting score", "60%
+  above the starting score"), never as a negative percentage "below";
+- reliable change reads "better by 8 points" / "worse by 2 points";
+- counts agree in number ("1 day", "2 days");
+- relief reads the same everywhere: a relief censored at a booster is "still
+  holding when a booster was given", never "still holding at the latest
+  score", and a response lost during the induction says so.
+
+The functions return plain strings: markup (bold, colour) is the app's
+business. "Session k of N" takes N from the status (`induction_size`), never a
+fixed 6. The patient-facing sentences (section "patient mode") avoid jargon.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
+
+from outcomes.relief import BOOSTER, LOST_IN_INDUCTION, RELAPSE
+from outcomes.response import (
+    NO_BASELINE,
+    NON_RESPONSE,
+    PARTIAL_MIN_IMPROVEMENT,
+    PARTIAL_RESPONSE,
+    REMISSION,
+    RESPONSE,
+    RESPONSE_MIN_IMPROVEMENT,
+    is_remission,
+    is_response,
+    remission_cut,
+    response_level,
+)
+from outcomes.scales import get_scale
+from outcomes.trend import BETTER, SAME, TREND_PERCENT, WORSE, Trend
+from outcomes.verdict import IN_PROGRESS, INCOMPLETE, RESPONDER
+from outcomes.verdict import NO_BASELINE as NO_BASELINE_VERDICT
+
+if TYPE_CHECKING:
+    from outcomes.cohort import CohortSummary
+    from outcomes.followup import FollowUp
+    from outcomes.reliable_change import ReliableChange
+    from outcomes.status import Milestone, PatientStatus
+
+#: How the starting score is named to a clinician.
+STARTING_SCORE = "the starting score"
+
+
+# ----- numbers in words -----------------------------------------------------
+def plural(count: int, word: str, many: str | None = None) -> str:
+    """"1 day", "2 days", "0 days"; `many` for an irregular plural ("1 was", "2 were")."""
+    return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+def percent_change(improvement: float, reference: str = STARTING_SCORE) -> str:
+    """An improvement % by its direction: "60% below the starting score", "10% above it".
+
+    Rounded to a whole percent first, so that what is read agrees with the
+    number: -0.4% is "the same as the starting score", never "0% above".
+    """
+    shown = round(improvement)
+    if shown > 0:
+        return f"{shown}% below {reference}"
+    if shown < 0:
+        return f"{-shown}% above {reference}"
+    return f"the same as {reference}"
+
+
+def points_change(change: int) -> str:
+    """Points lower (better) or higher (worse): "better by 8 points", "worse by 1 point"."""
+    if change > 0:
+        return f"better by {plural(change, 'point')}"
+    if change < 0:
+        return f"worse by {plural(-change, 'point')}"
+    return "no change in points"
+
+
+def words(value: str | None) -> str:
+    """A stored code as words: "partial_response" -> "partial response"."""
+    return "" if value is None else str(value).replace("_", " ")
+
+
+# ----- where the course stands ---------------------------------------------
+def progress_words(status: PatientStatus) -> str:
+    """"session 3 of 6", "session 6 of 6 + 2 boosters", "no infusions yet"."""
+    if not status.infusions:
+        return "no infusions yet"
+    text = f"session {status.induction_given} of {status.induction_size}"
+    if status.boosters:
+        text += f" + {plural(status.boosters, 'booster')}"
+    return text
+
+
+def progress_short(status: PatientStatus) -> str:
+    """The same, compactly for a list: "3/6", "6/6 +2 boosters", "none yet"."""
+    if not status.infusions:
+        return "none yet"
+    text = f"{status.induction_given}/{status.induction_size}"
+    if status.boosters:
+        text += f" +{plural(status.boosters, 'booster')}"
+    return text
+
+
+def status_sentence(status: PatientStatus) -> str:
+    """The status and the numbers behind it, in plain words."""
+    if status.baseline is None or status.status == NO_BASELINE:
+        return status.verdict.reason
+    base = status.baseline.total
+    latest = status.latest
+    if latest is None:
+        return (f"starting score {base} on {status.baseline.when.day}; "
+                "no score since the first infusion")
+    scale = get_scale(status.scale)
+    return (
+        f"{words(status.status) or 'unknown'}: {scale.name} {latest.assessment.total} "
+        f"({latest.band}) at session {latest.session}, "
+        f"{percent_change(latest.improvement, f'{STARTING_SCORE} of {base}')}"
+    )
+
+
+def best_words(status: PatientStatus) -> str | None:
+    """The best improvement within the verdict window, by direction; None without one."""
+    if status.best_improvement is None:
+        return None
+    return percent_change(status.best_improvement)
+
+
+def milestone_words(milestone: Milestone | None) -> str | None:
+    """"session 2, 2026-01-07 (day 2 after the first infusion)"; None when not reached."""
+    if milestone is None:
+        return None
+    return (f"session {milestone.session}, {milestone.when.when.iso()} "
+            f"(day {milestone.days_from_first_infusion} after the first infusion)")
+
+
+def trend_words(trend: Trend | None) -> str | None:
+    """The trend with the two scores it compares and the rule behind it."""
+    if trend is None:
+        return None
+    direction = {BETTER: "better", WORSE: "worse", SAME: "about the same"}[trend.direction]
+    if trend.reliable_rule:
+        rule = "a reliable change counts"
+    else:
+        rule = f"a change of {TREND_PERCENT}% of the earlier score counts"
+    return f"{direction} ({trend.previous} then {trend.latest}; {rule})"
+
+
+def reliable_words(reliable: ReliableChange) -> str:
+    """"improved: better by 8 points; a change of 6 points or more is reliable (...)"."""
+    if reliable.change is None:
+        return f"{reliable.category}: {reliable.detail}"
+    return f"{reliable.category}: {points_change(reliable.change)}; {reliable.detail}"
+
+
+def followup_words(follow: FollowUp | None) -> str | None:
+    """"day 30 overdue since 2026-02-15, 5 days late"; None when nothing is scheduled."""
+    from outcomes.followup import DUE, OVERDUE  # followup reads the status, which reads this
+
+    if follow is None:
+        return None
+    due = follow.due_on.isoformat()
+    if follow.state == OVERDUE:
+        return f"day {follow.day} overdue (due on {due}, {plural(follow.days_late, 'day')} late)"
+    if follow.state == DUE:
+        return f"day {follow.day} due now (from {due})"
+    return f"day {follow.day} upcoming on {due}"
+
+
+def total_only_words(count: int) -> str | None:
+    """The note about records entered as a total only; None when there are none."""
+    if not count:
+        return None
+    return f"{plural(count, 'total-only record')}: the item-based checks cannot look at them"
+
+
+# ----- relief ----------------------------------------------------------------
+def relief_words(status: PatientStatus) -> str:
+    """How long relief lasted, the same words in the app, the CLI and the reports."""
+    relief = status.relief
+    if relief is None:
+        return _no_relief_words(status)
+    day0 = relief.day0.day
+    end = day0.fromordinal(day0.toordinal() + relief.days)
+    since = f"after the last induction infusion ({day0})"
+    if relief.ended_by == LOST_IN_INDUCTION:
+        return f"0 days: {lost_in_induction_words(status)}"
+    if relief.ended_by == RELAPSE:
+        return f"{plural(relief.days, 'day')} {since}, ended by loss of response on {end}"
+    if relief.ended_by == BOOSTER and not relief.censored:
+        return (f"{plural(relief.days, 'day')} {since}, ended by a booster on {end} "
+                "(a booster counts as the end of relief: booster_ends_relief)")
+    if relief.ended_by == BOOSTER:
+        return (f"at least {plural(relief.days, 'day')} {since}: still holding when a booster "
+                f"was given on {end}, where observation stops (booster_ends_relief is off)")
+    return f"at least {plural(relief.days, 'day')} {since}: still holding at the latest score ({end})"
+
+
+def _no_relief_words(status: PatientStatus) -> str:
+    if status.verdict.value != RESPONDER:
+        return "not measured: relief is measured for responders only"
+    return (f"not measured yet: counted from the last induction infusion, once all "
+            f"{status.induction_size} are given ({status.induction_given} so far)")
+
+
+def lost_in_induction_words(status: PatientStatus) -> str:
+    """"responded at session 2, lost by the end of the induction"."""
+    first = status.first_response
+    at = f" at session {first.session}" if first is not None else ""
+    return f"responded{at}, lost by the end of the induction"
+
+
+# ----- patient mode (plain language) -------------------------------------------
+def share_words(percent: float) -> str:
+    """50 -> "half", 25 -> "a quarter"; other values as percentages."""
+    return {50.0: "half", 25.0: "a quarter"}.get(float(percent), f"{percent:g}%")
+
+
+def day_text(day: date) -> str:
+    """A date as a patient reads it: "5 January 2026"."""
+    return f"{day.day} {day:%B %Y}"
+
+
+def number_text(value: float) -> str:
+    """10.0 -> "10", 10.5 -> "10.5"."""
+    return str(int(value)) if value == int(value) else f"{value:.1f}"
+
+
+def what_it_measures(scale_id: str) -> str:
+    """What a scale measures, without the parenthesis: "depression"."""
+    return get_scale(scale_id).purpose.split(" (")[0]
+
+
+def patient_change(improvement: float) -> str:
+    """The change since before the first infusion, for a patient, by direction."""
+    shown = round(improvement)
+    if shown > 0:
+        return f"{shown}% lower than before your first infusion"
+    if shown < 0:
+        return f"{-shown}% higher than before your first infusion"
+    return "about the same as before your first infusion"
+
+
+def headline(status: PatientStatus | None, scale_id: str | None) -> str:
+    """The one sentence a patient reads first."""
+    if status is None or scale_id is None:
+        return "There are no questionnaire scores for you yet."
+    scale = get_scale(scale_id)
+    base, latest = status.baseline, status.latest
+    if not status.points:
+        return f"There are no {scale.name} scores for you yet."
+    if base is None:
+        last = status.points[-1].assessment
+        return (
+            f"Your latest {scale.name} score is {last.total} ({scale.band(last.total)}). "
+            "It cannot be compared with how you were before treatment: there is no "
+            "score from shortly before your first infusion."
+        )
+    start = f"{base.total} ({scale.band(base.total)})"
+    if latest is None:
+        return (
+            f"Your {scale.name} score before your first infusion was {start}. "
+            "There is no score since your first infusion yet."
+        )
+    now = f"{latest.assessment.total} ({latest.band})"
+    return f"Your {scale.name} score went from {start} to {now}: {patient_change(latest.improvement or 0.0)}."
+
+
+def scale_line(scale_id: str) -> str:
+    """What the scale measures, in one sentence."""
+    name = get_scale(scale_id).name
+    return f"The {name} measures {what_it_measures(scale_id)}. A lower score means fewer symptoms."
+
+
+def first_reached(status: PatientStatus, kind: str) -> tuple[int, int] | None:
+    """(infusions before, days since the first infusion) of the first response or remission.
+
+    The domain's milestones count only scores within the verdict window; a
+    patient who got there later (after boosters, say) has still reached it,
+    so later scores are searched too, with the domain's own tests.
+    """
+    milestone = status.first_response if kind == RESPONSE else status.first_remission
+    if milestone is not None:
+        return milestone.session, milestone.days_from_first_infusion
+    b = status.baseline.total if status.baseline else None
+    for p in status.points:
+        if b is None or p.session < 1 or p.day is None:
+            continue
+        if kind == RESPONSE and is_response(b, p.assessment.total):
+            return p.session, p.day
+        if kind == REMISSION and p.status == REMISSION:
+            return p.session, p.day
+    return None
+
+
+def _reached_line(what: str, reached: tuple[int, int], meaning: str) -> str:
+    return (f"[x] {what} reached after infusion {reached[0]}, "
+            f"{plural(reached[1], 'day')} after your first infusion. {meaning}.")
+
+
+def milestone_lines(status: PatientStatus) -> list[str]:
+    """Response and remission: reached or not, what each means, and where the latest score is."""
+    if status.baseline is None:
+        return []
+    b = status.baseline.total
+    half = share_words(RESPONSE_MIN_IMPROVEMENT)
+    lines = []
+    meaning = f"Response means your score dropped by at least {half} from where you started"
+    reached = first_reached(status, RESPONSE)
+    if reached:
+        lines.append(_reached_line("Response", reached, meaning))
+    else:
+        level = number_text(response_level(b))
+        lines.append(f"[ ] Response not reached yet. {meaning} (here: to {level} or lower).")
+    cut = remission_cut(status.scale, status.settings)
+    # A score at the cut would count only if the baseline was above it.
+    if cut is not None and is_remission(b, cut, cut):
+        meaning = (
+            f"Remission means your score is {cut} or lower, the range where few "
+            "or no symptoms are left"
+        )
+        reached = first_reached(status, REMISSION)
+        if reached:
+            lines.append(_reached_line("Remission", reached, meaning))
+        else:
+            lines.append(f"[ ] Remission not reached yet. {meaning}.")
+    now = latest_line(status)
+    if now:
+        lines.append(now)
+    return lines
+
+
+def latest_line(status: PatientStatus) -> str | None:
+    """Where the latest score stands against the start, never contradicting its direction."""
+    latest = status.latest
+    if latest is None or latest.improvement is None:
+        return None
+    half, quarter = share_words(RESPONSE_MIN_IMPROVEMENT), share_words(PARTIAL_MIN_IMPROVEMENT)
+    if status.status == REMISSION:
+        return "Your latest score is in the remission range (few or no symptoms left)."
+    if status.status == RESPONSE:
+        return f"Your latest score is at least {half} lower than where you started."
+    if status.status == PARTIAL_RESPONSE:
+        return (f"Your latest score is between {quarter} and {half} lower than where you "
+                "started (a partial response).")
+    if status.status != NON_RESPONSE:
+        return None
+    shown = round(latest.improvement)
+    if shown > 0:
+        return f"Your latest score is lower than where you started, by less than {quarter}."
+    if shown < 0:
+        return f"Your latest score is higher than where you started, by {shown * -1}%."
+    return "Your latest score is about the same as where you started."
+
+
+def patient_relief_line(status: PatientStatus) -> str | None:
+    """How long the response held after the first infusions, in plain words (responders only)."""
+    relief = status.relief
+    if relief is None:
+        return None
+    n = status.induction_size
+    half = share_words(RESPONSE_MIN_IMPROVEMENT)
+    after = f"after your last of the first {n} infusions"
+    if relief.ended_by == LOST_IN_INDUCTION:
+        return (f"Your score came down by at least {half}, but was no longer that low by "
+                f"the end of your first {n} infusions.")
+    if relief.ended_by == RELAPSE:
+        return f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}."
+    if relief.ended_by == BOOSTER:
+        return (f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}, "
+                "until you had a booster infusion.")
+    return f"Your score has stayed at least {half} lower for {plural(relief.days, 'day')} {after} so far."
+
+
+def session_lines(status: PatientStatus, today: date) -> list[str]:
+    """Infusions done, days since the last one, and the next check-in due."""
+    n = status.induction_size
+    infusions = status.infusions
+    if not infusions:
+        return ["You have not had an infusion yet."]
+    course = "this treatment course" if status.course_count > 1 else "your treatment course"
+    text = f"You have had {status.induction_given} of the {n} infusions of {course}"
+    if status.boosters:
+        text += (
+            f", and {plural(status.boosters, 'booster')} since (a booster is an extra "
+            f"infusion after the first {n})"
+        )
+    lines = [text + "."]
+    last = infusions[-1].when.day
+    ago = (today - last).days
+    when = "today" if ago == 0 else "yesterday" if ago == 1 else f"{plural(ago, 'day')} ago"
+    lines.append(f"Your last infusion was {when}, on {day_text(last)}.")
+    lines.append(followup_line(status, today))
+    return lines
+
+
+def followup_line(status: PatientStatus, today: date) -> str:
+    """When the next check-in questionnaire is due."""
+    from outcomes.followup import DUE, OVERDUE, next_followup
+
+    n = status.induction_size
+    name = get_scale(status.scale).name
+    follow = next_followup(status, today)
+    if follow is None:
+        if status.sessions_completed < n:
+            return f"Check-in questionnaires ({name}) start once all {n} infusions are done."
+        return f"You have done all the planned check-in questionnaires ({name})."
+    if follow.state == OVERDUE:
+        return (
+            f"Your {name} check-in questionnaire was due on {day_text(follow.due_on)}: "
+            "please ask the clinic team for it."
+        )
+    if follow.state == DUE:
+        return f"Your {name} check-in questionnaire is due now (from {day_text(follow.due_on)})."
+    days = (follow.due_on - today).days
+    return (
+        f"Your next {name} check-in questionnaire is due on {day_text(follow.due_on)}, "
+        f"in {plural(days, 'day')}."
+    )
+
+
+# ----- cohort counts: every denominator and who is left out ---------------------
+def _left_out(parts: list[tuple[int, str]]) -> str:
+    """"; not counted: 3 still in the induction, 2 without a baseline" (zeros skipped)."""
+    named = [f"{count} {why}" for count, why in parts if count]
+    return f"; not counted: {', '.join(named)}" if named else ""
+
+
+def _not_started(summary: CohortSummary) -> list[tuple[int, str]]:
+    counts = summary.verdict_counts
+    return [(counts.get(IN_PROGRESS, 0), "still in the induction or not started"),
+            (counts.get(NO_BASELINE_VERDICT, 0), "without a usable baseline")]
+
+
+def all_who_started_words(summary: CohortSummary) -> str:
+    """The by-session and ITT denominator, and who is not in it."""
+    incomplete = summary.verdict_counts.get(INCOMPLETE, 0)
+    return (f"{summary.all_who_started} of {plural(summary.patients, 'patient')} "
+            f"(responders, non-responders, {incomplete} incomplete)"
+            + _left_out(_not_started(summary)))
+
+
+def completers_words(summary: CohortSummary) -> str:
+    """The completers' denominator of the headline rates, and who is not in it."""
+    incomplete = summary.verdict_counts.get(INCOMPLETE, 0)
+    return (f"{summary.completers} of {plural(summary.patients, 'patient')} "
+            "(responders and non-responders)"
+            + _left_out([(incomplete, "incomplete"), *_not_started(summary)]))
+
+
+def median_relief_words(summary: CohortSummary) -> str:
+    """"22 days (95% CI 7 to not reached)"; an undefined limit is said so, never replaced."""
+    if summary.curve is None:
+        return "no responder yet"
+    median = summary.median_relief_days
+    if median is None:
+        return "not reached"
+    low, high = summary.median_relief_ci
+    low_text = "undefined" if low is None else number_text(low)
+    high_text = "not reached" if high is None else number_text(high)
+    return f"{number_text(median)} days (95% CI {low_text} to {high_text})"
+
+
+def relief_count_words(summary: CohortSummary) -> str:
+    """"27 responders whose induction is over; 1 still in the induction"."""
+    text = f"{plural(summary.relief_responders, 'responder')} whose induction is over"
+    if summary.responders_in_induction:
+        text += f" ({summary.responders_in_induction} more still in the induction, not yet counted)"
+    return text
+
+
+def waterfall_words(summary: CohortSummary) -> str:
+    """The waterfall's count against the patients with a baseline, and why they differ."""
+    shown, with_baseline = len(summary.waterfall), summary.with_baseline
+    return (f"{plural(shown, 'patient')} with a baseline and a score within the induction"
+            + _left_out([(with_baseline - shown, "with a baseline but no score within the induction yet"),
+                         (summary.patients - with_baseline, "without a usable baseline")]))
+
+
+def trajectories_words(drawn: int, with_baseline: int, patients: int) -> str:
+    """The trajectories' count: patients with a baseline and a later score."""
+    return (f"{plural(drawn, 'patient')} with a baseline and a later score"
+            + _left_out([(with_baseline - drawn, "with a baseline but no later score yet"),
+                         (patients - with_baseline, "without a usable baseline")]))
+

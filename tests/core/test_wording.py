@@ -1,0 +1,172 @@
+"""Every wording function over every kind of patient: the sentences agree with the numbers.
+
+One table of hand-made PHQ-9 patients (baseline on 4 Jan 2026, six infusions
+from 5 to 16 Jan, so day 0 is 16 Jan; 10 or less is a response from 20), and
+every sentence `outcomes.wording` makes about each, checked against the
+numbers: a change is worded by its direction (never "-N% below"), "better" or
+"improving" never stands beside a latest score higher than the one before, the
+relief wording matches how relief ended, and counts agree in number.
+"""
+
+import re
+from datetime import date
+
+import pytest
+
+from outcomes import wording
+from outcomes.records import Assessment, Infusion, group_by_patient
+from outcomes.settings import Settings
+from outcomes.status import analyse_patient
+from outcomes.timepoints import parse_timepoint
+
+INDUCTION = ("2026-01-05", "2026-01-07", "2026-01-09", "2026-01-12", "2026-01-14", "2026-01-16")
+TODAY = date(2026, 3, 1)
+NO_BOOSTER_END = Settings(booster_ends_relief=False)
+
+#: name: (scores after the baseline of 20, boosters, settings, what the words must say)
+PATIENTS = {
+    "improved": ([("2026-01-08", 14), ("2026-01-17", 8)], (), Settings(),
+                 {"status": "60% below the starting score of 20", "trend": "better (14 then 8"}),
+    "worsened": ([("2026-01-08", 22), ("2026-01-17", 26)], (), Settings(),
+                 {"status": "30% above the starting score of 20", "trend": "about the same (22 then 26"}),
+    "level": ([("2026-01-08", 20), ("2026-01-17", 20)], (), Settings(),
+              {"status": "the same as the starting score of 20", "trend": "about the same (20 then 20"}),
+    "relapsed": ([("2026-01-08", 5), ("2026-01-30", 23), ("2026-02-10", 22)], (), Settings(),
+                 {"relief": "14 days after the last induction infusion (2026-01-16), ended by loss of response",
+                  "trend": "about the same (23 then 22"}),
+    "lost_in_induction": ([("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 9)], (), Settings(),
+                          {"relief": "0 days: responded at session 2, lost by the end of the induction"}),
+    "remitted": ([("2026-01-08", 9), ("2026-01-17", 3)], (), Settings(),
+                 {"status": "remission: PHQ-9 3 (minimal) at session 6, 85% below"}),
+    "ongoing": ([("2026-01-08", 9), ("2026-01-17", 8)], (), Settings(),
+                {"relief": "at least 1 day after the last induction infusion (2026-01-16): still holding at the latest score"}),
+    "booster_ends": ([("2026-01-08", 9), ("2026-01-20", 8)], ("2026-02-05",), Settings(),
+                     {"relief": "20 days after the last induction infusion (2026-01-16), ended by a booster on 2026-02-05"}),
+    "booster_censors": ([("2026-01-08", 9), ("2026-01-20", 8)], ("2026-02-05",), NO_BOOSTER_END,
+                        {"relief": "at least 20 days after the last induction infusion (2026-01-16): still holding "
+                                   "when a booster was given on 2026-02-05"}),
+}
+NO_BASELINE = "no_baseline"
+
+
+def status_of(name):
+    if name == NO_BASELINE:
+        scores, boosters, settings = [("2026-01-17", 8)], (), Settings()
+    else:
+        scores, boosters, settings, _ = PATIENTS[name]
+        scores = [("2026-01-04", 20), *scores]
+    infusions = [Infusion("P1", parse_timepoint(d)) for d in INDUCTION + boosters]
+    patient = group_by_patient(
+        infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in scores])["P1"]
+    return analyse_patient(patient, "phq9", settings, TODAY)
+
+
+def every_sentence(status):
+    """Every sentence the wording module makes about one status."""
+    texts = [wording.status_sentence(status), wording.progress_words(status),
+             wording.progress_short(status), wording.relief_words(status),
+             wording.headline(status, "phq9"), *wording.milestone_lines(status),
+             *wording.session_lines(status, TODAY)]
+    optional = [wording.best_words(status), wording.trend_words(status.trend),
+                wording.milestone_words(status.first_response),
+                wording.reliable_words(status.reliable) if status.reliable else None,
+                wording.latest_line(status), wording.patient_relief_line(status)]
+    return texts + [t for t in optional if t]
+
+
+ALL = [*PATIENTS, NO_BASELINE]
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_no_negative_percentage_and_no_wrong_plural(name):
+    """Never "-N% below/above", "1 days", "1 points", "1 boosters" or "(s)"."""
+    for text in every_sentence(status_of(name)):
+        assert not re.search(r"-\d+(\.\d+)?%", text), text
+        assert not re.search(r"\b1 (days|points|boosters|infusions|records)\b", text), text
+        assert "(s)" not in text, text
+
+
+@pytest.mark.parametrize("name", ALL)
+def test_direction_words_agree_with_the_numbers(name):
+    """A latest score above the start reads "above"/"higher", never "below"/"lower"; trend likewise."""
+    status = status_of(name)
+    latest = status.latest
+    sentences = every_sentence(status)
+    if status.baseline is not None and latest is not None:
+        change = round(latest.improvement)
+        sentence = wording.status_sentence(status)
+        if change < 0:
+            assert "above the starting score" in sentence and "higher than before" in wording.headline(status, "phq9")
+            assert "lower than where you started" not in (wording.latest_line(status) or "")
+        elif change > 0:
+            assert "below the starting score" in sentence and "lower than before" in wording.headline(status, "phq9")
+    trend = status.trend
+    if trend is not None and trend.latest > trend.previous:
+        assert not any(re.search(r"\b(better|improving)\b", t) for t in [wording.trend_words(trend)])
+    if status.reliable is not None and status.reliable.change is not None and status.reliable.change < 0:
+        assert "worse by" in wording.reliable_words(status.reliable)
+    assert sentences  # every patient gets words
+
+
+@pytest.mark.parametrize("name", list(PATIENTS))
+def test_the_words_each_patient_expects(name):
+    """The hand-worked sentence for each kind of patient appears where it belongs."""
+    status = status_of(name)
+    expected = PATIENTS[name][3]
+    got = {"status": wording.status_sentence(status), "relief": wording.relief_words(status),
+           "trend": wording.trend_words(status.trend) or ""}
+    for key, text in expected.items():
+        assert text in got[key], (key, got[key])
+
+
+def test_relief_wording_matches_how_relief_ended():
+    """Censored at a booster never reads "at the latest score"; lost in the induction never "holding"."""
+    censored = wording.relief_words(status_of("booster_censors"))
+    assert "booster" in censored and "at the latest score" not in censored
+    assert "holding" not in wording.relief_words(status_of("lost_in_induction"))
+    assert "until you had a booster" in wording.patient_relief_line(status_of("booster_censors"))
+    assert "no longer that low" in wording.patient_relief_line(status_of("lost_in_induction"))
+    assert "not measured" in wording.relief_words(status_of(NO_BASELINE))
+
+
+def test_a_worse_patient_is_never_told_it_is_lower():
+    """The issue's case: 20 then 26 reads "30% higher", and the latest line says higher, by 30%."""
+    status = status_of("worsened")
+    assert wording.headline(status, "phq9").endswith("30% higher than before your first infusion.")
+    assert wording.latest_line(status) == "Your latest score is higher than where you started, by 30%."
+
+
+@pytest.mark.parametrize("change, expected", [
+    (8, "better by 8 points"), (1, "better by 1 point"), (-2, "worse by 2 points"),
+    (-1, "worse by 1 point"), (0, "no change in points")])
+def test_points_change(change, expected):
+    """Reliable change as "better by 8 points" / "worse by 2 points"."""
+    assert wording.points_change(change) == expected
+
+
+@pytest.mark.parametrize("improvement, expected", [
+    (60, "60% below the starting score"), (-60, "60% above the starting score"),
+    (-10.4, "10% above the starting score"), (0.4, "the same as the starting score"),
+    (-0.4, "the same as the starting score")])
+def test_percent_change(improvement, expected):
+    """Change by its direction; a rounded 0 is "the same as", never "0% above"."""
+    assert wording.percent_change(improvement) == expected
+
+
+def test_reliable_change_words_for_the_issue_cases():
+    """20 -> 12 is "improved: better by 8 points"; 14 -> 16 "unchanged: worse by 2 points"."""
+    from outcomes.reliable_change import reliable_change
+
+    assert wording.reliable_words(reliable_change("phq9", 20, 12, Settings())).startswith(
+        "improved: better by 8 points; a change of 6 points")
+    assert wording.reliable_words(reliable_change("phq9", 14, 16, Settings())).startswith(
+        "unchanged: worse by 2 points")
+
+
+def test_progress_takes_n_from_the_status():
+    """With an induction of 4, six infusions read "session 4 of 4 + 2 boosters" and "4/4 +2 boosters"."""
+    infusions = [Infusion("P1", parse_timepoint(d)) for d in INDUCTION]
+    patient = group_by_patient(infusions, [Assessment("P1", parse_timepoint("2026-01-04"), "phq9", 20)])["P1"]
+    status = analyse_patient(patient, "phq9", Settings(induction_sessions=4), TODAY)
+    assert wording.progress_words(status) == "session 4 of 4 + 2 boosters"
+    assert wording.progress_short(status) == "4/4 +2 boosters"
