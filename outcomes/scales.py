@@ -240,10 +240,11 @@ HAMD17 = Scale(
     item_max=tuple(4 if n in _HAMD_WIDE else 2 for n in range(1, 18)),
     total_max=52,
     bands=(
+        # The commonly cited APA-handbook cut-offs, as CamCOPS `hamd.py` uses them.
         Band(7, "none"),
         Band(13, "mild"),
-        Band(19, "moderate"),
-        Band(25, "severe"),
+        Band(18, "moderate"),
+        Band(22, "severe"),
         Band(52, "very severe"),
     ),
     remission_cut=7,
