@@ -134,3 +134,50 @@ def test_non_responders_have_no_relief():
     assert status.verdict.value == "non_responder"
     assert status.relief is None
     assert status.as_json()["relief_days"] is None
+
+
+def lost_case(scores, as_of="2026-03-01", given=INDUCTION):
+    """Baseline 20 on 4 Jan, the January induction (or its first infusions), then `scores`."""
+    infusions = [Infusion("P1", parse_timepoint(d)) for d in given]
+    rows = [("2026-01-04", 20), *scores]
+    patient = group_by_patient(
+        infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in rows])["P1"]
+    return analyse_patient(patient, "phq9", Settings(), date.fromisoformat(as_of))
+
+
+def test_response_lost_during_the_induction_is_zero_days():
+    """10 after infusion 2 (response), 14 after infusion 5 (30%, no longer): relief 0 days, lost."""
+    status = lost_case([("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 9)])
+    assert status.verdict.value == "responder" and status.first_response.session == 2
+    assert (status.relief.days, status.relief.censored, status.relief.ended_by) == (
+        0, False, "lost_during_induction")
+    doc = status.as_json()
+    assert doc["response_at_end_of_induction"] is False and doc["relief_days"] == 0
+
+
+def test_score_on_the_last_infusion_day_counts_before_it():
+    """A date-only 12 on 16 Jan (the day of infusion 6) is before it: the response of 8 Jan was lost."""
+    status = lost_case([("2026-01-08", 10), ("2026-01-16", 12)])
+    assert status.relief.ended_by == "lost_during_induction"
+
+
+def test_response_held_to_the_end_of_the_induction_is_measured_as_usual():
+    """10 after infusion 2, 9 after infusion 5, 14 on 30 Jan: relapse at day 14, response held at day 0."""
+    status = lost_case([("2026-01-08", 10), ("2026-01-15", 9), ("2026-01-30", 14)])
+    assert (status.relief.days, status.relief.ended_by) == (14, "relapse")
+    assert status.as_json()["response_at_end_of_induction"] is True
+
+
+def test_first_response_after_day_0_is_measured_as_usual():
+    """No response before infusion 6; 10 on 17 Jan (day 1, verdict window): relief from day 0."""
+    status = lost_case([("2026-01-08", 15), ("2026-01-17", 10), ("2026-02-01", 9)])
+    assert (status.relief.days, status.relief.ended_by) == (16, "ongoing")
+    assert status.as_json()["response_at_end_of_induction"] is True
+
+
+def test_response_at_end_of_induction_is_null_without_relief():
+    """A non-responder and a responder still in the induction: null."""
+    assert lost_case([("2026-01-17", 15)]).as_json()["response_at_end_of_induction"] is None
+    status = lost_case([("2026-01-08", 10)], as_of="2026-01-10", given=INDUCTION[:3])
+    assert status.verdict.value == "responder" and status.relief is None
+    assert status.as_json()["response_at_end_of_induction"] is None
