@@ -3,10 +3,13 @@
 Each patient counts once, by the latest course on the chosen scale. Rates are
 proportions from 0 to 1. The Kaplan-Meier estimate of relief comes from
 `scipy.stats.ecdf` on censored data, with the log-log (exponential Greenwood)
-95% band; the median and its interval are the first times the estimate and
-its band fall to 0.5 or below (as lifelines' `median_survival_times` reads
-them; a limit the band never reaches is None, "not reached"). Relief at 7, 14,
-30, 60 and 90 days is reported only up to the longest follow-up.
+95% band. The median and its interval are read as R's survival package reads
+them (`quantile(survfit(..., conf.type = "log-log"), 0.5)`, clinical-spec
+section 5): the first time the curve falls to 0.5 or below, except that where
+it is flat at exactly 0.5 the median is the midpoint of that flat stretch (up
+to the last follow-up when it never drops further); a limit the band never
+reaches, or reaches only where it is undefined, is None. Relief at 7, 14, 30,
+60 and 90 days is reported only up to the longest follow-up.
 """
 
 from __future__ import annotations
@@ -33,8 +36,11 @@ class ReliefCurve:
     Attributes:
         times: Event and censoring times, ascending, starting at 0.
         survival: Probability relief still holds just after each time.
-        low / high: The 95% band at each time.
+        low / high: The 95% band at each time, filled where the log-log
+            formula is undefined (for drawing).
         durations / events: The input (event = loss of relief observed).
+        raw_low / raw_high: The band as computed, NaN where undefined (what
+            the median's interval is read from, as R reads it).
     """
 
     times: np.ndarray
@@ -43,6 +49,8 @@ class ReliefCurve:
     high: np.ndarray
     durations: np.ndarray
     events: np.ndarray
+    raw_low: np.ndarray | None = None
+    raw_high: np.ndarray | None = None
 
     def at(self, t: float) -> float:
         """Probability that relief still holds at day `t`."""
@@ -66,19 +74,60 @@ class ReliefCurve:
 
     @property
     def median(self) -> float | None:
-        return _first_at_or_below_half(self.times, self.survival)
+        return r_quantile(self.times, self.survival, self._last_time)
 
     @property
     def median_ci(self) -> tuple[float | None, float | None]:
+        # The lower limit is where the lower band falls to 0.5 (it falls first).
+        low = self.raw_low if self.raw_low is not None else self.low
+        high = self.raw_high if self.raw_high is not None else self.high
         return (
-            _first_at_or_below_half(self.times, self.low),
-            _first_at_or_below_half(self.times, self.high),
+            r_quantile(self.times, low, self._last_time),
+            r_quantile(self.times, high, self._last_time),
         )
 
+    @property
+    def _last_time(self) -> float:
+        return float(self.durations.max())
 
-def _first_at_or_below_half(times: np.ndarray, curve: np.ndarray) -> float | None:
-    hits = np.nonzero(curve <= 0.5)[0]
-    return float(times[hits[0]]) if len(hits) else None
+
+#: R's tolerance for "exactly 0.5" (`sqrt(.Machine$double.eps)`).
+R_TOLERANCE = math.sqrt(np.finfo(float).eps)
+
+
+def r_quantile(times: np.ndarray, curve: np.ndarray, last_time: float,
+               p: float = 0.5) -> float | None:
+    """The time the curve falls to `p`, as R's survival package (`findq`) reads it.
+
+    Works on the distribution 1 - curve with repeated values (censoring times)
+    dropped: the answer is the first time it reaches `p`; where it sits at
+    exactly `p` (within `R_TOLERANCE`) it is the midpoint of that time and the
+    next drop, or of that time and the last follow-up when the curve ends
+    there. Undefined (NaN) points of a band are skipped; None when the curve
+    never reaches `p` where it is defined.
+    """
+    y = 1.0 - np.asarray(curve, dtype=float)
+    x = np.asarray(times, dtype=float)
+    seen: set = set()
+    keep = []
+    for i, v in enumerate(y):
+        key = "nan" if math.isnan(v) else v
+        if key not in seen:
+            seen.add(key)
+            keep.append(i)
+    x, y = x[keep], y[keep]
+    defined = ~np.isnan(y)
+    if not defined.any() or y[defined].max() < p:
+        return None
+    index = np.arange(len(y))[defined]
+    reach = index[y[defined] >= p - R_TOLERANCE]
+    if not len(reach):
+        return None
+    first = reach[0]
+    if defined[-1] and abs(p - y[-1]) < R_TOLERANCE:
+        return float((x[first] + last_time) / 2)  # flat at p to the end of the curve
+    past = index[y[defined] >= p + R_TOLERANCE]
+    return float((x[first] + x[past[0]]) / 2) if len(past) else None
 
 
 def relief_curve(durations: Sequence[float], events: Sequence[bool]) -> ReliefCurve | None:
@@ -110,6 +159,8 @@ def relief_curve(durations: Sequence[float], events: Sequence[bool]) -> ReliefCu
         np.concatenate([[1.0], high]),
         d,
         e,
+        np.concatenate([[1.0], band.low.probabilities]),
+        np.concatenate([[1.0], band.high.probabilities]),
     )
 
 
@@ -151,6 +202,23 @@ class CohortSummary:
     total_only_records: int
     #: Dose, dissociation and early improvement (when the CADSS records were given).
     associations: Associations | None = None
+    #: Responders whose relief is not measured yet (still in the induction).
+    responders_in_induction: int = 0
+
+    @property
+    def completers(self) -> int:
+        """Responders + non-responders: the denominator of `response_rate_6`."""
+        return self.verdict_counts.get(RESPONDER, 0) + self.verdict_counts.get(NON_RESPONDER, 0)
+
+    @property
+    def all_who_started(self) -> int:
+        """Completers + incomplete courses: the denominator of the ITT rates and by-session counts."""
+        return self.completers + self.verdict_counts.get(INCOMPLETE, 0)
+
+    @property
+    def relief_responders(self) -> int:
+        """Responders whose induction is over: the relief curve's number at risk at day 0."""
+        return len(self.curve.durations) if self.curve is not None else 0
 
     @property
     def median_relief_days(self) -> float | None:
@@ -184,6 +252,14 @@ class CohortSummary:
             "relief_at_days": self.relief_at_days,
             "total_only_records": self.total_only_records,
             **({"associations": self.associations.as_json()} if self.associations else {}),
+            # Every figure's denominator (clinical-spec section 6).
+            "denominators": {
+                "completers": self.completers,
+                "all_who_started": self.all_who_started,
+                "relief_responders": self.relief_responders,
+                "responders_in_induction": self.responders_in_induction,
+                "waterfall": len(self.waterfall),
+            },
         }
 
 
@@ -193,6 +269,11 @@ def _round(x: float | None) -> float | None:
 
 def _rate(numerator: int, denominator: int) -> float | None:
     return numerator / denominator if denominator else None
+
+
+def has_baseline(status: PatientStatus) -> bool:
+    """Whether a patient counts in `with_baseline`: a course with a usable baseline."""
+    return status.course is not None and status.baseline is not None
 
 
 def summarise(
@@ -235,7 +316,7 @@ def summarise(
     return CohortSummary(
         scale=scale_id,
         patients=len(statuses),
-        with_baseline=sum(1 for s in statuses if s.course is not None and s.baseline is not None),
+        with_baseline=sum(1 for s in statuses if has_baseline(s)),
         verdict_counts=counts,
         responders_by_session=by_session,
         response_rate_6=_rate(counts[RESPONDER], len(completers)),
@@ -246,4 +327,6 @@ def summarise(
         curve=curve,
         total_only_records=sum(s.total_only_count for s in statuses),
         associations=None if cadss is None else associations(statuses, cadss),
+        responders_in_induction=sum(
+            1 for s in statuses if s.verdict.value == RESPONDER and s.relief is None),
     )

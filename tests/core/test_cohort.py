@@ -153,7 +153,7 @@ def test_kaplan_meier_band_matches_the_log_log_formula():
 
 
 def test_median_confidence_interval_where_defined():
-    """Ten relapses on days 1..10: median 5 with 95% CI from day 1 to day 8."""
+    """Ten relapses on days 1..10: median 5.5 (S is exactly 0.5 from day 5 to 6; R says 5.5) with 95% CI 1 to 8."""
     # Greenwood's sums telescope: the sum of 1/(n(n-1)) for n = 10 down to
     # 10-k+1 is 1/(10-k) - 1/10. Day 7: S = 0.3, sum 1/3 - 1/10 -> upper 0.578
     # (> 0.5); day 8: S = 0.2, sum 1/2 - 1/10 = 0.4 -> upper 0.475 (<= 0.5).
@@ -162,7 +162,7 @@ def test_median_confidence_interval_where_defined():
     assert math.isclose(loglog_band(0.3, 1 / 3 - 1 / 10)[1], 0.578, abs_tol=1e-3)
     assert math.isclose(loglog_band(0.2, 1 / 2 - 1 / 10)[1], 0.475, abs_tol=1e-3)
     assert math.isclose(loglog_band(0.9, 1 / 90)[0], 0.473, abs_tol=1e-3)
-    assert curve.median == 5.0
+    assert curve.median == 5.5
     assert curve.median_ci == (1.0, 8.0)
 
 
