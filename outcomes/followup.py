@@ -2,13 +2,16 @@
 
 The schedule (setting `followup_schedule_days`, default days 1, 7, 14, 30, 60
 and 90) counts from the last induction infusion. A scheduled follow-up is
-done when an assessment of the scale falls in its slot: the days nearer to it
+done when an assessment of any outcome scale (not CADSS, clinical-spec
+section 9) falls in its slot: the days nearer to it
 than to its neighbours (from the midpoint after the previous scheduled day,
 rounded up, to the midpoint before the next; the first slot starts at day 0,
 the last has no end). With the default schedule the slots are days 0-3, 4-10,
 11-21, 22-44, 45-74 and 75 onwards, so one assessment never counts twice. A
 follow-up is *due* from its day for `GRACE_DAYS`, *overdue* after that, and
-*upcoming* before.
+*upcoming* before. A slot passed over (a later slot already holds an
+assessment) is no longer asked for: the next follow-up is the first empty
+slot after the last filled one.
 """
 
 from __future__ import annotations
@@ -38,27 +41,30 @@ class FollowUp:
 
 def next_followup(status: PatientStatus, as_of: date) -> FollowUp | None:
     """The first scheduled follow-up not yet done, once the induction is complete."""
-    n = status.settings.induction_sessions
+    n = status.induction_size
     infusions = status.infusions
     if len(infusions) < n:
         return None
     day0 = infusions[n - 1].when.day
-    taken = [
-        (p.assessment.when.day - day0).days
-        for p in status.points
-        if p.assessment.key > infusions[n - 1].key
-    ]
+    day0_key = infusions[n - 1].key
+    taken = [(a.when.day - day0).days for a in status.outcome_assessments if a.key > day0_key]
     schedule = status.settings.followup_schedule_days
-    for i, day in enumerate(schedule):
-        start = 0 if i == 0 else _midpoint(schedule[i - 1], day)
-        end = _midpoint(day, schedule[i + 1]) if i + 1 < len(schedule) else None
-        if any(start <= t and (end is None or t < end) for t in taken):
-            continue
-        due_on = day0 + timedelta(days=day)
-        late = (as_of - due_on).days
-        state = OVERDUE if late > GRACE_DAYS else DUE if late >= 0 else UPCOMING
-        return FollowUp(status.patient_id, day, due_on, state, max(late, 0))
-    return None
+    filled = [any(_in_slot(schedule, i, t) for t in taken) for i in range(len(schedule))]
+    last_filled = max((i for i, f in enumerate(filled) if f), default=-1)
+    nxt = last_filled + 1
+    if nxt >= len(schedule):
+        return None
+    due_on = day0 + timedelta(days=schedule[nxt])
+    late = (as_of - due_on).days
+    state = OVERDUE if late > GRACE_DAYS else DUE if late >= 0 else UPCOMING
+    return FollowUp(status.patient_id, schedule[nxt], due_on, state, max(late, 0))
+
+
+def _in_slot(schedule: tuple[int, ...], i: int, day: int) -> bool:
+    """Whether `day` (after day 0) falls in the slot of the i-th scheduled day."""
+    start = 0 if i == 0 else _midpoint(schedule[i - 1], schedule[i])
+    end = _midpoint(schedule[i], schedule[i + 1]) if i + 1 < len(schedule) else None
+    return start <= day and (end is None or day < end)
 
 
 def _midpoint(earlier: int, later: int) -> int:
