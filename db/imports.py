@@ -46,6 +46,7 @@ from db.reads import CURRENT
 from db.writes import missing_session, unusual_dose
 from outcomes.readings import MEASUREMENTS
 from outcomes.settings import Settings
+from outcomes.validation import ASSESSMENT_IDENTITY, already_recorded
 
 _INFUSION_COLUMNS = (
     "patient_id", "given_at", "dose_mg_per_kg", "route", "duration_min", "weight_kg",
@@ -56,7 +57,8 @@ _INFUSION_COLUMNS = (
 _READING_COLUMNS = ("patient_id", "taken_at", "session_at") + MEASUREMENTS + ("notes",)
 _ASSESSMENT_COLUMNS = ("patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes")
 _PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
-_KEY_WIDTH = {"patients": 1, "infusions": 2, "assessments": 3, "vitals": 2}
+#: Leading columns that identify a record; for assessments the domain's rule.
+_KEY_WIDTH = {"patients": 1, "infusions": 2, "assessments": len(ASSESSMENT_IDENTITY), "vitals": 2}
 #: The table each kind of file fills.
 _TABLE = {"patients": "patient_details", "infusions": "infusions", "assessments": "assessments",
           "vitals": "readings"}
@@ -148,9 +150,9 @@ class _Batch:
             elif self._same(stored, row, course):
                 self.skipped += 1
             else:
-                problems.append(f"{_where(self.source, line)}: {_describe(self.kind, key)} is already "
-                                "recorded with different values; correct the stored record in the app "
-                                "instead of importing it again")
+                problems.append(f"{_where(self.source, line)}: " + already_recorded(
+                    _describe(self.kind, key), " with different values",
+                    " (in the app) of importing it again"))
         return out
 
     def _same(self, stored: tuple, row: tuple, course: int | None) -> bool:

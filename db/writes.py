@@ -22,7 +22,8 @@ from outcomes.drugs import drug_of
 from outcomes.records import items_to_text
 from outcomes.settings import format_value, parse_value
 from outcomes.timepoints import Timepoint, parse_timepoint
-from outcomes.validation import dose_problems, reason_problems
+from outcomes.scales import get_scale
+from outcomes.validation import ASSESSMENT_IDENTITY, already_recorded, dose_problems, reason_problems
 
 PATIENT_FIELDS = ("name", "birth_date", "weight_kg", "notes")
 INFUSION_FIELDS = (
@@ -301,7 +302,7 @@ def add_assessment(
     with write_transaction(database):
         _require_patient(database, values["patient_id"])
         row = assessment_row(values, infusion_id)
-        _refuse_same_time(database, row)
+        _refuse_second_assessment(database, row)
         new_id = _insert(database, "assessments", {**row, "recorded_at": now_iso(), "recorded_by": who})
         audit.record(database, "assessments", new_id, "create", new=row, reason=reason, who=who)
     return new_id
@@ -322,16 +323,15 @@ def add_infusion_with_rating(
     return infusion_id
 
 
-def _refuse_same_time(database: sqlite_utils.Database, row: Mapping[str, Any]) -> None:
-    same = database.conn.execute(
-        "SELECT id FROM assessments WHERE patient_id = ? AND scale = ? AND taken_at = ?"
-        " AND superseded_at IS NULL AND retracted_at IS NULL",
-        (row["patient_id"], row["scale"], row["taken_at"])).fetchone()
-    if same is not None:
-        raise StorageError(
-            f"patient {row['patient_id']!r} already has a {row['scale']} score at {row['taken_at']} "
-            f"(assessment {same[0]}); a second one at the same time is a correction of the first: "
-            "correct that record, with a reason")
+def _refuse_second_assessment(database: sqlite_utils.Database, row: Mapping[str, Any]) -> None:
+    where = " AND ".join(f"{f} = ?" for f in ASSESSMENT_IDENTITY)
+    clash = database.conn.execute(
+        f"SELECT 1 FROM assessments WHERE {where} AND superseded_at IS NULL AND retracted_at IS NULL",
+        [row[f] for f in ASSESSMENT_IDENTITY]).fetchone()
+    if clash:
+        when = row["taken_at"].replace("T", " ")
+        raise StorageError(already_recorded(
+            f"a {get_scale(row['scale']).name} of {row['patient_id']} at {when}"))
 
 
 def add_self_report(

@@ -192,7 +192,7 @@ async def test_answers_refused_by_the_duplicate_rule_are_not_stored(clinic_db):
         await pilot.pause()
         assert isinstance(app.screen, SelfReportScreen) and app.self_report_state == "open"
         text = widget_text(app)
-        assert "could not be saved" in text and "already has a phq9 score" in text
+        assert "could not be saved" in text and "is already recorded" in text
     assert all_rows(clinic_db) == before  # neither the PHQ-9 nor the GAD-7
 
 

@@ -111,6 +111,23 @@ def test_correction_supersedes_and_reads_return_the_new_version(database):
         db.correct_assessment(database, first, values, "again", WHO)
 
 
+def test_second_assessment_of_a_scale_at_the_same_time_is_refused(database):
+    """PHQ-9 20 on 5 Jan, then PHQ-9 18 on 5 Jan: refused as the importer refuses it, nothing written."""
+    phq9(database, "2026-01-05", 20)
+    before = database.conn.execute("SELECT count(*) FROM audit").fetchone()
+    with pytest.raises(db.StorageError) as refused:
+        phq9(database, "2026-01-05", 18)
+    assert str(refused.value) == ("a PHQ-9 of P001 at 2026-01-05 is already recorded; "
+                                  "correct the stored record instead")
+    assert db.load_clinic(database).assessments["total"].tolist() == [20]
+    assert database.conn.execute("SELECT count(*) FROM audit").fetchone() == before
+    # Another scale at the same time, or the same scale another day, is a record of its own.
+    values = check_assessment({"patient_id": "P001", "date": "2026-01-05", "scale": "gad7", "total": "9"},
+                              TODAY).values
+    db.add_assessment(database, values, WHO)
+    phq9(database, "2026-01-06", 18)
+
+
 def test_retraction_needs_a_reason_and_hides_the_record(database):
     """A retracted infusion is out of every read, kept in the table, and audited with its reason."""
     inf = infusion(database, "2026-01-06")
@@ -268,7 +285,7 @@ def test_any_valid_assessment_reads_back_as_it_was_checked(database, raw):
     taken = checked.values["date"].iso()
     if ((frame["scale"] == raw["scale"]) & (frame["taken_at"] == taken)).any():
         # Drawn before on this database: a second score then is refused (clinical-spec 9).
-        with pytest.raises(db.StorageError, match="already has"):
+        with pytest.raises(db.StorageError, match="already recorded"):
             db.add_assessment(database, checked.values, WHO)
         return
     new_id = db.add_assessment(database, checked.values, WHO)
