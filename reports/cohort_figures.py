@@ -16,7 +16,8 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
+from outcomes import wording
+from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary, has_baseline
 from outcomes.response import PARTIAL_MIN_IMPROVEMENT, RESPONSE_MIN_IMPROVEMENT
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
@@ -36,11 +37,20 @@ from reports.style import (
 AXES_RECT = (0.08, 0.14, 0.88, 0.72)
 #: Past this many patients the waterfall drops bar edges and the trajectories thin out.
 MANY_PATIENTS = 300
+#: For a figure whose subtitle (its denominators) may take four lines.
+LOW_AXES_RECT = (0.08, 0.14, 0.88, 0.66)
+
+
+#: Characters of subtitle per line on a landscape page: longer ones wrap, never run off.
+SUBTITLE_WIDTH = 165
 
 
 def _frame(fig: Figure, title: str, subtitle: str, rect=AXES_RECT):
+    from textwrap import wrap
+
     fig.text(0.08, 0.95, title, size=TITLE_SIZE, weight="bold", va="top")
-    fig.text(0.08, 0.905, subtitle, size=TEXT_SIZE, color=GREY, va="top")
+    lines = [line for part in subtitle.split("\n") for line in wrap(part, SUBTITLE_WIDTH)]
+    fig.text(0.08, 0.905, "\n".join(lines), size=TEXT_SIZE, color=GREY, va="top")
     ax = fig.add_axes(rect)
     ax.tick_params(labelsize=SMALL_SIZE + 1)
     ax.spines[["top", "right"]].set_visible(False)
@@ -58,9 +68,10 @@ def draw_responders_by_session(fig: Figure, summary: CohortSummary, induction: i
     denominator = itt_denominator(summary)
     ax = _frame(
         fig, "Responders by session (cumulative)",
-        f"Patients whose first response (>= 50% below baseline) came at or before each session, "
-        f"as % of the {denominator} courses that were completed or stopped early "
-        "(responders, non-responders, incomplete)",
+        "Patients whose first response (>= 50% below baseline) came at or before each session, as % "
+        f"of all who started: {wording.all_who_started_words(summary)}.\nThe headline response "
+        f"rate counts completers only: {wording.completers_words(summary)}.",
+        rect=LOW_AXES_RECT,
     )
     sessions = list(range(1, induction + 1))
     counts = [summary.responders_by_session.get(str(k), 0) for k in sessions]
@@ -83,8 +94,9 @@ def draw_waterfall(fig: Figure, summary: CohortSummary) -> None:
     pairs = summary.waterfall
     ax = _frame(
         fig, "Best improvement within the induction",
-        f"One bar per patient with a baseline ({len(pairs)}), best first; "
-        "above the dashed line is a response (>= 50% below baseline)",
+        f"One bar per patient, best first: {wording.waterfall_words(summary)}.\n"
+        "Above the dashed line is a response (>= 50% below baseline).",
+        rect=LOW_AXES_RECT,
     )
     if not pairs:
         ax.text(0.5, 0.5, "No patient with a baseline and a score after an infusion yet.",
@@ -150,9 +162,9 @@ def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
     rect = (0.1, 0.29, 0.86, 0.57)
     ax = _frame(
         fig, "How long relief lasts after the induction",
-        "Kaplan-Meier estimate among responders, from the last induction infusion (day 0) to "
-        "loss of response or a booster; shaded: 95% confidence band; + : still holding "
-        "when last seen (censored)", rect=rect,
+        "Kaplan-Meier estimate from the last induction infusion (day 0) to loss of response or a "
+        f"booster, among {wording.relief_count_words(summary)}.\nShaded: 95% confidence band; "
+        "+ : still holding when last seen (censored).", rect=rect,
     )
     ax.set_ylim(0, 1.05)
     ax.set_ylabel("responders whose relief still holds", size=TEXT_SIZE)
@@ -171,15 +183,13 @@ def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
                 mew=1.4, color=BLACK)
     ax.axhline(0.5, color=GREY, ls=":", lw=1)
     median = curve.median
-    low, high = curve.median_ci
     right = max(ticks[-1], float(curve.durations.max())) * 1.04 + 1
     if median is not None:
         ax.plot([median, median], [0, 0.5], color=VERMILION, ls="--", lw=1.6)
         ax.plot([median], [0.5], ls="none", marker="o", ms=6, color=VERMILION)
-        ci = f" (95% CI {low:.0f} to {'not reached' if high is None else f'{high:.0f}'})" \
-            if low is not None else ""
         near_right = median > 0.6 * right
-        ax.text(median, 0.53, f"median {median:.0f} days{ci}", color=BLACK, size=TEXT_SIZE + 1,
+        ax.text(median, 0.53, f"median {wording.median_relief_words(summary)}", color=BLACK,
+                size=TEXT_SIZE + 1,
                 va="bottom", ha="right" if near_right else "left",
                 bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
     else:
@@ -201,14 +211,8 @@ def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
     fig.text(0.1, 0.095, f"Relief still holding at {held}", size=TEXT_SIZE + 1, va="center")
 
 
-def draw_trajectories(fig: Figure, statuses: Sequence[PatientStatus], scale_id: str) -> None:
-    """Every patient's scores as % of baseline over the course (a spaghetti plot)."""
-    scale = get_scale(scale_id)
-    ax = _frame(
-        fig, f"Every trajectory: {scale.name} as % of baseline",
-        "One line per patient with a baseline, from the baseline to the latest score; "
-        "solid blue: responders, dashed grey: everyone else",
-    )
+def trajectory_lines(statuses: Sequence[PatientStatus]) -> dict[bool, list]:
+    """{responder: [[(day, % of baseline), ...], ...]} of every patient with a baseline and a later score."""
     lines: dict[bool, list] = {True: [], False: []}
     for s in statuses:
         if s.baseline is None or not s.infusions:
@@ -217,7 +221,27 @@ def draw_trajectories(fig: Figure, statuses: Sequence[PatientStatus], scale_id: 
                if p.day is not None and (p.session >= 1 or p.assessment is s.baseline)]
         if len(pts) >= 2:
             lines[s.verdict.value == RESPONDER].append(pts)
+    return lines
+
+
+def trajectory_count(statuses: Sequence[PatientStatus]) -> int:
+    """How many lines the trajectories figure draws."""
+    lines = trajectory_lines(statuses)
+    return len(lines[True]) + len(lines[False])
+
+
+def draw_trajectories(fig: Figure, statuses: Sequence[PatientStatus], scale_id: str) -> None:
+    """Every patient's scores as % of baseline over the course (a spaghetti plot)."""
+    scale = get_scale(scale_id)
+    lines = trajectory_lines(statuses)
     drawn = len(lines[True]) + len(lines[False])
+    with_baseline = sum(1 for s in statuses if has_baseline(s))
+    ax = _frame(
+        fig, f"Every trajectory: {scale.name} as % of baseline",
+        f"One line per patient, from the baseline to the latest score: "
+        f"{wording.trajectories_words(drawn, with_baseline, len(statuses))}.\n"
+        "Solid blue: responders; dashed grey: everyone else.",
+    )
     # One LineCollection per class instead of one Line2D per patient; past a few hundred
     # patients thinner, fainter lines, so that where many run together reads as dense.
     many = drawn > MANY_PATIENTS

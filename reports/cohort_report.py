@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Sequence
 
 from db.spreadsheet import neutralise
+from outcomes import wording
+from outcomes.wording import plural
 from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
 from outcomes.followup import OVERDUE, next_followup
 from outcomes.drugs import DRUGS
@@ -38,6 +40,7 @@ from reports.cohort_figures import (
     draw_waterfall,
     itt_denominator,
     relief_words,
+    trajectory_count,
 )
 from reports.layout import Cursor, footer, page_number
 from reports.names import inside
@@ -111,7 +114,7 @@ def _write(statuses, summary, folder, as_of, settings, problems, safety=None) ->
     free_text += [text for pair in problems for text in pair]
     with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
         page = new_figure(A4_LANDSCAPE)
-        _summary_page(page, summary, len(statuses), stamp, settings)
+        _summary_page(page, summary, statuses, stamp, settings)
         footer(page, stamp, f"page 1 of {pages}")
         pdf.savefig(page)
         for number, (name, draw) in enumerate(figures, start=2):
@@ -193,7 +196,20 @@ def _pct(rate: float | None) -> str:
     return "-" if rate is None else f"{rate:.0%}"
 
 
-def _summary_page(fig, summary: CohortSummary, n: int, stamp: str, settings: Settings) -> None:
+def denominator_lines(summary: CohortSummary, trajectories: int) -> list[str]:
+    """Every figure's denominator and who is left out, one line each (clinical-spec section 6)."""
+    return [
+        f"Completers (the headline rates): {wording.completers_words(summary)}.",
+        f"All who started (rates and responders by session): {wording.all_who_started_words(summary)}.",
+        f"Relief curve: {wording.relief_count_words(summary)}; the curve starts from "
+        f"{summary.relief_responders} at risk on day 0.",
+        f"Waterfall: {wording.waterfall_words(summary)}.",
+        f"Trajectories: {wording.trajectories_words(trajectories, summary.with_baseline, summary.patients)}.",
+    ]
+
+
+def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: Settings) -> None:
+    n = len(statuses)
     scale = get_scale(summary.scale)
     counts = summary.verdict_counts
     responders, non = counts.get(RESPONDER, 0), counts.get(NON_RESPONDER, 0)
@@ -203,33 +219,29 @@ def _summary_page(fig, summary: CohortSummary, n: int, stamp: str, settings: Set
     cur.title(f"Clinic outcomes on {scale.name}", stamp)
     remitted = round((summary.remission_rate_6 or 0) * (responders + non))
     remitted_itt = round((summary.remission_rate_itt or 0) * itt)
-    low, high = summary.median_relief_ci
-    median = summary.median_relief_days
-    median_text = "not reached" if median is None else f"{median:.0f} days"
-    if summary.curve is None:
-        median_text = "no responder yet"
-    elif median is not None and low is not None:
-        median_text += f" (95% CI {low:.0f} to {'not reached' if high is None else f'{high:.0f}'})"
+    n_words = f"{settings.induction_sessions}-session verdict"
+    within = f"within {settings.induction_sessions} sessions"
     rows = [
-        ("Patients", f"{n}", ""),
-        ("With a usable baseline", f"{summary.with_baseline}", "of the patients"),
-        ("Six-session verdict: responder", f"{responders}", "response within the induction"),
-        ("Six-session verdict: non-responder", f"{non}",
+        ("Patients", f"{n}", "the clinic's patients, each counted once by the latest course"),
+        ("With a usable baseline", f"{summary.with_baseline}",
+         f"of the {n}; {n - summary.with_baseline} without one (see data quality)"),
+        (f"{n_words}: responder", f"{responders}", "response within the induction"),
+        (f"{n_words}: non-responder", f"{non}",
          f"all {settings.induction_sessions} infusions, no response"),
-        ("Six-session verdict: incomplete", f"{incomplete}", "stopped early, no response"),
-        ("Six-session verdict: in progress", f"{counts.get(IN_PROGRESS, 0)}", "still in the induction"),
-        ("Six-session verdict: no baseline", f"{counts.get(NO_BASELINE, 0)}",
+        (f"{n_words}: incomplete", f"{incomplete}", "stopped early, no response"),
+        (f"{n_words}: in progress", f"{counts.get(IN_PROGRESS, 0)}", "still in the induction"),
+        (f"{n_words}: no baseline", f"{counts.get(NO_BASELINE, 0)}",
          "no usable baseline (see data quality)"),
-        ("Response within 6 sessions, completers", _pct(summary.response_rate_6),
-         f"{responders} of {responders + non} (responders + non-responders)"),
-        ("Response within 6 sessions, all who started", _pct(summary.response_rate_itt),
-         f"{responders} of {itt} (adds the {incomplete} incomplete courses)"),
-        ("Remission within 6 sessions, completers", _pct(summary.remission_rate_6),
-         f"{remitted} of {responders + non}"),
-        ("Remission within 6 sessions, all who started", _pct(summary.remission_rate_itt),
-         f"{remitted_itt} of {itt}"),
-        ("Median relief among responders", median_text,
-         f"Kaplan-Meier, {responders} responder(s), from the last induction infusion"),
+        (f"Response {within}, completers", _pct(summary.response_rate_6),
+         f"{responders} of the {summary.completers} completers (see below)"),
+        (f"Response {within}, all who started", _pct(summary.response_rate_itt),
+         f"{responders} of the {itt} who started (see below)"),
+        (f"Remission {within}, completers", _pct(summary.remission_rate_6),
+         f"{remitted} of the {summary.completers} completers"),
+        (f"Remission {within}, all who started", _pct(summary.remission_rate_itt),
+         f"{remitted_itt} of the {itt} who started"),
+        ("Median relief among responders", wording.median_relief_words(summary),
+         f"Kaplan-Meier, {plural(summary.relief_responders, 'responder')} (see below)"),
     ]
     rows += [(f"Relief still holding at day {t}",
               relief_words(summary.relief_at_days.get(str(t))),
@@ -240,6 +252,9 @@ def _summary_page(fig, summary: CohortSummary, n: int, stamp: str, settings: Set
                  "scores entered without items (item checks not possible)"))
     cur.heading("Summary")
     cur.table(["measure", "value", "how"], rows, [0.36, 0.24, 0.40], size=TEXT_SIZE + 1)
+    cur.heading("Who each figure counts")
+    for line in denominator_lines(summary, trajectory_count(statuses)):
+        cur.paragraph(line, size=TEXT_SIZE)
     cur.heading("How these are defined")
     cur.paragraph(
         f"Response: a score at least 50% below the baseline; remission: a score at or below "
@@ -300,7 +315,7 @@ def _quality_page(fig, statuses: Sequence[PatientStatus], summary: CohortSummary
         follow = next_followup(s, as_of)
         if follow is not None and follow.state == OVERDUE:
             overdue.append((follow.days_late, s.patient_id[:30], f"day {follow.day}",
-                            str(follow.due_on), f"{follow.days_late} days"))
+                            str(follow.due_on), wording.plural(follow.days_late, "day")))
     overdue.sort(key=lambda row: (-row[0], row[1]))  # the longest overdue first
     cur.heading(f"Overdue follow-up assessments ({len(overdue)}), longest overdue first")
     cur.table(["patient", "follow-up after the last induction infusion", "was due", "late by"],
