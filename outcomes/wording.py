@@ -200,6 +200,23 @@ def relief_words(status: PatientStatus) -> str:
     return f"at least {plural(relief.days, 'day')} {since}: still holding at the latest score ({end})"
 
 
+def relief_label(status: PatientStatus) -> str:
+    """The short label of the relief span on a chart, agreeing with `relief_words`."""
+    relief = status.relief
+    if relief is None:
+        return ""
+    if relief.ended_by == LOST_IN_INDUCTION:
+        return lost_in_induction_words(status)
+    days = plural(relief.days, "day")
+    if relief.ended_by == RELAPSE:
+        return f"relief {days}, until loss of response"
+    if relief.ended_by == BOOSTER and not relief.censored:
+        return f"relief {days}, until a booster (counted as loss of relief)"
+    if relief.ended_by == BOOSTER:
+        return f"relief at least {days}, still holding at a booster"
+    return f"relief at least {days} so far, still holding"
+
+
 def _no_relief_words(status: PatientStatus) -> str:
     if status.verdict.value != RESPONDER:
         return "not measured: relief is measured for responders only"

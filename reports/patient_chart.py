@@ -20,10 +20,11 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import blended_transform_factory
 
+from outcomes import wording
 from outcomes.course import dose_steps
 from outcomes.dissociation import CadssPoint
 from outcomes.drugs import DOSE_UNITS, dose_of
-from outcomes.relief import BOOSTER, ONGOING, RELAPSE
+from outcomes.relief import RELAPSE
 from outcomes.response import remission_cut, response_level
 from outcomes.safety import SUICIDALITY
 from outcomes.scales import get_scale
@@ -320,17 +321,12 @@ def _draw_relief(ax, status: PatientStatus) -> None:
     end = start + relief.days
     scale_top = get_scale(status.scale).total_max
     y = scale_top * 1.05
-    how = {
-        RELAPSE: "until loss of response",
-        BOOSTER: "until a booster" + ("" if relief.censored else " (counted as loss of relief)"),
-        ONGOING: "so far, still holding",
-    }.get(relief.ended_by, "")
     if relief.days > 0:
         ax.annotate("", xy=(end, y), xytext=(start, y),
                     arrowprops=dict(arrowstyle="<|-|>", color=BLACK, lw=1.0,
                                     shrinkA=0, shrinkB=0, mutation_scale=8))
     ax.text(start + relief.days / 2, y + scale_top * 0.02,
-            f"relief {relief.days} day{'s' if relief.days != 1 else ''} {how}",
+            wording.relief_label(status),
             ha="center", va="bottom", size=SMALL_SIZE, zorder=8,
             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
 

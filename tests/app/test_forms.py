@@ -221,3 +221,22 @@ async def test_duplicate_patient_id_is_refused_in_words(clinic_db):
         assert isinstance(app.screen, PatientForm)
         assert "already exists" in text_of(app, "#errors")
     assert db.get_patient(db.connect(clinic_db), "P001")["name"] == "Ada Example"
+
+
+async def test_second_score_of_a_scale_at_the_same_time_is_refused(clinic_db):
+    """A PHQ-9 for P001 on 24 Jan (one is stored) is refused as the importer refuses it; nothing is written."""
+    before = counts(clinic_db)
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        await open_patient(pilot, "P001")
+        await pilot.press("s")
+        await settle(pilot)
+        app.screen.query_one("#f-date", Input).value = "2026-01-24"
+        app.screen.query_one("#f-total", Input).value = "7"
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, AssessmentForm)
+        assert ("a PHQ-9 of P001 at 2026-01-24 is already recorded; correct the stored record instead"
+                in text_of(app, "#errors"))
+    assert counts(clinic_db) == before
