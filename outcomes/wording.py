@@ -86,24 +86,23 @@ def words(value: str | None) -> str:
 
 
 # ----- where the course stands ---------------------------------------------
-def progress_words(status: PatientStatus) -> str:
-    """"session 3 of 6", "session 6 of 6 + 2 boosters", "no infusions yet"."""
+def progress_words(status: PatientStatus, short: bool = False) -> str:
+    """"session 3 of 6", "session 6 of 6 + 2 boosters", "no infusions yet".
+
+    With `short`, the list's compact form: "3/6", "6/6 +2 boosters", "none yet".
+    """
     if not status.infusions:
-        return "no infusions yet"
-    text = f"session {status.induction_given} of {status.induction_size}"
+        return "none yet" if short else "no infusions yet"
+    given, n = status.induction_given, status.induction_size
+    text = f"{given}/{n}" if short else f"session {given} of {n}"
     if status.boosters:
-        text += f" + {plural(status.boosters, 'booster')}"
+        text += (" +" if short else " + ") + plural(status.boosters, "booster")
     return text
 
 
 def progress_short(status: PatientStatus) -> str:
-    """The same, compactly for a list: "3/6", "6/6 +2 boosters", "none yet"."""
-    if not status.infusions:
-        return "none yet"
-    text = f"{status.induction_given}/{status.induction_size}"
-    if status.boosters:
-        text += f" +{plural(status.boosters, 'booster')}"
-    return text
+    """The compact form of `progress_words` for a list."""
+    return progress_words(status, short=True)
 
 
 def status_sentence(status: PatientStatus) -> str:
