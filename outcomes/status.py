@@ -106,9 +106,9 @@ class PatientStatus:
     settings: Settings = field(repr=False, default_factory=Settings)
     #: A baseline of 0 found in the window (the course is `no_baseline`).
     zero_baseline: Assessment | None = None
-    #: The course's assessments of every outcome scale (not CADSS), in time
-    #: order: what fills a follow-up slot (clinical-spec section 9).
-    outcome_assessments: tuple[Assessment, ...] = ()
+    #: Every assessment of the patient (any scale), kept by reference so that
+    #: `outcome_assessments` costs nothing until a follow-up is asked for.
+    all_assessments: tuple[Assessment, ...] | list[Assessment] = field(default=(), repr=False)
 
     # ----- derived views -------------------------------------------------
     @property
@@ -166,6 +166,15 @@ class PatientStatus:
             return None
         prev, last = self.points[-2].assessment.total, self.points[-1].assessment.total
         return trend_of(self.scale, prev, last, self.settings)
+
+    @property
+    def outcome_assessments(self) -> list[Assessment]:
+        """The course's assessments of every outcome scale (not CADSS), in time order:
+        what fills a follow-up slot (clinical-spec section 9)."""
+        if self.course is None:
+            return []
+        return [a for a in self.all_assessments
+                if get_scale(a.scale).is_outcome and self.course.contains(a)]
 
     @property
     def response_at_end_of_induction(self) -> bool | None:
@@ -291,7 +300,7 @@ def analyse_patient(
         safety_unchecked=count_safety_unchecked(patient.assessments),
         settings=settings,
         zero_baseline=zero_baseline,
-        outcome_assessments=_outcome_assessments(patient, course),
+        all_assessments=patient.assessments,
     )
 
 
@@ -420,13 +429,6 @@ def _alerts(patient: PatientData, scale: Scale, b: int | None, latest_point: Sco
             Alert(a.key, a.when, a.kind, a.detail, acknowledged=a.key in acked) for a in alerts
         ]
     return alerts, reliable
-
-
-def _outcome_assessments(patient: PatientData, course: Course | None) -> tuple[Assessment, ...]:
-    if course is None:
-        return ()
-    return tuple(a for a in patient.assessments
-                 if get_scale(a.scale).is_outcome and course.contains(a))
 
 
 def _induction_over(infusions: tuple[Infusion, ...], as_of: date, settings: Settings) -> bool:
