@@ -86,7 +86,7 @@ def test_patient_pdf_has_two_pages_with_verdict_rule_relief_and_settings(tmp_pat
     assert "Alex Example (P001)" in first
     assert "RESPONDER" in first
     assert item.status.verdict.reason in first.replace("\n", " ")
-    assert "21 days from the last induction infusion (2026-01-16) to loss of" in first
+    assert "21 days after the last induction infusion (2026-01-16), ended by loss of response" in " ".join(first.split())
     assert "session 6 of 6 + 1 booster" in first
     assert "data as of 2026-02-24" in first
     assert "1 alert not yet acknowledged" in first
@@ -119,7 +119,7 @@ def test_chart_marks_milestones_relief_and_reference_lines():
     for expected in ("first response: session 3, day 5", "first remission: session 5, day 10",
                      "loss of response: day 32", "baseline (20)",
                      "response line: half of baseline (10)", "remission: 4 or less",
-                     "relief 21 days until loss of response", "booster infusion",
+                     "relief 21 days, until loss of response", "booster infusion",
                      "suicidality item positive, open", "suicidality item positive, acknowledged",
                      "severe", "minimal"):
         assert expected in texts, expected
