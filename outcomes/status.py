@@ -263,8 +263,7 @@ def analyse_patient(
     Raises:
         KeyError: for an unknown scale or a course the patient does not have.
     """
-    scale = get_scale(scale_id)
-    courses = courses_of(patient)
+    scale, courses = get_scale(scale_id), courses_of(patient)
     course = _course_judged(patient.patient_id, courses, course_number)
     if course is not None:  # the induction length is the course drug's (section 11)
         settings = settings_for_drug(settings, course.drug)
@@ -275,8 +274,7 @@ def analyse_patient(
     b = baseline.total if baseline else None
     scores = _place_scores(scale_assessments, course, baseline, zero_baseline, scale,
                            remission_cut(scale_id, settings), settings)
-    points = scores.points
-    latest_point = points[-1] if points and points[-1].session >= 1 else None
+    latest_point = scores.points[-1] if scores.points and scores.points[-1].session >= 1 else None
     verdict = _verdict(course, scores, zero_baseline, b is not None, as_of, settings)
     relief = _relief(verdict, courses, course, scores, b, as_of, settings)
     alerts, reliable = _alerts(patient, scale, b, latest_point, acknowledged, settings)
@@ -286,7 +284,7 @@ def analyse_patient(
         course=course,
         course_count=len(courses),
         baseline=baseline,
-        points=points,
+        points=scores.points,
         status=(NO_BASELINE if course is not None and b is None
                 else latest_point.status if latest_point else None),
         verdict=verdict,
