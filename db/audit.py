@@ -98,3 +98,29 @@ def history(database: sqlite_utils.Database, table: str, record_id: Any) -> pd.D
         " ORDER BY id",
         database.conn, params=[stored, *keys],
     )
+
+
+#: Every audit row about one patient: its details, its infusions and
+#: assessments (every version), its courses, its alert acknowledgements, and
+#: the imports that brought any of its rows. One query, newest first.
+_PATIENT_AUDIT = f"""
+SELECT {', '.join(HISTORY_COLUMNS)} FROM audit WHERE
+    (table_name = 'patients' AND record_id = :pid)
+ OR (table_name = 'infusions' AND record_id IN (SELECT CAST(id AS TEXT) FROM infusions WHERE patient_id = :pid))
+ OR (table_name = 'assessments' AND record_id IN (SELECT CAST(id AS TEXT) FROM assessments WHERE patient_id = :pid))
+ OR (table_name = 'courses' AND record_id IN (SELECT patient_id || ':' || course FROM courses WHERE patient_id = :pid))
+ OR (table_name = 'alert_acknowledgements'
+     AND record_id IN (SELECT CAST(id AS TEXT) FROM alert_acknowledgements WHERE patient_id = :pid))
+ OR (table_name = 'patients' AND record_id IN
+        (SELECT 'import:' || import_id FROM patient_details WHERE patient_id = :pid AND import_id IS NOT NULL))
+ OR (table_name = 'infusions' AND record_id IN
+        (SELECT 'import:' || import_id FROM infusions WHERE patient_id = :pid AND import_id IS NOT NULL))
+ OR (table_name = 'assessments' AND record_id IN
+        (SELECT 'import:' || import_id FROM assessments WHERE patient_id = :pid AND import_id IS NOT NULL))
+ORDER BY id DESC
+"""
+
+
+def patient_audit(database: sqlite_utils.Database, patient_id: str) -> pd.DataFrame:
+    """Every audit row about one patient and their records, newest first (one query)."""
+    return pd.read_sql(_PATIENT_AUDIT, database.conn, params={"pid": str(patient_id)})

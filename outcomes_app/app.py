@@ -58,6 +58,8 @@ class OutcomesApp(App):
     CSS_PATH = "clinician.tcss"
     COMMANDS = App.COMMANDS | {PatientCommands}
     BINDINGS = [
+        # Shown in the footer, so that leaving the app is never a guess (ctrl+q works too).
+        Binding("q", "quit", "Quit"),
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Theme"),
     ]
@@ -84,6 +86,8 @@ class OutcomesApp(App):
         self.data_version: int | None = None
         #: (patient, alert key) of every open alert at the last full read (None before it).
         self.open_alerts: set[tuple[str, str]] | None = None
+        #: Where the patient screen's `r` writes reports (the clinician may choose another).
+        self.report_folder = str(Path.home() / "ketamine-outcomes-reports")
 
     @property
     def today(self) -> date:
@@ -367,6 +371,9 @@ class OutcomesApp(App):
                 ("Correct selected record", "A correction with a reason", screen.action_correct),
                 ("Retract selected record", "Stops counting, kept in the audit trail", screen.action_retract),
                 ("History of selected record", "Old and new values, who and why", screen.action_history),
+                ("Audit log of this patient", "Everything recorded and changed, newest first",
+                 screen.action_audit),
+                ("Write this patient's report", "PDF and PNG, saying where they went", screen.action_report),
                 ("Pick scale", "The scale of the chart and status", screen.action_pick_scale),
                 ("Take-home page", "The patient's one-page, plain-language PDF (key w)",
                  self.action_take_home_page),

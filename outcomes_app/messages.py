@@ -55,3 +55,13 @@ class ClinicLoadFailed(Message):
 
 
 # ---------------------------------------------------------------------------
+
+
+class ReportWritten(Message):
+    """A patient's report was written (`files`), or could not be (`error` says why)."""
+
+    def __init__(self, patient_id: str, files: list, error: str | None = None) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+        self.files = files
+        self.error = error

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Mapping
 
+from rich.cells import cell_len
 from rich.markup import escape
 from rich.text import Text
 
@@ -20,6 +21,7 @@ from outcomes.course import courses_of, dose_steps
 from outcomes.drugs import ESKETAMINE, induction_length, verdict_name
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
+from outcomes.relief import RELAPSE
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
@@ -44,6 +46,7 @@ class PatientRow:
     relief_days: int | None
     relief_censored: bool
     alerts: int
+    relapsed: bool = False
     cached_cells: tuple = ()
     #: True for a first-paint row (`quick`): verdict, improvement, relief and alerts not computed yet.
     pending: bool = False
@@ -65,6 +68,7 @@ class PatientRow:
             relief_days=relief.days if relief else None,
             relief_censored=bool(relief and relief.censored),
             alerts=len(status.open_alerts),
+            relapsed=bool(relief and relief.ended_by == RELAPSE),
         )
         # Built here, in the worker, so the UI thread only hands them to the table.
         object.__setattr__(row, "cached_cells", row.cells())
@@ -161,6 +165,36 @@ LIST_COLUMNS = (
 
 #: Columns whose text does not sort well, and the value they sort by instead.
 SORT_BY = {"progress": "sessions", "band": "latest"}
+
+#: The columns a narrow terminal gives up, least needed first: the band is
+#: implied by the score beside it, the latest score by the improvement, the
+#: course by the verdict; the id, alerts, improvement and verdict always stay.
+DROP_FIRST = ("band", "latest", "progress", "relief_days", "name")
+#: What the columns need beyond their widest text: the sort arrow in one
+#: header (" ▲") and the table's cell padding on either side of each.
+ARROW_WIDTH, CELL_PADDING = 2, 2
+
+
+def column_widths(rows) -> dict[str, int]:
+    """Each list column's width on screen for these rows: header or widest cell, and padding."""
+    widths = {key: len(label) for label, key in LIST_COLUMNS}
+    keys = [key for _, key in LIST_COLUMNS]
+    for row in rows:
+        for key, cell in zip(keys, row.cached_cells or row.cells()):
+            width = cell_len(str(cell))
+            if width > widths[key]:
+                widths[key] = width
+    return {key: width + CELL_PADDING for key, width in widths.items()}
+
+
+def fitting_columns(widths: Mapping[str, int], available: int) -> list[str]:
+    """The list's column keys that fit `available` cells, dropping `DROP_FIRST` in order."""
+    keys = [key for _, key in LIST_COLUMNS]
+    for key in DROP_FIRST:
+        if sum(widths[k] for k in keys) + ARROW_WIDTH <= available:
+            break
+        keys.remove(key)
+    return keys
 
 
 #: How the timeline marks what is not a plain induction infusion.

@@ -222,7 +222,7 @@ class TextModal(ModalScreen["dict[str, str] | None"]):
         if error is None and self.check is not None:
             error = self.check(values)
         if error:
-            self.query_one("#modal-error", Static).update(error)
+            self.query_one("#modal-error", Static).update(Text(error))  # may quote what was typed
             return
         self.dismiss(values)
 

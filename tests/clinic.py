@@ -105,3 +105,10 @@ def database_dump(path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+def add_widest_patient(database, pid: str = "P005") -> None:
+    """A patient whose list cells are the widest: a long name, two boosters, a moderately severe score."""
+    add_patient(database, pid, "Maximiliana Wolfeschlegelsteinhausen-Bergerdorff")
+    add_phq9(database, pid, "2026-01-05", 21, item9=1)
+    for day in INDUCTION + ("2026-01-27", "2026-02-06"):
+        add_infusion(database, pid, day + "T09:00")
+    add_phq9(database, pid, "2026-02-07", 17)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -46,6 +47,7 @@ from outcomes.validation import (
     item_problems,
     reason_problems,
 )
+from outcomes_app.audit_text import describe_record
 from outcomes_app.widgets import (
     NO_VALUE,
     AlertBanner,
@@ -104,7 +106,8 @@ class FormScreen(Screen["bool | str"]):
             for widget in self.query(f"#f-{p.field}"):
                 widget.add_class("field-invalid")
         errors = self.query_one("#errors", Static)
-        errors.update(("Not saved — please correct:\n" + problem_lines(problems)) if problems else "")
+        # Text, not markup: a message quotes what was typed, which may hold "[".
+        errors.update(Text("Not saved — please correct:\n" + problem_lines(problems)) if problems else "")
         if problems:
             # After the refresh: the message's new height is laid out only then, and
             # scrolling earlier showed the first line and cut the reasons off.
@@ -219,7 +222,7 @@ class InfusionForm(FormScreen):
         yield Header()
         yield AlertBanner(id="banner")
         with VerticalScroll(classes="form"):
-            title = (f"Correct infusion {self.correcting.id}" if self.correcting
+            title = (f"Correct the {describe_record(self.correcting)}" if self.correcting
                      else f"Record an infusion for {self.patient_id}")
             yield Label(title, classes="form-title")
             if self.correcting is not None:  # up front: a correction is refused without it
@@ -357,7 +360,7 @@ class AssessmentForm(FormScreen):
         yield Header()
         yield AlertBanner(id="banner")
         with Horizontal(classes="form-head"):
-            yield Label(f"Correct assessment {a.id}" if a else f"Enter an assessment for {self.patient_id}",
+            yield Label(f"Correct the {describe_record(a)}" if a else f"Enter an assessment for {self.patient_id}",
                         classes="form-title")
             yield Select([(s.name, s.id) for s in SCALES.values()], value=self.scale_id,
                          allow_blank=False, id="f-scale", disabled=a is not None, compact=True)
@@ -430,7 +433,7 @@ class AssessmentForm(FormScreen):
         n = int(event.input.id.split("-")[1])
         text = event.value.strip()
         problems = item_problems(self.scale, n, text) if text else []
-        self.query_one(f"#item-error-{n}", Label).update(problems[0].message if problems else "")
+        self.query_one(f"#item-error-{n}", Label).update(Text(problems[0].message) if problems else "")
         self.update_summary()
 
     @on(Input.Changed, "#f-total")
@@ -480,7 +483,7 @@ class AssessmentForm(FormScreen):
             problems = check_assessment({"patient_id": self.patient_id, "date": self.app.today.isoformat(),
                                          "scale": scale.id, "total": total_text}).errors
             if problems:
-                note = problems[0].message
+                note = escape(problems[0].message)  # it quotes what was typed
             else:
                 total = int(float(total_text))
                 note = "[b]total-only entry[/b]: no item scores, so item checks (safety item) are not possible"

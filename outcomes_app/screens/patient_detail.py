@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
-from textual import on
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -20,6 +22,8 @@ from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes.timepoints import parse_timepoint
 from outcomes.validation import date_problem
+from outcomes_app.audit_text import describe_record
+from outcomes_app.messages import ReportWritten
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
 from outcomes_app.screens.records import HistoryScreen
 from outcomes_app.text import (
@@ -77,6 +81,8 @@ class PatientScreen(Screen):
         Binding("c", "correct", "Correct"),
         Binding("x", "retract", "Retract"),
         Binding("h", "history", "History"),
+        Binding("l", "audit", "Audit log"),
+        Binding("r", "report", "Report"),
         Binding("p", "pick_scale", "Scale", show=False),
         Binding("w", "app.take_home_page", "Take-home page", show=False),
     ]
@@ -311,7 +317,8 @@ class PatientScreen(Screen):
             self.reload()
 
         self.app.push_screen(TextModal(
-            f"Retract {kind} {ident}", [("reason", "Reason (kept in the audit trail)", "")],
+            f"Retract the {describe_record(self.record(kind, ident))}",
+            [("reason", "Reason (kept in the audit trail)", "")],
             intro="The record stops counting; it is kept, with who, when and why.",
             ok="Retract"), done)
 
@@ -336,8 +343,72 @@ class PatientScreen(Screen):
             return
         kind, ident = selected
         if kind == "course":
+            what = f"course {ident}"
             ident = f"{self.patient_id}:{ident}"  # the audit trail keys a course by patient and number
-        self.app.push_screen(HistoryScreen(self.patient_id, self.status, kind, ident))
+        else:
+            what = describe_record(self.record(kind, ident))
+        database = self.app.database
+        self.app.push_screen(HistoryScreen(
+            self.patient_id, self.status, f"History of the {what} ({self.who()}), oldest first",
+            lambda: db.history(database, kind, ident), empty="No audit rows for this record."))
+
+    def action_audit(self) -> None:
+        """Everything recorded and changed for this patient, newest first."""
+        database, pid = self.app.database, self.patient_id
+        self.app.push_screen(HistoryScreen(
+            pid, self.status, f"Everything recorded and changed for {self.who()}, newest first",
+            lambda: db.patient_audit(database, pid)))
+
+    def who(self) -> str:
+        """The patient as a title names them: "P001 Ada Example"."""
+        return f"{self.patient_id} {self.info.get('name') or ''}".strip()
+
+    def action_report(self) -> None:
+        """Ask where to, then write this patient's report (PDF and PNG) in a worker."""
+        def check(values: dict[str, str]) -> str | None:
+            folder = Path(values["folder"]).expanduser()
+            if folder.exists() and not folder.is_dir():
+                return f"{folder} is a file; give a folder for the report files"
+            return None
+
+        def done(values) -> None:
+            if values:
+                self.app.report_folder = str(Path(values["folder"]).expanduser())
+                self.notify(f"Writing the report of {self.who()}…")
+                self.write_report(Path(self.app.report_folder))
+
+        self.app.push_screen(TextModal(
+            f"Write the report of {self.who()}", [("folder", "Folder", self.app.report_folder)],
+            intro="A PDF (every scale recorded, the primary one in full) and the progress chart as a PNG, "
+                  "both readable by you only. The folder is created if it does not exist.",
+            ok="Write report", check=check), done)
+
+    @work(thread=True, exclusive=True, group="report")
+    def write_report(self, folder: Path) -> None:
+        """Draw the report off the UI thread, from a database connection of its own."""
+        from reports.batch import ReportError, run_report  # matplotlib loads on the first report
+
+        try:
+            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+            # Report files are written owner-only (0600) by the one atomic file writer.
+            result = run_report(self.app.db_path, folder, patient=self.patient_id, scale=self.scale_id,
+                                as_of=self.app.today, progress=False, stderr=io.StringIO())
+        except (ReportError, OSError) as exc:
+            self.post_message(ReportWritten(self.patient_id, [], str(exc)))
+            return
+        except Exception as exc:  # words on screen, never a traceback
+            self.post_message(ReportWritten(self.patient_id, [], f"{type(exc).__name__}: {exc}"))
+            return
+        error = "; ".join(message for _, message in result.failures) or None
+        self.post_message(ReportWritten(self.patient_id, result.files, error))
+
+    def on_report_written(self, message: ReportWritten) -> None:
+        if message.error or not message.files:
+            self.notify(f"The report of {self.who()} was not written: {message.error or 'no file'}",
+                        severity="error", timeout=20, markup=False)
+            return
+        where = "\n".join(str(path) for path in message.files)
+        self.notify(f"Report of {self.who()} written (owner-only files):\n{where}", timeout=20, markup=False)
 
 
 # ---------------------------------------------------------------------------

@@ -17,6 +17,8 @@ from outcomes_app.text import (
     LIST_COLUMNS,
     SORT_BY,
     PatientRow,
+    column_widths,
+    fitting_columns,
 )
 from outcomes_app.widgets import (
     Table,
@@ -28,9 +30,11 @@ from outcomes_app.widgets import (
 COMPUTED = frozenset({"alerts", "improvement", "verdict", "relief_days"})
 SEARCH_DELAY = 0.15  # seconds of no typing before the list is filtered
 
-FILTERS = [("All patients", "all"), ("Open alerts", "alerts"), ("Follow-up due", "followup")] + [
-    (f"Verdict: {words(v)}", v) for v in VERDICTS
-]
+FILTERS = [("All patients", "all"), ("Open alerts", "alerts"), ("Follow-up due", "followup"),
+           ("Relapsed (response lost)", "relapsed")] + [(f"Verdict: {words(v)}", v) for v in VERDICTS]
+LABELS = dict((key, label) for label, key in LIST_COLUMNS)
+#: Cells the table itself takes beside its columns (the vertical scrollbar).
+TABLE_CHROME = 2
 
 
 class PatientListScreen(Screen):
@@ -50,8 +54,11 @@ class PatientListScreen(Screen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.sort_column = 0
+        self.sort_key = LIST_COLUMNS[0][1]
         self.sort_reverse = False
+        #: The column keys on screen, in order (a narrow terminal drops some).
+        self.columns: list[str] = []
+        self._widths: tuple[tuple[int, int], dict[str, int]] | None = None
         self.shown: list[PatientRow] = []
         self._search_timer = None
         self._needle = ""
@@ -64,10 +71,7 @@ class PatientListScreen(Screen):
             yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
                          allow_blank=False, id="list-scale")
         yield Static("Loading patients…", id="list-summary")
-        table = Table(id="patients", cursor_type="row", zebra_stripes=True)
-        for label, key in LIST_COLUMNS:
-            table.add_column(label, key=key)
-        yield table
+        yield Table(id="patients", cursor_type="row", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -96,10 +100,11 @@ class PatientListScreen(Screen):
         elif choice == "followup":
             due = self.app.followup_map()
             rows = [r for r in rows if followup_due(due.get(r.patient_id))]
+        elif choice == "relapsed":
+            rows = [r for r in rows if r.relapsed]
         elif choice in VERDICTS:
             rows = [r for r in rows if r.verdict == choice]
-        attr = LIST_COLUMNS[self.sort_column][1]
-        attr = SORT_BY.get(attr, attr)
+        attr = SORT_BY.get(self.sort_key, self.sort_key)
         if self.app.computing and attr in COMPUTED:
             attr = "patient_id"
         present = [r for r in rows if getattr(r, attr) is not None]
@@ -112,17 +117,43 @@ class PatientListScreen(Screen):
         table = self.query_one("#patients", DataTable)
         selected = self.selected_patient() if keep_cursor else None
         self.shown = self.visible_rows()
-        table.clear()
-        table.add_rows(row.cached_cells or row.cells() for row in self.shown)
+        columns = self.fitting_columns()
+        if columns != self.columns:
+            table.clear(columns=True)
+            for key in columns:
+                table.add_column(LABELS[key], key=key)
+            self.columns = columns
+        else:
+            table.clear()
+        if len(columns) == len(LIST_COLUMNS):
+            table.add_rows(row.cached_cells or row.cells() for row in self.shown)
+        else:
+            table.add_rows(self.visible_cells(row) for row in self.shown)
         if selected is not None:
             index = next((i for i, r in enumerate(self.shown) if r.patient_id == selected), None)
             if index is not None:
                 table.move_cursor(row=index, animate=False, scroll=True)
-        for index, (label, key) in enumerate(LIST_COLUMNS):
-            arrow = (" ▼" if self.sort_reverse else " ▲") if index == self.sort_column else ""
-            table.columns[ColumnKey(key)].label = Text(label + arrow)
+        for key in columns:
+            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
+            table.columns[ColumnKey(key)].label = Text(LABELS[key] + arrow)
         self.update_summary()
         table.refresh()
+
+    def fitting_columns(self) -> list[str]:
+        """The columns that fit the screen's width, lower-priority ones dropped first."""
+        rows = self.app.rows or []
+        mark = (id(rows), len(rows))
+        if self._widths is None or self._widths[0] != mark:  # measured once per clinic load
+            self._widths = (mark, column_widths(rows))
+        return fitting_columns(self._widths[1], self.size.width - TABLE_CHROME)
+
+    def visible_cells(self, row: PatientRow) -> tuple:
+        cells = dict(zip((key for _, key in LIST_COLUMNS), row.cached_cells or row.cells()))
+        return tuple(cells[key] for key in self.columns)
+
+    def on_resize(self) -> None:
+        if self.app.rows is not None and self.fitting_columns() != self.columns:
+            self.show_rows()
 
     def update_summary(self) -> None:
         total = len(self.app.rows)
@@ -144,7 +175,7 @@ class PatientListScreen(Screen):
         for index, shown in enumerate(self.shown):
             if shown.patient_id == row.patient_id:
                 self.shown[index] = row
-                for column, cell in enumerate(row.cells()):
+                for column, cell in enumerate(self.visible_cells(row)):
                     table.update_cell_at((index, column), cell, update_width=True)
                 break
         self.update_summary()
@@ -185,15 +216,17 @@ class PatientListScreen(Screen):
 
     # ----- actions ------------------------------------------------------
     def action_sort(self, column: int) -> None:
-        """Sort by a column; the same column again reverses the order."""
-        attr = LIST_COLUMNS[column][1]
-        if self.app.computing and SORT_BY.get(attr, attr) in COMPUTED:
-            self.notify(f"Sorting by {LIST_COLUMNS[column][0]} once the verdicts are in "
+        """Sort by the n-th column on screen; the same column again reverses the order."""
+        if column >= len(self.columns):
+            return  # a column a narrow terminal dropped
+        key = self.columns[column]
+        if self.app.computing and SORT_BY.get(key, key) in COMPUTED:
+            self.notify(f"Sorting by {LABELS[key]} once the verdicts are in "
                         f"({self.app.progress_words()}).")
-        if column == self.sort_column:
+        if key == self.sort_key:
             self.sort_reverse = not self.sort_reverse
         else:
-            self.sort_column, self.sort_reverse = column, False
+            self.sort_key, self.sort_reverse = key, False
         if self.app.rows is not None:
             self.show_rows()
 

@@ -7,8 +7,7 @@ through `db/` and `outcomes/`; the settings screen writes through
 
 from __future__ import annotations
 
-import json
-from typing import Any
+from typing import Any, Callable
 
 from rich.text import Text
 from textual import on
@@ -22,24 +21,27 @@ import db
 from outcomes.followup import OVERDUE
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
-from outcomes.terminal_text import terminal_safe
+from outcomes_app.audit_text import history_block
 from outcomes_app.help import HelpScreen
+from outcomes.terminal_text import terminal_safe
 from outcomes_app.widgets import AlertBanner, Table, TextModal, followup_due, guarded, literal, safe_markup
 
 
 class HistoryScreen(Screen):
-    """The audit trail of one record: who changed what, old and new, and why."""
+    """Audit rows in clinic words: one record's versions (oldest first) or a whole patient's (newest first)."""
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, patient_id: str, status: PatientStatus | None, kind: str, ident: int | str) -> None:
+    def __init__(self, patient_id: str, status: PatientStatus | None, title: str,
+                 load: Callable[[], Any], empty: str = "Nothing recorded yet.") -> None:
         super().__init__()
-        self.patient_id, self.status, self.kind, self.ident = patient_id, status, kind, ident
+        self.patient_id, self.status, self.title_text = patient_id, status, title
+        self.load, self.empty = load, empty
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield AlertBanner(id="banner")
-        yield Label(f"History of {self.kind} {self.ident} ({self.patient_id}), oldest first", classes="form-title")
+        yield Label(Text(self.title_text), classes="form-title")
         with VerticalScroll(id="history"):
             yield Static("", id="history-text")
         yield Footer()
@@ -47,46 +49,14 @@ class HistoryScreen(Screen):
     def on_mount(self) -> None:
         self.sub_title = "History"
         self.query_one("#banner", AlertBanner).show(self.status)
-        frame, error = guarded(lambda: db.history(self.app.database, self.kind, self.ident))
-        if error or frame is None or frame.empty:
-            self.query_one("#history-text", Static).update(error or "No audit rows for this record.")
-            return
-        blocks = [history_entry(row) for row in frame.to_dict("records")]
-        self.query_one("#history-text", Static).update("\n\n".join(blocks))
-
-
-def _decoded(value: Any) -> Any:
-    if value is None or (isinstance(value, float) and value != value):
-        return None
-    try:
-        return json.loads(value)
-    except (TypeError, ValueError):
-        return value
-
-
-def history_entry(row: dict) -> str:
-    """One audit row in words: when, who, what, why, and each changed value old -> new."""
-    head = f"[b]{row.get('at')}[/b]  {row.get('action')} by {safe_markup(row.get('who'))}"
-    if row.get("record_id") is not None:
-        head += f" (record {row.get('record_id')})"
-    lines = [head]
-    if isinstance(row.get("reason"), str) and row["reason"]:  # pandas gives NaN for none
-        lines.append(f"  reason: {safe_markup(row['reason'])}")
-    old, new = _decoded(row.get("old_value")), _decoded(row.get("new_value"))
-    if isinstance(old, dict) and isinstance(new, dict):
-        for key in sorted(set(old) | set(new)):
-            if old.get(key) != new.get(key):
-                lines.append(safe_markup(f"  {key}: {old.get(key)} → {new.get(key)}"))
-    else:
-        if isinstance(new, dict):
-            new = ", ".join(f"{k}={v}" for k, v in new.items() if v is not None)
-        if isinstance(old, dict):
-            old = ", ".join(f"{k}={v}" for k, v in old.items() if v is not None)
-        if old is not None:
-            lines.append(safe_markup(f"  old: {old}"))
-        if new is not None:
-            lines.append(safe_markup(f"  new: {new}"))
-    return "\n".join(lines)
+        frame, error = guarded(self.load)
+        target = self.query_one("#history-text", Static)
+        if error:
+            target.update(Text(f"The history could not be read: {error}"))
+        elif frame is None or frame.empty:
+            target.update(self.empty)
+        else:
+            target.update(history_block(frame.to_dict("records")))
 
 
 class FollowUpScreen(Screen):
@@ -209,12 +179,14 @@ HELP_TEXT = """\
   ctrl+p      command palette: every action by name
   ? / f1      this help
   ctrl+t      light / dark theme
-  ctrl+q      quit
+  q / ctrl+q  quit (q outside a text field)
 
 [b]Patient list[/b]
   ↑ ↓ enter   move, open the patient
   /           search by id or name
-  1-9         sort by column 1-9 (again: reverse); or click a column header
+  1-9         sort by the n-th column shown (again: reverse); or click a
+              column header; the sorted column's header carries ▲ or ▼
+  filter      all, open alerts, follow-up due, relapsed, or a verdict
   a           add a patient        f   follow-ups due
   ,           settings             r   reload
 
@@ -227,6 +199,7 @@ HELP_TEXT = """\
   Verdict     the N-session verdict (6 for ketamine, 8 for esketamine)
   Relief      relief days so far ("+": the relief is still going on)
   Names longer than 20 characters end in "…"; search finds the whole name.
+  A narrow terminal drops Band first, then Latest, Course, Relief, Name.
 
 [b]Patient[/b]
   The timeline opens each course with a bold "Course N start" row and the
@@ -237,7 +210,9 @@ HELP_TEXT = """\
   n   start a new course         p   pick the scale for chart and status
   c   correct the selected record (with a reason)
   x   retract the selected record (with a reason)
-  h   history of the selected record
+  h   history of the selected record (who changed what, when, why)
+  l   everything recorded and changed for this patient, newest first
+  r   write this patient's report (PDF and PNG)
   w   the patient's take-home page (a one-page PDF in ~/ketamine-outcomes-handouts)
   v   the session screen of the selected infusion (else the latest)
   esc back

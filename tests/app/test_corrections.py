@@ -32,8 +32,8 @@ async def test_correction_with_reason_shows_in_history(pilot):
     await pilot.press("h")
     await settle(pilot)
     history = text_of(app, "#history-text")
-    assert "transcription error" in history and "total: 11 → 10" in history
-    assert "correct by Dr Test" in history
+    assert "transcription error" in history and "total score: 11 → 10" in history
+    assert "Corrected PHQ-9 assessment of 2026-02-04  by Dr Test" in history
 
 
 async def test_infusion_correction_keeps_old_values_in_history(clinic_db):
@@ -55,7 +55,7 @@ async def test_infusion_correction_keeps_old_values_in_history(clinic_db):
         await pilot.press("h")
         await settle(pilot)
         history = text_of(app, "#history-text")
-        assert "duration_min: 40.0 → 45.0" in history and "pump log says 45 min" in history
+        assert "duration (min): 40 → 45" in history and "why: pump log says 45 min" in history
     infusions = db.load_clinic(db.connect(clinic_db), patient_id="P003").infusions
     assert sorted(infusions["duration_min"]) == [40.0, 45.0]
 

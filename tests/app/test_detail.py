@@ -97,7 +97,7 @@ async def test_timeline_shows_course_starts_and_marks_boosters(clinic_db):
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
         history = text_of(app, "#history-text")
-        assert "create by Dr Test" in history and "relapse after booster" in history
+        assert "Recorded course 2  by Dr Test" in history and "relapse after booster" in history
 
 
 async def test_suicidality_item_alert_stays_until_acknowledged(clinic_db):

@@ -1,0 +1,185 @@
+"""Audit rows in a clinician's words: what changed, in field labels, local times, who and why.
+
+The audit trail (`db.audit`) stores column names and UTC timestamps; a
+clinician reads "Corrected PHQ-9 assessment of 2026-01-05 12:00 by Dr Avery
+· total score: 20 → 18 · why: item 3 misread". Pure functions over the rows
+`db.history` and `db.patient_audit` return, building Rich `Text` so that
+stored text (names, notes, reasons) is shown literally, never as markup.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any, Mapping
+
+from rich.text import Text
+
+from outcomes.records import Assessment, Infusion
+from outcomes.scales import SCALES
+
+#: Stored column -> the label a clinician knows. Columns absent here are
+#: bookkeeping (ids, links, flags derived from others) and are not shown.
+FIELD_LABELS = {
+    "taken_at": "date and time", "given_at": "date and time", "started_at": "start date",
+    "scale": "scale", "items": "item scores", "total": "total score", "rater": "rater",
+    "notes": "notes", "note": "note", "name": "name", "birth_date": "birth date",
+    "weight_kg": "weight (kg)", "dose_mg_per_kg": "dose (mg/kg)", "route": "route",
+    "duration_min": "duration (min)", "bp_systolic_pre": "BP systolic before",
+    "bp_diastolic_pre": "BP diastolic before", "bp_systolic_post": "BP systolic after",
+    "bp_diastolic_post": "BP diastolic after", "heart_rate_pre": "heart rate before",
+    "heart_rate_post": "heart rate after", "side_effects": "side effects",
+    "dose_confirmed": "unusual dose confirmed", "course": "course", "alert_key": "alert",
+    "file": "file", "rows_added": "rows added", "rows_skipped": "rows skipped (already stored)",
+}
+
+#: Stored action -> the verb of an entry.
+ACTION_WORDS = {
+    "create": "Recorded", "correct": "Corrected", "retract": "Retracted", "update": "Changed",
+    "import": "Imported", "acknowledge": "Acknowledged", "setting": "Changed setting",
+}
+
+#: Stored table -> what one of its records is called.
+RECORD_WORDS = {
+    "assessments": "assessment", "infusions": "infusion", "patients": "patient details",
+    "courses": "course", "alert_acknowledgements": "safety alert", "settings": "setting",
+}
+
+EMPTY = "(empty)"
+#: Control characters (a stray escape or carriage return in a note) shown as a
+#: visible mark rather than sent to the terminal.
+CONTROL = {code: "\ufffd" for code in (*range(0, 32), 127) if code != 10}
+
+
+def literal(value: Any) -> str:
+    """Stored text made safe for the terminal: control characters replaced, line breaks kept."""
+    return str(value).translate(CONTROL)
+
+
+def local_time(stamp: Any) -> str:
+    """A stored UTC moment as this computer's local time, "2026-01-05 14:03"."""
+    if not isinstance(stamp, str) or not stamp:
+        return "?"
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return stamp
+    if moment.tzinfo is not None:
+        moment = moment.astimezone()
+    return moment.strftime("%Y-%m-%d %H:%M")
+
+
+def clinical_time(value: Any) -> str:
+    """A clinical date or date-time as stored ("2026-01-05T12:00") as read: "2026-01-05 12:00"."""
+    return str(value).replace("T", " ")
+
+
+def decoded(value: Any) -> Any:
+    """An audit value (JSON text, None or a pandas NaN) as a Python value."""
+    if value is None or (isinstance(value, float) and value != value):
+        return None
+    try:
+        return json.loads(value)
+    except (TypeError, ValueError):
+        return value
+
+
+def present(text: Any) -> bool:
+    """True for a real reason or note (not None, NaN or blank)."""
+    return isinstance(text, str) and bool(text.strip())
+
+
+def value_words(key: str, value: Any) -> str:
+    """One stored value as a clinician reads it."""
+    if value is None or value == "":
+        return EMPTY
+    if key in ("taken_at", "given_at", "started_at"):
+        return clinical_time(value)
+    if key == "scale":
+        return SCALES[value].name if value in SCALES else str(value)
+    if key == "side_effects":
+        return ", ".join(part.replace("_", " ") for part in str(value).split(";") if part) or "none"
+    if key == "dose_confirmed":
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value)
+
+
+def record_words(table: str, values: Mapping[str, Any] | None) -> str:
+    """What a record is, from its stored values: "PHQ-9 assessment of 2026-01-05 12:00"."""
+    values = values or {}
+    kind = RECORD_WORDS.get(table, table)
+    if table == "assessments" and values.get("scale"):
+        return f"{value_words('scale', values['scale'])} assessment of {clinical_time(values.get('taken_at'))}"
+    if table == "infusions" and values.get("given_at"):
+        return f"infusion of {clinical_time(values['given_at'])}"
+    if table == "courses" and values.get("course") is not None:
+        return f"course {values['course']}"
+    return kind
+
+
+def describe_record(record: Assessment | Infusion) -> str:
+    """A record on screen in words (dialog titles): "PHQ-9 assessment of 2026-01-05 12:00"."""
+    if isinstance(record, Assessment):
+        return record_words("assessments", {"scale": record.scale, "taken_at": record.when.iso()})
+    return record_words("infusions", {"given_at": record.when.iso()})
+
+
+def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
+    """Each labelled field whose value differs: "total score: 20 → 18"."""
+    lines = []
+    for key, label in FIELD_LABELS.items():
+        if key in old or key in new:
+            before, after = old.get(key), new.get(key)
+            if before != after:
+                lines.append(f"{label}: {value_words(key, before)} → {value_words(key, after)}")
+    return lines
+
+
+def contents(values: Mapping[str, Any]) -> list[str]:
+    """Each labelled field that holds a value: "total score: 20"."""
+    return [f"{label}: {value_words(key, values[key])}" for key, label in FIELD_LABELS.items()
+            if values.get(key) not in (None, "")]
+
+
+def entry_lines(row: Mapping[str, Any]) -> tuple[str, list[str]]:
+    """One audit row as a headline ("Corrected PHQ-9 assessment of …") and its detail lines."""
+    table, action = str(row.get("table_name")), str(row.get("action"))
+    old, new = decoded(row.get("old_value")), decoded(row.get("new_value"))
+    verb = ACTION_WORDS.get(action, action)
+    if table == "settings":
+        return f"{verb} {row.get('record_id')}", [f"{value_words('', old)} → {value_words('', new)}"]
+    if action == "import":
+        kind = {"patients": "patients", "infusions": "infusions", "assessments": "assessments"}.get(table, table)
+        return f"{verb} {kind} from a file", [" · ".join(contents(new if isinstance(new, dict) else {}))]
+    old = old if isinstance(old, dict) else {}
+    new = new if isinstance(new, dict) else {}
+    head = f"{verb} {record_words(table, new or old)}"
+    if action in ("correct", "update"):
+        detail = changes(old, new) or ["no field changed"]
+    elif action == "retract":
+        detail = ["it no longer counts; the record is kept"]
+    else:
+        # The date and scale are in the headline already.
+        shown = {k: v for k, v in new.items() if k not in ("taken_at", "given_at", "scale", "course")}
+        detail = [" · ".join(contents(shown))] if contents(shown) else []
+    return head, detail
+
+
+def history_text(row: Mapping[str, Any]) -> Text:
+    """One audit row on screen: local time, what, who, each change and why; stored text literal."""
+    head, detail = entry_lines(row)
+    text = Text.assemble((local_time(row.get("at")), "bold"), "  ", (literal(head), "bold"),
+                         f"  by {literal(row.get('who'))}")
+    for line in detail:
+        text.append(f"\n  {literal(line)}")
+    if present(row.get("reason")):
+        text.append("\n  why: ", style="bold")
+        text.append(literal(row["reason"]))
+    return text
+
+
+def history_block(rows) -> Text:
+    """Several audit rows, a blank line between them."""
+    return Text("\n\n").join(history_text(row) for row in rows)
