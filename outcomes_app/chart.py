@@ -44,6 +44,13 @@ REMISSION_COLOR = "blue"
 BASELINE_COLOR = "gray"
 
 
+def empty_title(data: ChartData | None) -> str:
+    """What an empty chart says: never "no scores" when a baseline was recorded."""
+    if data is not None and data.baseline is not None:
+        return f"Baseline {data.baseline}; no {data.scale_name} score since"
+    return "No scores on this scale yet"
+
+
 def _nice_step(span: float, target_ticks: int) -> int:
     """A whole-number tick step of 1, 2 or 5 times a power of ten."""
     raw = max(span / max(target_ticks, 1), 1)
@@ -120,7 +127,7 @@ class ScoreChart(Vertical):
         data = self.data
         text = Text()
         if data is None or data.empty:
-            text.append("No scores on this scale yet.")
+            text.append(empty_title(data) + ".")
             return text
         entries = [(f"{SCORE_MARK}", SCORE_COLOR,
                     "your score" if self.simple else f"{data.scale_name} total")]
@@ -164,7 +171,7 @@ class ScoreChart(Vertical):
         plt.clear_figure()
         data = self.data
         if data is None or data.empty:
-            plt.title("No scores yet")
+            plt.title(empty_title(data))
             plt.xticks([])
             plt.yticks([])
             plot.refresh()

@@ -11,13 +11,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from rich.text import Text
+from rich.segment import Segment
 from textual import on
 from textual._context import active_app
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
+from textual.strip import Strip
 from textual.widgets import Button, DataTable, Input, Label, SelectionList, Static
+from textual.widgets.option_list import OptionDoesNotExist
 
 import db
 from outcomes.followup import DUE, OVERDUE, FollowUp
@@ -132,6 +135,28 @@ class Table(DataTable):
         self._clear_caches()
 
 
+class TickList(SelectionList):
+    """A SelectionList whose boxes read "[x]" ticked and "[ ]" not, without relying on colour.
+
+    Textual draws every box as a coloured "X", ticked or not; a clinician on
+    a monochrome terminal (or colour-blind) could not tell them apart.
+    """
+
+    def render_line(self, y: int) -> Strip:
+        strip = super().render_line(y)
+        segments = list(strip)
+        try:
+            selection = self.get_option_at_index(self.scroll_offset.y + y)
+        except OptionDoesNotExist:
+            return strip
+        if len(segments) < 4:
+            return strip
+        left, inner, right = segments[:3]
+        mark = "x" if selection.value in self._selected else " "
+        return Strip([Segment("[", left.style), Segment(mark, inner.style), Segment("]", right.style),
+                      *segments[3:]], strip.cell_length)
+
+
 class AlertBanner(Static):
     """Open safety alerts of one patient; hidden when there are none."""
 
@@ -243,7 +268,7 @@ class AcknowledgeModal(ModalScreen["tuple[list[str], str, str] | None"]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):  # wide: an alert's detail is read in full
             yield Label(f"Acknowledge safety alerts of {self.status.patient_id}", classes="dialog-title")
-            yield SelectionList[str](
+            yield TickList(
                 *[(f"{a.when.day.isoformat()} {words(a.kind)}: {a.detail}", a.key, True)
                   for a in self.status.open_alerts],
                 id="alerts",

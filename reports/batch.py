@@ -28,7 +28,7 @@ from db.connection import StorageError
 from db.files import private_folder
 from outcomes.cohort import summarise
 from outcomes.records import ClinicData, PatientData, patients_from_frames
-from outcomes.scales import SCALES, outcome_scale
+from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, outcome_scale
 from outcomes.session_safety import session_safety
 from outcomes.sessions import monitored_sessions
 from outcomes.settings import Settings
@@ -230,6 +230,13 @@ def analyse(by_patient: dict[str, PatientData], scale_id: str, settings: Setting
     return statuses, failures
 
 
+def other_scales(patient: PatientData, scale_id: str, settings: Settings, as_of: date,
+                 acknowledged: frozenset[str]) -> tuple[PatientStatus, ...]:
+    """The patient's status on each other outcome scale they have scores of (the report's compact page)."""
+    return tuple(analyse_patient(patient, other, settings, as_of, acknowledged)
+                 for other in OUTCOME_SCALE_IDS if other != scale_id and patient.of_scale(other))
+
+
 def render_clinic(
     data: ClinicData,
     settings: Settings,
@@ -255,7 +262,8 @@ def render_clinic(
     statuses, more = analyse(by_patient, scale_id, settings, as_of, data.acknowledged)
     failures += more
     wanted = None if patients is None else (set(by_patient) if patients == "all" else set(patients))
-    items = _report_inputs(statuses, by_patient, data.names(), acknowledgements or {}, wanted, as_of)
+    items = _report_inputs(statuses, by_patient, data.names(), acknowledgements or {}, wanted, as_of,
+                           data.acknowledged)
     result = ReportResult()
     patient_dir = subfolder(out, PATIENT_FOLDER) if items else out / PATIENT_FOLDER
 
@@ -287,8 +295,8 @@ def render_clinic(
 
 def _report_inputs(statuses, by_patient: dict[str, PatientData], names: dict[str, str],
                    acknowledgements: dict[str, list[Acknowledgement]], wanted: set[str] | None,
-                   as_of: date) -> list[PatientReportInput]:
-    """What each wanted patient's report is drawn from."""
+                   as_of: date, acknowledged: frozenset[str] = frozenset()) -> list[PatientReportInput]:
+    """What each wanted patient's report is drawn from (with every other scale they have)."""
     return [
         PatientReportInput(
             status=s,
@@ -297,6 +305,7 @@ def _report_inputs(statuses, by_patient: dict[str, PatientData], names: dict[str
             name=names.get(s.patient_id),
             acknowledgements=acknowledgements.get(s.patient_id, ()),
             sessions=monitored_sessions(s, by_patient[s.patient_id]),
+            others=other_scales(by_patient[s.patient_id], s.scale, s.settings, as_of, acknowledged),
         )
         for s in statuses if wanted is not None and s.patient_id in wanted
     ]

@@ -371,3 +371,42 @@ def _draw_safety_flags(ax2, status: PatientStatus) -> list[Line2D]:
         handles.append(Line2D([], [], ls="none", marker="v", ms=9, mfc="white", mec=VERMILION,
                               mew=1.5, label="suicidality item positive, acknowledged"))
     return handles
+
+
+def draw_compact(fig: Figure, rect: tuple[float, float, float, float], status: PatientStatus) -> None:
+    """A small one-panel chart of one scale for the report's page of other scales.
+
+    The scores over the days since the first infusion, the severity bands,
+    baseline, response and remission lines and the infusions; the full
+    chart's legend is on page 1, so the lines are named in the title line.
+    """
+    scale = get_scale(status.scale)
+    left, bottom, width, height = rect
+    ax = fig.add_axes((left + 0.08 * width, bottom + 0.16 * height, 0.78 * width, 0.8 * height))
+    ax.xaxis.set_visible(False)
+    ax.yaxis.set_visible(False)
+    top = scale.total_max
+    ax.set_ylim(0, top * 1.04)
+    _axis_marks(ax, "y", list(range(0, top + 1, 5 if top <= 30 else 10)), f"total (0-{top})",
+                label_size=SMALL_SIZE)
+    _draw_bands(ax, scale)
+    scores = [(p.day, p.assessment.total) for p in status.points if p.day is not None]
+    days = [_day(status, inf.when.day) for inf in status.infusions]
+    if not scores:
+        ax.text(0.5, 0.5, "No score after the first infusion on this scale.", transform=ax.transAxes,
+                ha="center", va="center", size=SMALL_SIZE)
+        return
+    xs = [x for x, _ in scores] + days
+    pad = max(1.5, (max(xs) - min(xs + [0])) * 0.04)
+    ax.set_xlim(min(xs + [0]) - pad, max(xs) + pad)
+    n = status.settings.induction_sessions
+    span = blended_transform_factory(ax.transData, ax.transAxes)
+    ax.vlines(days[:n], 0, 1, transform=span, color=GREY, lw=0.6, zorder=1)
+    if days[n:]:
+        ax.vlines(days[n:], 0, 1, transform=span, color=PURPLE, lw=1.0, linestyles=[(0, (4, 2))], zorder=1)
+    _draw_reference_lines(ax, status)
+    x, y = zip(*scores)
+    ax.plot(x, y, color=BLUE, lw=1.6, marker="o", ms=3.5, zorder=5)
+    lo, hi = ax.get_xlim()
+    _axis_marks(ax, "x", [t for t in MaxNLocator(9, integer=True).tick_values(lo, hi) if lo <= t <= hi],
+                "days since the first infusion", label_size=SMALL_SIZE)

@@ -28,12 +28,14 @@ from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
 from outcomes.verdict import VerdictValue
-from reports.layout import Cursor, fmt, footer, text_lines
+from reports.layout import Cursor, fmt, footer, line_height, text_lines
 from reports.names import inside, patient_stem
-from reports.patient_chart import draw_progress
+from reports.patient_chart import draw_compact, draw_progress
 from reports.style import (
     A4_PORTRAIT,
+    GREY,
     SMALL_SIZE,
+    TEXT_SIZE,
     VERMILION,
     core_fonts_suffice,
     new_figure,
@@ -44,6 +46,12 @@ from reports.style import (
 
 CHART_RECT = (0.03, 0.045, 0.94, 0.62)  # where page 1 holds the chart
 PAGE_TEXT_BOTTOM = CHART_RECT[1] + CHART_RECT[3]
+#: The stand-alone PNG: the chart and, above it, the line naming patient and date.
+PNG_RECT = (CHART_RECT[0], CHART_RECT[1], CHART_RECT[2], CHART_RECT[3] + 0.03)
+#: Height of one other scale's block (heading, summary, compact chart), and the
+#: lowest a block may reach (above the footer).
+SCALE_BLOCK = 0.255
+PAGE_BOTTOM = 0.07
 
 _ALERT_WORDS = {
     "suicidality_item": "suicidality item",
@@ -83,6 +91,8 @@ class PatientReportInput:
         as_of: The date the analysis was made for; printed as the generation date.
         name: The patient's name, if recorded.
         acknowledgements: Who acknowledged which alert, when, with what note.
+        others: The patient's status on every other outcome scale recorded
+            for them (a compact chart each, after the details).
     """
 
     status: PatientStatus
@@ -92,6 +102,7 @@ class PatientReportInput:
     acknowledgements: Sequence[Acknowledgement] = ()
     #: The course's sessions with readings or a recorded discharge (`outcomes.sessions`).
     sessions: Sequence[SessionSummary] = ()
+    others: Sequence[PatientStatus] = ()
 
 
 def write_patient_report(item: PatientReportInput, folder: Path) -> list[Path]:
@@ -111,19 +122,42 @@ def _write(item: PatientReportInput, folder: Path) -> list[Path]:
     _first_page(first, item)
     page_text = list(first.texts)
     draw_progress(first, CHART_RECT, status, cadss)
+    caption = _png_caption(first, item)
     second = new_figure(A4_PORTRAIT)
-    _second_page(second, item, cadss)
+    cursor = _second_page(second, item, cadss)
+    pages = [first, second] + _other_scales(cursor, item)
+    who = f"{_who(item)} - generated for data as of {item.as_of.isoformat()}"
+    for number, page in enumerate(pages, start=1):
+        footer(page, who if number != 2 else f"{who} by ketamine-outcomes {__version__}.\n"
+               "This report shows what the recorded scores show against the rules named; "
+               "treatment decisions stay with the clinician.", f"page {number} of {len(pages)}")
 
     free_text = [status.patient_id, item.name, status.settings.clinic_name]
     free_text += [t for a in item.acknowledgements for t in (a.who, a.note)]
     with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
-        pdf.savefig(first)
-        pdf.savefig(second)
-    # The PNG is the chart alone: crop to it, and skip drawing the page's text.
+        for page in pages:
+            pdf.savefig(page)
+    # The PNG is the chart alone, with who and when above it: crop to it, and
+    # skip drawing the page's text.
     for text in page_text:
         text.set_visible(False)
-    save_png(first, png_path, crop=CHART_RECT)
+    caption.set_visible(True)
+    save_png(first, png_path, crop=PNG_RECT)
     return [pdf_path, png_path]
+
+
+def _png_caption(fig, item: PatientReportInput):
+    """Who, which scale and as of when, above the chart: shown in the stand-alone PNG only.
+
+    The PNG travels without its PDF (into a therapist's notes, an e-mail), so
+    it must say whose chart it is; on the PDF page the title says it already.
+    """
+    scale = get_scale(item.status.scale)
+    text = fig.text(CHART_RECT[0] + 0.08 * CHART_RECT[2], CHART_RECT[1] + CHART_RECT[3] + 0.008,
+                    f"{_who(item)} - {scale.name} - data as of {item.as_of.isoformat()}",
+                    size=TEXT_SIZE, color=GREY, va="bottom")
+    text.set_visible(False)
+    return text
 
 
 def _who(item: PatientReportInput) -> str:
@@ -177,8 +211,6 @@ def _first_page(fig, item: PatientReportInput) -> None:
                      weight="bold")
     elif status.alerts:
         cur.labelled("Safety", f"{wording.plural(len(status.alerts), 'alert')}, all acknowledged (page 2)")
-    footer(fig, f"{_who(item)} - generated for data as of {item.as_of.isoformat()}",
-           "page 1 of 2")
 
 
 def _course_line(status: PatientStatus) -> str:
@@ -207,7 +239,7 @@ def _session_table(cur: Cursor, item: PatientReportInput) -> None:
               more_note="sessions")
 
 
-def _second_page(fig, item: PatientReportInput, cadss) -> None:
+def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
     status = item.status
     scale = get_scale(status.scale)
     cur = Cursor(fig, y=0.965)
@@ -221,14 +253,14 @@ def _second_page(fig, item: PatientReportInput, cadss) -> None:
             a.when.iso().replace("T", " "), "baseline" if a is status.baseline
             else ("before the first" if p.session == 0 else str(p.session)),
             fmt(p.day), str(a.total), p.band, fmt(p.improvement, 0, "%"),
-            (p.status or "-").replace("_", " "),
+            (p.status or "-").replace("_", " ") + (" (total only)" if a.total_only else ""),
             "yes" if p.in_verdict_window else "",
-            "total only" if a.total_only else "",
         ))
+    # A total-only record is marked in its category (rare, so no column of its own).
     cur.table(["date", "after infusion", "day", "score", "severity", "improvement", "category",
-               "for verdict", "record"], rows,
-              [0.15, 0.11, 0.06, 0.07, 0.16, 0.12, 0.15, 0.10, 0.08], max_rows=24,
-              aligns=["left", "left", "right", "right", "left", "right", "left", "left", "left"],
+               "for verdict"], rows,
+              [0.15, 0.12, 0.06, 0.07, 0.17, 0.12, 0.21, 0.10], max_rows=24,
+              aligns=["left", "left", "right", "right", "left", "right", "left", "left"],
               more_note="scores")
 
     cur.heading("Infusions and side effects")
@@ -277,7 +309,34 @@ def _second_page(fig, item: PatientReportInput, cadss) -> None:
     for c in range(3):
         chunk = pairs[c * third:(c + 1) * third]
         text_lines(fig, cur.left + c * col_w, cur.y, chunk, SMALL_SIZE - 0.5, color="#333333")
-    footer(fig, f"{_who(item)} - generated for data as of {item.as_of.isoformat()} by "
-           f"ketamine-outcomes {__version__}.\nThis report shows what the recorded scores show "
-           "against the rules named; treatment decisions stay with the clinician.",
-           "page 2 of 2")
+    cur.y -= third * line_height(fig, SMALL_SIZE - 0.5)
+    return cur
+
+
+def _other_scales(cur: Cursor, item: PatientReportInput) -> list:
+    """Every other scale recorded for the patient, compactly: on page 2 while it has room, then new pages."""
+    pages = []
+    for status in item.others:
+        if cur.y - SCALE_BLOCK < PAGE_BOTTOM:
+            page = new_figure(A4_PORTRAIT)
+            pages.append(page)
+            cur = Cursor(page, y=0.965)
+            cur.title(f"Other scales: {_who(item)}")
+        _scale_block(cur, status)
+    return pages
+
+
+def _scale_block(cur: Cursor, status: PatientStatus) -> None:
+    """One other scale: what it measures, baseline, where it stands, its verdict, a small chart."""
+    scale = get_scale(status.scale)
+    cur.heading(f"{scale.name}, {scale.purpose}")
+    base = status.baseline
+    sentence = status.status_sentence()
+    said = (f"Baseline {base.total} ({scale.band(base.total)}) on {base.when.day}. "
+            f"{sentence[:1].upper()}{sentence[1:]}. " if base else "No usable baseline on this scale. ")
+    cur.paragraph(said + "Six-session verdict on this scale: "
+                  + _VERDICT_WORDS.get(status.verdict.value, status.verdict.value).lower() + ".",
+                  size=SMALL_SIZE)
+    height = SCALE_BLOCK - 0.075  # less the heading, the summary and the axis labels
+    draw_compact(cur.fig, (0.03, cur.y - height - 0.01, 0.94, height), status)
+    cur.y -= height + 0.035

@@ -35,6 +35,7 @@ from outcomes.course import courses_of
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_ROUTE, KETAMINE
 from outcomes.records import ROUTES, SIDE_EFFECTS, Assessment, Infusion, PatientData
 from outcomes.response import improvement
+from outcomes.safety import safety_item_positive
 from outcomes.scales import SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes.timepoints import Timepoint
@@ -53,6 +54,7 @@ from outcomes_app.widgets import (
     AlertBanner,
     ConfirmModal,
     ProgramError,
+    TickList,
     guarded,
     problem_lines,
     words,
@@ -245,7 +247,7 @@ class InfusionForm(FormScreen):
                 yield Static("", id="total-mg")
             yield Label("Side effects (space to tick)")
             chosen = set(self.correcting.side_effects) if self.correcting else set()
-            yield SelectionList[str](*[(words(e), e, e in chosen) for e in SIDE_EFFECTS], id="f-side_effects")
+            yield TickList(*[(words(e), e, e in chosen) for e in SIDE_EFFECTS], id="f-side_effects")
             if self.correcting is None:
                 yield Label("CADSS (optional): 23 item scores 0-4 separated by spaces, or a total 0-92")
                 with Horizontal(classes="cadss"):
@@ -373,6 +375,7 @@ class AssessmentForm(FormScreen):
                 yield Label("Reason")
                 yield Input(id="f-reason", placeholder="why (audit trail)", compact=True)
         yield Static("", id="summary")
+        yield Static("", id="safety-flag")
         items = VerticalScroll(id="items")
         items.can_focus = False  # tab goes from field to field, not to the scroll box
         yield items
@@ -405,13 +408,15 @@ class AssessmentForm(FormScreen):
             value = "" if initial is None else str(initial[n - 1])
             safety = " ⚠ safety item" if scale.safety_item == n else ""
             rows.append(Horizontal(
-                Label(f"{n:>2}. {scale.item_label(n)}{safety}", classes="item-label"),
+                # Number and text apart, so that a long item (PHQ-9 item 8) wraps under its own text.
+                Label(f"{n:>2}.", classes="item-number"),
+                Label(f"{scale.item_label(n)}{safety}", classes="item-label"),
                 Input(value, id=f"item-{n}", classes="item-input", placeholder=f"0-{top}",
                       validators=[Integer(minimum=0, maximum=top)], validate_on=["changed", "submitted"],
                       compact=True),
                 Label(f"0-{top}", classes="item-range"),
                 Label("", id=f"item-error-{n}", classes="item-error"),
-                classes="item-row",
+                classes="item-row", id=f"row-{n}",
             ))
         await box.mount_all(rows)
         self.update_summary()
@@ -502,6 +507,25 @@ class AssessmentForm(FormScreen):
                 parts.append("no baseline yet")
         line = " · ".join(parts)
         self.query_one("#summary", Static).update(line + (f"\n{note}" if note else ""))
+        self.flag_safety_item(texts)
+
+    def flag_safety_item(self, texts: list[str]) -> None:
+        """Flag a positive suicidality item as soon as it is typed, before anything is saved."""
+        scale, flag = self.scale, self.query_one("#safety-flag", Static)
+        number = scale.safety_item
+        text = texts[number - 1] if number and len(texts) >= number else ""
+        value = int(text) if text.isdigit() and not item_problems(scale, number, text) else None
+        # The core's rule reads item scores; only the safety item's matters here.
+        probe = None if value is None else (0,) * (number - 1) + (value,)
+        positive = safety_item_positive(scale.id, probe, self.app.settings)
+        flag.display = positive
+        for row in self.query(".item-row"):
+            row.set_class(positive and row.id == f"row-{number}", "-safety-positive")
+        if positive:
+            threshold = self.app.settings.suicide_alert_min(scale.id)
+            flag.update(f"⚠ SUICIDALITY ITEM POSITIVE: {scale.name} item {number} = {value} "
+                        f"(alerts at {threshold} or more). Saving raises a safety alert; "
+                        "follow the clinic's safety protocol now.")
 
     def action_save(self) -> None:
         texts = self.item_texts()

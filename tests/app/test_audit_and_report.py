@@ -100,7 +100,7 @@ async def test_report_from_the_patient_screen_is_written_owner_only_and_says_whe
     async with clinician_app(clinic_db) as pilot:
         app = pilot.app
         app.notify = lambda message, **kw: notes.append(message)  # keep what the clinician was told
-        await open_patient(app, pilot, "P001")
+        await open_patient(pilot, "P001")
         await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, TextModal)

@@ -133,9 +133,8 @@ async def test_readable_at_80x24():
 
 
 async def test_show_replaces_what_is_drawn():
-    """An empty chart says so; `show` then draws the status given."""
-    chart = ScoreChart()
-    plot, screen = await drawn(chart, then=lambda c: None)
+    """A chart without scores says so; `show` then draws the status given."""
+    plot, screen = await drawn(ScoreChart(), then=lambda c: c.show(_status(scores=())))
     assert "No scores on this scale yet." in screen
     assert SCORE_MARK not in plot
     plot, screen = await drawn(ScoreChart(), then=lambda c: c.show(_status()))
@@ -159,3 +158,14 @@ def test_remission_line_follows_the_clinic_setting():
     status = _status(scores=scores, scale="madrs", settings=Settings(madrs_remission_cut=12))
     assert chart_data(status).remission == 12
     assert "remission: 12 or lower" in ScoreChart(status).legend().plain
+
+
+def test_empty_chart_never_says_no_scores_when_a_baseline_exists():
+    """A chart with a baseline but no score since names the baseline instead of "No scores"."""
+    import dataclasses
+
+    from outcomes.chart_marks import chart_data
+    from outcomes_app.chart import empty_title
+    empty = chart_data(_status(scores=()))
+    assert empty_title(empty) == "No scores on this scale yet"
+    assert empty_title(dataclasses.replace(empty, baseline=21)) == "Baseline 21; no PHQ-9 score since"

@@ -17,6 +17,7 @@ from outcomes.timepoints import Timepoint
 from reports.patient_chart import draw_progress
 from reports.patient_report import (
     CHART_RECT,
+    PNG_RECT,
     Acknowledgement,
     PatientReportInput,
     write_patient_report,
@@ -96,6 +97,7 @@ def test_patient_pdf_has_two_pages_with_verdict_rule_relief_and_settings(tmp_pat
     assert "NOT YET ACKNOWLEDGED" in second
     assert "induction_sessions = 6" in second and "booster_ends_relief = true" in second
     assert "page 2 of 2" in second
+    assert "for verdict record" not in second and "total only" not in second  # no always-empty column
 
 
 def test_png_is_the_chart_alone_at_the_report_resolution(tmp_path):
@@ -103,7 +105,7 @@ def test_png_is_the_chart_alone_at_the_report_resolution(tmp_path):
     _, png = write_patient_report(report_input(), tmp_path)
     image = Image.open(png)
     w, h = A4_PORTRAIT
-    expected = (CHART_RECT[2] * w * PNG_DPI, CHART_RECT[3] * h * PNG_DPI)
+    expected = (PNG_RECT[2] * w * PNG_DPI, PNG_RECT[3] * h * PNG_DPI)
     assert all(abs(got - want) <= 1 for got, want in zip(image.size, expected))  # pixel rounding
     pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
     assert (pixels == (0x00, 0x72, 0xB2)).all(axis=1).sum() > 200  # the score line
@@ -167,3 +169,50 @@ def test_long_score_history_is_shortened_with_a_note(tmp_path, rows):
     reader = pypdf.PdfReader(pdf)
     assert len(reader.pages) == 2
     assert f"({rows + 1 - 24} earlier scores not shown)" in reader.pages[1].extract_text()
+
+
+def with_other_scales(scales: dict[str, list[tuple[int, int]]]) -> PatientReportInput:
+    """`report_input()` plus totals on other scales: {scale: [(day, total), ...]}."""
+    base = make_patient()
+    extra = [Assessment("P001", tp(d), scale, total, None, id=500 + 20 * k + j)
+             for k, (scale, points) in enumerate(scales.items()) for j, (d, total) in enumerate(points)]
+    data = group_by_patient(base.infusions, list(base.assessments) + extra)["P001"]
+    settings = Settings()
+    status = analyse_patient(data, "phq9", settings, AS_OF)
+    others = tuple(analyse_patient(data, scale, settings, AS_OF) for scale in scales)
+    return PatientReportInput(status, data.of_scale("cadss"), AS_OF, "Alex Example", others=others)
+
+
+def test_other_scales_follow_the_details_compactly(tmp_path):
+    """A MADRS and a GAD-7 recorded beside the PHQ-9 each get a block: baseline, status, verdict, chart."""
+    item = with_other_scales({"madrs": [(-2, 34), (3, 20), (8, 12), (12, 10)],
+                              "gad7": [(-2, 15), (5, 9), (12, 6)]})
+    pdf, _ = write_patient_report(item, tmp_path)
+    pages = pdf_text(pdf)
+    text = " ".join(" ".join(page.split()) for page in pages)
+    assert "MADRS, " in text and "Baseline 34 (moderate) on 2026-01-03" in text
+    assert "GAD-7, " in text and "Baseline 15 (severe) on 2026-01-03" in text
+    assert "Six-session verdict on this scale: responder." in text
+    assert f"page {len(pages)} of {len(pages)}" in pages[-1]
+    assert pages[0].count("MADRS") == 0  # page 1 stays the primary scale's
+
+
+def test_many_other_scales_continue_on_a_page_of_their_own(tmp_path):
+    """Five other scales do not fit page 2: the rest go on an "Other scales" page, numbered."""
+    points = [(-2, 20), (3, 12), (12, 8)]
+    item = with_other_scales({s: points for s in ("gad7", "madrs", "hamd17", "qids_sr16", "bdi2")})
+    pages = pdf_text(write_patient_report(item, tmp_path)[0])
+    assert len(pages) >= 3 and "Other scales: Alex Example (P001)" in pages[2]
+    assert "page 3 of" in pages[2]
+    for name in ("GAD-7", "MADRS", "HAM-D", "QIDS", "BDI-II"):
+        assert any(name in page for page in pages[1:]), name
+
+
+def test_png_names_the_patient_and_date_above_the_chart(tmp_path):
+    """The stand-alone PNG carries a line of text above the chart (who, scale, date); the PDF page does not repeat it."""
+    item = report_input()
+    pdf, png = write_patient_report(item, tmp_path)
+    pixels = np.asarray(Image.open(png).convert("L"))
+    caption_band = pixels[: int(pixels.shape[0] * 0.03 / PNG_RECT[3])]
+    assert (caption_band < 200).sum() > 100  # text drawn in the strip above the chart
+    assert pdf_text(pdf)[0].count("data as of 2026-02-24") == 2  # subtitle and footer, no caption
