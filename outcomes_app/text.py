@@ -22,6 +22,7 @@ from outcomes.drugs import ESKETAMINE, induction_length, verdict_name
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
 from outcomes.relief import RELAPSE
+from outcomes.verdict import VERDICTS
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
@@ -186,6 +187,9 @@ def column_widths(rows) -> dict[str, int]:
     kinds = {(r.course, r.latest, r.band, r.improvement, r.verdict, r.relief_days, r.relief_censored,
               r.alerts): r for r in rows}
     widest = {key: len(label) for label, key in LIST_COLUMNS}
+    # The verdict column as wide as its longest verdict from the start, so that
+    # the columns chosen for the first paint stay when the verdicts come in.
+    widest["verdict"] = max(len(words(v)) for v in VERDICTS)
     for row in kinds.values():
         for (_, key), cell in zip(LIST_COLUMNS, row.cached_cells or row.cells()):
             widest[key] = max(widest[key], _width(str(cell)))

@@ -22,7 +22,6 @@ from outcomes.response import PARTIAL_MIN_IMPROVEMENT, RESPONSE_MIN_IMPROVEMENT
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
 from outcomes.verdict import INCOMPLETE, NON_RESPONDER, RESPONDER
-from reports.layout import POINTS_PER_INCH, wrap
 from reports.style import (
     BLACK,
     BLUE,
