@@ -331,7 +331,7 @@ def _scale_block(cur: Cursor, status: PatientStatus) -> None:
     scale = get_scale(status.scale)
     cur.heading(f"{scale.name}, {scale.purpose}")
     base = status.baseline
-    sentence = status.status_sentence()
+    sentence = wording.status_sentence(status)
     said = (f"Baseline {base.total} ({scale.band(base.total)}) on {base.when.day}. "
             f"{sentence[:1].upper()}{sentence[1:]}. " if base else "No usable baseline on this scale. ")
     cur.paragraph(said + "Six-session verdict on this scale: "
