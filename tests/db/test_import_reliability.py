@@ -107,6 +107,7 @@ def test_the_same_file_imported_twice_at_once_is_stored_once(tmp_path):
 
 WRITER = """
 import sys, time
+from datetime import datetime, timedelta
 import db
 from outcomes.validation import check_assessment
 database = db.connect(sys.argv[1])
@@ -114,8 +115,8 @@ end = time.time() + float(sys.argv[2])
 n = 0
 while time.time() < end:
     n += 1
-    values = check_assessment({"patient_id": "K0001", "date": f"2025-01-01T{n // 60 % 24:02d}:{n % 60:02d}",
-                               "scale": "gad7", "total": str(n % 21)}).values
+    when = (datetime(2025, 1, 1) + timedelta(minutes=n)).isoformat(timespec="minutes")  # never twice
+    values = check_assessment({"patient_id": "K0001", "date": when, "scale": "gad7", "total": str(n % 21)}).values
     db.add_assessment(database, values, "writer")
 print(n)
 """
