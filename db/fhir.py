@@ -31,9 +31,9 @@ import sqlite_utils
 
 from db.connection import write_transaction
 from db.fhir_vitals import reading_resources
-from db.reads import clinic_chunks, meta_value
+from db.reads import chunks_of, clinic_chunks, meta_value, patient_ids
 from outcomes.drugs import ESKETAMINE
-from outcomes.records import Assessment, Infusion, PatientData
+from outcomes.records import Assessment, ClinicData, Infusion, PatientData
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
 from outcomes.timepoints import Timepoint
 
@@ -64,10 +64,14 @@ class _Identity:
         self.pid = pid
         self.relative = relative
         if secret is None:
-            self.label, self.shift = pid, 0
+            self.label, self.shift, self.salt = pid, 0, None
         else:
             digest = hmac.new(secret, pid.encode(), hashlib.sha256).digest()
             self.label = "anon-" + digest[:8].hex()
+            # Resource ids of a de-identified patient hash this secret salt with what the record
+            # is (its real time), never its row id: nobody without the secret can work back to
+            # row ids (the order records were stored in) or real dates.
+            self.salt = digest[12:28].hex()
             # Never 0, so that no de-identified date equals the real one.
             self.shift = 1 + int.from_bytes(digest[8:12], "big") % MAX_SHIFT_DAYS
             self.shift = -self.shift
@@ -85,7 +89,16 @@ class _Identity:
         return "urn:uuid:" + self.id(kind, key)
 
     def id(self, kind: str, key: Any) -> str:
-        return _uuid5(f"{kind}:{self.label}:{key}")
+        if self.salt is None:
+            return _uuid5(f"{kind}:{self.label}:{key}")
+        return _uuid5(f"{kind}:{self.label}:{self.salt}:{key}")
+
+    def key(self, record: Infusion | Assessment) -> Any:
+        """What names a record in resource ids: its row id, or when de-identified its content
+        (a scale and its real time: one current score of a scale per time, one session per time)."""
+        if self.salt is None:
+            return record.id
+        return f"{getattr(record, 'scale', 'session')}@{record.when.iso()}"
 
     def ref(self, kind: str, key: Any, resource_type: str) -> str:
         """A reference to another resource: its bundle fullUrl, or `Type/id` in Bulk Data files
@@ -152,7 +165,7 @@ def _procedure_text(inf: Infusion) -> str:
 def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
     resource: dict[str, Any] = {
         "resourceType": "Procedure",
-        "id": identity.id("Procedure", inf.id),
+        "id": identity.id("Procedure", identity.key(inf)),
         "status": "completed",
         "code": {"text": _procedure_text(inf)},
         "subject": identity.subject,
@@ -195,7 +208,7 @@ def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[s
     """What every Observation of a score shares: id, category, code, subject, time."""
     return {
         "resourceType": "Observation",
-        "id": identity.id(kind, a.id),
+        "id": identity.id(kind, identity.key(a)),
         "status": "final",
         "category": [{"coding": [{
             "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
@@ -205,7 +218,8 @@ def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[s
     }
 
 
-def _observation(identity: _Identity, a: Assessment, deidentify: bool, infusion_ids: set) -> dict:
+def _observation(identity: _Identity, a: Assessment, deidentify: bool,
+                 infusions: dict[int, Infusion]) -> dict:
     total_code, _panel_code, item_codes = _codes(a.scale)
     resource = _survey(identity, a, "Observation", total_code)
     resource["valueInteger"] = int(a.total)
@@ -215,8 +229,9 @@ def _observation(identity: _Identity, a: Assessment, deidentify: bool, infusion_
         ]
     else:
         resource["note"] = [{"text": "total only: item scores were not recorded"}]
-    if a.infusion_id is not None and a.infusion_id in infusion_ids:
-        resource["partOf"] = [{"reference": identity.ref("Procedure", a.infusion_id, "Procedure")}]
+    if a.infusion_id is not None and a.infusion_id in infusions:
+        procedure = identity.key(infusions[a.infusion_id])
+        resource["partOf"] = [{"reference": identity.ref("Procedure", procedure, "Procedure")}]
     if not deidentify:
         if a.rater:
             resource["performer"] = [{"display": a.rater}]
@@ -232,7 +247,7 @@ def _panel(identity: _Identity, a: Assessment) -> dict:
     at the scored Observation (total 44261-6, items as components).
     """
     resource = _survey(identity, a, "ObservationPanel", _codes(a.scale)[1])
-    resource["hasMember"] = [{"reference": identity.ref("Observation", a.id, "Observation")}]
+    resource["hasMember"] = [{"reference": identity.ref("Observation", identity.key(a), "Observation")}]
     return resource
 
 
@@ -246,7 +261,7 @@ def clinic_resources(
     makes references `Type/id` (FHIR Bulk Data) instead of fullUrls.
     """
     secret = pseudonym_secret(database) if deidentify else None
-    for chunk in clinic_chunks(database):
+    for chunk in _chunks(database, secret):
         by_patient: dict[str, PatientData] = chunk.by_patient()
         for row in chunk.patients.to_dict("records"):
             identity = _Identity(str(row["patient_id"]), secret, relative)
@@ -256,18 +271,33 @@ def clinic_resources(
                 yield from _records(identity, record, deidentify)
 
 
+def _chunks(database: sqlite_utils.Database, secret: bytes | None) -> Iterator[ClinicData]:
+    """Chunks of patients in id order; de-identified, in pseudonym order (so that sequential
+    ids cannot be read back from the order of the entries)."""
+    if secret is None:
+        yield from clinic_chunks(database)
+        return
+    ids = sorted(patient_ids(database), key=lambda pid: _Identity(pid, secret).label)
+    for block, chunk in chunks_of(database, ids):
+        order = {pid: i for i, pid in enumerate(block)}
+        chunk.patients = chunk.patients.sort_values(
+            "patient_id", key=lambda column: column.map(order), kind="stable")
+        yield chunk
+
+
 def _records(identity: _Identity, record: PatientData, deidentify: bool) -> Iterator[tuple[str, dict]]:
     """One patient's Procedures (infusions) then Observations (scores, and PHQ-9 panels)."""
-    infusion_ids = set()
+    infusions = {}
     for inf in record.infusions:
-        infusion_ids.add(inf.id)
-        yield identity.url("Procedure", inf.id), _procedure(identity, inf, deidentify)
+        infusions[inf.id] = inf
+        yield identity.url("Procedure", identity.key(inf)), _procedure(identity, inf, deidentify)
     for a in record.assessments:
-        yield identity.url("Observation", a.id), _observation(identity, a, deidentify, infusion_ids)
+        yield identity.url("Observation", identity.key(a)), _observation(identity, a, deidentify, infusions)
         if SCALES[a.scale].loinc_panel and a.items is not None:
-            yield identity.url("ObservationPanel", a.id), _panel(identity, a)
+            yield identity.url("ObservationPanel", identity.key(a)), _panel(identity, a)
     # Readings are vital-sign Observations, each part of its session's Procedure (section 11).
-    sessions = {inf.when: {"reference": identity.ref("Procedure", inf.id, "Procedure")} for inf in record.infusions}
+    sessions = {inf.when: {"reference": identity.ref("Procedure", identity.key(inf), "Procedure")}
+                for inf in record.infusions}
     for r in record.readings:
         yield from reading_resources(identity, r, sessions.get(r.session), notes=not deidentify)
 

@@ -8,7 +8,7 @@ side effects as ';'-separated text or NULL).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple
+from typing import Any, Iterator, NamedTuple, Sequence
 
 import pandas as pd
 import sqlite_utils
@@ -52,13 +52,16 @@ def _frame(database: sqlite_utils.Database, sql: str, where: str, params: list, 
 
 
 def load_clinic(
-    database: sqlite_utils.Database, patient_id: str | None = None, *, id_range: tuple[str, str] | None = None
+    database: sqlite_utils.Database, patient_id: str | None = None, *,
+    id_range: tuple[str, str] | None = None, ids: Sequence[str] | None = None
 ) -> ClinicData:
-    """The clinic's current records (or one patient's, or those of ids in `id_range`) as `ClinicData`."""
+    """The clinic's current records (or one patient's, those of ids in `id_range`, or of `ids`) as `ClinicData`."""
     if patient_id is not None:
         where, params = "patient_id = ?", [patient_id]
     elif id_range is not None:
         where, params = "patient_id BETWEEN ? AND ?", list(id_range)
+    elif ids is not None:
+        where, params = f"patient_id IN ({','.join('?' * len(ids))})", list(ids)
     else:
         where, params = "", []
     pwhere = where.replace("patient_id", "p.patient_id")
@@ -109,6 +112,15 @@ def clinic_chunks(database: sqlite_utils.Database, size: int | None = None) -> I
     for start in range(0, len(ids), size):
         block = ids[start:start + size]
         yield load_clinic(database, id_range=(block[0], block[-1]))
+
+
+def chunks_of(database: sqlite_utils.Database, ids: Sequence[str],
+              size: int | None = None) -> Iterator[tuple[list[str], ClinicData]]:
+    """`ids` in the order given, `size` at a time, each block with its records (one query per block)."""
+    size = size or CHUNK_PATIENTS
+    for start in range(0, len(ids), size):
+        block = list(ids[start:start + size])
+        yield block, load_clinic(database, ids=block)
 
 
 #: One row per patient for the app's first paint: id, name, latest course, infusions given in it,

@@ -137,8 +137,6 @@ def test_report_patients_csv_is_neutralised_and_owner_only(hostile_db, tmp_path)
     assert {mode(f) for f in (out / "cohort").iterdir()} == {0o600}
 
 
-@pytest.mark.xfail(strict=True, reason="not done: the streamed FHIR export (db/fhir.py) still writes patients "
-                   "in id order and derives resource ids from row ids")
 def test_deidentified_fhir_carries_no_original_order_or_ids(tmp_path):
     """Entries follow the pseudonyms; two databases holding the same records stored in another order
     (same pseudonym secret) give the same de-identified bundle."""
