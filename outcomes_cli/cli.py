@@ -32,7 +32,6 @@ try:
         format_value,
     )
     from outcomes.terminal_text import terminal_safe
-    from outcomes.validation import normalise_patient_id, scale_id_of
     from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
     sys.stderr.write("\nInterrupted while starting: nothing was done.\n")
@@ -164,6 +163,8 @@ def _open_existing(ctx: click.Context, **options):
 
 def _patient(database, ctx: click.Context, typed: str) -> str:
     """The stored id of the patient `typed` names (spaces ignored), or a refusal with a suggestion."""
+    from outcomes.validation import normalise_patient_id  # imported here: the core's records load pandas
+
     pid = normalise_patient_id(typed)[0]
     if pid and db.get_patient(database, pid) is not None:
         return pid

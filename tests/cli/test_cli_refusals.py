@@ -249,6 +249,7 @@ def test_report_out_pointing_at_a_file_or_under_a_missing_folder_is_refused(clin
 def test_settings_keys_and_scale_values_are_read_as_meant(tmp_path):
     """'PRIMARY-SCALE' is primary_scale and 'MADRS' is madrs; a near-miss key gets a suggestion."""
     path = tmp_path / "clinic.db"
+    db.connect(path).close()  # `settings` changes a clinic's database; it never makes one
     result = invoke(path, "settings", "PRIMARY-SCALE", "MADRS")
     assert result.exit_code == 0 and "primary_scale = madrs" in result.output
     assert invoke(path, "settings", " primary_scale ").output.strip() == "madrs"
@@ -294,8 +295,11 @@ def test_outcomes_db_is_honoured_and_the_default_is_the_user_data_folder(tmp_pat
 
     target = tmp_path / "from-env.db"
     monkeypatch.setenv("OUTCOMES_DB", str(target))
+    refused = CliRunner().invoke(cli, ["settings", "clinic_name", "Env Clinic"])
+    assert refused.exit_code == 1 and str(target) in refused.output and not target.exists()
+    db.connect(target).close()
     assert CliRunner().invoke(cli, ["settings", "clinic_name", "Env Clinic"]).exit_code == 0
-    assert target.exists()
+    assert db.load_settings(db.connect(target)).clinic_name == "Env Clinic"
     monkeypatch.delenv("OUTCOMES_DB")
     assert db.default_path() == Path(platformdirs.user_data_dir("ketamine-outcomes")) / "outcomes.db"
 
