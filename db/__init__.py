@@ -26,7 +26,7 @@ _HOMES = {
     "add_reading": "db.writes",
     "apply_import": "db.imports",
     "apply_migrations": "db.migrations",
-    "backup": "db.backup",
+    "backup": "db.backups",
     "build_bundle": "db.fhir",
     "check_reachable": "db.connection",
     "clinic_chunks": "db.reads",

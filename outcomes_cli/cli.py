@@ -578,7 +578,7 @@ def backup(ctx: click.Context, file: Path) -> None:
     FILE must not exist yet and its folder must; nothing is ever overwritten.
     """
     path = _db_path(ctx)
-    from db.backup import backup as copy_database  # the module shadows the lazy name once imported
+    copy_database = db.backup
 
     _open_existing(ctx).close()  # refused when missing; checked and brought up to date
     target = copy_database(path, file)
