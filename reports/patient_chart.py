@@ -263,8 +263,10 @@ def _draw_doses(ax, status: PatientStatus) -> list[Line2D]:
         ax.text(_day(status, infusions[index].when.day), 0.05, f"{arrow}{dose:g}", transform=above_marks,
                 ha="center", va="bottom", size=SMALL_SIZE, weight="bold" if arrow else "normal",
                 zorder=6, bbox=dict(boxstyle="square,pad=0.15", fc="white", ec="none", alpha=0.8))
-    return [Line2D([], [], ls="none", marker="$\u2191$", ms=7, color=BLACK,
-                   label=f"dose ({DOSE_UNITS[status.course.drug]}): first, and where it was raised or lowered")]
+    # A plain marker, not a mathtext one ("$...$"): mathtext's parse cache keeps FreeType faces
+    # that forked report workers would share with this process (file offsets and all).
+    return [Line2D([], [], ls="none", marker="|", ms=7, color=BLACK,
+                   label=f"dose ({DOSE_UNITS[status.course.drug]}): first, and \u2191 / \u2193 where it was raised or lowered")]
 
 
 def _draw_reference_lines(ax, status: PatientStatus) -> list[Line2D]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
 from datetime import date
 from pathlib import Path
 
@@ -171,7 +170,7 @@ def test_a_symlink_planted_in_out_is_not_followed(clinic_db, tmp_path):
     elsewhere.mkdir()
     (tmp_path / "out").mkdir()
     (tmp_path / "out" / "patients").symlink_to(elsewhere, target_is_directory=True)
-    with pytest.raises(ReportError, match="not a folder inside"):
+    with pytest.raises(ReportError, match="is a symbolic link .*never written through a link"):
         run_report(clinic_db, tmp_path / "out", patient="P001", as_of=TODAY, stderr=io.StringIO())
     assert list(elsewhere.iterdir()) == []
 
@@ -182,6 +181,8 @@ def test_rerun_on_unchanged_data_gives_byte_identical_files(first_run, clinic_db
     again = run_report(clinic_db, tmp_path / "again", as_of=TODAY, jobs=2, stderr=io.StringIO())
     first = {p.relative_to(out): p.read_bytes() for p in result.files}
     second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in again.files}
+    assert sorted(map(str, first.keys() - second.keys())) == [] and \
+        sorted(map(str, second.keys() - first.keys())) == [], again.failures
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
 
@@ -289,12 +290,11 @@ def test_progress_bar_only_when_asked_or_on_a_terminal_and_summary_line_always(c
         assert text.strip().splitlines()[-1].startswith("report: 2 files written to ")
 
 
-def test_files_get_the_users_usual_permissions(first_run):
-    """Report files are created like any new file of the user (umask), not left owner-only temp files."""
+def test_report_files_and_folders_are_owner_only(first_run):
+    """Report files hold patient data: owner-only (0600) whatever the umask, folders 0700, no temp files left."""
     out, result, _ = first_run
-    mask = os.umask(0)
-    os.umask(mask)
-    assert {p.stat().st_mode & 0o777 for p in result.files} == {0o666 & ~mask}
+    assert {p.stat().st_mode & 0o777 for p in result.files} == {0o600}
+    assert {p.stat().st_mode & 0o777 for p in (out / "patients", out / "cohort")} == {0o700}
     assert not [p for p in out.rglob(".tmp-*")]
 
 
