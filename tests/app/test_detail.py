@@ -30,7 +30,7 @@ async def test_detail_screen_states_the_verdict_and_its_rule(pilot):
     app.screen.query_one("#scale", Select).value = "gad7"
     await settle(pilot)
     panel = text_of(app, "#status-panel")
-    assert "6-session verdict: no baseline — no usable baseline" in panel and "Status (GAD-7)" in panel
+    assert "Six-session verdict: no baseline — no usable baseline" in panel and "Status (GAD-7)" in panel
 
 
 async def test_timeline_shows_cadss_under_its_infusion(clinic_db):

@@ -96,12 +96,15 @@ async def test_clinician_app_shows_hostile_text_literally_on_every_screen(hostil
             await pilot.pause()
         corrected = app.database.conn.execute(
             "SELECT id FROM assessments WHERE supersedes IS NOT NULL").fetchone()[0]
-        history = HistoryScreen("H002", None, "assessments", corrected)
+        database = app.database
+        history = HistoryScreen("H002", None, "History of the corrected assessment",
+                                lambda: db.history(database, "assessment", corrected))
         await app.push_screen(history)
         await pilot.pause()
         text = shown(app.screen.query_one("#history-text", Static))
-        assert "typo [/] \\x1b]0;pwned\\x07 [bold]x" in text
-        assert "[red]Dr[/] \\x1b[5m" in text
+        # The history screen shows control characters as a replacement mark (never raw).
+        assert "typo [/] \ufffd]0;pwned\ufffd [bold]x" in text
+        assert "[red]Dr[/] \ufffd[5m" in text
         assert_safe(text)
         await pilot.press("escape")
         await pilot.press("comma")
