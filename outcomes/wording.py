@@ -22,6 +22,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from outcomes.drugs import ESKETAMINE, KETAMINE, drug_of
 from outcomes.relief import BOOSTER, LOST_IN_INDUCTION, RELAPSE
 from outcomes.response import (
     NO_BASELINE,
@@ -51,6 +52,23 @@ if TYPE_CHECKING:
 STARTING_SCORE = "the starting score"
 
 
+# ----- what a session is called -----------------------------------------------
+def session_noun(drug: str | None) -> str:
+    """What one treatment session of `drug` is called: an esketamine session is a
+    nasal spray, never an "infusion" (clinical-spec section 11)."""
+    return "session" if drug_of(drug) == ESKETAMINE else "infusion"
+
+
+def drug_of_status(status: PatientStatus) -> str:
+    """The drug of the status's course (ketamine before any session is given)."""
+    return status.course.drug if status.course is not None else KETAMINE
+
+
+def noun_of(status: PatientStatus) -> str:
+    """`session_noun` of the status's course: "infusion" or "session"."""
+    return session_noun(drug_of_status(status))
+
+
 # ----- numbers in words -----------------------------------------------------
 def plural(count: int, word: str, many: str | None = None) -> str:
     """"1 day", "2 days", "0 days"; `many` for an irregular plural ("1 was", "2 were")."""
@@ -69,6 +87,16 @@ def percent_change(improvement: float, reference: str = STARTING_SCORE) -> str:
     if shown < 0:
         return f"{-shown}% above {reference}"
     return f"the same as {reference}"
+
+
+def percent_short(improvement: float) -> str:
+    """The list's compact, unsigned change by direction: "60% better", "10% worse", "same"."""
+    shown = round(improvement)
+    if shown > 0:
+        return f"{shown}% better"
+    if shown < 0:
+        return f"{-shown}% worse"
+    return "same"
 
 
 def points_change(change: int) -> str:
@@ -92,17 +120,34 @@ def progress_words(status: PatientStatus, short: bool = False) -> str:
     With `short`, the list's compact form: "3/6", "6/6 +2 boosters", "none yet".
     """
     if not status.infusions:
-        return "none yet" if short else "no infusions yet"
+        return "none yet" if short else f"no {session_noun(drug_of_status(status))}s yet"
     given, n = status.induction_given, status.induction_size
-    text = f"{given}/{n}" if short else f"session {given} of {n}"
+    if short:
+        return course_counts_short(given, status.boosters, n)
+    text = f"session {given} of {n}"
     if status.boosters:
-        text += (" +" if short else " + ") + plural(status.boosters, "booster")
+        text += " + " + plural(status.boosters, "booster")
     return text
 
 
 def progress_short(status: PatientStatus) -> str:
     """The compact form of `progress_words` for a list."""
     return progress_words(status, short=True)
+
+
+def course_counts_short(induction_given: int, boosters: int, induction: int) -> str:
+    """The list's course cell from counts: "3/6", "6/6 +1 booster", "8/8 +2 boosters"."""
+    text = f"{induction_given}/{induction}"
+    if boosters:
+        text += " +" + plural(boosters, "booster")
+    return text
+
+
+def course_of_counts(given: int, induction: int) -> str:
+    """The list's course cell from the number of sessions given ("none yet" for none)."""
+    if not given:
+        return "none yet"
+    return course_counts_short(min(given, induction), max(0, given - induction), induction)
 
 
 def status_sentence(status: PatientStatus) -> str:

@@ -103,7 +103,7 @@ class PatientRow:
             self.course,
             NO_VALUE if self.latest is None else str(self.latest),
             self.band or NO_VALUE,
-            NO_VALUE if self.improvement is None else f"{self.improvement:.0f}%",
+            NO_VALUE if self.improvement is None else wording.percent_short(self.improvement),
             Text(words(self.verdict), style=VERDICT_STYLE.get(self.verdict, "")),
             relief,
         )
@@ -127,23 +127,12 @@ PENDING_VERDICT = "computing…"
 
 def course_short(status: PatientStatus) -> str:
     """Where the course stands, compactly for the list: "3/6", "6/6 +2 boosters"."""
-    if not status.infusions:
-        return "none yet"
-    return _course_text(status.induction_given, status.boosters, status.settings.induction_sessions)
+    return wording.progress_short(status)
 
 
 def course_of_counts(given: int, induction: int) -> str:
-    """`course_short` from the number of infusions of the latest course (the first paint's query)."""
-    if not given:
-        return "none yet"
-    return _course_text(min(given, induction), max(0, given - induction), induction)
-
-
-def _course_text(induction_given: int, boosters: int, induction: int) -> str:
-    text = f"{induction_given}/{induction}"
-    if boosters:
-        text += f" +{boosters} booster{'s' if boosters > 1 else ''}"
-    return text
+    """`course_short` from the number of sessions of the latest course (the first paint's query)."""
+    return wording.course_of_counts(given, induction)
 
 
 #: (label, attribute) of the list's columns; the attribute is also the sort key.

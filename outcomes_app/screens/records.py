@@ -195,7 +195,8 @@ HELP_TEXT = """\
               "3/6", "6/6 +2 boosters" ("none yet": no infusion so far)
   Latest      latest score on the chosen scale since the first infusion
   Band        its severity band
-  Improved    how far the latest score is below the baseline, in %
+  Improved    the latest score against the baseline, by its direction:
+              "60% better" (lower), "10% worse" (higher); sorts by the %
   Verdict     the N-session verdict (6 for ketamine, 8 for esketamine)
   Relief      relief days so far ("+": the relief is still going on)
   Names longer than 20 characters end in "…"; search finds the whole name.

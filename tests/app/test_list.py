@@ -9,7 +9,7 @@ import outcomes_app.app
 from outcomes_app.screens.patient_list import SEARCH_DELAY
 from outcomes_app.text import NAME_WIDTH
 from tests.app.driving import clinician_app, list_rows, settle, text_of
-from tests.clinic import add_widest_patient
+from tests.clinic import add_infusion, add_patient, add_phq9, add_widest_patient
 
 
 async def test_list_shows_progress_verdict_relief_and_alerts(pilot):
@@ -17,7 +17,7 @@ async def test_list_shows_progress_verdict_relief_and_alerts(pilot):
     app = pilot.app
     rows = {r[0]: r for r in list_rows(app)}
     assert set(rows) == {"P001", "P002", "P003", "P004"}
-    assert rows["P001"][3:9] == ["6/6", "6", "mild", "70%", "responder", "7+"]
+    assert rows["P001"][3:9] == ["6/6", "6", "mild", "70% better", "responder", "7+"]
     assert rows["P002"][7] == "non responder" and rows["P002"][2] == "⚠ 1"
     assert rows["P003"][3] == "2/6" and rows["P003"][7] == "in progress"
     assert rows["P004"][3] == "none yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
@@ -85,3 +85,23 @@ async def test_follow_ups_computed_on_demand_in_a_large_clinic(clinic_db, monkey
         app.screen.query_one("#filter", Select).value = "followup"
         await settle(pilot)
         assert [r[0] for r in list_rows(app)] == ["P001", "P002"]
+
+
+async def test_improved_column_reads_by_direction_and_sorts_by_the_number(clinic_db):
+    """A worse score reads "50% worse", never "-50%"; the column sorts by the signed number."""
+    database = db.connect(clinic_db)
+    add_patient(database, "P006", "Eve Worse")
+    add_phq9(database, "P006", "2026-01-05", 10)
+    add_infusion(database, "P006", "2026-01-06T09:00")
+    add_phq9(database, "P006", "2026-01-07", 15)
+    database.conn.close()
+
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        rows = {r[0]: r for r in list_rows(app)}
+        assert rows["P006"][6] == "50% worse" and rows["P002"][6] == "22% better"
+        assert not any(r[6].startswith("-") for r in rows.values())
+        app.screen.query_one("#patients", DataTable).focus()
+        await settle(pilot)
+        await pilot.press("7")  # ascending: the worst first, by the number and not the text
+        assert [r[0] for r in list_rows(app)][:4] == ["P006", "P002", "P003", "P001"]
