@@ -23,6 +23,7 @@ import numpy as np
 
 from outcomes.associations import Associations, associations
 from outcomes.records import Assessment
+from outcomes.session_safety import SessionSafety
 from outcomes.status import PatientStatus
 from outcomes.verdict import INCOMPLETE, NON_RESPONDER, RESPONDER, VERDICTS
 
@@ -204,6 +205,8 @@ class CohortSummary:
     associations: Associations | None = None
     #: Responders whose relief is not measured yet (still in the induction).
     responders_in_induction: int = 0
+    #: The session safety figures (section 11), when the patients' sessions were given.
+    safety: SessionSafety | None = None
 
     @property
     def completers(self) -> int:
@@ -252,6 +255,7 @@ class CohortSummary:
             "relief_at_days": self.relief_at_days,
             "total_only_records": self.total_only_records,
             **({"associations": self.associations.as_json()} if self.associations else {}),
+            **({"safety": self.safety.as_json()} if self.safety is not None else {}),
             # Every figure's denominator (clinical-spec section 6).
             "denominators": {
                 "completers": self.completers,
@@ -279,6 +283,7 @@ def has_baseline(status: PatientStatus) -> bool:
 def summarise(
     statuses: Sequence[PatientStatus], scale_id: str, induction_sessions: int | None = None,
     cadss: Mapping[str, Sequence[Assessment]] | None = None,
+    safety: SessionSafety | None = None,
 ) -> CohortSummary:
     """Cohort figures from every patient's status on one scale.
 
@@ -289,6 +294,8 @@ def summarise(
             default the clinic's setting the statuses were made with (6).
         cadss: Each patient's CADSS records; given, the summary carries the
             dose, dissociation and early-improvement figures (`associations`).
+        safety: The clinic's session safety figures (`outcomes.session_safety`),
+            carried as they are (the safety page and `summary.json` read them).
     """
     if induction_sessions is None:
         induction_sessions = statuses[0].settings.induction_sessions if statuses else 6
@@ -329,4 +336,5 @@ def summarise(
         associations=None if cadss is None else associations(statuses, cadss),
         responders_in_induction=sum(
             1 for s in statuses if s.verdict.value == RESPONDER and s.relief is None),
+        safety=safety,
     )

@@ -35,15 +35,28 @@ class SessionSafety:
     minutes_to_discharge: dict[str, list[float]] = field(default_factory=dict)
 
     def median_minutes(self, drug: str) -> float | None:
-        """Median minutes to discharge for `drug`, None without a recorded discharge."""
+        """Median minutes to discharge for `drug` to a tenth of a minute, None without a
+        recorded discharge (the figure the safety page prints and `summary.json` holds)."""
         values = self.minutes_to_discharge.get(drug)
-        return median(values) if values else None
+        return round(median(values), 1) if values else None
+
+    @property
+    def monitored_total(self) -> int:
+        """Sessions with readings or a recorded discharge, every drug."""
+        return sum(self.monitored.values())
+
+    def discharges(self, drug: str) -> int:
+        """Sessions of `drug` with a recorded ready-to-leave time."""
+        return len(self.minutes_to_discharge.get(drug, ()))
 
     def as_json(self) -> dict:
+        """The `safety` object of the cohort summary: the safety page's figures, by the same keys."""
         return {
-            "sessions": self.sessions, "monitored_sessions": self.monitored,
+            "sessions": {d: self.sessions.get(d, 0) for d in DRUGS},
+            "monitored_sessions": {d: self.monitored.get(d, 0) for d in DRUGS},
             "sessions_with_alert": {kind: self.with_alert.get(kind, 0) for kind in SESSION_ALERT_NAMES},
             "median_minutes_to_discharge": {d: self.median_minutes(d) for d in DRUGS},
+            "discharges_recorded": {d: self.discharges(d) for d in DRUGS},
         }
 
 

@@ -269,14 +269,14 @@ def render_clinic(
 
     def write_cohort() -> None:
         cadss = {pid: patient.of_scale("cadss") for pid, patient in by_patient.items()}
-        summary = summarise(statuses, scale_id, settings.induction_sessions, cadss)
+        # One computation of the safety figures: the safety page and summary.json both read it.
+        summary = summarise(statuses, scale_id, settings.induction_sessions, cadss,
+                            safety=session_safety(by_patient.values(), settings))
         result.summary = summary.as_json()
         try:
             cohort_dir = subfolder(out, COHORT_FOLDER)
-            safety = session_safety(by_patient.values(), settings)
             result.files.extend(write_cohort_report(statuses, summary, cohort_dir, as_of=as_of,
-                                                    settings=settings, problems=failures[:],
-                                                    safety=safety if sum(safety.monitored.values()) else None))
+                                                    settings=settings, problems=failures[:]))
         except Exception as exc:  # the patients' reports are still worth having
             cohort_failure.append((COHORT_FAILURE, f"{type(exc).__name__}: {exc}"))
 

@@ -79,7 +79,6 @@ def write_cohort_report(
     as_of: date,
     settings: Settings,
     problems: Sequence[tuple[str, str]] = (),
-    safety: SessionSafety | None = None,
 ) -> list[Path]:
     """Write every cohort file into `folder`; returns their paths.
 
@@ -88,10 +87,10 @@ def write_cohort_report(
             analysed; listed on the data-quality page.
     """
     with report_style():
-        return _write(statuses, summary, folder, as_of, settings, problems, safety)
+        return _write(statuses, summary, folder, as_of, settings, problems)
 
 
-def _write(statuses, summary, folder, as_of, settings, problems, safety=None) -> list[Path]:
+def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
     scale = get_scale(summary.scale)
     stamp = f"{settings.clinic_name} - {scale.name} - data as of {as_of.isoformat()}"
     files = []
@@ -109,6 +108,8 @@ def _write(statuses, summary, folder, as_of, settings, problems, safety=None) ->
             ("dissociation.png", lambda f: draw_dissociation(f, summary.associations)),
         ]
     pdf_path = inside(folder, PDF_NAME)
+    # The safety page, when any session was monitored, reads the summary's own figures.
+    safety = summary.safety if summary.safety is not None and summary.safety.monitored_total else None
     pages = 2 + len(figures) + (1 if safety is not None else 0)
     free_text = [s.patient_id for s in statuses] + [settings.clinic_name]
     free_text += [text for pair in problems for text in pair]
@@ -278,13 +279,13 @@ def _safety_page(fig, safety: SessionSafety, settings: Settings) -> None:
     cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
     cur.title("Session safety", "Readings during sessions, recovery and discharge (clinical-spec section 11); "
               "every course of every patient")
-    monitored = sum(safety.monitored.values())
+    monitored = safety.monitored_total
     cur.heading("Sessions given and monitored")
     cur.table(["drug", "sessions", "with readings or a discharge recorded", "median minutes to discharge",
                "discharges recorded"],
               [(drug, str(safety.sessions.get(drug, 0)), str(safety.monitored.get(drug, 0)),
-                "-" if safety.median_minutes(drug) is None else f"{safety.median_minutes(drug):.0f} min",
-                str(len(safety.minutes_to_discharge.get(drug, ())))) for drug in DRUGS],
+                "-" if safety.median_minutes(drug) is None else f"{safety.median_minutes(drug):g} min",
+                str(safety.discharges(drug))) for drug in DRUGS],
               [0.16, 0.12, 0.3, 0.24, 0.18], aligns=["left", "right", "right", "right", "right"])
     cur.heading(f"Sessions with each kind of alert (of {monitored} monitored)")
     rules = {
