@@ -15,7 +15,7 @@ for `incomplete`), since day 0 is the last induction infusion.
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Iterable, Mapping, NamedTuple
 
@@ -38,15 +38,18 @@ from outcomes.scales import Scale, get_scale
 from outcomes.sessions import session_alerts
 from outcomes.settings import Settings
 from outcomes.trend import Trend, trend_of
-from outcomes.wording import progress_words, reliable_words
+from outcomes.wording import progress_words, reliable_words, verdict_reason
 from outcomes.verdict import (
     IN_PROGRESS,
     NON_RESPONDER,
+    NOT_STARTED,
     RESPONDER,
+    ZERO_BASELINE,
     Verdict,
     decide,
     in_verdict_window,
 )
+from outcomes.verdict import NO_BASELINE as NO_BASELINE_VERDICT
 
 
 class ScorePoint(NamedTuple):
@@ -215,7 +218,7 @@ class PatientStatus:
             "first_remission": _milestone_json(self.first_remission),
             "best_improvement": None if self.best_improvement is None else round(self.best_improvement, 1),
             "six_session_verdict": self.verdict.value,
-            "verdict_reason": self.verdict.reason,
+            "verdict_reason": verdict_reason(self.verdict),
             "relapse": {
                 "date": relief.relapse_when.day.isoformat(),
                 "days_after_last_infusion": relief.days,
@@ -375,7 +378,7 @@ def _verdict(course: Course | None, scores: _Scores, zero_baseline: Assessment |
              has_baseline: bool, as_of: date, settings: Settings) -> Verdict:
     """The six-session verdict of the course, with the notes that tell cases apart."""
     if course is None:
-        return Verdict(IN_PROGRESS, "no infusion given and no course started yet")
+        return Verdict(IN_PROGRESS, NOT_STARTED, induction=settings.induction_sessions)
     first_response = scores.first_response
     verdict = decide(
         course, has_baseline,
@@ -386,11 +389,10 @@ def _verdict(course: Course | None, scores: _Scores, zero_baseline: Assessment |
     if verdict.value == NON_RESPONDER and not any(p.in_verdict_window for p in scores.points):
         # The rule reads "no response was reached"; say when that is because
         # nothing was measured, so the clinician can tell the two apart.
-        verdict = Verdict(NON_RESPONDER, verdict.reason + "; note: no score was recorded "
-                          "between the first infusion and the end of the verdict window")
+        verdict = replace(verdict, nothing_measured=True)
     if zero_baseline is not None:
-        verdict = Verdict(NO_BASELINE, f"the baseline on {zero_baseline.when.iso()} is 0: "
-                          "there is nothing to improve on")
+        verdict = replace(verdict, value=NO_BASELINE_VERDICT, rule=ZERO_BASELINE,
+                          zero_baseline_at=zero_baseline.when.iso())
     return verdict
 
 

@@ -1,8 +1,10 @@
-"""The six-session verdict (clinical-spec section 4).
+"""The N-session verdict (clinical-spec sections 4 and 11).
 
-"Is this patient responding within six sessions?" Assessments of sessions
-1..N-1 count, and those of session N up to `verdict_window_days` after
-infusion N (N = `induction_sessions`, default 6).
+"Is this patient responding within six sessions?" (eight for esketamine).
+Assessments of sessions 1..N-1 count, and those of session N up to
+`verdict_window_days` after session N (N = the course drug's induction
+length). The verdict carries the facts of the rule that decided it; the
+sentence saying so is `outcomes.wording.verdict_reason`'s.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from outcomes.course import Course
+from outcomes.drugs import KETAMINE
 from outcomes.response import ResponseStatus
 from outcomes.settings import Settings
 
@@ -31,12 +34,48 @@ VERDICTS = tuple(VerdictValue)
 RESPONDER, NON_RESPONDER, INCOMPLETE, IN_PROGRESS, NO_BASELINE = VERDICTS
 
 
+# Which branch of the rule decided (`Verdict.rule`); `outcomes.wording.verdict_reason`
+# turns each into its sentence, with the facts the verdict carries.
+NOT_STARTED = "not_started"        # no session given, no course started
+NO_USABLE_BASELINE = "no_usable_baseline"
+ZERO_BASELINE = "zero_baseline"    # a baseline of 0: nothing to improve on
+RESPONSE_REACHED = "response_reached"
+WINDOW_CLOSED = "window_closed"    # all N given, window over, no response
+WINDOW_OPEN = "window_open"        # all N given, window still open
+STOPPED_SHORT = "stopped_short"    # fewer than N, the last too long ago
+UNDER_WAY = "under_way"            # fewer than N, recently
+
+
 @dataclass(frozen=True, slots=True)
 class Verdict:
-    """The verdict and the plain-words rule that produced it."""
+    """The verdict and the facts of the rule that produced it (no words: see
+    `outcomes.wording.verdict_reason`).
+
+    Attributes:
+        rule: which branch decided (the constants above).
+        drug: the course's drug (its sessions are infusions or nasal-spray sessions).
+        induction: N, the course's induction length.
+        given: sessions given so far.
+        session, days: the first response's session and days since the first
+            session (`RESPONSE_REACHED`), or `days` since the last session
+            (`STOPPED_SHORT`).
+        limit_days: the setting the rule compared with (window, baseline or
+            incomplete days).
+        nothing_measured: no score between the first session and the end of
+            the verdict window (a non-responder by absence of scores).
+        zero_baseline_at: when the baseline of 0 was taken (`ZERO_BASELINE`).
+    """
 
     value: VerdictValue
-    reason: str
+    rule: str = UNDER_WAY
+    drug: str = KETAMINE
+    induction: int = 0
+    given: int = 0
+    session: int | None = None
+    days: int | None = None
+    limit_days: int | None = None
+    nothing_measured: bool = False
+    zero_baseline_at: str | None = None
 
 
 def in_verdict_window(session: int, days_after_last_induction: int, settings: Settings) -> bool:
@@ -70,18 +109,12 @@ def decide(
     """
     n = settings.induction_sessions
     given = len(course.infusions)
+    facts = dict(drug=course.drug, induction=n, given=given)
     if not has_baseline:
-        return Verdict(
-            NO_BASELINE,
-            f"no usable baseline: no score on or before the first infusion within "
-            f"{settings.baseline_window_days} days (baseline_window_days), or a baseline of 0",
-        )
+        return Verdict(NO_BASELINE, NO_USABLE_BASELINE, limit_days=settings.baseline_window_days, **facts)
     if first_response_session is not None:
-        return Verdict(
-            RESPONDER,
-            f"response (>= 50% below baseline) at session {first_response_session}, "
-            f"day {first_response_days} after the first infusion",
-        )
+        return Verdict(RESPONDER, RESPONSE_REACHED, session=first_response_session,
+                       days=first_response_days, **facts)
     if given >= n:
         last_induction = course.infusions[n - 1]
         window_closed = (
@@ -89,22 +122,11 @@ def decide(
             or given > n
             or assessed_after_window
         )
-        if window_closed:
-            return Verdict(
-                NON_RESPONDER,
-                f"all {n} induction infusions given and no response (>= 50% below baseline) "
-                f"by {settings.verdict_window_days} days after infusion {n}",
-            )
-        return Verdict(
-            IN_PROGRESS,
-            f"all {n} induction infusions given; the verdict window is open until "
-            f"{settings.verdict_window_days} days after infusion {n}",
-        )
-    if given and (as_of - course.infusions[-1].when.day).days > settings.incomplete_after_days:
-        return Verdict(
-            INCOMPLETE,
-            f"{given} of {n} induction infusions, the last "
-            f"{(as_of - course.infusions[-1].when.day).days} days ago "
-            f"(more than {settings.incomplete_after_days}, incomplete_after_days), no response",
-        )
-    return Verdict(IN_PROGRESS, f"session {given} of {n}, no response yet")
+        return Verdict(NON_RESPONDER if window_closed else IN_PROGRESS,
+                       WINDOW_CLOSED if window_closed else WINDOW_OPEN,
+                       limit_days=settings.verdict_window_days, **facts)
+    since_last = (as_of - course.infusions[-1].when.day).days if given else None
+    if since_last is not None and since_last > settings.incomplete_after_days:
+        return Verdict(INCOMPLETE, STOPPED_SHORT, days=since_last,
+                       limit_days=settings.incomplete_after_days, **facts)
+    return Verdict(IN_PROGRESS, UNDER_WAY, **facts)

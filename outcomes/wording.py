@@ -22,7 +22,7 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from outcomes.drugs import ESKETAMINE, KETAMINE, drug_of
+from outcomes.drugs import ESKETAMINE, KETAMINE, drug_of, verdict_name
 from outcomes.relief import BOOSTER, LOST_IN_INDUCTION, RELAPSE
 from outcomes.response import (
     NO_BASELINE,
@@ -39,7 +39,19 @@ from outcomes.response import (
 )
 from outcomes.scales import get_scale
 from outcomes.trend import BETTER, SAME, TREND_PERCENT, WORSE, Trend
-from outcomes.verdict import IN_PROGRESS, INCOMPLETE, RESPONDER
+from outcomes.verdict import (
+    IN_PROGRESS,
+    INCOMPLETE,
+    NO_USABLE_BASELINE,
+    NOT_STARTED,
+    RESPONDER,
+    RESPONSE_REACHED,
+    STOPPED_SHORT,
+    WINDOW_CLOSED,
+    WINDOW_OPEN,
+    ZERO_BASELINE,
+    Verdict,
+)
 from outcomes.verdict import NO_BASELINE as NO_BASELINE_VERDICT
 
 if TYPE_CHECKING:
@@ -67,6 +79,11 @@ def drug_of_status(status: PatientStatus) -> str:
 def noun_of(status: PatientStatus) -> str:
     """`session_noun` of the status's course: "infusion" or "session"."""
     return session_noun(drug_of_status(status))
+
+
+def patient_noun(status: PatientStatus) -> str:
+    """A session as a patient calls it: "infusion", or "nasal spray session" for esketamine."""
+    return "nasal spray session" if drug_of_status(status) == ESKETAMINE else "infusion"
 
 
 # ----- numbers in words -----------------------------------------------------
@@ -113,6 +130,41 @@ def words(value: str | None) -> str:
     return "" if value is None else str(value).replace("_", " ")
 
 
+# ----- the verdict's rule in words -------------------------------------------------
+#: What counts as a response, as the verdict's reasons say it.
+RESPONSE_RULE = f"response (>= {RESPONSE_MIN_IMPROVEMENT:g}% below baseline)"
+
+
+def verdict_reason(verdict: Verdict) -> str:
+    """The rule that decided the verdict, with its numbers and setting, for the verdict's drug:
+    "all 8 induction sessions given and no response ... by 7 days after session 8"."""
+    noun, n, limit = session_noun(verdict.drug), verdict.induction, verdict.limit_days
+    induction = f"induction {noun}s"
+    text = {
+        NOT_STARTED: f"no {noun} given and no course started yet",
+        NO_USABLE_BASELINE: (f"no usable baseline: no score on or before the first {noun} within "
+                             f"{plural(limit or 0, 'day')} (baseline_window_days), or a baseline of 0"),
+        ZERO_BASELINE: f"the baseline on {verdict.zero_baseline_at} is 0: there is nothing to improve on",
+        RESPONSE_REACHED: (f"{RESPONSE_RULE} at session {verdict.session}, "
+                           f"day {verdict.days} after the first {noun}"),
+        WINDOW_CLOSED: (f"all {n} {induction} given and no {RESPONSE_RULE} "
+                        f"by {plural(limit or 0, 'day')} after {noun} {n}"),
+        WINDOW_OPEN: (f"all {n} {induction} given; the verdict window is open until "
+                      f"{plural(limit or 0, 'day')} after {noun} {n}"),
+        STOPPED_SHORT: (f"{verdict.given} of {n} {induction}, the last {plural(verdict.days or 0, 'day')} "
+                        f"ago (more than {limit}, incomplete_after_days), no response"),
+    }.get(verdict.rule, f"session {verdict.given} of {n}, no response yet")
+    if verdict.nothing_measured:
+        text += (f"; note: no score was recorded between the first {noun} "
+                 "and the end of the verdict window")
+    return text
+
+
+def verdict_title(status: PatientStatus) -> str:
+    """The verdict's name for a heading: "Six-session verdict", "Eight-session verdict"."""
+    return verdict_name(status.induction_size).removeprefix("the ").capitalize()
+
+
 # ----- where the course stands ---------------------------------------------
 def progress_words(status: PatientStatus, short: bool = False) -> str:
     """"session 3 of 6", "session 6 of 6 + 2 boosters", "no infusions yet".
@@ -153,12 +205,12 @@ def course_of_counts(given: int, induction: int) -> str:
 def status_sentence(status: PatientStatus) -> str:
     """The status and the numbers behind it, in plain words."""
     if status.baseline is None or status.status == NO_BASELINE:
-        return status.verdict.reason
+        return verdict_reason(status.verdict)
     base = status.baseline.total
     latest = status.latest
     if latest is None:
         return (f"starting score {base} on {status.baseline.when.day}; "
-                "no score since the first infusion")
+                f"no score since the first {noun_of(status)}")
     scale = get_scale(status.scale)
     return (
         f"{words(status.status) or 'unknown'}: {scale.name} {latest.assessment.total} "
@@ -174,12 +226,15 @@ def best_words(status: PatientStatus) -> str | None:
     return percent_change(status.best_improvement)
 
 
-def milestone_words(milestone: Milestone | None) -> str | None:
-    """"session 2, 2026-01-07 (day 2 after the first infusion)"; None when not reached."""
+def milestone_words(milestone: Milestone | None, noun: str = "infusion") -> str | None:
+    """"session 2, 2026-01-07 (day 2 after the first infusion)"; None when not reached.
+
+    `noun` is what a session of the course is called (`noun_of`).
+    """
     if milestone is None:
         return None
     return (f"session {milestone.session}, {milestone.when.when.iso()} "
-            f"(day {milestone.days_from_first_infusion} after the first infusion)")
+            f"(day {milestone.days_from_first_infusion} after the first {noun})")
 
 
 def trend_words(trend: Trend | None) -> str | None:
@@ -230,7 +285,7 @@ def relief_words(status: PatientStatus) -> str:
         return _no_relief_words(status)
     day0 = relief.day0.day
     end = day0.fromordinal(day0.toordinal() + relief.days)
-    since = f"after the last induction infusion ({day0})"
+    since = f"after the last induction {noun_of(status)} ({day0})"
     if relief.ended_by == LOST_IN_INDUCTION:
         return f"0 days: {lost_in_induction_words(status)}"
     if relief.ended_by == RELAPSE:
@@ -264,7 +319,7 @@ def relief_label(status: PatientStatus) -> str:
 def _no_relief_words(status: PatientStatus) -> str:
     if status.verdict.value != RESPONDER:
         return "not measured: relief is measured for responders only"
-    return (f"not measured yet: counted from the last induction infusion, once all "
+    return (f"not measured yet: counted from the last induction {noun_of(status)}, once all "
             f"{status.induction_size} are given ({status.induction_given} so far)")
 
 
@@ -296,14 +351,15 @@ def what_it_measures(scale_id: str) -> str:
     return get_scale(scale_id).purpose.split(" (")[0]
 
 
-def patient_change(improvement: float) -> str:
-    """The change since before the first infusion, for a patient, by direction."""
+def patient_change(improvement: float, noun: str = "infusion") -> str:
+    """The change since before the first session (`patient_noun`), for a patient, by direction."""
     shown = round(improvement)
+    before = f"before your first {noun}"
     if shown > 0:
-        return f"{shown}% lower than before your first infusion"
+        return f"{shown}% lower than {before}"
     if shown < 0:
-        return f"{-shown}% higher than before your first infusion"
-    return "about the same as before your first infusion"
+        return f"{-shown}% higher than {before}"
+    return f"about the same as {before}"
 
 
 def headline(status: PatientStatus | None, scale_id: str | None) -> str:
@@ -311,7 +367,7 @@ def headline(status: PatientStatus | None, scale_id: str | None) -> str:
     if status is None or scale_id is None:
         return "There are no questionnaire scores for you yet."
     scale = get_scale(scale_id)
-    base, latest = status.baseline, status.latest
+    base, latest, noun = status.baseline, status.latest, patient_noun(status)
     if not status.points:
         return f"There are no {scale.name} scores for you yet."
     if base is None:
@@ -319,16 +375,16 @@ def headline(status: PatientStatus | None, scale_id: str | None) -> str:
         return (
             f"Your latest {scale.name} score is {last.total} ({scale.band(last.total)}). "
             "It cannot be compared with how you were before treatment: there is no "
-            "score from shortly before your first infusion."
+            f"score from shortly before your first {noun}."
         )
     start = f"{base.total} ({scale.band(base.total)})"
     if latest is None:
         return (
-            f"Your {scale.name} score before your first infusion was {start}. "
-            "There is no score since your first infusion yet."
+            f"Your {scale.name} score before your first {noun} was {start}. "
+            f"There is no score since your first {noun} yet."
         )
     now = f"{latest.assessment.total} ({latest.band})"
-    return f"Your {scale.name} score went from {start} to {now}: {patient_change(latest.improvement or 0.0)}."
+    return f"Your {scale.name} score went from {start} to {now}: {patient_change(latest.improvement or 0.0, noun)}."
 
 
 def scale_line(scale_id: str) -> str:
@@ -358,9 +414,9 @@ def first_reached(status: PatientStatus, kind: str) -> tuple[int, int] | None:
     return None
 
 
-def _reached_line(what: str, reached: tuple[int, int], meaning: str) -> str:
-    return (f"[x] {what} reached after infusion {reached[0]}, "
-            f"{plural(reached[1], 'day')} after your first infusion. {meaning}.")
+def _reached_line(what: str, reached: tuple[int, int], meaning: str, noun: str) -> str:
+    return (f"[x] {what} reached after {noun} {reached[0]}, "
+            f"{plural(reached[1], 'day')} after your first {noun}. {meaning}.")
 
 
 def milestone_lines(status: PatientStatus) -> list[str]:
@@ -373,7 +429,7 @@ def milestone_lines(status: PatientStatus) -> list[str]:
     meaning = f"Response means your score dropped by at least {half} from where you started"
     reached = first_reached(status, RESPONSE)
     if reached:
-        lines.append(_reached_line("Response", reached, meaning))
+        lines.append(_reached_line("Response", reached, meaning, patient_noun(status)))
     else:
         level = number_text(response_level(b))
         lines.append(f"[ ] Response not reached yet. {meaning} (here: to {level} or lower).")
@@ -386,7 +442,7 @@ def milestone_lines(status: PatientStatus) -> list[str]:
         )
         reached = first_reached(status, REMISSION)
         if reached:
-            lines.append(_reached_line("Remission", reached, meaning))
+            lines.append(_reached_line("Remission", reached, meaning, patient_noun(status)))
         else:
             lines.append(f"[ ] Remission not reached yet. {meaning}.")
     now = latest_line(status)
@@ -423,38 +479,38 @@ def patient_relief_line(status: PatientStatus) -> str | None:
     relief = status.relief
     if relief is None:
         return None
-    n = status.induction_size
+    n, noun = status.induction_size, patient_noun(status)
     half = share_words(RESPONSE_MIN_IMPROVEMENT)
-    after = f"after your last of the first {n} infusions"
+    after = f"after your last of the first {n} {noun}s"
     if relief.ended_by == LOST_IN_INDUCTION:
         return (f"Your score came down by at least {half}, but was no longer that low by "
-                f"the end of your first {n} infusions.")
+                f"the end of your first {n} {noun}s.")
     if relief.ended_by == RELAPSE:
         return f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}."
     if relief.ended_by == BOOSTER:
         return (f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}, "
-                "until you had a booster infusion.")
+                f"until you had a booster {noun}.")
     return f"Your score has stayed at least {half} lower for {plural(relief.days, 'day')} {after} so far."
 
 
 def session_lines(status: PatientStatus, today: date) -> list[str]:
     """Infusions done, days since the last one, and the next check-in due."""
-    n = status.induction_size
+    n, noun = status.induction_size, patient_noun(status)
     infusions = status.infusions
     if not infusions:
-        return ["You have not had an infusion yet."]
+        return [f"You have not had {'an' if noun[0] in 'aeiou' else 'a'} {noun} yet."]
     course = "this treatment course" if status.course_count > 1 else "your treatment course"
-    text = f"You have had {status.induction_given} of the {n} infusions of {course}"
+    text = f"You have had {status.induction_given} of the {n} {noun}s of {course}"
     if status.boosters:
         text += (
             f", and {plural(status.boosters, 'booster')} since (a booster is an extra "
-            f"infusion after the first {n})"
+            f"{noun} after the first {n})"
         )
     lines = [text + "."]
     last = infusions[-1].when.day
     ago = (today - last).days
     when = "today" if ago == 0 else "yesterday" if ago == 1 else f"{plural(ago, 'day')} ago"
-    lines.append(f"Your last infusion was {when}, on {day_text(last)}.")
+    lines.append(f"Your last {noun} was {when}, on {day_text(last)}.")
     lines.append(followup_line(status, today))
     return lines
 
@@ -468,7 +524,8 @@ def followup_line(status: PatientStatus, today: date) -> str:
     follow = next_followup(status, today)
     if follow is None:
         if status.sessions_completed < n:
-            return f"Check-in questionnaires ({name}) start once all {n} infusions are done."
+            return (f"Check-in questionnaires ({name}) start once all {n} "
+                    f"{patient_noun(status)}s are done.")
         return f"You have done all the planned check-in questionnaires ({name})."
     if follow.state == OVERDUE:
         return (

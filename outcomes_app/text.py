@@ -18,7 +18,7 @@ from rich.text import Text
 
 from outcomes import wording
 from outcomes.course import courses_of, dose_steps
-from outcomes.drugs import ESKETAMINE, induction_length, verdict_name
+from outcomes.drugs import ESKETAMINE, induction_length
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
 from outcomes.relief import RELAPSE
@@ -317,7 +317,8 @@ def status_text(status: PatientStatus, today: date) -> str:
     """
     scale = get_scale(status.scale)
     lines = [
-        f"[b]{verdict_name(status.settings.induction_sessions).removeprefix('the ').capitalize()}:[/b] {words(status.verdict.value)} — {escape(status.verdict.reason)}",
+        f"[b]{wording.verdict_title(status)}:[/b] {words(status.verdict.value)} — "
+        f"{escape(wording.verdict_reason(status.verdict))}",
         f"[b]Status ({scale.name}):[/b] {escape(wording.status_sentence(status))}",
         f"[b]Where:[/b] {wording.progress_words(status)} · best so far "
         f"{wording.best_words(status) or NO_VALUE}",

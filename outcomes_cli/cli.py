@@ -484,7 +484,7 @@ def _summary(result, details: dict, followup) -> str:
     lines = [f"{result.patient_id}{name}: {scale.name}"
              + (f", course {result.course.number}" if result.course else "")]
     lines.append(f"  Status:     {wording.status_sentence(result)}")
-    lines.append(f"  Verdict:    {wording.words(result.verdict.value)}: {result.verdict.reason}")
+    lines.append(f"  Verdict:    {wording.words(result.verdict.value)}: {wording.verdict_reason(result.verdict)}")
     lines.append(f"  Progress:   {wording.progress_words(result)}")
     if result.baseline is not None:
         lines.append(f"  Baseline:   {result.baseline.total} on {result.baseline.when.iso()}")
@@ -496,7 +496,7 @@ def _summary(result, details: dict, followup) -> str:
     optional = (
         ("Best", wording.best_words(result)),
         ("Trend", wording.trend_words(result.trend)),
-        ("Response", wording.milestone_words(result.first_response)),
+        ("Response", wording.milestone_words(result.first_response, wording.noun_of(result))),
         ("Relief", wording.relief_words(result) if result.relief is not None else None),
         ("Reliable", wording.reliable_words(result.reliable) if result.reliable else None),
         ("Follow-up", wording.followup_words(followup)),

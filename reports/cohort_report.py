@@ -309,7 +309,7 @@ def _quality_page(fig, statuses: Sequence[PatientStatus], summary: CohortSummary
     no_base = [s for s in statuses if s.verdict.value == NO_BASELINE and s.course is not None]
     cur.heading(f"Courses without a usable baseline ({len(no_base)})")
     cur.table(["patient", "first infusion", "why"], [
-        (s.patient_id[:30], str(s.course.start.day), s.verdict.reason[:160]) for s in no_base
+        (s.patient_id[:30], str(s.course.start.day), wording.verdict_reason(s.verdict)[:160]) for s in no_base
     ], [0.14, 0.12, 0.74], max_rows=10, keep="first", more_note="courses")
     overdue = []
     for s in statuses:

@@ -187,9 +187,9 @@ def _first_page(fig, item: PatientReportInput) -> None:
     if base is not None:
         cur.labelled("Status", wording.status_sentence(status))
     cur.gap(0.3)
-    cur.labelled(f"{status.induction_size}-session verdict", _VERDICT_WORDS.get(status.verdict.value,
+    cur.labelled(wording.verdict_title(status), _VERDICT_WORDS.get(status.verdict.value,
                  status.verdict.value), weight="bold")
-    cur.labelled("Rule behind it", status.verdict.reason)
+    cur.labelled("Rule behind it", wording.verdict_reason(status.verdict))
     if status.best_improvement is not None:
         cur.labelled("Best improvement", f"{wording.best_words(status)} within the induction")
     trend = wording.trend_words(status.trend)
@@ -334,7 +334,7 @@ def _scale_block(cur: Cursor, status: PatientStatus) -> None:
     sentence = wording.status_sentence(status)
     said = (f"Baseline {base.total} ({scale.band(base.total)}) on {base.when.day}. "
             f"{sentence[:1].upper()}{sentence[1:]}. " if base else "No usable baseline on this scale. ")
-    cur.paragraph(said + "Six-session verdict on this scale: "
+    cur.paragraph(said + f"{wording.verdict_title(status)} on this scale: "
                   + _VERDICT_WORDS.get(status.verdict.value, status.verdict.value).lower() + ".",
                   size=SMALL_SIZE)
     height = SCALE_BLOCK - 0.075  # less the heading, the summary and the axis labels

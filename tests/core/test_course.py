@@ -8,6 +8,7 @@ from datetime import date
 
 import pandas as pd
 
+from outcomes import wording
 from outcomes.course import courses_of
 from outcomes.records import Assessment, Infusion, group_by_patient
 from outcomes.settings import Settings
@@ -102,7 +103,7 @@ def test_baseline_of_zero_means_no_baseline():
     assert status.zero_baseline.total == 0
     assert status.status == "no_baseline"
     assert status.verdict.value == "no_baseline"
-    assert "is 0" in status.verdict.reason
+    assert "is 0" in wording.verdict_reason(status.verdict)
     assert status.latest.improvement is None
 
 

@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from outcomes import wording
 from outcomes.records import Assessment, Infusion, PatientData, Reading
 from outcomes.sessions import (
     DEEP_SEDATION, EARLY_DISCHARGE, LOW_SPO2, RESP_RATE, SESSION_BP, UNACCOMPANIED, summarise_session,
@@ -110,7 +111,7 @@ def test_eight_session_esketamine_non_responder_after_the_window():
     scores = [phq9("2026-01-04", 20)] + [phq9(d + "T12:00", 15) for d in ESK_DAYS]
     patient = PatientData("P1", infusions=esketamine_course(ESK_DAYS), assessments=tuple(scores))
     status = analyse_patient(patient, "phq9", Settings(), date(2026, 2, 6))
-    assert status.verdict.value == "non_responder" and "all 8 induction" in status.verdict.reason
+    assert status.verdict.value == "non_responder" and "all 8 induction sessions given and no response" in wording.verdict_reason(status.verdict)
 
 
 def test_ketamine_course_then_esketamine_course():

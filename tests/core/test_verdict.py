@@ -9,6 +9,7 @@ from datetime import date
 
 import pytest
 
+from outcomes import wording
 from outcomes.records import Assessment, Infusion, group_by_patient
 from outcomes.settings import Settings
 from outcomes.status import analyse_patient
@@ -37,7 +38,7 @@ def test_responder_reports_first_response_session_and_days():
     assert status.verdict.value == "responder"
     assert (status.first_response.session, status.first_response.days_from_first_infusion) == (3, 5)
     assert status.first_response.when.when.iso() == "2026-01-10"
-    assert "session 3, day 5" in status.verdict.reason
+    assert "session 3, day 5" in wording.verdict_reason(status.verdict)
 
 
 def test_date_only_score_on_infusion_day_counts_for_the_session_before():
@@ -117,7 +118,7 @@ def test_no_baseline_verdict():
     )["P1"]
     status = analyse_patient(patient, "phq9", Settings(), date(2026, 2, 1))
     assert status.verdict.value == "no_baseline"
-    assert "baseline_window_days" in status.verdict.reason
+    assert "baseline_window_days" in wording.verdict_reason(status.verdict)
 
 
 def test_induction_length_is_a_setting():
@@ -139,4 +140,4 @@ def test_non_responder_without_any_score_says_nothing_was_measured():
     """Six infusions, window over, no score after the baseline: non_responder, and the reason says why."""
     status = analyse([], as_of="2026-02-01")
     assert status.verdict.value == "non_responder"
-    assert "no score was recorded" in status.verdict.reason
+    assert "no score was recorded" in wording.verdict_reason(status.verdict)

@@ -48,14 +48,42 @@ PATIENTS = {
 }
 NO_BASELINE = "no_baseline"
 
+#: Esketamine: eight intranasal sessions, twice weekly from 5 to 29 Jan (day 0 is 29 Jan).
+ESK_INDUCTION = ("2026-01-05", "2026-01-08", "2026-01-12", "2026-01-15",
+                 "2026-01-19", "2026-01-22", "2026-01-26", "2026-01-29")
+#: name: (scores after the baseline of 20, sessions given, boosters, what the words must say)
+ESKETAMINE_PATIENTS = {
+    "esk_ongoing": ([("2026-01-09", 9), ("2026-01-30", 8)], 8, (),
+                    {"verdict": "response (>= 50% below baseline) at session 2, day 4 after the first session",
+                     "relief": "at least 1 day after the last induction session (2026-01-29): still holding",
+                     "progress": "session 8 of 8", "title": "Eight-session verdict"}),
+    "esk_non_responder": ([("2026-01-09", 18), ("2026-02-02", 17)], 8, (),
+                          {"verdict": "all 8 induction sessions given and no response (>= 50% below baseline) "
+                                      "by 7 days after session 8",
+                           "relief": "not measured: relief is measured for responders only"}),
+    "esk_stopped_short": ([("2026-01-09", 18)], 5, (),
+                          {"verdict": "5 of 8 induction sessions, the last 41 days ago (more than 21",
+                           "progress": "session 5 of 8"}),
+    "esk_booster": ([("2026-01-09", 9), ("2026-02-03", 8)], 8, ("2026-02-12",),
+                    {"relief": "14 days after the last induction session (2026-01-29), ended by a booster",
+                     "progress": "session 8 of 8 + 1 booster"}),
+    "esk_relapsed": ([("2026-01-09", 5), ("2026-02-10", 23), ("2026-02-12", 22)], 8, (),
+                     {"relief": "12 days after the last induction session (2026-01-29), ended by loss of response"}),
+}
+
 
 def status_of(name):
+    drug = "ketamine"
     if name == NO_BASELINE:
-        scores, boosters, settings = [("2026-01-17", 8)], (), Settings()
+        scores, sessions, settings = [("2026-01-17", 8)], INDUCTION, Settings()
+    elif name in ESKETAMINE_PATIENTS:
+        scores, given, boosters, _ = ESKETAMINE_PATIENTS[name]
+        scores, sessions, settings, drug = [("2026-01-04", 20), *scores], ESK_INDUCTION[:given] + boosters, Settings(), "esketamine"
     else:
         scores, boosters, settings, _ = PATIENTS[name]
-        scores = [("2026-01-04", 20), *scores]
-    infusions = [Infusion("P1", parse_timepoint(d)) for d in INDUCTION + boosters]
+        scores, sessions = [("2026-01-04", 20), *scores], INDUCTION + boosters
+    extra = {"drug": drug, "dose_mg": 56, "route": "intranasal"} if drug == "esketamine" else {}
+    infusions = [Infusion("P1", parse_timepoint(d), **extra) for d in sessions]
     patient = group_by_patient(
         infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in scores])["P1"]
     return analyse_patient(patient, "phq9", settings, TODAY)
@@ -64,17 +92,18 @@ def status_of(name):
 def every_sentence(status):
     """Every sentence the wording module makes about one status."""
     texts = [wording.status_sentence(status), wording.progress_words(status),
+             wording.verdict_reason(status.verdict), wording.verdict_title(status),
              wording.progress_short(status), wording.relief_words(status),
              wording.headline(status, "phq9"), *wording.milestone_lines(status),
              *wording.session_lines(status, TODAY)]
     optional = [wording.best_words(status), wording.trend_words(status.trend),
-                wording.milestone_words(status.first_response),
+                wording.milestone_words(status.first_response, wording.noun_of(status)),
                 wording.reliable_words(status.reliable) if status.reliable else None,
                 wording.latest_line(status), wording.patient_relief_line(status)]
     return texts + [t for t in optional if t]
 
 
-ALL = [*PATIENTS, NO_BASELINE]
+ALL = [*PATIENTS, NO_BASELINE, *ESKETAMINE_PATIENTS]
 
 
 @pytest.mark.parametrize("name", ALL)
@@ -170,3 +199,33 @@ def test_progress_takes_n_from_the_status():
     status = analyse_patient(patient, "phq9", Settings(induction_sessions=4), TODAY)
     assert wording.progress_words(status) == "session 4 of 4 + 2 boosters"
     assert wording.progress_short(status) == "4/4 +2 boosters"
+
+
+@pytest.mark.parametrize("name", list(ESKETAMINE_PATIENTS))
+def test_an_esketamine_course_has_sessions_never_infusions(name):
+    """Every sentence about an esketamine course says "session" (of 8), never "infusion" or "of 6"."""
+    status = status_of(name)
+    assert status.induction_size == 8
+    expected = ESKETAMINE_PATIENTS[name][3]
+    got = {"verdict": wording.verdict_reason(status.verdict), "relief": wording.relief_words(status),
+           "progress": wording.progress_words(status), "title": wording.verdict_title(status)}
+    for key, text in expected.items():
+        assert text in got[key], (key, got[key])
+    for text in every_sentence(status):
+        assert "infusion" not in text and not re.search(r"\bof 6\b(?! points)", text), text
+    patient_words = " ".join([wording.headline(status, "phq9"), *wording.session_lines(status, TODAY),
+                              *wording.milestone_lines(status), wording.patient_relief_line(status) or ""])
+    assert "nasal spray session" in patient_words
+
+
+@pytest.mark.parametrize("name, reason", [
+    ("improved", "response (>= 50% below baseline) at session 6, day 12 after the first infusion"),
+    ("worsened", "all 6 induction infusions given and no response (>= 50% below baseline) "
+                 "by 7 days after infusion 6"),
+    (NO_BASELINE, "no usable baseline: no score on or before the first infusion within 30 days (baseline_window_days)"),
+])
+def test_a_ketamine_verdict_keeps_its_infusions(name, reason):
+    """The ketamine reasons read as before the drug was a parameter: infusions, of 6."""
+    status = status_of(name)
+    assert wording.verdict_reason(status.verdict).startswith(reason)
+    assert wording.verdict_title(status) == "Six-session verdict"

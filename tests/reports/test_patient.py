@@ -9,6 +9,7 @@ import pypdf
 import pytest
 from PIL import Image
 
+from outcomes import wording
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.records import Assessment, Infusion, group_by_patient
 from outcomes.settings import Settings
@@ -86,7 +87,7 @@ def test_patient_pdf_has_two_pages_with_verdict_rule_relief_and_settings(tmp_pat
     first, second = pdf_text(pdf)
     assert "Alex Example (P001)" in first
     assert "RESPONDER" in first
-    assert item.status.verdict.reason in first.replace("\n", " ")
+    assert wording.verdict_reason(item.status.verdict) in first.replace("\n", " ")
     assert "21 days after the last induction infusion (2026-01-16), ended by loss of response" in " ".join(first.split())
     assert "session 6 of 6 + 1 booster" in first
     assert "data as of 2026-02-24" in first
