@@ -16,6 +16,10 @@ import pandas as pd
 import sqlite_utils
 
 from db.connection import StorageError, now_iso
+from outcomes.typed_text import text_problem
+
+#: How a refusal names the `who` of a change (it may come from any of these).
+WHO_WORDS = "the clinician name recorded with the change (typed in the app, --clinician or $OUTCOMES_USER)"
 
 #: Public table names (as callers say them) -> stored table names.
 TABLES = {
@@ -40,13 +44,27 @@ def record(
     database: sqlite_utils.Database, table: str, record_id: Any, action: str, *,
     old: Any = None, new: Any = None, reason: str | None = None, who: str,
 ) -> None:
-    """Write one audit row (call inside the transaction of the change)."""
+    """Write one audit row (call inside the transaction of the change).
+
+    Raises:
+        StorageError: the name or the reason holds a control character
+            (`outcomes.typed_text`); the transaction is rolled back whole.
+    """
+    require_text(who, WHO_WORDS)
+    require_text(reason, "reason", note=True)
     database.conn.execute(
         "INSERT INTO audit (at, who, table_name, record_id, action, old_value, new_value, reason)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
         (now_iso(), who, table, None if record_id is None else str(record_id), action,
          _json(old), _json(new), reason),
     )
+
+
+def require_text(text: str | None, what: str, *, note: bool = False) -> None:
+    """Refuse free text that holds a control character: the storage layer's last line behind the forms."""
+    problem = text_problem(text, what, note=note)
+    if problem:
+        raise StorageError(f"{problem}; nothing was saved")
 
 
 def table_name(table: str) -> str:

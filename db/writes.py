@@ -222,6 +222,7 @@ def start_course(
     database: sqlite_utils.Database, pid: str, started_at: Timepoint, who: str, note: str | None = None
 ) -> int:
     """Start the patient's next course explicitly; returns its number."""
+    audit.require_text(note, "note", note=True)
     with write_transaction(database):
         _require_patient(database, pid)
         number = latest_course(database, pid) + 1
@@ -419,6 +420,7 @@ def acknowledge_alert(
     database: sqlite_utils.Database, pid: str, alert_key: str, who: str, note: str | None = None
 ) -> None:
     """Keep a clinician's acknowledgement of one alert (who, when, note)."""
+    audit.require_text(note, "note", note=True)
     with write_transaction(database):
         _require_patient(database, pid)
         now = now_iso()

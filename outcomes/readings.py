@@ -114,7 +114,7 @@ def check_reading(raw: Mapping[str, Any], today: date | None = None):
         wrong = window_problem(session, at)
         if wrong:
             problems.append(val.Problem("at", wrong))
-    val._text(values, raw, "notes")
+    val._text(values, problems, raw, "notes")
     return val.Checked(values, problems)
 
 
@@ -247,7 +247,7 @@ def clean_reading_row(raw: Mapping[str, Any], today: date | None) -> tuple | Non
         return None
     notes = get("notes")
     if notes is not None:
-        if type(notes) is not str:
+        if type(notes) is not str or not notes.isprintable():  # the careful path words it
             return None
         notes = notes.strip() or None
     return (pid, times[1], times[0], *numbers, notes)

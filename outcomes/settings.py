@@ -13,6 +13,7 @@ from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, NamedTuple
 
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, SELF_REPORT_SCALE_IDS
+from outcomes.typed_text import text_problem
 
 DEFAULT_CRISIS_TEXT = (
     "If you are having thoughts of harming yourself, you are not alone and help "
@@ -204,8 +205,12 @@ class SettingError(ValueError):
     """A setting name or value was refused; the message says why."""
 
 
-def parse_value(key: str, text: str) -> Any:
+def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     """Turn the text a user typed into a valid value for setting `key`.
+
+    `stored`: the text comes from the database, not from a user; a text
+    setting stored before control characters were refused still loads (it
+    is shown with visible escapes).
 
     Raises:
         SettingError: with a message naming the setting, the value and what
@@ -254,6 +259,9 @@ def parse_value(key: str, text: str) -> Any:
         else:  # text
             if not raw:
                 raise SettingError(f"setting {key}: the text may not be empty")
+            problem = None if stored else text_problem(raw, f"setting {key}")
+            if problem:
+                raise SettingError(problem)
             return raw
     except SettingError:
         raise
@@ -303,7 +311,7 @@ def format_value(value: Any) -> str:
 
 def settings_from_text(stored: Mapping[str, str], base: Settings | None = None) -> Settings:
     """Settings from stored text values; unknown keys are ignored."""
-    values = {k: parse_value(k, v) for k, v in stored.items() if k in SPECS_BY_KEY}
+    values = {k: parse_value(k, v, stored=True) for k, v in stored.items() if k in SPECS_BY_KEY}
     return (base or Settings()).with_values(values)
 
 

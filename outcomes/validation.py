@@ -27,6 +27,7 @@ from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
 from outcomes.settings import Settings
 from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
+from outcomes.typed_text import text_problem
 from outcomes.wording import plural
 
 # Dose rules of clinical-spec section 8.
@@ -234,7 +235,10 @@ REASON_REQUIRED = "a reason is required (it is kept in the audit trail)"
 
 def reason_problems(reason: Any) -> list[Problem]:
     """A change, correction or retraction must say why: the audit trail keeps the reason."""
-    return [Problem("reason", REASON_REQUIRED)] if _blank(reason) else []
+    if _blank(reason):
+        return [Problem("reason", REASON_REQUIRED)]
+    problem = text_problem(str(reason).strip(), "reason", note=True)
+    return [Problem("reason", problem)] if problem else []
 
 
 def normalise_patient_id(typed: Any) -> tuple[str, str | None]:
@@ -270,9 +274,17 @@ def _patient_ref(values: dict, problems: list[Problem], raw: Mapping[str, Any]) 
         problems.append(Problem("patient_id", problem))
 
 
-def _text(values: dict, raw: Mapping[str, Any], name: str) -> None:
+#: Free-text fields that are notes: they may hold line breaks and tabs (`outcomes.typed_text`).
+NOTE_FIELDS = frozenset({"notes"})
+
+
+def _text(values: dict, problems: list[Problem], raw: Mapping[str, Any], name: str) -> None:
+    """Free text (a name, a rater, notes): stored as typed, without surrounding spaces; no control characters."""
     value = raw.get(name)
-    values[name] = None if _blank(value) else str(value).strip()
+    values[name] = text = None if _blank(value) else str(value).strip()
+    problem = text_problem(text, name, note=name in NOTE_FIELDS)
+    if problem:
+        problems.append(Problem(name, problem))
 
 
 def check_patient(raw: Mapping[str, Any], today: date | None = None) -> Checked:
@@ -280,8 +292,8 @@ def check_patient(raw: Mapping[str, Any], today: date | None = None) -> Checked:
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     _patient_ref(values, problems, raw)
-    _text(values, raw, "name")
-    _text(values, raw, "notes")
+    _text(values, problems, raw, "name")
+    _text(values, problems, raw, "notes")
     born = _timepoint(values, problems, raw, "birth_date", "birth date", today, required=False,
                       earliest=EARLIEST_BIRTH)
     if born is not None:
@@ -318,7 +330,7 @@ def check_infusion(
         problems.extend(esketamine_bp_problems(values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"),
                                                settings))
     _side_effects(values, problems, raw)
-    _text(values, raw, "notes")
+    _text(values, problems, raw, "notes")
     _session_end(values, problems, raw, today)
     return Checked(values, problems)
 
@@ -603,8 +615,8 @@ def check_assessment(
     _timepoint(values, problems, raw, "date", "assessment date", today)
     scale_id = "" if _blank(raw.get("scale")) else str(raw["scale"]).strip().lower()
     values["scale"] = scale_id
-    _text(values, raw, "rater")
-    _text(values, raw, "notes")
+    _text(values, problems, raw, "rater")
+    _text(values, problems, raw, "notes")
     values["items"] = None
     values["total"] = None
     if scale_id not in SCALES:
@@ -690,11 +702,11 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
                                 and int(typed_total) == total <= scale.total_max):
             return None
     if rater is not None:
-        if type(rater) is not str:
+        if type(rater) is not str or not rater.isprintable():  # the careful path words it
             return None
         rater = rater.strip() or None
     if notes is not None:
-        if type(notes) is not str:
+        if type(notes) is not str or not notes.isprintable():
             return None
         notes = notes.strip() or None
     return {"patient_id": pid, "date": tp, "scale": scale.id, "rater": rater, "notes": notes,

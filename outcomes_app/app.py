@@ -21,6 +21,7 @@ from outcomes.followup import FollowUp, next_followup
 from outcomes.scales import SCALES
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_clinic
+from outcomes.typed_text import text_problem
 from outcomes_app.commands import PatientCommands
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicLoadFailed, ClinicProgress
 from outcomes_app.screens.forms import PatientForm
@@ -123,7 +124,8 @@ class OutcomesApp(App):
 
         self.push_screen(TextModal(
             "Who is using the app?", [("who", "Your name (recorded with every change)", db.default_user())],
-            intro="Asked once per session; it goes into the audit trail.", ok="Start"), done)
+            intro="Asked once per session; it goes into the audit trail.", ok="Start",
+            check=lambda values: text_problem(values["who"], "your name")), done)
 
     def reload_settings(self) -> None:
         settings, error = guarded(lambda: db.load_settings(self.database))

@@ -26,6 +26,7 @@ import db
 from outcomes.followup import DUE, OVERDUE, FollowUp
 from outcomes.status import PatientStatus
 from outcomes.terminal_text import terminal_safe
+from outcomes.typed_text import text_problem
 from outcomes.validation import Problem
 from outcomes.verdict import VerdictValue
 
@@ -292,8 +293,10 @@ class AcknowledgeModal(ModalScreen["tuple[list[str], str, str] | None"]):
         who = self.query_one("#m-who", Input).value.strip()
         note = self.query_one("#m-note", Input).value.strip()
         missing = [w for w, v in (("an alert", keys), ("clinician name", who), ("note", note)) if not v]
-        if missing:
-            self.query_one("#modal-error", Static).update(f"required: {', '.join(missing)}")
+        problem = (f"required: {', '.join(missing)}" if missing
+                   else text_problem(who, "clinician name") or text_problem(note, "note", note=True))
+        if problem:
+            self.query_one("#modal-error", Static).update(Text(problem))
             return
         self.dismiss((keys, who, note))
 

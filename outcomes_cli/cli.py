@@ -32,6 +32,7 @@ try:
         format_value,
     )
     from outcomes.terminal_text import terminal_safe
+    from outcomes.typed_text import text_problem
     from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
     sys.stderr.write("\nInterrupted while starting: nothing was done.\n")
@@ -232,6 +233,9 @@ def cli(ctx: click.Context, db_file: Path | None) -> None:
 def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, self_report: bool, demo: bool,
         clinician: str | None) -> None:
     """Open the terminal app: clinician mode, or with --patient ID the read-only patient mode."""
+    problem = text_problem(clinician, "--clinician")
+    if problem:  # before anything is opened or written
+        raise Refused(problem)
     if chart_dir is not None and patient_id is None:
         raise click.UsageError("--charts works only with --patient (it is where a patient's saved charts go)")
     if self_report and patient_id is None:

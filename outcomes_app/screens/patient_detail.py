@@ -21,7 +21,8 @@ from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes.timepoints import parse_timepoint
-from outcomes.validation import date_problem
+from outcomes.typed_text import text_problem
+from outcomes.validation import date_problem, reason_problems
 from outcomes_app.audit_text import describe_record
 from outcomes_app.messages import ReportWritten
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
@@ -270,7 +271,8 @@ class PatientScreen(Screen):
 
     def action_new_course(self) -> None:
         def check(values: dict[str, str]) -> str | None:
-            return date_problem(values["date"], "start date", self.app.today)[1]
+            return (date_problem(values["date"], "start date", self.app.today)[1]
+                    or text_problem(values["note"], "note", note=True))
 
         def done(values) -> None:
             if not values:
@@ -320,7 +322,8 @@ class PatientScreen(Screen):
             f"Retract the {describe_record(self.record(kind, ident))}",
             [("reason", "Reason (kept in the audit trail)", "")],
             intro="The record stops counting; it is kept, with who, when and why.",
-            ok="Retract"), done)
+            ok="Retract", check=lambda values: next((p.message for p in reason_problems(values["reason"])), None)),
+            done)
 
     def action_session(self) -> None:
         """The session screen of the selected infusion (else the latest): readings, end, discharge."""

@@ -3,7 +3,8 @@
 Whatever the file holds (shifted fields, Python number syntax, huge digit
 strings, odd dates, control and invisible characters, formula-looking
 cells, broken quoting), an import exits 0 or 1, never shows a traceback,
-and when it refuses (exit 1) the database is exactly as it was.
+and when it refuses (exit 1) the database is exactly as it was; when it
+accepts, no stored name, rater or note holds a control character.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 
 import db
 from db.csv_io import COLUMNS
+from outcomes.typed_text import text_problem
 from outcomes_cli.cli import cli
 from tests.clinic import database_dump, add_infusion, add_patient, add_phq9
 
@@ -25,7 +27,8 @@ CELLS = st.one_of(
     st.sampled_from(["P001", "P002", "P001\u200b", " P001 ", "2026-01-06", "2026-01-06T10:00", "0001-01-01",
                      "1899-12-31", "2999-01-01", "05/01/2026", "0.5", "1_2_0", "1e3", "nan", "-1", "+7",
                      "9" * 5000, "phq9", "gad7", "madrs", "1 1 1 1 1 1 1 1 0", "3 3 3", "=1+1", "'=1+1",
-                     "@x", "iv", "nausea;dizziness", "", " ", "\x1b]0;x\x07", "[/]", "\u202e", "\u0667"]),
+                     "@x", "iv", "nausea;dizziness", "", " ", "\x1b]0;x\x07", "[/]", "\u202e", "\u0667",
+                     "two\nlines", "a\tb", "a\rb", "a\x85b", "Ann\u2028Lee", "Persian\u200cname"]),
     st.text(max_size=12),
     st.integers(-10, 400).map(str),
 )
@@ -85,3 +88,26 @@ def test_any_file_exits_0_or_1_and_a_refusal_changes_nothing(template, tmp_path,
     assert result.exception is None or isinstance(result.exception, SystemExit)
     if result.exit_code == 1:
         assert database_dump(path) == before
+    else:
+        assert stored_free_text_problems(path) == []
+
+
+#: Free-text columns and whether they are notes (line breaks and tabs allowed).
+FREE_TEXT = {"name": False, "rater": False, "notes": True}
+
+
+def stored_free_text_problems(path: Path) -> list[str]:
+    """What an accepted import stored against the free-text rule (`outcomes.typed_text`): nothing."""
+    conn = sqlite3.connect(path)
+    try:
+        found = []
+        for (table,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'"):
+            columns = [c[1] for c in conn.execute(f"PRAGMA table_info({table})") if c[1] in FREE_TEXT]
+            for column in columns:
+                for (value,) in conn.execute(f"SELECT {column} FROM {table} WHERE {column} IS NOT NULL"):
+                    problem = text_problem(value, column, note=FREE_TEXT[column])
+                    if problem:
+                        found.append(f"{table}.{column}: {problem}")
+        return found
+    finally:
+        conn.close()
