@@ -6,7 +6,9 @@ them, so the tests read back what a clinician would have entered.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import date
+from typing import Iterator
 
 import db
 from outcomes.validation import check_assessment, check_infusion, check_patient
@@ -112,3 +114,27 @@ def add_widest_patient(database, pid: str = "P005") -> None:
     for day in INDUCTION + ("2026-01-27", "2026-02-06"):
         add_infusion(database, pid, day + "T09:00")
     add_phq9(database, pid, "2026-02-07", 17)
+
+
+@contextlib.contextmanager
+def stored_by_an_earlier_release() -> Iterator[None]:
+    """Write text as a release before the control-character rule (`outcomes.typed_text`) did.
+
+    Databases made then may hold control characters in names, notes,
+    reasons and settings; the program must still load them and show them
+    escaped. Only that rule is off inside the block: every other check runs.
+    """
+    import db.audit
+    import outcomes.settings
+    import outcomes.typed_text
+    import outcomes.validation
+
+    homes = (outcomes.validation, outcomes.settings, db.audit)
+    original = outcomes.typed_text.text_problem
+    for module in homes:
+        module.text_problem = lambda *args, **kwargs: None
+    try:
+        yield
+    finally:
+        for module in homes:
+            module.text_problem = original

@@ -16,7 +16,7 @@ import tui
 from outcomes_app.screens.patient_detail import PatientScreen
 from outcomes_app.screens.records import HistoryScreen, SettingsScreen
 from outcomes.validation import check_assessment
-from tests.clinic import TODAY, WHO, add_infusion, add_patient, add_phq9
+from tests.clinic import TODAY, WHO, add_infusion, add_patient, add_phq9, stored_by_an_earlier_release
 
 SIZE = (120, 36)
 OSC = "\x1b]0;pwned\x07"
@@ -35,6 +35,12 @@ CLINIC = "[/]Clinic [b]of[/b] \x1b]2;x\x07"
 @pytest.fixture
 def hostile_clinic(tmp_path):
     path = tmp_path / "hostile.db"
+    with stored_by_an_earlier_release():  # control characters are refused at input now
+        _store_hostile(path)
+    return path
+
+
+def _store_hostile(path) -> None:
     database = db.connect(path)
     for pid, name in NAMES.items():
         add_patient(database, pid, name)
@@ -47,7 +53,6 @@ def hostile_clinic(tmp_path):
     db.set_setting(database, "crisis_text", CRISIS, WHO)
     db.set_setting(database, "clinic_name", CLINIC, WHO)
     database.close()
-    return path
 
 
 def shown(widget) -> str:
