@@ -208,9 +208,7 @@ class SettingError(ValueError):
 def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     """Turn the text a user typed into a valid value for setting `key`.
 
-    `stored`: the text comes from the database, not from a user; a text
-    setting stored before control characters were refused still loads (it
-    is shown with visible escapes).
+    `stored`: from the database (text stored before the control-character rule still loads).
 
     Raises:
         SettingError: with a message naming the setting, the value and what
@@ -256,13 +254,8 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
             for day in days:
                 _check_range(spec, day)
             return days
-        else:  # text
-            if not raw:
-                raise SettingError(f"setting {key}: the text may not be empty")
-            problem = None if stored else text_problem(raw, f"setting {key}")
-            if problem:
-                raise SettingError(problem)
-            return raw
+        else:
+            return _text_value(key, raw, stored)
     except SettingError:
         raise
     except ValueError:
@@ -271,6 +264,16 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
         ) from None
     _check_range(spec, value)
     return value
+
+
+def _text_value(key: str, raw: str, stored: bool) -> str:
+    """A text setting: not empty; as typed, no control characters (`outcomes.typed_text`)."""
+    if not raw:
+        raise SettingError(f"setting {key}: the text may not be empty")
+    problem = None if stored else text_problem(raw, f"setting {key}")
+    if problem:
+        raise SettingError(problem)
+    return raw
 
 
 def _scale_list(spec: SettingSpec, raw: str) -> tuple[str, ...]:

@@ -35,15 +35,21 @@ async def test_patient_form_refuses_a_control_character_inline(clinic_db):
     assert database_dump(clinic_db) == before
 
 
+async def refused_in_dialog(pilot, dialog: type, field: str, typed: str, expected: str) -> None:
+    """Type into a dialog's field and press OK: the dialog stays, naming the refused character."""
+    app = pilot.app
+    assert isinstance(app.screen, dialog)
+    app.screen.query_one(field, Input).value = typed
+    await pilot.click("#ok")
+    await settle(pilot)
+    assert isinstance(app.screen, dialog)
+    assert expected in text_of(app, "#modal-error")
+
+
 async def test_clinician_name_prompt_refuses_a_control_character(clinic_db):
     async with clinician_app(clinic_db, clinician=None, loaded=False) as pilot:
-        app = pilot.app
-        assert isinstance(app.screen, TextModal)
-        app.screen.query_one("#m-who", Input).value = "Dr\x07 Bell"
-        await pilot.click("#ok")
-        await settle(pilot)
-        assert isinstance(app.screen, TextModal)
-        assert "your name holds a control character (U+0007 bell)" in text_of(app, "#modal-error")
+        await refused_in_dialog(pilot, TextModal, "#m-who", "Dr\x07 Bell",
+                                "your name holds a control character (U+0007 bell)")
 
 
 async def test_retraction_reason_and_acknowledgement_note_refuse_control_characters(clinic_db):
@@ -55,21 +61,14 @@ async def test_retraction_reason_and_acknowledgement_note_refuse_control_charact
         select_timeline(app, "Infusion 2")
         await pilot.press("x")
         await settle(pilot)
-        app.screen.query_one("#m-reason", Input).value = "wrong\u202epatient"
-        await pilot.click("#ok")
-        await settle(pilot)
-        assert isinstance(app.screen, TextModal)
-        assert "reason holds a control character (U+202E RIGHT-TO-LEFT OVERRIDE)" in text_of(app, "#modal-error")
+        await refused_in_dialog(pilot, TextModal, "#m-reason", "wrong\u202epatient",
+                                "reason holds a control character (U+202E RIGHT-TO-LEFT OVERRIDE)")
         await pilot.press("escape")
         await settle(pilot)
         app.pop_screen()
         await open_patient(pilot, "P002")  # an open suicidality alert
         await pilot.press("a")
         await settle(pilot)
-        assert isinstance(app.screen, AcknowledgeModal)
-        app.screen.query_one("#m-note", Input).value = "called\x1b[2J"
-        await pilot.click("#ok")
-        await settle(pilot)
-        assert isinstance(app.screen, AcknowledgeModal)
-        assert "note holds a control character (U+001B escape)" in text_of(app, "#modal-error")
+        await refused_in_dialog(pilot, AcknowledgeModal, "#m-note", "called\x1b[2J",
+                                "note holds a control character (U+001B escape)")
     assert counts(clinic_db) == before and database_dump(clinic_db) == dump
