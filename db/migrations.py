@@ -90,6 +90,33 @@ def _guard_triggers(table: str, clinical: dict | None = None) -> list[str]:
     ]
 
 
+def _session_columns(indent: int) -> str:
+    """The route, duration, weight, vital-sign and text columns of an infusion.
+
+    Migrations 1 and 3 both create them; one definition keeps the two
+    identical (the indent keeps each migration's stored SQL text as it was).
+    """
+    lines = [
+        f"route TEXT CHECK (route IS NULL OR route IN ({_quoted(ROUTES)})),",
+        f"duration_min REAL {_range('duration_min', v.DURATION_RANGE_MIN)},",
+        f"weight_kg REAL {_range('weight_kg', v.WEIGHT_RANGE_KG)},",
+        *(
+            f"{column} INTEGER {_range(column, bounds)},"
+            for column, bounds in (
+                ("bp_systolic_pre", v.SYSTOLIC_RANGE),
+                ("bp_diastolic_pre", v.DIASTOLIC_RANGE),
+                ("bp_systolic_post", v.SYSTOLIC_RANGE),
+                ("bp_diastolic_post", v.DIASTOLIC_RANGE),
+                ("heart_rate_pre", v.HEART_RATE_RANGE),
+                ("heart_rate_post", v.HEART_RATE_RANGE),
+            )
+        ),
+        "side_effects TEXT,",
+        "notes TEXT,",
+    ]
+    return ("\n" + " " * indent).join(lines)
+
+
 def schema_v1() -> list[str]:
     """The statements of the first migration (kept as shipped)."""
     n_items = _per_scale(lambda s: s.n_items)
@@ -129,17 +156,7 @@ def schema_v1() -> list[str]:
                 AND dose_mg_per_kg <= {v.DOSE_REFUSE_ABOVE!r}),
             dose_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (dose_confirmed IN (0, 1)
                 AND (dose_confirmed = 1 OR dose_mg_per_kg BETWEEN {v.DOSE_USUAL_MIN!r} AND {v.DOSE_USUAL_MAX!r})),
-            route TEXT CHECK (route IS NULL OR route IN ({_quoted(ROUTES)})),
-            duration_min REAL {_range('duration_min', v.DURATION_RANGE_MIN)},
-            weight_kg REAL {_range('weight_kg', v.WEIGHT_RANGE_KG)},
-            bp_systolic_pre INTEGER {_range('bp_systolic_pre', v.SYSTOLIC_RANGE)},
-            bp_diastolic_pre INTEGER {_range('bp_diastolic_pre', v.DIASTOLIC_RANGE)},
-            bp_systolic_post INTEGER {_range('bp_systolic_post', v.SYSTOLIC_RANGE)},
-            bp_diastolic_post INTEGER {_range('bp_diastolic_post', v.DIASTOLIC_RANGE)},
-            heart_rate_pre INTEGER {_range('heart_rate_pre', v.HEART_RATE_RANGE)},
-            heart_rate_post INTEGER {_range('heart_rate_post', v.HEART_RATE_RANGE)},
-            side_effects TEXT,
-            notes TEXT,
+            {_session_columns(indent=12)}
             {_BOOKKEEPING.format(table='infusions')}
         ) STRICT""",
         f"""CREATE TABLE assessments (
@@ -263,17 +280,7 @@ def _infusions_v3() -> str:
         dose_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (dose_confirmed IN (0, 1)
             AND (dose_confirmed = 1 OR dose_mg_per_kg IS NULL
                  OR dose_mg_per_kg BETWEEN {v.DOSE_USUAL_MIN!r} AND {v.DOSE_USUAL_MAX!r})),
-        route TEXT CHECK (route IS NULL OR route IN ({_quoted(ROUTES)})),
-        duration_min REAL {_range('duration_min', v.DURATION_RANGE_MIN)},
-        weight_kg REAL {_range('weight_kg', v.WEIGHT_RANGE_KG)},
-        bp_systolic_pre INTEGER {_range('bp_systolic_pre', v.SYSTOLIC_RANGE)},
-        bp_diastolic_pre INTEGER {_range('bp_diastolic_pre', v.DIASTOLIC_RANGE)},
-        bp_systolic_post INTEGER {_range('bp_systolic_post', v.SYSTOLIC_RANGE)},
-        bp_diastolic_post INTEGER {_range('bp_diastolic_post', v.DIASTOLIC_RANGE)},
-        heart_rate_pre INTEGER {_range('heart_rate_pre', v.HEART_RATE_RANGE)},
-        heart_rate_post INTEGER {_range('heart_rate_post', v.HEART_RATE_RANGE)},
-        side_effects TEXT,
-        notes TEXT,
+        {_session_columns(indent=8)}
         {columns},
         import_id INTEGER REFERENCES imports(id),
         drug TEXT NOT NULL DEFAULT '{KETAMINE}' CHECK (drug IN ({_quoted(DRUGS)})),
