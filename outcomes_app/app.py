@@ -50,6 +50,9 @@ HANDOUT_DIR = Path("~/ketamine-outcomes-handouts")
 FOLLOWUPS_WITH_LIST_MAX = 2_000
 #: Longest the worker waits for the first rows to be painted before it analyses anyway.
 PAINT_WAIT_S = 5.0
+#: Patients in the first paint: more rows than a tall terminal shows, read in milliseconds
+#: (`db.list_rows` with a limit); the whole list follows.
+FIRST_SCREEN_ROWS = 150
 
 
 class OutcomesApp(App):
@@ -81,6 +84,8 @@ class OutcomesApp(App):
         self.load_seconds: float | None = None
         #: (analysed, total) while the statuses are being computed, else None.
         self.progress: tuple[int, int] | None = None
+        #: True while `rows` holds only the first screen of a larger clinic (the rest is being read).
+        self.partial_list = False
         #: Set once the first-paint rows are on screen (the worker waits for it).
         self._painted = threading.Event()
         #: SQLite's data_version when the app last read the clinic.
@@ -153,14 +158,10 @@ class OutcomesApp(App):
             try:
                 settings = db.load_settings(database)
                 scale = scale if scale in SCALES else settings.primary_scale
-                listed = [PatientRow.quick(*row, scale, settings.induction_sessions)
-                          for row in db.list_rows(database, scale)]
+                total = db.patient_count(database)
                 if first_paint:
-                    self._painted.clear()
-                    self.post_message(ClinicListed(listed, settings, scale))
-                    # Let the UI thread paint the first rows before the analysis competes for the GIL.
-                    self._painted.wait(PAINT_WAIT_S)
-                statuses, names = self._analyse_in_chunks(database, worker, scale, settings, len(listed))
+                    self._first_paint(database, scale, settings, total)
+                statuses, names = self._analyse_in_chunks(database, worker, scale, settings, total)
             finally:
                 close = getattr(database, "close", None) or getattr(getattr(database, "conn", None), "close", None)
                 if close:
@@ -179,6 +180,20 @@ class OutcomesApp(App):
             self.post_message(ClinicLoaded(rows, {s.patient_id: s for s in statuses}, followups,
                                            settings, scale, perf_counter() - started))
 
+    def _first_paint(self, database, scale: str, settings: Settings, total: int) -> None:
+        """Post the first screen of rows (milliseconds at any size), wait for its paint, then the whole list."""
+        def quick(limit: int | None) -> list[PatientRow]:
+            return [PatientRow.quick(*row, scale, settings.induction_sessions)
+                    for row in db.list_rows(database, scale, limit)]
+
+        self._painted.clear()
+        first = quick(FIRST_SCREEN_ROWS)
+        self.post_message(ClinicListed(first, settings, scale, total))
+        # Let the UI thread paint the first rows before the rest competes for the GIL.
+        self._painted.wait(PAINT_WAIT_S)
+        if len(first) < total:
+            self.post_message(ClinicListed(quick(None), settings, scale))
+
     def _analyse_in_chunks(self, database, worker, scale: str, settings: Settings, total: int):
         """Every patient's status, a chunk of patients at a time (bounded reads, visible progress)."""
         statuses: list[PatientStatus] = []
@@ -193,12 +208,15 @@ class OutcomesApp(App):
         return statuses, names
 
     def on_clinic_listed(self, message: ClinicListed) -> None:
+        first = self.rows is None or not self.partial_list  # not the rest of a list already painted
         self.rows, self.statuses, self.followups = message.rows, {}, None
         self.settings, self.list_scale = message.settings, message.scale
-        self.progress = (0, len(message.rows))
+        self.partial_list = len(message.rows) < message.total
+        if first:
+            self.progress = (0, message.total)
         screen = self.list_screen()
         if screen.is_mounted:
-            screen.show_rows()
+            screen.show_rows(keep_cursor=not first)
         self.call_after_refresh(self._painted.set)
 
     def on_clinic_progress(self, message: ClinicProgress) -> None:
@@ -246,7 +264,7 @@ class OutcomesApp(App):
         self.followups = message.followups
         self.settings, self.list_scale = message.settings, message.scale
         self.load_seconds = message.seconds
-        self.progress = None
+        self.progress, self.partial_list = None, False
         # None while the app shuts down (a reload may finish after the screens are gone).
         screen = next((s for s in self.screen_stack if isinstance(s, PatientListScreen)), None)
         if screen is not None and screen.is_mounted:
@@ -261,7 +279,7 @@ class OutcomesApp(App):
         return self.followups
 
     def on_clinic_load_failed(self, message: ClinicLoadFailed) -> None:
-        self.progress = None
+        self.progress, self.partial_list = None, False
         screen = self.list_screen()
         if screen.is_mounted:
             screen.query_one("#list-summary", Static).update(f"[b red]{safe_markup(message.reason)}[/]")

@@ -28,11 +28,17 @@ class ClinicLoaded(Message):
 
 
 class ClinicListed(Message):
-    """The first paint's rows (id, name, course, latest score) are read; statuses follow."""
+    """The first paint's rows (id, name, course, latest score) are read; statuses follow.
 
-    def __init__(self, rows: list[PatientRow], settings: Settings, scale: str) -> None:
+    `total` is the number of patients in the clinic: more than `len(rows)` when
+    these are only the first screen's (the rest of the list follows).
+    """
+
+    def __init__(self, rows: list[PatientRow], settings: Settings, scale: str,
+                 total: int | None = None) -> None:
         super().__init__()
         self.rows = rows
+        self.total = len(rows) if total is None else total
         self.settings = settings
         self.scale = scale
 

@@ -48,7 +48,6 @@ class PatientRow:
     relief_censored: bool
     alerts: int
     relapsed: bool = False
-    cached_cells: tuple = ()
     #: True for a first-paint row (`quick`): verdict, improvement, relief and alerts not computed yet.
     pending: bool = False
 
@@ -56,7 +55,7 @@ class PatientRow:
     def of(cls, status: PatientStatus, name: str) -> "PatientRow":
         latest = status.latest
         relief = status.relief
-        row = cls(
+        return cls(
             patient_id=status.patient_id,
             name=name,
             progress=status.progress,
@@ -71,24 +70,20 @@ class PatientRow:
             alerts=len(status.open_alerts),
             relapsed=bool(relief and relief.ended_by == RELAPSE),
         )
-        # Built here, in the worker, so the UI thread only hands them to the table.
-        object.__setattr__(row, "cached_cells", row.cells())
-        return row
 
     @classmethod
     def quick(cls, pid: str, name: str | None, given: int, latest: int | None, scale_id: str,
               induction: int) -> "PatientRow":
         """A first-paint row from `db.list_rows`: id, name, course and latest score only."""
-        row = cls(
+        return cls(
             patient_id=pid, name=name or "", progress=course_of_counts(given, induction),
             sessions=given, course=course_of_counts(given, induction), latest=latest,
             band=get_scale(scale_id).band(latest) if latest is not None else "",
             improvement=None, verdict="", relief_days=None, relief_censored=False, alerts=0, pending=True,
         )
-        object.__setattr__(row, "cached_cells", row.cells())
-        return row
 
     def cells(self) -> tuple:
+        """The row's cells as the list shows them (asked for the rows on screen only)."""
         if self.pending:  # not yet known: never shown as "no alerts"
             return (literal(self.patient_id), literal(short_name(self.name)), PENDING, self.course,
                     NO_VALUE if self.latest is None else str(self.latest), self.band or NO_VALUE,
@@ -180,7 +175,7 @@ def column_widths(rows) -> dict[str, int]:
     # the columns chosen for the first paint stay when the verdicts come in.
     widest["verdict"] = max(len(words(v)) for v in VERDICTS)
     for row in kinds.values():
-        for (_, key), cell in zip(LIST_COLUMNS, row.cached_cells or row.cells()):
+        for (_, key), cell in zip(LIST_COLUMNS, row.cells()):
             widest[key] = max(widest[key], _width(str(cell)))
     widest["patient_id"] = max([widest["patient_id"], *(_width(r.patient_id) for r in rows)])
     widest["name"] = max([widest["name"], *(_width(short_name(r.name)) for r in rows)])

@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
+from rich.cells import cell_len
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Select, Static
-from textual.widgets.data_table import ColumnKey
+from textual.widgets import Footer, Header, Input, Select, Static
 
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.verdict import VERDICTS
 from outcomes_app.text import (
     LIST_COLUMNS,
     SORT_BY,
+    CELL_PADDING,
     PatientRow,
     column_widths,
     fitting_columns,
 )
+from outcomes_app.virtual_table import VirtualTable
 from outcomes_app.widgets import (
-    Table,
     followup_due,
     words,
 )
@@ -58,6 +61,8 @@ class PatientListScreen(Screen):
         self.sort_reverse = False
         #: The column keys on screen, in order (a narrow terminal drops some).
         self.columns: list[str] = []
+        #: Where each column on screen is in a row's full `cells()`.
+        self._positions: list[int] = []
         self._widths: tuple[tuple[int, int], dict[str, int]] | None = None
         self.shown: list[PatientRow] = []
         self._search_timer = None
@@ -71,7 +76,7 @@ class PatientListScreen(Screen):
             yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
                          allow_blank=False, id="list-scale")
         yield Static("Loading patients…", id="list-summary")
-        yield Table(id="patients", cursor_type="row", zebra_stripes=True)
+        yield VirtualTable(id="patients", zebra_stripes=True)
         yield Footer()
 
     def on_mount(self) -> None:
@@ -89,6 +94,8 @@ class PatientListScreen(Screen):
     def visible_rows(self) -> list[PatientRow]:
         """The app's rows after search and filter, in the chosen order."""
         rows = self.app.rows
+        if self.app.partial_list:
+            return rows  # the first screen only, by id: search, filter and sort apply to the whole list
         needle = self._needle = self.query_one("#search", Input).value.strip().lower()
         if needle:
             rows = [r for r in rows if needle in r.patient_id.lower() or needle in r.name.lower()]
@@ -107,37 +114,41 @@ class PatientListScreen(Screen):
         attr = SORT_BY.get(self.sort_key, self.sort_key)
         if self.app.computing and attr in COMPUTED:
             attr = "patient_id"
-        present = [r for r in rows if getattr(r, attr) is not None]
-        missing = [r for r in rows if getattr(r, attr) is None]
-        present.sort(key=lambda r: getattr(r, attr), reverse=self.sort_reverse)
+        value = attrgetter(attr)
+        present = [r for r in rows if value(r) is not None]
+        missing = [r for r in rows if value(r) is None]
+        present.sort(key=value, reverse=self.sort_reverse)
         return present + missing  # unknown values last in either direction
 
-    def show_rows(self, keep_cursor: bool = False) -> None:
-        """Refill the table in one go from the app's rows (`keep_cursor`: stay on the same patient)."""
-        table = self.query_one("#patients", DataTable)
+    def show_rows(self, keep_cursor: bool = True) -> None:
+        """Show the app's rows as searched, filtered and sorted (`keep_cursor`: stay on the same patient).
+
+        The table draws only the rows on screen, so this costs the sort and
+        filter alone, at any number of patients.
+        """
+        table = self.query_one("#patients", VirtualTable)
         selected = self.selected_patient() if keep_cursor else None
         self.shown = self.visible_rows()
-        columns = self.fitting_columns()
-        if columns != self.columns:
-            table.clear(columns=True)
-            for key in columns:
-                table.add_column(LABELS[key], key=key)
-            self.columns = columns
-        else:
-            table.clear()
-        if len(columns) == len(LIST_COLUMNS):
-            table.add_rows(row.cached_cells or row.cells() for row in self.shown)
-        else:
-            table.add_rows(self.visible_cells(row) for row in self.shown)
+        self.set_columns()
+        table.set_rows(self.shown, self.visible_cells)
+        index = 0
         if selected is not None:
-            index = next((i for i, r in enumerate(self.shown) if r.patient_id == selected), None)
-            if index is not None:
-                table.move_cursor(row=index, animate=False, scroll=True)
-        for key in columns:
-            arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
-            table.columns[ColumnKey(key)].label = Text(LABELS[key] + arrow)
+            index = next((i for i, r in enumerate(self.shown) if r.patient_id == selected), 0)
+        table.move_cursor(row=index)
         self.update_summary()
-        table.refresh()
+
+    def set_columns(self) -> None:
+        """The columns that fit, their widths measured on the app's rows, the sort mark on the sorted one."""
+        self.columns = self.fitting_columns()
+        keys = [key for _, key in LIST_COLUMNS]
+        self._positions = [keys.index(key) for key in self.columns]
+        self.query_one("#patients", VirtualTable).set_columns([self.header(key) for key in self.columns])
+
+    def header(self, key: str) -> tuple[str, int]:
+        """A column's label, with the sort mark on the sorted one, and its width."""
+        arrow = (" ▼" if self.sort_reverse else " ▲") if key == self.sort_key else ""
+        label = LABELS[key] + arrow
+        return label, max(self._widths[1][key], cell_len(label) + CELL_PADDING)
 
     def fitting_columns(self) -> list[str]:
         """The columns that fit the screen's width, lower-priority ones dropped first."""
@@ -148,12 +159,15 @@ class PatientListScreen(Screen):
         return fitting_columns(self._widths[1], self.size.width - TABLE_CHROME)
 
     def visible_cells(self, row: PatientRow) -> tuple:
-        cells = dict(zip((key for _, key in LIST_COLUMNS), row.cached_cells or row.cells()))
-        return tuple(cells[key] for key in self.columns)
+        """The cells of the columns on screen (the table asks for the rows it draws only)."""
+        cells = row.cells()
+        if len(self._positions) == len(cells):
+            return cells
+        return tuple(cells[i] for i in self._positions)
 
     def on_resize(self) -> None:
         if self.app.rows is not None and self.fitting_columns() != self.columns:
-            self.show_rows()
+            self.show_rows(keep_cursor=True)
 
     def update_summary(self) -> None:
         total = len(self.app.rows)
@@ -163,20 +177,22 @@ class PatientListScreen(Screen):
         summary = f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
         summary += f" · {alerts} with open alerts · {due} follow-ups due"
         if self.app.computing:
-            summary = (f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
-                       f" · {self.app.progress_words()}")
+            summary = (f"{len(self.shown):,} of {self.app.progress[1]:,} patients · scale "
+                       f"{get_scale(self.app.list_scale).name} · {self.app.progress_words()}")
+        if self.app.partial_list:
+            summary = f"first {summary} · reading the whole list…"
         if not total:
             summary = "No patients yet: press a to add one."
         self.query_one("#list-summary", Static).update(summary)
 
     def replace_row(self, row: PatientRow) -> None:
-        """Update one patient's cells in place (cheap with 10,000 rows)."""
-        table = self.query_one("#patients", DataTable)
+        """Update one patient's row in place (no refill, whatever the number of rows)."""
         for index, shown in enumerate(self.shown):
             if shown.patient_id == row.patient_id:
                 self.shown[index] = row
-                for column, cell in enumerate(self.visible_cells(row)):
-                    table.update_cell_at((index, column), cell, update_width=True)
+                self._widths = None  # its cells may be wider than any before (a booster added)
+                self.set_columns()
+                self.query_one("#patients", VirtualTable).refresh_rows()
                 break
         self.update_summary()
 
@@ -204,13 +220,13 @@ class PatientListScreen(Screen):
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
-        self.query_one("#patients", DataTable).focus()
+        self.query_one("#patients", VirtualTable).focus()
 
-    @on(DataTable.HeaderSelected, "#patients")
-    def _header_clicked(self, event: DataTable.HeaderSelected) -> None:
+    @on(VirtualTable.HeaderSelected, "#patients")
+    def _header_clicked(self, event: VirtualTable.HeaderSelected) -> None:
         self.action_sort(event.column_index)
 
-    @on(DataTable.RowSelected, "#patients")
+    @on(VirtualTable.RowSelected, "#patients")
     def _row_chosen(self) -> None:
         self.action_open_patient()
 
@@ -231,8 +247,8 @@ class PatientListScreen(Screen):
             self.show_rows()
 
     def selected_patient(self) -> str | None:
-        table = self.query_one("#patients", DataTable)
-        if not self.shown or table.cursor_row is None or table.cursor_row >= len(self.shown):
+        table = self.query_one("#patients", VirtualTable)
+        if not self.shown or table.cursor_row >= len(self.shown):
             return None
         return self.shown[table.cursor_row].patient_id
 

@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Static
 
 import db
 import tui
+from outcomes_app.virtual_table import VirtualTable
 from tests.clinic import TODAY, WHO
 from tests.patient_clinic import TODAY as PATIENT_TODAY
 
@@ -80,8 +81,11 @@ async def open_patient(pilot: Pilot, pid: str) -> None:
 
 
 def table_rows(app, selector: str) -> list[list[str]]:
-    """Every row of the DataTable `selector` on the current screen, as text."""
-    table = app.screen.query_one(selector, DataTable)
+    """Every row of the table `selector` on the current screen, as text.
+
+    A `DataTable` or the patient list's `VirtualTable`: both answer `row_count` and `get_row_at`.
+    """
+    table = app.screen.query_one(selector, (DataTable, VirtualTable))
     return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
 
 

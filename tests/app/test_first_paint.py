@@ -7,11 +7,10 @@ state is looked at deterministically on the real app and a real file.
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 import db
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicProgress
 from outcomes_app.text import PatientRow
+from outcomes_app.virtual_table import VirtualTable
 from tests.app.driving import list_rows, settle, text_of
 
 
@@ -62,4 +61,4 @@ async def test_list_shows_computing_then_fills_in_verdicts_keeping_the_chosen_so
     verdicts = [r[7] for r in shown]
     assert "computing…" not in verdicts and verdicts == sorted(verdicts, key=lambda v: v)
     assert "computing" not in text_of(app, "#list-summary")
-    assert app.screen.query_one("#patients", DataTable).row_count == 4
+    assert app.screen.query_one("#patients", VirtualTable).row_count == 4

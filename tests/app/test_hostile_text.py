@@ -15,6 +15,7 @@ import db
 import tui
 from outcomes_app.screens.patient_detail import PatientScreen
 from outcomes_app.screens.records import HistoryScreen, SettingsScreen
+from outcomes_app.virtual_table import VirtualTable
 from outcomes.validation import check_assessment
 from tests.clinic import TODAY, WHO, add_infusion, add_patient, add_phq9, stored_by_an_earlier_release
 
@@ -77,7 +78,7 @@ async def test_clinician_app_shows_hostile_text_literally_on_every_screen(hostil
     app = tui.make_app(hostile_clinic, today=TODAY, clinician="Dr Test")
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        table = app.screen.query_one("#patients", DataTable)
+        table = app.screen.query_one("#patients", VirtualTable)
         cells = [str(c) for i in range(table.row_count) for c in table.get_row_at(i)]
         listed = "\n".join(cells)
         assert "Ann Lee [twin A]" in listed

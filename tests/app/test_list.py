@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, Select
+from textual.widgets import Input, Select
 
 import db
 import outcomes_app.app
+from outcomes_app.virtual_table import VirtualTable
 from outcomes_app.screens.patient_list import SEARCH_DELAY
 from outcomes_app.text import NAME_WIDTH
 from tests.app.driving import clinician_app, list_rows, settle, text_of
@@ -22,7 +23,7 @@ async def test_list_shows_progress_verdict_relief_and_alerts(pilot):
     assert rows["P003"][3] == "2/6" and rows["P003"][7] == "in progress"
     assert rows["P004"][3] == "none yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
     assert "1 with open alerts" in text_of(app, "#list-summary")
-    labels = [str(c.label) for c in app.screen.query_one("#patients", DataTable).columns.values()]
+    labels = app.screen.query_one("#patients", VirtualTable).labels
     assert labels == ["ID ▲", "Name", "Alerts", "Course", "Latest", "Band", "Improved", "Verdict", "Relief"]
 
 
@@ -37,7 +38,7 @@ async def test_every_list_column_fits_120_columns_with_long_names_and_boosters(c
         row = {r[0]: r for r in list_rows(app)}["P005"]
         assert row[1] == "Maximiliana Wolfesc…" and len(row[1]) == NAME_WIDTH
         assert row[2] == "⚠ 1" and row[3] == "6/6 +2 boosters" and row[7] == "non responder"
-        table = app.screen.query_one("#patients", DataTable)
+        table = app.screen.query_one("#patients", VirtualTable)
         # Every column, "Relief" the last, inside the table: nothing to scroll sideways to.
         assert table.virtual_size.width <= table.scrollable_content_region.width
         assert table.max_scroll_x == 0
@@ -62,7 +63,7 @@ async def test_search_filter_and_sort(pilot):
     await settle(pilot)
     assert [r[0] for r in list_rows(app)] == ["P001"]
     app.screen.query_one("#filter", Select).value = "all"
-    app.screen.query_one("#patients", DataTable).focus()
+    app.screen.query_one("#patients", VirtualTable).focus()
     await settle(pilot)
     await pilot.press("7")  # improvement, ascending; unknown values last
     assert [r[0] for r in list_rows(app)] == ["P002", "P003", "P001", "P004"]

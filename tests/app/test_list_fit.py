@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from textual.widgets import DataTable, Select
+from textual.widgets import Select
 
 import db
+from outcomes_app.virtual_table import VirtualTable
 from tests.app.driving import clinician_app, list_rows, settle, text_of
 from tests.clinic import add_phq9, add_widest_patient
 
@@ -13,8 +14,7 @@ ALL = ["ID", "Name", "Alerts", "Course", "Latest", "Band", "Improved", "Verdict"
 
 
 def labels(app) -> list[str]:
-    table = app.screen.query_one("#patients", DataTable)
-    return [str(c.label) for c in table.columns.values()]
+    return app.screen.query_one("#patients", VirtualTable).labels
 
 
 @pytest.fixture
@@ -36,7 +36,7 @@ async def test_list_drops_low_priority_columns_and_never_clips_the_verdict(wide_
     async with clinician_app(wide_clinic, size=size) as pilot:
         app = pilot.app
         assert [label.rstrip(" ▲▼") for label in labels(app)] == shown
-        table = app.screen.query_one("#patients", DataTable)
+        table = app.screen.query_one("#patients", VirtualTable)
         assert table.max_scroll_x == 0
         assert table.virtual_size.width <= table.scrollable_content_region.width
         verdicts = {r[0]: r[shown.index("Verdict")] for r in list_rows(app)}

@@ -9,10 +9,9 @@ each changed picture.
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 import tui
 from outcomes_app.app import OutcomesApp
+from outcomes_app.virtual_table import VirtualTable
 from tests.app.driving import SIZE, ready
 from tests.clinic import TODAY
 
@@ -24,7 +23,7 @@ def make(path) -> OutcomesApp:
 async def loaded(pilot) -> None:
     """Wait for the clinic worker; the list has the focus."""
     await ready(pilot)
-    pilot.app.screen.query_one("#patients", DataTable).focus()
+    pilot.app.screen.query_one("#patients", VirtualTable).focus()
     await pilot.pause()
 
 
