@@ -16,11 +16,17 @@ measured in the same run:
   `bench_core` path); growth at most 5.5x; peak under 1.5 GB at 50,000.
 - `status ID --json` at 50,000: at most 1.3x `python -c "import pandas"`.
 - `export csv` at 50,000: peak memory under 300 MB.
+- the app (`bench_tui.py`): first screen of rows at most 1.5x a bare Textual
+  app painting one screen, at 10,000 and 50,000 alike; every verdict in
+  within loading and analysing the clinic alone plus 50%; peak under 1 GB.
 
-Run it from the repository root (slow: building the clinics takes minutes):
+Run it from the repository root (slow: building the clinics takes minutes).
+Each part runs alone with `--only`, and every command is stopped after
+`--timeout` seconds (reported as a missed target), so a run always ends:
 
-    python3 bench/bench_scale.py                 # 1,000, 10,000 and 50,000
-    python3 bench/bench_scale.py --sizes 1000 10000
+    python3 bench/bench_scale.py                 # everything at 1,000, 10,000 and 50,000
+    python3 bench/bench_scale.py --only app --sizes 10000,50000
+    python3 bench/bench_scale.py --only exports cohort --sizes 1000 10000 --timeout 600
 
 Not timed tests: a busy shared machine skews both sides of each ratio alike.
 Exits 1 when a target is missed.
@@ -42,6 +48,13 @@ ROOT = Path(__file__).resolve().parent.parent
 CACHE = Path(os.environ.get("OUTCOMES_BENCH_CACHE", Path.home() / ".cache" / "ketamine-outcomes-bench"))
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
 MB = 1024 * 1024
+PARTS = ("exports", "cohort", "status", "app")
+#: Longest one command may run before it is stopped and reported (seconds; --timeout).
+TIMEOUT = 1800.0
+
+
+class TooSlow(Exception):
+    """A command ran past the timeout: reported as a missed target, the other parts still run."""
 
 #: Loading and analysing a clinic, the way `bench_core` times the domain core (plus reading the file).
 ANALYSE = """
@@ -85,8 +98,11 @@ def measured(args: list[str]) -> tuple[float, float]:
         "_, status, usage = os.wait4(child.pid, 0)\n"
         "print(time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))\n"
     )
-    done = subprocess.run([sys.executable, "-c", probe, *args], env=ENV, cwd=ROOT, capture_output=True,
-                          text=True)
+    try:
+        done = subprocess.run([sys.executable, "-c", probe, *args], env=ENV, cwd=ROOT, capture_output=True,
+                              text=True, timeout=TIMEOUT)
+    except subprocess.TimeoutExpired:
+        raise TooSlow(f"{' '.join(args[-4:])} still running after {TIMEOUT:.0f} s") from None
     seconds, peak, code = done.stdout.split()
     if int(code):
         raise SystemExit(f"{' '.join(args)} failed ({code}):\n{done.stderr[-2000:]}")
@@ -121,25 +137,56 @@ def report_line(name: str, figures: dict[int, tuple[float, float]], extra: str =
     print(f"{name:<28} {cells}{growth}{extra}", flush=True)
 
 
+def sizes(text: str) -> list[int]:
+    """`10000,50000` or `10000` (also repeated: `--sizes 1000 10000`)."""
+    return [int(n) for n in text.replace("_", "").split(",") if n]
+
+
 def main() -> int:
+    global TIMEOUT
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", type=int, nargs="+", default=[1_000, 10_000, 50_000])
-    sizes = sorted(parser.parse_args().sizes)
-    clinics = {n: clinic(n) for n in sizes}
-    for n in sizes:
-        built = json.loads((CACHE / f"clinic-{n}.json").read_text()) if (CACHE / f"clinic-{n}.json").exists() else None
-        if built:
-            print(f"demo --patients {n:,}: {built['seconds']:.1f} s, {built['peak_mb']:.0f} MB (when it was built)")
+    parser.add_argument("--sizes", type=sizes, nargs="+", default=[[1_000, 10_000, 50_000]])
+    parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
+    parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per command (default 1800)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each app measurement (median)")
+    args = parser.parse_args()
+    TIMEOUT = args.timeout
+    chosen = sorted({n for group in args.sizes for n in group})
+    clinics = {n: clinic(n) for n in chosen}
+    for n in chosen:
+        built = CACHE / f"clinic-{n}.json"
+        if built.exists():
+            figures = json.loads(built.read_text())
+            print(f"demo --patients {n:,}: {figures['seconds']:.1f} s, {figures['peak_mb']:.0f} MB (when it was built)")
     missed: list[str] = []
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    parts = {"exports": lambda: _exports(clinics, work), "cohort": lambda: _cohort(clinics, work),
+             "status": lambda: _status(clinics), "app": lambda: _app(clinics, args.rounds)}
     try:
-        missed += _exports(clinics, work)
-        missed += _cohort(clinics, work)
-        missed += _status(clinics)
+        for name in PARTS:
+            if name in args.only:
+                try:
+                    missed += parts[name]()
+                except TooSlow as slow:
+                    print(f"{name}: {slow}", flush=True)
+                    missed.append(f"{name}: {slow}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print("all targets met" if not missed else "MISSED: " + "; ".join(missed))
     return 1 if missed else 0
+
+
+def _app(clinics: dict[int, Path], rounds: int) -> list[str]:
+    """The clinician app's figures (`bench_tui.py`), each run in a fresh process within the timeout."""
+    import bench_tui
+
+    missed: list[str] = []
+    for n in clinics:
+        try:
+            missed += bench_tui.report(bench_tui.measure(n, rounds, TIMEOUT))
+        except subprocess.TimeoutExpired:
+            raise TooSlow(f"the app on {n:,} patients still running after {TIMEOUT:.0f} s") from None
+    return missed
 
 
 def _check(missed: list[str], ok: bool, what: str) -> None:

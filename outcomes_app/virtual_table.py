@@ -175,13 +175,14 @@ class VirtualTable(ScrollView, can_focus=True):
         super().notify_style_update()
         self._generation += 1  # a theme or focus change restyles every line
 
-    def _on_focus(self, event: events.Focus) -> None:
-        self._generation += 1
-        self.refresh()
+    def on_focus(self) -> None:
+        self._generation += 1  # the cursor's colours differ with and without focus
 
-    def _on_blur(self, event: events.Blur) -> None:
+    def on_blur(self) -> None:
         self._generation += 1
-        self.refresh()
+
+    def on_resize(self) -> None:
+        self._scroll_to_cursor()  # a shorter table keeps the cursor's row on screen
 
     # ----- drawing ------------------------------------------------------------
     @property
@@ -241,8 +242,8 @@ class VirtualTable(ScrollView, can_focus=True):
     def watch_hover_row(self) -> None:
         self.refresh()
 
-    def move_cursor(self, *, row: int, animate: bool = False, scroll: bool = True) -> None:
-        """Put the cursor on `row` (clamped to the rows there are) and, with `scroll`, bring it on screen."""
+    def move_cursor(self, *, row: int) -> None:
+        """Put the cursor on `row` (clamped to the rows there are) and bring it on screen."""
         self.cursor_row = row
 
     def _scroll_to_cursor(self) -> None:

@@ -183,6 +183,7 @@ HELP_TEXT = """\
 
 [b]Patient list[/b]
   ↑ ↓ enter   move, open the patient
+  pgup pgdn   a screen up or down; home / end: the first / last patient
   /           search by id or name
   1-9         sort by the n-th column shown (again: reverse); or click a
               column header; the sorted column's header carries ▲ or ▼
