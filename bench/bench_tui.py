@@ -94,31 +94,33 @@ def child_bare(path: Path) -> dict:
             table.add_columns(*(label for label, _ in LIST_COLUMNS))
             table.add_rows(rows)
 
-    async def run() -> float:
-        started = time.perf_counter()
+    async def run() -> dict:
+        started, cpu = time.perf_counter(), time.process_time()
         app = BareTable()
         async with app.run_test(size=SIZE) as pilot:
             await painted(pilot, lambda a: a.query_one(DataTable), len(rows))
-            return time.perf_counter() - started
+            return {"first_paint": time.perf_counter() - started, "first_paint_cpu": time.process_time() - cpu}
 
-    return {"first_paint": asyncio.run(run())}
+    return asyncio.run(run())
 
 
 def child_app(path: Path) -> dict:
     import tui
     from outcomes_app.screens.patient_detail import PatientScreen
     from outcomes_app.screens.patient_list import PatientListScreen
+    # Imports outside the clock, as the bare app's: `db` loads its storage modules on first use.
+    import db.connection, db.migrations, db.reads  # noqa: E401, F401
 
     def table(app):
         screen = app.screen
         return screen.query_one("#patients") if isinstance(screen, PatientListScreen) else None
 
     async def run() -> dict:
-        started = time.perf_counter()
+        started, cpu = time.perf_counter(), time.process_time()
         app = tui.make_app(path, today=date.today(), clinician="bench")
         async with app.run_test(size=SIZE) as pilot:
             await painted(pilot, table, SIZE[1] - 10)  # a screen's rows below the bars and the header
-            first = time.perf_counter() - started
+            first, first_cpu = time.perf_counter() - started, time.process_time() - cpu
             while app.rows is None or app.computing:
                 await asyncio.sleep(0.005)
             await pilot.pause()
@@ -134,7 +136,7 @@ def child_app(path: Path) -> dict:
             while not isinstance(app.screen, PatientScreen) or not app.screen.status:
                 await asyncio.sleep(0.002)
             await pilot.pause()
-            return {"first_paint": first, "verdicts": verdicts, "end_key": scrolled, "rows": last + 1,
+            return {"first_paint": first, "first_paint_cpu": first_cpu, "verdicts": verdicts, "end_key": scrolled, "rows": last + 1,
                     "detail": time.perf_counter() - opened, "peak_mb": peak_mb()}
 
     return asyncio.run(run())

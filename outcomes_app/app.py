@@ -50,6 +50,9 @@ HANDOUT_DIR = Path("~/ketamine-outcomes-handouts")
 FOLLOWUPS_WITH_LIST_MAX = 2_000
 #: Longest the worker waits for the first rows to be painted before it analyses anyway.
 PAINT_WAIT_S = 5.0
+#: Patients analysed at a time: the progress moves every 2,500, and fewer, larger reads cost a
+#: tenth less than chunks of 1,000 (10,000 patients: 4.1 s CPU against 4.5 s, 3.9 s in one go).
+ANALYSIS_CHUNK = 2_500
 #: Patients in the first paint: more rows than a tall terminal shows, read in milliseconds
 #: (`db.list_rows` with a limit); the whole list follows.
 FIRST_SCREEN_ROWS = 150
@@ -198,7 +201,7 @@ class OutcomesApp(App):
         """Every patient's status, a chunk of patients at a time (bounded reads, visible progress)."""
         statuses: list[PatientStatus] = []
         names: dict[str, str] = {}
-        for chunk in db.clinic_chunks(database):
+        for chunk in db.clinic_chunks(database, ANALYSIS_CHUNK):
             if worker.is_cancelled:
                 return None, names
             gc.freeze()  # see on_clinic_loaded: keep the collector off what was just read

@@ -301,10 +301,13 @@ class VirtualTable(ScrollView, can_focus=True):
 
 def _cell_segments(table: VirtualTable, cell: Any, width: int, style: Style, meta: dict) -> list[Segment]:
     """One cell: its text cut or padded to the column's width less a space either side, on the row's style."""
+    inner = max(0, width - 2)
+    base = style + Style.from_meta(meta)
+    if type(cell) is str and cell.isascii() and cell.isprintable() and len(cell) <= inner:
+        return [Segment(f" {cell:<{inner}} ", base)]  # most cells: plain text that fits, no Text needed
     console = table.app.console
     text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
-    text.truncate(max(0, width - 2), overflow="ellipsis", pad=True)
-    base = style + Style.from_meta(meta)
+    text.truncate(inner, overflow="ellipsis", pad=True)
     # `Text.render` gives the spans' styles only; the text's own style ("bold red") goes under them.
     own = base + console.get_style(text.style) if text.style else base
     segments = [Segment(" ", base)]
