@@ -102,7 +102,7 @@ async def test_improved_column_reads_by_direction_and_sorts_by_the_number(clinic
         rows = {r[0]: r for r in list_rows(app)}
         assert rows["P006"][6] == "50% worse" and rows["P002"][6] == "22% better"
         assert not any(r[6].startswith("-") for r in rows.values())
-        app.screen.query_one("#patients", DataTable).focus()
+        app.screen.query_one("#patients", VirtualTable).focus()
         await settle(pilot)
         await pilot.press("7")  # ascending: the worst first, by the number and not the text
         assert [r[0] for r in list_rows(app)][:4] == ["P006", "P002", "P003", "P001"]
