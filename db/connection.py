@@ -22,6 +22,7 @@ from typing import Iterator
 import sqlite_utils
 
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
+from db.lock_wait import begin_immediate
 
 APP_NAME = "ketamine-outcomes"
 DB_FILENAME = "outcomes.db"
@@ -261,8 +262,9 @@ def write_transaction(database: sqlite_utils.Database) -> Iterator[sqlite_utils.
     ``BEGIN IMMEDIATE`` rather than sqlite-utils' deferred ``BEGIN``: a
     deferred transaction that reads and then writes fails at once with
     "database is locked" when another process wrote in between, whatever the
-    busy timeout; an immediate one waits its turn. Nested use becomes a
-    savepoint through `Database.atomic()`.
+    busy timeout; an immediate one waits its turn (`db.lock_wait`: up to a
+    minute, telling a reporter how long). Nested use becomes a savepoint
+    through `Database.atomic()`.
     """
     conn = database.conn
     depth = _WRITE_DEPTH.setdefault(id(conn), [0])
@@ -281,7 +283,7 @@ def _immediate(database: sqlite_utils.Database) -> Iterator[sqlite_utils.Databas
         with database.atomic():
             yield database
         return
-    conn.execute("BEGIN IMMEDIATE")
+    begin_immediate(conn, BUSY_TIMEOUT_S)  # waits for another writer, visibly, up to a minute
     try:
         yield database
     except BaseException:

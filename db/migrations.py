@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import sqlite3
 
+from db.connection import BUSY_TIMEOUT_S
+from db.lock_wait import begin_immediate
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -420,7 +422,7 @@ def apply_migrations(database: sqlite_utils.Database, *, stop_before: str | None
         return []
     conn = database.conn
     conn.execute("PRAGMA foreign_keys = OFF")  # only possible outside a transaction
-    conn.execute("BEGIN IMMEDIATE")
+    begin_immediate(conn, BUSY_TIMEOUT_S)
     try:
         # Another process may have migrated while we waited for the lock.
         pending = [m.name for m in MIGRATIONS.pending(database)]

@@ -95,6 +95,8 @@ class OutcomesApp(App):
         self.data_version: int | None = None
         #: (patient, alert key) of every open alert at the last full read (None before it).
         self.open_alerts: set[tuple[str, str]] | None = None
+        #: Saves under way on worker threads (`outcomes_app.saving`), which use `database` meanwhile.
+        self.writing = 0
         #: Where the patient screen's `r` writes reports (the clinician may choose another).
         self.report_folder = str(Path.home() / "ketamine-outcomes-reports")
 
@@ -242,8 +244,8 @@ class OutcomesApp(App):
         top keep what the clinician is typing, and the list keeps its
         search, filter, sort and selected patient.
         """
-        if self.database is None:
-            return
+        if self.database is None or self.writing:
+            return  # while a save's worker has the connection (`outcomes_app.saving`), look next time
         version, error = guarded(lambda: db.data_version(self.database))
         if error or version == self.data_version:
             return

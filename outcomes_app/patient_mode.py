@@ -67,6 +67,7 @@ from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
+from outcomes_app.saving import lock_waits_shown
 
 #: Where saved charts go unless the app is told otherwise.
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
@@ -502,8 +503,9 @@ class PatientApp(App):
         try:
             database = db.connect(self.db_path, migrate=False)
             try:
-                db.add_self_report(database, self.patient_id, values,
-                                   self_report_rules.who(self.patient_id), self_report_rules.AUDIT_REASON)
+                with lock_waits_shown(self):  # an import may hold the lock: wait, visibly
+                    db.add_self_report(database, self.patient_id, values,
+                                       self_report_rules.who(self.patient_id), self_report_rules.AUDIT_REASON)
             finally:
                 database.conn.close()
         except db.StorageError as exc:

@@ -8,7 +8,7 @@ can all import it at module level without a cycle.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Awaitable, Callable, Iterable
 
 from rich.text import Text
 from rich.segment import Segment
@@ -71,6 +71,15 @@ class ProgramError(str):
 
     `guarded` returns one (a `str`, so callers that only show a message need
     nothing else); a form shows it as it stands, not as a problem to correct.
+    """
+
+
+class NotDone(str):
+    """The words for a write that did not happen for a reason other than the input.
+
+    Another program kept the database busy past the limit, or the clinician
+    stopped waiting (`outcomes_app.saving`): a form shows it as it stands,
+    not as a problem to correct, and keeps what was typed.
     """
 
 
@@ -204,11 +213,41 @@ class ConfirmModal(ModalScreen[bool]):
         self.dismiss(answer)
 
 
-class TextModal(ModalScreen["dict[str, str] | None"]):
+class SavesBeforeClosing:
+    """A dialog that, given an async `save`, writes before it closes.
+
+    `save` gets the dialog's result and returns None (saved: the dialog
+    closes with the result) or the words of a refusal, shown in the dialog,
+    which stays open with what was typed. One save at a time.
+    """
+
+    save: Callable[[Any], Awaitable[str | None]] | None = None
+    _saving = False
+
+    def finish(self, result: Any) -> None:
+        if self.save is None:
+            self.dismiss(result)
+        elif not self._saving:
+            self._saving = True
+            self.run_worker(self._save_then_close(result), group="save")
+
+    async def _save_then_close(self, result: Any) -> None:
+        try:
+            error = await self.save(result)
+        finally:
+            self._saving = False
+        if error:
+            self.query_one("#modal-error", Static).update(Text(error))
+            return
+        self.dismiss(result)
+
+
+class TextModal(SavesBeforeClosing, ModalScreen["dict[str, str] | None"]):
     """A small form of required text fields (reason, name, note, date).
 
     `check` may refuse the values with a message, shown inline; nothing is
-    returned until every field is filled and the check passes.
+    returned until every field is filled and the check passes. With `save`
+    the values are written before the dialog closes (`SavesBeforeClosing`).
     """
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
@@ -216,10 +255,11 @@ class TextModal(ModalScreen["dict[str, str] | None"]):
     def __init__(self, title: str, fields: list[tuple[str, str, str]], *,
                  intro: str = "", ok: str = "Save",
                  check: Callable[[dict[str, str]], str | None] | None = None,
-                 optional: Iterable[str] = ()) -> None:
+                 optional: Iterable[str] = (),
+                 save: Callable[[dict[str, str]], Awaitable[str | None]] | None = None) -> None:
         super().__init__()
         self.title_text, self.fields, self.intro, self.ok = title, fields, intro, ok
-        self.check = check
+        self.check, self.save = check, save
         self.optional = set(optional)
 
     def compose(self) -> ComposeResult:
@@ -250,21 +290,22 @@ class TextModal(ModalScreen["dict[str, str] | None"]):
         if error:
             self.query_one("#modal-error", Static).update(Text(error))  # may quote what was typed
             return
-        self.dismiss(values)
+        self.finish(values)
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
 
 
-class AcknowledgeModal(ModalScreen["tuple[list[str], str, str] | None"]):
-    """Acknowledge open alerts: which ones, the clinician's name and a note."""
+class AcknowledgeModal(SavesBeforeClosing, ModalScreen["tuple[list[str], str, str] | None"]):
+    """Acknowledge open alerts: which ones, the clinician's name and a note (saved by `save`)."""
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, status: PatientStatus, clinician: str) -> None:
+    def __init__(self, status: PatientStatus, clinician: str,
+                 save: Callable[[tuple[list[str], str, str]], Awaitable[str | None]] | None = None) -> None:
         super().__init__()
-        self.status, self.clinician = status, clinician
+        self.status, self.clinician, self.save = status, clinician, save
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):  # wide: an alert's detail is read in full
@@ -298,7 +339,7 @@ class AcknowledgeModal(ModalScreen["tuple[list[str], str, str] | None"]):
         if problem:
             self.query_one("#modal-error", Static).update(Text(problem))
             return
-        self.dismiss((keys, who, note))
+        self.finish((keys, who, note))
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:

@@ -77,7 +77,10 @@ class OutcomesGroup(DefaultGroup):
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         code = 0
         try:
-            result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
+            from db.lock_wait import reporting_lock_waits  # light: no SQLite wrapper, no pandas
+
+            with reporting_lock_waits(_LockWaitLines()):
+                result = super().main(args, prog_name, complete_var, standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
         except click.ClickException as exc:
             exc.show()
@@ -101,6 +104,26 @@ class OutcomesGroup(DefaultGroup):
                       err=True)
             code = 1
         return _finish(code, standalone_mode)
+
+
+class _LockWaitLines:
+    """Tells stderr that a write waits for another program's lock: at once, then every few seconds."""
+
+    EVERY_S = 5
+
+    def __init__(self) -> None:
+        self.told = -1
+
+    def __call__(self, seconds: float) -> None:
+        from db.lock_wait import limit_words
+
+        if self.told < 0:
+            _echo("waiting for another write: another program (an import, the app) is writing to the "
+                  f"database; this waits up to {limit_words()}…", err=True)
+            self.told = 0
+        elif int(seconds) >= self.told + self.EVERY_S:
+            self.told = int(seconds) // self.EVERY_S * self.EVERY_S
+            _echo(f"waiting for another write… ({self.told} s)", err=True)
 
 
 def _finish(code: int, standalone_mode: bool) -> int:

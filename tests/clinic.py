@@ -7,6 +7,8 @@ them, so the tests read back what a clinician would have entered.
 from __future__ import annotations
 
 import contextlib
+import subprocess
+import sys
 from datetime import date
 from typing import Iterator
 
@@ -138,3 +140,26 @@ def stored_by_an_earlier_release() -> Iterator[None]:
     finally:
         for module in homes:
             module.text_problem = original
+
+
+@contextlib.contextmanager
+def write_lock_held(path, seconds: float) -> Iterator[subprocess.Popen]:
+    """Another process holds the database's write lock (``BEGIN IMMEDIATE``) for `seconds`.
+
+    The block starts once the lock is taken; leaving it waits for the
+    process to commit and end.
+    """
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         "import sqlite3, sys, time\n"
+         f"conn = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+         "conn.execute('BEGIN IMMEDIATE')\n"
+         "print('locked', flush=True)\n"
+         f"time.sleep({seconds})\n"
+         "conn.execute('COMMIT')\n"],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        yield holder
+    finally:
+        holder.wait(timeout=seconds + 30)

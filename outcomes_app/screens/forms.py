@@ -12,7 +12,7 @@ from typing import Any
 
 from rich.markup import escape
 from rich.text import Text
-from textual import on, work
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
@@ -49,13 +49,14 @@ from outcomes.validation import (
     reason_problems,
 )
 from outcomes_app.audit_text import describe_record
+from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import (
     NO_VALUE,
     AlertBanner,
     ConfirmModal,
+    NotDone,
     ProgramError,
     TickList,
-    guarded,
     problem_lines,
     words,
 )
@@ -78,6 +79,8 @@ class FormScreen(Screen["bool | str"]):
     def __init__(self, status: PatientStatus | None = None) -> None:
         super().__init__()
         self.status = status
+        #: True while a save is being checked or written (it may wait for another program's lock).
+        self.saving = False
 
     def buttons(self) -> ComposeResult:
         yield Static("", id="errors", classes="errors")
@@ -117,7 +120,11 @@ class FormScreen(Screen["bool | str"]):
 
     def show_failure(self, error: str, field: str = "date") -> None:
         """A write that failed: a refusal is shown as a problem with `field`; a program error as it stands."""
-        if isinstance(error, ProgramError):
+        if isinstance(error, NotDone):
+            self.show_problems([])
+            self.query_one("#errors", Static).update(Text(f"Not saved: {error}. What you typed is kept: "
+                                                         "press ctrl+s to save again."))
+        elif isinstance(error, ProgramError):
             self.show_problems([])
             self.query_one("#errors", Static).update(Text(error))
         else:
@@ -131,7 +138,19 @@ class FormScreen(Screen["bool | str"]):
     def action_cancel(self) -> None:
         self.dismiss(False)
 
-    def action_save(self) -> None:  # pragma: no cover - every form defines it
+    def action_save(self) -> None:
+        """Check and save on a worker; a second ctrl+s while one save is under way does nothing."""
+        if not self.saving:
+            self.saving = True
+            self.run_worker(self._save_once(), group="save")
+
+    async def _save_once(self) -> None:
+        try:
+            await self.save_flow()
+        finally:
+            self.saving = False
+
+    async def save_flow(self) -> None:  # pragma: no cover - every form defines it
         raise NotImplementedError
 
 
@@ -169,7 +188,7 @@ class PatientForm(FormScreen):
         super().on_mount()
         self.query_one("#f-name" if self.editing else "#f-patient_id", Input).focus()
 
-    def action_save(self) -> None:
+    async def save_flow(self) -> None:
         raw = {f: self.value(f) for f in ("patient_id", "name", "birth_date", "weight_kg", "notes")}
         checked = check_patient(raw, self.app.today)
         reason, missing = self.reason(self.editing)
@@ -179,10 +198,10 @@ class PatientForm(FormScreen):
             return
         database, who = self.app.database, self.app.clinician
         if self.editing:
-            _, error = guarded(lambda: db.update_patient(database, checked.values["patient_id"],
-                                                         checked.values, reason, who))
+            _, error = await write_off_thread(self.app, lambda: db.update_patient(
+                database, checked.values["patient_id"], checked.values, reason, who))
         else:
-            _, error = guarded(lambda: db.add_patient(database, checked.values, who))
+            _, error = await write_off_thread(self.app, lambda: db.add_patient(database, checked.values, who))
         if error:
             self.show_failure(error, "patient_id")
             return
@@ -307,10 +326,6 @@ class InfusionForm(FormScreen):
         return check_assessment({"patient_id": self.patient_id, "date": when, "scale": "cadss",
                                  "items": items, "total": total}, self.app.today)
 
-    def action_save(self) -> None:
-        self.save_flow()
-
-    @work(exclusive=True, group="save")
     async def save_flow(self) -> None:
         """Check; refuse errors inline; ask for confirmation and show warnings; then save."""
         settings = self.app.settings
@@ -337,9 +352,10 @@ class InfusionForm(FormScreen):
                 return
         database, who = self.app.database, self.app.clinician
         if self.correcting is not None:
-            saved_id, error = guarded(lambda: db.correct_infusion(database, self.correcting.id, checked.values, reason, who))
+            saved_id, error = await write_off_thread(self.app, lambda: db.correct_infusion(
+                database, self.correcting.id, checked.values, reason, who))
         else:
-            saved_id, error = guarded(lambda: db.add_infusion_with_rating(
+            saved_id, error = await write_off_thread(self.app, lambda: db.add_infusion_with_rating(
                 database, checked.values, who, cadss.values if cadss is not None else None))
         if error:
             self.show_failure(error)
@@ -527,7 +543,7 @@ class AssessmentForm(FormScreen):
                         f"(alerts at {threshold} or more). Saving raises a safety alert; "
                         "follow the clinic's safety protocol now.")
 
-    def action_save(self) -> None:
+    async def save_flow(self) -> None:
         texts = self.item_texts()
         raw = {
             "patient_id": self.patient_id, "date": self.value("date"), "scale": self.scale_id,
@@ -543,10 +559,11 @@ class AssessmentForm(FormScreen):
             return
         database, who = self.app.database, self.app.clinician
         if self.correcting is not None:
-            saved_id, error = guarded(lambda: db.correct_assessment(database, self.correcting.id, checked.values,
-                                                             reason, who))
+            saved_id, error = await write_off_thread(self.app, lambda: db.correct_assessment(
+                database, self.correcting.id, checked.values, reason, who))
         else:
-            saved_id, error = guarded(lambda: db.add_assessment(database, checked.values, who))
+            saved_id, error = await write_off_thread(self.app, lambda: db.add_assessment(
+                database, checked.values, who))
         if error:
             self.show_failure(error)
             return

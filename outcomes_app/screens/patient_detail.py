@@ -25,6 +25,7 @@ from outcomes.typed_text import text_problem
 from outcomes.validation import date_problem, reason_problems
 from outcomes_app.audit_text import describe_record
 from outcomes_app.messages import ReportWritten
+from outcomes_app.saving import write_off_thread
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
 from outcomes_app.screens.records import HistoryScreen
 from outcomes_app.text import (
@@ -259,38 +260,39 @@ class PatientScreen(Screen):
             self.notify("No open alerts for this patient.")
             return
 
-        def done(answer) -> None:
-            if not answer:
-                return
+        async def save(answer) -> str | None:
             keys, who, note = answer
-            _, error = guarded(lambda: db.acknowledge_alerts(self.app.database, self.patient_id, keys, who, note))
-            notify_refusal(self, error)
-            self.reload()
+            return (await write_off_thread(self.app, lambda: db.acknowledge_alerts(
+                self.app.database, self.patient_id, keys, who, note)))[1]
 
-        self.app.push_screen(AcknowledgeModal(self.status, self.app.clinician), done)
+        def done(answer) -> None:
+            if answer:
+                self.reload()
+
+        self.app.push_screen(AcknowledgeModal(self.status, self.app.clinician, save=save), done)
 
     def action_new_course(self) -> None:
         def check(values: dict[str, str]) -> str | None:
             return (date_problem(values["date"], "start date", self.app.today)[1]
                     or text_problem(values["note"], "note", note=True))
 
-        def done(values) -> None:
-            if not values:
-                return
-            number, error = guarded(lambda: db.start_course(
+        async def save(values) -> str | None:
+            number, error = await write_off_thread(self.app, lambda: db.start_course(
                 self.app.database, self.patient_id, parse_timepoint(values["date"]),
                 self.app.clinician, values.get("note") or None))
-            if error:
-                notify_refusal(self, error)
-            else:
+            if not error:
                 self.select_after_reload = f"course:{number}"  # the new course's start row, in view
-            self.reload()
+            return error
+
+        def done(values) -> None:
+            if values:
+                self.reload()
 
         self.app.push_screen(TextModal(
             f"Start a new course for {self.patient_id}",
             [("date", "Start date (YYYY-MM-DD)", self.app.today.isoformat()), ("note", "Note", "")],
             intro="Later infusions count from session 1 of the new course.",
-            ok="Start course", check=check, optional=("note",)), done)
+            ok="Start course", check=check, optional=("note",), save=save), done)
 
     def action_correct(self) -> None:
         selected = self.correctable()
@@ -311,19 +313,20 @@ class PatientScreen(Screen):
             return
         kind, ident = selected
 
+        async def save(values) -> str | None:
+            return (await write_off_thread(self.app, lambda: db.retract(
+                self.app.database, kind, ident, values["reason"], self.app.clinician)))[1]
+
         def done(values) -> None:
-            if not values:
-                return
-            _, error = guarded(lambda: db.retract(self.app.database, kind, ident, values["reason"], self.app.clinician))
-            notify_refusal(self, error)
-            self.reload()
+            if values:
+                self.reload()
 
         self.app.push_screen(TextModal(
             f"Retract the {describe_record(self.record(kind, ident))}",
             [("reason", "Reason (kept in the audit trail)", "")],
             intro="The record stops counting; it is kept, with who, when and why.",
-            ok="Retract", check=lambda values: next((p.message for p in reason_problems(values["reason"])), None)),
-            done)
+            ok="Retract", check=lambda values: next((p.message for p in reason_problems(values["reason"])), None),
+            save=save), done)
 
     def action_session(self) -> None:
         """The session screen of the selected infusion (else the latest): readings, end, discharge."""

@@ -24,6 +24,7 @@ from outcomes.status import PatientStatus
 from outcomes_app.audit_text import history_block
 from outcomes_app.help import HelpScreen
 from outcomes.terminal_text import terminal_safe
+from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import AlertBanner, Table, TextModal, followup_due, guarded, literal, safe_markup
 
 
@@ -145,10 +146,9 @@ class SettingsScreen(Screen):
         spec = SETTING_SPECS[table.cursor_row]
         current = format_value(getattr(self.app.settings, spec.key))
 
-        def check(values: dict[str, str]) -> str | None:
-            _, error = guarded(lambda: db.set_setting(self.app.database, spec.key, values["value"],
-                                                      self.app.clinician))
-            return error
+        async def save(values: dict[str, str]) -> str | None:  # refused values are told inline
+            return (await write_off_thread(self.app, lambda: db.set_setting(
+                self.app.database, spec.key, values["value"], self.app.clinician)))[1]
 
         def done(values) -> None:
             if values:
@@ -159,7 +159,7 @@ class SettingsScreen(Screen):
 
         self.app.push_screen(TextModal(
             f"Setting {spec.key}", [("value", "Value", current)],
-            intro=f"{spec.description}. {allowed_values(spec)}".strip(), check=check,
+            intro=f"{spec.description}. {allowed_values(spec)}".strip(), save=save,
             optional=("value",) if spec.optional else ()),
             done)
 

@@ -34,6 +34,7 @@ from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, discharge_pro
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
+from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import AcknowledgeModal, AlertBanner, Table, TextModal, guarded, problem_lines
 
 if TYPE_CHECKING:
@@ -68,6 +69,8 @@ class SessionScreen(Screen):
         self.place = (0, 0)
         self.acknowledged: frozenset[str] = frozenset()
         self.status = None
+        #: True while a reading is being written (it may wait for another program's lock).
+        self.saving = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -174,7 +177,16 @@ class SessionScreen(Screen):
         if checked.errors:
             self.show_problems(checked.errors)
             return
-        _, error = guarded(lambda: db.add_reading(self.app.database, checked.values, self.app.clinician))
+        if not self.saving:
+            self.saving = True
+            self.run_worker(self._save_reading(checked), group="save")
+
+    async def _save_reading(self, checked) -> None:
+        try:
+            _, error = await write_off_thread(self.app, lambda: db.add_reading(
+                self.app.database, checked.values, self.app.clinician))
+        finally:
+            self.saving = False
         if error:
             self.show_problems([Problem("at", error)])
             return
@@ -214,7 +226,8 @@ class SessionScreen(Screen):
         self.app.push_screen(TextModal(
             f"End of session {self.place[0]} of {self.place[1]} for {self.patient_id}", fields,
             intro="Saved as a correction of the session's record (the audit trail keeps both).",
-            ok="Save", check=self.discharge_check, optional=("ended", "duration")), self.save_discharge)
+            ok="Save", check=self.discharge_check, optional=("ended", "duration"), save=self.save_discharge),
+            self.after_discharge)
 
     def discharge_values(self, values: dict[str, str]):
         inf = self.summary.infusion
@@ -230,15 +243,14 @@ class SessionScreen(Screen):
         checked = self.discharge_values(values)
         return problem_lines(checked.errors) if checked.errors else None
 
-    def save_discharge(self, values) -> None:
-        if not values:
-            return
+    async def save_discharge(self, values) -> str | None:
         checked = self.discharge_values(values)
-        _, error = guarded(lambda: db.correct_infusion(
+        return (await write_off_thread(self.app, lambda: db.correct_infusion(
             self.app.database, self.summary.infusion.id, checked.values,
-            "end of session and discharge recorded", self.app.clinician))
-        if error:
-            self.notify(error, severity="error")
+            "end of session and discharge recorded", self.app.clinician)))[1]
+
+    def after_discharge(self, values) -> None:
+        if not values:
             return
         self.reload()
         early = discharge_problem(self.summary.infusion, self.app.settings)
@@ -270,14 +282,16 @@ class SessionScreen(Screen):
             self.notify("No open alerts for this patient.")
             return
 
+        async def save(answer) -> str | None:
+            keys, who, note = answer  # all of them or none, in one transaction
+            return (await write_off_thread(self.app, lambda: db.acknowledge_alerts(
+                self.app.database, self.patient_id, keys, who, note)))[1]
+
         def done(answer) -> None:
             if answer:
-                keys, who, note = answer
-                for key in keys:
-                    guarded(lambda key=key: db.acknowledge_alert(self.app.database, self.patient_id, key, who, note))
                 self.reload()
 
-        self.app.push_screen(AcknowledgeModal(status, self.app.clinician), done)
+        self.app.push_screen(AcknowledgeModal(status, self.app.clinician, save=save), done)
 
     def action_back(self) -> None:
         self.dismiss(True)

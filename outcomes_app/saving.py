@@ -1,0 +1,147 @@
+"""Every write of the apps runs off the UI thread and waits, visibly, for another program's write lock.
+
+A long import holds the database's write lock for about 20 seconds. A save
+meanwhile runs on a Textual thread worker (`write_off_thread`), so the
+screen never freezes; from the first moment it has to wait, a dialog says
+"waiting for another write… (N s)", counting, over the form, which keeps
+what was typed. The save lands as soon as the lock is free; past the limit
+(`db.lock_wait.LOCK_WAIT_LIMIT_S`, a minute) it is refused with a clear
+message and nothing written, and the form is still there to try again.
+Escape stops waiting (nothing saved, the form kept).
+
+While a write is in flight the app's own connection belongs to that worker:
+`OutcomesApp.follow_database` skips its look at the database (`writing`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from typing import Any, Callable, Iterator
+
+from textual.app import App, ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Label, Static
+
+import db
+from outcomes_app.widgets import NotDone, guarded
+
+#: What the waiting dialog counts (the words the issue asks for).
+WAITING = "waiting for another write… ({seconds} s)"
+STOPPED = "you stopped waiting for the other write, so nothing was saved"
+
+
+class WaitStopped(db.StorageError):
+    """The user stopped waiting for the lock; nothing was written."""
+
+
+class WaitingModal(ModalScreen[None]):
+    """"waiting for another write… (N s)" while another program holds the write lock; esc stops waiting."""
+
+    BINDINGS = [Binding("escape", "stop", "Stop waiting")]
+    # Its own layout: it shows in the clinician app and in patient mode alike.
+    DEFAULT_CSS = """
+    WaitingModal { align: center middle; }
+    WaitingModal > Vertical { width: 64; height: auto; border: thick $warning; background: $surface;
+                              padding: 1 2; }
+    WaitingModal #waiting { text-style: bold; margin: 1 0; }
+    WaitingModal Horizontal { height: auto; margin-top: 1; }
+    """
+
+    def __init__(self, stop: threading.Event) -> None:
+        super().__init__()
+        self.stop = stop
+
+    def compose(self) -> ComposeResult:
+        from db.lock_wait import limit_words
+
+        with Vertical():
+            yield Label("Saving")
+            yield Static(WAITING.format(seconds=0), id="waiting")
+            yield Static("Another program (an import, another terminal) is writing to the database. "
+                         "What you typed is kept and saved as soon as it has finished "
+                         f"(waiting at most {limit_words()}).", classes="intro")
+            with Horizontal(classes="buttons"):
+                yield Button("Stop waiting (esc)", id="stop")
+
+    def show(self, seconds: float) -> None:
+        if not self.stop.is_set():
+            self.query_one("#waiting", Static).update(WAITING.format(seconds=int(seconds)))
+
+    def on_button_pressed(self) -> None:
+        self.action_stop()
+
+    def action_stop(self) -> None:
+        self.stop.set()
+        self.query_one("#waiting", Static).update("stopping… nothing will be saved")
+
+
+def _reporter(app: App, stop: threading.Event, shown: list[WaitingModal]) -> Callable[[float], None]:
+    """The lock reporter of one write (called on the worker thread after each try at the lock)."""
+
+    def show(seconds: float) -> None:  # on the UI thread
+        if not shown:
+            shown.append(WaitingModal(stop))
+            app.push_screen(shown[0])
+        elif shown[0].is_mounted:
+            shown[0].show(seconds)
+
+    def report(seconds: float) -> None:
+        if stop.is_set():
+            raise WaitStopped(STOPPED)
+        app.call_from_thread(show, seconds)
+
+    return report
+
+
+@contextlib.contextmanager
+def lock_waits_shown(app: App) -> Iterator[None]:
+    """On a worker thread: while its write waits for the lock, the waiting dialog shows and counts."""
+    stop = threading.Event()
+    shown: list[WaitingModal] = []
+    with db.reporting_lock_waits(_reporter(app, stop, shown)):
+        try:
+            yield
+        finally:
+            if shown:
+                app.call_from_thread(_close, app, shown[0])
+
+
+def _close(app: App, modal: WaitingModal) -> None:
+    if app.screen is modal:
+        modal.dismiss()
+
+
+async def write_off_thread(app: App, action: Callable[[], Any]) -> tuple[Any, str | None]:
+    """Run the database write `action` on a thread worker; (result, None) or (None, the words of its failure).
+
+    A refusal or a program error comes back exactly as `guarded` gives it
+    (a program error is logged and notified). The waiting dialog, if it was
+    shown, is gone when this returns.
+    """
+
+    def run() -> tuple[Any, BaseException | None]:
+        with lock_waits_shown(app):
+            try:
+                return action(), None
+            except Exception as exc:  # handed to `guarded` on the UI thread, which words or logs it
+                return None, exc
+
+    app.writing = getattr(app, "writing", 0) + 1
+    try:
+        worker = app.run_worker(run, thread=True, group="write", exit_on_error=False)
+        result, failure = await worker.wait()
+    finally:
+        app.writing -= 1
+    if failure is None:
+        return result, None
+    if isinstance(failure, (db.LockWaitTooLong, WaitStopped)):
+        return None, NotDone(str(failure))
+
+    def reraise() -> None:
+        raise failure
+
+    reraise.__qualname__ = getattr(action, "__qualname__", "write")
+    return guarded(reraise)

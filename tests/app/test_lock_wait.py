@@ -1,0 +1,97 @@
+"""A save while another process holds the write lock waits visibly, then lands; past the limit it is refused.
+
+A real second process holds ``BEGIN IMMEDIATE`` on the real database file
+(as a long import does) while the real app saves a form on its worker: the
+waiting dialog counts on screen, the form keeps what was typed, and the save
+lands with its audit row when the lock is released. Past a (shortened)
+limit, or when the clinician stops waiting, nothing is written and the form
+is still there to save again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from time import monotonic
+
+import pytest
+from textual.widgets import Input
+
+import db
+import db.lock_wait
+from outcomes_app.saving import WaitingModal
+from outcomes_app.screens.forms import PatientForm
+from outcomes_app.screens.patient_list import PatientListScreen
+from tests.app.driving import clinician_app, screen_text, settle, text_of
+from tests.clinic import database_dump, write_lock_held
+
+
+async def fill_patient_form(pilot, pid: str, name: str) -> None:
+    await pilot.press("a")
+    await settle(pilot)
+    pilot.app.screen.query_one("#f-patient_id", Input).value = pid
+    pilot.app.screen.query_one("#f-name", Input).value = name
+
+
+async def until(pilot, condition, timeout: float = 20.0) -> None:
+    """Let the app run until `condition()` holds (the test fails after `timeout` seconds)."""
+    started = monotonic()
+    while not condition():
+        assert monotonic() - started < timeout, screen_text(pilot.app)
+        await asyncio.sleep(0.1)
+        await pilot.pause()
+
+
+async def test_a_save_waits_for_another_process_then_lands_with_its_audit_row(clinic_db):
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        await fill_patient_form(pilot, "K-7", "Kay Waiting")
+        with write_lock_held(clinic_db, 3.0):
+            started = monotonic()
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, WaitingModal)
+                        and "(1 s)" in text_of(app, "#waiting"))
+            assert "waiting for another write… (1 s)" in screen_text(app)
+            assert "What you typed is kept" in screen_text(app)
+            await until(pilot, lambda: not isinstance(app.screen, (WaitingModal, PatientForm)))
+        assert monotonic() - started >= 2.5  # it waited for the lock, then saved
+        assert isinstance(app.screen, PatientListScreen)
+    database = db.connect(clinic_db)
+    assert db.get_patient(database, "K-7")["name"] == "Kay Waiting"
+    audit = db.history(database, "patient", "K-7")
+    assert list(audit["action"]) == ["create"] and list(audit["who"]) == ["Dr Test"]
+
+
+async def test_past_the_limit_nothing_is_written_and_the_form_is_kept(clinic_db, monkeypatch):
+    monkeypatch.setattr(db.lock_wait, "LOCK_WAIT_LIMIT_S", 1.0)
+    before = database_dump(clinic_db)
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        await fill_patient_form(pilot, "K-8", "Kay Refused")
+        with write_lock_held(clinic_db, 3.0):
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, PatientForm) and "Not saved" in text_of(app, "#errors"))
+            errors = text_of(app, "#errors")
+            assert "Not saved: another program (an import, another terminal) kept the database busy for more " \
+                   "than 1 s, so nothing was saved; try again when it has finished." in errors
+            assert "What you typed is kept: press ctrl+s to save again" in errors
+            assert not app.screen.query_one("#f-patient_id", Input).has_class("field-invalid")  # not the input
+            assert database_dump(clinic_db) == before
+        assert app.screen.query_one("#f-name", Input).value == "Kay Refused"  # the form is kept
+        await pilot.press("ctrl+s")  # the lock is free now: saving again works
+        await until(pilot, lambda: isinstance(app.screen, PatientListScreen))
+    assert db.get_patient(db.connect(clinic_db), "K-8")["name"] == "Kay Refused"
+
+
+async def test_escape_stops_waiting_and_writes_nothing(clinic_db):
+    before = database_dump(clinic_db)
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        await fill_patient_form(pilot, "K-9", "Kay Impatient")
+        with write_lock_held(clinic_db, 3.0):
+            await pilot.press("ctrl+s")
+            await until(pilot, lambda: isinstance(app.screen, WaitingModal))
+            await pilot.press("escape")
+            await until(pilot, lambda: isinstance(app.screen, PatientForm) and "Not saved" in text_of(app, "#errors"))
+            assert "Not saved: you stopped waiting for the other write, so nothing was saved" in text_of(app, "#errors")
+            assert app.screen.query_one("#f-name", Input).value == "Kay Impatient"
+    assert database_dump(clinic_db) == before
