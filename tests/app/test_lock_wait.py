@@ -11,9 +11,9 @@ is still there to save again.
 from __future__ import annotations
 
 import asyncio
+from contextlib import asynccontextmanager
 from time import monotonic
 
-import pytest
 from textual.widgets import Input
 
 import db
@@ -32,6 +32,10 @@ async def fill_patient_form(pilot, pid: str, name: str) -> None:
     pilot.app.screen.query_one("#f-name", Input).value = name
 
 
+def refused_on_form(app) -> bool:
+    return isinstance(app.screen, PatientForm) and "Not saved" in text_of(app, "#errors")
+
+
 async def until(pilot, condition, timeout: float = 20.0) -> None:
     """Let the app run until `condition()` holds (the test fails after `timeout` seconds)."""
     started = monotonic()
@@ -41,18 +45,24 @@ async def until(pilot, condition, timeout: float = 20.0) -> None:
         await pilot.pause()
 
 
-async def test_a_save_waits_for_another_process_then_lands_with_its_audit_row(clinic_db):
-    async with clinician_app(clinic_db) as pilot:
-        app = pilot.app
-        await fill_patient_form(pilot, "K-7", "Kay Waiting")
-        with write_lock_held(clinic_db, 3.0):
-            started = monotonic()
+@asynccontextmanager
+async def saving_while_locked(path, pid: str, name: str):
+    """Add-patient form filled, ctrl+s pressed while another process holds the write lock for 3 s."""
+    async with clinician_app(path) as pilot:
+        await fill_patient_form(pilot, pid, name)
+        with write_lock_held(path, 3.0) as holder:
             await pilot.press("ctrl+s")
-            await until(pilot, lambda: isinstance(app.screen, WaitingModal)
-                        and "(1 s)" in text_of(app, "#waiting"))
-            assert "waiting for another write… (1 s)" in screen_text(app)
-            assert "What you typed is kept" in screen_text(app)
-            await until(pilot, lambda: not isinstance(app.screen, (WaitingModal, PatientForm)))
+            yield pilot, holder
+
+
+async def test_a_save_waits_for_another_process_then_lands_with_its_audit_row(clinic_db):
+    started = monotonic()
+    async with saving_while_locked(clinic_db, "K-7", "Kay Waiting") as (pilot, _):
+        app = pilot.app
+        await until(pilot, lambda: isinstance(app.screen, WaitingModal) and "(1 s)" in text_of(app, "#waiting"))
+        assert "waiting for another write… (1 s)" in screen_text(app)
+        assert "What you typed is kept" in screen_text(app)
+        await until(pilot, lambda: not isinstance(app.screen, (WaitingModal, PatientForm)))
         assert monotonic() - started >= 2.5  # it waited for the lock, then saved
         assert isinstance(app.screen, PatientListScreen)
     database = db.connect(clinic_db)
@@ -64,19 +74,17 @@ async def test_a_save_waits_for_another_process_then_lands_with_its_audit_row(cl
 async def test_past_the_limit_nothing_is_written_and_the_form_is_kept(clinic_db, monkeypatch):
     monkeypatch.setattr(db.lock_wait, "LOCK_WAIT_LIMIT_S", 1.0)
     before = database_dump(clinic_db)
-    async with clinician_app(clinic_db) as pilot:
+    async with saving_while_locked(clinic_db, "K-8", "Kay Refused") as (pilot, holder):
         app = pilot.app
-        await fill_patient_form(pilot, "K-8", "Kay Refused")
-        with write_lock_held(clinic_db, 3.0):
-            await pilot.press("ctrl+s")
-            await until(pilot, lambda: isinstance(app.screen, PatientForm) and "Not saved" in text_of(app, "#errors"))
-            errors = text_of(app, "#errors")
-            assert "Not saved: another program (an import, another terminal) kept the database busy for more " \
-                   "than 1 s, so nothing was saved; try again when it has finished." in errors
-            assert "What you typed is kept: press ctrl+s to save again" in errors
-            assert not app.screen.query_one("#f-patient_id", Input).has_class("field-invalid")  # not the input
-            assert database_dump(clinic_db) == before
+        await until(pilot, lambda: refused_on_form(app))
+        errors = text_of(app, "#errors")
+        assert "Not saved: another program (an import, another terminal) kept the database busy for more " \
+               "than 1 s, so nothing was saved; try again when it has finished." in errors
+        assert "What you typed is kept: press ctrl+s to save again" in errors
+        assert not app.screen.query_one("#f-patient_id", Input).has_class("field-invalid")  # not the input
+        assert database_dump(clinic_db) == before
         assert app.screen.query_one("#f-name", Input).value == "Kay Refused"  # the form is kept
+        await asyncio.to_thread(holder.wait, 30)
         await pilot.press("ctrl+s")  # the lock is free now: saving again works
         await until(pilot, lambda: isinstance(app.screen, PatientListScreen))
     assert db.get_patient(db.connect(clinic_db), "K-8")["name"] == "Kay Refused"
@@ -84,14 +92,11 @@ async def test_past_the_limit_nothing_is_written_and_the_form_is_kept(clinic_db,
 
 async def test_escape_stops_waiting_and_writes_nothing(clinic_db):
     before = database_dump(clinic_db)
-    async with clinician_app(clinic_db) as pilot:
+    async with saving_while_locked(clinic_db, "K-9", "Kay Impatient") as (pilot, _):
         app = pilot.app
-        await fill_patient_form(pilot, "K-9", "Kay Impatient")
-        with write_lock_held(clinic_db, 3.0):
-            await pilot.press("ctrl+s")
-            await until(pilot, lambda: isinstance(app.screen, WaitingModal))
-            await pilot.press("escape")
-            await until(pilot, lambda: isinstance(app.screen, PatientForm) and "Not saved" in text_of(app, "#errors"))
-            assert "Not saved: you stopped waiting for the other write, so nothing was saved" in text_of(app, "#errors")
-            assert app.screen.query_one("#f-name", Input).value == "Kay Impatient"
+        await until(pilot, lambda: isinstance(app.screen, WaitingModal))
+        await pilot.press("escape")
+        await until(pilot, lambda: refused_on_form(app))
+        assert "Not saved: you stopped waiting for the other write, so nothing was saved" in text_of(app, "#errors")
+        assert app.screen.query_one("#f-name", Input).value == "Kay Impatient"
     assert database_dump(clinic_db) == before
