@@ -1,11 +1,13 @@
 """Writing a whole clinic of rows (the demo of `outcomes_cli.demo`) in one transaction, in bulk.
 
 The demo rows are checked by `outcomes.validation` like any import, then
-written with `executemany`, a table at a time: one `imports` row and one
-audit row per table name what was added (how many rows, the first and last
-id, the first and last patient), and every row keeps that `import_id`, as a
-CSV import does. CADSS ratings stay linked to the infusion they were taken
-at. Either the whole cohort is written or nothing is.
+written with `executemany`, a table at a time and a batch of patients at a
+time (`outcomes_cli.demo.demo_batches`: only one batch is in memory): for
+each batch, one `imports` row and one audit row per table name what was
+added (how many rows, the first and last id, the first and last patient),
+and every row keeps that `import_id`, as a CSV import does. CADSS ratings
+stay linked to the infusion they were taken at. Either the whole cohort is
+written or nothing is: every batch goes into one transaction.
 """
 
 from __future__ import annotations
@@ -13,23 +15,27 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from datetime import date
-from typing import Any, Protocol
+from typing import Any, Iterable, Protocol
 
 import sqlite_utils
 
 from db import audit
 from db.connection import StorageError, now_iso, write_transaction
 from db.reads import load_settings
-from db.writes import PATIENT_FIELDS, assessment_row, infusion_row
+from db.writes import PATIENT_FIELDS, READING_FIELDS, assessment_row, infusion_row, reading_row
+from outcomes.readings import check_reading, clean_reading_row
 from outcomes.records import gc_paused
 from outcomes.validation import check_assessment, check_infusion, check_patient
 
 SOURCE = "demo clinic (outcomes demo)"
+#: The `imports.kind` of each table's rows (readings come in as vitals).
+_IMPORT_KIND = {"readings": "vitals"}
 
 
 class ClinicRows(Protocol):
     """Rows as a CSV import would read them; an infusion row carries its `course`,
-    an assessment row may carry `infusion_index` (the infusion it was taken at)."""
+    an assessment row may carry `infusion_index` (the infusion it was taken at);
+    `readings` (optional) are vitals.csv rows."""
 
     patients: list[dict[str, Any]]
     infusions: list[dict[str, Any]]
@@ -46,23 +52,54 @@ def _checked(rows: list[dict], check, kind: str) -> list[dict]:
     return out
 
 
-def write_clinic(database: sqlite_utils.Database, clinic: ClinicRows, who: str, today: date) -> dict[str, int]:
-    """Check and write every row of `clinic`; returns how many of each were added."""
+#: The stored readings columns in the order `clean_reading_row` gives them.
+_READING_ORDER = ("patient_id", "taken_at", "session_at", *READING_FIELDS[3:])
+
+
+def _checked_readings(rows: list[dict], today: date) -> list[dict]:
+    """Stored-form readings: the bulk import's fast path, the full check where it has a doubt."""
+    out = []
+    for row in rows:
+        clean = clean_reading_row(row, today)
+        if clean is None:
+            clean = reading_row(_checked([row], lambda r: check_reading(r, today), "reading")[0])
+            out.append({k: clean[k] for k in _READING_ORDER})
+        else:
+            out.append(dict(zip(_READING_ORDER, clean)))
+    return out
+
+
+def write_clinic(database: sqlite_utils.Database, clinic: ClinicRows | Iterable[ClinicRows], who: str,
+                 today: date) -> dict[str, int]:
+    """Check and write every row of `clinic` (one set of rows, or batches of them, written as each
+    arrives, all in one transaction); returns how many of each were added."""
     settings = load_settings(database)
-    with gc_paused():
-        patients = _checked(clinic.patients, lambda r: check_patient(r, today), "patient")
-        infusions = [infusion_row(values, int(row["course"])) for row, values in zip(
-            clinic.infusions, _checked(clinic.infusions, lambda r: check_infusion(r, settings, today), "infusion"))]
-        assessments = _checked(clinic.assessments, lambda r: check_assessment(r, today), "assessment")
-        with write_transaction(database):
-            writer = _BulkWriter(database, who)
-            writer.patients(patients)
-            infusion_ids = writer.rows("infusions", infusions)
-            writer.rows("assessments", [
-                assessment_row(values, None if row.get("infusion_index") is None
-                               else infusion_ids[row["infusion_index"]])
-                for row, values in zip(clinic.assessments, assessments)])
-    return {"patients": len(patients), "infusions": len(infusions), "assessments": len(assessments)}
+    batches = [clinic] if hasattr(clinic, "patients") else clinic
+    counts = {"patients": 0, "infusions": 0, "assessments": 0, "readings": 0}
+    with gc_paused(), write_transaction(database):
+        writer = _BulkWriter(database, who)
+        for batch in batches:
+            for kind, added in _write_batch(writer, batch, settings, today).items():
+                counts[kind] += added
+    return counts
+
+
+def _write_batch(writer: "_BulkWriter", clinic: ClinicRows, settings, today: date) -> dict[str, int]:
+    """One batch of patients with their records; returns how many of each were added."""
+    patients = _checked(clinic.patients, lambda r: check_patient(r, today), "patient")
+    infusions = [infusion_row(values, int(row["course"])) for row, values in zip(
+        clinic.infusions, _checked(clinic.infusions, lambda r: check_infusion(r, settings, today), "infusion"))]
+    assessments = _checked(clinic.assessments, lambda r: check_assessment(r, today), "assessment")
+    readings = _checked_readings(getattr(clinic, "readings", None) or [], today)
+    writer.patients(patients)
+    infusion_ids = writer.rows("infusions", infusions)
+    writer.rows("assessments", [
+        assessment_row(values, None if row.get("infusion_index") is None
+                       else infusion_ids[row["infusion_index"]])
+        for row, values in zip(clinic.assessments, assessments)])
+    writer.rows("readings", readings)
+    return {"patients": len(patients), "infusions": len(infusions), "assessments": len(assessments),
+            "readings": len(readings)}
 
 
 class _BulkWriter:
@@ -97,11 +134,11 @@ class _BulkWriter:
         self._audit("patients", import_id, len(patients), span[0], span[1], span)
 
     def rows(self, table: str, rows: list[dict]) -> list[int]:
-        """Insert stored-form rows of `infusions` or `assessments`; returns their ids, in order."""
+        """Insert stored-form rows of `infusions`, `assessments` or `readings`; returns their ids, in order."""
         if not rows:
             return []
         span = (rows[0]["patient_id"], rows[-1]["patient_id"])
-        import_id = self._import_row(table, rows, *span)
+        import_id = self._import_row(_IMPORT_KIND.get(table, table), rows, *span)
         before = self.conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         # Explicit ids (the next free ones, under the write lock): CADSS rows link to them.
         ids = list(range(before + 1, before + 1 + len(rows)))

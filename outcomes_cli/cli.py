@@ -33,7 +33,7 @@ try:
     )
     from outcomes.terminal_text import terminal_safe
     from outcomes.typed_text import text_problem
-    from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, make_demo
+    from outcomes_cli.demo import DEFAULT_PATIENTS, DEFAULT_SEED, demo_batches, make_demo
 except KeyboardInterrupt:  # pragma: no cover - timing-dependent
     sys.stderr.write("\nInterrupted while starting: nothing was done.\n")
     raise SystemExit(1) from None
@@ -309,11 +309,12 @@ def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
                           "the demo cohort is added only to an empty database (add --force to add it anyway)")
         numbers = [int(m.group(1)) for pid in existing if (m := re.fullmatch(r"P(\d+)", pid))]
         start = max(numbers, default=0) + 1
-        counts = db.write_clinic(database, make_demo(count, seed, start=start), db.default_user(), date.today())
+        # Generated and written a batch of patients at a time: bounded memory at any size.
+        counts = db.write_clinic(database, demo_batches(count, seed, start=start), db.default_user(), date.today())
     finally:
         database.close()
     _echo(f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
-               f"{counts['infusions']} infusions, {counts['assessments']} assessments.")
+          f"{counts['infusions']} sessions, {counts['assessments']} assessments, {counts['readings']} readings.")
 
 
 # ----- import -------------------------------------------------------------------

@@ -99,6 +99,11 @@ def bundle_of(path: Path, folder: Path, *flags: str) -> tuple[dict, Bundle]:
     return data, Bundle.model_validate(data)
 
 
+def vital_sign(resource: dict) -> bool:
+    """Whether an Observation is a session reading (vital-signs category) rather than a score."""
+    return any(c["coding"][0]["code"] == "vital-signs" for c in resource.get("category", ()))
+
+
 @pytest.fixture(scope="module")
 def plain_bundle(demo_db, tmp_path_factory):
     """The demo clinic's FHIR export, as JSON and as validated R4B models."""
@@ -120,7 +125,9 @@ def test_fhir_bundle_validates_as_r4_collection(demo_db, plain_bundle):
     database = db.connect(demo_db)
     expected = db.record_counts(database)
     database.close()
-    scored = [e for e in data["entry"] if "hasMember" not in e["resource"]]
+    # The scores: every entry but the PHQ-9 panels and the session readings (vital signs).
+    assert any(vital_sign(e["resource"]) for e in data["entry"])  # the demo's sessions have readings
+    scored = [e for e in data["entry"] if "hasMember" not in e["resource"] and not vital_sign(e["resource"])]
     counted = {k: sum(1 for e in scored if e["resource"]["resourceType"] == k) for k in kinds}
     assert counted == {"Patient": expected["patients"], "Procedure": expected["infusions"],
                        "Observation": expected["assessments"]}
@@ -227,7 +234,7 @@ def test_ndjson_export_validates_every_resource_and_resolves_every_reference(dem
     observations = ndjson_files["Observation"]
     assert len(ndjson_files["Patient"]) == expected["patients"]
     assert len(ndjson_files["Procedure"]) == expected["infusions"]
-    assert sum("hasMember" not in o for o in observations) == expected["assessments"]
+    assert sum("hasMember" not in o and not vital_sign(o) for o in observations) == expected["assessments"]
     references = [r["subject"]["reference"] for r in ndjson_files["Procedure"] + observations]
     references += [m["reference"] for o in observations for m in o.get("hasMember", []) + o.get("partOf", [])]
     assert any(o.get("partOf") for o in observations) and any(o.get("hasMember") for o in observations)
