@@ -15,6 +15,7 @@ from PIL import Image
 import db
 from db.seed import write_clinic
 from outcomes.cohort import summarise
+from outcomes.session_safety import session_safety
 from outcomes_cli.demo import make_demo
 from outcomes.status import analyse_clinic
 from outcomes.validation import check_assessment, check_infusion, check_patient
@@ -110,7 +111,11 @@ def test_cohort_json_and_csv_equal_the_domain_results(first_run, clinic_db):
     """summary.json is the domain's CohortSummary; each CSV row is that patient's status."""
     out, result, _ = first_run
     statuses, settings, cadss = domain_results(clinic_db)
-    expected = summarise(statuses, "phq9", settings.induction_sessions, cadss).as_json()
+    database = db.connect(clinic_db)
+    safety = session_safety(db.load_clinic(database).by_patient().values(), settings)
+    database.conn.close()
+    expected = summarise(statuses, "phq9", settings.induction_sessions, cadss, safety=safety).as_json()
+    assert expected["safety"]["monitored_sessions"]["ketamine"] > 0
     assert json.loads((out / "cohort" / "summary.json").read_text()) == expected
     assert result.summary == expected
     with open(out / "cohort" / "patients.csv", newline="", encoding="utf-8") as handle:
@@ -130,11 +135,12 @@ def test_cohort_json_and_csv_equal_the_domain_results(first_run, clinic_db):
 
 
 def test_cohort_pdf_has_summary_figures_and_data_quality(first_run, clinic_db):
-    """The cohort PDF: summary table, four figure pages, and a data-quality page naming the problems."""
+    """The cohort PDF: summary table, four figure pages, the session safety page (the demo's sessions
+    have readings) and a data-quality page naming the problems."""
     out, _, _ = first_run
     statuses, _ = domain_statuses(clinic_db)
     pages = [p.extract_text() for p in pypdf.PdfReader(out / "cohort" / "cohort_report.pdf").pages]
-    assert len(pages) == 8
+    assert len(pages) == 9
     assert "Response within 6 sessions, completers" in pages[0]
     assert "Relief still holding at day 90" in pages[0]
     assert "Responders by session" in pages[1]
@@ -143,10 +149,11 @@ def test_cohort_pdf_has_summary_figures_and_data_quality(first_run, clinic_db):
     assert "Every trajectory" in pages[4]
     assert "Dose, early improvement and response in this clinic" in pages[5]
     assert "Dissociation, dose rises and response in this clinic" in pages[6]
+    assert "Session safety" in pages[7]
     no_baseline = [s.patient_id for s in statuses if s.verdict.value == "no_baseline"]
-    assert no_baseline and f"Courses without a usable baseline ({len(no_baseline)})" in pages[7]
-    assert all(pid in pages[7] for pid in no_baseline)
-    assert "Total-only records" in pages[7]
+    assert no_baseline and f"Courses without a usable baseline ({len(no_baseline)})" in pages[8]
+    assert all(pid in pages[8] for pid in no_baseline)
+    assert "Total-only records" in pages[8]
 
 
 def test_hostile_ids_stay_inside_the_output_folder(first_run, tmp_path):
