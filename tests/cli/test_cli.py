@@ -220,6 +220,7 @@ def test_unexpected_failure_prints_a_short_message_and_logs_the_details(tmp_path
 def test_report_json_prints_the_cohort_summary_of_the_database(clinic, tmp_path):
     """`report --cohort-only --json` prints exactly the domain's cohort summary for this database."""
     from outcomes.cohort import summarise
+    from outcomes.session_safety import session_safety
     from outcomes.status import analyse_clinic
 
     result = invoke(clinic, "report", "--out", str(tmp_path / "out"), "--cohort-only", "--json")
@@ -230,7 +231,9 @@ def test_report_json_prints_the_cohort_summary_of_the_database(clinic, tmp_path)
     database.close()
     cadss = {pid: patient.of_scale("cadss") for pid, patient in data.by_patient().items()}
     expected = summarise(analyse_clinic(data, "phq9", settings, date.today()), "phq9",
-                         settings.induction_sessions, cadss).as_json()
+                         settings.induction_sessions, cadss,
+                         safety=session_safety(data.by_patient().values(), settings)).as_json()
+    assert "safety" in expected
     assert printed == json.loads(json.dumps(expected))
     assert any((tmp_path / "out").rglob("*.pdf"))
 
