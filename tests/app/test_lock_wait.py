@@ -11,6 +11,7 @@ is still there to save again.
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from contextlib import asynccontextmanager
 from time import monotonic
 
@@ -18,11 +19,13 @@ from textual.widgets import Input
 
 import db
 import db.lock_wait
+import tui
 from outcomes_app.saving import WaitingModal
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_list import PatientListScreen
+from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from tests.app.driving import clinician_app, screen_text, settle, text_of
-from tests.clinic import database_dump, write_lock_held
+from tests.clinic import TODAY, database_dump, write_lock_held
 
 
 async def fill_patient_form(pilot, pid: str, name: str) -> None:
@@ -100,3 +103,23 @@ async def test_escape_stops_waiting_and_writes_nothing(clinic_db):
         assert "Not saved: you stopped waiting for the other write, so nothing was saved" in text_of(app, "#errors")
         assert app.screen.query_one("#f-name", Input).value == "Kay Impatient"
     assert database_dump(clinic_db) == before
+
+
+async def test_a_patients_self_report_waits_for_the_lock_then_is_stored(clinic_db):
+    """Patient mode's one write (the questionnaires) waits visibly too, then lands."""
+    app = tui.make_app(clinic_db, "P003", today=TODAY, self_report=True)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await until(pilot, lambda: isinstance(app.screen, SelfReportScreen) and app.screen.query("#sr-start"))
+        await pilot.press("enter")
+        for key in "1111111111111111":  # PHQ-9 then GAD-7, every answer "several days"
+            await pilot.press(key)
+            await pilot.pause()
+        with write_lock_held(clinic_db, 3.0):
+            await pilot.press("enter")
+            await until(pilot, lambda: isinstance(app.screen, WaitingModal))
+            assert "waiting for another write…" in screen_text(app)
+            await until(pilot, lambda: isinstance(app.screen, ThanksScreen))
+    conn = sqlite3.connect(clinic_db)
+    scales = [r[0] for r in conn.execute("SELECT scale FROM assessments WHERE patient_id = 'P003' AND rater = 'self'")]
+    conn.close()
+    assert sorted(scales) == ["gad7", "phq9"]
