@@ -12,6 +12,9 @@ For each clinic size, in fresh processes (so each peak memory is that run's own)
   of rows; then to every verdict in (the worker done); its peak resident
   memory (target under 1 GB at 50,000); then opening one patient's screen,
   and scrolling the whole list with the End key.
+- **screen**: the same bare app with the list screen's own widgets and CSS
+  around its one-screen `DataTable` (header, search, filters, summary,
+  footer): what the clinician app's screen costs Textual before any patient.
 - **core**: reading and analysing the same clinic file alone, in one go
   (`db.load_clinic` and every status: the `bench_core` path on this file),
   imports excluded. The target: every verdict in within this plus 50%.
@@ -54,13 +57,20 @@ def peak_mb() -> float:
 
 
 async def painted(pilot, table_of, rows: int) -> None:
-    """Wait until the table holds `rows` rows (or more), then one message round for the paint."""
+    """Wait until the table holds `rows` rows (or more) and the screen has been refreshed with them.
+
+    The same test for the bare app and the clinician app; waiting for the
+    refresh rather than for every pending message keeps out what the app's
+    worker goes on with after the first paint (the whole list, the verdicts).
+    """
     while True:
         table = table_of(pilot.app)
         if table is not None and table.row_count >= rows:
             break
         await asyncio.sleep(0.002)
-    await pilot.pause()
+    refreshed = asyncio.Event()
+    table.call_after_refresh(refreshed.set)
+    await refreshed.wait()
 
 
 def screen_rows(path: Path) -> list[tuple]:
@@ -77,22 +87,40 @@ def screen_rows(path: Path) -> list[tuple]:
     return cells[:SIZE[1]]
 
 
-def child_bare(path: Path) -> dict:
+def child_bare(path: Path, chrome: bool = False) -> dict:
+    """A bare app painting one screen of rows; with `chrome`, inside the list screen's own widgets and CSS."""
     from textual.app import App, ComposeResult
-    from textual.widgets import DataTable
+    from textual.containers import Horizontal
+    from textual.widgets import DataTable, Footer, Header, Input, Select, Static
 
+    from outcomes_app.app import OutcomesApp
+    from outcomes_app.screens.patient_list import FILTERS, PatientListScreen
     from outcomes_app.text import LIST_COLUMNS
 
     rows = screen_rows(path)
 
     class BareTable(App):
+        CSS_PATH = str(Path(sys.modules[OutcomesApp.__module__].__file__).parent / OutcomesApp.CSS_PATH) \
+            if chrome else None
+        BINDINGS = OutcomesApp.BINDINGS + PatientListScreen.BINDINGS if chrome else []
+
         def compose(self) -> ComposeResult:
-            yield DataTable(cursor_type="row", zebra_stripes=True)
+            if chrome:  # the patient list screen's bars, summary and footer around the table
+                yield Header()
+                with Horizontal(id="list-bar"):
+                    yield Input(placeholder="Search id or name  ( / )", id="search")
+                    yield Select(FILTERS, value="all", allow_blank=False, id="filter")
+                    yield Select([("PHQ-9", "phq9")], allow_blank=False, id="list-scale")
+                yield Static("", id="list-summary")
+            yield DataTable(cursor_type="row", zebra_stripes=True, id="patients")
+            if chrome:
+                yield Footer()
 
         def on_mount(self) -> None:
             table = self.query_one(DataTable)
             table.add_columns(*(label for label, _ in LIST_COLUMNS))
             table.add_rows(rows)
+            table.focus()
 
     async def run() -> dict:
         started, cpu = time.perf_counter(), time.process_time()
@@ -153,7 +181,8 @@ def child_core(path: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "patients": len(statuses), "peak_mb": peak_mb()}
 
 
-CHILDREN = {"bare": child_bare, "app": child_app, "core": child_core}
+CHILDREN = {"bare": child_bare, "screen": lambda path: child_bare(path, chrome=True), "app": child_app,
+            "core": child_core}
 
 
 def in_child(kind: str, path: Path, timeout: float) -> dict:
@@ -166,40 +195,48 @@ def in_child(kind: str, path: Path, timeout: float) -> dict:
 
 
 def measure(size: int, rounds: int, timeout: float = 900) -> dict:
-    """Medians of `rounds` runs of the bare app, the clinician app and the core on the `size` clinic."""
+    """Medians of `rounds` runs of each kind on the `size` clinic: {kind: {figure: median}}."""
     from bench_scale import clinic
 
     path = clinic(size)
-    runs: dict[str, list[dict]] = {"bare": [], "app": [], "core": []}
+    runs: dict[str, list[dict]] = {kind: [] for kind in CHILDREN}
     for _ in range(rounds):
         for kind in runs:
             runs[kind].append(in_child(kind, path, timeout))
-    median = lambda kind, key: statistics.median(r[key] for r in runs[kind])  # noqa: E731
-    return {
-        "size": size, "bare": median("bare", "first_paint"), "first_paint": median("app", "first_paint"),
-        "verdicts": median("app", "verdicts"), "core": median("core", "seconds"),
-        "peak_mb": max(r["peak_mb"] for r in runs["app"]), "detail": median("app", "detail"),
-        "end_key": median("app", "end_key"), "rows": runs["app"][0]["rows"],
-    }
+    result = {kind: {key: statistics.median(r[key] for r in done) for key in done[0]}
+              for kind, done in runs.items()}
+    result["app"]["peak_mb"] = max(r["peak_mb"] for r in runs["app"])
+    result["size"] = size
+    return result
 
 
 def report(result: dict) -> list[str]:
-    """Print one clinic's figures; return the targets missed."""
-    n, paint = result["size"], result["first_paint"] / result["bare"]
-    verdicts = result["verdicts"] / result["core"]
-    print(f"{n:,} patients: first screen of rows {result['first_paint']:.2f} s vs bare Textual app "
-          f"painting one screen {result['bare']:.2f} s: {paint:.2f}x (<= {PAINT_RATIO})", flush=True)
-    print(f"  every verdict in {result['verdicts']:.1f} s vs load + analyse alone {result['core']:.1f} s: "
-          f"{verdicts:.2f}x (<= {VERDICT_RATIO}); peak {result['peak_mb']:.0f} MB (< {PEAK_MB}); "
-          f"End to row {result['rows']:,} in {result['end_key'] * 1000:.0f} ms; "
-          f"a patient's screen in {result['detail'] * 1000:.0f} ms", flush=True)
+    """Print one clinic's figures; return the targets missed.
+
+    The paint ratio is judged on CPU seconds (all threads of the process): on
+    this shared 2-core machine wall-clock times swing with the other users'
+    load, unevenly between two runs; the wall-clock figures are printed beside.
+    """
+    n, bare, screen, app, core = result["size"], result["bare"], result["screen"], result["app"], result["core"]
+    paint = app["first_paint_cpu"] / bare["first_paint_cpu"]
+    verdicts = app["verdicts"] / core["seconds"]
+    print(f"{n:,} patients, start to the first screen of rows painted (CPU s, wall s in brackets):\n"
+          f"  clinician app {app['first_paint_cpu']:.2f} ({app['first_paint']:.2f}); bare Textual app, one "
+          f"DataTable screen {bare['first_paint_cpu']:.2f} ({bare['first_paint']:.2f}): {paint:.2f}x "
+          f"(<= {PAINT_RATIO}); the list screen's own widgets around a one-screen DataTable "
+          f"{screen['first_paint_cpu']:.2f} ({screen['first_paint']:.2f}): "
+          f"{app['first_paint_cpu'] / screen['first_paint_cpu']:.2f}x", flush=True)
+    print(f"  every verdict in {app['verdicts']:.1f} s vs load + analyse alone {core['seconds']:.1f} s: "
+          f"{verdicts:.2f}x (<= {VERDICT_RATIO}); peak {app['peak_mb']:.0f} MB (< {PEAK_MB}; load + analyse "
+          f"alone {core['peak_mb']:.0f} MB); End to row {app['rows']:,.0f} in {app['end_key'] * 1000:.0f} ms; "
+          f"a patient's screen in {app['detail'] * 1000:.0f} ms", flush=True)
     missed = []
     if paint > PAINT_RATIO:
         missed.append(f"app first paint {paint:.2f}x bare at {n:,}")
     if verdicts > VERDICT_RATIO:
         missed.append(f"app verdicts {verdicts:.2f}x load+analyse at {n:,}")
-    if result["peak_mb"] >= PEAK_MB:
-        missed.append(f"app peak {result['peak_mb']:.0f} MB at {n:,}")
+    if app["peak_mb"] >= PEAK_MB:
+        missed.append(f"app peak {app['peak_mb']:.0f} MB at {n:,}")
     return missed
 
 
