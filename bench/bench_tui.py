@@ -137,17 +137,22 @@ def child_app(path: Path) -> dict:
     from outcomes_app.screens.patient_detail import PatientScreen
     from outcomes_app.screens.patient_list import PatientListScreen
     # Imports outside the clock, as the bare app's: `db` loads its storage modules on first use.
+    import db
     import db.connection, db.migrations, db.reads  # noqa: E401, F401
 
     def table(app):
         screen = app.screen
         return screen.query_one("#patients") if isinstance(screen, PatientListScreen) else None
 
+    database = db.connect(path)
+    screen = min(SIZE[1] - 10, db.patient_count(database))  # a screen's rows below the bars and the header
+    database.conn.close()
+
     async def run() -> dict:
         started, cpu = time.perf_counter(), time.process_time()
         app = tui.make_app(path, today=date.today(), clinician="bench")
         async with app.run_test(size=SIZE) as pilot:
-            await painted(pilot, table, SIZE[1] - 10)  # a screen's rows below the bars and the header
+            await painted(pilot, table, screen)
             first, first_cpu = time.perf_counter() - started, time.process_time() - cpu
             while app.rows is None or app.computing:
                 await asyncio.sleep(0.005)

@@ -44,10 +44,6 @@ DATA_VERSION_POLL_S = 1.0
 #: Where the clinician app writes patients' take-home pages.
 HANDOUT_DIR = Path("~/ketamine-outcomes-handouts")
 
-#: Up to this many patients the follow-ups are computed with the list (a
-#: tenth of a second); beyond, only when the follow-up view or filter asks,
-#: so that 10,000 patients reach the screen sooner.
-FOLLOWUPS_WITH_LIST_MAX = 2_000
 #: Longest the worker waits for the first rows to be painted before it analyses anyway.
 PAINT_WAIT_S = 5.0
 #: Patients analysed at a time: larger reads cost less than chunks of 1,000 (10,000 patients:
@@ -82,8 +78,9 @@ class OutcomesApp(App):
         self.database = None
         self.settings = Settings()
         self.rows: list[PatientRow] | None = None
+        #: Statuses of the patients with an open alert (the others' are not kept: memory).
         self.statuses: dict[str, PatientStatus] = {}
-        #: Next follow-up per patient (None until asked for, in a large clinic).
+        #: Next follow-up per patient (None until the verdicts are in).
         self.followups: dict[str, FollowUp | None] | None = None
         self.load_seconds: float | None = None
         #: (analysed, total) while the statuses are being computed, else None.
@@ -158,7 +155,7 @@ class OutcomesApp(App):
         """
         started = perf_counter()
         worker = get_current_worker()
-        scale, today = self.list_scale, self.today
+        scale = self.list_scale
         try:
             database = db.connect(self.db_path)
             try:
@@ -166,26 +163,22 @@ class OutcomesApp(App):
                 scale = scale if scale in SCALES else settings.primary_scale
                 total = db.patient_count(database)
                 rest = self._first_paint(database, worker, scale, settings, total) if first_paint else None
-                statuses, names = self._analyse_in_chunks(database, worker, scale, settings, total)
+                analysed = self._analyse_in_chunks(database, worker, scale, settings, total)
                 if rest is not None:
                     rest.join()  # its list is posted before the verdicts that replace it
             finally:
                 close = getattr(database, "close", None) or getattr(getattr(database, "conn", None), "close", None)
                 if close:
                     close()
-            if statuses is None:
+            if analysed is None:
                 return  # cancelled: a newer load replaces this one
-            rows = [PatientRow.of(s, names.get(s.patient_id, "")) for s in statuses]
-            followups = None
-            if len(statuses) <= FOLLOWUPS_WITH_LIST_MAX:
-                followups = {s.patient_id: next_followup(s, today) for s in statuses}
+            rows, followups, alerting = analysed
         except Exception as exc:  # shown as words on the list, never a traceback
             if not worker.is_cancelled:
                 self.post_message(ClinicLoadFailed(f"could not read the patients: {exc}"))
             return
         if not worker.is_cancelled:
-            self.post_message(ClinicLoaded(rows, {s.patient_id: s for s in statuses}, followups,
-                                           settings, scale, perf_counter() - started))
+            self.post_message(ClinicLoaded(rows, alerting, followups, settings, scale, perf_counter() - started))
 
     def _first_paint(self, database, worker, scale: str, settings: Settings,
                      total: int) -> threading.Thread | None:
@@ -223,17 +216,27 @@ class OutcomesApp(App):
         return rest
 
     def _analyse_in_chunks(self, database, worker, scale: str, settings: Settings, total: int):
-        """Every patient's status, a chunk of patients at a time (bounded reads, visible progress)."""
-        statuses: list[PatientStatus] = []
-        names: dict[str, str] = {}
+        """Every patient's list row and next follow-up, a chunk of patients at a time (None if cancelled).
+
+        A chunk's statuses are dropped once its rows are made: those of 50,000
+        patients would hold about a gigabyte. Only the statuses with an open
+        alert are kept (returned third, by patient), to announce new alerts.
+        """
+        rows: list[PatientRow] = []
+        followups: dict[str, FollowUp | None] = {}
+        alerting: dict[str, PatientStatus] = {}
         for chunk in db.clinic_chunks(database, ANALYSIS_CHUNK):
             if worker.is_cancelled:
-                return None, names
-            gc.freeze()  # see on_clinic_loaded: keep the collector off what was just read
-            names.update(chunk.names())
-            statuses.extend(analyse_clinic(chunk, scale, settings, self.today))
-            self.post_message(ClinicProgress(len(statuses), total))
-        return statuses, names
+                return None
+            names = chunk.names()
+            for status in analyse_clinic(chunk, scale, settings, self.today):
+                pid = status.patient_id
+                rows.append(PatientRow.of(status, names.get(pid, "")))
+                followups[pid] = next_followup(status, self.today)
+                if status.open_alerts:
+                    alerting[pid] = status
+            self.post_message(ClinicProgress(len(rows), total))
+        return rows, followups, alerting
 
     def on_clinic_listed(self, message: ClinicListed) -> None:
         first = self.rows is None or not self.partial_list  # not the rest of a list already painted
@@ -299,12 +302,8 @@ class OutcomesApp(App):
             screen.show_rows(keep_cursor=True)
 
     def followup_map(self) -> dict[str, FollowUp | None]:
-        """Every patient's next follow-up, computed now if the list did not bring them."""
-        if self.computing:
-            return {}  # not cached: the statuses are still coming
-        if self.followups is None:
-            self.followups = {pid: next_followup(s, self.today) for pid, s in self.statuses.items()}
-        return self.followups
+        """Every patient's next follow-up: they come with the verdicts (empty until then)."""
+        return {} if self.computing or self.followups is None else self.followups
 
     def on_clinic_load_failed(self, message: ClinicLoadFailed) -> None:
         self.progress, self.partial_list = None, False
@@ -326,7 +325,10 @@ class OutcomesApp(App):
             return
         _, status, info, _ = result
         row = PatientRow.of(status, info.get("name") or "")
-        self.statuses[pid] = status
+        if status.open_alerts:
+            self.statuses[pid] = status
+        else:
+            self.statuses.pop(pid, None)
         if self.followups is not None:
             self.followups[pid] = next_followup(status, self.today)
         screen = self.list_screen()

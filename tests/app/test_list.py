@@ -5,7 +5,6 @@ from __future__ import annotations
 from textual.widgets import Input, Select
 
 import db
-import outcomes_app.app
 from outcomes_app.virtual_table import VirtualTable
 from outcomes_app.screens.patient_list import SEARCH_DELAY
 from outcomes_app.text import NAME_WIDTH
@@ -76,16 +75,16 @@ async def test_search_filter_and_sort(pilot):
     assert [r[0] for r in list_rows(app)] == ["P004", "P003", "P001", "P002"]
 
 
-async def test_follow_ups_computed_on_demand_in_a_large_clinic(clinic_db, monkeypatch):
-    """Above the inline limit the list skips follow-ups; the filter computes them when asked."""
-    monkeypatch.setattr(outcomes_app.app, "FOLLOWUPS_WITH_LIST_MAX", 0)
-
-    async with clinician_app(clinic_db) as pilot:
-        app = pilot.app
-        assert app.followups is None and "? (press f)" in text_of(app, "#list-summary")
-        app.screen.query_one("#filter", Select).value = "followup"
-        await settle(pilot)
-        assert [r[0] for r in list_rows(app)] == ["P001", "P002"]
+async def test_follow_ups_come_with_the_verdicts_and_only_alerting_statuses_are_kept(pilot):
+    """Every patient's next follow-up is in with the verdicts (count and filter at once); of the
+    statuses only the open alert's patient's is kept (50,000 statuses would hold a gigabyte)."""
+    app = pilot.app
+    assert set(app.followups) == {"P001", "P002", "P003", "P004"}
+    assert "2 follow-ups due" in text_of(app, "#list-summary")
+    assert set(app.statuses) == {"P002"}
+    app.screen.query_one("#filter", Select).value = "followup"
+    await settle(pilot)
+    assert [r[0] for r in list_rows(app)] == ["P001", "P002"]
 
 
 async def test_improved_column_reads_by_direction_and_sorts_by_the_number(clinic_db):
