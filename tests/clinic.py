@@ -143,23 +143,37 @@ def stored_by_an_earlier_release() -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def write_lock_held(path, seconds: float) -> Iterator[subprocess.Popen]:
-    """Another process holds the database's write lock (``BEGIN IMMEDIATE``) for `seconds`.
+def write_lock_held(path, seconds: float = 30.0) -> Iterator[subprocess.Popen]:
+    """Another process holds the database's write lock (``BEGIN IMMEDIATE``) until released.
 
-    The block starts once the lock is taken; leaving it waits for the
-    process to commit and end.
+    The block starts once the lock is taken. The lock is let go by
+    `release(holder)`, after `seconds` at the latest, or when the block ends
+    (which waits for the process to commit and end). Releasing when the test
+    has seen what it waits for, not after a fixed time, keeps the tests right
+    on a loaded machine.
     """
     holder = subprocess.Popen(
         [sys.executable, "-c",
-         "import sqlite3, sys, time\n"
+         "import select, sqlite3, sys\n"
          f"conn = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
          "conn.execute('BEGIN IMMEDIATE')\n"
          "print('locked', flush=True)\n"
-         f"time.sleep({seconds})\n"
+         f"select.select([sys.stdin], [], [], {seconds})\n"
          "conn.execute('COMMIT')\n"],
-        stdout=subprocess.PIPE, text=True)
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         assert holder.stdout.readline().strip() == "locked"
         yield holder
     finally:
+        release(holder)
         holder.wait(timeout=seconds + 30)
+
+
+def release(holder: subprocess.Popen) -> None:
+    """Let the process of `write_lock_held` commit and end now."""
+    if not holder.stdin.closed:
+        try:
+            holder.stdin.write("go\n")
+            holder.stdin.close()
+        except BrokenPipeError:  # it had already let go (its time was up)
+            pass

@@ -25,7 +25,7 @@ from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_list import PatientListScreen
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from tests.app.driving import clinician_app, screen_text, settle, text_of
-from tests.clinic import TODAY, database_dump, write_lock_held
+from tests.clinic import TODAY, database_dump, release, write_lock_held
 
 
 async def fill_patient_form(pilot, pid: str, name: str) -> None:
@@ -39,7 +39,7 @@ def refused_on_form(app) -> bool:
     return isinstance(app.screen, PatientForm) and "Not saved" in text_of(app, "#errors")
 
 
-async def until(pilot, condition, timeout: float = 20.0) -> None:
+async def until(pilot, condition, timeout: float = 25.0) -> None:
     """Let the app run until `condition()` holds (the test fails after `timeout` seconds)."""
     started = monotonic()
     while not condition():
@@ -50,23 +50,25 @@ async def until(pilot, condition, timeout: float = 20.0) -> None:
 
 @asynccontextmanager
 async def saving_while_locked(path, pid: str, name: str):
-    """Add-patient form filled, ctrl+s pressed while another process holds the write lock for 3 s."""
+    """Add-patient form filled, ctrl+s pressed while another process holds the write lock (until released)."""
     async with clinician_app(path) as pilot:
         await fill_patient_form(pilot, pid, name)
-        with write_lock_held(path, 3.0) as holder:
+        with write_lock_held(path) as holder:
             await pilot.press("ctrl+s")
             yield pilot, holder
 
 
 async def test_a_save_waits_for_another_process_then_lands_with_its_audit_row(clinic_db):
     started = monotonic()
-    async with saving_while_locked(clinic_db, "K-7", "Kay Waiting") as (pilot, _):
+    async with saving_while_locked(clinic_db, "K-7", "Kay Waiting") as (pilot, holder):
         app = pilot.app
-        await until(pilot, lambda: isinstance(app.screen, WaitingModal) and "(1 s)" in text_of(app, "#waiting"))
-        assert "waiting for another write… (1 s)" in screen_text(app)
+        await until(pilot, lambda: isinstance(app.screen, WaitingModal) and "(2 s)" in text_of(app, "#waiting"))
+        assert "waiting for another write… (2 s)" in screen_text(app)
         assert "What you typed is kept" in screen_text(app)
+        assert db.patient_ids(db.connect(clinic_db)) == ["P001", "P002", "P003", "P004"]  # not yet
+        release(holder)
         await until(pilot, lambda: not isinstance(app.screen, (WaitingModal, PatientForm)))
-        assert monotonic() - started >= 2.5  # it waited for the lock, then saved
+        assert monotonic() - started >= 2  # it waited for the lock, then saved
         assert isinstance(app.screen, PatientListScreen)
     database = db.connect(clinic_db)
     assert db.get_patient(database, "K-7")["name"] == "Kay Waiting"
@@ -87,6 +89,7 @@ async def test_past_the_limit_nothing_is_written_and_the_form_is_kept(clinic_db,
         assert not app.screen.query_one("#f-patient_id", Input).has_class("field-invalid")  # not the input
         assert database_dump(clinic_db) == before
         assert app.screen.query_one("#f-name", Input).value == "Kay Refused"  # the form is kept
+        release(holder)
         await asyncio.to_thread(holder.wait, 30)
         await pilot.press("ctrl+s")  # the lock is free now: saving again works
         await until(pilot, lambda: isinstance(app.screen, PatientListScreen))
@@ -114,10 +117,11 @@ async def test_a_patients_self_report_waits_for_the_lock_then_is_stored(clinic_d
         for key in "1111111111111111":  # PHQ-9 then GAD-7, every answer "several days"
             await pilot.press(key)
             await pilot.pause()
-        with write_lock_held(clinic_db, 3.0):
+        with write_lock_held(clinic_db) as holder:
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, WaitingModal))
             assert "waiting for another write…" in screen_text(app)
+            release(holder)
             await until(pilot, lambda: isinstance(app.screen, ThanksScreen))
     conn = sqlite3.connect(clinic_db)
     scales = [r[0] for r in conn.execute("SELECT scale FROM assessments WHERE patient_id = 'P003' AND rater = 'self'")]

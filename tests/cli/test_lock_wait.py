@@ -12,7 +12,7 @@ from click.testing import CliRunner
 import db
 import db.lock_wait
 from outcomes_cli.cli import cli
-from tests.clinic import add_patient, database_dump, write_lock_held
+from tests.clinic import add_patient, database_dump, release, write_lock_held
 
 ROOT = Path(__file__).resolve().parents[2]
 PATIENTS = "patient_id,name\nW1,Wen Wait\nW2,Wim Wait\n"
@@ -31,13 +31,18 @@ def test_an_import_waits_for_a_short_lock_then_imports(tmp_path):
     source = tmp_path / "patients.csv"
     source.write_text(PATIENTS, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    with write_lock_held(path, 3.0):
-        result = subprocess.run([sys.executable, "-m", "outcomes", "--db", str(path), "import", "patients",
-                                 str(source)], capture_output=True, text=True, env=env, timeout=120)
-    assert result.returncode == 0, result.stderr
-    assert "waiting for another write: another program" in result.stderr
-    assert "this waits up to 1 minute" in result.stderr
-    assert "Imported 2 patients" in result.stdout
+    with write_lock_held(path) as holder:
+        importing = subprocess.Popen([sys.executable, "-m", "outcomes", "--db", str(path), "import", "patients",
+                                      str(source)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=env)
+        told = importing.stderr.readline()  # it says so at once, and waits
+        assert told.startswith("waiting for another write: another program"), told
+        assert "this waits up to 1 minute" in told
+        assert db.patient_ids(db.connect(path)) == ["P001"]
+        release(holder)
+        out, err = importing.communicate(timeout=120)
+    assert importing.returncode == 0, err
+    assert "Imported 2 patients" in out
     assert db.patient_ids(db.connect(path)) == ["P001", "W1", "W2"]
 
 
@@ -47,7 +52,7 @@ def test_past_the_limit_the_import_is_refused_and_writes_nothing(tmp_path, monke
     source = tmp_path / "patients.csv"
     source.write_text(PATIENTS, encoding="utf-8")
     before = database_dump(path)
-    with write_lock_held(path, 3.0):
+    with write_lock_held(path):  # released once the command has given up
         result = CliRunner().invoke(cli, ["--db", str(path), "import", "patients", str(source)])
     assert result.exit_code == 1
     assert ("error: another program (an import, another terminal) kept the database busy for more than 1 s, "
