@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sqlite3
-import time
 from datetime import date
 
 import pytest
@@ -230,8 +229,12 @@ def test_cadss_taken_at_an_infusion_keeps_the_link(database):
     assert db.load_clinic(database).assessments["infusion_id"].tolist() == [inf]
 
 
-def test_load_clinic_of_ten_thousand_patients_is_fast(tmp_path):
-    """10,000 patients with 21 records each load quickly (about half a second idle; the bound allows a busy CI)."""
+def test_load_clinic_of_ten_thousand_patients_reads_every_record_in_a_few_queries(tmp_path):
+    """10,000 patients with 21 records each load whole, in a handful of queries (none per patient).
+
+    How fast is `bench/bench_core.py`'s and `bench/bench_scale.py`'s business
+    (ratios against a baseline in the same run), never a timed test.
+    """
     handle = db.connect(tmp_path / "big.db")
     conn = handle.conn
     with conn:
@@ -247,13 +250,14 @@ def test_load_clinic_of_ten_thousand_patients_is_fast(tmp_path):
             "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
             " recorded_by) VALUES (?, ?, 'phq9', '1 1 1 1 1 1 1 1 0', 8, 0, 'now', 'x')",
             [(f"P{p:05d}", f"2026-01-{d + 1:02d}") for p in range(10_000) for d in range(15)])
-    start = time.perf_counter()
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
     data = db.load_clinic(handle)
-    seconds = time.perf_counter() - start
+    conn.set_trace_callback(None)
     handle.close()
     assert len(data.patients) == 10_000 and len(data.infusions) + len(data.assessments) == 210_000
-    assert seconds < 3.0, f"load_clinic took {seconds:.2f} s"
-    print(f"load_clinic: {seconds:.3f} s")
+    reads = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
+    assert 0 < len(reads) < 20, reads
 
 
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
