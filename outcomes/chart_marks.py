@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from outcomes.wording import noun_of
 from outcomes.response import remission_cut, response_level
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
@@ -29,6 +30,8 @@ class ChartData:
             baseline), or None without a baseline.
         remission: The remission cut, or None for a scale without one.
         x_label: What the x axis counts.
+        noun: What a session of the course is called ("infusion", or
+            "session" for esketamine: `outcomes.wording.session_noun`).
     """
 
     scale_name: str
@@ -41,6 +44,7 @@ class ChartData:
     remission: int | None
     total_max: int
     x_label: str
+    noun: str = "infusion"
 
     @property
     def empty(self) -> bool:
@@ -51,7 +55,8 @@ def chart_data(status: PatientStatus) -> ChartData:
     """The marks of one patient's chart, from their status."""
     scale = get_scale(status.scale)
     infusions = status.infusions
-    x_label = "days since first infusion"
+    noun = noun_of(status)
+    x_label = f"days since first {noun}"
     if infusions:
         origin = infusions[0].when.day
     elif status.points:
@@ -75,4 +80,5 @@ def chart_data(status: PatientStatus) -> ChartData:
         remission=remission_cut(status.scale, status.settings),
         total_max=scale.total_max,
         x_label=x_label,
+        noun=noun,
     )

@@ -21,8 +21,10 @@ KETAMINE = "ketamine"
 ESKETAMINE = "esketamine"
 DRUGS = (KETAMINE, ESKETAMINE)
 
-#: Esketamine doses the label allows, in mg (one device holds 28 mg).
-ESKETAMINE_DOSES_MG = (28, 56, 84)
+#: What one esketamine nasal spray device holds, in mg.
+ESKETAMINE_DEVICE_MG = 28
+#: Esketamine doses the label allows, in mg: one, two or three devices.
+ESKETAMINE_DOSES_MG = tuple(ESKETAMINE_DEVICE_MG * k for k in (1, 2, 3))
 #: The unit each drug is dosed in (section 11).
 DOSE_UNITS = {KETAMINE: "mg/kg", ESKETAMINE: "mg"}
 #: Esketamine's route: the only one allowed for it.

@@ -125,6 +125,15 @@ def points_change(change: int) -> str:
     return "no change in points"
 
 
+def item_change_words(change: int) -> str:
+    """One item's change in points, by direction (higher is worse): "2 lower", "1 higher", "same"."""
+    if change < 0:
+        return f"{-change} lower"
+    if change > 0:
+        return f"{change} higher"
+    return "same"
+
+
 def words(value: str | None) -> str:
     """A stored code as words: "partial_response" -> "partial response"."""
     return "" if value is None else str(value).replace("_", " ")

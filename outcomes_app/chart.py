@@ -146,7 +146,7 @@ class ScoreChart(Vertical):
         if data.baseline is not None and not self.simple:
             entries.append((BASELINE_MARK * 2, BASELINE_COLOR, f"baseline {data.baseline}"))
         if data.infusion_days:
-            entries.append((INFUSION_MARK, INFUSION_COLOR, "infusion"))
+            entries.append((INFUSION_MARK, INFUSION_COLOR, data.noun))
         if data.booster_days:
             entries.append((BOOSTER_MARK, BOOSTER_COLOR, "booster"))
         for i, (mark, color, label) in enumerate(entries):
@@ -179,7 +179,7 @@ class ScoreChart(Vertical):
         if self.simple:
             plt.title(f"Your {data.scale_name} scores (lower is better)")
         else:
-            plt.title(f"{data.scale_name} total by day since the first infusion")
+            plt.title(f"{data.scale_name} total by day since the first {data.noun}")
         plt.xlabel(data.x_label)
 
         all_days = list(data.days) + list(data.infusion_days) + list(data.booster_days)

@@ -62,6 +62,7 @@ from outcomes.wording import (  # noqa: F401 - re-exported: the patient-mode sen
     scale_line,
     session_lines,
 )
+from outcomes.wording import patient_noun as _patient_noun
 from outcomes.wording import share_words as _share
 from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart, chart_data
@@ -157,27 +158,36 @@ Keys
   Ctrl+P   a list of these commands
 
 Words used here
-  Baseline    your score shortly before your first infusion:
+  Baseline    your score shortly before your first {noun}:
               the starting point
   Response    your score dropped by at least {half} from the baseline
   Remission   your score fell into the range where few or no
               symptoms are left
-  Session     one infusion; the first {n} make up the treatment course
-  Booster     an extra infusion after the first {n}
+  Session     one {noun}; the first {n} make up the treatment course
+  Booster     an extra {noun} after the first {n}
   Check-in    the same questionnaire again after treatment,
               to see how you are doing
 
 The chart
   ●  your score             --  half your starting score
-  ·· the remission range    ▲   an infusion     ◆  a booster
+  ·· the remission range    ▲   {a_noun}     ◆  a booster
 
 This screen shows only your own results, and changes nothing.
 Press Escape to close."""
 
 
-def glossary(n: int) -> list[tuple[str, str]]:
+def help_text(status: PatientStatus | None, settings: Settings) -> str:
+    """The help page for this patient's course: its length and what a session is called
+    (an infusion, or a nasal spray session for esketamine)."""
+    n = status.induction_size if status is not None else settings.induction_sessions
+    noun = _patient_noun(status) if status is not None else "infusion"
+    return HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n, noun=noun,
+                            a_noun=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}")
+
+
+def glossary(status: PatientStatus | None, settings: Settings) -> list[tuple[str, str]]:
     """The "Words used here" of the help page as (word, meaning) pairs (the take-home page lists them)."""
-    text = HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n)
+    text = help_text(status, settings)
     block = text.split("Words used here\n", 1)[1].split("\n\n", 1)[0]
     pairs: list[tuple[str, str]] = []
     for line in block.splitlines():
@@ -202,7 +212,7 @@ def handout_of(view: PatientView, scale_id: str | None, today: date):
         if status else [],
         sessions=session_lines(status, today) if status else [],
         crisis=view.settings.crisis_text if needs_crisis_text(status) else None,
-        glossary=glossary(view.settings.induction_sessions),
+        glossary=glossary(status, view.settings),
         marks=chart_data(status) if status and status.points else None,
     )
 
@@ -417,8 +427,7 @@ class PatientApp(App):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_help(self) -> None:
-        n = self.view.settings.induction_sessions if self.view else Settings().induction_sessions
-        text = HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n)
+        text = help_text(self.status, self.view.settings if self.view else Settings())
         self.push_screen(HelpScreen(Text(text), box_id="help-box"))
 
     def action_save_chart(self) -> None:

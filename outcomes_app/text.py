@@ -228,10 +228,10 @@ def timeline_rows(patient: PatientData, settings: Settings,
     for course in courses:
         events.append(_course_start_event(course, explicit, notes))
         steps = dose_steps(course.infusions)
-        n = induction_length(settings, course.drug)
+        n, noun = induction_length(settings, course.drug), wording.session_noun(course.drug)
         for number, inf in enumerate(course.infusions, start=1):
             booster = course.is_booster(inf, n)
-            kind = f"Booster {number - n} (s{number})" if booster else f"Infusion {number}"
+            kind = f"Booster {number - n} (s{number})" if booster else f"{noun.capitalize()} {number}"
             given[inf.id] = (inf.key, course.number, kind)
             step = DOSE_STEP_MARK.get(steps.get(number - 1), "")
             session = Text(kind, style=BOOSTER_STYLE) if booster else kind
@@ -291,7 +291,7 @@ def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], set
     where = "pre-course"
     if course is not None:
         session = course.session_of(a)
-        where = "pre-infusion" if session == 0 else f"after s{session}"
+        where = f"pre-{wording.session_noun(course.drug)}" if session == 0 else f"after s{session}"
         n = induction_length(settings, course.drug)
         if session >= n:
             day = (a.when.day - course.infusions[n - 1].when.day).days

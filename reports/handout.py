@@ -131,7 +131,7 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
                    label=f"{marks.remission} or lower: few or no symptoms left")
     if marks.infusion_days:
         ax.plot(marks.infusion_days, [0] * len(marks.infusion_days), linestyle="none", marker="^",
-                markersize=10, color=BLACK, label="an infusion", clip_on=False)
+                markersize=10, color=BLACK, label=f"a {marks.noun}" if marks.noun == "session" else f"an {marks.noun}", clip_on=False)
     if marks.booster_days:
         ax.plot(marks.booster_days, [0] * len(marks.booster_days), linestyle="none", marker="D",
                 markersize=8, markerfacecolor="white", markeredgecolor=BLACK, label="a booster",

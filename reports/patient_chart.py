@@ -67,7 +67,7 @@ def draw_progress(fig: Figure, rect: tuple[float, float, float, float],
     ax = fig.add_axes(main_rect)
     ax2 = fig.add_axes(side_rect, sharex=ax)
     fig.text(left + 0.08 * width, bottom + 0.965 * height,
-             f"{scale.name} score since the first infusion (lower is better)",
+             f"{scale.name} score since the first {wording.noun_of(status)} (lower is better)",
              size=TEXT_SIZE + 1, weight="bold", va="center")
 
     top = scale.total_max
@@ -85,7 +85,7 @@ def draw_progress(fig: Figure, rect: tuple[float, float, float, float],
     if not status.infusions:
         ax.text(0.5, 0.5, "No infusion recorded yet: nothing to chart over a course.",
                 transform=ax.transAxes, ha="center", va="center", size=TEXT_SIZE)
-        _axis_marks(ax2, "x", [], "days since the first infusion")
+        _axis_marks(ax2, "x", [], f"days since the first {wording.noun_of(status)}")
         return
     handles = _draw_course(ax, ax2, status, cadss, alerts)
     draw_key(fig, (main_rect[0] - 0.04 * width, bottom, main_rect[2] + 0.1 * width, 0.2 * height),
@@ -97,7 +97,7 @@ def _draw_course(ax, ax2, status: PatientStatus, cadss: Sequence[CadssPoint],
     """Everything drawn over the days of the course; returns the key's entries."""
     ax.set_xlim(*_day_span(status))
     handles = _draw_infusions(ax, ax2, [_day(status, inf.when.day) for inf in status.infusions],
-                              status.settings.induction_sessions)
+                              status.settings.induction_sessions, wording.noun_of(status))
     handles += _draw_doses(ax, status)
     handles += _draw_reference_lines(ax, status)
     scores = [(p.day, p.assessment.total) for p in status.points if p.day is not None]
@@ -108,12 +108,12 @@ def _draw_course(ax, ax2, status: PatientStatus, cadss: Sequence[CadssPoint],
                               label=f"{get_scale(status.scale).name} score"))
     handles += _draw_milestones(ax, status)
     _draw_relief(ax, status)
-    handles += _draw_cadss(ax2, cadss)
+    handles += _draw_cadss(ax2, cadss, wording.noun_of(status))
     if alerts:
         handles += _draw_safety_flags(ax2, status)
     lo, hi = ax.get_xlim()
     _axis_marks(ax2, "x", [t for t in MaxNLocator(9, integer=True).tick_values(lo, hi)
-                           if lo <= t <= hi], "days since the first infusion")
+                           if lo <= t <= hi], f"days since the first {wording.noun_of(status)}")
     low, high = ax2.get_ylim()
     _axis_marks(ax2, "y", [t for t in MaxNLocator(3, integer=True).tick_values(low, high)
                            if low <= t <= high], "CADSS\n(dissociation)", label_size=SMALL_SIZE)
@@ -226,7 +226,7 @@ def _draw_bands(ax, scale) -> None:
         lower = upper
 
 
-def _draw_infusions(ax, ax2, days: list[int], n: int) -> list[Line2D]:
+def _draw_infusions(ax, ax2, days: list[int], n: int, noun: str) -> list[Line2D]:
     induction, boosters = days[:n], days[n:]
     bottom = blended_transform_factory(ax.transData, ax.transAxes)
     # One collection per kind and panel (not one line per infusion): cheaper to draw.
@@ -240,12 +240,12 @@ def _draw_infusions(ax, ax2, days: list[int], n: int) -> list[Line2D]:
     ax.plot(induction, [0.015] * len(induction), ls="none", marker="^", ms=7, color=BLACK,
             transform=bottom, clip_on=False, zorder=6)
     handles.append(Line2D([], [], ls="-", lw=0.6, color=GREY, marker="^", ms=7, mfc=BLACK,
-                          mec=BLACK, label=f"infusion (induction 1-{n})"))
+                          mec=BLACK, label=f"{noun} (induction 1-{n})"))
     if boosters:
         ax.plot(boosters, [0.015] * len(boosters), ls="none", marker="D", ms=6, color=PURPLE,
                 transform=bottom, clip_on=False, zorder=6)
         handles.append(Line2D([], [], ls=(0, (4, 2)), lw=1.0, color=PURPLE, marker="D", ms=6,
-                              label="booster infusion"))
+                              label=f"booster {noun}"))
     return handles
 
 
@@ -333,7 +333,7 @@ def _draw_relief(ax, status: PatientStatus) -> None:
             bbox=dict(boxstyle="round,pad=0.15", fc="white", ec="none", alpha=0.85))
 
 
-def _draw_cadss(ax2, cadss: Sequence[CadssPoint]) -> list[Line2D]:
+def _draw_cadss(ax2, cadss: Sequence[CadssPoint], noun: str) -> list[Line2D]:
     handles = []
     if cadss:
         xs = [c.day for c in cadss]
@@ -345,7 +345,7 @@ def _draw_cadss(ax2, cadss: Sequence[CadssPoint]) -> list[Line2D]:
         for x, y in zip(xs, ys):
             ax2.text(x, y, f"{y}", ha="center", va="bottom", size=SMALL_SIZE - 1, zorder=4)
         handles.append(Line2D([], [], ls="none", marker="s", ms=8, mfc=SKY_BLUE, mec=BLACK,
-                              label="CADSS at the infusion (0-92)"))
+                              label=f"CADSS at the {noun} (0-92)"))
     else:
         ax2.set_ylim(0, 10)
         ax2.text(0.5, 0.5, "no CADSS (dissociation) rating recorded", transform=ax2.transAxes,
@@ -395,7 +395,7 @@ def draw_compact(fig: Figure, rect: tuple[float, float, float, float], status: P
     scores = [(p.day, p.assessment.total) for p in status.points if p.day is not None]
     days = [_day(status, inf.when.day) for inf in status.infusions]
     if not scores:
-        ax.text(0.5, 0.5, "No score after the first infusion on this scale.", transform=ax.transAxes,
+        ax.text(0.5, 0.5, f"No score after the first {wording.noun_of(status)} on this scale.", transform=ax.transAxes,
                 ha="center", va="center", size=SMALL_SIZE)
         return
     xs = [x for x, _ in scores] + days
@@ -411,4 +411,4 @@ def draw_compact(fig: Figure, rect: tuple[float, float, float, float], status: P
     ax.plot(x, y, color=BLUE, lw=1.6, marker="o", ms=3.5, zorder=5)
     lo, hi = ax.get_xlim()
     _axis_marks(ax, "x", [t for t in MaxNLocator(9, integer=True).tick_values(lo, hi) if lo <= t <= hi],
-                "days since the first infusion", label_size=SMALL_SIZE)
+                f"days since the first {wording.noun_of(status)}", label_size=SMALL_SIZE)

@@ -18,6 +18,7 @@ from typing import Sequence
 
 from outcomes import __version__
 from outcomes.dissociation import cadss_per_infusion
+from outcomes.drugs import DOSE_UNITS, ESKETAMINE_DEVICE_MG, dose_of
 from outcomes import wording
 from outcomes.followup import next_followup
 from outcomes.records import Assessment
@@ -34,6 +35,7 @@ from reports.patient_chart import draw_compact, draw_progress
 from reports.style import (
     A4_PORTRAIT,
     GREY,
+    HEADING_SIZE,
     SMALL_SIZE,
     TEXT_SIZE,
     VERMILION,
@@ -200,7 +202,7 @@ def _first_page(fig, item: PatientReportInput) -> None:
         cur.labelled("Reliable change", wording.reliable_words(status.reliable))
     follow = wording.followup_words(next_followup(status, item.as_of))
     if follow is not None:
-        cur.labelled("Next follow-up", f"{follow}, counted from the last induction infusion")
+        cur.labelled("Next follow-up", f"{follow}, counted from the last induction {wording.noun_of(status)}")
     open_alerts = status.open_alerts
     if open_alerts:
         cur.gap(0.3)
@@ -215,9 +217,10 @@ def _first_page(fig, item: PatientReportInput) -> None:
 
 def _course_line(status: PatientStatus) -> str:
     if status.course is None:
-        return "no infusion given and no course started yet"
+        return wording.verdict_reason(status.verdict)
     first = status.course.first_infusion
-    started = f"first infusion {first.when.day}" if first else f"started {status.course.start.day}"
+    started = (f"first {wording.noun_of(status)} {first.when.day}" if first
+               else f"started {status.course.start.day}")
     more = f" (course {status.course.number} of {status.course_count})" if status.course_count > 1 else ""
     return f"course {status.course.number}{more}: {started}; {wording.progress_words(status)}"
 
@@ -239,6 +242,13 @@ def _session_table(cur: Cursor, item: PatientReportInput) -> None:
               more_note="sessions")
 
 
+def _amount(inf, unit: str) -> str:
+    """Total mg of a dose per kg; for esketamine (dosed in mg), the nasal devices it took."""
+    if unit == "mg":
+        return fmt(None if inf.dose_mg is None else inf.dose_mg / ESKETAMINE_DEVICE_MG, 0)
+    return fmt(inf.total_mg, 1)
+
+
 def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
     status = item.status
     scale = get_scale(status.scale)
@@ -257,28 +267,30 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
             "yes" if p.in_verdict_window else "",
         ))
     # A total-only record is marked in its category (rare, so no column of its own).
-    cur.table(["date", "after infusion", "day", "score", "severity", "improvement", "category",
+    noun = wording.noun_of(status)
+    cur.table(["date", f"after {noun}", "day", "score", "severity", "improvement", "category",
                "for verdict"], rows,
               [0.15, 0.12, 0.06, 0.07, 0.17, 0.12, 0.21, 0.10], max_rows=24,
               aligns=["left", "left", "right", "right", "left", "right", "left", "left"],
               more_note="scores")
 
-    cur.heading("Infusions and side effects")
+    cur.heading(f"{noun.capitalize()}s and side effects")
     by_number = {c.infusion_number: c.total for c in cadss}
-    n = status.settings.induction_sessions
+    n, unit = status.settings.induction_sessions, DOSE_UNITS[wording.drug_of_status(status)]
     inf_rows = []
     for i, inf in enumerate(status.infusions, start=1):
         bp = (f"{inf.bp_systolic_pre}/{inf.bp_diastolic_pre}"
               if inf.bp_systolic_pre is not None else "-")
         inf_rows.append((
             str(i) + ("" if i <= n else " booster"), inf.when.iso().replace("T", " "),
-            fmt(inf.dose_mg_per_kg, 2), fmt(inf.total_mg, 1), bp, fmt(by_number.get(i)),
+            fmt(dose_of(inf), 0 if unit == "mg" else 2), _amount(inf, unit), bp, fmt(by_number.get(i)),
             ", ".join(e.replace("_", " ") for e in inf.side_effects) or "none recorded",
         ))
-    cur.table(["infusion", "date", "mg/kg", "total mg", "BP before", "CADSS", "side effects"],
+    cur.table([noun, "date", unit, "total mg" if unit != "mg" else "devices", "BP before", "CADSS",
+               "side effects"],
               inf_rows, [0.12, 0.16, 0.07, 0.09, 0.1, 0.07, 0.39], max_rows=8 if item.sessions else 14,
               aligns=["left", "left", "right", "right", "left", "right", "left"],
-              more_note="infusions")
+              more_note=f"{noun}s")
     if item.sessions:
         _session_table(cur, item)
 
@@ -301,16 +313,48 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
                       "with a suicidality item: that item could not be checked.",
                       size=SMALL_SIZE, color=VERMILION)
 
-    cur.heading("Settings used")
     pairs = [f"{spec.key} = {format_value(status.settings.clinic_value(spec.key))}"
              for spec in SETTING_SPECS if spec.key not in ("crisis_text",)]
     third = (len(pairs) + 2) // 3
+    settings_height = third * line_height(fig, SMALL_SIZE - 0.5) + 2 * line_height(fig, HEADING_SIZE)
+    _item_block(cur, status, room=cur.y - settings_height - PAGE_BOTTOM)
+    cur.heading("Settings used")
     col_w = (cur.right - cur.left) / 3
     for c in range(3):
         chunk = pairs[c * third:(c + 1) * third]
         text_lines(fig, cur.left + c * col_w, cur.y, chunk, SMALL_SIZE - 0.5, color="#333333")
     cur.y -= third * line_height(fig, SMALL_SIZE - 0.5)
     return cur
+
+
+#: Longest item text in the item-by-item table (the rest ends in "…").
+ITEM_TEXT_WIDTH = 72
+
+
+def _item_block(cur: Cursor, status: PatientStatus, room: float) -> None:
+    """Each item of the scale at the start and at the latest score, when both have items
+    and the block fits in `room` (page 2's free space above the settings).
+
+    What changed item by item is what a therapist asks about next; it fills the
+    half page a patient with one scale would otherwise leave empty.
+    """
+    base, latest = status.baseline, status.latest
+    if base is None or latest is None or base.items is None or latest.assessment.items is None:
+        return
+    scale = get_scale(status.scale)
+    step = line_height(cur.fig, SMALL_SIZE)
+    if (scale.n_items + 2) * step + 2 * line_height(cur.fig, HEADING_SIZE) > room:
+        return
+    rows = []
+    for number, (start, now) in enumerate(zip(base.items, latest.assessment.items), start=1):
+        label = scale.item_label(number)
+        if len(label) > ITEM_TEXT_WIDTH:
+            label = label[:ITEM_TEXT_WIDTH - 1].rstrip() + "…"
+        rows.append((str(number), label, str(start), str(now), wording.item_change_words(now - start)))
+    when = latest.assessment.when.day
+    cur.heading(f"{scale.name} item by item: at the start ({base.when.day}) and latest ({when})")
+    cur.table(["item", "question", "start", "latest", "change"], rows,
+              [0.05, 0.63, 0.08, 0.08, 0.16], aligns=["left", "left", "right", "right", "left"])
 
 
 def _other_scales(cur: Cursor, item: PatientReportInput) -> list:

@@ -217,3 +217,36 @@ def test_png_names_the_patient_and_date_above_the_chart(tmp_path):
     caption_band = pixels[: int(pixels.shape[0] * 0.03 / PNG_RECT[3])]
     assert (caption_band < 200).sum() > 100  # text drawn in the strip above the chart
     assert pdf_text(pdf)[0].count("data as of 2026-02-24") == 2  # subtitle and footer, no caption
+
+
+def test_a_one_scale_patient_gets_the_item_by_item_block_on_page_2(tmp_path):
+    """Page 2 of a PHQ-9-only patient shows each item at the start and at the latest score."""
+    item = report_input()
+    pdf, _ = write_patient_report(item, tmp_path)
+    second = " ".join(pdf_text(pdf)[1].split())
+    start, latest = item.status.baseline.items, item.status.latest.assessment.items
+    assert "PHQ-9 item by item: at the start (2026-01-03) and latest (2026-02-19)" in second
+    assert "Little interest or pleasure in doing things" in second
+    # Item 1 went from 3 to 3, item 3 from 3 to 1: the change reads by its direction.
+    assert (start[0], latest[0], start[2], latest[2]) == (3, 3, 3, 1)
+    assert "same" in second and "2 lower" in second
+    assert second.index("item by item") < second.index("Settings used")
+
+
+def test_an_esketamine_patients_pdf_says_sessions_of_eight(tmp_path):
+    """An esketamine course reads "sessions", the eight-session verdict and its doses in mg and devices."""
+    pid, days = "E1", [0, 3, 7, 10, 14, 17, 21, 24]
+    infusions = [Infusion(pid, tp(d, 9), id=k + 1, drug="esketamine", dose_mg=56, route="intranasal")
+                 for k, d in enumerate(days)]
+    scores = [(-1, 20), (4, 9), (25, 8), (30, 16)]
+    data = group_by_patient(infusions, [Assessment(pid, tp(d), "phq9", t, phq(t), id=100 + k)
+                                        for k, (d, t) in enumerate(scores)])[pid]
+    status = analyse_patient(data, "phq9", Settings(), AS_OF)
+    pdf, _ = write_patient_report(PatientReportInput(status, (), AS_OF, "Esme Spray"), tmp_path)
+    first, second = (" ".join(page.split()) for page in pdf_text(pdf))
+    assert "Eight-session verdict" in first and "session 8 of 8" in first
+    assert "after the last induction session (2026-01-29)" in first
+    assert "Sessions and side effects" in second and "after session" in second
+    table = second[second.index("Sessions and side effects"):second.index("Safety alerts")]
+    assert "mg" in table and "devices" in table and "56" in table and "mg/kg" not in table
+    assert "infusion" not in first + second
