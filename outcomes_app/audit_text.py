@@ -17,6 +17,7 @@ from rich.text import Text
 
 from outcomes.records import Assessment, Infusion
 from outcomes.scales import SCALES
+from outcomes.terminal_text import terminal_safe
 
 #: Stored column -> the label a clinician knows. Columns absent here are
 #: bookkeeping (ids, links, flags derived from others) and are not shown.
@@ -46,14 +47,13 @@ RECORD_WORDS = {
 }
 
 EMPTY = "(empty)"
-#: Control characters (a stray escape or carriage return in a note) shown as a
-#: visible mark rather than sent to the terminal.
-CONTROL = {code: "\ufffd" for code in (*range(0, 32), 127) if code != 10}
 
 
 def literal(value: Any) -> str:
-    """Stored text made safe for the terminal: control characters replaced, line breaks kept."""
-    return str(value).translate(CONTROL)
+    """Stored text made safe for the terminal, line breaks kept: a control character (a
+    stray escape in a note) reads as the same visible escape as everywhere else
+    (``\\x1b``, `outcomes.terminal_text`), never sent to the terminal."""
+    return terminal_safe(str(value), multiline=True)
 
 
 def local_time(stamp: Any) -> str:

@@ -69,6 +69,7 @@ from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from outcomes_app.saving import lock_waits_shown
+from outcomes_app.widgets import key_hint
 
 #: Where saved charts go unless the app is told otherwise.
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
@@ -318,7 +319,8 @@ class PatientApp(App):
     def _loaded(self, message: Loaded) -> None:
         if message.view is None:
             self.query_one("#headline", Static).update(
-                Text(terminal_safe(f"{message.problem}\nPlease ask the clinic team. Press q to close.",
+                Text(terminal_safe(f"{message.problem}\nPlease ask the clinic team. "
+                                   f"Press {key_hint(self, 'quit')} to close.",
                                    multiline=True))
             )
             self.refresh_bindings()
@@ -350,7 +352,8 @@ class PatientApp(App):
         about = self.query_one("#about-scale", Static)
         more = ""
         if len(view.scales) > 1:
-            more = f" Press n to see your other questionnaires ({len(view.scales)} in all)."
+            more = (f" Press {key_hint(self, 'next_scale')} to see your other questionnaires "
+                    f"({len(view.scales)} in all).")
         about.update(Text(scale_line(scale_id) + more if scale_id else ""))
         about.display = scale_id is not None
         milestones = milestone_lines(status) if status else []
@@ -361,7 +364,8 @@ class PatientApp(App):
         self._set_lines("#sessions", session_lines(status, self.today) if status else [])
         self.query_one(ScoreChart).show(status)
         self.query_one("#save-note", Static).update(Text(
-            f"Press s to save this chart as a picture in {shown_path(self.chart_dir)}"
+            f"Press {key_hint(self, 'save_chart')} to save this chart as a picture in "
+            f"{shown_path(self.chart_dir)}"
             if status and status.points else ""
         ))
         self.refresh_bindings()

@@ -17,7 +17,7 @@ from textual._context import active_app
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
+from textual.screen import ModalScreen, Screen
 from textual.strip import Strip
 from textual.widgets import Button, DataTable, Input, Label, SelectionList, Static
 from textual.widgets.option_list import OptionDoesNotExist
@@ -167,14 +167,42 @@ class TickList(SelectionList):
                       *segments[3:]], strip.cell_length)
 
 
+def key_hint(node: Any, action: str) -> str:
+    """The key bound to `action` where `node` is, as the footer shows it ("a", "^k").
+
+    Every key named in a banner, a summary line or a button comes from here,
+    so that a hint can never name a key the screen does not have: the binding
+    is the one home of its key. Looks in the node's screen, then the app.
+
+    Raises:
+        LookupError: when nothing there is bound to `action` (a programming error).
+    """
+    app = node.app
+    screen = app.screen if node is app else node if isinstance(node, Screen) else node.screen
+    for owner in (screen, app):
+        for bindings in owner._bindings.key_to_bindings.values():
+            for binding in bindings:
+                if binding.action == action:
+                    return app.get_key_display(binding)
+    raise LookupError(f"no key is bound to {action!r} on {type(screen).__name__}")
+
+
 class AlertBanner(Static):
-    """Open safety alerts of one patient; hidden when there are none."""
+    """Open safety alerts of one patient; hidden when there are none.
+
+    The hint names the key of the screen's `acknowledge` action: "a" on the
+    patient screen, ctrl+k on the session screen (where "a" is typed into fields).
+    """
 
     def show(self, status: PatientStatus | None) -> None:
         alerts = status.open_alerts if status else []
         self.display = bool(alerts)
         if alerts:
-            lines = [f"⚠ SAFETY ALERT ({len(alerts)} open) — press [b]a[/b] to acknowledge"]
+            try:
+                how = f"press [b]{safe_markup(key_hint(self, 'acknowledge'))}[/b] to acknowledge"
+            except LookupError:  # a form: alerts are acknowledged from the patient screen
+                how = "acknowledge on the patient screen"
+            lines = [f"⚠ SAFETY ALERT ({len(alerts)} open) — {how}"]
             lines += [f"  {a.when.day.isoformat()}  {words(a.kind)}: {safe_markup(a.detail)}" for a in alerts[:3]]
             if len(alerts) > 3:
                 lines.append(f"  … and {len(alerts) - 3} more")
@@ -198,8 +226,8 @@ class ConfirmModal(ModalScreen[bool]):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.message, id="message")
             with Horizontal(classes="buttons"):
-                yield Button(f"{self.yes} (y)", variant="warning", id="yes")
-                yield Button(f"{self.no} (n)", id="no")
+                yield Button(f"{self.yes} ({key_hint(self, 'answer(True)')})", variant="warning", id="yes")
+                yield Button(f"{self.no} ({key_hint(self, 'answer(False)')})", id="no")
 
     @on(Button.Pressed, "#yes")
     def _yes(self) -> None:

@@ -156,13 +156,55 @@ def relief_ticks(summary: CohortSummary) -> list[int]:
     return [d for d in ticks if d <= max(longest, 30)] or [0]
 
 
+#: Clearance between the median's label and the curve or its band (a share of responders).
+LABEL_CLEARANCE = 0.025
+
+
+def _envelope(curve, x0: float, x1: float) -> tuple[float, float]:
+    """Lowest and highest of the curve and its band over days x0..x1 (a step function)."""
+    first = max(0, int(np.searchsorted(curve.times, x0, side="right")) - 1)
+    last = max(first + 1, int(np.searchsorted(curve.times, x1, side="right")))
+    values = np.concatenate([curve.survival[first:last], curve.low[first:last], curve.high[first:last]])
+    return float(np.nanmin(values)), float(np.nanmax(values))
+
+
+def median_label(ax, curve, median: float, text: str):
+    """The median's label where it touches neither the curve nor its band, near the median's point.
+
+    Tried beside the median on either side, above the band and below it; the
+    nearest clear place wins, and a thin line leads from the label to the point
+    when it sits away from it. A median on a flat stretch at 0.5 has the curve
+    running through the point on both sides, so "just above" is not enough.
+    """
+    label = ax.text(0, 0, text, color=BLACK, size=TEXT_SIZE + 1, va="bottom", ha="left",
+                    bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.9), zorder=7)
+    renderer = ax.figure.canvas.get_renderer()
+    box = label.get_window_extent(renderer).transformed(ax.transData.inverted())
+    x_lo, x_hi = ax.get_xlim()
+    width, height, pad = box.width, box.height, LABEL_CLEARANCE  # days; share of responders
+    best = None
+    for x0 in (median + 0.01 * (x_hi - x_lo), median - 0.01 * (x_hi - x_lo) - width):
+        x0 = min(max(x0, x_lo), x_hi - width)
+        low, high = _envelope(curve, x0, x0 + width)
+        for y in (high + pad, low - pad - height):
+            if 0.02 <= y and y + height <= 1.03:
+                distance = abs(y + height / 2 - 0.5) + abs(x0 + width / 2 - median) / (x_hi - x_lo)
+                if best is None or distance < best[0]:
+                    best = (distance, x0, y)
+    _, x0, y = best if best is not None else (0, x_lo, 0.9)
+    label.set_position((x0, y))
+    ax.annotate("", xy=(median, 0.5), xytext=(x0 + width / 2, y + height if y < 0.5 else y),
+                arrowprops=dict(arrowstyle="-", color=VERMILION, lw=0.8, shrinkA=0, shrinkB=4), zorder=6)
+    return label
+
+
 def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
     """Kaplan-Meier estimate of relief among responders, band, median, numbers at risk."""
     curve = summary.curve
     rect = (0.1, 0.29, 0.86, 0.54)  # room for a three-line subtitle (its denominators)
     ax = _frame(
         fig, "How long relief lasts after the induction",
-        "Kaplan-Meier estimate from the last induction infusion (day 0) to loss of response or a "
+        "Kaplan-Meier estimate from the last induction session (day 0) to loss of response or a "
         f"booster, among {wording.relief_count_words(summary)}.\nShaded: 95% confidence band; "
         "+ : still holding when last seen (censored).", rect=rect,
     )
@@ -184,20 +226,16 @@ def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
     ax.axhline(0.5, color=GREY, ls=":", lw=1)
     median = curve.median
     right = max(ticks[-1], float(curve.durations.max())) * 1.04 + 1
+    ax.set_xlim(0, right)
     if median is not None:
         ax.plot([median, median], [0, 0.5], color=VERMILION, ls="--", lw=1.6)
         ax.plot([median], [0.5], ls="none", marker="o", ms=6, color=VERMILION)
-        near_right = median > 0.6 * right
-        ax.text(median, 0.53, f"median {wording.median_relief_words(summary)}", color=BLACK,
-                size=TEXT_SIZE + 1,
-                va="bottom", ha="right" if near_right else "left",
-                bbox=dict(boxstyle="round,pad=0.2", fc="white", ec="none", alpha=0.85))
+        median_label(ax, curve, median, f"median {wording.median_relief_words(summary)}")
     else:
         ax.text(0.98, 0.55, "median not reached: more than half still have relief",
                 transform=ax.transAxes, ha="right", size=TEXT_SIZE + 1)
-    ax.set_xlim(0, right)
     ax.set_xticks(ticks)
-    ax.set_xlabel("days since the last induction infusion", size=TEXT_SIZE)
+    ax.set_xlabel("days since the last induction session", size=TEXT_SIZE)
     # Numbers at risk under the axis, aligned with the ticks.
     from matplotlib.transforms import blended_transform_factory
     under = blended_transform_factory(ax.transData, fig.transFigure)

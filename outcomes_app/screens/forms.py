@@ -57,6 +57,7 @@ from outcomes_app.widgets import (
     NotDone,
     ProgramError,
     TickList,
+    key_hint,
     problem_lines,
     words,
 )
@@ -85,8 +86,8 @@ class FormScreen(Screen["bool | str"]):
     def buttons(self) -> ComposeResult:
         yield Static("", id="errors", classes="errors")
         with Horizontal(classes="buttons"):
-            yield Button("Save (ctrl+s)", variant="primary", id="save", compact=True)
-            yield Button("Cancel (esc)", id="cancel", compact=True)
+            yield Button(f"Save ({key_hint(self, 'save')})", variant="primary", id="save", compact=True)
+            yield Button(f"Cancel ({key_hint(self, 'cancel')})", id="cancel", compact=True)
 
     def on_mount(self) -> None:
         banner = self.query("#banner")

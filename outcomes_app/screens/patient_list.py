@@ -26,6 +26,7 @@ from outcomes_app.text import (
 from outcomes_app.virtual_table import VirtualTable
 from outcomes_app.widgets import (
     followup_due,
+    key_hint,
     words,
 )
 
@@ -173,7 +174,7 @@ class PatientListScreen(Screen):
         total = len(self.app.rows)
         alerts = sum(1 for r in self.app.rows if r.alerts)
         followups = self.app.followups
-        due = "? (press f)" if followups is None else sum(1 for f in followups.values() if followup_due(f))
+        due = f"? (press {key_hint(self, 'followups')})" if followups is None else sum(1 for f in followups.values() if followup_due(f))
         summary = f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
         summary += f" · {alerts} with open alerts · {due} follow-ups due"
         if self.app.computing:
@@ -182,7 +183,7 @@ class PatientListScreen(Screen):
         if self.app.partial_list:
             summary = f"first {summary} · reading the whole list…"
         if not total:
-            summary = "No patients yet: press a to add one."
+            summary = f"No patients yet: press {key_hint(self, 'add_patient')} to add one."
         self.query_one("#list-summary", Static).update(summary)
 
     def replace_row(self, row: PatientRow) -> None:

@@ -16,8 +16,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from rich.markup import escape
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -35,7 +33,16 @@ from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
 from outcomes_app.saving import write_off_thread
-from outcomes_app.widgets import AcknowledgeModal, AlertBanner, Table, TextModal, guarded, problem_lines
+from outcomes_app.widgets import (
+    AcknowledgeModal,
+    AlertBanner,
+    Table,
+    TextModal,
+    guarded,
+    literal,
+    problem_lines,
+    safe_markup,
+)
 
 if TYPE_CHECKING:
     from outcomes_app.app import OutcomesApp
@@ -126,22 +133,22 @@ class SessionScreen(Screen):
         inf = summary.infusion
         k, n = self.place
         self.sub_title = f"{self.patient_id} session {k} of {n}"
-        lines = [f"[b]{escape(self.patient_id)}[/b] {escape(self.patient_name or '')} · session {k} of {n} "
+        lines = [f"[b]{safe_markup(self.patient_id)}[/b] {safe_markup(self.patient_name or '')} · session {k} of {n} "
                  f"({inf.drug}) · {inf.when.iso().replace('T', ' ')}"]
         # Open alerts are in the banner above; the acknowledged ones of this session stay listed here.
         for alert in summary.alerts:
             if alert.key in self.acknowledged:
                 lines.append(f"✓ {SESSION_ALERT_NAMES.get(alert.kind, alert.kind)} (acknowledged): "
-                             f"{escape(alert.detail)}")
+                             f"{safe_markup(alert.detail)}")
         cadss = session_cadss(inf, self.patient.assessments)
-        lines += [f"{label}: {escape(value)}" for label, value in summary_lines(summary, cadss, settings)
+        lines += [f"{label}: {safe_markup(value)}" for label, value in summary_lines(summary, cadss, settings)
                   if value not in ("-", "not recorded", "none recorded")]
         self.query_one("#session-info", Static).update("\n".join(lines))
         self.query_one("#banner", AlertBanner).show(self.status)
         table = self.query_one("#readings", Table)
         table.clear()
         for r in summary.readings:
-            table.add_row(*(Text(c) for c in reading_row(inf, r)), key=r.when.iso())
+            table.add_row(*(literal(c) for c in reading_row(inf, r)), key=r.when.iso())
         if summary.readings:
             table.move_cursor(row=len(summary.readings) - 1)
         chart = self.query_one("#session-chart")

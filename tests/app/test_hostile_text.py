@@ -108,9 +108,9 @@ async def test_clinician_app_shows_hostile_text_literally_on_every_screen(hostil
         await app.push_screen(history)
         await pilot.pause()
         text = shown(app.screen.query_one("#history-text", Static))
-        # The history screen shows control characters as a replacement mark (never raw).
-        assert "typo [/] \ufffd]0;pwned\ufffd [bold]x" in text
-        assert "[red]Dr[/] \ufffd[5m" in text
+        # The history screen shows control characters as the same visible escapes as the CLI.
+        assert "typo [/] \\x1b]0;pwned\\x07 [bold]x" in text
+        assert "[red]Dr[/] \\x1b[5m" in text and "\ufffd" not in text
         assert_safe(text)
         await pilot.press("escape")
         await pilot.press("comma")
@@ -141,3 +141,41 @@ async def test_patient_mode_shows_hostile_name_and_crisis_text_literally(hostile
             assert_safe(crisis)
             assert_safe(app.export_screenshot())
             assert_safe(app.sub_title)
+
+
+async def test_an_escape_sequence_in_a_name_reads_the_same_on_every_screen(hostile_clinic):
+    """One rule (`terminal_safe`) everywhere stored text reaches a screen: the OSC and CSI
+    sequences in H003's name read as the same visible escapes on the list, the patient
+    screen, a record's history, the patient's audit log and the session screen."""
+    from outcomes.terminal_text import terminal_safe
+    from tests.app.driving import screen_text, select_timeline, settle
+
+    visible = terminal_safe(NAMES["H003"])
+    assert visible == "Bob \\x1b]0;pwned\\x07Example \\x1b[2J\\x9b1m"
+    app = tui.make_app(hostile_clinic, today=TODAY, clinician="Dr Test")
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_ready(app, pilot)
+        table = app.screen.query_one("#patients", DataTable)
+        listed = [str(c) for i in range(table.row_count) for c in table.get_row_at(i)]
+        # The list cuts the name at 20 characters, then shows the cut the same way.
+        assert terminal_safe(NAMES["H003"][:19]) + "…" in listed
+        app.open_patient("H003")
+        await settle(pilot)
+        seen = {"patient": shown(app.screen.query_one("#patient-info", Static))}
+        select_timeline(app, "Infusion 1")
+        await pilot.press("h")
+        await settle(pilot)
+        seen["history"] = shown(app.screen.query_one("#history-text", Static))
+        await pilot.press("escape")
+        await pilot.press("l")
+        await settle(pilot)
+        seen["audit log"] = shown(app.screen.query_one("#history-text", Static))
+        await pilot.press("escape")
+        await pilot.press("v")
+        await settle(pilot)
+        seen["session"] = screen_text(app)
+        for where, text in seen.items():
+            # The session header may be cut at the screen's edge: the start of the same escapes.
+            assert (visible if where != "session" else visible[:18]) in text, (where, text[:400])
+            assert "\ufffd" not in text, where
+            assert_safe(text)
