@@ -255,7 +255,8 @@ def _course_start_event(course, explicit: Mapping[int, Any], notes: Mapping[int,
     if len(note) > NOTE_WIDTH:
         note = note[:NOTE_WIDTH - 1].rstrip() + "…"
     if not note:
-        note = "started, no note" if course.number in explicit else "at its first infusion"
+        note = ("started, no note" if course.number in explicit
+                else f"at its first {wording.session_noun(course.drug)}")
     cells = (start.iso().replace("T", " "), str(course.number),
              Text(f"Course {course.number} start", style=COURSE_START_STYLE),
              Text(terminal_safe(note), style=COURSE_START_STYLE))
