@@ -155,7 +155,7 @@ async def test_an_escape_sequence_in_a_name_reads_the_same_on_every_screen(hosti
     app = tui.make_app(hostile_clinic, today=TODAY, clinician="Dr Test")
     async with app.run_test(size=SIZE) as pilot:
         await wait_ready(app, pilot)
-        table = app.screen.query_one("#patients", DataTable)
+        table = app.screen.query_one("#patients", VirtualTable)
         listed = [str(c) for i in range(table.row_count) for c in table.get_row_at(i)]
         # The list cuts the name at 20 characters, then shows the cut the same way.
         assert terminal_safe(NAMES["H003"][:19]) + "…" in listed
