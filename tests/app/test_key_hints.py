@@ -73,3 +73,37 @@ async def test_every_key_hint_names_a_real_binding_and_the_session_banner_says_i
         await settle(pilot)
         named = assert_hints_are_bindings(app, at_least=2)
         assert key_hint(app.screen, "save") in named and key_hint(app.screen, "cancel") in named
+
+
+#: Keys the help names that Textual's widgets and app give every screen (not the screen's own bindings).
+BUILT_IN = {"tab", "shift+tab", "↑", "↓", "enter", "pgup", "pgdn", "home", "end", "1-9", "ctrl+p", "ctrl+q", "f1"}
+#: The help's spelling of a key -> the binding's name for it.
+KEY_NAMES = {"esc": "escape", "?": "question_mark", ",": "comma", "/": "slash"}
+#: A key as the help names it: one character or a named key, at the start of a column.
+KEY = re.compile(r"(?:^ {2}| {2,})((?:ctrl|shift)\+\w+|esc|enter|tab|f\d|pgup|pgdn|home|end|1-9|\S)(?= )")
+
+
+def test_every_key_the_help_page_names_is_bound_on_its_screen():
+    """The help's Patient list, Patient, Session and Forms keys are bindings of those screens."""
+    from outcomes_app.app import OutcomesApp
+    from outcomes_app.screens.forms import FormScreen
+    from outcomes_app.screens.patient_detail import PatientScreen
+    from outcomes_app.screens.patient_list import PatientListScreen
+    from outcomes_app.screens.records import HELP_TEXT
+    from outcomes_app.screens.session import SessionScreen
+
+    screens = {"Everywhere": OutcomesApp, "Patient list": PatientListScreen, "Patient": PatientScreen,
+               "Session": SessionScreen, "Forms": FormScreen}
+    sections = dict(re.findall(r"\[b\]([^\[]+)\[/b\][^\n]*\n(.*?)(?=\n\[b\]|\Z)", HELP_TEXT, re.S))
+    checked = 0
+    for title, screen in screens.items():
+        bound = {key.strip() for b in [*screen.BINDINGS, *OutcomesApp.BINDINGS]
+                 for key in b.key.split(",")}
+        for line in sections[title].splitlines():
+            for key in KEY.findall(line):
+                for part in key.split(" / "):
+                    if part in BUILT_IN:
+                        continue
+                    assert KEY_NAMES.get(part, part) in bound, (title, part, line)
+                    checked += 1
+    assert checked >= 25  # the parse found the keys (i, s, a, e, ..., ctrl+e, ctrl+k, ctrl+s, ...)
