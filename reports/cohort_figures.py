@@ -83,7 +83,7 @@ def draw_responders_by_session(fig: Figure, summary: CohortSummary, induction: i
     ax.set_xticks(sessions, [f"session {k}" for k in sessions])
     ax.set_ylim(0, 112)
     ax.set_ylabel("patients who had responded (%)", size=TEXT_SIZE)
-    ax.set_xlabel("infusion session of the induction", size=TEXT_SIZE)
+    ax.set_xlabel("session of the induction", size=TEXT_SIZE)
     if not denominator:
         ax.text(0.5, 0.5, "No course has reached a verdict yet.", transform=ax.transAxes,
                 ha="center", size=TEXT_SIZE + 1)
