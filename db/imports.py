@@ -44,6 +44,7 @@ from db.csv_io import (
 )
 from db.reads import CURRENT
 from db.writes import missing_session, unusual_dose
+from outcomes.drugs import other_drug_problem, started_course_problem
 from outcomes.readings import MEASUREMENTS
 from outcomes.settings import Settings
 from outcomes.validation import ASSESSMENT_IDENTITY, already_recorded
@@ -73,6 +74,7 @@ _INSERT = {
     "patient_details": f"INSERT INTO patient_details ({', '.join(_PATIENT_COLUMNS)}, {_TAIL})"
                        f" VALUES ({', '.join('?' * (len(_PATIENT_COLUMNS) + 3))})",
 }
+_DRUG = _INFUSION_COLUMNS.index("drug")
 #: Rows checked between two inserts of `import_csv`.
 CHUNK_ROWS = 10_000
 
@@ -119,8 +121,12 @@ class _Batch:
         self.existing = _existing(database, kind, patients)
         self.known = {r[0] for r in conn.execute("SELECT patient_id FROM patients")}
         self.latest: dict[str, tuple[int, str]] = {}
+        #: (patient, course) -> [its drug, started by a clinician, has a session]
+        self.courses: dict[tuple[str, int], list] = {}
+        #: Courses this import begins or gives their drug: (patient, course) -> [drug, first session's time]
+        self.new_courses: dict[tuple[str, int], list] = {}
         if kind == "infusions":
-            self.latest = _latest_courses(conn)
+            self.latest, self.courses = _latest_courses(conn)
         self.sessions: set[tuple[str, str]] = set()
         if kind == "vitals":
             self.sessions = set(conn.execute(f"SELECT patient_id, given_at FROM infusions WHERE {CURRENT}"))
@@ -142,6 +148,9 @@ class _Batch:
                 continue
             if self.kind == "vitals" and (row[0], row[2]) not in self.sessions:
                 problems.append(f"{_where(self.source, line, 'session')}: {missing_session(row[0], row[2])}")
+                continue
+            if self.kind == "infusions" and (refusal := self._course_refusal(row, course)):
+                problems.append(f"{_where(self.source, line, refusal[0])}: {refusal[1]}")
                 continue
             key = row[:width]
             stored = self.existing.get(key)
@@ -174,13 +183,51 @@ class _Batch:
 
     def _course(self, row: tuple, course: int | None) -> int:
         """The row's course: as given, else the latest, else the next one when the drug changes."""
-        pid, drug = row[0], row[_INFUSION_COLUMNS.index("drug")]
+        pid, drug = row[0], row[_DRUG]
         number, latest_drug = self.latest.get(pid, (0, drug))
         if course is None:
             course = max(number, 1) if drug == latest_drug else number + 1
         if course >= number:
             self.latest[pid] = (course, drug)
+        entry = self.courses.setdefault((pid, course), [None, False, False])
+        if entry[0] != drug or not entry[2]:  # a course this row begins (or whose only session it is)
+            new = self.new_courses.setdefault((pid, course), [drug, row[1]])
+            new[1] = min(new[1], row[1])
+        entry[0], entry[2] = drug, True
         return course
+
+    def _course_refusal(self, row: tuple, course: int | None) -> tuple[str, str] | None:
+        """(column, why) when the row's drug is not its course's: a course has one drug."""
+        pid, drug = row[0], row[_DRUG]
+        if course is None:  # joins the latest course, or begins the next when the drug differs
+            number = self.latest.get(pid, (0, None))[0]
+            drug_of_course, started, given = self.courses.get((pid, number), (None, False, False))
+            if started and not given:
+                problem = started_course_problem(number, drug_of_course, drug)
+                return None if problem is None else ("drug", problem)
+            return None
+        drug_of_course, started, given = self.courses.get((pid, course), (None, False, False))
+        if drug_of_course is None:
+            return None
+        problem = (other_drug_problem(course, drug_of_course, drug) if given
+                   else started_course_problem(course, drug_of_course, drug) if started else None)
+        return None if problem is None else ("course", problem)
+
+    def _write_courses(self) -> int:
+        """Course rows for the courses this import began (their drug), in its transaction; how many."""
+        conn, added = self.database.conn, 0
+        for (pid, course), (drug, first) in sorted(self.new_courses.items()):
+            recorded = conn.execute("SELECT drug FROM courses WHERE patient_id = ? AND course = ?",
+                                    (pid, course)).fetchone()
+            if recorded is None:
+                conn.execute("INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session,"
+                             " recorded_at, recorded_by) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                             (pid, course, first, drug, self.now, self.who))
+                added += 1
+            elif recorded[0] != drug:  # a course whose one session was retracted, taken up by this drug
+                conn.execute("UPDATE courses SET drug = ? WHERE patient_id = ? AND course = ?", (drug, pid, course))
+                added += 1
+        return added
 
     def insert(self, stored: list[tuple]) -> None:
         """Insert screened rows (may run on the writer thread)."""
@@ -213,26 +260,28 @@ class _Batch:
         else:
             first = self.before + 1
             last = conn.execute(f"SELECT max(id) FROM {_TABLE[self.kind]}").fetchone()[0]
+        courses = {"courses_recorded": self._write_courses()} if self.kind == "infusions" else {}
         audit.record(self.database, self.kind, f"import:{self.import_id}", "import", new={
             "file": self.source, "sha256": self.sha256, "rows_added": self.added,
-            "rows_skipped": self.skipped, "first_id": first, "last_id": last,
+            "rows_skipped": self.skipped, "first_id": first, "last_id": last, **courses,
         }, who=self.who)
         return ImportResult(self.kind, self.source, self.added, self.skipped, self.import_id)
 
 
-def _latest_courses(conn: sqlite3.Connection) -> dict[str, tuple[int, str]]:
-    """Each patient's latest course number and its drug (of its first infusion, else its start)."""
-    drugs: dict[tuple[str, int], str] = {}
-    for pid, course, drug in conn.execute("SELECT patient_id, course, drug FROM courses"):
-        drugs[(pid, course)] = drug
-    for pid, course, drug in conn.execute(
-            f"SELECT patient_id, course, drug FROM infusions WHERE {CURRENT} ORDER BY given_at DESC"):
-        drugs[(pid, course)] = drug  # the earliest infusion's drug is written last
+def _latest_courses(conn: sqlite3.Connection) -> tuple[dict[str, tuple[int, str]], dict[tuple[str, int], list]]:
+    """Each patient's latest course number and its recorded drug (`courses.drug`), and every course as
+    (patient, course) -> [drug, started by a clinician, has a current session]."""
+    courses: dict[tuple[str, int], list] = {}
+    for pid, course, drug, begun in conn.execute("SELECT patient_id, course, drug, begun_by_session FROM courses"):
+        courses[(pid, course)] = [drug, not begun, False]
+    for pid, course, drug in conn.execute(f"SELECT patient_id, course, drug FROM infusions WHERE {CURRENT}"):
+        courses.setdefault((pid, course), [drug, False, False])[2] = True
     latest: dict[str, tuple[int, str]] = {}
-    for (pid, course), drug in drugs.items():
-        if pid not in latest or course > latest[pid][0]:
+    for (pid, course), (drug, started, given) in courses.items():
+        # A course a since-retracted session began is no course (as `db.writes.latest_course` reads it).
+        if (started or given) and (pid not in latest or course > latest[pid][0]):
             latest[pid] = (course, drug)
-    return latest
+    return latest, courses
 
 
 def apply_import(database: sqlite_utils.Database, plan: ImportPlan, who: str) -> ImportResult:

@@ -382,6 +382,47 @@ def m0004_guard_bookkeeping(database: sqlite_utils.Database) -> None:
                          f"BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted'); END")
 
 
+#: Who the audit trail names for the rows migration 0005 added.
+UPGRADE_WHO = "schema upgrade"
+_CURRENT = "superseded_at IS NULL AND retracted_at IS NULL"
+_FIRST_DRUG = (f"(SELECT j.drug FROM infusions j WHERE j.patient_id = {{t}}.patient_id AND j.course = {{t}}.course"
+               f" AND j.{_CURRENT} ORDER BY j.given_at, j.id LIMIT 1)")
+
+
+@MIGRATIONS(name="0005_courses_record_their_drug")
+def m0005_courses_record_their_drug(database: sqlite_utils.Database) -> None:
+    # A course has one drug (clinical-spec section 11) and `courses.drug` is
+    # where it is kept: every course gets a row, also those its first session
+    # began (`begun_by_session` = 1, which the reads do not take for a
+    # clinician's explicit start). Until now only started courses had a row,
+    # all as ketamine: their drug becomes their first session's. One audit
+    # row says what the upgrade did.
+    from db.connection import now_iso
+
+    conn, now = database.conn, now_iso()
+    conn.execute("ALTER TABLE courses ADD COLUMN begun_by_session INTEGER NOT NULL DEFAULT 0"
+                 " CHECK (begun_by_session IN (0, 1))")
+    added = conn.execute(
+        "INSERT INTO courses (patient_id, course, started_at, notes, recorded_at, recorded_by, drug, begun_by_session)"
+        f" SELECT i.patient_id, i.course, min(i.given_at), NULL, ?, ?, {_FIRST_DRUG.format(t='i')}, 1"
+        f" FROM infusions i WHERE i.{_CURRENT} AND NOT EXISTS (SELECT 1 FROM courses c"
+        " WHERE c.patient_id = i.patient_id AND c.course = i.course) GROUP BY i.patient_id, i.course",
+        (now, UPGRADE_WHO)).rowcount
+    # The guard refuses any UPDATE outside the program's write path; lifted for this one, in this transaction.
+    conn.execute("DROP TRIGGER courses_changes_audited")
+    changed = conn.execute(
+        f"UPDATE courses SET drug = {_FIRST_DRUG.format(t='courses')} WHERE drug <> coalesce("
+        f"{_FIRST_DRUG.format(t='courses')}, drug)").rowcount
+    conn.execute(_audited_only("courses_changes_audited", "UPDATE", "courses",
+                               "courses rows change only through the program, with an audit row"))
+    if not added and not changed:  # a new database, or one without courses: nothing to tell
+        return
+    conn.execute("INSERT INTO audit (at, who, table_name, record_id, action, old_value, new_value, reason)"
+                 " VALUES (?, ?, 'courses', NULL, 'update', NULL, json_object('courses_recorded', ?,"
+                 " 'drug_from_first_session', ?), ?)",
+                 (now, UPGRADE_WHO, added, changed, "schema upgrade 0005: every course records its one drug"))
+
+
 def schema_version(names) -> int:
     """The schema version a list of migration names reaches: the highest leading number."""
     numbers = [int(n.split("_", 1)[0]) for n in names if n.split("_", 1)[0].isdigit()]

@@ -28,7 +28,7 @@ CURRENT = "superseded_at IS NULL AND retracted_at IS NULL"
 
 _PATIENTS_SQL = f"""SELECT p.patient_id, d.name, d.birth_date, d.weight_kg, d.notes
     FROM patients p LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.{CURRENT}"""
-_COURSES_SQL = "SELECT patient_id, course, started_at, notes FROM courses"
+_COURSES_SQL = "SELECT patient_id, course, started_at, notes, drug, begun_by_session FROM courses"
 _INFUSIONS_SQL = (
     "SELECT id AS infusion_id, " + ", ".join(INFUSION_COLUMNS[1:]) + f" FROM infusions WHERE {CURRENT}"
 )

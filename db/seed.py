@@ -93,6 +93,7 @@ def _write_batch(writer: "_BulkWriter", clinic: ClinicRows, settings, today: dat
     readings = _checked_readings(getattr(clinic, "readings", None) or [], today)
     writer.patients(patients)
     infusion_ids = writer.rows("infusions", infusions)
+    writer.courses(infusions)
     writer.rows("assessments", [
         assessment_row(values, None if row.get("infusion_index") is None
                        else infusion_ids[row["infusion_index"]])
@@ -132,6 +133,24 @@ class _BulkWriter:
                      [(p["patient_id"], *(p.get(k) for k in PATIENT_FIELDS), self.now, self.who, import_id)
                       for p in patients])
         self._audit("patients", import_id, len(patients), span[0], span[1], span)
+
+    def courses(self, infusions: list[dict]) -> None:
+        """A course row for each course the infusions begin, with its drug (`courses.drug`), and one
+        audit row for them."""
+        first: dict[tuple[str, int], tuple[str, str]] = {}
+        for row in infusions:
+            key = (row["patient_id"], row["course"])
+            if key not in first or row["given_at"] < first[key][0]:
+                first[key] = (row["given_at"], row["drug"])
+        if not first:
+            return
+        self._insert("INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session, recorded_at,"
+                     " recorded_by) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                     [(pid, course, at, drug, self.now, self.who) for (pid, course), (at, drug) in first.items()])
+        keys = sorted(first)
+        audit.record(self.database, "courses", None, "create", new={
+            "file": SOURCE, "courses_recorded": len(keys), "first_patient": keys[0][0],
+            "last_patient": keys[-1][0]}, who=self.who)
 
     def rows(self, table: str, rows: list[dict]) -> list[int]:
         """Insert stored-form rows of `infusions`, `assessments` or `readings`; returns their ids, in order."""

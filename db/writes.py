@@ -18,7 +18,7 @@ import sqlite_utils
 from db import audit
 from db.reads import CURRENT as _CURRENT
 from db.connection import NotFound, StorageError, now_iso, write_transaction
-from outcomes.drugs import drug_of
+from outcomes.drugs import KETAMINE, drug_of, other_drug_problem, started_course_problem
 from outcomes.records import items_to_text
 from outcomes.settings import format_value, parse_value
 from outcomes.timepoints import Timepoint, parse_timepoint
@@ -144,29 +144,82 @@ def _current(database: sqlite_utils.Database, table: str, record_id: int, fields
 def course_for(database: sqlite_utils.Database, pid: str, drug: str) -> int:
     """The course a new infusion of `drug` joins: the latest, or the next when the drug differs.
 
-    A course has one drug (clinical-spec section 11): a different drug starts a new one.
+    A course has one drug (clinical-spec section 11), kept in `courses.drug`:
+    a different drug starts a new one.
     """
     latest = latest_course(database, pid)
     if latest == 0:
         return 1
-    row = database.conn.execute(
-        "SELECT drug FROM infusions WHERE patient_id = ? AND course = ? AND " + _CURRENT
-        + " ORDER BY given_at LIMIT 1", (pid, latest)).fetchone()
-    if row is None:
-        row = database.conn.execute("SELECT drug FROM courses WHERE patient_id = ? AND course = ?",
-                                    (pid, latest)).fetchone()
-    return latest if row is None or row[0] == drug_of(drug) else latest + 1
+    recorded = course_drug(database, pid, latest)
+    # A course a clinician started and gave no session yet is joined whatever the drug: a session
+    # of another drug is then refused (`course_refusal`) rather than left to begin a course of its own.
+    same = recorded is None or recorded == drug_of(drug) or not _sessions_in(database, pid, latest)
+    return latest if same else latest + 1
+
+
+def course_drug(database: sqlite_utils.Database, pid: str, number: int) -> str | None:
+    """The drug recorded for the patient's course `number` (None: no such course)."""
+    row = database.conn.execute("SELECT drug FROM courses WHERE patient_id = ? AND course = ?",
+                                (pid, number)).fetchone()
+    return None if row is None else row[0]
 
 
 def latest_course(database: sqlite_utils.Database, pid: str) -> int:
-    """The patient's latest course number (0 when none was given or started)."""
+    """The patient's latest course number (0 when none was given or started).
+
+    A course a session began counts while it has a current session (its only
+    session retracted, it is no course at all); one a clinician started counts
+    from its start.
+    """
     row = database.conn.execute(
-        "SELECT max(c) FROM (SELECT max(course) AS c FROM courses WHERE patient_id = ?"
+        "SELECT max(c) FROM (SELECT max(course) AS c FROM courses WHERE patient_id = ? AND begun_by_session = 0"
         " UNION ALL SELECT max(course) FROM infusions WHERE patient_id = ?"
         " AND superseded_at IS NULL AND retracted_at IS NULL)",
         (pid, pid),
     ).fetchone()
     return int(row[0] or 0)
+
+
+def _sessions_in(database: sqlite_utils.Database, pid: str, number: int, other_than: int | None = None) -> int:
+    return database.conn.execute(
+        f"SELECT count(*) FROM infusions WHERE patient_id = ? AND course = ? AND {_CURRENT} AND id IS NOT ?",
+        (pid, number, other_than)).fetchone()[0]
+
+
+def course_refusal(database: sqlite_utils.Database, pid: str, number: int, drug: str | None,
+                   other_than: int | None = None) -> str | None:
+    """Why a session of `drug` cannot be in the patient's course `number`, or None.
+
+    `other_than`: an infusion being corrected (its own drug does not count).
+    """
+    recorded = course_drug(database, pid, number)
+    if recorded is None or recorded == drug_of(drug):
+        return None
+    if _sessions_in(database, pid, number, other_than):
+        return other_drug_problem(number, recorded, drug)
+    begun_by_session = database.conn.execute(
+        "SELECT begun_by_session FROM courses WHERE patient_id = ? AND course = ?", (pid, number)).fetchone()[0]
+    if not begun_by_session:  # started by a clinician for its drug, no session yet
+        return started_course_problem(number, recorded, drug)
+    return None  # a course its one session began: that session's drug is the course's
+
+
+def record_course(database: sqlite_utils.Database, pid: str, number: int, drug: str | None, given_at: str,
+                  who: str) -> None:
+    """Make `courses.drug` of course `number` the session's drug: a new row when the session begins
+    the course, the drug changed when its one session's drug was (inside the caller's transaction)."""
+    drug = drug_of(drug)
+    recorded = course_drug(database, pid, number)
+    if recorded is None:
+        row = {"patient_id": pid, "course": number, "started_at": given_at, "drug": drug}
+        database.conn.execute(
+            "INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session, recorded_at, recorded_by)"
+            " VALUES (?, ?, ?, ?, 1, ?, ?)", (pid, number, given_at, drug, now_iso(), who))
+        audit.record(database, "courses", f"{pid}:{number}", "create", new=row, who=who)
+    elif recorded != drug:
+        database.conn.execute("UPDATE courses SET drug = ? WHERE patient_id = ? AND course = ?", (drug, pid, number))
+        audit.record(database, "courses", f"{pid}:{number}", "update", old={"drug": recorded},
+                     new={"drug": drug}, reason="the drug of the course's one session was corrected", who=who)
 
 
 def _reason(reason: str | None) -> str:
@@ -219,23 +272,26 @@ def update_patient(
 # ----- courses, infusions, assessments -------------------------------------
 
 def start_course(
-    database: sqlite_utils.Database, pid: str, started_at: Timepoint, who: str, note: str | None = None
+    database: sqlite_utils.Database, pid: str, started_at: Timepoint, who: str, note: str | None = None,
+    drug: str = KETAMINE,
 ) -> int:
-    """Start the patient's next course explicitly; returns its number."""
+    """Start the patient's next course of `drug` explicitly; returns its number."""
     audit.require_text(note, "note", note=True)
     with write_transaction(database):
         _require_patient(database, pid)
-        number = latest_course(database, pid) + 1
+        # Past every course row: one a since-retracted session began keeps its number.
+        number = max(latest_course(database, pid), database.conn.execute(
+            "SELECT coalesce(max(course), 0) FROM courses WHERE patient_id = ?", (pid,)).fetchone()[0]) + 1
         row = {"patient_id": pid, "course": number, "started_at": _iso(started_at), "notes": note,
-               "recorded_at": now_iso(), "recorded_by": who}
+               "drug": drug_of(drug), "recorded_at": now_iso(), "recorded_by": who}
         try:
             database.conn.execute(
-                "INSERT INTO courses (patient_id, course, started_at, notes, recorded_at, recorded_by)"
-                " VALUES (:patient_id, :course, :started_at, :notes, :recorded_at, :recorded_by)", row)
+                "INSERT INTO courses (patient_id, course, started_at, notes, drug, recorded_at, recorded_by)"
+                " VALUES (:patient_id, :course, :started_at, :notes, :drug, :recorded_at, :recorded_by)", row)
         except sqlite3.IntegrityError as exc:
             raise _refused(exc) from exc
         audit.record(database, "courses", f"{pid}:{number}", "create",
-                     new={k: row[k] for k in ("patient_id", "course", "started_at", "notes")}, who=who)
+                     new={k: row[k] for k in ("patient_id", "course", "started_at", "notes", "drug")}, who=who)
     return number
 
 
@@ -254,9 +310,13 @@ def add_infusion(
     with write_transaction(database):
         _require_patient(database, pid)
         number = course if course is not None else course_for(database, pid, values.get("drug"))
+        problem = course_refusal(database, pid, number, values.get("drug"))
+        if problem:
+            raise StorageError(problem)
         row = infusion_row(values, number, confirmed)
         new_id = _insert(database, "infusions", {**row, "recorded_at": now_iso(), "recorded_by": who})
         audit.record(database, "infusions", new_id, "create", new=row, who=who)
+        record_course(database, pid, number, row["drug"], row["given_at"], who)
     return new_id
 
 
@@ -381,12 +441,18 @@ def correct_infusion(
     database: sqlite_utils.Database, infusion_id: int, values: Mapping[str, Any], reason: str, who: str
 ) -> int:
     """Replace an infusion by a corrected version (same course); returns the new id."""
-    row = database.conn.execute("SELECT course FROM infusions WHERE id = ?", (infusion_id,)).fetchone()
+    row = database.conn.execute("SELECT course, patient_id FROM infusions WHERE id = ?", (infusion_id,)).fetchone()
     if row is None:
         raise NotFound(f"there is no infusion with id {infusion_id}")
     course = values.get("course") or row[0]
-    return _correct(database, "infusions", INFUSION_FIELDS, infusion_id,
-                    infusion_row(values, course), reason, who)
+    new = infusion_row(values, course)
+    with write_transaction(database):  # the course's drug follows its one session's, or the change is refused
+        problem = course_refusal(database, row[1], course, new["drug"], other_than=infusion_id)
+        if problem:
+            raise StorageError(problem)
+        new_id = _correct(database, "infusions", INFUSION_FIELDS, infusion_id, new, reason, who)
+        record_course(database, row[1], course, new["drug"], new["given_at"], who)
+    return new_id
 
 
 def retract(database: sqlite_utils.Database, kind: str, record_id: int, reason: str, who: str) -> None:

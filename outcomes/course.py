@@ -16,7 +16,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Sequence
 
-from outcomes.drugs import KETAMINE, dose_of
+from outcomes.drugs import KETAMINE, dose_of, started_course_problem
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.timepoints import Timepoint, infusion_key
 
@@ -40,6 +40,8 @@ class Course:
     start_key: int
     end_key: int | None
     infusion_keys: tuple[int, ...] = ()
+    #: The drug recorded for the course (`courses.drug`), None when not recorded.
+    recorded_drug: str | None = None
 
     @property
     def first_infusion(self) -> Infusion | None:
@@ -47,7 +49,10 @@ class Course:
 
     @property
     def drug(self) -> str:
-        """The course's drug (one per course; a course not yet given counts as ketamine)."""
+        """The course's drug: the one recorded for it (one per course, clinical-spec section 11),
+        else its first session's, else ketamine."""
+        if self.recorded_drug is not None:
+            return self.recorded_drug
         return self.infusions[0].drug if self.infusions else KETAMINE
 
     def number_of(self, infusion: Infusion) -> int:
@@ -72,12 +77,21 @@ class Course:
 _TIME_ORDER = attrgetter("when.ikey")
 
 
+def new_session_problem(latest: Course | None, drug: str | None) -> str | None:
+    """Why a new session of `drug` cannot be recorded: the latest course was started for another
+    drug and has no session yet (a course has one drug, clinical-spec section 11), or None."""
+    if latest is None or latest.infusions:
+        return None  # a session of another drug after a given course begins the next course
+    return started_course_problem(latest.number, latest.drug, drug)
+
+
 def courses_of(patient: PatientData) -> list[Course]:
     """The patient's courses in order (empty when nothing was given or started)."""
     by_number: dict[int, list[Infusion]] = {}
     for inf in patient.infusions:
         by_number.setdefault(inf.course, []).append(inf)
     starts = dict(patient.course_starts)
+    drugs = dict(patient.course_drugs)
     numbers = sorted(set(by_number) | set(starts))
     bounds = []
     for number in numbers:
@@ -93,6 +107,7 @@ def courses_of(patient: PatientData) -> list[Course]:
             start_key=key,
             end_key=bounds[i + 1][3] if i + 1 < len(bounds) else None,
             infusion_keys=tuple([inf.when.ikey for inf in infusions]),
+            recorded_drug=drugs.get(number),
         )
         for i, (number, infusions, start, key) in enumerate(bounds)
     ]

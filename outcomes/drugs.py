@@ -40,6 +40,31 @@ def drug_of(text: str | None) -> str:
     return text or KETAMINE
 
 
+def other_drug_problem(number: int, course_drug: str, drug: str | None) -> str | None:
+    """Why a session of `drug` cannot join course `number` of `course_drug`, or None.
+
+    A course has one drug (section 11); the course's recorded drug is the one
+    its first session (or the clinician who started it) gave it.
+    """
+    drug = drug_of(drug)
+    if drug == drug_of(course_drug):
+        return None
+    return (f"course {number} is a course of {drug_of(course_drug)} and a course has one drug "
+            f"(clinical-spec section 11); a {drug} session goes in a course of its own: leave the course "
+            f"out (a different drug starts the next course), or give a course of {drug}")
+
+
+def started_course_problem(number: int, course_drug: str, drug: str | None) -> str | None:
+    """Why a session of `drug` cannot be the first of course `number`, which a clinician started
+    for `course_drug` and which has no session yet, or None."""
+    drug = drug_of(drug)
+    if drug == drug_of(course_drug):
+        return None
+    return (f"course {number} was started for {drug_of(course_drug)} and has no session yet; a course has "
+            f"one drug (clinical-spec section 11): record this session as {drug_of(course_drug)}, or start "
+            f"a new course for {drug}")
+
+
 def dose_of(infusion: Infusion) -> float | None:
     """The dose in the drug's own unit (`DOSE_UNITS`): mg/kg for ketamine, mg for esketamine."""
     return infusion.dose_mg if drug_of(infusion.drug) == ESKETAMINE else infusion.dose_mg_per_kg

@@ -29,7 +29,7 @@ from outcomes.timepoints import Timepoint, parse_timepoint
 
 #: Columns `db/` provides for each kind of frame (extra columns are ignored).
 PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
-COURSE_COLUMNS = ("patient_id", "course", "started_at", "notes")
+COURSE_COLUMNS = ("patient_id", "course", "started_at", "notes", "drug", "begun_by_session")
 INFUSION_COLUMNS = (
     "infusion_id", "patient_id", "course", "given_at", "dose_mg_per_kg", "route",
     "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre",
@@ -156,6 +156,8 @@ class PatientData:
     course_starts: tuple[tuple[int, Timepoint], ...] = ()
     #: Readings during sessions, in time order.
     readings: tuple[Reading, ...] = ()
+    #: Each course's recorded drug (`courses.drug`): course number -> drug.
+    course_drugs: tuple[tuple[int, str], ...] = ()
 
     def readings_of(self, infusion: "Infusion") -> list[Reading]:
         """The readings taken during one session (matched by the session's time)."""
@@ -419,15 +421,10 @@ def group_by_patient(
     read_by: dict[str, list[Reading]] = {}
     for r in readings:
         read_by.setdefault(r.patient_id, []).append(r)
-    starts: dict[str, list[tuple[int, Timepoint]]] = {}
-    if course_starts is not None and not course_starts.empty:
-        for pid, course, started in zip(
-            course_starts["patient_id"], course_starts["course"], course_starts["started_at"]
-        ):
-            if _clean(started) is not None:
-                starts.setdefault(str(pid), []).append((int(course), stored_timepoint(started)))
-                inf_by.setdefault(str(pid), [])
-                ass_by.setdefault(str(pid), [])
+    starts, drugs = _course_rows(course_starts)
+    for pid in starts:
+        inf_by.setdefault(pid, [])
+        ass_by.setdefault(pid, [])
     return {
         pid: PatientData(
             patient_id=pid,
@@ -435,9 +432,28 @@ def group_by_patient(
             assessments=tuple(sorted(ass_by[pid], key=_ASSESSMENT_ORDER)),
             course_starts=tuple(sorted(starts.get(pid, ()))),
             readings=tuple(sorted(read_by.get(pid, ()), key=_READING_ORDER)),
+            course_drugs=tuple(sorted(drugs.get(pid, ()))),
         )
         for pid in inf_by
     }
+
+
+def _course_rows(frame: pd.DataFrame | None) -> tuple[dict[str, list], dict[str, list]]:
+    """Each patient's course starts (a clinician's, not those a first session began) and course drugs."""
+    starts: dict[str, list[tuple[int, Timepoint]]] = {}
+    drugs: dict[str, list[tuple[int, str]]] = {}
+    if frame is None or frame.empty:
+        return starts, drugs
+    n = len(frame)
+    begun = frame["begun_by_session"] if "begun_by_session" in frame else [0] * n
+    for pid, course, started, drug, by_session in zip(
+            frame["patient_id"], frame["course"], frame["started_at"],
+            frame["drug"] if "drug" in frame else [None] * n, begun):
+        if _clean(drug) is not None:
+            drugs.setdefault(str(pid), []).append((int(course), str(drug)))
+        if _clean(started) is not None and not _clean(by_session):
+            starts.setdefault(str(pid), []).append((int(course), stored_timepoint(started)))
+    return starts, drugs
 
 
 # Time order (course first for infusions); attrgetter sorts without a Python call per record.

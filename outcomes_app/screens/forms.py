@@ -31,7 +31,7 @@ from textual.widgets import (
 
 import db
 from outcomes import wording
-from outcomes.course import courses_of
+from outcomes.course import courses_of, new_session_problem
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_ROUTE, KETAMINE
 from outcomes.records import ROUTES, SIDE_EFFECTS, Assessment, Infusion, PatientData
 from outcomes.response import improvement
@@ -332,6 +332,9 @@ class InfusionForm(FormScreen):
         settings = self.app.settings
         checked = check_infusion(self.raw(), settings, self.app.today)
         problems = list(checked.errors)
+        if self.correcting is None and self.status is not None:  # the course it joins has one drug
+            clash = new_session_problem(self.status.course, self.query_one("#f-drug", Select).value)
+            problems += [Problem("drug", clash)] if clash else []
         cadss = self.cadss_check(self.value("date"))
         if cadss is not None:
             problems += [Problem(f"cadss_{p.field}" if p.field in ("items", "total") else p.field,

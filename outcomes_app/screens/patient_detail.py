@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 import db
 from outcomes.course import courses_of
-from outcomes.drugs import induction_length
+from outcomes.drugs import DRUGS, KETAMINE, induction_length
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
@@ -273,13 +273,15 @@ class PatientScreen(Screen):
 
     def action_new_course(self) -> None:
         def check(values: dict[str, str]) -> str | None:
+            if values["drug"].lower() not in DRUGS:
+                return f"drug {values['drug']!r}: give {' or '.join(DRUGS)} (a course has one drug)"
             return (date_problem(values["date"], "start date", self.app.today)[1]
                     or text_problem(values["note"], "note", note=True))
 
         async def save(values) -> str | None:
             number, error = await write_off_thread(self.app, lambda: db.start_course(
                 self.app.database, self.patient_id, parse_timepoint(values["date"]),
-                self.app.clinician, values.get("note") or None))
+                self.app.clinician, values.get("note") or None, drug=values["drug"].lower()))
             if not error:
                 self.select_after_reload = f"course:{number}"  # the new course's start row, in view
             return error
@@ -290,8 +292,9 @@ class PatientScreen(Screen):
 
         self.app.push_screen(TextModal(
             f"Start a new course for {self.patient_id}",
-            [("date", "Start date (YYYY-MM-DD)", self.app.today.isoformat()), ("note", "Note", "")],
-            intro="Later infusions count from session 1 of the new course.",
+            [("date", "Start date (YYYY-MM-DD)", self.app.today.isoformat()),
+             ("drug", f"Drug ({' or '.join(DRUGS)})", KETAMINE), ("note", "Note", "")],
+            intro="Later sessions count from session 1 of the new course, which has one drug.",
             ok="Start course", check=check, optional=("note",), save=save), done)
 
     def action_correct(self) -> None:

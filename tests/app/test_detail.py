@@ -71,7 +71,8 @@ async def test_timeline_shows_course_starts_and_marks_boosters(clinic_db):
             stored = db.load_clinic(other, patient_id="P001").courses
         finally:
             other.conn.close()
-        assert list(stored["course"]) == [2] and list(stored["notes"]) == ["relapse after booster"]
+        assert list(stored["course"]) == [1, 2] and list(stored["begun_by_session"]) == [1, 0]  # 1: its first infusion's
+        assert list(stored["notes"])[1] == "relapse after booster" and list(stored["drug"]) == ["ketamine"] * 2
         rows = timeline_rows(app)
         starts = [r for r in rows if r[2].startswith("Course")]
         assert starts == [

@@ -240,3 +240,37 @@ async def test_second_score_of_a_scale_at_the_same_time_is_refused(clinic_db):
         assert ("a PHQ-9 of P001 at 2026-01-24 is already recorded; correct the stored record instead"
                 in text_of(app, "#errors"))
     assert counts(clinic_db) == before
+
+
+async def test_a_session_of_another_drug_than_its_started_course_is_refused_in_the_form(clinic_db):
+    """`n` asks the new course's drug (an unknown one refused in the dialog); with course 2 started for
+    esketamine, a ketamine session is refused in the form, naming the course's drug and what to do;
+    nothing is written."""
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        await open_patient(pilot, "P003")
+        await pilot.press("n")
+        await settle(pilot)
+        app.screen.query_one("#m-date", Input).value = TODAY.isoformat()
+        app.screen.query_one("#m-drug", Input).value = "aspirin"
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert "give ketamine or esketamine" in text_of(app, "#modal-error")
+        app.screen.query_one("#m-drug", Input).value = "Esketamine"
+        await pilot.click("#ok")
+        await settle(pilot)
+        assert isinstance(app.screen, PatientScreen)
+        before = counts(clinic_db)
+        await pilot.press("i")
+        await pilot.pause()
+        app.screen.query_one("#f-dose_mg_per_kg", Input).value = "0.5"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert isinstance(app.screen, InfusionForm)
+        assert "course 2 was started for esketamine and has no session yet" in text_of(app, "#errors")
+        assert "record this session as esketamine, or start a new course for ketamine" in text_of(app, "#errors")
+    assert counts(clinic_db) == before
+    database = db.connect(clinic_db)
+    assert database.conn.execute("SELECT drug, begun_by_session FROM courses WHERE patient_id = 'P003'"
+                                 " AND course = 2").fetchone() == ("esketamine", 0)
+    database.close()

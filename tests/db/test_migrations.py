@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import sqlite3
 from datetime import date
 
@@ -58,7 +59,10 @@ def test_first_migration_database_upgrades_without_loss(tmp_path):
     after = dump(path, tables)
     for table in tables:
         width = len(before[table][0])
-        assert [row[:width] for row in after[table]] == before[table], table  # new columns only append
+        kept, added = after[table][:len(before[table])], after[table][len(before[table]):]
+        assert [row[:width] for row in kept] == before[table], table  # new columns only append
+        # The one row added: migration 5's audit row (courses recorded for their drug).
+        assert not added or (table == "audit" and [r[2] for r in added] == ["schema upgrade"]), table
     assert "imports" in handle.table_names()
     assert db.load_settings(handle).induction_sessions == 5
     data = db.load_clinic(handle)
@@ -139,4 +143,53 @@ def test_previous_release_database_upgrades_to_sessions_without_loss(tmp_path):
         handle.conn.execute("UPDATE infusions SET drug = 'esketamine' WHERE id = 3")
     with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
         handle.conn.execute("DELETE FROM infusions WHERE id = 1")
+    handle.close()
+
+
+def make_sessions_release_database(path):
+    """A database as the release before migration 5 left it (migrations 1-4): P001 a ketamine course and an
+    esketamine course without course rows; P002 a course a clinician started (recorded then as ketamine)
+    whose sessions are esketamine; P003 a started course with no session yet."""
+    handle = db.connect(path, migrate=False)
+    db.apply_migrations(handle, stop_before="0005_courses_record_their_drug")
+    conn = handle.conn
+    session = ("INSERT INTO infusions (patient_id, course, given_at, drug, dose_mg_per_kg, dose_mg, route,"
+               " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'then', 'old release')")
+    with conn:
+        for pid in ("P001", "P002", "P003"):
+            conn.execute("INSERT INTO patients VALUES (?, 'then', 'old release')", (pid,))
+        conn.execute("INSERT INTO courses (patient_id, course, started_at, recorded_at, recorded_by)"
+                     " VALUES ('P002', 1, '2026-01-02', 'then', 'old release')")
+        conn.execute("INSERT INTO courses (patient_id, course, started_at, recorded_at, recorded_by)"
+                     " VALUES ('P003', 1, '2026-01-02', 'then', 'old release')")
+        for day in ("06", "08"):
+            conn.execute(session, ("P001", 1, f"2026-01-{day}T10:00", "ketamine", 0.5, None, "iv"))
+        conn.execute(session, ("P001", 2, "2026-03-02T10:00", "esketamine", None, 56, "intranasal"))
+        conn.execute(session, ("P002", 1, "2026-01-05T10:00", "esketamine", None, 56, "intranasal"))
+        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
+                     " recorded_by) VALUES ('P002', '2026-01-04', 'phq9', NULL, 20, 1, 'then', 'x')")
+    handle.close()
+
+
+def test_every_course_records_its_drug_after_the_upgrade(tmp_path):
+    """Migration 5: a course row for each course its first session began (that session's drug and time),
+    a started course's drug from its first session; the course's drug is then what is read; one audit row."""
+    path = tmp_path / "sessions.db"
+    make_sessions_release_database(path)
+    handle = db.connect(path)
+    rows = handle.conn.execute("SELECT patient_id, course, started_at, drug, begun_by_session FROM courses"
+                               " ORDER BY patient_id, course").fetchall()
+    assert rows == [("P001", 1, "2026-01-06T10:00", "ketamine", 1), ("P001", 2, "2026-03-02T10:00", "esketamine", 1),
+                    ("P002", 1, "2026-01-02", "esketamine", 0), ("P003", 1, "2026-01-02", "ketamine", 0)]
+    (audit,) = handle.conn.execute("SELECT who, table_name, new_value FROM audit").fetchall()
+    assert audit[:2] == ("schema upgrade", "courses")
+    assert json.loads(audit[2]) == {"courses_recorded": 2, "drug_from_first_session": 1}
+    from outcomes.status import analyse_clinic
+    statuses = {s.patient_id: s for s in analyse_clinic(db.load_clinic(handle), "phq9", db.load_settings(handle),
+                                                        TODAY)}
+    assert statuses["P002"].progress == "session 1 of 8"  # an esketamine course
+    assert statuses["P001"].course.number == 2 and statuses["P001"].course.drug == "esketamine"
+    # A clinician's start stays a start; a course a session began is not one (the timeline shows no extra row).
+    patients = db.load_clinic(handle).by_patient()
+    assert patients["P001"].course_starts == () and [c for c, _ in patients["P002"].course_starts] == [1]
     handle.close()
