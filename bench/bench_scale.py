@@ -38,6 +38,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -98,11 +99,16 @@ def measured(args: list[str]) -> tuple[float, float]:
         "_, status, usage = os.wait4(child.pid, 0)\n"
         "print(time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))\n"
     )
+    # A session of its own, so that a timeout stops the command with its probe (not the probe alone).
+    probing = subprocess.Popen([sys.executable, "-c", probe, *args], env=ENV, cwd=ROOT, text=True,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
     try:
-        done = subprocess.run([sys.executable, "-c", probe, *args], env=ENV, cwd=ROOT, capture_output=True,
-                              text=True, timeout=TIMEOUT)
+        stdout, stderr = probing.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
+        os.killpg(probing.pid, signal.SIGKILL)
+        probing.communicate()
         raise TooSlow(f"{' '.join(args[-4:])} still running after {TIMEOUT:.0f} s") from None
+    done = subprocess.CompletedProcess(probing.args, probing.returncode, stdout, stderr)
     seconds, peak, code = done.stdout.split()
     if int(code):
         raise SystemExit(f"{' '.join(args)} failed ({code}):\n{done.stderr[-2000:]}")
@@ -202,8 +208,11 @@ def _exports(clinics: dict[int, Path], work: Path) -> list[str]:
         (work / f"bundle-{n}.json").unlink()
         ndjson[n] = measured(outcomes(path, "export", "ndjson", str(work / f"nd-{n}")))
         files = [str(work / f"nd-{n}" / f"{kind}.ndjson") for kind in ("Patient", "Procedure", "Observation")]
-        done = subprocess.run([sys.executable, "-c", BARE_DUMPS, *files, str(work / f"bare-{n}.json")],
-                              capture_output=True, text=True, check=True)
+        try:
+            done = subprocess.run([sys.executable, "-c", BARE_DUMPS, *files, str(work / f"bare-{n}.json")],
+                                  capture_output=True, text=True, check=True, timeout=TIMEOUT)
+        except subprocess.TimeoutExpired:
+            raise TooSlow(f"the bare json.dumps of {n:,} patients still running after {TIMEOUT:.0f} s") from None
         bare[n] = float(done.stdout)
         shutil.rmtree(work / f"nd-{n}")
         (work / f"bare-{n}.json").unlink()
