@@ -105,3 +105,17 @@ async def test_improved_column_reads_by_direction_and_sorts_by_the_number(clinic
         await settle(pilot)
         await pilot.press("7")  # ascending: the worst first, by the number and not the text
         assert [r[0] for r in list_rows(app)][:4] == ["P006", "P002", "P003", "P001"]
+
+
+async def test_selected_patient_stays_selected_through_sort_and_filter(pilot):
+    """The cursor follows the patient, not the row number, when the order or the filter changes."""
+    app = pilot.app
+    app.screen.query_one("#patients", VirtualTable).focus()
+    await pilot.press("down", "down")
+    assert app.list_screen().selected_patient() == "P003"
+    await pilot.press("7")  # improvement: P002, P003, P001, P004
+    assert app.list_screen().selected_patient() == "P003"
+    assert app.screen.query_one("#patients", VirtualTable).cursor_row == 1
+    app.screen.query_one("#filter", Select).value = "in_progress"
+    await settle(pilot)
+    assert [r[0] for r in list_rows(app)] == ["P003", "P004"] and app.list_screen().selected_patient() == "P003"
