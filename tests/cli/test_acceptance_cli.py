@@ -571,16 +571,26 @@ def test_settings_change_relapse_and_booster_rules(tmp_path, clinic, clinic_stat
 
 # ------------------------------------------------------------------ timing rules
 
-OLD = [(date.today() - timedelta(days=n)).isoformat() for n in (40, 21, 22)]
 TIMING_PATIENTS = "patient_id\nT1\nT2\nT3\nT4\nX1\nW30\nW31\nV7\nV8\nC21\nC22\nRM\nLB\nRC2\nY1\nY2"
-TIMING_INFUSIONS = "\n".join(
-    ["patient_id,date,dose_mg_per_kg"]
-    + [f"{p},2026-01-{d:02d}T09:00,0.5" for p in ("T1", "T2", "T3") for d in (5, 7, 9)]
-    + ["T4,2026-01-05,0.5", "T4,2026-01-07,0.5", "T4,2026-01-09,0.5", "X1,2026-01-05T09:00,0.5",
-       "W30,2026-03-02,0.5", "W31,2026-03-02,0.5", infusion_rows("V7"), infusion_rows("V8"),
-       f"C21,{OLD[0]},0.5", f"C21,{OLD[1]},0.5", f"C22,{OLD[0]},0.5", f"C22,{OLD[2]},0.5",
-       infusion_rows("RM"), infusion_rows("LB"), infusion_rows("RC2"), "Y1,2026-01-05,0.5", "Y2,2026-01-05,0.5"])
-TIMING_ASSESSMENTS = f"""
+
+
+def days_ago(today: date, *days: int) -> list[str]:
+    return [(today - timedelta(days=n)).isoformat() for n in days]
+
+
+def timing_infusions(old: list[str]) -> str:
+    """infusions.csv of the timing patients; `old` holds the dates 40, 21 and 22 days ago."""
+    return "\n".join(
+        ["patient_id,date,dose_mg_per_kg"]
+        + [f"{p},2026-01-{d:02d}T09:00,0.5" for p in ("T1", "T2", "T3") for d in (5, 7, 9)]
+        + ["T4,2026-01-05,0.5", "T4,2026-01-07,0.5", "T4,2026-01-09,0.5", "X1,2026-01-05T09:00,0.5",
+           "W30,2026-03-02,0.5", "W31,2026-03-02,0.5", infusion_rows("V7"), infusion_rows("V8"),
+           f"C21,{old[0]},0.5", f"C21,{old[1]},0.5", f"C22,{old[0]},0.5", f"C22,{old[2]},0.5",
+           infusion_rows("RM"), infusion_rows("LB"), infusion_rows("RC2"), "Y1,2026-01-05,0.5", "Y2,2026-01-05,0.5"])
+
+
+def timing_assessments(old: list[str]) -> str:
+    return f"""
 patient_id,date,scale,total
 T1,2026-01-05,phq9,20
 T1,2026-01-07,phq9,10
@@ -599,8 +609,8 @@ V7,2026-01-05,phq9,20
 V7,2026-01-23,phq9,10
 V8,2026-01-05,phq9,20
 V8,2026-01-24,phq9,10
-C21,{OLD[0]},phq9,20
-C22,{OLD[0]},phq9,20
+C21,{old[0]},phq9,20
+C22,{old[0]},phq9,20
 RM,2026-01-05,phq9,10
 RM,2026-01-06,phq9,4
 RM,2026-01-20,phq9,3
@@ -622,8 +632,19 @@ Y2,2026-01-06,madrs,40
 def timing(tmp_path_factory):
     """status --json of every patient of the timing-rules database."""
     folder = tmp_path_factory.mktemp("timing")
-    db = folder / "audit_timing.db"
-    load(db, folder, TIMING_PATIENTS, TIMING_INFUSIONS, TIMING_ASSESSMENTS)
+    # C21 and C22 sit 21 and 22 days before today: a run that crosses
+    # midnight between writing them and reading their statuses starts again.
+    while True:
+        today = date.today()
+        old = days_ago(today, 40, 21, 22)
+        db = folder / f"audit_timing_{today.isoformat()}.db"
+        load(db, folder, TIMING_PATIENTS, timing_infusions(old), timing_assessments(old))
+        got = timing_statuses(db)
+        if date.today() == today:
+            return got
+
+
+def timing_statuses(db) -> dict:
     got = statuses(db, ["T1", "T2", "T3", "T4", "X1", "W30", "W31", "V7", "V8", "C21", "C22", "RM", "LB", "RC2",
                         "Y1"])
     got["Y2 unset"] = status(db, "Y2", "--scale", "madrs")
