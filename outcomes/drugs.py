@@ -40,6 +40,12 @@ def drug_of(text: str | None) -> str:
     return text or KETAMINE
 
 
+def before_dose(drug: str | None) -> str:
+    """When the pre-dose reading is taken, in words: an esketamine session is
+    not an infusion (its label speaks of blood pressure "before dosing")."""
+    return "before dosing" if drug_of(drug) == ESKETAMINE else "before the infusion"
+
+
 def other_drug_problem(number: int, course_drug: str, drug: str | None) -> str | None:
     """Why a session of `drug` cannot join course `number` of `course_drug`, or None.
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Iterable
 
+from outcomes.drugs import before_dose
 from outcomes.records import Assessment, Infusion
 from outcomes.scales import SCALES
 from outcomes.settings import Settings
@@ -105,7 +106,7 @@ def infusion_alerts(infusion: Infusion, settings: Settings) -> list[Alert]:
             key=_record_ref(f"{BLOOD_PRESSURE}:i", infusion.when),
             when=infusion.when,
             kind=BLOOD_PRESSURE,
-            detail=f"blood pressure before infusion {_or_unknown(infusion.bp_systolic_pre)}/"
+            detail=f"blood pressure {before_dose(infusion.drug)} {_or_unknown(infusion.bp_systolic_pre)}/"
             f"{_or_unknown(infusion.bp_diastolic_pre)} "
             f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic}",
         ))

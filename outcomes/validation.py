@@ -21,7 +21,7 @@ from operator import le
 from datetime import date
 from typing import Any, Mapping
 
-from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, ESKETAMINE_ROUTE, KETAMINE
+from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, ESKETAMINE_ROUTE, KETAMINE, before_dose
 from outcomes.readings import minutes_between, yes_no
 from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
@@ -351,7 +351,8 @@ def _vital_signs(values: dict, problems: list[Problem], raw: Mapping[str, Any], 
                 f"bp_diastolic_{phase}",
                 f"diastolic {dia} is not below systolic {sys_}: are the two swapped?",
             ))
-    problems.extend(blood_pressure_problems(values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"), settings))
+    problems.extend(blood_pressure_problems(values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"), settings,
+                                            values.get("drug")))
 
 
 def _side_effects(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
@@ -494,13 +495,14 @@ def dose_problems(dose: float) -> list[Problem]:
     return []
 
 
-def blood_pressure_problems(systolic: int | None, diastolic: int | None, settings: Settings) -> list[Problem]:
-    """A warning when the pre-infusion pressure reaches the clinic's hold threshold."""
+def blood_pressure_problems(systolic: int | None, diastolic: int | None, settings: Settings,
+                            drug: str | None = None) -> list[Problem]:
+    """A warning when the pre-dose pressure reaches the clinic's hold threshold."""
     if not bp_at_hold(systolic, diastolic, settings):
         return []
     return [Problem(
         "bp_systolic_pre",
-        f"blood pressure before infusion {'?' if systolic is None else systolic}/"
+        f"blood pressure {before_dose(drug)} {'?' if systolic is None else systolic}/"
         f"{'?' if diastolic is None else diastolic} mmHg is at or above "
         f"the hold threshold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
         "(setting bp_hold_systolic / bp_hold_diastolic)",

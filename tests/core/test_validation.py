@@ -206,6 +206,17 @@ def test_hold_threshold_follows_the_settings():
     assert checked.warnings and "150/95" in checked.warnings[0].message
 
 
+def test_hold_warning_names_the_infusion_or_the_dose_by_drug():
+    """Ketamine's pressure is taken before the infusion; esketamine's before dosing (no infusion)."""
+    ketamine = infusion(bp_systolic_pre="165", bp_diastolic_pre="90")
+    esketamine = check_infusion(
+        {"patient_id": "P1", "date": "2026-01-05", "drug": "esketamine", "dose_mg": "56",
+         "bp_systolic_pre": "165", "bp_diastolic_pre": "90"}, Settings(), TODAY)
+    assert "blood pressure before the infusion 165/90" in ketamine.warnings[0].message
+    hold = [w.message for w in esketamine.warnings if "hold" in w.message]
+    assert hold and hold[0].startswith("blood pressure before dosing 165/90") and "infusion" not in hold[0]
+
+
 def test_infusion_side_effects_from_the_vocabulary():
     """Known side effects are kept; an unknown word is refused with the vocabulary."""
     checked = infusion(side_effects="nausea; Blurred vision;nausea")
