@@ -44,7 +44,7 @@ from db.csv_io import (
 )
 from db.reads import CURRENT
 from db.writes import missing_session, unusual_dose
-from outcomes.drugs import other_drug_problem, started_course_problem
+from outcomes.drugs import course_drug_problem
 from outcomes.readings import MEASUREMENTS
 from outcomes.settings import Settings
 from outcomes.validation import ASSESSMENT_IDENTITY, already_recorded
@@ -203,14 +203,13 @@ class _Batch:
             number = self.latest.get(pid, (0, None))[0]
             drug_of_course, started, given = self.courses.get((pid, number), (None, False, False))
             if started and not given:
-                problem = started_course_problem(number, drug_of_course, drug)
+                problem = course_drug_problem(number, drug_of_course, drug, started=True)
                 return None if problem is None else ("drug", problem)
             return None
         drug_of_course, started, given = self.courses.get((pid, course), (None, False, False))
         if drug_of_course is None:
             return None
-        problem = (other_drug_problem(course, drug_of_course, drug) if given
-                   else started_course_problem(course, drug_of_course, drug) if started else None)
+        problem = course_drug_problem(course, drug_of_course, drug, started=not given) if given or started else None
         return None if problem is None else ("course", problem)
 
     def _write_courses(self) -> int:

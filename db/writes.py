@@ -18,7 +18,7 @@ import sqlite_utils
 from db import audit
 from db.reads import CURRENT as _CURRENT
 from db.connection import NotFound, StorageError, now_iso, write_transaction
-from outcomes.drugs import KETAMINE, drug_of, other_drug_problem, started_course_problem
+from outcomes.drugs import KETAMINE, course_drug_problem, drug_of
 from outcomes.records import items_to_text
 from outcomes.settings import format_value, parse_value
 from outcomes.timepoints import Timepoint, parse_timepoint
@@ -196,11 +196,11 @@ def course_refusal(database: sqlite_utils.Database, pid: str, number: int, drug:
     if recorded is None or recorded == drug_of(drug):
         return None
     if _sessions_in(database, pid, number, other_than):
-        return other_drug_problem(number, recorded, drug)
+        return course_drug_problem(number, recorded, drug)
     begun_by_session = database.conn.execute(
         "SELECT begun_by_session FROM courses WHERE patient_id = ? AND course = ?", (pid, number)).fetchone()[0]
     if not begun_by_session:  # started by a clinician for its drug, no session yet
-        return started_course_problem(number, recorded, drug)
+        return course_drug_problem(number, recorded, drug, started=True)
     return None  # a course its one session began: that session's drug is the course's
 
 

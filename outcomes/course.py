@@ -16,7 +16,7 @@ from datetime import date
 from operator import attrgetter
 from typing import Sequence
 
-from outcomes.drugs import KETAMINE, dose_of, started_course_problem
+from outcomes.drugs import KETAMINE, course_drug_problem, dose_of
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.timepoints import Timepoint, infusion_key
 
@@ -82,7 +82,7 @@ def new_session_problem(latest: Course | None, drug: str | None) -> str | None:
     drug and has no session yet (a course has one drug, clinical-spec section 11), or None."""
     if latest is None or latest.infusions:
         return None  # a session of another drug after a given course begins the next course
-    return started_course_problem(latest.number, latest.drug, drug)
+    return course_drug_problem(latest.number, latest.drug, drug, started=True)
 
 
 def courses_of(patient: PatientData) -> list[Course]:

@@ -46,29 +46,24 @@ def before_dose(drug: str | None) -> str:
     return "before dosing" if drug_of(drug) == ESKETAMINE else "before the infusion"
 
 
-def other_drug_problem(number: int, course_drug: str, drug: str | None) -> str | None:
-    """Why a session of `drug` cannot join course `number` of `course_drug`, or None.
+def course_drug_problem(number: int, course_drug: str, drug: str | None, *, started: bool = False) -> str | None:
+    """Why a session of `drug` cannot be in course `number` of `course_drug`, or None.
 
-    A course has one drug (section 11); the course's recorded drug is the one
-    its first session (or the clinician who started it) gave it.
+    A course has one drug (section 11): the one its first session gave it, or
+    the one a clinician chose when starting it (`started`: a course started
+    so and given no session yet, which a session of another drug must not
+    silently pass by).
     """
-    drug = drug_of(drug)
-    if drug == drug_of(course_drug):
+    drug, course_drug = drug_of(drug), drug_of(course_drug)
+    if drug == course_drug:
         return None
-    return (f"course {number} is a course of {drug_of(course_drug)} and a course has one drug "
-            f"(clinical-spec section 11); a {drug} session goes in a course of its own: leave the course "
-            f"out (a different drug starts the next course), or give a course of {drug}")
-
-
-def started_course_problem(number: int, course_drug: str, drug: str | None) -> str | None:
-    """Why a session of `drug` cannot be the first of course `number`, which a clinician started
-    for `course_drug` and which has no session yet, or None."""
-    drug = drug_of(drug)
-    if drug == drug_of(course_drug):
-        return None
-    return (f"course {number} was started for {drug_of(course_drug)} and has no session yet; a course has "
-            f"one drug (clinical-spec section 11): record this session as {drug_of(course_drug)}, or start "
-            f"a new course for {drug}")
+    if started:
+        return (f"course {number} was started for {course_drug} and has no session yet; a course has one "
+                f"drug (clinical-spec section 11): record this session as {course_drug}, or start a new "
+                f"course for {drug}")
+    return (f"course {number} is a course of {course_drug} and a course has one drug (clinical-spec "
+            f"section 11); a session of {drug} goes in a course of its own: leave the course out (a different "
+            f"drug starts the next course), or give a course of {drug}")
 
 
 def dose_of(infusion: Infusion) -> float | None:

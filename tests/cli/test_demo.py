@@ -113,10 +113,11 @@ def test_an_esketamine_share_with_its_schedule_readings_and_discharge(statuses):
         minutes[drug, int((at - start).total_seconds() // 60)] += 1
     assert {m for d, m in minutes if d == "esketamine"} == {0, 40, 90, 130}
     assert {m for d, m in minutes if d == "ketamine"} == {0, 20, 40, 70}
+    larger = make_demo(300, 1, TODAY)  # a few early discharges in a few hundred sessions
     waits = [(datetime.fromisoformat(r["ready_to_leave_at"]) - datetime.fromisoformat(r["date"])).total_seconds() / 60
-             for r in clinic.infusions if r.get("drug") == "esketamine"]
+             for r in larger.infusions if r.get("drug") == "esketamine"]
     early = [w for w in waits if w < 120]
-    assert early and len(early) <= 0.2 * len(waits) and min(waits) >= 95
+    assert early and len(early) <= 0.1 * len(waits) and min(waits) >= 95
     assert len(data.readings) == len(clinic.readings)
 
 

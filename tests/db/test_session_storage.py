@@ -1,4 +1,10 @@
-"""Sessions in storage: drug and course, readings written, imported and exported all or nothing."""
+"""Sessions in storage: drug and course, readings written, imported and exported all or nothing.
+
+A course has one drug, kept in `courses.drug` (clinical-spec section 11), hand-worked: the drug
+recorded when a course begins is what every read uses; a session of another drug in a named course
+is refused (import: with line, column, the course's drug and what is allowed; the app's writes alike);
+a correction that would give a course two drugs is refused, one of a course's only session moves the
+course's drug with it."""
 
 from __future__ import annotations
 
@@ -7,6 +13,8 @@ from datetime import date
 import pytest
 
 import db
+from outcomes.course import courses_of
+from outcomes.timepoints import parse_timepoint
 from outcomes.readings import check_reading
 from outcomes.validation import check_infusion, check_patient
 
@@ -92,3 +100,102 @@ def test_readings_export_as_vital_sign_observations_linked_to_their_procedure(da
         ("8480-6", 150), ("8462-4", 95)]
     url = next(e["fullUrl"] for e in bundle["entry"] if e["resource"] is procedure)
     assert all(r["partOf"] == [{"reference": url}] for r in vitals)
+
+
+HEADER = "patient_id,date,drug,dose_mg_per_kg,dose_mg,course\n"
+
+
+def session_values(when, drug="ketamine"):
+    dose = {"drug": "esketamine", "dose_mg": "56"} if drug == "esketamine" else {"dose_mg_per_kg": "0.5"}
+    checked = check_infusion({"patient_id": "P1", "date": when, **dose}, None, TODAY)
+    assert checked.ok, checked.problems
+    return checked.values
+
+
+def courses(database):
+    return database.conn.execute("SELECT course, drug, begun_by_session FROM courses ORDER BY course").fetchall()
+
+
+def test_each_course_records_its_drug_when_it_begins_and_reads_use_it(database):
+    """Ketamine twice then esketamine: course rows 1 ketamine and 2 esketamine, begun by sessions; the
+    core's course drug is the recorded one (a stored course drug wins over its first session's)."""
+    db.add_infusion(database, session_values("2026-01-06T09:00"), WHO)
+    db.add_infusion(database, session_values("2026-01-08T09:00"), WHO)
+    db.add_infusion(database, session_values("2026-02-02T09:00", "esketamine"), WHO)
+    assert courses(database) == [(1, "ketamine", 1), (2, "esketamine", 1)]
+    patient = db.load_clinic(database).by_patient()["P1"]
+    assert [(c.number, c.drug, c.recorded_drug) for c in courses_of(patient)] == [
+        (1, "ketamine", "ketamine"), (2, "esketamine", "esketamine")]
+    assert patient.course_starts == ()  # no clinician started these: the timeline shows no extra start
+
+
+def test_an_import_row_naming_a_course_of_another_drug_is_refused_with_line_and_column(database, tmp_path):
+    """Course 1 is ketamine: an esketamine row with course 1 is refused naming the line, the column, the
+    course's drug and what is allowed; nothing of the file is written."""
+    db.add_infusion(database, session_values("2026-01-06T09:00"), WHO)
+    path = tmp_path / "infusions.csv"
+    path.write_text(HEADER + "P1,2026-01-08T09:00,ketamine,0.5,,1\n"
+                             "P1,2026-01-10T09:00,esketamine,,56,1\n")
+    with pytest.raises(db.ImportRefused) as refused:
+        db.import_file(database, path, "infusions", WHO, today=TODAY)
+    message = str(refused.value)
+    assert "infusions.csv line 3, column course: course 1 is a course of ketamine" in message
+    assert "leave the course out" in message and "give a course of esketamine" in message
+    assert "line 2" not in message  # the good row is not blamed
+    assert db.record_counts(database)["infusions"] == 1 and courses(database) == [(1, "ketamine", 1)]
+
+
+def test_two_rows_of_one_new_course_with_two_drugs_are_refused(database, tmp_path):
+    """Within one file: course 2 begun by an esketamine row cannot take a ketamine row too."""
+    db.add_infusion(database, session_values("2026-01-06T09:00"), WHO)
+    path = tmp_path / "infusions.csv"
+    path.write_text(HEADER + "P1,2026-02-02T09:00,esketamine,,56,2\n"
+                             "P1,2026-02-05T09:00,ketamine,0.5,,2\n")
+    with pytest.raises(db.ImportRefused, match=r"line 3, column course: course 2 is a course of esketamine"):
+        db.import_file(database, path, "infusions", WHO, today=TODAY)
+    path.write_text(HEADER + "P1,2026-02-02T09:00,esketamine,,56,2\n"
+                             "P1,2026-02-05T09:00,esketamine,,84,\n")
+    assert db.import_file(database, path, "infusions", WHO, today=TODAY).added == 2
+    assert courses(database) == [(1, "ketamine", 1), (2, "esketamine", 1)]
+
+
+def test_a_course_started_for_esketamine_takes_no_ketamine_session(database, tmp_path):
+    """A clinician started course 2 for esketamine: a ketamine session (app or file) is refused rather
+    than left to begin course 3; an esketamine session joins course 2."""
+    db.add_infusion(database, session_values("2026-01-06T09:00"), WHO)
+    assert db.start_course(database, "P1", parse_timepoint("2026-02-01"), WHO, drug="esketamine") == 2
+    with pytest.raises(db.StorageError, match="course 2 was started for esketamine and has no session yet"):
+        db.add_infusion(database, session_values("2026-02-02T09:00"), WHO)
+    path = tmp_path / "infusions.csv"
+    path.write_text(HEADER + "P1,2026-02-02T09:00,ketamine,0.5,,\n")
+    with pytest.raises(db.ImportRefused, match=r"line 2, column drug: course 2 was started for esketamine"):
+        db.import_file(database, path, "infusions", WHO, today=TODAY)
+    db.add_infusion(database, session_values("2026-02-02T09:00", "esketamine"), WHO)
+    assert db.load_clinic(database).infusions["course"].tolist() == [1, 2]
+    assert courses(database) == [(1, "ketamine", 1), (2, "esketamine", 0)]
+
+
+def test_a_correction_cannot_give_a_course_two_drugs_but_moves_a_lone_sessions_course(database):
+    """Correcting one of two ketamine sessions to esketamine is refused; correcting course 2's only
+    session from esketamine to ketamine changes course 2's drug too, with an audit row."""
+    first = db.add_infusion(database, session_values("2026-01-06T09:00"), WHO)
+    db.add_infusion(database, session_values("2026-01-08T09:00"), WHO)
+    with pytest.raises(db.StorageError, match="course 1 is a course of ketamine"):
+        db.correct_infusion(database, first, session_values("2026-01-06T09:00", "esketamine"), "wrong drug", WHO)
+    lone = db.add_infusion(database, session_values("2026-02-02T09:00", "esketamine"), WHO)
+    db.correct_infusion(database, lone, session_values("2026-02-02T09:00"), "it was ketamine", WHO)
+    assert courses(database) == [(1, "ketamine", 1), (2, "ketamine", 1)]
+    (row,) = database.conn.execute("SELECT old_value, new_value FROM audit WHERE table_name = 'courses'"
+                                   " AND action = 'update'").fetchall()
+    assert row == ('{"drug": "esketamine"}', '{"drug": "ketamine"}')
+
+
+def test_a_course_whose_only_session_was_retracted_is_no_course(database):
+    """Course 2's one session retracted: the next ketamine session joins course 1 again, as before."""
+    db.add_infusion(database, session_values("2026-01-06T09:00"), WHO)
+    second = db.add_infusion(database, session_values("2026-02-02T09:00", "esketamine"), WHO)
+    db.retract(database, "infusion", second, "recorded for the wrong patient", WHO)
+    db.add_infusion(database, session_values("2026-02-04T09:00"), WHO)
+    assert db.load_clinic(database).infusions["course"].tolist() == [1, 1]
+    patient = db.load_clinic(database).by_patient()["P1"]
+    assert [c.number for c in courses_of(patient)] == [1]
