@@ -191,6 +191,14 @@ def progress_words(status: PatientStatus, short: bool = False) -> str:
     return text
 
 
+def session_place(k: int, induction: int) -> str:
+    """Session k of a course whose induction has `induction` sessions:
+    "session 3 of 8", and past the induction "booster 1 (session 9)"."""
+    if k <= induction:
+        return f"session {k} of {induction}"
+    return f"booster {k - induction} (session {k})"
+
+
 def progress_short(status: PatientStatus) -> str:
     """The compact form of `progress_words` for a list."""
     return progress_words(status, short=True)

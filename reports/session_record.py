@@ -17,6 +17,7 @@ from outcomes.drugs import ESKETAMINE
 from outcomes.session_record import READING_HEADERS, reading_row, rems_fields, summary_lines
 from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, minutes_after_start
 from outcomes.settings import Settings
+from outcomes.wording import session_place
 from reports.layout import Cursor, footer
 from reports.names import inside, patient_stem
 from reports.style import (
@@ -77,7 +78,7 @@ def _page(fig, item: SessionRecordInput) -> None:
     k, n = item.session_number
     cur = Cursor(fig, y=0.965)
     cur.title(f"Session record: {who}",
-              f"{settings.clinic_name} - session {k} of {n} ({inf.drug}), "
+              f"{settings.clinic_name} - {session_place(k, n)} ({inf.drug}), "
               f"{inf.when.iso().replace('T', ' ')}")
     facts = summary_lines(summary, item.cadss, settings)
     for label, value in facts:

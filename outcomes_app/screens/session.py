@@ -32,6 +32,7 @@ from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, discharge_pro
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
+from outcomes.wording import session_place
 from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import (
     AcknowledgeModal,
@@ -132,8 +133,8 @@ class SessionScreen(Screen):
         summary, settings = self.summary, self.app.settings
         inf = summary.infusion
         k, n = self.place
-        self.sub_title = f"{self.patient_id} session {k} of {n}"
-        lines = [f"[b]{safe_markup(self.patient_id)}[/b] {safe_markup(self.patient_name or '')} · session {k} of {n} "
+        self.sub_title = f"{self.patient_id} {session_place(k, n)}"
+        lines = [f"[b]{safe_markup(self.patient_id)}[/b] {safe_markup(self.patient_name or '')} · {session_place(k, n)} "
                  f"({inf.drug}) · {inf.when.iso().replace('T', ' ')}"]
         # Open alerts are in the banner above; the acknowledged ones of this session stay listed here.
         for alert in summary.alerts:
@@ -231,7 +232,7 @@ class SessionScreen(Screen):
         if inf.drug == ESKETAMINE:
             fields = fields[2:]
         self.app.push_screen(TextModal(
-            f"End of session {self.place[0]} of {self.place[1]} for {self.patient_id}", fields,
+            f"End of {session_place(*self.place)} for {self.patient_id}", fields,
             intro="Saved as a correction of the session's record (the audit trail keeps both).",
             ok="Save", check=self.discharge_check, optional=("ended", "duration"), save=self.save_discharge),
             self.after_discharge)

@@ -229,3 +229,12 @@ def test_a_ketamine_verdict_keeps_its_infusions(name, reason):
     status = status_of(name)
     assert wording.verdict_reason(status.verdict).startswith(reason)
     assert wording.verdict_title(status) == "Six-session verdict"
+
+
+@pytest.mark.parametrize(("k", "induction", "words"), [
+    (3, 8, "session 3 of 8"), (8, 8, "session 8 of 8"), (9, 8, "booster 1 (session 9)"),
+    (6, 6, "session 6 of 6"), (8, 6, "booster 2 (session 8)"),
+])
+def test_a_session_past_the_induction_is_a_booster_never_session_9_of_8(k, induction, words):
+    """Session screens and session records name a booster as one, not "session 9 of 8"."""
+    assert wording.session_place(k, induction) == words
