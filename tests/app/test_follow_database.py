@@ -34,24 +34,35 @@ SELF_REPORT = """
 import asyncio, sys
 from datetime import date
 import tui
-from outcomes_app.self_report import ThanksScreen
+from outcomes_app.self_report import CrisisScreen, SelfReportScreen, ThanksScreen
 
 async def main():
     app = tui.make_app(sys.argv[1], "P003", today=date.fromisoformat(sys.argv[2]), self_report=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        while not app.screen.query("#sr-start"):
-            await pilot.pause(0.05)
+        async def until(condition, what):
+            # Each step waits for the screen it needs: a loaded machine must not
+            # send a key to the screen before (the crisis text comes a moment later).
+            for _ in range(1200):
+                if condition():
+                    return
+                await pilot.pause(0.05)
+            sys.exit(f"patient mode never showed {what}; on screen: {app.screen!r}, focus {app.focused!r}")
+
+        await until(lambda: app.focused is not None and app.focused.id == "sr-start", "the start button")
         await pilot.press("enter")
+        await until(lambda: not app.screen.query("#sr-start"), "the first question")
         for key in "11111111" + "3":
             await pilot.press(key)
             await pilot.pause()
+        await until(lambda: isinstance(app.screen, CrisisScreen), "the crisis text")
         await pilot.press("enter")  # past the crisis text
+        await until(lambda: isinstance(app.screen, SelfReportScreen), "the questions again")
         for key in "2222222":
             await pilot.press(key)
             await pilot.pause()
+        await until(lambda: app.focused is not None and app.focused.id == "sr-send", "the send button")
         await pilot.press("enter")  # send
-        while not isinstance(app.screen, ThanksScreen):
-            await pilot.pause(0.05)
+        await until(lambda: isinstance(app.screen, ThanksScreen), "the thank-you page")
 
 asyncio.run(main())
 """
@@ -143,6 +154,8 @@ async def test_self_report_in_another_process_is_an_alert_in_the_clinician_app_w
                 await pilot.pause(0.05)
             seconds = await wait_until(pilot, lambda: row(app, "P003").alerts and alert_notes(app), WITHIN_S)
         finally:
+            if not stored():  # failed before the answers were sent: no process left behind
+                patient.kill()
             patient.wait(timeout=60)
         assert seconds < WITHIN_S
         assert "P003: PHQ-9 item 9 = 2" in alert_notes(app)[0]
