@@ -1,0 +1,92 @@
+"""The one-page session record PDF (`outcomes report --session PATIENT DATE`), read back as the nurse reads it.
+
+An esketamine session with readings at 0, 40, 90 and 130 minutes, written by
+the real command line and read back with pypdf: the REMS patient monitoring
+form's fields in the form's order with the hand-worked values, the readings
+table, and a ninth session named as the booster it is.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+import pypdf
+import pytest
+
+import db
+from tests.clinic import add_patient, add_phq9
+from tests.reports.test_safety_summary import reading, session
+
+ROOT = Path(__file__).resolve().parents[2]
+DAY = "2026-01-{:02d}"
+
+
+@pytest.fixture(scope="module")
+def clinic(tmp_path_factory):
+    """P1: nine esketamine sessions twice weekly; the first with a full set of readings and a discharge."""
+    path = tmp_path_factory.mktemp("clinic") / "clinic.db"
+    database = db.connect(path)
+    add_patient(database, "P1", "Ann Lee [twin A]")
+    add_phq9(database, "P1", "2026-01-05", 20)
+    days = [6, 9, 13, 16, 20, 23, 27, 30]
+    session(database, "P1", "2026-01-06T10:00", drug="esketamine", bp_systolic_pre=128, bp_diastolic_pre=82,
+            ready_to_leave_at="2026-01-06T12:15", accompanied="yes", side_effects="nausea")
+    for minute, values in ((0, dict(bp_systolic=128, bp_diastolic=82, spo2=97, sedation_moaas=5)),
+                           (40, dict(bp_systolic=151, bp_diastolic=94, spo2=95, sedation_moaas=4)),
+                           (90, dict(bp_systolic=138, bp_diastolic=86, spo2=96, sedation_moaas=5)),
+                           (130, dict(bp_systolic=126, bp_diastolic=80, spo2=98, sedation_moaas=5))):
+        at = f"2026-01-06T{10 + minute // 60:02d}:{minute % 60:02d}"
+        reading(database, "P1", "2026-01-06T10:00", at, **values)
+    for day in days[1:]:
+        session(database, "P1", f"{DAY.format(day)}T10:00", drug="esketamine")
+    session(database, "P1", "2026-02-03T10:00", drug="esketamine")  # the ninth: a booster
+    database.conn.close()
+    return path
+
+
+def session_record(clinic: Path, out: Path, when: str) -> list[str]:
+    done = subprocess.run([sys.executable, "-m", "outcomes", "--db", str(clinic), "report", "--session", "P1",
+                           when, "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert done.returncode == 0, done.stderr
+    (pdf,) = out.glob("*.pdf")
+    assert stat.S_IMODE(pdf.stat().st_mode) == 0o600  # patient data: owner-only
+    pages = pypdf.PdfReader(pdf).pages
+    assert len(pages) == 1
+    return pages[0].extract_text().splitlines()
+
+
+def test_rems_fields_in_the_forms_order_with_the_hand_worked_values(clinic, tmp_path):
+    lines = session_record(clinic, tmp_path / "first", "2026-01-06T10:00")
+    text = "\n".join(lines)
+    assert "Ann Lee [twin A]" in text  # stored text literally
+    assert "session 1 of 8 (esketamine)" in text
+    fields = [
+        ("1. Date of treatment session", "2026-01-06"),
+        ("2. Dose administered", "56 mg"),
+        ("3. Blood pressure before dosing", "128/82"),
+        ("4. Blood pressure about 40 minutes after dosing", "151/94"),
+        ("5. Blood pressure before the end of the session", "126/80"),
+        ("6. Sedation during the session", "yes, deepest"),
+        ("7. Dissociation during the session", "no"),
+        ("8. Total minutes monitored", "135 min"),
+        ("9. Time the patient was ready to leave", "12:15"),
+    ]
+    where = [text.index(label) for label, _ in fields]
+    assert where == sorted(where), "the REMS fields are in the form's order"
+    for label, value in fields:
+        (line,) = [line for line in lines if line.startswith(label)]
+        assert value in line[len(label):], (label, line)
+    assert "Lowest saturation 95%" in lines and "Highest pressure 151/94 mmHg" in lines
+    assert "Readings (4)" in lines and ["10:00", "10:40", "11:30", "12:10"] == [
+        line for line in lines if line in ("10:00", "10:40", "11:30", "12:10")]
+
+
+def test_a_ninth_esketamine_session_is_named_a_booster(clinic, tmp_path):
+    text = "\n".join(session_record(clinic, tmp_path / "ninth", "2026-02-03T10:00"))
+    assert "booster 1 (session 9) (esketamine)" in text
+    assert "of 8" not in text
