@@ -241,7 +241,7 @@ def _dissociation(completers: Sequence[PatientStatus],
     above = [s for total, s in first_of if cut is not None and total > cut]
     below = [s for total, s in first_of if cut is not None and total <= cut]
     return (
-        correlation("CADSS at the first infusion", first_points),
+        correlation("CADSS at the first session", first_points),
         correlation("highest CADSS of the course", highest_points),
         cut,
         rate("CADSS above the median", sum(map(_responded, above)), len(above)),

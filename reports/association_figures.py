@@ -119,7 +119,7 @@ def _scatter(ax: Axes, corr: Correlation) -> None:
 
 
 def draw_dissociation(fig: Figure, assoc: Associations) -> None:
-    """Page 2: CADSS at the first infusion against improvement; median split; dose rises."""
+    """Page 2: CADSS at the first session against improvement; median split; dose rises."""
     _page_title(fig, "Dissociation, dose rises and response in this clinic",
                 "Associations in the clinic's own records, with 95% intervals; not evidence "
                 "that one causes the other.")
@@ -127,7 +127,7 @@ def draw_dissociation(fig: Figure, assoc: Associations) -> None:
     highest = assoc.cadss_highest
     highest_text = (f"rho {highest.rho:.2f} (95% CI {highest.low:.2f} to {highest.high:.2f})"
                     if highest.enough else "too few to estimate")
-    ax = _panel(fig, LEFT_RECT, "Dissociation at the first infusion and best improvement",
+    ax = _panel(fig, LEFT_RECT, "Dissociation at the first session and best improvement",
                 f"{corr.n} of the {assoc.completers} patients with a verdict had a CADSS rating at "
                 f"infusion 1. The highest CADSS of the course against best improvement: "
                 f"{highest_text}, n = {highest.n}.", CAVEATS["dissociation"])

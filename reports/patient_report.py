@@ -172,7 +172,7 @@ def _first_page(fig, item: PatientReportInput) -> None:
     settings = status.settings
     scale = get_scale(status.scale)
     cur = Cursor(fig, y=0.965)
-    cur.title(f"Ketamine treatment progress: {_who(item)}",
+    cur.title(f"{wording.drug_of_status(status).capitalize()} treatment progress: {_who(item)}",
               f"{settings.clinic_name} - {scale.name}, {scale.purpose} - data as of "
               f"{item.as_of.isoformat()}")
 

@@ -244,6 +244,7 @@ def test_an_esketamine_patients_pdf_says_sessions_of_eight(tmp_path):
     status = analyse_patient(data, "phq9", Settings(), AS_OF)
     pdf, _ = write_patient_report(PatientReportInput(status, (), AS_OF, "Esme Spray"), tmp_path)
     first, second = (" ".join(page.split()) for page in pdf_text(pdf))
+    assert "Esketamine treatment progress: Esme Spray (E1)" in first
     assert "Eight-session verdict" in first and "session 8 of 8" in first
     assert "after the last induction session (2026-01-29)" in first
     assert "Sessions and side effects" in second and "after session" in second
