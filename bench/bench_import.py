@@ -80,6 +80,11 @@ def bare_baseline(folder: Path, patients: Path, assessments: Path) -> float:
         ]
     sql = ("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, rater, notes,"
            " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    return timed_executemany(database, sql, rows)
+
+
+def timed_executemany(database, sql: str, rows: list[tuple]) -> float:
+    """The baseline: seconds for one bare `executemany` of `rows` in one transaction (then closes)."""
     start = time.perf_counter()
     with database.conn:
         database.conn.executemany(sql, rows)
@@ -164,12 +169,7 @@ def bare_vitals(folder: Path, patients: Path, vitals: Path) -> float:
     sql = ("INSERT INTO readings (patient_id, session_at, taken_at, bp_systolic, bp_diastolic, heart_rate, spo2,"
            " respiratory_rate, sedation_moaas, notes, recorded_at, recorded_by)"
            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-    start = time.perf_counter()
-    with database.conn:
-        database.conn.executemany(sql, rows)
-    seconds = time.perf_counter() - start
-    database.close()
-    return seconds
+    return timed_executemany(database, sql, rows)
 
 
 def bench_vitals(folder: Path, readings: int, repeat: int) -> float:
