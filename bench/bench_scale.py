@@ -35,6 +35,7 @@ Exits 1 when a target is missed.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -119,11 +120,24 @@ def outcomes(db_path: Path, *args: str) -> list[str]:
     return [sys.executable, "-m", "outcomes", "--db", str(db_path), *args]
 
 
+def demo_fingerprint() -> str:
+    """A digest of the code that builds a demo clinic: the demo and the schema's migrations."""
+    digest = hashlib.sha256()
+    for source in sorted([*(ROOT / "outcomes_cli").glob("demo*.py"), ROOT / "db" / "migrations.py"]):
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 def clinic(size: int) -> Path:
-    """The cached demo clinic of `size` patients (built on first use, timed)."""
+    """The cached demo clinic of `size` patients, built on first use (timed) and again whenever the
+    demo or the schema has changed since (a clinic of an older demo would measure the wrong data)."""
     CACHE.mkdir(parents=True, exist_ok=True)
     path = CACHE / f"clinic-{size}.db"
     log = CACHE / f"clinic-{size}.json"
+    built_by = json.loads(log.read_text()).get("demo") if log.exists() else None
+    if built_by != demo_fingerprint():
+        for stale in CACHE.glob(f"clinic-{size}.db*"):
+            stale.unlink()
     if not path.exists():
         print(f"building the {size:,}-patient clinic in {CACHE} (once) ...", flush=True)
         building = CACHE / f"building-{size}.db"
@@ -131,7 +145,7 @@ def clinic(size: int) -> Path:
             stale.unlink()
         seconds, peak = measured(outcomes(building, "demo", "--patients", str(size), "--seed", "1"))
         building.rename(path)
-        log.write_text(json.dumps({"seconds": seconds, "peak_mb": peak}))
+        log.write_text(json.dumps({"seconds": seconds, "peak_mb": peak, "demo": demo_fingerprint()}))
     return path
 
 

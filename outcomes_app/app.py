@@ -44,7 +44,8 @@ DATA_VERSION_POLL_S = 1.0
 #: Where the clinician app writes patients' take-home pages.
 HANDOUT_DIR = Path("~/ketamine-outcomes-handouts")
 
-#: Longest the worker waits for the first rows to be painted before it analyses anyway.
+#: Longest the worker waits for the first rows to be drawn before it analyses anyway (a patient's
+#: screen may hide the list during a reload).
 PAINT_WAIT_S = 5.0
 #: Patients analysed at a time: larger reads cost less than chunks of 1,000 (10,000 patients:
 #: 3.8 s CPU in chunks of 5,000, 4.1 s of 2,500, 4.5 s of 1,000, 3.9 s in one go), and the
@@ -87,8 +88,8 @@ class OutcomesApp(App):
         self.progress: tuple[int, int] | None = None
         #: True while `rows` holds only the first screen of a larger clinic (the rest is being read).
         self.partial_list = False
-        #: Set once the first-paint rows are on screen (the worker waits for it).
-        self._painted = threading.Event()
+        #: Set by the patient list's table once it has drawn rows (the worker waits for the first screen).
+        self.rows_drawn = threading.Event()
         #: SQLite's data_version when the app last read the clinic.
         self.data_version: int | None = None
         #: (patient, alert key) of every open alert at the last full read (None before it).
@@ -142,16 +143,44 @@ class OutcomesApp(App):
         else:
             self.settings = settings
 
+    def show_first_screen(self) -> None:
+        """The first screen of rows (id, name, course, latest score), read here on the UI thread.
+
+        One indexed query of `FIRST_SCREEN_ROWS` patients takes milliseconds at
+        any size, so the app's very first frame shows patients rather than an
+        empty table that a worker fills a frame later. A failure is left to the
+        worker, which reads the same file and says why on the list.
+        """
+        scale = self.list_scale if self.list_scale in SCALES else self.settings.primary_scale
+        read, error = guarded(lambda: (db.patient_count(self.database),
+                                       db.list_rows(self.database, scale, FIRST_SCREEN_ROWS)))
+        if error:
+            self.rows_drawn.set()  # nothing to wait for: the worker says why on the list
+            return
+        total, first = read
+        rows = [PatientRow.quick(*row, scale, self.settings.induction_sessions) for row in first]
+        self.rows_drawn.clear()
+        self.on_clinic_listed(ClinicListed(rows, self.settings, scale, total))
+
     # ----- the clinic-wide analysis, off the UI thread -------------------------
-    @work(thread=True, exclusive=True, group="clinic")
     def load_clinic(self, first_paint: bool = True) -> None:
+        """Read and analyse the clinic: the first screen of rows at once (unless `first_paint` is
+        False: a reload behind a list already shown), everything else on a worker."""
+        if first_paint:
+            self.show_first_screen()
+        self._analyse_clinic(first_paint)
+
+    @work(thread=True, exclusive=True, group="clinic")
+    def _analyse_clinic(self, first_paint: bool) -> None:
         """Read and analyse every patient with a connection of the worker's own.
 
-        First the rows of one cheap query (id, name, course, latest score), posted
-        at once so the list paints; then the statuses, a chunk of patients at a
-        time with the progress posted after each, and the full rows at the end.
-        A reload behind a list already shown (`first_paint=False`, when another
-        process wrote) skips the cheap rows: the full ones replace the old at once.
+        On the first load the app has painted the first screen of rows
+        (`show_first_screen`); the worker waits for that paint, has the rest of
+        the list read by a thread of its own, and computes the statuses a chunk
+        of patients at a time with the progress posted after each, the full rows
+        at the end. A reload behind a list already shown (`first_paint=False`,
+        when another process wrote) goes straight to the statuses: the full rows
+        replace the old at once.
         """
         started = perf_counter()
         worker = get_current_worker()
@@ -162,7 +191,7 @@ class OutcomesApp(App):
                 settings = db.load_settings(database)
                 scale = scale if scale in SCALES else settings.primary_scale
                 total = db.patient_count(database)
-                rest = self._first_paint(database, worker, scale, settings, total) if first_paint else None
+                rest = self._rest_of_list(worker, scale, settings, total) if first_paint else None
                 analysed = self._analyse_in_chunks(database, worker, scale, settings, total)
                 if rest is not None:
                     rest.join()  # its list is posted before the verdicts that replace it
@@ -180,23 +209,23 @@ class OutcomesApp(App):
         if not worker.is_cancelled:
             self.post_message(ClinicLoaded(rows, alerting, followups, settings, scale, perf_counter() - started))
 
-    def _first_paint(self, database, worker, scale: str, settings: Settings,
-                     total: int) -> threading.Thread | None:
-        """Post the first screen of rows (milliseconds at any size) and wait for its paint.
+    def _rest_of_list(self, worker, scale: str, settings: Settings, total: int) -> threading.Thread | None:
+        """Once the first screen of rows is painted, read the whole list in a thread of its own.
 
-        In a larger clinic the whole list is then read by a thread of its own,
-        returned (None when the first screen holds everyone): its query runs
+        Returned (None when the first screen holds everyone): its query runs
         inside SQLite, off the interpreter's lock, on the second core while
-        this worker analyses.
+        this worker analyses. The wait keeps the rest from competing with the
+        first paint for the interpreter.
         """
-        def quick(connection, limit: int | None) -> list[PatientRow]:
-            return [PatientRow.quick(*row, scale, settings.induction_sessions)
-                    for row in db.list_rows(connection, scale, limit)]
+        if total <= FIRST_SCREEN_ROWS:
+            return None
+        self.rows_drawn.wait(PAINT_WAIT_S)
 
         def whole_list() -> None:
             connection = db.connect(self.db_path)
             try:
-                rows = quick(connection, None)
+                rows = [PatientRow.quick(*row, scale, settings.induction_sessions)
+                        for row in db.list_rows(connection, scale)]
             except Exception:  # the verdicts bring every row anyway; nothing to tell the clinician
                 return
             finally:
@@ -204,13 +233,6 @@ class OutcomesApp(App):
             if not worker.is_cancelled:
                 self.post_message(ClinicListed(rows, settings, scale))
 
-        self._painted.clear()
-        first = quick(database, FIRST_SCREEN_ROWS)
-        self.post_message(ClinicListed(first, settings, scale, total))
-        # Let the UI thread paint the first rows before the rest competes for the interpreter.
-        self._painted.wait(PAINT_WAIT_S)
-        if len(first) >= total:
-            return None
         rest = threading.Thread(target=whole_list, name="whole patient list", daemon=True)
         rest.start()
         return rest
@@ -248,7 +270,6 @@ class OutcomesApp(App):
         screen = self.list_screen()
         if screen.is_mounted:
             screen.show_rows(keep_cursor=not first)
-        self.call_after_refresh(self._painted.set)
 
     def on_clinic_progress(self, message: ClinicProgress) -> None:
         if self.progress is None:

@@ -18,6 +18,7 @@ classes mirror `DataTable`'s, with the same theme variables).
 
 from __future__ import annotations
 
+import threading
 from typing import Any, Callable, ClassVar, Sequence
 
 from rich.segment import Segment
@@ -123,10 +124,12 @@ class VirtualTable(ScrollView, can_focus=True):
         def control(self) -> "VirtualTable":
             return self.table
 
-    def __init__(self, *, zebra_stripes: bool = True, name: str | None = None, id: str | None = None,
-                 classes: str | None = None) -> None:
+    def __init__(self, *, zebra_stripes: bool = True, rows_drawn: threading.Event | None = None,
+                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.zebra_stripes = zebra_stripes
+        #: Set whenever a row (not the header) is drawn: a worker waiting on it starts once rows are on screen.
+        self._rows_drawn = rows_drawn
         self._labels: list[Text] = []
         self._widths: list[int] = []
         self._rows: Sequence[Any] = ()
@@ -196,6 +199,8 @@ class VirtualTable(ScrollView, can_focus=True):
         index = None if y == 0 else scroll_y + y - 1
         if index is not None and index >= len(self._rows):
             return Strip.blank(width, self.rich_style)
+        if index is not None and self._rows_drawn is not None and not self._rows_drawn.is_set():
+            self._rows_drawn.set()
         key = (index, scroll_x, width, self._generation, index == self.cursor_row, index == self.hover_row)
         strip = self._lines.get(key)
         if strip is None:

@@ -77,7 +77,7 @@ class PatientListScreen(Screen):
             yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
                          allow_blank=False, id="list-scale")
         yield Static("Loading patients…", id="list-summary")
-        yield VirtualTable(id="patients", zebra_stripes=True)
+        yield VirtualTable(id="patients", zebra_stripes=True, rows_drawn=self.app.rows_drawn)
         yield Footer()
 
     def on_mount(self) -> None:

@@ -7,11 +7,19 @@ state is looked at deterministically on the real app and a real file.
 
 from __future__ import annotations
 
+import threading
+
+import pytest
+
 import db
+import outcomes_app.app as app_module
+from outcomes_app.app import FIRST_SCREEN_ROWS, OutcomesApp
+from outcomes_cli.demo import demo_batches
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicProgress
 from outcomes_app.text import PatientRow
 from outcomes_app.virtual_table import VirtualTable
-from tests.app.driving import list_rows, settle, text_of
+from tests.app.driving import clinician_app, list_rows, settle, text_of
+from tests.clinic import TODAY
 
 
 def quick_rows(path, scale="phq9", induction=6) -> list[PatientRow]:
@@ -62,3 +70,48 @@ async def test_list_shows_computing_then_fills_in_verdicts_keeping_the_chosen_so
     assert "computing…" not in verdicts and verdicts == sorted(verdicts, key=lambda v: v)
     assert "computing" not in text_of(app, "#list-summary")
     assert app.screen.query_one("#patients", VirtualTable).row_count == 4
+
+
+@pytest.fixture(scope="module")
+def larger_clinic(tmp_path_factory):
+    """A demo clinic of more patients than the first screen holds (the rest of the list comes later)."""
+    path = tmp_path_factory.mktemp("larger") / "clinic.db"
+    database = db.connect(path)
+    db.write_clinic(database, demo_batches(FIRST_SCREEN_ROWS + 30, 5, TODAY, batch=100), "demo", TODAY)
+    database.conn.close()
+    return path
+
+
+async def test_first_frame_rows_are_read_on_the_ui_thread_before_any_worker(larger_clinic, monkeypatch):
+    """The first screen of rows is in the table when the app has mounted, with no worker run at all: the
+    app's very first frame shows patients. The worker's analysis (stubbed out here) is not needed for it."""
+    started = []
+    monkeypatch.setattr(OutcomesApp, "_analyse_clinic", lambda self, first_paint: started.append(first_paint))
+    async with clinician_app(larger_clinic, loaded=False) as pilot:
+        app = pilot.app
+        table = app.screen.query_one("#patients", VirtualTable)
+        assert started == [True]
+        assert app.partial_list and table.row_count == FIRST_SCREEN_ROWS
+        assert [r[0] for r in list_rows(app)][:3] == ["P001", "P002", "P003"]
+        assert f"first {FIRST_SCREEN_ROWS} of {FIRST_SCREEN_ROWS + 30} patients" in text_of(app, "#list-summary")
+        assert app.rows_drawn.is_set()  # the table drew them: a worker waiting on this would start now
+
+
+async def test_worker_waits_for_the_first_rows_to_be_drawn(larger_clinic, monkeypatch):
+    """Until the table has drawn the first rows the whole list is not read (it would compete with the paint
+    for the interpreter); once they are drawn, the rest of the list and every verdict follow."""
+    monkeypatch.setattr(app_module, "PAINT_WAIT_S", 30.0)
+    drawn = []
+    real_wait = threading.Event.wait
+
+    def watched_wait(event, timeout=None):
+        done = real_wait(event, timeout)
+        drawn.append((event, done))
+        return done
+
+    monkeypatch.setattr(threading.Event, "wait", watched_wait)
+    async with clinician_app(larger_clinic) as pilot:
+        app = pilot.app
+        waits = [done for event, done in drawn if event is app.rows_drawn]
+        assert waits == [True]  # the worker waited once, and its wait ended because rows were drawn
+        assert not app.computing and len(app.rows) == FIRST_SCREEN_ROWS + 30
