@@ -24,6 +24,7 @@ from outcomes.status import PatientStatus, analyse_clinic
 from outcomes.typed_text import text_problem
 from outcomes_app.commands import PatientCommands
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicLoadFailed, ClinicProgress
+from outcomes_app.saving import quit_refused_while_saving
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_detail import PatientScreen, analysed_patient
 from outcomes_app.screens.patient_list import PatientListScreen
@@ -121,6 +122,10 @@ class OutcomesApp(App):
         self.load_clinic()  # started before the screens compose: the list is the slow part
         if not self.clinician:
             self.ask_clinician()
+
+    async def action_quit(self) -> None:
+        if not quit_refused_while_saving(self):
+            await super().action_quit()
 
     def on_unmount(self) -> None:
         if self.database is not None:

@@ -68,7 +68,7 @@ from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
-from outcomes_app.saving import lock_waits_shown
+from outcomes_app.saving import lock_waits_shown, quit_refused_while_saving
 from outcomes_app.widgets import key_hint
 
 #: Where saved charts go unless the app is told otherwise.
@@ -416,6 +416,10 @@ class PatientApp(App):
                                 self.action_save_page)
         yield SystemCommand("Help", "The keys and the words used here", self.action_help)
         yield SystemCommand("Quit", "Close your progress view", self.action_quit)
+
+    async def action_quit(self) -> None:
+        if not quit_refused_while_saving(self):  # answers waiting for the lock would be lost
+            await super().action_quit()
 
     def action_next_scale(self) -> None:
         if not self.view or len(self.view.scales) < 2:

@@ -7,7 +7,8 @@ screen never freezes; from the first moment it has to wait, a dialog says
 what was typed. The save lands as soon as the lock is free; past the limit
 (`db.lock_wait.LOCK_WAIT_LIMIT_S`, a minute) it is refused with a clear
 message and nothing written, and the form is still there to try again.
-Escape stops waiting (nothing saved, the form kept).
+Escape stops waiting (nothing saved, the form kept); quitting meanwhile is
+refused with words that say so (`quit_refused_while_saving`).
 
 While a write is in flight the app's own connection belongs to that worker:
 `OutcomesApp.follow_database` skips its look at the database (`writing`).
@@ -31,6 +32,8 @@ from outcomes_app.widgets import NotDone, guarded
 #: What the waiting dialog counts (the words the issue asks for).
 WAITING = "waiting for another write… ({seconds} s)"
 STOPPED = "you stopped waiting for the other write, so nothing was saved"
+QUIT_WHILE_SAVING = ("A save is still waiting for another program's write, and quitting now would lose "
+                     "what you entered. Press esc to stop waiting (nothing is saved), then quit.")
 
 
 class WaitStopped(db.StorageError):
@@ -40,7 +43,8 @@ class WaitStopped(db.StorageError):
 class WaitingModal(ModalScreen[None]):
     """"waiting for another write… (N s)" while another program holds the write lock; esc stops waiting."""
 
-    BINDINGS = [Binding("escape", "stop", "Stop waiting")]
+    # q reaches the app's quit from here too, which says why it waits (`quit_refused_while_saving`).
+    BINDINGS = [Binding("escape", "stop", "Stop waiting"), Binding("q", "app.quit", "Quit", show=False)]
     # Its own layout: it shows in the clinician app and in patient mode alike.
     DEFAULT_CSS = """
     WaitingModal { align: center middle; }
@@ -112,6 +116,19 @@ def lock_waits_shown(app: App) -> Iterator[None]:
 def _close(app: App, modal: WaitingModal) -> None:
     if app.screen is modal:
         modal.dismiss()
+
+
+def quit_refused_while_saving(app: App) -> bool:
+    """Whether a quit must wait: the waiting dialog is up (a save waits for the lock). Says so if it is.
+
+    Quitting would end the app with the form (or a patient's answers) and the
+    save's worker under it, so q, ctrl+q and the palette's Quit say why and do
+    nothing until the save lands or the user stops waiting.
+    """
+    if any(isinstance(screen, WaitingModal) for screen in app.screen_stack):
+        app.notify(QUIT_WHILE_SAVING, severity="warning", timeout=8)
+        return True
+    return False
 
 
 async def write_off_thread(app: App, action: Callable[[], Any]) -> tuple[Any, str | None]:

@@ -20,7 +20,7 @@ from textual.widgets import Input
 import db
 import db.lock_wait
 import tui
-from outcomes_app.saving import WaitingModal
+from outcomes_app.saving import QUIT_WHILE_SAVING, WaitingModal
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_list import PatientListScreen
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
@@ -121,9 +121,31 @@ async def test_a_patients_self_report_waits_for_the_lock_then_is_stored(clinic_d
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, WaitingModal))
             assert "waiting for another write…" in screen_text(app)
+            await pilot.press("q")  # the patient's answers would be lost: refused, with words
+            await pilot.pause()
+            assert app.is_running and QUIT_WHILE_SAVING in [str(n.message) for n in app._notifications]
             release(holder)
             await until(pilot, lambda: isinstance(app.screen, ThanksScreen))
     conn = sqlite3.connect(clinic_db)
     scales = [r[0] for r in conn.execute("SELECT scale FROM assessments WHERE patient_id = 'P003' AND rater = 'self'")]
     conn.close()
     assert sorted(scales) == ["gad7", "phq9"]
+
+
+async def test_quitting_while_a_save_waits_is_refused_with_words_and_the_form_kept(clinic_db):
+    """q (and ctrl+q) while the waiting dialog counts does not quit: the words say why and what to do, and the
+    save still lands once the other program lets go."""
+    async with saving_while_locked(clinic_db, "K-10", "Kay Staying") as (pilot, holder):
+        app = pilot.app
+        await until(pilot, lambda: isinstance(app.screen, WaitingModal))
+        for key in ("q", "ctrl+q"):
+            await pilot.press(key)
+            await pilot.pause()
+        assert app.is_running and isinstance(app.screen, WaitingModal)
+        said = [str(n.message) for n in app._notifications]
+        assert said.count(QUIT_WHILE_SAVING) == 2 and "Press esc to stop waiting" in said[0]
+        release(holder)
+        await until(pilot, lambda: isinstance(app.screen, PatientListScreen))
+        await pilot.press("q")  # nothing waits now: q quits
+        await until(pilot, lambda: not app.is_running)
+    assert db.get_patient(db.connect(clinic_db), "K-10")["name"] == "Kay Staying"
