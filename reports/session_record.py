@@ -104,6 +104,10 @@ def _page(fig, item: SessionRecordInput) -> None:
            "the session's start", "page 1 of 1")
 
 
+#: What a panel says when the session has no reading of its kind.
+NOT_RECORDED = "not recorded in this session"
+
+
 def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None:
     """Four small panels over minutes since the start, each with its threshold dashed."""
     inf = summary.infusion
@@ -119,14 +123,24 @@ def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None
     )
     width = 0.86 / len(panels)
     height = max(0.08, top - 0.09)
+    # Every panel over the same minutes (the session's readings), also one with nothing to plot:
+    # matplotlib would give an empty panel an axis of 0-1 that reads as a one-minute session.
+    first, last = min(minutes, default=0), max(minutes, default=0)
+    pad = max(1.0, (last - first) * 0.05)
     for i, (title, series, lines, ylim) in enumerate(panels):
         ax = fig.add_axes((0.08 + i * width, 0.07, width - 0.045, height))
         ax.set_title(title, fontsize=SMALL_SIZE)
+        plotted = False
         for name, colour, label in series:
             points = [(m, getattr(r, name)) for m, r in zip(minutes, summary.readings)
                       if getattr(r, name) is not None]
             if points:
                 ax.plot(*zip(*points), marker="o", markersize=3, color=colour, linewidth=1, label=label)
+                plotted = True
+        if not plotted:
+            ax.text(0.5, 0.5, NOT_RECORDED, transform=ax.transAxes, ha="center", va="center",
+                    fontsize=SMALL_SIZE, color=GREY)
+        ax.set_xlim(first - pad, last + pad)
         for value, colour in lines:
             ax.axhline(value, color=colour, linestyle="--", linewidth=0.8)
         if ylim:

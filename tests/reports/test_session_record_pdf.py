@@ -18,6 +18,10 @@ import pypdf
 import pytest
 
 import db
+from outcomes.timepoints import parse_timepoint
+from reports import session_record as record_module
+from reports.session_record import NOT_RECORDED
+from reports.style import new_figure
 from tests.clinic import add_patient, add_phq9
 from tests.reports.test_safety_summary import reading, session
 
@@ -84,6 +88,30 @@ def test_rems_fields_in_the_forms_order_with_the_hand_worked_values(clinic, tmp_
     assert "Lowest saturation 95%" in lines and "Highest pressure 151/94 mmHg" in lines
     assert "Readings (4)" in lines and ["10:00", "10:40", "11:30", "12:10"] == [
         line for line in lines if line in ("10:00", "10:40", "11:30", "12:10")]
+    assert text.count(NOT_RECORDED) == 1  # no respiratory rate was taken: its panel says so
+
+
+def test_every_chart_panel_spans_the_sessions_minutes_also_one_with_no_readings(clinic, tmp_path, monkeypatch):
+    """The four panels share the minutes of the session's readings (0 to 130); the respiratory-rate panel,
+    with no reading to plot, says so instead of drawing an axis of 0 to 1 minute."""
+    figures = []
+    monkeypatch.setattr(record_module, "new_figure", lambda size: figures.append(new_figure(size)) or figures[-1])
+    database = db.connect(clinic)
+    patient = db.load_clinic(database, patient_id="P1").by_patient()["P1"]
+    item = record_module.session_record_input(patient, parse_timepoint("2026-01-06T10:00"),
+                                               db.load_settings(database))
+    database.conn.close()
+    record_module.write_session_record(item, tmp_path)
+    panels = [ax for ax in figures[0].axes if ax.get_xlabel() == "minutes since start"]
+    assert [ax.get_title() for ax in panels] == ["Blood pressure (mmHg)", "Oxygen saturation (%)",
+                                                 "Respiratory rate (/min)", "Sedation (MOAA/S)"]
+    spans = {ax.get_xlim() for ax in panels}
+    assert len(spans) == 1
+    (low, high), = spans
+    assert low < 0 and 130 < high < 145
+    said = {ax.get_title(): [t.get_text() for t in ax.texts] for ax in panels}
+    assert said["Respiratory rate (/min)"] == [NOT_RECORDED]
+    assert said["Blood pressure (mmHg)"] == said["Sedation (MOAA/S)"] == []
 
 
 def test_a_ninth_esketamine_session_is_named_a_booster(clinic, tmp_path):
