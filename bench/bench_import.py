@@ -124,7 +124,7 @@ def write_vitals_files(folder: Path, readings: int, seed: int = 11) -> tuple[Pat
     """Patients, their sessions (infusions.csv) and `readings` readings during them (vitals.csv)."""
     rng = random.Random(seed)
     per_patient = READINGS_PER_SESSION * SESSIONS_PER_PATIENT
-    n_patients = max(1, readings // per_patient)
+    n_patients = max(1, -(-readings // per_patient))  # rounded up: the last patient takes the remainder
     patients, infusions, vitals = folder / "vp.csv", folder / "vi.csv", folder / "vitals.csv"
     first = date.today() - timedelta(days=300)
     with open(patients, "w", newline="") as p_out, open(infusions, "w", newline="") as i_out, \
