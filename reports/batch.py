@@ -7,6 +7,9 @@ processes started once (forked where the platform allows, so each worker
 starts with matplotlib and its fonts already loaded and reads the plain
 records from inherited memory; spawned otherwise, receiving the records once
 at start). While the workers draw, the main process writes the cohort report.
+The cohort report alone (`--cohort-only`) reads the clinic a chunk of
+patients at a time instead (`Analysed.from_chunks`): it needs every
+patient's status, never every record at once.
 
 One patient's bad data never stops the batch: the failure is recorded with
 its message and the rest are written. Every file lands inside `out_dir`
@@ -15,6 +18,7 @@ under a safe name (`reports.names`).
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import sys
@@ -22,14 +26,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Sequence, TextIO
+from typing import Iterable, Iterator, Sequence, TextIO
 
 from db.connection import StorageError
 from db.files import private_folder
 from outcomes.cohort import summarise
 from outcomes.records import ClinicData, PatientData, patients_from_frames
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, outcome_scale
-from outcomes.session_safety import session_safety
+from outcomes.session_safety import SessionSafety, session_safety
 from outcomes.sessions import monitored_sessions
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
@@ -112,13 +116,15 @@ def run_report(
         raise ReportError(f"--jobs {jobs}: give a whole number of processes, 1 or more")
     if patient is not None and cohort_only:
         raise ReportError("--patient and --cohort-only cannot be combined: choose one")
-    settings, scale_id, data, acks = _read_clinic(Path(db_path).expanduser(), patient, scale)
-    out = _prepare_out(out_dir)
     as_of = as_of or date.today()
-    result = render_clinic(data, settings, scale_id, out, as_of=as_of, jobs=jobs,
-                           patients=None if cohort_only else ([patient] if patient else "all"),
-                           cohort=patient is None, acknowledgements=acks,
-                           progress=_want_progress(progress, err), stderr=err)
+    if cohort_only:
+        result, out = _cohort_only(Path(db_path).expanduser(), out_dir, scale, as_of)
+    else:
+        settings, scale_id, data, acks = _read_clinic(Path(db_path).expanduser(), patient, scale)
+        out = _prepare_out(out_dir)
+        result = render_clinic(data, settings, scale_id, out, as_of=as_of, jobs=jobs,
+                               patients=[patient] if patient else "all", cohort=patient is None,
+                               acknowledgements=acks, progress=_want_progress(progress, err), stderr=err)
     result.seconds = time.perf_counter() - started
     print(_summary_line(result, out), file=err)
     return result
@@ -128,6 +134,42 @@ def _read_clinic(path: Path, patient: str | None, scale: str | None):
     """Settings, the scale judged by, the records (one patient's or all) and acknowledgements."""
     import db  # imported here: the storage layer is only needed for a real run
 
+    with _opened(path) as database:
+        settings = db.load_settings(database)
+        scale_id = _check_scale(scale or settings.primary_scale)
+        if patient is not None and db.get_patient(database, patient) is None:
+            raise ReportError(f"no patient with id {patient!r} in {path}")
+        data = db.load_clinic(database, patient_id=patient)
+        return settings, scale_id, data, _acknowledgements(db, database, data)
+
+
+def _cohort_only(path: Path, out_dir: str | os.PathLike, scale: str | None,
+                 as_of: date) -> tuple[ReportResult, Path]:
+    """The cohort report alone, reading the clinic a chunk of patients at a time (`db.clinic_chunks`).
+
+    The cohort needs every patient's status, CADSS scores and session safety
+    figures, never all their records at once: each chunk's records go once
+    analysed, so a network of 50,000 patients is reported in bounded memory.
+    The files are the same as `render_clinic`'s from the whole clinic.
+    """
+    import db  # imported here: the storage layer is only needed for a real run
+
+    with _opened(path) as database:
+        settings = db.load_settings(database)
+        scale_id = _check_scale(scale or settings.primary_scale)
+        out = _prepare_out(out_dir)
+        analysed = Analysed.from_chunks(db.clinic_chunks(database), scale_id, settings, as_of)
+    result = ReportResult()
+    _write_cohort(analysed, scale_id, settings, out, as_of, result)
+    result.failures = sorted(analysed.failures) + result.failures
+    return result, out
+
+
+@contextlib.contextmanager
+def _opened(path: Path):
+    """The clinic's database, closed after; a missing or unusable file is a `ReportError`."""
+    import db
+
     if not path.is_file():
         raise ReportError(f"no database at {path}: give the clinic's database file with --db")
     try:
@@ -135,12 +177,7 @@ def _read_clinic(path: Path, patient: str | None, scale: str | None):
     except db.StorageError as exc:
         raise ReportError(str(exc)) from None
     try:
-        settings = db.load_settings(database)
-        scale_id = _check_scale(scale or settings.primary_scale)
-        if patient is not None and db.get_patient(database, patient) is None:
-            raise ReportError(f"no patient with id {patient!r} in {path}")
-        data = db.load_clinic(database, patient_id=patient)
-        return settings, scale_id, data, _acknowledgements(db, database, data)
+        yield database
     finally:
         database.conn.close()
 
@@ -203,7 +240,7 @@ def split_patients(data: ClinicData) -> tuple[dict[str, PatientData], list[tuple
         return data.by_patient(), []
     except Exception:  # one bad row spoils the whole frame: retry patient by patient
         pass
-    ids = sorted({str(p) for frame in (data.patients, data.infusions, data.assessments)
+    ids = sorted({str(p) for frame in (data.patients, data.infusions, data.assessments, data.readings)
                   if frame is not None and not frame.empty for p in frame["patient_id"]})
     by_patient: dict[str, PatientData] = {}
     failures = []
@@ -212,7 +249,7 @@ def split_patients(data: ClinicData) -> tuple[dict[str, PatientData], list[tuple
             return None if frame is None or frame.empty else frame[frame["patient_id"].astype(str) == pid]
         try:
             by_patient.update(patients_from_frames(rows(data.infusions), rows(data.assessments),
-                                                   rows(data.courses), rows(data.patients)))
+                                                   rows(data.courses), rows(data.patients), rows(data.readings)))
         except Exception as exc:
             failures.append((pid, f"records could not be read: {exc}"))
     return by_patient, failures
@@ -268,22 +305,13 @@ def render_clinic(
     patient_dir = subfolder(out, PATIENT_FOLDER) if items else out / PATIENT_FOLDER
 
     def write_cohort() -> None:
-        cadss = {pid: patient.of_scale("cadss") for pid, patient in by_patient.items()}
-        # One computation of the safety figures: the safety page and summary.json both read it.
-        summary = summarise(statuses, scale_id, settings.induction_sessions, cadss,
-                            safety=session_safety(by_patient.values(), settings))
-        result.summary = summary.as_json()
-        try:
-            cohort_dir = subfolder(out, COHORT_FOLDER)
-            result.files.extend(write_cohort_report(statuses, summary, cohort_dir, as_of=as_of,
-                                                    settings=settings, problems=failures[:]))
-        except Exception as exc:  # the patients' reports are still worth having
-            cohort_failure.append((COHORT_FAILURE, f"{type(exc).__name__}: {exc}"))
-
-    cohort_failure: list[tuple[str, str]] = []
+        analysed = Analysed(statuses, {pid: patient.of_scale("cadss") for pid, patient in by_patient.items()},
+                            session_safety(by_patient.values(), settings), failures[:])
+        _write_cohort(analysed, scale_id, settings, out, as_of, result)
 
     rendered = _render_patients(items, patient_dir, jobs, progress, err,
                                 during=write_cohort if cohort else None)
+    cohort_failure, result.failures = result.failures, []
     for pid, files, error in rendered:
         if error is not None:
             failures.append((pid, error))
@@ -291,6 +319,61 @@ def render_clinic(
     result.files.sort()
     result.failures = sorted(failures) + cohort_failure
     return result
+
+
+@dataclass
+class Analysed:
+    """What the cohort report is drawn from: every patient's status, CADSS scores and session safety figures.
+
+    `failures` are the patients whose records could not be read or analysed
+    (listed on the report's problems page).
+    """
+
+    statuses: list[PatientStatus]
+    cadss: dict[str, list]
+    safety: SessionSafety
+    failures: list[tuple[str, str]]
+
+    @classmethod
+    def from_chunks(cls, chunks: Iterable[ClinicData], scale_id: str, settings: Settings,
+                    as_of: date) -> "Analysed":
+        """One pass over the clinic a chunk at a time (in patient-id order): only the statuses and CADSS
+        scores are kept, so the records of one chunk are in memory at a time. The same figures as from
+        the whole clinic read at once."""
+        statuses: list[PatientStatus] = []
+        cadss: dict[str, list] = {}
+        unread: list[tuple[str, str]] = []
+        unanalysed: list[tuple[str, str]] = []
+
+        def analysed_patients() -> Iterator[PatientData]:
+            for chunk in chunks:
+                by_patient, failed = split_patients(chunk)
+                chunk_statuses, more = analyse(by_patient, scale_id, settings, as_of, chunk.acknowledged)
+                statuses.extend(chunk_statuses)
+                unread.extend(failed)
+                unanalysed.extend(more)
+                cadss.update((pid, patient.of_scale("cadss")) for pid, patient in by_patient.items())
+                yield from by_patient.values()  # to the session safety figures, then let go
+
+        safety = session_safety(analysed_patients(), settings)
+        return cls(statuses, cadss, safety, unread + unanalysed)
+
+
+def _write_cohort(analysed: Analysed, scale_id: str, settings: Settings, out: Path, as_of: date,
+                  result: ReportResult) -> None:
+    """The cohort report's files into `out/cohort`, its summary into `result`; a failure to draw it is
+    recorded in `result.failures` (as `COHORT_FAILURE`) rather than raised: the patients' reports are
+    still worth having."""
+    # One computation of the safety figures: the safety page and summary.json both read it.
+    summary = summarise(analysed.statuses, scale_id, settings.induction_sessions, analysed.cadss,
+                        safety=analysed.safety)
+    result.summary = summary.as_json()
+    try:
+        cohort_dir = subfolder(out, COHORT_FOLDER)
+        result.files.extend(write_cohort_report(analysed.statuses, summary, cohort_dir, as_of=as_of,
+                                                settings=settings, problems=analysed.failures[:]))
+    except Exception as exc:
+        result.failures.append((COHORT_FAILURE, f"{type(exc).__name__}: {exc}"))
 
 
 def _report_inputs(statuses, by_patient: dict[str, PatientData], names: dict[str, str],

@@ -31,26 +31,37 @@ def acknowledged_clinic(tmp_path_factory):
     return path, alerts
 
 
-def test_a_report_of_1000_patients_with_acknowledged_alerts_takes_a_handful_of_queries(
+def per_patient(selects: list[str]) -> list[str]:
+    return [s for s in selects if "patient_id = ?" in s or "patient_id=?" in s]
+
+
+def test_a_cohort_report_of_1000_patients_with_acknowledged_alerts_takes_a_handful_of_queries(
         acknowledged_clinic, tmp_path, monkeypatch):
-    """`run_report` over 1,000 patients with 40 acknowledged alerts: fewer than 30 queries, no query per patient,
-    and the acknowledgements reach the patients they belong to."""
-    path, alerts = acknowledged_clinic
+    """`run_report --cohort-only` over 1,000 patients with 40 acknowledged alerts: fewer than 30 queries (the
+    clinic is read a chunk of patients at a time), none for one patient."""
+    path, _ = acknowledged_clinic
     statements = traced_statements(monkeypatch)
-    import reports.batch
-
-    seen = {}
-    render = reports.batch.render_clinic
-
-    def watching(*args, **kwargs):
-        seen.update(kwargs["acknowledgements"])
-        return render(*args, **kwargs)
-
-    monkeypatch.setattr(reports.batch, "render_clinic", watching)
     result = run_report(path, tmp_path / "out", cohort_only=True, as_of=TODAY, progress=False)
     assert result.ok, result.failures
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert 3 <= len(selects) < 30, len(selects)
-    assert not any("alert_acknowledgements WHERE patient_id" in s for s in selects)
+    assert per_patient(selects) == []
+
+
+def test_every_patients_report_reads_the_acknowledgements_in_one_query(acknowledged_clinic, tmp_path, monkeypatch):
+    """The per-patient reports of 1,000 patients (drawing left out) read the clinic and its acknowledgements in
+    fewer than 30 queries, and each acknowledgement reaches the patient it belongs to."""
+    path, alerts = acknowledged_clinic
+    statements = traced_statements(monkeypatch)
+    import reports.batch
+
+    drawn = []
+    monkeypatch.setattr(reports.batch, "_render_patients",
+                        lambda items, *args, **kwargs: drawn.extend(items) or [])
+    run_report(path, tmp_path / "out", as_of=TODAY, progress=False)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert 3 <= len(selects) < 30, len(selects)
+    assert per_patient(selects) == []
+    seen = {item.status.patient_id: item.acknowledgements for item in drawn if item.acknowledgements}
     assert {pid for pid, _ in alerts} == set(seen)
     assert all(any(a.alert_key == key for a in seen[pid]) for pid, key in alerts)
