@@ -17,12 +17,14 @@ import sqlite3
 import urllib.parse
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Iterator
 
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
 from db.lock_wait import begin_immediate
+from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
+
+if TYPE_CHECKING:  # imported where a connection is made: `connect_to_read` never needs it
+    import sqlite_utils
 
 APP_NAME = "ketamine-outcomes"
 DB_FILENAME = "outcomes.db"
@@ -133,6 +135,46 @@ def connect(
     return database
 
 
+class Reading:
+    """A plain `sqlite3` connection for a command that only reads: what every read uses (`conn`)."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def connect_to_read(path: str | os.PathLike | None = None) -> "Reading | sqlite_utils.Database":
+    """The database for a command that only reads (`outcomes status`), opened as cheaply as can be.
+
+    A file whose schema is exactly this program's is opened with plain
+    `sqlite3` (sqlite-utils' import alone costs about 40 ms of a command that
+    takes a few hundred). Anything else, a file to create, upgrade or
+    refuse, goes through `connect`, with its checks and words.
+    """
+    path = (Path(path) if path is not None else default_path()).expanduser()
+    if path.is_file():
+        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        with _closed_on_failure(conn, path):
+            conn.execute("PRAGMA foreign_keys = ON")
+            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            if _applied_migrations(conn) == MIGRATION_NAMES:
+                return Reading(conn)
+        conn.close()
+    return connect(path)
+
+
+def _applied_migrations(conn: sqlite3.Connection) -> tuple[str, ...] | None:
+    """This program's migrations applied to the file, in order (None for a file with none, or not ours)."""
+    try:
+        rows = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+                            (MIGRATION_SET,)).fetchall()
+    except sqlite3.OperationalError:  # no such table: a new or foreign file, for `connect` to judge
+        return None
+    return tuple(name for (name,) in rows)
+
+
 @contextlib.contextmanager
 def _closed_on_failure(conn: sqlite3.Connection, path: Path) -> Iterator[None]:
     """Close `conn` when setting it up fails; SQLite's own errors become a `StorageError` about `path`."""
@@ -160,6 +202,8 @@ def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     conn.create_function(AUDITED_WRITE_FUNCTION, 0, lambda: 1 if depth[0] else 0)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+    import sqlite_utils
+
     database = sqlite_utils.Database(conn, execute_plugins=False)
     # Let SQLite itself say whether this is a database. Never open() the file
     # from Python to look at its header: closing any handle on a file drops

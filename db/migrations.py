@@ -18,6 +18,7 @@ import sqlite3
 
 from db.connection import BUSY_TIMEOUT_S
 from db.lock_wait import begin_immediate
+from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
 import sqlite_utils
 from sqlite_utils import Migrations
 
@@ -27,7 +28,7 @@ from outcomes.records import ROUTES
 from outcomes.scales import SCALES
 from outcomes import validation as v
 
-MIGRATIONS = Migrations("ketamine-outcomes")
+MIGRATIONS = Migrations(MIGRATION_SET)
 
 #: Columns holding clinical values, per versioned table: never updated in place.
 CLINICAL_COLUMNS = {
@@ -217,13 +218,13 @@ def schema_v1() -> list[str]:
     return statements
 
 
-@MIGRATIONS(name="0001_initial_schema")
+@MIGRATIONS(name=MIGRATION_NAMES[0])  # 0001_initial_schema
 def m0001_initial_schema(database: sqlite_utils.Database) -> None:
     for statement in schema_v1():
         database.execute(statement)
 
 
-@MIGRATIONS(name="0002_imports_and_indexes")
+@MIGRATIONS(name=MIGRATION_NAMES[1])  # 0002_imports_and_indexes
 def m0002_imports_and_indexes(database: sqlite_utils.Database) -> None:
     # An import is one audited event; rows keep the import they came from, so
     # the audit trail can say which file a record arrived in without one audit
@@ -333,7 +334,7 @@ def _rebuild(database: sqlite_utils.Database, table: str, create_new: str) -> No
     conn.execute(f"ALTER TABLE {table}_v3 RENAME TO {table}")
 
 
-@MIGRATIONS(name="0003_treatment_sessions")
+@MIGRATIONS(name=MIGRATION_NAMES[2])  # 0003_treatment_sessions
 def m0003_treatment_sessions(database: sqlite_utils.Database) -> None:
     # Every record before this release is racemic ketamine: the column default.
     conn = database.conn
@@ -364,7 +365,7 @@ def _audited_only(name: str, event: str, table: str, message: str) -> str:
             f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
 
 
-@MIGRATIONS(name="0004_guard_bookkeeping")
+@MIGRATIONS(name=MIGRATION_NAMES[3])  # 0004_guard_bookkeeping
 def m0004_guard_bookkeeping(database: sqlite_utils.Database) -> None:
     # Hiding a record by setting retracted_at or superseded_at by hand, or
     # changing a patient, course, import or setting row, would leave no audit
@@ -389,7 +390,7 @@ _FIRST_DRUG = (f"(SELECT j.drug FROM infusions j WHERE j.patient_id = {{t}}.pati
                f" AND j.{_CURRENT} ORDER BY j.given_at, j.id LIMIT 1)")
 
 
-@MIGRATIONS(name="0005_courses_record_their_drug")
+@MIGRATIONS(name=MIGRATION_NAMES[4])  # 0005_courses_record_their_drug
 def m0005_courses_record_their_drug(database: sqlite_utils.Database) -> None:
     # A course has one drug (clinical-spec section 11) and `courses.drug` is
     # where it is kept: every course gets a row, also those its first session

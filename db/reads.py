@@ -8,10 +8,12 @@ side effects as ';'-separated text or NULL).
 
 from __future__ import annotations
 
-from typing import Any, Iterator, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 
 import pandas as pd
-import sqlite_utils
+
+if TYPE_CHECKING:  # the reads use `database.conn` only: a plain connection serves too
+    import sqlite_utils
 
 from outcomes.records import (
     ASSESSMENT_COLUMNS,

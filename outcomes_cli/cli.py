@@ -145,9 +145,10 @@ def _where_from(ctx: click.Context) -> str:
 _WARNED: set[Path] = set()
 
 
-def _connect(ctx: click.Context, **options):
-    """Open the database and, once per run, warn when others may read it."""
-    database = db.connect(_db_path(ctx), **options)
+def _connect(ctx: click.Context, reading: bool = False, **options):
+    """Open the database (`reading`: for a command that only reads) and, once per run, warn when others
+    may read it."""
+    database = db.connect_to_read(_db_path(ctx)) if reading else db.connect(_db_path(ctx), **options)
     path = _db_path(ctx)
     if path not in _WARNED:
         _WARNED.add(path)
@@ -481,7 +482,7 @@ def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool
     from outcomes.followup import next_followup
     from outcomes.status import analyse_patient
 
-    database = _open_existing(ctx)
+    database = _open_existing(ctx, reading=True)
     try:
         patient_id = _patient(database, ctx, patient_id)
         settings = db.load_settings(database)

@@ -6,7 +6,9 @@ imported), on the real entry point in a fresh interpreter.
 
 from __future__ import annotations
 
+import json
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -14,7 +16,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+import db.connection
+from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
 from outcomes_cli.cli import cli
+from tests.db.test_migrations import make_sessions_release_database
 from tests.clinic import traced_statements
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -55,6 +60,38 @@ def test_status_and_settings_load_no_chart_app_statistics_or_fhir_library(clinic
     """`outcomes status ID` and `outcomes settings` never load matplotlib, Textual, Rich, scipy or fhir.resources."""
     loaded = imported("--db", str(clinic), *args)
     assert not loaded & HEAVY, loaded & HEAVY
+
+
+@pytest.mark.parametrize("args", [("status", "P001", "--json"), ("status", "P001")])
+def test_status_of_a_current_file_loads_no_sqlite_utils(clinic, args):
+    """`outcomes status` on a file of this program's schema reads it through plain sqlite3
+    (`db.connect_to_read`): sqlite-utils is not even imported."""
+    assert "sqlite_utils" not in imported("--db", str(clinic), *args)
+
+
+def test_status_of_an_older_file_upgrades_it_first_and_a_newer_one_is_refused(clinic, tmp_path):
+    """A file an older release made goes through `db.connect` (upgraded, then read); a file a newer
+    release upgraded is refused with `connect`'s words, and nothing is written to it."""
+    older = tmp_path / "older.db"
+    make_sessions_release_database(older)  # migrations 1-4: the release before courses recorded their drug
+    assert db.connection._applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES[:-1]
+    result = CliRunner().invoke(cli, ["--db", str(older), "status", "P001", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["patient_id"] == "P001"
+    assert db.connection._applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES  # upgraded first
+
+    newer = tmp_path / "newer.db"
+    newer.write_bytes(clinic.read_bytes())
+    newer.chmod(0o600)
+    conn = sqlite3.connect(newer)
+    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+                 (MIGRATION_SET, "0099_from_the_future", "2030-01-01"))
+    conn.commit()
+    conn.close()
+    before = newer.read_bytes()
+    result = CliRunner().invoke(cli, ["--db", str(newer), "status", "P001"])
+    assert result.exit_code != 0 and "newer release" in result.output
+    assert "Traceback" not in result.output and newer.read_bytes() == before
 
 
 def test_status_reads_only_that_patients_rows(clinic, monkeypatch):

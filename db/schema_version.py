@@ -1,0 +1,19 @@
+"""The names of the schema's migrations, oldest first: the one list, read without sqlite-utils.
+
+`db.migrations` names each migration from here (`MIGRATION_NAMES[i]`), and
+`db.connection.connect_to_read` compares a file's applied migrations with it
+to open a current file with plain `sqlite3`: the quick read-only commands
+(`outcomes status`) then never import sqlite-utils, whose import alone costs
+about 40 ms. A new migration adds its name at the end here first.
+"""
+
+#: The `migration_set` of sqlite-utils' `_sqlite_migrations` table that holds this program's migrations.
+MIGRATION_SET = "ketamine-outcomes"
+
+MIGRATION_NAMES = (
+    "0001_initial_schema",
+    "0002_imports_and_indexes",
+    "0003_treatment_sessions",
+    "0004_guard_bookkeeping",
+    "0005_courses_record_their_drug",
+)
