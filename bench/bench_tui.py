@@ -12,18 +12,18 @@ For each clinic size, in fresh processes (so each peak memory is that run's own)
   of rows; then to every verdict in (the worker done); its peak resident
   memory (target under 1 GB at 50,000); then opening one patient's screen,
   and scrolling the whole list with the End key.
-
-"Painted" is the same moment for every kind (`frame_clock`): the first frame
-the app hands to its terminal driver after its table drew a row while
-holding a screenful. (Until 2026-11-30 it was the moment a refresh callback
-ran after the rows were in, which also counted what the clinician app's
-worker did between the frame and that callback.)
 - **screen**: the same bare app with the list screen's own widgets and CSS
   around its one-screen `DataTable` (header, search, filters, summary,
   footer): what the clinician app's screen costs Textual before any patient.
 - **core**: reading and analysing the same clinic file alone, in one go
   (`db.load_clinic` and every status: the `bench_core` path on this file),
   imports excluded. The target: every verdict in within this plus 50%.
+
+"Painted" is the same moment for every kind (`frame_clock`): the first frame
+the app hands to its terminal driver after its table drew a row while
+holding a screenful. (Until 2026-11-30 it was the moment a refresh callback
+ran after the rows were in, which also counted what the clinician app's
+worker did between the frame and that callback.)
 
 Clinics are those `bench_scale.py` builds and caches
 (`~/.cache/ketamine-outcomes-bench/clinic-N.db`; built on first use).

@@ -159,13 +159,13 @@ def connect_to_read(path: str | os.PathLike | None = None) -> "Reading | sqlite_
         with _closed_on_failure(conn, path):
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-            if _applied_migrations(conn) == MIGRATION_NAMES:
+            if applied_migrations(conn) == MIGRATION_NAMES:
                 return Reading(conn)
         conn.close()
     return connect(path)
 
 
-def _applied_migrations(conn: sqlite3.Connection) -> tuple[str, ...] | None:
+def applied_migrations(conn: sqlite3.Connection) -> tuple[str, ...] | None:
     """This program's migrations applied to the file, in order (None for a file with none, or not ours)."""
     try:
         rows = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",

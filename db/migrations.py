@@ -435,10 +435,10 @@ def refuse_newer_schema(database: sqlite_utils.Database, path) -> None:
 
     Reads only; raises `StorageError` naming both schema versions.
     """
-    from db.connection import StorageError
+    from db.connection import StorageError, applied_migrations
 
     known = set(migration_names())
-    applied = [m.name for m in MIGRATIONS.applied(database)]
+    applied = list(applied_migrations(database.conn) or ())
     unknown = [name for name in applied if name not in known]
     if unknown:
         raise StorageError(

@@ -62,6 +62,8 @@ if TYPE_CHECKING:
 
 #: How the starting score is named to a clinician.
 STARTING_SCORE = "the starting score"
+#: A session chart's panel when the session has no reading of its kind.
+NOT_RECORDED_IN_SESSION = "not recorded in this session"
 
 
 # ----- what a session is called -----------------------------------------------

@@ -17,7 +17,7 @@ from outcomes.drugs import ESKETAMINE
 from outcomes.session_record import READING_HEADERS, reading_row, rems_fields, summary_lines
 from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, minutes_after_start
 from outcomes.settings import Settings
-from outcomes.wording import session_place
+from outcomes.wording import NOT_RECORDED_IN_SESSION, session_place
 from reports.layout import Cursor, footer
 from reports.names import inside, patient_stem
 from reports.style import (
@@ -104,10 +104,6 @@ def _page(fig, item: SessionRecordInput) -> None:
            "the session's start", "page 1 of 1")
 
 
-#: What a panel says when the session has no reading of its kind.
-NOT_RECORDED = "not recorded in this session"
-
-
 def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None:
     """Four small panels over minutes since the start, each with its threshold dashed."""
     inf = summary.infusion
@@ -138,7 +134,7 @@ def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None
                 ax.plot(*zip(*points), marker="o", markersize=3, color=colour, linewidth=1, label=label)
                 plotted = True
         if not plotted:
-            ax.text(0.5, 0.5, NOT_RECORDED, transform=ax.transAxes, ha="center", va="center",
+            ax.text(0.5, 0.5, NOT_RECORDED_IN_SESSION, transform=ax.transAxes, ha="center", va="center",
                     fontsize=SMALL_SIZE, color=GREY)
         ax.set_xlim(first - pad, last + pad)
         for value, colour in lines:

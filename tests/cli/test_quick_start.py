@@ -74,11 +74,11 @@ def test_status_of_an_older_file_upgrades_it_first_and_a_newer_one_is_refused(cl
     release upgraded is refused with `connect`'s words, and nothing is written to it."""
     older = tmp_path / "older.db"
     make_sessions_release_database(older)  # migrations 1-4: the release before courses recorded their drug
-    assert db.connection._applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES[:-1]
+    assert db.connection.applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES[:-1]
     result = CliRunner().invoke(cli, ["--db", str(older), "status", "P001", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["patient_id"] == "P001"
-    assert db.connection._applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES  # upgraded first
+    assert db.connection.applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES  # upgraded first
 
     newer = tmp_path / "newer.db"
     newer.write_bytes(clinic.read_bytes())

@@ -19,8 +19,8 @@ import pytest
 
 import db
 from outcomes.timepoints import parse_timepoint
+from outcomes.wording import NOT_RECORDED_IN_SESSION as NOT_RECORDED
 from reports import session_record as record_module
-from reports.session_record import NOT_RECORDED
 from reports.style import new_figure
 from tests.clinic import add_patient, add_phq9
 from tests.reports.test_safety_summary import reading, session
