@@ -14,9 +14,16 @@ from pathlib import Path
 from textual.app import App
 
 
-def make_app(db_path: str | Path, patient: str | None = None, *, today: date | None = None,
-             clinician: str | None = None, scale: str | None = None,
-             chart_dir: str | Path | None = None, self_report: bool = False) -> App:
+def make_app(
+    db_path: str | Path,
+    patient: str | None = None,
+    *,
+    today: date | None = None,
+    clinician: str | None = None,
+    scale: str | None = None,
+    chart_dir: str | Path | None = None,
+    self_report: bool = False,
+) -> App:
     """The app for the CLI and the tests: clinician mode, or patient mode for one patient.
 
     Args:
@@ -32,7 +39,9 @@ def make_app(db_path: str | Path, patient: str | None = None, *, today: date | N
     if patient is not None:
         from outcomes_app.patient_mode import PatientApp
 
-        return PatientApp(db_path, patient, today=today, chart_dir=chart_dir, self_report=self_report)
+        return PatientApp(
+            db_path, patient, today=today, chart_dir=chart_dir, self_report=self_report
+        )
     from outcomes_app.app import OutcomesApp
 
     return OutcomesApp(db_path, today=today, clinician=clinician, scale=scale)

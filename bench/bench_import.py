@@ -31,8 +31,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import db  # noqa: E402
-from outcomes_cli.cli import cli  # noqa: E402
 from outcomes.scales import SCALES  # noqa: E402
+from outcomes_cli.cli import cli  # noqa: E402
 
 MAX_RATIO = 3.0
 MAX_PEAK_MB = 500
@@ -59,8 +59,17 @@ def write_files(folder: Path, rows: int, seed: int = 7) -> tuple[Path, Path]:
             p, k = divmod(i, ROWS_PER_PATIENT)
             day = first + timedelta(days=p % 200 + 3 * k)
             items = [rng.randint(0, m) for m in top]
-            out.writerow([f"B{p:06d}", f"{day.isoformat()}T09:{k:02d}", "phq9", " ".join(map(str, items)),
-                          sum(items), "self", ""])
+            out.writerow(
+                [
+                    f"B{p:06d}",
+                    f"{day.isoformat()}T09:{k:02d}",
+                    "phq9",
+                    " ".join(map(str, items)),
+                    sum(items),
+                    "self",
+                    "",
+                ]
+            )
     return patients, assessments
 
 
@@ -70,16 +79,30 @@ def bare_baseline(folder: Path, patients: Path, assessments: Path) -> float:
     database = db.connect(path)
     with open(patients, newline="") as handle:
         ids = [r["patient_id"] for r in csv.DictReader(handle)]
-    database.conn.executemany("INSERT INTO patients VALUES (?, 'now', 'bench')", [(i,) for i in ids])
+    database.conn.executemany(
+        "INSERT INTO patients VALUES (?, 'now', 'bench')", [(i,) for i in ids]
+    )
     database.conn.commit()
     with open(assessments, newline="") as handle:
         rows = [
-            (r["patient_id"], r["date"], r["scale"], r["items"], int(r["total"]), 0, r["rater"], None,
-             "now", "bench")
+            (
+                r["patient_id"],
+                r["date"],
+                r["scale"],
+                r["items"],
+                int(r["total"]),
+                0,
+                r["rater"],
+                None,
+                "now",
+                "bench",
+            )
             for r in csv.DictReader(handle)
         ]
-    sql = ("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, rater, notes,"
-           " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+    sql = (
+        "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, rater, notes,"
+        " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
     return timed_executemany(database, sql, rows)
 
 
@@ -95,8 +118,11 @@ def timed_executemany(database, sql: str, rows: list[tuple]) -> float:
 
 def run_import(db_path: Path, kind: str, file: Path) -> float:
     start = time.perf_counter()
-    code = cli.main(["--db", str(db_path), "import", kind, str(file)], prog_name="outcomes",
-                    standalone_mode=False)
+    code = cli.main(
+        ["--db", str(db_path), "import", kind, str(file)],
+        prog_name="outcomes",
+        standalone_mode=False,
+    )
     seconds = time.perf_counter() - start
     if code:
         raise SystemExit(f"the {kind} import failed (exit {code})")
@@ -109,8 +135,21 @@ def peak_memory_mb(folder: Path, patients: Path, assessments: Path) -> tuple[flo
     run_import(path, "patients", patients)
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
     start = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "outcomes", "--db", str(path), "import", "assessments",
-                    str(assessments)], check=True, env=env, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "outcomes",
+            "--db",
+            str(path),
+            "import",
+            "assessments",
+            str(assessments),
+        ],
+        check=True,
+        env=env,
+        stdout=subprocess.DEVNULL,
+    )
     seconds = time.perf_counter() - start
     kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kilobytes on Linux
     return kb / 1024, seconds
@@ -124,16 +163,35 @@ def write_vitals_files(folder: Path, readings: int, seed: int = 11) -> tuple[Pat
     """Patients, their sessions (infusions.csv) and `readings` readings during them (vitals.csv)."""
     rng = random.Random(seed)
     per_patient = READINGS_PER_SESSION * SESSIONS_PER_PATIENT
-    n_patients = max(1, -(-readings // per_patient))  # rounded up: the last patient takes the remainder
+    n_patients = max(
+        1, -(-readings // per_patient)
+    )  # rounded up: the last patient takes the remainder
     patients, infusions, vitals = folder / "vp.csv", folder / "vi.csv", folder / "vitals.csv"
     first = date.today() - timedelta(days=300)
-    with open(patients, "w", newline="") as p_out, open(infusions, "w", newline="") as i_out, \
-            open(vitals, "w", newline="") as v_out:
+    with (
+        open(patients, "w", newline="") as p_out,
+        open(infusions, "w", newline="") as i_out,
+        open(vitals, "w", newline="") as v_out,
+    ):
         pw, iw, vw = csv.writer(p_out), csv.writer(i_out), csv.writer(v_out)
         pw.writerow(["patient_id", "weight_kg"])
-        iw.writerow(["patient_id", "date", "dose_mg_per_kg", "ended_at", "ready_to_leave_at", "accompanied"])
-        vw.writerow(["patient_id", "session", "at", "bp_systolic", "bp_diastolic", "heart_rate", "spo2",
-                     "respiratory_rate", "sedation_moaas", "notes"])
+        iw.writerow(
+            ["patient_id", "date", "dose_mg_per_kg", "ended_at", "ready_to_leave_at", "accompanied"]
+        )
+        vw.writerow(
+            [
+                "patient_id",
+                "session",
+                "at",
+                "bp_systolic",
+                "bp_diastolic",
+                "heart_rate",
+                "spo2",
+                "respiratory_rate",
+                "sedation_moaas",
+                "notes",
+            ]
+        )
         written = 0
         for p in range(n_patients):
             pid = f"V{p:06d}"
@@ -141,14 +199,34 @@ def write_vitals_files(folder: Path, readings: int, seed: int = 11) -> tuple[Pat
             for s in range(SESSIONS_PER_PATIENT):
                 day = first + timedelta(days=p % 100 + 3 * s)
                 start = f"{day.isoformat()}T09:00"
-                iw.writerow([pid, start, "0.5", f"{day.isoformat()}T09:40", f"{day.isoformat()}T10:15", "yes"])
+                iw.writerow(
+                    [
+                        pid,
+                        start,
+                        "0.5",
+                        f"{day.isoformat()}T09:40",
+                        f"{day.isoformat()}T10:15",
+                        "yes",
+                    ]
+                )
                 for r in range(READINGS_PER_SESSION):
                     if written == readings:
                         break
                     minute = 9 * 60 + 10 * r
-                    vw.writerow([pid, start, f"{day.isoformat()}T{minute // 60:02d}:{minute % 60:02d}",
-                                 rng.randint(110, 150), rng.randint(65, 95), rng.randint(55, 100),
-                                 rng.randint(92, 100), rng.randint(10, 20), rng.randint(3, 5), ""])
+                    vw.writerow(
+                        [
+                            pid,
+                            start,
+                            f"{day.isoformat()}T{minute // 60:02d}:{minute % 60:02d}",
+                            rng.randint(110, 150),
+                            rng.randint(65, 95),
+                            rng.randint(55, 100),
+                            rng.randint(92, 100),
+                            rng.randint(10, 20),
+                            rng.randint(3, 5),
+                            "",
+                        ]
+                    )
                     written += 1
     return patients, infusions, vitals
 
@@ -160,15 +238,33 @@ def bare_vitals(folder: Path, patients: Path, vitals: Path) -> float:
     database = db.connect(path)
     with open(patients, newline="") as handle:
         ids = [r["patient_id"] for r in csv.DictReader(handle)]
-    database.conn.executemany("INSERT INTO patients VALUES (?, 'now', 'bench')", [(i,) for i in ids])
+    database.conn.executemany(
+        "INSERT INTO patients VALUES (?, 'now', 'bench')", [(i,) for i in ids]
+    )
     database.conn.commit()
     with open(vitals, newline="") as handle:
-        rows = [(r["patient_id"], r["session"], r["at"], int(r["bp_systolic"]), int(r["bp_diastolic"]),
-                 int(r["heart_rate"]), int(r["spo2"]), int(r["respiratory_rate"]), int(r["sedation_moaas"]),
-                 None, "now", "bench") for r in csv.DictReader(handle)]
-    sql = ("INSERT INTO readings (patient_id, session_at, taken_at, bp_systolic, bp_diastolic, heart_rate, spo2,"
-           " respiratory_rate, sedation_moaas, notes, recorded_at, recorded_by)"
-           " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+        rows = [
+            (
+                r["patient_id"],
+                r["session"],
+                r["at"],
+                int(r["bp_systolic"]),
+                int(r["bp_diastolic"]),
+                int(r["heart_rate"]),
+                int(r["spo2"]),
+                int(r["respiratory_rate"]),
+                int(r["sedation_moaas"]),
+                None,
+                "now",
+                "bench",
+            )
+            for r in csv.DictReader(handle)
+        ]
+    sql = (
+        "INSERT INTO readings (patient_id, session_at, taken_at, bp_systolic, bp_diastolic, heart_rate, spo2,"
+        " respiratory_rate, sedation_moaas, notes, recorded_at, recorded_by)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    )
     return timed_executemany(database, sql, rows)
 
 
@@ -200,7 +296,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=5, help="best of N runs for both timings")
-    parser.add_argument("--vitals", type=int, default=300_000, help="readings in the vitals.csv benchmark")
+    parser.add_argument(
+        "--vitals", type=int, default=300_000, help="readings in the vitals.csv benchmark"
+    )
     parser.add_argument("--only-vitals", action="store_true", help="run the vitals benchmark alone")
     args = parser.parse_args()
     if args.only_vitals:
@@ -232,8 +330,12 @@ def main() -> int:
     print(f"outcomes import (in-process): {best_import:.3f} s (best of {args.repeat})")
     print(f"bare executemany:             {best_bare:.3f} s (best of {args.repeat})")
     print(f"ratio:                        {ratio:.2f} (limit {MAX_RATIO:g})")
-    print(f"load_clinic of the result:    {min(loads):.3f} s ({args.rows // ROWS_PER_PATIENT:,} patients)")
-    print(f"import as a process:          {wall:.3f} s wall, peak memory {peak:.0f} MB (limit {MAX_PEAK_MB})")
+    print(
+        f"load_clinic of the result:    {min(loads):.3f} s ({args.rows // ROWS_PER_PATIENT:,} patients)"
+    )
+    print(
+        f"import as a process:          {wall:.3f} s wall, peak memory {peak:.0f} MB (limit {MAX_PEAK_MB})"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         vitals_ratio = bench_vitals(Path(tmp), args.vitals, args.repeat)
     return 0 if ratio <= MAX_RATIO and peak < MAX_PEAK_MB and vitals_ratio <= MAX_RATIO else 1

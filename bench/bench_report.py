@@ -110,9 +110,11 @@ def main() -> int:
         times = {"baseline": [], "jobs2": [], "jobs1": []}
         cpu = {"baseline": [], "jobs2": [], "jobs1": []}
         for r in range(args.repeat):
-            for name, run in (("baseline", lambda: baseline(data, root / f"bare{r}")),
-                              ("jobs2", lambda: report(path, root / f"j2-{r}", 2)),
-                              ("jobs1", lambda: report(path, root / f"j1-{r}", 1))):
+            for name, run in (
+                ("baseline", lambda r=r: baseline(data, root / f"bare{r}")),
+                ("jobs2", lambda r=r: report(path, root / f"j2-{r}", 2)),
+                ("jobs1", lambda r=r: report(path, root / f"j1-{r}", 1)),
+            ):
                 before = cpu_seconds()
                 times[name].append(run())
                 cpu[name].append(cpu_seconds() - before)
@@ -121,16 +123,26 @@ def main() -> int:
     ratio = best["jobs2"] / best["baseline"]
     speedup = best["jobs1"] / best["jobs2"]
     print(f"patients:                {args.patients}")
-    print(f"bare matplotlib:         {best['baseline']:.2f} s "
-          f"({1000 * best['baseline'] / args.patients:.0f} ms per patient)")
+    print(
+        f"bare matplotlib:         {best['baseline']:.2f} s "
+        f"({1000 * best['baseline'] / args.patients:.0f} ms per patient)"
+    )
     print(f"report --jobs 2:         {best['jobs2']:.2f} s")
     print(f"report --jobs 1:         {best['jobs1']:.2f} s")
-    print(f"CPU seconds (all processes): bare {min(cpu['baseline']):.1f}, "
-          f"jobs 2 {min(cpu['jobs2']):.1f}, jobs 1 {min(cpu['jobs1']):.1f}")
-    print(f"load average during the run: {load:.1f} on {os.cpu_count()} cores "
-          "(other work on the machine skews the wall-clock ratios)")
-    print(f"jobs 2 / bare:           {ratio:.2f}  (target <= 1.5)  {'ok' if ratio <= 1.5 else 'MISSED'}")
-    print(f"jobs 1 / jobs 2 speedup: {speedup:.2f}  (target >= 1.6)  {'ok' if speedup >= 1.6 else 'MISSED'}")
+    print(
+        f"CPU seconds (all processes): bare {min(cpu['baseline']):.1f}, "
+        f"jobs 2 {min(cpu['jobs2']):.1f}, jobs 1 {min(cpu['jobs1']):.1f}"
+    )
+    print(
+        f"load average during the run: {load:.1f} on {os.cpu_count()} cores "
+        "(other work on the machine skews the wall-clock ratios)"
+    )
+    print(
+        f"jobs 2 / bare:           {ratio:.2f}  (target <= 1.5)  {'ok' if ratio <= 1.5 else 'MISSED'}"
+    )
+    print(
+        f"jobs 1 / jobs 2 speedup: {speedup:.2f}  (target >= 1.6)  {'ok' if speedup >= 1.6 else 'MISSED'}"
+    )
     return 0 if ratio <= 1.5 and speedup >= 1.6 else 1
 
 

@@ -43,16 +43,19 @@ import signal
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-CACHE = Path(os.environ.get("OUTCOMES_BENCH_CACHE", Path.home() / ".cache" / "ketamine-outcomes-bench"))
+CACHE = Path(
+    os.environ.get("OUTCOMES_BENCH_CACHE", Path.home() / ".cache" / "ketamine-outcomes-bench")
+)
 #: Every command runs as an installed program does: with its modules' bytecode cached. A shell with
 #: PYTHONDONTWRITEBYTECODE set would otherwise compile this project's modules from source on every
 #: run while pandas' come precompiled from its wheel, a handicap of ~0.1 s on the quick commands.
-ENV = {**{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
-       "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
+ENV = {
+    **{k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"},
+    "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+}
 MB = 1024 * 1024
 PARTS = ("exports", "cohort", "status", "app")
 #: Longest one command may run before it is stopped and reported (seconds; --timeout).
@@ -61,6 +64,7 @@ TIMEOUT = 1800.0
 
 class TooSlow(Exception):
     """A command ran past the timeout: reported as a missed target, the other parts still run."""
+
 
 #: Loading and analysing a clinic, the way `bench_core` times the domain core (plus reading the file).
 ANALYSE = """
@@ -105,8 +109,15 @@ def measured(args: list[str]) -> tuple[float, float]:
         "print(time.perf_counter() - start, usage.ru_maxrss / 1024, os.waitstatus_to_exitcode(status))\n"
     )
     # A session of its own, so that a timeout stops the command with its probe (not the probe alone).
-    probing = subprocess.Popen([sys.executable, "-c", probe, *args], env=ENV, cwd=ROOT, text=True,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    probing = subprocess.Popen(
+        [sys.executable, "-c", probe, *args],
+        env=ENV,
+        cwd=ROOT,
+        text=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
     try:
         stdout, stderr = probing.communicate(timeout=TIMEOUT)
     except subprocess.TimeoutExpired:
@@ -127,7 +138,9 @@ def outcomes(db_path: Path, *args: str) -> list[str]:
 def demo_fingerprint() -> str:
     """A digest of the code that builds a demo clinic: the demo and the schema's migrations."""
     digest = hashlib.sha256()
-    for source in sorted([*(ROOT / "outcomes_cli").glob("demo*.py"), ROOT / "db" / "migrations.py"]):
+    for source in sorted(
+        [*(ROOT / "outcomes_cli").glob("demo*.py"), ROOT / "db" / "migrations.py"]
+    ):
         digest.update(source.read_bytes())
     return digest.hexdigest()[:16]
 
@@ -149,7 +162,9 @@ def clinic(size: int) -> Path:
             stale.unlink()
         seconds, peak = measured(outcomes(building, "demo", "--patients", str(size), "--seed", "1"))
         building.rename(path)
-        log.write_text(json.dumps({"seconds": seconds, "peak_mb": peak, "demo": demo_fingerprint()}))
+        log.write_text(
+            json.dumps({"seconds": seconds, "peak_mb": peak, "demo": demo_fingerprint()})
+        )
     return path
 
 
@@ -171,8 +186,12 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=sizes, nargs="+", default=[[1_000, 10_000, 50_000]])
     parser.add_argument("--only", nargs="+", choices=PARTS, default=list(PARTS))
-    parser.add_argument("--timeout", type=float, default=TIMEOUT, help="seconds per command (default 1800)")
-    parser.add_argument("--rounds", type=int, default=1, help="runs of each app measurement (median)")
+    parser.add_argument(
+        "--timeout", type=float, default=TIMEOUT, help="seconds per command (default 1800)"
+    )
+    parser.add_argument(
+        "--rounds", type=int, default=1, help="runs of each app measurement (median)"
+    )
     args = parser.parse_args()
     TIMEOUT = args.timeout
     chosen = sorted({n for group in args.sizes for n in group})
@@ -181,11 +200,17 @@ def main() -> int:
         built = CACHE / f"clinic-{n}.json"
         if built.exists():
             figures = json.loads(built.read_text())
-            print(f"demo --patients {n:,}: {figures['seconds']:.1f} s, {figures['peak_mb']:.0f} MB (when it was built)")
+            print(
+                f"demo --patients {n:,}: {figures['seconds']:.1f} s, {figures['peak_mb']:.0f} MB (when it was built)"
+            )
     missed: list[str] = []
     work = Path(tempfile.mkdtemp(prefix="bench-scale-"))
-    parts = {"exports": lambda: _exports(clinics, work), "cohort": lambda: _cohort(clinics, work),
-             "status": lambda: _status(clinics), "app": lambda: _app(clinics, args.rounds)}
+    parts = {
+        "exports": lambda: _exports(clinics, work),
+        "cohort": lambda: _cohort(clinics, work),
+        "status": lambda: _status(clinics),
+        "app": lambda: _app(clinics, args.rounds),
+    }
     try:
         for name in PARTS:
             if name in args.only:
@@ -209,7 +234,9 @@ def _app(clinics: dict[int, Path], rounds: int) -> list[str]:
         try:
             missed += bench_tui.report(bench_tui.measure(n, rounds, TIMEOUT))
         except subprocess.TimeoutExpired:
-            raise TooSlow(f"the app on {n:,} patients still running after {TIMEOUT:.0f} s") from None
+            raise TooSlow(
+                f"the app on {n:,} patients still running after {TIMEOUT:.0f} s"
+            ) from None
     return missed
 
 
@@ -225,12 +252,22 @@ def _exports(clinics: dict[int, Path], work: Path) -> list[str]:
         fhir[n] = measured(outcomes(path, "export", "fhir", str(work / f"bundle-{n}.json")))
         (work / f"bundle-{n}.json").unlink()
         ndjson[n] = measured(outcomes(path, "export", "ndjson", str(work / f"nd-{n}")))
-        files = [str(work / f"nd-{n}" / f"{kind}.ndjson") for kind in ("Patient", "Procedure", "Observation")]
+        files = [
+            str(work / f"nd-{n}" / f"{kind}.ndjson")
+            for kind in ("Patient", "Procedure", "Observation")
+        ]
         try:
-            done = subprocess.run([sys.executable, "-c", BARE_DUMPS, *files, str(work / f"bare-{n}.json")],
-                                  capture_output=True, text=True, check=True, timeout=TIMEOUT)
+            done = subprocess.run(
+                [sys.executable, "-c", BARE_DUMPS, *files, str(work / f"bare-{n}.json")],
+                capture_output=True,
+                text=True,
+                check=True,
+                timeout=TIMEOUT,
+            )
         except subprocess.TimeoutExpired:
-            raise TooSlow(f"the bare json.dumps of {n:,} patients still running after {TIMEOUT:.0f} s") from None
+            raise TooSlow(
+                f"the bare json.dumps of {n:,} patients still running after {TIMEOUT:.0f} s"
+            ) from None
         bare[n] = float(done.stdout)
         shutil.rmtree(work / f"nd-{n}")
         (work / f"bare-{n}.json").unlink()
@@ -238,11 +275,21 @@ def _exports(clinics: dict[int, Path], work: Path) -> list[str]:
         shutil.rmtree(work / f"csv-{n}")
     for name, figures in (("export fhir", fhir), ("export ndjson", ndjson)):
         ratios = {n: figures[n][0] / bare[n] for n in figures}
-        report_line(name, figures, "  vs bare json.dumps: " + ", ".join(
-            f"{n:,} {bare[n]:.1f} s ({r:.1f}x)" for n, r in sorted(ratios.items())))
+        report_line(
+            name,
+            figures,
+            "  vs bare json.dumps: "
+            + ", ".join(f"{n:,} {bare[n]:.1f} s ({r:.1f}x)" for n, r in sorted(ratios.items())),
+        )
         largest = max(figures)
-        _check(missed, ratios[largest] <= 3.0, f"{name} {ratios[largest]:.1f}x a bare json.dumps (<= 3)")
-        _check(missed, figures[largest][1] <= 400, f"{name} peak {figures[largest][1]:.0f} MB (<= 400)")
+        _check(
+            missed,
+            ratios[largest] <= 3.0,
+            f"{name} {ratios[largest]:.1f}x a bare json.dumps (<= 3)",
+        )
+        _check(
+            missed, figures[largest][1] <= 400, f"{name} peak {figures[largest][1]:.0f} MB (<= 400)"
+        )
         if 10_000 in figures and 50_000 in figures:
             growth = figures[50_000][0] / figures[10_000][0]
             _check(missed, growth <= 5.5, f"{name} growth {growth:.1f}x (<= 5.5)")
@@ -255,18 +302,31 @@ def _cohort(clinics: dict[int, Path], work: Path) -> list[str]:
     missed: list[str] = []
     report, analyse = {}, {}
     for n, path in clinics.items():
-        report[n] = measured(outcomes(path, "report", "--out", str(work / f"r-{n}"), "--cohort-only", "--json"))
+        report[n] = measured(
+            outcomes(path, "report", "--out", str(work / f"r-{n}"), "--cohort-only", "--json")
+        )
         shutil.rmtree(work / f"r-{n}")
         analyse[n] = measured([sys.executable, "-c", ANALYSE, str(path)])
-    report_line("report --cohort-only --json", report, "  vs load+analyse: " + ", ".join(
-        f"{n:,} {analyse[n][0]:.1f} s ({report[n][0] / analyse[n][0]:.1f}x)" for n in sorted(report)))
+    report_line(
+        "report --cohort-only --json",
+        report,
+        "  vs load+analyse: "
+        + ", ".join(
+            f"{n:,} {analyse[n][0]:.1f} s ({report[n][0] / analyse[n][0]:.1f}x)"
+            for n in sorted(report)
+        ),
+    )
     if 10_000 in report:
         ratio = report[10_000][0] / analyse[10_000][0]
         _check(missed, ratio <= 3.0, f"cohort report {ratio:.1f}x load+analyse at 10,000 (<= 3)")
     if 10_000 in report and 50_000 in report:
         growth = report[50_000][0] / report[10_000][0]
         _check(missed, growth <= 5.5, f"cohort report growth {growth:.1f}x (<= 5.5)")
-        _check(missed, report[50_000][1] < 1536, f"cohort report peak {report[50_000][1]:.0f} MB (< 1.5 GB)")
+        _check(
+            missed,
+            report[50_000][1] < 1536,
+            f"cohort report peak {report[50_000][1]:.0f} MB (< 1.5 GB)",
+        )
     return missed
 
 
@@ -279,8 +339,10 @@ def _status(clinics: dict[int, Path]) -> list[str]:
     pandas = best([sys.executable, "-c", "import pandas"])
     helps = best([sys.executable, "-m", "outcomes", "--help"])
     heavy = best([sys.executable, "-c", "import pandas, matplotlib, textual"])
-    print(f"status ID --json ({largest:,}): {status:.2f} s vs import pandas {pandas:.2f} s "
-          f"({status / pandas:.2f}x); --help {helps:.2f} s vs import pandas, matplotlib, textual {heavy:.2f} s")
+    print(
+        f"status ID --json ({largest:,}): {status:.2f} s vs import pandas {pandas:.2f} s "
+        f"({status / pandas:.2f}x); --help {helps:.2f} s vs import pandas, matplotlib, textual {heavy:.2f} s"
+    )
     _check(missed, status / pandas <= 1.3, f"status {status / pandas:.2f}x import pandas (<= 1.3)")
     return missed
 

@@ -120,8 +120,11 @@ def screen_rows(path: Path) -> list[tuple]:
     settings = db.load_settings(database)
     rows = db.list_rows(database, settings.primary_scale, FIRST_SCREEN_ROWS)
     database.conn.close()
-    cells = [PatientRow.quick(*row, settings.primary_scale, settings.induction_sessions).cells() for row in rows]
-    return cells[:SIZE[1]]
+    cells = [
+        PatientRow.quick(*row, settings.primary_scale, settings.induction_sessions).cells()
+        for row in rows
+    ]
+    return cells[: SIZE[1]]
 
 
 def child_bare(path: Path, chrome: bool = False) -> dict:
@@ -137,8 +140,11 @@ def child_bare(path: Path, chrome: bool = False) -> dict:
     rows = screen_rows(path)
 
     class BareTable(App):
-        CSS_PATH = str(Path(sys.modules[OutcomesApp.__module__].__file__).parent / OutcomesApp.CSS_PATH) \
-            if chrome else None
+        CSS_PATH = (
+            str(Path(sys.modules[OutcomesApp.__module__].__file__).parent / OutcomesApp.CSS_PATH)
+            if chrome
+            else None
+        )
         BINDINGS = OutcomesApp.BINDINGS + PatientListScreen.BINDINGS if chrome else []
 
         def compose(self) -> ComposeResult:
@@ -172,21 +178,25 @@ def child_bare(path: Path, chrome: bool = False) -> dict:
 
 
 def child_app(path: Path) -> dict:
-    import tui
-    from outcomes_app.screens.patient_detail import PatientScreen
-    from outcomes_app.screens.patient_list import PatientListScreen
-    from outcomes_app.app import OutcomesApp
-    from outcomes_app.virtual_table import VirtualTable
     # Imports outside the clock, as the bare app's: `db` loads its storage modules on first use.
     import db
-    import db.connection, db.migrations, db.reads  # noqa: E401, F401
+    import db.connection  # noqa: E401, F401
+    import db.migrations
+    import db.reads
+    import tui
+    from outcomes_app.app import OutcomesApp
+    from outcomes_app.screens.patient_detail import PatientScreen
+    from outcomes_app.screens.patient_list import PatientListScreen
+    from outcomes_app.virtual_table import VirtualTable
 
     def table(app):
         screen = app.screen
         return screen.query_one("#patients") if isinstance(screen, PatientListScreen) else None
 
     database = db.connect(path)
-    screen = min(SIZE[1] - 10, db.patient_count(database))  # a screen's rows below the bars and the header
+    screen = min(
+        SIZE[1] - 10, db.patient_count(database)
+    )  # a screen's rows below the bars and the header
     database.conn.close()
 
     mark = frame_clock(OutcomesApp, VirtualTable, screen)
@@ -212,8 +222,15 @@ def child_app(path: Path) -> dict:
             while not isinstance(app.screen, PatientScreen) or not app.screen.status:
                 await asyncio.sleep(0.002)
             await pilot.pause()
-            return {"first_paint": first, "first_paint_cpu": first_cpu, "verdicts": verdicts, "end_key": scrolled, "rows": last + 1,
-                    "detail": time.perf_counter() - opened, "peak_mb": peak_mb()}
+            return {
+                "first_paint": first,
+                "first_paint_cpu": first_cpu,
+                "verdicts": verdicts,
+                "end_key": scrolled,
+                "rows": last + 1,
+                "detail": time.perf_counter() - opened,
+                "peak_mb": peak_mb(),
+            }
 
     return asyncio.run(run())
 
@@ -225,18 +242,33 @@ def child_core(path: Path) -> dict:
     started = time.perf_counter()
     database = db.connect(path)
     settings = db.load_settings(database)
-    statuses = analyse_clinic(db.load_clinic(database), settings.primary_scale, settings, date.today())
-    return {"seconds": time.perf_counter() - started, "patients": len(statuses), "peak_mb": peak_mb()}
+    statuses = analyse_clinic(
+        db.load_clinic(database), settings.primary_scale, settings, date.today()
+    )
+    return {
+        "seconds": time.perf_counter() - started,
+        "patients": len(statuses),
+        "peak_mb": peak_mb(),
+    }
 
 
-CHILDREN = {"bare": child_bare, "screen": lambda path: child_bare(path, chrome=True), "app": child_app,
-            "core": child_core}
+CHILDREN = {
+    "bare": child_bare,
+    "screen": lambda path: child_bare(path, chrome=True),
+    "app": child_app,
+    "core": child_core,
+}
 
 
 def in_child(kind: str, path: Path, timeout: float) -> dict:
     """One measurement in a fresh interpreter (its own imports, its own peak memory)."""
-    done = subprocess.run([sys.executable, __file__, "--child", kind, str(path)], capture_output=True,
-                          text=True, timeout=timeout, cwd=HERE.parent)
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", kind, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=HERE.parent,
+    )
     if done.returncode:
         raise SystemExit(f"{kind} on {path} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
@@ -253,10 +285,15 @@ def measure(size: int, rounds: int, timeout: float = 900) -> dict:
             try:
                 runs[kind].append(in_child(kind, path, timeout))
             except SystemExit as failed:
-                print(f"{kind} on {size:,} patients failed ({str(failed).splitlines()[-1]}): run again", flush=True)
+                print(
+                    f"{kind} on {size:,} patients failed ({str(failed).splitlines()[-1]}): run again",
+                    flush=True,
+                )
                 runs[kind].append(in_child(kind, path, timeout))
-    result = {kind: {key: statistics.median(r[key] for r in done) for key in done[0]}
-              for kind, done in runs.items()}
+    result = {
+        kind: {key: statistics.median(r[key] for r in done) for key in done[0]}
+        for kind, done in runs.items()
+    }
     result["app"]["peak_mb"] = max(r["peak_mb"] for r in runs["app"])
     result["size"] = size
     return result
@@ -269,19 +306,31 @@ def report(result: dict) -> list[str]:
     this shared 2-core machine wall-clock times swing with the other users'
     load, unevenly between two runs; the wall-clock figures are printed beside.
     """
-    n, bare, screen, app, core = result["size"], result["bare"], result["screen"], result["app"], result["core"]
+    n, bare, screen, app, core = (
+        result["size"],
+        result["bare"],
+        result["screen"],
+        result["app"],
+        result["core"],
+    )
     paint = app["first_paint_cpu"] / bare["first_paint_cpu"]
     verdicts = app["verdicts"] / core["seconds"]
-    print(f"{n:,} patients, start to the first screen of rows painted (CPU s, wall s in brackets):\n"
-          f"  clinician app {app['first_paint_cpu']:.2f} ({app['first_paint']:.2f}); bare Textual app, one "
-          f"DataTable screen {bare['first_paint_cpu']:.2f} ({bare['first_paint']:.2f}): {paint:.2f}x "
-          f"(<= {PAINT_RATIO}); the list screen's own widgets around a one-screen DataTable "
-          f"{screen['first_paint_cpu']:.2f} ({screen['first_paint']:.2f}): "
-          f"{app['first_paint_cpu'] / screen['first_paint_cpu']:.2f}x", flush=True)
-    print(f"  every verdict in {app['verdicts']:.1f} s vs load + analyse alone {core['seconds']:.1f} s: "
-          f"{verdicts:.2f}x (<= {VERDICT_RATIO}); peak {app['peak_mb']:.0f} MB (< {PEAK_MB}; load + analyse "
-          f"alone {core['peak_mb']:.0f} MB); End to row {app['rows']:,.0f} in {app['end_key'] * 1000:.0f} ms; "
-          f"a patient's screen in {app['detail'] * 1000:.0f} ms", flush=True)
+    print(
+        f"{n:,} patients, start to the first screen of rows painted (CPU s, wall s in brackets):\n"
+        f"  clinician app {app['first_paint_cpu']:.2f} ({app['first_paint']:.2f}); bare Textual app, one "
+        f"DataTable screen {bare['first_paint_cpu']:.2f} ({bare['first_paint']:.2f}): {paint:.2f}x "
+        f"(<= {PAINT_RATIO}); the list screen's own widgets around a one-screen DataTable "
+        f"{screen['first_paint_cpu']:.2f} ({screen['first_paint']:.2f}): "
+        f"{app['first_paint_cpu'] / screen['first_paint_cpu']:.2f}x",
+        flush=True,
+    )
+    print(
+        f"  every verdict in {app['verdicts']:.1f} s vs load + analyse alone {core['seconds']:.1f} s: "
+        f"{verdicts:.2f}x (<= {VERDICT_RATIO}); peak {app['peak_mb']:.0f} MB (< {PEAK_MB}; load + analyse "
+        f"alone {core['peak_mb']:.0f} MB); End to row {app['rows']:,.0f} in {app['end_key'] * 1000:.0f} ms; "
+        f"a patient's screen in {app['detail'] * 1000:.0f} ms",
+        flush=True,
+    )
     missed = []
     if paint > PAINT_RATIO:
         missed.append(f"app first paint {paint:.2f}x bare at {n:,}")

@@ -10,6 +10,10 @@ records, DataFrames and plain values, never a cursor.
 from __future__ import annotations
 
 import importlib
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from db.imports import ImportResult
 
 #: Where each public name lives. Modules load on first use (PEP 562), so a command that
 #: only needs `connect` never pays for pandas or the import and export code (a quick `outcomes
@@ -148,8 +152,6 @@ __all__ = [
 ]
 
 
-
-
 def __getattr__(name: str):
     try:
         module = importlib.import_module(_HOMES[name])
@@ -164,10 +166,17 @@ def __dir__() -> list[str]:
     return sorted(set(globals()) | set(_HOMES))
 
 
-def import_file(database, path, kind, who, *, today, confirm_unusual_doses=False) -> "ImportResult":
+def import_file(database, path, kind, who, *, today, confirm_unusual_doses=False) -> ImportResult:
     """Check a CSV file and write it all or nothing, with the clinic's own settings."""
     from db.imports import import_csv
     from db.reads import load_settings
 
-    return import_csv(database, path, kind, who, settings=load_settings(database), today=today,
-                      confirm_unusual_doses=confirm_unusual_doses)
+    return import_csv(
+        database,
+        path,
+        kind,
+        who,
+        settings=load_settings(database),
+        today=today,
+        confirm_unusual_doses=confirm_unusual_doses,
+    )

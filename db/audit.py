@@ -19,19 +19,37 @@ from db.connection import StorageError, now_iso
 from outcomes.typed_text import text_problem
 
 #: How a refusal names the `who` of a change (it may come from any of these).
-WHO_WORDS = "the clinician name recorded with the change (typed in the app, --clinician or $OUTCOMES_USER)"
+WHO_WORDS = (
+    "the clinician name recorded with the change (typed in the app, --clinician or $OUTCOMES_USER)"
+)
 
 #: Public table names (as callers say them) -> stored table names.
 TABLES = {
-    "patient": "patients", "patients": "patients",
-    "infusion": "infusions", "infusions": "infusions",
-    "assessment": "assessments", "assessments": "assessments",
-    "course": "courses", "courses": "courses",
-    "setting": "settings", "settings": "settings",
-    "alert": "alert_acknowledgements", "alert_acknowledgements": "alert_acknowledgements",
+    "patient": "patients",
+    "patients": "patients",
+    "infusion": "infusions",
+    "infusions": "infusions",
+    "assessment": "assessments",
+    "assessments": "assessments",
+    "course": "courses",
+    "courses": "courses",
+    "setting": "settings",
+    "settings": "settings",
+    "alert": "alert_acknowledgements",
+    "alert_acknowledgements": "alert_acknowledgements",
 }
 
-HISTORY_COLUMNS = ["id", "at", "who", "table_name", "record_id", "action", "old_value", "new_value", "reason"]
+HISTORY_COLUMNS = [
+    "id",
+    "at",
+    "who",
+    "table_name",
+    "record_id",
+    "action",
+    "old_value",
+    "new_value",
+    "reason",
+]
 
 
 def _json(value: Any) -> str | None:
@@ -41,8 +59,15 @@ def _json(value: Any) -> str | None:
 
 
 def record(
-    database: sqlite_utils.Database, table: str, record_id: Any, action: str, *,
-    old: Any = None, new: Any = None, reason: str | None = None, who: str,
+    database: sqlite_utils.Database,
+    table: str,
+    record_id: Any,
+    action: str,
+    *,
+    old: Any = None,
+    new: Any = None,
+    reason: str | None = None,
+    who: str,
 ) -> None:
     """Write one audit row (call inside the transaction of the change).
 
@@ -55,8 +80,16 @@ def record(
     database.conn.execute(
         "INSERT INTO audit (at, who, table_name, record_id, action, old_value, new_value, reason)"
         " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        (now_iso(), who, table, None if record_id is None else str(record_id), action,
-         _json(old), _json(new), reason),
+        (
+            now_iso(),
+            who,
+            table,
+            None if record_id is None else str(record_id),
+            action,
+            _json(old),
+            _json(new),
+            reason,
+        ),
     )
 
 
@@ -85,7 +118,9 @@ def _version_chain(database: sqlite_utils.Database, table: str, record_id: int) 
     for column in ("supersedes", "superseded_by"):
         current = record_id
         while True:
-            row = database.conn.execute(f"SELECT {column} FROM {table} WHERE id = ?", (current,)).fetchone()
+            row = database.conn.execute(
+                f"SELECT {column} FROM {table} WHERE id = ?", (current,)
+            ).fetchone()
             if row is None or row[0] is None or row[0] in seen:
                 break
             current = row[0]
@@ -103,18 +138,28 @@ def history(database: sqlite_utils.Database, table: str, record_id: Any) -> pd.D
         chain = _version_chain(database, stored, int(record_id))
         keys = [str(i) for i in chain]
         marks = ",".join("?" * len(chain))
-        import_ids = [r[0] for r in database.conn.execute(
-            f"SELECT DISTINCT import_id FROM {stored} WHERE id IN ({marks}) AND import_id IS NOT NULL", chain)]
+        import_ids = [
+            r[0]
+            for r in database.conn.execute(
+                f"SELECT DISTINCT import_id FROM {stored} WHERE id IN ({marks}) AND import_id IS NOT NULL",
+                chain,
+            )
+        ]
     elif stored == "patients":
-        import_ids = [r[0] for r in database.conn.execute(
-            "SELECT DISTINCT import_id FROM patient_details WHERE patient_id = ? AND import_id IS NOT NULL",
-            (str(record_id),))]
+        import_ids = [
+            r[0]
+            for r in database.conn.execute(
+                "SELECT DISTINCT import_id FROM patient_details WHERE patient_id = ? AND import_id IS NOT NULL",
+                (str(record_id),),
+            )
+        ]
     keys += [f"import:{i}" for i in import_ids]
     marks = ",".join("?" * len(keys))
     return pd.read_sql(
         f"SELECT {', '.join(HISTORY_COLUMNS)} FROM audit WHERE table_name = ? AND record_id IN ({marks})"
         " ORDER BY id",
-        database.conn, params=[stored, *keys],
+        database.conn,
+        params=[stored, *keys],
     )
 
 
@@ -122,7 +167,7 @@ def history(database: sqlite_utils.Database, table: str, record_id: Any) -> pd.D
 #: assessments (every version), its courses, its alert acknowledgements, and
 #: the imports that brought any of its rows. One query, newest first.
 _PATIENT_AUDIT = f"""
-SELECT {', '.join(HISTORY_COLUMNS)} FROM audit WHERE
+SELECT {", ".join(HISTORY_COLUMNS)} FROM audit WHERE
     (table_name = 'patients' AND record_id = :pid)
  OR (table_name = 'infusions' AND record_id IN (SELECT CAST(id AS TEXT) FROM infusions WHERE patient_id = :pid))
  OR (table_name = 'assessments' AND record_id IN (SELECT CAST(id AS TEXT) FROM assessments WHERE patient_id = :pid))

@@ -53,9 +53,11 @@ def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> 
         move_into_place()
     except sqlite3.Error as exc:
         if "full" in str(exc):
-            raise StorageError(f"the disk holding {target.parent} is full (the backup needs about "
-                               f"{_megabytes(source)} MB); free some space and run it again; "
-                               "nothing was left behind") from None
+            raise StorageError(
+                f"the disk holding {target.parent} is full (the backup needs about "
+                f"{_megabytes(source)} MB); free some space and run it again; "
+                "nothing was left behind"
+            ) from None
         raise StorageError(f"the backup failed: {exc}") from exc
     finally:
         src.close()

@@ -33,8 +33,6 @@ ENV_VAR = "OUTCOMES_DB"
 BUSY_TIMEOUT_S = 10.0
 
 
-
-
 def default_path() -> Path:
     """The database file: ``$OUTCOMES_DB``, else ``outcomes.db`` in the user data folder."""
     env = os.environ.get(ENV_VAR)
@@ -88,7 +86,10 @@ def _create_owner_only(path: Path) -> None:
 
 
 def connect(
-    path: str | os.PathLike | None = None, *, migrate: bool = True, read_only: bool = False,
+    path: str | os.PathLike | None = None,
+    *,
+    migrate: bool = True,
+    read_only: bool = False,
 ) -> sqlite_utils.Database:
     """Open (creating if needed) the clinic database and bring its schema up to date.
 
@@ -168,8 +169,10 @@ def connect_to_read(path: str | os.PathLike | None = None) -> "Reading | sqlite_
 def applied_migrations(conn: sqlite3.Connection) -> tuple[str, ...] | None:
     """This program's migrations applied to the file, in order (None for a file with none, or not ours)."""
     try:
-        rows = conn.execute("SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
-                            (MIGRATION_SET,)).fetchall()
+        rows = conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
+            (MIGRATION_SET,),
+        ).fetchall()
     except sqlite3.OperationalError:  # no such table: a new or foreign file, for `connect` to judge
         return None
     return tuple(name for (name,) in rows)
@@ -224,10 +227,14 @@ def check_reachable(path: Path) -> None:
     except FileNotFoundError:
         return
     except PermissionError:
-        blocked = next((p for p in reversed(path.parents) if not os.access(p, os.X_OK)), path.parent)
-        raise StorageError(f"cannot reach the database {path}: this user ({current_user()}) has no "
-                           f"permission to enter the folder {blocked}; check the path given by --db or "
-                           f"${ENV_VAR}, or the folder's permissions") from None
+        blocked = next(
+            (p for p in reversed(path.parents) if not os.access(p, os.X_OK)), path.parent
+        )
+        raise StorageError(
+            f"cannot reach the database {path}: this user ({current_user()}) has no "
+            f"permission to enter the folder {blocked}; check the path given by --db or "
+            f"${ENV_VAR}, or the folder's permissions"
+        ) from None
     except OSError as exc:
         raise StorageError(f"cannot reach the database {path}: {exc.strerror or exc}") from None
 
@@ -245,26 +252,36 @@ def sqlite_error_message(exc: sqlite3.Error, path: Path) -> StorageError:
     """SQLite's failure to open or change `path`, in words that say what to do."""
     text = str(exc)
     if on_read_only_media(path):
-        return StorageError(f"the database {path} is on read-only media (a write-protected stick or disc): "
-                            "SQLite cannot open it there; copy it to a writable folder and use that copy "
-                            "with --db; nothing was changed")
+        return StorageError(
+            f"the database {path} is on read-only media (a write-protected stick or disc): "
+            "SQLite cannot open it there; copy it to a writable folder and use that copy "
+            "with --db; nothing was changed"
+        )
     if "not a database" in text or "malformed" in text:
-        return StorageError(f"{path} is not an SQLite database file (or it is damaged); check the path, "
-                            "or restore it from a backup")
+        return StorageError(
+            f"{path} is not an SQLite database file (or it is damaged); check the path, "
+            "or restore it from a backup"
+        )
     if "full" in text:
-        return StorageError(f"the disk holding {path} is full: the change was not saved and the "
-                            "database is as it was before; free some space and try again")
+        return StorageError(
+            f"the disk holding {path} is full: the change was not saved and the "
+            "database is as it was before; free some space and try again"
+        )
     if "readonly" in text or "read-only" in text:
-        return StorageError(f"the database {path} cannot be written (read-only file or folder); "
-                            "check its permissions; nothing was changed")
+        return StorageError(
+            f"the database {path} cannot be written (read-only file or folder); "
+            "check its permissions; nothing was changed"
+        )
     return StorageError(f"cannot open the database {path}: {text}")
 
 
 def _connect_read_only(path: Path) -> sqlite_utils.Database:
     """A connection SQLite will not let write (``file:...?mode=ro``); see `connect`."""
     if not path.is_file():
-        raise StorageError(f"there is no clinic database at {path}; check the path "
-                           "(--db or $OUTCOMES_DB); a read-only opening never creates one")
+        raise StorageError(
+            f"there is no clinic database at {path}; check the path "
+            "(--db or $OUTCOMES_DB); a read-only opening never creates one"
+        )
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
     conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     with _closed_on_failure(conn, path):
@@ -277,7 +294,8 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
             raise StorageError(
                 f"the database {path} was made by an older version and needs an upgrade "
                 f"({len(pending)} step{'s' if len(pending) != 1 else ''}) before it can be opened "
-                "read-only; open it once with a clinician command (for example `outcomes settings`)")
+                "read-only; open it once with a clinician command (for example `outcomes settings`)"
+            )
     return database
 
 

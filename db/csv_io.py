@@ -12,6 +12,7 @@ and `heart_rate_post`.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -24,6 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from db.connection import StorageError
+from db.csv_columns import COLUMNS, KINDS, REQUIRED  # noqa: F401  (re-exported: db.csv_io.COLUMNS)
 from db.files import atomic_file, private_folder
 from db.paths import input_file, output_folder
 from db.reads import export_rows
@@ -32,8 +34,6 @@ from outcomes.readings import MEASUREMENTS, check_reading, clean_reading_row
 from outcomes.records import gc_paused
 from outcomes.settings import Settings
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
-
-from db.csv_columns import COLUMNS, KINDS, REQUIRED  # noqa: F401  (re-exported: db.csv_io.COLUMNS)
 
 CONFIRM_FLAG = "--confirm-unusual-doses"
 # Records of a file share few distinct times; formatting each once saves a
@@ -104,7 +104,9 @@ def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, l
     except UnicodeDecodeError as exc:
         raise ImportRefused(source, [_not_utf8(source, data, exc.start)]) from None
     if not text.strip():
-        raise ImportRefused(source, [f"{source}: the file is empty; a header row and at least one row are needed"])
+        raise ImportRefused(
+            source, [f"{source}: the file is empty; a header row and at least one row are needed"]
+        )
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     rows: list[tuple[int, list[str]]] = []
     start = 1
@@ -116,7 +118,9 @@ def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, l
                 rows.append((start, fields))
             start = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportRefused(source, [f"{_where(source, start)}: the CSV cannot be read ({exc})"]) from None
+        raise ImportRefused(
+            source, [f"{_where(source, start)}: the CSV cannot be read ({exc})"]
+        ) from None
     problems = _header_problems(source, kind, header)
     if problems:
         raise ImportRefused(source, problems)
@@ -147,11 +151,14 @@ def _not_utf8(source: str, data: bytes, at: int) -> str:
     index = data[start:at].count(separator.encode())
     column = names[index] if line > 1 and index < len(names) and names[index] else None
     end = data.find(b"\n", at)
-    cell = data[start: len(data) if end < 0 else end].decode("latin-1").split(separator)
+    cell = data[start : len(data) if end < 0 else end].decode("latin-1").split(separator)
     shown = cell[index].strip() if index < len(cell) else ""
-    return (f"{_where(source, line, column)}: the file is not UTF-8 text (byte 0x{data[at]:02X}"
-            + (f" in {shown!r}" if shown else "") + "; it looks like an older Excel or Windows "
-            "export); in Excel use Save As > 'CSV UTF-8 (Comma delimited)', then import that file")
+    return (
+        f"{_where(source, line, column)}: the file is not UTF-8 text (byte 0x{data[at]:02X}"
+        + (f" in {shown!r}" if shown else "")
+        + "; it looks like an older Excel or Windows "
+        "export); in Excel use Save As > 'CSV UTF-8 (Comma delimited)', then import that file"
+    )
 
 
 def _header_problems(source: str, kind: str, header: list[str]) -> list[str]:
@@ -162,24 +169,32 @@ def _header_problems(source: str, kind: str, header: list[str]) -> list[str]:
         if not name:
             continue  # spreadsheets add unnamed columns; their cells are checked per row
         if name not in allowed:
-            problems.append(f"{source} line 1, column {number}: column {name!r} is not known for "
-                            f"{kind}; allowed: {', '.join(allowed)}")
+            problems.append(
+                f"{source} line 1, column {number}: column {name!r} is not known for "
+                f"{kind}; allowed: {', '.join(allowed)}"
+            )
         if name in seen:
             problems.append(f"{source} line 1: column {name!r} appears twice")
         seen.add(name)
     missing = [c for c in REQUIRED[kind] if c not in seen]
     if missing:
-        problems.append(f"{source} line 1: required column{'s' if len(missing) > 1 else ''} "
-                        f"{', '.join(missing)} missing; the header must name at least "
-                        f"{', '.join(REQUIRED[kind])}")
+        problems.append(
+            f"{source} line 1: required column{'s' if len(missing) > 1 else ''} "
+            f"{', '.join(missing)} missing; the header must name at least "
+            f"{', '.join(REQUIRED[kind])}"
+        )
     if kind == "assessments" and not {"items", "total"} & seen:
         problems.append(f"{source} line 1: an 'items' or a 'total' column is required")
     if kind == "infusions" and not {"dose_mg_per_kg", "dose_mg"} & seen:
-        problems.append(f"{source} line 1: a 'dose_mg_per_kg' column (ketamine) or a 'dose_mg' column "
-                        "(esketamine) is required")
+        problems.append(
+            f"{source} line 1: a 'dose_mg_per_kg' column (ketamine) or a 'dose_mg' column "
+            "(esketamine) is required"
+        )
     if kind == "vitals" and not set(MEASUREMENTS) & seen:
-        problems.append(f"{source} line 1: at least one measurement column is required: "
-                        f"{', '.join(MEASUREMENTS)}")
+        problems.append(
+            f"{source} line 1: at least one measurement column is required: "
+            f"{', '.join(MEASUREMENTS)}"
+        )
     return problems
 
 
@@ -196,20 +211,27 @@ def _raw_rows(source: str, header: list[str], rows, problems: list[str]):
     unnamed = [i for i, name in enumerate(header) if not name]
     for line, fields in rows:
         if len(fields) != width:
-            problems.append(f"{_where(source, line)}: {len(fields)} value{'s' if len(fields) != 1 else ''} "
-                            f"but the header has {width} columns; every row needs one value per column "
-                            "(empty ones too), so nothing shifts into the wrong column")
+            problems.append(
+                f"{_where(source, line)}: {len(fields)} value{'s' if len(fields) != 1 else ''} "
+                f"but the header has {width} columns; every row needs one value per column "
+                "(empty ones too), so nothing shifts into the wrong column"
+            )
             continue
         if unnamed and any(fields[i].strip() for i in unnamed):
             problems.append(f"{_where(source, line)}: a value stands in a column without a name")
             continue
         if "'" in "".join(f[:1] for f in fields):
             fields = [restore(f) for f in fields]
-        yield line, dict(zip(header, fields))
+        yield line, dict(zip(header, fields, strict=True))
 
 
 def plan_import(
-    path: str | Path, kind: str, settings: Settings, today: date, *, confirm_unusual_doses: bool = False,
+    path: str | Path,
+    kind: str,
+    settings: Settings,
+    today: date,
+    *,
+    confirm_unusual_doses: bool = False,
     known_patients: set[str] | None = None,
 ) -> ImportPlan:
     """Read and check one file; the plan to write, or `ImportRefused` listing every problem.
@@ -224,12 +246,20 @@ def plan_import(
         return _plan(path, kind, settings, today, confirm_unusual_doses, known_patients)
 
 
-def _plan(path: Path, kind: str, settings: Settings, today: date, confirm_unusual_doses: bool,
-          known_patients: set[str] | None) -> ImportPlan:
+def _plan(
+    path: Path,
+    kind: str,
+    settings: Settings,
+    today: date,
+    confirm_unusual_doses: bool,
+    known_patients: set[str] | None,
+) -> ImportPlan:
     digest, header, rows = read_table(path, kind)
     source = path.name
     plan = ImportPlan(kind, source, digest)
-    checked, problems = _check_rows(plan, header, rows, settings, today, confirm_unusual_doses, known_patients)
+    checked, problems = _check_rows(
+        plan, header, rows, settings, today, confirm_unusual_doses, known_patients
+    )
     seen: dict[tuple, tuple[int, tuple, int]] = {}
     for line, key, row, course in checked:
         earlier = seen.get(key)
@@ -237,8 +267,10 @@ def _plan(path: Path, kind: str, settings: Settings, today: date, confirm_unusua
             if earlier[1] == row and (kind != "infusions" or plan.courses[earlier[2]] == course):
                 plan.duplicates_in_file += 1
             else:
-                problems.append(f"{_where(source, line)}: {_describe(kind, key)} is also on line "
-                                f"{earlier[0]} with different values; keep one of them")
+                problems.append(
+                    f"{_where(source, line)}: {_describe(kind, key)} is also on line "
+                    f"{earlier[0]} with different values; keep one of them"
+                )
             continue
         seen[key] = (line, row, len(plan.rows))
         plan.lines.append(line)
@@ -249,8 +281,15 @@ def _plan(path: Path, kind: str, settings: Settings, today: date, confirm_unusua
     return plan
 
 
-def _check_rows(plan: ImportPlan, header: list[str], rows: list, settings: Settings, today: date,
-                confirm: bool, known: set[str] | None) -> tuple[list, list[str]]:
+def _check_rows(
+    plan: ImportPlan,
+    header: list[str],
+    rows: list,
+    settings: Settings,
+    today: date,
+    confirm: bool,
+    known: set[str] | None,
+) -> tuple[list, list[str]]:
     """Check every row: (line, key, row, course) of the good ones, and every problem.
 
     Warnings go to `plan.warnings`. Rows are checked one by one through
@@ -259,8 +298,12 @@ def _check_rows(plan: ImportPlan, header: list[str], rows: list, settings: Setti
     kind, source = plan.kind, plan.source
     if kind == "patients":
         known = None
-    checker = {"patients": _check_patient, "infusions": _check_infusion, "assessments": _check_assessment,
-               "vitals": _check_vitals}[kind]
+    checker = {
+        "patients": _check_patient,
+        "infusions": _check_infusion,
+        "assessments": _check_assessment,
+        "vitals": _check_vitals,
+    }[kind]
     problems: list[str] = []
     good = []
     if len(_ISO_CACHE) > 100_000:
@@ -277,8 +320,10 @@ def _check_rows(plan: ImportPlan, header: list[str], rows: list, settings: Setti
 
 
 def unknown_patient(source: str, line: int, pid: str) -> str:
-    return (f"{_where(source, line, 'patient_id')}: patient {pid!r} is not known; import the "
-            "patients file first (or add the patient in the app)")
+    return (
+        f"{_where(source, line, 'patient_id')}: patient {pid!r} is not known; import the "
+        "patients file first (or add the patient in the app)"
+    )
 
 
 def _describe(kind: str, key: tuple) -> str:
@@ -291,8 +336,14 @@ def _describe(kind: str, key: tuple) -> str:
     return f"the {key[2]} of {key[0]} on {key[1]}"
 
 
-def _report(checked, source: str, line: int, problems: list[str], confirm: bool = False,
-            plan: ImportPlan | None = None) -> bool:
+def _report(
+    checked,
+    source: str,
+    line: int,
+    problems: list[str],
+    confirm: bool = False,
+    plan: ImportPlan | None = None,
+) -> bool:
     """Add a checked row's problems to the list; True when the row may be written."""
     ok = True
     for p in checked.problems:
@@ -302,7 +353,9 @@ def _report(checked, source: str, line: int, problems: list[str], confirm: bool 
             ok = False
         elif p.kind == "confirm":
             if not confirm:
-                problems.append(f"{where}: {p.message} (if intended, import again with {CONFIRM_FLAG})")
+                problems.append(
+                    f"{where}: {p.message} (if intended, import again with {CONFIRM_FLAG})"
+                )
                 ok = False
         elif plan is not None:
             plan.warnings.append(f"{where}: warning: {p.message}")
@@ -324,11 +377,27 @@ def _check_infusion(raw, settings, today, confirm, source, line, problems, plan)
         return None
     course = checked.values.get("course")
     v = checked.values
-    row = (v["patient_id"], v["date"].iso(), v["dose_mg_per_kg"], v["route"], v["duration_min"],
-           v["weight_kg"], v["bp_systolic_pre"], v["bp_diastolic_pre"], v["bp_systolic_post"],
-           v["bp_diastolic_post"], v["heart_rate_pre"], v.get("heart_rate_post"), v["side_effects"],
-           v["notes"], v["drug"], v["dose_mg"], _iso_or_none(v["ended_at"]),
-           _iso_or_none(v["ready_to_leave_at"]), None if v["accompanied"] is None else int(v["accompanied"]))
+    row = (
+        v["patient_id"],
+        v["date"].iso(),
+        v["dose_mg_per_kg"],
+        v["route"],
+        v["duration_min"],
+        v["weight_kg"],
+        v["bp_systolic_pre"],
+        v["bp_diastolic_pre"],
+        v["bp_systolic_post"],
+        v["bp_diastolic_post"],
+        v["heart_rate_pre"],
+        v.get("heart_rate_post"),
+        v["side_effects"],
+        v["notes"],
+        v["drug"],
+        v["dose_mg"],
+        _iso_or_none(v["ended_at"]),
+        _iso_or_none(v["ready_to_leave_at"]),
+        None if v["accompanied"] is None else int(v["accompanied"]),
+    )
     return row[:2], row, course
 
 
@@ -343,7 +412,13 @@ def _check_vitals(raw, settings, today, confirm, source, line, problems, plan):
         if not _report(checked, source, line, problems):
             return None
         v = checked.values
-        row = (v["patient_id"], v["at"].iso(), v["session"].iso(), *(v[m] for m in MEASUREMENTS), v["notes"])
+        row = (
+            v["patient_id"],
+            v["at"].iso(),
+            v["session"].iso(),
+            *(v[m] for m in MEASUREMENTS),
+            v["notes"],
+        )
     return row[:2], row, None
 
 
@@ -359,8 +434,11 @@ def _check_assessment(raw, settings, today, confirm, source, line, problems, pla
     if items is not None:
         typed = raw["items"].strip()
         # n one-digit scores with single spaces is already the stored form.
-        canonical = (len(typed) == 2 * len(items) - 1 and typed.count(" ") == len(items) - 1
-                     and typed.isascii())
+        canonical = (
+            len(typed) == 2 * len(items) - 1
+            and typed.count(" ") == len(items) - 1
+            and typed.isascii()
+        )
         items_text = typed if canonical else " ".join(map(str, items))
     # Keyed by the typed text: parsing is a function of it, and a str hashes
     # faster than a Timepoint.
@@ -368,12 +446,21 @@ def _check_assessment(raw, settings, today, confirm, source, line, problems, pla
     iso = _ISO_CACHE.get(typed_when)
     if iso is None:
         iso = _ISO_CACHE[typed_when] = v["date"].iso()
-    row = (v["patient_id"], iso, v["scale"], items_text, v["total"],
-           1 if items is None else 0, v["rater"], v["notes"])
+    row = (
+        v["patient_id"],
+        iso,
+        v["scale"],
+        items_text,
+        v["total"],
+        1 if items is None else 0,
+        v["rater"],
+        v["notes"],
+    )
     return row[:3], row, None
 
 
 # ----- export ----------------------------------------------------------------
+
 
 def _cell(value: Any) -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):

@@ -28,8 +28,10 @@ from outcomes.timepoints import TimeFormatError
 #: Errors whose message is meant for the user as it stands.
 EXPECTED = (StorageError, SettingError, TimeFormatError, OSError)
 #: What a clinician reads when another program held the write lock for too long.
-BUSY_MESSAGE = ("the database stayed busy (another program is writing to it); nothing was "
-                "changed; try again in a moment")
+BUSY_MESSAGE = (
+    "the database stayed busy (another program is writing to it); nothing was "
+    "changed; try again in a moment"
+)
 #: SQLite's words for a lock held by someone else, and for a disk that refused the write.
 _BUSY_WORDS = ("locked", "busy")
 _DISK_WORDS = ("disk is full", "disk i/o", "readonly database")
@@ -49,11 +51,15 @@ def refusal_message(exc: BaseException) -> str | None:
         if any(word in text for word in _BUSY_WORDS):
             return BUSY_MESSAGE
         if "full" in text:
-            return ("the disk holding the database is full: the change was not saved and the database "
-                    "is as it was before; free some space and try again")
+            return (
+                "the disk holding the database is full: the change was not saved and the database "
+                "is as it was before; free some space and try again"
+            )
         if "readonly" in text or "read-only" in text:
-            return ("the database cannot be written (it is on read-only media, or the file or its "
-                    "folder is read-only); nothing was changed")
+            return (
+                "the database cannot be written (it is on read-only media, or the file or its "
+                "folder is read-only); nothing was changed"
+            )
         if any(word in text for word in _DISK_WORDS):
             return f"the database could not be written ({exc}); nothing was changed"
         return None
@@ -84,7 +90,9 @@ def log_folder() -> Path:
 
 def _command() -> str:
     """The command being run, without its arguments (they may hold patient ids or file names)."""
-    words = [Path(sys.argv[0]).name] + [a for a in sys.argv[1:3] if a.isidentifier() and a.islower()]
+    words = [Path(sys.argv[0]).name] + [
+        a for a in sys.argv[1:3] if a.isidentifier() and a.islower()
+    ]
     return " ".join(words)
 
 

@@ -17,9 +17,9 @@ keeps every interval, and so relief days, intact.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
-import functools
 import math
 import secrets
 import uuid
@@ -53,7 +53,9 @@ def pseudonym_secret(database: sqlite_utils.Database) -> bytes:
             value = meta_value(database, _SECRET_KEY)
             if value is None:
                 value = secrets.token_hex(32)
-                database.conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (_SECRET_KEY, value))
+                database.conn.execute(
+                    "INSERT INTO meta (key, value) VALUES (?, ?)", (_SECRET_KEY, value)
+                )
     return bytes.fromhex(value)
 
 
@@ -158,7 +160,9 @@ def _patient(identity: _Identity, row: dict, deidentify: bool) -> dict:
 def _procedure_text(inf: Infusion) -> str:
     if inf.drug == ESKETAMINE:
         return f"Esketamine {inf.route or ''} administration, {inf.dose_mg:g} mg".replace("  ", " ")
-    dose = f"{inf.dose_mg_per_kg:g} mg/kg" if inf.dose_mg_per_kg is not None else "dose not recorded"
+    dose = (
+        f"{inf.dose_mg_per_kg:g} mg/kg" if inf.dose_mg_per_kg is not None else "dose not recorded"
+    )
     return f"Ketamine {inf.route or ''} infusion, {dose}".replace("  ", " ")
 
 
@@ -173,13 +177,21 @@ def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
         "extension": [{"url": f"{EXTENSION_BASE}/course", "valueInteger": int(inf.course)}],
     }
     if inf.dose_mg_per_kg is not None:
-        resource["extension"].append({
-            "url": f"{EXTENSION_BASE}/dose-mg-per-kg",
-            "valueQuantity": {"value": inf.dose_mg_per_kg, "unit": "mg/kg",
-                              "system": "http://unitsofmeasure.org", "code": "mg/kg"},
-        })
+        resource["extension"].append(
+            {
+                "url": f"{EXTENSION_BASE}/dose-mg-per-kg",
+                "valueQuantity": {
+                    "value": inf.dose_mg_per_kg,
+                    "unit": "mg/kg",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "mg/kg",
+                },
+            }
+        )
     if inf.side_effects:
-        resource["complication"] = [{"text": effect.replace("_", " ")} for effect in inf.side_effects]
+        resource["complication"] = [
+            {"text": effect.replace("_", " ")} for effect in inf.side_effects
+        ]
     if inf.notes and not deidentify:
         resource["note"] = [{"text": inf.notes}]
     return resource
@@ -187,9 +199,16 @@ def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
 
 def _code(scale, what: str, loinc: str | None, display: str) -> dict:
     if loinc:
-        return {"coding": [{"system": LOINC_SYSTEM, "code": loinc, "display": display}], "text": display}
-    return {"coding": [{"system": LOCAL_CODE_SYSTEM, "code": scale.local_code(what), "display": display}],
-            "text": display}
+        return {
+            "coding": [{"system": LOINC_SYSTEM, "code": loinc, "display": display}],
+            "text": display,
+        }
+    return {
+        "coding": [
+            {"system": LOCAL_CODE_SYSTEM, "code": scale.local_code(what), "display": display}
+        ],
+        "text": display,
+    }
 
 
 @functools.lru_cache(maxsize=None)
@@ -198,10 +217,15 @@ def _codes(scale_id: str) -> tuple[dict, dict, tuple[dict, ...]]:
     (never changed after they are made; the export builds millions of them otherwise)."""
     scale = SCALES[scale_id]
     loinc_items = dict(scale.loinc_items)
-    items = tuple(_code(scale, f"item{n}", loinc_items.get(n), f"{scale.name} item {n}")
-                  for n in range(1, scale.n_items + 1))
-    return (_code(scale, "total", scale.loinc_total, f"{scale.name} total score"),
-            _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"), items)
+    items = tuple(
+        _code(scale, f"item{n}", loinc_items.get(n), f"{scale.name} item {n}")
+        for n in range(1, scale.n_items + 1)
+    )
+    return (
+        _code(scale, "total", scale.loinc_total, f"{scale.name} total score"),
+        _code(scale, "panel", scale.loinc_panel, f"{scale.name} panel"),
+        items,
+    )
 
 
 def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[str, Any]:
@@ -210,22 +234,32 @@ def _survey(identity: _Identity, a: Assessment, kind: str, code: dict) -> dict[s
         "resourceType": "Observation",
         "id": identity.id(kind, identity.key(a)),
         "status": "final",
-        "category": [{"coding": [{
-            "system": "http://terminology.hl7.org/CodeSystem/observation-category", "code": "survey"}]}],
+        "category": [
+            {
+                "coding": [
+                    {
+                        "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+                        "code": "survey",
+                    }
+                ]
+            }
+        ],
         "code": code,
         "subject": identity.subject,
         "effectiveDateTime": identity.when(a.when),
     }
 
 
-def _observation(identity: _Identity, a: Assessment, deidentify: bool,
-                 infusions: dict[int, Infusion]) -> dict:
+def _observation(
+    identity: _Identity, a: Assessment, deidentify: bool, infusions: dict[int, Infusion]
+) -> dict:
     total_code, _panel_code, item_codes = _codes(a.scale)
     resource = _survey(identity, a, "Observation", total_code)
     resource["valueInteger"] = int(a.total)
     if a.items is not None:
         resource["component"] = [
-            {"code": code, "valueInteger": int(score)} for code, score in zip(item_codes, a.items)
+            {"code": code, "valueInteger": int(score)}
+            for code, score in zip(item_codes, a.items, strict=False)
         ]
     else:
         resource["note"] = [{"text": "total only: item scores were not recorded"}]
@@ -247,7 +281,9 @@ def _panel(identity: _Identity, a: Assessment) -> dict:
     at the scored Observation (total 44261-6, items as components).
     """
     resource = _survey(identity, a, "ObservationPanel", _codes(a.scale)[1])
-    resource["hasMember"] = [{"reference": identity.ref("Observation", identity.key(a), "Observation")}]
+    resource["hasMember"] = [
+        {"reference": identity.ref("Observation", identity.key(a), "Observation")}
+    ]
     return resource
 
 
@@ -281,23 +317,31 @@ def _chunks(database: sqlite_utils.Database, secret: bytes | None) -> Iterator[C
     for block, chunk in chunks_of(database, ids):
         order = {pid: i for i, pid in enumerate(block)}
         chunk.patients = chunk.patients.sort_values(
-            "patient_id", key=lambda column: column.map(order), kind="stable")
+            "patient_id", key=lambda column: column.map(order), kind="stable"
+        )
         yield chunk
 
 
-def _records(identity: _Identity, record: PatientData, deidentify: bool) -> Iterator[tuple[str, dict]]:
+def _records(
+    identity: _Identity, record: PatientData, deidentify: bool
+) -> Iterator[tuple[str, dict]]:
     """One patient's Procedures (infusions) then Observations (scores, and PHQ-9 panels)."""
     infusions = {}
     for inf in record.infusions:
         infusions[inf.id] = inf
         yield identity.url("Procedure", identity.key(inf)), _procedure(identity, inf, deidentify)
     for a in record.assessments:
-        yield identity.url("Observation", identity.key(a)), _observation(identity, a, deidentify, infusions)
+        yield (
+            identity.url("Observation", identity.key(a)),
+            _observation(identity, a, deidentify, infusions),
+        )
         if SCALES[a.scale].loinc_panel and a.items is not None:
             yield identity.url("ObservationPanel", identity.key(a)), _panel(identity, a)
     # Readings are vital-sign Observations, each part of its session's Procedure (section 11).
-    sessions = {inf.when: {"reference": identity.ref("Procedure", identity.key(inf), "Procedure")}
-                for inf in record.infusions}
+    sessions = {
+        inf.when: {"reference": identity.ref("Procedure", identity.key(inf), "Procedure")}
+        for inf in record.infusions
+    }
     for r in record.readings:
         yield from reading_resources(identity, r, sessions.get(r.session), notes=not deidentify)
 
@@ -307,8 +351,10 @@ def build_bundle(database: sqlite_utils.Database, *, deidentify: bool = False) -
     `db.export_fhir` streams the same resources to a file instead)."""
     return {
         **bundle_header(),
-        "entry": [{"fullUrl": url, "resource": resource}
-                  for url, resource in clinic_resources(database, deidentify=deidentify)],
+        "entry": [
+            {"fullUrl": url, "resource": resource}
+            for url, resource in clinic_resources(database, deidentify=deidentify)
+        ],
     }
 
 

@@ -26,7 +26,9 @@ NDJSON_TYPES = ("Patient", "Procedure", "Observation")
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
 
-def export_fhir(database: sqlite_utils.Database, target: str | Path, *, deidentify: bool = False) -> dict:
+def export_fhir(
+    database: sqlite_utils.Database, target: str | Path, *, deidentify: bool = False
+) -> dict:
     """Write the clinic as one R4 collection Bundle to the new file `target`; returns counts per type."""
     target = new_file(target, "the FHIR bundle")  # checked before any work
     counts = dict.fromkeys(NDJSON_TYPES, 0)
@@ -42,7 +44,9 @@ def export_fhir(database: sqlite_utils.Database, target: str | Path, *, deidenti
     return {kind: n for kind, n in counts.items() if n}
 
 
-def export_ndjson(database: sqlite_utils.Database, folder: str | Path, *, deidentify: bool = False) -> dict:
+def export_ndjson(
+    database: sqlite_utils.Database, folder: str | Path, *, deidentify: bool = False
+) -> dict:
     """Write Patient.ndjson, Procedure.ndjson and Observation.ndjson into `folder`; returns counts per type.
 
     One resource per line; references are relative (`Patient/<id>`), as a FHIR
@@ -54,7 +58,10 @@ def export_ndjson(database: sqlite_utils.Database, folder: str | Path, *, deiden
     private_folder(folder)
     counts = dict.fromkeys(NDJSON_TYPES, 0)
     with contextlib.ExitStack() as stack:
-        files = {kind: stack.enter_context(atomic_text(folder / name)) for kind, name in zip(NDJSON_TYPES, names)}
+        files = {
+            kind: stack.enter_context(atomic_text(folder / name))
+            for kind, name in zip(NDJSON_TYPES, names, strict=True)
+        }
         for _url, resource in clinic_resources(database, deidentify=deidentify, relative=True):
             kind = resource["resourceType"]
             files[kind].write(_dumps(resource))

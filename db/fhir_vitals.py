@@ -18,14 +18,23 @@ from outcomes.readings import BP_PANEL_LOINC, MOAAS_LOCAL_CODE, VITAL_LOINC, VIT
 from outcomes.records import Reading
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM
 
-VITAL_SIGNS = {"coding": [{"system": "http://terminology.hl7.org/CodeSystem/observation-category",
-                           "code": "vital-signs", "display": "Vital Signs"}]}
+VITAL_SIGNS = {
+    "coding": [
+        {
+            "system": "http://terminology.hl7.org/CodeSystem/observation-category",
+            "code": "vital-signs",
+            "display": "Vital Signs",
+        }
+    ]
+}
 UCUM = "http://unitsofmeasure.org"
 
 
 def _code(codes) -> dict:
-    return {"coding": [{"system": LOINC_SYSTEM, "code": c, "display": d} for c, d in codes],
-            "text": codes[0][1]}
+    return {
+        "coding": [{"system": LOINC_SYSTEM, "code": c, "display": d} for c, d in codes],
+        "text": codes[0][1],
+    }
 
 
 def _quantity(name: str, value: int) -> dict:
@@ -33,14 +42,16 @@ def _quantity(name: str, value: int) -> dict:
     return {"value": value, "unit": unit, "system": UCUM, "code": unit}
 
 
-def reading_resources(identity: Any, reading: Reading, procedure: dict | None,
-                      notes: bool = True) -> list[tuple[str, dict]]:
+def reading_resources(
+    identity: Any, reading: Reading, procedure: dict | None, notes: bool = True
+) -> list[tuple[str, dict]]:
     """The (fullUrl, resource) pairs of one reading's measurements.
 
     `identity` is the export's per-patient identity (ids, references, shifted
     times); `procedure` the reference to the session's Procedure; `notes` is
     False when de-identifying (free text dropped).
     """
+
     def observation(kind: str, code: dict) -> dict:
         resource = {
             "resourceType": "Observation",
@@ -60,9 +71,11 @@ def reading_resources(identity: Any, reading: Reading, procedure: dict | None,
     out: list[tuple[str, dict]] = []
     if reading.bp_systolic is not None or reading.bp_diastolic is not None:
         panel = observation("VitalBP", _code((BP_PANEL_LOINC,)))
-        panel["component"] = [{"code": _code(VITAL_LOINC[name]), "valueQuantity": _quantity(name, value)}
-                              for name in ("bp_systolic", "bp_diastolic")
-                              if (value := getattr(reading, name)) is not None]
+        panel["component"] = [
+            {"code": _code(VITAL_LOINC[name]), "valueQuantity": _quantity(name, value)}
+            for name in ("bp_systolic", "bp_diastolic")
+            if (value := getattr(reading, name)) is not None
+        ]
         out.append(("VitalBP", panel))
     for name in ("heart_rate", "respiratory_rate", "spo2"):
         value = getattr(reading, name)
@@ -72,8 +85,13 @@ def reading_resources(identity: Any, reading: Reading, procedure: dict | None,
             out.append((f"Vital-{name}", resource))
     if reading.sedation_moaas is not None:
         code, display = MOAAS_LOCAL_CODE
-        resource = observation("Vital-moaas", {"coding": [{"system": LOCAL_CODE_SYSTEM, "code": code,
-                                                           "display": display}], "text": display})
+        resource = observation(
+            "Vital-moaas",
+            {
+                "coding": [{"system": LOCAL_CODE_SYSTEM, "code": code, "display": display}],
+                "text": display,
+            },
+        )
         resource["valueInteger"] = reading.sedation_moaas
         out.append(("Vital-moaas", resource))
     return [(identity.url(kind, reading.when.iso()), r) for kind, r in out]

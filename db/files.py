@@ -35,8 +35,10 @@ BUFFER = 1 << 20
 def refuse_link(path: Path, what: str) -> None:
     """Refuse `path` when it is itself a symbolic link (it would lead the output elsewhere)."""
     if os.path.islink(path):
-        raise StorageError(f"{path} is a symbolic link (to {os.readlink(path)}); {what} is never written "
-                           "through a link: give a real file or folder name; nothing was written")
+        raise StorageError(
+            f"{path} is a symbolic link (to {os.readlink(path)}); {what} is never written "
+            "through a link: give a real file or folder name; nothing was written"
+        )
 
 
 def private_folder(path: str | os.PathLike, *, parents: bool = False) -> Path:
@@ -68,17 +70,25 @@ def private_folder(path: str | os.PathLike, *, parents: bool = False) -> Path:
     return folder
 
 
-def os_error_message(exc: OSError, path: Path, doing: str, needed: int | None = None) -> StorageError:
+def os_error_message(
+    exc: OSError, path: Path, doing: str, needed: int | None = None
+) -> StorageError:
     """A clear `StorageError` for an operating-system failure while `doing` something to `path`."""
     if exc.errno in (errno.ENOSPC, errno.EDQUOT):
         size = f" (the file needs {_size(needed)} or more)" if needed else ""
-        return StorageError(f"the disk holding {path.parent} is full{size}: could not {doing} {path.name}; "
-                            "free some space and run the command again (nothing was left half-written)")
+        return StorageError(
+            f"the disk holding {path.parent} is full{size}: could not {doing} {path.name}; "
+            "free some space and run the command again (nothing was left half-written)"
+        )
     if exc.errno == errno.EROFS:
-        return StorageError(f"{path.parent} is on read-only media: could not {doing} {path.name}; "
-                            "choose a writable folder")
+        return StorageError(
+            f"{path.parent} is on read-only media: could not {doing} {path.name}; "
+            "choose a writable folder"
+        )
     if exc.errno in (errno.EACCES, errno.EPERM):
-        return StorageError(f"no permission to {doing} {path} (check the folder's owner and permissions)")
+        return StorageError(
+            f"no permission to {doing} {path} (check the folder's owner and permissions)"
+        )
     return StorageError(f"could not {doing} {path}: {exc.strerror or exc}")
 
 
@@ -91,7 +101,9 @@ def _size(n: int) -> str:
 
 
 @contextlib.contextmanager
-def atomic_file(target: str | os.PathLike, *, binary: bool = False, size: int | None = None) -> Iterator[IO]:
+def atomic_file(
+    target: str | os.PathLike, *, binary: bool = False, size: int | None = None
+) -> Iterator[IO]:
     """A handle to write `target` through: it appears whole (0600) or not at all.
 
     `size`, when the caller knows it, is the file's size in bytes, named in
@@ -106,12 +118,17 @@ def atomic_file(target: str | os.PathLike, *, binary: bool = False, size: int | 
     if path.is_dir():
         raise StorageError(f"{path} is a folder; nothing was written")
     try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+        fd, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp"
+        )
     except OSError as exc:
         raise os_error_message(exc, path, "create") from None
     os.fchmod(fd, PRIVATE_FILE)
-    handle = (os.fdopen(fd, "wb", buffering=BUFFER) if binary
-              else os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=BUFFER))
+    handle = (
+        os.fdopen(fd, "wb", buffering=BUFFER)
+        if binary
+        else os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=BUFFER)
+    )
     try:
         with handle:
             yield handle
@@ -145,7 +162,9 @@ def temporary_beside(target: str | os.PathLike) -> tuple[Path, callable]:
     path = Path(target)
     refuse_link(path, "a file")
     try:
-        fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp")
+        fd, temporary = tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp"
+        )
     except OSError as exc:
         raise os_error_message(exc, path, "create") from None
     os.fchmod(fd, PRIVATE_FILE)
@@ -186,7 +205,9 @@ def loose_permissions(path: str | os.PathLike) -> str | None:
     except OSError:
         return None
     if mode & (stat.S_IRWXG | stat.S_IRWXO):
-        return (f"warning: {path} can be read by other users of this computer (permissions "
-                f"{stat.filemode(mode)}); it holds patient data: make it owner-only with "
-                f"`chmod 600 {path}`")
+        return (
+            f"warning: {path} can be read by other users of this computer (permissions "
+            f"{stat.filemode(mode)}); it holds patient data: make it owner-only with "
+            f"`chmod 600 {path}`"
+        )
     return None

@@ -50,29 +50,57 @@ from outcomes.settings import Settings
 from outcomes.validation import ASSESSMENT_IDENTITY, already_recorded
 
 _INFUSION_COLUMNS = (
-    "patient_id", "given_at", "dose_mg_per_kg", "route", "duration_min", "weight_kg",
-    "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post",
-    "heart_rate_pre", "heart_rate_post", "side_effects", "notes", "drug", "dose_mg", "ended_at",
-    "ready_to_leave_at", "accompanied",
+    "patient_id",
+    "given_at",
+    "dose_mg_per_kg",
+    "route",
+    "duration_min",
+    "weight_kg",
+    "bp_systolic_pre",
+    "bp_diastolic_pre",
+    "bp_systolic_post",
+    "bp_diastolic_post",
+    "heart_rate_pre",
+    "heart_rate_post",
+    "side_effects",
+    "notes",
+    "drug",
+    "dose_mg",
+    "ended_at",
+    "ready_to_leave_at",
+    "accompanied",
 )
 _READING_COLUMNS = ("patient_id", "taken_at", "session_at") + MEASUREMENTS + ("notes",)
-_ASSESSMENT_COLUMNS = ("patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes")
+_ASSESSMENT_COLUMNS = (
+    "patient_id",
+    "taken_at",
+    "scale",
+    "items",
+    "total",
+    "total_only",
+    "rater",
+    "notes",
+)
 _PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
 #: Leading columns that identify a record; for assessments the domain's rule.
 _KEY_WIDTH = {"patients": 1, "infusions": 2, "assessments": len(ASSESSMENT_IDENTITY), "vitals": 2}
 #: The table each kind of file fills.
-_TABLE = {"patients": "patient_details", "infusions": "infusions", "assessments": "assessments",
-          "vitals": "readings"}
+_TABLE = {
+    "patients": "patient_details",
+    "infusions": "infusions",
+    "assessments": "assessments",
+    "vitals": "readings",
+}
 _TAIL = "recorded_at, recorded_by, import_id"
 _INSERT = {
     "infusions": f"INSERT INTO infusions ({', '.join(_INFUSION_COLUMNS)}, course, dose_confirmed, {_TAIL})"
-                 f" VALUES ({', '.join('?' * (len(_INFUSION_COLUMNS) + 5))})",
+    f" VALUES ({', '.join('?' * (len(_INFUSION_COLUMNS) + 5))})",
     "assessments": f"INSERT INTO assessments ({', '.join(_ASSESSMENT_COLUMNS)}, {_TAIL})"
-                   f" VALUES ({', '.join('?' * (len(_ASSESSMENT_COLUMNS) + 3))})",
+    f" VALUES ({', '.join('?' * (len(_ASSESSMENT_COLUMNS) + 3))})",
     "vitals": f"INSERT INTO readings ({', '.join(_READING_COLUMNS)}, {_TAIL})"
-              f" VALUES ({', '.join('?' * (len(_READING_COLUMNS) + 3))})",
+    f" VALUES ({', '.join('?' * (len(_READING_COLUMNS) + 3))})",
     "patient_details": f"INSERT INTO patient_details ({', '.join(_PATIENT_COLUMNS)}, {_TAIL})"
-                       f" VALUES ({', '.join('?' * (len(_PATIENT_COLUMNS) + 3))})",
+    f" VALUES ({', '.join('?' * (len(_PATIENT_COLUMNS) + 3))})",
 }
 _DRUG = _INFUSION_COLUMNS.index("drug")
 #: Rows checked between two inserts of `import_csv`.
@@ -91,7 +119,9 @@ class ImportResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def _existing(database: sqlite_utils.Database, kind: str, patients: set[str] | None) -> dict[tuple, tuple]:
+def _existing(
+    database: sqlite_utils.Database, kind: str, patients: set[str] | None
+) -> dict[tuple, tuple]:
     """Current stored rows (of the given patients, or all), by their identity key."""
     conn = database.conn
     # A few patients: ask for theirs; many: one scan is cheaper than a long IN list.
@@ -114,9 +144,22 @@ def _existing(database: sqlite_utils.Database, kind: str, patients: set[str] | N
 class _Batch:
     """One import inside an open write transaction: screens rows against the store, inserts them."""
 
-    def __init__(self, database: sqlite_utils.Database, kind: str, source: str, sha256: str, who: str,
-                 patients: set[str] | None):
-        self.database, self.kind, self.source, self.sha256, self.who = database, kind, source, sha256, who
+    def __init__(
+        self,
+        database: sqlite_utils.Database,
+        kind: str,
+        source: str,
+        sha256: str,
+        who: str,
+        patients: set[str] | None,
+    ):
+        self.database, self.kind, self.source, self.sha256, self.who = (
+            database,
+            kind,
+            source,
+            sha256,
+            who,
+        )
         conn = database.conn
         self.existing = _existing(database, kind, patients)
         self.known = {r[0] for r in conn.execute("SELECT patient_id FROM patients")}
@@ -129,7 +172,9 @@ class _Batch:
             self.latest, self.courses = _latest_courses(conn)
         self.sessions: set[tuple[str, str]] = set()
         if kind == "vitals":
-            self.sessions = set(conn.execute(f"SELECT patient_id, given_at FROM infusions WHERE {CURRENT}"))
+            self.sessions = set(
+                conn.execute(f"SELECT patient_id, given_at FROM infusions WHERE {CURRENT}")
+            )
         table = _TABLE[kind]
         self.before = conn.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
         self.now = now_iso()
@@ -142,12 +187,14 @@ class _Batch:
         """Rows to insert (stored form), after the unknown-patient and already-stored checks."""
         width = _KEY_WIDTH[self.kind]
         out = []
-        for line, row, course in zip(lines, rows, courses):
+        for line, row, course in zip(lines, rows, courses, strict=False):
             if self.kind != "patients" and row[0] not in self.known:
                 problems.append(unknown_patient(self.source, line, row[0]))
                 continue
             if self.kind == "vitals" and (row[0], row[2]) not in self.sessions:
-                problems.append(f"{_where(self.source, line, 'session')}: {missing_session(row[0], row[2])}")
+                problems.append(
+                    f"{_where(self.source, line, 'session')}: {missing_session(row[0], row[2])}"
+                )
                 continue
             if self.kind == "infusions" and (refusal := self._course_refusal(row, course)):
                 problems.append(f"{_where(self.source, line, refusal[0])}: {refusal[1]}")
@@ -159,9 +206,14 @@ class _Batch:
             elif self._same(stored, row, course):
                 self.skipped += 1
             else:
-                problems.append(f"{_where(self.source, line)}: " + already_recorded(
-                    _describe(self.kind, key), " with different values",
-                    " (in the app) of importing it again"))
+                problems.append(
+                    f"{_where(self.source, line)}: "
+                    + already_recorded(
+                        _describe(self.kind, key),
+                        " with different values",
+                        " (in the app) of importing it again",
+                    )
+                )
         return out
 
     def _same(self, stored: tuple, row: tuple, course: int | None) -> bool:
@@ -173,7 +225,8 @@ class _Batch:
         if self.import_id is None:
             self.import_id = self.database.conn.execute(
                 "INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
-                " VALUES (?, ?, ?, 0, 0, ?, ?)", (self.kind, self.source, self.sha256, self.now, self.who),
+                " VALUES (?, ?, ?, 0, 0, ?, ?)",
+                (self.kind, self.source, self.sha256, self.now, self.who),
             ).lastrowid
         tail = (self.now, self.who, self.import_id)
         if self.kind == "infusions":
@@ -190,7 +243,9 @@ class _Batch:
         if course >= number:
             self.latest[pid] = (course, drug)
         entry = self.courses.setdefault((pid, course), [None, False, False])
-        if entry[0] != drug or not entry[2]:  # a course this row begins (or whose only session it is)
+        if (
+            entry[0] != drug or not entry[2]
+        ):  # a course this row begins (or whose only session it is)
             new = self.new_courses.setdefault((pid, course), [drug, row[1]])
             new[1] = min(new[1], row[1])
         entry[0], entry[2] = drug, True
@@ -209,22 +264,34 @@ class _Batch:
         drug_of_course, started, given = self.courses.get((pid, course), (None, False, False))
         if drug_of_course is None:
             return None
-        problem = course_drug_problem(course, drug_of_course, drug, started=not given) if given or started else None
+        problem = (
+            course_drug_problem(course, drug_of_course, drug, started=not given)
+            if given or started
+            else None
+        )
         return None if problem is None else ("course", problem)
 
     def _write_courses(self) -> int:
         """Course rows for the courses this import began (their drug), in its transaction; how many."""
         conn, added = self.database.conn, 0
         for (pid, course), (drug, first) in sorted(self.new_courses.items()):
-            recorded = conn.execute("SELECT drug FROM courses WHERE patient_id = ? AND course = ?",
-                                    (pid, course)).fetchone()
+            recorded = conn.execute(
+                "SELECT drug FROM courses WHERE patient_id = ? AND course = ?", (pid, course)
+            ).fetchone()
             if recorded is None:
-                conn.execute("INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session,"
-                             " recorded_at, recorded_by) VALUES (?, ?, ?, ?, 1, ?, ?)",
-                             (pid, course, first, drug, self.now, self.who))
+                conn.execute(
+                    "INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session,"
+                    " recorded_at, recorded_by) VALUES (?, ?, ?, ?, 1, ?, ?)",
+                    (pid, course, first, drug, self.now, self.who),
+                )
                 added += 1
-            elif recorded[0] != drug:  # a course whose one session was retracted, taken up by this drug
-                conn.execute("UPDATE courses SET drug = ? WHERE patient_id = ? AND course = ?", (drug, pid, course))
+            elif (
+                recorded[0] != drug
+            ):  # a course whose one session was retracted, taken up by this drug
+                conn.execute(
+                    "UPDATE courses SET drug = ? WHERE patient_id = ? AND course = ?",
+                    (drug, pid, course),
+                )
                 added += 1
         return added
 
@@ -235,16 +302,22 @@ class _Batch:
         conn = self.database.conn
         try:
             if self.kind == "patients":
-                conn.executemany("INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)",
-                                 [(r[0], self.now, self.who) for r in stored])
+                conn.executemany(
+                    "INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)",
+                    [(r[0], self.now, self.who) for r in stored],
+                )
                 conn.executemany(_INSERT["patient_details"], stored)
                 self.first_patient = self.first_patient or stored[0][0]
                 self.last_patient = stored[-1][0]
             else:
                 conn.executemany(_INSERT[self.kind], stored)
-        except sqlite3.IntegrityError as exc:  # the schema's last guard caught what validation let by
-            raise StorageError(f"{self.source} was not imported (nothing was written): the database "
-                               f"refused a row as out of range or inconsistent ({exc})") from exc
+        except (
+            sqlite3.IntegrityError
+        ) as exc:  # the schema's last guard caught what validation let by
+            raise StorageError(
+                f"{self.source} was not imported (nothing was written): the database "
+                f"refused a row as out of range or inconsistent ({exc})"
+            ) from exc
         self.added += len(stored)
 
     def finish(self) -> ImportResult:
@@ -252,28 +325,48 @@ class _Batch:
         if self.import_id is None:
             return ImportResult(self.kind, self.source, 0, self.skipped)
         conn = self.database.conn
-        conn.execute("UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
-                     (self.added, self.skipped, self.import_id))
+        conn.execute(
+            "UPDATE imports SET rows_added = ?, rows_skipped = ? WHERE id = ?",
+            (self.added, self.skipped, self.import_id),
+        )
         if self.kind == "patients":
             first, last = self.first_patient, self.last_patient
         else:
             first = self.before + 1
             last = conn.execute(f"SELECT max(id) FROM {_TABLE[self.kind]}").fetchone()[0]
         courses = {"courses_recorded": self._write_courses()} if self.kind == "infusions" else {}
-        audit.record(self.database, self.kind, f"import:{self.import_id}", "import", new={
-            "file": self.source, "sha256": self.sha256, "rows_added": self.added,
-            "rows_skipped": self.skipped, "first_id": first, "last_id": last, **courses,
-        }, who=self.who)
+        audit.record(
+            self.database,
+            self.kind,
+            f"import:{self.import_id}",
+            "import",
+            new={
+                "file": self.source,
+                "sha256": self.sha256,
+                "rows_added": self.added,
+                "rows_skipped": self.skipped,
+                "first_id": first,
+                "last_id": last,
+                **courses,
+            },
+            who=self.who,
+        )
         return ImportResult(self.kind, self.source, self.added, self.skipped, self.import_id)
 
 
-def _latest_courses(conn: sqlite3.Connection) -> tuple[dict[str, tuple[int, str]], dict[tuple[str, int], list]]:
+def _latest_courses(
+    conn: sqlite3.Connection,
+) -> tuple[dict[str, tuple[int, str]], dict[tuple[str, int], list]]:
     """Each patient's latest course number and its recorded drug (`courses.drug`), and every course as
     (patient, course) -> [drug, started by a clinician, has a current session]."""
     courses: dict[tuple[str, int], list] = {}
-    for pid, course, drug, begun in conn.execute("SELECT patient_id, course, drug, begun_by_session FROM courses"):
+    for pid, course, drug, begun in conn.execute(
+        "SELECT patient_id, course, drug, begun_by_session FROM courses"
+    ):
         courses[(pid, course)] = [drug, not begun, False]
-    for pid, course, drug in conn.execute(f"SELECT patient_id, course, drug FROM infusions WHERE {CURRENT}"):
+    for pid, course, drug in conn.execute(
+        f"SELECT patient_id, course, drug FROM infusions WHERE {CURRENT}"
+    ):
         courses.setdefault((pid, course), [drug, False, False])[2] = True
     latest: dict[str, tuple[int, str]] = {}
     for (pid, course), (drug, started, given) in courses.items():
@@ -288,7 +381,9 @@ def apply_import(database: sqlite_utils.Database, plan: ImportPlan, who: str) ->
     if plan.kind not in _KEY_WIDTH:
         raise StorageError(f"unknown import kind {plan.kind!r}")
     with gc_paused(), write_transaction(database):
-        batch = _Batch(database, plan.kind, plan.source, plan.sha256, who, {r[0] for r in plan.rows})
+        batch = _Batch(
+            database, plan.kind, plan.source, plan.sha256, who, {r[0] for r in plan.rows}
+        )
         batch.skipped = plan.duplicates_in_file
         problems: list[str] = []
         stored = batch.screen(plan.lines, plan.rows, plan.courses, problems)
@@ -301,8 +396,14 @@ def apply_import(database: sqlite_utils.Database, plan: ImportPlan, who: str) ->
 
 
 def import_csv(
-    database: sqlite_utils.Database, path: str | Path, kind: str, who: str, *, settings: Settings,
-    today: date, confirm_unusual_doses: bool = False,
+    database: sqlite_utils.Database,
+    path: str | Path,
+    kind: str,
+    who: str,
+    *,
+    settings: Settings,
+    today: date,
+    confirm_unusual_doses: bool = False,
 ) -> ImportResult:
     """Check and write a CSV file all or nothing, a chunk of rows at a time, in one transaction.
 
@@ -317,8 +418,15 @@ def import_csv(
         return _import_csv(database, Path(path), kind, who, settings, today, confirm_unusual_doses)
 
 
-def _import_csv(database: sqlite_utils.Database, path: Path, kind: str, who: str, settings: Settings,
-                today: date, confirm_unusual_doses: bool) -> ImportResult:
+def _import_csv(
+    database: sqlite_utils.Database,
+    path: Path,
+    kind: str,
+    who: str,
+    settings: Settings,
+    today: date,
+    confirm_unusual_doses: bool,
+) -> ImportResult:
     digest, header, rows = read_table(path, kind)  # header problems refuse before any lock
     plan = ImportPlan(kind, path.name, digest)
     problems: list[str] = []
@@ -327,8 +435,15 @@ def _import_csv(database: sqlite_utils.Database, path: Path, kind: str, who: str
     with write_transaction(database):
         batch = _Batch(database, kind, plan.source, digest, who, None)
         for start in range(0, len(rows), CHUNK_ROWS):
-            checked, chunk_problems = _check_rows(plan, header, rows[start:start + CHUNK_ROWS], settings,
-                                                  today, confirm_unusual_doses, batch.known)
+            checked, chunk_problems = _check_rows(
+                plan,
+                header,
+                rows[start : start + CHUNK_ROWS],
+                settings,
+                today,
+                confirm_unusual_doses,
+                batch.known,
+            )
             problems.extend(chunk_problems)
             lines, good, courses = [], [], []
             for line, key, row, course in checked:  # duplicates inside the file
@@ -341,8 +456,10 @@ def _import_csv(database: sqlite_utils.Database, path: Path, kind: str, who: str
                 elif earlier[1] == row and earlier[2] == course:
                     batch.skipped += 1
                 else:
-                    problems.append(f"{_where(plan.source, line)}: {_describe(kind, key[:width])} is also "
-                                    f"on line {earlier[0]} with different values; keep one of them")
+                    problems.append(
+                        f"{_where(plan.source, line)}: {_describe(kind, key[:width])} is also "
+                        f"on line {earlier[0]} with different values; keep one of them"
+                    )
             stored = batch.screen(lines, good, courses, problems)
             if not problems:  # once anything is wrong only checking goes on; it all rolls back
                 batch.insert(stored)

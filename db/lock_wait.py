@@ -33,7 +33,9 @@ LOCK_POLL_S = 0.25
 #: Called with the seconds waited so far after each failed try, in the
 #: thread that waits; it may raise (a `StorageError`) to stop waiting.
 Reporter = Callable[[float], None]
-_REPORTER: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar("lock_reporter", default=None)
+_REPORTER: contextvars.ContextVar[Reporter | None] = contextvars.ContextVar(
+    "lock_reporter", default=None
+)
 
 
 class LockWaitTooLong(StorageError):
@@ -42,12 +44,18 @@ class LockWaitTooLong(StorageError):
 
 def limit_words() -> str:
     seconds = LOCK_WAIT_LIMIT_S
-    return f"{seconds / 60:g} minute{'s' if seconds != 60 else ''}" if seconds >= 60 else f"{seconds:g} s"
+    return (
+        f"{seconds / 60:g} minute{'s' if seconds != 60 else ''}"
+        if seconds >= 60
+        else f"{seconds:g} s"
+    )
 
 
 def too_long_message() -> str:
-    return (f"another program (an import, another terminal) kept the database busy for more than "
-            f"{limit_words()}, so nothing was saved; try again when it has finished")
+    return (
+        f"another program (an import, another terminal) kept the database busy for more than "
+        f"{limit_words()}, so nothing was saved; try again when it has finished"
+    )
 
 
 @contextlib.contextmanager

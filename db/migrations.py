@@ -16,17 +16,17 @@ from __future__ import annotations
 
 import sqlite3
 
-from db.connection import BUSY_TIMEOUT_S
-from db.lock_wait import begin_immediate
-from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
 import sqlite_utils
 from sqlite_utils import Migrations
 
+from db.connection import BUSY_TIMEOUT_S
+from db.lock_wait import begin_immediate
+from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
+from outcomes import validation as v
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, KETAMINE
 from outcomes.readings import READING_RANGES
 from outcomes.records import ROUTES
 from outcomes.scales import SCALES
-from outcomes import validation as v
 
 MIGRATIONS = Migrations(MIGRATION_SET)
 
@@ -34,12 +34,32 @@ MIGRATIONS = Migrations(MIGRATION_SET)
 CLINICAL_COLUMNS = {
     "patient_details": ("patient_id", "name", "birth_date", "weight_kg", "notes"),
     "infusions": (
-        "patient_id", "course", "given_at", "dose_mg_per_kg", "dose_confirmed", "route",
-        "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post",
-        "bp_diastolic_post", "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
+        "patient_id",
+        "course",
+        "given_at",
+        "dose_mg_per_kg",
+        "dose_confirmed",
+        "route",
+        "duration_min",
+        "weight_kg",
+        "bp_systolic_pre",
+        "bp_diastolic_pre",
+        "bp_systolic_post",
+        "bp_diastolic_post",
+        "heart_rate_pre",
+        "heart_rate_post",
+        "side_effects",
+        "notes",
     ),
     "assessments": (
-        "patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes",
+        "patient_id",
+        "taken_at",
+        "scale",
+        "items",
+        "total",
+        "total_only",
+        "rater",
+        "notes",
         "infusion_id",
     ),
 }
@@ -135,16 +155,16 @@ def schema_v1() -> list[str]:
             patient_id TEXT NOT NULL REFERENCES patients(patient_id),
             name TEXT,
             birth_date TEXT CHECK (birth_date IS NULL OR birth_date GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
-            weight_kg REAL {_range('weight_kg', v.WEIGHT_RANGE_KG)},
+            weight_kg REAL {_range("weight_kg", v.WEIGHT_RANGE_KG)},
             notes TEXT,
-            {_BOOKKEEPING.format(table='patient_details')}
+            {_BOOKKEEPING.format(table="patient_details")}
         ) STRICT""",
         """CREATE UNIQUE INDEX patient_details_current ON patient_details(patient_id)
             WHERE superseded_at IS NULL AND retracted_at IS NULL""",
         f"""CREATE TABLE courses (
             patient_id TEXT NOT NULL REFERENCES patients(patient_id),
             course INTEGER NOT NULL CHECK (course >= 1),
-            started_at TEXT NOT NULL {_when_sql('started_at')},
+            started_at TEXT NOT NULL {_when_sql("started_at")},
             notes TEXT,
             recorded_at TEXT NOT NULL,
             recorded_by TEXT NOT NULL,
@@ -154,18 +174,18 @@ def schema_v1() -> list[str]:
             id INTEGER PRIMARY KEY,
             patient_id TEXT NOT NULL REFERENCES patients(patient_id),
             course INTEGER NOT NULL CHECK (course >= 1),
-            given_at TEXT NOT NULL {_when_sql('given_at')},
+            given_at TEXT NOT NULL {_when_sql("given_at")},
             dose_mg_per_kg REAL NOT NULL CHECK (dose_mg_per_kg > {v.DOSE_REFUSE_AT_OR_BELOW!r}
                 AND dose_mg_per_kg <= {v.DOSE_REFUSE_ABOVE!r}),
             dose_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (dose_confirmed IN (0, 1)
                 AND (dose_confirmed = 1 OR dose_mg_per_kg BETWEEN {v.DOSE_USUAL_MIN!r} AND {v.DOSE_USUAL_MAX!r})),
             {_session_columns(indent=12)}
-            {_BOOKKEEPING.format(table='infusions')}
+            {_BOOKKEEPING.format(table="infusions")}
         ) STRICT""",
         f"""CREATE TABLE assessments (
             id INTEGER PRIMARY KEY,
             patient_id TEXT NOT NULL REFERENCES patients(patient_id),
-            taken_at TEXT NOT NULL {_when_sql('taken_at')},
+            taken_at TEXT NOT NULL {_when_sql("taken_at")},
             scale TEXT NOT NULL CHECK (scale IN ({_quoted(SCALES)})),
             items TEXT CHECK (items IS NULL OR (items NOT GLOB '*[^0-9 ]*'
                 AND length(items) - length(replace(items, ' ', '')) + 1 = {n_items})),
@@ -174,7 +194,7 @@ def schema_v1() -> list[str]:
             rater TEXT,
             notes TEXT,
             infusion_id INTEGER REFERENCES infusions(id),
-            {_BOOKKEEPING.format(table='assessments')}
+            {_BOOKKEEPING.format(table="assessments")}
         ) STRICT""",
         """CREATE TABLE alert_acknowledgements (
             id INTEGER PRIMARY KEY,
@@ -244,7 +264,9 @@ def m0002_imports_and_indexes(database: sqlite_utils.Database) -> None:
     database.execute("CREATE INDEX infusions_by_patient ON infusions(patient_id, given_at)")
     database.execute("CREATE INDEX assessments_by_patient ON assessments(patient_id, taken_at)")
     database.execute("CREATE INDEX audit_by_record ON audit(table_name, record_id)")
-    database.execute("CREATE INDEX acknowledgements_by_patient ON alert_acknowledgements(patient_id)")
+    database.execute(
+        "CREATE INDEX acknowledgements_by_patient ON alert_acknowledgements(patient_id)"
+    )
 
 
 # ----- 0003: the treatment session (clinical-spec section 11) -------------
@@ -252,11 +274,19 @@ def m0002_imports_and_indexes(database: sqlite_utils.Database) -> None:
 #: Columns of the infusions table from migration 0003 on (clinical values only).
 CLINICAL_COLUMNS_V3 = {
     **CLINICAL_COLUMNS,
-    "infusions": CLINICAL_COLUMNS["infusions"] + (
-        "drug", "dose_mg", "ended_at", "ready_to_leave_at", "accompanied"),
+    "infusions": CLINICAL_COLUMNS["infusions"]
+    + ("drug", "dose_mg", "ended_at", "ready_to_leave_at", "accompanied"),
     "readings": (
-        "patient_id", "session_at", "taken_at", "bp_systolic", "bp_diastolic", "heart_rate",
-        "spo2", "respiratory_rate", "sedation_moaas", "notes",
+        "patient_id",
+        "session_at",
+        "taken_at",
+        "bp_systolic",
+        "bp_diastolic",
+        "heart_rate",
+        "spo2",
+        "respiratory_rate",
+        "sedation_moaas",
+        "notes",
     ),
 }
 
@@ -277,7 +307,7 @@ def _infusions_v3() -> str:
         id INTEGER PRIMARY KEY,
         patient_id TEXT NOT NULL REFERENCES patients(patient_id),
         course INTEGER NOT NULL CHECK (course >= 1),
-        given_at TEXT NOT NULL {_when_sql('given_at')},
+        given_at TEXT NOT NULL {_when_sql("given_at")},
         dose_mg_per_kg REAL CHECK (dose_mg_per_kg IS NULL OR (dose_mg_per_kg > {v.DOSE_REFUSE_AT_OR_BELOW!r}
             AND dose_mg_per_kg <= {v.DOSE_REFUSE_ABOVE!r})),
         dose_confirmed INTEGER NOT NULL DEFAULT 0 CHECK (dose_confirmed IN (0, 1)
@@ -288,8 +318,8 @@ def _infusions_v3() -> str:
         import_id INTEGER REFERENCES imports(id),
         drug TEXT NOT NULL DEFAULT '{KETAMINE}' CHECK (drug IN ({_quoted(DRUGS)})),
         dose_mg REAL CHECK (dose_mg IS NULL OR dose_mg IN ({_quoted(ESKETAMINE_DOSES_MG).replace("'", "")})),
-        ended_at TEXT {_nullable_when('ended_at')},
-        ready_to_leave_at TEXT {_nullable_when('ready_to_leave_at')},
+        ended_at TEXT {_nullable_when("ended_at")},
+        ready_to_leave_at TEXT {_nullable_when("ready_to_leave_at")},
         accompanied INTEGER CHECK (accompanied IS NULL OR accompanied IN (0, 1)),
         {checks},
         CHECK ((drug = '{KETAMINE}') = (dose_mg_per_kg IS NOT NULL)),
@@ -302,17 +332,17 @@ def _readings() -> str:
     return f"""CREATE TABLE readings (
         id INTEGER PRIMARY KEY,
         patient_id TEXT NOT NULL REFERENCES patients(patient_id),
-        session_at TEXT NOT NULL {_when_sql('session_at')},
-        taken_at TEXT NOT NULL {_when_sql('taken_at')} CHECK (length(taken_at) > 10),
-        bp_systolic INTEGER {_range('bp_systolic', r['bp_systolic'])},
-        bp_diastolic INTEGER {_range('bp_diastolic', r['bp_diastolic'])},
-        heart_rate INTEGER {_range('heart_rate', r['heart_rate'])},
-        spo2 INTEGER {_range('spo2', r['spo2'])},
-        respiratory_rate INTEGER {_range('respiratory_rate', r['respiratory_rate'])},
-        sedation_moaas INTEGER {_range('sedation_moaas', r['sedation_moaas'])},
+        session_at TEXT NOT NULL {_when_sql("session_at")},
+        taken_at TEXT NOT NULL {_when_sql("taken_at")} CHECK (length(taken_at) > 10),
+        bp_systolic INTEGER {_range("bp_systolic", r["bp_systolic"])},
+        bp_diastolic INTEGER {_range("bp_diastolic", r["bp_diastolic"])},
+        heart_rate INTEGER {_range("heart_rate", r["heart_rate"])},
+        spo2 INTEGER {_range("spo2", r["spo2"])},
+        respiratory_rate INTEGER {_range("respiratory_rate", r["respiratory_rate"])},
+        sedation_moaas INTEGER {_range("sedation_moaas", r["sedation_moaas"])},
         notes TEXT,
         import_id INTEGER REFERENCES imports(id),
-        {_BOOKKEEPING.format(table='readings')},
+        {_BOOKKEEPING.format(table="readings")},
         CHECK (coalesce(bp_systolic, bp_diastolic, heart_rate, spo2, respiratory_rate,
                         sedation_moaas) IS NOT NULL),
         CHECK (bp_systolic IS NULL OR bp_diastolic IS NULL OR bp_diastolic < bp_systolic)
@@ -341,11 +371,14 @@ def m0003_treatment_sessions(database: sqlite_utils.Database) -> None:
     imports_sql = conn.execute("SELECT sql FROM sqlite_master WHERE name = 'imports'").fetchone()[0]
     kinds = _quoted(("patients", "infusions", "assessments", "vitals"))
     imports_v3 = imports_sql.replace("CREATE TABLE imports", "CREATE TABLE imports_v3").replace(
-        "'patients', 'infusions', 'assessments'", kinds)
+        "'patients', 'infusions', 'assessments'", kinds
+    )
     _rebuild(database, "imports", imports_v3)
     _rebuild(database, "infusions", _infusions_v3())
-    conn.execute(f"ALTER TABLE courses ADD COLUMN drug TEXT NOT NULL DEFAULT '{KETAMINE}'"
-                 f" CHECK (drug IN ({_quoted(DRUGS)}))")
+    conn.execute(
+        f"ALTER TABLE courses ADD COLUMN drug TEXT NOT NULL DEFAULT '{KETAMINE}'"
+        f" CHECK (drug IN ({_quoted(DRUGS)}))"
+    )
     conn.execute(_readings())
     conn.execute("""CREATE UNIQUE INDEX readings_current ON readings(patient_id, taken_at)
         WHERE superseded_at IS NULL AND retracted_at IS NULL""")
@@ -357,12 +390,20 @@ def m0003_treatment_sessions(database: sqlite_utils.Database) -> None:
 
 
 #: Bookkeeping columns of the versioned tables: who superseded or retracted a record, and when.
-BOOKKEEPING_COLUMNS = ("superseded_at", "superseded_by", "retracted_at", "retracted_by", "retract_reason")
+BOOKKEEPING_COLUMNS = (
+    "superseded_at",
+    "superseded_by",
+    "retracted_at",
+    "retracted_by",
+    "retract_reason",
+)
 
 
 def _audited_only(name: str, event: str, table: str, message: str) -> str:
-    return (f"CREATE TRIGGER {name} BEFORE {event} ON {table} WHEN NOT outcomes_audited_write() "
-            f"BEGIN SELECT RAISE(ABORT, '{message}'); END")
+    return (
+        f"CREATE TRIGGER {name} BEFORE {event} ON {table} WHEN NOT outcomes_audited_write() "
+        f"BEGIN SELECT RAISE(ABORT, '{message}'); END"
+    )
 
 
 @MIGRATIONS(name=MIGRATION_NAMES[3])  # 0004_guard_bookkeeping
@@ -374,20 +415,36 @@ def m0004_guard_bookkeeping(database: sqlite_utils.Database) -> None:
     # audit row in the same transaction); another tool has no such function.
     # Nothing is ever deleted from these tables.
     for table in CLINICAL_COLUMNS:
-        database.execute(_audited_only(f"{table}_bookkeeping_audited", f"UPDATE OF {', '.join(BOOKKEEPING_COLUMNS)}",
-                                       table, "superseding or retracting a record goes through the program, with an audit row"))
+        database.execute(
+            _audited_only(
+                f"{table}_bookkeeping_audited",
+                f"UPDATE OF {', '.join(BOOKKEEPING_COLUMNS)}",
+                table,
+                "superseding or retracting a record goes through the program, with an audit row",
+            )
+        )
     for table in ("patients", "courses", "imports", "settings"):
-        database.execute(_audited_only(f"{table}_changes_audited", "UPDATE", table,
-                                       f"{table} rows change only through the program, with an audit row"))
-        database.execute(f"CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table} "
-                         f"BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted'); END")
+        database.execute(
+            _audited_only(
+                f"{table}_changes_audited",
+                "UPDATE",
+                table,
+                f"{table} rows change only through the program, with an audit row",
+            )
+        )
+        database.execute(
+            f"CREATE TRIGGER {table}_never_deleted BEFORE DELETE ON {table} "
+            f"BEGIN SELECT RAISE(ABORT, '{table} rows are never deleted'); END"
+        )
 
 
 #: Who the audit trail names for the rows migration 0005 added.
 UPGRADE_WHO = "schema upgrade"
 _CURRENT = "superseded_at IS NULL AND retracted_at IS NULL"
-_FIRST_DRUG = (f"(SELECT j.drug FROM infusions j WHERE j.patient_id = {{t}}.patient_id AND j.course = {{t}}.course"
-               f" AND j.{_CURRENT} ORDER BY j.given_at, j.id LIMIT 1)")
+_FIRST_DRUG = (
+    f"(SELECT j.drug FROM infusions j WHERE j.patient_id = {{t}}.patient_id AND j.course = {{t}}.course"
+    f" AND j.{_CURRENT} ORDER BY j.given_at, j.id LIMIT 1)"
+)
 
 
 @MIGRATIONS(name=MIGRATION_NAMES[4])  # 0005_courses_record_their_drug
@@ -401,27 +458,45 @@ def m0005_courses_record_their_drug(database: sqlite_utils.Database) -> None:
     from db.connection import now_iso
 
     conn, now = database.conn, now_iso()
-    conn.execute("ALTER TABLE courses ADD COLUMN begun_by_session INTEGER NOT NULL DEFAULT 0"
-                 " CHECK (begun_by_session IN (0, 1))")
+    conn.execute(
+        "ALTER TABLE courses ADD COLUMN begun_by_session INTEGER NOT NULL DEFAULT 0"
+        " CHECK (begun_by_session IN (0, 1))"
+    )
     added = conn.execute(
         "INSERT INTO courses (patient_id, course, started_at, notes, recorded_at, recorded_by, drug, begun_by_session)"
         f" SELECT i.patient_id, i.course, min(i.given_at), NULL, ?, ?, {_FIRST_DRUG.format(t='i')}, 1"
         f" FROM infusions i WHERE i.{_CURRENT} AND NOT EXISTS (SELECT 1 FROM courses c"
         " WHERE c.patient_id = i.patient_id AND c.course = i.course) GROUP BY i.patient_id, i.course",
-        (now, UPGRADE_WHO)).rowcount
+        (now, UPGRADE_WHO),
+    ).rowcount
     # The guard refuses any UPDATE outside the program's write path; lifted for this one, in this transaction.
     conn.execute("DROP TRIGGER courses_changes_audited")
     changed = conn.execute(
         f"UPDATE courses SET drug = {_FIRST_DRUG.format(t='courses')} WHERE drug <> coalesce("
-        f"{_FIRST_DRUG.format(t='courses')}, drug)").rowcount
-    conn.execute(_audited_only("courses_changes_audited", "UPDATE", "courses",
-                               "courses rows change only through the program, with an audit row"))
+        f"{_FIRST_DRUG.format(t='courses')}, drug)"
+    ).rowcount
+    conn.execute(
+        _audited_only(
+            "courses_changes_audited",
+            "UPDATE",
+            "courses",
+            "courses rows change only through the program, with an audit row",
+        )
+    )
     if not added and not changed:  # a new database, or one without courses: nothing to tell
         return
-    conn.execute("INSERT INTO audit (at, who, table_name, record_id, action, old_value, new_value, reason)"
-                 " VALUES (?, ?, 'courses', NULL, 'update', NULL, json_object('courses_recorded', ?,"
-                 " 'drug_from_first_session', ?), ?)",
-                 (now, UPGRADE_WHO, added, changed, "schema upgrade 0005: every course records its one drug"))
+    conn.execute(
+        "INSERT INTO audit (at, who, table_name, record_id, action, old_value, new_value, reason)"
+        " VALUES (?, ?, 'courses', NULL, 'update', NULL, json_object('courses_recorded', ?,"
+        " 'drug_from_first_session', ?), ?)",
+        (
+            now,
+            UPGRADE_WHO,
+            added,
+            changed,
+            "schema upgrade 0005: every course records its one drug",
+        ),
+    )
 
 
 def schema_version(names) -> int:
@@ -444,7 +519,8 @@ def refuse_newer_schema(database: sqlite_utils.Database, path) -> None:
         raise StorageError(
             f"the database {path} was written by a newer release of ketamine-outcomes (schema version "
             f"{schema_version(applied)}; this program knows up to version {schema_version(known)}); "
-            "install the newer release to use it; nothing was written")
+            "install the newer release to use it; nothing was written"
+        )
 
 
 def migration_names() -> list[str]:
@@ -452,7 +528,9 @@ def migration_names() -> list[str]:
     return [m.name for m in MIGRATIONS._migrations]
 
 
-def apply_migrations(database: sqlite_utils.Database, *, stop_before: str | None = None) -> list[str]:
+def apply_migrations(
+    database: sqlite_utils.Database, *, stop_before: str | None = None
+) -> list[str]:
     """Apply pending migrations in one write transaction; return their names.
 
     Nothing is written (not even the bookkeeping table) when the database is

@@ -36,11 +36,15 @@ def new_file(path: str | os.PathLike, what: str) -> Path:
     target = Path(path).expanduser()
     refuse_link(target, what)
     if target.is_dir():
-        raise StorageError(f"{target} is a folder; give a file name for {what} (for example "
-                           f"{target / 'name'}), nothing was written")
+        raise StorageError(
+            f"{target} is a folder; give a file name for {what} (for example "
+            f"{target / 'name'}), nothing was written"
+        )
     if target.exists():
-        raise StorageError(f"{target} already exists; choose a new file name for {what} "
-                           "(an existing file is never overwritten), nothing was written")
+        raise StorageError(
+            f"{target} already exists; choose a new file name for {what} "
+            "(an existing file is never overwritten), nothing was written"
+        )
     problem = _folder_problem(target.parent.resolve())
     if problem:
         raise StorageError(f"{problem}; nothing was written")
@@ -57,17 +61,23 @@ def output_folder(path: str | os.PathLike, names: tuple[str, ...] = ()) -> Path:
     folder = Path(path).expanduser()
     refuse_link(folder, "the output")
     if folder.exists() and not folder.is_dir():
-        raise StorageError(f"{folder} is a file, not a folder; give a folder for the output "
-                           "(it is created when missing), nothing was written")
+        raise StorageError(
+            f"{folder} is a file, not a folder; give a folder for the output "
+            "(it is created when missing), nothing was written"
+        )
     if not folder.exists():
         problem = _folder_problem(folder.resolve().parent)
         if problem:
-            raise StorageError(f"{problem}; only the last folder of the path is created; nothing was written")
+            raise StorageError(
+                f"{problem}; only the last folder of the path is created; nothing was written"
+            )
         return folder
     clashes = [name for name in names if (folder / name).exists() or (folder / name).is_symlink()]
     if clashes:
-        raise StorageError(f"{folder} already holds {', '.join(clashes)}; choose an empty or new folder "
-                           "(an existing file is never overwritten), nothing was written")
+        raise StorageError(
+            f"{folder} already holds {', '.join(clashes)}; choose an empty or new folder "
+            "(an existing file is never overwritten), nothing was written"
+        )
     problem = _folder_problem(folder)
     if problem:
         raise StorageError(f"{problem}; nothing was written")
@@ -86,11 +96,14 @@ def input_file(path: str | os.PathLike) -> Path:
         hint = "" if folder.is_dir() else f" (the folder {folder} does not exist either)"
         raise StorageError(f"there is no file {source}{hint}; check the name and folder")
     if source.is_dir():
-        raise StorageError(f"{source} is a folder; give the CSV file inside it "
-                           "(for example patients.csv)")
+        raise StorageError(
+            f"{source} is a folder; give the CSV file inside it (for example patients.csv)"
+        )
     if not source.is_file():
-        raise StorageError(f"{source} is not a regular file (a device, a pipe or a socket); "
-                           "give a CSV file saved on disk")
+        raise StorageError(
+            f"{source} is not a regular file (a device, a pipe or a socket); "
+            "give a CSV file saved on disk"
+        )
     if not os.access(source, os.R_OK):
         raise StorageError(f"{source} cannot be read (no permission)")
     return source

@@ -24,7 +24,7 @@ from outcomes.records import (
     ClinicData,
     PatientData,
 )
-from outcomes.settings import SPECS_BY_KEY, Settings, SettingError, settings_from_text
+from outcomes.settings import SPECS_BY_KEY, SettingError, Settings, settings_from_text
 
 CURRENT = "superseded_at IS NULL AND retracted_at IS NULL"
 
@@ -32,18 +32,28 @@ _PATIENTS_SQL = f"""SELECT p.patient_id, d.name, d.birth_date, d.weight_kg, d.no
     FROM patients p LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.{CURRENT}"""
 _COURSES_SQL = "SELECT patient_id, course, started_at, notes, drug, begun_by_session FROM courses"
 _INFUSIONS_SQL = (
-    "SELECT id AS infusion_id, " + ", ".join(INFUSION_COLUMNS[1:]) + f" FROM infusions WHERE {CURRENT}"
+    "SELECT id AS infusion_id, "
+    + ", ".join(INFUSION_COLUMNS[1:])
+    + f" FROM infusions WHERE {CURRENT}"
 )
 _READINGS_SQL = (
     "SELECT id AS reading_id, " + ", ".join(READING_COLUMNS[1:]) + f" FROM readings WHERE {CURRENT}"
 )
 _ASSESSMENTS_SQL = (
-    "SELECT id AS assessment_id, " + ", ".join(ASSESSMENT_COLUMNS[1:]) + f" FROM assessments WHERE {CURRENT}"
+    "SELECT id AS assessment_id, "
+    + ", ".join(ASSESSMENT_COLUMNS[1:])
+    + f" FROM assessments WHERE {CURRENT}"
 )
 
 
-def _frame(database: sqlite_utils.Database, sql: str, where: str, params: list, order: str,
-           columns: tuple[str, ...]) -> pd.DataFrame:
+def _frame(
+    database: sqlite_utils.Database,
+    sql: str,
+    where: str,
+    params: list,
+    order: str,
+    columns: tuple[str, ...],
+) -> pd.DataFrame:
     if where:
         sql += (" AND " if " WHERE " in sql else " WHERE ") + where
     # fetchall + from_records is about twice as fast as pandas.read_sql here.
@@ -54,8 +64,11 @@ def _frame(database: sqlite_utils.Database, sql: str, where: str, params: list, 
 
 
 def load_clinic(
-    database: sqlite_utils.Database, patient_id: str | None = None, *,
-    id_range: tuple[str, str] | None = None, ids: Sequence[str] | None = None
+    database: sqlite_utils.Database,
+    patient_id: str | None = None,
+    *,
+    id_range: tuple[str, str] | None = None,
+    ids: Sequence[str] | None = None,
 ) -> ClinicData:
     """The clinic's current records (or one patient's, those of ids in `id_range`, or of `ids`) as `ClinicData`."""
     if patient_id is not None:
@@ -69,16 +82,28 @@ def load_clinic(
     pwhere = where.replace("patient_id", "p.patient_id")
     patients = _frame(database, _PATIENTS_SQL, pwhere, params, "p.patient_id", PATIENT_COLUMNS)
     courses = _frame(database, _COURSES_SQL, where, params, "patient_id, course", COURSE_COLUMNS)
-    infusions = _frame(database, _INFUSIONS_SQL, where, params, "patient_id, course, given_at, id",
-                       INFUSION_COLUMNS)
-    assessments = _frame(database, _ASSESSMENTS_SQL, where, params, "patient_id, taken_at, id",
-                         ASSESSMENT_COLUMNS)
-    readings = _frame(database, _READINGS_SQL, where, params, "patient_id, taken_at, id", READING_COLUMNS)
+    infusions = _frame(
+        database,
+        _INFUSIONS_SQL,
+        where,
+        params,
+        "patient_id, course, given_at, id",
+        INFUSION_COLUMNS,
+    )
+    assessments = _frame(
+        database, _ASSESSMENTS_SQL, where, params, "patient_id, taken_at, id", ASSESSMENT_COLUMNS
+    )
+    readings = _frame(
+        database, _READINGS_SQL, where, params, "patient_id, taken_at, id", READING_COLUMNS
+    )
     acked = database.conn.execute(
-        "SELECT DISTINCT alert_key FROM alert_acknowledgements" + (f" WHERE {where}" if where else ""),
+        "SELECT DISTINCT alert_key FROM alert_acknowledgements"
+        + (f" WHERE {where}" if where else ""),
         params,
     ).fetchall()
-    return ClinicData(patients, courses, infusions, assessments, frozenset(r[0] for r in acked), readings)
+    return ClinicData(
+        patients, courses, infusions, assessments, frozenset(r[0] for r in acked), readings
+    )
 
 
 class OnePatient(NamedTuple):
@@ -112,16 +137,17 @@ def clinic_chunks(database: sqlite_utils.Database, size: int | None = None) -> I
     size = size or CHUNK_PATIENTS
     ids = patient_ids(database)
     for start in range(0, len(ids), size):
-        block = ids[start:start + size]
+        block = ids[start : start + size]
         yield load_clinic(database, id_range=(block[0], block[-1]))
 
 
-def chunks_of(database: sqlite_utils.Database, ids: Sequence[str],
-              size: int | None = None) -> Iterator[tuple[list[str], ClinicData]]:
+def chunks_of(
+    database: sqlite_utils.Database, ids: Sequence[str], size: int | None = None
+) -> Iterator[tuple[list[str], ClinicData]]:
     """`ids` in the order given, `size` at a time, each block with its records (one query per block)."""
     size = size or CHUNK_PATIENTS
     for start in range(0, len(ids), size):
-        block = list(ids[start:start + size])
+        block = list(ids[start : start + size])
         yield block, load_clinic(database, ids=block)
 
 
@@ -162,8 +188,9 @@ LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.superseded_at I
 ORDER BY p.patient_id"""
 
 
-def list_rows(database: sqlite_utils.Database, scale: str,
-              limit: int | None = None) -> list[tuple[str, str | None, int, int | None]]:
+def list_rows(
+    database: sqlite_utils.Database, scale: str, limit: int | None = None
+) -> list[tuple[str, str | None, int, int | None]]:
     """(patient_id, name, infusions in the latest course, latest total of `scale`) for every patient,
     from one query: what the app's patient list paints before any status is computed.
 
@@ -206,7 +233,9 @@ def load_settings(database: sqlite_utils.Database) -> Settings:
 
 def patient_ids(database: sqlite_utils.Database) -> list[str]:
     """Every patient id, sorted."""
-    return [r[0] for r in database.conn.execute("SELECT patient_id FROM patients ORDER BY patient_id")]
+    return [
+        r[0] for r in database.conn.execute("SELECT patient_id FROM patients ORDER BY patient_id")
+    ]
 
 
 def get_patient(database: sqlite_utils.Database, pid: str) -> dict[str, Any] | None:
@@ -215,7 +244,7 @@ def get_patient(database: sqlite_utils.Database, pid: str) -> dict[str, Any] | N
     row = cursor.fetchone()
     if row is None:
         return None
-    return dict(zip([c[0] for c in cursor.description], row))
+    return dict(zip([c[0] for c in cursor.description], row, strict=True))
 
 
 def acknowledgements(database: sqlite_utils.Database, pid: str | None = None) -> pd.DataFrame:
@@ -226,7 +255,8 @@ def acknowledgements(database: sqlite_utils.Database, pid: str | None = None) ->
     where, params = (" WHERE patient_id = ?", [pid]) if pid is not None else ("", [])
     return pd.read_sql(
         f"SELECT alert_key, who, at, note, patient_id FROM alert_acknowledgements{where} ORDER BY id",
-        database.conn, params=params,
+        database.conn,
+        params=params,
     )
 
 

@@ -65,12 +65,16 @@ def _checked_readings(rows: list[dict], today: date) -> list[dict]:
             clean = reading_row(_checked([row], lambda r: check_reading(r, today), "reading")[0])
             out.append({k: clean[k] for k in _READING_ORDER})
         else:
-            out.append(dict(zip(_READING_ORDER, clean)))
+            out.append(dict(zip(_READING_ORDER, clean, strict=True)))
     return out
 
 
-def write_clinic(database: sqlite_utils.Database, clinic: ClinicRows | Iterable[ClinicRows], who: str,
-                 today: date) -> dict[str, int]:
+def write_clinic(
+    database: sqlite_utils.Database,
+    clinic: ClinicRows | Iterable[ClinicRows],
+    who: str,
+    today: date,
+) -> dict[str, int]:
     """Check and write every row of `clinic` (one set of rows, or batches of them, written as each
     arrives, all in one transaction); returns how many of each were added."""
     settings = load_settings(database)
@@ -84,23 +88,41 @@ def write_clinic(database: sqlite_utils.Database, clinic: ClinicRows | Iterable[
     return counts
 
 
-def _write_batch(writer: "_BulkWriter", clinic: ClinicRows, settings, today: date) -> dict[str, int]:
+def _write_batch(
+    writer: "_BulkWriter", clinic: ClinicRows, settings, today: date
+) -> dict[str, int]:
     """One batch of patients with their records; returns how many of each were added."""
     patients = _checked(clinic.patients, lambda r: check_patient(r, today), "patient")
-    infusions = [infusion_row(values, int(row["course"])) for row, values in zip(
-        clinic.infusions, _checked(clinic.infusions, lambda r: check_infusion(r, settings, today), "infusion"))]
+    infusions = [
+        infusion_row(values, int(row["course"]))
+        for row, values in zip(
+            clinic.infusions,
+            _checked(clinic.infusions, lambda r: check_infusion(r, settings, today), "infusion"),
+            strict=True,
+        )
+    ]
     assessments = _checked(clinic.assessments, lambda r: check_assessment(r, today), "assessment")
     readings = _checked_readings(getattr(clinic, "readings", None) or [], today)
     writer.patients(patients)
     infusion_ids = writer.rows("infusions", infusions)
     writer.courses(infusions)
-    writer.rows("assessments", [
-        assessment_row(values, None if row.get("infusion_index") is None
-                       else infusion_ids[row["infusion_index"]])
-        for row, values in zip(clinic.assessments, assessments)])
+    writer.rows(
+        "assessments",
+        [
+            assessment_row(
+                values,
+                None if row.get("infusion_index") is None else infusion_ids[row["infusion_index"]],
+            )
+            for row, values in zip(clinic.assessments, assessments, strict=False)
+        ],
+    )
     writer.rows("readings", readings)
-    return {"patients": len(patients), "infusions": len(infusions), "assessments": len(assessments),
-            "readings": len(readings)}
+    return {
+        "patients": len(patients),
+        "infusions": len(infusions),
+        "assessments": len(assessments),
+        "readings": len(readings),
+    }
 
 
 class _BulkWriter:
@@ -110,28 +132,58 @@ class _BulkWriter:
         self.conn, self.database, self.who, self.now = database.conn, database, who, now_iso()
 
     def _import_row(self, kind: str, rows: list, first_patient: str, last_patient: str) -> int:
-        digest = hashlib.sha256(f"{kind}:{len(rows)}:{first_patient}:{last_patient}:{self.now}".encode())
+        digest = hashlib.sha256(
+            f"{kind}:{len(rows)}:{first_patient}:{last_patient}:{self.now}".encode()
+        )
         return self.conn.execute(
             "INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
-            " VALUES (?, ?, ?, ?, 0, ?, ?)", (kind, SOURCE, digest.hexdigest(), len(rows), self.now, self.who),
+            " VALUES (?, ?, ?, ?, 0, ?, ?)",
+            (kind, SOURCE, digest.hexdigest(), len(rows), self.now, self.who),
         ).lastrowid
 
-    def _audit(self, kind: str, import_id: int, rows: int, first: Any, last: Any, patients: tuple) -> None:
-        audit.record(self.database, kind, f"import:{import_id}", "import", new={
-            "file": SOURCE, "rows_added": rows, "rows_skipped": 0, "first_id": first, "last_id": last,
-            "first_patient": patients[0], "last_patient": patients[1]}, who=self.who)
+    def _audit(
+        self, kind: str, import_id: int, rows: int, first: Any, last: Any, patients: tuple
+    ) -> None:
+        audit.record(
+            self.database,
+            kind,
+            f"import:{import_id}",
+            "import",
+            new={
+                "file": SOURCE,
+                "rows_added": rows,
+                "rows_skipped": 0,
+                "first_id": first,
+                "last_id": last,
+                "first_patient": patients[0],
+                "last_patient": patients[1],
+            },
+            who=self.who,
+        )
 
     def patients(self, patients: list[dict]) -> None:
         if not patients:
             return
         span = (patients[0]["patient_id"], patients[-1]["patient_id"])
         import_id = self._import_row("patients", patients, *span)
-        self._insert("INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)",
-                     [(p["patient_id"], self.now, self.who) for p in patients])
+        self._insert(
+            "INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)",
+            [(p["patient_id"], self.now, self.who) for p in patients],
+        )
         columns = ("patient_id", *PATIENT_FIELDS, "recorded_at", "recorded_by", "import_id")
-        self._insert(f"INSERT INTO patient_details ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                     [(p["patient_id"], *(p.get(k) for k in PATIENT_FIELDS), self.now, self.who, import_id)
-                      for p in patients])
+        self._insert(
+            f"INSERT INTO patient_details ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [
+                (
+                    p["patient_id"],
+                    *(p.get(k) for k in PATIENT_FIELDS),
+                    self.now,
+                    self.who,
+                    import_id,
+                )
+                for p in patients
+            ],
+        )
         self._audit("patients", import_id, len(patients), span[0], span[1], span)
 
     def courses(self, infusions: list[dict]) -> None:
@@ -144,13 +196,28 @@ class _BulkWriter:
                 first[key] = (row["given_at"], row["drug"])
         if not first:
             return
-        self._insert("INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session, recorded_at,"
-                     " recorded_by) VALUES (?, ?, ?, ?, 1, ?, ?)",
-                     [(pid, course, at, drug, self.now, self.who) for (pid, course), (at, drug) in first.items()])
+        self._insert(
+            "INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session, recorded_at,"
+            " recorded_by) VALUES (?, ?, ?, ?, 1, ?, ?)",
+            [
+                (pid, course, at, drug, self.now, self.who)
+                for (pid, course), (at, drug) in first.items()
+            ],
+        )
         keys = sorted(first)
-        audit.record(self.database, "courses", None, "create", new={
-            "file": SOURCE, "courses_recorded": len(keys), "first_patient": keys[0][0],
-            "last_patient": keys[-1][0]}, who=self.who)
+        audit.record(
+            self.database,
+            "courses",
+            None,
+            "create",
+            new={
+                "file": SOURCE,
+                "courses_recorded": len(keys),
+                "first_patient": keys[0][0],
+                "last_patient": keys[-1][0],
+            },
+            who=self.who,
+        )
 
     def rows(self, table: str, rows: list[dict]) -> list[int]:
         """Insert stored-form rows of `infusions`, `assessments` or `readings`; returns their ids, in order."""
@@ -163,8 +230,10 @@ class _BulkWriter:
         ids = list(range(before + 1, before + 1 + len(rows)))
         columns = ("id", *rows[0], "recorded_at", "recorded_by", "import_id")
         tail = (self.now, self.who, import_id)
-        self._insert(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
-                     [(new_id, *row.values(), *tail) for new_id, row in zip(ids, rows)])
+        self._insert(
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})",
+            [(new_id, *row.values(), *tail) for new_id, row in zip(ids, rows, strict=False)],
+        )
         self._audit(table, import_id, len(rows), ids[0], ids[-1], span)
         return ids
 
@@ -172,4 +241,6 @@ class _BulkWriter:
         try:
             self.conn.executemany(sql, rows)
         except sqlite3.IntegrityError as exc:
-            raise StorageError(f"the demo clinic was not written: the database refused a row ({exc})") from exc
+            raise StorageError(
+                f"the demo clinic was not written: the database refused a row ({exc})"
+            ) from exc

@@ -16,28 +16,66 @@ from typing import Any, Mapping
 import sqlite_utils
 
 from db import audit
-from db.reads import CURRENT as _CURRENT
 from db.connection import NotFound, StorageError, now_iso, write_transaction
+from db.reads import CURRENT as _CURRENT
 from outcomes.drugs import KETAMINE, course_drug_problem, drug_of
 from outcomes.records import items_to_text
+from outcomes.scales import get_scale
 from outcomes.settings import format_value, parse_value
 from outcomes.timepoints import Timepoint, parse_timepoint
-from outcomes.scales import get_scale
-from outcomes.validation import ASSESSMENT_IDENTITY, already_recorded, dose_problems, reason_problems
+from outcomes.validation import (
+    ASSESSMENT_IDENTITY,
+    already_recorded,
+    dose_problems,
+    reason_problems,
+)
 
 PATIENT_FIELDS = ("name", "birth_date", "weight_kg", "notes")
 INFUSION_FIELDS = (
-    "patient_id", "course", "given_at", "dose_mg_per_kg", "dose_confirmed", "route",
-    "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_post",
-    "bp_diastolic_post", "heart_rate_pre", "heart_rate_post", "side_effects", "notes",
-    "drug", "dose_mg", "ended_at", "ready_to_leave_at", "accompanied",
+    "patient_id",
+    "course",
+    "given_at",
+    "dose_mg_per_kg",
+    "dose_confirmed",
+    "route",
+    "duration_min",
+    "weight_kg",
+    "bp_systolic_pre",
+    "bp_diastolic_pre",
+    "bp_systolic_post",
+    "bp_diastolic_post",
+    "heart_rate_pre",
+    "heart_rate_post",
+    "side_effects",
+    "notes",
+    "drug",
+    "dose_mg",
+    "ended_at",
+    "ready_to_leave_at",
+    "accompanied",
 )
 READING_FIELDS = (
-    "patient_id", "session_at", "taken_at", "bp_systolic", "bp_diastolic", "heart_rate", "spo2",
-    "respiratory_rate", "sedation_moaas", "notes",
+    "patient_id",
+    "session_at",
+    "taken_at",
+    "bp_systolic",
+    "bp_diastolic",
+    "heart_rate",
+    "spo2",
+    "respiratory_rate",
+    "sedation_moaas",
+    "notes",
 )
 ASSESSMENT_FIELDS = (
-    "patient_id", "taken_at", "scale", "items", "total", "total_only", "rater", "notes", "infusion_id",
+    "patient_id",
+    "taken_at",
+    "scale",
+    "items",
+    "total",
+    "total_only",
+    "rater",
+    "notes",
+    "infusion_id",
 )
 
 
@@ -52,7 +90,10 @@ def _refused(exc: sqlite3.IntegrityError) -> StorageError:
 
 
 def _require_patient(database: sqlite_utils.Database, pid: str) -> None:
-    if database.conn.execute("SELECT 1 FROM patients WHERE patient_id = ?", (pid,)).fetchone() is None:
+    if (
+        database.conn.execute("SELECT 1 FROM patients WHERE patient_id = ?", (pid,)).fetchone()
+        is None
+    ):
         raise NotFound(f"patient {pid!r} is not known; add the patient first")
 
 
@@ -80,7 +121,9 @@ def infusion_row(values: Mapping[str, Any], course: int, confirmed: bool = True)
         "dose_mg": values.get("dose_mg"),
         "ended_at": _iso_or_none(values.get("ended_at")),
         "ready_to_leave_at": _iso_or_none(values.get("ready_to_leave_at")),
-        "accompanied": None if values.get("accompanied") is None else int(bool(values["accompanied"])),
+        "accompanied": None
+        if values.get("accompanied") is None
+        else int(bool(values["accompanied"])),
     }
 
 
@@ -127,9 +170,12 @@ def _insert(database: sqlite_utils.Database, table: str, row: Mapping[str, Any])
     return int(cursor.lastrowid)
 
 
-def _current(database: sqlite_utils.Database, table: str, record_id: int, fields: tuple[str, ...]) -> dict:
+def _current(
+    database: sqlite_utils.Database, table: str, record_id: int, fields: tuple[str, ...]
+) -> dict:
     row = database.conn.execute(
-        f"SELECT {', '.join(fields)}, superseded_at, retracted_at FROM {table} WHERE id = ?", (record_id,)
+        f"SELECT {', '.join(fields)}, superseded_at, retracted_at FROM {table} WHERE id = ?",
+        (record_id,),
     ).fetchone()
     kind = table.rstrip("s")
     if row is None:
@@ -138,7 +184,7 @@ def _current(database: sqlite_utils.Database, table: str, record_id: int, fields
         raise StorageError(f"{kind} {record_id} was already corrected; correct its latest version")
     if row[-1] is not None:
         raise StorageError(f"{kind} {record_id} was retracted")
-    return dict(zip(fields, row[:-2]))
+    return dict(zip(fields, row[:-2], strict=True))
 
 
 def course_for(database: sqlite_utils.Database, pid: str, drug: str) -> int:
@@ -159,8 +205,9 @@ def course_for(database: sqlite_utils.Database, pid: str, drug: str) -> int:
 
 def course_drug(database: sqlite_utils.Database, pid: str, number: int) -> str | None:
     """The drug recorded for the patient's course `number` (None: no such course)."""
-    row = database.conn.execute("SELECT drug FROM courses WHERE patient_id = ? AND course = ?",
-                                (pid, number)).fetchone()
+    row = database.conn.execute(
+        "SELECT drug FROM courses WHERE patient_id = ? AND course = ?", (pid, number)
+    ).fetchone()
     return None if row is None else row[0]
 
 
@@ -180,14 +227,22 @@ def latest_course(database: sqlite_utils.Database, pid: str) -> int:
     return int(row[0] or 0)
 
 
-def _sessions_in(database: sqlite_utils.Database, pid: str, number: int, other_than: int | None = None) -> int:
+def _sessions_in(
+    database: sqlite_utils.Database, pid: str, number: int, other_than: int | None = None
+) -> int:
     return database.conn.execute(
         f"SELECT count(*) FROM infusions WHERE patient_id = ? AND course = ? AND {_CURRENT} AND id IS NOT ?",
-        (pid, number, other_than)).fetchone()[0]
+        (pid, number, other_than),
+    ).fetchone()[0]
 
 
-def course_refusal(database: sqlite_utils.Database, pid: str, number: int, drug: str | None,
-                   other_than: int | None = None) -> str | None:
+def course_refusal(
+    database: sqlite_utils.Database,
+    pid: str,
+    number: int,
+    drug: str | None,
+    other_than: int | None = None,
+) -> str | None:
     """Why a session of `drug` cannot be in the patient's course `number`, or None.
 
     `other_than`: an infusion being corrected (its own drug does not count).
@@ -198,14 +253,21 @@ def course_refusal(database: sqlite_utils.Database, pid: str, number: int, drug:
     if _sessions_in(database, pid, number, other_than):
         return course_drug_problem(number, recorded, drug)
     begun_by_session = database.conn.execute(
-        "SELECT begun_by_session FROM courses WHERE patient_id = ? AND course = ?", (pid, number)).fetchone()[0]
+        "SELECT begun_by_session FROM courses WHERE patient_id = ? AND course = ?", (pid, number)
+    ).fetchone()[0]
     if not begun_by_session:  # started by a clinician for its drug, no session yet
         return course_drug_problem(number, recorded, drug, started=True)
     return None  # a course its one session began: that session's drug is the course's
 
 
-def record_course(database: sqlite_utils.Database, pid: str, number: int, drug: str | None, given_at: str,
-                  who: str) -> None:
+def record_course(
+    database: sqlite_utils.Database,
+    pid: str,
+    number: int,
+    drug: str | None,
+    given_at: str,
+    who: str,
+) -> None:
     """Make `courses.drug` of course `number` the session's drug: a new row when the session begins
     the course, the drug changed when its one session's drug was (inside the caller's transaction)."""
     drug = drug_of(drug)
@@ -214,12 +276,24 @@ def record_course(database: sqlite_utils.Database, pid: str, number: int, drug: 
         row = {"patient_id": pid, "course": number, "started_at": given_at, "drug": drug}
         database.conn.execute(
             "INSERT INTO courses (patient_id, course, started_at, drug, begun_by_session, recorded_at, recorded_by)"
-            " VALUES (?, ?, ?, ?, 1, ?, ?)", (pid, number, given_at, drug, now_iso(), who))
+            " VALUES (?, ?, ?, ?, 1, ?, ?)",
+            (pid, number, given_at, drug, now_iso(), who),
+        )
         audit.record(database, "courses", f"{pid}:{number}", "create", new=row, who=who)
     elif recorded != drug:
-        database.conn.execute("UPDATE courses SET drug = ? WHERE patient_id = ? AND course = ?", (drug, pid, number))
-        audit.record(database, "courses", f"{pid}:{number}", "update", old={"drug": recorded},
-                     new={"drug": drug}, reason="the drug of the course's one session was corrected", who=who)
+        database.conn.execute(
+            "UPDATE courses SET drug = ? WHERE patient_id = ? AND course = ?", (drug, pid, number)
+        )
+        audit.record(
+            database,
+            "courses",
+            f"{pid}:{number}",
+            "update",
+            old={"drug": recorded},
+            new={"drug": drug},
+            reason="the drug of the course's one session was corrected",
+            who=who,
+        )
 
 
 def _reason(reason: str | None) -> str:
@@ -231,6 +305,7 @@ def _reason(reason: str | None) -> str:
 
 # ----- patients ------------------------------------------------------------
 
+
 def add_patient(database: sqlite_utils.Database, values: Mapping[str, Any], who: str) -> None:
     """Add a new patient (values from `check_patient`)."""
     pid = values["patient_id"]
@@ -239,10 +314,15 @@ def add_patient(database: sqlite_utils.Database, values: Mapping[str, Any], who:
             raise StorageError(f"patient {pid!r} already exists")
         now = now_iso()
         database.conn.execute(
-            "INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)", (pid, now, who))
+            "INSERT INTO patients (patient_id, created_at, created_by) VALUES (?, ?, ?)",
+            (pid, now, who),
+        )
         details = {k: values.get(k) for k in PATIENT_FIELDS}
-        _insert(database, "patient_details",
-                {"patient_id": pid, **details, "recorded_at": now, "recorded_by": who})
+        _insert(
+            database,
+            "patient_details",
+            {"patient_id": pid, **details, "recorded_at": now, "recorded_by": who},
+        )
         audit.record(database, "patients", pid, "create", new=details, who=who)
 
 
@@ -254,25 +334,45 @@ def update_patient(
     with write_transaction(database):
         row = database.conn.execute(
             f"SELECT id, {', '.join(PATIENT_FIELDS)} FROM patient_details WHERE patient_id = ?"
-            " AND superseded_at IS NULL AND retracted_at IS NULL", (pid,)).fetchone()
+            " AND superseded_at IS NULL AND retracted_at IS NULL",
+            (pid,),
+        ).fetchone()
         if row is None:
             raise NotFound(f"patient {pid!r} is not known")
-        old_id, old = row[0], dict(zip(PATIENT_FIELDS, row[1:]))
+        old_id, old = row[0], dict(zip(PATIENT_FIELDS, row[1:], strict=True))
         new = {**old, **{k: values[k] for k in PATIENT_FIELDS if k in values}}
         now = now_iso()
         # Mark the old version first: the current-version index allows only one.
-        database.conn.execute("UPDATE patient_details SET superseded_at = ? WHERE id = ?", (now, old_id))
-        new_id = _insert(database, "patient_details", {
-            "patient_id": pid, **new, "recorded_at": now, "recorded_by": who,
-            "supersedes": old_id, "change_reason": reason})
-        database.conn.execute("UPDATE patient_details SET superseded_by = ? WHERE id = ?", (new_id, old_id))
+        database.conn.execute(
+            "UPDATE patient_details SET superseded_at = ? WHERE id = ?", (now, old_id)
+        )
+        new_id = _insert(
+            database,
+            "patient_details",
+            {
+                "patient_id": pid,
+                **new,
+                "recorded_at": now,
+                "recorded_by": who,
+                "supersedes": old_id,
+                "change_reason": reason,
+            },
+        )
+        database.conn.execute(
+            "UPDATE patient_details SET superseded_by = ? WHERE id = ?", (new_id, old_id)
+        )
         audit.record(database, "patients", pid, "update", old=old, new=new, reason=reason, who=who)
 
 
 # ----- courses, infusions, assessments -------------------------------------
 
+
 def start_course(
-    database: sqlite_utils.Database, pid: str, started_at: Timepoint, who: str, note: str | None = None,
+    database: sqlite_utils.Database,
+    pid: str,
+    started_at: Timepoint,
+    who: str,
+    note: str | None = None,
     drug: str = KETAMINE,
 ) -> int:
     """Start the patient's next course of `drug` explicitly; returns its number."""
@@ -280,24 +380,50 @@ def start_course(
     with write_transaction(database):
         _require_patient(database, pid)
         # Past every course row: one a since-retracted session began keeps its number.
-        number = max(latest_course(database, pid), database.conn.execute(
-            "SELECT coalesce(max(course), 0) FROM courses WHERE patient_id = ?", (pid,)).fetchone()[0]) + 1
-        row = {"patient_id": pid, "course": number, "started_at": _iso(started_at), "notes": note,
-               "drug": drug_of(drug), "recorded_at": now_iso(), "recorded_by": who}
+        number = (
+            max(
+                latest_course(database, pid),
+                database.conn.execute(
+                    "SELECT coalesce(max(course), 0) FROM courses WHERE patient_id = ?", (pid,)
+                ).fetchone()[0],
+            )
+            + 1
+        )
+        row = {
+            "patient_id": pid,
+            "course": number,
+            "started_at": _iso(started_at),
+            "notes": note,
+            "drug": drug_of(drug),
+            "recorded_at": now_iso(),
+            "recorded_by": who,
+        }
         try:
             database.conn.execute(
                 "INSERT INTO courses (patient_id, course, started_at, notes, drug, recorded_at, recorded_by)"
-                " VALUES (:patient_id, :course, :started_at, :notes, :drug, :recorded_at, :recorded_by)", row)
+                " VALUES (:patient_id, :course, :started_at, :notes, :drug, :recorded_at, :recorded_by)",
+                row,
+            )
         except sqlite3.IntegrityError as exc:
             raise _refused(exc) from exc
-        audit.record(database, "courses", f"{pid}:{number}", "create",
-                     new={k: row[k] for k in ("patient_id", "course", "started_at", "notes", "drug")}, who=who)
+        audit.record(
+            database,
+            "courses",
+            f"{pid}:{number}",
+            "create",
+            new={k: row[k] for k in ("patient_id", "course", "started_at", "notes", "drug")},
+            who=who,
+        )
     return number
 
 
 def add_infusion(
-    database: sqlite_utils.Database, values: Mapping[str, Any], who: str, course: int | None = None,
-    *, confirmed: bool = True,
+    database: sqlite_utils.Database,
+    values: Mapping[str, Any],
+    who: str,
+    course: int | None = None,
+    *,
+    confirmed: bool = True,
 ) -> int:
     """Add an infusion (values from `check_infusion`); returns its id.
 
@@ -314,7 +440,9 @@ def add_infusion(
         if problem:
             raise StorageError(problem)
         row = infusion_row(values, number, confirmed)
-        new_id = _insert(database, "infusions", {**row, "recorded_at": now_iso(), "recorded_by": who})
+        new_id = _insert(
+            database, "infusions", {**row, "recorded_at": now_iso(), "recorded_by": who}
+        )
         audit.record(database, "infusions", new_id, "create", new=row, who=who)
         record_course(database, pid, number, row["drug"], row["given_at"], who)
     return new_id
@@ -322,15 +450,21 @@ def add_infusion(
 
 def session_exists(database: sqlite_utils.Database, pid: str, session_at: str) -> bool:
     """Whether the patient has a current infusion (session) given at exactly `session_at`."""
-    return database.conn.execute(
-        f"SELECT 1 FROM infusions WHERE patient_id = ? AND given_at = ? AND {_CURRENT}",
-        (pid, session_at)).fetchone() is not None
+    return (
+        database.conn.execute(
+            f"SELECT 1 FROM infusions WHERE patient_id = ? AND given_at = ? AND {_CURRENT}",
+            (pid, session_at),
+        ).fetchone()
+        is not None
+    )
 
 
 def missing_session(pid: str, session_at: str) -> str:
     """The refusal for a reading whose session is not recorded."""
-    return (f"there is no session of patient {pid!r} at {session_at}; record the session (infusion) "
-            "first, with the same date and time")
+    return (
+        f"there is no session of patient {pid!r} at {session_at}; record the session (infusion) "
+        "first, with the same date and time"
+    )
 
 
 def add_reading(database: sqlite_utils.Database, values: Mapping[str, Any], who: str) -> int:
@@ -341,18 +475,27 @@ def add_reading(database: sqlite_utils.Database, values: Mapping[str, Any], who:
         if not session_exists(database, row["patient_id"], row["session_at"]):
             raise NotFound(missing_session(row["patient_id"], row["session_at"]))
         if database.conn.execute(
-                f"SELECT 1 FROM readings WHERE patient_id = ? AND taken_at = ? AND {_CURRENT}",
-                (row["patient_id"], row["taken_at"])).fetchone():
-            raise StorageError(f"a reading of {row['patient_id']} at {row['taken_at']} is already recorded; "
-                               "correct it instead")
-        new_id = _insert(database, "readings", {**row, "recorded_at": now_iso(), "recorded_by": who})
+            f"SELECT 1 FROM readings WHERE patient_id = ? AND taken_at = ? AND {_CURRENT}",
+            (row["patient_id"], row["taken_at"]),
+        ).fetchone():
+            raise StorageError(
+                f"a reading of {row['patient_id']} at {row['taken_at']} is already recorded; "
+                "correct it instead"
+            )
+        new_id = _insert(
+            database, "readings", {**row, "recorded_at": now_iso(), "recorded_by": who}
+        )
         audit.record(database, "readings", new_id, "create", new=row, who=who)
     return new_id
 
 
 def add_assessment(
-    database: sqlite_utils.Database, values: Mapping[str, Any], who: str, infusion_id: int | None = None,
-    *, reason: str | None = None,
+    database: sqlite_utils.Database,
+    values: Mapping[str, Any],
+    who: str,
+    infusion_id: int | None = None,
+    *,
+    reason: str | None = None,
 ) -> int:
     """Add an assessment (values from `check_assessment`); returns its id.
 
@@ -364,13 +507,17 @@ def add_assessment(
         _require_patient(database, values["patient_id"])
         row = assessment_row(values, infusion_id)
         _refuse_second_assessment(database, row)
-        new_id = _insert(database, "assessments", {**row, "recorded_at": now_iso(), "recorded_by": who})
+        new_id = _insert(
+            database, "assessments", {**row, "recorded_at": now_iso(), "recorded_by": who}
+        )
         audit.record(database, "assessments", new_id, "create", new=row, reason=reason, who=who)
     return new_id
 
 
 def add_infusion_with_rating(
-    database: sqlite_utils.Database, values: Mapping[str, Any], who: str,
+    database: sqlite_utils.Database,
+    values: Mapping[str, Any],
+    who: str,
     rating: Mapping[str, Any] | None = None,
 ) -> int:
     """An infusion and the CADSS rating taken at it, saved together or not at all; returns its id.
@@ -388,15 +535,20 @@ def _refuse_second_assessment(database: sqlite_utils.Database, row: Mapping[str,
     where = " AND ".join(f"{f} = ?" for f in ASSESSMENT_IDENTITY)
     clash = database.conn.execute(
         f"SELECT 1 FROM assessments WHERE {where} AND superseded_at IS NULL AND retracted_at IS NULL",
-        [row[f] for f in ASSESSMENT_IDENTITY]).fetchone()
+        [row[f] for f in ASSESSMENT_IDENTITY],
+    ).fetchone()
     if clash:
         when = row["taken_at"].replace("T", " ")
-        raise StorageError(already_recorded(
-            f"a {get_scale(row['scale']).name} of {row['patient_id']} at {when}"))
+        raise StorageError(
+            already_recorded(f"a {get_scale(row['scale']).name} of {row['patient_id']} at {when}")
+        )
 
 
 def add_self_report(
-    database: sqlite_utils.Database, patient_id: str, checked: list[Mapping[str, Any]], who: str,
+    database: sqlite_utils.Database,
+    patient_id: str,
+    checked: list[Mapping[str, Any]],
+    who: str,
     reason: str,
 ) -> list[int]:
     """Store the assessments one patient entered themselves, all or none; returns their ids.
@@ -415,38 +567,81 @@ def _correct(database, table, fields, record_id, new_row, reason, who) -> int:
     with write_transaction(database):
         old = _current(database, table, record_id, fields)
         if new_row["patient_id"] != old["patient_id"]:
-            raise StorageError("a correction cannot move a record to another patient; retract it instead")
+            raise StorageError(
+                "a correction cannot move a record to another patient; retract it instead"
+            )
         now = now_iso()
-        database.conn.execute(f"UPDATE {table} SET superseded_at = ? WHERE id = ?", (now, record_id))
-        new_id = _insert(database, table, {**new_row, "recorded_at": now, "recorded_by": who,
-                                           "supersedes": record_id, "change_reason": reason})
-        database.conn.execute(f"UPDATE {table} SET superseded_by = ? WHERE id = ?", (new_id, record_id))
-        audit.record(database, table, new_id, "correct", old={"id": record_id, **old},
-                     new={"id": new_id, **new_row}, reason=reason, who=who)
+        database.conn.execute(
+            f"UPDATE {table} SET superseded_at = ? WHERE id = ?", (now, record_id)
+        )
+        new_id = _insert(
+            database,
+            table,
+            {
+                **new_row,
+                "recorded_at": now,
+                "recorded_by": who,
+                "supersedes": record_id,
+                "change_reason": reason,
+            },
+        )
+        database.conn.execute(
+            f"UPDATE {table} SET superseded_by = ? WHERE id = ?", (new_id, record_id)
+        )
+        audit.record(
+            database,
+            table,
+            new_id,
+            "correct",
+            old={"id": record_id, **old},
+            new={"id": new_id, **new_row},
+            reason=reason,
+            who=who,
+        )
     return new_id
 
 
 def correct_assessment(
-    database: sqlite_utils.Database, assessment_id: int, values: Mapping[str, Any], reason: str, who: str
+    database: sqlite_utils.Database,
+    assessment_id: int,
+    values: Mapping[str, Any],
+    reason: str,
+    who: str,
 ) -> int:
     """Replace an assessment by a corrected version; returns the new id."""
     old_link = database.conn.execute(
-        "SELECT infusion_id FROM assessments WHERE id = ?", (assessment_id,)).fetchone()
+        "SELECT infusion_id FROM assessments WHERE id = ?", (assessment_id,)
+    ).fetchone()
     link = values.get("infusion_id", old_link[0] if old_link else None)
-    return _correct(database, "assessments", ASSESSMENT_FIELDS, assessment_id,
-                    assessment_row(values, link), reason, who)
+    return _correct(
+        database,
+        "assessments",
+        ASSESSMENT_FIELDS,
+        assessment_id,
+        assessment_row(values, link),
+        reason,
+        who,
+    )
 
 
 def correct_infusion(
-    database: sqlite_utils.Database, infusion_id: int, values: Mapping[str, Any], reason: str, who: str
+    database: sqlite_utils.Database,
+    infusion_id: int,
+    values: Mapping[str, Any],
+    reason: str,
+    who: str,
 ) -> int:
     """Replace an infusion by a corrected version (same course); returns the new id."""
-    row = database.conn.execute("SELECT course, patient_id FROM infusions WHERE id = ?", (infusion_id,)).fetchone()
+    row = database.conn.execute(
+        "SELECT course, patient_id FROM infusions WHERE id = ?", (infusion_id,)
+    ).fetchone()
     if row is None:
         raise NotFound(f"there is no infusion with id {infusion_id}")
     course = values.get("course") or row[0]
     new = infusion_row(values, course)
-    with write_transaction(database):  # the course's drug follows its one session's, or the change is refused
+    with write_transaction(
+        database
+    ):  # the course's drug follows its one session's, or the change is refused
         problem = course_refusal(database, row[1], course, new["drug"], other_than=infusion_id)
         if problem:
             raise StorageError(problem)
@@ -455,26 +650,39 @@ def correct_infusion(
     return new_id
 
 
-def retract(database: sqlite_utils.Database, kind: str, record_id: int, reason: str, who: str) -> None:
+def retract(
+    database: sqlite_utils.Database, kind: str, record_id: int, reason: str, who: str
+) -> None:
     """Mark an assessment or infusion as retracted (it stays stored, out of every read)."""
     table = {"assessment": "assessments", "infusion": "infusions", "reading": "readings"}.get(kind)
     if table is None:
-        raise StorageError(f"only an assessment, an infusion or a reading can be retracted, not {kind!r}")
+        raise StorageError(
+            f"only an assessment, an infusion or a reading can be retracted, not {kind!r}"
+        )
     reason = _reason(reason)
-    fields = {"assessments": ASSESSMENT_FIELDS, "infusions": INFUSION_FIELDS,
-              "readings": READING_FIELDS}[table]
+    fields = {
+        "assessments": ASSESSMENT_FIELDS,
+        "infusions": INFUSION_FIELDS,
+        "readings": READING_FIELDS,
+    }[table]
     with write_transaction(database):
         old = _current(database, table, record_id, fields)
         database.conn.execute(
             f"UPDATE {table} SET retracted_at = ?, retracted_by = ?, retract_reason = ? WHERE id = ?",
-            (now_iso(), who, reason, record_id))
+            (now_iso(), who, reason, record_id),
+        )
         audit.record(database, table, record_id, "retract", old=old, reason=reason, who=who)
 
 
 # ----- alerts and settings -------------------------------------------------
 
+
 def acknowledge_alerts(
-    database: sqlite_utils.Database, pid: str, alert_keys: list[str], who: str, note: str | None = None
+    database: sqlite_utils.Database,
+    pid: str,
+    alert_keys: list[str],
+    who: str,
+    note: str | None = None,
 ) -> None:
     """Acknowledge several alerts of one patient at once: all of them or, on a refusal, none."""
     with write_transaction(database):
@@ -492,9 +700,16 @@ def acknowledge_alert(
         now = now_iso()
         cursor = database.conn.execute(
             "INSERT INTO alert_acknowledgements (patient_id, alert_key, who, at, note) VALUES (?, ?, ?, ?, ?)",
-            (pid, alert_key, who, now, note))
-        audit.record(database, "alert_acknowledgements", cursor.lastrowid, "acknowledge",
-                     new={"patient_id": pid, "alert_key": alert_key, "note": note}, who=who)
+            (pid, alert_key, who, now, note),
+        )
+        audit.record(
+            database,
+            "alert_acknowledgements",
+            cursor.lastrowid,
+            "acknowledge",
+            new={"patient_id": pid, "alert_key": alert_key, "note": note},
+            who=who,
+        )
 
 
 def set_setting(database: sqlite_utils.Database, key: str, text: str, who: str) -> Any:
@@ -511,6 +726,9 @@ def set_setting(database: sqlite_utils.Database, key: str, text: str, who: str) 
             "INSERT INTO settings (key, value, changed_at, changed_by) VALUES (?, ?, ?, ?)"
             " ON CONFLICT(key) DO UPDATE SET value = excluded.value, changed_at = excluded.changed_at,"
             " changed_by = excluded.changed_by",
-            (key, stored, now_iso(), who))
-        audit.record(database, "settings", key, "setting", old=row[0] if row else None, new=stored, who=who)
+            (key, stored, now_iso(), who),
+        )
+        audit.record(
+            database, "settings", key, "setting", old=row[0] if row else None, new=stored, who=who
+        )
     return value

@@ -48,17 +48,17 @@ DOSE_BANDS = {
 #: What each figure does and does not show: one sentence each, shown beside it.
 CAVEATS = {
     "dose": "Response rates of this clinic's patients by the dose they had at the last induction "
-            "session. Doses were chosen by clinicians, often raised for slow responders, so this "
-            "shows an association in this clinic's data, not the effect of a dose.",
+    "session. Doses were chosen by clinicians, often raised for slow responders, so this "
+    "shows an association in this clinic's data, not the effect of a dose.",
     "dissociation": "Whether patients who dissociated more (higher CADSS) improved more in this "
-                    "clinic. A rank correlation describes an association; it does not show that "
-                    "dissociation causes improvement.",
+    "clinic. A rank correlation describes an association; it does not show that "
+    "dissociation causes improvement.",
     "early": "How often patients with and without an early improvement of at least 20% went on to "
-             "respond by the end of the induction in this clinic. It describes past patients, "
-             "not a prediction for one patient.",
+    "respond by the end of the induction in this clinic. It describes past patients, "
+    "not a prediction for one patient.",
     "dose_rise": "Among patients whose dose was raised during the induction: who had already "
-                 "responded before the rise and who responded after it. Without a comparison group "
-                 "it cannot show that the rise caused the response.",
+    "responded before the rise and who responded after it. Without a comparison group "
+    "it cannot show that the rise caused the response.",
 }
 
 
@@ -82,11 +82,15 @@ class Rate:
         return self.responded / self.n if self.n else None
 
     def as_json(self) -> dict:
-        return {"label": self.label, "responded": self.responded, "n": self.n,
-                "rate": _round(self.rate) if self.enough else None,
-                "ci_low": _round(self.low) if self.enough else None,
-                "ci_high": _round(self.high) if self.enough else None,
-                "too_small": not self.enough}
+        return {
+            "label": self.label,
+            "responded": self.responded,
+            "n": self.n,
+            "rate": _round(self.rate) if self.enough else None,
+            "ci_low": _round(self.low) if self.enough else None,
+            "ci_high": _round(self.high) if self.enough else None,
+            "too_small": not self.enough,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +112,14 @@ class Correlation:
         return self.n >= MIN_GROUP and self.rho is not None
 
     def as_json(self) -> dict:
-        return {"label": self.label, "n": self.n,
-                "rho": _round(self.rho) if self.enough else None,
-                "ci_low": _round(self.low) if self.enough else None,
-                "ci_high": _round(self.high) if self.enough else None,
-                "too_small": not self.enough}
+        return {
+            "label": self.label,
+            "n": self.n,
+            "rho": _round(self.rho) if self.enough else None,
+            "ci_low": _round(self.low) if self.enough else None,
+            "ci_high": _round(self.high) if self.enough else None,
+            "too_small": not self.enough,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +131,11 @@ class DoseRise:
     after: Rate  # among those who had not responded before the rise
 
     def as_json(self) -> dict:
-        return {"raised": self.raised, "responded_before_rise": self.responded_before,
-                "after_rise": self.after.as_json()}
+        return {
+            "raised": self.raised,
+            "responded_before_rise": self.responded_before,
+            "after_rise": self.after.as_json(),
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,8 +159,10 @@ class Associations:
             "completers": self.completers,
             "left_out_without_outcome": self.left_out,
             "min_group": MIN_GROUP,
-            "response_by_dose": {"bands": [r.as_json() for r in self.dose_bands],
-                                 "dose_unknown": self.dose_unknown},
+            "response_by_dose": {
+                "bands": [r.as_json() for r in self.dose_bands],
+                "dose_unknown": self.dose_unknown,
+            },
             "dissociation": {
                 "cadss_first_vs_best_improvement": self.cadss_first.as_json(),
                 "cadss_highest_vs_best_improvement": self.cadss_highest.as_json(),
@@ -225,9 +237,9 @@ def response_by_dose(completers: Sequence[PatientStatus]) -> tuple[tuple[Rate, .
     return tuple(rate(label, *counts[label]) for label in order), unknown
 
 
-def _dissociation(completers: Sequence[PatientStatus],
-                  cadss: Mapping[str, Sequence[Assessment]]) -> tuple[Correlation, Correlation,
-                                                                        float | None, Rate, Rate]:
+def _dissociation(
+    completers: Sequence[PatientStatus], cadss: Mapping[str, Sequence[Assessment]]
+) -> tuple[Correlation, Correlation, float | None, Rate, Rate]:
     first_points, highest_points, first_of = [], [], []
     for s in completers:
         per_infusion = cadss_per_infusion(s, cadss.get(s.patient_id, ()))
@@ -262,9 +274,14 @@ def early_improvement(completers: Sequence[PatientStatus], session: int) -> tupl
         if not so_far:
             continue
         (improved if max(so_far) >= EARLY_IMPROVEMENT else not_improved).append(s)
-    return (rate(f"improved by session {session}", sum(map(_responded, improved)), len(improved)),
-            rate(f"not improved by session {session}", sum(map(_responded, not_improved)),
-                 len(not_improved)))
+    return (
+        rate(f"improved by session {session}", sum(map(_responded, improved)), len(improved)),
+        rate(
+            f"not improved by session {session}",
+            sum(map(_responded, not_improved)),
+            len(not_improved),
+        ),
+    )
 
 
 def first_dose_rise(status: PatientStatus) -> int | None:
@@ -294,8 +311,9 @@ def dose_rise(completers: Sequence[PatientStatus]) -> DoseRise:
     return DoseRise(raised, before, rate("responded after the rise", after, not_before))
 
 
-def associations(statuses: Sequence[PatientStatus],
-                 cadss: Mapping[str, Sequence[Assessment]]) -> Associations:
+def associations(
+    statuses: Sequence[PatientStatus], cadss: Mapping[str, Sequence[Assessment]]
+) -> Associations:
     """Every figure of this module for one clinic.
 
     Args:

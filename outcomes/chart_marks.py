@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outcomes.wording import noun_of
 from outcomes.response import remission_cut, response_level
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
+from outcomes.wording import noun_of
 
 
 @dataclass(frozen=True)

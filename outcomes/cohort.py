@@ -96,8 +96,9 @@ class ReliefCurve:
 R_TOLERANCE = math.sqrt(np.finfo(float).eps)
 
 
-def r_quantile(times: np.ndarray, curve: np.ndarray, last_time: float,
-               p: float = 0.5) -> float | None:
+def r_quantile(
+    times: np.ndarray, curve: np.ndarray, last_time: float, p: float = 0.5
+) -> float | None:
     """The time the curve falls to `p`, as R's survival package (`findq`) reads it.
 
     Works on the distribution 1 - curve with repeated values (censoring times)
@@ -165,7 +166,9 @@ def relief_curve(durations: Sequence[float], events: Sequence[bool]) -> ReliefCu
     )
 
 
-def _fill_band(surv: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _fill_band(
+    surv: np.ndarray, low: np.ndarray, high: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """Fill the band where the log-log formula is undefined.
 
     Where the estimate is still 1 (no loss of relief yet) the band is 1. Where
@@ -178,7 +181,7 @@ def _fill_band(surv: np.ndarray, low: np.ndarray, high: np.ndarray) -> tuple[np.
     undefined_low, undefined_high = np.isnan(low), np.isnan(high)
     low[undefined_low] = surv[undefined_low]
     last = 1.0
-    for i, value in enumerate(high):
+    for i in range(len(high)):
         if undefined_high[i]:
             high[i] = last if surv[i] == 0 else surv[i]
         last = high[i]
@@ -281,7 +284,9 @@ def has_baseline(status: PatientStatus) -> bool:
 
 
 def summarise(
-    statuses: Sequence[PatientStatus], scale_id: str, induction_sessions: int | None = None,
+    statuses: Sequence[PatientStatus],
+    scale_id: str,
+    induction_sessions: int | None = None,
     cadss: Mapping[str, Sequence[Assessment]] | None = None,
     safety: SessionSafety | None = None,
 ) -> CohortSummary:
@@ -300,7 +305,9 @@ def summarise(
     if induction_sessions is None:
         induction_sessions = statuses[0].settings.induction_sessions if statuses else 6
     # An esketamine course's induction is longer (section 11): its late sessions count too.
-    induction_sessions = max([induction_sessions] + [s.settings.induction_sessions for s in statuses])
+    induction_sessions = max(
+        [induction_sessions] + [s.settings.induction_sessions for s in statuses]
+    )
     counts = {v: 0 for v in VERDICTS}
     for s in statuses:
         counts[s.verdict.value] = counts.get(s.verdict.value, 0) + 1
@@ -335,6 +342,7 @@ def summarise(
         total_only_records=sum(s.total_only_count for s in statuses),
         associations=None if cadss is None else associations(statuses, cadss),
         responders_in_induction=sum(
-            1 for s in statuses if s.verdict.value == RESPONDER and s.relief is None),
+            1 for s in statuses if s.verdict.value == RESPONDER and s.relief is None
+        ),
         safety=safety,
     )

@@ -9,7 +9,6 @@ numbers here are the label's, not settings: the spec fixes them.
 from __future__ import annotations
 
 from dataclasses import replace
-
 from typing import TYPE_CHECKING
 
 from outcomes.settings import Settings
@@ -46,7 +45,9 @@ def before_dose(drug: str | None) -> str:
     return "before dosing" if drug_of(drug) == ESKETAMINE else "before the infusion"
 
 
-def course_drug_problem(number: int, course_drug: str, drug: str | None, *, started: bool = False) -> str | None:
+def course_drug_problem(
+    number: int, course_drug: str, drug: str | None, *, started: bool = False
+) -> str | None:
     """Why a session of `drug` cannot be in course `number` of `course_drug`, or None.
 
     A course has one drug (section 11): the one its first session gave it, or
@@ -58,12 +59,16 @@ def course_drug_problem(number: int, course_drug: str, drug: str | None, *, star
     if drug == course_drug:
         return None
     if started:
-        return (f"course {number} was started for {course_drug} and has no session yet; a course has one "
-                f"drug (clinical-spec section 11): record this session as {course_drug}, or start a new "
-                f"course for {drug}")
-    return (f"course {number} is a course of {course_drug} and a course has one drug (clinical-spec "
-            f"section 11); a session of {drug} goes in a course of its own: leave the course out (a different "
-            f"drug starts the next course), or give a course of {drug}")
+        return (
+            f"course {number} was started for {course_drug} and has no session yet; a course has one "
+            f"drug (clinical-spec section 11): record this session as {course_drug}, or start a new "
+            f"course for {drug}"
+        )
+    return (
+        f"course {number} is a course of {course_drug} and a course has one drug (clinical-spec "
+        f"section 11); a session of {drug} goes in a course of its own: leave the course out (a different "
+        f"drug starts the next course), or give a course of {drug}"
+    )
 
 
 def dose_of(infusion: Infusion) -> float | None:
@@ -88,13 +93,28 @@ def settings_for_drug(settings: Settings, drug: str | None) -> Settings:
     n = induction_length(settings, drug)
     if n == settings.induction_sessions:
         return settings
-    return replace(settings, induction_sessions=n, clinic_induction_sessions=settings.induction_sessions)
+    return replace(
+        settings, induction_sessions=n, clinic_induction_sessions=settings.induction_sessions
+    )
 
 
 def number_word(n: int) -> str:
     """'six', 'eight', ... for the N-session verdict's name (digits above twelve)."""
-    words = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine",
-             "ten", "eleven", "twelve")
+    words = (
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+    )
     return words[n] if 0 <= n < len(words) else str(n)
 
 

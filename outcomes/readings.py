@@ -53,7 +53,11 @@ NO = ("no", "n", "false", "0")
 
 def moment(tp: Timepoint) -> datetime:
     """The timepoint as a datetime (a date-only one at midnight)."""
-    return datetime.combine(tp.day, tp.at) if tp.at is not None else datetime.combine(tp.day, datetime.min.time())
+    return (
+        datetime.combine(tp.day, tp.at)
+        if tp.at is not None
+        else datetime.combine(tp.day, datetime.min.time())
+    )
 
 
 def minutes_between(start: Timepoint, end: Timepoint) -> float:
@@ -69,16 +73,20 @@ def window_problem(session: Timepoint, at: Timepoint) -> str | None:
     """
     if session.at is None:
         if at.day != session.day:
-            return (f"the reading at {at.iso()} is not on the day of the session ({session.iso()}); "
-                    "a reading belongs to its session's day")
+            return (
+                f"the reading at {at.iso()} is not on the day of the session ({session.iso()}); "
+                "a reading belongs to its session's day"
+            )
         return None
     start = moment(session)
     when = moment(at)
     if when < start:
         return f"the reading at {at.iso()} is before the session started ({session.iso()})"
     if when > start + timedelta(hours=READING_WINDOW_HOURS):
-        return (f"the reading at {at.iso()} is more than {READING_WINDOW_HOURS} hours after the "
-                f"session started ({session.iso()})")
+        return (
+            f"the reading at {at.iso()} is more than {READING_WINDOW_HOURS} hours after the "
+            f"session started ({session.iso()})"
+        )
     return None
 
 
@@ -97,19 +105,32 @@ def check_reading(raw: Mapping[str, Any], today: date | None = None):
     session = val._timepoint(values, problems, raw, "session", "session date", today)
     at = val._timepoint(values, problems, raw, "at", "reading time", today)
     if at is not None and at.at is None:
-        problems.append(val.Problem("at", f"reading time {at.iso()} needs a time of day (YYYY-MM-DDTHH:MM)"))
+        problems.append(
+            val.Problem("at", f"reading time {at.iso()} needs a time of day (YYYY-MM-DDTHH:MM)")
+        )
         at = None
     for name in MEASUREMENTS:
         words, unit = READING_WORDS[name]
-        val._number(values, problems, raw, name, words, *READING_RANGES[name], integer=True, unit=unit)
+        val._number(
+            values, problems, raw, name, words, *READING_RANGES[name], integer=True, unit=unit
+        )
     if all(values[name] is None for name in MEASUREMENTS) and not any(
-            p.field in MEASUREMENTS for p in problems):
-        problems.append(val.Problem("bp_systolic", "a reading needs at least one measurement: "
-                                    + ", ".join(MEASUREMENTS)))
+        p.field in MEASUREMENTS for p in problems
+    ):
+        problems.append(
+            val.Problem(
+                "bp_systolic",
+                "a reading needs at least one measurement: " + ", ".join(MEASUREMENTS),
+            )
+        )
     sys_, dia = values["bp_systolic"], values["bp_diastolic"]
     if sys_ is not None and dia is not None and dia >= sys_:
-        problems.append(val.Problem("bp_diastolic", f"diastolic {dia} is not below systolic {sys_}: "
-                                    "are the two swapped?"))
+        problems.append(
+            val.Problem(
+                "bp_diastolic",
+                f"diastolic {dia} is not below systolic {sys_}: are the two swapped?",
+            )
+        )
     if session is not None and at is not None:
         wrong = window_problem(session, at)
         if wrong:
@@ -164,13 +185,23 @@ VITAL_LOINC: dict[str, tuple[tuple[str, str], ...]] = {
     "bp_diastolic": (("8462-4", "Diastolic blood pressure"),),
     "heart_rate": (("8867-4", "Heart rate"),),
     "respiratory_rate": (("9279-1", "Respiratory rate"),),
-    "spo2": (("2708-6", "Oxygen saturation in Arterial blood"),
-             ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry")),
+    "spo2": (
+        ("2708-6", "Oxygen saturation in Arterial blood"),
+        ("59408-5", "Oxygen saturation in Arterial blood by Pulse oximetry"),
+    ),
 }
 #: UCUM units of each measurement.
-VITAL_UNITS = {"bp_systolic": "mm[Hg]", "bp_diastolic": "mm[Hg]", "heart_rate": "/min",
-               "respiratory_rate": "/min", "spo2": "%"}
-MOAAS_LOCAL_CODE = ("moaas", "Sedation, Modified Observer's Assessment of Alertness/Sedation (MOAA/S)")
+VITAL_UNITS = {
+    "bp_systolic": "mm[Hg]",
+    "bp_diastolic": "mm[Hg]",
+    "heart_rate": "/min",
+    "respiratory_rate": "/min",
+    "spo2": "%",
+}
+MOAAS_LOCAL_CODE = (
+    "moaas",
+    "Sedation, Modified Observer's Assessment of Alertness/Sedation (MOAA/S)",
+)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -194,7 +225,9 @@ def _window(session_text: str, at_text: str, today: date | None) -> tuple[str, s
         return None
     if today is not None and (at.day > today or session.day > today):
         return None
-    delta = (at.day.toordinal() - session.day.toordinal()) * 86400 + at.seconds() - session.seconds()
+    delta = (
+        (at.day.toordinal() - session.day.toordinal()) * 86400 + at.seconds() - session.seconds()
+    )
     return (session.iso(), at.iso()) if 0 <= delta <= READING_WINDOW_HOURS * 3600 else None
 
 
@@ -214,7 +247,7 @@ def _measurements(cells: tuple) -> tuple[int | None, ...] | None:
             return numbers
         return None
     out = []
-    for cell, low, high in zip(cells, _LOWS, _HIGHS):
+    for cell, low, high in zip(cells, _LOWS, _HIGHS, strict=False):
         if cell is None or cell == "":
             out.append(None)
         elif type(cell) is str and cell.isdigit() and cell.isascii() and low <= int(cell) <= high:

@@ -13,13 +13,13 @@ named tuples, and the cyclic garbage collector is paused while they are made.
 
 from __future__ import annotations
 
+import gc
 import math
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from contextlib import contextmanager
 from functools import lru_cache
 from operator import attrgetter
-import gc
 from typing import Any, Iterable, Iterator, NamedTuple
 
 import pandas as pd
@@ -31,25 +31,71 @@ from outcomes.timepoints import Timepoint, parse_timepoint
 PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
 COURSE_COLUMNS = ("patient_id", "course", "started_at", "notes", "drug", "begun_by_session")
 INFUSION_COLUMNS = (
-    "infusion_id", "patient_id", "course", "given_at", "dose_mg_per_kg", "route",
-    "duration_min", "weight_kg", "bp_systolic_pre", "bp_diastolic_pre",
-    "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre", "heart_rate_post",
-    "side_effects", "notes", "drug", "dose_mg", "ended_at", "ready_to_leave_at", "accompanied",
+    "infusion_id",
+    "patient_id",
+    "course",
+    "given_at",
+    "dose_mg_per_kg",
+    "route",
+    "duration_min",
+    "weight_kg",
+    "bp_systolic_pre",
+    "bp_diastolic_pre",
+    "bp_systolic_post",
+    "bp_diastolic_post",
+    "heart_rate_pre",
+    "heart_rate_post",
+    "side_effects",
+    "notes",
+    "drug",
+    "dose_mg",
+    "ended_at",
+    "ready_to_leave_at",
+    "accompanied",
 )
 READING_COLUMNS = (
-    "reading_id", "patient_id", "session_at", "taken_at", "bp_systolic", "bp_diastolic",
-    "heart_rate", "spo2", "respiratory_rate", "sedation_moaas", "notes",
+    "reading_id",
+    "patient_id",
+    "session_at",
+    "taken_at",
+    "bp_systolic",
+    "bp_diastolic",
+    "heart_rate",
+    "spo2",
+    "respiratory_rate",
+    "sedation_moaas",
+    "notes",
 )
 ASSESSMENT_COLUMNS = (
-    "assessment_id", "patient_id", "taken_at", "scale", "items", "total", "rater",
-    "notes", "infusion_id",
+    "assessment_id",
+    "patient_id",
+    "taken_at",
+    "scale",
+    "items",
+    "total",
+    "rater",
+    "notes",
+    "infusion_id",
 )
 
 ROUTES = ("iv", "im", "intranasal", "oral")
 SIDE_EFFECTS = (
-    "nausea", "vomiting", "dizziness", "drowsiness", "dissociation", "hallucinations",
-    "confusion", "blurred_vision", "elevated_bp", "elevated_hr", "headache", "anxiety",
-    "agitation", "tremor", "urinary_symptoms", "other",
+    "nausea",
+    "vomiting",
+    "dizziness",
+    "drowsiness",
+    "dissociation",
+    "hallucinations",
+    "confusion",
+    "blurred_vision",
+    "elevated_bp",
+    "elevated_hr",
+    "headache",
+    "anxiety",
+    "agitation",
+    "tremor",
+    "urinary_symptoms",
+    "other",
 )
 
 
@@ -235,8 +281,7 @@ def items_from_text(text: Any) -> tuple[int, ...] | None:
         # joined by single spaces: read the digits at even positions in one
         # C-level step (this runs for every assessment of the clinic).
         digits = text[::2]
-        if digits.isdigit() and digits.isascii() and text[1::2].strip(" ") == "" \
-                and len(text) % 2:
+        if digits.isdigit() and digits.isascii() and text[1::2].strip(" ") == "" and len(text) % 2:
             return tuple(digits.encode().translate(DIGIT_VALUES))
         return tuple(map(int, text.split())) or None
     if isinstance(text, (list, tuple)):
@@ -250,12 +295,26 @@ def items_to_text(items: Iterable[int] | None) -> str | None:
     return None if items is None else " ".join(str(int(v)) for v in items)
 
 
-_INT_COLUMNS = frozenset({
-    "infusion_id", "assessment_id", "course", "bp_systolic_pre", "bp_diastolic_pre",
-    "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre", "heart_rate_post",
-    "reading_id", "bp_systolic", "bp_diastolic", "heart_rate", "spo2", "respiratory_rate",
-    "sedation_moaas",
-})
+_INT_COLUMNS = frozenset(
+    {
+        "infusion_id",
+        "assessment_id",
+        "course",
+        "bp_systolic_pre",
+        "bp_diastolic_pre",
+        "bp_systolic_post",
+        "bp_diastolic_post",
+        "heart_rate_pre",
+        "heart_rate_post",
+        "reading_id",
+        "bp_systolic",
+        "bp_diastolic",
+        "heart_rate",
+        "spo2",
+        "respiratory_rate",
+        "sedation_moaas",
+    }
+)
 _FLOAT_COLUMNS = frozenset({"dose_mg_per_kg", "duration_min", "weight_kg", "dose_mg"})
 
 
@@ -311,16 +370,32 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
     c = _columns(frame, INFUSION_COLUMNS)
     # One column at a time, then `map` straight into the constructor: no
     # per-row Python loop body (a large clinic has hundreds of thousands).
-    return list(map(
-        Infusion, _strs(c["patient_id"]), map(stored_timepoint, c["given_at"]),
-        [n or 1 for n in c["course"]], c["dose_mg_per_kg"], c["infusion_id"], c["route"],
-        c["duration_min"], c["weight_kg"], c["bp_systolic_pre"], c["bp_diastolic_pre"],
-        c["bp_systolic_post"], c["bp_diastolic_post"], c["heart_rate_pre"], c["heart_rate_post"],
-        _side_effects(c["side_effects"]), c["notes"], [d or "ketamine" for d in c["drug"]],
-        c["dose_mg"], map(_timepoint_or_none, c["ended_at"]),
-        map(_timepoint_or_none, c["ready_to_leave_at"]),
-        [None if a is None else bool(a) for a in c["accompanied"]],
-    ))
+    return list(
+        map(
+            Infusion,
+            _strs(c["patient_id"]),
+            map(stored_timepoint, c["given_at"]),
+            [n or 1 for n in c["course"]],
+            c["dose_mg_per_kg"],
+            c["infusion_id"],
+            c["route"],
+            c["duration_min"],
+            c["weight_kg"],
+            c["bp_systolic_pre"],
+            c["bp_diastolic_pre"],
+            c["bp_systolic_post"],
+            c["bp_diastolic_post"],
+            c["heart_rate_pre"],
+            c["heart_rate_post"],
+            _side_effects(c["side_effects"]),
+            c["notes"],
+            [d or "ketamine" for d in c["drug"]],
+            c["dose_mg"],
+            map(_timepoint_or_none, c["ended_at"]),
+            map(_timepoint_or_none, c["ready_to_leave_at"]),
+            [None if a is None else bool(a) for a in c["accompanied"]],
+        )
+    )
 
 
 def _timepoint_or_none(value: Any) -> Timepoint | None:
@@ -332,11 +407,22 @@ def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
     if frame is None or frame.empty:
         return []
     c = _columns(frame, READING_COLUMNS)
-    return list(map(
-        Reading, _strs(c["patient_id"]), map(stored_timepoint, c["taken_at"]),
-        map(stored_timepoint, c["session_at"]), c["bp_systolic"], c["bp_diastolic"], c["heart_rate"],
-        c["spo2"], c["respiratory_rate"], c["sedation_moaas"], c["notes"], c["reading_id"],
-    ))
+    return list(
+        map(
+            Reading,
+            _strs(c["patient_id"]),
+            map(stored_timepoint, c["taken_at"]),
+            map(stored_timepoint, c["session_at"]),
+            c["bp_systolic"],
+            c["bp_diastolic"],
+            c["heart_rate"],
+            c["spo2"],
+            c["respiratory_rate"],
+            c["sedation_moaas"],
+            c["notes"],
+            c["reading_id"],
+        )
+    )
 
 
 def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
@@ -350,12 +436,22 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
     items = list(map(items_from_text, c["items"]))
     totals = [
         _total_from_items(scale_id, its) if total is None else int(total)
-        for total, scale_id, its in zip(c["total"], c["scale"], items)
+        for total, scale_id, its in zip(c["total"], c["scale"], items, strict=True)
     ]
-    return list(map(
-        Assessment, _strs(c["patient_id"]), map(stored_timepoint, c["taken_at"]), c["scale"],
-        totals, items, c["assessment_id"], c["rater"], c["notes"], c["infusion_id"],
-    ))
+    return list(
+        map(
+            Assessment,
+            _strs(c["patient_id"]),
+            map(stored_timepoint, c["taken_at"]),
+            c["scale"],
+            totals,
+            items,
+            c["assessment_id"],
+            c["rater"],
+            c["notes"],
+            c["infusion_id"],
+        )
+    )
 
 
 def _strs(values: list) -> list:
@@ -447,8 +543,13 @@ def _course_rows(frame: pd.DataFrame | None) -> tuple[dict[str, list], dict[str,
     n = len(frame)
     begun = frame["begun_by_session"] if "begun_by_session" in frame else [0] * n
     for pid, course, started, drug, by_session in zip(
-            frame["patient_id"], frame["course"], frame["started_at"],
-            frame["drug"] if "drug" in frame else [None] * n, begun):
+        frame["patient_id"],
+        frame["course"],
+        frame["started_at"],
+        frame["drug"] if "drug" in frame else [None] * n,
+        begun,
+        strict=True,
+    ):
         if _clean(drug) is not None:
             drugs.setdefault(str(pid), []).append((int(course), str(drug)))
         if _clean(started) is not None and not _clean(by_session):
@@ -478,16 +579,20 @@ class ClinicData:
     readings: pd.DataFrame | None = None
 
     def by_patient(self) -> dict[str, "PatientData"]:
-        return patients_from_frames(self.infusions, self.assessments, self.courses, self.patients,
-                                    self.readings)
+        return patients_from_frames(
+            self.infusions, self.assessments, self.courses, self.patients, self.readings
+        )
 
     def names(self) -> dict[str, str]:
         """Patient id -> name, for the patients that have one (blank names left out)."""
         frame = self.patients
         if frame is None or frame.empty or "name" not in frame:
             return {}
-        return {str(pid): name for pid, value in zip(frame["patient_id"], frame["name"])
-                if (name := patient_name(value)) is not None}
+        return {
+            str(pid): name
+            for pid, value in zip(frame["patient_id"], frame["name"], strict=True)
+            if (name := patient_name(value)) is not None
+        }
 
 
 def patient_name(value: Any) -> str | None:
@@ -507,6 +612,9 @@ def patients_from_frames(
     ids = [] if patients is None or patients.empty else [str(p) for p in patients["patient_id"]]
     with gc_paused():
         return group_by_patient(
-            infusions_from_frame(infusions), assessments_from_frame(assessments), courses, ids,
+            infusions_from_frame(infusions),
+            assessments_from_frame(assessments),
+            courses,
+            ids,
             readings_from_frame(readings),
         )

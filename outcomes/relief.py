@@ -48,7 +48,9 @@ class Relief:
 
 
 def lost_in_induction(
-    baseline: int, first_response: Assessment, last_induction: Infusion,
+    baseline: int,
+    first_response: Assessment,
+    last_induction: Infusion,
     up_to_day0: list[Assessment],
 ) -> Assessment | None:
     """The score that shows a response lost during the induction, if it was.
@@ -100,7 +102,7 @@ def measure_relief(
     for i, a in enumerate(later_assessments):
         # A failing score is a relapse when the next `needed - 1` scores fail
         # too; one with too few scores after it is not (yet) confirmed.
-        if all(failing[i:i + needed]) and len(failing[i:i + needed]) == needed:
+        if all(failing[i : i + needed]) and len(failing[i : i + needed]) == needed:
             relapse = a
             break
     if relapse is not None:

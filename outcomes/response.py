@@ -16,7 +16,6 @@ RESPONSE_MIN_IMPROVEMENT = 50.0  # Frank 1991; Murrough 2013, Phillips 2019
 PARTIAL_MIN_IMPROVEMENT = 25.0  # convention
 
 
-
 class ResponseStatus(StrEnum):
     """The response category of a score against the baseline.
 

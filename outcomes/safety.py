@@ -66,7 +66,12 @@ def _record_ref(prefix: str, when: Timepoint, extra: str = "") -> str:
 def safety_item_positive(scale_id: str, items, settings: Settings) -> bool:
     """Whether these item scores reach the scale's suicidality threshold."""
     scale = SCALES.get(scale_id)
-    if scale is None or scale.safety_item is None or items is None or len(items) < scale.safety_item:
+    if (
+        scale is None
+        or scale.safety_item is None
+        or items is None
+        or len(items) < scale.safety_item
+    ):
         return False
     threshold = settings.suicide_alert_min(scale.id)
     return threshold is not None and items[scale.safety_item - 1] >= threshold
@@ -95,21 +100,25 @@ def infusion_alerts(infusion: Infusion, settings: Settings) -> list[Alert]:
         return []  # the usual case, for most infusions
     alerts = []
     if unusual:
-        alerts.append(Alert(
-            key=_record_ref(f"{DOSE}:i", infusion.when),
-            when=infusion.when,
-            kind=DOSE,
-            detail=f"dose {dose:g} mg/kg outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} (confirmed at entry)",
-        ))
+        alerts.append(
+            Alert(
+                key=_record_ref(f"{DOSE}:i", infusion.when),
+                when=infusion.when,
+                kind=DOSE,
+                detail=f"dose {dose:g} mg/kg outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} (confirmed at entry)",
+            )
+        )
     if high:
-        alerts.append(Alert(
-            key=_record_ref(f"{BLOOD_PRESSURE}:i", infusion.when),
-            when=infusion.when,
-            kind=BLOOD_PRESSURE,
-            detail=f"blood pressure {before_dose(infusion.drug)} {_or_unknown(infusion.bp_systolic_pre)}/"
-            f"{_or_unknown(infusion.bp_diastolic_pre)} "
-            f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic}",
-        ))
+        alerts.append(
+            Alert(
+                key=_record_ref(f"{BLOOD_PRESSURE}:i", infusion.when),
+                when=infusion.when,
+                kind=BLOOD_PRESSURE,
+                detail=f"blood pressure {before_dose(infusion.drug)} {_or_unknown(infusion.bp_systolic_pre)}/"
+                f"{_or_unknown(infusion.bp_diastolic_pre)} "
+                f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic}",
+            )
+        )
     return alerts
 
 

@@ -110,13 +110,7 @@ def _qids_total(items: Sequence[int]) -> int:
     # Rush 2003: the highest of the sleep items (1-4), sad mood (5), the highest
     # of the appetite/weight items (6-9), items 10-14, and the highest of the
     # psychomotor items (15-16).
-    return (
-        max(items[0:4])
-        + items[4]
-        + max(items[5:9])
-        + sum(items[9:14])
-        + max(items[14:16])
-    )
+    return max(items[0:4]) + items[4] + max(items[5:9]) + sum(items[9:14]) + max(items[14:16])
 
 
 _FREQUENCY_OPTIONS = ("Not at all", "Several days", "More than half the days", "Nearly every day")
@@ -134,13 +128,11 @@ PHQ9 = Scale(
         "Poor appetite or overeating",
         "Feeling bad about yourself - or that you are a failure or have let "
         "yourself or your family down",
-        "Trouble concentrating on things, such as reading the newspaper or "
-        "watching television",
+        "Trouble concentrating on things, such as reading the newspaper or watching television",
         "Moving or speaking so slowly that other people could have noticed? Or "
         "the opposite - being so fidgety or restless that you have been moving "
         "around a lot more than usual",
-        "Thoughts that you would be better off dead or of hurting yourself in "
-        "some way",
+        "Thoughts that you would be better off dead or of hurting yourself in some way",
     ),
     item_max=(3,) * 9,
     total_max=27,
@@ -340,14 +332,13 @@ CADSS = Scale(
     is_outcome=False,
 )
 
-SCALES: dict[str, Scale] = {
-    s.id: s for s in (PHQ9, GAD7, MADRS, HAMD17, QIDS_SR16, BDI2, CADSS)
-}
+SCALES: dict[str, Scale] = {s.id: s for s in (PHQ9, GAD7, MADRS, HAMD17, QIDS_SR16, BDI2, CADSS)}
 SCALE_IDS: tuple[str, ...] = tuple(SCALES)
 OUTCOME_SCALE_IDS: tuple[str, ...] = tuple(s.id for s in SCALES.values() if s.is_outcome)
 #: Scales a patient may fill in alone: self-rated, with question and answers free to show.
 SELF_REPORT_SCALE_IDS: tuple[str, ...] = tuple(
-    s.id for s in SCALES.values() if s.rater == "self" and s.stem and s.option_labels)
+    s.id for s in SCALES.values() if s.rater == "self" and s.stem and s.option_labels
+)
 
 
 def get_scale(scale_id: str) -> Scale:
@@ -355,9 +346,7 @@ def get_scale(scale_id: str) -> Scale:
     try:
         return SCALES[scale_id]
     except KeyError:
-        raise KeyError(
-            f"unknown scale {scale_id!r}; allowed: {', '.join(SCALE_IDS)}"
-        ) from None
+        raise KeyError(f"unknown scale {scale_id!r}; allowed: {', '.join(SCALE_IDS)}") from None
 
 
 def outcome_scale(scale_id: str) -> Scale:
@@ -377,4 +366,3 @@ def outcome_scale(scale_id: str) -> Scale:
             + ", ".join(OUTCOME_SCALE_IDS)
         )
     return scale
-

@@ -33,15 +33,19 @@ INTRO = (
 )
 KEYS_HINT = "Press 1-4 or click an answer.  Backspace: previous question."
 REVIEW_TITLE = "Please check your answers"
-REVIEW_HINT = ("Click an answer (or press its number) to change it. "
-               "Press Enter or click Send when they are right.")
+REVIEW_HINT = (
+    "Click an answer (or press its number) to change it. "
+    "Press Enter or click Send when they are right."
+)
 TEAM_WILL_BE_TOLD = "When you send your answers, your care team will be told straight away."
 TEAM_TOLD = "Your care team has been told."
 THANK_YOU = "Thank you, please hand the device back."
 AFTER_THANKS = "Press Enter to see your progress."
 SEE_PROGRESS = "See my progress"
-NOT_SAVED = ("Your answers could not be saved: {reason}. Nothing was stored. "
-             "Please hand the device back to the clinic team.")
+NOT_SAVED = (
+    "Your answers could not be saved: {reason}. Nothing was stored. "
+    "Please hand the device back to the clinic team."
+)
 ALREADY_SENT = "Your answers for this visit have been sent."
 LEAVE_QUESTION = "Leave without sending your answers? Nothing you answered will be kept."
 
@@ -76,8 +80,10 @@ def questions(scale_ids: Sequence[str]) -> list[Question]:
     out = []
     for scale_id in scale_ids:
         if scale_id not in SELF_REPORT_SCALE_IDS:
-            raise ValueError(f"{scale_id!r} cannot be filled in by a patient; allowed: "
-                             f"{', '.join(SELF_REPORT_SCALE_IDS)}")
+            raise ValueError(
+                f"{scale_id!r} cannot be filled in by a patient; allowed: "
+                f"{', '.join(SELF_REPORT_SCALE_IDS)}"
+            )
         scale = get_scale(scale_id)
         for n in range(1, scale.n_items + 1):
             text = scale.item_label(n).rstrip("?")
@@ -85,15 +91,19 @@ def questions(scale_ids: Sequence[str]) -> list[Question]:
     return out
 
 
-def answers_by_scale(qs: Sequence[Question], answers: Sequence[int | None]) -> dict[str, list[int | None]]:
+def answers_by_scale(
+    qs: Sequence[Question], answers: Sequence[int | None]
+) -> dict[str, list[int | None]]:
     """The answers grouped per scale, in item order."""
     grouped: dict[str, list[int | None]] = {}
-    for q, a in zip(qs, answers):
+    for q, a in zip(qs, answers, strict=False):
         grouped.setdefault(q.scale_id, []).append(a)
     return grouped
 
 
-def positive_safety_item(qs: Sequence[Question], answers: Sequence[int | None], settings: Settings) -> bool:
+def positive_safety_item(
+    qs: Sequence[Question], answers: Sequence[int | None], settings: Settings
+) -> bool:
     """Whether any answered suicidality item reaches its alert threshold."""
     for scale_id, items in answers_by_scale(qs, answers).items():
         filled = [a if a is not None else 0 for a in items]
@@ -102,8 +112,9 @@ def positive_safety_item(qs: Sequence[Question], answers: Sequence[int | None], 
     return False
 
 
-def checked_answers(patient_id: str, qs: Sequence[Question], answers: Sequence[int | None],
-                    now: datetime) -> list[Checked]:
+def checked_answers(
+    patient_id: str, qs: Sequence[Question], answers: Sequence[int | None], now: datetime
+) -> list[Checked]:
     """The answers as assessments checked like every other score, one per scale.
 
     Dated now (to the minute, the clinic's local time), rater ``self``. An
@@ -113,7 +124,12 @@ def checked_answers(patient_id: str, qs: Sequence[Question], answers: Sequence[i
     when = now.strftime("%Y-%m-%dT%H:%M")
     out = []
     for scale_id, items in answers_by_scale(qs, answers).items():
-        raw: Mapping = {"patient_id": patient_id, "date": when, "scale": scale_id,
-                        "items": " ".join(str(a) for a in items if a is not None), "rater": SELF_RATER}
+        raw: Mapping = {
+            "patient_id": patient_id,
+            "date": when,
+            "scale": scale_id,
+            "items": " ".join(str(a) for a in items if a is not None),
+            "rater": SELF_RATER,
+        }
         out.append(check_assessment(raw, now.date()))
     return out

@@ -55,8 +55,12 @@ def sedation_text(level: int | None) -> str:
 
 def session_cadss(inf: Infusion, assessments: Iterable[Assessment]) -> int | None:
     """The highest CADSS total rated for this session (linked to it, or on its day)."""
-    totals = [a.total for a in assessments if a.scale == "cadss"
-              and (a.infusion_id == inf.id if a.infusion_id is not None else a.when.day == inf.when.day)]
+    totals = [
+        a.total
+        for a in assessments
+        if a.scale == "cadss"
+        and (a.infusion_id == inf.id if a.infusion_id is not None else a.when.day == inf.when.day)
+    ]
     return max(totals) if totals else None
 
 
@@ -68,50 +72,79 @@ def _pressure_at(summary: SessionSummary, r: Reading | None) -> str:
     return f"{pressure_text(r.bp_systolic, r.bp_diastolic)} at {clock(r.when)} ({when})"
 
 
-def rems_fields(summary: SessionSummary, cadss: int | None, settings: Settings) -> list[tuple[str, str]]:
+def rems_fields(
+    summary: SessionSummary, cadss: int | None, settings: Settings
+) -> list[tuple[str, str]]:
     """The REMS patient monitoring form's fields, in the form's order, as (label, value)."""
     inf = summary.infusion
     with_bp = [r for r in summary.readings if r.bp_systolic is not None]
     before = [r for r in with_bp if r.when <= inf.when]
-    pre = (pressure_text(inf.bp_systolic_pre, inf.bp_diastolic_pre) + " (recorded with the dose)"
-           if inf.bp_systolic_pre is not None else _pressure_at(summary, before[-1] if before else None))
+    pre = (
+        pressure_text(inf.bp_systolic_pre, inf.bp_diastolic_pre) + " (recorded with the dose)"
+        if inf.bp_systolic_pre is not None
+        else _pressure_at(summary, before[-1] if before else None)
+    )
     after = [r for r in with_bp if r.when > inf.when]
-    mid = min(after, key=lambda r: abs((minutes_after_start(inf, r.when) or 0) - REMS_MID_MINUTES),
-              default=None)
+    mid = min(
+        after,
+        key=lambda r: abs((minutes_after_start(inf, r.when) or 0) - REMS_MID_MINUTES),
+        default=None,
+    )
     last = after[-1] if after and after[-1] is not mid else None
     sedated = summary.deepest_sedation is not None and summary.deepest_sedation < 5
-    dissociated = "dissociation" in inf.side_effects or "hallucinations" in inf.side_effects or bool(cadss)
+    dissociated = (
+        "dissociation" in inf.side_effects or "hallucinations" in inf.side_effects or bool(cadss)
+    )
     return [
         ("1. Date of treatment session", inf.when.day.isoformat()),
         ("2. Dose administered", f"{inf.dose_mg:g} mg" if inf.dose_mg is not None else "-"),
         ("3. Blood pressure before dosing", pre),
         ("4. Blood pressure about 40 minutes after dosing", _pressure_at(summary, mid)),
         ("5. Blood pressure before the end of the session", _pressure_at(summary, last)),
-        ("6. Sedation during the session", ("yes, deepest " if sedated else "no; deepest ")
-         + sedation_text(summary.deepest_sedation) if summary.deepest_sedation is not None
-         else "not assessed"),
-        ("7. Dissociation during the session", ("yes" if dissociated else "no")
-         + (f" (CADSS {cadss})" if cadss is not None else "")),
+        (
+            "6. Sedation during the session",
+            ("yes, deepest " if sedated else "no; deepest ")
+            + sedation_text(summary.deepest_sedation)
+            if summary.deepest_sedation is not None
+            else "not assessed",
+        ),
+        (
+            "7. Dissociation during the session",
+            ("yes" if dissociated else "no") + (f" (CADSS {cadss})" if cadss is not None else ""),
+        ),
         ("8. Total minutes monitored", minutes_text(summary.minutes_monitored)),
-        ("9. Time the patient was ready to leave", f"{clock(inf.ready_to_leave_at)}"
-         + (f" ({minutes_text(summary.minutes_to_discharge)} after dosing)"
-            if summary.minutes_to_discharge is not None else "")),
+        (
+            "9. Time the patient was ready to leave",
+            f"{clock(inf.ready_to_leave_at)}"
+            + (
+                f" ({minutes_text(summary.minutes_to_discharge)} after dosing)"
+                if summary.minutes_to_discharge is not None
+                else ""
+            ),
+        ),
     ]
 
 
-def summary_lines(summary: SessionSummary, cadss: int | None, settings: Settings) -> list[tuple[str, str]]:
+def summary_lines(
+    summary: SessionSummary, cadss: int | None, settings: Settings
+) -> list[tuple[str, str]]:
     """The session's facts as (label, value) lines, for the record and the session screen."""
     inf = summary.infusion
     high = summary.highest_bp
-    ended = clock(summary.ended) + (f" ({minutes_text(minutes_after_start(inf, summary.ended))})"
-                                    if summary.ended is not None and inf.ended_at is not None else
-                                    (f" (duration {inf.duration_min:g} min)" if inf.duration_min else ""))
+    ended = clock(summary.ended) + (
+        f" ({minutes_text(minutes_after_start(inf, summary.ended))})"
+        if summary.ended is not None and inf.ended_at is not None
+        else (f" (duration {inf.duration_min:g} min)" if inf.duration_min else "")
+    )
     accompanied = {True: "yes", False: "no", None: "not recorded"}[inf.accompanied]
     if inf.accompanied is False and altered(summary, settings):
         accompanied += " (after dissociation or sedation)"
     # Esketamine's spray takes minutes, not an infusion's time: its end is shown only when recorded.
-    end_line = [] if inf.drug == ESKETAMINE and inf.ended_at is None else [
-        ("Infusion ended" if inf.drug != ESKETAMINE else "Dosing ended", ended)]
+    end_line = (
+        []
+        if inf.drug == ESKETAMINE and inf.ended_at is None
+        else [("Infusion ended" if inf.drug != ESKETAMINE else "Dosing ended", ended)]
+    )
     return [
         ("Drug and dose", dose_text(inf)),
         ("Started", inf.when.iso().replace("T", " ")),
@@ -120,26 +153,57 @@ def summary_lines(summary: SessionSummary, cadss: int | None, settings: Settings
         ("Highest pressure", "-" if high is None else pressure_text(*high)),
         ("Deepest sedation", sedation_text(summary.deepest_sedation)),
         ("CADSS", "-" if cadss is None else str(cadss)),
-        ("Side effects", ", ".join(e.replace("_", " ") for e in inf.side_effects) or "none recorded"),
+        (
+            "Side effects",
+            ", ".join(e.replace("_", " ") for e in inf.side_effects) or "none recorded",
+        ),
         ("Minutes monitored", minutes_text(summary.minutes_monitored)),
-        ("Ready to leave at", clock(inf.ready_to_leave_at)
-         + (f" ({minutes_text(summary.minutes_to_discharge)} after the start)"
-            if summary.minutes_to_discharge is not None else "")),
+        (
+            "Ready to leave at",
+            clock(inf.ready_to_leave_at)
+            + (
+                f" ({minutes_text(summary.minutes_to_discharge)} after the start)"
+                if summary.minutes_to_discharge is not None
+                else ""
+            ),
+        ),
         ("Accompanied home", accompanied),
     ]
 
 
 def reading_row(inf: Infusion, r: Reading) -> tuple[str, ...]:
     """One reading as table cells: time, minutes, pressure, heart rate, SpO2, rate, MOAA/S, notes."""
+
     def cell(value, suffix=""):
         return "-" if value is None else f"{value}{suffix}"
-    bp = "-" if r.bp_systolic is None and r.bp_diastolic is None else \
-        f"{cell(r.bp_systolic)}/{cell(r.bp_diastolic)}"
-    return (clock(r.when), minutes_text(minutes_after_start(inf, r.when)), bp, cell(r.heart_rate),
-            cell(r.spo2, "%"), cell(r.respiratory_rate), cell(r.sedation_moaas), r.notes or "")
+
+    bp = (
+        "-"
+        if r.bp_systolic is None and r.bp_diastolic is None
+        else f"{cell(r.bp_systolic)}/{cell(r.bp_diastolic)}"
+    )
+    return (
+        clock(r.when),
+        minutes_text(minutes_after_start(inf, r.when)),
+        bp,
+        cell(r.heart_rate),
+        cell(r.spo2, "%"),
+        cell(r.respiratory_rate),
+        cell(r.sedation_moaas),
+        r.notes or "",
+    )
 
 
-READING_HEADERS = ("time", "since start", "BP mmHg", "HR /min", "SpO2", "RR /min", "MOAA/S", "notes")
+READING_HEADERS = (
+    "time",
+    "since start",
+    "BP mmHg",
+    "HR /min",
+    "SpO2",
+    "RR /min",
+    "MOAA/S",
+    "notes",
+)
 
 
 class SessionNotFound(LookupError):
@@ -168,4 +232,6 @@ def locate_session(patient, when: Timepoint, settings: Settings) -> tuple[Infusi
     for course in courses_of(patient):
         if inf in course.infusions:
             return inf, course.number_of(inf), induction_length(settings, course.drug)
-    raise SessionNotFound(f"the session of {patient.patient_id!r} at {when.iso()} belongs to no course")
+    raise SessionNotFound(
+        f"the session of {patient.patient_id!r} at {when.iso()} belongs to no course"
+    )

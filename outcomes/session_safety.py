@@ -54,7 +54,9 @@ class SessionSafety:
         return {
             "sessions": {d: self.sessions.get(d, 0) for d in DRUGS},
             "monitored_sessions": {d: self.monitored.get(d, 0) for d in DRUGS},
-            "sessions_with_alert": {kind: self.with_alert.get(kind, 0) for kind in SESSION_ALERT_NAMES},
+            "sessions_with_alert": {
+                kind: self.with_alert.get(kind, 0) for kind in SESSION_ALERT_NAMES
+            },
             "median_minutes_to_discharge": {d: self.median_minutes(d) for d in DRUGS},
             "discharges_recorded": {d: self.discharges(d) for d in DRUGS},
         }
@@ -62,14 +64,23 @@ class SessionSafety:
 
 def session_safety(patients: Iterable[PatientData], settings: Settings) -> SessionSafety:
     """The safety figures of every session of `patients`."""
-    out = SessionSafety({d: 0 for d in DRUGS}, {d: 0 for d in DRUGS}, {k: 0 for k in SESSION_ALERT_NAMES},
-                        {d: [] for d in DRUGS})
+    out = SessionSafety(
+        {d: 0 for d in DRUGS},
+        {d: 0 for d in DRUGS},
+        {k: 0 for k in SESSION_ALERT_NAMES},
+        {d: [] for d in DRUGS},
+    )
     for patient in patients:
         for inf in patient.infusions:
             out.sessions[inf.drug] = out.sessions.get(inf.drug, 0) + 1
         with_readings = {r.session for r in patient.readings}
-        chosen = [inf for inf in patient.infusions if inf.when in with_readings
-                  or inf.ready_to_leave_at is not None or inf.accompanied is not None]
+        chosen = [
+            inf
+            for inf in patient.infusions
+            if inf.when in with_readings
+            or inf.ready_to_leave_at is not None
+            or inf.accompanied is not None
+        ]
         for summary in session_summaries(chosen, patient.readings, settings):
             out.monitored[summary.drug] += 1
             for kind in {a.kind for a in summary.alerts}:

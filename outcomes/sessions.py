@@ -93,14 +93,21 @@ def _lowest(readings, name: str) -> int | None:
 def summarise_session(inf: Infusion, readings, settings: Settings) -> SessionSummary:
     """The session's summary and alerts from its readings (in time order) and its end."""
     readings = tuple(sorted(readings, key=lambda r: r.when.akey))
-    last = [m for m in (inf.ready_to_leave_at, readings[-1].when if readings else None) if m is not None]
+    last = [
+        m for m in (inf.ready_to_leave_at, readings[-1].when if readings else None) if m is not None
+    ]
     monitored = minutes_after_start(inf, max(last)) if last else None
     summary = SessionSummary(
-        infusion=inf, readings=readings, lowest_spo2=_lowest(readings, "spo2"),
-        highest_bp=_highest_bp(readings), deepest_sedation=_lowest(readings, "sedation_moaas"),
-        ended=session_end(inf), minutes_monitored=monitored,
-        minutes_to_discharge=None if inf.ready_to_leave_at is None else minutes_after_start(
-            inf, inf.ready_to_leave_at),
+        infusion=inf,
+        readings=readings,
+        lowest_spo2=_lowest(readings, "spo2"),
+        highest_bp=_highest_bp(readings),
+        deepest_sedation=_lowest(readings, "sedation_moaas"),
+        ended=session_end(inf),
+        minutes_monitored=monitored,
+        minutes_to_discharge=None
+        if inf.ready_to_leave_at is None
+        else minutes_after_start(inf, inf.ready_to_leave_at),
     )
     summary.alerts.extend(reading_alerts(inf, readings, settings))
     summary.alerts.extend(discharge_alerts(summary, settings))
@@ -120,23 +127,43 @@ def _at(inf: Infusion, r: Reading) -> str:
 def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     """One alert per kind per session, naming the worst reading and how many crossed the line."""
     rules = (
-        (LOW_SPO2, lambda r: r.spo2 is not None and r.spo2 < settings.spo2_alert_below,
-         lambda r: (r.spo2,), lambda r: f"oxygen saturation {r.spo2}%",
-         f"below {settings.spo2_alert_below}% (setting spo2_alert_below)"),
-        (RESP_RATE, lambda r: r.respiratory_rate is not None and not (
-            settings.resp_rate_low <= r.respiratory_rate <= settings.resp_rate_high),
-         lambda r: (-abs(r.respiratory_rate - (settings.resp_rate_low + settings.resp_rate_high) / 2),),
-         lambda r: f"respiratory rate {r.respiratory_rate}/min",
-         f"outside {settings.resp_rate_low}-{settings.resp_rate_high}/min (settings resp_rate_low, resp_rate_high)"),
-        (DEEP_SEDATION, lambda r: r.sedation_moaas is not None
-         and r.sedation_moaas <= settings.sedation_alert_at_or_below,
-         lambda r: (r.sedation_moaas,), lambda r: f"sedation MOAA/S {r.sedation_moaas}",
-         f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)"),
-        (SESSION_BP, lambda r: bp_at_hold(r.bp_systolic, r.bp_diastolic, settings),
-         lambda r: (-(r.bp_systolic or 0), -(r.bp_diastolic or 0)),
-         lambda r: f"blood pressure {r.bp_systolic or '?'}/{r.bp_diastolic or '?'} mmHg",
-         f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
-         "(settings bp_hold_systolic / bp_hold_diastolic)"),
+        (
+            LOW_SPO2,
+            lambda r: r.spo2 is not None and r.spo2 < settings.spo2_alert_below,
+            lambda r: (r.spo2,),
+            lambda r: f"oxygen saturation {r.spo2}%",
+            f"below {settings.spo2_alert_below}% (setting spo2_alert_below)",
+        ),
+        (
+            RESP_RATE,
+            lambda r: (
+                r.respiratory_rate is not None
+                and not (settings.resp_rate_low <= r.respiratory_rate <= settings.resp_rate_high)
+            ),
+            lambda r: (
+                -abs(r.respiratory_rate - (settings.resp_rate_low + settings.resp_rate_high) / 2),
+            ),
+            lambda r: f"respiratory rate {r.respiratory_rate}/min",
+            f"outside {settings.resp_rate_low}-{settings.resp_rate_high}/min (settings resp_rate_low, resp_rate_high)",
+        ),
+        (
+            DEEP_SEDATION,
+            lambda r: (
+                r.sedation_moaas is not None
+                and r.sedation_moaas <= settings.sedation_alert_at_or_below
+            ),
+            lambda r: (r.sedation_moaas,),
+            lambda r: f"sedation MOAA/S {r.sedation_moaas}",
+            f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)",
+        ),
+        (
+            SESSION_BP,
+            lambda r: bp_at_hold(r.bp_systolic, r.bp_diastolic, settings),
+            lambda r: (-(r.bp_systolic or 0), -(r.bp_diastolic or 0)),
+            lambda r: f"blood pressure {r.bp_systolic or '?'}/{r.bp_diastolic or '?'} mmHg",
+            f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
+            "(settings bp_hold_systolic / bp_hold_diastolic)",
+        ),
     )
     alerts = []
     for kind, crossed, worst_first, shown, rule in rules:
@@ -161,23 +188,28 @@ def discharge_problem(inf: Infusion, settings: Settings) -> str | None:
     if inf.drug == ESKETAMINE:
         minutes = minutes_between(inf.when, ready)
         if minutes < ESKETAMINE_MONITOR_MINUTES:
-            return (f"ready to leave {minutes:.0f} min after esketamine was given; the label requires "
-                    f"at least {ESKETAMINE_MONITOR_MINUTES} minutes of monitoring")
+            return (
+                f"ready to leave {minutes:.0f} min after esketamine was given; the label requires "
+                f"at least {ESKETAMINE_MONITOR_MINUTES} minutes of monitoring"
+            )
         return None
     end = session_end(inf)
     if end is None:
         return None
     minutes = minutes_between(end, ready)
     if minutes < settings.recovery_minutes:
-        return (f"ready to leave {minutes:.0f} min after the infusion ended; recovery is "
-                f"{settings.recovery_minutes} min (setting recovery_minutes)")
+        return (
+            f"ready to leave {minutes:.0f} min after the infusion ended; recovery is "
+            f"{settings.recovery_minutes} min (setting recovery_minutes)"
+        )
     return None
 
 
 def altered(summary: SessionSummary, settings: Settings) -> bool:
     """Dissociation or sedation in the session: a side effect recorded, or a MOAA/S below 5."""
     return bool(_ALTERED & set(summary.infusion.side_effects)) or (
-        summary.deepest_sedation is not None and summary.deepest_sedation < 5)
+        summary.deepest_sedation is not None and summary.deepest_sedation < 5
+    )
 
 
 def discharge_alerts(summary: SessionSummary, settings: Settings) -> list[Alert]:
@@ -188,8 +220,14 @@ def discharge_alerts(summary: SessionSummary, settings: Settings) -> list[Alert]
     if early:
         alerts.append(_alert(EARLY_DISCHARGE, inf, early))
     if inf.accompanied is False and altered(summary, settings):
-        alerts.append(_alert(UNACCOMPANIED, inf, "left without someone to accompany them after a session "
-                             "with dissociation or sedation"))
+        alerts.append(
+            _alert(
+                UNACCOMPANIED,
+                inf,
+                "left without someone to accompany them after a session "
+                "with dissociation or sedation",
+            )
+        )
     return alerts
 
 
@@ -208,14 +246,23 @@ def session_alerts(patient, settings: Settings) -> list[Alert]:
     others are not summarised (a large clinic has hundreds of thousands).
     """
     if not patient.readings and not any(
-            inf.ready_to_leave_at is not None or inf.accompanied is not None for inf in patient.infusions):
+        inf.ready_to_leave_at is not None or inf.accompanied is not None
+        for inf in patient.infusions
+    ):
         return []
-    return [a for s in session_summaries(patient.infusions, patient.readings, settings) for a in s.alerts]
+    return [
+        a
+        for s in session_summaries(patient.infusions, patient.readings, settings)
+        for a in s.alerts
+    ]
 
 
 def monitored_sessions(status, patient) -> list[SessionSummary]:
     """The sessions of `status`'s course that have readings or a recorded discharge, summed up."""
     sessions = {r.session for r in patient.readings}
-    chosen = [inf for inf in status.infusions if inf.when in sessions
-              or inf.ready_to_leave_at is not None or inf.accompanied is not None]
+    chosen = [
+        inf
+        for inf in status.infusions
+        if inf.when in sessions or inf.ready_to_leave_at is not None or inf.accompanied is not None
+    ]
     return session_summaries(chosen, patient.readings, status.settings)

@@ -48,83 +48,214 @@ class SettingSpec:
 
 
 SETTING_SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("primary_scale", "scale", "Scale used when none is chosen", "the clinic's choice",
-                choices=OUTCOME_SCALE_IDS),
-    SettingSpec("induction_sessions", "int", "Infusions in the induction; later ones are boosters",
-                "clinical-spec 2 (common clinic practice)", 1, 20),
-    SettingSpec("baseline_window_days", "int",
-                "A baseline may be at most this many days before the first infusion",
-                "clinical-spec 2 (convention)", 0, 365),
-    SettingSpec("verdict_window_days", "int",
-                "Days after the last induction infusion whose assessments still count for the verdict",
-                "clinical-spec 4 (convention)", 0, 90),
-    SettingSpec("incomplete_after_days", "int",
-                "Days after its last infusion that a course short of the induction, without response, "
-                "becomes incomplete",
-                "clinical-spec 4 (convention)", 1, 365),
-    SettingSpec("relapse_confirmations", "int",
-                "Failing assessments in a row that make a loss of response (1 or 2)",
-                "clinical-spec 5 (convention)", 1, 2),
-    SettingSpec("booster_ends_relief", "bool",
-                "A booster before relapse counts as loss of relief (else the patient is censored there)",
-                "clinical-spec 5 (clinic practice)"),
-    SettingSpec("madrs_remission_cut", "int", "MADRS total at or below this is remission",
-                "clinical-spec 1 (KetECT)", 0, 60),
-    SettingSpec("bdi2_remission_cut", "int", "BDI-II total at or below this is remission",
-                "Beck 1996 (minimal band)", 0, 63),
-    SettingSpec("qids_sr16_suicide_alert_min", "int",
-                "QIDS-SR16 item 12 at or above this raises a suicidality alert (0 = never)",
-                "clinical-spec 8", 0, 3),
-    SettingSpec("madrs_suicide_alert_min", "int",
-                "MADRS item 10 at or above this raises a suicidality alert (0 = never)",
-                "clinical-spec 8", 0, 6),
-    SettingSpec("hamd17_suicide_alert_min", "int",
-                "HAM-D item 3 at or above this raises a suicidality alert (0 = never)",
-                "clinical-spec 8", 0, 4),
-    SettingSpec("bdi2_suicide_alert_min", "int",
-                "BDI-II item 9 at or above this raises a suicidality alert (0 = never)",
-                "clinical-spec 8", 0, 3),
-    SettingSpec("bp_hold_systolic", "int", "Systolic pressure before the infusion or dose at or above this warns",
-                "clinical-spec 8 (clinic hold threshold)", 90, 250),
-    SettingSpec("bp_hold_diastolic", "int", "Diastolic pressure before the infusion or dose at or above this warns",
-                "clinical-spec 8 (clinic hold threshold)", 50, 150),
-    SettingSpec("esketamine_induction_sessions", "int",
-                "Esketamine sessions in the induction (twice weekly for four weeks); later ones are boosters",
-                "clinical-spec 11 (Spravato label)", 1, 20),
-    SettingSpec("esketamine_bp_caution", "pressure",
-                "Esketamine: pressure before dosing above this (either number) warns before saving",
-                "clinical-spec 11 (label's example of elevated pressure; verify against the current label)",
-                40, 250),
-    SettingSpec("spo2_alert_below", "int", "Oxygen saturation (%) below this during a session alerts",
-                "clinical-spec 11 (convention)", 50, 100),
-    SettingSpec("resp_rate_low", "int", "Respiratory rate (/min) below this during a session alerts",
-                "clinical-spec 11 (convention)", 0, 60),
-    SettingSpec("resp_rate_high", "int", "Respiratory rate (/min) above this during a session alerts",
-                "clinical-spec 11 (convention)", 0, 60),
-    SettingSpec("sedation_alert_at_or_below", "int",
-                "Sedation (MOAA/S) at or below this during a session alerts (deep sedation)",
-                "clinical-spec 11 (convention)", 0, 5),
-    SettingSpec("recovery_minutes", "int",
-                "Ketamine: ready to leave sooner than this many minutes after the infusion ended warns",
-                "clinical-spec 11 (\"a recovery time of about 30 minutes\")", 0, 600),
-    SettingSpec("followup_schedule_days", "days",
-                "Follow-up assessments due on these days after the last induction infusion",
-                "clinic practice", 0, 3650),
+    SettingSpec(
+        "primary_scale",
+        "scale",
+        "Scale used when none is chosen",
+        "the clinic's choice",
+        choices=OUTCOME_SCALE_IDS,
+    ),
+    SettingSpec(
+        "induction_sessions",
+        "int",
+        "Infusions in the induction; later ones are boosters",
+        "clinical-spec 2 (common clinic practice)",
+        1,
+        20,
+    ),
+    SettingSpec(
+        "baseline_window_days",
+        "int",
+        "A baseline may be at most this many days before the first infusion",
+        "clinical-spec 2 (convention)",
+        0,
+        365,
+    ),
+    SettingSpec(
+        "verdict_window_days",
+        "int",
+        "Days after the last induction infusion whose assessments still count for the verdict",
+        "clinical-spec 4 (convention)",
+        0,
+        90,
+    ),
+    SettingSpec(
+        "incomplete_after_days",
+        "int",
+        "Days after its last infusion that a course short of the induction, without response, "
+        "becomes incomplete",
+        "clinical-spec 4 (convention)",
+        1,
+        365,
+    ),
+    SettingSpec(
+        "relapse_confirmations",
+        "int",
+        "Failing assessments in a row that make a loss of response (1 or 2)",
+        "clinical-spec 5 (convention)",
+        1,
+        2,
+    ),
+    SettingSpec(
+        "booster_ends_relief",
+        "bool",
+        "A booster before relapse counts as loss of relief (else the patient is censored there)",
+        "clinical-spec 5 (clinic practice)",
+    ),
+    SettingSpec(
+        "madrs_remission_cut",
+        "int",
+        "MADRS total at or below this is remission",
+        "clinical-spec 1 (KetECT)",
+        0,
+        60,
+    ),
+    SettingSpec(
+        "bdi2_remission_cut",
+        "int",
+        "BDI-II total at or below this is remission",
+        "Beck 1996 (minimal band)",
+        0,
+        63,
+    ),
+    SettingSpec(
+        "qids_sr16_suicide_alert_min",
+        "int",
+        "QIDS-SR16 item 12 at or above this raises a suicidality alert (0 = never)",
+        "clinical-spec 8",
+        0,
+        3,
+    ),
+    SettingSpec(
+        "madrs_suicide_alert_min",
+        "int",
+        "MADRS item 10 at or above this raises a suicidality alert (0 = never)",
+        "clinical-spec 8",
+        0,
+        6,
+    ),
+    SettingSpec(
+        "hamd17_suicide_alert_min",
+        "int",
+        "HAM-D item 3 at or above this raises a suicidality alert (0 = never)",
+        "clinical-spec 8",
+        0,
+        4,
+    ),
+    SettingSpec(
+        "bdi2_suicide_alert_min",
+        "int",
+        "BDI-II item 9 at or above this raises a suicidality alert (0 = never)",
+        "clinical-spec 8",
+        0,
+        3,
+    ),
+    SettingSpec(
+        "bp_hold_systolic",
+        "int",
+        "Systolic pressure before the infusion or dose at or above this warns",
+        "clinical-spec 8 (clinic hold threshold)",
+        90,
+        250,
+    ),
+    SettingSpec(
+        "bp_hold_diastolic",
+        "int",
+        "Diastolic pressure before the infusion or dose at or above this warns",
+        "clinical-spec 8 (clinic hold threshold)",
+        50,
+        150,
+    ),
+    SettingSpec(
+        "esketamine_induction_sessions",
+        "int",
+        "Esketamine sessions in the induction (twice weekly for four weeks); later ones are boosters",
+        "clinical-spec 11 (Spravato label)",
+        1,
+        20,
+    ),
+    SettingSpec(
+        "esketamine_bp_caution",
+        "pressure",
+        "Esketamine: pressure before dosing above this (either number) warns before saving",
+        "clinical-spec 11 (label's example of elevated pressure; verify against the current label)",
+        40,
+        250,
+    ),
+    SettingSpec(
+        "spo2_alert_below",
+        "int",
+        "Oxygen saturation (%) below this during a session alerts",
+        "clinical-spec 11 (convention)",
+        50,
+        100,
+    ),
+    SettingSpec(
+        "resp_rate_low",
+        "int",
+        "Respiratory rate (/min) below this during a session alerts",
+        "clinical-spec 11 (convention)",
+        0,
+        60,
+    ),
+    SettingSpec(
+        "resp_rate_high",
+        "int",
+        "Respiratory rate (/min) above this during a session alerts",
+        "clinical-spec 11 (convention)",
+        0,
+        60,
+    ),
+    SettingSpec(
+        "sedation_alert_at_or_below",
+        "int",
+        "Sedation (MOAA/S) at or below this during a session alerts (deep sedation)",
+        "clinical-spec 11 (convention)",
+        0,
+        5,
+    ),
+    SettingSpec(
+        "recovery_minutes",
+        "int",
+        "Ketamine: ready to leave sooner than this many minutes after the infusion ended warns",
+        'clinical-spec 11 ("a recovery time of about 30 minutes")',
+        0,
+        600,
+    ),
+    SettingSpec(
+        "followup_schedule_days",
+        "days",
+        "Follow-up assessments due on these days after the last induction infusion",
+        "clinic practice",
+        0,
+        3650,
+    ),
     SettingSpec("crisis_text", "text", "Crisis-resource text shown in patient mode", "clinic"),
     SettingSpec("clinic_name", "text", "Clinic name printed on reports", "clinic"),
-    SettingSpec("self_report_scales", "scales",
-                "Questionnaires a patient fills in alone with `outcomes tui --patient ID --self-report`, "
-                "in this order", "issue 14 (PHQ-9 and GAD-7: wording free to show)",
-                choices=SELF_REPORT_SCALE_IDS),
+    SettingSpec(
+        "self_report_scales",
+        "scales",
+        "Questionnaires a patient fills in alone with `outcomes tui --patient ID --self-report`, "
+        "in this order",
+        "issue 14 (PHQ-9 and GAD-7: wording free to show)",
+        choices=SELF_REPORT_SCALE_IDS,
+    ),
 ) + tuple(
-    SettingSpec(f"rc_{param}_{scale}", "float",
-                f"{SCALES[scale].name} {words} for reliable change (unset: not computed)",
-                "Jacobson & Truax 1991 (from your reference population)",
-                low, high, optional=True)
+    SettingSpec(
+        f"rc_{param}_{scale}",
+        "float",
+        f"{SCALES[scale].name} {words} for reliable change (unset: not computed)",
+        "Jacobson & Truax 1991 (from your reference population)",
+        low,
+        high,
+        optional=True,
+    )
     # PHQ-9 and GAD-7 use fixed NHS Talking Therapies thresholds instead.
     for scale in ("madrs", "hamd17", "qids_sr16", "bdi2")
-    for param, words, low, high in (("sd", "standard deviation", 0.0001, 1000),
-                                    ("r", "test-retest reliability", 0.0, 0.9999))
+    for param, words, low, high in (
+        ("sd", "standard deviation", 0.0001, 1000),
+        ("r", "test-retest reliability", 0.0, 0.9999),
+    )
 )
 
 SPECS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTING_SPECS}
@@ -216,9 +347,7 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     """
     spec = SPECS_BY_KEY.get(key)
     if spec is None:
-        raise SettingError(
-            f"unknown setting {key!r}; known settings: {', '.join(SPECS_BY_KEY)}"
-        )
+        raise SettingError(f"unknown setting {key!r}; known settings: {', '.join(SPECS_BY_KEY)}")
     raw = text.strip()
     if spec.optional and raw.lower() in ("", "none", "unset", "null"):
         return None
@@ -259,9 +388,7 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     except SettingError:
         raise
     except ValueError:
-        raise SettingError(
-            f"setting {key}: {raw!r} is not {_kind_words(spec)}"
-        ) from None
+        raise SettingError(f"setting {key}: {raw!r} is not {_kind_words(spec)}") from None
     _check_range(spec, value)
     return value
 
@@ -278,14 +405,22 @@ def _text_value(key: str, raw: str, stored: bool) -> str:
 
 def _scale_list(spec: SettingSpec, raw: str) -> tuple[str, ...]:
     """A comma-separated list of allowed scale ids, in the order given, each once."""
-    parts = [p.strip().lower().replace("-", "") for p in raw.replace(";", ",").replace(" ", ",").split(",") if p.strip()]
+    parts = [
+        p.strip().lower().replace("-", "")
+        for p in raw.replace(";", ",").replace(" ", ",").split(",")
+        if p.strip()
+    ]
     unknown = [p for p in parts if p not in spec.choices]
     if unknown or not parts:
         raise SettingError(
             f"setting {spec.key}: {raw!r} is not allowed; give one or more of "
             f"{', '.join(spec.choices)}, separated by commas"
-            + (f" ({', '.join(repr(u) for u in unknown)} cannot be filled in by a patient alone)"
-               if unknown else ""))
+            + (
+                f" ({', '.join(repr(u) for u in unknown)} cannot be filled in by a patient alone)"
+                if unknown
+                else ""
+            )
+        )
     return tuple(dict.fromkeys(parts))
 
 
@@ -295,7 +430,9 @@ def _pressure(spec: SettingSpec, raw: str) -> Pressure:
     _check_range(spec, systolic)
     _check_range(spec, diastolic)
     if diastolic >= systolic:
-        raise SettingError(f"setting {spec.key}: {raw!r}: the diastolic number must be below the systolic")
+        raise SettingError(
+            f"setting {spec.key}: {raw!r}: the diastolic number must be below the systolic"
+        )
     return Pressure(systolic, diastolic)
 
 
@@ -319,8 +456,10 @@ def settings_from_text(stored: Mapping[str, str], base: Settings | None = None) 
 
 
 def _check_range(spec: SettingSpec, value: float) -> None:
-    if spec.minimum is not None and value < spec.minimum or (
-        spec.maximum is not None and value > spec.maximum
+    if (
+        spec.minimum is not None
+        and value < spec.minimum
+        or (spec.maximum is not None and value > spec.maximum)
     ):
         raise SettingError(
             f"setting {spec.key}: {value} is out of range; allowed {_kind_words(spec)}"

@@ -22,8 +22,8 @@ from typing import Iterable, Mapping, NamedTuple
 from outcomes.course import Course, courses_of, find_baseline
 from outcomes.drugs import settings_for_drug
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
-from outcomes.relief import LOST_IN_INDUCTION, RELAPSE, Relief, lost_in_induction, measure_relief
 from outcomes.reliable_change import ReliableChange, reliable_change
+from outcomes.relief import LOST_IN_INDUCTION, RELAPSE, Relief, lost_in_induction, measure_relief
 from outcomes.response import (
     NO_BASELINE,
     REMISSION,
@@ -38,7 +38,6 @@ from outcomes.scales import Scale, get_scale
 from outcomes.sessions import session_alerts
 from outcomes.settings import Settings
 from outcomes.trend import Trend, trend_of
-from outcomes.wording import progress_words, reliable_words, verdict_reason
 from outcomes.verdict import (
     IN_PROGRESS,
     NON_RESPONDER,
@@ -50,6 +49,7 @@ from outcomes.verdict import (
     in_verdict_window,
 )
 from outcomes.verdict import NO_BASELINE as NO_BASELINE_VERDICT
+from outcomes.wording import progress_words, reliable_words, verdict_reason
 
 
 class ScorePoint(NamedTuple):
@@ -176,8 +176,11 @@ class PatientStatus:
         what fills a follow-up slot (clinical-spec section 9)."""
         if self.course is None:
             return []
-        return [a for a in self.all_assessments
-                if get_scale(a.scale).is_outcome and self.course.contains(a)]
+        return [
+            a
+            for a in self.all_assessments
+            if get_scale(a.scale).is_outcome and self.course.contains(a)
+        ]
 
     @property
     def response_at_end_of_induction(self) -> bool | None:
@@ -209,20 +212,28 @@ class PatientStatus:
             "latest": {
                 "date": latest.assessment.when.day.isoformat(),
                 "score": latest.assessment.total,
-                "percent_change": None if latest.improvement is None else round(latest.improvement, 1),
+                "percent_change": None
+                if latest.improvement is None
+                else round(latest.improvement, 1),
                 "band": latest.band,
                 "session": latest.session,
-            } if latest else None,
+            }
+            if latest
+            else None,
             "status": self.status,
             "first_response": _milestone_json(self.first_response),
             "first_remission": _milestone_json(self.first_remission),
-            "best_improvement": None if self.best_improvement is None else round(self.best_improvement, 1),
+            "best_improvement": None
+            if self.best_improvement is None
+            else round(self.best_improvement, 1),
             "six_session_verdict": self.verdict.value,
             "verdict_reason": verdict_reason(self.verdict),
             "relapse": {
                 "date": relief.relapse_when.day.isoformat(),
                 "days_after_last_infusion": relief.days,
-            } if relief and relief.ended_by == RELAPSE and relief.relapse_when else None,
+            }
+            if relief and relief.ended_by == RELAPSE and relief.relapse_when
+            else None,
             "relief_days": relief.days if relief else None,
             "relief_censored": relief.censored if relief else None,
             "relief_ended_by": relief.ended_by if relief else None,
@@ -273,10 +284,19 @@ def analyse_patient(
     scale_assessments = [a for a in patient.assessments if a.scale == scale_id]
     baseline = find_baseline(scale_assessments, course, settings.baseline_window_days, as_of)
     # A baseline of 0 leaves nothing to improve on: kept aside, and the course has none.
-    zero_baseline, baseline = (baseline, None) if baseline and baseline.total == 0 else (None, baseline)
+    zero_baseline, baseline = (
+        (baseline, None) if baseline and baseline.total == 0 else (None, baseline)
+    )
     b = baseline.total if baseline else None
-    scores = _place_scores(scale_assessments, course, baseline, zero_baseline, scale,
-                           remission_cut(scale_id, settings), settings)
+    scores = _place_scores(
+        scale_assessments,
+        course,
+        baseline,
+        zero_baseline,
+        scale,
+        remission_cut(scale_id, settings),
+        settings,
+    )
     latest_point = scores.points[-1] if scores.points and scores.points[-1].session >= 1 else None
     verdict = _verdict(course, scores, zero_baseline, b is not None, as_of, settings)
     relief = _relief(verdict, courses, course, scores, b, as_of, settings)
@@ -288,8 +308,13 @@ def analyse_patient(
         course_count=len(courses),
         baseline=baseline,
         points=scores.points,
-        status=(NO_BASELINE if course is not None and b is None
-                else latest_point.status if latest_point else None),
+        status=(
+            NO_BASELINE
+            if course is not None and b is None
+            else latest_point.status
+            if latest_point
+            else None
+        ),
         verdict=verdict,
         first_response=scores.first_response,
         first_remission=scores.first_remission,
@@ -327,9 +352,15 @@ class _Scores(NamedTuple):
     assessed_after_window: bool
 
 
-def _place_scores(scale_assessments: list[Assessment], course: Course | None,
-                  baseline: Assessment | None, zero_baseline: Assessment | None,
-                  scale: Scale, cut: int | None, settings: Settings) -> _Scores:
+def _place_scores(
+    scale_assessments: list[Assessment],
+    course: Course | None,
+    baseline: Assessment | None,
+    zero_baseline: Assessment | None,
+    scale: Scale,
+    cut: int | None,
+    settings: Settings,
+) -> _Scores:
     """Each score's session, day, improvement and category (the hot loop: one pass)."""
     b = baseline.total if baseline else None
     n = settings.induction_sessions
@@ -374,30 +405,50 @@ def _place_scores(scale_assessments: list[Assessment], course: Course | None,
     return _Scores(points, first_response, first_remission, best, assessed_after_window)
 
 
-def _verdict(course: Course | None, scores: _Scores, zero_baseline: Assessment | None,
-             has_baseline: bool, as_of: date, settings: Settings) -> Verdict:
+def _verdict(
+    course: Course | None,
+    scores: _Scores,
+    zero_baseline: Assessment | None,
+    has_baseline: bool,
+    as_of: date,
+    settings: Settings,
+) -> Verdict:
     """The six-session verdict of the course, with the notes that tell cases apart."""
     if course is None:
         return Verdict(IN_PROGRESS, NOT_STARTED, induction=settings.induction_sessions)
     first_response = scores.first_response
     verdict = decide(
-        course, has_baseline,
+        course,
+        has_baseline,
         first_response.session if first_response else None,
         first_response.days_from_first_infusion if first_response else None,
-        scores.assessed_after_window, as_of, settings,
+        scores.assessed_after_window,
+        as_of,
+        settings,
     )
     if verdict.value == NON_RESPONDER and not any(p.in_verdict_window for p in scores.points):
         # The rule reads "no response was reached"; say when that is because
         # nothing was measured, so the clinician can tell the two apart.
         verdict = replace(verdict, nothing_measured=True)
     if zero_baseline is not None:
-        verdict = replace(verdict, value=NO_BASELINE_VERDICT, rule=ZERO_BASELINE,
-                          zero_baseline_at=zero_baseline.when.iso())
+        verdict = replace(
+            verdict,
+            value=NO_BASELINE_VERDICT,
+            rule=ZERO_BASELINE,
+            zero_baseline_at=zero_baseline.when.iso(),
+        )
     return verdict
 
 
-def _relief(verdict: Verdict, courses: list[Course], course: Course | None,
-            scores: _Scores, b: int | None, as_of: date, settings: Settings) -> Relief | None:
+def _relief(
+    verdict: Verdict,
+    courses: list[Course],
+    course: Course | None,
+    scores: _Scores,
+    b: int | None,
+    as_of: date,
+    settings: Settings,
+) -> Relief | None:
     """How long a responder's relief lasted, once the induction is over (else None)."""
     infusions = course.infusions if course else ()
     if verdict.value != RESPONDER or not _induction_over(infusions, as_of, settings):
@@ -408,13 +459,21 @@ def _relief(verdict: Verdict, courses: list[Course], course: Course | None,
     points = scores.points
     later = [p.assessment for p in points if p.assessment.when.akey > day0_key]
     next_treatment = infusions[n] if len(infusions) > n else _next_course_first(courses, course)
-    up_to_day0 = [p.assessment for p in points if p.session >= 1 and p.assessment.when.akey <= day0_key]
+    up_to_day0 = [
+        p.assessment for p in points if p.session >= 1 and p.assessment.when.akey <= day0_key
+    ]
     lost_at = lost_in_induction(b, scores.first_response.when, last_induction, up_to_day0)
     return measure_relief(b, last_induction, later, next_treatment, settings, lost_at)
 
 
-def _alerts(patient: PatientData, scale: Scale, b: int | None, latest_point: ScorePoint | None,
-            acknowledged: Iterable[str], settings: Settings) -> tuple[list[Alert], ReliableChange | None]:
+def _alerts(
+    patient: PatientData,
+    scale: Scale,
+    b: int | None,
+    latest_point: ScorePoint | None,
+    acknowledged: Iterable[str],
+    settings: Settings,
+) -> tuple[list[Alert], ReliableChange | None]:
     """The patient's safety alerts (acknowledged ones marked) and the reliable change."""
     reliable = None
     alerts = record_alerts(patient.assessments, patient.infusions, settings)
@@ -422,7 +481,9 @@ def _alerts(patient: PatientData, scale: Scale, b: int | None, latest_point: Sco
     if b is not None and latest_point is not None and scale.is_outcome:
         reliable = reliable_change(scale.id, b, latest_point.assessment.total, settings)
         if reliable.deteriorated:
-            alerts.append(deterioration_alert(scale.id, latest_point.assessment, reliable_words(reliable)))
+            alerts.append(
+                deterioration_alert(scale.id, latest_point.assessment, reliable_words(reliable))
+            )
     if acknowledged:
         acked = acknowledged if isinstance(acknowledged, (set, frozenset)) else set(acknowledged)
         alerts = [
@@ -437,7 +498,9 @@ def _induction_over(infusions: tuple[Infusion, ...], as_of: date, settings: Sett
     # older than incomplete_after_days, as for an `incomplete` course).
     if len(infusions) >= settings.induction_sessions:
         return True
-    return bool(infusions) and (as_of - infusions[-1].when.day).days > settings.incomplete_after_days
+    return (
+        bool(infusions) and (as_of - infusions[-1].when.day).days > settings.incomplete_after_days
+    )
 
 
 def _next_course_first(courses: list[Course], course: Course) -> Infusion | None:

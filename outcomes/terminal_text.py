@@ -16,7 +16,9 @@ from __future__ import annotations
 import unicodedata
 
 #: Unicode's explicit direction controls (embeddings, overrides, isolates, marks).
-_BIDI_CONTROLS = frozenset("\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_CONTROLS = frozenset(
+    "\u200e\u200f\u061c\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+)
 
 
 def _escape(char: str) -> str:
@@ -31,7 +33,7 @@ def _escape(char: str) -> str:
 
 
 def _unsafe(char: str) -> bool:
-    return (char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Zl", "Zp"))
+    return char in _BIDI_CONTROLS or unicodedata.category(char) in ("Cc", "Zl", "Zp")
 
 
 def terminal_safe(text: str, *, multiline: bool = False) -> str:

@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import date, datetime, time
+from functools import lru_cache
 
 # Keys are day_ordinal * _DAY + offset. An untimed infusion sits at the end of
 # its day and an untimed assessment before its start, so that neither is ever
@@ -155,4 +155,3 @@ def assessment_key(tp: Timepoint) -> int:
 def days_between(earlier: Timepoint, later: Timepoint) -> int:
     """Whole calendar days from `earlier` to `later` (times ignored)."""
     return (later.day - earlier.day).days
-

@@ -52,8 +52,13 @@ def trend_of(scale_id: str, previous: int, latest: int, settings: Settings) -> T
     """Judge the change from `previous` to `latest` on one scale."""
     rc = reliable_change(scale_id, previous, latest, settings)
     if rc.category != NO_PARAMETERS:
-        direction = (BETTER if rc.category in (IMPROVED, RECOVERED)
-                     else WORSE if rc.category == DETERIORATED else SAME)
+        direction = (
+            BETTER
+            if rc.category in (IMPROVED, RECOVERED)
+            else WORSE
+            if rc.category == DETERIORATED
+            else SAME
+        )
         return Trend(direction, previous, latest, True)
     # Whole-number comparison, so that 20% of 10 (2 points) is never 1.999...
     drop = previous - latest

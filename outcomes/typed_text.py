@@ -33,22 +33,33 @@ _REFUSED_CATEGORIES = frozenset({"Cc", "Cs", "Zl", "Zp"})
 _NOTE_WHITESPACE = frozenset("\n\t")
 
 ONE_LINE_ALLOWED = "it may hold any printable text (letters, digits, punctuation, spaces) but no control characters"
-NOTE_ALLOWED = ("it may hold any printable text, line breaks and tabs, but no other control characters")
+NOTE_ALLOWED = (
+    "it may hold any printable text, line breaks and tabs, but no other control characters"
+)
 
 
 def _refused(text: str, position: int, note: bool) -> bool:
     char = text[position]
     if note and char in _NOTE_WHITESPACE:
         return False
-    if note and char == "\r" and text[position + 1:position + 2] == "\n":
+    if note and char == "\r" and text[position + 1 : position + 2] == "\n":
         return False  # a Windows line break
     return char in DIRECTION_CONTROLS or unicodedata.category(char) in _REFUSED_CATEGORIES
 
 
 #: Names of the control characters a user may recognise (Unicode gives controls no name).
-_CONTROL_NAMES = {"\0": "null", "\a": "bell", "\b": "backspace", "\t": "tab", "\n": "line break",
-                  "\v": "vertical tab", "\f": "form feed", "\r": "carriage return", "\x1b": "escape",
-                  "\x7f": "delete"}
+_CONTROL_NAMES = {
+    "\0": "null",
+    "\a": "bell",
+    "\b": "backspace",
+    "\t": "tab",
+    "\n": "line break",
+    "\v": "vertical tab",
+    "\f": "form feed",
+    "\r": "carriage return",
+    "\x1b": "escape",
+    "\x7f": "delete",
+}
 
 
 def describe_char(char: str) -> str:
@@ -70,6 +81,8 @@ def text_problem(text: str | None, what: str, *, note: bool = False) -> str | No
     for position in range(len(text)):
         if _refused(text, position, note):
             allowed = NOTE_ALLOWED if note else ONE_LINE_ALLOWED
-            return (f"{what} holds a control character ({describe_char(text[position])}) at position "
-                    f"{position + 1}; {allowed}")
+            return (
+                f"{what} holds a control character ({describe_char(text[position])}) at position "
+                f"{position + 1}; {allowed}"
+            )
     return None

@@ -17,11 +17,18 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from operator import le
 from datetime import date
+from operator import le
 from typing import Any, Mapping
 
-from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, ESKETAMINE_ROUTE, KETAMINE, before_dose
+from outcomes.drugs import (
+    DRUGS,
+    ESKETAMINE,
+    ESKETAMINE_DOSES_MG,
+    ESKETAMINE_ROUTE,
+    KETAMINE,
+    before_dose,
+)
 from outcomes.readings import minutes_between, yes_no
 from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
@@ -157,8 +164,17 @@ def _not_a_number(words: str, text: str) -> str:
 
 
 def _number(
-    values: dict, problems: list[Problem], raw: Mapping[str, Any], name: str, words: str,
-    low: float, high: float, *, integer: bool = False, required: bool = False, unit: str = "",
+    values: dict,
+    problems: list[Problem],
+    raw: Mapping[str, Any],
+    name: str,
+    words: str,
+    low: float,
+    high: float,
+    *,
+    integer: bool = False,
+    required: bool = False,
+    unit: str = "",
 ) -> None:
     value = raw.get(name)
     if _blank(value):
@@ -182,14 +198,23 @@ def _number(
         number = float(number)  # stored as REAL: 45 and 45.0 are one value
     if not low <= number <= high:
         problems.append(
-            Problem(name, f"{words} {text}{unit} is outside the plausible range {low:g}-{high:g}{unit}")
+            Problem(
+                name, f"{words} {text}{unit} is outside the plausible range {low:g}-{high:g}{unit}"
+            )
         )
     values[name] = number
 
 
 def _timepoint(
-    values: dict, problems: list[Problem], raw: Mapping[str, Any], name: str, words: str,
-    today: date | None, *, required: bool = True, earliest: date = EARLIEST_CLINICAL,
+    values: dict,
+    problems: list[Problem],
+    raw: Mapping[str, Any],
+    name: str,
+    words: str,
+    today: date | None,
+    *,
+    required: bool = True,
+    earliest: date = EARLIEST_CLINICAL,
 ) -> Timepoint | None:
     value = raw.get(name)
     if _blank(value):
@@ -207,8 +232,9 @@ def _timepoint(
     return tp
 
 
-def date_problem(value: Any, words: str, today: date | None,
-                 earliest: date = EARLIEST_CLINICAL) -> tuple[Timepoint | None, str | None]:
+def date_problem(
+    value: Any, words: str, today: date | None, earliest: date = EARLIEST_CLINICAL
+) -> tuple[Timepoint | None, str | None]:
     """A typed date or date-time, and why it is refused (None when it is not).
 
     Refused: unreadable text (the timepoint is None then), a day after
@@ -225,7 +251,10 @@ def date_problem(value: Any, words: str, today: date | None,
         return tp, f"{words} {tp.iso()} is in the future (today is {today.isoformat()})"
     if tp.day < earliest:
         latest = "today" if today is None else today.isoformat()
-        return tp, f"{words} {tp.iso()} is outside the plausible range {earliest.isoformat()} to {latest}"
+        return (
+            tp,
+            f"{words} {tp.iso()} is outside the plausible range {earliest.isoformat()} to {latest}",
+        )
     return tp, None
 
 
@@ -261,9 +290,11 @@ def normalise_patient_id(typed: Any) -> tuple[str, str | None]:
         category = unicodedata.category(char)
         if category in ("Cc", "Cf", "Cs", "Co", "Cn") or (char.isspace() and char != " "):
             name = unicodedata.name(char, "a control character")
-            return pid, (f"patient id holds an invisible or control character (U+{ord(char):04X} {name}) "
-                         f"at position {position}; ids may hold letters, digits, punctuation and "
-                         "inner spaces only")
+            return pid, (
+                f"patient id holds an invisible or control character (U+{ord(char):04X} {name}) "
+                f"at position {position}; ids may hold letters, digits, punctuation and "
+                "inner spaces only"
+            )
     return pid, None
 
 
@@ -294,8 +325,16 @@ def check_patient(raw: Mapping[str, Any], today: date | None = None) -> Checked:
     _patient_ref(values, problems, raw)
     _text(values, problems, raw, "name")
     _text(values, problems, raw, "notes")
-    born = _timepoint(values, problems, raw, "birth_date", "birth date", today, required=False,
-                      earliest=EARLIEST_BIRTH)
+    born = _timepoint(
+        values,
+        problems,
+        raw,
+        "birth_date",
+        "birth date",
+        today,
+        required=False,
+        earliest=EARLIEST_BIRTH,
+    )
     if born is not None:
         values["birth_date"] = born.day.isoformat()  # a date: any time typed is dropped
     _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
@@ -327,32 +366,69 @@ def check_infusion(
     _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
     _vital_signs(values, problems, raw, settings)
     if drug == ESKETAMINE:
-        problems.extend(esketamine_bp_problems(values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"),
-                                               settings))
+        problems.extend(
+            esketamine_bp_problems(
+                values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"), settings
+            )
+        )
     _side_effects(values, problems, raw)
     _text(values, problems, raw, "notes")
     _session_end(values, problems, raw, today)
     return Checked(values, problems)
 
 
-def _vital_signs(values: dict, problems: list[Problem], raw: Mapping[str, Any], settings: Settings) -> None:
+def _vital_signs(
+    values: dict, problems: list[Problem], raw: Mapping[str, Any], settings: Settings
+) -> None:
     """Blood pressure and heart rate before and after, each plausible, diastolic below systolic."""
     for phase in ("pre", "post"):
-        _number(values, problems, raw, f"bp_systolic_{phase}", f"systolic pressure ({phase})",
-                *SYSTOLIC_RANGE, integer=True, unit=" mmHg")
-        _number(values, problems, raw, f"bp_diastolic_{phase}", f"diastolic pressure ({phase})",
-                *DIASTOLIC_RANGE, integer=True, unit=" mmHg")
-        _number(values, problems, raw, f"heart_rate_{phase}", f"heart rate ({phase})",
-                *HEART_RATE_RANGE, integer=True, unit="/min")
+        _number(
+            values,
+            problems,
+            raw,
+            f"bp_systolic_{phase}",
+            f"systolic pressure ({phase})",
+            *SYSTOLIC_RANGE,
+            integer=True,
+            unit=" mmHg",
+        )
+        _number(
+            values,
+            problems,
+            raw,
+            f"bp_diastolic_{phase}",
+            f"diastolic pressure ({phase})",
+            *DIASTOLIC_RANGE,
+            integer=True,
+            unit=" mmHg",
+        )
+        _number(
+            values,
+            problems,
+            raw,
+            f"heart_rate_{phase}",
+            f"heart rate ({phase})",
+            *HEART_RATE_RANGE,
+            integer=True,
+            unit="/min",
+        )
     for phase in ("pre", "post"):
         sys_, dia = values.get(f"bp_systolic_{phase}"), values.get(f"bp_diastolic_{phase}")
         if sys_ is not None and dia is not None and dia >= sys_:
-            problems.append(Problem(
-                f"bp_diastolic_{phase}",
-                f"diastolic {dia} is not below systolic {sys_}: are the two swapped?",
-            ))
-    problems.extend(blood_pressure_problems(values.get("bp_systolic_pre"), values.get("bp_diastolic_pre"), settings,
-                                            values.get("drug")))
+            problems.append(
+                Problem(
+                    f"bp_diastolic_{phase}",
+                    f"diastolic {dia} is not below systolic {sys_}: are the two swapped?",
+                )
+            )
+    problems.extend(
+        blood_pressure_problems(
+            values.get("bp_systolic_pre"),
+            values.get("bp_diastolic_pre"),
+            settings,
+            values.get("drug"),
+        )
+    )
 
 
 def _side_effects(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
@@ -360,16 +436,20 @@ def _side_effects(values: dict, problems: list[Problem], raw: Mapping[str, Any])
     effects_raw = raw.get("side_effects")
     effects: list[str] = []
     if not _blank(effects_raw):
-        parts = effects_raw if isinstance(effects_raw, (list, tuple)) else str(effects_raw).split(";")
+        parts = (
+            effects_raw if isinstance(effects_raw, (list, tuple)) else str(effects_raw).split(";")
+        )
         for part in parts:
             word = str(part).strip().lower().replace(" ", "_")
             if not word:
                 continue
             if word not in SIDE_EFFECTS:
-                problems.append(Problem(
-                    "side_effects",
-                    f"side effect {word!r} is not in the vocabulary; allowed: {', '.join(SIDE_EFFECTS)}",
-                ))
+                problems.append(
+                    Problem(
+                        "side_effects",
+                        f"side effect {word!r} is not in the vocabulary; allowed: {', '.join(SIDE_EFFECTS)}",
+                    )
+                )
             elif word not in effects:
                 effects.append(word)
     values["side_effects"] = ";".join(effects) if effects else None
@@ -388,8 +468,13 @@ def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]
     """Racemic ketamine: a dose in mg/kg (section 8); a dose in mg belongs to esketamine."""
     values["dose_mg"] = None
     if not _blank(raw.get("dose_mg")):
-        problems.append(Problem("dose_mg", "a dose in mg is for esketamine; ketamine doses are in "
-                                "mg/kg (dose_mg_per_kg), or set drug to esketamine"))
+        problems.append(
+            Problem(
+                "dose_mg",
+                "a dose in mg is for esketamine; ketamine doses are in "
+                "mg/kg (dose_mg_per_kg), or set drug to esketamine",
+            )
+        )
     dose_text = raw.get("dose_mg_per_kg")
     if _blank(dose_text):
         problems.append(Problem("dose_mg_per_kg", "dose in mg/kg is required"))
@@ -401,7 +486,9 @@ def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]
             raise ValueError
     except ValueError:
         text = str(dose_text).strip()
-        problems.append(Problem("dose_mg_per_kg", f"dose {text!r} is not a number (mg/kg){_decimal_hint(text)}"))
+        problems.append(
+            Problem("dose_mg_per_kg", f"dose {text!r} is not a number (mg/kg){_decimal_hint(text)}")
+        )
         dose = None
     values["dose_mg_per_kg"] = dose
     if dose is not None:
@@ -412,15 +499,27 @@ def _esketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, An
     """Esketamine: a dose in mg, one of 28, 56 or 84 (section 11); never mg/kg."""
     values["dose_mg_per_kg"] = None
     if not _blank(raw.get("dose_mg_per_kg")):
-        problems.append(Problem("dose_mg_per_kg", "esketamine is dosed in mg (dose_mg: "
-                                f"{', '.join(map(str, ESKETAMINE_DOSES_MG))}), not mg/kg"))
+        problems.append(
+            Problem(
+                "dose_mg_per_kg",
+                "esketamine is dosed in mg (dose_mg: "
+                f"{', '.join(map(str, ESKETAMINE_DOSES_MG))}), not mg/kg",
+            )
+        )
     allowed = ", ".join(map(str, ESKETAMINE_DOSES_MG))
     # Any number is read; only the label's doses are accepted, whatever the typo.
-    _number(values, problems, raw, "dose_mg", "esketamine dose", -1e9, 1e9, required=True, unit=" mg")
+    _number(
+        values, problems, raw, "dose_mg", "esketamine dose", -1e9, 1e9, required=True, unit=" mg"
+    )
     dose = values["dose_mg"]
     if dose is not None and dose not in ESKETAMINE_DOSES_MG:
-        problems.append(Problem("dose_mg", f"esketamine dose {dose:g} mg is refused: it must be "
-                                f"{allowed} mg (one device holds 28 mg)"))
+        problems.append(
+            Problem(
+                "dose_mg",
+                f"esketamine dose {dose:g} mg is refused: it must be "
+                f"{allowed} mg (one device holds 28 mg)",
+            )
+        )
 
 
 def _route(values: dict, problems: list[Problem], raw: Mapping[str, Any], drug: str) -> None:
@@ -428,36 +527,68 @@ def _route(values: dict, problems: list[Problem], raw: Mapping[str, Any], drug: 
     route = None if _blank(route) else str(route).strip().lower()
     if drug == ESKETAMINE:
         if route not in (None, ESKETAMINE_ROUTE):
-            problems.append(Problem("route", f"esketamine is given {ESKETAMINE_ROUTE}, not {route!r}"))
+            problems.append(
+                Problem("route", f"esketamine is given {ESKETAMINE_ROUTE}, not {route!r}")
+            )
         route = ESKETAMINE_ROUTE
     elif route is not None and route not in ROUTES:
-        problems.append(Problem("route", f"route {route!r} is not known; allowed: {', '.join(ROUTES)}"))
+        problems.append(
+            Problem("route", f"route {route!r} is not known; allowed: {', '.join(ROUTES)}")
+        )
     values["route"] = route
 
 
-def _session_end(values: dict, problems: list[Problem], raw: Mapping[str, Any], today: date | None) -> None:
+def _session_end(
+    values: dict, problems: list[Problem], raw: Mapping[str, Any], today: date | None
+) -> None:
     """When the infusion ended, when the patient was ready to leave, and whether accompanied."""
     start = values.get("date")
-    for name, words in (("ended_at", "end of the infusion"), ("ready_to_leave_at", "ready to leave")):
+    for name, words in (
+        ("ended_at", "end of the infusion"),
+        ("ready_to_leave_at", "ready to leave"),
+    ):
         tp = _timepoint(values, problems, raw, name, words, today, required=False)
         if tp is None:
             continue
         if tp.at is None:
-            problems.append(Problem(name, f"{words} {tp.iso()} needs a time of day (YYYY-MM-DDTHH:MM)"))
+            problems.append(
+                Problem(name, f"{words} {tp.iso()} needs a time of day (YYYY-MM-DDTHH:MM)")
+            )
         elif start is not None and start.at is None:
-            problems.append(Problem(name, f"{words} needs the session's start time too "
-                                    f"(date {start.iso()} has none)"))
+            problems.append(
+                Problem(
+                    name,
+                    f"{words} needs the session's start time too (date {start.iso()} has none)",
+                )
+            )
         elif start is not None and tp <= start:
-            problems.append(Problem(name, f"{words} {tp.iso()} is not after the session started ({start.iso()})"))
-    ended, ready, duration = values.get("ended_at"), values.get("ready_to_leave_at"), values.get("duration_min")
+            problems.append(
+                Problem(
+                    name, f"{words} {tp.iso()} is not after the session started ({start.iso()})"
+                )
+            )
+    ended, ready, duration = (
+        values.get("ended_at"),
+        values.get("ready_to_leave_at"),
+        values.get("duration_min"),
+    )
     if ended is not None and ready is not None and ended.at and ready.at and ready < ended:
-        problems.append(Problem("ready_to_leave_at", f"ready to leave {ready.iso()} is before the infusion "
-                                f"ended ({ended.iso()})"))
+        problems.append(
+            Problem(
+                "ready_to_leave_at",
+                f"ready to leave {ready.iso()} is before the infusion ended ({ended.iso()})",
+            )
+        )
     if ended is not None and duration is not None and start is not None and start.at and ended.at:
         minutes = minutes_between(start, ended)
         if abs(minutes - duration) > 1:
-            problems.append(Problem("duration_min", f"duration {duration:g} min does not match the end "
-                                    f"time {ended.iso()} ({minutes:g} min after the start); give one of them"))
+            problems.append(
+                Problem(
+                    "duration_min",
+                    f"duration {duration:g} min does not match the end "
+                    f"time {ended.iso()} ({minutes:g} min after the start); give one of them",
+                )
+            )
     try:
         values["accompanied"] = yes_no(raw.get("accompanied"))
     except ValueError as exc:
@@ -480,49 +611,62 @@ def bp_at_hold(systolic: int | None, diastolic: int | None, settings: Settings) 
 def dose_problems(dose: float) -> list[Problem]:
     """The dose rule of clinical-spec section 8, for one dose in mg/kg."""
     if dose <= DOSE_REFUSE_AT_OR_BELOW or dose > DOSE_REFUSE_ABOVE:
-        return [Problem(
-            "dose_mg_per_kg",
-            f"dose {dose:g} mg/kg is refused as an entry error: it must be above "
-            f"{DOSE_REFUSE_AT_OR_BELOW:g} and at most {DOSE_REFUSE_ABOVE:g} mg/kg",
-        )]
+        return [
+            Problem(
+                "dose_mg_per_kg",
+                f"dose {dose:g} mg/kg is refused as an entry error: it must be above "
+                f"{DOSE_REFUSE_AT_OR_BELOW:g} and at most {DOSE_REFUSE_ABOVE:g} mg/kg",
+            )
+        ]
     if dose_is_unusual(dose):
-        return [Problem(
-            "dose_mg_per_kg",
-            f"dose {dose:g} mg/kg is outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} mg/kg; "
-            "confirm it is intended",
-            kind="confirm",
-        )]
+        return [
+            Problem(
+                "dose_mg_per_kg",
+                f"dose {dose:g} mg/kg is outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} mg/kg; "
+                "confirm it is intended",
+                kind="confirm",
+            )
+        ]
     return []
 
 
-def blood_pressure_problems(systolic: int | None, diastolic: int | None, settings: Settings,
-                            drug: str | None = None) -> list[Problem]:
+def blood_pressure_problems(
+    systolic: int | None, diastolic: int | None, settings: Settings, drug: str | None = None
+) -> list[Problem]:
     """A warning when the pre-dose pressure reaches the clinic's hold threshold."""
     if not bp_at_hold(systolic, diastolic, settings):
         return []
-    return [Problem(
-        "bp_systolic_pre",
-        f"blood pressure {before_dose(drug)} {'?' if systolic is None else systolic}/"
-        f"{'?' if diastolic is None else diastolic} mmHg is at or above "
-        f"the hold threshold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
-        "(setting bp_hold_systolic / bp_hold_diastolic)",
-        kind="warning",
-    )]
+    return [
+        Problem(
+            "bp_systolic_pre",
+            f"blood pressure {before_dose(drug)} {'?' if systolic is None else systolic}/"
+            f"{'?' if diastolic is None else diastolic} mmHg is at or above "
+            f"the hold threshold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
+            "(setting bp_hold_systolic / bp_hold_diastolic)",
+            kind="warning",
+        )
+    ]
 
 
-def esketamine_bp_problems(systolic: int | None, diastolic: int | None, settings: Settings) -> list[Problem]:
+def esketamine_bp_problems(
+    systolic: int | None, diastolic: int | None, settings: Settings
+) -> list[Problem]:
     """A warning when the pressure before esketamine is above the label's caution (section 11)."""
     limit = settings.esketamine_bp_caution
-    if not ((systolic is not None and systolic > limit.systolic)
-            or (diastolic is not None and diastolic > limit.diastolic)):
+    if not (
+        (systolic is not None and systolic > limit.systolic)
+        or (diastolic is not None and diastolic > limit.diastolic)
+    ):
         return []
-    return [Problem(
-        "bp_systolic_pre",
-        f"blood pressure before esketamine {'?' if systolic is None else systolic}/"
-        f"{'?' if diastolic is None else diastolic} mmHg is above {limit} "
-        "(setting esketamine_bp_caution; the label asks to weigh the risk of a rise in pressure)",
-        kind="warning",
-    )]
+    return [
+        Problem(
+            "bp_systolic_pre",
+            f"blood pressure before esketamine {'?' if systolic is None else systolic}/"
+            f"{'?' if diastolic is None else diastolic} mmHg is above {limit} "
+            "(setting esketamine_bp_caution; the label asks to weigh the risk of a rise in pressure)",
+            kind="warning",
+        )
+    ]
 
 
 def parse_items(text: Any, scale: Scale) -> tuple[tuple[int, ...] | None, list[Problem]]:
@@ -540,12 +684,14 @@ def parse_items(text: Any, scale: Scale) -> tuple[tuple[int, ...] | None, list[P
     parts = list(text) if isinstance(text, (list, tuple)) else str(text).split()
     if len(parts) != scale.n_items:
         separator = next((c for c in ",;" if isinstance(text, str) and c in text), None)
-        return None, [Problem(
-            "items",
-            f"{scale.name} has {scale.n_items} items but {plural(len(parts), 'was', 'were')} given "
-            "(item scores in order, separated by single spaces"
-            + (f", not {separator!r})" if separator else ")"),
-        )]
+        return None, [
+            Problem(
+                "items",
+                f"{scale.name} has {scale.n_items} items but {plural(len(parts), 'was', 'were')} given "
+                "(item scores in order, separated by single spaces"
+                + (f", not {separator!r})" if separator else ")"),
+            )
+        ]
     problems: list[Problem] = []
     items: list[int] = []
     for number, part in enumerate(parts, start=1):
@@ -572,7 +718,12 @@ def _plain_items(text: str, scale: Scale) -> tuple[int, ...] | None:
     else:
         parts = text.split()
         # Long digit strings take the careful path (int() refuses over 4,300 digits).
-        if len(parts) != n or len(text) > 4 * n or not text.isascii() or not "".join(parts).isdigit():
+        if (
+            len(parts) != n
+            or len(text) > 4 * n
+            or not text.isascii()
+            or not "".join(parts).isdigit()
+        ):
             return None
         items = tuple(map(int, parts))
     return items if all(map(le, items, scale.item_max)) else None
@@ -592,17 +743,19 @@ def _item_score(scale: Scale, number: int, value: Any) -> tuple[int | None, list
         text = text[:-1]
     as_number = parse_decimal(text)
     if as_number is None or as_number != int(as_number):
-        return None, [Problem("items", f"{where}: {_shown(str(value).strip())} is not a whole number; "
-                                       f"allowed 0-{top}")]
+        return None, [
+            Problem(
+                "items",
+                f"{where}: {_shown(str(value).strip())} is not a whole number; allowed 0-{top}",
+            )
+        ]
     score = int(as_number)
     if not 0 <= score <= top:
         return None, [Problem("items", f"{where} = {score} is out of range; allowed 0-{top}")]
     return score, []
 
 
-def check_assessment(
-    raw: Mapping[str, Any], today: date | None = None
-) -> Checked:
+def check_assessment(raw: Mapping[str, Any], today: date | None = None) -> Checked:
     """Validate an assessment: scale, items and/or total, date.
 
     Either items or a total is required; when both are given they must agree.
@@ -622,12 +775,14 @@ def check_assessment(
     values["items"] = None
     values["total"] = None
     if scale_id not in SCALES:
-        problems.append(Problem(
-            "scale",
-            f"scale {scale_id!r} is not known; allowed: {', '.join(SCALE_IDS)}{_did_you_mean(scale_id)}"
-            if scale_id
-            else f"scale is required; allowed: {', '.join(SCALE_IDS)}",
-        ))
+        problems.append(
+            Problem(
+                "scale",
+                f"scale {scale_id!r} is not known; allowed: {', '.join(SCALE_IDS)}{_did_you_mean(scale_id)}"
+                if scale_id
+                else f"scale is required; allowed: {', '.join(SCALE_IDS)}",
+            )
+        )
         return Checked(values, problems)
     scale = SCALES[scale_id]
     items, item_issues = parse_items(raw.get("items"), scale)
@@ -635,13 +790,18 @@ def check_assessment(
     total_raw = raw.get("total")
     total = _typed_total(scale, total_raw, problems)
     if _blank(raw.get("items")) and _blank(total_raw):
-        problems.append(Problem("items", f"{scale.name}: give the item scores or a total (or both)"))
+        problems.append(
+            Problem("items", f"{scale.name}: give the item scores or a total (or both)")
+        )
     if items is not None:
         computed = scale.total(items)
         if total is not None and total != computed:
-            problems.append(Problem(
-                "total", f"{scale.name} total {total} does not match the items, whose total is {computed}"
-            ))
+            problems.append(
+                Problem(
+                    "total",
+                    f"{scale.name} total {total} does not match the items, whose total is {computed}",
+                )
+            )
         total = computed
     values["items"] = items
     values["total"] = total
@@ -655,13 +815,17 @@ def _typed_total(scale: Scale, total_raw: Any, problems: list[Problem]) -> int |
     text = str(total_raw).strip()
     as_number = parse_decimal(text)
     if as_number is None or as_number != int(as_number):
-        problems.append(Problem("total", f"{scale.name} total {_shown(text)} is not a whole number"))
+        problems.append(
+            Problem("total", f"{scale.name} total {_shown(text)} is not a whole number")
+        )
         return None
     total = int(as_number)
     if not 0 <= total <= scale.total_max:
-        problems.append(Problem(
-            "total", f"{scale.name} total {total} is out of range; allowed 0-{scale.total_max}"
-        ))
+        problems.append(
+            Problem(
+                "total", f"{scale.name} total {total} is out of range; allowed 0-{scale.total_max}"
+            )
+        )
         return None
     return total
 
@@ -679,12 +843,19 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
     get = raw.get
     pid, when, scale_id, items_text = get("patient_id"), get("date"), get("scale"), get("items")
     typed_total, rater, notes = get("total"), get("rater"), get("notes")
-    if not (str is type(pid) is type(when) is type(scale_id) is type(items_text)):  # text cells only
+    if not (
+        str is type(pid) is type(when) is type(scale_id) is type(items_text)
+    ):  # text cells only
         return None
     pid = pid.strip()
     scale = SCALES.get(scale_id.strip().lower())
     # Plain ASCII ids are already in their stored form; others take the careful path.
-    if not pid or scale is None or len(pid) > PATIENT_ID_MAX or not (pid.isascii() and pid.isprintable()):
+    if (
+        not pid
+        or scale is None
+        or len(pid) > PATIENT_ID_MAX
+        or not (pid.isascii() and pid.isprintable())
+    ):
         return None
     items = _plain_items(items_text, scale)
     if items is None:
@@ -700,8 +871,12 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
         if type(typed_total) is not str:
             return None
         typed_total = typed_total.strip()
-        if typed_total and not (len(typed_total) <= 4 and typed_total.isdigit() and typed_total.isascii()
-                                and int(typed_total) == total <= scale.total_max):
+        if typed_total and not (
+            len(typed_total) <= 4
+            and typed_total.isdigit()
+            and typed_total.isascii()
+            and int(typed_total) == total <= scale.total_max
+        ):
             return None
     if rater is not None:
         if type(rater) is not str or not rater.isprintable():  # the careful path words it
@@ -711,8 +886,15 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
         if type(notes) is not str or not notes.isprintable():
             return None
         notes = notes.strip() or None
-    return {"patient_id": pid, "date": tp, "scale": scale.id, "rater": rater, "notes": notes,
-            "items": items, "total": total}
+    return {
+        "patient_id": pid,
+        "date": tp,
+        "scale": scale.id,
+        "rater": rater,
+        "notes": notes,
+        "items": items,
+        "total": total,
+    }
 
 
 def stored_items(values: Mapping[str, Any]) -> str | None:
@@ -733,4 +915,3 @@ def already_recorded(what: str, how: str = "", instead: str = "") -> str:
     'the PHQ-9 of P001 on 2026-01-08 is already recorded; correct the stored record instead'
     """
     return f"{what} is already recorded{how}; correct the stored record instead{instead}"
-

@@ -36,14 +36,14 @@ RESPONDER, NON_RESPONDER, INCOMPLETE, IN_PROGRESS, NO_BASELINE = VERDICTS
 
 # Which branch of the rule decided (`Verdict.rule`); `outcomes.wording.verdict_reason`
 # turns each into its sentence, with the facts the verdict carries.
-NOT_STARTED = "not_started"        # no session given, no course started
+NOT_STARTED = "not_started"  # no session given, no course started
 NO_USABLE_BASELINE = "no_usable_baseline"
-ZERO_BASELINE = "zero_baseline"    # a baseline of 0: nothing to improve on
+ZERO_BASELINE = "zero_baseline"  # a baseline of 0: nothing to improve on
 RESPONSE_REACHED = "response_reached"
-WINDOW_CLOSED = "window_closed"    # all N given, window over, no response
-WINDOW_OPEN = "window_open"        # all N given, window still open
-STOPPED_SHORT = "stopped_short"    # fewer than N, the last too long ago
-UNDER_WAY = "under_way"            # fewer than N, recently
+WINDOW_CLOSED = "window_closed"  # all N given, window over, no response
+WINDOW_OPEN = "window_open"  # all N given, window still open
+STOPPED_SHORT = "stopped_short"  # fewer than N, the last too long ago
+UNDER_WAY = "under_way"  # fewer than N, recently
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,10 +111,17 @@ def decide(
     given = len(course.infusions)
     facts = dict(drug=course.drug, induction=n, given=given)
     if not has_baseline:
-        return Verdict(NO_BASELINE, NO_USABLE_BASELINE, limit_days=settings.baseline_window_days, **facts)
+        return Verdict(
+            NO_BASELINE, NO_USABLE_BASELINE, limit_days=settings.baseline_window_days, **facts
+        )
     if first_response_session is not None:
-        return Verdict(RESPONDER, RESPONSE_REACHED, session=first_response_session,
-                       days=first_response_days, **facts)
+        return Verdict(
+            RESPONDER,
+            RESPONSE_REACHED,
+            session=first_response_session,
+            days=first_response_days,
+            **facts,
+        )
     if given >= n:
         last_induction = course.infusions[n - 1]
         window_closed = (
@@ -122,11 +129,19 @@ def decide(
             or given > n
             or assessed_after_window
         )
-        return Verdict(NON_RESPONDER if window_closed else IN_PROGRESS,
-                       WINDOW_CLOSED if window_closed else WINDOW_OPEN,
-                       limit_days=settings.verdict_window_days, **facts)
+        return Verdict(
+            NON_RESPONDER if window_closed else IN_PROGRESS,
+            WINDOW_CLOSED if window_closed else WINDOW_OPEN,
+            limit_days=settings.verdict_window_days,
+            **facts,
+        )
     since_last = (as_of - course.infusions[-1].when.day).days if given else None
     if since_last is not None and since_last > settings.incomplete_after_days:
-        return Verdict(INCOMPLETE, STOPPED_SHORT, days=since_last,
-                       limit_days=settings.incomplete_after_days, **facts)
+        return Verdict(
+            INCOMPLETE,
+            STOPPED_SHORT,
+            days=since_last,
+            limit_days=settings.incomplete_after_days,
+            **facts,
+        )
     return Verdict(IN_PROGRESS, UNDER_WAY, **facts)

@@ -90,7 +90,7 @@ def patient_noun(status: PatientStatus) -> str:
 
 # ----- numbers in words -----------------------------------------------------
 def plural(count: int, word: str, many: str | None = None) -> str:
-    """"1 day", "2 days", "0 days"; `many` for an irregular plural ("1 was", "2 were")."""
+    """ "1 day", "2 days", "0 days"; `many` for an irregular plural ("1 was", "2 were")."""
     return f"{count} {word if count == 1 else many or word + 's'}"
 
 
@@ -153,21 +153,33 @@ def verdict_reason(verdict: Verdict) -> str:
     induction = f"induction {noun}s"
     text = {
         NOT_STARTED: f"no {noun} given and no course started yet",
-        NO_USABLE_BASELINE: (f"no usable baseline: no score on or before the first {noun} within "
-                             f"{plural(limit or 0, 'day')} (baseline_window_days), or a baseline of 0"),
+        NO_USABLE_BASELINE: (
+            f"no usable baseline: no score on or before the first {noun} within "
+            f"{plural(limit or 0, 'day')} (baseline_window_days), or a baseline of 0"
+        ),
         ZERO_BASELINE: f"the baseline on {verdict.zero_baseline_at} is 0: there is nothing to improve on",
-        RESPONSE_REACHED: (f"{RESPONSE_RULE} at session {verdict.session}, "
-                           f"day {verdict.days} after the first {noun}"),
-        WINDOW_CLOSED: (f"all {n} {induction} given and no {RESPONSE_RULE} "
-                        f"by {plural(limit or 0, 'day')} after {noun} {n}"),
-        WINDOW_OPEN: (f"all {n} {induction} given; the verdict window is open until "
-                      f"{plural(limit or 0, 'day')} after {noun} {n}"),
-        STOPPED_SHORT: (f"{verdict.given} of {n} {induction}, the last {plural(verdict.days or 0, 'day')} "
-                        f"ago (more than {limit}, incomplete_after_days), no response"),
+        RESPONSE_REACHED: (
+            f"{RESPONSE_RULE} at session {verdict.session}, "
+            f"day {verdict.days} after the first {noun}"
+        ),
+        WINDOW_CLOSED: (
+            f"all {n} {induction} given and no {RESPONSE_RULE} "
+            f"by {plural(limit or 0, 'day')} after {noun} {n}"
+        ),
+        WINDOW_OPEN: (
+            f"all {n} {induction} given; the verdict window is open until "
+            f"{plural(limit or 0, 'day')} after {noun} {n}"
+        ),
+        STOPPED_SHORT: (
+            f"{verdict.given} of {n} {induction}, the last {plural(verdict.days or 0, 'day')} "
+            f"ago (more than {limit}, incomplete_after_days), no response"
+        ),
     }.get(verdict.rule, f"session {verdict.given} of {n}, no response yet")
     if verdict.nothing_measured:
-        text += (f"; note: no score was recorded between the first {noun} "
-                 "and the end of the verdict window")
+        text += (
+            f"; note: no score was recorded between the first {noun} "
+            "and the end of the verdict window"
+        )
     return text
 
 
@@ -178,7 +190,7 @@ def verdict_title(status: PatientStatus) -> str:
 
 # ----- where the course stands ---------------------------------------------
 def progress_words(status: PatientStatus, short: bool = False) -> str:
-    """"session 3 of 6", "session 6 of 6 + 2 boosters", "no infusions yet".
+    """ "session 3 of 6", "session 6 of 6 + 2 boosters", "no infusions yet".
 
     With `short`, the list's compact form: "3/6", "6/6 +2 boosters", "none yet".
     """
@@ -228,8 +240,10 @@ def status_sentence(status: PatientStatus) -> str:
     base = status.baseline.total
     latest = status.latest
     if latest is None:
-        return (f"starting score {base} on {status.baseline.when.day}; "
-                f"no score since the first {noun_of(status)}")
+        return (
+            f"starting score {base} on {status.baseline.when.day}; "
+            f"no score since the first {noun_of(status)}"
+        )
     scale = get_scale(status.scale)
     return (
         f"{words(status.status) or 'unknown'}: {scale.name} {latest.assessment.total} "
@@ -246,14 +260,16 @@ def best_words(status: PatientStatus) -> str | None:
 
 
 def milestone_words(milestone: Milestone | None, noun: str = "infusion") -> str | None:
-    """"session 2, 2026-01-07 (day 2 after the first infusion)"; None when not reached.
+    """ "session 2, 2026-01-07 (day 2 after the first infusion)"; None when not reached.
 
     `noun` is what a session of the course is called (`noun_of`).
     """
     if milestone is None:
         return None
-    return (f"session {milestone.session}, {milestone.when.when.iso()} "
-            f"(day {milestone.days_from_first_infusion} after the first {noun})")
+    return (
+        f"session {milestone.session}, {milestone.when.when.iso()} "
+        f"(day {milestone.days_from_first_infusion} after the first {noun})"
+    )
 
 
 def trend_words(trend: Trend | None) -> str | None:
@@ -269,14 +285,14 @@ def trend_words(trend: Trend | None) -> str | None:
 
 
 def reliable_words(reliable: ReliableChange) -> str:
-    """"improved: better by 8 points; a change of 6 points or more is reliable (...)"."""
+    """ "improved: better by 8 points; a change of 6 points or more is reliable (...)"."""
     if reliable.change is None:
         return f"{reliable.category}: {reliable.detail}"
     return f"{reliable.category}: {points_change(reliable.change)}; {reliable.detail}"
 
 
 def followup_words(follow: FollowUp | None) -> str | None:
-    """"day 30 overdue since 2026-02-15, 5 days late"; None when nothing is scheduled."""
+    """ "day 30 overdue since 2026-02-15, 5 days late"; None when nothing is scheduled."""
     from outcomes.followup import DUE, OVERDUE  # followup reads the status, which reads this
 
     if follow is None:
@@ -310,12 +326,18 @@ def relief_words(status: PatientStatus) -> str:
     if relief.ended_by == RELAPSE:
         return f"{plural(relief.days, 'day')} {since}, ended by loss of response on {end}"
     if relief.ended_by == BOOSTER and not relief.censored:
-        return (f"{plural(relief.days, 'day')} {since}, ended by a booster on {end} "
-                "(a booster counts as the end of relief: booster_ends_relief)")
+        return (
+            f"{plural(relief.days, 'day')} {since}, ended by a booster on {end} "
+            "(a booster counts as the end of relief: booster_ends_relief)"
+        )
     if relief.ended_by == BOOSTER:
-        return (f"at least {plural(relief.days, 'day')} {since}: still holding when a booster "
-                f"was given on {end}, where observation stops (booster_ends_relief is off)")
-    return f"at least {plural(relief.days, 'day')} {since}: still holding at the latest score ({end})"
+        return (
+            f"at least {plural(relief.days, 'day')} {since}: still holding when a booster "
+            f"was given on {end}, where observation stops (booster_ends_relief is off)"
+        )
+    return (
+        f"at least {plural(relief.days, 'day')} {since}: still holding at the latest score ({end})"
+    )
 
 
 def relief_label(status: PatientStatus) -> str:
@@ -338,12 +360,14 @@ def relief_label(status: PatientStatus) -> str:
 def _no_relief_words(status: PatientStatus) -> str:
     if status.verdict.value != RESPONDER:
         return "not measured: relief is measured for responders only"
-    return (f"not measured yet: counted from the last induction {noun_of(status)}, once all "
-            f"{status.induction_size} are given ({status.induction_given} so far)")
+    return (
+        f"not measured yet: counted from the last induction {noun_of(status)}, once all "
+        f"{status.induction_size} are given ({status.induction_given} so far)"
+    )
 
 
 def lost_in_induction_words(status: PatientStatus) -> str:
-    """"responded at session 2, lost by the end of the induction"."""
+    """ "responded at session 2, lost by the end of the induction"."""
     first = status.first_response
     at = f" at session {first.session}" if first is not None else ""
     return f"responded{at}, lost by the end of the induction"
@@ -434,8 +458,10 @@ def first_reached(status: PatientStatus, kind: str) -> tuple[int, int] | None:
 
 
 def _reached_line(what: str, reached: tuple[int, int], meaning: str, noun: str) -> str:
-    return (f"[x] {what} reached after {noun} {reached[0]}, "
-            f"{plural(reached[1], 'day')} after your first {noun}. {meaning}.")
+    return (
+        f"[x] {what} reached after {noun} {reached[0]}, "
+        f"{plural(reached[1], 'day')} after your first {noun}. {meaning}."
+    )
 
 
 def milestone_lines(status: PatientStatus) -> list[str]:
@@ -481,8 +507,10 @@ def latest_line(status: PatientStatus) -> str | None:
     if status.status == RESPONSE:
         return f"Your latest score is at least {half} lower than where you started."
     if status.status == PARTIAL_RESPONSE:
-        return (f"Your latest score is between {quarter} and {half} lower than where you "
-                "started (a partial response).")
+        return (
+            f"Your latest score is between {quarter} and {half} lower than where you "
+            "started (a partial response)."
+        )
     if status.status != NON_RESPONSE:
         return None
     shown = round(latest.improvement)
@@ -502,13 +530,17 @@ def patient_relief_line(status: PatientStatus) -> str | None:
     half = share_words(RESPONSE_MIN_IMPROVEMENT)
     after = f"after your last of the first {n} {noun}s"
     if relief.ended_by == LOST_IN_INDUCTION:
-        return (f"Your score came down by at least {half}, but was no longer that low by "
-                f"the end of your first {n} {noun}s.")
+        return (
+            f"Your score came down by at least {half}, but was no longer that low by "
+            f"the end of your first {n} {noun}s."
+        )
     if relief.ended_by == RELAPSE:
         return f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}."
     if relief.ended_by == BOOSTER:
-        return (f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}, "
-                f"until you had a booster {noun}.")
+        return (
+            f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}, "
+            f"until you had a booster {noun}."
+        )
     return f"Your score has stayed at least {half} lower for {plural(relief.days, 'day')} {after} so far."
 
 
@@ -543,8 +575,10 @@ def followup_line(status: PatientStatus, today: date) -> str:
     follow = next_followup(status, today)
     if follow is None:
         if status.sessions_completed < n:
-            return (f"Check-in questionnaires ({name}) start once all {n} "
-                    f"{patient_noun(status)}s are done.")
+            return (
+                f"Check-in questionnaires ({name}) start once all {n} "
+                f"{patient_noun(status)}s are done."
+            )
         return f"You have done all the planned check-in questionnaires ({name})."
     if follow.state == OVERDUE:
         return (
@@ -562,35 +596,40 @@ def followup_line(status: PatientStatus, today: date) -> str:
 
 # ----- cohort counts: every denominator and who is left out ---------------------
 def _left_out(parts: list[tuple[int, str]]) -> str:
-    """"; not counted: 3 still in the induction, 2 without a baseline" (zeros skipped)."""
+    """ "; not counted: 3 still in the induction, 2 without a baseline" (zeros skipped)."""
     named = [f"{count} {why}" for count, why in parts if count]
     return f"; not counted: {', '.join(named)}" if named else ""
 
 
 def _not_started(summary: CohortSummary) -> list[tuple[int, str]]:
     counts = summary.verdict_counts
-    return [(counts.get(IN_PROGRESS, 0), "still in the induction or not started"),
-            (counts.get(NO_BASELINE_VERDICT, 0), "without a usable baseline")]
+    return [
+        (counts.get(IN_PROGRESS, 0), "still in the induction or not started"),
+        (counts.get(NO_BASELINE_VERDICT, 0), "without a usable baseline"),
+    ]
 
 
 def all_who_started_words(summary: CohortSummary) -> str:
     """The by-session and ITT denominator, and who is not in it."""
     incomplete = summary.verdict_counts.get(INCOMPLETE, 0)
-    return (f"{summary.all_who_started} of {plural(summary.patients, 'patient')} "
-            f"(responders, non-responders, {incomplete} incomplete)"
-            + _left_out(_not_started(summary)))
+    return (
+        f"{summary.all_who_started} of {plural(summary.patients, 'patient')} "
+        f"(responders, non-responders, {incomplete} incomplete)" + _left_out(_not_started(summary))
+    )
 
 
 def completers_words(summary: CohortSummary) -> str:
     """The completers' denominator of the headline rates, and who is not in it."""
     incomplete = summary.verdict_counts.get(INCOMPLETE, 0)
-    return (f"{summary.completers} of {plural(summary.patients, 'patient')} "
-            "(responders and non-responders)"
-            + _left_out([(incomplete, "incomplete"), *_not_started(summary)]))
+    return (
+        f"{summary.completers} of {plural(summary.patients, 'patient')} "
+        "(responders and non-responders)"
+        + _left_out([(incomplete, "incomplete"), *_not_started(summary)])
+    )
 
 
 def median_relief_words(summary: CohortSummary) -> str:
-    """"22 days (95% CI 7 to not reached)"; an undefined limit is said so, never replaced."""
+    """ "22 days (95% CI 7 to not reached)"; an undefined limit is said so, never replaced."""
     if summary.curve is None:
         return "no responder yet"
     median = summary.median_relief_days
@@ -603,7 +642,7 @@ def median_relief_words(summary: CohortSummary) -> str:
 
 
 def relief_count_words(summary: CohortSummary) -> str:
-    """"27 responders whose induction is over; 1 still in the induction"."""
+    """ "27 responders whose induction is over; 1 still in the induction"."""
     text = f"{plural(summary.relief_responders, 'responder')} whose induction is over"
     if summary.responders_in_induction:
         text += f" ({summary.responders_in_induction} more still in the induction, not yet counted)"
@@ -613,14 +652,22 @@ def relief_count_words(summary: CohortSummary) -> str:
 def waterfall_words(summary: CohortSummary) -> str:
     """The waterfall's count against the patients with a baseline, and why they differ."""
     shown, with_baseline = len(summary.waterfall), summary.with_baseline
-    return (f"{plural(shown, 'patient')} with a baseline and a score within the induction"
-            + _left_out([(with_baseline - shown, "with a baseline but no score within the induction yet"),
-                         (summary.patients - with_baseline, "without a usable baseline")]))
+    return (
+        f"{plural(shown, 'patient')} with a baseline and a score within the induction"
+        + _left_out(
+            [
+                (with_baseline - shown, "with a baseline but no score within the induction yet"),
+                (summary.patients - with_baseline, "without a usable baseline"),
+            ]
+        )
+    )
 
 
 def trajectories_words(drawn: int, with_baseline: int, patients: int) -> str:
     """The trajectories' count: patients with a baseline and a later score."""
-    return (f"{plural(drawn, 'patient')} with a baseline and a later score"
-            + _left_out([(with_baseline - drawn, "with a baseline but no later score yet"),
-                         (patients - with_baseline, "without a usable baseline")]))
-
+    return f"{plural(drawn, 'patient')} with a baseline and a later score" + _left_out(
+        [
+            (with_baseline - drawn, "with a baseline but no later score yet"),
+            (patients - with_baseline, "without a usable baseline"),
+        ]
+    )

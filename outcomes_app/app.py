@@ -23,18 +23,18 @@ from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_clinic
 from outcomes.typed_text import text_problem
 from outcomes_app.commands import PatientCommands
+from outcomes_app.help import HelpScreen
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicLoadFailed, ClinicProgress
 from outcomes_app.saving import quit_refused_while_saving
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_detail import PatientScreen, analysed_patient
 from outcomes_app.screens.patient_list import PatientListScreen
-from outcomes_app.help import HelpScreen
 from outcomes_app.screens.records import FollowUpScreen, SettingsScreen, clinician_help
 from outcomes_app.text import PatientRow
 from outcomes_app.widgets import (
-    safe_markup,
     TextModal,
     guarded,
+    safe_markup,
 )
 
 #: Seconds between two looks at SQLite's `data_version`: what another
@@ -70,8 +70,14 @@ class OutcomesApp(App):
         Binding("ctrl+t", "toggle_theme", "Theme"),
     ]
 
-    def __init__(self, db_path: str | Path, *, today: date | None = None,
-                 clinician: str | None = None, scale: str | None = None) -> None:
+    def __init__(
+        self,
+        db_path: str | Path,
+        *,
+        today: date | None = None,
+        clinician: str | None = None,
+        scale: str | None = None,
+    ) -> None:
         super().__init__()
         self.db_path = Path(db_path)
         self._today = today
@@ -136,10 +142,16 @@ class OutcomesApp(App):
             self.clinician = (values or {}).get("who") or db.default_user()
             self.sub_title = f"clinician: {self.clinician}"
 
-        self.push_screen(TextModal(
-            "Who is using the app?", [("who", "Your name (recorded with every change)", db.default_user())],
-            intro="Asked once per session; it goes into the audit trail.", ok="Start",
-            check=lambda values: text_problem(values["who"], "your name")), done)
+        self.push_screen(
+            TextModal(
+                "Who is using the app?",
+                [("who", "Your name (recorded with every change)", db.default_user())],
+                intro="Asked once per session; it goes into the audit trail.",
+                ok="Start",
+                check=lambda values: text_problem(values["who"], "your name"),
+            ),
+            done,
+        )
 
     def reload_settings(self) -> None:
         settings, error = guarded(lambda: db.load_settings(self.database))
@@ -157,8 +169,12 @@ class OutcomesApp(App):
         worker, which reads the same file and says why on the list.
         """
         scale = self.list_scale if self.list_scale in SCALES else self.settings.primary_scale
-        read, error = guarded(lambda: (db.patient_count(self.database),
-                                       db.list_rows(self.database, scale, FIRST_SCREEN_ROWS)))
+        read, error = guarded(
+            lambda: (
+                db.patient_count(self.database),
+                db.list_rows(self.database, scale, FIRST_SCREEN_ROWS),
+            )
+        )
         if error:
             self.rows_drawn.set()  # nothing to wait for: the worker says why on the list
             return
@@ -201,7 +217,9 @@ class OutcomesApp(App):
                 if rest is not None:
                     rest.join()  # its list is posted before the verdicts that replace it
             finally:
-                close = getattr(database, "close", None) or getattr(getattr(database, "conn", None), "close", None)
+                close = getattr(database, "close", None) or getattr(
+                    getattr(database, "conn", None), "close", None
+                )
                 if close:
                     close()
             if analysed is None:
@@ -212,9 +230,13 @@ class OutcomesApp(App):
                 self.post_message(ClinicLoadFailed(f"could not read the patients: {exc}"))
             return
         if not worker.is_cancelled:
-            self.post_message(ClinicLoaded(rows, alerting, followups, settings, scale, perf_counter() - started))
+            self.post_message(
+                ClinicLoaded(rows, alerting, followups, settings, scale, perf_counter() - started)
+            )
 
-    def _rest_of_list(self, worker, scale: str, settings: Settings, total: int) -> threading.Thread | None:
+    def _rest_of_list(
+        self, worker, scale: str, settings: Settings, total: int
+    ) -> threading.Thread | None:
         """Once the first screen of rows is painted, read the whole list in a thread of its own.
 
         Returned (None when the first screen holds everyone): its query runs
@@ -229,8 +251,10 @@ class OutcomesApp(App):
         def whole_list() -> None:
             connection = db.connect(self.db_path)
             try:
-                rows = [PatientRow.quick(*row, scale, settings.induction_sessions)
-                        for row in db.list_rows(connection, scale)]
+                rows = [
+                    PatientRow.quick(*row, scale, settings.induction_sessions)
+                    for row in db.list_rows(connection, scale)
+                ]
             except Exception:  # the verdicts bring every row anyway; nothing to tell the clinician
                 return
             finally:
@@ -335,7 +359,9 @@ class OutcomesApp(App):
         self.progress, self.partial_list = None, False
         screen = self.list_screen()
         if screen.is_mounted:
-            screen.query_one("#list-summary", Static).update(f"[b red]{safe_markup(message.reason)}[/]")
+            screen.query_one("#list-summary", Static).update(
+                f"[b red]{safe_markup(message.reason)}[/]"
+            )
         else:
             self.notify(message.reason, severity="error", timeout=30)
 
@@ -381,7 +407,9 @@ class OutcomesApp(App):
 
     def action_followups(self) -> None:
         if self.computing:
-            self.notify(f"Follow-ups are known once every patient is analysed ({self.progress_words()}).")
+            self.notify(
+                f"Follow-ups are known once every patient is analysed ({self.progress_words()})."
+            )
             return
         self.push_screen(FollowUpScreen())
 
@@ -414,52 +442,107 @@ class OutcomesApp(App):
         from outcomes_app.patient_mode import load_patient, save_handout
 
         try:
-            path = save_handout(load_patient(self.db_path, pid), scale_id, HANDOUT_DIR.expanduser(),
-                                self.today)
+            path = save_handout(
+                load_patient(self.db_path, pid), scale_id, HANDOUT_DIR.expanduser(), self.today
+            )
         except Exception as exc:  # words, never a traceback
-            self.call_from_thread(self.notify, f"The take-home page of {pid} could not be written: {exc}",
-                                  severity="error", markup=False)
+            self.call_from_thread(
+                self.notify,
+                f"The take-home page of {pid} could not be written: {exc}",
+                severity="error",
+                markup=False,
+            )
         else:
-            self.call_from_thread(self.notify, f"{pid}: {path}", title="Take-home page written",
-                                  markup=False, timeout=20)
+            self.call_from_thread(
+                self.notify,
+                f"{pid}: {path}",
+                title="Take-home page written",
+                markup=False,
+                timeout=20,
+            )
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("Patients", "Go back to the patient list", self.action_patients)
         yield SystemCommand("Add patient", "Register a new patient", self.action_add_patient)
-        yield SystemCommand("Follow-ups due", "Patients whose next follow-up is due or overdue",
-                            self.action_followups)
-        yield SystemCommand("Settings", "Clinic settings (validated, audited)", self.action_settings)
+        yield SystemCommand(
+            "Follow-ups due",
+            "Patients whose next follow-up is due or overdue",
+            self.action_followups,
+        )
+        yield SystemCommand(
+            "Settings", "Clinic settings (validated, audited)", self.action_settings
+        )
         yield SystemCommand("Help: keys", "Every key on one page", self.action_help)
-        yield SystemCommand("Toggle light/dark theme", "Switch between the light and dark theme",
-                            self.action_toggle_theme)
-        yield SystemCommand("Reload patients", "Read and analyse every patient again", self.load_clinic)
+        yield SystemCommand(
+            "Toggle light/dark theme",
+            "Switch between the light and dark theme",
+            self.action_toggle_theme,
+        )
+        yield SystemCommand(
+            "Reload patients", "Read and analyse every patient again", self.load_clinic
+        )
         if isinstance(screen, PatientListScreen):
-            yield SystemCommand("Open selected patient", "The patient under the cursor", screen.action_open_patient)
+            yield SystemCommand(
+                "Open selected patient", "The patient under the cursor", screen.action_open_patient
+            )
             yield SystemCommand("Search patients", "Search by id or name", screen.action_search)
         if isinstance(screen, PatientScreen):
             for title, help_text, action in (
-                ("Record infusion", "Dose, vital signs, side effects, CADSS", screen.action_infusion),
+                (
+                    "Record infusion",
+                    "Dose, vital signs, side effects, CADSS",
+                    screen.action_infusion,
+                ),
                 ("Enter assessment", "A rating scale, item by item", screen.action_assessment),
                 ("Acknowledge alerts", "With your name and a note", screen.action_acknowledge),
                 ("Edit patient", "Name, birth date, weight, notes", screen.action_edit_patient),
-                ("Start new course", "Later infusions count from session 1", screen.action_new_course),
+                (
+                    "Start new course",
+                    "Later infusions count from session 1",
+                    screen.action_new_course,
+                ),
                 ("Correct selected record", "A correction with a reason", screen.action_correct),
-                ("Retract selected record", "Stops counting, kept in the audit trail", screen.action_retract),
-                ("History of selected record", "Old and new values, who and why", screen.action_history),
-                ("Audit log of this patient", "Everything recorded and changed, newest first",
-                 screen.action_audit),
-                ("Write this patient's report", "PDF and PNG, saying where they went", screen.action_report),
+                (
+                    "Retract selected record",
+                    "Stops counting, kept in the audit trail",
+                    screen.action_retract,
+                ),
+                (
+                    "History of selected record",
+                    "Old and new values, who and why",
+                    screen.action_history,
+                ),
+                (
+                    "Audit log of this patient",
+                    "Everything recorded and changed, newest first",
+                    screen.action_audit,
+                ),
+                (
+                    "Write this patient's report",
+                    "PDF and PNG, saying where they went",
+                    screen.action_report,
+                ),
                 ("Pick scale", "The scale of the chart and status", screen.action_pick_scale),
-                ("Take-home page", "The patient's one-page, plain-language PDF (key w)",
-                 self.action_take_home_page),
+                (
+                    "Take-home page",
+                    "The patient's one-page, plain-language PDF (key w)",
+                    self.action_take_home_page,
+                ),
             ):
                 yield SystemCommand(title, help_text, action)
 
 
-def announce_new_alerts(app: App, new: set[tuple[str, str]], statuses: dict[str, PatientStatus]) -> None:
+def announce_new_alerts(
+    app: App, new: set[tuple[str, str]], statuses: dict[str, PatientStatus]
+) -> None:
     """A notification for each open alert that was not open at the last full read."""
     for pid, key in sorted(new):
         alert = next(a for a in statuses[pid].open_alerts if a.key == key)
-        app.notify(f"{pid}: {alert.detail} ({alert.when.iso()}). Open the patient to acknowledge it.",
-                   title="New safety alert", severity="error", timeout=60, markup=False)
+        app.notify(
+            f"{pid}: {alert.detail} ({alert.when.iso()}). Open the patient to acknowledge it.",
+            title="New safety alert",
+            severity="error",
+            timeout=60,
+            markup=False,
+        )

@@ -22,28 +22,55 @@ from outcomes.terminal_text import terminal_safe
 #: Stored column -> the label a clinician knows. Columns absent here are
 #: bookkeeping (ids, links, flags derived from others) and are not shown.
 FIELD_LABELS = {
-    "taken_at": "date and time", "given_at": "date and time", "started_at": "start date",
-    "scale": "scale", "items": "item scores", "total": "total score", "rater": "rater",
-    "notes": "notes", "note": "note", "name": "name", "birth_date": "birth date",
-    "weight_kg": "weight (kg)", "dose_mg_per_kg": "dose (mg/kg)", "route": "route",
-    "duration_min": "duration (min)", "bp_systolic_pre": "BP systolic before",
-    "bp_diastolic_pre": "BP diastolic before", "bp_systolic_post": "BP systolic after",
-    "bp_diastolic_post": "BP diastolic after", "heart_rate_pre": "heart rate before",
-    "heart_rate_post": "heart rate after", "side_effects": "side effects",
-    "dose_confirmed": "unusual dose confirmed", "course": "course", "alert_key": "alert",
-    "file": "file", "rows_added": "rows added", "rows_skipped": "rows skipped (already stored)",
+    "taken_at": "date and time",
+    "given_at": "date and time",
+    "started_at": "start date",
+    "scale": "scale",
+    "items": "item scores",
+    "total": "total score",
+    "rater": "rater",
+    "notes": "notes",
+    "note": "note",
+    "name": "name",
+    "birth_date": "birth date",
+    "weight_kg": "weight (kg)",
+    "dose_mg_per_kg": "dose (mg/kg)",
+    "route": "route",
+    "duration_min": "duration (min)",
+    "bp_systolic_pre": "BP systolic before",
+    "bp_diastolic_pre": "BP diastolic before",
+    "bp_systolic_post": "BP systolic after",
+    "bp_diastolic_post": "BP diastolic after",
+    "heart_rate_pre": "heart rate before",
+    "heart_rate_post": "heart rate after",
+    "side_effects": "side effects",
+    "dose_confirmed": "unusual dose confirmed",
+    "course": "course",
+    "alert_key": "alert",
+    "file": "file",
+    "rows_added": "rows added",
+    "rows_skipped": "rows skipped (already stored)",
 }
 
 #: Stored action -> the verb of an entry.
 ACTION_WORDS = {
-    "create": "Recorded", "correct": "Corrected", "retract": "Retracted", "update": "Changed",
-    "import": "Imported", "acknowledge": "Acknowledged", "setting": "Changed setting",
+    "create": "Recorded",
+    "correct": "Corrected",
+    "retract": "Retracted",
+    "update": "Changed",
+    "import": "Imported",
+    "acknowledge": "Acknowledged",
+    "setting": "Changed setting",
 }
 
 #: Stored table -> what one of its records is called.
 RECORD_WORDS = {
-    "assessments": "assessment", "infusions": "infusion", "patients": "patient details",
-    "courses": "course", "alert_acknowledgements": "safety alert", "settings": "setting",
+    "assessments": "assessment",
+    "infusions": "infusion",
+    "patients": "patient details",
+    "courses": "course",
+    "alert_acknowledgements": "safety alert",
+    "settings": "setting",
 }
 
 EMPTY = "(empty)"
@@ -139,8 +166,11 @@ def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
 
 def contents(values: Mapping[str, Any]) -> list[str]:
     """Each labelled field that holds a value: "total score: 20"."""
-    return [f"{label}: {value_words(key, values[key])}" for key, label in FIELD_LABELS.items()
-            if values.get(key) not in (None, "")]
+    return [
+        f"{label}: {value_words(key, values[key])}"
+        for key, label in FIELD_LABELS.items()
+        if values.get(key) not in (None, "")
+    ]
 
 
 def entry_lines(row: Mapping[str, Any]) -> tuple[str, list[str]]:
@@ -149,10 +179,16 @@ def entry_lines(row: Mapping[str, Any]) -> tuple[str, list[str]]:
     old, new = decoded(row.get("old_value")), decoded(row.get("new_value"))
     verb = ACTION_WORDS.get(action, action)
     if table == "settings":
-        return f"{verb} {row.get('record_id')}", [f"{value_words('', old)} → {value_words('', new)}"]
+        return f"{verb} {row.get('record_id')}", [
+            f"{value_words('', old)} → {value_words('', new)}"
+        ]
     if action == "import":
-        kind = {"patients": "patients", "infusions": "infusions", "assessments": "assessments"}.get(table, table)
-        return f"{verb} {kind} from a file", [" · ".join(contents(new if isinstance(new, dict) else {}))]
+        kind = {"patients": "patients", "infusions": "infusions", "assessments": "assessments"}.get(
+            table, table
+        )
+        return f"{verb} {kind} from a file", [
+            " · ".join(contents(new if isinstance(new, dict) else {}))
+        ]
     old = old if isinstance(old, dict) else {}
     new = new if isinstance(new, dict) else {}
     head = f"{verb} {record_words(table, new or old)}"
@@ -162,7 +198,9 @@ def entry_lines(row: Mapping[str, Any]) -> tuple[str, list[str]]:
         detail = ["it no longer counts; the record is kept"]
     else:
         # The date and scale are in the headline already.
-        shown = {k: v for k, v in new.items() if k not in ("taken_at", "given_at", "scale", "course")}
+        shown = {
+            k: v for k, v in new.items() if k not in ("taken_at", "given_at", "scale", "course")
+        }
         detail = [" · ".join(contents(shown))] if contents(shown) else []
     return head, detail
 
@@ -170,8 +208,12 @@ def entry_lines(row: Mapping[str, Any]) -> tuple[str, list[str]]:
 def history_text(row: Mapping[str, Any]) -> Text:
     """One audit row on screen: local time, what, who, each change and why; stored text literal."""
     head, detail = entry_lines(row)
-    text = Text.assemble((local_time(row.get("at")), "bold"), "  ", (literal(head), "bold"),
-                         f"  by {literal(row.get('who'))}")
+    text = Text.assemble(
+        (local_time(row.get("at")), "bold"),
+        "  ",
+        (literal(head), "bold"),
+        f"  by {literal(row.get('who'))}",
+    )
     for line in detail:
         text.append(f"\n  {literal(line)}")
     if present(row.get("reason")):

@@ -129,20 +129,38 @@ class ScoreChart(Vertical):
         if data is None or data.empty:
             text.append(empty_title(data) + ".")
             return text
-        entries = [(f"{SCORE_MARK}", SCORE_COLOR,
-                    "your score" if self.simple else f"{data.scale_name} total")]
+        entries = [
+            (
+                f"{SCORE_MARK}",
+                SCORE_COLOR,
+                "your score" if self.simple else f"{data.scale_name} total",
+            )
+        ]
         if data.response_level is not None:
-            entries.append((RESPONSE_MARK * 2, RESPONSE_COLOR, (
-                f"half your starting score ({_fmt(data.response_level)}): response"
-                if self.simple
-                else f"response: {RESPONSE_MIN_IMPROVEMENT:g}% below baseline "
-                f"({_fmt(data.response_level)})"
-            )))
+            entries.append(
+                (
+                    RESPONSE_MARK * 2,
+                    RESPONSE_COLOR,
+                    (
+                        f"half your starting score ({_fmt(data.response_level)}): response"
+                        if self.simple
+                        else f"response: {RESPONSE_MIN_IMPROVEMENT:g}% below baseline "
+                        f"({_fmt(data.response_level)})"
+                    ),
+                )
+            )
         if data.remission is not None:
-            entries.append((REMISSION_MARK * 2, REMISSION_COLOR, (
-                f"{data.remission} or lower: remission"
-                if self.simple else f"remission: {data.remission} or lower"
-            )))
+            entries.append(
+                (
+                    REMISSION_MARK * 2,
+                    REMISSION_COLOR,
+                    (
+                        f"{data.remission} or lower: remission"
+                        if self.simple
+                        else f"remission: {data.remission} or lower"
+                    ),
+                )
+            )
         if data.baseline is not None and not self.simple:
             entries.append((BASELINE_MARK * 2, BASELINE_COLOR, f"baseline {data.baseline}"))
         if data.infusion_days:
@@ -193,20 +211,29 @@ class ScoreChart(Vertical):
         y_lo = 0
         # Marks along the bottom edge say when each infusion was given.
         if data.infusion_days:
-            plt.scatter(list(data.infusion_days), [y_lo] * len(data.infusion_days),
-                        marker=INFUSION_MARK, color=INFUSION_COLOR)
+            plt.scatter(
+                list(data.infusion_days),
+                [y_lo] * len(data.infusion_days),
+                marker=INFUSION_MARK,
+                color=INFUSION_COLOR,
+            )
         if data.booster_days:
-            plt.scatter(list(data.booster_days), [y_lo] * len(data.booster_days),
-                        marker=BOOSTER_MARK, color=BOOSTER_COLOR)
+            plt.scatter(
+                list(data.booster_days),
+                [y_lo] * len(data.booster_days),
+                marker=BOOSTER_MARK,
+                color=BOOSTER_COLOR,
+            )
         if data.remission is not None:
-            plt.plot([x_lo, x_hi], [data.remission] * 2,
-                     marker=REMISSION_MARK, color=REMISSION_COLOR)
+            plt.plot(
+                [x_lo, x_hi], [data.remission] * 2, marker=REMISSION_MARK, color=REMISSION_COLOR
+            )
         if data.response_level is not None:
-            plt.plot([x_lo, x_hi], [data.response_level] * 2,
-                     marker=RESPONSE_MARK, color=RESPONSE_COLOR)
+            plt.plot(
+                [x_lo, x_hi], [data.response_level] * 2, marker=RESPONSE_MARK, color=RESPONSE_COLOR
+            )
         if data.baseline is not None and not self.simple:
-            plt.plot([x_lo, x_hi], [data.baseline] * 2,
-                     marker=BASELINE_MARK, color=BASELINE_COLOR)
+            plt.plot([x_lo, x_hi], [data.baseline] * 2, marker=BASELINE_MARK, color=BASELINE_COLOR)
         if len(data.totals) > 1:
             plt.plot(list(data.days), list(data.totals), marker="braille", color=SCORE_COLOR)
         plt.scatter(list(data.days), list(data.totals), marker=SCORE_MARK, color=SCORE_COLOR)

@@ -20,14 +20,19 @@ class PatientCommands(Provider):
             text = f"Open patient {row.patient_id} {row.name}".strip()
             score = matcher.match(text)
             if score > 0:
-                yield Hit(score, matcher.highlight(text), lambda pid=row.patient_id: app.open_patient(pid),
-                          help=f"{row.progress} · {words(row.verdict)}")
+                yield Hit(
+                    score,
+                    matcher.highlight(text),
+                    lambda pid=row.patient_id: app.open_patient(pid),
+                    help=f"{row.progress} · {words(row.verdict)}",
+                )
                 found += 1
                 if found >= 50:
                     break
 
     async def discover(self) -> Hits:
         for row in (self.app.rows or [])[:10]:
-            yield DiscoveryHit(f"Open patient {row.patient_id} {row.name}".strip(),
-                               lambda pid=row.patient_id: self.app.open_patient(pid))
-
+            yield DiscoveryHit(
+                f"Open patient {row.patient_id} {row.name}".strip(),
+                lambda pid=row.patient_id: self.app.open_patient(pid),
+            )

@@ -29,8 +29,14 @@ class HelpScreen(ModalScreen[None]):
 
     BINDINGS = [Binding("escape,q,question_mark,f1", "close", "Close help")]
 
-    def __init__(self, body: RenderableType, *, title: str = "", box_id: str | None = None,
-                 box_classes: str = "") -> None:
+    def __init__(
+        self,
+        body: RenderableType,
+        *,
+        title: str = "",
+        box_id: str | None = None,
+        box_classes: str = "",
+    ) -> None:
         super().__init__()
         self.body, self.title_text = body, title
         self.box_id, self.box_classes = box_id, box_classes

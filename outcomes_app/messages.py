@@ -15,9 +15,15 @@ from outcomes_app.text import (
 class ClinicLoaded(Message):
     """The worker finished analysing the clinic."""
 
-    def __init__(self, rows: list[PatientRow], statuses: dict[str, PatientStatus],
-                 followups: dict[str, FollowUp | None] | None,
-                 settings: Settings, scale: str, seconds: float) -> None:
+    def __init__(
+        self,
+        rows: list[PatientRow],
+        statuses: dict[str, PatientStatus],
+        followups: dict[str, FollowUp | None] | None,
+        settings: Settings,
+        scale: str,
+        seconds: float,
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.followups = followups
@@ -34,8 +40,9 @@ class ClinicListed(Message):
     these are only the first screen's (the rest of the list follows).
     """
 
-    def __init__(self, rows: list[PatientRow], settings: Settings, scale: str,
-                 total: int | None = None) -> None:
+    def __init__(
+        self, rows: list[PatientRow], settings: Settings, scale: str, total: int | None = None
+    ) -> None:
         super().__init__()
         self.rows = rows
         self.total = len(rows) if total is None else total

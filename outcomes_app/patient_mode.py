@@ -67,8 +67,8 @@ from outcomes.wording import share_words as _share
 from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart, chart_data
 from outcomes_app.help import HelpScreen
-from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from outcomes_app.saving import lock_waits_shown, quit_refused_while_saving
+from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from outcomes_app.widgets import key_hint
 
 #: Where saved charts go unless the app is told otherwise.
@@ -126,9 +126,16 @@ def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
     finally:
         database.conn.close()
     if mine.info is None:
-        raise PatientModeError(f"There is no patient with the id {patient_id!r} in this clinic's records.")
-    return PatientView(patient_id, patient_name(mine.info.get("name")), mine.data, settings,
-                       frozenset(mine.clinic.acknowledged))
+        raise PatientModeError(
+            f"There is no patient with the id {patient_id!r} in this clinic's records."
+        )
+    return PatientView(
+        patient_id,
+        patient_name(mine.info.get("name")),
+        mine.data,
+        settings,
+        frozenset(mine.clinic.acknowledged),
+    )
 
 
 # ----- plain language: every sentence from `outcomes.wording` -------------------
@@ -182,8 +189,12 @@ def help_text(status: PatientStatus | None, settings: Settings) -> str:
     (an infusion, or a nasal spray session for esketamine)."""
     n = status.induction_size if status is not None else settings.induction_sessions
     noun = _patient_noun(status) if status is not None else "infusion"
-    return HELP_TEXT.format(half=_share(RESPONSE_MIN_IMPROVEMENT), n=n, noun=noun,
-                            a_noun=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}")
+    return HELP_TEXT.format(
+        half=_share(RESPONSE_MIN_IMPROVEMENT),
+        n=n,
+        noun=noun,
+        a_noun=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}",
+    )
 
 
 def glossary(status: PatientStatus | None, settings: Settings) -> list[tuple[str, str]]:
@@ -204,13 +215,23 @@ def handout_of(view: PatientView, scale_id: str | None, today: date):
     """The take-home page's words and chart: patient mode's own, for one scale."""
     from reports.handout import Handout  # matplotlib is loaded only when a page is asked for
 
-    status = (analyse_patient(view.data, scale_id, view.settings, today, view.acknowledged)
-              if scale_id else None)
+    status = (
+        analyse_patient(view.data, scale_id, view.settings, today, view.acknowledged)
+        if scale_id
+        else None
+    )
     return Handout(
-        patient_id=view.patient_id, who=view.name or view.patient_id, clinic=view.settings.clinic_name,
-        day=today, headline=headline(status, scale_id), about=scale_line(scale_id) if scale_id else "",
-        milestones=[line.removeprefix("[x] ").removeprefix("[ ] ") for line in milestone_lines(status)]
-        if status else [],
+        patient_id=view.patient_id,
+        who=view.name or view.patient_id,
+        clinic=view.settings.clinic_name,
+        day=today,
+        headline=headline(status, scale_id),
+        about=scale_line(scale_id) if scale_id else "",
+        milestones=[
+            line.removeprefix("[x] ").removeprefix("[ ] ") for line in milestone_lines(status)
+        ]
+        if status
+        else [],
         sessions=session_lines(status, today) if status else [],
         crisis=view.settings.crisis_text if needs_crisis_text(status) else None,
         glossary=glossary(status, view.settings),
@@ -319,9 +340,13 @@ class PatientApp(App):
     def _loaded(self, message: Loaded) -> None:
         if message.view is None:
             self.query_one("#headline", Static).update(
-                Text(terminal_safe(f"{message.problem}\nPlease ask the clinic team. "
-                                   f"Press {key_hint(self, 'quit')} to close.",
-                                   multiline=True))
+                Text(
+                    terminal_safe(
+                        f"{message.problem}\nPlease ask the clinic team. "
+                        f"Press {key_hint(self, 'quit')} to close.",
+                        multiline=True,
+                    )
+                )
             )
             self.refresh_bindings()
             return
@@ -329,8 +354,9 @@ class PatientApp(App):
         self.sub_title = terminal_safe(self.view.name or self.view.patient_id)
         self._show_scale(self.view.default_scale if self.view.scales else None)
         if self.self_report_state == "open" and not isinstance(self.screen, SelfReportScreen):
-            self.push_screen(SelfReportScreen(
-                self_report_rules.questions(self.view.settings.self_report_scales)))
+            self.push_screen(
+                SelfReportScreen(self_report_rules.questions(self.view.settings.self_report_scales))
+            )
 
     def _show_scale(self, scale_id: str | None) -> None:
         view = self.view
@@ -338,7 +364,8 @@ class PatientApp(App):
         self.scale = scale_id
         self.status = (
             analyse_patient(view.data, scale_id, view.settings, self.today, view.acknowledged)
-            if scale_id else None
+            if scale_id
+            else None
         )
         status = self.status
         crisis = self.query_one("#crisis", Static)
@@ -352,8 +379,10 @@ class PatientApp(App):
         about = self.query_one("#about-scale", Static)
         more = ""
         if len(view.scales) > 1:
-            more = (f" Press {key_hint(self, 'next_scale')} to see your other questionnaires "
-                    f"({len(view.scales)} in all).")
+            more = (
+                f" Press {key_hint(self, 'next_scale')} to see your other questionnaires "
+                f"({len(view.scales)} in all)."
+            )
         about.update(Text(scale_line(scale_id) + more if scale_id else ""))
         about.display = scale_id is not None
         milestones = milestone_lines(status) if status else []
@@ -363,11 +392,14 @@ class PatientApp(App):
         self._set_lines("#milestones", milestones)
         self._set_lines("#sessions", session_lines(status, self.today) if status else [])
         self.query_one(ScoreChart).show(status)
-        self.query_one("#save-note", Static).update(Text(
-            f"Press {key_hint(self, 'save_chart')} to save this chart as a picture in "
-            f"{shown_path(self.chart_dir)}"
-            if status and status.points else ""
-        ))
+        self.query_one("#save-note", Static).update(
+            Text(
+                f"Press {key_hint(self, 'save_chart')} to save this chart as a picture in "
+                f"{shown_path(self.chart_dir)}"
+                if status and status.points
+                else ""
+            )
+        )
         self.refresh_bindings()
 
     def _set_lines(self, selector: str, lines: Iterable[str]) -> None:
@@ -378,8 +410,12 @@ class PatientApp(App):
 
     # ----- what the keys and the palette may do ---------------------------
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if self.self_report_state == "open" and action in ("next_scale", "save_chart", "show_chart",
-                                                           "save_page"):
+        if self.self_report_state == "open" and action in (
+            "next_scale",
+            "save_chart",
+            "show_chart",
+            "save_page",
+        ):
             return False  # the questions are on screen: only they, help, theme and quit
         if action == "next_scale":
             return bool(self.view and len(self.view.scales) > 1)
@@ -393,27 +429,34 @@ class PatientApp(App):
         # Replaces Textual's list on purpose: no screenshot (a file write), no
         # key panel; only what a patient may do with their own results.
         yield SystemCommand("Theme", "Choose the screen's colours", self.action_change_theme)
-        yield SystemCommand("Light or dark", "Switch between a light and a dark screen",
-                            self.action_toggle_dark)
+        yield SystemCommand(
+            "Light or dark", "Switch between a light and a dark screen", self.action_toggle_dark
+        )
         if self.self_report_state == "open":
             yield SystemCommand("Help", "The keys and the words used here", self.action_help)
             yield SystemCommand("Quit", "Close without sending your answers", self.action_quit)
             return
         if self.status and self.status.points:
-            yield SystemCommand("Save my chart",
-                                f"Save your chart as a PNG in {shown_path(self.chart_dir)}",
-                                self.action_save_chart)
+            yield SystemCommand(
+                "Save my chart",
+                f"Save your chart as a PNG in {shown_path(self.chart_dir)}",
+                self.action_save_chart,
+            )
         if self.view:
             for scale_id in self.view.scales:
                 if scale_id != self.scale:
                     name = get_scale(scale_id).name
-                    yield SystemCommand(f"Show my {name} scores",
-                                        f"Your {_what_it_measures(scale_id)} questionnaire",
-                                        lambda s=scale_id: self._show_scale(s))
+                    yield SystemCommand(
+                        f"Show my {name} scores",
+                        f"Your {_what_it_measures(scale_id)} questionnaire",
+                        lambda s=scale_id: self._show_scale(s),
+                    )
         if self.view:
-            yield SystemCommand("Save my take-home page",
-                                f"A one-page summary (PDF) to print, in {shown_path(self.chart_dir)}",
-                                self.action_save_page)
+            yield SystemCommand(
+                "Save my take-home page",
+                f"A one-page summary (PDF) to print, in {shown_path(self.chart_dir)}",
+                self.action_save_page,
+            )
         yield SystemCommand("Help", "The keys and the words used here", self.action_help)
         yield SystemCommand("Quit", "Close your progress view", self.action_quit)
 
@@ -454,16 +497,29 @@ class PatientApp(App):
         view, status = self.view, self.status
         try:
             if noun == "chart":
-                path = save_chart_png(status, self.chart_dir, self.today, view.name if view else None,
-                                      view.data.of_scale("cadss") if view else ())
+                path = save_chart_png(
+                    status,
+                    self.chart_dir,
+                    self.today,
+                    view.name if view else None,
+                    view.data.of_scale("cadss") if view else (),
+                )
             else:
                 path = save_handout(view, self.scale, self.chart_dir, self.today)
         except OSError as exc:
-            self.post_message(self.ChartSaved(None, f"The {noun} could not be saved in "
-                                                    f"{shown_path(self.chart_dir)}: "
-                                                    f"{exc.strerror or exc}.", noun))
+            self.post_message(
+                self.ChartSaved(
+                    None,
+                    f"The {noun} could not be saved in "
+                    f"{shown_path(self.chart_dir)}: "
+                    f"{exc.strerror or exc}.",
+                    noun,
+                )
+            )
         except Exception as exc:  # never a traceback on a patient's screen
-            self.post_message(self.ChartSaved(None, f"The {noun} could not be saved ({exc}).", noun))
+            self.post_message(
+                self.ChartSaved(None, f"The {noun} could not be saved ({exc}).", noun)
+            )
         else:
             self.post_message(self.ChartSaved(path, None, noun))
 
@@ -472,12 +528,18 @@ class PatientApp(App):
         note = self.query_one("#save-note", Static)
         if message.path is None:
             note.update(Text(message.problem or f"The {message.noun} could not be saved."))
-            self.notify(message.problem or f"The {message.noun} could not be saved.", severity="error",
-                        markup=False)
+            self.notify(
+                message.problem or f"The {message.noun} could not be saved.",
+                severity="error",
+                markup=False,
+            )
             return
         note.update(Text(f"Your {message.noun} was saved as {shown_path(message.path)}"))
-        self.notify(f"Saved: {shown_path(message.path)}", title=f"{message.noun.capitalize()} saved",
-                    markup=False)
+        self.notify(
+            f"Saved: {shown_path(message.path)}",
+            title=f"{message.noun.capitalize()} saved",
+            markup=False,
+        )
 
     # ----- self-report ----------------------------------------------------
     class SelfReportSent(Message):
@@ -510,8 +572,9 @@ class PatientApp(App):
         if problems:
             self.post_message(self.SelfReportSent("; ".join(problems), False))
             return
-        self._store_self_report([c.values for c in checked],
-                                self.positive_safety_item(questions, answers))
+        self._store_self_report(
+            [c.values for c in checked], self.positive_safety_item(questions, answers)
+        )
 
     @work(thread=True, exclusive=True, group="self-report")
     def _store_self_report(self, values: list[dict], positive: bool) -> None:
@@ -521,15 +584,21 @@ class PatientApp(App):
             database = db.connect(self.db_path, migrate=False)
             try:
                 with lock_waits_shown(self):  # an import may hold the lock: wait, visibly
-                    db.add_self_report(database, self.patient_id, values,
-                                       self_report_rules.who(self.patient_id), self_report_rules.AUDIT_REASON)
+                    db.add_self_report(
+                        database,
+                        self.patient_id,
+                        values,
+                        self_report_rules.who(self.patient_id),
+                        self_report_rules.AUDIT_REASON,
+                    )
             finally:
                 database.conn.close()
         except db.StorageError as exc:
             self.post_message(self.SelfReportSent(str(exc), positive))
         except Exception as exc:  # never a traceback on a patient's screen
-            self.post_message(self.SelfReportSent(f"the clinic's records could not be written ({exc})",
-                                                  positive))
+            self.post_message(
+                self.SelfReportSent(f"the clinic's records could not be written ({exc})", positive)
+            )
         else:
             self.post_message(self.SelfReportSent(None, positive))
 
@@ -553,11 +622,16 @@ def save_handout(view: PatientView, scale_id: str | None, folder: Path, today: d
     from reports.handout import handout_path, write_handout
 
     private_folder(folder, parents=True)
-    return write_handout(handout_of(view, scale_id, today), handout_path(folder, view.patient_id, today))
+    return write_handout(
+        handout_of(view, scale_id, today), handout_path(folder, view.patient_id, today)
+    )
 
 
 def save_chart_png(
-    status: PatientStatus, folder: Path, today: date, name: str | None = None,
+    status: PatientStatus,
+    folder: Path,
+    today: date,
+    name: str | None = None,
     cadss: Sequence[Assessment] = (),
 ) -> Path:
     """Save the patient's progress chart (the report's, `reports.patient_chart`) as a PNG.
@@ -569,13 +643,14 @@ def save_chart_png(
     clinic's crisis text instead).
     """
     # Imported here: matplotlib is only needed when a patient asks for a file.
+    from db.files import private_folder
     from reports.names import inside, patient_stem
     from reports.patient_chart import write_chart_png
 
-    from db.files import private_folder
-
     private_folder(folder, parents=True)
-    path = inside(folder, f"{patient_stem(status.patient_id)}-{status.scale}-{today.isoformat()}.png")
+    path = inside(
+        folder, f"{patient_stem(status.patient_id)}-{status.scale}-{today.isoformat()}.png"
+    )
     who = f" - {name}" if name else ""
     title = f"Your {get_scale(status.scale).name} scores{who} (to {_day_text(today)})"
     return write_chart_png(status, cadss_per_infusion(status, cadss), path, title, alerts=False)

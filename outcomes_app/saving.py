@@ -32,8 +32,10 @@ from outcomes_app.widgets import NotDone, guarded
 #: What the waiting dialog counts (the words the issue asks for).
 WAITING = "waiting for another write… ({seconds} s)"
 STOPPED = "you stopped waiting for the other write, so nothing was saved"
-QUIT_WHILE_SAVING = ("A save is still waiting for another program's write, and quitting now would lose "
-                     "what you entered. Press esc to stop waiting (nothing is saved), then quit.")
+QUIT_WHILE_SAVING = (
+    "A save is still waiting for another program's write, and quitting now would lose "
+    "what you entered. Press esc to stop waiting (nothing is saved), then quit."
+)
 
 
 class WaitStopped(db.StorageError):
@@ -41,10 +43,13 @@ class WaitStopped(db.StorageError):
 
 
 class WaitingModal(ModalScreen[None]):
-    """"waiting for another write… (N s)" while another program holds the write lock; esc stops waiting."""
+    """ "waiting for another write… (N s)" while another program holds the write lock; esc stops waiting."""
 
     # q reaches the app's quit from here too, which says why it waits (`quit_refused_while_saving`).
-    BINDINGS = [Binding("escape", "stop", "Stop waiting"), Binding("q", "app.quit", "Quit", show=False)]
+    BINDINGS = [
+        Binding("escape", "stop", "Stop waiting"),
+        Binding("q", "app.quit", "Quit", show=False),
+    ]
     # Its own layout: it shows in the clinician app and in patient mode alike.
     DEFAULT_CSS = """
     WaitingModal { align: center middle; }
@@ -64,9 +69,12 @@ class WaitingModal(ModalScreen[None]):
         with Vertical():
             yield Label("Saving")
             yield Static(WAITING.format(seconds=0), id="waiting")
-            yield Static("Another program (an import, another terminal) is writing to the database. "
-                         "What you typed is kept and saved as soon as it has finished "
-                         f"(waiting at most {limit_words()}).", classes="intro")
+            yield Static(
+                "Another program (an import, another terminal) is writing to the database. "
+                "What you typed is kept and saved as soon as it has finished "
+                f"(waiting at most {limit_words()}).",
+                classes="intro",
+            )
             with Horizontal(classes="buttons"):
                 yield Button("Stop waiting (esc)", id="stop")
 
@@ -82,7 +90,9 @@ class WaitingModal(ModalScreen[None]):
         self.query_one("#waiting", Static).update("stopping… nothing will be saved")
 
 
-def _reporter(app: App, stop: threading.Event, shown: list[WaitingModal]) -> Callable[[float], None]:
+def _reporter(
+    app: App, stop: threading.Event, shown: list[WaitingModal]
+) -> Callable[[float], None]:
     """The lock reporter of one write (called on the worker thread after each try at the lock)."""
 
     def show(seconds: float) -> None:  # on the UI thread

@@ -34,7 +34,10 @@ class SelfReportScreen(Screen):
     """The questions, one at a time, then the review of every answer."""
 
     BINDINGS = [
-        *(Binding(key, f"answer({n})", f"Answer {key}", show=False) for n, key in enumerate(ANSWER_KEYS)),
+        *(
+            Binding(key, f"answer({n})", f"Answer {key}", show=False)
+            for n, key in enumerate(ANSWER_KEYS)
+        ),
         Binding("backspace,left", "back", "Previous question"),
         # Priority: the scrolling container would take the arrows to scroll instead.
         Binding("up", "app.focus_previous", "Up", show=False, priority=True),
@@ -71,7 +74,9 @@ class SelfReportScreen(Screen):
 
     async def show_intro(self) -> None:
         self.index = -1
-        names = " and ".join(get_scale(s).name for s in dict.fromkeys(q.scale_id for q in self.questions))
+        names = " and ".join(
+            get_scale(s).name for s in dict.fromkeys(q.scale_id for q in self.questions)
+        )
         await self._fill(
             Static(Text(f"Questionnaires: {names}"), classes="sr-title"),
             Static(Text(words.INTRO), classes="sr-text"),
@@ -85,12 +90,18 @@ class SelfReportScreen(Screen):
         q = self.questions[index]
         chosen = self.answers[index]
         buttons = [
-            Button(f"{n + 1}  {text}" + ("   (your answer)" if chosen == n else ""), id=f"sr-opt-{n}",
-                   classes="sr-option" + (" -chosen" if chosen == n else ""))
+            Button(
+                f"{n + 1}  {text}" + ("   (your answer)" if chosen == n else ""),
+                id=f"sr-opt-{n}",
+                classes="sr-option" + (" -chosen" if chosen == n else ""),
+            )
             for n, text in enumerate(q.options)
         ]
         await self._fill(
-            Static(Text(f"{q.title}   ({index + 1} of {len(self.questions)} in all)"), classes="sr-title"),
+            Static(
+                Text(f"{q.title}   ({index + 1} of {len(self.questions)} in all)"),
+                classes="sr-title",
+            ),
             Static(Text(q.stem), classes="sr-stem"),
             Static(Text(q.text), classes="sr-item"),
             Vertical(*buttons, id="sr-options"),
@@ -102,21 +113,27 @@ class SelfReportScreen(Screen):
     async def show_review(self, problem: str | None = None) -> None:
         self.index = len(self.questions)
         self.return_to_review = False
-        widgets = [Static(Text(words.REVIEW_TITLE), classes="sr-title"),
-                   Static(Text(words.REVIEW_HINT), classes="sr-hint")]
+        widgets = [
+            Static(Text(words.REVIEW_TITLE), classes="sr-title"),
+            Static(Text(words.REVIEW_HINT), classes="sr-hint"),
+        ]
         if self.app.positive_safety_item(self.questions, self.answers):
             widgets.append(crisis_panel(self.app.crisis_text, words.TEAM_WILL_BE_TOLD))
         scale = None
-        for i, (q, a) in enumerate(zip(self.questions, self.answers)):
+        for i, (q, a) in enumerate(zip(self.questions, self.answers, strict=False)):
             if q.scale_id != scale:
                 scale = q.scale_id
-                widgets.append(Static(Text(f"{get_scale(scale).name}: {q.stem}"), classes="sr-stem"))
+                widgets.append(
+                    Static(Text(f"{get_scale(scale).name}: {q.stem}"), classes="sr-stem")
+                )
             answer = q.options[a] if a is not None else "(not answered)"
             label = Text.assemble(f"{q.number}. {q.text}:  ", (answer, "bold"))
             widgets.append(Button(label, id=f"sr-review-{i}", classes="sr-review"))
         if problem:
             widgets.append(Static(Text(problem), id="sr-problem"))
-        widgets.append(Button("Send my answers", id="sr-send", variant="primary", classes="sr-wide"))
+        widgets.append(
+            Button("Send my answers", id="sr-send", variant="primary", classes="sr-wide")
+        )
         await self._fill(*widgets)
         self.call_after_refresh(self._focus, "#sr-send")
         self.refresh_bindings()
@@ -220,7 +237,9 @@ class CrisisScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="sr-crisis-box"):
             yield crisis_panel(self.crisis_text, words.TEAM_WILL_BE_TOLD)
-            yield Button("Go on with the questions", id="sr-go-on", variant="primary", classes="sr-wide")
+            yield Button(
+                "Go on with the questions", id="sr-go-on", variant="primary", classes="sr-wide"
+            )
 
     def on_mount(self) -> None:
         self.query_one("#sr-go-on", Button).focus()
@@ -268,8 +287,7 @@ class ThanksScreen(Screen):
             yield Static(Text(words.THANK_YOU), id="sr-thank-you")
             if self.crisis_text:
                 yield crisis_panel(self.crisis_text, words.TEAM_TOLD)
-            yield Button(words.SEE_PROGRESS, id="sr-done",
-                         variant="primary", classes="sr-wide")
+            yield Button(words.SEE_PROGRESS, id="sr-done", variant="primary", classes="sr-wide")
             yield Static(Text(words.AFTER_THANKS), classes="sr-hint")
         yield Footer()
 

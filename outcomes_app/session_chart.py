@@ -20,9 +20,15 @@ from outcomes.sessions import SessionSummary, minutes_after_start
 from outcomes.settings import Settings
 
 #: (reading field, mark, colour, legend words) per panel.
-TOP = (("bp_systolic", "S", "blue", "systolic"), ("bp_diastolic", "D", "orange", "diastolic"),
-       ("spo2", "O", "cyan", "SpO2 %"))
-BOTTOM = (("respiratory_rate", "R", "green", "resp. rate"), ("sedation_moaas", "M", "magenta", "MOAA/S"))
+TOP = (
+    ("bp_systolic", "S", "blue", "systolic"),
+    ("bp_diastolic", "D", "orange", "diastolic"),
+    ("spo2", "O", "cyan", "SpO2 %"),
+)
+BOTTOM = (
+    ("respiratory_rate", "R", "green", "resp. rate"),
+    ("sedation_moaas", "M", "magenta", "MOAA/S"),
+)
 LINE = "-"
 
 
@@ -59,19 +65,37 @@ class SessionChart(Vertical):
         for _, mark, colour, words in TOP + BOTTOM:
             text.append(f"{mark} ", style=colour if colour != "orange" else "dark_orange")
             text.append(f"{words}   ")
-        text.append(f"{LINE * 2} thresholds: hold {s.bp_hold_systolic}/{s.bp_hold_diastolic}, SpO2 "
-                    f"{s.spo2_alert_below}, rate {s.resp_rate_low}-{s.resp_rate_high}, "
-                    f"MOAA/S {s.sedation_alert_at_or_below}")
+        text.append(
+            f"{LINE * 2} thresholds: hold {s.bp_hold_systolic}/{s.bp_hold_diastolic}, SpO2 "
+            f"{s.spo2_alert_below}, rate {s.resp_rate_low}-{s.resp_rate_high}, "
+            f"MOAA/S {s.sedation_alert_at_or_below}"
+        )
         return text
 
     def redraw(self) -> None:
         self.query_one(".chart--legend", Static).update(self.legend())
         summary, s = self.summary, self.settings
-        panels = ((TOP, ((s.bp_hold_systolic, "blue"), (s.bp_hold_diastolic, "orange"),
-                         (s.spo2_alert_below, "cyan")), "BP mmHg and SpO2 % by minute since the start"),
-                  (BOTTOM, ((s.resp_rate_low, "green"), (s.resp_rate_high, "green"),
-                            (s.sedation_alert_at_or_below, "magenta")), "resp. rate and MOAA/S by minute"))
-        for plot, (series, lines, title) in zip(self.query(PlotextPlot), panels):
+        panels = (
+            (
+                TOP,
+                (
+                    (s.bp_hold_systolic, "blue"),
+                    (s.bp_hold_diastolic, "orange"),
+                    (s.spo2_alert_below, "cyan"),
+                ),
+                "BP mmHg and SpO2 % by minute since the start",
+            ),
+            (
+                BOTTOM,
+                (
+                    (s.resp_rate_low, "green"),
+                    (s.resp_rate_high, "green"),
+                    (s.sedation_alert_at_or_below, "magenta"),
+                ),
+                "resp. rate and MOAA/S by minute",
+            ),
+        )
+        for plot, (series, lines, title) in zip(self.query(PlotextPlot), panels, strict=False):
             self._draw(plot, summary, series, lines, title)
 
     @staticmethod
@@ -91,9 +115,14 @@ class SessionChart(Vertical):
         for value, colour in lines:
             plt.plot([0, x_hi], [value, value], marker=LINE, color=colour)
         for name, mark, colour, _ in series:
-            points = [(m, getattr(r, name)) for m, r in zip(minutes, summary.readings)
-                      if getattr(r, name) is not None]
+            points = [
+                (m, getattr(r, name))
+                for m, r in zip(minutes, summary.readings, strict=True)
+                if getattr(r, name) is not None
+            ]
             if points:
-                plt.scatter([p[0] for p in points], [p[1] for p in points], marker=mark, color=colour)
+                plt.scatter(
+                    [p[0] for p in points], [p[1] for p in points], marker=mark, color=colour
+                )
         plt.xlim(0, x_hi)
         plot.refresh()

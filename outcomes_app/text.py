@@ -22,12 +22,12 @@ from outcomes.drugs import ESKETAMINE, induction_length
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
 from outcomes.relief import RELAPSE
-from outcomes.verdict import VERDICTS
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
-from outcomes.timepoints import infusion_key
 from outcomes.terminal_text import terminal_safe
+from outcomes.timepoints import infusion_key
+from outcomes.verdict import VERDICTS
 from outcomes_app.widgets import NO_VALUE, VERDICT_STYLE, literal, words
 
 
@@ -72,22 +72,46 @@ class PatientRow:
         )
 
     @classmethod
-    def quick(cls, pid: str, name: str | None, given: int, latest: int | None, scale_id: str,
-              induction: int) -> "PatientRow":
+    def quick(
+        cls,
+        pid: str,
+        name: str | None,
+        given: int,
+        latest: int | None,
+        scale_id: str,
+        induction: int,
+    ) -> "PatientRow":
         """A first-paint row from `db.list_rows`: id, name, course and latest score only."""
         return cls(
-            patient_id=pid, name=name or "", progress=course_of_counts(given, induction),
-            sessions=given, course=course_of_counts(given, induction), latest=latest,
+            patient_id=pid,
+            name=name or "",
+            progress=course_of_counts(given, induction),
+            sessions=given,
+            course=course_of_counts(given, induction),
+            latest=latest,
             band=get_scale(scale_id).band(latest) if latest is not None else "",
-            improvement=None, verdict="", relief_days=None, relief_censored=False, alerts=0, pending=True,
+            improvement=None,
+            verdict="",
+            relief_days=None,
+            relief_censored=False,
+            alerts=0,
+            pending=True,
         )
 
     def cells(self) -> tuple:
         """The row's cells as the list shows them (asked for the rows on screen only)."""
         if self.pending:  # not yet known: never shown as "no alerts"
-            return (literal(self.patient_id), literal(short_name(self.name)), PENDING, self.course,
-                    NO_VALUE if self.latest is None else str(self.latest), self.band or NO_VALUE,
-                    PENDING, Text(PENDING_VERDICT, style="dim"), PENDING)
+            return (
+                literal(self.patient_id),
+                literal(short_name(self.name)),
+                PENDING,
+                self.course,
+                NO_VALUE if self.latest is None else str(self.latest),
+                self.band or NO_VALUE,
+                PENDING,
+                Text(PENDING_VERDICT, style="dim"),
+                PENDING,
+            )
         relief = NO_VALUE
         if self.relief_days is not None:
             relief = f"{self.relief_days}{'+' if self.relief_censored else ''}"
@@ -102,7 +126,6 @@ class PatientRow:
             Text(words(self.verdict), style=VERDICT_STYLE.get(self.verdict, "")),
             relief,
         )
-
 
 
 #: Longest name the list shows in full; a longer one ends in "…" (search and
@@ -168,14 +191,25 @@ def column_widths(rows) -> dict[str, int]:
     """Each list column's width on screen for these rows: header or widest cell, and padding."""
     # Only the id and the name differ from row to row; the other cells take
     # few values, so one row of each kind is measured (10,000 rows in a few ms).
-    kinds = {(r.course, r.latest, r.band, r.improvement, r.verdict, r.relief_days, r.relief_censored,
-              r.alerts): r for r in rows}
+    kinds = {
+        (
+            r.course,
+            r.latest,
+            r.band,
+            r.improvement,
+            r.verdict,
+            r.relief_days,
+            r.relief_censored,
+            r.alerts,
+        ): r
+        for r in rows
+    }
     widest = {key: len(label) for label, key in LIST_COLUMNS}
     # The verdict column as wide as its longest verdict from the start, so that
     # the columns chosen for the first paint stay when the verdicts come in.
     widest["verdict"] = max(len(words(v)) for v in VERDICTS)
     for row in kinds.values():
-        for (_, key), cell in zip(LIST_COLUMNS, row.cells()):
+        for (_, key), cell in zip(LIST_COLUMNS, row.cells(), strict=False):
             widest[key] = max(widest[key], _width(str(cell)))
     widest["patient_id"] = max([widest["patient_id"], *(_width(r.patient_id) for r in rows)])
     widest["name"] = max([widest["name"], *(_width(short_name(r.name)) for r in rows)])
@@ -206,12 +240,16 @@ def course_notes(courses) -> dict[int, str]:
     """Course number -> the note given when it was started, from `ClinicData.courses`."""
     if courses is None or courses.empty or "notes" not in courses:
         return {}
-    return {int(c): str(n) for c, n in zip(courses["course"], courses["notes"])
-            if isinstance(n, str) and n.strip()}
+    return {
+        int(c): str(n)
+        for c, n in zip(courses["course"], courses["notes"], strict=True)
+        if isinstance(n, str) and n.strip()
+    }
 
 
-def timeline_rows(patient: PatientData, settings: Settings,
-                  notes: Mapping[int, str] | None = None) -> list[tuple[str, tuple]]:
+def timeline_rows(
+    patient: PatientData, settings: Settings, notes: Mapping[int, str] | None = None
+) -> list[tuple[str, tuple]]:
     """The course timeline in time order, keyed by record.
 
     Each course opens with a "Course N start" row (key "course:N") on the
@@ -231,12 +269,18 @@ def timeline_rows(patient: PatientData, settings: Settings,
         n, noun = induction_length(settings, course.drug), wording.session_noun(course.drug)
         for number, inf in enumerate(course.infusions, start=1):
             booster = course.is_booster(inf, n)
-            kind = f"Booster {number - n} (s{number})" if booster else f"{noun.capitalize()} {number}"
+            kind = (
+                f"Booster {number - n} (s{number})" if booster else f"{noun.capitalize()} {number}"
+            )
             given[inf.id] = (inf.key, course.number, kind)
             step = DOSE_STEP_MARK.get(steps.get(number - 1), "")
             session = Text(kind, style=BOOSTER_STYLE) if booster else kind
-            cells = (inf.when.iso().replace("T", " "), str(course.number), session,
-                     _infusion_text(inf, step))
+            cells = (
+                inf.when.iso().replace("T", " "),
+                str(course.number),
+                session,
+                _infusion_text(inf, step),
+            )
             events.append((inf.key, 1, f"infusion:{inf.id}", cells))
     events += [_assessment_event(a, courses, given, settings) for a in patient.assessments]
     events.sort(key=lambda e: (e[0], e[1]))
@@ -253,13 +297,19 @@ def _course_start_event(course, explicit: Mapping[int, Any], notes: Mapping[int,
     # timeline's width beside the chart (the full note is in the history).
     note = " ".join(notes.get(course.number, "").split())
     if len(note) > NOTE_WIDTH:
-        note = note[:NOTE_WIDTH - 1].rstrip() + "…"
+        note = note[: NOTE_WIDTH - 1].rstrip() + "…"
     if not note:
-        note = ("started, no note" if course.number in explicit
-                else f"at its first {wording.session_noun(course.drug)}")
-    cells = (start.iso().replace("T", " "), str(course.number),
-             Text(f"Course {course.number} start", style=COURSE_START_STYLE),
-             Text(terminal_safe(note), style=COURSE_START_STYLE))
+        note = (
+            "started, no note"
+            if course.number in explicit
+            else f"at its first {wording.session_noun(course.drug)}"
+        )
+    cells = (
+        start.iso().replace("T", " "),
+        str(course.number),
+        Text(f"Course {course.number} start", style=COURSE_START_STYLE),
+        Text(terminal_safe(note), style=COURSE_START_STYLE),
+    )
     # Priority -1: before a baseline or the first infusion at the same moment.
     return (key, -1, f"course:{course.number}", cells)
 
@@ -278,15 +328,21 @@ def _infusion_text(inf, step: str = "") -> str:
     return " ".join(parts)
 
 
-def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], settings: Settings) -> tuple:
+def _assessment_event(
+    a, courses, given: Mapping[int, tuple[Any, int, str]], settings: Settings
+) -> tuple:
     """An assessment's row: under its infusion for a rating of one, else placed in its course."""
     scale = get_scale(a.scale)
     if a.infusion_id in given:
         # A rating of an infusion (CADSS) sits right under its infusion, not
         # "pre-course": it is taken at the infusion's own time.
         key, number, kind = given[a.infusion_id]
-        cells = (a.when.iso().replace("T", " "), str(number), f"at {kind[0].lower()}{kind[1:]}",
-                 f"{scale.name} {a.total}" + (" (total-only)" if a.items is None else ""))
+        cells = (
+            a.when.iso().replace("T", " "),
+            str(number),
+            f"at {kind[0].lower()}{kind[1:]}",
+            f"{scale.name} {a.total}" + (" (total-only)" if a.items is None else ""),
+        )
         return (key, 2, f"assessment:{a.id}", cells)
     course = next((c for c in courses if c.contains(a)), None)
     where = "pre-course"
@@ -302,7 +358,12 @@ def _assessment_event(a, courses, given: Mapping[int, tuple[Any, int, str]], set
         detail += f" {scale.band(a.total)}"
     if a.items is None:
         detail += " (total-only)"
-    cells = (a.when.iso().replace("T", " "), str(course.number) if course else NO_VALUE, where, detail)
+    cells = (
+        a.when.iso().replace("T", " "),
+        str(course.number) if course else NO_VALUE,
+        where,
+        detail,
+    )
     return (a.key, 0, f"assessment:{a.id}", cells)
 
 

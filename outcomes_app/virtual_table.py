@@ -52,7 +52,11 @@ class VirtualTable(ScrollView, can_focus=True):
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
-        "vtable--header", "vtable--cursor", "vtable--even-row", "vtable--odd-row", "vtable--hover",
+        "vtable--header",
+        "vtable--cursor",
+        "vtable--even-row",
+        "vtable--odd-row",
+        "vtable--hover",
     }
 
     # DataTable's look (Textual 8's DEFAULT_CSS), so the list reads as before.
@@ -124,8 +128,15 @@ class VirtualTable(ScrollView, can_focus=True):
         def control(self) -> "VirtualTable":
             return self.table
 
-    def __init__(self, *, zebra_stripes: bool = True, rows_drawn: threading.Event | None = None,
-                 name: str | None = None, id: str | None = None, classes: str | None = None) -> None:
+    def __init__(
+        self,
+        *,
+        zebra_stripes: bool = True,
+        rows_drawn: threading.Event | None = None,
+        name: str | None = None,
+        id: str | None = None,
+        classes: str | None = None,
+    ) -> None:
         super().__init__(name=name, id=id, classes=classes)
         self.zebra_stripes = zebra_stripes
         #: Set whenever a row (not the header) is drawn: a worker waiting on it starts once rows are on screen.
@@ -201,12 +212,21 @@ class VirtualTable(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         if index is not None and self._rows_drawn is not None and not self._rows_drawn.is_set():
             self._rows_drawn.set()
-        key = (index, scroll_x, width, self._generation, index == self.cursor_row, index == self.hover_row)
+        key = (
+            index,
+            scroll_x,
+            width,
+            self._generation,
+            index == self.cursor_row,
+            index == self.hover_row,
+        )
         strip = self._lines.get(key)
         if strip is None:
             style = self._line_style(index)
             strip = self._cells_line(index, style)
-            if index == self.cursor_row:  # the cursor's colours over the cells' own (as DataTable's)
+            if (
+                index == self.cursor_row
+            ):  # the cursor's colours over the cells' own (as DataTable's)
                 cursor = self.get_component_rich_style("vtable--cursor")
                 strip = Strip(Segment.apply_style(strip, post_style=cursor), strip.cell_length)
             # The line's background runs to the table's edge, past the last column (as DataTable's).
@@ -219,7 +239,7 @@ class VirtualTable(ScrollView, can_focus=True):
         cells = self._labels if index is None else self._cells(self._rows[index])
         row = -1 if index is None else index  # in each cell's meta: what a click landed on
         segments: list[Segment] = []
-        for column, (cell, width) in enumerate(zip(cells, self._widths)):
+        for column, (cell, width) in enumerate(zip(cells, self._widths, strict=False)):
             segments += _cell_segments(self, cell, width, style, {"row": row, "column": column})
         return Strip(segments)
 
@@ -229,7 +249,9 @@ class VirtualTable(ScrollView, can_focus=True):
         if index is None:
             return style + self.get_component_rich_style("vtable--header")
         if self.zebra_stripes:
-            style += self.get_component_rich_style("vtable--even-row" if index % 2 == 0 else "vtable--odd-row")
+            style += self.get_component_rich_style(
+                "vtable--even-row" if index % 2 == 0 else "vtable--odd-row"
+            )
         if index == self.hover_row:
             style += self.get_component_rich_style("vtable--hover")
         if index == self.cursor_row:
@@ -304,19 +326,26 @@ class VirtualTable(ScrollView, can_focus=True):
         self.hover_row = -1
 
 
-def _cell_segments(table: VirtualTable, cell: Any, width: int, style: Style, meta: dict) -> list[Segment]:
+def _cell_segments(
+    table: VirtualTable, cell: Any, width: int, style: Style, meta: dict
+) -> list[Segment]:
     """One cell: its text cut or padded to the column's width less a space either side, on the row's style."""
     inner = max(0, width - 2)
     base = style + Style.from_meta(meta)
     if type(cell) is str and cell.isascii() and cell.isprintable() and len(cell) <= inner:
-        return [Segment(f" {cell:<{inner}} ", base)]  # most cells: plain text that fits, no Text needed
+        return [
+            Segment(f" {cell:<{inner}} ", base)
+        ]  # most cells: plain text that fits, no Text needed
     console = table.app.console
     text = cell.copy() if isinstance(cell, Text) else Text(str(cell))
     text.truncate(inner, overflow="ellipsis", pad=True)
     # `Text.render` gives the spans' styles only; the text's own style ("bold red") goes under them.
     own = base + console.get_style(text.style) if text.style else base
     segments = [Segment(" ", base)]
-    segments += [Segment(s.text, own + s.style if s.style else own)
-                 for s in text.render(console) if s.text != "\n"]
+    segments += [
+        Segment(s.text, own + s.style if s.style else own)
+        for s in text.render(console)
+        if s.text != "\n"
+    ]
     segments.append(Segment(" ", base))
     return segments

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Awaitable, Callable, Iterable
 
-from rich.text import Text
 from rich.segment import Segment
+from rich.text import Text
 from textual import on
 from textual._context import active_app
 from textual.app import ComposeResult
@@ -102,8 +102,9 @@ def guarded(action: Callable[[], Any]) -> tuple[Any, str | None]:
         where = db.log_unexpected(f"clinician app: {getattr(action, '__qualname__', action)}")
         message = ProgramError(program_error_text(exc, where))
         try:
-            active_app.get().notify(message, title="Program error", severity="error", timeout=60,
-                                    markup=False)
+            active_app.get().notify(
+                message, title="Program error", severity="error", timeout=60, markup=False
+            )
         except LookupError:  # called outside a running app (a test of the helper)
             pass
         return None, message
@@ -118,8 +119,10 @@ def notify_refusal(widget, error: str | None) -> None:
 def program_error_text(exc: BaseException, where: Path | None) -> str:
     """What a clinician reads after a program error: nothing saved, not their input, where the log is."""
     log = f"the details are in {where}" if where else "the details could not be logged"
-    return (f"Nothing was saved: a program error stopped it ({type(exc).__name__}), not your input; "
-            f"{log}. Please tell whoever looks after this program.")
+    return (
+        f"Nothing was saved: a program error stopped it ({type(exc).__name__}), not your input; "
+        f"{log}. Please tell whoever looks after this program."
+    )
 
 
 def followup_due(followup: FollowUp | None) -> bool:
@@ -163,8 +166,15 @@ class TickList(SelectionList):
             return strip
         left, inner, right = segments[:3]
         mark = "x" if selection.value in self._selected else " "
-        return Strip([Segment("[", left.style), Segment(mark, inner.style), Segment("]", right.style),
-                      *segments[3:]], strip.cell_length)
+        return Strip(
+            [
+                Segment("[", left.style),
+                Segment(mark, inner.style),
+                Segment("]", right.style),
+                *segments[3:],
+            ],
+            strip.cell_length,
+        )
 
 
 def key_hint(node: Any, action: str) -> str:
@@ -203,7 +213,10 @@ class AlertBanner(Static):
             except LookupError:  # a form: alerts are acknowledged from the patient screen
                 how = "acknowledge on the patient screen"
             lines = [f"⚠ SAFETY ALERT ({len(alerts)} open) — {how}"]
-            lines += [f"  {a.when.day.isoformat()}  {words(a.kind)}: {safe_markup(a.detail)}" for a in alerts[:3]]
+            lines += [
+                f"  {a.when.day.isoformat()}  {words(a.kind)}: {safe_markup(a.detail)}"
+                for a in alerts[:3]
+            ]
             if len(alerts) > 3:
                 lines.append(f"  … and {len(alerts) - 3} more")
             self.update("\n".join(lines))
@@ -217,7 +230,9 @@ class ConfirmModal(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "No"),
     ]
 
-    def __init__(self, title: str, message: str, yes: str = "Yes, save", no: str = "Cancel") -> None:
+    def __init__(
+        self, title: str, message: str, yes: str = "Yes, save", no: str = "Cancel"
+    ) -> None:
         super().__init__()
         self.title_text, self.message, self.yes, self.no = title, message, yes, no
 
@@ -226,7 +241,9 @@ class ConfirmModal(ModalScreen[bool]):
             yield Label(self.title_text, classes="dialog-title")
             yield Static(self.message, id="message")
             with Horizontal(classes="buttons"):
-                yield Button(f"{self.yes} ({key_hint(self, 'answer(True)')})", variant="warning", id="yes")
+                yield Button(
+                    f"{self.yes} ({key_hint(self, 'answer(True)')})", variant="warning", id="yes"
+                )
                 yield Button(f"{self.no} ({key_hint(self, 'answer(False)')})", id="no")
 
     @on(Button.Pressed, "#yes")
@@ -280,11 +297,17 @@ class TextModal(SavesBeforeClosing, ModalScreen["dict[str, str] | None"]):
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, title: str, fields: list[tuple[str, str, str]], *,
-                 intro: str = "", ok: str = "Save",
-                 check: Callable[[dict[str, str]], str | None] | None = None,
-                 optional: Iterable[str] = (),
-                 save: Callable[[dict[str, str]], Awaitable[str | None]] | None = None) -> None:
+    def __init__(
+        self,
+        title: str,
+        fields: list[tuple[str, str, str]],
+        *,
+        intro: str = "",
+        ok: str = "Save",
+        check: Callable[[dict[str, str]], str | None] | None = None,
+        optional: Iterable[str] = (),
+        save: Callable[[dict[str, str]], Awaitable[str | None]] | None = None,
+    ) -> None:
         super().__init__()
         self.title_text, self.fields, self.intro, self.ok = title, fields, intro, ok
         self.check, self.save = check, save
@@ -310,8 +333,9 @@ class TextModal(SavesBeforeClosing, ModalScreen["dict[str, str] | None"]):
     @on(Button.Pressed, "#ok")
     def submit(self) -> None:
         values = self.values()
-        missing = [label for key, label, _ in self.fields
-                   if not values[key] and key not in self.optional]
+        missing = [
+            label for key, label, _ in self.fields if not values[key] and key not in self.optional
+        ]
         error = f"required: {', '.join(missing)}" if missing else None
         if error is None and self.check is not None:
             error = self.check(values)
@@ -330,17 +354,25 @@ class AcknowledgeModal(SavesBeforeClosing, ModalScreen["tuple[list[str], str, st
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
-    def __init__(self, status: PatientStatus, clinician: str,
-                 save: Callable[[tuple[list[str], str, str]], Awaitable[str | None]] | None = None) -> None:
+    def __init__(
+        self,
+        status: PatientStatus,
+        clinician: str,
+        save: Callable[[tuple[list[str], str, str]], Awaitable[str | None]] | None = None,
+    ) -> None:
         super().__init__()
         self.status, self.clinician, self.save = status, clinician, save
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog wide"):  # wide: an alert's detail is read in full
-            yield Label(f"Acknowledge safety alerts of {self.status.patient_id}", classes="dialog-title")
+            yield Label(
+                f"Acknowledge safety alerts of {self.status.patient_id}", classes="dialog-title"
+            )
             yield TickList(
-                *[(f"{a.when.day.isoformat()} {words(a.kind)}: {a.detail}", a.key, True)
-                  for a in self.status.open_alerts],
+                *[
+                    (f"{a.when.day.isoformat()} {words(a.kind)}: {a.detail}", a.key, True)
+                    for a in self.status.open_alerts
+                ],
                 id="alerts",
             )
             yield Label("Clinician name")
@@ -361,9 +393,14 @@ class AcknowledgeModal(SavesBeforeClosing, ModalScreen["tuple[list[str], str, st
         keys = list(self.query_one("#alerts", SelectionList).selected)
         who = self.query_one("#m-who", Input).value.strip()
         note = self.query_one("#m-note", Input).value.strip()
-        missing = [w for w, v in (("an alert", keys), ("clinician name", who), ("note", note)) if not v]
-        problem = (f"required: {', '.join(missing)}" if missing
-                   else text_problem(who, "clinician name") or text_problem(note, "note", note=True))
+        missing = [
+            w for w, v in (("an alert", keys), ("clinician name", who), ("note", note)) if not v
+        ]
+        problem = (
+            f"required: {', '.join(missing)}"
+            if missing
+            else text_problem(who, "clinician name") or text_problem(note, "note", note=True)
+        )
         if problem:
             self.query_one("#modal-error", Static).update(Text(problem))
             return
@@ -372,4 +409,3 @@ class AcknowledgeModal(SavesBeforeClosing, ModalScreen["tuple[list[str], str, st
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
         self.dismiss(None)
-

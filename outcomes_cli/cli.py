@@ -56,7 +56,6 @@ def _echo(text: str = "", *, err: bool = False) -> None:
 class OutcomesGroup(DefaultGroup):
     """A click group (default command: the TUI) that turns every error into a message."""
 
-
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         # click-default-group only falls back to the app when there are no
         # arguments at all; `outcomes --db FILE [app options]` must open the
@@ -70,7 +69,10 @@ class OutcomesGroup(DefaultGroup):
                 i += 1
             else:
                 break
-        if i and (i >= len(args) or (args[i] not in self.commands and args[i] not in ("--help", "--version"))):
+        if i and (
+            i >= len(args)
+            or (args[i] not in self.commands and args[i] not in ("--help", "--version"))
+        ):
             args = [*args[:i], self.default_cmd_name, *args[i:]]
         return super().parse_args(ctx, args)
 
@@ -87,8 +89,11 @@ class OutcomesGroup(DefaultGroup):
             code = exc.exit_code
         except (click.exceptions.Abort, KeyboardInterrupt):
             # Every write is one transaction: an interrupted one is rolled back whole.
-            _echo("\nInterrupted: stopped; a change in progress was rolled back, so nothing "
-                       "was half-written.", err=True)
+            _echo(
+                "\nInterrupted: stopped; a change in progress was rolled back, so nothing "
+                "was half-written.",
+                err=True,
+            )
             code = 1
         except click.exceptions.Exit as exc:
             code = exc.exit_code
@@ -100,8 +105,10 @@ class OutcomesGroup(DefaultGroup):
             where = db.log_unexpected()
             _echo(f"error: something went wrong ({type(exc).__name__}: {exc}).", err=True)
             if where:
-                _echo(f"The details were written to {where}; nothing was changed by the failed step.",
-                      err=True)
+                _echo(
+                    f"The details were written to {where}; nothing was changed by the failed step.",
+                    err=True,
+                )
             code = 1
         return _finish(code, standalone_mode)
 
@@ -118,8 +125,11 @@ class _LockWaitLines:
         from db.lock_wait import limit_words
 
         if self.told < 0:
-            _echo("waiting for another write: another program (an import, the app) is writing to the "
-                  f"database; this waits up to {limit_words()}…", err=True)
+            _echo(
+                "waiting for another write: another program (an import, the app) is writing to the "
+                f"database; this waits up to {limit_words()}…",
+                err=True,
+            )
             self.told = 0
         elif int(seconds) >= self.told + self.EVERY_S:
             self.told = int(seconds) // self.EVERY_S * self.EVERY_S
@@ -148,7 +158,9 @@ _WARNED: set[Path] = set()
 def _connect(ctx: click.Context, reading: bool = False, **options):
     """Open the database (`reading`: for a command that only reads) and, once per run, warn when others
     may read it."""
-    database = db.connect_to_read(_db_path(ctx)) if reading else db.connect(_db_path(ctx), **options)
+    database = (
+        db.connect_to_read(_db_path(ctx)) if reading else db.connect(_db_path(ctx), **options)
+    )
     path = _db_path(ctx)
     if path not in _WARNED:
         _WARNED.add(path)
@@ -170,9 +182,11 @@ def _open(ctx: click.Context):
     if not path.exists() and not path.is_symlink():
         default = not ctx.obj.get("db_given") and not os.environ.get(db.ENV_VAR)
         if not default and not path.parent.is_dir():
-            raise Refused(f"there is no clinic database at {path} (from {_where_from(ctx)}) and its folder "
-                          f"{path.parent} does not exist; a new database is only created in an existing "
-                          "folder: check the path for a typing slip, or create the folder first")
+            raise Refused(
+                f"there is no clinic database at {path} (from {_where_from(ctx)}) and its folder "
+                f"{path.parent} does not exist; a new database is only created in an existing "
+                "folder: check the path for a typing slip, or create the folder first"
+            )
     return _connect(ctx)
 
 
@@ -181,21 +195,32 @@ def _open_existing(ctx: click.Context, **options):
     path = _db_path(ctx)
     db.check_reachable(path)
     if not path.exists():
-        raise Refused(f"there is no clinic database at {path} (from {_where_from(ctx)}); check the path, "
-                      "or create one with `outcomes demo` or `outcomes import patients FILE`")
+        raise Refused(
+            f"there is no clinic database at {path} (from {_where_from(ctx)}); check the path, "
+            "or create one with `outcomes demo` or `outcomes import patients FILE`"
+        )
     return _connect(ctx, **options)
 
 
 def _patient(database, ctx: click.Context, typed: str) -> str:
     """The stored id of the patient `typed` names (spaces ignored), or a refusal with a suggestion."""
-    from outcomes.validation import normalise_patient_id  # imported here: the core's records load pandas
+    from outcomes.validation import (
+        normalise_patient_id,  # imported here: the core's records load pandas
+    )
 
     pid = normalise_patient_id(typed)[0]
     if pid and db.get_patient(database, pid) is not None:
         return pid
     similar = [known for known in db.patient_ids(database) if known.lower() == pid.lower()]
-    hint = f"; did you mean {similar[0]}?" if similar else (
-        "; `outcomes tui` lists every patient" if db.patient_ids(database) else "; the database holds no patients yet")
+    hint = (
+        f"; did you mean {similar[0]}?"
+        if similar
+        else (
+            "; `outcomes tui` lists every patient"
+            if db.patient_ids(database)
+            else "; the database holds no patients yet"
+        )
+    )
     raise Refused(f"patient {typed!r} is not known in {_db_path(ctx)}{hint}")
 
 
@@ -210,14 +235,20 @@ class ScaleType(click.ParamType):
     def convert(self, value, param, ctx):
         scale_id = scale_id_of(str(value))
         if scale_id is None:
-            self.fail(f"{value!r} is not a scale; choose one of {', '.join(SCALE_IDS)} "
-                      "(case, spaces and '-' do not matter)", param, ctx)
+            self.fail(
+                f"{value!r} is not a scale; choose one of {', '.join(SCALE_IDS)} "
+                "(case, spaces and '-' do not matter)",
+                param,
+                ctx,
+            )
         return scale_id
 
 
 def scale_id_of(text: str) -> str | None:
     """The scale id a person meant (`outcomes.validation.scale_id_of`)."""
-    from outcomes.validation import scale_id_of as meant  # imported here: the core's records load pandas
+    from outcomes.validation import (
+        scale_id_of as meant,  # imported here: the core's records load pandas
+    )
 
     return meant(text)
 
@@ -227,49 +258,92 @@ FILE = click.Path(path_type=Path)
 
 
 @click.group(cls=OutcomesGroup, default="tui", default_if_no_args=True)
-@click.option("--db", "db_file", type=FILE, default=None, metavar="FILE",
-              help="Database file (default: $OUTCOMES_DB, else outcomes.db in your user data folder).")
+@click.option(
+    "--db",
+    "db_file",
+    type=FILE,
+    default=None,
+    metavar="FILE",
+    help="Database file (default: $OUTCOMES_DB, else outcomes.db in your user data folder).",
+)
 @click.version_option(version=__version__, prog_name="outcomes")
 @click.pass_context
 def cli(ctx: click.Context, db_file: Path | None) -> None:
     """Track treatment response to ketamine infusions: scores, verdicts, relief, reports."""
     ctx.ensure_object(dict)
-    ctx.obj["db_path"] = (db_file.expanduser() if db_file else db.default_path())
+    ctx.obj["db_path"] = db_file.expanduser() if db_file else db.default_path()
     ctx.obj["db_given"] = db_file is not None
 
 
 # ----- the terminal app ------------------------------------------------------
 
+
 @cli.command(short_help="Open the terminal app (the default command).")
-@click.option("--patient", "patient_id", default=None, metavar="ID",
-              help="Patient mode: read-only, locked to this one patient.")
-@click.option("--charts", "chart_dir", type=FILE, default=None, metavar="DIR",
-              help="Patient mode: folder for the chart pictures the patient saves "
-                   "(default ~/ketamine-outcomes-charts).")
-@click.option("--self-report", "self_report", is_flag=True,
-              help="Patient mode: the patient first fills in the clinic's self-report questionnaires "
-                   "(setting self_report_scales) and sends them, once; then read-only as usual.")
-@click.option("--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first.")
-@click.option("--clinician", default=None, metavar="NAME",
-              help="Your name for the audit trail (else the app asks once, suggesting $OUTCOMES_USER "
-                   "or your login).")
+@click.option(
+    "--patient",
+    "patient_id",
+    default=None,
+    metavar="ID",
+    help="Patient mode: read-only, locked to this one patient.",
+)
+@click.option(
+    "--charts",
+    "chart_dir",
+    type=FILE,
+    default=None,
+    metavar="DIR",
+    help="Patient mode: folder for the chart pictures the patient saves "
+    "(default ~/ketamine-outcomes-charts).",
+)
+@click.option(
+    "--self-report",
+    "self_report",
+    is_flag=True,
+    help="Patient mode: the patient first fills in the clinic's self-report questionnaires "
+    "(setting self_report_scales) and sends them, once; then read-only as usual.",
+)
+@click.option(
+    "--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first."
+)
+@click.option(
+    "--clinician",
+    default=None,
+    metavar="NAME",
+    help="Your name for the audit trail (else the app asks once, suggesting $OUTCOMES_USER "
+    "or your login).",
+)
 @click.pass_context
-def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, self_report: bool, demo: bool,
-        clinician: str | None) -> None:
+def tui(
+    ctx: click.Context,
+    patient_id: str | None,
+    chart_dir: Path | None,
+    self_report: bool,
+    demo: bool,
+    clinician: str | None,
+) -> None:
     """Open the terminal app: clinician mode, or with --patient ID the read-only patient mode."""
     problem = text_problem(clinician, "--clinician")
     if problem:  # before anything is opened or written
         raise Refused(problem)
     if chart_dir is not None and patient_id is None:
-        raise click.UsageError("--charts works only with --patient (it is where a patient's saved charts go)")
+        raise click.UsageError(
+            "--charts works only with --patient (it is where a patient's saved charts go)"
+        )
     if self_report and patient_id is None:
-        raise click.UsageError("--self-report works only with --patient ID (the patient who fills in "
-                               "the questionnaires)")
+        raise click.UsageError(
+            "--self-report works only with --patient ID (the patient who fills in "
+            "the questionnaires)"
+        )
     if demo:
         database = _open(ctx)
         try:
             if not db.patient_ids(database):
-                counts = db.write_clinic(database, make_demo(DEFAULT_PATIENTS, DEFAULT_SEED), db.default_user(), date.today())
+                counts = db.write_clinic(
+                    database,
+                    make_demo(DEFAULT_PATIENTS, DEFAULT_SEED),
+                    db.default_user(),
+                    date.today(),
+                )
                 _echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
         finally:
             database.close()
@@ -280,7 +354,11 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, self
         name = clinician.strip() if clinician and clinician.strip() else None
         app_module.make_app(_db_path(ctx), clinician=name).run()
         return
-    if chart_dir is not None and chart_dir.expanduser().exists() and not chart_dir.expanduser().is_dir():
+    if (
+        chart_dir is not None
+        and chart_dir.expanduser().exists()
+        and not chart_dir.expanduser().is_dir()
+    ):
         raise Refused(f"--charts {chart_dir} is a file; give a folder for the saved charts")
     database = _open_existing(ctx, read_only=True)  # patient mode never creates a database
     try:
@@ -289,16 +367,29 @@ def tui(ctx: click.Context, patient_id: str | None, chart_dir: Path | None, self
         database.close()
     import tui as app_module  # the app opens the database read-only itself
 
-    app_module.make_app(_db_path(ctx), patient_id, chart_dir=chart_dir, self_report=self_report).run()
+    app_module.make_app(
+        _db_path(ctx), patient_id, chart_dir=chart_dir, self_report=self_report
+    ).run()
 
 
 # ----- demo ---------------------------------------------------------------------
 
+
 @cli.command(short_help="Add a reproducible synthetic clinic to try the program.")
-@click.option("--patients", "count", type=click.IntRange(1, 100_000), default=DEFAULT_PATIENTS, show_default=True,
-              help="How many synthetic patients.")
-@click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same clinic.")
-@click.option("--force", is_flag=True, help="Add the cohort even when the database already holds patients.")
+@click.option(
+    "--patients",
+    "count",
+    type=click.IntRange(1, 100_000),
+    default=DEFAULT_PATIENTS,
+    show_default=True,
+    help="How many synthetic patients.",
+)
+@click.option(
+    "--seed", type=int, default=DEFAULT_SEED, show_default=True, help="Same seed, same clinic."
+)
+@click.option(
+    "--force", is_flag=True, help="Add the cohort even when the database already holds patients."
+)
 @click.pass_context
 def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
     """Add a reproducible synthetic clinic (for trying the program out)."""
@@ -306,19 +397,26 @@ def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
     try:
         existing = db.patient_ids(database)
         if existing and not force:
-            raise Refused(f"the database {_db_path(ctx)} already holds {len(existing)} patients; "
-                          "the demo cohort is added only to an empty database (add --force to add it anyway)")
+            raise Refused(
+                f"the database {_db_path(ctx)} already holds {len(existing)} patients; "
+                "the demo cohort is added only to an empty database (add --force to add it anyway)"
+            )
         numbers = [int(m.group(1)) for pid in existing if (m := re.fullmatch(r"P(\d+)", pid))]
         start = max(numbers, default=0) + 1
         # Generated and written a batch of patients at a time: bounded memory at any size.
-        counts = db.write_clinic(database, demo_batches(count, seed, start=start), db.default_user(), date.today())
+        counts = db.write_clinic(
+            database, demo_batches(count, seed, start=start), db.default_user(), date.today()
+        )
     finally:
         database.close()
-    _echo(f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
-          f"{counts['infusions']} sessions, {counts['assessments']} assessments, {counts['readings']} readings.")
+    _echo(
+        f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
+        f"{counts['infusions']} sessions, {counts['assessments']} assessments, {counts['readings']} readings."
+    )
 
 
 # ----- import -------------------------------------------------------------------
+
 
 @cli.group(name="import", short_help="Import patients, infusions or assessments from CSV.")
 def import_group() -> None:
@@ -337,8 +435,15 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
         if path.exists():
             database = _open(ctx)
             try:
-                result = db.import_csv(database, file, kind, db.default_user(), settings=db.load_settings(database),
-                                       today=today, confirm_unusual_doses=confirm)
+                result = db.import_csv(
+                    database,
+                    file,
+                    kind,
+                    db.default_user(),
+                    settings=db.load_settings(database),
+                    today=today,
+                    confirm_unusual_doses=confirm,
+                )
             finally:
                 database.close()
         else:
@@ -346,8 +451,9 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
             # (or empty) file leaves nothing behind.
             from outcomes.settings import Settings
 
-            plan = db.plan_import(file, kind, Settings(), today, confirm_unusual_doses=confirm,
-                                  known_patients=set())
+            plan = db.plan_import(
+                file, kind, Settings(), today, confirm_unusual_doses=confirm, known_patients=set()
+            )
             if not plan.rows:
                 result = db.ImportResult(kind, file.name, 0, plan.duplicates_in_file)
             else:
@@ -365,8 +471,10 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
         return
     skipped = ""
     if result.skipped:
-        skipped = (f"; {result.skipped} row{'s' if result.skipped != 1 else ''} skipped because "
-                   "identical records are already stored")
+        skipped = (
+            f"; {result.skipped} row{'s' if result.skipped != 1 else ''} skipped because "
+            "identical records are already stored"
+        )
     _echo(f"Imported {result.added} {kind} from {file.name}{skipped}.")
 
 
@@ -375,15 +483,24 @@ def _import_command(kind: str):
 
     required = ", ".join(REQUIRED[kind]) + (", and items or total" if kind == "assessments" else "")
     one = {"vitals": "reading (a moment of a session's monitoring)"}.get(kind, kind[:-1])
-    text = (f"Import {kind} from a CSV FILE: a header row, then one {one} per row.\n\n"
-            f"Columns: {', '.join(COLUMNS[kind])}.\n\nRequired: {required}.\n\n"
-            "Dates: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with a time (day-first dates like 5/1/2026 are "
-            "refused: they are ambiguous). UTF-8 (Excel: 'CSV UTF-8'); commas or semicolons."
-            + ("\n\nside_effects: words separated by ';' (e.g. nausea;dizziness). drug: ketamine "
-               "(dose_mg_per_kg) or esketamine (dose_mg: 28, 56 or 84)." if kind == "infusions" else "")
-            + ("\n\nsession: the session's date exactly as in infusions.csv; at: the reading's "
-               "date-time, from the session's start to 6 hours after; at least one measurement."
-               if kind == "vitals" else ""))
+    text = (
+        f"Import {kind} from a CSV FILE: a header row, then one {one} per row.\n\n"
+        f"Columns: {', '.join(COLUMNS[kind])}.\n\nRequired: {required}.\n\n"
+        "Dates: YYYY-MM-DD, or YYYY-MM-DDTHH:MM with a time (day-first dates like 5/1/2026 are "
+        "refused: they are ambiguous). UTF-8 (Excel: 'CSV UTF-8'); commas or semicolons."
+        + (
+            "\n\nside_effects: words separated by ';' (e.g. nausea;dizziness). drug: ketamine "
+            "(dose_mg_per_kg) or esketamine (dose_mg: 28, 56 or 84)."
+            if kind == "infusions"
+            else ""
+        )
+        + (
+            "\n\nsession: the session's date exactly as in infusions.csv; at: the reading's "
+            "date-time, from the session's start to 6 hours after; at least one measurement."
+            if kind == "vitals"
+            else ""
+        )
+    )
 
     def command(ctx: click.Context, file: Path, confirm_unusual_doses: bool = False) -> None:
         _import(ctx, kind, file, confirm_unusual_doses)
@@ -391,10 +508,16 @@ def _import_command(kind: str):
     command.__doc__ = text
     command = click.pass_context(command)
     # Accepted by every kind (scripts pass it to all three), shown where it matters.
-    command = click.option("--confirm-unusual-doses", is_flag=True, hidden=kind != "infusions",
-                           help="Accept doses outside 0.1-1.0 mg/kg as intended.")(command)
+    command = click.option(
+        "--confirm-unusual-doses",
+        is_flag=True,
+        hidden=kind != "infusions",
+        help="Accept doses outside 0.1-1.0 mg/kg as intended.",
+    )(command)
     command = click.argument("file", type=FILE)(command)
-    return import_group.command(name=kind, help=text, short_help=f"Import {kind} from a CSV file.")(command)
+    return import_group.command(name=kind, help=text, short_help=f"Import {kind} from a CSV file.")(
+        command
+    )
 
 
 for _kind in ("patients", "infusions", "assessments", "vitals"):
@@ -402,6 +525,7 @@ for _kind in ("patients", "infusions", "assessments", "vitals"):
 
 
 # ----- export -------------------------------------------------------------------
+
 
 @cli.group()
 def export() -> None:
@@ -426,8 +550,11 @@ def export_csv(ctx: click.Context, folder: Path) -> None:
 
 
 #: The de-identification flag both FHIR exports take.
-DEIDENTIFY = click.option("--deidentify", is_flag=True,
-                          help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.")
+DEIDENTIFY = click.option(
+    "--deidentify",
+    is_flag=True,
+    help="Drop names, birth dates and notes; pseudonymous ids; dates shifted per patient.",
+)
 
 
 @export.command(name="fhir", short_help="Write an R4 FHIR Bundle to a new FILE.")
@@ -466,16 +593,23 @@ def export_ndjson(ctx: click.Context, folder: Path, deidentify: bool) -> None:
 
 # ----- status -------------------------------------------------------------------
 
+
 def _scale_option(func):
-    return click.option("--scale", type=ScaleType(), default=None,
-                        help="Scale to judge by (default: the clinic's primary scale); "
-                             "PHQ-9, phq9 and phq 9 all work.")(func)
+    return click.option(
+        "--scale",
+        type=ScaleType(),
+        default=None,
+        help="Scale to judge by (default: the clinic's primary scale); "
+        "PHQ-9, phq9 and phq 9 all work.",
+    )(func)
 
 
 @cli.command(short_help="Show one patient's treatment-response status.")
 @click.argument("patient_id")
 @_scale_option
-@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON (interface.md schema).")
+@click.option(
+    "--json", "as_json", is_flag=True, help="Print the status as JSON (interface.md schema)."
+)
 @click.pass_context
 def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool) -> None:
     """Show one patient's treatment-response status."""
@@ -510,18 +644,26 @@ def _summary(result, details: dict, followup) -> str:
 
     scale = get_scale(result.scale)
     name = f" ({details['name']})" if details.get("name") else ""
-    lines = [f"{result.patient_id}{name}: {scale.name}"
-             + (f", course {result.course.number}" if result.course else "")]
+    lines = [
+        f"{result.patient_id}{name}: {scale.name}"
+        + (f", course {result.course.number}" if result.course else "")
+    ]
     lines.append(f"  Status:     {wording.status_sentence(result)}")
-    lines.append(f"  Verdict:    {wording.words(result.verdict.value)}: {wording.verdict_reason(result.verdict)}")
+    lines.append(
+        f"  Verdict:    {wording.words(result.verdict.value)}: {wording.verdict_reason(result.verdict)}"
+    )
     lines.append(f"  Progress:   {wording.progress_words(result)}")
     if result.baseline is not None:
         lines.append(f"  Baseline:   {result.baseline.total} on {result.baseline.when.iso()}")
     latest = result.latest
     if latest is not None:
-        change = "" if latest.improvement is None else f", {wording.percent_change(latest.improvement)}"
-        lines.append(f"  Latest:     {latest.assessment.total} on {latest.assessment.when.iso()} "
-                     f"(session {latest.session}{change})")
+        change = (
+            "" if latest.improvement is None else f", {wording.percent_change(latest.improvement)}"
+        )
+        lines.append(
+            f"  Latest:     {latest.assessment.total} on {latest.assessment.when.iso()} "
+            f"(session {latest.session}{change})"
+        )
     optional = (
         ("Best", wording.best_words(result)),
         ("Trend", wording.trend_words(result.trend)),
@@ -535,11 +677,14 @@ def _summary(result, details: dict, followup) -> str:
     open_alerts = result.open_alerts
     if open_alerts:
         lines.append("  Alerts (not yet acknowledged):")
-        lines.extend(f"    ! {a.when.iso()} {wording.words(a.kind)}: {a.detail}" for a in open_alerts)
+        lines.extend(
+            f"    ! {a.when.iso()} {wording.words(a.kind)}: {a.detail}" for a in open_alerts
+        )
     return "\n".join(lines)
 
 
 # ----- settings -----------------------------------------------------------------
+
 
 def _setting_key(typed: str) -> str:
     """The setting a person meant: case, spaces and '-' ignored; refused with a suggestion if unknown."""
@@ -550,8 +695,10 @@ def _setting_key(typed: str) -> str:
 
     close = difflib.get_close_matches(key, list(SPECS_BY_KEY), n=3, cutoff=0.6)
     hint = f"did you mean {' or '.join(close)}? " if close else ""
-    raise Refused(f"unknown setting {typed!r}; {hint}known settings: {', '.join(SPECS_BY_KEY)} "
-                  "(`outcomes settings` lists them with what they mean)")
+    raise Refused(
+        f"unknown setting {typed!r}; {hint}known settings: {', '.join(SPECS_BY_KEY)} "
+        "(`outcomes settings` lists them with what they mean)"
+    )
 
 
 @cli.command(short_help="List, read or change the clinic settings.")
@@ -592,11 +739,14 @@ def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
     width = max(len(s.key) for s in SETTING_SPECS)
     for spec in SETTING_SPECS:
         mark = "*" if spec.key in changed else " "
-        _echo(f"{mark} {spec.key:<{width}}  {format_value(getattr(current, spec.key)):<16}  {spec.description}")
+        _echo(
+            f"{mark} {spec.key:<{width}}  {format_value(getattr(current, spec.key)):<16}  {spec.description}"
+        )
     _echo("(* = changed from the default)")
 
 
 # ----- backup -------------------------------------------------------------------
+
 
 @cli.command(short_help="Copy the live database to a new file, safely.")
 @click.argument("file", type=FILE)
@@ -616,28 +766,57 @@ def backup(ctx: click.Context, file: Path) -> None:
 
 # ----- reports ------------------------------------------------------------------
 
+
 @cli.command(short_help="Per-patient PDF and PNG charts and the cohort report.")
-@click.option("--out", "out_dir", required=True, type=FILE, metavar="DIR",
-              help="Folder for the PDF, PNG and CSV files (created when missing; its parent must exist).")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=FILE,
+    metavar="DIR",
+    help="Folder for the PDF, PNG and CSV files (created when missing; its parent must exist).",
+)
 @click.option("--patient", "patient_id", default=None, help="Only this patient's report.")
 @_scale_option
-@click.option("--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel workers.")
+@click.option(
+    "--jobs", type=click.IntRange(1, 64), default=1, show_default=True, help="Parallel workers."
+)
 @click.option("--cohort-only", is_flag=True, help="Only the cohort report.")
 @click.option("--json", "as_json", is_flag=True, help="Print the cohort summary as JSON to stdout.")
-@click.option("--handout", is_flag=True,
-              help="With --patient: only the patient's one-page, plain-language take-home PDF.")
-@click.option("--session", "session", nargs=2, default=None, metavar="PATIENT DATE",
-              help="Only the one-page record of PATIENT's session on DATE (YYYY-MM-DD, or with its time).")
+@click.option(
+    "--handout",
+    is_flag=True,
+    help="With --patient: only the patient's one-page, plain-language take-home PDF.",
+)
+@click.option(
+    "--session",
+    "session",
+    nargs=2,
+    default=None,
+    metavar="PATIENT DATE",
+    help="Only the one-page record of PATIENT's session on DATE (YYYY-MM-DD, or with its time).",
+)
 @click.pass_context
-def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str | None, jobs: int,
-           cohort_only: bool, as_json: bool, handout: bool, session: tuple[str, str] | None) -> None:
+def report(
+    ctx: click.Context,
+    out_dir: Path,
+    patient_id: str | None,
+    scale: str | None,
+    jobs: int,
+    cohort_only: bool,
+    as_json: bool,
+    handout: bool,
+    session: tuple[str, str] | None,
+) -> None:
     """Per-patient PDF and PNG charts and the cohort report (or one session's record)."""
     if session:
         _session_report(ctx, out_dir, *session)
         return
     if handout and (patient_id is None or cohort_only or as_json):
-        raise click.UsageError("--handout needs --patient ID (it is one patient's take-home page) "
-                               "and goes without --cohort-only and --json")
+        raise click.UsageError(
+            "--handout needs --patient ID (it is one patient's take-home page) "
+            "and goes without --cohort-only and --json"
+        )
     database = _open_existing(ctx)
     try:
         if patient_id is not None:
@@ -657,8 +836,15 @@ def report(ctx: click.Context, out_dir: Path, patient_id: str | None, scale: str
     )
 
     try:
-        result = run_report(_db_path(ctx), out_dir, patient=patient_id, scale=scale, jobs=jobs,
-                            cohort_only=cohort_only, progress=None)
+        result = run_report(
+            _db_path(ctx),
+            out_dir,
+            patient=patient_id,
+            scale=scale,
+            jobs=jobs,
+            cohort_only=cohort_only,
+            progress=None,
+        )
     except ReportError as exc:
         raise Refused(str(exc)) from None
     for pid, message in result.failures:
@@ -679,6 +865,8 @@ def _json_text(value, indent: int | None = None) -> str:
     """JSON for the terminal: every character a terminal would obey written as a JSON escape."""
     text = json.dumps(value, indent=indent, ensure_ascii=False)
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
 def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: str | None) -> None:
     """The patient's take-home page, with patient mode's words (read-only, one patient)."""
     # Textual and matplotlib: loaded only for this.
@@ -717,8 +905,9 @@ def _session_report(ctx: click.Context, out_dir: Path, patient_id: str, when_tex
     from reports.session_record import session_record_input, write_session_record
 
     try:
-        item = session_record_input(data.by_patient()[patient_id], when, settings, name=name,
-                                    acknowledged=data.acknowledged)
+        item = session_record_input(
+            data.by_patient()[patient_id], when, settings, name=name, acknowledged=data.acknowledged
+        )
     except SessionNotFound as exc:
         raise Refused(f"--session: {exc}") from None
     folder.mkdir(mode=0o700, exist_ok=True)

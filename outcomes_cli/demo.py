@@ -54,12 +54,56 @@ PROFILES = (
 INDUCTION_DAYS = (0, 2, 4, 7, 9, 11)  # six infusions over about two weeks
 ESKETAMINE_DAYS = (0, 3, 7, 10, 14, 17, 21, 24)  # twice weekly for four weeks (Spravato label)
 FOLLOWUP_DAYS = Settings().followup_schedule_days  # the default schedule
-SIDE_EFFECTS = ("dissociation", "nausea", "dizziness", "headache", "drowsiness", "blurred_vision",
-                "anxiety", "elevated_bp")
-FIRST_NAMES = ("Alex", "Sam", "Jordan", "Maria", "Ahmed", "Li", "Priya", "Tom", "Elena", "Kofi",
-               "Hannah", "Mateo", "Aisha", "Jonas", "Grace", "Ravi", "Sofia", "Daniel", "Yuki", "Noor")
-LAST_NAMES = ("Keller", "Okafor", "Nguyen", "Silva", "Novak", "Brennan", "Haddad", "Larsen",
-              "Moreau", "Tanaka", "Fischer", "Mensah", "Rossi", "Kowalski", "Ortiz", "Walsh")
+SIDE_EFFECTS = (
+    "dissociation",
+    "nausea",
+    "dizziness",
+    "headache",
+    "drowsiness",
+    "blurred_vision",
+    "anxiety",
+    "elevated_bp",
+)
+FIRST_NAMES = (
+    "Alex",
+    "Sam",
+    "Jordan",
+    "Maria",
+    "Ahmed",
+    "Li",
+    "Priya",
+    "Tom",
+    "Elena",
+    "Kofi",
+    "Hannah",
+    "Mateo",
+    "Aisha",
+    "Jonas",
+    "Grace",
+    "Ravi",
+    "Sofia",
+    "Daniel",
+    "Yuki",
+    "Noor",
+)
+LAST_NAMES = (
+    "Keller",
+    "Okafor",
+    "Nguyen",
+    "Silva",
+    "Novak",
+    "Brennan",
+    "Haddad",
+    "Larsen",
+    "Moreau",
+    "Tanaka",
+    "Fischer",
+    "Mensah",
+    "Rossi",
+    "Kowalski",
+    "Ortiz",
+    "Walsh",
+)
 RATERS = ("Dr. Demo Avery", "Dr. Demo Brooks", "RN Demo Chen")
 
 
@@ -79,7 +123,9 @@ class DemoClinic:
     readings: list[dict] = field(default_factory=list)
 
 
-def _items_for(scale_id: str, total: int, rng: random.Random, fixed: dict[int, int] | None = None) -> list[int]:
+def _items_for(
+    scale_id: str, total: int, rng: random.Random, fixed: dict[int, int] | None = None
+) -> list[int]:
     """Item scores adding up to `total` (clamped to what the items allow)."""
     scale = SCALES[scale_id]
     items = [0] * scale.n_items
@@ -117,18 +163,35 @@ class _Builder:
         rng = self.rng
         pid = f"P{number:0{width}d}"
         age_days = rng.randint(20 * 365, 70 * 365)
-        self.clinic.patients.append({
-            "patient_id": pid,
-            "name": f"{self.names[(number - 1) % len(self.names)]} (demo)",
-            "birth_date": (self.today - timedelta(days=age_days)).isoformat(),
-            "weight_kg": f"{rng.uniform(52, 112):.1f}",
-            "notes": rng.choice(["", "", "Referred by GP", "Two prior antidepressant trials",
-                                 "Also in psychotherapy"]),
-        })
+        self.clinic.patients.append(
+            {
+                "patient_id": pid,
+                "name": f"{self.names[(number - 1) % len(self.names)]} (demo)",
+                "birth_date": (self.today - timedelta(days=age_days)).isoformat(),
+                "weight_kg": f"{rng.uniform(52, 112):.1f}",
+                "notes": rng.choice(
+                    [
+                        "",
+                        "",
+                        "Referred by GP",
+                        "Two prior antidepressant trials",
+                        "Also in psychotherapy",
+                    ]
+                ),
+            }
+        )
         return pid
 
-    def infusion(self, pid: str, day: date, course: int, weight: str, dose: float,
-                 high_bp: bool = False, drug: str = KETAMINE) -> int:
+    def infusion(
+        self,
+        pid: str,
+        day: date,
+        course: int,
+        weight: str,
+        dose: float,
+        high_bp: bool = False,
+        drug: str = KETAMINE,
+    ) -> int:
         rng = self.rng
         at = time(rng.choice((8, 9, 10, 11, 13, 14)), rng.choice((0, 15, 30, 45)))
         systolic = rng.randint(160, 168) if high_bp else rng.randint(108, 148)
@@ -137,30 +200,49 @@ class _Builder:
             systolic, diastolic = min(systolic, 138), min(diastolic, 88)
         effects = rng.sample(SIDE_EFFECTS, rng.choice((0, 1, 1, 2, 3)))
         start = datetime.combine(day, at)
-        dosing = ({"drug": ESKETAMINE, "dose_mg": f"{dose:g}", "route": ESKETAMINE_ROUTE} if drug == ESKETAMINE
-                  else {"dose_mg_per_kg": f"{dose:g}", "route": "iv", "duration_min": str(KETAMINE_MINUTES)})
-        self.clinic.infusions.append({
-            "patient_id": pid,
-            "date": start.isoformat(timespec="minutes"),
-            "course": str(course),
-            **dosing,
-            "weight_kg": weight,
-            "bp_systolic_pre": str(systolic),
-            "bp_diastolic_pre": str(diastolic),
-            "bp_systolic_post": str(min(systolic + rng.randint(2, 18), 200)),
-            "bp_diastolic_post": str(min(diastolic + rng.randint(0, 10), 120)),
-            "heart_rate_pre": str(rng.randint(60, 92)),
-            "heart_rate_post": str(rng.randint(62, 100)),
-            "side_effects": ";".join(effects),
-            "notes": "",
-            **session_end(rng, start, drug),
-        })
+        dosing = (
+            {"drug": ESKETAMINE, "dose_mg": f"{dose:g}", "route": ESKETAMINE_ROUTE}
+            if drug == ESKETAMINE
+            else {
+                "dose_mg_per_kg": f"{dose:g}",
+                "route": "iv",
+                "duration_min": str(KETAMINE_MINUTES),
+            }
+        )
+        self.clinic.infusions.append(
+            {
+                "patient_id": pid,
+                "date": start.isoformat(timespec="minutes"),
+                "course": str(course),
+                **dosing,
+                "weight_kg": weight,
+                "bp_systolic_pre": str(systolic),
+                "bp_diastolic_pre": str(diastolic),
+                "bp_systolic_post": str(min(systolic + rng.randint(2, 18), 200)),
+                "bp_diastolic_post": str(min(diastolic + rng.randint(0, 10), 120)),
+                "heart_rate_pre": str(rng.randint(60, 92)),
+                "heart_rate_post": str(rng.randint(62, 100)),
+                "side_effects": ";".join(effects),
+                "notes": "",
+                **session_end(rng, start, drug),
+            }
+        )
         self.clinic.readings.extend(session_readings(rng, pid, start, drug, systolic, diastolic))
         return len(self.clinic.infusions) - 1
 
-    def assessment(self, pid: str, when: date | datetime, scale: str, total: int, *,
-                   item9: int = 0, total_only: bool = False, rater: str = "self",
-                   infusion_index: int | None = None, madrs10: int | None = None) -> None:
+    def assessment(
+        self,
+        pid: str,
+        when: date | datetime,
+        scale: str,
+        total: int,
+        *,
+        item9: int = 0,
+        total_only: bool = False,
+        rater: str = "self",
+        infusion_index: int | None = None,
+        madrs10: int | None = None,
+    ) -> None:
         scale_def = SCALES[scale]
         total = max(0, min(scale_def.total_max, total))
         fixed = {}
@@ -169,17 +251,21 @@ class _Builder:
         elif scale == "madrs":
             fixed = {10: madrs10 if madrs10 is not None else min(2, total // 12)}
         items = _items_for(scale, total, self.rng, fixed)
-        text = when.isoformat(timespec="minutes") if isinstance(when, datetime) else when.isoformat()
-        self.clinic.assessments.append({
-            "patient_id": pid,
-            "date": text,
-            "scale": scale,
-            "items": "" if total_only else " ".join(map(str, items)),
-            "total": str(sum(items)) if not total_only else str(total),
-            "rater": rater,
-            "notes": "",
-            "infusion_index": infusion_index,
-        })
+        text = (
+            when.isoformat(timespec="minutes") if isinstance(when, datetime) else when.isoformat()
+        )
+        self.clinic.assessments.append(
+            {
+                "patient_id": pid,
+                "date": text,
+                "scale": scale,
+                "items": "" if total_only else " ".join(map(str, items)),
+                "total": str(sum(items)) if not total_only else str(total),
+                "rater": rater,
+                "notes": "",
+                "infusion_index": infusion_index,
+            }
+        )
 
 
 def _pick_profile(rng: random.Random) -> str:
@@ -193,7 +279,10 @@ def _pick_profile(rng: random.Random) -> str:
 
 
 def make_demo(
-    patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED, today: date | None = None, start: int = 1
+    patients: int = DEFAULT_PATIENTS,
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    start: int = 1,
 ) -> DemoClinic:
     """A synthetic clinic of `patients` patients, the same for the same seed and day.
 
@@ -208,8 +297,12 @@ def make_demo(
 
 
 def demo_batches(
-    patients: int = DEFAULT_PATIENTS, seed: int = DEFAULT_SEED, today: date | None = None, start: int = 1,
-    *, batch: int = BATCH_PATIENTS,
+    patients: int = DEFAULT_PATIENTS,
+    seed: int = DEFAULT_SEED,
+    today: date | None = None,
+    start: int = 1,
+    *,
+    batch: int = BATCH_PATIENTS,
 ) -> Iterator[DemoClinic]:
     """The clinic of `make_demo`, `batch` patients at a time (each batch's `infusion_index` counts
     within that batch); the rows are the same whatever the batch size."""
@@ -232,7 +325,9 @@ def demo_batches(
             b.clinic = DemoClinic()
 
 
-def _dose_plan(rng: random.Random, respond_at: int | None, drug: str = KETAMINE, older: bool = False):
+def _dose_plan(
+    rng: random.Random, respond_at: int | None, drug: str = KETAMINE, older: bool = False
+):
     """Dose by session. Ketamine (mg/kg): most start at 0.5; slow and non-responders are often
     titrated up by 0.25 mg/kg at session 3 or 4, as clinics do. Esketamine (mg): 56 (28 from
     age 65, the label's starting doses), raised to 84 (56 from 28) for some slow responders."""
@@ -265,8 +360,14 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
         b.assessment(pid, when, "phq9", _score(baseline, improvement, 27, rng), item9=suicide)
         if madrs:
             m10 = 4 if suicide >= 2 else None
-            b.assessment(pid, when, "madrs", _score(madrs_base, improvement, 60, rng),
-                         rater=rng.choice(RATERS), madrs10=m10)
+            b.assessment(
+                pid,
+                when,
+                "madrs",
+                _score(madrs_base, improvement, 60, rng),
+                rater=rng.choice(RATERS),
+                madrs10=m10,
+            )
         if gad and rng.random() < 0.6:
             b.assessment(pid, when, "gad7", _score(gad_base, improvement * 0.8, 21, rng))
 
@@ -278,8 +379,10 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
             rate(base_day, 0.0, suicide=rng.choice((1, 2)) if suicidal else 0)
 
     # Where response comes, and how long it lasts.
-    respond_at = {"early_responder": rng.randint(1, 3),
-                  "late_responder": rng.randint(4, len(schedule))}.get(profile)
+    respond_at = {
+        "early_responder": rng.randint(1, 3),
+        "late_responder": rng.randint(4, len(schedule)),
+    }.get(profile)
     if profile in ("no_baseline", "in_progress") and rng.random() < 0.6:
         respond_at = rng.randint(1, 4)
     n_infusions = {"incomplete": rng.randint(2, 4)}.get(profile, len(schedule))
@@ -295,11 +398,32 @@ def _course(b: _Builder, pid: str, profile: str, number: int) -> None:
     days = [start + timedelta(days=d) for d in schedule[:n_infusions]]
     # Nothing on today itself: a time of day later than now would lie in the future.
     days = [d for d in days if d < today]
-    _induction(b, pid, days, weight, rate, improvement_at, dose_at,
-               dissociation if cadss else None, high_bp=number % 17 == 5, drug=drug)
+    _induction(
+        b,
+        pid,
+        days,
+        weight,
+        rate,
+        improvement_at,
+        dose_at,
+        dissociation if cadss else None,
+        high_bp=number % 17 == 5,
+        drug=drug,
+    )
     if len(days) == len(schedule):
-        _followups(b, pid, days[-1], weight, rate, improvement_at, dose_at,
-                   respond_at, relief_days, plateau, drug)
+        _followups(
+            b,
+            pid,
+            days[-1],
+            weight,
+            rate,
+            improvement_at,
+            dose_at,
+            respond_at,
+            relief_days,
+            plateau,
+            drug,
+        )
 
 
 def _course_start(rng: random.Random, today: date, profile: str) -> date:
@@ -313,6 +437,7 @@ def _course_start(rng: random.Random, today: date, profile: str) -> date:
 
 def _improvement_curve(rng: random.Random, profile: str, respond_at: int | None, plateau: float):
     """Percent improvement at a session, drawn afresh at each call."""
+
     def improvement_at(session: int) -> float:
         # Early improvement tends to come before response (so the clinic's
         # early-improvement figures have something to show).
@@ -327,8 +452,18 @@ def _improvement_curve(rng: random.Random, profile: str, respond_at: int | None,
     return improvement_at
 
 
-def _induction(b: _Builder, pid: str, days: list[date], weight: float, rate, improvement_at, dose_at,
-               dissociation: float | None, high_bp: bool, drug: str = KETAMINE) -> None:
+def _induction(
+    b: _Builder,
+    pid: str,
+    days: list[date],
+    weight: float,
+    rate,
+    improvement_at,
+    dose_at,
+    dissociation: float | None,
+    high_bp: bool,
+    drug: str = KETAMINE,
+) -> None:
     """The induction infusions, a rating before each after the first, CADSS at each when rated."""
     rng = b.rng
     for k, day in enumerate(days, start=1):
@@ -337,15 +472,34 @@ def _induction(b: _Builder, pid: str, days: list[date], weight: float, rate, imp
             rate(day, improvement_at(k - 1))
         index = b.infusion(pid, day, 1, weight, dose_at(k), high_bp=(high_bp and k == 2), drug=drug)
         if dissociation is not None:
-            moment = datetime.fromisoformat(b.clinic.infusions[index]["date"]) + timedelta(minutes=50)
+            moment = datetime.fromisoformat(b.clinic.infusions[index]["date"]) + timedelta(
+                minutes=50
+            )
             relative = dose_at(k) / (0.5 if drug == KETAMINE else 56)  # to the usual starting dose
-            level = dissociation * (1 - 0.06 * k) * relative ** 0.5 + rng.gauss(0, 2)
-            b.assessment(pid, moment, "cadss", max(2, round(level)),
-                         rater=rng.choice(RATERS), infusion_index=index)
+            level = dissociation * (1 - 0.06 * k) * relative**0.5 + rng.gauss(0, 2)
+            b.assessment(
+                pid,
+                moment,
+                "cadss",
+                max(2, round(level)),
+                rater=rng.choice(RATERS),
+                infusion_index=index,
+            )
 
 
-def _followups(b: _Builder, pid: str, last: date, weight: float, rate, improvement_at, dose_at,
-               respond_at: int | None, relief_days: int, plateau: float, drug: str = KETAMINE) -> None:
+def _followups(
+    b: _Builder,
+    pid: str,
+    last: date,
+    weight: float,
+    rate,
+    improvement_at,
+    dose_at,
+    respond_at: int | None,
+    relief_days: int,
+    plateau: float,
+    drug: str = KETAMINE,
+) -> None:
     """Follow-up ratings on the default schedule; relief fades for some, and a booster may follow."""
     rng, today = b.rng, b.today
     booster_day = None
@@ -360,9 +514,13 @@ def _followups(b: _Builder, pid: str, last: date, weight: float, rate, improveme
         elif respond_at is not None and offset >= relief_days:
             improvement = rng.uniform(5, 40)  # relief has faded
             if booster_day is None and rng.random() < 0.55 and day + timedelta(days=3) < today:
-                booster_day = min(day + timedelta(days=rng.randint(2, 5)), today - timedelta(days=1))
+                booster_day = min(
+                    day + timedelta(days=rng.randint(2, 5)), today - timedelta(days=1)
+                )
         else:
-            improvement = improvement_at(len(ESKETAMINE_DAYS if drug == ESKETAMINE else INDUCTION_DAYS))
+            improvement = improvement_at(
+                len(ESKETAMINE_DAYS if drug == ESKETAMINE else INDUCTION_DAYS)
+            )
         rate(day, improvement)
         if booster_day is not None and not booster_given:
             b.infusion(pid, booster_day, 1, weight, dose_at(99), drug=drug)

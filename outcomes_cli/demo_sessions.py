@@ -32,8 +32,9 @@ def between(rng: random.Random, low: int, high: int) -> int:
     return low + int(rng.random() * (high - low + 1))
 
 
-def session_readings(rng: random.Random, pid: str, start: datetime, drug: str,
-                     systolic: int, diastolic: int) -> list[dict]:
+def session_readings(
+    rng: random.Random, pid: str, start: datetime, drug: str, systolic: int, diastolic: int
+) -> list[dict]:
     """The session's readings as vitals.csv rows, starting from the pressure before dosing."""
     rows = []
     for minute in READING_MINUTES.get(drug, READING_MINUTES["ketamine"]):
@@ -41,16 +42,24 @@ def session_readings(rng: random.Random, pid: str, start: datetime, drug: str,
         rise = between(rng, 4, 14) if peak else between(rng, 0, 5)
         roll = rng.random()
         # Light sedation at the peak (MOAA/S 3-4, sometimes 5); deep (2) now and then.
-        sedation = (2 if roll < 0.004 else 3 if roll < 0.25 else 4 if roll < 0.75 else 5) if peak else 5
+        sedation = (
+            (2 if roll < 0.004 else 3 if roll < 0.25 else 4 if roll < 0.75 else 5) if peak else 5
+        )
         spo2 = between(rng, 94, 99) if rng.random() > 0.004 else between(rng, 86, 89)
-        rows.append({
-            "patient_id": pid, "session": _stamp(start), "at": _stamp(start + timedelta(minutes=minute)),
-            "bp_systolic": str(min(systolic + (rise if minute else 0), 230)),
-            "bp_diastolic": str(min(diastolic + (rise // 2 if minute else 0), 140)),
-            "heart_rate": str(between(rng, 62, 96)), "spo2": str(spo2),
-            "respiratory_rate": str(between(rng, 11, 19)),
-            "sedation_moaas": str(sedation if minute else 5), "notes": "",
-        })
+        rows.append(
+            {
+                "patient_id": pid,
+                "session": _stamp(start),
+                "at": _stamp(start + timedelta(minutes=minute)),
+                "bp_systolic": str(min(systolic + (rise if minute else 0), 230)),
+                "bp_diastolic": str(min(diastolic + (rise // 2 if minute else 0), 140)),
+                "heart_rate": str(between(rng, 62, 96)),
+                "spo2": str(spo2),
+                "respiratory_rate": str(between(rng, 11, 19)),
+                "sedation_moaas": str(sedation if minute else 5),
+                "notes": "",
+            }
+        )
     return rows
 
 
@@ -58,8 +67,13 @@ def session_end(rng: random.Random, start: datetime, drug: str) -> dict[str, str
     """The infusion.csv columns of the session's end: ready to leave (mostly on time) and accompanied."""
     early = rng.random() < 0.04
     if drug == ESKETAMINE:
-        ready = start + timedelta(minutes=between(rng, 95, 115) if early else between(rng, 120, 150))
+        ready = start + timedelta(
+            minutes=between(rng, 95, 115) if early else between(rng, 120, 150)
+        )
     else:
         ended = start + timedelta(minutes=KETAMINE_MINUTES)
         ready = ended + timedelta(minutes=between(rng, 15, 28) if early else between(rng, 30, 60))
-    return {"ready_to_leave_at": _stamp(ready), "accompanied": "no" if rng.random() < 0.01 else "yes"}
+    return {
+        "ready_to_leave_at": _stamp(ready),
+        "accompanied": "no" if rng.random() < 0.01 else "yes",
+    }

@@ -52,19 +52,35 @@ def _panel(fig: Figure, rect, title: str, denominator: str, caveat: str) -> Axes
     return ax
 
 
-def _rate_bars(ax: Axes, rates: Sequence[Rate], colours: Sequence[str], hatches: Sequence[str]) -> None:
+def _rate_bars(
+    ax: Axes, rates: Sequence[Rate], colours: Sequence[str], hatches: Sequence[str]
+) -> None:
     """Bars of response rate with Wilson 95% intervals; a too-small group is a note, not a bar."""
-    for i, (r, colour, hatch) in enumerate(zip(rates, colours, hatches)):
+    for i, (r, colour, hatch) in enumerate(zip(rates, colours, hatches, strict=False)):
         if not r.enough:
-            ax.text(i, 4, f"too few patients\nto estimate\n({r.responded} of {r.n})", ha="center",
-                    va="bottom", size=SMALL_SIZE, color=GREY)
+            ax.text(
+                i,
+                4,
+                f"too few patients\nto estimate\n({r.responded} of {r.n})",
+                ha="center",
+                va="bottom",
+                size=SMALL_SIZE,
+                color=GREY,
+            )
             continue
         pct = 100 * r.rate
         ax.bar(i, pct, width=0.6, color=colour, edgecolor=BLACK, hatch=hatch, lw=0.8)
-        ax.errorbar(i, pct, yerr=[[pct - 100 * r.low], [100 * r.high - pct]], color=BLACK,
-                    capsize=4, lw=1)
-        ax.text(i, 100 * r.high + 1.5, f"{pct:.0f}% ({r.responded} of {r.n})", va="bottom",
-                ha="center", size=SMALL_SIZE)
+        ax.errorbar(
+            i, pct, yerr=[[pct - 100 * r.low], [100 * r.high - pct]], color=BLACK, capsize=4, lw=1
+        )
+        ax.text(
+            i,
+            100 * r.high + 1.5,
+            f"{pct:.0f}% ({r.responded} of {r.n})",
+            va="bottom",
+            ha="center",
+            size=SMALL_SIZE,
+        )
     ax.set_xticks(range(len(rates)), [wrapped(r.label) for r in rates])
     ax.set_xlim(-0.6, len(rates) - 0.2)
     ax.set_ylim(0, 110)
@@ -77,42 +93,67 @@ def wrapped(label: str, width: int = 13) -> str:
 
 def draw_dose_and_early(fig: Figure, assoc: Associations, scale_name: str) -> None:
     """Page 1: response by dose band; response after early improvement or none."""
-    _page_title(fig, "Dose, early improvement and response in this clinic",
-                f"Associations in the clinic's own records on {scale_name}, with 95% intervals "
-                f"(Wilson). Groups of fewer than {MIN_GROUP} patients are not estimated. "
-                "The program recommends no dose.")
+    _page_title(
+        fig,
+        "Dose, early improvement and response in this clinic",
+        f"Associations in the clinic's own records on {scale_name}, with 95% intervals "
+        f"(Wilson). Groups of fewer than {MIN_GROUP} patients are not estimated. "
+        "The program recommends no dose.",
+    )
     known = sum(r.n for r in assoc.dose_bands)
-    left_out = f"; {assoc.dose_unknown} without a recorded dose at that session" if assoc.dose_unknown else ""
-    ax = _panel(fig, LEFT_RECT, "Response by dose at the last induction session",
-                f"{known} of the {assoc.completers} patients whose induction reached a verdict"
-                f"{left_out}; {assoc.left_out} still without a verdict left out", CAVEATS["dose"])
+    left_out = (
+        f"; {assoc.dose_unknown} without a recorded dose at that session"
+        if assoc.dose_unknown
+        else ""
+    )
+    ax = _panel(
+        fig,
+        LEFT_RECT,
+        "Response by dose at the last induction session",
+        f"{known} of the {assoc.completers} patients whose induction reached a verdict"
+        f"{left_out}; {assoc.left_out} still without a verdict left out",
+        CAVEATS["dose"],
+    )
     bars = len(assoc.dose_bands)
     _rate_bars(ax, assoc.dose_bands, [SKY_BLUE] * 3 + [ORANGE] * 3, ["//", "..", "xx"] * 2)
     if bars > 3:
         ax.axvline(2.5, color=GREY, lw=0.8, ls="--")  # ketamine | esketamine
     rates = []
-    for session, yes, no in assoc.early:
+    for _session, yes, no in assoc.early:
         rates += [yes, no]
     n = assoc.early[0][1].n + assoc.early[0][2].n if assoc.early else 0
-    ax = _panel(fig, RIGHT_RECT, "Early improvement (>= 20% below the starting score)",
-                f"{n} of the {assoc.completers} patients with a verdict had a score after session 1 "
-                f"(the others are left out of the first pair); improvement by session k is the best "
-                f"of the scores after sessions 1 to k", CAVEATS["early"])
+    ax = _panel(
+        fig,
+        RIGHT_RECT,
+        "Early improvement (>= 20% below the starting score)",
+        f"{n} of the {assoc.completers} patients with a verdict had a score after session 1 "
+        f"(the others are left out of the first pair); improvement by session k is the best "
+        f"of the scores after sessions 1 to k",
+        CAVEATS["early"],
+    )
     _rate_bars(ax, rates, [BLUE, VERMILION] * 2, ["//", "", "//", ""])
     ax.axvline(1.5, color=GREY, lw=0.8, ls="--")
 
 
 def _scatter(ax: Axes, corr: Correlation) -> None:
     if not corr.points:
-        ax.text(0.5, 0.5, "No patient has both a CADSS rating and a verdict.", transform=ax.transAxes,
-                ha="center", size=TEXT_SIZE)
+        ax.text(
+            0.5,
+            0.5,
+            "No patient has both a CADSS rating and a verdict.",
+            transform=ax.transAxes,
+            ha="center",
+            size=TEXT_SIZE,
+        )
         return
-    xs, ys = zip(*corr.points)
+    xs, ys = zip(*corr.points, strict=True)
     ax.scatter(xs, ys, s=12, facecolors="none", edgecolors=BLUE, linewidths=0.8)
     ax.set_xlabel(f"{corr.label} (CADSS total)", size=TEXT_SIZE)
     ax.set_ylabel("best improvement in the induction (%)", size=TEXT_SIZE)
     if corr.enough:
-        text = f"Spearman rho {corr.rho:.2f} (95% CI {corr.low:.2f} to {corr.high:.2f}), n = {corr.n}"
+        text = (
+            f"Spearman rho {corr.rho:.2f} (95% CI {corr.low:.2f} to {corr.high:.2f}), n = {corr.n}"
+        )
     else:
         text = f"n = {corr.n}: too few patients (or no spread) to estimate a correlation"
     ax.text(0.02, 1.0, text, transform=ax.transAxes, size=SMALL_SIZE + 0.5, va="bottom")
@@ -120,26 +161,45 @@ def _scatter(ax: Axes, corr: Correlation) -> None:
 
 def draw_dissociation(fig: Figure, assoc: Associations) -> None:
     """Page 2: CADSS at the first session against improvement; median split; dose rises."""
-    _page_title(fig, "Dissociation, dose rises and response in this clinic",
-                "Associations in the clinic's own records, with 95% intervals; not evidence "
-                "that one causes the other.")
+    _page_title(
+        fig,
+        "Dissociation, dose rises and response in this clinic",
+        "Associations in the clinic's own records, with 95% intervals; not evidence "
+        "that one causes the other.",
+    )
     corr = assoc.cadss_first
     highest = assoc.cadss_highest
-    highest_text = (f"rho {highest.rho:.2f} (95% CI {highest.low:.2f} to {highest.high:.2f})"
-                    if highest.enough else "too few to estimate")
-    ax = _panel(fig, LEFT_RECT, "Dissociation at the first session and best improvement",
-                f"{corr.n} of the {assoc.completers} patients with a verdict had a CADSS rating at "
-                f"infusion 1. The highest CADSS of the course against best improvement: "
-                f"{highest_text}, n = {highest.n}.", CAVEATS["dissociation"])
+    highest_text = (
+        f"rho {highest.rho:.2f} (95% CI {highest.low:.2f} to {highest.high:.2f})"
+        if highest.enough
+        else "too few to estimate"
+    )
+    ax = _panel(
+        fig,
+        LEFT_RECT,
+        "Dissociation at the first session and best improvement",
+        f"{corr.n} of the {assoc.completers} patients with a verdict had a CADSS rating at "
+        f"infusion 1. The highest CADSS of the course against best improvement: "
+        f"{highest_text}, n = {highest.n}.",
+        CAVEATS["dissociation"],
+    )
     _scatter(ax, corr)
     rise = assoc.dose_rise
     median = "-" if assoc.cadss_median is None else f"{assoc.cadss_median:g}"
-    ax = _panel(fig, RIGHT_RECT, "Response by dissociation, and after a dose rise",
-                f"Left: the {assoc.above_median.n + assoc.at_or_below_median.n} patients above and at "
-                f"or below the clinic's median CADSS at infusion 1 ({median}). Right: {rise.raised} "
-                f"patients had their dose raised during the induction; {rise.responded_before} had "
-                f"already responded before the rise and are left out of that bar.",
-                CAVEATS["dose_rise"])
-    _rate_bars(ax, [assoc.above_median, assoc.at_or_below_median, rise.after],
-               [VERMILION, SKY_BLUE, BLUE], ["xx", "..", "//"])
+    ax = _panel(
+        fig,
+        RIGHT_RECT,
+        "Response by dissociation, and after a dose rise",
+        f"Left: the {assoc.above_median.n + assoc.at_or_below_median.n} patients above and at "
+        f"or below the clinic's median CADSS at infusion 1 ({median}). Right: {rise.raised} "
+        f"patients had their dose raised during the induction; {rise.responded_before} had "
+        f"already responded before the rise and are left out of that bar.",
+        CAVEATS["dose_rise"],
+    )
+    _rate_bars(
+        ax,
+        [assoc.above_median, assoc.at_or_below_median, rise.after],
+        [VERMILION, SKY_BLUE, BLUE],
+        ["xx", "..", "//"],
+    )
     ax.axvline(1.5, color=GREY, lw=0.8, ls="--")

@@ -122,9 +122,19 @@ def run_report(
     else:
         settings, scale_id, data, acks = _read_clinic(Path(db_path).expanduser(), patient, scale)
         out = _prepare_out(out_dir)
-        result = render_clinic(data, settings, scale_id, out, as_of=as_of, jobs=jobs,
-                               patients=[patient] if patient else "all", cohort=patient is None,
-                               acknowledgements=acks, progress=_want_progress(progress, err), stderr=err)
+        result = render_clinic(
+            data,
+            settings,
+            scale_id,
+            out,
+            as_of=as_of,
+            jobs=jobs,
+            patients=[patient] if patient else "all",
+            cohort=patient is None,
+            acknowledgements=acks,
+            progress=_want_progress(progress, err),
+            stderr=err,
+        )
     result.seconds = time.perf_counter() - started
     print(_summary_line(result, out), file=err)
     return result
@@ -143,8 +153,9 @@ def _read_clinic(path: Path, patient: str | None, scale: str | None):
         return settings, scale_id, data, _acknowledgements(db, database, data)
 
 
-def _cohort_only(path: Path, out_dir: str | os.PathLike, scale: str | None,
-                 as_of: date) -> tuple[ReportResult, Path]:
+def _cohort_only(
+    path: Path, out_dir: str | os.PathLike, scale: str | None, as_of: date
+) -> tuple[ReportResult, Path]:
     """The cohort report alone, reading the clinic a chunk of patients at a time (`db.clinic_chunks`).
 
     The cohort needs every patient's status, CADSS scores and session safety
@@ -212,9 +223,17 @@ def _acknowledgements(db, database, data: ClinicData) -> dict[str, list[Acknowle
     single = data.patients["patient_id"].iloc[0] if len(data.patients) == 1 else None
     frame = db.acknowledgements(database, None if single is None else str(single))
     out: dict[str, list[Acknowledgement]] = {}
-    for k, w, a, n, pid in zip(frame["alert_key"], frame["who"], frame["at"], frame["note"], frame["patient_id"]):
+    for k, w, a, n, pid in zip(
+        frame["alert_key"],
+        frame["who"],
+        frame["at"],
+        frame["note"],
+        frame["patient_id"],
+        strict=True,
+    ):
         out.setdefault(str(pid), []).append(
-            Acknowledgement(str(k), str(w), str(a), None if n is None or n != n else str(n)))
+            Acknowledgement(str(k), str(w), str(a), None if n is None or n != n else str(n))
+        )
     return out
 
 
@@ -240,38 +259,72 @@ def split_patients(data: ClinicData) -> tuple[dict[str, PatientData], list[tuple
         return data.by_patient(), []
     except Exception:  # one bad row spoils the whole frame: retry patient by patient
         pass
-    ids = sorted({str(p) for frame in (data.patients, data.infusions, data.assessments, data.readings)
-                  if frame is not None and not frame.empty for p in frame["patient_id"]})
+    ids = sorted(
+        {
+            str(p)
+            for frame in (data.patients, data.infusions, data.assessments, data.readings)
+            if frame is not None and not frame.empty
+            for p in frame["patient_id"]
+        }
+    )
     by_patient: dict[str, PatientData] = {}
     failures = []
     for pid in ids:
-        def rows(frame):
-            return None if frame is None or frame.empty else frame[frame["patient_id"].astype(str) == pid]
+
+        def rows(frame, pid=pid):
+            return (
+                None
+                if frame is None or frame.empty
+                else frame[frame["patient_id"].astype(str) == pid]
+            )
+
         try:
-            by_patient.update(patients_from_frames(rows(data.infusions), rows(data.assessments),
-                                                   rows(data.courses), rows(data.patients), rows(data.readings)))
+            by_patient.update(
+                patients_from_frames(
+                    rows(data.infusions),
+                    rows(data.assessments),
+                    rows(data.courses),
+                    rows(data.patients),
+                    rows(data.readings),
+                )
+            )
         except Exception as exc:
             failures.append((pid, f"records could not be read: {exc}"))
     return by_patient, failures
 
 
-def analyse(by_patient: dict[str, PatientData], scale_id: str, settings: Settings, as_of: date,
-            acknowledged: frozenset[str]) -> tuple[list[PatientStatus], list[tuple[str, str]]]:
+def analyse(
+    by_patient: dict[str, PatientData],
+    scale_id: str,
+    settings: Settings,
+    as_of: date,
+    acknowledged: frozenset[str],
+) -> tuple[list[PatientStatus], list[tuple[str, str]]]:
     """Every patient's status; a patient the rules cannot be applied to becomes a failure."""
     statuses, failures = [], []
     for pid in sorted(by_patient):
         try:
-            statuses.append(analyse_patient(by_patient[pid], scale_id, settings, as_of, acknowledged))
+            statuses.append(
+                analyse_patient(by_patient[pid], scale_id, settings, as_of, acknowledged)
+            )
         except Exception as exc:
             failures.append((pid, f"could not be analysed: {exc}"))
     return statuses, failures
 
 
-def other_scales(patient: PatientData, scale_id: str, settings: Settings, as_of: date,
-                 acknowledged: frozenset[str]) -> tuple[PatientStatus, ...]:
+def other_scales(
+    patient: PatientData,
+    scale_id: str,
+    settings: Settings,
+    as_of: date,
+    acknowledged: frozenset[str],
+) -> tuple[PatientStatus, ...]:
     """The patient's status on each other outcome scale they have scores of (the report's compact page)."""
-    return tuple(analyse_patient(patient, other, settings, as_of, acknowledged)
-                 for other in OUTCOME_SCALE_IDS if other != scale_id and patient.of_scale(other))
+    return tuple(
+        analyse_patient(patient, other, settings, as_of, acknowledged)
+        for other in OUTCOME_SCALE_IDS
+        if other != scale_id and patient.of_scale(other)
+    )
 
 
 def render_clinic(
@@ -299,18 +352,24 @@ def render_clinic(
     statuses, more = analyse(by_patient, scale_id, settings, as_of, data.acknowledged)
     failures += more
     wanted = None if patients is None else (set(by_patient) if patients == "all" else set(patients))
-    items = _report_inputs(statuses, by_patient, data.names(), acknowledgements or {}, wanted, as_of,
-                           data.acknowledged)
+    items = _report_inputs(
+        statuses, by_patient, data.names(), acknowledgements or {}, wanted, as_of, data.acknowledged
+    )
     result = ReportResult()
     patient_dir = subfolder(out, PATIENT_FOLDER) if items else out / PATIENT_FOLDER
 
     def write_cohort() -> None:
-        analysed = Analysed(statuses, {pid: patient.of_scale("cadss") for pid, patient in by_patient.items()},
-                            session_safety(by_patient.values(), settings), failures[:])
+        analysed = Analysed(
+            statuses,
+            {pid: patient.of_scale("cadss") for pid, patient in by_patient.items()},
+            session_safety(by_patient.values(), settings),
+            failures[:],
+        )
         _write_cohort(analysed, scale_id, settings, out, as_of, result)
 
-    rendered = _render_patients(items, patient_dir, jobs, progress, err,
-                                during=write_cohort if cohort else None)
+    rendered = _render_patients(
+        items, patient_dir, jobs, progress, err, during=write_cohort if cohort else None
+    )
     cohort_failure, result.failures = result.failures, []
     for pid, files, error in rendered:
         if error is not None:
@@ -335,8 +394,9 @@ class Analysed:
     failures: list[tuple[str, str]]
 
     @classmethod
-    def from_chunks(cls, chunks: Iterable[ClinicData], scale_id: str, settings: Settings,
-                    as_of: date) -> "Analysed":
+    def from_chunks(
+        cls, chunks: Iterable[ClinicData], scale_id: str, settings: Settings, as_of: date
+    ) -> "Analysed":
         """One pass over the clinic a chunk at a time (in patient-id order): only the statuses and CADSS
         scores are kept, so the records of one chunk are in memory at a time. The same figures as from
         the whole clinic read at once."""
@@ -348,37 +408,66 @@ class Analysed:
         def analysed_patients() -> Iterator[PatientData]:
             for chunk in chunks:
                 by_patient, failed = split_patients(chunk)
-                chunk_statuses, more = analyse(by_patient, scale_id, settings, as_of, chunk.acknowledged)
+                chunk_statuses, more = analyse(
+                    by_patient, scale_id, settings, as_of, chunk.acknowledged
+                )
                 statuses.extend(chunk_statuses)
                 unread.extend(failed)
                 unanalysed.extend(more)
-                cadss.update((pid, patient.of_scale("cadss")) for pid, patient in by_patient.items())
+                cadss.update(
+                    (pid, patient.of_scale("cadss")) for pid, patient in by_patient.items()
+                )
                 yield from by_patient.values()  # to the session safety figures, then let go
 
         safety = session_safety(analysed_patients(), settings)
         return cls(statuses, cadss, safety, unread + unanalysed)
 
 
-def _write_cohort(analysed: Analysed, scale_id: str, settings: Settings, out: Path, as_of: date,
-                  result: ReportResult) -> None:
+def _write_cohort(
+    analysed: Analysed,
+    scale_id: str,
+    settings: Settings,
+    out: Path,
+    as_of: date,
+    result: ReportResult,
+) -> None:
     """The cohort report's files into `out/cohort`, its summary into `result`; a failure to draw it is
     recorded in `result.failures` (as `COHORT_FAILURE`) rather than raised: the patients' reports are
     still worth having."""
     # One computation of the safety figures: the safety page and summary.json both read it.
-    summary = summarise(analysed.statuses, scale_id, settings.induction_sessions, analysed.cadss,
-                        safety=analysed.safety)
+    summary = summarise(
+        analysed.statuses,
+        scale_id,
+        settings.induction_sessions,
+        analysed.cadss,
+        safety=analysed.safety,
+    )
     result.summary = summary.as_json()
     try:
         cohort_dir = subfolder(out, COHORT_FOLDER)
-        result.files.extend(write_cohort_report(analysed.statuses, summary, cohort_dir, as_of=as_of,
-                                                settings=settings, problems=analysed.failures[:]))
+        result.files.extend(
+            write_cohort_report(
+                analysed.statuses,
+                summary,
+                cohort_dir,
+                as_of=as_of,
+                settings=settings,
+                problems=analysed.failures[:],
+            )
+        )
     except Exception as exc:
         result.failures.append((COHORT_FAILURE, f"{type(exc).__name__}: {exc}"))
 
 
-def _report_inputs(statuses, by_patient: dict[str, PatientData], names: dict[str, str],
-                   acknowledgements: dict[str, list[Acknowledgement]], wanted: set[str] | None,
-                   as_of: date, acknowledged: frozenset[str] = frozenset()) -> list[PatientReportInput]:
+def _report_inputs(
+    statuses,
+    by_patient: dict[str, PatientData],
+    names: dict[str, str],
+    acknowledgements: dict[str, list[Acknowledgement]],
+    wanted: set[str] | None,
+    as_of: date,
+    acknowledged: frozenset[str] = frozenset(),
+) -> list[PatientReportInput]:
     """What each wanted patient's report is drawn from (with every other scale they have)."""
     return [
         PatientReportInput(
@@ -390,7 +479,8 @@ def _report_inputs(statuses, by_patient: dict[str, PatientData], names: dict[str
             sessions=monitored_sessions(s, by_patient[s.patient_id]),
             others=other_scales(by_patient[s.patient_id], s.scale, s.settings, as_of, acknowledged),
         )
-        for s in statuses if wanted is not None and s.patient_id in wanted
+        for s in statuses
+        if wanted is not None and s.patient_id in wanted
     ]
 
 
@@ -402,8 +492,9 @@ def subfolder(out: Path, name: str) -> Path:
     except StorageError as exc:
         raise ReportError(str(exc)) from None
     if not folder.is_dir() or folder.resolve().parent != out.resolve():
-        raise ReportError(f"{folder} is not a folder inside {out}; move it away or choose "
-                          "another --out")
+        raise ReportError(
+            f"{folder} is not a folder inside {out}; move it away or choose another --out"
+        )
     return folder
 
 
@@ -413,7 +504,7 @@ START_METHOD: str | None = None
 
 
 def start_method() -> str:
-    """"fork" on Linux (cheap: workers inherit the loaded libraries and the
+    """ "fork" on Linux (cheap: workers inherit the loaded libraries and the
     records; this process runs no threads of its own); "spawn" elsewhere
     (macOS frameworks are not fork-safe, Windows has no fork)."""
     if START_METHOD is not None:
@@ -462,8 +553,11 @@ def _render_patients(items, folder: Path, jobs: int, progress: bool, err: TextIO
         context = multiprocessing.get_context(method)
         _ITEMS, _FOLDER = items, folder  # a forked worker inherits these
         try:
-            with context.Pool(jobs, initializer=_init_worker,
-                              initargs=(None if method == "fork" else items, folder)) as pool:
+            with context.Pool(
+                jobs,
+                initializer=_init_worker,
+                initargs=(None if method == "fork" else items, folder),
+            ) as pool:
                 pending = pool.imap_unordered(_render_one, range(len(items)), chunksize=2)
                 if during:
                     during()
@@ -495,8 +589,10 @@ class _ProgressBar:
     def _draw(self) -> None:
         filled = int(self.WIDTH * self.done / self.total) if self.total else self.WIDTH
         elapsed = time.perf_counter() - self.started
-        self.stream.write(f"\rpatient reports [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
-                          f"{self.done}/{self.total}  {elapsed:.0f} s")
+        self.stream.write(
+            f"\rpatient reports [{'#' * filled}{'.' * (self.WIDTH - filled)}] "
+            f"{self.done}/{self.total}  {elapsed:.0f} s"
+        )
         self.stream.flush()
 
     def close(self) -> None:

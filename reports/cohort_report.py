@@ -20,18 +20,24 @@ from typing import Sequence
 
 from db.spreadsheet import neutralise
 from outcomes import wording
-from outcomes.wording import plural
 from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
-from outcomes.followup import OVERDUE, next_followup
 from outcomes.drugs import DRUGS
+from outcomes.followup import OVERDUE, next_followup
 from outcomes.scales import get_scale
 from outcomes.session_safety import SessionSafety
 from outcomes.sessions import (
-    DEEP_SEDATION, EARLY_DISCHARGE, LOW_SPO2, RESP_RATE, SESSION_ALERT_NAMES, SESSION_BP, UNACCOMPANIED,
+    DEEP_SEDATION,
+    EARLY_DISCHARGE,
+    LOW_SPO2,
+    RESP_RATE,
+    SESSION_ALERT_NAMES,
+    SESSION_BP,
+    UNACCOMPANIED,
 )
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
-from outcomes.verdict import INCOMPLETE, IN_PROGRESS, NO_BASELINE, NON_RESPONDER, RESPONDER
+from outcomes.verdict import IN_PROGRESS, INCOMPLETE, NO_BASELINE, NON_RESPONDER, RESPONDER
+from outcomes.wording import plural
 from reports.association_figures import draw_dissociation, draw_dose_and_early
 from reports.cohort_figures import (
     draw_relief_curve,
@@ -61,12 +67,34 @@ CSV_NAME = "patients.csv"
 JSON_NAME = "summary.json"
 
 CSV_COLUMNS = (
-    "patient_id", "scale", "course", "baseline_date", "baseline_score", "first_infusion",
-    "sessions_completed", "boosters", "latest_date", "latest_score", "latest_percent_change",
-    "status", "six_session_verdict", "first_response_session", "first_response_days",
-    "first_remission_session", "first_remission_days", "best_improvement", "relief_days",
-    "relief_censored", "relief_ended_by", "relapse_date", "reliable_change",
-    "total_only_records", "alerts", "open_alerts", "next_followup_day", "next_followup_due",
+    "patient_id",
+    "scale",
+    "course",
+    "baseline_date",
+    "baseline_score",
+    "first_infusion",
+    "sessions_completed",
+    "boosters",
+    "latest_date",
+    "latest_score",
+    "latest_percent_change",
+    "status",
+    "six_session_verdict",
+    "first_response_session",
+    "first_response_days",
+    "first_remission_session",
+    "first_remission_days",
+    "best_improvement",
+    "relief_days",
+    "relief_censored",
+    "relief_ended_by",
+    "relapse_date",
+    "reliable_change",
+    "total_only_records",
+    "alerts",
+    "open_alerts",
+    "next_followup_day",
+    "next_followup_due",
     "next_followup_state",
 )
 
@@ -95,21 +123,27 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
     stamp = f"{settings.clinic_name} - {scale.name} - data as of {as_of.isoformat()}"
     files = []
     figures = [
-        ("responders_by_session.png",
-         lambda f: draw_responders_by_session(f, summary, len(summary.responders_by_session))),
+        (
+            "responders_by_session.png",
+            lambda f: draw_responders_by_session(f, summary, len(summary.responders_by_session)),
+        ),
         ("waterfall.png", lambda f: draw_waterfall(f, summary)),
         ("relief_curve.png", lambda f: draw_relief_curve(f, summary)),
         ("trajectories.png", lambda f: draw_trajectories(f, statuses, summary.scale)),
     ]
     if summary.associations is not None:
         figures += [
-            ("dose_and_early_improvement.png",
-             lambda f: draw_dose_and_early(f, summary.associations, scale.name)),
+            (
+                "dose_and_early_improvement.png",
+                lambda f: draw_dose_and_early(f, summary.associations, scale.name),
+            ),
             ("dissociation.png", lambda f: draw_dissociation(f, summary.associations)),
         ]
     pdf_path = inside(folder, PDF_NAME)
     # The safety page, when any session was monitored, reads the summary's own figures.
-    safety = summary.safety if summary.safety is not None and summary.safety.monitored_total else None
+    safety = (
+        summary.safety if summary.safety is not None and summary.safety.monitored_total else None
+    )
     pages = 2 + len(figures) + (1 if safety is not None else 0)
     free_text = [s.patient_id for s in statuses] + [settings.clinic_name]
     free_text += [text for pair in problems for text in pair]
@@ -152,20 +186,31 @@ def patient_row(status: PatientStatus, as_of: date) -> dict:
     base, latest = j["baseline"] or {}, j["latest"] or {}
     first, remit = j["first_response"] or {}, j["first_remission"] or {}
     return {
-        "patient_id": j["patient_id"], "scale": j["scale"], "course": j["course"],
-        "baseline_date": base.get("date"), "baseline_score": base.get("score"),
-        "first_infusion": j["first_infusion"], "sessions_completed": j["sessions_completed"],
-        "boosters": j["boosters"], "latest_date": latest.get("date"),
-        "latest_score": latest.get("score"), "latest_percent_change": latest.get("percent_change"),
-        "status": j["status"], "six_session_verdict": j["six_session_verdict"],
+        "patient_id": j["patient_id"],
+        "scale": j["scale"],
+        "course": j["course"],
+        "baseline_date": base.get("date"),
+        "baseline_score": base.get("score"),
+        "first_infusion": j["first_infusion"],
+        "sessions_completed": j["sessions_completed"],
+        "boosters": j["boosters"],
+        "latest_date": latest.get("date"),
+        "latest_score": latest.get("score"),
+        "latest_percent_change": latest.get("percent_change"),
+        "status": j["status"],
+        "six_session_verdict": j["six_session_verdict"],
         "first_response_session": first.get("session"),
         "first_response_days": first.get("days_from_first_infusion"),
         "first_remission_session": remit.get("session"),
         "first_remission_days": remit.get("days_from_first_infusion"),
-        "best_improvement": j["best_improvement"], "relief_days": j["relief_days"],
-        "relief_censored": j["relief_censored"], "relief_ended_by": j["relief_ended_by"],
-        "relapse_date": (j["relapse"] or {}).get("date"), "reliable_change": j["reliable_change"],
-        "total_only_records": j["total_only_records"], "alerts": len(status.alerts),
+        "best_improvement": j["best_improvement"],
+        "relief_days": j["relief_days"],
+        "relief_censored": j["relief_censored"],
+        "relief_ended_by": j["relief_ended_by"],
+        "relapse_date": (j["relapse"] or {}).get("date"),
+        "reliable_change": j["reliable_change"],
+        "total_only_records": j["total_only_records"],
+        "alerts": len(status.alerts),
         "open_alerts": len(status.open_alerts),
         "next_followup_day": follow.day if follow else None,
         "next_followup_due": follow.due_on.isoformat() if follow else None,
@@ -224,33 +269,67 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
     within = f"within {settings.induction_sessions} sessions"
     rows = [
         ("Patients", f"{n}", "the clinic's patients, each counted once by the latest course"),
-        ("With a usable baseline", f"{summary.with_baseline}",
-         f"of the {n}; {n - summary.with_baseline} without one (see data quality)"),
+        (
+            "With a usable baseline",
+            f"{summary.with_baseline}",
+            f"of the {n}; {n - summary.with_baseline} without one (see data quality)",
+        ),
         (f"{n_words}: responder", f"{responders}", "response within the induction"),
-        (f"{n_words}: non-responder", f"{non}",
-         f"all {settings.induction_sessions} infusions, no response"),
+        (
+            f"{n_words}: non-responder",
+            f"{non}",
+            f"all {settings.induction_sessions} infusions, no response",
+        ),
         (f"{n_words}: incomplete", f"{incomplete}", "stopped early, no response"),
         (f"{n_words}: in progress", f"{counts.get(IN_PROGRESS, 0)}", "still in the induction"),
-        (f"{n_words}: no baseline", f"{counts.get(NO_BASELINE, 0)}",
-         "no usable baseline (see data quality)"),
-        (f"Response {within}, completers", _pct(summary.response_rate_6),
-         f"{responders} of the {summary.completers} completers (see below)"),
-        (f"Response {within}, all who started", _pct(summary.response_rate_itt),
-         f"{responders} of the {itt} who started (see below)"),
-        (f"Remission {within}, completers", _pct(summary.remission_rate_6),
-         f"{remitted} of the {summary.completers} completers"),
-        (f"Remission {within}, all who started", _pct(summary.remission_rate_itt),
-         f"{remitted_itt} of the {itt} who started"),
-        ("Median relief among responders", wording.median_relief_words(summary),
-         f"Kaplan-Meier, {plural(summary.relief_responders, 'responder')} (see below)"),
+        (
+            f"{n_words}: no baseline",
+            f"{counts.get(NO_BASELINE, 0)}",
+            "no usable baseline (see data quality)",
+        ),
+        (
+            f"Response {within}, completers",
+            _pct(summary.response_rate_6),
+            f"{responders} of the {summary.completers} completers (see below)",
+        ),
+        (
+            f"Response {within}, all who started",
+            _pct(summary.response_rate_itt),
+            f"{responders} of the {itt} who started (see below)",
+        ),
+        (
+            f"Remission {within}, completers",
+            _pct(summary.remission_rate_6),
+            f"{remitted} of the {summary.completers} completers",
+        ),
+        (
+            f"Remission {within}, all who started",
+            _pct(summary.remission_rate_itt),
+            f"{remitted_itt} of the {itt} who started",
+        ),
+        (
+            "Median relief among responders",
+            wording.median_relief_words(summary),
+            f"Kaplan-Meier, {plural(summary.relief_responders, 'responder')} (see below)",
+        ),
     ]
-    rows += [(f"Relief still holding at day {t}",
-              relief_words(summary.relief_at_days.get(str(t))),
-              "Kaplan-Meier estimate" if summary.relief_at_days.get(str(t)) is not None
-              else "no responder followed this long yet")
-             for t in RELIEF_CHECKPOINTS]
-    rows.append(("Total-only records", f"{summary.total_only_records}",
-                 "scores entered without items (item checks not possible)"))
+    rows += [
+        (
+            f"Relief still holding at day {t}",
+            relief_words(summary.relief_at_days.get(str(t))),
+            "Kaplan-Meier estimate"
+            if summary.relief_at_days.get(str(t)) is not None
+            else "no responder followed this long yet",
+        )
+        for t in RELIEF_CHECKPOINTS
+    ]
+    rows.append(
+        (
+            "Total-only records",
+            f"{summary.total_only_records}",
+            "scores entered without items (item checks not possible)",
+        )
+    )
     cur.heading("Summary")
     cur.table(["measure", "value", "how"], rows, [0.36, 0.24, 0.40], size=TEXT_SIZE + 1)
     cur.heading("Who each figure counts")
@@ -266,8 +345,11 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
         f"more than {settings.incomplete_after_days} days (incomplete_after_days). Relief "
         f"ends at the first score less than 50% below baseline"
         + (", confirmed by the next" if settings.relapse_confirmations == 2 else "")
-        + (", or at a booster" if settings.booster_ends_relief else
-           "; a booster censors it (booster_ends_relief = false)")
+        + (
+            ", or at a booster"
+            if settings.booster_ends_relief
+            else "; a booster censors it (booster_ends_relief = false)"
+        )
         + ". Each patient counts once, by the latest course. The figures report what the "
         "recorded scores show; treatment decisions stay with the clinician.",
         size=TEXT_SIZE,
@@ -277,16 +359,36 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
 def _safety_page(fig, safety: SessionSafety, settings: Settings) -> None:
     """Sessions with each kind of alert, and median minutes to discharge by drug."""
     cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
-    cur.title("Session safety", "Readings during sessions, recovery and discharge (clinical-spec section 11); "
-              "every course of every patient")
+    cur.title(
+        "Session safety",
+        "Readings during sessions, recovery and discharge (clinical-spec section 11); "
+        "every course of every patient",
+    )
     monitored = safety.monitored_total
     cur.heading("Sessions given and monitored")
-    cur.table(["drug", "sessions", "with readings or a discharge recorded", "median minutes to discharge",
-               "discharges recorded"],
-              [(drug, str(safety.sessions.get(drug, 0)), str(safety.monitored.get(drug, 0)),
-                "-" if safety.median_minutes(drug) is None else f"{safety.median_minutes(drug):g} min",
-                str(safety.discharges(drug))) for drug in DRUGS],
-              [0.16, 0.12, 0.3, 0.24, 0.18], aligns=["left", "right", "right", "right", "right"])
+    cur.table(
+        [
+            "drug",
+            "sessions",
+            "with readings or a discharge recorded",
+            "median minutes to discharge",
+            "discharges recorded",
+        ],
+        [
+            (
+                drug,
+                str(safety.sessions.get(drug, 0)),
+                str(safety.monitored.get(drug, 0)),
+                "-"
+                if safety.median_minutes(drug) is None
+                else f"{safety.median_minutes(drug):g} min",
+                str(safety.discharges(drug)),
+            )
+            for drug in DRUGS
+        ],
+        [0.16, 0.12, 0.3, 0.24, 0.18],
+        aligns=["left", "right", "right", "right", "right"],
+    )
     cur.heading(f"Sessions with each kind of alert (of {monitored} monitored)")
     rules = {
         LOW_SPO2: f"saturation below {settings.spo2_alert_below}%",
@@ -294,41 +396,93 @@ def _safety_page(fig, safety: SessionSafety, settings: Settings) -> None:
         DEEP_SEDATION: f"MOAA/S at or below {settings.sedation_alert_at_or_below}",
         SESSION_BP: f"a reading at or above {settings.bp_hold_systolic}/{settings.bp_hold_diastolic}",
         EARLY_DISCHARGE: f"ketamine: under {settings.recovery_minutes} min after the end; "
-                         "esketamine: under 120 min after dosing",
+        "esketamine: under 120 min after dosing",
         UNACCOMPANIED: "not accompanied after dissociation or sedation",
     }
-    cur.table(["alert", "sessions", "rule"],
-              [(name, str(safety.with_alert.get(kind, 0)), rules[kind]) for kind, name in SESSION_ALERT_NAMES.items()],
-              [0.3, 0.12, 0.58], aligns=["left", "right", "left"])
+    cur.table(
+        ["alert", "sessions", "rule"],
+        [
+            (name, str(safety.with_alert.get(kind, 0)), rules[kind])
+            for kind, name in SESSION_ALERT_NAMES.items()
+        ],
+        [0.3, 0.12, 0.58],
+        aligns=["left", "right", "left"],
+    )
 
 
-def _quality_page(fig, statuses: Sequence[PatientStatus], summary: CohortSummary, as_of: date,
-                  problems: Sequence[tuple[str, str]]) -> None:
+def _quality_page(
+    fig,
+    statuses: Sequence[PatientStatus],
+    summary: CohortSummary,
+    as_of: date,
+    problems: Sequence[tuple[str, str]],
+) -> None:
     cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
     cur.title("Data quality", "Records to complete or check before trusting the figures above")
     no_base = [s for s in statuses if s.verdict.value == NO_BASELINE and s.course is not None]
     cur.heading(f"Courses without a usable baseline ({len(no_base)})")
-    cur.table(["patient", "first infusion", "why"], [
-        (s.patient_id[:30], str(s.course.start.day), wording.verdict_reason(s.verdict)[:160]) for s in no_base
-    ], [0.14, 0.12, 0.74], max_rows=10, keep="first", more_note="courses")
+    cur.table(
+        ["patient", "first infusion", "why"],
+        [
+            (s.patient_id[:30], str(s.course.start.day), wording.verdict_reason(s.verdict)[:160])
+            for s in no_base
+        ],
+        [0.14, 0.12, 0.74],
+        max_rows=10,
+        keep="first",
+        more_note="courses",
+    )
     overdue = []
     for s in statuses:
         follow = next_followup(s, as_of)
         if follow is not None and follow.state == OVERDUE:
-            overdue.append((follow.days_late, s.patient_id[:30], f"day {follow.day}",
-                            str(follow.due_on), wording.plural(follow.days_late, "day")))
+            overdue.append(
+                (
+                    follow.days_late,
+                    s.patient_id[:30],
+                    f"day {follow.day}",
+                    str(follow.due_on),
+                    wording.plural(follow.days_late, "day"),
+                )
+            )
     overdue.sort(key=lambda row: (-row[0], row[1]))  # the longest overdue first
     cur.heading(f"Overdue follow-up assessments ({len(overdue)}), longest overdue first")
-    cur.table(["patient", "follow-up after the last induction infusion", "was due", "late by"],
-              [row[1:] for row in overdue], [0.14, 0.26, 0.12, 0.48], max_rows=12,
-              keep="first", more_note="follow-ups")
-    total_only = [(s.patient_id[:30], str(s.total_only_count), str(s.safety_unchecked))
-                  for s in statuses if s.total_only_count or s.safety_unchecked]
-    cur.heading(f"Total-only records ({summary.total_only_records} on {get_scale(summary.scale).name})")
-    cur.table(["patient", f"total-only on {get_scale(summary.scale).name}",
-               "suicidality item not checkable (any scale)"], total_only,
-              [0.14, 0.26, 0.60], max_rows=8, keep="first", more_note="patients")
+    cur.table(
+        ["patient", "follow-up after the last induction infusion", "was due", "late by"],
+        [row[1:] for row in overdue],
+        [0.14, 0.26, 0.12, 0.48],
+        max_rows=12,
+        keep="first",
+        more_note="follow-ups",
+    )
+    total_only = [
+        (s.patient_id[:30], str(s.total_only_count), str(s.safety_unchecked))
+        for s in statuses
+        if s.total_only_count or s.safety_unchecked
+    ]
+    cur.heading(
+        f"Total-only records ({summary.total_only_records} on {get_scale(summary.scale).name})"
+    )
+    cur.table(
+        [
+            "patient",
+            f"total-only on {get_scale(summary.scale).name}",
+            "suicidality item not checkable (any scale)",
+        ],
+        total_only,
+        [0.14, 0.26, 0.60],
+        max_rows=8,
+        keep="first",
+        more_note="patients",
+    )
     if problems:
         cur.heading(f"Patients that could not be analysed ({len(problems)})")
-        cur.table(["patient", "problem"], [(p[:30], m[:120]) for p, m in problems],
-                  [0.14, 0.86], max_rows=6, keep="first", more_note="patients", size=SMALL_SIZE)
+        cur.table(
+            ["patient", "problem"],
+            [(p[:30], m[:120]) for p, m in problems],
+            [0.14, 0.86],
+            max_rows=6,
+            keep="first",
+            more_note="patients",
+            size=SMALL_SIZE,
+        )

@@ -30,8 +30,10 @@ HEAD = 13
 TITLE = 20
 CHART_LEFT, CHART_WIDTH = 0.12, 0.83
 CHART_TOP, CHART_BOTTOM = 0.73, 0.515  # the top comes down under a crisis box
-FOOTER = ("This page shows only your own results. Please ask your clinic team about anything on it; "
-          "it does not replace talking with them.")
+FOOTER = (
+    "This page shows only your own results. Please ask your clinic team about anything on it; "
+    "it does not replace talking with them."
+)
 
 
 @dataclass(frozen=True)
@@ -87,9 +89,14 @@ def write_handout(handout: Handout, path: Path) -> Path:
 def _words_above(fig, handout: Handout) -> float:
     page = Cursor(fig, y=0.965)
     page.y = text_lines(fig, page.left, page.y, ["Your treatment progress"], TITLE, weight="bold")
-    page.y = text_lines(fig, page.left, page.y,
-                        [f"{handout.who}   ·   {handout.clinic}   ·   {handout.day.day} {handout.day:%B %Y}"],
-                        BODY, color=GREY)
+    page.y = text_lines(
+        fig,
+        page.left,
+        page.y,
+        [f"{handout.who}   ·   {handout.clinic}   ·   {handout.day.day} {handout.day:%B %Y}"],
+        BODY,
+        color=GREY,
+    )
     page.gap(0.8, BODY)
     if handout.crisis:
         _boxed(page, "Support is available", handout.crisis, linewidth=3)
@@ -107,8 +114,17 @@ def _boxed(page: Cursor, title: str | None, text: str, linewidth: float) -> None
     lines = ([title] if title else []) + wrap(text, width)
     top = page.y
     page.y = text_lines(fig, page.left + 0.015, top - 0.006, lines, BIG, weight="bold")
-    fig.add_artist(Rectangle((page.left, page.y - 0.008), page.right - page.left, top - page.y + 0.008,
-                             transform=fig.transFigure, fill=False, edgecolor=BLACK, linewidth=linewidth))
+    fig.add_artist(
+        Rectangle(
+            (page.left, page.y - 0.008),
+            page.right - page.left,
+            top - page.y + 0.008,
+            transform=fig.transFigure,
+            fill=False,
+            edgecolor=BLACK,
+            linewidth=linewidth,
+        )
+    )
     page.y -= 0.008
 
 
@@ -116,26 +132,68 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
     ax = fig.add_axes(rect)
     if marks is None or marks.empty:
         ax.set_axis_off()
-        ax.text(0.5, 0.5, "No questionnaire scores yet", ha="center", va="center", size=HEAD,
-                transform=ax.transAxes)
+        ax.text(
+            0.5,
+            0.5,
+            "No questionnaire scores yet",
+            ha="center",
+            va="center",
+            size=HEAD,
+            transform=ax.transAxes,
+        )
         return
-    ax.plot(marks.days, marks.totals, color=BLACK, marker="o", markersize=8, linewidth=2.5,
-            label="your score")
-    for x, y in zip(marks.days, marks.totals):
-        ax.annotate(str(y), (x, y), textcoords="offset points", xytext=(0, 9), ha="center", size=BODY)
+    ax.plot(
+        marks.days,
+        marks.totals,
+        color=BLACK,
+        marker="o",
+        markersize=8,
+        linewidth=2.5,
+        label="your score",
+    )
+    for x, y in zip(marks.days, marks.totals, strict=True):
+        ax.annotate(
+            str(y), (x, y), textcoords="offset points", xytext=(0, 9), ha="center", size=BODY
+        )
     if marks.response_level is not None:
-        ax.axhline(marks.response_level, color=GREY, linestyle="--", linewidth=2,
-                   label=f"half your starting score ({marks.response_level:g})")
+        ax.axhline(
+            marks.response_level,
+            color=GREY,
+            linestyle="--",
+            linewidth=2,
+            label=f"half your starting score ({marks.response_level:g})",
+        )
     if marks.remission is not None:
-        ax.axhline(marks.remission, color=GREY, linestyle=":", linewidth=2.5,
-                   label=f"{marks.remission} or lower: few or no symptoms left")
+        ax.axhline(
+            marks.remission,
+            color=GREY,
+            linestyle=":",
+            linewidth=2.5,
+            label=f"{marks.remission} or lower: few or no symptoms left",
+        )
     if marks.infusion_days:
-        ax.plot(marks.infusion_days, [0] * len(marks.infusion_days), linestyle="none", marker="^",
-                markersize=10, color=BLACK, label=f"a {marks.noun}" if marks.noun == "session" else f"an {marks.noun}", clip_on=False)
+        ax.plot(
+            marks.infusion_days,
+            [0] * len(marks.infusion_days),
+            linestyle="none",
+            marker="^",
+            markersize=10,
+            color=BLACK,
+            label=f"a {marks.noun}" if marks.noun == "session" else f"an {marks.noun}",
+            clip_on=False,
+        )
     if marks.booster_days:
-        ax.plot(marks.booster_days, [0] * len(marks.booster_days), linestyle="none", marker="D",
-                markersize=8, markerfacecolor="white", markeredgecolor=BLACK, label="a booster",
-                clip_on=False)
+        ax.plot(
+            marks.booster_days,
+            [0] * len(marks.booster_days),
+            linestyle="none",
+            marker="D",
+            markersize=8,
+            markerfacecolor="white",
+            markeredgecolor=BLACK,
+            label="a booster",
+            clip_on=False,
+        )
     top = max([*marks.totals, marks.baseline or 0, marks.remission or 0]) + 4
     ax.set_ylim(0, min(top, marks.total_max + 2))
     ax.set_xlabel(marks.x_label, size=BODY)
@@ -146,13 +204,17 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
     ax.grid(True, color="#DDDDDD", linewidth=0.8)
     for side in ("top", "right"):
         ax.spines[side].set_visible(False)
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=BODY - 1, frameon=False)
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=BODY - 1, frameon=False
+    )
 
 
 def _words_below(fig, handout: Handout) -> None:
     page = Cursor(fig, y=CHART_BOTTOM - 0.12)
-    for heading, lines in (("What you have reached", handout.milestones),
-                           ("Your sessions and your next check-in", handout.sessions)):
+    for heading, lines in (
+        ("What you have reached", handout.milestones),
+        ("Your sessions and your next check-in", handout.sessions),
+    ):
         if lines:
             page.y = text_lines(fig, page.left, page.y, [heading], HEAD, weight="bold")
             page.gap(0.2, BODY)
@@ -161,7 +223,9 @@ def _words_below(fig, handout: Handout) -> None:
                 page.gap(0.2, BODY)
             page.gap(0.4, BODY)
     if handout.glossary:
-        page.y = text_lines(fig, page.left, page.y, ["Words used on this page"], HEAD, weight="bold")
+        page.y = text_lines(
+            fig, page.left, page.y, ["Words used on this page"], HEAD, weight="bold"
+        )
         page.gap(0.2, BODY)
         for word, meaning in handout.glossary:
             page.labelled(word, meaning, label_width=0.16, size=BODY - 1)

@@ -38,14 +38,14 @@ def wrap(text: str, width: int) -> list[str]:
     return lines
 
 
-def text_lines(fig: Figure, x: float, top: float, lines: Sequence[str], size: float,
-               **kwargs) -> float:
+def text_lines(
+    fig: Figure, x: float, top: float, lines: Sequence[str], size: float, **kwargs
+) -> float:
     """Draw `lines` one under another from `top`; returns the y below the last."""
     step = line_height(fig, size)
     for i, line in enumerate(lines):
         if line:
-            fig.text(x, top - (i + BASELINE_DROP) * step, line, size=size, va="baseline",
-                     **kwargs)
+            fig.text(x, top - (i + BASELINE_DROP) * step, line, size=size, va="baseline", **kwargs)
     return top - len(lines) * step
 
 
@@ -78,25 +78,45 @@ class Cursor:
         self.y = text_lines(self.fig, self.left, self.y, [text], HEADING_SIZE, weight="bold")
         self.gap(0.1)
 
-    def paragraph(self, text: str, size: float = TEXT_SIZE, color: str = "black",
-                  weight: str = "normal", indent: float = 0.0) -> None:
+    def paragraph(
+        self,
+        text: str,
+        size: float = TEXT_SIZE,
+        color: str = "black",
+        weight: str = "normal",
+        indent: float = 0.0,
+    ) -> None:
         width = int(self.chars_per_line * TEXT_SIZE / size * (1 - indent * 1.2))
         lines = wrap(text, width)
-        self.y = text_lines(self.fig, self.left + indent, self.y, lines, size, color=color,
-                            weight=weight)
+        self.y = text_lines(
+            self.fig, self.left + indent, self.y, lines, size, color=color, weight=weight
+        )
 
-    def labelled(self, label: str, text: str, label_width: float = 0.2,
-                 size: float = TEXT_SIZE, weight: str = "normal") -> None:
+    def labelled(
+        self,
+        label: str,
+        text: str,
+        label_width: float = 0.2,
+        size: float = TEXT_SIZE,
+        weight: str = "normal",
+    ) -> None:
         """A "label: value" line; the value wraps in its own column."""
         width = int(self.chars_per_line * (1 - label_width / (self.right - self.left)))
         lines = wrap(text, width)
         text_lines(self.fig, self.left, self.y, [label], size, color=GREY)
         self.y = text_lines(self.fig, self.left + label_width, self.y, lines, size, weight=weight)
 
-    def table(self, headers: Sequence[str], rows: Sequence[Sequence[str]],
-              widths: Sequence[float], size: float = SMALL_SIZE,
-              max_rows: int | None = None, aligns: Sequence[str] | None = None,
-              more_note: str = "rows", keep: str = "last") -> None:
+    def table(
+        self,
+        headers: Sequence[str],
+        rows: Sequence[Sequence[str]],
+        widths: Sequence[float],
+        size: float = SMALL_SIZE,
+        max_rows: int | None = None,
+        aligns: Sequence[str] | None = None,
+        more_note: str = "rows",
+        keep: str = "last",
+    ) -> None:
         """Rows under a bold header; `widths` are fractions of the text width.
 
         With more rows than `max_rows`, the last (or, with ``keep="first"``,
@@ -111,21 +131,41 @@ class Cursor:
         step = line_height(self.fig, size)
         top = self.y
         if hidden and keep == "last":
-            top = text_lines(self.fig, self.left, top, [f"({hidden} earlier {more_note} not shown)"],
-                             size, color=GREY, style="italic")
+            top = text_lines(
+                self.fig,
+                self.left,
+                top,
+                [f"({hidden} earlier {more_note} not shown)"],
+                size,
+                color=GREY,
+                style="italic",
+            )
         # Zebra stripes help the eye along long rows.
         for i in range(1, len(shown) + 1, 2):
-            self.fig.add_artist(Rectangle(
-                (self.left - 0.005, top - (i + 1) * step), span + 0.01, step,
-                transform=self.fig.transFigure, facecolor="#F0F0F0", edgecolor="none", zorder=0,
-            ))
-        self.fig.add_artist(Rectangle(
-            (self.left - 0.005, top - step * 1.02), span + 0.01, 0.0012,
-            transform=self.fig.transFigure, facecolor=LIGHT_GREY, edgecolor="none",
-        ))
+            self.fig.add_artist(
+                Rectangle(
+                    (self.left - 0.005, top - (i + 1) * step),
+                    span + 0.01,
+                    step,
+                    transform=self.fig.transFigure,
+                    facecolor="#F0F0F0",
+                    edgecolor="none",
+                    zorder=0,
+                )
+            )
+        self.fig.add_artist(
+            Rectangle(
+                (self.left - 0.005, top - step * 1.02),
+                span + 0.01,
+                0.0012,
+                transform=self.fig.transFigure,
+                facecolor=LIGHT_GREY,
+                edgecolor="none",
+            )
+        )
         x = self.left
         aligns = aligns or ["left"] * len(headers)
-        for col, (header, width) in enumerate(zip(headers, widths)):
+        for col, (header, width) in enumerate(zip(headers, widths, strict=False)):
             ha = aligns[col]
             # Right-aligned (numeric) columns end short of the next column.
             xpos = x + (width * span * 0.8 if ha == "right" else 0.0)
@@ -136,9 +176,15 @@ class Cursor:
         if not shown:
             self.y = text_lines(self.fig, self.left, self.y, ["none recorded"], size, color=GREY)
         if hidden and keep == "first":
-            self.y = text_lines(self.fig, self.left, self.y,
-                                [f"... and {hidden} more {more_note} (see the CSV)"], size,
-                                color=GREY, style="italic")
+            self.y = text_lines(
+                self.fig,
+                self.left,
+                self.y,
+                [f"... and {hidden} more {more_note} (see the CSV)"],
+                size,
+                color=GREY,
+                style="italic",
+            )
         self.gap(0.4)
 
 
@@ -152,9 +198,10 @@ def footer(fig: Figure, left: str, right: str = "") -> None:
 
 
 def page_number(fig: Figure, text: str) -> None:
-    """"page n of m" at the bottom right."""
-    text_lines(fig, 0.95, 0.02 + line_height(fig, SMALL_SIZE), [text], SMALL_SIZE, color=GREY,
-               ha="right")
+    """ "page n of m" at the bottom right."""
+    text_lines(
+        fig, 0.95, 0.02 + line_height(fig, SMALL_SIZE), [text], SMALL_SIZE, color=GREY, ha="right"
+    )
 
 
 def fmt(value, digits: int = 0, suffix: str = "", none: str = "-") -> str:

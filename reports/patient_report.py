@@ -16,10 +16,9 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from outcomes import __version__
+from outcomes import __version__, wording
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.drugs import DOSE_UNITS, ESKETAMINE_DEVICE_MG, dose_of
-from outcomes import wording
 from outcomes.followup import next_followup
 from outcomes.records import Assessment
 from outcomes.safety import ALERT_KINDS
@@ -130,9 +129,15 @@ def _write(item: PatientReportInput, folder: Path) -> list[Path]:
     pages = [first, second] + _other_scales(cursor, item)
     who = f"{_who(item)} - generated for data as of {item.as_of.isoformat()}"
     for number, page in enumerate(pages, start=1):
-        footer(page, who if number != 2 else f"{who} by ketamine-outcomes {__version__}.\n"
-               "This report shows what the recorded scores show against the rules named; "
-               "treatment decisions stay with the clinician.", f"page {number} of {len(pages)}")
+        footer(
+            page,
+            who
+            if number != 2
+            else f"{who} by ketamine-outcomes {__version__}.\n"
+            "This report shows what the recorded scores show against the rules named; "
+            "treatment decisions stay with the clinician.",
+            f"page {number} of {len(pages)}",
+        )
 
     free_text = [status.patient_id, item.name, status.settings.clinic_name]
     free_text += [t for a in item.acknowledgements for t in (a.who, a.note)]
@@ -155,9 +160,14 @@ def _png_caption(fig, item: PatientReportInput):
     it must say whose chart it is; on the PDF page the title says it already.
     """
     scale = get_scale(item.status.scale)
-    text = fig.text(CHART_RECT[0] + 0.08 * CHART_RECT[2], CHART_RECT[1] + CHART_RECT[3] + 0.008,
-                    f"{_who(item)} - {scale.name} - data as of {item.as_of.isoformat()}",
-                    size=TEXT_SIZE, color=GREY, va="bottom")
+    text = fig.text(
+        CHART_RECT[0] + 0.08 * CHART_RECT[2],
+        CHART_RECT[1] + CHART_RECT[3] + 0.008,
+        f"{_who(item)} - {scale.name} - data as of {item.as_of.isoformat()}",
+        size=TEXT_SIZE,
+        color=GREY,
+        va="bottom",
+    )
     text.set_visible(False)
     return text
 
@@ -172,25 +182,38 @@ def _first_page(fig, item: PatientReportInput) -> None:
     settings = status.settings
     scale = get_scale(status.scale)
     cur = Cursor(fig, y=0.965)
-    cur.title(f"{wording.drug_of_status(status).capitalize()} treatment progress: {_who(item)}",
-              f"{settings.clinic_name} - {scale.name}, {scale.purpose} - data as of "
-              f"{item.as_of.isoformat()}")
+    cur.title(
+        f"{wording.drug_of_status(status).capitalize()} treatment progress: {_who(item)}",
+        f"{settings.clinic_name} - {scale.name}, {scale.purpose} - data as of "
+        f"{item.as_of.isoformat()}",
+    )
 
     cur.labelled("Course", _course_line(status))
     base = status.baseline
-    cur.labelled("Baseline", f"{base.total} ({scale.band(base.total)}) on {base.when.day}"
-                 if base else "none usable (see the rule behind the verdict below)")
+    cur.labelled(
+        "Baseline",
+        f"{base.total} ({scale.band(base.total)}) on {base.when.day}"
+        if base
+        else "none usable (see the rule behind the verdict below)",
+    )
     latest = status.latest
     if latest is not None:
-        change = ("" if latest.improvement is None
-                  else f", {wording.percent_change(latest.improvement)}")
-        cur.labelled("Latest score", f"{latest.assessment.total} ({latest.band}) on "
-                     f"{latest.assessment.when.day}, session {latest.session}{change}")
+        change = (
+            "" if latest.improvement is None else f", {wording.percent_change(latest.improvement)}"
+        )
+        cur.labelled(
+            "Latest score",
+            f"{latest.assessment.total} ({latest.band}) on "
+            f"{latest.assessment.when.day}, session {latest.session}{change}",
+        )
     if base is not None:
         cur.labelled("Status", wording.status_sentence(status))
     cur.gap(0.3)
-    cur.labelled(wording.verdict_title(status), _VERDICT_WORDS.get(status.verdict.value,
-                 status.verdict.value), weight="bold")
+    cur.labelled(
+        wording.verdict_title(status),
+        _VERDICT_WORDS.get(status.verdict.value, status.verdict.value),
+        weight="bold",
+    )
     cur.labelled("Rule behind it", wording.verdict_reason(status.verdict))
     if status.best_improvement is not None:
         cur.labelled("Best improvement", f"{wording.best_words(status)} within the induction")
@@ -202,26 +225,41 @@ def _first_page(fig, item: PatientReportInput) -> None:
         cur.labelled("Reliable change", wording.reliable_words(status.reliable))
     follow = wording.followup_words(next_followup(status, item.as_of))
     if follow is not None:
-        cur.labelled("Next follow-up", f"{follow}, counted from the last induction {wording.noun_of(status)}")
+        cur.labelled(
+            "Next follow-up", f"{follow}, counted from the last induction {wording.noun_of(status)}"
+        )
     open_alerts = status.open_alerts
     if open_alerts:
         cur.gap(0.3)
-        cur.labelled("Safety", f"{wording.plural(len(open_alerts), 'alert')} "
-                     "not yet acknowledged: " + "; ".join(
-                         f"{a.when.day} {a.detail}" for a in open_alerts[:2])
-                     + (" and more" if len(open_alerts) > 2 else "") + " (details on page 2)",
-                     weight="bold")
+        cur.labelled(
+            "Safety",
+            f"{wording.plural(len(open_alerts), 'alert')} "
+            "not yet acknowledged: "
+            + "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:2])
+            + (" and more" if len(open_alerts) > 2 else "")
+            + " (details on page 2)",
+            weight="bold",
+        )
     elif status.alerts:
-        cur.labelled("Safety", f"{wording.plural(len(status.alerts), 'alert')}, all acknowledged (page 2)")
+        cur.labelled(
+            "Safety", f"{wording.plural(len(status.alerts), 'alert')}, all acknowledged (page 2)"
+        )
 
 
 def _course_line(status: PatientStatus) -> str:
     if status.course is None:
         return wording.verdict_reason(status.verdict)
     first = status.course.first_infusion
-    started = (f"first {wording.noun_of(status)} {first.when.day}" if first
-               else f"started {status.course.start.day}")
-    more = f" (course {status.course.number} of {status.course_count})" if status.course_count > 1 else ""
+    started = (
+        f"first {wording.noun_of(status)} {first.when.day}"
+        if first
+        else f"started {status.course.start.day}"
+    )
+    more = (
+        f" (course {status.course.number} of {status.course_count})"
+        if status.course_count > 1
+        else ""
+    )
     return f"course {status.course.number}{more}: {started}; {wording.progress_words(status)}"
 
 
@@ -233,13 +271,35 @@ def _session_table(cur: Cursor, item: PatientReportInput) -> None:
     for s in item.sessions:
         inf = s.infusion
         high = "-" if s.highest_bp is None else f"{s.highest_bp[0] or '?'}/{s.highest_bp[1] or '?'}"
-        rows.append((str(number.get(inf.when, "-")), inf.when.iso().replace("T", " "), dose_text(inf)[:28],
-                     high, fmt(s.lowest_spo2, suffix="%"), fmt(s.deepest_sedation),
-                     fmt(s.minutes_to_discharge, 0, " min"), str(len(s.alerts)) if s.alerts else ""))
-    cur.table(["session", "date", "drug and dose", "top BP", "low SpO2", "low MOAA/S",
-               "to leave", "alerts"], rows, [0.08, 0.16, 0.28, 0.1, 0.1, 0.11, 0.1, 0.07],
-              max_rows=6, aligns=["left", "left", "left", "left", "right", "right", "right", "right"],
-              more_note="sessions")
+        rows.append(
+            (
+                str(number.get(inf.when, "-")),
+                inf.when.iso().replace("T", " "),
+                dose_text(inf)[:28],
+                high,
+                fmt(s.lowest_spo2, suffix="%"),
+                fmt(s.deepest_sedation),
+                fmt(s.minutes_to_discharge, 0, " min"),
+                str(len(s.alerts)) if s.alerts else "",
+            )
+        )
+    cur.table(
+        [
+            "session",
+            "date",
+            "drug and dose",
+            "top BP",
+            "low SpO2",
+            "low MOAA/S",
+            "to leave",
+            "alerts",
+        ],
+        rows,
+        [0.08, 0.16, 0.28, 0.1, 0.1, 0.11, 0.1, 0.07],
+        max_rows=6,
+        aligns=["left", "left", "left", "left", "right", "right", "right", "right"],
+        more_note="sessions",
+    )
 
 
 def _amount(inf, unit: str) -> str:
@@ -259,38 +319,77 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
     rows = []
     for p in status.points:
         a = p.assessment
-        rows.append((
-            a.when.iso().replace("T", " "), "baseline" if a is status.baseline
-            else ("before the first" if p.session == 0 else str(p.session)),
-            fmt(p.day), str(a.total), p.band, fmt(p.improvement, 0, "%"),
-            (p.status or "-").replace("_", " ") + (" (total only)" if a.total_only else ""),
-            "yes" if p.in_verdict_window else "",
-        ))
+        rows.append(
+            (
+                a.when.iso().replace("T", " "),
+                "baseline"
+                if a is status.baseline
+                else ("before the first" if p.session == 0 else str(p.session)),
+                fmt(p.day),
+                str(a.total),
+                p.band,
+                fmt(p.improvement, 0, "%"),
+                (p.status or "-").replace("_", " ") + (" (total only)" if a.total_only else ""),
+                "yes" if p.in_verdict_window else "",
+            )
+        )
     # A total-only record is marked in its category (rare, so no column of its own).
     noun = wording.noun_of(status)
-    cur.table(["date", f"after {noun}", "day", "score", "severity", "improvement", "category",
-               "for verdict"], rows,
-              [0.15, 0.12, 0.06, 0.07, 0.17, 0.12, 0.21, 0.10], max_rows=24,
-              aligns=["left", "left", "right", "right", "left", "right", "left", "left"],
-              more_note="scores")
+    cur.table(
+        [
+            "date",
+            f"after {noun}",
+            "day",
+            "score",
+            "severity",
+            "improvement",
+            "category",
+            "for verdict",
+        ],
+        rows,
+        [0.15, 0.12, 0.06, 0.07, 0.17, 0.12, 0.21, 0.10],
+        max_rows=24,
+        aligns=["left", "left", "right", "right", "left", "right", "left", "left"],
+        more_note="scores",
+    )
 
     cur.heading(f"{noun.capitalize()}s and side effects")
     by_number = {c.infusion_number: c.total for c in cadss}
     n, unit = status.settings.induction_sessions, DOSE_UNITS[wording.drug_of_status(status)]
     inf_rows = []
     for i, inf in enumerate(status.infusions, start=1):
-        bp = (f"{inf.bp_systolic_pre}/{inf.bp_diastolic_pre}"
-              if inf.bp_systolic_pre is not None else "-")
-        inf_rows.append((
-            str(i) + ("" if i <= n else " booster"), inf.when.iso().replace("T", " "),
-            fmt(dose_of(inf), 0 if unit == "mg" else 2), _amount(inf, unit), bp, fmt(by_number.get(i)),
-            ", ".join(e.replace("_", " ") for e in inf.side_effects) or "none recorded",
-        ))
-    cur.table([noun, "date", unit, "total mg" if unit != "mg" else "devices", "BP before", "CADSS",
-               "side effects"],
-              inf_rows, [0.12, 0.16, 0.07, 0.09, 0.1, 0.07, 0.39], max_rows=8 if item.sessions else 14,
-              aligns=["left", "left", "right", "right", "left", "right", "left"],
-              more_note=f"{noun}s")
+        bp = (
+            f"{inf.bp_systolic_pre}/{inf.bp_diastolic_pre}"
+            if inf.bp_systolic_pre is not None
+            else "-"
+        )
+        inf_rows.append(
+            (
+                str(i) + ("" if i <= n else " booster"),
+                inf.when.iso().replace("T", " "),
+                fmt(dose_of(inf), 0 if unit == "mg" else 2),
+                _amount(inf, unit),
+                bp,
+                fmt(by_number.get(i)),
+                ", ".join(e.replace("_", " ") for e in inf.side_effects) or "none recorded",
+            )
+        )
+    cur.table(
+        [
+            noun,
+            "date",
+            unit,
+            "total mg" if unit != "mg" else "devices",
+            "BP before",
+            "CADSS",
+            "side effects",
+        ],
+        inf_rows,
+        [0.12, 0.16, 0.07, 0.09, 0.1, 0.07, 0.39],
+        max_rows=8 if item.sessions else 14,
+        aligns=["left", "left", "right", "right", "left", "right", "left"],
+        more_note=f"{noun}s",
+    )
     if item.sessions:
         _session_table(cur, item)
 
@@ -300,28 +399,48 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
     for alert in status.alerts:
         ack = acks.get(alert.key)
         if ack is not None:
-            said = f"{ack.who}, {ack.at[:16].replace('T', ' ')}" + (f": {ack.note}" if ack.note else "")
+            said = f"{ack.who}, {ack.at[:16].replace('T', ' ')}" + (
+                f": {ack.note}" if ack.note else ""
+            )
         else:
             said = "acknowledged" if alert.acknowledged else "NOT YET ACKNOWLEDGED"
-        alert_rows.append((str(alert.when.day),
-                           _ALERT_WORDS.get(alert.kind) or SESSION_ALERT_NAMES.get(alert.kind, alert.kind),
-                           alert.detail[:60], said[:70]))
-    cur.table(["date", "alert", "detail", "acknowledged by"], alert_rows,
-              [0.12, 0.2, 0.33, 0.35], max_rows=8, more_note="alerts")
+        alert_rows.append(
+            (
+                str(alert.when.day),
+                _ALERT_WORDS.get(alert.kind) or SESSION_ALERT_NAMES.get(alert.kind, alert.kind),
+                alert.detail[:60],
+                said[:70],
+            )
+        )
+    cur.table(
+        ["date", "alert", "detail", "acknowledged by"],
+        alert_rows,
+        [0.12, 0.2, 0.33, 0.35],
+        max_rows=8,
+        more_note="alerts",
+    )
     if status.safety_unchecked:
-        cur.paragraph(f"{wording.plural(status.safety_unchecked, 'total-only record')} of a scale "
-                      "with a suicidality item: that item could not be checked.",
-                      size=SMALL_SIZE, color=VERMILION)
+        cur.paragraph(
+            f"{wording.plural(status.safety_unchecked, 'total-only record')} of a scale "
+            "with a suicidality item: that item could not be checked.",
+            size=SMALL_SIZE,
+            color=VERMILION,
+        )
 
-    pairs = [f"{spec.key} = {format_value(status.settings.clinic_value(spec.key))}"
-             for spec in SETTING_SPECS if spec.key not in ("crisis_text",)]
+    pairs = [
+        f"{spec.key} = {format_value(status.settings.clinic_value(spec.key))}"
+        for spec in SETTING_SPECS
+        if spec.key not in ("crisis_text",)
+    ]
     third = (len(pairs) + 2) // 3
-    settings_height = third * line_height(fig, SMALL_SIZE - 0.5) + 2 * line_height(fig, HEADING_SIZE)
+    settings_height = third * line_height(fig, SMALL_SIZE - 0.5) + 2 * line_height(
+        fig, HEADING_SIZE
+    )
     _item_block(cur, status, room=cur.y - settings_height - PAGE_BOTTOM)
     cur.heading("Settings used")
     col_w = (cur.right - cur.left) / 3
     for c in range(3):
-        chunk = pairs[c * third:(c + 1) * third]
+        chunk = pairs[c * third : (c + 1) * third]
         text_lines(fig, cur.left + c * col_w, cur.y, chunk, SMALL_SIZE - 0.5, color="#333333")
     cur.y -= third * line_height(fig, SMALL_SIZE - 0.5)
     return cur
@@ -346,15 +465,23 @@ def _item_block(cur: Cursor, status: PatientStatus, room: float) -> None:
     if (scale.n_items + 2) * step + 2 * line_height(cur.fig, HEADING_SIZE) > room:
         return
     rows = []
-    for number, (start, now) in enumerate(zip(base.items, latest.assessment.items), start=1):
+    for number, (start, now) in enumerate(
+        zip(base.items, latest.assessment.items, strict=False), start=1
+    ):
         label = scale.item_label(number)
         if len(label) > ITEM_TEXT_WIDTH:
-            label = label[:ITEM_TEXT_WIDTH - 1].rstrip() + "…"
-        rows.append((str(number), label, str(start), str(now), wording.item_change_words(now - start)))
+            label = label[: ITEM_TEXT_WIDTH - 1].rstrip() + "…"
+        rows.append(
+            (str(number), label, str(start), str(now), wording.item_change_words(now - start))
+        )
     when = latest.assessment.when.day
     cur.heading(f"{scale.name} item by item: at the start ({base.when.day}) and latest ({when})")
-    cur.table(["item", "question", "start", "latest", "change"], rows,
-              [0.05, 0.63, 0.08, 0.08, 0.16], aligns=["left", "left", "right", "right", "left"])
+    cur.table(
+        ["item", "question", "start", "latest", "change"],
+        rows,
+        [0.05, 0.63, 0.08, 0.08, 0.16],
+        aligns=["left", "left", "right", "right", "left"],
+    )
 
 
 def _other_scales(cur: Cursor, item: PatientReportInput) -> list:
@@ -376,11 +503,19 @@ def _scale_block(cur: Cursor, status: PatientStatus) -> None:
     cur.heading(f"{scale.name}, {scale.purpose}")
     base = status.baseline
     sentence = wording.status_sentence(status)
-    said = (f"Baseline {base.total} ({scale.band(base.total)}) on {base.when.day}. "
-            f"{sentence[:1].upper()}{sentence[1:]}. " if base else "No usable baseline on this scale. ")
-    cur.paragraph(said + f"{wording.verdict_title(status)} on this scale: "
-                  + _VERDICT_WORDS.get(status.verdict.value, status.verdict.value).lower() + ".",
-                  size=SMALL_SIZE)
+    said = (
+        f"Baseline {base.total} ({scale.band(base.total)}) on {base.when.day}. "
+        f"{sentence[:1].upper()}{sentence[1:]}. "
+        if base
+        else "No usable baseline on this scale. "
+    )
+    cur.paragraph(
+        said
+        + f"{wording.verdict_title(status)} on this scale: "
+        + _VERDICT_WORDS.get(status.verdict.value, status.verdict.value).lower()
+        + ".",
+        size=SMALL_SIZE,
+    )
     height = SCALE_BLOCK - 0.075  # less the heading, the summary and the axis labels
     draw_compact(cur.fig, (0.03, cur.y - height - 0.01, 0.94, height), status)
     cur.y -= height + 0.035

@@ -21,7 +21,15 @@ from outcomes.wording import NOT_RECORDED_IN_SESSION, session_place
 from reports.layout import Cursor, footer
 from reports.names import inside, patient_stem
 from reports.style import (
-    A4_PORTRAIT, BLUE, GREY, ORANGE, SMALL_SIZE, VERMILION, core_fonts_suffice, new_figure, open_pdf,
+    A4_PORTRAIT,
+    BLUE,
+    GREY,
+    ORANGE,
+    SMALL_SIZE,
+    VERMILION,
+    core_fonts_suffice,
+    new_figure,
+    open_pdf,
     report_style,
 )
 
@@ -64,8 +72,11 @@ def write_session_record(item: SessionRecordInput, folder: Path) -> Path:
         path = inside(folder, session_stem(item.patient_id, item.summary) + ".pdf")
         fig = new_figure(A4_PORTRAIT)
         _page(fig, item)
-        notes = [r.notes for r in item.summary.readings] + [item.patient_id, item.name,
-                                                             item.settings.clinic_name]
+        notes = [r.notes for r in item.summary.readings] + [
+            item.patient_id,
+            item.name,
+            item.settings.clinic_name,
+        ]
         with open_pdf(path, core_fonts=core_fonts_suffice(notes)) as pdf:
             pdf.savefig(fig)
     return path
@@ -77,9 +88,11 @@ def _page(fig, item: SessionRecordInput) -> None:
     who = f"{item.name} ({item.patient_id})" if item.name else f"patient {item.patient_id}"
     k, n = item.session_number
     cur = Cursor(fig, y=0.965)
-    cur.title(f"Session record: {who}",
-              f"{settings.clinic_name} - {session_place(k, n)} ({inf.drug}), "
-              f"{inf.when.iso().replace('T', ' ')}")
+    cur.title(
+        f"Session record: {who}",
+        f"{settings.clinic_name} - {session_place(k, n)} ({inf.drug}), "
+        f"{inf.when.iso().replace('T', ' ')}",
+    )
     facts = summary_lines(summary, item.cadss, settings)
     for label, value in facts:
         cur.labelled(label, value, label_width=0.22)
@@ -92,16 +105,28 @@ def _page(fig, item: SessionRecordInput) -> None:
         cur.paragraph("none", color=GREY)
     for alert in summary.alerts:
         state = "acknowledged" if alert.key in item.acknowledged else "OPEN"
-        cur.paragraph(f"{SESSION_ALERT_NAMES.get(alert.kind, alert.kind)} ({state}): {alert.detail}",
-                      size=SMALL_SIZE, color=VERMILION if state == "OPEN" else "black")
+        cur.paragraph(
+            f"{SESSION_ALERT_NAMES.get(alert.kind, alert.kind)} ({state}): {alert.detail}",
+            size=SMALL_SIZE,
+            color=VERMILION if state == "OPEN" else "black",
+        )
     cur.heading(f"Readings ({len(summary.readings)})")
     rows = [reading_row(inf, r) for r in summary.readings]
-    cur.table(READING_HEADERS, rows, (0.08, 0.1, 0.12, 0.09, 0.08, 0.09, 0.09, 0.35),
-              max_rows=max(3, int((cur.y - CHART_TOP - 0.03) / 0.0125)), keep="first",
-              more_note="readings")
+    cur.table(
+        READING_HEADERS,
+        rows,
+        (0.08, 0.1, 0.12, 0.09, 0.08, 0.09, 0.09, 0.35),
+        max_rows=max(3, int((cur.y - CHART_TOP - 0.03) / 0.0125)),
+        keep="first",
+        more_note="readings",
+    )
     _chart(fig, summary, settings, top=min(cur.y - 0.01, CHART_TOP))
-    footer(fig, f"{who} - session record made {item.as_of.isoformat()} - minutes are counted from "
-           "the session's start", "page 1 of 1")
+    footer(
+        fig,
+        f"{who} - session record made {item.as_of.isoformat()} - minutes are counted from "
+        "the session's start",
+        "page 1 of 1",
+    )
 
 
 def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None:
@@ -109,13 +134,30 @@ def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None
     inf = summary.infusion
     minutes = [minutes_after_start(inf, r.when) or 0 for r in summary.readings]
     panels = (
-        ("Blood pressure (mmHg)", (("bp_systolic", BLUE, "systolic"), ("bp_diastolic", ORANGE, "diastolic")),
-         ((settings.bp_hold_systolic, BLUE), (settings.bp_hold_diastolic, ORANGE)), None),
-        ("Oxygen saturation (%)", (("spo2", BLUE, "SpO2"),), ((settings.spo2_alert_below, VERMILION),), None),
-        ("Respiratory rate (/min)", (("respiratory_rate", BLUE, "rate"),),
-         ((settings.resp_rate_low, VERMILION), (settings.resp_rate_high, VERMILION)), None),
-        ("Sedation (MOAA/S)", (("sedation_moaas", BLUE, "MOAA/S"),),
-         ((settings.sedation_alert_at_or_below, VERMILION),), (-0.3, 5.3)),
+        (
+            "Blood pressure (mmHg)",
+            (("bp_systolic", BLUE, "systolic"), ("bp_diastolic", ORANGE, "diastolic")),
+            ((settings.bp_hold_systolic, BLUE), (settings.bp_hold_diastolic, ORANGE)),
+            None,
+        ),
+        (
+            "Oxygen saturation (%)",
+            (("spo2", BLUE, "SpO2"),),
+            ((settings.spo2_alert_below, VERMILION),),
+            None,
+        ),
+        (
+            "Respiratory rate (/min)",
+            (("respiratory_rate", BLUE, "rate"),),
+            ((settings.resp_rate_low, VERMILION), (settings.resp_rate_high, VERMILION)),
+            None,
+        ),
+        (
+            "Sedation (MOAA/S)",
+            (("sedation_moaas", BLUE, "MOAA/S"),),
+            ((settings.sedation_alert_at_or_below, VERMILION),),
+            (-0.3, 5.3),
+        ),
     )
     width = 0.86 / len(panels)
     height = max(0.08, top - 0.09)
@@ -128,14 +170,32 @@ def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None
         ax.set_title(title, fontsize=SMALL_SIZE)
         plotted = False
         for name, colour, label in series:
-            points = [(m, getattr(r, name)) for m, r in zip(minutes, summary.readings)
-                      if getattr(r, name) is not None]
+            points = [
+                (m, getattr(r, name))
+                for m, r in zip(minutes, summary.readings, strict=True)
+                if getattr(r, name) is not None
+            ]
             if points:
-                ax.plot(*zip(*points), marker="o", markersize=3, color=colour, linewidth=1, label=label)
+                ax.plot(
+                    *zip(*points, strict=True),
+                    marker="o",
+                    markersize=3,
+                    color=colour,
+                    linewidth=1,
+                    label=label,
+                )
                 plotted = True
         if not plotted:
-            ax.text(0.5, 0.5, NOT_RECORDED_IN_SESSION, transform=ax.transAxes, ha="center", va="center",
-                    fontsize=SMALL_SIZE, color=GREY)
+            ax.text(
+                0.5,
+                0.5,
+                NOT_RECORDED_IN_SESSION,
+                transform=ax.transAxes,
+                ha="center",
+                va="center",
+                fontsize=SMALL_SIZE,
+                color=GREY,
+            )
         ax.set_xlim(first - pad, last + pad)
         for value, colour in lines:
             ax.axhline(value, color=colour, linestyle="--", linewidth=0.8)
@@ -145,9 +205,15 @@ def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None
         ax.tick_params(labelsize=SMALL_SIZE - 1)
 
 
-def session_record_input(patient, when, settings: Settings, *, name: str | None = None,
-                         acknowledged: frozenset[str] = frozenset(),
-                         as_of: date | None = None) -> SessionRecordInput:
+def session_record_input(
+    patient,
+    when,
+    settings: Settings,
+    *,
+    name: str | None = None,
+    acknowledged: frozenset[str] = frozenset(),
+    as_of: date | None = None,
+) -> SessionRecordInput:
     """The record of `patient`'s (`PatientData`) session at `when` (a Timepoint).
 
     Raises:
@@ -158,6 +224,13 @@ def session_record_input(patient, when, settings: Settings, *, name: str | None 
 
     inf, k, n = locate_session(patient, when, settings)
     summary = summarise_session(inf, patient.readings_of(inf), settings)
-    return SessionRecordInput(patient.patient_id, summary, (k, n), settings, name=name,
-                              cadss=session_cadss(inf, patient.assessments), acknowledged=acknowledged,
-                              as_of=as_of or date.today())
+    return SessionRecordInput(
+        patient.patient_id,
+        summary,
+        (k, n),
+        settings,
+        name=name,
+        cadss=session_cadss(inf, patient.assessments),
+        acknowledged=acknowledged,
+        as_of=as_of or date.today(),
+    )

@@ -96,8 +96,12 @@ def _cache_afm_metrics() -> None:
 
     def _write_afm_font(self, filename):
         font = cached(filename)
-        fontdict = {"Type": Name("Font"), "Subtype": Name("Type1"),
-                    "BaseFont": Name(font.get_fontname()), "Encoding": Name("WinAnsiEncoding")}
+        fontdict = {
+            "Type": Name("Font"),
+            "Subtype": Name("Type1"),
+            "BaseFont": Name(font.get_fontname()),
+            "Encoding": Name("WinAnsiEncoding"),
+        }
         fontdict_object = self.reserveObject("font dictionary")
         self.writeObject(fontdict_object, fontdict)
         return fontdict_object
@@ -116,7 +120,9 @@ def new_figure(size: tuple[float, float]) -> Figure:
     return fig
 
 
-def save_png(fig: Figure, path: Path, crop: tuple[float, float, float, float] | None = None) -> Path:
+def save_png(
+    fig: Figure, path: Path, crop: tuple[float, float, float, float] | None = None
+) -> Path:
     """Save `fig` as a PNG, or only the part `crop` names (left, bottom, width, height
     in figure coordinates).
 

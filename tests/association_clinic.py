@@ -49,11 +49,18 @@ def association_clinic():
     for kind, (count, totals, doses, cadss) in KINDS.items():
         for i in range(count):
             pid = f"{kind}-{i}"
-            infusions += [Infusion(pid, at(d), dose_mg_per_kg=dose) for d, dose in zip(INDUCTION, doses)]
+            infusions += [
+                Infusion(pid, at(d), dose_mg_per_kg=dose)
+                for d, dose in zip(INDUCTION, doses, strict=True)
+            ]
             scores.append(Assessment(pid, at("2026-01-04"), "phq9", 20))
-            scores += [Assessment(pid, at(d), "phq9", t) for d, t in zip(SCORE_DAYS, totals)]
+            scores += [
+                Assessment(pid, at(d), "phq9", t) for d, t in zip(SCORE_DAYS, totals, strict=True)
+            ]
             scores.append(Assessment(pid, at("2026-01-05T10:00"), "cadss", cadss))
-    infusions += [Infusion("IN-PROGRESS", at(d), dose_mg_per_kg=0.5) for d in ("2026-02-25", "2026-02-27")]
+    infusions += [
+        Infusion("IN-PROGRESS", at(d), dose_mg_per_kg=0.5) for d in ("2026-02-25", "2026-02-27")
+    ]
     scores.append(Assessment("IN-PROGRESS", at("2026-02-24"), "phq9", 20))
     infusions += [Infusion("NO-BASELINE", at(d), dose_mg_per_kg=0.5) for d in INDUCTION]
     scores.append(Assessment("NO-BASELINE", at("2026-01-17"), "phq9", 9))

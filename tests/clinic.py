@@ -42,8 +42,15 @@ def add_patient(database, pid: str, name: str, weight: float | None = 70) -> Non
 
 
 def add_infusion(database, pid: str, when: str, dose: float = 0.5, **extra) -> int:
-    raw = {"patient_id": pid, "date": when, "dose_mg_per_kg": dose, "route": "iv",
-           "duration_min": 40, "weight_kg": 70, **extra}
+    raw = {
+        "patient_id": pid,
+        "date": when,
+        "dose_mg_per_kg": dose,
+        "route": "iv",
+        "duration_min": 40,
+        "weight_kg": 70,
+        **extra,
+    }
     checked = check_infusion(raw, None, TODAY)
     assert checked.ok, checked.problems
     return db.add_infusion(database, checked.values, WHO)
@@ -51,7 +58,8 @@ def add_infusion(database, pid: str, when: str, dose: float = 0.5, **extra) -> i
 
 def add_phq9(database, pid: str, when: str, total: int, item9: int = 0) -> int:
     checked = check_assessment(
-        {"patient_id": pid, "date": when, "scale": "phq9", "items": phq9_items(total, item9)}, TODAY)
+        {"patient_id": pid, "date": when, "scale": "phq9", "items": phq9_items(total, item9)}, TODAY
+    )
     assert checked.ok, checked.problems
     return db.add_assessment(database, checked.values, WHO)
 
@@ -62,14 +70,14 @@ def build_clinic(path) -> None:
     database = db.connect(path)
     add_patient(database, "P001", "Ada Example")
     add_phq9(database, "P001", "2026-01-05", 20)
-    for day, score in zip(INDUCTION, (16, 12, 9, 8, 6, 5)):
+    for day, score in zip(INDUCTION, (16, 12, 9, 8, 6, 5), strict=True):
         add_infusion(database, "P001", day + "T09:00", side_effects="nausea;dizziness")
         add_phq9(database, "P001", day + "T12:00", score)
     add_phq9(database, "P001", "2026-01-24", 6)
 
     add_patient(database, "P002", "Ben Sample", weight=82)
     add_phq9(database, "P002", "2026-01-05", 18)
-    for day, score in zip(INDUCTION, (17, 16, 16, 15, 15, 14)):
+    for day, score in zip(INDUCTION, (17, 16, 16, 15, 15, 14), strict=True):
         add_infusion(database, "P002", day + "T10:00", weight_kg=82)
         add_phq9(database, "P002", day + "T13:00", score, item9=1 if score == 14 else 0)
     add_phq9(database, "P002", "2026-01-20", 14)
@@ -109,6 +117,8 @@ def database_dump(path) -> list[str]:
         return list(conn.iterdump())
     finally:
         conn.close()
+
+
 def add_widest_patient(database, pid: str = "P005") -> None:
     """A patient whose list cells are the widest: a long name, two boosters, a moderately severe score."""
     add_patient(database, pid, "Maximiliana Wolfeschlegelsteinhausen-Bergerdorff")
@@ -153,14 +163,20 @@ def write_lock_held(path, seconds: float = 30.0) -> Iterator[subprocess.Popen]:
     on a loaded machine.
     """
     holder = subprocess.Popen(
-        [sys.executable, "-c",
-         "import select, sqlite3, sys\n"
-         f"conn = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
-         "conn.execute('BEGIN IMMEDIATE')\n"
-         "print('locked', flush=True)\n"
-         f"select.select([sys.stdin], [], [], {seconds})\n"
-         "conn.execute('COMMIT')\n"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-c",
+            "import select, sqlite3, sys\n"
+            f"conn = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+            "conn.execute('BEGIN IMMEDIATE')\n"
+            "print('locked', flush=True)\n"
+            f"select.select([sys.stdin], [], [], {seconds})\n"
+            "conn.execute('COMMIT')\n",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "locked"
         yield holder

@@ -26,8 +26,15 @@ NEW, NEW_NAME = "P-NEW-03", "Dan Newcomer"
 CRISIS = "Call the Example Clinic crisis line on 0100 000 000, day or night."
 
 #: Alice: six induction infusions and a booster; PHQ-9 21 -> 8, item 9 = 1 at baseline.
-OWN_INFUSIONS = ("2026-01-05", "2026-01-07", "2026-01-09", "2026-01-12", "2026-01-14",
-                 "2026-01-16", "2026-02-10")
+OWN_INFUSIONS = (
+    "2026-01-05",
+    "2026-01-07",
+    "2026-01-09",
+    "2026-01-12",
+    "2026-01-14",
+    "2026-01-16",
+    "2026-02-10",
+)
 OWN_PHQ9 = (
     ("2026-01-02", "3 3 3 2 3 2 2 2 1"),  # 21, the baseline; item 9 = 1 raises an alert
     ("2026-01-07", "2 2 2 2 2 2 2 2 1"),  # 17, session 1 (date-only on infusion day 2)
@@ -75,17 +82,29 @@ def build_patient_clinic(path: Path, crisis_text: str | None = CRISIS) -> Path:
         ):
             _add(database, "patient", {"patient_id": pid, "name": name, "weight_kg": "70"})
             for day in infusions:
-                _add(database, "infusion",
-                     {"patient_id": pid, "date": day, "dose_mg_per_kg": "0.5", "route": "iv"})
+                _add(
+                    database,
+                    "infusion",
+                    {"patient_id": pid, "date": day, "dose_mg_per_kg": "0.5", "route": "iv"},
+                )
             for day, items in phq9:
-                _add(database, "assessment",
-                     {"patient_id": pid, "date": day, "scale": "phq9", "items": items})
+                _add(
+                    database,
+                    "assessment",
+                    {"patient_id": pid, "date": day, "scale": "phq9", "items": items},
+                )
         _add(database, "patient", {"patient_id": NEW, "name": NEW_NAME})
         for day, items in OWN_GAD7:
-            _add(database, "assessment",
-                 {"patient_id": OWN, "date": day, "scale": "gad7", "items": items})
-        _add(database, "assessment",
-             {"patient_id": OTHER, "date": "2026-01-03", "scale": "gad7", "items": "3 3 3 3 3 3 3"})
+            _add(
+                database,
+                "assessment",
+                {"patient_id": OWN, "date": day, "scale": "gad7", "items": items},
+            )
+        _add(
+            database,
+            "assessment",
+            {"patient_id": OTHER, "date": "2026-01-03", "scale": "gad7", "items": "3 3 3 3 3 3 3"},
+        )
         if crisis_text:
             db.set_setting(database, "crisis_text", crisis_text, WHO)
     finally:

@@ -17,9 +17,17 @@ PACKAGES = ("outcomes_cli", "outcomes_app", "reports", "db", "outcomes")
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     """Run import-linter as a user would, from a repository root."""
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
-         "sys.exit(lint_imports_command())", "--no-cache"],
-        cwd=cwd, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-c",
+            "import sys; from importlinter.cli import lint_imports_command; "
+            "sys.exit(lint_imports_command())",
+            "--no-cache",
+        ],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
 
 
@@ -47,13 +55,15 @@ def test_every_top_level_package_is_a_root():
 
 @pytest.mark.parametrize(
     "module, line, forbidden",
-    [("outcomes/scales.py", "import textual", "textual"),
-     ("outcomes/cohort.py", "import matplotlib.pyplot", "matplotlib"),
-     ("outcomes/status.py", "import db", "db"),
-     ("outcomes/relief.py", "import tui", "tui"),
-     ("db/reads.py", "import reports.style", "reports.style"),
-     ("reports/layout.py", "import outcomes_app.text", "outcomes_app.text"),
-     ("outcomes_app/text.py", "import outcomes_cli.cli", "outcomes_cli.cli")],
+    [
+        ("outcomes/scales.py", "import textual", "textual"),
+        ("outcomes/cohort.py", "import matplotlib.pyplot", "matplotlib"),
+        ("outcomes/status.py", "import db", "db"),
+        ("outcomes/relief.py", "import tui", "tui"),
+        ("db/reads.py", "import reports.style", "reports.style"),
+        ("reports/layout.py", "import outcomes_app.text", "outcomes_app.text"),
+        ("outcomes_app/text.py", "import outcomes_cli.cli", "outcomes_cli.cli"),
+    ],
 )
 def test_contract_breaks_when_a_layer_imports_upward(tmp_path, module, line, forbidden):
     """A copy of the repository where <module> imports <forbidden> fails lint-imports."""

@@ -67,8 +67,11 @@ def test_the_rule_sees_the_whole_program_and_every_exception_still_exists():
     defined = set()
     for relative in {f for f, _ in EXCEPTIONS}:
         tree = ast.parse((ROOT / relative).read_text(encoding="utf-8"))
-        defined |= {(relative, n.name) for n in ast.walk(tree)
-                    if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        defined |= {
+            (relative, n.name)
+            for n in ast.walk(tree)
+            if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))
+        }
     assert set(EXCEPTIONS) <= defined
 
 

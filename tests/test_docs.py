@@ -96,7 +96,9 @@ def resolve(dotted: str):
     else:
         raise AssertionError(f"no module {parts[0]!r}")
     for name in parts[cut:]:
-        assert _has_attribute(target, name), f"{'.'.join(parts[:parts.index(name)])} has no {name!r}"
+        assert _has_attribute(target, name), (
+            f"{'.'.join(parts[: parts.index(name)])} has no {name!r}"
+        )
         target = getattr(target, name, None)
     return target
 
@@ -118,7 +120,8 @@ def _blocks(text: str) -> list[tuple[str | None, str]]:
 def _find(name: str, about: str | None):
     """The function `name` stands for: a dotted name, or one of the module the list item is about."""
     for candidate in ([name] if name.split(".")[0] in PACKAGES else []) + (
-            [f"{about}.{name}"] if about else []):
+        [f"{about}.{name}"] if about else []
+    ):
         try:
             return resolve(candidate)
         except (AssertionError, ImportError):
@@ -137,15 +140,25 @@ def documented_calls() -> list[tuple[str, str, tuple[str, ...]]]:
                     if target is None or not callable(target):
                         continue
                     names = tuple(re.split(r"[=:]", a)[0].strip() for a in call.group(2).split(","))
-                    found.add((doc, " ".join(call.group(0).split()),
-                               tuple(n for n in names if re.fullmatch(r"[A-Za-z_]\w*", n))))
+                    found.add(
+                        (
+                            doc,
+                            " ".join(call.group(0).split()),
+                            tuple(n for n in names if re.fullmatch(r"[A-Za-z_]\w*", n)),
+                        )
+                    )
     return sorted(found)
 
 
 def test_the_docs_mention_names_at_all():
     """The extraction finds what it should: the docs do name the layers' functions and files."""
     names = {name for _, name in mentioned_names()}
-    assert {"outcomes.status", "db.connect", "db.load_clinic", "outcomes_app.widgets.Table"} <= names
+    assert {
+        "outcomes.status",
+        "db.connect",
+        "db.load_clinic",
+        "outcomes_app.widgets.Table",
+    } <= names
     assert "tui.py" not in names and "outcomes.db" not in names  # file names, not Python names
     assert any(path.startswith("bench/") for _, path in mentioned_paths())
     assert ("README.md", "cli.py") in mentioned_source_files()
@@ -174,8 +187,14 @@ def test_every_dotted_name_in_the_docs_exists(doc, name):
 def test_documented_calls_use_the_real_parameter_names(doc, call, arguments):
     """`analyse_patient(patient, scale_id, ...)` as the docs write it names the function's own parameters."""
     name = CALL.match(call).group(1)
-    about = next((a for a, block in _blocks((ROOT / doc).read_text(encoding="utf-8"))
-                  if call in " ".join(block.split())), None)
+    about = next(
+        (
+            a
+            for a, block in _blocks((ROOT / doc).read_text(encoding="utf-8"))
+            if call in " ".join(block.split())
+        ),
+        None,
+    )
     parameters = inspect.signature(_find(name, about)).parameters
     if any(p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) for p in parameters.values()):
         return

@@ -68,8 +68,12 @@ def test_tests_mirror_the_layers():
         assert any((TESTS / layer).glob("test_*.py")), f"no tests for {layer}"
     for path in TESTS.glob("test_*.py"):
         imported = _imported_modules(ast.parse(path.read_text(encoding="utf-8")))
-        layered = [n for n in imported if n.split(".")[0] in ("tui", "textual") or n.startswith("tests.")]
-        assert not layered, f"{path.name} drives a layer ({layered}): it belongs in its layer's folder"
+        layered = [
+            n for n in imported if n.split(".")[0] in ("tui", "textual") or n.startswith("tests.")
+        ]
+        assert not layered, (
+            f"{path.name} drives a layer ({layered}): it belongs in its layer's folder"
+        )
 
 
 def test_app_tests_are_async_tests_not_asyncio_run_wrappers():

@@ -86,7 +86,9 @@ class FormScreen(Screen["bool | str"]):
     def buttons(self) -> ComposeResult:
         yield Static("", id="errors", classes="errors")
         with Horizontal(classes="buttons"):
-            yield Button(f"Save ({key_hint(self, 'save')})", variant="primary", id="save", compact=True)
+            yield Button(
+                f"Save ({key_hint(self, 'save')})", variant="primary", id="save", compact=True
+            )
             yield Button(f"Cancel ({key_hint(self, 'cancel')})", id="cancel", compact=True)
 
     def on_mount(self) -> None:
@@ -113,7 +115,9 @@ class FormScreen(Screen["bool | str"]):
                 widget.add_class("field-invalid")
         errors = self.query_one("#errors", Static)
         # Text, not markup: a message quotes what was typed, which may hold "[".
-        errors.update(Text("Not saved — please correct:\n" + problem_lines(problems)) if problems else "")
+        errors.update(
+            Text("Not saved — please correct:\n" + problem_lines(problems)) if problems else ""
+        )
         if problems:
             # After the refresh: the message's new height is laid out only then, and
             # scrolling earlier showed the first line and cut the reasons off.
@@ -123,8 +127,9 @@ class FormScreen(Screen["bool | str"]):
         """A write that failed: a refusal is shown as a problem with `field`; a program error as it stands."""
         if isinstance(error, NotDone):
             self.show_problems([])
-            self.query_one("#errors", Static).update(Text(f"Not saved: {error}. What you typed is kept: "
-                                                         "press ctrl+s to save again."))
+            self.query_one("#errors", Static).update(
+                Text(f"Not saved: {error}. What you typed is kept: press ctrl+s to save again.")
+            )
         elif isinstance(error, ProgramError):
             self.show_problems([])
             self.query_one("#errors", Static).update(Text(error))
@@ -169,16 +174,28 @@ class PatientForm(FormScreen):
         if self.editing:
             yield AlertBanner(id="banner")
         with VerticalScroll(classes="form"):
-            yield Label(f"Edit patient {info.get('patient_id')}" if self.editing else "Add a patient",
-                        classes="form-title")
+            yield Label(
+                f"Edit patient {info.get('patient_id')}" if self.editing else "Add a patient",
+                classes="form-title",
+            )
             with Grid(classes="fields"):
-                for field, label in (("patient_id", "Patient id (1-64 characters)"), ("name", "Name"),
-                                     ("birth_date", "Birth date (YYYY-MM-DD)"), ("weight_kg", "Weight (kg)"),
-                                     ("notes", "Notes")):
+                for field, label in (
+                    ("patient_id", "Patient id (1-64 characters)"),
+                    ("name", "Name"),
+                    ("birth_date", "Birth date (YYYY-MM-DD)"),
+                    ("weight_kg", "Weight (kg)"),
+                    ("notes", "Notes"),
+                ):
                     value = info.get(field)
                     yield Label(label)
-                    yield Input("" if value is None else (f"{value:g}" if isinstance(value, float) else str(value)),
-                                id=f"f-{field}", disabled=self.editing and field == "patient_id", compact=True)
+                    yield Input(
+                        ""
+                        if value is None
+                        else (f"{value:g}" if isinstance(value, float) else str(value)),
+                        id=f"f-{field}",
+                        disabled=self.editing and field == "patient_id",
+                        compact=True,
+                    )
                 if self.editing:
                     yield Label("Reason for the change")
                     yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
@@ -199,10 +216,16 @@ class PatientForm(FormScreen):
             return
         database, who = self.app.database, self.app.clinician
         if self.editing:
-            _, error = await write_off_thread(self.app, lambda: db.update_patient(
-                database, checked.values["patient_id"], checked.values, reason, who))
+            _, error = await write_off_thread(
+                self.app,
+                lambda: db.update_patient(
+                    database, checked.values["patient_id"], checked.values, reason, who
+                ),
+            )
         else:
-            _, error = await write_off_thread(self.app, lambda: db.add_patient(database, checked.values, who))
+            _, error = await write_off_thread(
+                self.app, lambda: db.add_patient(database, checked.values, who)
+            )
         if error:
             self.show_failure(error, "patient_id")
             return
@@ -211,19 +234,30 @@ class PatientForm(FormScreen):
 
 
 INFUSION_FIELDS = (
-    ("date", "Date and time"), ("dose_mg_per_kg", "Dose (mg/kg)"), ("dose_mg", "Esketamine dose (mg)"),
-    ("weight_kg", "Weight (kg)"), ("duration_min", "Duration (min)"),
-    ("bp_systolic_pre", "BP systolic before"), ("bp_diastolic_pre", "BP diastolic before"),
-    ("heart_rate_pre", "Heart rate before"), ("bp_systolic_post", "BP systolic after"),
-    ("bp_diastolic_post", "BP diastolic after"), ("heart_rate_post", "Heart rate after"),
+    ("date", "Date and time"),
+    ("dose_mg_per_kg", "Dose (mg/kg)"),
+    ("dose_mg", "Esketamine dose (mg)"),
+    ("weight_kg", "Weight (kg)"),
+    ("duration_min", "Duration (min)"),
+    ("bp_systolic_pre", "BP systolic before"),
+    ("bp_diastolic_pre", "BP diastolic before"),
+    ("heart_rate_pre", "Heart rate before"),
+    ("bp_systolic_post", "BP systolic after"),
+    ("bp_diastolic_post", "BP diastolic after"),
+    ("heart_rate_post", "Heart rate after"),
 )
 
 
 class InfusionForm(FormScreen):
     """Record (or correct) an infusion with the dose and blood-pressure rules."""
 
-    def __init__(self, patient_id: str, info: dict, status: PatientStatus | None,
-                 correcting: Infusion | None = None) -> None:
+    def __init__(
+        self,
+        patient_id: str,
+        info: dict,
+        status: PatientStatus | None,
+        correcting: Infusion | None = None,
+    ) -> None:
         super().__init__(status)
         self.patient_id, self.info, self.correcting = patient_id, info, correcting
 
@@ -231,8 +265,11 @@ class InfusionForm(FormScreen):
         inf = self.correcting
         if inf is None:
             weight = self.info.get("weight_kg")
-            return {"date": self.app.today.isoformat(), "duration_min": "40",
-                    "weight_kg": "" if weight is None else f"{float(weight):g}"}
+            return {
+                "date": self.app.today.isoformat(),
+                "duration_min": "40",
+                "weight_kg": "" if weight is None else f"{float(weight):g}",
+            }
         out = {"date": inf.when.iso()}
         for field, _ in INFUSION_FIELDS[1:]:
             value = getattr(inf, field)
@@ -244,8 +281,11 @@ class InfusionForm(FormScreen):
         yield Header()
         yield AlertBanner(id="banner")
         with VerticalScroll(classes="form"):
-            title = (f"Correct the {describe_record(self.correcting)}" if self.correcting
-                     else f"Record an infusion for {self.patient_id}")
+            title = (
+                f"Correct the {describe_record(self.correcting)}"
+                if self.correcting
+                else f"Record an infusion for {self.patient_id}"
+            )
             yield Label(title, classes="form-title")
             if self.correcting is not None:  # up front: a correction is refused without it
                 with Horizontal(classes="cadss"):
@@ -253,30 +293,51 @@ class InfusionForm(FormScreen):
                     yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
             with Grid(classes="fields fields-4"):
                 yield Label("Drug")
-                yield Select([(d, d) for d in DRUGS], allow_blank=False, id="f-drug", compact=True,
-                             value=self.correcting.drug if self.correcting else KETAMINE)
+                yield Select(
+                    [(d, d) for d in DRUGS],
+                    allow_blank=False,
+                    id="f-drug",
+                    compact=True,
+                    value=self.correcting.drug if self.correcting else KETAMINE,
+                )
                 for field, label in INFUSION_FIELDS:
                     yield Label(label)
-                    yield Input(values.get(field, ""), id=f"f-{field}", compact=True,
-                                placeholder="YYYY-MM-DD[THH:MM]" if field == "date" else "")
+                    yield Input(
+                        values.get(field, ""),
+                        id=f"f-{field}",
+                        compact=True,
+                        placeholder="YYYY-MM-DD[THH:MM]" if field == "date" else "",
+                    )
                 yield Label("Route")
-                yield Select([(r, r) for r in ROUTES], allow_blank=False,
-                             value=(self.correcting.route if self.correcting and self.correcting.route else "iv"),
-                             id="f-route", compact=True)
+                yield Select(
+                    [(r, r) for r in ROUTES],
+                    allow_blank=False,
+                    value=(
+                        self.correcting.route if self.correcting and self.correcting.route else "iv"
+                    ),
+                    id="f-route",
+                    compact=True,
+                )
                 yield Label("Total dose")
                 yield Static("", id="total-mg")
             yield Label("Side effects (space to tick)")
             chosen = set(self.correcting.side_effects) if self.correcting else set()
             yield TickList(*[(words(e), e, e in chosen) for e in SIDE_EFFECTS], id="f-side_effects")
             if self.correcting is None:
-                yield Label("CADSS (optional): 23 item scores 0-4 separated by spaces, or a total 0-92")
+                yield Label(
+                    "CADSS (optional): 23 item scores 0-4 separated by spaces, or a total 0-92"
+                )
                 with Horizontal(classes="cadss"):
                     yield Input(id="f-cadss_items", placeholder="items, e.g. 0 1 0 …", compact=True)
                     yield Input(id="f-cadss_total", placeholder="or total", compact=True)
             with Horizontal(classes="cadss"):
                 yield Label("Notes")
-                yield Input((self.correcting.notes or "") if self.correcting else "", id="f-notes", compact=True,
-                            placeholder="optional")
+                yield Input(
+                    (self.correcting.notes or "") if self.correcting else "",
+                    id="f-notes",
+                    compact=True,
+                    placeholder="optional",
+                )
             yield from self.buttons()
         yield Footer()
 
@@ -289,14 +350,18 @@ class InfusionForm(FormScreen):
     def update_total(self) -> None:
         """Total mg from dose x weight, shown live (the record's own rule)."""
         try:
-            probe = Infusion(self.patient_id, Timepoint(self.app.today),
-                             dose_mg_per_kg=float(self.value("dose_mg_per_kg")),
-                             weight_kg=float(self.value("weight_kg")))
+            probe = Infusion(
+                self.patient_id,
+                Timepoint(self.app.today),
+                dose_mg_per_kg=float(self.value("dose_mg_per_kg")),
+                weight_kg=float(self.value("weight_kg")),
+            )
             total = probe.total_mg
         except ValueError:
             total = None
         self.query_one("#total-mg", Static).update(
-            f"[b]{total:g} mg[/b]" if total is not None else "dose × weight")
+            f"[b]{total:g} mg[/b]" if total is not None else "dose × weight"
+        )
 
     @on(Select.Changed, "#f-drug")
     def _drug_changed(self, event: Select.Changed) -> None:
@@ -308,7 +373,9 @@ class InfusionForm(FormScreen):
         raw: dict[str, Any] = {field: self.value(field) for field, _ in INFUSION_FIELDS}
         raw["patient_id"] = self.patient_id
         raw["drug"] = self.query_one("#f-drug", Select).value
-        if self.correcting is not None:  # the session's end is recorded on the session screen: keep it
+        if (
+            self.correcting is not None
+        ):  # the session's end is recorded on the session screen: keep it
             old = self.correcting
             raw["ended_at"] = old.ended_at.iso() if old.ended_at else ""
             raw["ready_to_leave_at"] = old.ready_to_leave_at.iso() if old.ready_to_leave_at else ""
@@ -324,8 +391,16 @@ class InfusionForm(FormScreen):
         items, total = self.value("cadss_items"), self.value("cadss_total")
         if not items and not total:
             return None
-        return check_assessment({"patient_id": self.patient_id, "date": when, "scale": "cadss",
-                                 "items": items, "total": total}, self.app.today)
+        return check_assessment(
+            {
+                "patient_id": self.patient_id,
+                "date": when,
+                "scale": "cadss",
+                "items": items,
+                "total": total,
+            },
+            self.app.today,
+        )
 
     async def save_flow(self) -> None:
         """Check; refuse errors inline; ask for confirmation and show warnings; then save."""
@@ -337,30 +412,51 @@ class InfusionForm(FormScreen):
             problems += [Problem("drug", clash)] if clash else []
         cadss = self.cadss_check(self.value("date"))
         if cadss is not None:
-            problems += [Problem(f"cadss_{p.field}" if p.field in ("items", "total") else p.field,
-                                 "CADSS: " + p.message) for p in cadss.errors]
+            problems += [
+                Problem(
+                    f"cadss_{p.field}" if p.field in ("items", "total") else p.field,
+                    "CADSS: " + p.message,
+                )
+                for p in cadss.errors
+            ]
         reason, missing = self.reason(self.correcting)
         problems += missing
         self.show_problems(problems)
         if problems:
             return
         for problem in checked.confirmations:
-            if not await self.app.push_screen_wait(ConfirmModal(
-                    "Confirm an unusual dose", problem.message, yes="Yes, this dose is intended")):
+            if not await self.app.push_screen_wait(
+                ConfirmModal(
+                    "Confirm an unusual dose", problem.message, yes="Yes, this dose is intended"
+                )
+            ):
                 self.query_one("#errors", Static).update("Not saved: the dose was not confirmed.")
                 return
         if checked.warnings:
-            if not await self.app.push_screen_wait(ConfirmModal(
-                    "Blood pressure warning", problem_lines(checked.warnings), yes="Save anyway")):
-                self.query_one("#errors", Static).update("Not saved: cancelled at the blood-pressure warning.")
+            if not await self.app.push_screen_wait(
+                ConfirmModal(
+                    "Blood pressure warning", problem_lines(checked.warnings), yes="Save anyway"
+                )
+            ):
+                self.query_one("#errors", Static).update(
+                    "Not saved: cancelled at the blood-pressure warning."
+                )
                 return
         database, who = self.app.database, self.app.clinician
         if self.correcting is not None:
-            saved_id, error = await write_off_thread(self.app, lambda: db.correct_infusion(
-                database, self.correcting.id, checked.values, reason, who))
+            saved_id, error = await write_off_thread(
+                self.app,
+                lambda: db.correct_infusion(
+                    database, self.correcting.id, checked.values, reason, who
+                ),
+            )
         else:
-            saved_id, error = await write_off_thread(self.app, lambda: db.add_infusion_with_rating(
-                database, checked.values, who, cadss.values if cadss is not None else None))
+            saved_id, error = await write_off_thread(
+                self.app,
+                lambda: db.add_infusion_with_rating(
+                    database, checked.values, who, cadss.values if cadss is not None else None
+                ),
+            )
         if error:
             self.show_failure(error)
             return
@@ -370,8 +466,14 @@ class InfusionForm(FormScreen):
 class AssessmentForm(FormScreen):
     """Enter (or correct) a rating scale item by item, with live total and band."""
 
-    def __init__(self, patient_id: str, patient: PatientData, status: PatientStatus | None,
-                 scale_id: str, correcting: Assessment | None = None) -> None:
+    def __init__(
+        self,
+        patient_id: str,
+        patient: PatientData,
+        status: PatientStatus | None,
+        scale_id: str,
+        correcting: Assessment | None = None,
+    ) -> None:
         super().__init__(status)
         self.patient_id, self.patient, self.correcting = patient_id, patient, correcting
         self.scale_id = scale_id if scale_id in SCALES else "phq9"
@@ -382,13 +484,25 @@ class AssessmentForm(FormScreen):
         yield Header()
         yield AlertBanner(id="banner")
         with Horizontal(classes="form-head"):
-            yield Label(f"Correct the {describe_record(a)}" if a else f"Enter an assessment for {self.patient_id}",
-                        classes="form-title")
-            yield Select([(s.name, s.id) for s in SCALES.values()], value=self.scale_id,
-                         allow_blank=False, id="f-scale", disabled=a is not None, compact=True)
+            yield Label(
+                f"Correct the {describe_record(a)}"
+                if a
+                else f"Enter an assessment for {self.patient_id}",
+                classes="form-title",
+            )
+            yield Select(
+                [(s.name, s.id) for s in SCALES.values()],
+                value=self.scale_id,
+                allow_blank=False,
+                id="f-scale",
+                disabled=a is not None,
+                compact=True,
+            )
         with Horizontal(classes="assessment-top"):
             yield Label("Date")
-            yield Input(a.when.iso() if a else self.app.today.isoformat(), id="f-date", compact=True)
+            yield Input(
+                a.when.iso() if a else self.app.today.isoformat(), id="f-date", compact=True
+            )
             yield Label("Rater")
             yield Input((a.rater or "") if a else "", id="f-rater", compact=True)
             if a is not None:  # up front: a correction is refused without it
@@ -401,8 +515,12 @@ class AssessmentForm(FormScreen):
         yield items
         with Horizontal(classes="assessment-bottom"):
             yield Label("Total only")
-            yield Input(str(a.total) if a and a.items is None else "", id="f-total", compact=True,
-                        placeholder="empty when items are entered")
+            yield Input(
+                str(a.total) if a and a.items is None else "",
+                id="f-total",
+                compact=True,
+                placeholder="empty when items are entered",
+            )
             yield Label("Notes")
             yield Input((a.notes or "") if a else "", id="f-notes", compact=True)
         yield from self.buttons()
@@ -421,23 +539,34 @@ class AssessmentForm(FormScreen):
         scale = self.scale
         box = self.query_one("#items", VerticalScroll)
         await box.remove_children()
-        initial = self.correcting.items if self.correcting and self.correcting.scale == scale.id else None
+        initial = (
+            self.correcting.items if self.correcting and self.correcting.scale == scale.id else None
+        )
         rows = []
         for n in range(1, scale.n_items + 1):
             top = scale.item_max[n - 1]
             value = "" if initial is None else str(initial[n - 1])
             safety = " ⚠ safety item" if scale.safety_item == n else ""
-            rows.append(Horizontal(
-                # Number and text apart, so that a long item (PHQ-9 item 8) wraps under its own text.
-                Label(f"{n:>2}.", classes="item-number"),
-                Label(f"{scale.item_label(n)}{safety}", classes="item-label"),
-                Input(value, id=f"item-{n}", classes="item-input", placeholder=f"0-{top}",
-                      validators=[Integer(minimum=0, maximum=top)], validate_on=["changed", "submitted"],
-                      compact=True),
-                Label(f"0-{top}", classes="item-range"),
-                Label("", id=f"item-error-{n}", classes="item-error"),
-                classes="item-row", id=f"row-{n}",
-            ))
+            rows.append(
+                Horizontal(
+                    # Number and text apart, so that a long item (PHQ-9 item 8) wraps under its own text.
+                    Label(f"{n:>2}.", classes="item-number"),
+                    Label(f"{scale.item_label(n)}{safety}", classes="item-label"),
+                    Input(
+                        value,
+                        id=f"item-{n}",
+                        classes="item-input",
+                        placeholder=f"0-{top}",
+                        validators=[Integer(minimum=0, maximum=top)],
+                        validate_on=["changed", "submitted"],
+                        compact=True,
+                    ),
+                    Label(f"0-{top}", classes="item-range"),
+                    Label("", id=f"item-error-{n}", classes="item-error"),
+                    classes="item-row",
+                    id=f"row-{n}",
+                )
+            )
         await box.mount_all(rows)
         self.update_summary()
         first = self.query(".item-input")
@@ -451,14 +580,19 @@ class AssessmentForm(FormScreen):
             await self.build_items()
 
     def item_texts(self) -> list[str]:
-        return [self.query_one(f"#item-{n}", Input).value.strip() for n in range(1, self.scale.n_items + 1)]
+        return [
+            self.query_one(f"#item-{n}", Input).value.strip()
+            for n in range(1, self.scale.n_items + 1)
+        ]
 
     @on(Input.Changed, ".item-input")
     def _item_changed(self, event: Input.Changed) -> None:
         n = int(event.input.id.split("-")[1])
         text = event.value.strip()
         problems = item_problems(self.scale, n, text) if text else []
-        self.query_one(f"#item-error-{n}", Label).update(Text(problems[0].message) if problems else "")
+        self.query_one(f"#item-error-{n}", Label).update(
+            Text(problems[0].message) if problems else ""
+        )
         self.update_summary()
 
     @on(Input.Changed, "#f-total")
@@ -478,14 +612,25 @@ class AssessmentForm(FormScreen):
         """
         course_number = None
         if self.correcting is not None:
-            course = next((c for c in courses_of(self.patient) if c.contains(self.correcting)), None)
+            course = next(
+                (c for c in courses_of(self.patient) if c.contains(self.correcting)), None
+            )
             course_number = course.number if course is not None else None
-        if (course_number is None and self.status is not None and self.status.scale == self.scale_id
-                and self.correcting is None):
+        if (
+            course_number is None
+            and self.status is not None
+            and self.status.scale == self.scale_id
+            and self.correcting is None
+        ):
             return self.status.baseline
         if self.scale_id not in self._baselines:  # once per scale, not on every keystroke
-            status = analyse_patient(self.patient, self.scale_id, self.app.settings, self.app.today,
-                                     course_number=course_number)
+            status = analyse_patient(
+                self.patient,
+                self.scale_id,
+                self.app.settings,
+                self.app.today,
+                course_number=course_number,
+            )
             self._baselines[self.scale_id] = status.baseline
         return self._baselines[self.scale_id]
 
@@ -505,8 +650,14 @@ class AssessmentForm(FormScreen):
         elif filled:
             total = scale.total([int(t) for t in texts])
         elif total_text:
-            problems = check_assessment({"patient_id": self.patient_id, "date": self.app.today.isoformat(),
-                                         "scale": scale.id, "total": total_text}).errors
+            problems = check_assessment(
+                {
+                    "patient_id": self.patient_id,
+                    "date": self.app.today.isoformat(),
+                    "scale": scale.id,
+                    "total": total_text,
+                }
+            ).errors
             if problems:
                 note = escape(problems[0].message)  # it quotes what was typed
             else:
@@ -543,16 +694,22 @@ class AssessmentForm(FormScreen):
             row.set_class(positive and row.id == f"row-{number}", "-safety-positive")
         if positive:
             threshold = self.app.settings.suicide_alert_min(scale.id)
-            flag.update(f"⚠ SUICIDALITY ITEM POSITIVE: {scale.name} item {number} = {value} "
-                        f"(alerts at {threshold} or more). Saving raises a safety alert; "
-                        "follow the clinic's safety protocol now.")
+            flag.update(
+                f"⚠ SUICIDALITY ITEM POSITIVE: {scale.name} item {number} = {value} "
+                f"(alerts at {threshold} or more). Saving raises a safety alert; "
+                "follow the clinic's safety protocol now."
+            )
 
     async def save_flow(self) -> None:
         texts = self.item_texts()
         raw = {
-            "patient_id": self.patient_id, "date": self.value("date"), "scale": self.scale_id,
-            "items": " ".join(texts) if any(texts) else "", "total": self.value("total"),
-            "rater": self.value("rater"), "notes": self.value("notes"),
+            "patient_id": self.patient_id,
+            "date": self.value("date"),
+            "scale": self.scale_id,
+            "items": " ".join(texts) if any(texts) else "",
+            "total": self.value("total"),
+            "rater": self.value("rater"),
+            "notes": self.value("notes"),
         }
         checked = check_assessment(raw, self.app.today)
         problems = list(checked.errors)
@@ -563,13 +720,17 @@ class AssessmentForm(FormScreen):
             return
         database, who = self.app.database, self.app.clinician
         if self.correcting is not None:
-            saved_id, error = await write_off_thread(self.app, lambda: db.correct_assessment(
-                database, self.correcting.id, checked.values, reason, who))
+            saved_id, error = await write_off_thread(
+                self.app,
+                lambda: db.correct_assessment(
+                    database, self.correcting.id, checked.values, reason, who
+                ),
+            )
         else:
-            saved_id, error = await write_off_thread(self.app, lambda: db.add_assessment(
-                database, checked.values, who))
+            saved_id, error = await write_off_thread(
+                self.app, lambda: db.add_assessment(database, checked.values, who)
+            )
         if error:
             self.show_failure(error)
             return
         self.dismiss(f"assessment:{saved_id}")
-

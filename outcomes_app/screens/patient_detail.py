@@ -20,6 +20,7 @@ from outcomes.drugs import DRUGS, KETAMINE, induction_length
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
+from outcomes.terminal_text import terminal_safe
 from outcomes.timepoints import parse_timepoint
 from outcomes.typed_text import text_problem
 from outcomes.validation import date_problem, reason_problems
@@ -34,9 +35,7 @@ from outcomes_app.text import (
     status_text,
     timeline_rows,
 )
-from outcomes.terminal_text import terminal_safe
 from outcomes_app.widgets import (
-    safe_markup,
     NO_VALUE,
     AcknowledgeModal,
     AlertBanner,
@@ -44,6 +43,7 @@ from outcomes_app.widgets import (
     TextModal,
     guarded,
     notify_refusal,
+    safe_markup,
     words,
 )
 
@@ -51,7 +51,9 @@ if TYPE_CHECKING:
     from outcomes_app.app import OutcomesApp
 
 
-def analysed_patient(app: OutcomesApp, pid: str, scale_id: str) -> tuple[PatientData, PatientStatus, dict, Any]:
+def analysed_patient(
+    app: OutcomesApp, pid: str, scale_id: str
+) -> tuple[PatientData, PatientStatus, dict, Any]:
     """One patient's records, status on one scale, details and frames (one patient read only)."""
     mine = db.load_patient(app.database, pid)
     status = analyse_patient(mine.data, scale_id, app.settings, app.today, mine.clinic.acknowledged)
@@ -106,8 +108,9 @@ class PatientScreen(Screen):
         yield AlertBanner(id="banner")
         with Horizontal(id="patient-bar"):
             yield Static("", id="patient-info")
-            yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
-                         allow_blank=False, id="scale")
+            yield Select(
+                [(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS], allow_blank=False, id="scale"
+            )
         with Horizontal(id="detail-body"):
             with Vertical(id="detail-left"):
                 yield Static("", id="status-panel")
@@ -140,8 +143,13 @@ class PatientScreen(Screen):
             used = [s for s in OUTCOME_SCALE_IDS if self.patient.of_scale(s)]
             if used:
                 self.scale_id = used[0]
-                self.status = analyse_patient(self.patient, self.scale_id, self.app.settings,
-                                              self.app.today, data.acknowledged)
+                self.status = analyse_patient(
+                    self.patient,
+                    self.scale_id,
+                    self.app.settings,
+                    self.app.today,
+                    data.acknowledged,
+                )
         with self.prevent(Select.Changed):
             self.query_one("#scale", Select).value = self.scale_id
         self.redraw()
@@ -152,7 +160,10 @@ class PatientScreen(Screen):
         status = self.status
         info = self.info
         self.sub_title = terminal_safe(f"{self.patient_id} {info.get('name') or ''}".strip())
-        bits = [f"[b]{safe_markup(self.patient_id)}[/b]", safe_markup(info.get("name") or "(no name)")]
+        bits = [
+            f"[b]{safe_markup(self.patient_id)}[/b]",
+            safe_markup(info.get("name") or "(no name)"),
+        ]
         if info.get("birth_date"):
             bits.append(f"born {info['birth_date']}")
         if info.get("weight_kg"):
@@ -172,7 +183,9 @@ class PatientScreen(Screen):
             # The same record stays selected (a corrected record keeps its place,
             # under its new id); a first view or a new record selects the latest.
             keys = [key for key, _ in rows]
-            wanted = self.select_after_reload or (f"{selected[0]}:{selected[1]}" if selected else None)
+            wanted = self.select_after_reload or (
+                f"{selected[0]}:{selected[1]}" if selected else None
+            )
             self.select_after_reload = None
             index = keys.index(wanted) if wanted in keys else len(keys) - 1
             table.move_cursor(row=index)
@@ -181,15 +194,22 @@ class PatientScreen(Screen):
             chart.show(status)
         side = self.query_one("#per-infusion", DataTable)
         side.clear()
-        cadss = {a.infusion_id: a for a in self.patient.assessments if a.scale == "cadss" and a.infusion_id}
+        cadss = {
+            a.infusion_id: a
+            for a in self.patient.assessments
+            if a.scale == "cadss" and a.infusion_id
+        }
         for course in courses_of(self.patient):
             for number, inf in enumerate(course.infusions, start=1):
                 dissociation = cadss.get(inf.id)
                 label = f"{course.number}.{number}"
                 if course.is_booster(inf, induction_length(self.app.settings, course.drug)):
-                    label = Text(label + " B", style=BOOSTER_STYLE)  # "B": booster, as in the timeline
+                    label = Text(
+                        label + " B", style=BOOSTER_STYLE
+                    )  # "B": booster, as in the timeline
                 side.add_row(
-                    label, inf.when.day.isoformat(),
+                    label,
+                    inf.when.day.isoformat(),
                     NO_VALUE if dissociation is None else str(dissociation.total),
                     ", ".join(words(e) for e in inf.side_effects) or NO_VALUE,
                     key=f"infusion:{inf.id}",
@@ -220,7 +240,9 @@ class PatientScreen(Screen):
 
     def record(self, kind: str, ident: int) -> Infusion | Assessment | None:
         """The selected infusion or assessment (None for a course-start row)."""
-        records = {"infusion": self.patient.infusions, "assessment": self.patient.assessments}.get(kind, ())
+        records = {"infusion": self.patient.infusions, "assessment": self.patient.assessments}.get(
+            kind, ()
+        )
         return next((r for r in records if r.id == ident), None)
 
     def correctable(self) -> tuple[str, int] | None:
@@ -240,11 +262,15 @@ class PatientScreen(Screen):
         self.query_one("#scale", Select).focus()
 
     def action_infusion(self) -> None:
-        self.app.push_screen(InfusionForm(self.patient_id, self.info, self.status), self._after_save)
+        self.app.push_screen(
+            InfusionForm(self.patient_id, self.info, self.status), self._after_save
+        )
 
     def action_assessment(self) -> None:
-        self.app.push_screen(AssessmentForm(self.patient_id, self.patient, self.status, self.scale_id),
-                             self._after_save)
+        self.app.push_screen(
+            AssessmentForm(self.patient_id, self.patient, self.status, self.scale_id),
+            self._after_save,
+        )
 
     def action_edit_patient(self) -> None:
         self.app.push_screen(PatientForm(self.info, self.status), self._after_save)
@@ -262,8 +288,14 @@ class PatientScreen(Screen):
 
         async def save(answer) -> str | None:
             keys, who, note = answer
-            return (await write_off_thread(self.app, lambda: db.acknowledge_alerts(
-                self.app.database, self.patient_id, keys, who, note)))[1]
+            return (
+                await write_off_thread(
+                    self.app,
+                    lambda: db.acknowledge_alerts(
+                        self.app.database, self.patient_id, keys, who, note
+                    ),
+                )
+            )[1]
 
         def done(answer) -> None:
             if answer:
@@ -275,13 +307,22 @@ class PatientScreen(Screen):
         def check(values: dict[str, str]) -> str | None:
             if values["drug"].lower() not in DRUGS:
                 return f"drug {values['drug']!r}: give {' or '.join(DRUGS)} (a course has one drug)"
-            return (date_problem(values["date"], "start date", self.app.today)[1]
-                    or text_problem(values["note"], "note", note=True))
+            return date_problem(values["date"], "start date", self.app.today)[1] or text_problem(
+                values["note"], "note", note=True
+            )
 
         async def save(values) -> str | None:
-            number, error = await write_off_thread(self.app, lambda: db.start_course(
-                self.app.database, self.patient_id, parse_timepoint(values["date"]),
-                self.app.clinician, values.get("note") or None, drug=values["drug"].lower()))
+            number, error = await write_off_thread(
+                self.app,
+                lambda: db.start_course(
+                    self.app.database,
+                    self.patient_id,
+                    parse_timepoint(values["date"]),
+                    self.app.clinician,
+                    values.get("note") or None,
+                    drug=values["drug"].lower(),
+                ),
+            )
             if not error:
                 self.select_after_reload = f"course:{number}"  # the new course's start row, in view
             return error
@@ -290,12 +331,22 @@ class PatientScreen(Screen):
             if values:
                 self.reload()
 
-        self.app.push_screen(TextModal(
-            f"Start a new course for {self.patient_id}",
-            [("date", "Start date (YYYY-MM-DD)", self.app.today.isoformat()),
-             ("drug", f"Drug ({' or '.join(DRUGS)})", KETAMINE), ("note", "Note", "")],
-            intro="Later sessions count from session 1 of the new course, which has one drug.",
-            ok="Start course", check=check, optional=("note",), save=save), done)
+        self.app.push_screen(
+            TextModal(
+                f"Start a new course for {self.patient_id}",
+                [
+                    ("date", "Start date (YYYY-MM-DD)", self.app.today.isoformat()),
+                    ("drug", f"Drug ({' or '.join(DRUGS)})", KETAMINE),
+                    ("note", "Note", ""),
+                ],
+                intro="Later sessions count from session 1 of the new course, which has one drug.",
+                ok="Start course",
+                check=check,
+                optional=("note",),
+                save=save,
+            ),
+            done,
+        )
 
     def action_correct(self) -> None:
         selected = self.correctable()
@@ -304,11 +355,17 @@ class PatientScreen(Screen):
         kind, ident = selected
         record = self.record(kind, ident)
         if isinstance(record, Infusion):
-            self.app.push_screen(InfusionForm(self.patient_id, self.info, self.status, correcting=record),
-                                 self._after_save)
+            self.app.push_screen(
+                InfusionForm(self.patient_id, self.info, self.status, correcting=record),
+                self._after_save,
+            )
         elif isinstance(record, Assessment):
-            self.app.push_screen(AssessmentForm(self.patient_id, self.patient, self.status, record.scale,
-                                                correcting=record), self._after_save)
+            self.app.push_screen(
+                AssessmentForm(
+                    self.patient_id, self.patient, self.status, record.scale, correcting=record
+                ),
+                self._after_save,
+            )
 
     def action_retract(self) -> None:
         selected = self.correctable()
@@ -317,19 +374,32 @@ class PatientScreen(Screen):
         kind, ident = selected
 
         async def save(values) -> str | None:
-            return (await write_off_thread(self.app, lambda: db.retract(
-                self.app.database, kind, ident, values["reason"], self.app.clinician)))[1]
+            return (
+                await write_off_thread(
+                    self.app,
+                    lambda: db.retract(
+                        self.app.database, kind, ident, values["reason"], self.app.clinician
+                    ),
+                )
+            )[1]
 
         def done(values) -> None:
             if values:
                 self.reload()
 
-        self.app.push_screen(TextModal(
-            f"Retract the {describe_record(self.record(kind, ident))}",
-            [("reason", "Reason (kept in the audit trail)", "")],
-            intro="The record stops counting; it is kept, with who, when and why.",
-            ok="Retract", check=lambda values: next((p.message for p in reason_problems(values["reason"])), None),
-            save=save), done)
+        self.app.push_screen(
+            TextModal(
+                f"Retract the {describe_record(self.record(kind, ident))}",
+                [("reason", "Reason (kept in the audit trail)", "")],
+                intro="The record stops counting; it is kept, with who, when and why.",
+                ok="Retract",
+                check=lambda values: next(
+                    (p.message for p in reason_problems(values["reason"])), None
+                ),
+                save=save,
+            ),
+            done,
+        )
 
     def action_session(self) -> None:
         """The session screen of the selected infusion (else the latest): readings, end, discharge."""
@@ -342,8 +412,10 @@ class PatientScreen(Screen):
         if chosen is None:
             self.notify("No session recorded yet: record an infusion first (i).")
             return
-        self.app.push_screen(SessionScreen(self.patient_id, chosen.when, self.info.get("name")),
-                             lambda _: self.reload())
+        self.app.push_screen(
+            SessionScreen(self.patient_id, chosen.when, self.info.get("name")),
+            lambda _: self.reload(),
+        )
 
     def action_history(self) -> None:
         selected = self.selected_record()
@@ -353,20 +425,33 @@ class PatientScreen(Screen):
         kind, ident = selected
         if kind == "course":
             what = f"course {ident}"
-            ident = f"{self.patient_id}:{ident}"  # the audit trail keys a course by patient and number
+            ident = (
+                f"{self.patient_id}:{ident}"  # the audit trail keys a course by patient and number
+            )
         else:
             what = describe_record(self.record(kind, ident))
         database = self.app.database
-        self.app.push_screen(HistoryScreen(
-            self.patient_id, self.status, f"History of the {what} ({self.who()}), oldest first",
-            lambda: db.history(database, kind, ident), empty="No audit rows for this record."))
+        self.app.push_screen(
+            HistoryScreen(
+                self.patient_id,
+                self.status,
+                f"History of the {what} ({self.who()}), oldest first",
+                lambda: db.history(database, kind, ident),
+                empty="No audit rows for this record.",
+            )
+        )
 
     def action_audit(self) -> None:
         """Everything recorded and changed for this patient, newest first."""
         database, pid = self.app.database, self.patient_id
-        self.app.push_screen(HistoryScreen(
-            pid, self.status, f"Everything recorded and changed for {self.who()}, newest first",
-            lambda: db.patient_audit(database, pid)))
+        self.app.push_screen(
+            HistoryScreen(
+                pid,
+                self.status,
+                f"Everything recorded and changed for {self.who()}, newest first",
+                lambda: db.patient_audit(database, pid),
+            )
+        )
 
     def who(self) -> str:
         """The patient as a title names them: "P001 Ada Example"."""
@@ -374,6 +459,7 @@ class PatientScreen(Screen):
 
     def action_report(self) -> None:
         """Ask where to, then write this patient's report (PDF and PNG) in a worker."""
+
         def check(values: dict[str, str]) -> str | None:
             folder = Path(values["folder"]).expanduser()
             if folder.exists() and not folder.is_dir():
@@ -386,11 +472,17 @@ class PatientScreen(Screen):
                 self.notify(f"Writing the report of {self.who()}…")
                 self.write_report(Path(self.app.report_folder))
 
-        self.app.push_screen(TextModal(
-            f"Write the report of {self.who()}", [("folder", "Folder", self.app.report_folder)],
-            intro="A PDF (every scale recorded, the primary one in full) and the progress chart as a PNG, "
-                  "both readable by you only. The folder is created if it does not exist.",
-            ok="Write report", check=check), done)
+        self.app.push_screen(
+            TextModal(
+                f"Write the report of {self.who()}",
+                [("folder", "Folder", self.app.report_folder)],
+                intro="A PDF (every scale recorded, the primary one in full) and the progress chart as a PNG, "
+                "both readable by you only. The folder is created if it does not exist.",
+                ok="Write report",
+                check=check,
+            ),
+            done,
+        )
 
     @work(thread=True, exclusive=True, group="report")
     def write_report(self, folder: Path) -> None:
@@ -400,8 +492,15 @@ class PatientScreen(Screen):
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Report files are written owner-only (0600) by the one atomic file writer.
-            result = run_report(self.app.db_path, folder, patient=self.patient_id, scale=self.scale_id,
-                                as_of=self.app.today, progress=False, stderr=io.StringIO())
+            result = run_report(
+                self.app.db_path,
+                folder,
+                patient=self.patient_id,
+                scale=self.scale_id,
+                as_of=self.app.today,
+                progress=False,
+                stderr=io.StringIO(),
+            )
         except (ReportError, OSError) as exc:
             self.post_message(ReportWritten(self.patient_id, [], str(exc)))
             return
@@ -413,11 +512,17 @@ class PatientScreen(Screen):
 
     def on_report_written(self, message: ReportWritten) -> None:
         if message.error or not message.files:
-            self.notify(f"The report of {self.who()} was not written: {message.error or 'no file'}",
-                        severity="error", timeout=20, markup=False)
+            self.notify(
+                f"The report of {self.who()} was not written: {message.error or 'no file'}",
+                severity="error",
+                timeout=20,
+                markup=False,
+            )
             return
         where = "\n".join(str(path) for path in message.files)
-        self.notify(f"Report of {self.who()} written (owner-only files):\n{where}", timeout=20, markup=False)
+        self.notify(
+            f"Report of {self.who()} written (owner-only files):\n{where}", timeout=20, markup=False
+        )
 
 
 # ---------------------------------------------------------------------------

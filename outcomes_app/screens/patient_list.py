@@ -5,7 +5,6 @@ from __future__ import annotations
 from operator import attrgetter
 
 from rich.cells import cell_len
-from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -16,9 +15,9 @@ from textual.widgets import Footer, Header, Input, Select, Static
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.verdict import VERDICTS
 from outcomes_app.text import (
+    CELL_PADDING,
     LIST_COLUMNS,
     SORT_BY,
-    CELL_PADDING,
     PatientRow,
     column_widths,
     fitting_columns,
@@ -34,8 +33,12 @@ from outcomes_app.widgets import (
 COMPUTED = frozenset({"alerts", "improvement", "verdict", "relief_days"})
 SEARCH_DELAY = 0.15  # seconds of no typing before the list is filtered
 
-FILTERS = [("All patients", "all"), ("Open alerts", "alerts"), ("Follow-up due", "followup"),
-           ("Relapsed (response lost)", "relapsed")] + [(f"Verdict: {words(v)}", v) for v in VERDICTS]
+FILTERS = [
+    ("All patients", "all"),
+    ("Open alerts", "alerts"),
+    ("Follow-up due", "followup"),
+    ("Relapsed (response lost)", "relapsed"),
+] + [(f"Verdict: {words(v)}", v) for v in VERDICTS]
 LABELS = dict((key, label) for label, key in LIST_COLUMNS)
 #: Cells the table itself takes beside its columns (the vertical scrollbar).
 TABLE_CHROME = 2
@@ -74,8 +77,11 @@ class PatientListScreen(Screen):
         with Horizontal(id="list-bar"):
             yield Input(placeholder="Search id or name  ( / )", id="search")
             yield Select(FILTERS, value="all", allow_blank=False, id="filter")
-            yield Select([(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
-                         allow_blank=False, id="list-scale")
+            yield Select(
+                [(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
+                allow_blank=False,
+                id="list-scale",
+            )
         yield Static("Loading patients…", id="list-summary")
         yield VirtualTable(id="patients", zebra_stripes=True, rows_drawn=self.app.rows_drawn)
         yield Footer()
@@ -102,7 +108,9 @@ class PatientListScreen(Screen):
             rows = [r for r in rows if needle in r.patient_id.lower() or needle in r.name.lower()]
         choice = self.query_one("#filter", Select).value
         if self.app.computing:
-            choice = "all"  # alerts, verdicts and follow-ups are not known yet: applied once they are
+            choice = (
+                "all"  # alerts, verdicts and follow-ups are not known yet: applied once they are
+            )
         if choice == "alerts":
             rows = [r for r in rows if r.alerts]
         elif choice == "followup":
@@ -143,7 +151,9 @@ class PatientListScreen(Screen):
         self.columns = self.fitting_columns()
         keys = [key for _, key in LIST_COLUMNS]
         self._positions = [keys.index(key) for key in self.columns]
-        self.query_one("#patients", VirtualTable).set_columns([self.header(key) for key in self.columns])
+        self.query_one("#patients", VirtualTable).set_columns(
+            [self.header(key) for key in self.columns]
+        )
 
     def header(self, key: str) -> tuple[str, int]:
         """A column's label, with the sort mark on the sorted one, and its width."""
@@ -174,12 +184,20 @@ class PatientListScreen(Screen):
         total = len(self.app.rows)
         alerts = sum(1 for r in self.app.rows if r.alerts)
         followups = self.app.followups
-        due = f"? (press {key_hint(self, 'followups')})" if followups is None else sum(1 for f in followups.values() if followup_due(f))
-        summary = f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
+        due = (
+            f"? (press {key_hint(self, 'followups')})"
+            if followups is None
+            else sum(1 for f in followups.values() if followup_due(f))
+        )
+        summary = (
+            f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
+        )
         summary += f" · {alerts} with open alerts · {due} follow-ups due"
         if self.app.computing:
-            summary = (f"{len(self.shown):,} of {self.app.progress[1]:,} patients · scale "
-                       f"{get_scale(self.app.list_scale).name} · {self.app.progress_words()}")
+            summary = (
+                f"{len(self.shown):,} of {self.app.progress[1]:,} patients · scale "
+                f"{get_scale(self.app.list_scale).name} · {self.app.progress_words()}"
+            )
         if self.app.partial_list:
             summary = f"first {summary} · reading the whole list…"
         if not total:
@@ -210,7 +228,9 @@ class PatientListScreen(Screen):
     def _refilter(self) -> None:
         if self.app.rows is not None:
             if self.app.computing and self.query_one("#filter", Select).value != "all":
-                self.notify(f"This filter applies once the verdicts are in ({self.app.progress_words()}).")
+                self.notify(
+                    f"This filter applies once the verdicts are in ({self.app.progress_words()})."
+                )
             self.show_rows()
 
     @on(Select.Changed, "#list-scale")
@@ -238,8 +258,9 @@ class PatientListScreen(Screen):
             return  # a column a narrow terminal dropped
         key = self.columns[column]
         if self.app.computing and SORT_BY.get(key, key) in COMPUTED:
-            self.notify(f"Sorting by {LABELS[key]} once the verdicts are in "
-                        f"({self.app.progress_words()}).")
+            self.notify(
+                f"Sorting by {LABELS[key]} once the verdicts are in ({self.app.progress_words()})."
+            )
         if key == self.sort_key:
             self.sort_reverse = not self.sort_reverse
         else:
@@ -275,5 +296,3 @@ class PatientListScreen(Screen):
         # would compete with the worker for the interpreter while it analyses.
         self.query_one("#list-summary", Static).update("Loading and analysing patients…")
         self.app.load_clinic()
-
-

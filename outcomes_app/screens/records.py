@@ -21,11 +21,19 @@ import db
 from outcomes.followup import OVERDUE
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
+from outcomes.terminal_text import terminal_safe
 from outcomes_app.audit_text import history_block
 from outcomes_app.help import HelpScreen
-from outcomes.terminal_text import terminal_safe
 from outcomes_app.saving import write_off_thread
-from outcomes_app.widgets import AlertBanner, Table, TextModal, followup_due, guarded, literal, safe_markup
+from outcomes_app.widgets import (
+    AlertBanner,
+    Table,
+    TextModal,
+    followup_due,
+    guarded,
+    literal,
+    safe_markup,
+)
 
 
 class HistoryScreen(Screen):
@@ -33,8 +41,14 @@ class HistoryScreen(Screen):
 
     BINDINGS = [Binding("escape", "app.pop_screen", "Back")]
 
-    def __init__(self, patient_id: str, status: PatientStatus | None, title: str,
-                 load: Callable[[], Any], empty: str = "Nothing recorded yet.") -> None:
+    def __init__(
+        self,
+        patient_id: str,
+        status: PatientStatus | None,
+        title: str,
+        load: Callable[[], Any],
+        empty: str = "Nothing recorded yet.",
+    ) -> None:
         super().__init__()
         self.patient_id, self.status, self.title_text = patient_id, status, title
         self.load, self.empty = load, empty
@@ -63,7 +77,10 @@ class HistoryScreen(Screen):
 class FollowUpScreen(Screen):
     """Patients whose next follow-up assessment is due or overdue."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("enter", "open", "Open", show=False)]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("enter", "open", "Open", show=False),
+    ]
     AUTO_FOCUS = "#followups"
 
     def compose(self) -> ComposeResult:
@@ -83,13 +100,21 @@ class FollowUpScreen(Screen):
         table = self.query_one("#followups", DataTable)
         for r in rows:
             f = followups[r.patient_id]
-            table.add_row(literal(r.patient_id), literal(r.name), f"day {f.day}", f.due_on.isoformat(),
-                          Text(f.state, style="bold red" if f.state == OVERDUE else "yellow"),
-                          str(f.days_late), r.progress, key=r.patient_id)
+            table.add_row(
+                literal(r.patient_id),
+                literal(r.name),
+                f"day {f.day}",
+                f.due_on.isoformat(),
+                Text(f.state, style="bold red" if f.state == OVERDUE else "yellow"),
+                str(f.days_late),
+                r.progress,
+                key=r.patient_id,
+            )
         schedule = ", ".join(str(d) for d in self.app.settings.followup_schedule_days)
         self.query_one("#followup-summary", Static).update(
             f"{len(rows)} patients with a follow-up due or overdue on {self.app.today.isoformat()} "
-            f"(schedule: days {schedule} after the last induction infusion; setting followup_schedule_days)")
+            f"(schedule: days {schedule} after the last induction infusion; setting followup_schedule_days)"
+        )
 
     @on(DataTable.RowSelected)
     def action_open(self) -> None:
@@ -102,13 +127,18 @@ class FollowUpScreen(Screen):
 class SettingsScreen(Screen):
     """Every clinic setting with its value; Enter edits it (validated)."""
 
-    BINDINGS = [Binding("escape", "app.pop_screen", "Back"), Binding("enter", "edit", "Edit", show=False)]
+    BINDINGS = [
+        Binding("escape", "app.pop_screen", "Back"),
+        Binding("enter", "edit", "Edit", show=False),
+    ]
     AUTO_FOCUS = "#settings"
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Enter (or click) a setting to change it. Changes are validated and kept in the audit trail.",
-                     classes="intro")
+        yield Static(
+            "Enter (or click) a setting to change it. Changes are validated and kept in the audit trail.",
+            classes="intro",
+        )
         table = Table(id="settings", cursor_type="row", zebra_stripes=True)
         for label in ("Setting", "Value", "Meaning", "Source"):
             table.add_column(label, key=label)
@@ -138,7 +168,8 @@ class SettingsScreen(Screen):
         value = format_value(getattr(self.app.settings, spec.key))
         self.query_one("#setting-detail", Static).update(
             f"[b]{spec.key}[/b] = {safe_markup(value)}\n{safe_markup(spec.description)} ({safe_markup(spec.source)}). "
-            f"{safe_markup(allowed_values(spec))}")
+            f"{safe_markup(allowed_values(spec))}"
+        )
 
     @on(DataTable.RowSelected)
     def action_edit(self) -> None:
@@ -147,8 +178,14 @@ class SettingsScreen(Screen):
         current = format_value(getattr(self.app.settings, spec.key))
 
         async def save(values: dict[str, str]) -> str | None:  # refused values are told inline
-            return (await write_off_thread(self.app, lambda: db.set_setting(
-                self.app.database, spec.key, values["value"], self.app.clinician)))[1]
+            return (
+                await write_off_thread(
+                    self.app,
+                    lambda: db.set_setting(
+                        self.app.database, spec.key, values["value"], self.app.clinician
+                    ),
+                )
+            )[1]
 
         def done(values) -> None:
             if values:
@@ -157,11 +194,16 @@ class SettingsScreen(Screen):
                 self.app.list_screen().action_reload()  # every status depends on the settings
                 self.notify(terminal_safe(f"{spec.key} set to {values['value']}"), markup=False)
 
-        self.app.push_screen(TextModal(
-            f"Setting {spec.key}", [("value", "Value", current)],
-            intro=f"{spec.description}. {allowed_values(spec)}".strip(), save=save,
-            optional=("value",) if spec.optional else ()),
-            done)
+        self.app.push_screen(
+            TextModal(
+                f"Setting {spec.key}",
+                [("value", "Value", current)],
+                intro=f"{spec.description}. {allowed_values(spec)}".strip(),
+                save=save,
+                optional=("value",) if spec.optional else (),
+            ),
+            done,
+        )
 
 
 def allowed_values(spec) -> str:
@@ -236,4 +278,3 @@ HELP_TEXT = """\
 def clinician_help() -> HelpScreen:
     """The clinician app's help page."""
     return HelpScreen(HELP_TEXT, title="Keys", box_classes="dialog help")
-

@@ -25,10 +25,29 @@ from textual.widgets import Footer, Header, Input, Label, Static
 
 import db
 from outcomes.drugs import ESKETAMINE
-from outcomes.readings import MEASUREMENTS, READING_WINDOW_HOURS, check_reading, moment, reading_time, split_pressure
+from outcomes.readings import (
+    MEASUREMENTS,
+    READING_WINDOW_HOURS,
+    check_reading,
+    moment,
+    reading_time,
+    split_pressure,
+)
 from outcomes.records import PatientData
-from outcomes.session_record import SessionNotFound, locate_session, reading_row, READING_HEADERS, session_cadss, summary_lines
-from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, discharge_problem, summarise_session
+from outcomes.session_record import (
+    READING_HEADERS,
+    SessionNotFound,
+    locate_session,
+    reading_row,
+    session_cadss,
+    summary_lines,
+)
+from outcomes.sessions import (
+    SESSION_ALERT_NAMES,
+    SessionSummary,
+    discharge_problem,
+    summarise_session,
+)
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
@@ -50,8 +69,13 @@ if TYPE_CHECKING:
 
 #: The reading form's fields: (id, label, width).
 READING_INPUTS = (
-    ("at", "Time", 8), ("bp", "BP", 9), ("heart_rate", "HR", 5), ("spo2", "SpO2", 5),
-    ("respiratory_rate", "RR", 5), ("sedation_moaas", "MOAA/S", 6), ("notes", "Notes", 0),
+    ("at", "Time", 8),
+    ("bp", "BP", 9),
+    ("heart_rate", "HR", 5),
+    ("spo2", "SpO2", 5),
+    ("respiratory_rate", "RR", 5),
+    ("sedation_moaas", "MOAA/S", 6),
+    ("notes", "Notes", 0),
 )
 DEFAULT_RECORD_DIR = "~/ketamine-outcomes-reports"
 
@@ -92,8 +116,11 @@ class SessionScreen(Screen):
                 yield table
             with Vertical(id="session-right"):
                 yield make_session_chart()
-        yield Label("New reading: time (now, 09:40 or +40 min), BP as 120/80; Enter saves; "
-                    "the last values are offered, typing replaces them", id="reading-help")
+        yield Label(
+            "New reading: time (now, 09:40 or +40 min), BP as 120/80; Enter saves; "
+            "the last values are offered, typing replaces them",
+            id="reading-help",
+        )
         with Horizontal(id="reading-form"):
             for key, label, width in READING_INPUTS:
                 box = Input(id=f"r-{key}", placeholder=label, compact=True, select_on_focus=True)
@@ -125,8 +152,9 @@ class SessionScreen(Screen):
             return
         self.patient, inf, self.place, self.acknowledged = result
         self.summary = summarise_session(inf, self.patient.readings_of(inf), app.settings)
-        self.status = analyse_patient(self.patient, app.settings.primary_scale, app.settings, app.today,
-                                      self.acknowledged)
+        self.status = analyse_patient(
+            self.patient, app.settings.primary_scale, app.settings, app.today, self.acknowledged
+        )
         self.redraw()
 
     def redraw(self) -> None:
@@ -134,16 +162,23 @@ class SessionScreen(Screen):
         inf = summary.infusion
         k, n = self.place
         self.sub_title = f"{self.patient_id} {session_place(k, n)}"
-        lines = [f"[b]{safe_markup(self.patient_id)}[/b] {safe_markup(self.patient_name or '')} · {session_place(k, n)} "
-                 f"({inf.drug}) · {inf.when.iso().replace('T', ' ')}"]
+        lines = [
+            f"[b]{safe_markup(self.patient_id)}[/b] {safe_markup(self.patient_name or '')} · {session_place(k, n)} "
+            f"({inf.drug}) · {inf.when.iso().replace('T', ' ')}"
+        ]
         # Open alerts are in the banner above; the acknowledged ones of this session stay listed here.
         for alert in summary.alerts:
             if alert.key in self.acknowledged:
-                lines.append(f"✓ {SESSION_ALERT_NAMES.get(alert.kind, alert.kind)} (acknowledged): "
-                             f"{safe_markup(alert.detail)}")
+                lines.append(
+                    f"✓ {SESSION_ALERT_NAMES.get(alert.kind, alert.kind)} (acknowledged): "
+                    f"{safe_markup(alert.detail)}"
+                )
         cadss = session_cadss(inf, self.patient.assessments)
-        lines += [f"{label}: {safe_markup(value)}" for label, value in summary_lines(summary, cadss, settings)
-                  if value not in ("-", "not recorded", "none recorded")]
+        lines += [
+            f"{label}: {safe_markup(value)}"
+            for label, value in summary_lines(summary, cadss, settings)
+            if value not in ("-", "not recorded", "none recorded")
+        ]
         self.query_one("#session-info", Static).update("\n".join(lines))
         self.query_one("#banner", AlertBanner).show(self.status)
         table = self.query_one("#readings", Table)
@@ -161,10 +196,17 @@ class SessionScreen(Screen):
         last = self.summary.readings[-1] if self.summary and self.summary.readings else None
         now = datetime.now().replace(second=0, microsecond=0)
         start = moment(self.session)
-        within = self.session.at is not None and 0 <= (now - start).total_seconds() <= READING_WINDOW_HOURS * 3600
+        within = (
+            self.session.at is not None
+            and 0 <= (now - start).total_seconds() <= READING_WINDOW_HOURS * 3600
+        )
         offered = {"at": now.strftime("%H:%M") if within else "", "notes": ""}
         if last is not None:
-            offered["bp"] = "" if last.bp_systolic is None else f"{last.bp_systolic}/{last.bp_diastolic or ''}".rstrip("/")
+            offered["bp"] = (
+                ""
+                if last.bp_systolic is None
+                else f"{last.bp_systolic}/{last.bp_diastolic or ''}".rstrip("/")
+            )
             for name in MEASUREMENTS[2:]:
                 offered[name] = "" if getattr(last, name) is None else str(getattr(last, name))
         for key, _, _ in READING_INPUTS:
@@ -173,11 +215,18 @@ class SessionScreen(Screen):
 
     # ----- actions ------------------------------------------------------------
     def raw_reading(self) -> dict:
-        value = {key: self.query_one(f"#r-{key}", Input).value.strip() for key, _, _ in READING_INPUTS}
+        value = {
+            key: self.query_one(f"#r-{key}", Input).value.strip() for key, _, _ in READING_INPUTS
+        }
         systolic, diastolic = split_pressure(value.pop("bp"))
-        return {**value, "patient_id": self.patient_id, "session": self.session.iso(),
-                "at": reading_time(value["at"], self.session), "bp_systolic": systolic,
-                "bp_diastolic": diastolic}
+        return {
+            **value,
+            "patient_id": self.patient_id,
+            "session": self.session.iso(),
+            "at": reading_time(value["at"], self.session),
+            "bp_systolic": systolic,
+            "bp_diastolic": diastolic,
+        }
 
     @on(Input.Submitted, "#reading-form Input")
     def action_save_reading(self) -> None:
@@ -191,8 +240,10 @@ class SessionScreen(Screen):
 
     async def _save_reading(self, checked) -> None:
         try:
-            _, error = await write_off_thread(self.app, lambda: db.add_reading(
-                self.app.database, checked.values, self.app.clinician))
+            _, error = await write_off_thread(
+                self.app,
+                lambda: db.add_reading(self.app.database, checked.values, self.app.clinician),
+            )
         finally:
             self.saving = False
         if error:
@@ -203,8 +254,12 @@ class SessionScreen(Screen):
         self.reload()
         for alert in self.summary.alerts:
             if alert.key not in before:
-                self.notify(alert.detail, title=SESSION_ALERT_NAMES.get(alert.kind, alert.kind),
-                            severity="warning", timeout=10)
+                self.notify(
+                    alert.detail,
+                    title=SESSION_ALERT_NAMES.get(alert.kind, alert.kind),
+                    severity="warning",
+                    timeout=10,
+                )
         self.offer_values()
         self.query_one("#r-at", Input).focus()
         self.app.refresh_row(self.patient_id)
@@ -217,7 +272,8 @@ class SessionScreen(Screen):
             for box in self.query(f"#r-{target}"):
                 box.add_class("field-invalid")
         self.query_one("#errors", Static).update(
-            ("Not saved — please correct:\n" + problem_lines(problems)) if problems else "")
+            ("Not saved — please correct:\n" + problem_lines(problems)) if problems else ""
+        )
 
     def action_discharge(self) -> None:
         inf = self.summary.infusion
@@ -225,17 +281,26 @@ class SessionScreen(Screen):
         duration = "" if inf.duration_min is None else f"{inf.duration_min:g}"
         ready = inf.ready_to_leave_at.at.strftime("%H:%M") if inf.ready_to_leave_at else ""
         accompanied = {True: "yes", False: "no", None: ""}[inf.accompanied]
-        fields = [("ended", "Infusion ended at (HH:MM), or leave blank and give the duration", ended),
-                  ("duration", "Duration (min)", duration),
-                  ("ready", "Ready to leave at (HH:MM)", ready),
-                  ("accompanied", "Accompanied home (yes/no)", accompanied)]
+        fields = [
+            ("ended", "Infusion ended at (HH:MM), or leave blank and give the duration", ended),
+            ("duration", "Duration (min)", duration),
+            ("ready", "Ready to leave at (HH:MM)", ready),
+            ("accompanied", "Accompanied home (yes/no)", accompanied),
+        ]
         if inf.drug == ESKETAMINE:
             fields = fields[2:]
-        self.app.push_screen(TextModal(
-            f"End of {session_place(*self.place)} for {self.patient_id}", fields,
-            intro="Saved as a correction of the session's record (the audit trail keeps both).",
-            ok="Save", check=self.discharge_check, optional=("ended", "duration"), save=self.save_discharge),
-            self.after_discharge)
+        self.app.push_screen(
+            TextModal(
+                f"End of {session_place(*self.place)} for {self.patient_id}",
+                fields,
+                intro="Saved as a correction of the session's record (the audit trail keeps both).",
+                ok="Save",
+                check=self.discharge_check,
+                optional=("ended", "duration"),
+                save=self.save_discharge,
+            ),
+            self.after_discharge,
+        )
 
     def discharge_values(self, values: dict[str, str]):
         inf = self.summary.infusion
@@ -253,9 +318,18 @@ class SessionScreen(Screen):
 
     async def save_discharge(self, values) -> str | None:
         checked = self.discharge_values(values)
-        return (await write_off_thread(self.app, lambda: db.correct_infusion(
-            self.app.database, self.summary.infusion.id, checked.values,
-            "end of session and discharge recorded", self.app.clinician)))[1]
+        return (
+            await write_off_thread(
+                self.app,
+                lambda: db.correct_infusion(
+                    self.app.database,
+                    self.summary.infusion.id,
+                    checked.values,
+                    "end of session and discharge recorded",
+                    self.app.clinician,
+                ),
+            )
+        )[1]
 
     def after_discharge(self, values) -> None:
         if not values:
@@ -277,12 +351,18 @@ class SessionScreen(Screen):
         def done(values) -> None:
             if values:
                 self.notify("Writing the session record…")
-                self.run_worker(lambda: write(Path(values["folder"]).expanduser()), thread=True,
-                                group="record")
+                self.run_worker(
+                    lambda: write(Path(values["folder"]).expanduser()), thread=True, group="record"
+                )
 
-        self.app.push_screen(TextModal("Write the session record (PDF)",
-                                       [("folder", "Folder (created when missing)", DEFAULT_RECORD_DIR)],
-                                       ok="Write"), done)
+        self.app.push_screen(
+            TextModal(
+                "Write the session record (PDF)",
+                [("folder", "Folder (created when missing)", DEFAULT_RECORD_DIR)],
+                ok="Write",
+            ),
+            done,
+        )
 
     def action_acknowledge(self) -> None:
         status = self.status
@@ -292,8 +372,14 @@ class SessionScreen(Screen):
 
         async def save(answer) -> str | None:
             keys, who, note = answer  # all of them or none, in one transaction
-            return (await write_off_thread(self.app, lambda: db.acknowledge_alerts(
-                self.app.database, self.patient_id, keys, who, note)))[1]
+            return (
+                await write_off_thread(
+                    self.app,
+                    lambda: db.acknowledge_alerts(
+                        self.app.database, self.patient_id, keys, who, note
+                    ),
+                )
+            )[1]
 
         def done(answer) -> None:
             if answer:
@@ -307,12 +393,28 @@ class SessionScreen(Screen):
 
 def infusion_raw(inf) -> dict:
     """A stored infusion as the raw values `check_infusion` reads (for a correction)."""
-    raw = {"patient_id": inf.patient_id, "date": inf.when.iso(), "course": inf.course, "drug": inf.drug,
-           "side_effects": list(inf.side_effects), "notes": inf.notes,
-           "accompanied": {True: "yes", False: "no", None: ""}[inf.accompanied]}
-    for name in ("dose_mg_per_kg", "dose_mg", "route", "duration_min", "weight_kg", "bp_systolic_pre",
-                 "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre",
-                 "heart_rate_post"):
+    raw = {
+        "patient_id": inf.patient_id,
+        "date": inf.when.iso(),
+        "course": inf.course,
+        "drug": inf.drug,
+        "side_effects": list(inf.side_effects),
+        "notes": inf.notes,
+        "accompanied": {True: "yes", False: "no", None: ""}[inf.accompanied],
+    }
+    for name in (
+        "dose_mg_per_kg",
+        "dose_mg",
+        "route",
+        "duration_min",
+        "weight_kg",
+        "bp_systolic_pre",
+        "bp_diastolic_pre",
+        "bp_systolic_post",
+        "bp_diastolic_post",
+        "heart_rate_pre",
+        "heart_rate_post",
+    ):
         raw[name] = getattr(inf, name)
     for name in ("ended_at", "ready_to_leave_at"):
         raw[name] = getattr(inf, name).iso() if getattr(inf, name) else ""
@@ -326,8 +428,14 @@ def write_record(screen: SessionScreen, folder: Path) -> Path:
     if not folder.exists():
         db.output_folder(folder)  # refuses a missing parent in words
         folder.mkdir(mode=0o700)
-    item = session_record_input(screen.patient, screen.session, screen.app.settings, name=screen.patient_name,
-                                acknowledged=screen.acknowledged, as_of=screen.app.today)
+    item = session_record_input(
+        screen.patient,
+        screen.session,
+        screen.app.settings,
+        name=screen.patient_name,
+        acknowledged=screen.acknowledged,
+        as_of=screen.app.today,
+    )
     return write_session_record(item, folder)
 
 

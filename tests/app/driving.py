@@ -28,8 +28,9 @@ SMALL = (80, 24)
 
 
 @asynccontextmanager
-async def clinician_app(path: Path, *, size=SIZE, clinician: str | None = WHO, loaded: bool = True,
-                        **options) -> AsyncIterator[Pilot]:
+async def clinician_app(
+    path: Path, *, size=SIZE, clinician: str | None = WHO, loaded: bool = True, **options
+) -> AsyncIterator[Pilot]:
     """Run the clinician app on `path` (via `tui.make_app`, as the CLI does); yield its pilot.
 
     With `loaded` the patient list is filled before the test starts;
@@ -45,8 +46,14 @@ async def clinician_app(path: Path, *, size=SIZE, clinician: str | None = WHO, l
 
 
 @asynccontextmanager
-async def patient_app(path: Path, patient: str, *, size=SMALL, today=PATIENT_TODAY,
-                      chart_dir: Path | str | None = None) -> AsyncIterator[Pilot]:
+async def patient_app(
+    path: Path,
+    patient: str,
+    *,
+    size=SMALL,
+    today=PATIENT_TODAY,
+    chart_dir: Path | str | None = None,
+) -> AsyncIterator[Pilot]:
     """Run patient mode for `patient` on `path` (via `tui.make_app`); yield its pilot once loaded.
 
     `today` is the patient-mode clinic's fixed day unless given.

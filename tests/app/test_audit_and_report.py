@@ -22,9 +22,14 @@ async def test_history_speaks_clinic_words_with_local_times(clinic_db):
     patient = db.load_clinic(database, patient_id="P003").by_patient()["P003"]
     old = next(a.id for a in patient.assessments if a.total == 11)
     from outcomes.validation import check_assessment
-    checked = check_assessment({"patient_id": "P003", "date": "2026-02-04", "scale": "phq9",
-                                "items": "3 3 3 0 0 0 0 0 0"}, TODAY)
-    db.correct_assessment(database, int(old), checked.values, "item 4 was [b]misread[/b]", "Dr Avery")
+
+    checked = check_assessment(
+        {"patient_id": "P003", "date": "2026-02-04", "scale": "phq9", "items": "3 3 3 0 0 0 0 0 0"},
+        TODAY,
+    )
+    db.correct_assessment(
+        database, int(old), checked.values, "item 4 was [b]misread[/b]", "Dr Avery"
+    )
     stamp = db.history(database, "assessment", int(old))["at"].iloc[-1]
     database.conn.close()
     async with clinician_app(clinic_db) as pilot:
@@ -35,13 +40,19 @@ async def test_history_speaks_clinic_words_with_local_times(clinic_db):
         await settle(pilot)
         assert isinstance(app.screen, HistoryScreen)
         text = text_of(app, "#history-text")
-        assert "History of the PHQ-9 assessment of 2026-02-04 (P003 Cy Person), oldest first" in str(
-            app.screen.query_one(".form-title").render())
+        assert (
+            "History of the PHQ-9 assessment of 2026-02-04 (P003 Cy Person), oldest first"
+            in str(app.screen.query_one(".form-title").render())
+        )
         assert "Recorded PHQ-9 assessment of 2026-02-04  by Dr Test" in text
         assert "Corrected PHQ-9 assessment of 2026-02-04  by Dr Avery" in text
-        assert "total score: 11 → 9" in text and "item scores: 3 3 3 2 0 0 0 0 0 → 3 3 3 0 0 0 0 0 0" in text
+        assert (
+            "total score: 11 → 9" in text
+            and "item scores: 3 3 3 2 0 0 0 0 0 → 3 3 3 0 0 0 0 0 0" in text
+        )
         assert "why: item 4 was [b]misread[/b]" in text  # stored text, not markup
         from outcomes_app.audit_text import local_time
+
         assert local_time(stamp) in text and "+00:00" not in text
         assert not re.search(r"\d{4}-\d\d-\d\dT", text)
         for developer in ("nan", "taken_at", "total_only", "id:", "reason:", "→ 17"):
@@ -56,7 +67,9 @@ async def test_correction_dialog_names_the_record_in_words(clinic_db):
         select_timeline(app, "PHQ-9 11")
         await pilot.press("c")
         await settle(pilot)
-        assert "Correct the PHQ-9 assessment of 2026-02-04" in str(app.screen.query_one(".form-title").render())
+        assert "Correct the PHQ-9 assessment of 2026-02-04" in str(
+            app.screen.query_one(".form-title").render()
+        )
 
 
 async def test_patient_audit_lists_everything_newest_first(clinic_db):
@@ -84,16 +97,21 @@ def test_patient_audit_is_one_query_over_every_kind(clinic_db):
     """db.patient_audit finds courses, acknowledgements and the patient's rows, newest first."""
     database = db.connect(clinic_db)
     from outcomes.timepoints import parse_timepoint
+
     db.start_course(database, "P001", parse_timepoint("2026-02-08"), "Dr Avery", "second course")
     db.acknowledge_alert(database, "P002", "any-key", "Dr Avery", "safety plan reviewed")
     audit = db.patient_audit(database, "P001")
-    assert audit["table_name"].iloc[0] == "courses" and list(audit["id"]) == sorted(audit["id"], reverse=True)
+    assert audit["table_name"].iloc[0] == "courses" and list(audit["id"]) == sorted(
+        audit["id"], reverse=True
+    )
     assert not audit["new_value"].fillna("").str.contains("P002").any()
     assert db.patient_audit(database, "P002")["table_name"].iloc[0] == "alert_acknowledgements"
     assert db.patient_audit(database, "nobody").empty
 
 
-async def test_report_from_the_patient_screen_is_written_owner_only_and_says_where(clinic_db, tmp_path):
+async def test_report_from_the_patient_screen_is_written_owner_only_and_says_where(
+    clinic_db, tmp_path
+):
     """`r` asks for a folder, writes the PDF and PNG in a worker (0600) and names both files."""
     folder = tmp_path / "reports"
     notes = []
@@ -139,6 +157,7 @@ async def test_report_into_a_file_is_refused_in_words(clinic_db, tmp_path):
 def test_audit_times_are_shown_in_the_clinic_local_time(monkeypatch):
     """A stored UTC moment is shown in the computer's time zone (New York is 5 hours behind in winter)."""
     from outcomes_app.audit_text import local_time
+
     monkeypatch.setenv("TZ", "America/New_York")
     time.tzset()
     try:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
-import db
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.widgets import AcknowledgeModal, TextModal
 from tests.app.driving import clinician_app, counts, open_patient, select_timeline, settle, text_of
@@ -29,9 +28,14 @@ async def test_patient_form_refuses_a_control_character_inline(clinic_db):
         await settle(pilot)
         assert isinstance(app.screen, PatientForm)
         errors = text_of(app, "#errors")
-        assert "Not saved" in errors and "name holds a control character (U+001B escape) at position 4" in errors
+        assert (
+            "Not saved" in errors
+            and "name holds a control character (U+001B escape) at position 4" in errors
+        )
         assert app.screen.query_one("#f-name", Input).has_class("field-invalid")
-        assert app.screen.query_one("#f-patient_id", Input).value == "K-1"  # kept for the correction
+        assert (
+            app.screen.query_one("#f-patient_id", Input).value == "K-1"
+        )  # kept for the correction
     assert database_dump(clinic_db) == before
 
 
@@ -48,8 +52,13 @@ async def refused_in_dialog(pilot, dialog: type, field: str, typed: str, expecte
 
 async def test_clinician_name_prompt_refuses_a_control_character(clinic_db):
     async with clinician_app(clinic_db, clinician=None, loaded=False) as pilot:
-        await refused_in_dialog(pilot, TextModal, "#m-who", "Dr\x07 Bell",
-                                "your name holds a control character (U+0007 bell)")
+        await refused_in_dialog(
+            pilot,
+            TextModal,
+            "#m-who",
+            "Dr\x07 Bell",
+            "your name holds a control character (U+0007 bell)",
+        )
 
 
 async def test_retraction_reason_and_acknowledgement_note_refuse_control_characters(clinic_db):
@@ -61,14 +70,24 @@ async def test_retraction_reason_and_acknowledgement_note_refuse_control_charact
         select_timeline(app, "Infusion 2")
         await pilot.press("x")
         await settle(pilot)
-        await refused_in_dialog(pilot, TextModal, "#m-reason", "wrong\u202epatient",
-                                "reason holds a control character (U+202E RIGHT-TO-LEFT OVERRIDE)")
+        await refused_in_dialog(
+            pilot,
+            TextModal,
+            "#m-reason",
+            "wrong\u202epatient",
+            "reason holds a control character (U+202E RIGHT-TO-LEFT OVERRIDE)",
+        )
         await pilot.press("escape")
         await settle(pilot)
         app.pop_screen()
         await open_patient(pilot, "P002")  # an open suicidality alert
         await pilot.press("a")
         await settle(pilot)
-        await refused_in_dialog(pilot, AcknowledgeModal, "#m-note", "called\x1b[2J",
-                                "note holds a control character (U+001B escape)")
+        await refused_in_dialog(
+            pilot,
+            AcknowledgeModal,
+            "#m-note",
+            "called\x1b[2J",
+            "note holds a control character (U+001B escape)",
+        )
     assert counts(clinic_db) == before and database_dump(clinic_db) == dump

@@ -97,5 +97,7 @@ async def test_retract_needs_a_reason_and_removes_the_record(clinic_db):
         assert "session 1 of 6" in text_of(app, "#status-panel")
     database = db.connect(clinic_db)
     assert len(db.load_clinic(database, patient_id="P003").infusions) == 1
-    assert any(db.history(database, "infusion", i)["reason"].eq("entered for the wrong patient").any()
-               for i in range(1, 40))
+    assert any(
+        db.history(database, "infusion", i)["reason"].eq("entered for the wrong patient").any()
+        for i in range(1, 40)
+    )

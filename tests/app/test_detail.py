@@ -30,15 +30,19 @@ async def test_detail_screen_states_the_verdict_and_its_rule(pilot):
     app.screen.query_one("#scale", Select).value = "gad7"
     await settle(pilot)
     panel = text_of(app, "#status-panel")
-    assert "Six-session verdict: no baseline — no usable baseline" in panel and "Status (GAD-7)" in panel
+    assert (
+        "Six-session verdict: no baseline — no usable baseline" in panel
+        and "Status (GAD-7)" in panel
+    )
 
 
 async def test_timeline_shows_cadss_under_its_infusion(clinic_db):
     """A CADSS rating of an infusion sits right under that infusion, in its course, not "pre-course"."""
     database = db.connect(clinic_db)
     infusion_id = add_infusion(database, "P004", "2026-02-09T09:00")
-    checked = check_assessment({"patient_id": "P004", "date": "2026-02-09T09:00", "scale": "cadss",
-                                "total": "12"}, TODAY)
+    checked = check_assessment(
+        {"patient_id": "P004", "date": "2026-02-09T09:00", "scale": "cadss", "total": "12"}, TODAY
+    )
     db.add_assessment(database, checked.values, WHO, infusion_id=infusion_id)
     database.conn.close()
 
@@ -71,8 +75,14 @@ async def test_timeline_shows_course_starts_and_marks_boosters(clinic_db):
             stored = db.load_clinic(other, patient_id="P001").courses
         finally:
             other.conn.close()
-        assert list(stored["course"]) == [1, 2] and list(stored["begun_by_session"]) == [1, 0]  # 1: its first infusion's
-        assert list(stored["notes"])[1] == "relapse after booster" and list(stored["drug"]) == ["ketamine"] * 2
+        assert list(stored["course"]) == [1, 2] and list(stored["begun_by_session"]) == [
+            1,
+            0,
+        ]  # 1: its first infusion's
+        assert (
+            list(stored["notes"])[1] == "relapse after booster"
+            and list(stored["drug"]) == ["ketamine"] * 2
+        )
         rows = timeline_rows(app)
         starts = [r for r in rows if r[2].startswith("Course")]
         assert starts == [
@@ -82,7 +92,11 @@ async def test_timeline_shows_course_starts_and_marks_boosters(clinic_db):
         # Course 1 opens after its baseline (5 Jan), course 2 after course 1's last record.
         assert rows[1] == starts[0] and rows[0][3] == "PHQ-9 20 severe" and rows[-1] == starts[1]
         sessions = [r[2] for r in rows]
-        assert "Infusion 6" in sessions and "Booster 1 (s7)" in sessions and "Infusion 7" not in sessions
+        assert (
+            "Infusion 6" in sessions
+            and "Booster 1 (s7)" in sessions
+            and "Infusion 7" not in sessions
+        )
         table = app.screen.query_one("#timeline", DataTable)
         booster = table.get_row_at(sessions.index("Booster 1 (s7)"))[2]
         assert str(booster.style) == BOOSTER_STYLE  # coloured, not just worded

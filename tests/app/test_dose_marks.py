@@ -10,8 +10,15 @@ DAYS = ("2026-01-05T09:00", "2026-01-07T09:00", "2026-01-09T09:00", "2026-01-12T
 
 def test_timeline_marks_the_raised_and_lowered_doses_only():
     """0.5, 0.5, 0.75, 0.6: no mark, no mark, ↑0.75, ↓0.6."""
-    infusions = tuple(Infusion("P", at(d), dose_mg_per_kg=x, id=i)
-                      for i, (d, x) in enumerate(zip(DAYS, (0.5, 0.5, 0.75, 0.6)), start=1))
+    infusions = tuple(
+        Infusion("P", at(d), dose_mg_per_kg=x, id=i)
+        for i, (d, x) in enumerate(zip(DAYS, (0.5, 0.5, 0.75, 0.6), strict=True), start=1)
+    )
     rows = timeline_rows(PatientData("P", infusions=infusions), Settings())
     records = [str(cells[3]) for key, cells in rows if key.startswith("infusion:")]
-    assert [r.split()[0] for r in records] == ["0.5mg/kg", "0.5mg/kg", "\u21910.75mg/kg", "\u21930.6mg/kg"]
+    assert [r.split()[0] for r in records] == [
+        "0.5mg/kg",
+        "0.5mg/kg",
+        "\u21910.75mg/kg",
+        "\u21930.6mg/kg",
+    ]

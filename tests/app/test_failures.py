@@ -19,6 +19,7 @@ def _broken() -> None:
 
 def test_expected_refusals_come_back_as_their_words():
     """A database refusal and a lock that outlasted the timeout are words, not program errors."""
+
     def refused():
         raise db.StorageError("patient 'P001' already exists")
 
@@ -65,5 +66,7 @@ async def test_a_program_error_while_saving_is_notified_as_such(tmp_db_path, tmp
         notes = [n for n in app._notifications if n.severity == "error"]
         assert len(notes) == 1 and notes[0].title == "Program error"
         log = next((tmp_path / "state").rglob("error.log"))
-        assert str(log) in notes[0].message and "RuntimeError: programming mistake" in log.read_text()
+        assert (
+            str(log) in notes[0].message and "RuntimeError: programming mistake" in log.read_text()
+        )
     assert db.patient_ids(db.connect(tmp_db_path)) == []

@@ -14,10 +14,10 @@ import pytest
 import db
 import outcomes_app.app as app_module
 from outcomes_app.app import FIRST_SCREEN_ROWS, OutcomesApp
-from outcomes_cli.demo import demo_batches
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicProgress
 from outcomes_app.text import PatientRow
 from outcomes_app.virtual_table import VirtualTable
+from outcomes_cli.demo import demo_batches
 from tests.app.driving import clinician_app, list_rows, settle, text_of
 from tests.clinic import TODAY
 
@@ -36,16 +36,24 @@ async def test_first_paint_rows_agree_with_the_analysed_rows(pilot, clinic_db):
     quick = {r.patient_id: r for r in quick_rows(clinic_db)}
     assert set(quick) == set(full)
     for pid, row in quick.items():
-        assert (row.name, row.course, row.sessions) == (full[pid].name, full[pid].course, full[pid].sessions)
+        assert (row.name, row.course, row.sessions) == (
+            full[pid].name,
+            full[pid].course,
+            full[pid].sessions,
+        )
         if full[pid].latest is not None:
             assert (row.latest, row.band) == (full[pid].latest, full[pid].band)
 
 
-async def test_list_shows_computing_then_fills_in_verdicts_keeping_the_chosen_sort(pilot, clinic_db):
+async def test_list_shows_computing_then_fills_in_verdicts_keeping_the_chosen_sort(
+    pilot, clinic_db
+):
     """While computing: first rows with "computing…" (never an empty alert cell), "computing verdicts… N of M",
     a sort by verdict waits and says so; once the statuses are in, the list is sorted by verdict."""
     app = pilot.app
-    loaded = ClinicLoaded(list(app.rows), dict(app.statuses), app.followups, app.settings, app.list_scale, 0.1)
+    loaded = ClinicLoaded(
+        list(app.rows), dict(app.statuses), app.followups, app.settings, app.list_scale, 0.1
+    )
     app.post_message(ClinicListed(quick_rows(clinic_db), app.settings, app.list_scale))
     await settle(pilot)
     assert app.computing
@@ -77,24 +85,34 @@ def larger_clinic(tmp_path_factory):
     """A demo clinic of more patients than the first screen holds (the rest of the list comes later)."""
     path = tmp_path_factory.mktemp("larger") / "clinic.db"
     database = db.connect(path)
-    db.write_clinic(database, demo_batches(FIRST_SCREEN_ROWS + 30, 5, TODAY, batch=100), "demo", TODAY)
+    db.write_clinic(
+        database, demo_batches(FIRST_SCREEN_ROWS + 30, 5, TODAY, batch=100), "demo", TODAY
+    )
     database.conn.close()
     return path
 
 
-async def test_first_frame_rows_are_read_on_the_ui_thread_before_any_worker(larger_clinic, monkeypatch):
+async def test_first_frame_rows_are_read_on_the_ui_thread_before_any_worker(
+    larger_clinic, monkeypatch
+):
     """The first screen of rows is in the table when the app has mounted, with no worker run at all: the
     app's very first frame shows patients. The worker's analysis (stubbed out here) is not needed for it."""
     started = []
-    monkeypatch.setattr(OutcomesApp, "_analyse_clinic", lambda self, first_paint: started.append(first_paint))
+    monkeypatch.setattr(
+        OutcomesApp, "_analyse_clinic", lambda self, first_paint: started.append(first_paint)
+    )
     async with clinician_app(larger_clinic, loaded=False) as pilot:
         app = pilot.app
         table = app.screen.query_one("#patients", VirtualTable)
         assert started == [True]
         assert app.partial_list and table.row_count == FIRST_SCREEN_ROWS
         assert [r[0] for r in list_rows(app)][:3] == ["P001", "P002", "P003"]
-        assert f"first {FIRST_SCREEN_ROWS} of {FIRST_SCREEN_ROWS + 30} patients" in text_of(app, "#list-summary")
-        assert app.rows_drawn.is_set()  # the table drew them: a worker waiting on this would start now
+        assert f"first {FIRST_SCREEN_ROWS} of {FIRST_SCREEN_ROWS + 30} patients" in text_of(
+            app, "#list-summary"
+        )
+        assert (
+            app.rows_drawn.is_set()
+        )  # the table drew them: a worker waiting on this would start now
 
 
 async def test_worker_waits_for_the_first_rows_to_be_drawn(larger_clinic, monkeypatch):

@@ -88,8 +88,10 @@ async def wait_until(pilot, condition, seconds: float) -> float:
 def add_phq9(path, pid: str, when: str, total: int, item9: int = 0) -> None:
     database = db.connect(path)
     try:
-        checked = check_assessment({"patient_id": pid, "date": when, "scale": "phq9",
-                                    "items": phq9_items(total, item9)}, TODAY)
+        checked = check_assessment(
+            {"patient_id": pid, "date": when, "scale": "phq9", "items": phq9_items(total, item9)},
+            TODAY,
+        )
         db.add_assessment(database, checked.values, "Dr Elsewhere")
     finally:
         database.conn.close()
@@ -131,19 +133,32 @@ async def test_open_patient_follows_and_an_open_form_keeps_its_typing(clinic_db)
         assert rows >= before + 1
 
 
-async def test_self_report_in_another_process_is_an_alert_in_the_clinician_app_within_5_s(clinic_db):
+async def test_self_report_in_another_process_is_an_alert_in_the_clinician_app_within_5_s(
+    clinic_db,
+):
     """Patient mode in its own process sends a positive item 9: alert and notification here within 5 s."""
     async with clinician_app(clinic_db) as pilot:
         app = pilot.app
         assert not row(app, "P003").alerts
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        patient = subprocess.Popen([sys.executable, "-c", SELF_REPORT, str(clinic_db), TODAY.isoformat()],
-                                   env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        patient = subprocess.Popen(
+            [sys.executable, "-c", SELF_REPORT, str(clinic_db), TODAY.isoformat()],
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
         try:
+
             def stored() -> bool:
                 conn = sqlite3.connect(clinic_db)
                 try:
-                    return conn.execute("SELECT count(*) FROM assessments WHERE rater = 'self'").fetchone()[0] == 2
+                    return (
+                        conn.execute(
+                            "SELECT count(*) FROM assessments WHERE rater = 'self'"
+                        ).fetchone()[0]
+                        == 2
+                    )
                 finally:
                     conn.close()
 
@@ -152,7 +167,9 @@ async def test_self_report_in_another_process_is_an_alert_in_the_clinician_app_w
                 assert patient.poll() in (None, 0), patient.stdout.read().decode(errors="replace")
                 assert time.monotonic() - started < 120, "the self-report did not finish"
                 await pilot.pause(0.05)
-            seconds = await wait_until(pilot, lambda: row(app, "P003").alerts and alert_notes(app), WITHIN_S)
+            seconds = await wait_until(
+                pilot, lambda: row(app, "P003").alerts and alert_notes(app), WITHIN_S
+            )
         finally:
             if not stored():  # failed before the answers were sent: no process left behind
                 patient.kill()

@@ -17,9 +17,16 @@ async def test_follow_ups_due_screen(pilot):
     await pilot.press("f")
     await settle(pilot)
     table = app.screen.query_one("#followups", DataTable)
-    rows = {str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)] for i in range(table.row_count)}
+    rows = {
+        str(table.get_row_at(i)[0]): [str(c) for c in table.get_row_at(i)]
+        for i in range(table.row_count)
+    }
     assert set(rows) == {"P001", "P002"}
-    assert rows["P001"][2] == "day 14" and rows["P001"][3] == "2026-01-31" and rows["P001"][4] == "overdue"
+    assert (
+        rows["P001"][2] == "day 14"
+        and rows["P001"][3] == "2026-01-31"
+        and rows["P001"][4] == "overdue"
+    )
     await pilot.press("enter")
     await settle(pilot)
     assert isinstance(app.screen, PatientScreen)
@@ -43,7 +50,14 @@ async def test_settings_change_is_validated_and_persists(clinic_db):
         app.screen.query_one("#m-value", Input).value = "8"
         await pilot.press("enter")
         await settle(pilot)
-        assert str(app.screen.query_one("#settings", DataTable).get_row_at(keys.index("induction_sessions"))[1]) == "8"
+        assert (
+            str(
+                app.screen.query_one("#settings", DataTable).get_row_at(
+                    keys.index("induction_sessions")
+                )[1]
+            )
+            == "8"
+        )
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await settle(pilot)
@@ -63,8 +77,15 @@ async def test_help_theme_and_command_palette(pilot):
     assert app.theme != theme
     await open_patient(pilot, "P001")
     titles = [c.title for c in app.get_system_commands(app.screen)]
-    for title in ("Record infusion", "Enter assessment", "Acknowledge alerts", "Follow-ups due",
-                  "Settings", "Start new course", "History of selected record"):
+    for title in (
+        "Record infusion",
+        "Enter assessment",
+        "Acknowledge alerts",
+        "Follow-ups due",
+        "Settings",
+        "Start new course",
+        "History of selected record",
+    ):
         assert title in titles
     await pilot.press("ctrl+p")
     await settle(pilot)

@@ -25,14 +25,18 @@ async def test_positive_suicidality_item_is_flagged_as_typed_before_saving(clini
         assert not flag.display
         app.screen.query_one("#item-9", Input).value = "1"
         await settle(pilot)
-        assert flag.display and "SUICIDALITY ITEM POSITIVE: PHQ-9 item 9 = 1" in text_of(app, "#safety-flag")
+        assert flag.display and "SUICIDALITY ITEM POSITIVE: PHQ-9 item 9 = 1" in text_of(
+            app, "#safety-flag"
+        )
         assert "alerts at 1 or more" in text_of(app, "#safety-flag")
         assert app.screen.query_one("#row-9").has_class("-safety-positive")
         assert "SUICIDALITY ITEM POSITIVE" in screen_text(app)  # on screen, not only in a widget
         app.screen.query_one("#item-9", Input).value = "0"
         await settle(pilot)
         assert not flag.display and not app.screen.query_one("#row-9").has_class("-safety-positive")
-        app.screen.query_one("#item-9", Input).value = "7"  # out of range: refused beside it, not flagged
+        app.screen.query_one(
+            "#item-9", Input
+        ).value = "7"  # out of range: refused beside it, not flagged
         await settle(pilot)
         assert not flag.display
     assert counts(clinic_db) == before
@@ -51,7 +55,9 @@ async def test_madrs_item_10_flags_at_its_setting(clinic_db):
         assert not flag.display
         app.screen.query_one("#item-10", Input).value = "4"
         await settle(pilot)
-        assert flag.display and "MADRS item 10 = 4 (alerts at 4 or more)" in text_of(app, "#safety-flag")
+        assert flag.display and "MADRS item 10 = 4 (alerts at 4 or more)" in text_of(
+            app, "#safety-flag"
+        )
 
 
 async def test_long_item_text_wraps_under_its_own_text_at_80_columns(clinic_db):
@@ -67,7 +73,9 @@ async def test_long_item_text_wraps_under_its_own_text_at_80_columns(clinic_db):
         number = row.query_one(".item-number")
         assert label.region.x == number.region.right  # text column to the right of " 8."
         entry = row.query_one(Input)
-        assert entry.region.x >= label.region.right  # the entry field is beside the text, never under it
+        assert (
+            entry.region.x >= label.region.right
+        )  # the entry field is beside the text, never under it
 
 
 async def test_side_effect_boxes_read_ticked_or_not_without_colour(clinic_db):

@@ -8,7 +8,15 @@ import db
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
 from outcomes_app.screens.patient_detail import PatientScreen
 from outcomes_app.widgets import ConfirmModal
-from tests.app.driving import clinician_app, counts, list_rows, open_patient, screen_text, settle, text_of
+from tests.app.driving import (
+    clinician_app,
+    counts,
+    list_rows,
+    open_patient,
+    screen_text,
+    settle,
+    text_of,
+)
 from tests.clinic import TODAY
 
 
@@ -49,7 +57,11 @@ async def test_live_total_band_improvement_and_total_only(clinic_db):
             app.screen.query_one(f"#item-{n}", Input).value = "0"
         await settle(pilot)
         summary = text_of(app, "#summary")
-        assert "total 4 of 27" in summary and "minimal" in summary and "73% below the starting score of 15" in summary
+        assert (
+            "total 4 of 27" in summary
+            and "minimal" in summary
+            and "73% below the starting score of 15" in summary
+        )
         for n in range(1, 10):
             app.screen.query_one(f"#item-{n}", Input).value = ""
         app.screen.query_one("#f-total", Input).value = "9"
@@ -59,8 +71,10 @@ async def test_live_total_band_improvement_and_total_only(clinic_db):
         await settle(pilot)
         assert isinstance(app.screen, PatientScreen)
         timeline = app.screen.query_one("#timeline", DataTable)
-        assert any("PHQ-9 9 mild (total-only)" in str(timeline.get_row_at(i)[3])
-                   for i in range(timeline.row_count))
+        assert any(
+            "PHQ-9 9 mild (total-only)" in str(timeline.get_row_at(i)[3])
+            for i in range(timeline.row_count)
+        )
     data = db.load_clinic(db.connect(clinic_db), patient_id="P003").assessments
     saved = data[data["taken_at"] == TODAY.isoformat()]
     assert list(saved["total"]) == [9] and saved["items"].isna().all()
@@ -237,8 +251,10 @@ async def test_second_score_of_a_scale_at_the_same_time_is_refused(clinic_db):
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, AssessmentForm)
-        assert ("a PHQ-9 of P001 at 2026-01-24 is already recorded; correct the stored record instead"
-                in text_of(app, "#errors"))
+        assert (
+            "a PHQ-9 of P001 at 2026-01-24 is already recorded; correct the stored record instead"
+            in text_of(app, "#errors")
+        )
     assert counts(clinic_db) == before
 
 
@@ -260,7 +276,9 @@ async def test_a_session_of_another_drug_than_its_started_course_is_refused_in_t
         field.value = "Esketamine"
         field.focus()
         await pilot.press("enter")  # Enter in a field submits the dialog
-        for _ in range(200):  # the dialog writes off the UI thread before it closes (slow on a busy machine)
+        for _ in range(
+            200
+        ):  # the dialog writes off the UI thread before it closes (slow on a busy machine)
             if isinstance(app.screen, PatientScreen):
                 break
             await pilot.pause(0.05)
@@ -272,10 +290,15 @@ async def test_a_session_of_another_drug_than_its_started_course_is_refused_in_t
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, InfusionForm)
-        assert "course 2 was started for esketamine and has no session yet" in text_of(app, "#errors")
-        assert "record this session as esketamine, or start a new course for ketamine" in text_of(app, "#errors")
+        assert "course 2 was started for esketamine and has no session yet" in text_of(
+            app, "#errors"
+        )
+        assert "record this session as esketamine, or start a new course for ketamine" in text_of(
+            app, "#errors"
+        )
     assert counts(clinic_db) == before
     database = db.connect(clinic_db)
-    assert database.conn.execute("SELECT drug, begun_by_session FROM courses WHERE patient_id = 'P003'"
-                                 " AND course = 2").fetchone() == ("esketamine", 0)
+    assert database.conn.execute(
+        "SELECT drug, begun_by_session FROM courses WHERE patient_id = 'P003' AND course = 2"
+    ).fetchone() == ("esketamine", 0)
     database.close()

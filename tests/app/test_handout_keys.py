@@ -24,7 +24,9 @@ async def wait_for_file(pilot, folder):
     raise AssertionError("no page written")
 
 
-async def test_patient_mode_p_saves_the_take_home_page_into_the_take_home_folder(clinic_db, tmp_path):
+async def test_patient_mode_p_saves_the_take_home_page_into_the_take_home_folder(
+    clinic_db, tmp_path
+):
     """Patient mode writes the page of its own patient only, next to the saved charts."""
     charts = tmp_path / "charts"
     async with patient_app(clinic_db, "P001", chart_dir=charts) as pilot:

@@ -13,11 +13,18 @@ from textual.widgets import DataTable, Static
 
 import db
 import tui
+from outcomes.validation import check_assessment
 from outcomes_app.screens.patient_detail import PatientScreen
 from outcomes_app.screens.records import HistoryScreen, SettingsScreen
 from outcomes_app.virtual_table import VirtualTable
-from outcomes.validation import check_assessment
-from tests.clinic import TODAY, WHO, add_infusion, add_patient, add_phq9, stored_by_an_earlier_release
+from tests.clinic import (
+    TODAY,
+    WHO,
+    add_infusion,
+    add_patient,
+    add_phq9,
+    stored_by_an_earlier_release,
+)
 
 SIZE = (120, 36)
 OSC = "\x1b]0;pwned\x07"
@@ -48,9 +55,13 @@ def _store_hostile(path) -> None:
         add_phq9(database, pid, "2026-01-05", 20, item9=1)
         add_infusion(database, pid, "2026-01-06", notes=f"note of {name[:40]} [i]x[/]")
     aid = add_phq9(database, "H002", "2026-01-09", 12)
-    fixed = check_assessment({"patient_id": "H002", "date": "2026-01-09", "scale": "phq9",
-                              "items": "1 1 1 1 1 1 1 1 1"}, TODAY)
-    db.correct_assessment(database, aid, fixed.values, f"typo [/] {OSC} [bold]x", "[red]Dr[/] \x1b[5m")
+    fixed = check_assessment(
+        {"patient_id": "H002", "date": "2026-01-09", "scale": "phq9", "items": "1 1 1 1 1 1 1 1 1"},
+        TODAY,
+    )
+    db.correct_assessment(
+        database, aid, fixed.values, f"typo [/] {OSC} [bold]x", "[red]Dr[/] \x1b[5m"
+    )
     db.set_setting(database, "crisis_text", CRISIS, WHO)
     db.set_setting(database, "clinic_name", CLINIC, WHO)
     database.close()
@@ -62,7 +73,7 @@ def shown(widget) -> str:
 
 def assert_safe(text: str) -> None:
     """No raw control character reaches the screen."""
-    assert not any(ord(c) < 32 and c != "\n" or 0x7f <= ord(c) < 0xa0 for c in text), repr(text)
+    assert not any(ord(c) < 32 and c != "\n" or 0x7F <= ord(c) < 0xA0 for c in text), repr(text)
     assert "\u202e" not in text
 
 
@@ -101,10 +112,15 @@ async def test_clinician_app_shows_hostile_text_literally_on_every_screen(hostil
             await pilot.press("escape")
             await pilot.pause()
         corrected = app.database.conn.execute(
-            "SELECT id FROM assessments WHERE supersedes IS NOT NULL").fetchone()[0]
+            "SELECT id FROM assessments WHERE supersedes IS NOT NULL"
+        ).fetchone()[0]
         database = app.database
-        history = HistoryScreen("H002", None, "History of the corrected assessment",
-                                lambda: db.history(database, "assessment", corrected))
+        history = HistoryScreen(
+            "H002",
+            None,
+            "History of the corrected assessment",
+            lambda: db.history(database, "assessment", corrected),
+        )
         await app.push_screen(history)
         await pilot.pause()
         text = shown(app.screen.query_one("#history-text", Static))
@@ -117,7 +133,10 @@ async def test_clinician_app_shows_hostile_text_literally_on_every_screen(hostil
         await pilot.pause()
         assert isinstance(app.screen, SettingsScreen)
         settings = app.screen.query_one("#settings", DataTable)
-        rows = {str(settings.get_row_at(i)[0]): str(settings.get_row_at(i)[1]) for i in range(settings.row_count)}
+        rows = {
+            str(settings.get_row_at(i)[0]): str(settings.get_row_at(i)[1])
+            for i in range(settings.row_count)
+        }
         assert rows["clinic_name"].startswith("[/]Clinic [b]of[/b] \\x1b]2")  # cut at 24
         keys = list(rows)
         settings.move_cursor(row=keys.index("crisis_text"))

@@ -44,7 +44,9 @@ def assert_hints_are_bindings(app, at_least: int = 1) -> list[str]:
     return named
 
 
-async def test_every_key_hint_names_a_real_binding_and_the_session_banner_says_its_own_key(clinic_db):
+async def test_every_key_hint_names_a_real_binding_and_the_session_banner_says_its_own_key(
+    clinic_db,
+):
     """List, patient, session, form and confirmation: each hint is a binding of that screen;
     the session screen's alert banner names ctrl+k (its acknowledge key), and that key acknowledges."""
     async with clinician_app(clinic_db) as pilot:
@@ -57,8 +59,12 @@ async def test_every_key_hint_names_a_real_binding_and_the_session_banner_says_i
         await settle(pilot)
         assert type(app.screen).__name__ == "SessionScreen"
         key = key_hint(app.screen, "acknowledge")
-        assert key == app.get_key_display(next(b for b in app.screen.BINDINGS if b.action == "acknowledge"))
-        assert f"press {key} to acknowledge" in screen_text(app) and "press a " not in screen_text(app)
+        assert key == app.get_key_display(
+            next(b for b in app.screen.BINDINGS if b.action == "acknowledge")
+        )
+        assert f"press {key} to acknowledge" in screen_text(app) and "press a " not in screen_text(
+            app
+        )
         assert_hints_are_bindings(app)
         session = app.screen
         await pilot.press("ctrl+k")
@@ -76,11 +82,27 @@ async def test_every_key_hint_names_a_real_binding_and_the_session_banner_says_i
 
 
 #: Keys the help names that Textual's widgets and app give every screen (not the screen's own bindings).
-BUILT_IN = {"tab", "shift+tab", "↑", "↓", "enter", "pgup", "pgdn", "home", "end", "1-9", "ctrl+p", "ctrl+q", "f1"}
+BUILT_IN = {
+    "tab",
+    "shift+tab",
+    "↑",
+    "↓",
+    "enter",
+    "pgup",
+    "pgdn",
+    "home",
+    "end",
+    "1-9",
+    "ctrl+p",
+    "ctrl+q",
+    "f1",
+}
 #: The help's spelling of a key -> the binding's name for it.
 KEY_NAMES = {"esc": "escape", "?": "question_mark", ",": "comma", "/": "slash"}
 #: A key as the help names it: one character or a named key, at the start of a column.
-KEY = re.compile(r"(?:^ {2}| {2,})((?:ctrl|shift)\+\w+|esc|enter|tab|f\d|pgup|pgdn|home|end|1-9|\S)(?= )")
+KEY = re.compile(
+    r"(?:^ {2}| {2,})((?:ctrl|shift)\+\w+|esc|enter|tab|f\d|pgup|pgdn|home|end|1-9|\S)(?= )"
+)
 
 
 def test_every_key_the_help_page_names_is_bound_on_its_screen():
@@ -92,13 +114,21 @@ def test_every_key_the_help_page_names_is_bound_on_its_screen():
     from outcomes_app.screens.records import HELP_TEXT
     from outcomes_app.screens.session import SessionScreen
 
-    screens = {"Everywhere": OutcomesApp, "Patient list": PatientListScreen, "Patient": PatientScreen,
-               "Session": SessionScreen, "Forms": FormScreen}
+    screens = {
+        "Everywhere": OutcomesApp,
+        "Patient list": PatientListScreen,
+        "Patient": PatientScreen,
+        "Session": SessionScreen,
+        "Forms": FormScreen,
+    }
     sections = dict(re.findall(r"\[b\]([^\[]+)\[/b\][^\n]*\n(.*?)(?=\n\[b\]|\Z)", HELP_TEXT, re.S))
     checked = 0
     for title, screen in screens.items():
-        bound = {key.strip() for b in [*screen.BINDINGS, *OutcomesApp.BINDINGS]
-                 for key in b.key.split(",")}
+        bound = {
+            key.strip()
+            for b in [*screen.BINDINGS, *OutcomesApp.BINDINGS]
+            for key in b.key.split(",")
+        }
         for line in sections[title].splitlines():
             for key in KEY.findall(line):
                 for part in key.split(" / "):

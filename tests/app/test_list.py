@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import Input, Select
 
 import db
-from outcomes_app.virtual_table import VirtualTable
 from outcomes_app.screens.patient_list import SEARCH_DELAY
 from outcomes_app.text import NAME_WIDTH
+from outcomes_app.virtual_table import VirtualTable
 from tests.app.driving import clinician_app, list_rows, settle, text_of
 from tests.clinic import add_infusion, add_patient, add_phq9, add_widest_patient
 
@@ -23,7 +23,17 @@ async def test_list_shows_progress_verdict_relief_and_alerts(pilot):
     assert rows["P004"][3] == "none yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
     assert "1 with open alerts" in text_of(app, "#list-summary")
     labels = app.screen.query_one("#patients", VirtualTable).labels
-    assert labels == ["ID ▲", "Name", "Alerts", "Course", "Latest", "Band", "Improved", "Verdict", "Relief"]
+    assert labels == [
+        "ID ▲",
+        "Name",
+        "Alerts",
+        "Course",
+        "Latest",
+        "Band",
+        "Improved",
+        "Verdict",
+        "Relief",
+    ]
 
 
 async def test_every_list_column_fits_120_columns_with_long_names_and_boosters(clinic_db):
@@ -118,4 +128,7 @@ async def test_selected_patient_stays_selected_through_sort_and_filter(pilot):
     assert app.screen.query_one("#patients", VirtualTable).cursor_row == 1
     app.screen.query_one("#filter", Select).value = "in_progress"
     await settle(pilot)
-    assert [r[0] for r in list_rows(app)] == ["P003", "P004"] and app.list_screen().selected_patient() == "P003"
+    assert [r[0] for r in list_rows(app)] == [
+        "P003",
+        "P004",
+    ] and app.list_screen().selected_patient() == "P003"

@@ -26,12 +26,17 @@ def wide_clinic(clinic_db):
     return clinic_db
 
 
-@pytest.mark.parametrize(("size", "shown"), [
-    ((120, 36), ALL),
-    ((100, 30), ["ID", "Name", "Alerts", "Course", "Latest", "Improved", "Verdict", "Relief"]),
-    ((80, 24), ["ID", "Name", "Alerts", "Improved", "Verdict", "Relief"]),
-])
-async def test_list_drops_low_priority_columns_and_never_clips_the_verdict(wide_clinic, size, shown):
+@pytest.mark.parametrize(
+    ("size", "shown"),
+    [
+        ((120, 36), ALL),
+        ((100, 30), ["ID", "Name", "Alerts", "Course", "Latest", "Improved", "Verdict", "Relief"]),
+        ((80, 24), ["ID", "Name", "Alerts", "Improved", "Verdict", "Relief"]),
+    ],
+)
+async def test_list_drops_low_priority_columns_and_never_clips_the_verdict(
+    wide_clinic, size, shown
+):
     """Band goes first, then Latest and Course; the verdict is read in full with nothing to scroll to."""
     async with clinician_app(wide_clinic, size=size) as pilot:
         app = pilot.app

@@ -62,7 +62,10 @@ async def test_a_save_waits_for_another_process_then_lands_with_its_audit_row(cl
     started = monotonic()
     async with saving_while_locked(clinic_db, "K-7", "Kay Waiting") as (pilot, holder):
         app = pilot.app
-        await until(pilot, lambda: isinstance(app.screen, WaitingModal) and "(2 s)" in text_of(app, "#waiting"))
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, WaitingModal) and "(2 s)" in text_of(app, "#waiting"),
+        )
         assert "waiting for another write… (2 s)" in screen_text(app)
         assert "What you typed is kept" in screen_text(app)
         assert db.patient_ids(db.connect(clinic_db)) == ["P001", "P002", "P003", "P004"]  # not yet
@@ -83,10 +86,14 @@ async def test_past_the_limit_nothing_is_written_and_the_form_is_kept(clinic_db,
         app = pilot.app
         await until(pilot, lambda: refused_on_form(app))
         errors = text_of(app, "#errors")
-        assert "Not saved: another program (an import, another terminal) kept the database busy for more " \
-               "than 1 s, so nothing was saved; try again when it has finished." in errors
+        assert (
+            "Not saved: another program (an import, another terminal) kept the database busy for more "
+            "than 1 s, so nothing was saved; try again when it has finished." in errors
+        )
         assert "What you typed is kept: press ctrl+s to save again" in errors
-        assert not app.screen.query_one("#f-patient_id", Input).has_class("field-invalid")  # not the input
+        assert not app.screen.query_one("#f-patient_id", Input).has_class(
+            "field-invalid"
+        )  # not the input
         assert database_dump(clinic_db) == before
         assert app.screen.query_one("#f-name", Input).value == "Kay Refused"  # the form is kept
         release(holder)
@@ -103,7 +110,10 @@ async def test_escape_stops_waiting_and_writes_nothing(clinic_db):
         await until(pilot, lambda: isinstance(app.screen, WaitingModal))
         await pilot.press("escape")
         await until(pilot, lambda: refused_on_form(app))
-        assert "Not saved: you stopped waiting for the other write, so nothing was saved" in text_of(app, "#errors")
+        assert (
+            "Not saved: you stopped waiting for the other write, so nothing was saved"
+            in text_of(app, "#errors")
+        )
         assert app.screen.query_one("#f-name", Input).value == "Kay Impatient"
     assert database_dump(clinic_db) == before
 
@@ -112,7 +122,10 @@ async def test_a_patients_self_report_waits_for_the_lock_then_is_stored(clinic_d
     """Patient mode's one write (the questionnaires) waits visibly too, then lands."""
     app = tui.make_app(clinic_db, "P003", today=TODAY, self_report=True)
     async with app.run_test(size=(80, 24)) as pilot:
-        await until(pilot, lambda: isinstance(app.screen, SelfReportScreen) and app.screen.query("#sr-start"))
+        await until(
+            pilot,
+            lambda: isinstance(app.screen, SelfReportScreen) and app.screen.query("#sr-start"),
+        )
         await pilot.press("enter")
         for key in "1111111111111111":  # PHQ-9 then GAD-7, every answer "several days"
             await pilot.press(key)
@@ -123,11 +136,18 @@ async def test_a_patients_self_report_waits_for_the_lock_then_is_stored(clinic_d
             assert "waiting for another write…" in screen_text(app)
             await pilot.press("q")  # the patient's answers would be lost: refused, with words
             await pilot.pause()
-            assert app.is_running and QUIT_WHILE_SAVING in [str(n.message) for n in app._notifications]
+            assert app.is_running and QUIT_WHILE_SAVING in [
+                str(n.message) for n in app._notifications
+            ]
             release(holder)
             await until(pilot, lambda: isinstance(app.screen, ThanksScreen))
     conn = sqlite3.connect(clinic_db)
-    scales = [r[0] for r in conn.execute("SELECT scale FROM assessments WHERE patient_id = 'P003' AND rater = 'self'")]
+    scales = [
+        r[0]
+        for r in conn.execute(
+            "SELECT scale FROM assessments WHERE patient_id = 'P003' AND rater = 'self'"
+        )
+    ]
     conn.close()
     assert sorted(scales) == ["gad7", "phq9"]
 

@@ -26,10 +26,25 @@ from outcomes.settings import DEFAULT_CRISIS_TEXT, Settings
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes_app.chart import ScoreChart
-from outcomes_app.patient_mode import PatientApp, PatientModeError, headline, load_patient, milestone_lines
+from outcomes_app.patient_mode import (
+    PatientApp,
+    PatientModeError,
+    headline,
+    load_patient,
+    milestone_lines,
+)
 from tests.app.driving import SIZE, SMALL, patient_app, screen_text
 from tests.patient_clinic import (
-    CRISIS, NEW, OTHER, OTHER_NAME, OWN, OWN_INFUSIONS, OWN_NAME, QUIET, QUIET_NAME, TODAY,
+    CRISIS,
+    NEW,
+    OTHER,
+    OTHER_NAME,
+    OWN,
+    OWN_INFUSIONS,
+    OWN_NAME,
+    QUIET,
+    QUIET_NAME,
+    TODAY,
     build_patient_clinic,
 )
 
@@ -64,12 +79,15 @@ def assert_nothing_of_other(app, own: str = OWN) -> None:
 
 # ----- what the patient reads -------------------------------------------------
 
+
 async def test_summary_in_plain_words(patient_pilot):
     """The headline states the change from baseline with bands and percent, as the issue words it."""
     app = patient_pilot.app
     text = flat(screen_text(app))
-    assert ("Your PHQ-9 score went from 21 (severe) to 8 (mild): 62% lower than "
-            "before your first infusion.") in text
+    assert (
+        "Your PHQ-9 score went from 21 (severe) to 8 (mild): 62% lower than "
+        "before your first infusion."
+    ) in text
     assert OWN_NAME in app.sub_title
 
 
@@ -141,8 +159,9 @@ async def test_switch_between_own_questionnaires(patient_clinic, charts):
         await pilot.press("n")
         await pilot.pause()
         assert app.scale == "gad7"
-        assert ("Your GAD-7 score went from 15 (severe) to 5 (mild): 67% lower"
-                in flat(memory_text(app)))
+        assert "Your GAD-7 score went from 15 (severe) to 5 (mild): 67% lower" in flat(
+            memory_text(app)
+        )
         await pilot.press("n")
         await pilot.pause()
         assert app.scale == "phq9"
@@ -168,8 +187,10 @@ def _tp(day: str) -> Timepoint:
 def _in_memory(scores, infusions=OWN_INFUSIONS[:6]):
     """A status built straight from records (the wording rules need no database)."""
     data = PatientData(
-        "X", tuple(Infusion("X", _tp(d), dose_mg_per_kg=0.5) for d in infusions),
-        tuple(Assessment("X", _tp(d), "phq9", total) for d, total in scores))
+        "X",
+        tuple(Infusion("X", _tp(d), dose_mg_per_kg=0.5) for d in infusions),
+        tuple(Assessment("X", _tp(d), "phq9", total) for d, total in scores),
+    )
     return analyse_patient(data, "phq9", Settings(), TODAY)
 
 
@@ -178,7 +199,8 @@ def test_headline_says_higher_when_the_score_rose():
     status = _in_memory((("2026-01-02", 12), ("2026-01-09", 15)))
     assert headline(status, "phq9") == (
         "Your PHQ-9 score went from 12 (moderate) to 15 (moderately severe): 25% higher "
-        "than before your first infusion.")
+        "than before your first infusion."
+    )
 
 
 def test_headline_without_a_baseline_says_why_there_is_no_comparison():
@@ -200,6 +222,7 @@ def test_a_response_after_the_six_session_window_still_counts_as_reached():
 
 
 # ----- no other patient, by any route -----------------------------------------
+
 
 def test_loader_reads_only_the_one_patient(patient_clinic):
     """`load_patient` returns this patient's records only, and refuses an unknown id."""
@@ -231,8 +254,20 @@ async def test_every_binding_and_key_stays_on_this_patient(patient_pilot):
     keys = sorted(set(app.active_bindings) - {"q", "ctrl+q", "ctrl+c"})
     assert {"s", "n", "c", "t", "question_mark"} <= set(keys)
     others = list(string.ascii_lowercase.replace("q", "") + "SNCT" + string.digits + "/:-")
-    for key in [*keys, *others, "tab", "shift+tab", "enter", "down", "pagedown", "end",
-                "home", "up", "f1", "escape"]:
+    for key in [
+        *keys,
+        *others,
+        "tab",
+        "shift+tab",
+        "enter",
+        "down",
+        "pagedown",
+        "end",
+        "home",
+        "up",
+        "f1",
+        "escape",
+    ]:
         await pilot.press(key)
         await app.workers.wait_for_complete()
         await pilot.pause()
@@ -274,11 +309,21 @@ async def test_command_palette_lists_only_patient_safe_commands(patient_pilot):
     """The palette's commands are theme, light/dark, save chart, the own scales, help and quit."""
     app = patient_pilot.app
     titles = sorted(c.title for c in app.get_system_commands(app.screen))
-    assert titles == sorted(["Theme", "Light or dark", "Save my chart", "Save my take-home page",
-                             "Show my GAD-7 scores", "Help", "Quit"])
+    assert titles == sorted(
+        [
+            "Theme",
+            "Light or dark",
+            "Save my chart",
+            "Save my take-home page",
+            "Show my GAD-7 scores",
+            "Help",
+            "Quit",
+        ]
+    )
 
 
 # ----- read-only ---------------------------------------------------------------
+
 
 def _fingerprint(path: Path) -> tuple[str, float, dict[str, int]]:
     conn = sqlite3.connect(path)
@@ -296,8 +341,22 @@ async def test_nothing_is_written_to_the_database(tmp_path, charts):
     before = _fingerprint(path)
     async with patient_app(path, OWN, chart_dir=charts) as pilot:
         app = pilot.app
-        for key in ["s", "n", "n", "c", "t", "t", "question_mark", "escape", "f1", "escape",
-                    *string.ascii_letters.replace("q", ""), *string.digits, "enter", "tab"]:
+        for key in [
+            "s",
+            "n",
+            "n",
+            "c",
+            "t",
+            "t",
+            "question_mark",
+            "escape",
+            "f1",
+            "escape",
+            *string.ascii_letters.replace("q", ""),
+            *string.digits,
+            "enter",
+            "tab",
+        ]:
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -314,7 +373,10 @@ async def test_nothing_is_written_to_the_database(tmp_path, charts):
                     await pilot.pause()
     assert _fingerprint(path) == before
     assert {p.name for p in path.parent.iterdir() if p.name.startswith("clinic.db")} <= {
-        "clinic.db", "clinic.db-wal", "clinic.db-shm"}
+        "clinic.db",
+        "clinic.db-wal",
+        "clinic.db-shm",
+    }
 
 
 def test_patient_mode_opens_the_database_read_only_and_never_migrates(tmp_path):
@@ -353,12 +415,21 @@ def _run_in_terminal(argv: list[str], keys_until, timeout: float = 60.0) -> int:
     import time
 
     root = Path(__file__).resolve().parents[2]
-    env = {**os.environ, "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
-           "TERM": "xterm-256color"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(root) + os.pathsep + os.environ.get("PYTHONPATH", ""),
+        "TERM": "xterm-256color",
+    }
     master, slave = os.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 100, 0, 0))
-    process = subprocess.Popen([sys.executable, "-m", "outcomes", *argv], stdin=slave, stdout=slave,
-                               stderr=slave, env=env, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "outcomes", *argv],
+        stdin=slave,
+        stdout=slave,
+        stderr=slave,
+        env=env,
+        start_new_session=True,
+    )
     os.close(slave)
     os.set_blocking(master, False)
     deadline = time.monotonic() + timeout
@@ -392,8 +463,10 @@ def test_cli_patient_mode_saves_charts_into_the_charts_folder(patient_clinic, tm
     """`outcomes tui --patient ID --charts DIR` in a real terminal: `s` writes a PNG into DIR; db unchanged."""
     charts = tmp_path / "take-home"
     before = _fingerprint(patient_clinic)
-    code = _run_in_terminal(["--db", str(patient_clinic), "tui", "--patient", OWN, "--charts", str(charts)],
-                            lambda: charts.is_dir() and any(charts.glob("*.png")))
+    code = _run_in_terminal(
+        ["--db", str(patient_clinic), "tui", "--patient", OWN, "--charts", str(charts)],
+        lambda: charts.is_dir() and any(charts.glob("*.png")),
+    )
     pngs = sorted(charts.glob("*.png"))
     assert pngs, "no chart was saved"
     assert pngs[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and pngs[0].name.startswith(OWN)
@@ -436,6 +509,7 @@ async def test_save_chart_refused_in_words_when_the_folder_cannot_be_made(patien
 
 # ----- snapshots ----------------------------------------------------------------
 
+
 def _snapshot_app(clinic: Path, pid: str = OWN) -> PatientApp:
     # "~/..." is shown as such on screen, so the picture is the same on any machine.
     return tui.make_app(clinic, patient=pid, today=TODAY, chart_dir="~/ketamine-outcomes-charts")
@@ -448,6 +522,7 @@ def _then(*keys: str):
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
+
     return run_before
 
 
@@ -465,19 +540,24 @@ def test_snapshot_chart(patient_clinic, snap_compare, size):
 
 def test_snapshot_other_scale_light_theme(patient_clinic, snap_compare):
     """The GAD-7 view in the light theme at 80x24."""
-    assert snap_compare(_snapshot_app(patient_clinic), terminal_size=SMALL, run_before=_then("n", "t"))
+    assert snap_compare(
+        _snapshot_app(patient_clinic), terminal_size=SMALL, run_before=_then("n", "t")
+    )
 
 
 @pytest.mark.parametrize("size", [SMALL, SIZE], ids=["80x24", "120x36"])
 def test_snapshot_help(patient_clinic, snap_compare, size):
     """The help screen: the keys and the words used, explained."""
-    assert snap_compare(_snapshot_app(patient_clinic), terminal_size=size,
-                        run_before=_then("question_mark"))
+    assert snap_compare(
+        _snapshot_app(patient_clinic), terminal_size=size, run_before=_then("question_mark")
+    )
 
 
 def test_snapshot_without_alert(patient_clinic, snap_compare):
     """A patient early in the course, without a crisis box, at 80x24."""
-    assert snap_compare(_snapshot_app(patient_clinic, QUIET), terminal_size=SMALL, run_before=_then())
+    assert snap_compare(
+        _snapshot_app(patient_clinic, QUIET), terminal_size=SMALL, run_before=_then()
+    )
 
 
 def test_snapshot_chart_without_colour(patient_clinic, snap_compare, monkeypatch):

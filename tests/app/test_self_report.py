@@ -69,7 +69,9 @@ def stored(path: Path, pid: str = OWN) -> list[tuple]:
     try:
         return conn.execute(
             "SELECT id, scale, items, total, rater, recorded_by, taken_at FROM assessments"
-            " WHERE patient_id = ? AND rater = 'self' ORDER BY id", (pid,)).fetchall()
+            " WHERE patient_id = ? AND rater = 'self' ORDER BY id",
+            (pid,),
+        ).fetchall()
     finally:
         conn.close()
 
@@ -104,22 +106,22 @@ async def test_phq9_and_gad7_completed_with_changed_answers(clinic_db):
         screen = await started(pilot)
         assert "Little interest or pleasure in doing things" in widget_text(app)
         assert "Over the last 2 weeks" in widget_text(app)
-        await answer(pilot, "2222")           # PHQ-9 items 1-4: "Several days" (1)
-        await pilot.press("backspace")        # back to item 4 ...
+        await answer(pilot, "2222")  # PHQ-9 items 1-4: "Several days" (1)
+        await pilot.press("backspace")  # back to item 4 ...
         await pilot.pause()
         assert screen.index == 3 and "(your answer)" in widget_text(app)
-        await answer(pilot, "1")              # ... changed to "Not at all" (0)
-        await answer(pilot, "21111")          # items 5-9: 1 0 0 0 0 (item 9 not positive)
+        await answer(pilot, "1")  # ... changed to "Not at all" (0)
+        await answer(pilot, "21111")  # items 5-9: 1 0 0 0 0 (item 9 not positive)
         assert not isinstance(app.screen, CrisisScreen)
-        await answer(pilot, "3333333")        # GAD-7: all "More than half the days" (2)
+        await answer(pilot, "3333333")  # GAD-7: all "More than half the days" (2)
         assert screen.index == len(screen.questions)  # the review
         assert words.REVIEW_TITLE in widget_text(app)
-        await pilot.click("#sr-review-10")    # GAD-7 item 2 from the review ...
+        await pilot.click("#sr-review-10")  # GAD-7 item 2 from the review ...
         await pilot.pause()
         assert screen.index == 10
-        await answer(pilot, "1")              # ... to "Not at all": back to the review
+        await answer(pilot, "1")  # ... to "Not at all": back to the review
         assert screen.index == len(screen.questions)
-        await pilot.press("enter")            # "Send my answers" has the focus
+        await pilot.press("enter")  # "Send my answers" has the focus
         await sent(pilot)
         assert isinstance(app.screen, ThanksScreen)
         assert words.THANK_YOU in widget_text(app) and words.TEAM_TOLD not in widget_text(app)
@@ -182,7 +184,9 @@ async def test_answers_refused_by_the_duplicate_rule_are_not_stored(clinic_db):
         when = app.now().strftime("%Y-%m-%dT%H:%M")
         database = db.connect(clinic_db)
         try:
-            checked = check_assessment({"patient_id": OWN, "date": when, "scale": "phq9", "total": "9"}, TODAY)
+            checked = check_assessment(
+                {"patient_id": OWN, "date": when, "scale": "phq9", "total": "9"}, TODAY
+            )
             db.add_assessment(database, checked.values, WHO)
         finally:
             database.conn.close()
@@ -196,14 +200,27 @@ async def test_answers_refused_by_the_duplicate_rule_are_not_stored(clinic_db):
     assert all_rows(clinic_db) == before  # neither the PHQ-9 nor the GAD-7
 
 
-async def test_every_key_during_the_questions_reaches_no_other_patient_and_writes_nothing(clinic_db, tmp_path):
+async def test_every_key_during_the_questions_reaches_no_other_patient_and_writes_nothing(
+    clinic_db, tmp_path
+):
     """Every printable key, each binding and the palette: no other patient, no write, no chart file."""
     before = all_rows(clinic_db)
     app = tui.make_app(clinic_db, OWN, today=TODAY, self_report=True, chart_dir=tmp_path / "charts")
     async with app.run_test(size=(80, 24)) as pilot:
         await ready(pilot)
         keys = [c for c in string.ascii_letters + string.digits + "/:-" if c != "q"]
-        for key in [*keys, "tab", "enter", "backspace", "left", "up", "down", "f1", "escape", "ctrl+t"]:
+        for key in [
+            *keys,
+            "tab",
+            "enter",
+            "backspace",
+            "left",
+            "up",
+            "down",
+            "f1",
+            "escape",
+            "ctrl+t",
+        ]:
             await pilot.press(key)
             await app.workers.wait_for_complete()
             await pilot.pause()
@@ -221,7 +238,9 @@ async def test_every_key_during_the_questions_reaches_no_other_patient_and_write
 
 
 @pytest.mark.parametrize("typed", ["P001", "Ada Example", "save"])
-async def test_command_palette_during_the_questions_offers_nothing_of_another_patient(clinic_db, typed):
+async def test_command_palette_during_the_questions_offers_nothing_of_another_patient(
+    clinic_db, typed
+):
     """The palette with another id or name typed in finds nothing of theirs, and writes nothing."""
     before = all_rows(clinic_db)
     app = make(clinic_db)

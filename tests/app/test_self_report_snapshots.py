@@ -17,8 +17,8 @@ SIZES = {"80x24": (80, 24), "120x36": (120, 36)}
 #: Keys from the intro to each screen (P003: PHQ-9 then GAD-7).
 ROUTES = {
     "intro": "",
-    "question": "enter 2 3 backspace",            # back on item 2, its answer marked
-    "crisis": "enter 1 1 1 1 1 1 1 1 2",         # item 9 "Several days": the crisis text at once
+    "question": "enter 2 3 backspace",  # back on item 2, its answer marked
+    "crisis": "enter 1 1 1 1 1 1 1 1 2",  # item 9 "Several days": the crisis text at once
     "review": "enter 2 2 1 1 1 1 1 1 1 1 2 2 1 1 1 1",
     "thanks": "enter 1 1 1 1 1 1 1 1 3 enter 1 1 1 1 1 1 1 enter",
 }
@@ -39,6 +39,7 @@ def route(keys: str):
                 break
             await pilot.pause(0.05)
         await pilot.pause()
+
     return run_before
 
 

@@ -13,8 +13,9 @@ SESSION = "2026-02-09T14:00"
 def esketamine_clinic(path):
     database = db.connect(path)
     add_patient(database, "E001", "Eve Example")
-    checked = check_infusion({"patient_id": "E001", "date": SESSION, "drug": "esketamine", "dose_mg": "56"},
-                             None, TODAY)
+    checked = check_infusion(
+        {"patient_id": "E001", "date": SESSION, "drug": "esketamine", "dose_mg": "56"}, None, TODAY
+    )
     assert checked.ok, checked.problems
     db.add_infusion(database, checked.values, WHO)
     database.close()
@@ -23,8 +24,11 @@ def esketamine_clinic(path):
 async def add_reading(pilot, *values: str) -> None:
     """Fill the reading form field by field (select-all on focus: typing replaces the offer), Enter saves."""
     screen = pilot.app.screen
-    for key, value in zip(("at", "bp", "heart_rate", "spo2", "respiratory_rate", "sedation_moaas", "notes"),
-                          values):
+    for key, value in zip(
+        ("at", "bp", "heart_rate", "spo2", "respiratory_rate", "sedation_moaas", "notes"),
+        values,
+        strict=True,
+    ):
         screen.query_one(f"#r-{key}").value = value
     screen.query_one("#r-at").focus()
     await pilot.press("enter")
@@ -46,13 +50,24 @@ async def test_whole_esketamine_session_with_alerts_and_the_two_hour_rule(tmp_db
         await add_reading(pilot, "15:30", "142/90", "76", "89", "10", "2", "roused by shaking")
         await add_reading(pilot, "16:10", "130/82", "70", "97", "14", "5")
         rows = table_rows(pilot.app, "#readings")
-        assert [r[:2] for r in rows] == [["14:00", "0 min"], ["14:40", "40 min"], ["15:30", "90 min"],
-                                         ["16:10", "130 min"]]
+        assert [r[:2] for r in rows] == [
+            ["14:00", "0 min"],
+            ["14:40", "40 min"],
+            ["15:30", "90 min"],
+            ["16:10", "130 min"],
+        ]
         text = screen_text(pilot.app)
-        assert "session 1 of 8 (esketamine)" in text and "oxygen saturation 89% at 15:30 (90 min)" in text
+        assert (
+            "session 1 of 8 (esketamine)" in text
+            and "oxygen saturation 89% at 15:30 (90 min)" in text
+        )
         (header,) = [line for line in text.splitlines() if "since start" in line]
-        table_part, _, chart_part = header.partition("▏")  # a rule between the readings and the chart
-        assert table_part.rstrip().endswith("MOAA/S") and chart_part.strip()  # the chart beside, past the rule
+        table_part, _, chart_part = header.partition(
+            "▏"
+        )  # a rule between the readings and the chart
+        assert (
+            table_part.rstrip().endswith("MOAA/S") and chart_part.strip()
+        )  # the chart beside, past the rule
         assert "sedation MOAA/S 2 at 15:30" in text
         # A reading outside the 6-hour window is refused in words and not saved.
         await add_reading(pilot, "20:01", "130/82", "70", "97", "14", "5")
@@ -68,5 +83,7 @@ async def test_whole_esketamine_session_with_alerts_and_the_two_hour_rule(tmp_db
     database = db.connect(tmp_db_path)
     data = db.load_clinic(database)
     assert data.readings["spo2"].tolist() == [98, 95, 89, 97]
-    assert data.infusions[["ready_to_leave_at", "accompanied"]].values.tolist() == [["2026-02-09T16:15", 1]]
+    assert data.infusions[["ready_to_leave_at", "accompanied"]].values.tolist() == [
+        ["2026-02-09T16:15", 1]
+    ]
     database.close()

@@ -24,7 +24,9 @@ async def test_make_app_passes_today_to_patient_mode(clinic_db):
     async with patient_app(clinic_db, "P001", size=SIZE, today=TODAY) as pilot:
         await settle(pilot)
         screen = pilot.app.screen
-        text = " ".join(str(getattr(w, "content", "")) for w in screen.walk_children(with_self=True))
+        text = " ".join(
+            str(getattr(w, "content", "")) for w in screen.walk_children(with_self=True)
+        )
         # P001's last infusion is 17 January 2026; TODAY is 10 February 2026.
         assert "Your last infusion was 24 days ago, on 17 January 2026." in " ".join(text.split())
 

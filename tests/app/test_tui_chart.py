@@ -26,11 +26,23 @@ from outcomes_app.chart import (
 )
 
 TODAY = date(2026, 3, 1)
-INFUSIONS = ("2026-01-05", "2026-01-07", "2026-01-09", "2026-01-12", "2026-01-14",
-             "2026-01-16", "2026-02-10")
+INFUSIONS = (
+    "2026-01-05",
+    "2026-01-07",
+    "2026-01-09",
+    "2026-01-12",
+    "2026-01-14",
+    "2026-01-16",
+    "2026-02-10",
+)
 #: PHQ-9 totals: baseline 21 three days before the first infusion, then falling.
-PHQ9 = (("2026-01-02", 21), ("2026-01-09", 14), ("2026-01-16", 8), ("2026-01-30", 7),
-        ("2026-02-15", 9))
+PHQ9 = (
+    ("2026-01-02", 21),
+    ("2026-01-09", 14),
+    ("2026-01-16", 8),
+    ("2026-01-30", 7),
+    ("2026-02-15", 9),
+)
 
 
 def _tp(text: str) -> Timepoint:
@@ -88,8 +100,10 @@ async def test_every_mark_is_drawn_with_its_own_character():
     assert RESPONSE_MARK * 10 in plot
     assert REMISSION_MARK * 10 in plot
     assert BASELINE_MARK * 10 in plot  # the clinician's chart shows the baseline
-    assert len({SCORE_MARK, INFUSION_MARK, BOOSTER_MARK, RESPONSE_MARK, REMISSION_MARK,
-                BASELINE_MARK}) == 6
+    assert (
+        len({SCORE_MARK, INFUSION_MARK, BOOSTER_MARK, RESPONSE_MARK, REMISSION_MARK, BASELINE_MARK})
+        == 6
+    )
 
 
 async def test_reference_lines_are_labelled_with_their_values():
@@ -126,8 +140,14 @@ async def test_readable_at_80x24():
     plot, screen = await drawn(ScoreChart(_status()), size=(80, 24))
     assert max(len(r) for r in plot.splitlines()) <= 80
     flat = " ".join(screen.split())
-    for words in ("PHQ-9 total", "response: 50% below baseline (10.5)", "remission: 4 or lower",
-                  "infusion", "booster", "days since first infusion"):
+    for words in (
+        "PHQ-9 total",
+        "response: 50% below baseline (10.5)",
+        "remission: 4 or lower",
+        "infusion",
+        "booster",
+        "days since first infusion",
+    ):
         assert words in flat
     assert plot.count(INFUSION_MARK) == 6
 
@@ -166,6 +186,9 @@ def test_empty_chart_never_says_no_scores_when_a_baseline_exists():
 
     from outcomes.chart_marks import chart_data
     from outcomes_app.chart import empty_title
+
     empty = chart_data(_status(scores=()))
     assert empty_title(empty) == "No scores on this scale yet"
-    assert empty_title(dataclasses.replace(empty, baseline=21)) == "Baseline 21; no PHQ-9 score since"
+    assert (
+        empty_title(dataclasses.replace(empty, baseline=21)) == "Baseline 21; no PHQ-9 score since"
+    )

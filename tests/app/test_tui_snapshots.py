@@ -29,6 +29,7 @@ async def loaded(pilot) -> None:
 
 def detail(pid: str, *keys: str):
     """Open `pid`'s detail screen, press `keys`, wait for the workers."""
+
     async def run_before(pilot) -> None:
         await loaded(pilot)
         pilot.app.open_patient(pid)
@@ -38,16 +39,19 @@ def detail(pid: str, *keys: str):
             await pilot.pause()
         await pilot.app.workers.wait_for_complete()
         await pilot.pause()
+
     return run_before
 
 
 def after(*keys: str):
     """From the loaded list, press `keys`."""
+
     async def run_before(pilot) -> None:
         await loaded(pilot)
         for key in keys:
             await pilot.press(key)
             await pilot.pause()
+
     return run_before
 
 
@@ -68,12 +72,16 @@ def test_snapshot_alert_banner_on_detail(clinic_db, snap_compare):
 
 def test_snapshot_assessment_form(clinic_db, snap_compare):
     """The PHQ-9 form with item text, ranges and the live summary."""
-    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=detail("P003", "s", "2", "tab", "3"))
+    assert snap_compare(
+        make(clinic_db), terminal_size=SIZE, run_before=detail("P003", "s", "2", "tab", "3")
+    )
 
 
 def test_snapshot_infusion_form(clinic_db, snap_compare):
     """The infusion form with the live total dose."""
-    assert snap_compare(make(clinic_db), terminal_size=SIZE, run_before=detail("P003", "i", "0", "full_stop", "5"))
+    assert snap_compare(
+        make(clinic_db), terminal_size=SIZE, run_before=detail("P003", "i", "0", "full_stop", "5")
+    )
 
 
 def test_snapshot_settings(clinic_db, snap_compare):

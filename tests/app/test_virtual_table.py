@@ -49,7 +49,9 @@ async def test_only_rows_on_screen_are_drawn_and_end_reaches_the_last_row():
     async with app.run_test(size=(60, 20)) as pilot:
         await pilot.pause()
         lines = screen_lines(app)
-        assert lines[0].split() == ["ID", "Name", "Alerts"] and lines[1].startswith(" P00001  Name 1")
+        assert lines[0].split() == ["ID", "Name", "Alerts"] and lines[1].startswith(
+            " P00001  Name 1"
+        )
         assert len(set(app.asked)) <= 20  # one screen, not 50,000
         app.asked.clear()
         await pilot.press("end")

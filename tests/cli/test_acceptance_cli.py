@@ -24,15 +24,29 @@ ENV.pop("OUTCOMES_DB", None)
 def run(db, *args, env=None):
     """Run `python -m outcomes --db DB ARGS` and return the finished process."""
     pre = ["--db", str(db)] if db is not None else []
-    return subprocess.run([sys.executable, "-m", "outcomes", *pre, *map(str, args)], cwd=ROOT,
-                          env=env or ENV, capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "outcomes", *pre, *map(str, args)],
+        cwd=ROOT,
+        env=env or ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def run_many(db, argv_list):
     """Run several `outcomes` commands at once (read-only ones) and return them in order."""
-    procs = [subprocess.Popen([sys.executable, "-m", "outcomes", "--db", str(db), *map(str, a)], cwd=ROOT,
-                              env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for a in argv_list]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "outcomes", "--db", str(db), *map(str, a)],
+            cwd=ROOT,
+            env=ENV,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for a in argv_list
+    ]
     out = []
     for p in procs:
         so, se = p.communicate(timeout=120)
@@ -48,7 +62,11 @@ def write(folder: Path, name: str, text: str) -> Path:
 
 def load(db, folder: Path, patients: str, infusions: str, assessments: str) -> None:
     """Import the three CSV texts in order; each import must succeed."""
-    for kind, text in (("patients", patients), ("infusions", infusions), ("assessments", assessments)):
+    for kind, text in (
+        ("patients", patients),
+        ("infusions", infusions),
+        ("assessments", assessments),
+    ):
         done = run(db, "import", kind, write(folder, f"{kind}.csv", text))
         assert done.returncode == 0, done.stderr
 
@@ -64,7 +82,7 @@ def statuses(db, pids, *extra):
     done = run_many(db, [("status", p, "--json", *extra) for p in pids])
     for d in done:
         assert d.returncode == 0, d.stderr
-    return {p: json.loads(d.stdout) for p, d in zip(pids, done)}
+    return {p: json.loads(d.stdout) for p, d in zip(pids, done, strict=True)}
 
 
 def cohort(db, out: Path, *extra):
@@ -85,12 +103,20 @@ def infusion_rows(pid, days=INDUCTION):
 RECENT = [(date.today() - timedelta(days=n)).isoformat() for n in (6, 4, 3)]
 
 COHORT_PATIENTS = "patient_id\nR1\nR2\nR3\nN1\nN2\nI1\nP1\nB0"
-COHORT_INFUSIONS = "\n".join([
-    "patient_id,date,dose_mg_per_kg",
-    infusion_rows("R1"), infusion_rows("R2"), "R2,2026-01-30,0.5", infusion_rows("R3"),
-    infusion_rows("N1"), infusion_rows("N2"), infusion_rows("I1", INDUCTION[:3]),
-    infusion_rows("P1", RECENT[:2]), infusion_rows("B0"),
-])
+COHORT_INFUSIONS = "\n".join(
+    [
+        "patient_id,date,dose_mg_per_kg",
+        infusion_rows("R1"),
+        infusion_rows("R2"),
+        "R2,2026-01-30,0.5",
+        infusion_rows("R3"),
+        infusion_rows("N1"),
+        infusion_rows("N2"),
+        infusion_rows("I1", INDUCTION[:3]),
+        infusion_rows("P1", RECENT[:2]),
+        infusion_rows("B0"),
+    ]
+)
 COHORT_ASSESSMENTS = f"""
 patient_id,date,scale,items,total
 R1,2026-01-05,phq9,,20
@@ -145,10 +171,13 @@ def clinic_status(clinic):
 
 # ------------------------------------------------------------------ commands, options, exit codes
 
+
 def test_every_documented_command_has_help(tmp_path):
     """Every command and option of the interface.md table is offered by the real command."""
-    top, imp, exp, rep = run_many(tmp_path / "x.db", [("--help",), ("import", "--help"), ("export", "--help"),
-                                                      ("report", "--help")])
+    top, imp, exp, rep = run_many(
+        tmp_path / "x.db",
+        [("--help",), ("import", "--help"), ("export", "--help"), ("report", "--help")],
+    )
     for cmd in ("tui", "demo", "import", "export", "status", "report", "settings", "backup"):
         assert f"  {cmd}" in top.stdout, cmd
     assert all(k in imp.stdout for k in ("patients", "infusions", "assessments"))
@@ -161,7 +190,7 @@ def test_usage_errors_exit_2(tmp_path):
     """A missing argument, an unknown option or an unknown scale is a usage error (exit 2)."""
     db = tmp_path / "u.db"
     cases = [("status",), ("status", "P1", "--scale", "phq10"), ("report",), ("demo", "--bogus")]
-    for args, done in zip(cases, run_many(db, cases)):
+    for args, done in zip(cases, run_many(db, cases), strict=True):
         assert done.returncode == 2, args
 
 
@@ -187,8 +216,14 @@ def demo_db(tmp_path_factory):
 def test_demo_refuses_non_empty_database_without_force(demo_db):
     """`demo` on a database holding patients is refused (exit 1) and adds nothing; tui --patient UNKNOWN exit 1."""
     db, _ = demo_db
-    refused, fifth, tui = run_many(db, [("demo", "--patients", "3", "--seed", "5"), ("status", "P005"),
-                                        ("tui", "--patient", "NOPE")])
+    refused, fifth, tui = run_many(
+        db,
+        [
+            ("demo", "--patients", "3", "--seed", "5"),
+            ("status", "P005"),
+            ("tui", "--patient", "NOPE"),
+        ],
+    )
     assert tui.returncode == 1 and "NOPE" in tui.stderr
     assert refused.returncode == 1 and "--force" in refused.stderr
     assert fifth.returncode == 1
@@ -199,16 +234,35 @@ def test_export_csv_reimports_identically(demo_db, tmp_path):
     """Exported CSVs re-import into an empty db with identical status and cohort JSON; --force demo adds."""
     src, out = demo_db
     dst = tmp_path / "dst.db"
-    header = {"patients.csv": "patient_id,name,birth_date,weight_kg,notes",
-              "assessments.csv": "patient_id,date,scale,items,total,rater,notes"}
+    header = {
+        "patients.csv": "patient_id,name,birth_date,weight_kg,notes",
+        "assessments.csv": "patient_id,date,scale,items,total,rater,notes",
+    }
     for name, cols in header.items():
         assert (out / name).read_text().splitlines()[0] == cols
     icols = (out / "infusions.csv").read_text().splitlines()[0].split(",")
-    for col in ("patient_id", "date", "dose_mg_per_kg", "route", "duration_min", "weight_kg", "bp_systolic_pre",
-                "bp_diastolic_pre", "bp_systolic_post", "bp_diastolic_post", "heart_rate_pre", "side_effects",
-                "notes"):
+    for col in (
+        "patient_id",
+        "date",
+        "dose_mg_per_kg",
+        "route",
+        "duration_min",
+        "weight_kg",
+        "bp_systolic_pre",
+        "bp_diastolic_pre",
+        "bp_systolic_post",
+        "bp_diastolic_post",
+        "heart_rate_pre",
+        "side_effects",
+        "notes",
+    ):
         assert col in icols
-    for kind in ("patients", "infusions", "assessments", "vitals"):  # the demo's sessions have readings
+    for kind in (
+        "patients",
+        "infusions",
+        "assessments",
+        "vitals",
+    ):  # the demo's sessions have readings
         done = run(dst, "import", kind, out / f"{kind}.csv", "--confirm-unusual-doses")
         assert done.returncode == 0, done.stderr
     pids = [line.split(",")[0] for line in (out / "patients.csv").read_text().splitlines()[1:]]
@@ -269,7 +323,11 @@ def test_fhir_deidentify_drops_names(demo_db, tmp_path):
     text = out.read_text()
     for row in (exp / "patients.csv").read_text().splitlines()[1:]:
         pid, name, birth = row.split(",")[:3]
-        assert f'"{pid}"' not in text and name.split()[0] not in text and (not birth or birth not in text)
+        assert (
+            f'"{pid}"' not in text
+            and name.split()[0] not in text
+            and (not birth or birth not in text)
+        )
 
 
 def test_settings_list_read_change_validate(tmp_path):
@@ -281,14 +339,28 @@ def test_settings_list_read_change_validate(tmp_path):
     missing = run(db, "settings", "relapse_confirmations", "2")
     assert missing.returncode == 1 and f"there is no clinic database at {db}" in missing.stderr
     assert not db.exists()
-    load(db, tmp_path, "patient_id\nA1", "patient_id,date,dose_mg_per_kg\nA1,2026-01-05,0.5",
-         "patient_id,date,scale,total\nA1,2026-01-05,phq9,20")
+    load(
+        db,
+        tmp_path,
+        "patient_id\nA1",
+        "patient_id,date,dose_mg_per_kg\nA1,2026-01-05,0.5",
+        "patient_id,date,scale,total\nA1,2026-01-05,phq9,20",
+    )
     listing = run(db, "settings")
     assert listing.returncode == 0
-    for key in ("primary_scale", "induction_sessions", "baseline_window_days", "verdict_window_days",
-                "incomplete_after_days", "relapse_confirmations", "booster_ends_relief"):
+    for key in (
+        "primary_scale",
+        "induction_sessions",
+        "baseline_window_days",
+        "verdict_window_days",
+        "incomplete_after_days",
+        "relapse_confirmations",
+        "booster_ends_relief",
+    ):
         assert key in listing.stdout
-    bad, unknown = run_many(db, [("settings", "relapse_confirmations", "3"), ("settings", "no_such_key", "1")])
+    bad, unknown = run_many(
+        db, [("settings", "relapse_confirmations", "3"), ("settings", "no_such_key", "1")]
+    )
     assert bad.returncode == 1 and unknown.returncode == 1 and "relapse_confirmations" in bad.stderr
     assert run(db, "settings", "relapse_confirmations").stdout.strip() == "1"
     changed = run(db, "settings", "relapse_confirmations", "2")
@@ -297,12 +369,21 @@ def test_settings_list_read_change_validate(tmp_path):
 
 # ------------------------------------------------------------------ CSV formats and refusals
 
+
 def test_assessment_csv_refusals_list_every_bad_row(tmp_path):
     """One bad row refuses the file; every bad row is named with its line and column; nothing written."""
     db = tmp_path / "c.db"
-    load(db, tmp_path, "patient_id\nA1", "patient_id,date,dose_mg_per_kg\nA1,2026-01-05,0.5",
-         "patient_id,date,scale,total\nA1,2026-01-05,phq9,20")
-    bad = write(tmp_path, "bad.csv", """
+    load(
+        db,
+        tmp_path,
+        "patient_id\nA1",
+        "patient_id,date,dose_mg_per_kg\nA1,2026-01-05,0.5",
+        "patient_id,date,scale,total\nA1,2026-01-05,phq9,20",
+    )
+    bad = write(
+        tmp_path,
+        "bad.csv",
+        """
 patient_id,date,scale,items,total
 A1,2026-01-06,phq9,1 1 1 1 1 1 1 1 1,9
 A1,2026-01-07,phq9,1 1 1 1 1 1 1 1 1,10
@@ -311,7 +392,8 @@ A1,2026-01-09,phq9,1 1 1,
 A1,2026-01-10,phq9,,28
 A1,2026-01-11,phq9,,
 A1,2026-01-12,phq10,,5
-""")
+""",
+    )
     done = run(db, "import", "assessments", bad)
     assert done.returncode == 1
     for line, col in ((3, "total"), (4, "date"), (5, "items"), (6, "total"), (8, "scale")):
@@ -323,12 +405,18 @@ A1,2026-01-12,phq10,,5
 def test_item_and_total_forms_and_datetimes(tmp_path):
     """Items alone, total alone, both agreeing, and ISO date-times (with seconds) are accepted."""
     db = tmp_path / "d.db"
-    load(db, tmp_path, "patient_id\nA1", "patient_id,date,dose_mg_per_kg\nA1,2026-01-05T09:00,0.5", """
+    load(
+        db,
+        tmp_path,
+        "patient_id\nA1",
+        "patient_id,date,dose_mg_per_kg\nA1,2026-01-05T09:00,0.5",
+        """
 patient_id,date,scale,items,total
 A1,2026-01-05T08:00:00,phq9,3 3 3 3 2 2 2 2 0,20
 A1,2026-01-06,phq9,1 1 1 1 1 1 1 1 0,
 A1,2026-01-07T10:30,phq9,,6
-""")
+""",
+    )
     s = status(db, "A1")
     assert s["baseline"] == {"date": "2026-01-05", "score": 20}
     assert s["latest"]["score"] == 6 and s["latest"]["date"] == "2026-01-07"
@@ -338,20 +426,33 @@ def test_infusion_csv_refusals(tmp_path):
     """Bad side effect words, routes and doses are each refused by line and column."""
     db = tmp_path / "i.db"
     run(db, "import", "patients", write(tmp_path, "p.csv", "patient_id\nA1"))
-    bad = write(tmp_path, "bi.csv", """
+    bad = write(
+        tmp_path,
+        "bi.csv",
+        """
 patient_id,date,dose_mg_per_kg,route,side_effects
 A1,2026-01-05,0.5,iv,nausea;dizziness
 A1,2026-01-06,0.5,iv,nausea;itching
 A1,2026-01-07,0.5,nasal,
 A1,2026-01-08,0,iv,
 A1,2026-01-09,2.5,iv,
-""")
+""",
+    )
     done = run(db, "import", "infusions", bad)
     assert done.returncode == 1
-    for line, col in ((3, "side_effects"), (4, "route"), (5, "dose_mg_per_kg"), (6, "dose_mg_per_kg")):
+    for line, col in (
+        (3, "side_effects"),
+        (4, "route"),
+        (5, "dose_mg_per_kg"),
+        (6, "dose_mg_per_kg"),
+    ):
         assert f"line {line}, column {col}" in done.stderr, (line, col, done.stderr)
-    ok = write(tmp_path, "ok.csv", "patient_id,date,dose_mg_per_kg,route,side_effects\n"
-                                   "A1,2026-01-05,0.5,iv,nausea;dizziness;elevated_bp\nA1,2026-01-07,0.5,intranasal,")
+    ok = write(
+        tmp_path,
+        "ok.csv",
+        "patient_id,date,dose_mg_per_kg,route,side_effects\n"
+        "A1,2026-01-05,0.5,iv,nausea;dizziness;elevated_bp\nA1,2026-01-07,0.5,intranasal,",
+    )
     assert run(db, "import", "infusions", ok).returncode == 0
 
 
@@ -360,9 +461,19 @@ def test_hamd17_item_ranges(tmp_path):
     db = tmp_path / "h.db"
     run(db, "import", "patients", write(tmp_path, "p.csv", "patient_id\nH1"))
     good = "4 4 4 2 2 2 4 4 4 4 4 2 2 2 4 2 2"  # the maximum of every item: total 52
-    assert run(db, "import", "assessments",
-               write(tmp_path, "g.csv", f"patient_id,date,scale,items,total\nH1,2026-01-05,hamd17,{good},52")
-               ).returncode == 0
+    assert (
+        run(
+            db,
+            "import",
+            "assessments",
+            write(
+                tmp_path,
+                "g.csv",
+                f"patient_id,date,scale,items,total\nH1,2026-01-05,hamd17,{good},52",
+            ),
+        ).returncode
+        == 0
+    )
     rows = ["patient_id,date,scale,items"]
     for n, item in enumerate((4, 5, 6, 12, 13, 14, 16, 17)):
         items = ["0"] * 17
@@ -378,11 +489,24 @@ def test_qids_total_from_items(tmp_path):
     """QIDS-SR16 total = max(1-4) + 5 + max(6-9) + 10..14 + max(15-16), not the plain sum."""
     db = tmp_path / "q.db"
     items = "3 1 0 2 2 1 3 0 0 1 0 0 1 1 0 2"  # 3 + 2 + 3 + (1+0+0+1+1) + 2 = 13; plain sum 17
-    load(db, tmp_path, "patient_id\nQ1", "patient_id,date,dose_mg_per_kg\nQ1,2026-01-05,0.5",
-         f"patient_id,date,scale,items\nQ1,2026-01-05,qids_sr16,{items}")
+    load(
+        db,
+        tmp_path,
+        "patient_id\nQ1",
+        "patient_id,date,dose_mg_per_kg\nQ1,2026-01-05,0.5",
+        f"patient_id,date,scale,items\nQ1,2026-01-05,qids_sr16,{items}",
+    )
     assert status(db, "Q1", "--scale", "qids_sr16")["baseline"]["score"] == 13
-    done = run(db, "import", "assessments",
-               write(tmp_path, "b.csv", f"patient_id,date,scale,items,total\nQ1,2026-01-06,qids_sr16,{items},17"))
+    done = run(
+        db,
+        "import",
+        "assessments",
+        write(
+            tmp_path,
+            "b.csv",
+            f"patient_id,date,scale,items,total\nQ1,2026-01-06,qids_sr16,{items},17",
+        ),
+    )
     assert done.returncode == 1 and "column total" in done.stderr
 
 
@@ -396,9 +520,13 @@ def alerts_db(tmp_path_factory):
     """Two patients with safety items on every scale; S2's rows come first in the file."""
     folder = tmp_path_factory.mktemp("alerts")
     db = folder / "audit_alerts.db"
-    load(db, folder, "patient_id\nS1\nS2\nN9\nZ9",
-         "patient_id,date,dose_mg_per_kg\nS1,2026-03-02,0.5\nS2,2026-03-02,0.5\nN9,2026-01-05,0.5\n"
-         "Z9,2026-01-05,0.5\nZ9,2026-01-07,0.5", f"""
+    load(
+        db,
+        folder,
+        "patient_id\nS1\nS2\nN9\nZ9",
+        "patient_id,date,dose_mg_per_kg\nS1,2026-03-02,0.5\nS2,2026-03-02,0.5\nN9,2026-01-05,0.5\n"
+        "Z9,2026-01-05,0.5\nZ9,2026-01-07,0.5",
+        f"""
 patient_id,date,scale,items,total
 S2,2026-03-03,bdi2,{zeros(21, 9, 1)},
 S2,2026-03-04,phq9,{zeros(9, 9, 1)},
@@ -421,22 +549,25 @@ N9,2026-01-05,gad7,,12
 N9,2026-01-06,gad7,,4
 Z9,2026-01-05,cadss,,20
 Z9,2026-01-06,cadss,,5
-""")
+""",
+    )
     return db
 
 
 def test_status_refuses_cadss_as_outcome(alerts_db):
     """status --scale cadss gives no response verdict for dissociation (CADSS is a side-effect measure)."""
     done = run(alerts_db, "status", "Z9", "--json", "--scale", "cadss")
-    assert done.returncode == 1 or json.loads(done.stdout)["six_session_verdict"] not in ("responder",
-                                                                                          "non_responder")
+    assert done.returncode == 1 or json.loads(done.stdout)["six_session_verdict"] not in (
+        "responder",
+        "non_responder",
+    )
 
 
 def test_remission_cut_of_every_scale(alerts_db):
     """A score at each scale's remission cut (MADRS 10, HAM-D 7, QIDS 5, BDI-II 13, GAD-7 4) is remission."""
     scales = ("madrs", "hamd17", "qids_sr16", "bdi2", "gad7")
     done = run_many(alerts_db, [("status", "N9", "--json", "--scale", sc) for sc in scales])
-    got = {sc: json.loads(d.stdout)["status"] for sc, d in zip(scales, done)}
+    got = {sc: json.loads(d.stdout)["status"] for sc, d in zip(scales, done, strict=True)}
     assert got == dict.fromkeys(scales, "remission")
     assert run(alerts_db, "settings", "madrs_remission_cut", "9").returncode == 0
     assert status(alerts_db, "N9", "--scale", "madrs")["status"] == "response"  # 30 -> 10 = 66.7%
@@ -457,11 +588,16 @@ def test_suicidality_alerts_per_scale_and_threshold(alerts_db):
     """Each scale's safety item alerts at its threshold and not below; a 0 threshold switches one off."""
     s1, s2 = statuses(alerts_db, ["S1", "S2"]).values()
     got1 = sorted((a["date"], a["kind"], a["detail"]) for a in s1["alerts"])
-    assert got1 == [("2026-03-04", "suicidality_item", "MADRS item 10 = 4"),
-                    ("2026-03-06", "suicidality_item", "HAM-D 17 item 3 = 2")]
+    assert got1 == [
+        ("2026-03-04", "suicidality_item", "MADRS item 10 = 4"),
+        ("2026-03-06", "suicidality_item", "HAM-D 17 item 3 = 2"),
+    ]
     got2 = sorted((a["date"], a["detail"]) for a in s2["alerts"])
-    assert got2 == [("2026-03-03", "BDI-II item 9 = 1"), ("2026-03-04", "PHQ-9 item 9 = 1"),
-                    ("2026-03-05", "QIDS-SR16 item 12 = 1")]
+    assert got2 == [
+        ("2026-03-03", "BDI-II item 9 = 1"),
+        ("2026-03-04", "PHQ-9 item 9 = 1"),
+        ("2026-03-05", "QIDS-SR16 item 12 = 1"),
+    ]
     assert all(a["kind"] == "suicidality_item" for a in s2["alerts"])
     assert run(alerts_db, "settings", "madrs_suicide_alert_min", "0").returncode == 0
     assert [a["date"] for a in status(alerts_db, "S1")["alerts"]] == ["2026-03-06"]
@@ -484,11 +620,24 @@ def test_export_with_confirmed_unusual_dose_reimports_once_confirmed_again(tmp_p
 
 # ------------------------------------------------------------------ status --json
 
+
 def test_status_json_has_every_documented_key(clinic_status):
     """status --json has every key of the interface.md example, with the documented types."""
     s = clinic_status["R1"]
-    for key in ("patient_id", "scale", "baseline", "sessions_completed", "latest", "status", "first_response",
-                "six_session_verdict", "relapse", "relief_days", "relief_censored", "alerts"):
+    for key in (
+        "patient_id",
+        "scale",
+        "baseline",
+        "sessions_completed",
+        "latest",
+        "status",
+        "first_response",
+        "six_session_verdict",
+        "relapse",
+        "relief_days",
+        "relief_censored",
+        "alerts",
+    ):
         assert key in s, key
     assert set(s["baseline"]) >= {"date", "score"}
     assert set(s["latest"]) >= {"date", "score", "percent_change"}
@@ -503,16 +652,34 @@ def test_verdicts_and_statuses_of_the_cohort(clinic_status):
     """Each of the five verdicts, status categories and first response session/days, hand-worked."""
     s = clinic_status
     verdicts = {p: v["six_session_verdict"] for p, v in s.items()}
-    assert verdicts == {"R1": "responder", "R2": "responder", "R3": "responder", "N1": "non_responder",
-                        "N2": "non_responder", "I1": "incomplete", "P1": "in_progress", "B0": "no_baseline"}
+    assert verdicts == {
+        "R1": "responder",
+        "R2": "responder",
+        "R3": "responder",
+        "N1": "non_responder",
+        "N2": "non_responder",
+        "I1": "incomplete",
+        "P1": "in_progress",
+        "B0": "no_baseline",
+    }
     # R1: 20 -> 10 on 2026-01-08 (after infusion 2 of 2026-01-07) = exactly 50%: response, session 2, day 3.
-    assert s["R1"]["first_response"] == {**s["R1"]["first_response"], "session": 2, "date": "2026-01-08",
-                                         "days_from_first_infusion": 3}
+    assert s["R1"]["first_response"] == {
+        **s["R1"]["first_response"],
+        "session": 2,
+        "date": "2026-01-08",
+        "days_from_first_infusion": 3,
+    }
     # R2: 24 -> 12 on 2026-01-13 (after infusion 4 of 2026-01-12): session 4, day 8; baseline 4 days early.
     assert s["R2"]["baseline"] == {"date": "2026-01-01", "score": 24}
-    assert (s["R2"]["first_response"]["session"], s["R2"]["first_response"]["days_from_first_infusion"]) == (4, 8)
+    assert (
+        s["R2"]["first_response"]["session"],
+        s["R2"]["first_response"]["days_from_first_infusion"],
+    ) == (4, 8)
     # R3: 15 -> 3: remission (<= 4) at session 1, day 1; latest 6 of 15 = 60%: response.
-    assert (s["R3"]["first_response"]["session"], s["R3"]["first_response"]["days_from_first_infusion"]) == (1, 1)
+    assert (
+        s["R3"]["first_response"]["session"],
+        s["R3"]["first_response"]["days_from_first_infusion"],
+    ) == (1, 1)
     assert s["R3"]["status"] == "response" and s["R3"]["latest"]["percent_change"] == 60.0
     # N1: latest 15 of 20 = exactly 25%: partial response.
     assert s["N1"]["status"] == "partial_response" and s["N1"]["first_response"] is None
@@ -530,10 +697,15 @@ def test_relapse_and_booster_relief(clinic_status):
     assert s["R1"]["relapse"]["days_after_last_infusion"] == 20
     assert (s["R1"]["relief_days"], s["R1"]["relief_censored"]) == (20, False)
     assert (s["R2"]["relief_days"], s["R2"]["relief_censored"]) == (14, False)
-    assert (s["R3"]["relief_days"], s["R3"]["relief_censored"], s["R3"]["relapse"]) == (30, True, None)
+    assert (s["R3"]["relief_days"], s["R3"]["relief_censored"], s["R3"]["relapse"]) == (
+        30,
+        True,
+        None,
+    )
 
 
 # ------------------------------------------------------------------ report --json
+
 
 def test_cohort_summary_hand_worked(clinic, tmp_path):
     """The cohort JSON has the interface keys and the hand-computed figures (KM median 20)."""
@@ -583,10 +755,26 @@ def timing_infusions(old: list[str]) -> str:
     return "\n".join(
         ["patient_id,date,dose_mg_per_kg"]
         + [f"{p},2026-01-{d:02d}T09:00,0.5" for p in ("T1", "T2", "T3") for d in (5, 7, 9)]
-        + ["T4,2026-01-05,0.5", "T4,2026-01-07,0.5", "T4,2026-01-09,0.5", "X1,2026-01-05T09:00,0.5",
-           "W30,2026-03-02,0.5", "W31,2026-03-02,0.5", infusion_rows("V7"), infusion_rows("V8"),
-           f"C21,{old[0]},0.5", f"C21,{old[1]},0.5", f"C22,{old[0]},0.5", f"C22,{old[2]},0.5",
-           infusion_rows("RM"), infusion_rows("LB"), infusion_rows("RC2"), "Y1,2026-01-05,0.5", "Y2,2026-01-05,0.5"])
+        + [
+            "T4,2026-01-05,0.5",
+            "T4,2026-01-07,0.5",
+            "T4,2026-01-09,0.5",
+            "X1,2026-01-05T09:00,0.5",
+            "W30,2026-03-02,0.5",
+            "W31,2026-03-02,0.5",
+            infusion_rows("V7"),
+            infusion_rows("V8"),
+            f"C21,{old[0]},0.5",
+            f"C21,{old[1]},0.5",
+            f"C22,{old[0]},0.5",
+            f"C22,{old[2]},0.5",
+            infusion_rows("RM"),
+            infusion_rows("LB"),
+            infusion_rows("RC2"),
+            "Y1,2026-01-05,0.5",
+            "Y2,2026-01-05,0.5",
+        ]
+    )
 
 
 def timing_assessments(old: list[str]) -> str:
@@ -645,8 +833,26 @@ def timing(tmp_path_factory):
 
 
 def timing_statuses(db) -> dict:
-    got = statuses(db, ["T1", "T2", "T3", "T4", "X1", "W30", "W31", "V7", "V8", "C21", "C22", "RM", "LB", "RC2",
-                        "Y1"])
+    got = statuses(
+        db,
+        [
+            "T1",
+            "T2",
+            "T3",
+            "T4",
+            "X1",
+            "W30",
+            "W31",
+            "V7",
+            "V8",
+            "C21",
+            "C22",
+            "RM",
+            "LB",
+            "RC2",
+            "Y1",
+        ],
+    )
     got["Y2 unset"] = status(db, "Y2", "--scale", "madrs")
     for key, value in (("relapse_confirmations", "2"), ("rc_sd_madrs", "7"), ("rc_r_madrs", "0.8")):
         assert run(db, "settings", key, value).returncode == 0
@@ -661,7 +867,9 @@ def test_session_attribution_date_only_and_timed(timing):
     assert s["T1"]["first_response"]["session"] == 1  # date-only on infusion-2 day: before it
     assert s["T2"]["first_response"]["session"] == 2  # 10:00 after the 09:00 infusion
     assert s["T3"]["first_response"]["session"] == 1  # 08:00 before the 09:00 infusion
-    assert s["T4"]["first_response"]["session"] == 1  # README: timed score, date-only infusion -> before
+    assert (
+        s["T4"]["first_response"]["session"] == 1
+    )  # README: timed score, date-only infusion -> before
     assert all(s[p]["baseline"]["score"] == 20 for p in ("T1", "T2", "T3", "T4"))
     assert s["T3"]["baseline"]["date"] == "2026-01-05"
 
@@ -675,9 +883,15 @@ def test_timed_score_after_first_infusion_is_not_baseline(timing):
 
 def test_baseline_window_30_vs_31_days(timing):
     """A baseline 30 days before the first infusion counts; 31 days before does not."""
-    assert timing["W30"]["baseline"]["score"] == 20 and timing["W30"]["latest"]["percent_change"] == 25.0
+    assert (
+        timing["W30"]["baseline"]["score"] == 20
+        and timing["W30"]["latest"]["percent_change"] == 25.0
+    )
     assert timing["W30"]["status"] == "partial_response"
-    assert timing["W31"]["six_session_verdict"] == "no_baseline" and timing["W31"]["status"] == "no_baseline"
+    assert (
+        timing["W31"]["six_session_verdict"] == "no_baseline"
+        and timing["W31"]["status"] == "no_baseline"
+    )
 
 
 def test_verdict_window_7_vs_8_days(timing):
@@ -707,7 +921,11 @@ def test_remission_precedence_and_low_baseline(timing):
 def test_relapse_confirmations_two_censors_unconfirmed_failure(timing):
     """One failing score relapses at day 14 with 1 confirmation; with 2 it is censored there instead."""
     one, two = timing["RC2"], timing["RC2 with 2 confirmations"]
-    assert one["relapse"] == {**one["relapse"], "date": "2026-01-30", "days_after_last_infusion": 14}
+    assert one["relapse"] == {
+        **one["relapse"],
+        "date": "2026-01-30",
+        "days_after_last_infusion": 14,
+    }
     assert (one["relief_days"], one["relief_censored"]) == (14, False)
     assert two["relapse"] is None and (two["relief_days"], two["relief_censored"]) == (14, True)
 
@@ -718,7 +936,10 @@ def test_default_database_is_created_owner_only(tmp_path):
     done = run(None, "import", "patients", write(tmp_path, "p.csv", "patient_id\nD1"), env=env)
     assert done.returncode == 0, done.stderr
     folder = tmp_path / "xdg" / "ketamine-outcomes"
-    assert (folder.stat().st_mode & 0o777, (folder / "outcomes.db").stat().st_mode & 0o777) == (0o700, 0o600)
+    assert (folder.stat().st_mode & 0o777, (folder / "outcomes.db").stat().st_mode & 0o777) == (
+        0o700,
+        0o600,
+    )
 
 
 def test_reliable_change_and_deterioration_alert(timing):

@@ -15,8 +15,8 @@ import pytest
 from click.testing import CliRunner
 
 import db
-from outcomes_cli.cli import cli
 from outcomes.settings import SETTING_SPECS
+from outcomes_cli.cli import cli
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -41,8 +41,13 @@ def clinic(tmp_path_factory) -> Path:
 
 def test_python_dash_m_outcomes_help_lists_the_commands():
     """`python -m outcomes --help` runs the real entry point and lists every command."""
-    done = subprocess.run([sys.executable, "-m", "outcomes", "--help"], env=ENV, capture_output=True, text=True,
-                          timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "outcomes", "--help"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     for command in ("tui", "demo", "import", "export", "status", "report", "settings", "backup"):
         assert command in done.stdout
@@ -55,8 +60,20 @@ def test_usage_errors_exit_2(clinic):
     assert invoke(clinic, "status", "P001", "--scale", "phq8").exit_code == 2
 
 
-STATUS_KEYS = {"patient_id", "scale", "baseline", "sessions_completed", "latest", "status", "first_response",
-               "six_session_verdict", "relapse", "relief_days", "relief_censored", "alerts"}
+STATUS_KEYS = {
+    "patient_id",
+    "scale",
+    "baseline",
+    "sessions_completed",
+    "latest",
+    "status",
+    "first_response",
+    "six_session_verdict",
+    "relapse",
+    "relief_days",
+    "relief_censored",
+    "alerts",
+}
 
 
 def test_status_json_follows_the_interface_schema(clinic):
@@ -71,9 +88,21 @@ def test_status_json_follows_the_interface_schema(clinic):
         doc = json.loads(result.stdout)
         assert STATUS_KEYS <= set(doc)
         assert doc["patient_id"] == pid and doc["scale"] == "phq9"
-        assert doc["status"] in {"remission", "response", "partial_response", "non_response", "no_baseline", None}
-        assert doc["six_session_verdict"] in {"responder", "non_responder", "incomplete", "in_progress",
-                                              "no_baseline"}
+        assert doc["status"] in {
+            "remission",
+            "response",
+            "partial_response",
+            "non_response",
+            "no_baseline",
+            None,
+        }
+        assert doc["six_session_verdict"] in {
+            "responder",
+            "non_responder",
+            "incomplete",
+            "in_progress",
+            "no_baseline",
+        }
         if doc["baseline"] is not None:
             assert set(doc["baseline"]) >= {"date", "score"}
             date.fromisoformat(doc["baseline"]["date"])
@@ -115,17 +144,22 @@ def test_settings_list_read_and_change(tmp_path):
     assert invoke(path, "settings", "relapse_confirmations").output.strip() == "2"
     assert "* relapse_confirmations" in invoke(path, "settings").output
     database = db.connect(path)
-    assert db.history(database, "setting", "relapse_confirmations")["who"].tolist() == [db.current_user()]
+    assert db.history(database, "setting", "relapse_confirmations")["who"].tolist() == [
+        db.current_user()
+    ]
     database.close()
 
 
-@pytest.mark.parametrize("key, value, expected", [
-    ("relapse_confirmations", "3", "out of range"),
-    ("booster_ends_relief", "maybe", "true or false"),
-    ("primary_scale", "cadss", "not allowed"),
-    ("followup_schedule_days", "soon", "comma-separated"),
-    ("no_such_setting", "1", "unknown setting"),
-])
+@pytest.mark.parametrize(
+    "key, value, expected",
+    [
+        ("relapse_confirmations", "3", "out of range"),
+        ("booster_ends_relief", "maybe", "true or false"),
+        ("primary_scale", "cadss", "not allowed"),
+        ("followup_schedule_days", "soon", "comma-separated"),
+        ("no_such_setting", "1", "unknown setting"),
+    ],
+)
 def test_settings_refusals_exit_1_and_write_nothing(tmp_path, key, value, expected):
     """A refused setting exits 1 with the reason, and the database file is unchanged."""
     path = tmp_path / "clinic.db"
@@ -160,8 +194,13 @@ def test_demo_refuses_a_database_with_patients_unless_forced(clinic, tmp_path):
 def test_tui_demo_fills_an_empty_database_and_unknown_patient_exits_1(tmp_path):
     """`tui --demo --patient X` fills the empty database, then refuses the unknown patient before the app starts."""
     path = tmp_path / "fresh.db"
-    done = subprocess.run([sys.executable, "-m", "outcomes", "--db", str(path), "tui", "--demo", "--patient", "ZZZ"],
-                          env=ENV, capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "outcomes", "--db", str(path), "tui", "--demo", "--patient", "ZZZ"],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 1
     assert "'ZZZ' is not known" in done.stderr and "Traceback" not in done.stderr
     database = db.connect(path)
@@ -209,8 +248,13 @@ def test_unexpected_failure_prints_a_short_message_and_logs_the_details(tmp_path
     handle.conn.commit()
     handle.close()
     state = tmp_path / "state"
-    done = subprocess.run([sys.executable, "-m", "outcomes", "--db", str(path), "status", "P001"],
-                          env={**ENV, "XDG_STATE_HOME": str(state)}, capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "outcomes", "--db", str(path), "status", "P001"],
+        env={**ENV, "XDG_STATE_HOME": str(state)},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert done.returncode == 1
     assert "Traceback" not in done.stderr and "something went wrong" in done.stderr
     logs = list(state.rglob("error.log"))
@@ -230,15 +274,21 @@ def test_report_json_prints_the_cohort_summary_of_the_database(clinic, tmp_path)
     data, settings = db.load_clinic(database), db.load_settings(database)
     database.close()
     cadss = {pid: patient.of_scale("cadss") for pid, patient in data.by_patient().items()}
-    expected = summarise(analyse_clinic(data, "phq9", settings, date.today()), "phq9",
-                         settings.induction_sessions, cadss,
-                         safety=session_safety(data.by_patient().values(), settings)).as_json()
+    expected = summarise(
+        analyse_clinic(data, "phq9", settings, date.today()),
+        "phq9",
+        settings.induction_sessions,
+        cadss,
+        safety=session_safety(data.by_patient().values(), settings),
+    ).as_json()
     assert "safety" in expected
     assert printed == json.loads(json.dumps(expected))
     assert any((tmp_path / "out").rglob("*.pdf"))
 
 
-@pytest.mark.parametrize("args", [["--patient", "NOBODY"], ["--clinician", "Dr A", "--patient", "NOBODY"]])
+@pytest.mark.parametrize(
+    "args", [["--patient", "NOBODY"], ["--clinician", "Dr A", "--patient", "NOBODY"]]
+)
 def test_app_options_without_a_command_reach_the_app(clinic, args):
     """`outcomes --db FILE --patient X` goes to the app (the default command), not "Missing command"."""
     result = invoke(clinic, *args)

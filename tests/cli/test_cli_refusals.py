@@ -53,6 +53,7 @@ def clinic(tmp_path_factory) -> Path:
 
 # ----- scale ids and patient ids ---------------------------------------------------
 
+
 @pytest.mark.parametrize("typed", ["PHQ9", "phq-9", "PHQ-9", " phq9 ", "Phq 9"])
 def test_scale_ids_are_read_case_and_dash_insensitively(clinic, typed):
     """`--scale PHQ-9` (and other spellings) means phq9: the same JSON as `--scale phq9`."""
@@ -85,14 +86,18 @@ def test_status_of_a_patient_without_scores_says_so(clinic):
 
 # ----- a database that is not there ------------------------------------------------
 
-@pytest.mark.parametrize("args", [
-    ("status", "P001"),
-    ("export", "csv", "OUT"),
-    ("export", "fhir", "OUT.json"),
-    ("report", "--out", "OUT", "--cohort-only"),
-    ("tui", "--patient", "P001"),
-    ("backup", "OUT.db"),
-])
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "P001"),
+        ("export", "csv", "OUT"),
+        ("export", "fhir", "OUT.json"),
+        ("report", "--out", "OUT", "--cohort-only"),
+        ("tui", "--patient", "P001"),
+        ("backup", "OUT.db"),
+    ],
+)
 def test_commands_that_only_read_never_create_a_database(tmp_path, args):
     """A mistyped --db path is refused (exit 1) and no database file or output appears."""
     path = tmp_path / "typo" / "clinc.db"
@@ -113,12 +118,18 @@ def test_settings_never_create_a_database(tmp_path):
 
 # ----- files that are not what they should be ---------------------------------------
 
-@pytest.mark.parametrize("make, words", [
-    (lambda tmp: tmp / "missing.csv", ["there is no file", "missing.csv"]),
-    (lambda tmp: tmp / "no-folder" / "patients.csv", ["the folder", "does not exist either"]),
-    (lambda tmp: tmp, ["is a folder; give the CSV file inside it"]),
-])
-def test_import_of_a_missing_file_or_a_folder_exits_1_and_writes_nothing(clinic, tmp_path, make, words):
+
+@pytest.mark.parametrize(
+    "make, words",
+    [
+        (lambda tmp: tmp / "missing.csv", ["there is no file", "missing.csv"]),
+        (lambda tmp: tmp / "no-folder" / "patients.csv", ["the folder", "does not exist either"]),
+        (lambda tmp: tmp, ["is a folder; give the CSV file inside it"]),
+    ],
+)
+def test_import_of_a_missing_file_or_a_folder_exits_1_and_writes_nothing(
+    clinic, tmp_path, make, words
+):
     """A missing file, a missing folder or a folder given as FILE: exit 1 (not a usage error), db unchanged."""
     before = digest(clinic)
     refused(invoke(clinic, "import", "patients", str(make(tmp_path))), *words)
@@ -128,10 +139,12 @@ def test_import_of_a_missing_file_or_a_folder_exits_1_and_writes_nothing(clinic,
 def test_excel_export_with_semicolons_bom_crlf_quotes_and_blank_lines_imports(tmp_path):
     """A European Excel CSV (BOM, ';', CRLF, quoted field with ';', trailing blank lines) imports as meant."""
     path = tmp_path / "clinic.db"
-    data = ("\ufeffpatient_id;name;birth_date;weight_kg\r\n"
-            'X1;"Smith; Ann";1980-01-02;70\r\n'
-            " X2 ; Bob Jones ;1975-05-06; 80 \r\n"
-            ";;;\r\n\r\n\r\n")
+    data = (
+        "\ufeffpatient_id;name;birth_date;weight_kg\r\n"
+        'X1;"Smith; Ann";1980-01-02;70\r\n'
+        " X2 ; Bob Jones ;1975-05-06; 80 \r\n"
+        ";;;\r\n\r\n\r\n"
+    )
     file = tmp_path / "patients.csv"
     file.write_bytes(data.encode("utf-8"))
     result = invoke(path, "import", "patients", str(file))
@@ -148,7 +161,9 @@ def test_latin1_file_is_refused_naming_line_column_and_how_to_save_it(clinic, tm
     file = tmp_path / "patients.csv"
     file.write_bytes("patient_id,name\nZ1,Ann\nZ2,José\n".encode("latin-1"))
     before = digest(clinic)
-    refused(invoke(clinic, "import", "patients", str(file)), "line 3, column name", "0xE9", "CSV UTF-8")
+    refused(
+        invoke(clinic, "import", "patients", str(file)), "line 3, column name", "0xE9", "CSV UTF-8"
+    )
     assert digest(clinic) == before
 
 
@@ -156,28 +171,43 @@ def test_decimal_comma_gets_a_hint(clinic, tmp_path):
     """A dose typed '0,5' is refused with the hint to write 0.5."""
     file = tmp_path / "infusions.csv"
     file.write_text("patient_id;date;dose_mg_per_kg\nP001;2026-01-05;0,5\n")
-    refused(invoke(clinic, "import", "infusions", str(file)), "line 2, column dose_mg_per_kg",
-            "write decimals with a point (0.5)")
+    refused(
+        invoke(clinic, "import", "infusions", str(file)),
+        "line 2, column dose_mg_per_kg",
+        "write decimals with a point (0.5)",
+    )
 
 
 def test_items_typed_with_commas_are_told_to_use_spaces(clinic, tmp_path):
     """Items '1,1,1,...' (a quoted spreadsheet cell) are refused with 'separated by single spaces, not ','."""
     file = tmp_path / "assessments.csv"
     file.write_text('patient_id,date,scale,items\nP001,2026-01-05,phq9,"1,1,1,1,1,1,1,1,0"\n')
-    refused(invoke(clinic, "import", "assessments", str(file)), "line 2, column items",
-            "separated by single spaces, not ','")
+    refused(
+        invoke(clinic, "import", "assessments", str(file)),
+        "line 2, column items",
+        "separated by single spaces, not ','",
+    )
 
 
 def test_bad_dates_are_each_listed_with_line_and_column(clinic, tmp_path):
     """5/1/2026, 2026-13-01, 'tomorrow' and a blank date are all listed in one refusal."""
     file = tmp_path / "assessments.csv"
-    file.write_text("patient_id,date,scale,items\n"
-                    f"P001,5/1/2026,phq9,{GOOD_PHQ9}\nP001,2026-13-01,phq9,{GOOD_PHQ9}\n"
-                    f"P001,tomorrow,phq9,{GOOD_PHQ9}\nP001,,phq9,{GOOD_PHQ9}\n")
+    file.write_text(
+        "patient_id,date,scale,items\n"
+        f"P001,5/1/2026,phq9,{GOOD_PHQ9}\nP001,2026-13-01,phq9,{GOOD_PHQ9}\n"
+        f"P001,tomorrow,phq9,{GOOD_PHQ9}\nP001,,phq9,{GOOD_PHQ9}\n"
+    )
     before = digest(clinic)
-    refused(invoke(clinic, "import", "assessments", str(file)), "4 problems",
-            "line 2, column date", "ambiguous", "line 3, column date", "not a real calendar date",
-            "line 4, column date", "line 5, column date: assessment date is required")
+    refused(
+        invoke(clinic, "import", "assessments", str(file)),
+        "4 problems",
+        "line 2, column date",
+        "ambiguous",
+        "line 3, column date",
+        "not a real calendar date",
+        "line 4, column date",
+        "line 5, column date: assessment date is required",
+    )
     assert digest(clinic) == before
 
 
@@ -186,19 +216,30 @@ def test_scale_column_is_case_insensitive_and_a_near_miss_is_named(tmp_path):
     path = tmp_path / "clinic.db"
     (tmp_path / "p.csv").write_text("patient_id\nA1\n")
     assert invoke(path, "import", "patients", str(tmp_path / "p.csv")).exit_code == 0
-    (tmp_path / "bad.csv").write_text(f"patient_id,date,scale,items\nA1,2026-01-04,PHQ-9,{GOOD_PHQ9}\n")
-    refused(invoke(path, "import", "assessments", str(tmp_path / "bad.csv")), "line 2, column scale",
-            "'phq-9' is not known", "did you mean phq9?")
-    (tmp_path / "a.csv").write_text(f"patient_id,date,scale,items\nA1,2026-01-05,PHQ9,{GOOD_PHQ9}\n"
-                                    f"A1,2026-01-06, Phq9 ,{GOOD_PHQ9}\n")
+    (tmp_path / "bad.csv").write_text(
+        f"patient_id,date,scale,items\nA1,2026-01-04,PHQ-9,{GOOD_PHQ9}\n"
+    )
+    refused(
+        invoke(path, "import", "assessments", str(tmp_path / "bad.csv")),
+        "line 2, column scale",
+        "'phq-9' is not known",
+        "did you mean phq9?",
+    )
+    (tmp_path / "a.csv").write_text(
+        f"patient_id,date,scale,items\nA1,2026-01-05,PHQ9,{GOOD_PHQ9}\n"
+        f"A1,2026-01-06, Phq9 ,{GOOD_PHQ9}\n"
+    )
     result = invoke(path, "import", "assessments", str(tmp_path / "a.csv"))
     assert result.exit_code == 0, result.output
     conn = sqlite3.connect(path)
-    assert conn.execute("SELECT scale, count(*) FROM assessments GROUP BY scale").fetchall() == [("phq9", 2)]
+    assert conn.execute("SELECT scale, count(*) FROM assessments GROUP BY scale").fetchall() == [
+        ("phq9", 2)
+    ]
     conn.close()
 
 
 # ----- where output goes --------------------------------------------------------------
+
 
 def test_backup_refuses_an_existing_file_a_folder_and_a_missing_folder(clinic, tmp_path):
     """No overwrite, no file into a folder path, no silently created folder; nothing appears."""
@@ -238,13 +279,18 @@ def test_report_out_pointing_at_a_file_or_under_a_missing_folder_is_refused(clin
     """`report --out FILE` and `--out missing/deeper` exit 1 before any chart is drawn."""
     blocker = tmp_path / "notes.txt"
     blocker.write_text("x")
-    refused(invoke(clinic, "report", "--out", str(blocker), "--cohort-only"), "is a file, not a folder")
-    refused(invoke(clinic, "report", "--out", str(tmp_path / "missing" / "deeper"), "--cohort-only"),
-            "does not exist")
+    refused(
+        invoke(clinic, "report", "--out", str(blocker), "--cohort-only"), "is a file, not a folder"
+    )
+    refused(
+        invoke(clinic, "report", "--out", str(tmp_path / "missing" / "deeper"), "--cohort-only"),
+        "does not exist",
+    )
     assert not (tmp_path / "missing").exists()
 
 
 # ----- settings -----------------------------------------------------------------------
+
 
 def test_settings_keys_and_scale_values_are_read_as_meant(tmp_path):
     """'PRIMARY-SCALE' is primary_scale and 'MADRS' is madrs; a near-miss key gets a suggestion."""
@@ -261,6 +307,7 @@ def test_settings_keys_and_scale_values_are_read_as_meant(tmp_path):
 
 # ----- the terminal app's guards ------------------------------------------------------
 
+
 def test_tui_patient_unknown_and_charts_without_patient(clinic, tmp_path):
     """Unknown --patient exits 1 naming it; --charts without --patient is a usage error (exit 2)."""
     before = digest(clinic)
@@ -275,9 +322,22 @@ def test_tui_patient_unknown_and_charts_without_patient(clinic, tmp_path):
 
 # ----- help, environment, default path -------------------------------------------------
 
-COMMANDS = [(), ("tui",), ("demo",), ("import",), ("import", "patients"), ("import", "infusions"),
-            ("import", "assessments"), ("export",), ("export", "csv"), ("export", "fhir"), ("status",),
-            ("report",), ("settings",), ("backup",)]
+COMMANDS = [
+    (),
+    ("tui",),
+    ("demo",),
+    ("import",),
+    ("import", "patients"),
+    ("import", "infusions"),
+    ("import", "assessments"),
+    ("export",),
+    ("export", "csv"),
+    ("export", "fhir"),
+    ("status",),
+    ("report",),
+    ("settings",),
+    ("backup",),
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: " ".join(c) or "outcomes")
@@ -301,10 +361,13 @@ def test_outcomes_db_is_honoured_and_the_default_is_the_user_data_folder(tmp_pat
     assert CliRunner().invoke(cli, ["settings", "clinic_name", "Env Clinic"]).exit_code == 0
     assert db.load_settings(db.connect(target)).clinic_name == "Env Clinic"
     monkeypatch.delenv("OUTCOMES_DB")
-    assert db.default_path() == Path(platformdirs.user_data_dir("ketamine-outcomes")) / "outcomes.db"
+    assert (
+        db.default_path() == Path(platformdirs.user_data_dir("ketamine-outcomes")) / "outcomes.db"
+    )
 
 
 # ----- Ctrl-C ---------------------------------------------------------------------------
+
 
 def test_ctrl_c_during_an_import_rolls_it_back_without_a_traceback(tmp_path):
     """SIGINT while rows are being written: exit 1, one plain line, no rows kept, integrity ok."""
@@ -314,15 +377,34 @@ def test_ctrl_c_during_an_import_rolls_it_back_without_a_traceback(tmp_path):
     with open(assessments, "w") as handle:
         handle.write("patient_id,date,scale,items\n")
         for n in range(120_000):
-            handle.write(f"S{n % 1000:04d},2025-{1 + n // 10000:02d}-{1 + n % 28:02d}T{n // 1000 % 24:02d}:"
-                         f"{n % 60:02d},phq9,{GOOD_PHQ9}\n")
+            handle.write(
+                f"S{n % 1000:04d},2025-{1 + n // 10000:02d}-{1 + n % 28:02d}T{n // 1000 % 24:02d}:"
+                f"{n % 60:02d},phq9,{GOOD_PHQ9}\n"
+            )
     assert invoke(path, "import", "patients", str(patients)).exit_code == 0
     wal = Path(f"{path}-wal")
-    process = subprocess.Popen([sys.executable, "-m", "outcomes", "--db", str(path), "import", "assessments",
-                                str(assessments)], env=ENV, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "outcomes",
+            "--db",
+            str(path),
+            "import",
+            "assessments",
+            str(assessments),
+        ],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + 60
-    while not (wal.exists() and wal.stat().st_size > 0) and process.poll() is None and time.monotonic() < deadline:
+    while (
+        not (wal.exists() and wal.stat().st_size > 0)
+        and process.poll() is None
+        and time.monotonic() < deadline
+    ):
         time.sleep(0.005)  # the write-ahead log appears once rows are being written
     process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=60)
@@ -331,12 +413,21 @@ def test_ctrl_c_during_an_import_rolls_it_back_without_a_traceback(tmp_path):
     conn = sqlite3.connect(path)
     assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 0
-    assert conn.execute("SELECT count(*) FROM imports WHERE kind = 'assessments'").fetchone()[0] == 0
+    assert (
+        conn.execute("SELECT count(*) FROM imports WHERE kind = 'assessments'").fetchone()[0] == 0
+    )
     conn.close()
 
 
-@pytest.mark.parametrize("args", [("status", "P001"), ("settings", "clinic_name", "X"), ("tui", "--patient", "P001"),
-                                  ("export", "csv", "OUT")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "P001"),
+        ("settings", "clinic_name", "X"),
+        ("tui", "--patient", "P001"),
+        ("export", "csv", "OUT"),
+    ],
+)
 def test_db_pointing_at_a_folder_or_a_text_file_is_refused_untouched(tmp_path, args):
     """--db naming a folder or a non-SQLite file: exit 1 saying which, and the file keeps its bytes."""
     args = [a.replace("OUT", str(tmp_path / "out")) for a in args]

@@ -8,11 +8,11 @@ from datetime import date, datetime
 import pytest
 
 import db
-from outcomes_cli.demo import demo_batches, make_demo
 from outcomes.followup import next_followup
-from outcomes.status import analyse_clinic
 from outcomes.readings import check_reading
+from outcomes.status import analyse_clinic
 from outcomes.validation import check_assessment, check_infusion, check_patient
+from outcomes_cli.demo import demo_batches, make_demo
 
 TODAY = date(2026, 6, 15)
 
@@ -41,7 +41,9 @@ def test_every_row_validates_and_no_date_is_in_the_future(seed):
     for row in clinic.readings:
         assert check_reading(row, TODAY).ok, row
     dates = [r["date"][:10] for r in clinic.infusions + clinic.assessments]
-    dates += [r["at"][:10] for r in clinic.readings] + [r["ready_to_leave_at"][:10] for r in clinic.infusions]
+    dates += [r["at"][:10] for r in clinic.readings] + [
+        r["ready_to_leave_at"][:10] for r in clinic.infusions
+    ]
     assert max(dates) < TODAY.isoformat()  # nothing today either: its times could be later than now
 
 
@@ -61,7 +63,9 @@ def test_demo_shows_every_kind_of_course(statuses):
     """Responders, non-responders, incomplete and running courses and a missing baseline all appear."""
     _, _, result = statuses
     verdicts = Counter(s.verdict.value for s in result)
-    assert {"responder", "non_responder", "incomplete", "in_progress", "no_baseline"} <= set(verdicts)
+    assert {"responder", "non_responder", "incomplete", "in_progress", "no_baseline"} <= set(
+        verdicts
+    )
     assert 0.4 <= verdicts["responder"] / len(result) <= 0.8
     sessions = {s.first_response.session for s in result if s.first_response}
     assert min(sessions) <= 2 and max(sessions) >= 5  # early and late responders
@@ -95,16 +99,20 @@ def test_an_esketamine_share_with_its_schedule_readings_and_discharge(statuses):
     130 minutes, ready to leave at least 2 hours after dosing but for a few; ketamine sessions have
     readings at 0, 20, 40 and 70 minutes and a discharge after the 40-minute infusion."""
     clinic, data, result = statuses
-    by_drug = {pid: {r.get("drug", "ketamine") for r in clinic.infusions if r["patient_id"] == pid}
-               for pid in clinic.profiles}
+    by_drug = {
+        pid: {r.get("drug", "ketamine") for r in clinic.infusions if r["patient_id"] == pid}
+        for pid in clinic.profiles
+    }
     esketamine = [pid for pid, drugs in by_drug.items() if drugs == {"esketamine"}]
     assert all(len(drugs) == 1 for drugs in by_drug.values())  # a course has one drug
     assert 4 <= len(esketamine) <= 18  # 15% of 60, give or take
     full = [s for s in result if s.patient_id in esketamine and s.sessions_completed >= 8]
     assert full and all(s.induction_size == 8 for s in full)
     for pid in esketamine:
-        days = sorted(date.fromisoformat(r["date"][:10]) for r in clinic.infusions if r["patient_id"] == pid)
-        gaps = {(b - a).days for a, b in zip(days[:8], days[1:8])}
+        days = sorted(
+            date.fromisoformat(r["date"][:10]) for r in clinic.infusions if r["patient_id"] == pid
+        )
+        gaps = {(b - a).days for a, b in zip(days[:8], days[1:8], strict=True)}
         assert gaps <= {3, 4}  # twice weekly
     minutes = Counter()
     for row in clinic.readings:
@@ -114,8 +122,14 @@ def test_an_esketamine_share_with_its_schedule_readings_and_discharge(statuses):
     assert {m for d, m in minutes if d == "esketamine"} == {0, 40, 90, 130}
     assert {m for d, m in minutes if d == "ketamine"} == {0, 20, 40, 70}
     larger = make_demo(300, 1, TODAY)  # a few early discharges in a few hundred sessions
-    waits = [(datetime.fromisoformat(r["ready_to_leave_at"]) - datetime.fromisoformat(r["date"])).total_seconds() / 60
-             for r in larger.infusions if r.get("drug") == "esketamine"]
+    waits = [
+        (
+            datetime.fromisoformat(r["ready_to_leave_at"]) - datetime.fromisoformat(r["date"])
+        ).total_seconds()
+        / 60
+        for r in larger.infusions
+        if r.get("drug") == "esketamine"
+    ]
     early = [w for w in waits if w < 120]
     assert early and len(early) <= 0.1 * len(waits) and min(waits) >= 95
     assert len(data.readings) == len(clinic.readings)
@@ -140,17 +154,32 @@ def test_batches_are_the_same_clinic_and_are_written_one_at_a_time(tmp_path):
 
     counts = db.write_clinic(database, watched(), "demo", TODAY)
     assert written_before == [0, 10, 20]  # the earlier batches were in before the next was made
-    assert counts == {"patients": 25, "infusions": len(whole.infusions),
-                      "assessments": len(whole.assessments), "readings": len(whole.readings)}
-    imports = database.conn.execute("SELECT kind, count(*), sum(rows_added) FROM imports GROUP BY kind").fetchall()
-    assert sorted(imports) == sorted([("patients", 3, 25), ("infusions", 3, len(whole.infusions)),
-                                      ("assessments", 3, len(whole.assessments)),
-                                      ("vitals", 3, len(whole.readings))])
-    audits = database.conn.execute("SELECT table_name, new_value FROM audit WHERE action = 'import'").fetchall()
+    assert counts == {
+        "patients": 25,
+        "infusions": len(whole.infusions),
+        "assessments": len(whole.assessments),
+        "readings": len(whole.readings),
+    }
+    imports = database.conn.execute(
+        "SELECT kind, count(*), sum(rows_added) FROM imports GROUP BY kind"
+    ).fetchall()
+    assert sorted(imports) == sorted(
+        [
+            ("patients", 3, 25),
+            ("infusions", 3, len(whole.infusions)),
+            ("assessments", 3, len(whole.assessments)),
+            ("vitals", 3, len(whole.readings)),
+        ]
+    )
+    audits = database.conn.execute(
+        "SELECT table_name, new_value FROM audit WHERE action = 'import'"
+    ).fetchall()
     assert len(audits) == 12 and all('"rows_added"' in new for _, new in audits)
     data = db.load_clinic(database)
     cadss = data.assessments[data.assessments["scale"] == "cadss"]
     linked = data.infusions.set_index("infusion_id")["given_at"]
-    for infusion_id, taken in zip(cadss["infusion_id"], cadss["taken_at"]):  # each rating at its own session
+    for infusion_id, taken in zip(
+        cadss["infusion_id"], cadss["taken_at"], strict=True
+    ):  # each rating at its own session
         assert taken[:10] == linked[int(infusion_id)][:10]
     database.close()

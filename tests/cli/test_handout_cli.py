@@ -22,7 +22,11 @@ def test_handout_is_one_plain_page_with_the_crisis_text_where_it_applies(clinic_
     reader = pypdf.PdfReader(path)
     text = " ".join(reader.pages[0].extract_text().split())
     assert len(reader.pages) == 1
-    assert "Ben Sample" in text and "Support is available" in text and "PHQ-9 score went from 18" in text
+    assert (
+        "Ben Sample" in text
+        and "Support is available" in text
+        and "PHQ-9 score went from 18" in text
+    )
     assert "Wrote the take-home page of P002" in done.output
 
 

@@ -25,7 +25,13 @@ from click.testing import CliRunner
 
 import db
 from outcomes_cli.cli import cli
-from tests.clinic import database_dump, TODAY, add_infusion, add_patient, add_phq9, stored_by_an_earlier_release
+from tests.clinic import (
+    add_infusion,
+    add_patient,
+    add_phq9,
+    database_dump,
+    stored_by_an_earlier_release,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -47,7 +53,7 @@ def hostile_db(tmp_path: Path) -> Path:
     """Patients whose names and notes start like formulas or hold markup and control sequences."""
     path = tmp_path / "clinic.db"
     database = db.connect(path)
-    add_patient(database, "P001", "=HYPERLINK(\"http://x\",\"click\")")
+    add_patient(database, "P001", '=HYPERLINK("http://x","click")')
     add_patient(database, "P002", "Ann Lee [twin A]")
     with stored_by_an_earlier_release():  # refused at input now; stored ones must still show safely
         add_patient(database, "P003", "Bob\x1b]0;pwned\x07 Example")
@@ -102,21 +108,29 @@ def test_formula_cells_are_neutralised_and_the_round_trip_is_exact(hostile_db, t
     assert run(hostile_db, "export", "csv", str(out)).exit_code == 0
     with open(out / "patients.csv", encoding="utf-8", newline="") as handle:
         rows = {r["patient_id"]: r for r in csv.DictReader(handle)}
-    assert rows["P001"]["name"] == "'=HYPERLINK(\"http://x\",\"click\")"
+    assert rows["P001"]["name"] == '\'=HYPERLINK("http://x","click")'
     assert rows["'-P004"]["name"] == "''=already quoted"
     assert rows["'@P005"]["name"] == "'+1 555"
     assert rows["P002"]["name"] == "Ann Lee [twin A]"
     infusions = (out / "infusions.csv").read_text(encoding="utf-8")
     assert ",'-2+3" in infusions
     for cell in (c for row in csv.reader(infusions.splitlines()) for c in row):
-        assert not cell[:1] in ("=", "+", "@", "\t", "\r") and not (cell[:1] == "-" and not cell[1:2].isdigit())
+        assert not cell[:1] in ("=", "+", "@", "\t", "\r") and not (
+            cell[:1] == "-" and not cell[1:2].isdigit()
+        )
     fresh = tmp_path / "fresh.db"
     # A name an earlier release stored with an escape sequence is refused on the way back in,
     # with its line and column; the round trip goes on without that patient.
     refused = run(fresh, "import", "patients", str(out / "patients.csv"))
-    assert refused.exit_code == 1 and "name holds a control character (U+001B escape)" in refused.output
-    kept = [line for line in (out / "patients.csv").read_bytes().splitlines(keepends=True)
-            if not line.startswith(b"P003,")]
+    assert (
+        refused.exit_code == 1
+        and "name holds a control character (U+001B escape)" in refused.output
+    )
+    kept = [
+        line
+        for line in (out / "patients.csv").read_bytes().splitlines(keepends=True)
+        if not line.startswith(b"P003,")
+    ]
     (out / "patients.csv").write_bytes(b"".join(kept))
     for kind in ("patients", "infusions", "assessments"):
         result = run(fresh, "import", kind, str(out / f"{kind}.csv"))
@@ -128,7 +142,7 @@ def test_formula_cells_are_neutralised_and_the_round_trip_is_exact(hostile_db, t
     database = db.connect(fresh)
     try:
         assert db.get_patient(database, "-P004")["name"] == "'=already quoted"
-        assert db.get_patient(database, "P001")["name"] == "=HYPERLINK(\"http://x\",\"click\")"
+        assert db.get_patient(database, "P001")["name"] == '=HYPERLINK("http://x","click")'
     finally:
         database.close()
 
@@ -158,7 +172,9 @@ def test_deidentified_fhir_carries_no_original_order_or_ids(tmp_path):
             add_phq9(database, pid, "2026-01-09", 10)
             add_infusion(database, pid, "2026-01-06")
             add_phq9(database, pid, "2026-01-05", 20)
-        database.conn.execute("INSERT INTO meta (key, value) VALUES ('pseudonym_secret', ?)", ("ab" * 32,))
+        database.conn.execute(
+            "INSERT INTO meta (key, value) VALUES ('pseudonym_secret', ?)", ("ab" * 32,)
+        )
         database.conn.commit()
         database.close()
     bundles = []
@@ -168,8 +184,11 @@ def test_deidentified_fhir_carries_no_original_order_or_ids(tmp_path):
         bundle = json.loads(target.read_text())
         text = json.dumps(bundle["entry"])
         assert "P00" not in text and "Name of" not in text
-        labels = [e["resource"]["identifier"][0]["value"] for e in bundle["entry"]
-                  if e["resource"]["resourceType"] == "Patient"]
+        labels = [
+            e["resource"]["identifier"][0]["value"]
+            for e in bundle["entry"]
+            if e["resource"]["resourceType"] == "Patient"
+        ]
         assert labels == sorted(labels)
         bundles.append(bundle["entry"])
     assert bundles[0] == bundles[1]
@@ -178,18 +197,27 @@ def test_deidentified_fhir_carries_no_original_order_or_ids(tmp_path):
 def test_newer_schema_is_refused_by_every_command(hostile_db, tmp_path):
     """A database a newer release upgraded is refused by every command, naming both versions; nothing written."""
     conn = sqlite3.connect(hostile_db)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
-                 "VALUES ('ketamine-outcomes', '0099_from_the_future', '2030-01-01')")
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+        "VALUES ('ketamine-outcomes', '0099_from_the_future', '2030-01-01')"
+    )
     conn.commit()
     conn.close()
     before = digest(hostile_db)
     patients = tmp_path / "p.csv"
     patients.write_text("patient_id\nP9\n")
-    commands = [("status", "P001"), ("settings",), ("settings", "clinic_name", "X"),
-                ("export", "csv", str(tmp_path / "x")), ("export", "fhir", str(tmp_path / "x.json")),
-                ("import", "patients", str(patients)), ("demo", "--force"),
-                ("backup", str(tmp_path / "b.db")), ("report", "--out", str(tmp_path / "r")),
-                ("tui", "--patient", "P001")]
+    commands = [
+        ("status", "P001"),
+        ("settings",),
+        ("settings", "clinic_name", "X"),
+        ("export", "csv", str(tmp_path / "x")),
+        ("export", "fhir", str(tmp_path / "x.json")),
+        ("import", "patients", str(patients)),
+        ("demo", "--force"),
+        ("backup", str(tmp_path / "b.db")),
+        ("report", "--out", str(tmp_path / "r")),
+        ("tui", "--patient", "P001"),
+    ]
     for command in commands:
         result = run(hostile_db, *command)
         assert result.exit_code == 1, (command, result.output)
@@ -202,14 +230,21 @@ def test_newer_schema_is_refused_by_every_command(hostile_db, tmp_path):
 def test_a_missing_database_is_only_created_by_commands_that_add_data(tmp_path):
     """`settings KEY VALUE`, `status`, exports refuse a missing database by path; demo needs its folder."""
     missing = tmp_path / "typo" / "outcomes.db"
-    for command in (("settings", "clinic_name", "X"), ("settings",), ("status", "P001"),
-                    ("export", "csv", str(tmp_path / "e")), ("backup", str(tmp_path / "b.db"))):
+    for command in (
+        ("settings", "clinic_name", "X"),
+        ("settings",),
+        ("status", "P001"),
+        ("export", "csv", str(tmp_path / "e")),
+        ("backup", str(tmp_path / "b.db")),
+    ):
         result = run(missing, *command)
         assert result.exit_code == 1, command
         assert f"there is no clinic database at {missing}" in result.output
     result = run(missing, "demo", "--patients", "2")
     assert result.exit_code == 1 and "does not exist" in result.output
-    env_result = CliRunner().invoke(cli, ["settings", "clinic_name", "X"], env={"OUTCOMES_DB": str(missing)})
+    env_result = CliRunner().invoke(
+        cli, ["settings", "clinic_name", "X"], env={"OUTCOMES_DB": str(missing)}
+    )
     assert env_result.exit_code == 1 and "$OUTCOMES_DB" in env_result.output
     assert not (tmp_path / "typo").exists()
     made = tmp_path / "new.db"
@@ -264,8 +299,9 @@ def _mount_tmpfs(folder: Path, size: str) -> bool:
     if os.geteuid() != 0:
         return False
     folder.mkdir(exist_ok=True)
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
-                          capture_output=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)], capture_output=True
+    )
     return done.returncode == 0
 
 
@@ -286,7 +322,9 @@ def test_a_full_disk_gets_its_own_message_and_leaves_no_partial_file(tmp_path, s
     target = small_disk / "bundle.json"
     result = run(clinic, "export", "fhir", str(target))
     assert result.exit_code == 1
-    assert "is full" in result.output and "needs" in result.output and "Traceback" not in result.output
+    assert (
+        "is full" in result.output and "needs" in result.output and "Traceback" not in result.output
+    )
     assert list(small_disk.iterdir()) == []
     result = run(clinic, "export", "csv", str(small_disk / "csv"))
     assert list(small_disk.iterdir()) in ([], [small_disk / "csv"])
@@ -299,8 +337,10 @@ def test_a_full_disk_gets_its_own_message_and_leaves_no_partial_file(tmp_path, s
     full_db = small_disk / "clinic.db"
     assert run(full_db, "demo", "--patients", "3").exit_code == 0
     before = database_dump(full_db)
-    rows = "\n".join(f"P001,2026-01-{1 + i % 28:02d}T{i // 60 % 24:02d}:{i % 60:02d},phq9,,10,{'x' * 200}"
-                     for i in range(20000))
+    rows = "\n".join(
+        f"P001,2026-01-{1 + i % 28:02d}T{i // 60 % 24:02d}:{i % 60:02d},phq9,,10,{'x' * 200}"
+        for i in range(20000)
+    )
     big = tmp_path / "assessments.csv"
     big.write_text("patient_id,date,scale,items,total,notes\n" + rows + "\n")
     result = run(full_db, "import", "assessments", str(big))
@@ -318,7 +358,11 @@ def test_a_database_on_read_only_media_is_named_as_such(tmp_path):
         clinic = media / "clinic.db"
         assert run(clinic, "demo", "--patients", "2").exit_code == 0
         subprocess.run(["mount", "-o", "remount,ro", str(media)], check=True)
-        for command in (("status", "P001"), ("settings", "clinic_name", "X"), ("export", "csv", str(tmp_path / "e"))):
+        for command in (
+            ("status", "P001"),
+            ("settings", "clinic_name", "X"),
+            ("export", "csv", str(tmp_path / "e")),
+        ):
             result = run(clinic, *command)
             assert result.exit_code == 1
             assert "read-only media" in result.output, result.output
@@ -336,9 +380,23 @@ def test_an_unreachable_home_folder_in_outcomes_db_is_named(tmp_path):
     os.chmod(tmp_path, 0o755)
     target = home / "outcomes.db"
     env = {**os.environ, "OUTCOMES_DB": str(target), "PYTHONPATH": str(ROOT), "HOME": str(tmp_path)}
-    done = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups",
-                           sys.executable, "-m", "outcomes", "status", "P001"],
-                          capture_output=True, text=True, env=env, cwd="/")
+    done = subprocess.run(
+        [
+            "setpriv",
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            sys.executable,
+            "-m",
+            "outcomes",
+            "status",
+            "P001",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd="/",
+    )
     if "Permission denied" in done.stderr and "python" in done.stderr.lower():
         pytest.skip("the test's Python cannot run as another user here")
     assert done.returncode == 1, done.stderr

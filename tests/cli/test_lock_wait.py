@@ -32,9 +32,22 @@ def test_an_import_waits_for_a_short_lock_then_imports(tmp_path):
     source.write_text(PATIENTS, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     with write_lock_held(path) as holder:
-        importing = subprocess.Popen([sys.executable, "-m", "outcomes", "--db", str(path), "import", "patients",
-                                      str(source)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                                     env=env)
+        importing = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "outcomes",
+                "--db",
+                str(path),
+                "import",
+                "patients",
+                str(source),
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )
         told = importing.stderr.readline()  # it says so at once, and waits
         assert told.startswith("waiting for another write: another program"), told
         assert "this waits up to 1 minute" in told
@@ -55,7 +68,9 @@ def test_past_the_limit_the_import_is_refused_and_writes_nothing(tmp_path, monke
     with write_lock_held(path):  # released once the command has given up
         result = CliRunner().invoke(cli, ["--db", str(path), "import", "patients", str(source)])
     assert result.exit_code == 1
-    assert ("error: another program (an import, another terminal) kept the database busy for more than 1 s, "
-            "so nothing was saved; try again when it has finished") in result.output
+    assert (
+        "error: another program (an import, another terminal) kept the database busy for more than 1 s, "
+        "so nothing was saved; try again when it has finished"
+    ) in result.output
     assert "Traceback" not in result.output
     assert database_dump(path) == before

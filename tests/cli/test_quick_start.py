@@ -19,8 +19,8 @@ from click.testing import CliRunner
 import db.connection
 from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
 from outcomes_cli.cli import cli
-from tests.db.test_migrations import make_sessions_release_database
 from tests.clinic import traced_statements
+from tests.db.test_migrations import make_sessions_release_database
 
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
@@ -39,11 +39,19 @@ def clinic(tmp_path_factory) -> Path:
 
 def imported(*args: str) -> set[str]:
     """Top-level packages a command imports, from `python -X importtime -m outcomes ARGS`."""
-    done = subprocess.run([sys.executable, "-X", "importtime", "-m", "outcomes", *args], env=ENV,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "outcomes", *args],
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
-    names = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()
-             if line.startswith("import time:")}
+    names = {
+        line.rsplit("|", 1)[-1].strip()
+        for line in done.stderr.splitlines()
+        if line.startswith("import time:")
+    }
     assert "outcomes_cli.cli" in names  # the trace is really there
     return {name.split(".")[0] for name in names}
 
@@ -54,8 +62,15 @@ def test_help_loads_neither_pandas_nor_sqlite_nor_any_heavy_library():
     assert not loaded & (HEAVY | {"pandas", "numpy", "sqlite_utils"})
 
 
-@pytest.mark.parametrize("args", [("status", "P001", "--json"), ("status", "P001"), ("settings",),
-                                  ("settings", "induction_sessions")])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("status", "P001", "--json"),
+        ("status", "P001"),
+        ("settings",),
+        ("settings", "induction_sessions"),
+    ],
+)
 def test_status_and_settings_load_no_chart_app_statistics_or_fhir_library(clinic, args):
     """`outcomes status ID` and `outcomes settings` never load matplotlib, Textual, Rich, scipy or fhir.resources."""
     loaded = imported("--db", str(clinic), *args)
@@ -73,19 +88,25 @@ def test_status_of_an_older_file_upgrades_it_first_and_a_newer_one_is_refused(cl
     """A file an older release made goes through `db.connect` (upgraded, then read); a file a newer
     release upgraded is refused with `connect`'s words, and nothing is written to it."""
     older = tmp_path / "older.db"
-    make_sessions_release_database(older)  # migrations 1-4: the release before courses recorded their drug
+    make_sessions_release_database(
+        older
+    )  # migrations 1-4: the release before courses recorded their drug
     assert db.connection.applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES[:-1]
     result = CliRunner().invoke(cli, ["--db", str(older), "status", "P001", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["patient_id"] == "P001"
-    assert db.connection.applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES  # upgraded first
+    assert (
+        db.connection.applied_migrations(sqlite3.connect(older)) == MIGRATION_NAMES
+    )  # upgraded first
 
     newer = tmp_path / "newer.db"
     newer.write_bytes(clinic.read_bytes())
     newer.chmod(0o600)
     conn = sqlite3.connect(newer)
-    conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
-                 (MIGRATION_SET, "0099_from_the_future", "2030-01-01"))
+    conn.execute(
+        "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) VALUES (?, ?, ?)",
+        (MIGRATION_SET, "0099_from_the_future", "2030-01-01"),
+    )
     conn.commit()
     conn.close()
     before = newer.read_bytes()
@@ -99,8 +120,20 @@ def test_status_reads_only_that_patients_rows(clinic, monkeypatch):
     statements = traced_statements(monkeypatch)
     result = CliRunner().invoke(cli, ["--db", str(clinic), "status", "P003", "--json"])
     assert result.exit_code == 0, result.output
-    clinical = [s for s in statements if s.lstrip().upper().startswith("SELECT")
-                and any(f" {t} " in f"{s} " for t in ("assessments", "infusions", "courses", "patient_details",
-                                                        "alert_acknowledgements"))]
+    clinical = [
+        s
+        for s in statements
+        if s.lstrip().upper().startswith("SELECT")
+        and any(
+            f" {t} " in f"{s} "
+            for t in (
+                "assessments",
+                "infusions",
+                "courses",
+                "patient_details",
+                "alert_acknowledgements",
+            )
+        )
+    ]
     assert clinical, statements
     assert all("'P003'" in s for s in clinical), [s for s in clinical if "'P003'" not in s]

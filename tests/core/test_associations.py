@@ -6,6 +6,7 @@ On the hand-made clinic of `tests.association_clinic` (its table gives every cou
 from __future__ import annotations
 
 import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -52,13 +53,14 @@ def test_spearman_without_ties_matches_the_textbook_formula_and_fisher_interval(
     """rho = 1 - 6 sum d^2 / (n (n^2 - 1)) = 0.9394 for n = 10, and Fisher's interval on it."""
     xs = list(range(1, 11))
     ys = [2, 1, 4, 3, 6, 5, 8, 7, 10, 9]
-    c = correlation("x", list(zip(xs, ys)))
-    d2 = sum((x - y) ** 2 for x, y in zip(xs, ys))
+    c = correlation("x", list(zip(xs, ys, strict=True)))
+    d2 = sum((x - y) ** 2 for x, y in zip(xs, ys, strict=True))
     rho = 1 - 6 * d2 / (10 * (100 - 1))
     assert c.rho == pytest.approx(rho) == pytest.approx(0.939394, abs=1e-6)
     half = Z / math.sqrt(10 - 3)
-    assert (c.low, c.high) == pytest.approx((math.tanh(math.atanh(rho) - half),
-                                             math.tanh(math.atanh(rho) + half)), abs=1e-9)
+    assert (c.low, c.high) == pytest.approx(
+        (math.tanh(math.atanh(rho) - half), math.tanh(math.atanh(rho) + half)), abs=1e-9
+    )
 
 
 def test_a_constant_measure_has_no_correlation():
@@ -76,8 +78,11 @@ def test_response_by_dose_at_the_last_induction_session(figures):
     """<= 0.5: R1 4 + NR-EARLY 3 = 4 of 7 (too small); 0.5-0.75: LATE2 2 of 2 (too small);
     > 0.75: R1-rise 2 + R3 4 + LATE 4 + NR 6 = 10 of 16."""
     bands = {r.label: (r.responded, r.n, r.enough) for r in figures.dose_bands}
-    assert bands == {"<= 0.5 mg/kg": (4, 7, False), "0.5-0.75 mg/kg": (2, 2, False),
-                     "> 0.75 mg/kg": (10, 16, True)}
+    assert bands == {
+        "<= 0.5 mg/kg": (4, 7, False),
+        "0.5-0.75 mg/kg": (2, 2, False),
+        "> 0.75 mg/kg": (10, 16, True),
+    }
     high = figures.dose_bands[2]
     assert (high.low, high.high) == pytest.approx(wilson(10, 16))
     assert figures.dose_unknown == 0
@@ -87,8 +92,15 @@ def test_small_groups_are_reported_without_estimates(figures):
     """A group under MIN_GROUP patients carries its counts but no rate or interval in the JSON."""
     assert MIN_GROUP == 10
     small = figures.as_json()["response_by_dose"]["bands"][0]
-    assert small == {"label": "<= 0.5 mg/kg", "responded": 4, "n": 7, "rate": None,
-                     "ci_low": None, "ci_high": None, "too_small": True}
+    assert small == {
+        "label": "<= 0.5 mg/kg",
+        "responded": 4,
+        "n": 7,
+        "rate": None,
+        "ci_low": None,
+        "ci_high": None,
+        "too_small": True,
+    }
 
 
 def test_dissociation_median_split(figures):
@@ -111,8 +123,9 @@ def test_dissociation_rank_correlation_matches_ranks_computed_independently(figu
     c = figures.cadss_first
     assert c.n == 25 and c.rho == pytest.approx(r)
     half = Z / math.sqrt(25 - 3)
-    assert (c.low, c.high) == pytest.approx((math.tanh(math.atanh(r) - half),
-                                             math.tanh(math.atanh(r) + half)))
+    assert (c.low, c.high) == pytest.approx(
+        (math.tanh(math.atanh(r) - half), math.tanh(math.atanh(r) + half))
+    )
     assert figures.cadss_highest.rho == pytest.approx(r)  # one rating each: highest = first
 
 
@@ -128,7 +141,12 @@ def test_dose_rise_before_and_after(figures):
     """Raised at session 4: R1-rise (2, responded before), LATE (4, after), NR (6, never):
     12 raised, 2 before, 4 of the 10 others after."""
     rise = figures.dose_rise
-    assert (rise.raised, rise.responded_before, rise.after.responded, rise.after.n) == (12, 2, 4, 10)
+    assert (rise.raised, rise.responded_before, rise.after.responded, rise.after.n) == (
+        12,
+        2,
+        4,
+        10,
+    )
 
 
 def test_first_dose_rise_is_the_session_of_the_higher_dose(figures):
@@ -156,18 +174,42 @@ def test_esketamine_courses_get_their_own_dose_bands_at_session_8():
 
     days = [f"2026-01-{d:02d}" for d in (5, 8, 12, 15, 19, 22, 26, 29)]
     infusions, scores = [], []
-    for pid, dose, final in (("E1", 56, 9), ("E2", 56, 8), ("E3", 56, 10), ("E4", 84, 15), ("E5", 84, 18)):
-        infusions += [Infusion(pid, at(d), drug="esketamine", dose_mg=dose, route="intranasal") for d in days]
-        scores += [Assessment(pid, at("2026-01-04"), "phq9", 20), Assessment(pid, at("2026-01-30"), "phq9", final)]
+    for pid, dose, final in (
+        ("E1", 56, 9),
+        ("E2", 56, 8),
+        ("E3", 56, 10),
+        ("E4", 84, 15),
+        ("E5", 84, 18),
+    ):
+        infusions += [
+            Infusion(pid, at(d), drug="esketamine", dose_mg=dose, route="intranasal") for d in days
+        ]
+        scores += [
+            Assessment(pid, at("2026-01-04"), "phq9", 20),
+            Assessment(pid, at("2026-01-30"), "phq9", final),
+        ]
     infusions += [Infusion("K1", at(d), dose_mg_per_kg=0.5) for d in days[:6]]
-    scores += [Assessment("K1", at("2026-01-04"), "phq9", 20), Assessment("K1", at("2026-01-23"), "phq9", 8)]
+    scores += [
+        Assessment("K1", at("2026-01-04"), "phq9", 20),
+        Assessment("K1", at("2026-01-23"), "phq9", 8),
+    ]
     statuses = analyse_all(group_by_patient(infusions, scores), "phq9", Settings(), AS_OF)
     assert {s.patient_id: s.verdict.value for s in statuses} == {
-        "E1": "responder", "E2": "responder", "E3": "responder", "E4": "non_responder",
-        "E5": "non_responder", "K1": "responder"}
+        "E1": "responder",
+        "E2": "responder",
+        "E3": "responder",
+        "E4": "non_responder",
+        "E5": "non_responder",
+        "K1": "responder",
+    }
     bands = {r.label: (r.responded, r.n) for r in associations(statuses, {}).dose_bands}
-    assert bands == {"<= 0.5 mg/kg": (1, 1), "0.5-0.75 mg/kg": (0, 0), "> 0.75 mg/kg": (0, 0),
-                     "esketamine 56 mg": (3, 3), "esketamine 84 mg": (0, 2)}
+    assert bands == {
+        "<= 0.5 mg/kg": (1, 1),
+        "0.5-0.75 mg/kg": (0, 0),
+        "> 0.75 mg/kg": (0, 0),
+        "esketamine 56 mg": (3, 3),
+        "esketamine 84 mg": (0, 2),
+    }
 
 
 def test_responders_by_session_reach_session_8_when_the_clinic_has_esketamine_courses():
@@ -177,9 +219,22 @@ def test_responders_by_session_reach_session_8_when_the_clinic_has_esketamine_co
     from outcomes.timepoints import parse_timepoint as at
 
     days = [f"2026-01-{d:02d}" for d in (5, 8, 12, 15, 19, 22, 26, 29)]
-    infusions = [Infusion("E", at(d), drug="esketamine", dose_mg=56, route="intranasal") for d in days]
-    scores = [Assessment("E", at("2026-01-04"), "phq9", 20), Assessment("E", at("2026-01-30"), "phq9", 9)]
+    infusions = [
+        Infusion("E", at(d), drug="esketamine", dose_mg=56, route="intranasal") for d in days
+    ]
+    scores = [
+        Assessment("E", at("2026-01-04"), "phq9", 20),
+        Assessment("E", at("2026-01-30"), "phq9", 9),
+    ]
     statuses = analyse_all(group_by_patient(infusions, scores), "phq9", Settings(), AS_OF)
     assert statuses[0].first_response.session == 8
     assert summarise(statuses, "phq9", 6).responders_by_session == {
-        "1": 0, "2": 0, "3": 0, "4": 0, "5": 0, "6": 0, "7": 0, "8": 1}
+        "1": 0,
+        "2": 0,
+        "3": 0,
+        "4": 0,
+        "5": 0,
+        "6": 0,
+        "7": 0,
+        "8": 1,
+    }

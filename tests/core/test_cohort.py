@@ -43,7 +43,9 @@ AS_OF = date(2026, 3, 1)
 @pytest.fixture(scope="module")
 def statuses():
     infusions = [Infusion(pid, at(d)) for pid, (days, _) in COHORT.items() for d in days]
-    scores = [Assessment(pid, at(d), "phq9", t) for pid, (_, pairs) in COHORT.items() for d, t in pairs]
+    scores = [
+        Assessment(pid, at(d), "phq9", t) for pid, (_, pairs) in COHORT.items() for d, t in pairs
+    ]
     return analyse_all(group_by_patient(infusions, scores), "phq9", Settings(), AS_OF)
 
 
@@ -55,8 +57,14 @@ def summary(statuses):
 def test_hand_made_cohort_has_the_intended_verdicts(statuses):
     """A-C responders, D and H non-responders, E incomplete, F in progress, G no baseline."""
     assert {s.patient_id: s.verdict.value for s in statuses} == {
-        "A": "responder", "B": "responder", "C": "responder", "D": "non_responder",
-        "E": "incomplete", "F": "in_progress", "G": "no_baseline", "H": "non_responder",
+        "A": "responder",
+        "B": "responder",
+        "C": "responder",
+        "D": "non_responder",
+        "E": "incomplete",
+        "F": "in_progress",
+        "G": "no_baseline",
+        "H": "non_responder",
     }
 
 
@@ -81,20 +89,34 @@ def test_patient_counts_and_verdict_counts(summary):
     """8 patients, 7 with a baseline (all but G)."""
     assert (summary.patients, summary.with_baseline) == (8, 7)
     assert summary.verdict_counts == {
-        "responder": 3, "non_responder": 2, "incomplete": 1, "in_progress": 1, "no_baseline": 1,
+        "responder": 3,
+        "non_responder": 2,
+        "incomplete": 1,
+        "in_progress": 1,
+        "no_baseline": 1,
     }
 
 
 def test_waterfall_is_best_improvement_within_the_induction(summary):
     """B 85% (3), A 60% (8), C 50%, H 33.3%, D 30%, E 25%, F 20%; G has none."""
     assert [(pid, round(best, 1)) for pid, best in summary.waterfall] == [
-        ("B", 85.0), ("A", 60.0), ("C", 50.0), ("H", 33.3), ("D", 30.0), ("E", 25.0), ("F", 20.0),
+        ("B", 85.0),
+        ("A", 60.0),
+        ("C", 50.0),
+        ("H", 33.3),
+        ("D", 30.0),
+        ("E", 25.0),
+        ("F", 20.0),
     ]
 
 
 def test_cohort_relief_curve_from_the_responders(summary):
     """A relapses at day 14 (3 at risk), B and C are censored at 30 and 20: S = 2/3 from day 14."""
-    assert sorted(zip(summary.curve.durations, summary.curve.events)) == [(14, True), (20, False), (30, False)]
+    assert sorted(zip(summary.curve.durations, summary.curve.events, strict=True)) == [
+        (14, True),
+        (20, False),
+        (30, False),
+    ]
     # Nobody was followed past day 30, so days 60 and 90 are not estimated.
     assert summary.relief_at_days == {"7": 1.0, "14": 0.6667, "30": 0.6667, "60": None, "90": None}
     assert summary.curve.at(90) == summary.curve.at(30)  # the drawn step carries forward
@@ -104,8 +126,17 @@ def test_cohort_relief_curve_from_the_responders(summary):
 def test_cohort_json_has_the_interface_keys(summary):
     """report --json carries at least the keys interface.md names, with "1".."6" and "7".."90"."""
     doc = summary.as_json()
-    for key in ("patients", "with_baseline", "scale", "responders_by_session", "response_rate_6",
-                "remission_rate_6", "response_rate_itt", "median_relief_days", "relief_at_days"):
+    for key in (
+        "patients",
+        "with_baseline",
+        "scale",
+        "responders_by_session",
+        "response_rate_6",
+        "remission_rate_6",
+        "response_rate_itt",
+        "median_relief_days",
+        "relief_at_days",
+    ):
         assert key in doc
     assert list(doc["responders_by_session"]) == ["1", "2", "3", "4", "5", "6"]
     assert list(doc["relief_at_days"]) == ["7", "14", "30", "60", "90"]
@@ -121,6 +152,7 @@ def test_empty_cohort_gives_nulls_not_errors():
 
 
 # --- Kaplan-Meier by hand ---------------------------------------------------------
+
 
 def loglog_band(s, variance_sum):
     """The 95% log-log band of a Kaplan-Meier estimate s with Greenwood sum d/(n(n-d))."""
@@ -147,7 +179,9 @@ def test_kaplan_meier_band_matches_the_log_log_formula():
     low, high = loglog_band(0.8, 1 / 20)
     i = list(curve.times).index(5.0)
     assert math.isclose(curve.low[i], low, rel_tol=1e-4) and math.isclose(low, 0.2038, abs_tol=1e-4)
-    assert math.isclose(curve.high[i], high, rel_tol=1e-4) and math.isclose(high, 0.9692, abs_tol=1e-4)
+    assert math.isclose(curve.high[i], high, rel_tol=1e-4) and math.isclose(
+        high, 0.9692, abs_tol=1e-4
+    )
     # The median's interval: the lower band falls to 0.5 at day 5; the upper never does.
     assert curve.median_ci == (5.0, None)
 
@@ -182,7 +216,11 @@ def test_no_responders_no_curve():
 def test_responders_by_session_follows_the_induction_setting():
     """With induction_sessions = 4 the cohort table runs "1".."4" without being told."""
     infusions = [Infusion("A", at(d)) for d in INDUCTION[:4]]
-    scores = [Assessment("A", at("2026-01-04"), "phq9", 20), Assessment("A", at("2026-01-08"), "phq9", 9)]
-    statuses = analyse_all(group_by_patient(infusions, scores), "phq9",
-                           Settings(induction_sessions=4), AS_OF)
+    scores = [
+        Assessment("A", at("2026-01-04"), "phq9", 20),
+        Assessment("A", at("2026-01-08"), "phq9", 9),
+    ]
+    statuses = analyse_all(
+        group_by_patient(infusions, scores), "phq9", Settings(induction_sessions=4), AS_OF
+    )
     assert summarise(statuses, "phq9").responders_by_session == {"1": 0, "2": 1, "3": 1, "4": 1}

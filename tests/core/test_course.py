@@ -84,8 +84,12 @@ def test_baseline_30_days_before_counts_31_does_not():
 
 def test_baseline_window_is_a_setting():
     """With baseline_window_days = 45 the 31-day-old score becomes the baseline."""
-    status = analyse([inf("2026-01-31")], [phq9("2025-12-31", 18)],
-                     settings=Settings(baseline_window_days=45), as_of=date(2026, 2, 1))
+    status = analyse(
+        [inf("2026-01-31")],
+        [phq9("2025-12-31", 18)],
+        settings=Settings(baseline_window_days=45),
+        as_of=date(2026, 2, 1),
+    )
     assert status.baseline.total == 18
 
 
@@ -111,33 +115,55 @@ def test_assessment_belongs_to_the_session_of_the_infusion_before_it():
     """Infusions on 5, 7, 9 Jan; date-only scores on 6, 7 and 8 Jan are sessions 1, 1 and 2."""
     status = analyse(
         [inf("2026-01-05"), inf("2026-01-07"), inf("2026-01-09")],
-        [phq9("2026-01-04", 20), phq9("2026-01-06", 18), phq9("2026-01-07", 16), phq9("2026-01-08", 14)],
+        [
+            phq9("2026-01-04", 20),
+            phq9("2026-01-06", 18),
+            phq9("2026-01-07", 16),
+            phq9("2026-01-08", 14),
+        ],
     )
     # The 7 Jan score is date-only on the day of infusion 2: pre-dose, so still session 1.
     assert sessions(status) == [
-        ("2026-01-04", 0), ("2026-01-06", 1), ("2026-01-07", 1), ("2026-01-08", 2),
+        ("2026-01-04", 0),
+        ("2026-01-06", 1),
+        ("2026-01-07", 1),
+        ("2026-01-08", 2),
     ]
     assert [p.day for p in status.points] == [-1, 1, 2, 3]
 
 
 def test_infusions_after_the_induction_are_boosters():
     """Eight infusions in one course: 6 induction + 2 boosters."""
-    days = ["2026-01-05", "2026-01-06", "2026-01-07", "2026-01-08", "2026-01-09",
-            "2026-01-10", "2026-01-15", "2026-01-19"]
+    days = [
+        "2026-01-05",
+        "2026-01-06",
+        "2026-01-07",
+        "2026-01-08",
+        "2026-01-09",
+        "2026-01-10",
+        "2026-01-15",
+        "2026-01-19",
+    ]
     status = analyse([inf(d) for d in days], [phq9("2026-01-04", 20)])
     assert status.sessions_completed == 8
     assert status.boosters == 2
     assert status.progress == "session 6 of 6 + 2 boosters"
     course = status.course
     assert course.number_of(course.infusions[6]) == 7
-    assert course.is_booster(course.infusions[6], 6) and not course.is_booster(course.infusions[5], 6)
+    assert course.is_booster(course.infusions[6], 6) and not course.is_booster(
+        course.infusions[5], 6
+    )
 
 
 def test_assessment_belongs_to_the_course_until_the_next_course_starts():
     """Course 1 on 5 Jan, course 2 on 1 Mar: a 20 Feb score is course 1's; course 2 is analysed by default."""
     infusions = [inf("2026-01-05"), inf("2026-03-01", course=2), inf("2026-03-03", course=2)]
-    scores = [phq9("2026-01-04", 20), phq9("2026-01-06", 10), phq9("2026-02-20", 18),
-              phq9("2026-03-02", 9)]
+    scores = [
+        phq9("2026-01-04", 20),
+        phq9("2026-01-06", 10),
+        phq9("2026-02-20", 18),
+        phq9("2026-03-02", 9),
+    ]
     latest = analyse(infusions, scores, as_of=date(2026, 3, 4))
     assert latest.course.number == 2 and latest.course_count == 2
     # Course 2's baseline: the last score on or before 1 Mar within 30 days, 18 on 20 Feb.

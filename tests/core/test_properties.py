@@ -2,7 +2,9 @@
 
 from datetime import date, datetime, time, timedelta
 
-from hypothesis import given, settings as hyp_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hyp_settings
+from hypothesis import strategies as st
 
 from outcomes.records import Assessment, Infusion, group_by_patient
 from outcomes.response import RESPONSE_MIN_IMPROVEMENT, improvement
@@ -28,8 +30,14 @@ def test_total_of_valid_items_lies_in_the_scale_range(case):
     """For every scale, any valid set of items totals 0..total_max and passes validation."""
     scale, items = case
     assert 0 <= scale.total(items) <= scale.total_max
-    checked = check_assessment({"patient_id": "P", "date": "2026-01-05", "scale": scale.id,
-                                "items": " ".join(map(str, items))})
+    checked = check_assessment(
+        {
+            "patient_id": "P",
+            "date": "2026-01-05",
+            "scale": scale.id,
+            "items": " ".join(map(str, items)),
+        }
+    )
     assert checked.ok and checked.values["total"] == scale.total(items)
 
 
@@ -54,9 +62,15 @@ def courses(draw):
         infusions.append(Infusion("P", Timepoint(day, at)))
         day += timedelta(days=gap)
     scores = [
-        Assessment("P", Timepoint(START + timedelta(days=offset),
-                                  time(draw(st.integers(0, 23)), 30) if draw(st.booleans()) else None),
-                   "phq9", draw(st.integers(0, 27)))
+        Assessment(
+            "P",
+            Timepoint(
+                START + timedelta(days=offset),
+                time(draw(st.integers(0, 23)), 30) if draw(st.booleans()) else None,
+            ),
+            "phq9",
+            draw(st.integers(0, 27)),
+        )
         for offset in draw(st.lists(st.integers(-35, 90), max_size=12))
     ]
     as_of = START + timedelta(days=draw(st.integers(0, 150)))
@@ -87,10 +101,19 @@ def test_verdict_rules_hold_for_any_course(case, settings):
     if status.relief is not None:
         assert status.relief.days >= 0
         assert status.verdict.value == "responder"
-    assert status.status in (None, "remission", "response", "partial_response", "non_response", "no_baseline")
+    assert status.status in (
+        None,
+        "remission",
+        "response",
+        "partial_response",
+        "non_response",
+        "no_baseline",
+    )
 
 
-@given(st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)), st.booleans())
+@given(
+    st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2100, 12, 31)), st.booleans()
+)
 def test_parse_timepoint_round_trips_the_stored_form(moment, with_time):
     """parse_timepoint(tp.iso()) == tp for dates and date-times (kept to the second)."""
     tp = Timepoint(moment.date(), moment.time() if with_time else None)

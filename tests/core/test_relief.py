@@ -39,15 +39,17 @@ def test_relapse_is_the_first_failing_score():
 
 def test_single_dip_that_recovers_is_not_a_relapse_with_two_confirmations():
     """Same scores with relapse_confirmations = 2: the dip is not confirmed; censored at day 14."""
-    relief = relief_of([("2026-01-23", 12), ("2026-01-30", 8)],
-                       settings=Settings(relapse_confirmations=2)).relief
+    relief = relief_of(
+        [("2026-01-23", 12), ("2026-01-30", 8)], settings=Settings(relapse_confirmations=2)
+    ).relief
     assert (relief.days, relief.censored, relief.ended_by) == (14, True, "ongoing")
 
 
 def test_confirmed_relapse_is_dated_at_the_first_failing_score():
     """12 (day 7) then 11 (day 14) with two confirmations: relapse on day 7, not 14."""
-    relief = relief_of([("2026-01-23", 12), ("2026-01-30", 11)],
-                       settings=Settings(relapse_confirmations=2)).relief
+    relief = relief_of(
+        [("2026-01-23", 12), ("2026-01-30", 11)], settings=Settings(relapse_confirmations=2)
+    ).relief
     assert (relief.days, relief.ended_by) == (7, "relapse")
     assert relief.relapse_when.iso() == "2026-01-23"
 
@@ -67,7 +69,11 @@ def test_exactly_50_percent_still_holds_relief():
 def test_relief_censored_at_the_latest_assessment():
     """No failing score by 15 Feb (day 30): relief_days 30, relief_censored true."""
     status = relief_of([("2026-01-23", 7), ("2026-02-15", 9)])
-    assert (status.relief.days, status.relief.censored, status.relief.ended_by) == (30, True, "ongoing")
+    assert (status.relief.days, status.relief.censored, status.relief.ended_by) == (
+        30,
+        True,
+        "ongoing",
+    )
     assert status.as_json()["relapse"] is None
     assert status.as_json()["relief_days"] == 30 and status.as_json()["relief_censored"] is True
 
@@ -80,8 +86,9 @@ def test_booster_before_relapse_ends_relief_by_default():
 
 def test_booster_censors_relief_when_booster_ends_relief_is_false():
     """booster_ends_relief = false: the same patient is censored at day 10 instead."""
-    relief = relief_of([("2026-01-23", 9)], boosters=["2026-01-26"],
-                       settings=Settings(booster_ends_relief=False)).relief
+    relief = relief_of(
+        [("2026-01-23", 9)], boosters=["2026-01-26"], settings=Settings(booster_ends_relief=False)
+    ).relief
     assert (relief.days, relief.censored, relief.ended_by) == (10, True, "booster")
 
 
@@ -93,8 +100,11 @@ def test_relapse_before_the_booster_is_a_relapse():
 
 def test_confirmation_after_the_booster_does_not_count():
     """With two confirmations, 13 (day 7) then a booster then 12: the booster ends relief at day 10."""
-    relief = relief_of([("2026-01-23", 13), ("2026-01-27", 12)], boosters=["2026-01-26"],
-                       settings=Settings(relapse_confirmations=2)).relief
+    relief = relief_of(
+        [("2026-01-23", 13), ("2026-01-27", 12)],
+        boosters=["2026-01-26"],
+        settings=Settings(relapse_confirmations=2),
+    ).relief
     assert (relief.days, relief.ended_by) == (10, "booster")
 
 
@@ -107,15 +117,21 @@ def test_new_course_ends_relief_like_a_booster():
         infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in scores]
     )["P1"]
     status = analyse_patient(patient, "phq9", Settings(), date(2026, 3, 2), course_number=1)
-    assert (status.relief.days, status.relief.ended_by, status.relief.censored) == (44, "booster", False)
+    assert (status.relief.days, status.relief.ended_by, status.relief.censored) == (
+        44,
+        "booster",
+        False,
+    )
 
 
 def test_relief_waits_for_the_end_of_the_induction():
     """A responder after 3 of 6 infusions, the last 3 days ago, has no relief measured yet."""
     patient = group_by_patient(
         [Infusion("P1", parse_timepoint(d)) for d in INDUCTION[:3]],
-        [Assessment("P1", parse_timepoint(d), "phq9", t)
-         for d, t in (("2026-01-04", 20), ("2026-01-10", 8), ("2026-01-11", 14))],
+        [
+            Assessment("P1", parse_timepoint(d), "phq9", t)
+            for d, t in (("2026-01-04", 20), ("2026-01-10", 8), ("2026-01-11", 14))
+        ],
     )["P1"]
     in_induction = analyse_patient(patient, "phq9", Settings(), date(2026, 1, 12))
     assert in_induction.verdict.value == "responder" and in_induction.relief is None
@@ -128,7 +144,10 @@ def test_non_responders_have_no_relief():
     """Relief is measured for responders only: 14 of 20 (30%) after the induction has none."""
     patient = group_by_patient(
         [Infusion("P1", parse_timepoint(d)) for d in INDUCTION],
-        [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in [("2026-01-04", 20), ("2026-01-23", 14)]],
+        [
+            Assessment("P1", parse_timepoint(d), "phq9", t)
+            for d, t in [("2026-01-04", 20), ("2026-01-23", 14)]
+        ],
     )["P1"]
     status = analyse_patient(patient, "phq9", Settings(), date(2026, 2, 1))
     assert status.verdict.value == "non_responder"
@@ -141,7 +160,8 @@ def lost_case(scores, as_of="2026-03-01", given=INDUCTION):
     infusions = [Infusion("P1", parse_timepoint(d)) for d in given]
     rows = [("2026-01-04", 20), *scores]
     patient = group_by_patient(
-        infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in rows])["P1"]
+        infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in rows]
+    )["P1"]
     return analyse_patient(patient, "phq9", Settings(), date.fromisoformat(as_of))
 
 
@@ -150,7 +170,10 @@ def test_response_lost_during_the_induction_is_zero_days():
     status = lost_case([("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 9)])
     assert status.verdict.value == "responder" and status.first_response.session == 2
     assert (status.relief.days, status.relief.censored, status.relief.ended_by) == (
-        0, False, "lost_during_induction")
+        0,
+        False,
+        "lost_during_induction",
+    )
     doc = status.as_json()
     assert doc["response_at_end_of_induction"] is False and doc["relief_days"] == 0
 

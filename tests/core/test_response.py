@@ -32,18 +32,18 @@ def test_improvement_is_the_drop_as_a_percent_of_baseline(baseline, score, perce
 @pytest.mark.parametrize(
     "baseline, score, category",
     [
-        (20, 10, "response"),          # exactly 50%: response
+        (20, 10, "response"),  # exactly 50%: response
         (20, 11, "partial_response"),  # 45%
         (20, 15, "partial_response"),  # exactly 25%: partial response
-        (20, 16, "non_response"),      # 20%
-        (20, 24, "non_response"),      # worse than baseline
-        (20, 5, "response"),           # 75%, but 5 is above the PHQ-9 cut of 4
-        (20, 4, "remission"),          # at the cut, baseline above it
-        (6, 4, "remission"),           # only 33% better, but remission takes precedence
-        (4, 0, "response"),            # baseline at the cut: no remission is counted
-        (3, 2, "partial_response"),    # baseline below the cut, 33%: no remission either
+        (20, 16, "non_response"),  # 20%
+        (20, 24, "non_response"),  # worse than baseline
+        (20, 5, "response"),  # 75%, but 5 is above the PHQ-9 cut of 4
+        (20, 4, "remission"),  # at the cut, baseline above it
+        (6, 4, "remission"),  # only 33% better, but remission takes precedence
+        (4, 0, "response"),  # baseline at the cut: no remission is counted
+        (3, 2, "partial_response"),  # baseline below the cut, 33%: no remission either
         (27, 14, "partial_response"),  # 48.1%
-        (27, 13, "response"),          # 51.9%
+        (27, 13, "response"),  # 51.9%
     ],
 )
 def test_phq9_category_of_each_score(baseline, score, category):
@@ -51,7 +51,9 @@ def test_phq9_category_of_each_score(baseline, score, category):
     assert classify(baseline, score, remission_cut("phq9", Settings())) == category
 
 
-@pytest.mark.parametrize("baseline, score, responds", [(2, 1, True), (7, 4, False), (7, 3, True), (9, 5, False)])
+@pytest.mark.parametrize(
+    "baseline, score, responds", [(2, 1, True), (7, 4, False), (7, 3, True), (9, 5, False)]
+)
 def test_response_threshold_is_exact_in_whole_numbers(baseline, score, responds):
     """1 of 2 is exactly 50% (response); 3 of 7 is 42.9%, 4 of 7 is 57.1%; 4 of 9 is 44.4%."""
     assert is_response(baseline, score) is responds

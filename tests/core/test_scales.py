@@ -7,22 +7,60 @@ from outcomes.scales import LOCAL_CODE_SYSTEM, OUTCOME_SCALE_IDS, SCALE_IDS, SCA
 # Written out from the spec's table, not from the code: (scale, total, band).
 # Both ends of every band of every scale.
 BAND_EDGES = [
-    ("phq9", 0, "minimal"), ("phq9", 4, "minimal"), ("phq9", 5, "mild"), ("phq9", 9, "mild"),
-    ("phq9", 10, "moderate"), ("phq9", 14, "moderate"), ("phq9", 15, "moderately severe"),
-    ("phq9", 19, "moderately severe"), ("phq9", 20, "severe"), ("phq9", 27, "severe"),
-    ("gad7", 0, "minimal"), ("gad7", 4, "minimal"), ("gad7", 5, "mild"), ("gad7", 9, "mild"),
-    ("gad7", 10, "moderate"), ("gad7", 14, "moderate"), ("gad7", 15, "severe"), ("gad7", 21, "severe"),
-    ("madrs", 0, "normal"), ("madrs", 6, "normal"), ("madrs", 7, "mild"), ("madrs", 19, "mild"),
-    ("madrs", 20, "moderate"), ("madrs", 34, "moderate"), ("madrs", 35, "severe"), ("madrs", 60, "severe"),
-    ("hamd17", 0, "none"), ("hamd17", 7, "none"), ("hamd17", 8, "mild"), ("hamd17", 13, "mild"),
-    ("hamd17", 14, "moderate"), ("hamd17", 18, "moderate"), ("hamd17", 19, "severe"),
-    ("hamd17", 22, "severe"), ("hamd17", 23, "very severe"), ("hamd17", 52, "very severe"),
-    ("qids_sr16", 0, "none"), ("qids_sr16", 5, "none"), ("qids_sr16", 6, "mild"),
-    ("qids_sr16", 10, "mild"), ("qids_sr16", 11, "moderate"), ("qids_sr16", 15, "moderate"),
-    ("qids_sr16", 16, "severe"), ("qids_sr16", 20, "severe"), ("qids_sr16", 21, "very severe"),
+    ("phq9", 0, "minimal"),
+    ("phq9", 4, "minimal"),
+    ("phq9", 5, "mild"),
+    ("phq9", 9, "mild"),
+    ("phq9", 10, "moderate"),
+    ("phq9", 14, "moderate"),
+    ("phq9", 15, "moderately severe"),
+    ("phq9", 19, "moderately severe"),
+    ("phq9", 20, "severe"),
+    ("phq9", 27, "severe"),
+    ("gad7", 0, "minimal"),
+    ("gad7", 4, "minimal"),
+    ("gad7", 5, "mild"),
+    ("gad7", 9, "mild"),
+    ("gad7", 10, "moderate"),
+    ("gad7", 14, "moderate"),
+    ("gad7", 15, "severe"),
+    ("gad7", 21, "severe"),
+    ("madrs", 0, "normal"),
+    ("madrs", 6, "normal"),
+    ("madrs", 7, "mild"),
+    ("madrs", 19, "mild"),
+    ("madrs", 20, "moderate"),
+    ("madrs", 34, "moderate"),
+    ("madrs", 35, "severe"),
+    ("madrs", 60, "severe"),
+    ("hamd17", 0, "none"),
+    ("hamd17", 7, "none"),
+    ("hamd17", 8, "mild"),
+    ("hamd17", 13, "mild"),
+    ("hamd17", 14, "moderate"),
+    ("hamd17", 18, "moderate"),
+    ("hamd17", 19, "severe"),
+    ("hamd17", 22, "severe"),
+    ("hamd17", 23, "very severe"),
+    ("hamd17", 52, "very severe"),
+    ("qids_sr16", 0, "none"),
+    ("qids_sr16", 5, "none"),
+    ("qids_sr16", 6, "mild"),
+    ("qids_sr16", 10, "mild"),
+    ("qids_sr16", 11, "moderate"),
+    ("qids_sr16", 15, "moderate"),
+    ("qids_sr16", 16, "severe"),
+    ("qids_sr16", 20, "severe"),
+    ("qids_sr16", 21, "very severe"),
     ("qids_sr16", 27, "very severe"),
-    ("bdi2", 0, "minimal"), ("bdi2", 13, "minimal"), ("bdi2", 14, "mild"), ("bdi2", 19, "mild"),
-    ("bdi2", 20, "moderate"), ("bdi2", 28, "moderate"), ("bdi2", 29, "severe"), ("bdi2", 63, "severe"),
+    ("bdi2", 0, "minimal"),
+    ("bdi2", 13, "minimal"),
+    ("bdi2", 14, "mild"),
+    ("bdi2", 19, "mild"),
+    ("bdi2", 20, "moderate"),
+    ("bdi2", 28, "moderate"),
+    ("bdi2", 29, "severe"),
+    ("bdi2", 63, "severe"),
 ]
 
 
@@ -52,7 +90,9 @@ def test_cadss_has_no_bands_and_is_not_an_outcome():
         ("cadss", 23, 4, 92, None, None),
     ],
 )
-def test_scale_facts_match_the_spec_table(scale_id, n_items, item_max, total_max, remission, safety_item):
+def test_scale_facts_match_the_spec_table(
+    scale_id, n_items, item_max, total_max, remission, safety_item
+):
     """Item count, item range, total range, remission cut and safety item per scale."""
     scale = get_scale(scale_id)
     assert scale.n_items == n_items
@@ -110,7 +150,11 @@ def test_other_scales_total_is_the_plain_sum(scale_id):
 def test_loinc_codes_only_where_the_spec_lists_them():
     """PHQ-9 panel 44249-1, total 44261-6, item 9 44260-8; GAD-7 total 70274-6; no others."""
     phq9, gad7 = get_scale("phq9"), get_scale("gad7")
-    assert (phq9.loinc_panel, phq9.loinc_total, phq9.loinc_items) == ("44249-1", "44261-6", ((9, "44260-8"),))
+    assert (phq9.loinc_panel, phq9.loinc_total, phq9.loinc_items) == (
+        "44249-1",
+        "44261-6",
+        ((9, "44260-8"),),
+    )
     assert (gad7.loinc_total, gad7.loinc_panel, gad7.loinc_items) == ("70274-6", None, ())
     for scale_id in ("madrs", "hamd17", "qids_sr16", "bdi2", "cadss"):
         scale = get_scale(scale_id)

@@ -7,7 +7,7 @@ from datetime import datetime
 import pytest
 
 from outcomes import self_report
-from outcomes.settings import Settings, SettingError, parse_value
+from outcomes.settings import SettingError, Settings, parse_value
 
 
 def test_default_self_report_scales_are_phq9_then_gad7():
@@ -15,13 +15,23 @@ def test_default_self_report_scales_are_phq9_then_gad7():
     qs = self_report.questions(Settings().self_report_scales)
     assert [q.scale_id for q in qs] == ["phq9"] * 9 + ["gad7"] * 7
     assert qs[0].stem.startswith("Over the last 2 weeks, how often have you been bothered")
-    assert qs[0].options == ("Not at all", "Several days", "More than half the days", "Nearly every day")
+    assert qs[0].options == (
+        "Not at all",
+        "Several days",
+        "More than half the days",
+        "Nearly every day",
+    )
     assert qs[8].title == "PHQ-9: question 9 of 9"
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("phq9,gad7", ("phq9", "gad7")), ("GAD-7", ("gad7",)), ("gad7, phq9, gad7", ("gad7", "phq9")),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("phq9,gad7", ("phq9", "gad7")),
+        ("GAD-7", ("gad7",)),
+        ("gad7, phq9, gad7", ("gad7", "phq9")),
+    ],
+)
 def test_setting_accepts_self_report_scales_in_order(text, expected):
     """Ids as typed (case, dashes, repeats), kept in the order given."""
     assert parse_value("self_report_scales", text) == expected

@@ -47,7 +47,9 @@ def test_every_spec_setting_has_its_default(key, default):
 
 def test_every_settings_field_is_described_once():
     """SETTING_SPECS describes exactly the fields of Settings, each with a source."""
-    assert [s.key for s in SETTING_SPECS] == [f.name for f in fields(Settings) if f.name not in NOT_SETTINGS]
+    assert [s.key for s in SETTING_SPECS] == [
+        f.name for f in fields(Settings) if f.name not in NOT_SETTINGS
+    ]
     assert all(s.source and s.description for s in SETTING_SPECS)
     assert Settings().crisis_text  # the patient-mode text has a default
 
@@ -83,7 +85,11 @@ def test_setting_text_is_parsed(key, text, value):
         ("rc_sd_madrs", "nan", "is not a number"),
         ("followup_schedule_days", "1,x", "comma-separated list of whole days"),
         ("crisis_text", "  ", "may not be empty"),
-        ("no_such_setting", "1", "unknown setting 'no_such_setting'; known settings: primary_scale"),
+        (
+            "no_such_setting",
+            "1",
+            "unknown setting 'no_such_setting'; known settings: primary_scale",
+        ),
     ],
 )
 def test_bad_setting_is_refused_with_a_clear_message(key, text, words):
@@ -119,6 +125,7 @@ def test_suicide_alert_threshold_per_scale():
 
 
 # --- timepoints ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize(
     "text, expected",

@@ -42,6 +42,10 @@ def test_trend_uses_reliable_change_parameters_when_the_clinic_set_them():
 
 def test_trend_words_show_both_scores_and_the_rule():
     """'worse (5 then 23; a reliable change counts)'."""
-    assert trend_words(trend_of("phq9", 5, 23, Settings())) == "worse (5 then 23; a reliable change counts)"
+    assert (
+        trend_words(trend_of("phq9", 5, 23, Settings()))
+        == "worse (5 then 23; a reliable change counts)"
+    )
     assert trend_words(trend_of("madrs", 30, 28, Settings())) == (
-        "about the same (30 then 28; a change of 20% of the earlier score counts)")
+        "about the same (30 then 28; a change of 20% of the earlier score counts)"
+    )

@@ -25,6 +25,7 @@ def infusion(**fields):
 
 # --- assessments --------------------------------------------------------------
 
+
 def test_items_give_the_total():
     """PHQ-9 items 3 2 2 1 1 1 0 0 0 add up to 10; the record is accepted."""
     checked = assessment(items="3 2 2 1 1 1 0 0 0")
@@ -100,8 +101,15 @@ def test_wrong_number_of_items_is_refused(items, given):
 
 @pytest.mark.parametrize(
     "scale_id, total, ok",
-    [("phq9", "27", True), ("phq9", "28", False), ("phq9", "-1", False),
-     ("madrs", "60", True), ("madrs", "61", False), ("hamd17", "52", True), ("hamd17", "53", False)],
+    [
+        ("phq9", "27", True),
+        ("phq9", "28", False),
+        ("phq9", "-1", False),
+        ("madrs", "60", True),
+        ("madrs", "61", False),
+        ("hamd17", "52", True),
+        ("hamd17", "53", False),
+    ],
 )
 def test_total_outside_the_scale_range_is_refused(scale_id, total, ok):
     """A total-only record must lie in 0..total_max of its scale."""
@@ -156,12 +164,20 @@ def test_day_first_date_is_refused_as_ambiguous():
 
 # --- infusions: dose and blood pressure -----------------------------------------
 
+
 @pytest.mark.parametrize(
     "dose, kind",
     [
-        ("0", "error"), ("-0.5", "error"), ("2.01", "error"), ("5", "error"),
-        ("0.05", "confirm"), ("1.2", "confirm"), ("2.0", "confirm"),
-        ("0.1", None), ("0.5", None), ("1.0", None),
+        ("0", "error"),
+        ("-0.5", "error"),
+        ("2.01", "error"),
+        ("5", "error"),
+        ("0.05", "confirm"),
+        ("1.2", "confirm"),
+        ("2.0", "confirm"),
+        ("0.1", None),
+        ("0.5", None),
+        ("1.0", None),
     ],
 )
 def test_dose_rules(dose, kind):
@@ -201,8 +217,16 @@ def test_hold_threshold_follows_the_settings():
     """With the hold set to 150/95, 150/80 warns."""
     settings = Settings(bp_hold_systolic=150, bp_hold_diastolic=95)
     checked = check_infusion(
-        {"patient_id": "P1", "date": "2026-01-05", "dose_mg_per_kg": "0.5",
-         "bp_systolic_pre": "150", "bp_diastolic_pre": "80"}, settings, TODAY)
+        {
+            "patient_id": "P1",
+            "date": "2026-01-05",
+            "dose_mg_per_kg": "0.5",
+            "bp_systolic_pre": "150",
+            "bp_diastolic_pre": "80",
+        },
+        settings,
+        TODAY,
+    )
     assert checked.warnings and "150/95" in checked.warnings[0].message
 
 
@@ -210,11 +234,24 @@ def test_hold_warning_names_the_infusion_or_the_dose_by_drug():
     """Ketamine's pressure is taken before the infusion; esketamine's before dosing (no infusion)."""
     ketamine = infusion(bp_systolic_pre="165", bp_diastolic_pre="90")
     esketamine = check_infusion(
-        {"patient_id": "P1", "date": "2026-01-05", "drug": "esketamine", "dose_mg": "56",
-         "bp_systolic_pre": "165", "bp_diastolic_pre": "90"}, Settings(), TODAY)
+        {
+            "patient_id": "P1",
+            "date": "2026-01-05",
+            "drug": "esketamine",
+            "dose_mg": "56",
+            "bp_systolic_pre": "165",
+            "bp_diastolic_pre": "90",
+        },
+        Settings(),
+        TODAY,
+    )
     assert "blood pressure before the infusion 165/90" in ketamine.warnings[0].message
     hold = [w.message for w in esketamine.warnings if "hold" in w.message]
-    assert hold and hold[0].startswith("blood pressure before dosing 165/90") and "infusion" not in hold[0]
+    assert (
+        hold
+        and hold[0].startswith("blood pressure before dosing 165/90")
+        and "infusion" not in hold[0]
+    )
 
 
 def test_infusion_side_effects_from_the_vocabulary():
@@ -242,6 +279,7 @@ def test_swapped_blood_pressure_is_refused():
 
 # --- patients -------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     "pid, ok", [("P001", True), ("", False), ("x" * 64, True), ("x" * 65, False)]
 )
@@ -252,7 +290,9 @@ def test_patient_id_is_1_to_64_characters(pid, ok):
 
 def test_patient_birth_date_and_weight_are_checked():
     """A valid birth date is normalized; a weight of 3 kg is refused as implausible."""
-    checked = check_patient({"patient_id": "P1", "birth_date": "1980-02-29", "weight_kg": "3"}, TODAY)
+    checked = check_patient(
+        {"patient_id": "P1", "birth_date": "1980-02-29", "weight_kg": "3"}, TODAY
+    )
     assert checked.values["birth_date"] == "1980-02-29"
     assert [p.field for p in checked.errors] == ["weight_kg"]
 

@@ -67,7 +67,9 @@ def test_in_progress_while_the_verdict_window_is_open():
     assert status.verdict.value == "in_progress"
 
 
-@pytest.mark.parametrize("when, verdict", [("2026-01-23", "responder"), ("2026-01-24", "non_responder")])
+@pytest.mark.parametrize(
+    "when, verdict", [("2026-01-23", "responder"), ("2026-01-24", "non_responder")]
+)
 def test_verdict_window_day_7_counts_day_8_does_not(when, verdict):
     """A response 7 days after infusion 6 (23 Jan) counts; 8 days after (24 Jan) does not."""
     status = analyse([("2026-01-17", 14), (when, 9)], as_of="2026-02-01")
@@ -84,8 +86,11 @@ def test_verdict_window_is_a_setting():
 
 def test_infusion_7_closes_the_verdict_window():
     """A booster on 20 Jan: a response on 21 Jan (5 days after infusion 6) is session 7, too late."""
-    status = analyse([("2026-01-17", 14), ("2026-01-21", 9)],
-                     infusions=INDUCTION + ("2026-01-20",), as_of="2026-01-22")
+    status = analyse(
+        [("2026-01-17", 14), ("2026-01-21", 9)],
+        infusions=INDUCTION + ("2026-01-20",),
+        as_of="2026-01-22",
+    )
     assert status.points[-1].session == 7
     assert status.verdict.value == "non_responder"
 
@@ -96,7 +101,9 @@ def test_assessment_after_the_window_decides_non_responder():
     assert status.verdict.value == "non_responder"
 
 
-@pytest.mark.parametrize("as_of, verdict", [("2026-01-30", "in_progress"), ("2026-01-31", "incomplete")])
+@pytest.mark.parametrize(
+    "as_of, verdict", [("2026-01-30", "in_progress"), ("2026-01-31", "incomplete")]
+)
 def test_incomplete_when_the_last_infusion_is_more_than_21_days_old(as_of, verdict):
     """Three infusions, the last on 9 Jan: 21 days later still in_progress, 22 days later incomplete."""
     status = analyse([("2026-01-10", 16)], infusions=INDUCTION[:3], as_of=as_of)
@@ -123,15 +130,20 @@ def test_no_baseline_verdict():
 
 def test_induction_length_is_a_setting():
     """With induction_sessions = 4 the fourth infusion ends the induction and the rest are boosters."""
-    status = analyse([("2026-01-13", 12)], settings=Settings(induction_sessions=4), as_of="2026-01-20")
+    status = analyse(
+        [("2026-01-13", 12)], settings=Settings(induction_sessions=4), as_of="2026-01-20"
+    )
     assert status.verdict.value == "non_responder"  # infusion 5 (14 Jan) closed the window
     assert status.progress == "session 4 of 4 + 2 boosters"
 
 
 def test_best_improvement_counts_only_the_verdict_window():
     """Best within the induction is 40%; a later 60% (after a booster) is not part of it."""
-    status = analyse([("2026-01-17", 12), ("2026-01-22", 8)],
-                     infusions=INDUCTION + ("2026-01-20",), as_of="2026-01-23")
+    status = analyse(
+        [("2026-01-17", 12), ("2026-01-22", 8)],
+        infusions=INDUCTION + ("2026-01-20",),
+        as_of="2026-01-23",
+    )
     assert status.best_improvement == 40.0
     assert status.latest.improvement == 60.0
 

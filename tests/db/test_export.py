@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from datetime import date
 from pathlib import Path
@@ -11,11 +12,11 @@ from click.testing import CliRunner
 from fhir.resources.R4B.bundle import Bundle
 
 import db
-from outcomes_cli.cli import cli
 from outcomes.cohort import summarise
-from outcomes_cli.demo import make_demo
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM
 from outcomes.status import analyse_clinic
+from outcomes_cli.cli import cli
+from outcomes_cli.demo import make_demo
 
 TODAY = date.today()
 from tests.clinic import traced_statements
@@ -38,9 +39,18 @@ def demo_db(tmp_path_factory) -> Path:
     row = frame.iloc[0]
     from outcomes.validation import check_assessment
 
-    values = check_assessment({"patient_id": row.patient_id, "date": row.taken_at, "scale": row.scale,
-                               "total": str(int(row.total))}, TODAY).values
-    db.correct_assessment(database, int(first), values, "typed from the paper form again", "Dr Test")
+    values = check_assessment(
+        {
+            "patient_id": row.patient_id,
+            "date": row.taken_at,
+            "scale": row.scale,
+            "total": str(int(row.total)),
+        },
+        TODAY,
+    ).values
+    db.correct_assessment(
+        database, int(first), values, "typed from the paper form again", "Dr Test"
+    )
     db.retract(database, "assessment", int(second), "entered for the wrong patient", "Dr Test")
     database.close()
     return path
@@ -51,7 +61,9 @@ def statuses(path: Path, scale: str):
     data, settings = db.load_clinic(database), db.load_settings(database)
     database.close()
     result = analyse_clinic(data, scale, settings, TODAY)
-    return [s.as_json() for s in result], summarise(result, scale, settings.induction_sessions).as_json()
+    return [s.as_json() for s in result], summarise(
+        result, scale, settings.induction_sessions
+    ).as_json()
 
 
 def test_csv_export_reimports_with_identical_statuses_and_cohort(demo_db, tmp_path):
@@ -59,7 +71,11 @@ def test_csv_export_reimports_with_identical_statuses_and_cohort(demo_db, tmp_pa
     out = tmp_path / "csv"
     invoke(demo_db, "export", "csv", str(out))
     assert sorted(p.name for p in out.iterdir()) == [
-        "assessments.csv", "infusions.csv", "patients.csv", "vitals.csv"]
+        "assessments.csv",
+        "infusions.csv",
+        "patients.csv",
+        "vitals.csv",
+    ]
     copy = tmp_path / "copy.db"
     for kind in ("patients", "infusions", "assessments", "vitals"):
         if len((out / f"{kind}.csv").read_text().splitlines()) > 1:  # a clinic without readings
@@ -126,11 +142,20 @@ def test_fhir_bundle_validates_as_r4_collection(demo_db, plain_bundle):
     expected = db.record_counts(database)
     database.close()
     # The scores: every entry but the PHQ-9 panels and the session readings (vital signs).
-    assert any(vital_sign(e["resource"]) for e in data["entry"])  # the demo's sessions have readings
-    scored = [e for e in data["entry"] if "hasMember" not in e["resource"] and not vital_sign(e["resource"])]
+    assert any(
+        vital_sign(e["resource"]) for e in data["entry"]
+    )  # the demo's sessions have readings
+    scored = [
+        e
+        for e in data["entry"]
+        if "hasMember" not in e["resource"] and not vital_sign(e["resource"])
+    ]
     counted = {k: sum(1 for e in scored if e["resource"]["resourceType"] == k) for k in kinds}
-    assert counted == {"Patient": expected["patients"], "Procedure": expected["infusions"],
-                       "Observation": expected["assessments"]}
+    assert counted == {
+        "Patient": expected["patients"],
+        "Procedure": expected["infusions"],
+        "Observation": expected["assessments"],
+    }
     urls = {e["fullUrl"] for e in scored}
     panels = [e["resource"] for e in data["entry"] if "hasMember" in e["resource"]]
     assert panels and all(p["code"]["coding"][0]["code"] == "44249-1" for p in panels)
@@ -150,8 +175,12 @@ def test_fhir_codes_loinc_only_where_the_spec_lists_one(plain_bundle):
     assert codes["GAD-7 total score"] == (LOINC_SYSTEM, "70274-6")
     assert codes["MADRS total score"] == (LOCAL_CODE_SYSTEM, "madrs-total")
     assert codes["CADSS total score"] == (LOCAL_CODE_SYSTEM, "cadss-total")
-    phq9 = next(e["resource"] for e in data["entry"]
-                if e["resource"].get("code", {}).get("text") == "PHQ-9 total score" and "component" in e["resource"])
+    phq9 = next(
+        e["resource"]
+        for e in data["entry"]
+        if e["resource"].get("code", {}).get("text") == "PHQ-9 total score"
+        and "component" in e["resource"]
+    )
     assert phq9["component"][8]["code"]["coding"][0]["code"] == "44260-8"  # item 9
     assert phq9["component"][0]["code"]["coding"][0]["system"] == LOCAL_CODE_SYSTEM
 
@@ -166,7 +195,9 @@ def _dates_by_patient(data: dict) -> dict[str, list[str]]:
     return {k: sorted(v) for k, v in refs.items()}
 
 
-def test_deidentified_fhir_drops_identifiers_and_keeps_intervals(demo_db, plain_bundle, anon_bundle):
+def test_deidentified_fhir_drops_identifiers_and_keeps_intervals(
+    demo_db, plain_bundle, anon_bundle
+):
     """--deidentify removes names, birth dates and notes, pseudonymises ids and shifts dates intact."""
     plain, _ = plain_bundle
     anon, _ = anon_bundle
@@ -178,7 +209,9 @@ def test_deidentified_fhir_drops_identifiers_and_keeps_intervals(demo_db, plain_
         assert name not in text
     for pid in patients["patient_id"]:
         assert f'"{pid}"' not in text
-    assert "birthDate" not in text and '"note"' not in text.replace('"note": [{"text": "total only', "")
+    assert "birthDate" not in text and '"note"' not in text.replace(
+        '"note": [{"text": "total only', ""
+    )
     assert '"performer"' not in text
     # Same number of records per patient, every date moved, every interval kept.
     plain_dates = sorted(_dates_by_patient(plain).values(), key=len)
@@ -187,10 +220,12 @@ def test_deidentified_fhir_drops_identifiers_and_keeps_intervals(demo_db, plain_
 
     def gaps(days):
         parsed = [date.fromisoformat(d) for d in days]
-        return [(b - a).days for a, b in zip(parsed, parsed[1:])]
+        return [(b - a).days for a, b in itertools.pairwise(parsed)]
 
-    assert sorted(map(gaps, _dates_by_patient(plain).values())) == sorted(map(gaps, _dates_by_patient(anon).values()))
-    assert set(_dates_by_patient(plain)) .isdisjoint(_dates_by_patient(anon))
+    assert sorted(map(gaps, _dates_by_patient(plain).values())) == sorted(
+        map(gaps, _dates_by_patient(anon).values())
+    )
+    assert set(_dates_by_patient(plain)).isdisjoint(_dates_by_patient(anon))
 
 
 def test_pseudonyms_are_stable_between_exports(demo_db, anon_bundle, tmp_path):
@@ -199,8 +234,11 @@ def test_pseudonyms_are_stable_between_exports(demo_db, anon_bundle, tmp_path):
     second_path = tmp_path / "again.json"
     invoke(demo_db, "export", "fhir", str(second_path), "--deidentify")
     second = json.loads(second_path.read_text())
-    ids = lambda b: [e["resource"]["identifier"][0]["value"] for e in b["entry"]  # noqa: E731
-                     if e["resource"]["resourceType"] == "Patient"]
+    ids = lambda b: [
+        e["resource"]["identifier"][0]["value"]
+        for e in b["entry"]  # noqa: E731
+        if e["resource"]["resourceType"] == "Patient"
+    ]
     assert ids(first) == ids(second) and all(i.startswith("anon-") for i in ids(first))
     assert _dates_by_patient(first) == _dates_by_patient(second)
 
@@ -211,9 +249,15 @@ def ndjson_files(demo_db, tmp_path_factory) -> dict[str, list[dict]]:
     out = tmp_path_factory.mktemp("bulk") / "ndjson"
     result = invoke(demo_db, "export", "ndjson", str(out))
     assert "Patient" in result.output
-    assert sorted(p.name for p in out.iterdir()) == ["Observation.ndjson", "Patient.ndjson", "Procedure.ndjson"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "Observation.ndjson",
+        "Patient.ndjson",
+        "Procedure.ndjson",
+    ]
     assert {oct(p.stat().st_mode & 0o777) for p in out.iterdir()} == {"0o600"}
-    return {p.stem: [json.loads(line) for line in p.read_text().splitlines()] for p in out.iterdir()}
+    return {
+        p.stem: [json.loads(line) for line in p.read_text().splitlines()] for p in out.iterdir()
+    }
 
 
 def test_ndjson_export_validates_every_resource_and_resolves_every_reference(demo_db, ndjson_files):
@@ -234,10 +278,17 @@ def test_ndjson_export_validates_every_resource_and_resolves_every_reference(dem
     observations = ndjson_files["Observation"]
     assert len(ndjson_files["Patient"]) == expected["patients"]
     assert len(ndjson_files["Procedure"]) == expected["infusions"]
-    assert sum("hasMember" not in o and not vital_sign(o) for o in observations) == expected["assessments"]
+    assert (
+        sum("hasMember" not in o and not vital_sign(o) for o in observations)
+        == expected["assessments"]
+    )
     references = [r["subject"]["reference"] for r in ndjson_files["Procedure"] + observations]
-    references += [m["reference"] for o in observations for m in o.get("hasMember", []) + o.get("partOf", [])]
-    assert any(o.get("partOf") for o in observations) and any(o.get("hasMember") for o in observations)
+    references += [
+        m["reference"] for o in observations for m in o.get("hasMember", []) + o.get("partOf", [])
+    ]
+    assert any(o.get("partOf") for o in observations) and any(
+        o.get("hasMember") for o in observations
+    )
     assert all(ref in ids for ref in references)
 
 
@@ -287,8 +338,38 @@ def test_streamed_exports_read_the_clinic_in_chunks_not_per_patient(demo_db, tmp
 
     monkeypatch.setattr(db.reads, "CHUNK_PATIENTS", 16)  # 40 patients: three chunks
     statements = traced_statements(monkeypatch)
-    for args in (("fhir", str(tmp_path / "b.json")), ("ndjson", str(tmp_path / "nd")), ("csv", str(tmp_path / "c"))):
+    for args in (
+        ("fhir", str(tmp_path / "b.json")),
+        ("ndjson", str(tmp_path / "nd")),
+        ("csv", str(tmp_path / "c")),
+    ):
         statements.clear()
         invoke(demo_db, "export", *args)
-        reads = [s for s in statements if s.lstrip().upper().startswith("SELECT") and "sqlite_master" not in s]
+        reads = [
+            s
+            for s in statements
+            if s.lstrip().upper().startswith("SELECT") and "sqlite_master" not in s
+        ]
         assert 3 <= len(reads) < 40, (args, len(reads))
+
+
+def test_csv_export_failing_part_way_into_a_new_folder_refuses_and_leaves_no_folder(
+    demo_db, tmp_path, monkeypatch
+):
+    """A full disk on the third file: the command refuses in words and the folder it made is gone."""
+    import db.csv_io as csv_io
+
+    real = csv_io.export_rows
+
+    def fails_on_assessments(database, kind):
+        if kind == "assessments":
+            raise OSError(28, "No space left on device")
+        return real(database, kind)
+
+    monkeypatch.setattr(csv_io, "export_rows", fails_on_assessments)
+    target = tmp_path / "export"
+    result = CliRunner().invoke(cli, ["--db", str(demo_db), "export", "csv", str(target)])
+    assert result.exit_code != 0
+    assert "Traceback" not in result.output and "NameError" not in result.output
+    assert "space" in result.output.lower() or "full" in result.output.lower(), result.output
+    assert not target.exists()

@@ -55,9 +55,19 @@ def guarded_db(tmp_path):
 def contents(path) -> dict:
     conn = sqlite3.connect(path)
     try:
-        return {t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
-                for t in ("patients", "patient_details", "infusions", "assessments", "courses", "imports",
-                          "settings", "audit")}
+        return {
+            t: conn.execute(f"SELECT * FROM {t} ORDER BY rowid").fetchall()
+            for t in (
+                "patients",
+                "patient_details",
+                "infusions",
+                "assessments",
+                "courses",
+                "imports",
+                "settings",
+                "audit",
+            )
+        }
     finally:
         conn.close()
 
@@ -76,12 +86,16 @@ def test_a_hand_edit_of_a_guarded_column_or_table_is_refused(guarded_db, stateme
     assert contents(guarded_db) == before
 
 
-def test_a_raw_update_through_the_programs_own_connection_outside_its_write_path_is_refused(guarded_db):
+def test_a_raw_update_through_the_programs_own_connection_outside_its_write_path_is_refused(
+    guarded_db,
+):
     """Even the program's connection cannot hide a record without going through `write_transaction`."""
     database = db.connect(guarded_db)
     try:
         with pytest.raises(sqlite3.DatabaseError, match="audit row"):
-            database.conn.execute("UPDATE assessments SET retracted_at = 'x', retract_reason = 'x' WHERE id = 1")
+            database.conn.execute(
+                "UPDATE assessments SET retracted_at = 'x', retract_reason = 'x' WHERE id = 1"
+            )
         database.conn.rollback()
     finally:
         database.close()
@@ -114,8 +128,10 @@ def test_a_previous_release_database_upgrades_to_the_guards_without_loss(tmp_pat
     database = db.connect(path, migrate=False)  # written as the previous release wrote
     add_patient(database, "P001", "Ada Example")
     with database.conn:  # its infusion, without a course row (as that release wrote it)
-        database.conn.execute("INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at,"
-                              " recorded_by) VALUES ('P001', 1, '2026-01-06', 0.5, 'then', 'old release')")
+        database.conn.execute(
+            "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at,"
+            " recorded_by) VALUES ('P001', 1, '2026-01-06', 0.5, 'then', 'old release')"
+        )
     add_phq9(database, "P001", "2026-01-05", 20)
     db.set_setting(database, "clinic_name", "Old clinic", WHO)
     database.close()

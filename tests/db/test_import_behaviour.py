@@ -49,7 +49,9 @@ def counts(path: Path) -> dict[str, int]:
 def test_spreadsheet_bom_is_accepted(tmp_path):
     """A UTF-8 file with a byte-order mark (as spreadsheets save it) imports normally."""
     path = tmp_path / "clinic.db"
-    result = invoke(path, "import", "patients", str(write(tmp_path, "patients.csv", PATIENTS, bom=True)))
+    result = invoke(
+        path, "import", "patients", str(write(tmp_path, "patients.csv", PATIENTS, bom=True))
+    )
     assert result.exit_code == 0, result.output
     database = db.connect(path)
     assert db.patient_ids(database) == ["P001", "P002"]
@@ -93,8 +95,12 @@ def test_unusual_dose_is_imported_only_with_confirmation(with_patients, tmp_path
 
 def test_blood_pressure_at_hold_threshold_warns_and_saves(with_patients, tmp_path):
     """A pre-infusion 160/100 prints a warning naming the line and is saved."""
-    file = write(tmp_path, "infusions.csv", "patient_id,date,dose_mg_per_kg,bp_systolic_pre,bp_diastolic_pre\n"
-                 "P001,2026-01-06,0.5,160,100\n")
+    file = write(
+        tmp_path,
+        "infusions.csv",
+        "patient_id,date,dose_mg_per_kg,bp_systolic_pre,bp_diastolic_pre\n"
+        "P001,2026-01-06,0.5,160,100\n",
+    )
     result = invoke(with_patients, "import", "infusions", str(file))
     assert result.exit_code == 0, result.output
     assert "infusions.csv line 2" in result.output and "hold threshold" in result.output
@@ -103,17 +109,31 @@ def test_blood_pressure_at_hold_threshold_warns_and_saves(with_patients, tmp_pat
 
 def test_course_column_is_kept_and_missing_course_joins_the_latest(with_patients, tmp_path):
     """Rows with a course column keep it; rows without one join the patient's latest course."""
-    first = write(tmp_path, "infusions.csv", "patient_id,date,dose_mg_per_kg,course\n"
-                  "P001,2026-01-06,0.5,1\nP001,2026-03-06,0.5,2\n")
+    first = write(
+        tmp_path,
+        "infusions.csv",
+        "patient_id,date,dose_mg_per_kg,course\nP001,2026-01-06,0.5,1\nP001,2026-03-06,0.5,2\n",
+    )
     assert invoke(with_patients, "import", "infusions", str(first)).exit_code == 0
-    later = write(tmp_path, "more.csv", "patient_id,date,dose_mg_per_kg\nP001,2026-03-08,0.5\nP002,2026-03-08,0.5\n")
+    later = write(
+        tmp_path,
+        "more.csv",
+        "patient_id,date,dose_mg_per_kg\nP001,2026-03-08,0.5\nP002,2026-03-08,0.5\n",
+    )
     assert invoke(with_patients, "import", "infusions", str(later)).exit_code == 0
     database = db.connect(with_patients)
     frame = db.load_clinic(database).infusions
     database.close()
-    got = {(p, g): c for p, g, c in zip(frame["patient_id"], frame["given_at"], frame["course"])}
-    assert got == {("P001", "2026-01-06"): 1, ("P001", "2026-03-06"): 2, ("P001", "2026-03-08"): 2,
-                   ("P002", "2026-03-08"): 1}
+    got = {
+        (p, g): c
+        for p, g, c in zip(frame["patient_id"], frame["given_at"], frame["course"], strict=True)
+    }
+    assert got == {
+        ("P001", "2026-01-06"): 1,
+        ("P001", "2026-03-06"): 2,
+        ("P001", "2026-03-08"): 2,
+        ("P002", "2026-03-08"): 1,
+    }
 
 
 def test_an_import_is_one_audited_event_naming_the_file(with_patients, tmp_path):
@@ -136,17 +156,24 @@ def test_total_only_record_is_marked(with_patients, tmp_path):
     assert invoke(with_patients, "import", "assessments", str(file)).exit_code == 0
     database = db.connect(with_patients)
     frame = db.load_clinic(database).assessments
-    total_only = database.conn.execute("SELECT total_only, items FROM assessments WHERE total = 9").fetchone()
+    total_only = database.conn.execute(
+        "SELECT total_only, items FROM assessments WHERE total = 9"
+    ).fetchone()
     database.close()
     assert total_only == (1, None)
     assert frame["items"].isna().sum() == 1
 
 
-
-def test_items_typed_with_tabs_or_extra_spaces_are_stored_in_the_normal_form(with_patients, tmp_path):
+def test_items_typed_with_tabs_or_extra_spaces_are_stored_in_the_normal_form(
+    with_patients, tmp_path
+):
     """Item scores separated by tabs or several spaces are stored as single-space text."""
-    file = write(tmp_path, "assessments.csv", "patient_id,date,scale,items\n"
-                 'P001,2026-01-05,gad7,"1\t2\t0\t1\t2\t0\t1"\nP001,2026-01-06,gad7, 1  2 0 1 2 0 2 \n')
+    file = write(
+        tmp_path,
+        "assessments.csv",
+        "patient_id,date,scale,items\n"
+        'P001,2026-01-05,gad7,"1\t2\t0\t1\t2\t0\t1"\nP001,2026-01-06,gad7, 1  2 0 1 2 0 2 \n',
+    )
     result = invoke(with_patients, "import", "assessments", str(file))
     assert result.exit_code == 0, result.output
     database = db.connect(with_patients)
@@ -155,23 +182,42 @@ def test_items_typed_with_tabs_or_extra_spaces_are_stored_in_the_normal_form(wit
     assert items == ["1 2 0 1 2 0 1", "1 2 0 1 2 0 2"]
 
 
-def test_chunked_import_finds_duplicates_and_conflicts_across_chunks(with_patients, tmp_path, monkeypatch):
+def test_chunked_import_finds_duplicates_and_conflicts_across_chunks(
+    with_patients, tmp_path, monkeypatch
+):
     """Checked in chunks of 50 rows, a file still skips a repeat and refuses a contradiction far apart."""
     import db.imports
 
     monkeypatch.setattr(db.imports, "CHUNK_ROWS", 50)
-    rows = [f"P00{1 + i % 2},2025-01-01T{i // 60:02d}:{i % 60:02d},gad7,,{i % 22}" for i in range(300)]
+    rows = [
+        f"P00{1 + i % 2},2025-01-01T{i // 60:02d}:{i % 60:02d},gad7,,{i % 22}" for i in range(300)
+    ]
     header = "patient_id,date,scale,items,total\n"
     ok = write(tmp_path, "ok.csv", header + "\n".join(rows + [rows[3]]) + "\n")
     result = invoke(with_patients, "import", "assessments", str(ok))
-    assert result.exit_code == 0 and "Imported 300 assessments" in result.output and "1 row skipped" in result.output
-    bad = write(tmp_path, "bad.csv", header + "\n".join(rows[:5] + [f"P009,2025-02-01,gad7,,3"] +
-                                                       [r.replace("2025-01-01", "2025-03-01") for r in rows] +
-                                                       [rows[7].replace("2025-01-01", "2025-03-01")[:-2] + ",1"])
-                + "\n")
+    assert (
+        result.exit_code == 0
+        and "Imported 300 assessments" in result.output
+        and "1 row skipped" in result.output
+    )
+    bad = write(
+        tmp_path,
+        "bad.csv",
+        header
+        + "\n".join(
+            rows[:5]
+            + ["P009,2025-02-01,gad7,,3"]
+            + [r.replace("2025-01-01", "2025-03-01") for r in rows]
+            + [rows[7].replace("2025-01-01", "2025-03-01")[:-2] + ",1"]
+        )
+        + "\n",
+    )
     before = counts(with_patients)
     refused = invoke(with_patients, "import", "assessments", str(bad))
     assert refused.exit_code == 1
     assert "bad.csv line 7, column patient_id" in refused.output  # unknown patient, first chunk
-    assert "bad.csv line 308: the gad7 of P002 on 2025-03-01T00:07 is also on line 15" in refused.output
+    assert (
+        "bad.csv line 308: the gad7 of P002 on 2025-03-01T00:07 is also on line 15"
+        in refused.output
+    )
     assert counts(with_patients) == before

@@ -20,8 +20,15 @@ ENV = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTH
 
 def outcomes(*args: str, **kwargs) -> subprocess.Popen:
     """Start the real `outcomes` entry point as its own process (and process group)."""
-    return subprocess.Popen([sys.executable, "-m", "outcomes", *args], env=ENV, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "outcomes", *args],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **kwargs,
+    )
 
 
 def make_clinic(tmp_path: Path, patients: int = 50) -> Path:
@@ -31,12 +38,16 @@ def make_clinic(tmp_path: Path, patients: int = 50) -> Path:
     database = db.connect(path)
     from datetime import date
 
-    db.apply_import(database, db.plan_import(file, "patients", db.load_settings(database), date.today()), "test")
+    db.apply_import(
+        database, db.plan_import(file, "patients", db.load_settings(database), date.today()), "test"
+    )
     database.close()
     return path
 
 
-def assessments_file(tmp_path: Path, name: str, rows: int, patients: int = 50, hour: int = 9) -> Path:
+def assessments_file(
+    tmp_path: Path, name: str, rows: int, patients: int = 50, hour: int = 9
+) -> Path:
     path = tmp_path / name
     with open(path, "w") as handle:
         handle.write("patient_id,date,scale,items,total\n")
@@ -44,7 +55,9 @@ def assessments_file(tmp_path: Path, name: str, rows: int, patients: int = 50, h
             p, k = divmod(i, rows // patients)
             day = 1 + k % 28
             month = 1 + (k // 28) % 12
-            handle.write(f"K{p:04d},2025-{month:02d}-{day:02d}T{hour:02d}:{k % 60:02d},phq9,1 2 0 1 2 0 1 2 0,\n")
+            handle.write(
+                f"K{p:04d},2025-{month:02d}-{day:02d}T{hour:02d}:{k % 60:02d},phq9,1 2 0 1 2 0 1 2 0,\n"
+            )
     return path
 
 
@@ -52,7 +65,8 @@ def stored(path: Path) -> tuple[str, int]:
     conn = sqlite3.connect(path)
     try:
         return conn.execute("PRAGMA integrity_check").fetchone()[0], conn.execute(
-            "SELECT count(*) FROM assessments").fetchone()[0]
+            "SELECT count(*) FROM assessments"
+        ).fetchone()[0]
     finally:
         conn.close()
 
@@ -88,7 +102,9 @@ def test_two_imports_at_once_both_succeed_and_lose_nothing(tmp_path):
     path = make_clinic(tmp_path)
     first = assessments_file(tmp_path, "morning.csv", 3_000, hour=8)
     second = assessments_file(tmp_path, "evening.csv", 3_000, hour=18)
-    processes = [outcomes("--db", str(path), "import", "assessments", str(f)) for f in (first, second)]
+    processes = [
+        outcomes("--db", str(path), "import", "assessments", str(f)) for f in (first, second)
+    ]
     results = [p.communicate(timeout=120) for p in processes]
     assert [p.returncode for p in processes] == [0, 0], results
     assert stored(path) == ("ok", 6_000)
@@ -125,8 +141,13 @@ print(n)
 def test_backup_taken_while_a_writer_runs_is_consistent(tmp_path):
     """Backups taken during a stream of writes pass integrity_check and hold whole transactions only."""
     path = make_clinic(tmp_path)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), "3"], env=ENV, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True)
+    writer = subprocess.Popen(
+        [sys.executable, "-c", WRITER, str(path), "3"],
+        env=ENV,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 60
     while stored(path)[1] == 0 and time.time() < deadline:  # let the writer get going
         time.sleep(0.05)
@@ -141,7 +162,9 @@ def test_backup_taken_while_a_writer_runs_is_consistent(tmp_path):
         conn = sqlite3.connect(copy)
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
         rows = conn.execute("SELECT count(*) FROM assessments").fetchone()[0]
-        audited = conn.execute("SELECT count(*) FROM audit WHERE table_name = 'assessments'").fetchone()[0]
+        audited = conn.execute(
+            "SELECT count(*) FROM audit WHERE table_name = 'assessments'"
+        ).fetchone()[0]
         conn.close()
         assert rows == audited  # each write and its audit row are in the copy together, or neither
         seen.append(rows)

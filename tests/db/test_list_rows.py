@@ -17,8 +17,9 @@ def edited_clinic(tmp_path):
     build_clinic(path)
     database = db.connect(path)
     latest = add_phq9(database, "P001", "2026-01-30", 9)
-    checked = check_assessment({"patient_id": "P001", "date": "2026-01-30", "scale": "phq9",
-                                "items": phq9_items(7)}, TODAY)
+    checked = check_assessment(
+        {"patient_id": "P001", "date": "2026-01-30", "scale": "phq9", "items": phq9_items(7)}, TODAY
+    )
     db.correct_assessment(database, latest, checked.values, "misread item 2", WHO)
     second = add_infusion(database, "P003", "2026-02-08T09:00", weight_kg=64)
     db.retract(database, "infusion", second, "entered for the wrong patient", WHO)
@@ -42,4 +43,6 @@ def test_whole_list_reads_current_records_only(edited_clinic):
 def test_first_screen_is_the_head_of_the_whole_list(edited_clinic, limit):
     """`list_rows(limit=n)` is exactly the first n rows of the whole list, for every scale."""
     for scale in ("phq9", "gad7"):
-        assert db.list_rows(edited_clinic, scale, limit) == db.list_rows(edited_clinic, scale)[:limit]
+        assert (
+            db.list_rows(edited_clinic, scale, limit) == db.list_rows(edited_clinic, scale)[:limit]
+        )

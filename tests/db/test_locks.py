@@ -17,7 +17,11 @@ def _lock_count(path) -> int:
     with open("/proc/locks", encoding="ascii") as locks:
         for line in locks:
             parts = line.split()
-            if len(parts) > 5 and parts[5].endswith(f":{inode}") and parts[4] == str(__import__("os").getpid()):
+            if (
+                len(parts) > 5
+                and parts[5].endswith(f":{inode}")
+                and parts[4] == str(__import__("os").getpid())
+            ):
                 count += 1
     return count
 
@@ -40,8 +44,10 @@ def test_writes_after_another_process_opens_and_closes_are_kept(tmp_path):
     app = db.connect(path)
     db.add_patient(app, {"patient_id": "A1", "name": "First"}, "test")
     db.connect(path).close()  # what the app does on every reload
-    subprocess.run([sys.executable, "-c", f"import sqlite3; sqlite3.connect({str(path)!r}).close()"],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-c", f"import sqlite3; sqlite3.connect({str(path)!r}).close()"],
+        check=True,
+    )
     db.start_course(app, "A1", parse_timepoint("2026-01-05"), "test", note="second course")
     db.add_patient(app, {"patient_id": "A2", "name": "Second"}, "test")
     app.close()

@@ -23,15 +23,25 @@ def make_v1_database(path):
     conn = handle.conn
     with conn:
         conn.execute("INSERT INTO patients VALUES ('P001', 'then', 'old release')")
-        conn.execute("INSERT INTO patient_details (patient_id, name, weight_kg, recorded_at, recorded_by)"
-                     " VALUES ('P001', 'Alice Example', 70.0, 'then', 'old release')")
-        conn.execute("INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by)"
-                     " VALUES ('P001', 1, '2026-01-06T10:00', 0.5, 'then', 'old release')")
-        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
-                     " recorded_by) VALUES ('P001', '2026-01-05', 'phq9', '2 2 2 2 2 2 2 2 0', 16, 0, 'then', 'x')")
-        conn.execute("INSERT INTO settings VALUES ('induction_sessions', '5', 'then', 'old release')")
-        conn.execute("INSERT INTO audit (at, who, table_name, record_id, action) VALUES"
-                     " ('then', 'old release', 'patients', 'P001', 'create')")
+        conn.execute(
+            "INSERT INTO patient_details (patient_id, name, weight_kg, recorded_at, recorded_by)"
+            " VALUES ('P001', 'Alice Example', 70.0, 'then', 'old release')"
+        )
+        conn.execute(
+            "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by)"
+            " VALUES ('P001', 1, '2026-01-06T10:00', 0.5, 'then', 'old release')"
+        )
+        conn.execute(
+            "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
+            " recorded_by) VALUES ('P001', '2026-01-05', 'phq9', '2 2 2 2 2 2 2 2 0', 16, 0, 'then', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO settings VALUES ('induction_sessions', '5', 'then', 'old release')"
+        )
+        conn.execute(
+            "INSERT INTO audit (at, who, table_name, record_id, action) VALUES"
+            " ('then', 'old release', 'patients', 'P001', 'create')"
+        )
     handle.close()
 
 
@@ -59,17 +69,20 @@ def test_first_migration_database_upgrades_without_loss(tmp_path):
     after = dump(path, tables)
     for table in tables:
         width = len(before[table][0])
-        kept, added = after[table][:len(before[table])], after[table][len(before[table]):]
+        kept, added = after[table][: len(before[table])], after[table][len(before[table]) :]
         assert [row[:width] for row in kept] == before[table], table  # new columns only append
         # The one row added: migration 5's audit row (courses recorded for their drug).
-        assert not added or (table == "audit" and [r[2] for r in added] == ["schema upgrade"]), table
+        assert not added or (table == "audit" and [r[2] for r in added] == ["schema upgrade"]), (
+            table
+        )
     assert "imports" in handle.table_names()
     assert db.load_settings(handle).induction_sessions == 5
     data = db.load_clinic(handle)
     assert data.assessments["total"].tolist() == [16]
     # The upgraded database takes new records, including an import.
-    values = check_assessment({"patient_id": "P001", "date": "2026-01-08", "scale": "phq9", "total": "6"},
-                              TODAY).values
+    values = check_assessment(
+        {"patient_id": "P001", "date": "2026-01-08", "scale": "phq9", "total": "6"}, TODAY
+    ).values
     db.add_assessment(handle, values, "new release")
     assert len(db.load_clinic(handle).assessments) == 2
     handle.close()
@@ -80,8 +93,13 @@ def test_opening_an_up_to_date_database_writes_nothing(tmp_path):
     path = tmp_path / "clinic.db"
     handle = db.connect(path)
     db.add_patient(handle, check_patient({"patient_id": "P001"}, TODAY).values, "x")
-    db.add_infusion(handle, check_infusion({"patient_id": "P001", "date": "2026-01-06", "dose_mg_per_kg": "0.5"},
-                                           None, TODAY).values, "x")
+    db.add_infusion(
+        handle,
+        check_infusion(
+            {"patient_id": "P001", "date": "2026-01-06", "dose_mg_per_kg": "0.5"}, None, TODAY
+        ).values,
+        "x",
+    )
     handle.close()
     before = hashlib.sha256(path.read_bytes()).hexdigest()
     handle = db.connect(path)
@@ -98,21 +116,33 @@ def make_previous_release_database(path):
     conn = handle.conn
     with conn:
         conn.execute("INSERT INTO patients VALUES ('P001', 'then', 'old release')")
-        conn.execute("INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
-                     " VALUES ('infusions', 'infusions.csv', 'abc', 2, 0, 'then', 'old release')")
+        conn.execute(
+            "INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
+            " VALUES ('infusions', 'infusions.csv', 'abc', 2, 0, 'then', 'old release')"
+        )
         for day in ("06", "08"):
-            conn.execute("INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at,"
-                         f" recorded_by, import_id) VALUES ('P001', 1, '2026-01-{day}T10:00', 0.5, 'then', 'x', 1)")
+            conn.execute(
+                "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at,"
+                f" recorded_by, import_id) VALUES ('P001', 1, '2026-01-{day}T10:00', 0.5, 'then', 'x', 1)"
+            )
         conn.execute("UPDATE infusions SET superseded_at = 'then' WHERE id = 2")
-        conn.execute("INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by,"
-                     " supersedes, change_reason) VALUES ('P001', 1, '2026-01-08T10:00', 0.6, 'then', 'x', 2, 'typo')")
+        conn.execute(
+            "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by,"
+            " supersedes, change_reason) VALUES ('P001', 1, '2026-01-08T10:00', 0.6, 'then', 'x', 2, 'typo')"
+        )
         conn.execute("UPDATE infusions SET superseded_by = 3 WHERE id = 2")
-        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
-                     " recorded_by) VALUES ('P001', '2026-01-05', 'phq9', NULL, 20, 1, 'then', 'x')")
-        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
-                     " recorded_by) VALUES ('P001', '2026-01-09', 'phq9', NULL, 9, 1, 'then', 'x')")
-        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, total, total_only, recorded_at,"
-                     " recorded_by, infusion_id) VALUES ('P001', '2026-01-08T11:00', 'cadss', 12, 1, 'then', 'x', 3)")
+        conn.execute(
+            "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
+            " recorded_by) VALUES ('P001', '2026-01-05', 'phq9', NULL, 20, 1, 'then', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
+            " recorded_by) VALUES ('P001', '2026-01-09', 'phq9', NULL, 9, 1, 'then', 'x')"
+        )
+        conn.execute(
+            "INSERT INTO assessments (patient_id, taken_at, scale, total, total_only, recorded_at,"
+            " recorded_by, infusion_id) VALUES ('P001', '2026-01-08T11:00', 'cadss', 12, 1, 'then', 'x', 3)"
+        )
     handle.close()
 
 
@@ -127,18 +157,26 @@ def test_previous_release_database_upgrades_to_sessions_without_loss(tmp_path):
     assert after["assessments"] == before["assessments"]
     assert [r[:7] for r in after["imports"]] == [r[:7] for r in before["imports"]]
     columns = [r[1] for r in handle.conn.execute("PRAGMA table_info(infusions)")]
-    old_columns = columns[:columns.index("import_id") + 1]
+    old_columns = columns[: columns.index("import_id") + 1]
     assert len(after["infusions"]) == 3
     assert [r[1] for r in handle.conn.execute("SELECT id, drug FROM infusions")] == ["ketamine"] * 3
     assert handle.conn.execute("PRAGMA foreign_key_check").fetchall() == []
-    row = handle.conn.execute("SELECT supersedes, change_reason, import_id FROM infusions WHERE id = 3").fetchone()
+    row = handle.conn.execute(
+        "SELECT supersedes, change_reason, import_id FROM infusions WHERE id = 3"
+    ).fetchone()
     assert tuple(row) == (2, "typo", None) and "dose_mg" in columns and "recorded_at" in old_columns
     # Status unchanged: baseline 20, then 9 after infusion 2 (8 Jan) is a 55% response at session 2.
     from outcomes.status import analyse_clinic
+
     status = analyse_clinic(db.load_clinic(handle), "phq9", db.load_settings(handle), TODAY)[0]
-    assert (status.baseline.total, status.first_response.session, status.progress) == (20, 2, "session 2 of 6")
+    assert (status.baseline.total, status.first_response.session, status.progress) == (
+        20,
+        2,
+        "session 2 of 6",
+    )
     # The guards still hold on the rebuilt table.
     import pytest
+
     with pytest.raises(sqlite3.IntegrityError, match="never changed in place"):
         handle.conn.execute("UPDATE infusions SET drug = 'esketamine' WHERE id = 3")
     with pytest.raises(sqlite3.IntegrityError, match="never deleted"):
@@ -153,21 +191,29 @@ def make_sessions_release_database(path):
     handle = db.connect(path, migrate=False)
     db.apply_migrations(handle, stop_before="0005_courses_record_their_drug")
     conn = handle.conn
-    session = ("INSERT INTO infusions (patient_id, course, given_at, drug, dose_mg_per_kg, dose_mg, route,"
-               " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'then', 'old release')")
+    session = (
+        "INSERT INTO infusions (patient_id, course, given_at, drug, dose_mg_per_kg, dose_mg, route,"
+        " recorded_at, recorded_by) VALUES (?, ?, ?, ?, ?, ?, ?, 'then', 'old release')"
+    )
     with conn:
         for pid in ("P001", "P002", "P003"):
             conn.execute("INSERT INTO patients VALUES (?, 'then', 'old release')", (pid,))
-        conn.execute("INSERT INTO courses (patient_id, course, started_at, recorded_at, recorded_by)"
-                     " VALUES ('P002', 1, '2026-01-02', 'then', 'old release')")
-        conn.execute("INSERT INTO courses (patient_id, course, started_at, recorded_at, recorded_by)"
-                     " VALUES ('P003', 1, '2026-01-02', 'then', 'old release')")
+        conn.execute(
+            "INSERT INTO courses (patient_id, course, started_at, recorded_at, recorded_by)"
+            " VALUES ('P002', 1, '2026-01-02', 'then', 'old release')"
+        )
+        conn.execute(
+            "INSERT INTO courses (patient_id, course, started_at, recorded_at, recorded_by)"
+            " VALUES ('P003', 1, '2026-01-02', 'then', 'old release')"
+        )
         for day in ("06", "08"):
             conn.execute(session, ("P001", 1, f"2026-01-{day}T10:00", "ketamine", 0.5, None, "iv"))
         conn.execute(session, ("P001", 2, "2026-03-02T10:00", "esketamine", None, 56, "intranasal"))
         conn.execute(session, ("P002", 1, "2026-01-05T10:00", "esketamine", None, 56, "intranasal"))
-        conn.execute("INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
-                     " recorded_by) VALUES ('P002', '2026-01-04', 'phq9', NULL, 20, 1, 'then', 'x')")
+        conn.execute(
+            "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
+            " recorded_by) VALUES ('P002', '2026-01-04', 'phq9', NULL, 20, 1, 'then', 'x')"
+        )
     handle.close()
 
 
@@ -177,19 +223,30 @@ def test_every_course_records_its_drug_after_the_upgrade(tmp_path):
     path = tmp_path / "sessions.db"
     make_sessions_release_database(path)
     handle = db.connect(path)
-    rows = handle.conn.execute("SELECT patient_id, course, started_at, drug, begun_by_session FROM courses"
-                               " ORDER BY patient_id, course").fetchall()
-    assert rows == [("P001", 1, "2026-01-06T10:00", "ketamine", 1), ("P001", 2, "2026-03-02T10:00", "esketamine", 1),
-                    ("P002", 1, "2026-01-02", "esketamine", 0), ("P003", 1, "2026-01-02", "ketamine", 0)]
+    rows = handle.conn.execute(
+        "SELECT patient_id, course, started_at, drug, begun_by_session FROM courses"
+        " ORDER BY patient_id, course"
+    ).fetchall()
+    assert rows == [
+        ("P001", 1, "2026-01-06T10:00", "ketamine", 1),
+        ("P001", 2, "2026-03-02T10:00", "esketamine", 1),
+        ("P002", 1, "2026-01-02", "esketamine", 0),
+        ("P003", 1, "2026-01-02", "ketamine", 0),
+    ]
     (audit,) = handle.conn.execute("SELECT who, table_name, new_value FROM audit").fetchall()
     assert audit[:2] == ("schema upgrade", "courses")
     assert json.loads(audit[2]) == {"courses_recorded": 2, "drug_from_first_session": 1}
     from outcomes.status import analyse_clinic
-    statuses = {s.patient_id: s for s in analyse_clinic(db.load_clinic(handle), "phq9", db.load_settings(handle),
-                                                        TODAY)}
+
+    statuses = {
+        s.patient_id: s
+        for s in analyse_clinic(db.load_clinic(handle), "phq9", db.load_settings(handle), TODAY)
+    }
     assert statuses["P002"].progress == "session 1 of 8"  # an esketamine course
     assert statuses["P001"].course.number == 2 and statuses["P001"].course.drug == "esketamine"
     # A clinician's start stays a start; a course a session began is not one (the timeline shows no extra row).
     patients = db.load_clinic(handle).by_patient()
-    assert patients["P001"].course_starts == () and [c for c, _ in patients["P002"].course_starts] == [1]
+    assert patients["P001"].course_starts == () and [
+        c for c, _ in patients["P002"].course_starts
+    ] == [1]
     handle.close()

@@ -18,7 +18,9 @@ TODAY = date(2026, 3, 1)
 
 def _clinic(path: Path) -> Path:
     database = db.connect(path)
-    db.add_patient(database, check_patient({"patient_id": "P001", "name": "Alice"}, TODAY).values, "Dr Test")
+    db.add_patient(
+        database, check_patient({"patient_id": "P001", "name": "Alice"}, TODAY).values, "Dr Test"
+    )
     database.close()
     return path
 

@@ -21,20 +21,28 @@ WHO = "Dr Test"
 def database(tmp_path):
     """A fresh database in a new folder, with one patient P001."""
     handle = db.connect(tmp_path / "data" / "clinic.db")
-    db.add_patient(handle, check_patient({"patient_id": "P001", "name": "Alice Example", "weight_kg": "70"},
-                                         TODAY).values, WHO)
+    db.add_patient(
+        handle,
+        check_patient(
+            {"patient_id": "P001", "name": "Alice Example", "weight_kg": "70"}, TODAY
+        ).values,
+        WHO,
+    )
     yield handle
     handle.close()
 
 
 def infusion(database, when, dose="0.5", course=None):
-    values = check_infusion({"patient_id": "P001", "date": when, "dose_mg_per_kg": dose}, None, TODAY).values
+    values = check_infusion(
+        {"patient_id": "P001", "date": when, "dose_mg_per_kg": dose}, None, TODAY
+    ).values
     return db.add_infusion(database, values, WHO, course=course)
 
 
 def phq9(database, when, total, **extra):
-    values = check_assessment({"patient_id": "P001", "date": when, "scale": "phq9", "total": str(total)},
-                              TODAY).values
+    values = check_assessment(
+        {"patient_id": "P001", "date": when, "scale": "phq9", "total": str(total)}, TODAY
+    ).values
     return db.add_assessment(database, values, WHO, **extra)
 
 
@@ -86,7 +94,9 @@ def test_frames_have_exactly_the_record_columns(database):
 def test_courses_number_from_one_and_start_course_opens_the_next(database):
     """The first infusion is course 1; after start_course the next infusion is course 2."""
     infusion(database, "2026-01-06")
-    assert db.start_course(database, "P001", parse_timepoint("2026-02-10"), WHO, note="relapse") == 2
+    assert (
+        db.start_course(database, "P001", parse_timepoint("2026-02-10"), WHO, note="relapse") == 2
+    )
     infusion(database, "2026-02-11")
     frame = db.load_clinic(database).infusions
     assert frame["course"].tolist() == [1, 2]
@@ -95,17 +105,23 @@ def test_courses_number_from_one_and_start_course_opens_the_next(database):
 def test_correction_supersedes_and_reads_return_the_new_version(database):
     """A corrected assessment reads back with its new total; the old row stays stored, superseded."""
     first = phq9(database, "2026-01-05", 20)
-    values = check_assessment({"patient_id": "P001", "date": "2026-01-05", "scale": "phq9", "total": "18"},
-                              TODAY).values
+    values = check_assessment(
+        {"patient_id": "P001", "date": "2026-01-05", "scale": "phq9", "total": "18"}, TODAY
+    ).values
     new = db.correct_assessment(database, first, values, "misread the form", WHO)
     frame = db.load_clinic(database).assessments
     assert frame["assessment_id"].tolist() == [new] and frame["total"].tolist() == [18]
-    old = database.conn.execute("SELECT total, superseded_by FROM assessments WHERE id = ?", (first,)).fetchone()
+    old = database.conn.execute(
+        "SELECT total, superseded_by FROM assessments WHERE id = ?", (first,)
+    ).fetchone()
     assert old == (20, new)
     history = db.history(database, "assessment", new)
     assert history["action"].tolist() == ["create", "correct"]
     assert history["reason"].tolist()[-1] == "misread the form"
-    assert '"total": 20' in history["old_value"].tolist()[-1] and '"total": 18' in history["new_value"].tolist()[-1]
+    assert (
+        '"total": 20' in history["old_value"].tolist()[-1]
+        and '"total": 18' in history["new_value"].tolist()[-1]
+    )
     with pytest.raises(db.StorageError, match="already corrected"):
         db.correct_assessment(database, first, values, "again", WHO)
 
@@ -116,13 +132,15 @@ def test_second_assessment_of_a_scale_at_the_same_time_is_refused(database):
     before = database.conn.execute("SELECT count(*) FROM audit").fetchone()
     with pytest.raises(db.StorageError) as refused:
         phq9(database, "2026-01-05", 18)
-    assert str(refused.value) == ("a PHQ-9 of P001 at 2026-01-05 is already recorded; "
-                                  "correct the stored record instead")
+    assert str(refused.value) == (
+        "a PHQ-9 of P001 at 2026-01-05 is already recorded; correct the stored record instead"
+    )
     assert db.load_clinic(database).assessments["total"].tolist() == [20]
     assert database.conn.execute("SELECT count(*) FROM audit").fetchone() == before
     # Another scale at the same time, or the same scale another day, is a record of its own.
-    values = check_assessment({"patient_id": "P001", "date": "2026-01-05", "scale": "gad7", "total": "9"},
-                              TODAY).values
+    values = check_assessment(
+        {"patient_id": "P001", "date": "2026-01-05", "scale": "gad7", "total": "9"}, TODAY
+    ).values
     db.add_assessment(database, values, WHO)
     phq9(database, "2026-01-06", 18)
 
@@ -134,7 +152,9 @@ def test_retraction_needs_a_reason_and_hides_the_record(database):
         db.retract(database, "infusion", inf, "  ", WHO)
     db.retract(database, "infusion", inf, "wrong patient", WHO)
     assert db.load_clinic(database).infusions.empty
-    assert database.conn.execute("SELECT retract_reason FROM infusions").fetchone() == ("wrong patient",)
+    assert database.conn.execute("SELECT retract_reason FROM infusions").fetchone() == (
+        "wrong patient",
+    )
     assert db.history(database, "infusion", inf)["action"].tolist() == ["create", "retract"]
 
 
@@ -149,23 +169,34 @@ def test_clinical_values_cannot_be_changed_or_deleted_in_place(database):
         database.conn.execute("DELETE FROM audit")
 
 
-@pytest.mark.parametrize("sql", [
-    "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
-    " VALUES ('P001', '2026-01-05', 'phq9', NULL, 28, 1, 'now', 'x')",
-    "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
-    " VALUES ('P001', '2026-01-05', 'phq9', '1 1 1', 3, 0, 'now', 'x')",
-    "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
-    " VALUES ('P001', '05/01/2026', 'phq9', NULL, 3, 1, 'now', 'x')",
-    "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
-    " VALUES ('P404', '2026-01-05', 'phq9', NULL, 3, 1, 'now', 'x')",
-    "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by)"
-    " VALUES ('P001', 1, '2026-01-05', 5.0, 'now', 'x')",
-    "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by)"
-    " VALUES ('P001', 1, '2026-01-05', 1.5, 'now', 'x')",
-    "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, bp_systolic_pre, recorded_at,"
-    " recorded_by) VALUES ('P001', 1, '2026-01-05', 0.5, 999, 'now', 'x')",
-], ids=["total-range", "item-count", "day-first", "unknown-patient", "dose-refused", "dose-unconfirmed",
-        "systolic-range"])
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
+        " VALUES ('P001', '2026-01-05', 'phq9', NULL, 28, 1, 'now', 'x')",
+        "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
+        " VALUES ('P001', '2026-01-05', 'phq9', '1 1 1', 3, 0, 'now', 'x')",
+        "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
+        " VALUES ('P001', '05/01/2026', 'phq9', NULL, 3, 1, 'now', 'x')",
+        "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at, recorded_by)"
+        " VALUES ('P404', '2026-01-05', 'phq9', NULL, 3, 1, 'now', 'x')",
+        "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by)"
+        " VALUES ('P001', 1, '2026-01-05', 5.0, 'now', 'x')",
+        "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by)"
+        " VALUES ('P001', 1, '2026-01-05', 1.5, 'now', 'x')",
+        "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, bp_systolic_pre, recorded_at,"
+        " recorded_by) VALUES ('P001', 1, '2026-01-05', 0.5, 999, 'now', 'x')",
+    ],
+    ids=[
+        "total-range",
+        "item-count",
+        "day-first",
+        "unknown-patient",
+        "dose-refused",
+        "dose-unconfirmed",
+        "systolic-range",
+    ],
+)
 def test_check_constraints_guard_behind_validation(database, sql):
     """Out-of-range rows that slip past validation are refused by the schema itself."""
     with pytest.raises(sqlite3.IntegrityError):
@@ -174,8 +205,10 @@ def test_check_constraints_guard_behind_validation(database, sql):
 
 def test_acknowledgement_is_kept_and_marks_the_alert(database):
     """An acknowledged suicidality alert reads back as acknowledged, with who, when and note."""
-    values = check_assessment({"patient_id": "P001", "date": "2026-01-05", "scale": "phq9",
-                               "items": "2 2 2 2 2 2 2 2 1"}, TODAY).values
+    values = check_assessment(
+        {"patient_id": "P001", "date": "2026-01-05", "scale": "phq9", "items": "2 2 2 2 2 2 2 2 1"},
+        TODAY,
+    ).values
     db.add_assessment(database, values, WHO)
     infusion(database, "2026-01-06")
     data = db.load_clinic(database)
@@ -185,7 +218,9 @@ def test_acknowledgement_is_kept_and_marks_the_alert(database):
     data = db.load_clinic(database, patient_id="P001")
     assert key in data.acknowledged
     acks = db.acknowledgements(database, "P001")
-    assert acks[["alert_key", "who", "note"]].values.tolist() == [[key, WHO, "safety plan reviewed"]]
+    assert acks[["alert_key", "who", "note"]].values.tolist() == [
+        [key, WHO, "safety plan reviewed"]
+    ]
 
 
 def test_settings_are_validated_stored_and_audited(database):
@@ -214,8 +249,9 @@ def test_update_patient_keeps_the_old_details(database):
 
 def test_unknown_patient_is_refused_with_a_clear_message(database):
     """Adding an assessment for an unknown patient raises NotFound naming the id."""
-    values = check_assessment({"patient_id": "P999", "date": "2026-01-05", "scale": "phq9", "total": "3"},
-                              TODAY).values
+    values = check_assessment(
+        {"patient_id": "P999", "date": "2026-01-05", "scale": "phq9", "total": "3"}, TODAY
+    ).values
     with pytest.raises(db.NotFound, match="P999"):
         db.add_assessment(database, values, WHO)
 
@@ -223,8 +259,9 @@ def test_unknown_patient_is_refused_with_a_clear_message(database):
 def test_cadss_taken_at_an_infusion_keeps_the_link(database):
     """A CADSS rating stored with an infusion id reads back linked to that infusion."""
     inf = infusion(database, "2026-01-06T10:00")
-    values = check_assessment({"patient_id": "P001", "date": "2026-01-06T10:50", "scale": "cadss",
-                               "total": "12"}, TODAY).values
+    values = check_assessment(
+        {"patient_id": "P001", "date": "2026-01-06T10:50", "scale": "cadss", "total": "12"}, TODAY
+    ).values
     db.add_assessment(database, values, WHO, infusion_id=inf)
     assert db.load_clinic(database).assessments["infusion_id"].tolist() == [inf]
 
@@ -238,18 +275,23 @@ def test_load_clinic_of_ten_thousand_patients_reads_every_record_in_a_few_querie
     handle = db.connect(tmp_path / "big.db")
     conn = handle.conn
     with conn:
-        conn.executemany("INSERT INTO patients VALUES (?, 'now', 'x')", [(f"P{p:05d}",) for p in range(10_000)])
+        conn.executemany(
+            "INSERT INTO patients VALUES (?, 'now', 'x')", [(f"P{p:05d}",) for p in range(10_000)]
+        )
         conn.executemany(
             "INSERT INTO patient_details (patient_id, recorded_at, recorded_by) VALUES (?, 'now', 'x')",
-            [(f"P{p:05d}",) for p in range(10_000)])
+            [(f"P{p:05d}",) for p in range(10_000)],
+        )
         conn.executemany(
             "INSERT INTO infusions (patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by)"
             " VALUES (?, 1, ?, 0.5, 'now', 'x')",
-            [(f"P{p:05d}", f"2026-01-{d + 1:02d}T10:00") for p in range(10_000) for d in range(6)])
+            [(f"P{p:05d}", f"2026-01-{d + 1:02d}T10:00") for p in range(10_000) for d in range(6)],
+        )
         conn.executemany(
             "INSERT INTO assessments (patient_id, taken_at, scale, items, total, total_only, recorded_at,"
             " recorded_by) VALUES (?, ?, 'phq9', '1 1 1 1 1 1 1 1 0', 8, 0, 'now', 'x')",
-            [(f"P{p:05d}", f"2026-01-{d + 1:02d}") for p in range(10_000) for d in range(15)])
+            [(f"P{p:05d}", f"2026-01-{d + 1:02d}") for p in range(10_000) for d in range(15)],
+        )
     statements: list[str] = []
     conn.set_trace_callback(statements.append)
     data = db.load_clinic(handle)
@@ -260,7 +302,9 @@ def test_load_clinic_of_ten_thousand_patients_reads_every_record_in_a_few_querie
     assert 0 < len(reads) < 20, reads
 
 
-from hypothesis import HealthCheck, given, settings as hsettings, strategies as st  # noqa: E402
+from hypothesis import HealthCheck, given  # noqa: E402
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from outcomes.scales import SCALES  # noqa: E402
 
@@ -271,15 +315,26 @@ def assessments(draw):
     items = [draw(st.integers(0, top)) for top in scale.item_max]
     day = draw(st.dates(date(2020, 1, 1), date(2026, 2, 28)))
     timed = draw(st.booleans())
-    when = f"{day.isoformat()}T{draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}" if timed else day.isoformat()
+    when = (
+        f"{day.isoformat()}T{draw(st.integers(0, 23)):02d}:{draw(st.integers(0, 59)):02d}"
+        if timed
+        else day.isoformat()
+    )
     total_only = draw(st.booleans())
-    raw = {"patient_id": "P001", "date": when, "scale": scale.id,
-           "items": "" if total_only else " ".join(map(str, items)),
-           "total": str(scale.total(items)), "rater": draw(st.sampled_from(["", "self", "Dr Ö'Brien, MD"]))}
+    raw = {
+        "patient_id": "P001",
+        "date": when,
+        "scale": scale.id,
+        "items": "" if total_only else " ".join(map(str, items)),
+        "total": str(scale.total(items)),
+        "rater": draw(st.sampled_from(["", "self", "Dr Ö'Brien, MD"])),
+    }
     return raw
 
 
-@hsettings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@hsettings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(raw=assessments())
 def test_any_valid_assessment_reads_back_as_it_was_checked(database, raw):
     """Whatever valid assessment goes in through validation comes back from load_clinic unchanged."""
@@ -297,6 +352,10 @@ def test_any_valid_assessment_reads_back_as_it_was_checked(database, raw):
     row = frame[frame["assessment_id"] == new_id].iloc[0]
     assert row.taken_at == checked.values["date"].iso()
     assert row.total == checked.values["total"]
-    expected_items = None if checked.values["items"] is None else " ".join(map(str, checked.values["items"]))
-    assert (None if row["items"] is None or row["items"] != row["items"] else row["items"]) == expected_items
+    expected_items = (
+        None if checked.values["items"] is None else " ".join(map(str, checked.values["items"]))
+    )
+    assert (
+        None if row["items"] is None or row["items"] != row["items"] else row["items"]
+    ) == expected_items
     assert (row.rater if isinstance(row.rater, str) else None) == checked.values["rater"]

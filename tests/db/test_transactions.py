@@ -45,10 +45,21 @@ def _save_infusions_with_cadss(path, pid: str) -> None:
     try:
         for k in range(SAVES):
             when = f"2026-01-{k + 1:02d}T09:00"
-            infusion = check_infusion({"patient_id": pid, "date": when, "dose_mg_per_kg": 0.5,
-                                       "route": "iv", "duration_min": 40, "weight_kg": 70}, None, TODAY)
-            cadss = check_assessment({"patient_id": pid, "date": when, "scale": "cadss",
-                                      "total": k}, TODAY)
+            infusion = check_infusion(
+                {
+                    "patient_id": pid,
+                    "date": when,
+                    "dose_mg_per_kg": 0.5,
+                    "route": "iv",
+                    "duration_min": 40,
+                    "weight_kg": 70,
+                },
+                None,
+                TODAY,
+            )
+            cadss = check_assessment(
+                {"patient_id": pid, "date": when, "scale": "cadss", "total": k}, TODAY
+            )
             assert infusion.ok and cadss.ok
             db.add_infusion_with_rating(database, infusion.values, WHO, cadss.values)
     finally:
@@ -62,8 +73,10 @@ def test_two_connections_saving_infusions_with_cadss_at_once_both_land(tmp_db_pa
     add_patient(setup, "B", "Second Writer")
     setup.close()
 
-    errors = _in_threads(lambda: _save_infusions_with_cadss(tmp_db_path, "A"),
-                         lambda: _save_infusions_with_cadss(tmp_db_path, "B"))
+    errors = _in_threads(
+        lambda: _save_infusions_with_cadss(tmp_db_path, "A"),
+        lambda: _save_infusions_with_cadss(tmp_db_path, "B"),
+    )
 
     assert errors == []
     check = db.connect(tmp_db_path)
@@ -94,8 +107,9 @@ def test_read_then_write_transactions_are_serialised_without_lost_updates(tmp_db
     """Two writers that each read before they write: none fails as locked, no number is taken twice."""
     db.connect(tmp_db_path).close()
 
-    errors = _in_threads(lambda: _register_next(tmp_db_path, "one"),
-                         lambda: _register_next(tmp_db_path, "two"))
+    errors = _in_threads(
+        lambda: _register_next(tmp_db_path, "one"), lambda: _register_next(tmp_db_path, "two")
+    )
 
     assert errors == []
     check = db.connect(tmp_db_path)
@@ -108,8 +122,17 @@ def test_a_refused_write_inside_the_transaction_leaves_nothing(tmp_db_path):
     """An infusion whose CADSS rating is refused is not stored either (all or nothing)."""
     database = db.connect(tmp_db_path)
     add_patient(database, "A", "Only")
-    infusion = check_infusion({"patient_id": "A", "date": "2026-01-05", "dose_mg_per_kg": 0.5,
-                               "route": "iv", "weight_kg": 70}, None, TODAY)
+    infusion = check_infusion(
+        {
+            "patient_id": "A",
+            "date": "2026-01-05",
+            "dose_mg_per_kg": 0.5,
+            "route": "iv",
+            "weight_kg": 70,
+        },
+        None,
+        TODAY,
+    )
     rating = {"patient_id": "NOBODY", "date": "2026-01-05", "scale": "cadss", "total": 3}
     try:
         db.add_infusion_with_rating(database, infusion.values, WHO, rating)

@@ -18,10 +18,15 @@ from tests.association_clinic import AS_OF, association_clinic
 def written(tmp_path_factory):
     patients = association_clinic()
     statuses = analyse_all(patients, "phq9", Settings(), AS_OF)
-    summary = summarise(statuses, "phq9", 6, {pid: p.of_scale("cadss") for pid, p in patients.items()})
+    summary = summarise(
+        statuses, "phq9", 6, {pid: p.of_scale("cadss") for pid, p in patients.items()}
+    )
     folder = tmp_path_factory.mktemp("cohort")
     files = write_cohort_report(statuses, summary, folder, as_of=AS_OF, settings=Settings())
-    pages = [" ".join(p.extract_text().split()) for p in pypdf.PdfReader(folder / "cohort_report.pdf").pages]
+    pages = [
+        " ".join(p.extract_text().split())
+        for p in pypdf.PdfReader(folder / "cohort_report.pdf").pages
+    ]
     return folder, files, pages, json.loads((folder / "summary.json").read_text())
 
 
@@ -67,7 +72,10 @@ def test_dissociation_page_states_rho_median_split_and_dose_rise(written):
     _, _, pages, summary = written
     page = _page(pages, "Dissociation, dose rises and response in this clinic")
     corr = summary["associations"]["dissociation"]["cadss_first_vs_best_improvement"]
-    assert f"Spearman rho {corr['rho']:.2f} (95% CI {corr['ci_low']:.2f} to {corr['ci_high']:.2f}), n = 25" in page
+    assert (
+        f"Spearman rho {corr['rho']:.2f} (95% CI {corr['ci_low']:.2f} to {corr['ci_high']:.2f}), n = 25"
+        in page
+    )
     assert "median CADSS at infusion 1 (10)" in page
     assert "100% (12 of 12)" in page and "31% (4 of 13)" in page
     assert "12 patients had their dose raised" in page and "2 had already responded" in page

@@ -16,9 +16,9 @@ import db
 from db.seed import write_clinic
 from outcomes.cohort import summarise
 from outcomes.session_safety import session_safety
-from outcomes_cli.demo import make_demo
 from outcomes.status import analyse_clinic
 from outcomes.validation import check_assessment, check_infusion, check_patient
+from outcomes_cli.demo import make_demo
 from reports.batch import ReportError, render_clinic, run_report
 from reports.cohort_report import CSV_COLUMNS, patient_row
 from reports.names import patient_stem
@@ -37,7 +37,9 @@ def _add(database, pid: str, infusion_days: tuple[str, ...], scores: tuple[tuple
         assert inf.ok, inf.problems
         db.add_infusion(database, inf.values, WHO)
     for day, total in scores:
-        a = check_assessment({"patient_id": pid, "date": day, "scale": "phq9", "total": total}, TODAY)
+        a = check_assessment(
+            {"patient_id": pid, "date": day, "scale": "phq9", "total": total}, TODAY
+        )
         assert a.ok, a.problems
         db.add_assessment(database, a.values, WHO)
 
@@ -96,12 +98,24 @@ def test_every_patient_gets_a_pdf_and_png_and_the_cohort_its_files(first_run, cl
         assert Image.open(out / "patients" / f"{stem}.png").size[0] > 500
     cohort = out / "cohort"
     assert sorted(p.name for p in cohort.iterdir()) == [
-        "cohort_report.pdf", "dissociation.png", "dose_and_early_improvement.png", "patients.csv",
-        "relief_curve.png", "responders_by_session.png", "summary.json", "trajectories.png",
+        "cohort_report.pdf",
+        "dissociation.png",
+        "dose_and_early_improvement.png",
+        "patients.csv",
+        "relief_curve.png",
+        "responders_by_session.png",
+        "summary.json",
+        "trajectories.png",
         "waterfall.png",
     ]
-    for name in ("relief_curve.png", "responders_by_session.png", "trajectories.png",
-                 "waterfall.png", "dissociation.png", "dose_and_early_improvement.png"):
+    for name in (
+        "relief_curve.png",
+        "responders_by_session.png",
+        "trajectories.png",
+        "waterfall.png",
+        "dissociation.png",
+        "dose_and_early_improvement.png",
+    ):
         assert Image.open(cohort / name).size == (1169, 827)  # A4 landscape at 100 dpi
     assert len(result.files) == 2 * len(statuses) + 9
     assert all(p.is_file() for p in result.files)
@@ -114,7 +128,9 @@ def test_cohort_json_and_csv_equal_the_domain_results(first_run, clinic_db):
     database = db.connect(clinic_db)
     safety = session_safety(db.load_clinic(database).by_patient().values(), settings)
     database.conn.close()
-    expected = summarise(statuses, "phq9", settings.induction_sessions, cadss, safety=safety).as_json()
+    expected = summarise(
+        statuses, "phq9", settings.induction_sessions, cadss, safety=safety
+    ).as_json()
     assert expected["safety"]["monitored_sessions"]["ketamine"] > 0
     assert json.loads((out / "cohort" / "summary.json").read_text()) == expected
     assert result.summary == expected
@@ -127,11 +143,16 @@ def test_cohort_json_and_csv_equal_the_domain_results(first_run, clinic_db):
         row, want = by_id[s.patient_id], s.as_json()
         assert row["six_session_verdict"] == want["six_session_verdict"]
         assert row["status"] == (want["status"] or "")
-        assert row["best_improvement"] == ("" if want["best_improvement"] is None
-                                           else str(want["best_improvement"]))
-        assert row["relief_days"] == ("" if want["relief_days"] is None else str(want["relief_days"]))
-        assert row == {k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
-                       for k, v in patient_row(s, TODAY).items()}
+        assert row["best_improvement"] == (
+            "" if want["best_improvement"] is None else str(want["best_improvement"])
+        )
+        assert row["relief_days"] == (
+            "" if want["relief_days"] is None else str(want["relief_days"])
+        )
+        assert row == {
+            k: ("" if v is None else str(v).lower() if isinstance(v, bool) else str(v))
+            for k, v in patient_row(s, TODAY).items()
+        }
 
 
 def test_cohort_pdf_has_summary_figures_and_data_quality(first_run, clinic_db):
@@ -188,8 +209,10 @@ def test_rerun_on_unchanged_data_gives_byte_identical_files(first_run, clinic_db
     again = run_report(clinic_db, tmp_path / "again", as_of=TODAY, jobs=2, stderr=io.StringIO())
     first = {p.relative_to(out): p.read_bytes() for p in result.files}
     second = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in again.files}
-    assert sorted(map(str, first.keys() - second.keys())) == [] and \
-        sorted(map(str, second.keys() - first.keys())) == [], again.failures
+    assert (
+        sorted(map(str, first.keys() - second.keys())) == []
+        and sorted(map(str, second.keys() - first.keys())) == []
+    ), again.failures
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
 
@@ -202,11 +225,14 @@ def test_one_patients_bad_data_does_not_stop_the_batch(clinic_db, tmp_path):
     bad = data.assessments["patient_id"] == "P003"
     data.assessments.loc[bad.idxmax(), "taken_at"] = "not a date"
     err = io.StringIO()
-    result = render_clinic(data, settings, "phq9", tmp_path, as_of=TODAY, stderr=err,
-                           patients=["P001", "P003", "../x"])  # fewer drawings: a faster test
+    result = render_clinic(
+        data, settings, "phq9", tmp_path, as_of=TODAY, stderr=err, patients=["P001", "P003", "../x"]
+    )  # fewer drawings: a faster test
     assert [pid for pid, _ in result.failures] == ["P003"]
     assert "records could not be read" in result.failures[0][1]
-    assert "1 patient(s) could not be reported" not in err.getvalue()  # render_clinic prints nothing
+    assert (
+        "1 patient(s) could not be reported" not in err.getvalue()
+    )  # render_clinic prints nothing
     written = {p.name for p in (tmp_path / "patients").iterdir()}
     assert f"{patient_stem('P003')}.pdf" not in written
     assert f"{patient_stem('P001')}.pdf" in written and f"{patient_stem('../x')}.pdf" in written
@@ -216,24 +242,29 @@ def test_one_patients_bad_data_does_not_stop_the_batch(clinic_db, tmp_path):
 
 def test_a_patient_whose_drawing_fails_is_reported_and_the_rest_written(tmp_path):
     """A failure inside a worker process is caught per patient; the other reports are written."""
-    from tests.reports.test_patient import report_input
     from reports.batch import _render_patients
+    from tests.reports.test_patient import report_input
 
     good, broken = report_input("P1"), report_input("P2")
     broken.cadss = [object()]  # not an assessment: drawing this patient raises
-    results = sorted(_render_patients([good, broken, report_input("P3")], tmp_path, 2, False,
-                                      io.StringIO()))
+    results = sorted(
+        _render_patients([good, broken, report_input("P3")], tmp_path, 2, False, io.StringIO())
+    )
     assert [(pid, len(files), error is None) for pid, files, error in results] == [
-        ("P1", 2, True), ("P2", 0, False), ("P3", 2, True)]
+        ("P1", 2, True),
+        ("P2", 0, False),
+        ("P3", 2, True),
+    ]
     assert "report could not be drawn: AttributeError" in results[1][2]
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
-        f"{patient_stem(p)}.{ext}" for p in ("P1", "P3") for ext in ("pdf", "png"))
+        f"{patient_stem(p)}.{ext}" for p in ("P1", "P3") for ext in ("pdf", "png")
+    )
 
 
 def test_spawned_workers_write_the_same_files_as_the_main_process(tmp_path, monkeypatch):
     """Where fork is not used (macOS, Windows) spawned workers get the records and draw the same bytes."""
-    from tests.reports.test_patient import report_input
     import reports.batch as batch
+    from tests.reports.test_patient import report_input
 
     items = [report_input("P1"), report_input("P2")]
     (tmp_path / "one").mkdir()
@@ -262,13 +293,16 @@ def test_cohort_only_writes_no_patient_files(clinic_db, tmp_path):
     assert result.summary["patients"] == 8 + len(HOSTILE_IDS)
 
 
-@pytest.mark.parametrize("kwargs, words", [
-    ({"patient": "NOPE"}, "no patient with id 'NOPE'"),
-    ({"scale": "xyz"}, "unknown scale 'xyz'; choose one of"),
-    ({"scale": "cadss"}, "not treatment response"),
-    ({"jobs": 0}, "--jobs 0"),
-    ({"patient": "P001", "cohort_only": True}, "cannot be combined"),
-])
+@pytest.mark.parametrize(
+    "kwargs, words",
+    [
+        ({"patient": "NOPE"}, "no patient with id 'NOPE'"),
+        ({"scale": "xyz"}, "unknown scale 'xyz'; choose one of"),
+        ({"scale": "cadss"}, "not treatment response"),
+        ({"jobs": 0}, "--jobs 0"),
+        ({"patient": "P001", "cohort_only": True}, "cannot be combined"),
+    ],
+)
 def test_refusals_name_the_problem_and_write_nothing(clinic_db, tmp_path, kwargs, words):
     """An unknown patient or scale, or a bad option, is refused in words and nothing is written."""
     with pytest.raises(ReportError, match=words.replace("(", r"\(")):
@@ -316,5 +350,7 @@ def test_a_failing_cohort_report_is_reported_and_patient_files_still_written(cli
     result = render_clinic(data, settings, "phq9", tmp_path, as_of=TODAY)
     assert [pid for pid, _ in result.failures] == [COHORT_FAILURE]
     assert result.summary is not None  # the figures were computed, only the files failed
-    assert sorted(p.name for p in result.files) == [f"{patient_stem('P001')}.pdf",
-                                                     f"{patient_stem('P001')}.png"]
+    assert sorted(p.name for p in result.files) == [
+        f"{patient_stem('P001')}.pdf",
+        f"{patient_stem('P001')}.png",
+    ]

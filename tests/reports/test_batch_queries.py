@@ -8,8 +8,8 @@ import pytest
 
 import db
 from db.seed import write_clinic
-from outcomes_cli.demo import make_demo
 from outcomes.status import analyse_clinic
+from outcomes_cli.demo import make_demo
 from reports.batch import run_report
 
 TODAY = date(2026, 3, 1)
@@ -36,7 +36,8 @@ def per_patient(selects: list[str]) -> list[str]:
 
 
 def test_a_cohort_report_of_1000_patients_with_acknowledged_alerts_takes_a_handful_of_queries(
-        acknowledged_clinic, tmp_path, monkeypatch):
+    acknowledged_clinic, tmp_path, monkeypatch
+):
     """`run_report --cohort-only` over 1,000 patients with 40 acknowledged alerts: fewer than 30 queries (the
     clinic is read a chunk of patients at a time), none for one patient."""
     path, _ = acknowledged_clinic
@@ -48,7 +49,9 @@ def test_a_cohort_report_of_1000_patients_with_acknowledged_alerts_takes_a_handf
     assert per_patient(selects) == []
 
 
-def test_every_patients_report_reads_the_acknowledgements_in_one_query(acknowledged_clinic, tmp_path, monkeypatch):
+def test_every_patients_report_reads_the_acknowledgements_in_one_query(
+    acknowledged_clinic, tmp_path, monkeypatch
+):
     """The per-patient reports of 1,000 patients (drawing left out) read the clinic and its acknowledgements in
     fewer than 30 queries, and each acknowledgement reaches the patient it belongs to."""
     path, alerts = acknowledged_clinic
@@ -56,12 +59,15 @@ def test_every_patients_report_reads_the_acknowledgements_in_one_query(acknowled
     import reports.batch
 
     drawn = []
-    monkeypatch.setattr(reports.batch, "_render_patients",
-                        lambda items, *args, **kwargs: drawn.extend(items) or [])
+    monkeypatch.setattr(
+        reports.batch, "_render_patients", lambda items, *args, **kwargs: drawn.extend(items) or []
+    )
     run_report(path, tmp_path / "out", as_of=TODAY, progress=False)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert 3 <= len(selects) < 30, len(selects)
     assert per_patient(selects) == []
-    seen = {item.status.patient_id: item.acknowledgements for item in drawn if item.acknowledgements}
+    seen = {
+        item.status.patient_id: item.acknowledgements for item in drawn if item.acknowledgements
+    }
     assert {pid for pid, _ in alerts} == set(seen)
     assert all(any(a.alert_key == key for a in seen[pid]) for pid, key in alerts)

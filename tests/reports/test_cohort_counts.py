@@ -42,10 +42,10 @@ def report(tmp_path_factory):
 def summary_table(text: str) -> dict[str, str]:
     """The first page's table, measure -> value (pypdf reads it column by column)."""
     lines = text.splitlines()
-    measures = lines[lines.index("measure") + 1:lines.index("value")]
-    values = lines[lines.index("value") + 1:lines.index("how")]
+    measures = lines[lines.index("measure") + 1 : lines.index("value")]
+    values = lines[lines.index("value") + 1 : lines.index("how")]
     assert len(measures) == len(values)
-    return dict(zip(measures, values))
+    return dict(zip(measures, values, strict=True))
 
 
 def _not_counted(sentence: str) -> int:
@@ -61,13 +61,20 @@ def test_summary_page_counts_equal_the_json(report):
     assert table["Patients"] == str(summary["patients"])
     assert table["With a usable baseline"] == str(summary["with_baseline"])
     verdicts = summary["verdicts"]
-    for words, key in (("responder", "responder"), ("non-responder", "non_responder"),
-                       ("incomplete", "incomplete"), ("in progress", "in_progress"),
-                       ("no baseline", "no_baseline")):
+    for words, key in (
+        ("responder", "responder"),
+        ("non-responder", "non_responder"),
+        ("incomplete", "incomplete"),
+        ("in progress", "in_progress"),
+        ("no baseline", "no_baseline"),
+    ):
         assert table[f"6-session verdict: {words}"] == str(verdicts[key]), words
     assert sum(verdicts.values()) == summary["patients"]
     assert table["Response within 6 sessions, completers"] == f"{summary['response_rate_6']:.0%}"
-    assert table["Response within 6 sessions, all who started"] == f"{summary['response_rate_itt']:.0%}"
+    assert (
+        table["Response within 6 sessions, all who started"]
+        == f"{summary['response_rate_itt']:.0%}"
+    )
 
 
 def test_rate_denominators_are_stated_and_reconcile(report):
@@ -77,7 +84,9 @@ def test_rate_denominators_are_stated_and_reconcile(report):
     completers = re.search(r"Completers \(the headline rates\): (.*?)\.", pages[0]).group(1)
     assert completers.startswith(f"{d['completers']} of {n} patients")
     assert d["completers"] + _not_counted(completers) == n
-    started = re.search(r"All who started \(rates and responders by session\): (.*?)\.", pages[0]).group(1)
+    started = re.search(
+        r"All who started \(rates and responders by session\): (.*?)\.", pages[0]
+    ).group(1)
     assert started.startswith(f"{d['all_who_started']} of {n} patients")
     assert d["all_who_started"] + _not_counted(started) == n
     responders = summary["responders"]
@@ -128,5 +137,7 @@ def test_waterfall_count_matches_with_baseline_or_says_why_not(report):
 def test_trajectories_count_reconciles(report):
     """The trajectories page says how many lines and who is left out, adding up to the clinic."""
     summary, pages, _ = report
-    lines = re.search(r"latest score: (\d+) patients? with a baseline and a later score(.*?)\. Solid", pages[4])
+    lines = re.search(
+        r"latest score: (\d+) patients? with a baseline and a later score(.*?)\. Solid", pages[4]
+    )
     assert int(lines.group(1)) + _not_counted(lines.group(2)) == summary["patients"]

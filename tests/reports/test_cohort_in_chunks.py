@@ -33,13 +33,19 @@ def clinic(tmp_path_factory):
     settings = db.load_settings(database)
     statuses = analyse_clinic(db.load_clinic(database), "phq9", settings, TODAY)
     for status in [s for s in statuses if s.open_alerts][:5]:
-        db.acknowledge_alert(database, status.patient_id, status.open_alerts[0].key, "Dr Test", "seen")
+        db.acknowledge_alert(
+            database, status.patient_id, status.open_alerts[0].key, "Dr Test", "seen"
+        )
     database.close()
     return path
 
 
 def files_of(folder) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
 
 
 def test_cohort_report_in_chunks_is_the_whole_clinics_to_the_byte(clinic, tmp_path, monkeypatch):
@@ -53,7 +59,9 @@ def test_cohort_report_in_chunks_is_the_whole_clinics_to_the_byte(clinic, tmp_pa
             yield chunk
 
     monkeypatch.setattr(db, "clinic_chunks", counted)  # the name `reports.batch` reads
-    chunked = run_report(clinic, tmp_path / "chunked", cohort_only=True, as_of=TODAY, stderr=io.StringIO())
+    chunked = run_report(
+        clinic, tmp_path / "chunked", cohort_only=True, as_of=TODAY, stderr=io.StringIO()
+    )
     assert chunks_read == [7] * 8 + [4]  # 60 patients, seven at a time
 
     database = db.connect(clinic)
@@ -65,6 +73,9 @@ def test_cohort_report_in_chunks_is_the_whole_clinics_to_the_byte(clinic, tmp_pa
     assert chunked.ok and whole.ok
     assert chunked.summary == whole.summary
     safety = chunked.summary["safety"]
-    assert safety["monitored_sessions"]["esketamine"] > 0 and sum(safety["sessions_with_alert"].values()) > 0
+    assert (
+        safety["monitored_sessions"]["esketamine"] > 0
+        and sum(safety["sessions_with_alert"].values()) > 0
+    )
     assert files_of(tmp_path / "chunked") == files_of(tmp_path / "whole")
     assert len(files_of(tmp_path / "chunked")) >= 4  # the PDF, PNG, CSV and JSON of the cohort

@@ -15,23 +15,42 @@ from outcomes.chart_marks import ChartData
 from reports.handout import Handout, handout_path, write_handout
 
 DAY = date(2026, 2, 10)
-MARKS = ChartData(scale_name="PHQ-9", days=(-1, 2, 5, 9, 14), totals=(20, 16, 12, 9, 6),
-                  infusion_days=(0, 2, 4, 7, 9, 11), booster_days=(30,), baseline=20,
-                  response_level=10.0, remission=4, total_max=27, x_label="days since first infusion")
+MARKS = ChartData(
+    scale_name="PHQ-9",
+    days=(-1, 2, 5, 9, 14),
+    totals=(20, 16, 12, 9, 6),
+    infusion_days=(0, 2, 4, 7, 9, 11),
+    booster_days=(30,),
+    baseline=20,
+    response_level=10.0,
+    remission=4,
+    total_max=27,
+    x_label="days since first infusion",
+)
 
 
 def handout(**changes) -> Handout:
     values = dict(
-        patient_id="P/../001", who="Ada Example", clinic="Example Clinic", day=DAY,
+        patient_id="P/../001",
+        who="Ada Example",
+        clinic="Example Clinic",
+        day=DAY,
         headline="Your PHQ-9 score went from 20 (severe) to 6 (mild): 70% lower than before your first infusion.",
         about="The PHQ-9 measures depression. A lower score means fewer symptoms.",
-        milestones=["Response reached after infusion 3, 7 days after your first infusion. Response means your "
-                    "score dropped by at least half from where you started."],
-        sessions=["You have had 6 of the 6 infusions of your treatment course.",
-                  "Your next PHQ-9 check-in questionnaire is due on 16 February 2026, in 6 days."],
-        glossary=[("Baseline", "your score shortly before your first infusion: the starting point"),
-                  ("Booster", "an extra infusion after the first 6")],
-        marks=MARKS)
+        milestones=[
+            "Response reached after infusion 3, 7 days after your first infusion. Response means your "
+            "score dropped by at least half from where you started."
+        ],
+        sessions=[
+            "You have had 6 of the 6 infusions of your treatment course.",
+            "Your next PHQ-9 check-in questionnaire is due on 16 February 2026, in 6 days.",
+        ],
+        glossary=[
+            ("Baseline", "your score shortly before your first infusion: the starting point"),
+            ("Booster", "an extra infusion after the first 6"),
+        ],
+        marks=MARKS,
+    )
     values.update(changes)
     return Handout(**values)
 
@@ -47,10 +66,20 @@ def test_one_page_with_the_patients_words_chart_key_and_glossary(tmp_path):
     assert path.parent == tmp_path and path.name.endswith("-handout-2026-02-10.pdf")
     pages, text = page_text(path)
     assert pages == 1
-    for words in ("Your treatment progress", "Ada Example", "70% lower than before your first infusion",
-                  "What you have reached", "Your sessions and your next check-in", "in 6 days",
-                  "Words used on this page", "the starting point", "half your starting score (10)",
-                  "4 or lower: few or no symptoms left", "an infusion", "a booster"):
+    for words in (
+        "Your treatment progress",
+        "Ada Example",
+        "70% lower than before your first infusion",
+        "What you have reached",
+        "Your sessions and your next check-in",
+        "in 6 days",
+        "Words used on this page",
+        "the starting point",
+        "half your starting score (10)",
+        "4 or lower: few or no symptoms left",
+        "an infusion",
+        "a booster",
+    ):
         assert words in text, words
     assert "Support is available" not in text
 
@@ -59,17 +88,25 @@ def test_crisis_text_heads_the_page_when_it_applies(tmp_path):
     """A positive suicidality item puts the clinic's crisis text first, in a frame."""
     crisis = "Call the Example Clinic crisis line on 0100 000 000, day or night."
     _, text = page_text(write_handout(handout(crisis=crisis), tmp_path / "h.pdf"))
-    assert text.index("Support is available") < text.index(crisis) < text.index("Your PHQ-9 score went")
+    assert (
+        text.index("Support is available")
+        < text.index(crisis)
+        < text.index("Your PHQ-9 score went")
+    )
 
 
 def test_too_many_words_for_one_page_are_refused(tmp_path):
     """The page never spills onto a second one: an overlong text is refused, nothing written."""
     with pytest.raises(ValueError, match="one page"):
-        write_handout(handout(sessions=["A long line of words to fill the page."] * 40), tmp_path / "h.pdf")
+        write_handout(
+            handout(sessions=["A long line of words to fill the page."] * 40), tmp_path / "h.pdf"
+        )
     assert not (tmp_path / "h.pdf").exists()
 
 
-@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs poppler's pdftoppm to render the page")
+@pytest.mark.skipif(
+    shutil.which("pdftoppm") is None, reason="needs poppler's pdftoppm to render the page"
+)
 def test_page_is_drawn_in_black_and_greys(tmp_path):
     """Printed in greyscale nothing is lost: the rendered page has no coloured pixel."""
     path = write_handout(handout(crisis="Tell the clinic team today."), tmp_path / "h.pdf")

@@ -47,31 +47,63 @@ def phq(total: int, item9: int = 0) -> tuple[int, ...]:
 def make_patient(pid: str = "P001", *, cadss: bool = True):
     """A responder: response at session 3, remission at 5, relapse 21 days after infusion 6, a booster."""
     infusions = [
-        Infusion(pid, tp(d, 10), dose_mg_per_kg=0.5, id=i + 1, weight_kg=70,
-                 bp_systolic_pre=130, bp_diastolic_pre=80,
-                 side_effects=("nausea", "dissociation") if i % 2 else ())
+        Infusion(
+            pid,
+            tp(d, 10),
+            dose_mg_per_kg=0.5,
+            id=i + 1,
+            weight_kg=70,
+            bp_systolic_pre=130,
+            bp_diastolic_pre=80,
+            side_effects=("nausea", "dissociation") if i % 2 else (),
+        )
         for i, d in enumerate([0, 2, 4, 7, 9, 11, 40])
     ]
-    scores = [(-2, 20, 1), (1, 17, 1), (3, 12, 0), (5, 9, 0), (8, 6, 0), (10, 4, 0), (12, 4, 0),
-              (18, 6, 0), (25, 8, 0), (32, 12, 0), (45, 7, 0)]
-    assessments = [Assessment(pid, tp(d), "phq9", t, phq(t, s9), id=100 + k)
-                   for k, (d, t, s9) in enumerate(scores)]
+    scores = [
+        (-2, 20, 1),
+        (1, 17, 1),
+        (3, 12, 0),
+        (5, 9, 0),
+        (8, 6, 0),
+        (10, 4, 0),
+        (12, 4, 0),
+        (18, 6, 0),
+        (25, 8, 0),
+        (32, 12, 0),
+        (45, 7, 0),
+    ]
+    assessments = [
+        Assessment(pid, tp(d), "phq9", t, phq(t, s9), id=100 + k)
+        for k, (d, t, s9) in enumerate(scores)
+    ]
     if cadss:
         # Five linked to their infusion, one unlinked on the day of infusion 6.
-        assessments += [Assessment(pid, tp(d, 11), "cadss", 10 + 3 * k, None, id=200 + k,
-                                   infusion_id=k + 1) for k, d in enumerate([0, 2, 4, 7, 9])]
+        assessments += [
+            Assessment(pid, tp(d, 11), "cadss", 10 + 3 * k, None, id=200 + k, infusion_id=k + 1)
+            for k, d in enumerate([0, 2, 4, 7, 9])
+        ]
         assessments.append(Assessment(pid, tp(11), "cadss", 40, None, id=299))
     return group_by_patient(infusions, assessments)[pid]
 
 
 def report_input(pid: str = "P001", name: str | None = "Alex Example") -> PatientReportInput:
     data = make_patient(pid)
-    status = analyse_patient(data, "phq9", Settings(), AS_OF,
-                             acknowledged={"suicidality_item:a:2026-01-03:phq9"})
+    status = analyse_patient(
+        data, "phq9", Settings(), AS_OF, acknowledged={"suicidality_item:a:2026-01-03:phq9"}
+    )
     return PatientReportInput(
-        status, data.of_scale("cadss"), AS_OF, name,
-        [Acknowledgement("suicidality_item:a:2026-01-03:phq9", "Dr Kim", "2026-01-04T09:12:00",
-                         "safety plan reviewed")],
+        status,
+        data.of_scale("cadss"),
+        AS_OF,
+        name,
+        [
+            Acknowledgement(
+                "suicidality_item:a:2026-01-03:phq9",
+                "Dr Kim",
+                "2026-01-04T09:12:00",
+                "safety plan reviewed",
+            )
+        ],
     )
 
 
@@ -88,7 +120,10 @@ def test_patient_pdf_has_two_pages_with_verdict_rule_relief_and_settings(tmp_pat
     assert "Alex Example (P001)" in first
     assert "RESPONDER" in first
     assert wording.verdict_reason(item.status.verdict) in first.replace("\n", " ")
-    assert "21 days after the last induction infusion (2026-01-16), ended by loss of response" in " ".join(first.split())
+    assert (
+        "21 days after the last induction infusion (2026-01-16), ended by loss of response"
+        in " ".join(first.split())
+    )
     assert "session 6 of 6 + 1 booster" in first
     assert "data as of 2026-02-24" in first
     assert "1 alert not yet acknowledged" in first
@@ -98,7 +133,9 @@ def test_patient_pdf_has_two_pages_with_verdict_rule_relief_and_settings(tmp_pat
     assert "NOT YET ACKNOWLEDGED" in second
     assert "induction_sessions = 6" in second and "booster_ends_relief = true" in second
     assert "page 2 of 2" in second
-    assert "for verdict record" not in second and "total only" not in second  # no always-empty column
+    assert (
+        "for verdict record" not in second and "total only" not in second
+    )  # no always-empty column
 
 
 def test_png_is_the_chart_alone_at_the_report_resolution(tmp_path):
@@ -107,7 +144,9 @@ def test_png_is_the_chart_alone_at_the_report_resolution(tmp_path):
     image = Image.open(png)
     w, h = A4_PORTRAIT
     expected = (PNG_RECT[2] * w * PNG_DPI, PNG_RECT[3] * h * PNG_DPI)
-    assert all(abs(got - want) <= 1 for got, want in zip(image.size, expected))  # pixel rounding
+    assert all(
+        abs(got - want) <= 1 for got, want in zip(image.size, expected, strict=True)
+    )  # pixel rounding
     pixels = np.asarray(image.convert("RGB")).reshape(-1, 3)
     assert (pixels == (0x00, 0x72, 0xB2)).all(axis=1).sum() > 200  # the score line
     assert (pixels == (0xD5, 0x5E, 0x00)).all(axis=1).sum() > 20  # loss-of-response marker
@@ -119,12 +158,20 @@ def test_chart_marks_milestones_relief_and_reference_lines():
     fig = new_figure(A4_PORTRAIT)
     draw_progress(fig, CHART_RECT, item.status, cadss_per_infusion(item.status, item.cadss))
     texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
-    for expected in ("first response: session 3, day 5", "first remission: session 5, day 10",
-                     "loss of response: day 32", "baseline (20)",
-                     "response line: half of baseline (10)", "remission: 4 or less",
-                     "relief 21 days, until loss of response", "booster infusion",
-                     "suicidality item positive, open", "suicidality item positive, acknowledged",
-                     "severe", "minimal"):
+    for expected in (
+        "first response: session 3, day 5",
+        "first remission: session 5, day 10",
+        "loss of response: day 32",
+        "baseline (20)",
+        "response line: half of baseline (10)",
+        "remission: 4 or less",
+        "relief 21 days, until loss of response",
+        "booster infusion",
+        "suicidality item positive, open",
+        "suicidality item positive, acknowledged",
+        "severe",
+        "minimal",
+    ):
         assert expected in texts, expected
     assert "days since the first infusion" in texts and "PHQ-9 total (0-27)" in texts
 
@@ -134,7 +181,12 @@ def test_cadss_goes_to_the_linked_infusion_or_the_one_that_day():
     item = report_input()
     points = cadss_per_infusion(item.status, item.cadss)
     assert [(p.infusion_number, p.day, p.total) for p in points] == [
-        (1, 0, 10), (2, 2, 13), (3, 4, 16), (4, 7, 19), (5, 9, 22), (6, 11, 40)
+        (1, 0, 10),
+        (2, 2, 13),
+        (3, 4, 16),
+        (4, 7, 19),
+        (5, 9, 22),
+        (6, 11, 40),
     ]
 
 
@@ -160,8 +212,10 @@ def test_name_outside_western_european_text_is_kept_in_the_pdf(tmp_path):
 def test_long_score_history_is_shortened_with_a_note(tmp_path, rows):
     """More scores than page 2 holds: the latest are shown and the page says how many were left out."""
     pid = "P1"
-    infusions = [Infusion(pid, tp(d, 10), dose_mg_per_kg=0.5, id=i + 1)
-                 for i, d in enumerate([0, 2, 4, 7, 9, 11])]
+    infusions = [
+        Infusion(pid, tp(d, 10), dose_mg_per_kg=0.5, id=i + 1)
+        for i, d in enumerate([0, 2, 4, 7, 9, 11])
+    ]
     assessments = [Assessment(pid, tp(-1), "phq9", 20, phq(20))]
     assessments += [Assessment(pid, tp(12 + k), "phq9", 8, phq(8)) for k in range(rows)]
     data = group_by_patient(infusions, assessments)[pid]
@@ -175,8 +229,11 @@ def test_long_score_history_is_shortened_with_a_note(tmp_path, rows):
 def with_other_scales(scales: dict[str, list[tuple[int, int]]]) -> PatientReportInput:
     """`report_input()` plus totals on other scales: {scale: [(day, total), ...]}."""
     base = make_patient()
-    extra = [Assessment("P001", tp(d), scale, total, None, id=500 + 20 * k + j)
-             for k, (scale, points) in enumerate(scales.items()) for j, (d, total) in enumerate(points)]
+    extra = [
+        Assessment("P001", tp(d), scale, total, None, id=500 + 20 * k + j)
+        for k, (scale, points) in enumerate(scales.items())
+        for j, (d, total) in enumerate(points)
+    ]
     data = group_by_patient(base.infusions, list(base.assessments) + extra)["P001"]
     settings = Settings()
     status = analyse_patient(data, "phq9", settings, AS_OF)
@@ -186,8 +243,9 @@ def with_other_scales(scales: dict[str, list[tuple[int, int]]]) -> PatientReport
 
 def test_other_scales_follow_the_details_compactly(tmp_path):
     """A MADRS and a GAD-7 recorded beside the PHQ-9 each get a block: baseline, status, verdict, chart."""
-    item = with_other_scales({"madrs": [(-2, 34), (3, 20), (8, 12), (12, 10)],
-                              "gad7": [(-2, 15), (5, 9), (12, 6)]})
+    item = with_other_scales(
+        {"madrs": [(-2, 34), (3, 20), (8, 12), (12, 10)], "gad7": [(-2, 15), (5, 9), (12, 6)]}
+    )
     pdf, _ = write_patient_report(item, tmp_path)
     pages = pdf_text(pdf)
     text = " ".join(" ".join(page.split()) for page in pages)
@@ -236,11 +294,15 @@ def test_a_one_scale_patient_gets_the_item_by_item_block_on_page_2(tmp_path):
 def test_an_esketamine_patients_pdf_says_sessions_of_eight(tmp_path):
     """An esketamine course reads "sessions", the eight-session verdict and its doses in mg and devices."""
     pid, days = "E1", [0, 3, 7, 10, 14, 17, 21, 24]
-    infusions = [Infusion(pid, tp(d, 9), id=k + 1, drug="esketamine", dose_mg=56, route="intranasal")
-                 for k, d in enumerate(days)]
+    infusions = [
+        Infusion(pid, tp(d, 9), id=k + 1, drug="esketamine", dose_mg=56, route="intranasal")
+        for k, d in enumerate(days)
+    ]
     scores = [(-1, 20), (4, 9), (25, 8), (30, 16)]
-    data = group_by_patient(infusions, [Assessment(pid, tp(d), "phq9", t, phq(t), id=100 + k)
-                                        for k, (d, t) in enumerate(scores)])[pid]
+    data = group_by_patient(
+        infusions,
+        [Assessment(pid, tp(d), "phq9", t, phq(t), id=100 + k) for k, (d, t) in enumerate(scores)],
+    )[pid]
     status = analyse_patient(data, "phq9", Settings(), AS_OF)
     pdf, _ = write_patient_report(PatientReportInput(status, (), AS_OF, "Esme Spray"), tmp_path)
     first, second = (" ".join(page.split()) for page in pdf_text(pdf))
@@ -248,6 +310,6 @@ def test_an_esketamine_patients_pdf_says_sessions_of_eight(tmp_path):
     assert "Eight-session verdict" in first and "session 8 of 8" in first
     assert "after the last induction session (2026-01-29)" in first
     assert "Sessions and side effects" in second and "after session" in second
-    table = second[second.index("Sessions and side effects"):second.index("Safety alerts")]
+    table = second[second.index("Sessions and side effects") : second.index("Safety alerts")]
     assert "mg" in table and "devices" in table and "56" in table and "mg/kg" not in table
     assert "infusion" not in first + second

@@ -12,11 +12,35 @@ from reports.style import A4_PORTRAIT, new_figure, report_style
 CASES = {
     # R: the curve is flat at exactly 0.5 from day 14 to 30, so the median is 22 (the midpoint).
     "median on a flat stretch": ([7, 14, 30, 60], [True] * 4),
-    "median on a drop": ([3, 5, 8, 9, 11, 12, 14, 15, 18, 21, 25, 28, 30, 35, 40, 45, 60, 75, 90, 90],
-                         [True, True, True, False, True, True, True, True, False, True, True, True, True,
-                          False, True, True, False, True, False, False]),
-    "wide band, censored tail": ([5, 10, 10, 20, 40, 40, 40, 60, 80, 100],
-                                 [True, True, True, True, True, False, False, True, False, False]),
+    "median on a drop": (
+        [3, 5, 8, 9, 11, 12, 14, 15, 18, 21, 25, 28, 30, 35, 40, 45, 60, 75, 90, 90],
+        [
+            True,
+            True,
+            True,
+            False,
+            True,
+            True,
+            True,
+            True,
+            False,
+            True,
+            True,
+            True,
+            True,
+            False,
+            True,
+            True,
+            False,
+            True,
+            False,
+            False,
+        ],
+    ),
+    "wide band, censored tail": (
+        [5, 10, 10, 20, 40, 40, 40, 60, 80, 100],
+        [True, True, True, True, True, False, False, True, False, False],
+    ),
 }
 
 
@@ -39,4 +63,6 @@ def test_the_median_label_touches_neither_the_curve_nor_its_band(name):
     values = np.concatenate([curve.survival[over], curve.low[over], curve.high[over]])
     clear = LABEL_CLEARANCE * 0.5  # the drawn box is the text's plus its padding
     assert values.max() <= box.y0 - clear or values.min() >= box.y1 + clear, (name, box, values)
-    assert 0 <= box.y0 and box.y1 <= 1.05 and ax.get_xlim()[0] <= box.x0 and box.x1 <= ax.get_xlim()[1]
+    assert (
+        0 <= box.y0 and box.y1 <= 1.05 and ax.get_xlim()[0] <= box.x0 and box.x1 <= ax.get_xlim()[1]
+    )

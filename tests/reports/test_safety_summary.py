@@ -27,7 +27,13 @@ import pytest
 import db
 from outcomes.readings import check_reading
 from outcomes.sessions import (
-    DEEP_SEDATION, EARLY_DISCHARGE, LOW_SPO2, RESP_RATE, SESSION_ALERT_NAMES, SESSION_BP, UNACCOMPANIED,
+    DEEP_SEDATION,
+    EARLY_DISCHARGE,
+    LOW_SPO2,
+    RESP_RATE,
+    SESSION_ALERT_NAMES,
+    SESSION_BP,
+    UNACCOMPANIED,
 )
 from outcomes.validation import check_infusion
 from reports.batch import run_report
@@ -35,9 +41,14 @@ from tests.clinic import TODAY, WHO, add_patient, add_phq9
 
 
 def session(database, pid: str, when: str, **extra) -> None:
-    dose = {"dose_mg": 56, "route": "intranasal"} if extra.get("drug") == "esketamine" else {
-        "dose_mg_per_kg": 0.5, "route": "iv", "duration_min": 40}
-    checked = check_infusion({"patient_id": pid, "date": when, "weight_kg": 70, **dose, **extra}, None, TODAY)
+    dose = (
+        {"dose_mg": 56, "route": "intranasal"}
+        if extra.get("drug") == "esketamine"
+        else {"dose_mg_per_kg": 0.5, "route": "iv", "duration_min": 40}
+    )
+    checked = check_infusion(
+        {"patient_id": pid, "date": when, "weight_kg": 70, **dose, **extra}, None, TODAY
+    )
     assert checked.ok, checked.problems
     db.add_infusion(database, checked.values, WHO)
 
@@ -56,24 +67,44 @@ def report(tmp_path_factory):
     for pid in ("P1", "P2", "P3"):
         add_patient(database, pid, f"Patient {pid}")
         add_phq9(database, pid, "2026-01-05", 20)
-    session(database, "P1", "2026-01-06T09:00", ready_to_leave_at="2026-01-06T10:00", accompanied="yes")
+    session(
+        database, "P1", "2026-01-06T09:00", ready_to_leave_at="2026-01-06T10:00", accompanied="yes"
+    )
     reading(database, "P1", "2026-01-06T09:00", "2026-01-06T09:00", spo2=97, sedation_moaas=5)
     reading(database, "P1", "2026-01-06T09:00", "2026-01-06T09:20", spo2=88, sedation_moaas=2)
-    session(database, "P1", "2026-01-08T09:00", ready_to_leave_at="2026-01-08T10:30", accompanied="yes")
+    session(
+        database, "P1", "2026-01-08T09:00", ready_to_leave_at="2026-01-08T10:30", accompanied="yes"
+    )
     reading(database, "P1", "2026-01-08T09:00", "2026-01-08T09:10", respiratory_rate=31)
-    session(database, "P2", "2026-01-06T10:00", drug="esketamine", ready_to_leave_at="2026-01-06T11:30",
-            accompanied="no")
-    reading(database, "P2", "2026-01-06T10:00", "2026-01-06T10:00", bp_systolic=165, bp_diastolic=95)
+    session(
+        database,
+        "P2",
+        "2026-01-06T10:00",
+        drug="esketamine",
+        ready_to_leave_at="2026-01-06T11:30",
+        accompanied="no",
+    )
+    reading(
+        database, "P2", "2026-01-06T10:00", "2026-01-06T10:00", bp_systolic=165, bp_diastolic=95
+    )
     reading(database, "P2", "2026-01-06T10:00", "2026-01-06T10:40", sedation_moaas=4)
-    session(database, "P2", "2026-01-09T10:00", drug="esketamine", ready_to_leave_at="2026-01-09T12:10",
-            accompanied="yes")
+    session(
+        database,
+        "P2",
+        "2026-01-09T10:00",
+        drug="esketamine",
+        ready_to_leave_at="2026-01-09T12:10",
+        accompanied="yes",
+    )
     session(database, "P3", "2026-01-07T09:00")
     database.conn.close()
     out = tmp_path_factory.mktemp("run") / "out"
     result = run_report(path, out, as_of=TODAY, cohort_only=True, stderr=io.StringIO())
     assert result.ok, result.failures
     summary = json.loads((out / "cohort" / "summary.json").read_text())
-    pages = [page.extract_text() for page in pypdf.PdfReader(out / "cohort" / "cohort_report.pdf").pages]
+    pages = [
+        page.extract_text() for page in pypdf.PdfReader(out / "cohort" / "cohort_report.pdf").pages
+    ]
     return result, summary, pages
 
 
@@ -82,8 +113,14 @@ def test_summary_json_holds_the_hand_worked_safety_figures(report):
     assert summary["safety"] == {
         "sessions": {"ketamine": 3, "esketamine": 2},
         "monitored_sessions": {"ketamine": 2, "esketamine": 2},
-        "sessions_with_alert": {LOW_SPO2: 1, RESP_RATE: 1, DEEP_SEDATION: 1, SESSION_BP: 1,
-                                EARLY_DISCHARGE: 2, UNACCOMPANIED: 1},
+        "sessions_with_alert": {
+            LOW_SPO2: 1,
+            RESP_RATE: 1,
+            DEEP_SEDATION: 1,
+            SESSION_BP: 1,
+            EARLY_DISCHARGE: 2,
+            UNACCOMPANIED: 1,
+        },
         "median_minutes_to_discharge": {"ketamine": 75, "esketamine": 110},
         "discharges_recorded": {"ketamine": 2, "esketamine": 2},
     }
@@ -93,7 +130,7 @@ def test_summary_json_holds_the_hand_worked_safety_figures(report):
 def column(lines: list[str], header: str, rows: int) -> list[str]:
     """A table column of the page (pypdf reads a table column by column): the `rows` lines after its header."""
     start = lines.index(header) + 1
-    return lines[start:start + rows]
+    return lines[start : start + rows]
 
 
 def test_the_safety_page_prints_the_summary_figures(report):
@@ -104,15 +141,22 @@ def test_the_safety_page_prints_the_summary_figures(report):
     assert drugs == ["ketamine", "esketamine"]
     assert column(lines, "sessions", 2) == [str(safety["sessions"][d]) for d in drugs]
     assert column(lines, "with readings or a discharge recorded", 2) == [
-        str(safety["monitored_sessions"][d]) for d in drugs]
-    assert column(lines, "median minutes to discharge", 2) == [
-        f"{safety['median_minutes_to_discharge'][d]:g} min" for d in drugs] == ["75 min", "110 min"]
-    assert column(lines, "discharges recorded", 2) == [str(safety["discharges_recorded"][d]) for d in drugs]
+        str(safety["monitored_sessions"][d]) for d in drugs
+    ]
+    assert (
+        column(lines, "median minutes to discharge", 2)
+        == [f"{safety['median_minutes_to_discharge'][d]:g} min" for d in drugs]
+        == ["75 min", "110 min"]
+    )
+    assert column(lines, "discharges recorded", 2) == [
+        str(safety["discharges_recorded"][d]) for d in drugs
+    ]
     assert "Sessions with each kind of alert (of 4 monitored)" in lines
     names = column(lines, "alert", 6)
-    counts = lines[lines.index("sessions", lines.index("alert")) + 1:][:6]
-    assert dict(zip(names, map(int, counts))) == {
-        SESSION_ALERT_NAMES[kind]: n for kind, n in safety["sessions_with_alert"].items()}
+    counts = lines[lines.index("sessions", lines.index("alert")) + 1 :][:6]
+    assert dict(zip(names, map(int, counts), strict=True)) == {
+        SESSION_ALERT_NAMES[kind]: n for kind, n in safety["sessions_with_alert"].items()
+    }
 
 
 def test_a_clinic_without_monitored_sessions_has_zeros_and_no_safety_page(tmp_path):

@@ -37,12 +37,23 @@ def clinic(tmp_path_factory):
     add_patient(database, "P1", "Ann Lee [twin A]")
     add_phq9(database, "P1", "2026-01-05", 20)
     days = [6, 9, 13, 16, 20, 23, 27, 30]
-    session(database, "P1", "2026-01-06T10:00", drug="esketamine", bp_systolic_pre=128, bp_diastolic_pre=82,
-            ready_to_leave_at="2026-01-06T12:15", accompanied="yes", side_effects="nausea")
-    for minute, values in ((0, dict(bp_systolic=128, bp_diastolic=82, spo2=97, sedation_moaas=5)),
-                           (40, dict(bp_systolic=151, bp_diastolic=94, spo2=95, sedation_moaas=4)),
-                           (90, dict(bp_systolic=138, bp_diastolic=86, spo2=96, sedation_moaas=5)),
-                           (130, dict(bp_systolic=126, bp_diastolic=80, spo2=98, sedation_moaas=5))):
+    session(
+        database,
+        "P1",
+        "2026-01-06T10:00",
+        drug="esketamine",
+        bp_systolic_pre=128,
+        bp_diastolic_pre=82,
+        ready_to_leave_at="2026-01-06T12:15",
+        accompanied="yes",
+        side_effects="nausea",
+    )
+    for minute, values in (
+        (0, dict(bp_systolic=128, bp_diastolic=82, spo2=97, sedation_moaas=5)),
+        (40, dict(bp_systolic=151, bp_diastolic=94, spo2=95, sedation_moaas=4)),
+        (90, dict(bp_systolic=138, bp_diastolic=86, spo2=96, sedation_moaas=5)),
+        (130, dict(bp_systolic=126, bp_diastolic=80, spo2=98, sedation_moaas=5)),
+    ):
         at = f"2026-01-06T{10 + minute // 60:02d}:{minute % 60:02d}"
         reading(database, "P1", "2026-01-06T10:00", at, **values)
     for day in days[1:]:
@@ -53,9 +64,25 @@ def clinic(tmp_path_factory):
 
 
 def session_record(clinic: Path, out: Path, when: str) -> list[str]:
-    done = subprocess.run([sys.executable, "-m", "outcomes", "--db", str(clinic), "report", "--session", "P1",
-                           when, "--out", str(out)], cwd=ROOT, capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "outcomes",
+            "--db",
+            str(clinic),
+            "report",
+            "--session",
+            "P1",
+            when,
+            "--out",
+            str(out),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert done.returncode == 0, done.stderr
     (pdf,) = out.glob("*.pdf")
     assert stat.S_IMODE(pdf.stat().st_mode) == 0o600  # patient data: owner-only
@@ -84,30 +111,40 @@ def test_rems_fields_in_the_forms_order_with_the_hand_worked_values(clinic, tmp_
     assert where == sorted(where), "the REMS fields are in the form's order"
     for label, value in fields:
         (line,) = [line for line in lines if line.startswith(label)]
-        assert value in line[len(label):], (label, line)
+        assert value in line[len(label) :], (label, line)
     assert "Lowest saturation 95%" in lines and "Highest pressure 151/94 mmHg" in lines
     assert "Readings (4)" in lines and ["10:00", "10:40", "11:30", "12:10"] == [
-        line for line in lines if line in ("10:00", "10:40", "11:30", "12:10")]
+        line for line in lines if line in ("10:00", "10:40", "11:30", "12:10")
+    ]
     assert text.count(NOT_RECORDED) == 1  # no respiratory rate was taken: its panel says so
 
 
-def test_every_chart_panel_spans_the_sessions_minutes_also_one_with_no_readings(clinic, tmp_path, monkeypatch):
+def test_every_chart_panel_spans_the_sessions_minutes_also_one_with_no_readings(
+    clinic, tmp_path, monkeypatch
+):
     """The four panels share the minutes of the session's readings (0 to 130); the respiratory-rate panel,
     with no reading to plot, says so instead of drawing an axis of 0 to 1 minute."""
     figures = []
-    monkeypatch.setattr(record_module, "new_figure", lambda size: figures.append(new_figure(size)) or figures[-1])
+    monkeypatch.setattr(
+        record_module, "new_figure", lambda size: figures.append(new_figure(size)) or figures[-1]
+    )
     database = db.connect(clinic)
     patient = db.load_clinic(database, patient_id="P1").by_patient()["P1"]
-    item = record_module.session_record_input(patient, parse_timepoint("2026-01-06T10:00"),
-                                               db.load_settings(database))
+    item = record_module.session_record_input(
+        patient, parse_timepoint("2026-01-06T10:00"), db.load_settings(database)
+    )
     database.conn.close()
     record_module.write_session_record(item, tmp_path)
     panels = [ax for ax in figures[0].axes if ax.get_xlabel() == "minutes since start"]
-    assert [ax.get_title() for ax in panels] == ["Blood pressure (mmHg)", "Oxygen saturation (%)",
-                                                 "Respiratory rate (/min)", "Sedation (MOAA/S)"]
+    assert [ax.get_title() for ax in panels] == [
+        "Blood pressure (mmHg)",
+        "Oxygen saturation (%)",
+        "Respiratory rate (/min)",
+        "Sedation (MOAA/S)",
+    ]
     spans = {ax.get_xlim() for ax in panels}
     assert len(spans) == 1
-    (low, high), = spans
+    ((low, high),) = spans
     assert low < 0 and 130 < high < 145
     said = {ax.get_title(): [t.get_text() for t in ax.texts] for ax in panels}
     assert said["Respiratory rate (/min)"] == [NOT_RECORDED]
