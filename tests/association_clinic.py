@@ -51,11 +51,11 @@ def association_clinic():
             pid = f"{kind}-{i}"
             infusions += [
                 Infusion(pid, at(d), dose_mg_per_kg=dose)
-                for d, dose in zip(INDUCTION, doses, strict=True)
+                for d, dose in zip(INDUCTION, doses, strict=False)
             ]
             scores.append(Assessment(pid, at("2026-01-04"), "phq9", 20))
             scores += [
-                Assessment(pid, at(d), "phq9", t) for d, t in zip(SCORE_DAYS, totals, strict=True)
+                Assessment(pid, at(d), "phq9", t) for d, t in zip(SCORE_DAYS, totals, strict=False)
             ]
             scores.append(Assessment(pid, at("2026-01-05T10:00"), "cadss", cadss))
     infusions += [

@@ -70,14 +70,14 @@ def build_clinic(path) -> None:
     database = db.connect(path)
     add_patient(database, "P001", "Ada Example")
     add_phq9(database, "P001", "2026-01-05", 20)
-    for day, score in zip(INDUCTION, (16, 12, 9, 8, 6, 5), strict=True):
+    for day, score in zip(INDUCTION, (16, 12, 9, 8, 6, 5), strict=False):
         add_infusion(database, "P001", day + "T09:00", side_effects="nausea;dizziness")
         add_phq9(database, "P001", day + "T12:00", score)
     add_phq9(database, "P001", "2026-01-24", 6)
 
     add_patient(database, "P002", "Ben Sample", weight=82)
     add_phq9(database, "P002", "2026-01-05", 18)
-    for day, score in zip(INDUCTION, (17, 16, 16, 15, 15, 14), strict=True):
+    for day, score in zip(INDUCTION, (17, 16, 16, 15, 15, 14), strict=False):
         add_infusion(database, "P002", day + "T10:00", weight_kg=82)
         add_phq9(database, "P002", day + "T13:00", score, item9=1 if score == 14 else 0)
     add_phq9(database, "P002", "2026-01-20", 14)

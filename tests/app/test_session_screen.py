@@ -27,7 +27,7 @@ async def add_reading(pilot, *values: str) -> None:
     for key, value in zip(
         ("at", "bp", "heart_rate", "spo2", "respiratory_rate", "sedation_moaas", "notes"),
         values,
-        strict=True,
+        strict=False,
     ):
         screen.query_one(f"#r-{key}").value = value
     screen.query_one("#r-at").focus()

@@ -53,8 +53,8 @@ def test_spearman_without_ties_matches_the_textbook_formula_and_fisher_interval(
     """rho = 1 - 6 sum d^2 / (n (n^2 - 1)) = 0.9394 for n = 10, and Fisher's interval on it."""
     xs = list(range(1, 11))
     ys = [2, 1, 4, 3, 6, 5, 8, 7, 10, 9]
-    c = correlation("x", list(zip(xs, ys, strict=True)))
-    d2 = sum((x - y) ** 2 for x, y in zip(xs, ys, strict=True))
+    c = correlation("x", list(zip(xs, ys, strict=False)))
+    d2 = sum((x - y) ** 2 for x, y in zip(xs, ys, strict=False))
     rho = 1 - 6 * d2 / (10 * (100 - 1))
     assert c.rho == pytest.approx(rho) == pytest.approx(0.939394, abs=1e-6)
     half = Z / math.sqrt(10 - 3)

@@ -9,7 +9,7 @@ DAYS = ("2026-01-05", "2026-01-07", "2026-01-09", "2026-01-12", "2026-01-14", "2
 
 def course(*doses):
     return [
-        Infusion("P", at(day), dose_mg_per_kg=dose) for day, dose in zip(DAYS, doses, strict=True)
+        Infusion("P", at(day), dose_mg_per_kg=dose) for day, dose in zip(DAYS, doses, strict=False)
     ]
 
 

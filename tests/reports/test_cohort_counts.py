@@ -45,7 +45,7 @@ def summary_table(text: str) -> dict[str, str]:
     measures = lines[lines.index("measure") + 1 : lines.index("value")]
     values = lines[lines.index("value") + 1 : lines.index("how")]
     assert len(measures) == len(values)
-    return dict(zip(measures, values, strict=True))
+    return dict(zip(measures, values, strict=False))
 
 
 def _not_counted(sentence: str) -> int:
