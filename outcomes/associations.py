@@ -53,9 +53,9 @@ CAVEATS = {
     "dissociation": "Whether patients who dissociated more (higher CADSS) improved more in this "
     "clinic. A rank correlation describes an association; it does not show that "
     "dissociation causes improvement.",
-    "early": "How often patients with and without an early improvement of at least 20% went on to "
-    "respond by the end of the induction in this clinic. It describes past patients, "
-    "not a prediction for one patient.",
+    "early": "Among patients who had not yet responded by session k, how often those with and "
+    "without an early improvement of at least 20% went on to respond by the end of the "
+    "induction in this clinic. It describes past patients, not a prediction for one patient.",
     "dose_rise": "Among patients whose dose was raised during the induction: who had already "
     "responded before the rise and who responded after it. Without a comparison group "
     "it cannot show that the rise caused the response.",
@@ -139,6 +139,38 @@ class DoseRise:
 
 
 @dataclass(frozen=True, slots=True)
+class EarlyImprovement:
+    """Early improvement by session k against a response after it (clinical-spec section 13).
+
+    Attributes:
+        session: k.
+        improved / not_improved: Among patients not yet responded by session k,
+            those at least 20% below the starting score by session k and those not,
+            each with how many went on to respond by the end of the verdict window.
+        already_responded: Patients left out because they had responded by
+            session k (the outcome would sit inside the predictor).
+        no_score: Patients left out because no score belongs to sessions 1..k.
+    """
+
+    session: int
+    improved: Rate
+    not_improved: Rate
+    already_responded: tuple[str, ...] = ()
+    no_score: tuple[str, ...] = ()
+
+    def as_json(self) -> dict:
+        return {
+            "improved": self.improved.as_json(),
+            "not_improved": self.not_improved.as_json(),
+            "left_out_already_responded": {
+                "count": len(self.already_responded),
+                "patients": list(self.already_responded),
+            },
+            "left_out_no_score": {"count": len(self.no_score), "patients": list(self.no_score)},
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class Associations:
     """The clinic's dose, dissociation and early-improvement figures (see the module doc)."""
 
@@ -146,12 +178,14 @@ class Associations:
     left_out: int
     dose_bands: tuple[Rate, ...]
     dose_unknown: int
+    #: Patients with a verdict but no recorded dose at their last induction session.
+    dose_unknown_patients: tuple[str, ...]
     cadss_first: Correlation
     cadss_highest: Correlation
     cadss_median: float | None
     above_median: Rate
     at_or_below_median: Rate
-    early: tuple[tuple[int, Rate, Rate], ...]  # (session, improved, not improved)
+    early: tuple[EarlyImprovement, ...]
     dose_rise: DoseRise
 
     def as_json(self) -> dict:
@@ -162,6 +196,7 @@ class Associations:
             "response_by_dose": {
                 "bands": [r.as_json() for r in self.dose_bands],
                 "dose_unknown": self.dose_unknown,
+                "dose_unknown_patients": list(self.dose_unknown_patients),
             },
             "dissociation": {
                 "cadss_first_vs_best_improvement": self.cadss_first.as_json(),
@@ -170,10 +205,7 @@ class Associations:
                 "above_median": self.above_median.as_json(),
                 "at_or_below_median": self.at_or_below_median.as_json(),
             },
-            "early_improvement": {
-                str(session): {"improved": yes.as_json(), "not_improved": no.as_json()}
-                for session, yes, no in self.early
-            },
+            "early_improvement": {str(e.session): e.as_json() for e in self.early},
             "dose_rise": self.dose_rise.as_json(),
         }
 
@@ -210,31 +242,36 @@ def _responded(status: PatientStatus) -> bool:
 
 
 def _last_induction_dose(status: PatientStatus) -> float | None:
+    """The dose of the last induction session the patient was given: session N, or for a
+    responder who stopped before it, their last session (section 13)."""
     n = status.settings.induction_sessions  # the course drug's induction length
-    infusions = status.infusions
-    return dose_of(infusions[n - 1]) if len(infusions) >= n else None
+    given = status.infusions[:n]
+    return dose_of(given[-1]) if given else None
 
 
-def response_by_dose(completers: Sequence[PatientStatus]) -> tuple[tuple[Rate, ...], int]:
-    """Response rate per dose band at the last induction session; and how many had no such dose.
+def response_by_dose(
+    completers: Sequence[PatientStatus],
+) -> tuple[tuple[Rate, ...], tuple[str, ...]]:
+    """Response rate per dose band at the last induction session given; and who had no
+    recorded dose there.
 
     Ketamine's bands always; esketamine's only where the clinic has an
     esketamine course with a verdict.
     """
     counts: dict[str, list[int]] = {label: [0, 0] for label, _ in DOSE_BANDS[KETAMINE]}
-    unknown = 0
+    unknown: list[str] = []
     for s in completers:
         dose = _last_induction_dose(s)
         bands = DOSE_BANDS.get(s.course.drug if s.course else KETAMINE, DOSE_BANDS[KETAMINE])
         label = next((label for label, upper in bands if dose is not None and dose <= upper), None)
         if label is None:
-            unknown += 1
+            unknown.append(s.patient_id)
             continue
         tally = counts.setdefault(label, [0, 0])
         tally[0] += _responded(s)
         tally[1] += 1
     order = [label for drug in DOSE_BANDS for label, _ in DOSE_BANDS[drug] if label in counts]
-    return tuple(rate(label, *counts[label]) for label in order), unknown
+    return tuple(rate(label, *counts[label]) for label in order), tuple(unknown)
 
 
 def _dissociation(
@@ -261,26 +298,35 @@ def _dissociation(
     )
 
 
-def early_improvement(completers: Sequence[PatientStatus], session: int) -> tuple[Rate, Rate]:
-    """Response by the end of the induction for patients improved >= 20% by `session`, and not.
+def early_improvement(completers: Sequence[PatientStatus], session: int) -> EarlyImprovement:
+    """Response after `session` for patients not yet responded by it, improved >= 20% or not.
 
     "By session k" is the best improvement of the scores belonging to
-    sessions 1..k; a patient with no score in those sessions is left out.
+    sessions 1..k. Left out, and named: a patient who had already responded
+    by session k (their response would count as its own predictor), and one
+    with no score in those sessions.
     """
-    improved, not_improved = [], []
+    improved, not_improved, already, no_score = [], [], [], []
     for s in completers:
+        if s.first_response is not None and s.first_response.session <= session:
+            already.append(s.patient_id)
+            continue
         best = s.best_improvement_by_session()
         so_far = [v for k, v in best.items() if k <= session]
         if not so_far:
+            no_score.append(s.patient_id)
             continue
         (improved if max(so_far) >= EARLY_IMPROVEMENT else not_improved).append(s)
-    return (
+    return EarlyImprovement(
+        session,
         rate(f"improved by session {session}", sum(map(_responded, improved)), len(improved)),
         rate(
             f"not improved by session {session}",
             sum(map(_responded, not_improved)),
             len(not_improved),
         ),
+        tuple(already),
+        tuple(no_score),
     )
 
 
@@ -327,12 +373,13 @@ def associations(
         completers=len(completers),
         left_out=len(statuses) - len(completers),
         dose_bands=bands,
-        dose_unknown=unknown,
+        dose_unknown=len(unknown),
+        dose_unknown_patients=unknown,
         cadss_first=first,
         cadss_highest=highest,
         cadss_median=cut,
         above_median=above,
         at_or_below_median=below,
-        early=tuple((k, *early_improvement(completers, k)) for k in EARLY_SESSIONS),
+        early=tuple(early_improvement(completers, k) for k in EARLY_SESSIONS),
         dose_rise=dose_rise(completers),
     )

@@ -23,7 +23,13 @@ from outcomes.course import Course, courses_of, find_baseline
 from outcomes.drugs import settings_for_drug
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
 from outcomes.reliable_change import ReliableChange, reliable_change
-from outcomes.relief import LOST_IN_INDUCTION, RELAPSE, Relief, lost_in_induction, measure_relief
+from outcomes.relief import (
+    RELAPSE,
+    Relief,
+    lost_in_induction,
+    measure_relief,
+    response_at_end,
+)
 from outcomes.response import (
     NO_BASELINE,
     REMISSION,
@@ -184,11 +190,10 @@ class PatientStatus:
 
     @property
     def response_at_end_of_induction(self) -> bool | None:
-        """False for a response lost during the induction, True for every other
-        responder whose induction is over, None otherwise (clinical-spec section 5)."""
-        if self.relief is None:
-            return None
-        return self.relief.ended_by != LOST_IN_INDUCTION
+        """Whether a responder's latest score on or before day 0 is a response (clinical-spec
+        section 5): False also for a response reached only after day 0, in the verdict window;
+        None while the induction is not over, for a non-responder, or without such a score."""
+        return self.relief.response_at_end if self.relief is not None else None
 
     @property
     def progress(self) -> str:
@@ -462,8 +467,25 @@ def _relief(
     up_to_day0 = [
         p.assessment for p in points if p.session >= 1 and p.assessment.when.akey <= day0_key
     ]
-    lost_at = lost_in_induction(b, scores.first_response.when, last_induction, up_to_day0)
-    return measure_relief(b, last_induction, later, next_treatment, settings, lost_at)
+    # The first score after day 0 inside the verdict window confirms a dip at the end of the
+    # induction, as a relapse would be confirmed (section 5).
+    first_after = next(
+        (p.assessment for p in points if p.in_verdict_window and p.assessment.when.akey > day0_key),
+        None,
+    )
+    first_response = scores.first_response.when
+    lost_at = lost_in_induction(b, first_response, last_induction, up_to_day0, first_after)
+    relief = measure_relief(
+        b,
+        last_induction,
+        later,
+        next_treatment,
+        settings,
+        lost_at,
+        confirmed_by=first_after if lost_at is not None else None,
+        first_response=first_response,
+    )
+    return replace(relief, response_at_end=response_at_end(b, up_to_day0))
 
 
 def _alerts(

@@ -16,7 +16,15 @@ from typing import Sequence
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from outcomes.associations import CAVEATS, MIN_GROUP, Associations, Correlation, Rate
+from outcomes.associations import (
+    CAVEATS,
+    MIN_GROUP,
+    Associations,
+    Correlation,
+    EarlyImprovement,
+    Rate,
+)
+from outcomes.wording import plural
 from reports.layout import text_lines, wrap
 from reports.style import (
     BLACK,
@@ -102,14 +110,15 @@ def draw_dose_and_early(fig: Figure, assoc: Associations, scale_name: str) -> No
     )
     known = sum(r.n for r in assoc.dose_bands)
     left_out = (
-        f"; {assoc.dose_unknown} without a recorded dose at that session"
+        f"; {assoc.dose_unknown} without a recorded dose at that session "
+        f"({named_few(assoc.dose_unknown_patients)})"
         if assoc.dose_unknown
         else ""
     )
     ax = _panel(
         fig,
         LEFT_RECT,
-        "Response by dose at the last induction session",
+        "Response by dose at the last induction session given",
         f"{known} of the {assoc.completers} patients whose induction reached a verdict"
         f"{left_out}; {assoc.left_out} still without a verdict left out",
         CAVEATS["dose"],
@@ -119,20 +128,45 @@ def draw_dose_and_early(fig: Figure, assoc: Associations, scale_name: str) -> No
     if bars > 3:
         ax.axvline(2.5, color=GREY, lw=0.8, ls="--")  # ketamine | esketamine
     rates = []
-    for _session, yes, no in assoc.early:
-        rates += [yes, no]
-    n = assoc.early[0][1].n + assoc.early[0][2].n if assoc.early else 0
+    for e in assoc.early:
+        rates += [e.improved, e.not_improved]
     ax = _panel(
         fig,
         RIGHT_RECT,
         "Early improvement (>= 20% below the starting score)",
-        f"{n} of the {assoc.completers} patients with a verdict had a score after session 1 "
-        f"(the others are left out of the first pair); improvement by session k is the best "
-        f"of the scores after sessions 1 to k",
+        "; ".join(_early_count(e, assoc.completers) for e in assoc.early)
+        + ". Improvement by session k is the best of the scores after sessions 1 to k; "
+        "the outcome is a response after session k, by the end of the verdict window",
         CAVEATS["early"],
     )
     _rate_bars(ax, rates, [BLUE, VERMILION] * 2, ["//", "", "//", ""])
     ax.axvline(1.5, color=GREY, lw=0.8, ls="--")
+
+
+def _early_count(early: EarlyImprovement, completers: int) -> str:
+    """ "Session 1: 19 of the 25 with a verdict; left out: 6 who had already responded by
+    session 1 (R1-0, R1-1, ...)"; the full lists are in summary.json."""
+    counted = early.improved.n + early.not_improved.n
+    text = f"Session {early.session}: {counted} of the {completers} with a verdict"
+    parts = []
+    if early.already_responded:
+        parts.append(
+            f"{plural(len(early.already_responded), 'patient')} who had already responded by "
+            f"session {early.session} ({named_few(early.already_responded)})"
+        )
+    if early.no_score:
+        parts.append(
+            f"{plural(len(early.no_score), 'patient')} without a score by session "
+            f"{early.session} ({named_few(early.no_score)})"
+        )
+    return text + (f"; left out: {', '.join(parts)}" if parts else "")
+
+
+def named_few(ids: tuple[str, ...], shown: int = 4) -> str:
+    """Up to `shown` patient ids, then how many more (every id is in summary.json)."""
+    if len(ids) <= shown:
+        return ", ".join(ids)
+    return ", ".join(ids[:shown]) + f" and {len(ids) - shown} more, listed in summary.json"
 
 
 def _scatter(ax: Axes, corr: Correlation) -> None:

@@ -130,11 +130,20 @@ def test_dissociation_rank_correlation_matches_ranks_computed_independently(figu
 
 
 def test_early_improvement_by_session_1_and_2(figures):
-    """By session 1, improved >= 20%: R1, R1-rise, R3, NR-EARLY: 10 of 13 responded; not: 6 of 12.
-    By session 2 LATE2 (25% at s2) joins the improved: 12 of 15; not: LATE and NR, 4 of 10."""
-    (s1, yes1, no1), (s2, yes2, no2) = figures.early
-    assert (s1, yes1.responded, yes1.n, no1.responded, no1.n) == (1, 10, 13, 6, 12)
-    assert (s2, yes2.responded, yes2.n, no2.responded, no2.n) == (2, 12, 15, 4, 10)
+    """R1 and R1-rise (6) responded at session 1: left out of both comparisons and named (their
+    response would be its own predictor). By session 1, improved >= 20% (score <= 16): R3 and
+    NR-EARLY, 4 of 7 responded; not: LATE, LATE2, NR, 6 of 12. By session 2 LATE2 (15, 25%)
+    joins the improved: 6 of 9; not: LATE and NR, 4 of 10. 6 + 7 + 12 = 6 + 9 + 10 = 25."""
+    e1, e2 = figures.early
+    assert (e1.session, e1.improved.responded, e1.improved.n) == (1, 4, 7)
+    assert (e1.not_improved.responded, e1.not_improved.n) == (6, 12)
+    assert (e2.session, e2.improved.responded, e2.improved.n) == (2, 6, 9)
+    assert (e2.not_improved.responded, e2.not_improved.n) == (4, 10)
+    named = sorted([f"R1-{i}" for i in range(4)] + [f"R1-rise-{i}" for i in range(2)])
+    assert sorted(e1.already_responded) == sorted(e2.already_responded) == named
+    assert e1.no_score == e2.no_score == ()
+    doc = figures.as_json()["early_improvement"]["2"]["left_out_already_responded"]
+    assert doc["count"] == 6 and sorted(doc["patients"]) == named
 
 
 def test_dose_rise_before_and_after(figures):
@@ -162,7 +171,7 @@ def test_summary_json_has_every_figure_with_its_denominator(figures):
     doc = figures.as_json()
     assert doc["completers"] == 25 and doc["left_out_without_outcome"] == 2
     assert doc["dissociation"]["above_median"]["n"] == 12
-    assert doc["early_improvement"]["1"]["improved"]["rate"] == pytest.approx(10 / 13, abs=1e-3)
+    assert doc["early_improvement"]["1"]["improved"]["n"] == 7
     assert doc["dose_rise"]["after_rise"]["n"] == 10
 
 
@@ -238,3 +247,38 @@ def test_responders_by_session_reach_session_8_when_the_clinic_has_esketamine_co
         "7": 0,
         "8": 1,
     }
+
+
+def test_a_responder_who_stopped_early_keeps_the_dose_of_their_last_session():
+    """S1 had 3 infusions of 0.6 mg/kg, responded (8 of 20) after the third and stopped; the
+    course is `incomplete`-aged but its verdict is responder. Their band is 0.5-0.75 (the dose
+    of session 3), not "dose unknown"; D1 had 6 infusions without a recorded dose: unknown."""
+    from outcomes.records import Assessment, Infusion, group_by_patient
+    from outcomes.timepoints import parse_timepoint as at
+
+    days = INDUCTION_DAYS
+    infusions = [Infusion("S1", at(d), dose_mg_per_kg=0.6) for d in days[:3]]
+    infusions += [Infusion("D1", at(d)) for d in days]
+    scores = [
+        Assessment("S1", at("2026-01-04"), "phq9", 20),
+        Assessment("S1", at("2026-01-10"), "phq9", 8),
+        Assessment("D1", at("2026-01-04"), "phq9", 20),
+        Assessment("D1", at("2026-01-17"), "phq9", 18),
+    ]
+    statuses = analyse_all(group_by_patient(infusions, scores), "phq9", Settings(), AS_OF)
+    assert [s.verdict.value for s in statuses] == ["non_responder", "responder"]
+    figures = associations(statuses, {})
+    bands = {r.label: (r.responded, r.n) for r in figures.dose_bands}
+    assert bands["0.5-0.75 mg/kg"] == (1, 1)
+    assert figures.dose_unknown_patients == ("D1",)
+    assert figures.as_json()["response_by_dose"]["dose_unknown_patients"] == ["D1"]
+
+
+INDUCTION_DAYS = (
+    "2026-01-05",
+    "2026-01-07",
+    "2026-01-09",
+    "2026-01-12",
+    "2026-01-14",
+    "2026-01-16",
+)

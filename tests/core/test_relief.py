@@ -155,10 +155,10 @@ def test_non_responders_have_no_relief():
     assert status.as_json()["relief_days"] is None
 
 
-def lost_case(scores, as_of="2026-03-01", given=INDUCTION):
+def lost_case(scores, as_of="2026-03-01", given=INDUCTION, baseline_day="2026-01-04"):
     """Baseline 20 on 4 Jan, the January induction (or its first infusions), then `scores`."""
     infusions = [Infusion("P1", parse_timepoint(d)) for d in given]
-    rows = [("2026-01-04", 20), *scores]
+    rows = [(baseline_day, 20), *scores]
     patient = group_by_patient(
         infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in rows]
     )["P1"]
@@ -166,16 +166,70 @@ def lost_case(scores, as_of="2026-03-01", given=INDUCTION):
 
 
 def test_response_lost_during_the_induction_is_zero_days():
-    """10 after infusion 2 (response), 14 after infusion 5 (30%, no longer): relief 0 days, lost."""
-    status = lost_case([("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 9)])
+    """10 after infusion 2 (response), 14 after infusion 5 (30%), 13 on 20 Jan (day 4, in the
+    verdict window, 35%: confirms the loss): relief 0 days, lost, confirmed by the 20 Jan score."""
+    status = lost_case([("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 13)])
     assert status.verdict.value == "responder" and status.first_response.session == 2
     assert (status.relief.days, status.relief.censored, status.relief.ended_by) == (
         0,
         False,
         "lost_during_induction",
     )
+    assert status.relief.relapse_when.iso() == "2026-01-15"
+    assert status.relief.measured_to.iso() == "2026-01-20"
     doc = status.as_json()
     assert doc["response_at_end_of_induction"] is False and doc["relief_days"] == 0
+
+
+def test_dip_at_the_last_session_that_returns_is_not_a_loss():
+    """10 after infusion 2, 14 after infusion 5 (a dip), 9 on 20 Jan (day 4, in the window,
+    55%): the dip is not confirmed; relief holds from day 0 to 20 Jan, 4 days, censored."""
+    status = lost_case([("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 9)])
+    relief = status.relief
+    assert (relief.days, relief.censored, relief.ended_by) == (4, True, "ongoing")
+    assert relief.measured_to.iso() == "2026-01-20"
+    assert status.as_json()["response_at_end_of_induction"] is False
+
+
+def test_dip_that_returns_then_relapses_counts_from_day_0():
+    """Dip, 9 on 20 Jan (back to response), 12 on 30 Jan (40%): relapse at day 14."""
+    status = lost_case(
+        [("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 9), ("2026-01-30", 12)]
+    )
+    assert (status.relief.days, status.relief.ended_by) == (14, "relapse")
+    assert status.as_json()["relapse"] == {"date": "2026-01-30", "days_after_last_infusion": 14}
+
+
+def test_dip_with_no_score_in_the_window_is_a_loss():
+    """10 after infusion 2, 14 after infusion 5, nothing until 2 Feb (day 17, past the 7-day
+    window): nothing confirms a return, so the loss stands (relief 0, no confirming score)."""
+    status = lost_case([("2026-01-08", 10), ("2026-01-15", 14), ("2026-02-02", 9)])
+    assert (status.relief.days, status.relief.ended_by) == (0, "lost_during_induction")
+    assert status.relief.measured_to is None
+
+
+def test_no_relapse_before_the_first_response():
+    """The issue's minimal case: baseline 20 on 27 Aug; infusions at 10:00 on 29 and 31 Aug,
+    2, 5, 7 and 9 Sep (day 0 = 9 Sep); 15 on 1 Sep, 12 on 10 Sep (40%, before any response),
+    9 on 14 Sep (55%: the first response, day 5 in the window), 9 on 28 Sep. The 12 is not a
+    relapse: relief holds to 28 Sep, 19 days, censored; the response was reached only after
+    day 0, so response_at_end_of_induction is false."""
+    days = ("08-29", "08-31", "09-02", "09-05", "09-07", "09-09")
+    status = lost_case(
+        [("2026-09-01", 15), ("2026-09-10", 12), ("2026-09-14", 9), ("2026-09-28", 9)],
+        as_of="2026-10-15",
+        given=tuple(f"2026-{d}T10:00" for d in days),
+        baseline_day="2026-08-27",
+    )
+    doc = status.as_json()
+    assert doc["first_response"]["date"] == "2026-09-14"
+    assert doc["relapse"] is None
+    assert (doc["relief_days"], doc["relief_censored"], doc["relief_ended_by"]) == (
+        19,
+        True,
+        "ongoing",
+    )
+    assert doc["response_at_end_of_induction"] is False
 
 
 def test_score_on_the_last_infusion_day_counts_before_it():
@@ -192,10 +246,12 @@ def test_response_held_to_the_end_of_the_induction_is_measured_as_usual():
 
 
 def test_first_response_after_day_0_is_measured_as_usual():
-    """No response before infusion 6; 10 on 17 Jan (day 1, verdict window): relief from day 0."""
+    """No response before infusion 6; 10 on 17 Jan (day 1, verdict window): relief from day 0.
+    The latest score on or before day 0 (15) is no response: response_at_end_of_induction is
+    false (section 5: a response reached only in the verdict window after day 0)."""
     status = lost_case([("2026-01-08", 15), ("2026-01-17", 10), ("2026-02-01", 9)])
     assert (status.relief.days, status.relief.ended_by) == (16, "ongoing")
-    assert status.as_json()["response_at_end_of_induction"] is True
+    assert status.as_json()["response_at_end_of_induction"] is False
 
 
 def test_response_at_end_of_induction_is_null_without_relief():

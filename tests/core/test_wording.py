@@ -53,7 +53,7 @@ PATIENTS = {
         },
     ),
     "lost_in_induction": (
-        [("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 9)],
+        [("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 13)],
         (),
         Settings(),
         {"relief": "0 days: responded at session 2, lost by the end of the induction"},

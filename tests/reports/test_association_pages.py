@@ -44,24 +44,31 @@ def test_both_pages_and_their_pngs_are_written(written):
 
 
 def test_dose_page_states_denominators_and_withholds_small_groups(written):
-    """25 with a verdict, 2 left out; the >0.75 band 10 of 16; the two small bands not estimated."""
+    """25 with a verdict, 2 left out; the >0.75 band 10 of 16; the two small bands not estimated
+    (nor the two small early-improvement groups, 7 and 9 patients)."""
     _, _, pages, summary = written
     page = _page(pages, "Dose, early improvement and response in this clinic")
     assert "25 of the 25 patients whose induction reached a verdict" in page
     assert "2 still without a verdict left out" in page
     assert "62% (10 of 16)" in page
-    assert page.count("too few patients to estimate") == 2
+    assert page.count("too few patients to estimate") == 4
     assert "(4 of 7)" in page and "(2 of 2)" in page
     bands = summary["associations"]["response_by_dose"]["bands"]
     assert [(b["responded"], b["n"]) for b in bands] == [(4, 7), (2, 2), (10, 16)]
 
 
 def test_early_improvement_figures_match_the_summary(written):
-    """10 of 13 and 6 of 12 by session 1; 12 of 15 and 4 of 10 by session 2."""
+    """The 6 who responded at session 1 are left out and named; 4 of 7 (too few to estimate) and
+    6 of 12 by session 1; 6 of 9 (too few) and 4 of 10 by session 2."""
     _, _, pages, summary = written
     page = _page(pages, "Dose, early improvement and response in this clinic")
-    for text in ("77% (10 of 13)", "50% (6 of 12)", "80% (12 of 15)", "40% (4 of 10)"):
+    for text in ("(4 of 7)", "50% (6 of 12)", "(6 of 9)", "40% (4 of 10)"):
         assert text in page
+    for k in (1, 2):
+        assert (
+            f"Session {k}: 19 of the 25 with a verdict; left out: 6 patients who had already "
+            f"responded by session {k} (R1-0, R1-1, R1-2, R1-3 and 2 more, listed in summary.json)"
+        ) in page
     early = summary["associations"]["early_improvement"]
     assert (early["2"]["not_improved"]["responded"], early["2"]["not_improved"]["n"]) == (4, 10)
 
