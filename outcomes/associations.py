@@ -249,6 +249,14 @@ def _last_induction_dose(status: PatientStatus) -> float | None:
     return dose_of(given[-1]) if given else None
 
 
+def dose_band_of(status: PatientStatus) -> str | None:
+    """The course's dose band (`DOSE_BANDS`) at its last induction session given; None
+    without a recorded dose there."""
+    dose = _last_induction_dose(status)
+    bands = DOSE_BANDS.get(status.course.drug if status.course else KETAMINE, DOSE_BANDS[KETAMINE])
+    return next((label for label, upper in bands if dose is not None and dose <= upper), None)
+
+
 def response_by_dose(
     completers: Sequence[PatientStatus],
 ) -> tuple[tuple[Rate, ...], tuple[str, ...]]:
@@ -261,9 +269,7 @@ def response_by_dose(
     counts: dict[str, list[int]] = {label: [0, 0] for label, _ in DOSE_BANDS[KETAMINE]}
     unknown: list[str] = []
     for s in completers:
-        dose = _last_induction_dose(s)
-        bands = DOSE_BANDS.get(s.course.drug if s.course else KETAMINE, DOSE_BANDS[KETAMINE])
-        label = next((label for label, upper in bands if dose is not None and dose <= upper), None)
+        label = dose_band_of(s)
         if label is None:
             unknown.append(s.patient_id)
             continue
@@ -298,6 +304,28 @@ def _dissociation(
     )
 
 
+ALREADY_RESPONDED = "already_responded"
+NO_SCORE = "no_score"
+
+
+def _early_kind(status: PatientStatus, session: int) -> bool | str:
+    """Improved by >= 20% by `session` (True/False), or why the course is left out."""
+    if status.first_response is not None and status.first_response.session <= session:
+        return ALREADY_RESPONDED
+    best = status.best_improvement_by_session()
+    so_far = [v for k, v in best.items() if k <= session]
+    if not so_far:
+        return NO_SCORE
+    return max(so_far) >= EARLY_IMPROVEMENT
+
+
+def early_improved(status: PatientStatus, session: int) -> bool | None:
+    """Whether the course improved by at least 20% by `session` (clinical-spec section 13);
+    None when it is left out of that comparison (already responded by then, or no score)."""
+    kind = _early_kind(status, session)
+    return kind if isinstance(kind, bool) else None
+
+
 def early_improvement(completers: Sequence[PatientStatus], session: int) -> EarlyImprovement:
     """Response after `session` for patients not yet responded by it, improved >= 20% or not.
 
@@ -308,15 +336,13 @@ def early_improvement(completers: Sequence[PatientStatus], session: int) -> Earl
     """
     improved, not_improved, already, no_score = [], [], [], []
     for s in completers:
-        if s.first_response is not None and s.first_response.session <= session:
+        kind = _early_kind(s, session)
+        if kind == ALREADY_RESPONDED:
             already.append(s.patient_id)
-            continue
-        best = s.best_improvement_by_session()
-        so_far = [v for k, v in best.items() if k <= session]
-        if not so_far:
+        elif kind == NO_SCORE:
             no_score.append(s.patient_id)
-            continue
-        (improved if max(so_far) >= EARLY_IMPROVEMENT else not_improved).append(s)
+        else:
+            (improved if kind else not_improved).append(s)
     return EarlyImprovement(
         session,
         rate(f"improved by session {session}", sum(map(_responded, improved)), len(improved)),

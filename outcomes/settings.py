@@ -233,6 +233,22 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("crisis_text", "text", "Crisis-resource text shown in patient mode", "clinic"),
     SettingSpec("clinic_name", "text", "Clinic name printed on reports", "clinic"),
     SettingSpec(
+        "registry_site_id",
+        "text",
+        "This clinic's site id in a network's registry (`outcomes export registry`); "
+        "given by the network",
+        "issue 27 (the network's choice)",
+        optional=True,
+    ),
+    SettingSpec(
+        "registry_min_cell",
+        "int",
+        "A counts-only registry export leaves out verdict counts under this number",
+        "issue 27 (small-cell suppression; 5 is a common rule)",
+        1,
+        100,
+    ),
+    SettingSpec(
         "self_report_scales",
         "scales",
         "Questionnaires a patient fills in alone with `outcomes tui --patient ID --self-report`, "
@@ -290,6 +306,8 @@ class Settings:
     followup_schedule_days: tuple[int, ...] = (1, 7, 14, 30, 60, 90)
     crisis_text: str = DEFAULT_CRISIS_TEXT
     clinic_name: str = "Ketamine clinic"
+    registry_site_id: str | None = None
+    registry_min_cell: int = 5
     self_report_scales: tuple[str, ...] = ("phq9", "gad7")
     rc_sd_madrs: float | None = None
     rc_r_madrs: float | None = None
