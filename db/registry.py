@@ -162,7 +162,7 @@ def _birth_dates(patients) -> dict[str, date | None]:
 
 
 def course_rows(
-    database: sqlite_utils.Database, today: date, site_id: str, secret: bytes, coarse_age: bool
+    database: sqlite_utils.Database, today: date, site_id: str, secret: bytes, deidentify: bool
 ) -> Iterator[dict[str, Any]]:
     """Every course's registry row, one chunk of patients in memory at a time."""
     settings = load_settings(database)
@@ -175,7 +175,7 @@ def course_rows(
             site_id=site_id,
             secret=secret,
             birth_dates=_birth_dates(chunk.patients),
-            coarse_age=coarse_age,
+            deidentify=deidentify,
         )
 
 

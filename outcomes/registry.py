@@ -93,7 +93,7 @@ AGE_BANDS = (
     ("55-64", 55),
     ("65 and over", 65),
 )
-#: With --deidentify: wider bands (no band narrower than 20 years, none above 65).
+#: With --deidentify: wider bands (20 years wide; 65 and over as one).
 COARSE_AGE_BANDS = (("under 25", 0), ("25-44", 25), ("45-64", 45), ("65 and over", 65))
 
 #: A site id a network can read in a file name and a chart legend.
@@ -192,7 +192,7 @@ def patient_rows(
     site_id: str,
     secret: bytes,
     birth_date: date | None = None,
-    coarse_age: bool = False,
+    deidentify: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """A row for every course of one patient, judged on `scale_id`."""
     courses = courses_of(patient)
@@ -202,14 +202,17 @@ def patient_rows(
         if status.course is None or not status.infusions:
             continue  # a course started but with no session given: nothing to report
         start = status.infusions[0].when.day
-        yield course_row(
+        row = course_row(
             status,
             cadss,
             site_id,
             course_key(secret, patient.patient_id, course.number),
             course is courses[-1],
-            age_band(birth_date, start, coarse_age),
+            age_band(birth_date, start, deidentify),
         )
+        if deidentify:
+            row["baseline_score"] = None  # the band stays: an exact score narrows who it is
+        yield row
 
 
 def clinic_rows(
@@ -221,7 +224,7 @@ def clinic_rows(
     site_id: str,
     secret: bytes,
     birth_dates: Mapping[str, date | None] | None = None,
-    coarse_age: bool = False,
+    deidentify: bool = False,
 ) -> Iterator[dict[str, Any]]:
     """`patient_rows` for every patient, in patient-id order."""
     births = birth_dates or {}
@@ -234,5 +237,5 @@ def clinic_rows(
             site_id=site_id,
             secret=secret,
             birth_date=births.get(pid),
-            coarse_age=coarse_age,
+            deidentify=deidentify,
         )

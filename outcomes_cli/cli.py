@@ -591,6 +591,91 @@ def export_ndjson(ctx: click.Context, folder: Path, deidentify: bool) -> None:
     _export_resources(ctx, "export_ndjson", folder, deidentify)
 
 
+@export.command(name="registry", short_help="Write the clinic's registry export into DIR.")
+@click.argument("folder", type=FILE, metavar="DIR")
+@click.option(
+    "--deidentify",
+    is_flag=True,
+    help="Wider age bands (20 years; 65 and over as one) and no exact baseline score (its band only).",
+)
+@click.option(
+    "--counts-only",
+    is_flag=True,
+    help="No per-course rows: verdict counts (small cells left out) and the relief table.",
+)
+@click.pass_context
+def export_registry(ctx: click.Context, folder: Path, deidentify: bool, counts_only: bool) -> None:
+    """Write one analysed, pseudonymous row per course (Parquet) and a manifest into DIR.
+
+    For a clinic network's registry (docs/registry.md). Needs the site id the
+    network gave the clinic: `outcomes settings registry_site_id ID`. DIR is
+    created when missing; the clinic's previous registry export in DIR is
+    replaced; a folder holding anything else is refused.
+    """
+    from db.registry import export_registry as write_registry
+
+    database = _open_existing(ctx)
+    try:
+        result = write_registry(
+            database,
+            folder,
+            today=date.today(),
+            who=db.default_user(),
+            deidentify=deidentify,
+            counts_only=counts_only,
+        )
+    finally:
+        database.close()
+    kind = "counts only" if counts_only else "one row per course"
+    _echo(
+        f"Wrote the registry export of site {result.site_id} into {result.folder} "
+        f"({result.courses} courses, {kind}{', de-identified' if deidentify else ''})."
+    )
+
+
+# ----- pool ---------------------------------------------------------------------
+
+
+@cli.command(short_help="Pool clinics' registry exports into one report.")
+@click.argument("exports", nargs=-1, required=True, type=FILE, metavar="EXPORT_DIR...")
+@click.option(
+    "--out",
+    "out_dir",
+    required=True,
+    type=FILE,
+    metavar="DIR",
+    help="Folder for the PDF, PNG and JSON files (created when missing; its parent must exist).",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the pooled figures as JSON to stdout.")
+def pool(exports: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
+    """Pool the registry exports of several clinics (docs/registry.md).
+
+    Exports made under other clinical settings or by an incompatible
+    version, and a site given twice, are refused; nothing is written then.
+    """
+    from db.pool_read import read_exports
+    from outcomes.pooling import pool as pool_groups
+
+    pooled = read_exports(list(exports))
+    groups = pool_groups(pooled.verdicts, pooled.relief)
+    from reports.pooled_report import (  # imported here: matplotlib is slow to load
+        JSON_NAME,
+        PDF_NAME,
+        pooled_json,
+        write_pooled_report,
+    )
+
+    from db.files import private_folder
+
+    folder = private_folder(db.output_folder(out_dir, (PDF_NAME, JSON_NAME)))
+    stamp = f"pooled {len(pooled.exports)} registry exports on {date.today().isoformat()}"
+    files = write_pooled_report(pooled.exports, groups, folder, stamp)
+    if as_json:
+        _echo(_json_text(pooled_json(pooled.exports, groups), indent=2))
+    else:
+        _echo(f"Wrote {', '.join(str(f) for f in files)}.")
+
+
 # ----- status -------------------------------------------------------------------
 
 
