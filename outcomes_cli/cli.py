@@ -658,14 +658,13 @@ def pool(exports: tuple[Path, ...], out_dir: Path, as_json: bool) -> None:
 
     pooled = read_exports(list(exports))
     groups = pool_groups(pooled.verdicts, pooled.relief)
+    from db.files import private_folder
     from reports.pooled_report import (  # imported here: matplotlib is slow to load
         JSON_NAME,
         PDF_NAME,
         pooled_json,
         write_pooled_report,
     )
-
-    from db.files import private_folder
 
     folder = private_folder(db.output_folder(out_dir, (PDF_NAME, JSON_NAME)))
     stamp = f"pooled {len(pooled.exports)} registry exports on {date.today().isoformat()}"
