@@ -50,6 +50,7 @@ from reports.cohort_figures import (
 )
 from reports.layout import Cursor, footer, page_number
 from reports.names import inside
+from reports.published_page import published_page, published_rows
 from reports.style import (
     A4_LANDSCAPE,
     SMALL_SIZE,
@@ -144,7 +145,8 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
     safety = (
         summary.safety if summary.safety is not None and summary.safety.monitored_total else None
     )
-    pages = 2 + len(figures) + (1 if safety is not None else 0)
+    published = published_rows(summary, statuses)
+    pages = 2 + len(figures) + (1 if safety is not None else 0) + (1 if published else 0)
     free_text = [s.patient_id for s in statuses] + [settings.clinic_name]
     free_text += [text for pair in problems for text in pair]
     with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
@@ -162,6 +164,11 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
         if safety is not None:
             page = new_figure(A4_LANDSCAPE)
             _safety_page(page, safety, settings)
+            footer(page, stamp, f"page {pages - 1 - bool(published)} of {pages}")
+            pdf.savefig(page)
+        if published:
+            page = new_figure(A4_LANDSCAPE)
+            published_page(page, published, settings.clinic_name)
             footer(page, stamp, f"page {pages - 1} of {pages}")
             pdf.savefig(page)
         page = new_figure(A4_LANDSCAPE)

@@ -21,6 +21,7 @@ from outcomes.pooling import Group, Test
 from outcomes.published import comparison_rows
 from outcomes.scales import get_scale
 from reports.layout import Cursor, footer, page_number
+from reports.published_page import published_page
 from reports.style import (
     A4_LANDSCAPE,
     BLACK,
@@ -198,42 +199,6 @@ def draw_pooled_relief(fig, group: Group) -> None:
     cur.paragraph(_test_words(group.relief_test), size=SMALL_SIZE)
 
 
-def _published_page(fig, groups: Sequence[Group]) -> None:
-    cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
-    cur.title(
-        "Beside published real-world cohorts",
-        "Each published figure was read from the paper's abstract; where its definition "
-        "differs from this program's, the row says so.",
-    )
-    for group in groups:
-        rows = _published(group, "this network")
-        if len(rows) <= 2:
-            continue
-        cur.heading(_title(group))
-        cur.table(
-            ["source", "measure", "%", "95% CI", "n", "what differs"],
-            [_published_cells(r) for r in rows],
-            [0.22, 0.09, 0.06, 0.11, 0.06, 0.46],
-            size=SMALL_SIZE,
-        )
-    cur.heading("Sources")
-    seen = []
-    for group in groups:
-        for row in _published(group, ""):
-            if row["citation"] and row["citation"] not in seen:
-                seen.append(row["citation"])
-                cur.paragraph(row["citation"], size=SMALL_SIZE)
-    if not seen:
-        cur.paragraph("No published figure for these drugs.", size=SMALL_SIZE)
-
-
-def _published_cells(row: dict) -> tuple[str, ...]:
-    low, high = row["ci"]
-    ci = "-" if low is None else f"{low:.1f}-{high:.1f}"
-    percent = "-" if row["percent"] is None else f"{row['percent']:.1f}"
-    return (row["source"], row["measure"], percent, ci, str(row["n"]), row["differs"] or "-")
-
-
 def write_pooled_report(
     exports: Sequence[dict[str, Any]], groups: Sequence[Group], folder: Path, stamp: str
 ) -> list[Path]:
@@ -254,7 +219,8 @@ def write_pooled_report(
                 page_number(fig, f"page {number} of {pages}")
                 pdf.savefig(fig)
             page = new_figure(A4_LANDSCAPE)
-            _published_page(page, groups)
+            tables = [(_title(g), _published(g, "this network")) for g in groups]
+            published_page(page, [t for t in tables if len(t[1]) > 2], "This network")
             footer(page, stamp, f"page {pages} of {pages}")
             pdf.savefig(page)
         files.append(folder / PDF_NAME)
