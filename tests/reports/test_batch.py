@@ -157,11 +157,12 @@ def test_cohort_json_and_csv_equal_the_domain_results(first_run, clinic_db):
 
 def test_cohort_pdf_has_summary_figures_and_data_quality(first_run, clinic_db):
     """The cohort PDF: summary table, four figure pages, the session safety page (the demo's sessions
-    have readings) and a data-quality page naming the problems."""
+    have readings), the clinic beside published cohorts, and a data-quality page naming the
+    problems."""
     out, _, _ = first_run
     statuses, _ = domain_statuses(clinic_db)
     pages = [p.extract_text() for p in pypdf.PdfReader(out / "cohort" / "cohort_report.pdf").pages]
-    assert len(pages) == 9
+    assert len(pages) == 10
     assert "Response within 6 sessions, completers" in pages[0]
     assert "Relief still holding at day 90" in pages[0]
     assert "Responders by session" in pages[1]
@@ -171,6 +172,8 @@ def test_cohort_pdf_has_summary_figures_and_data_quality(first_run, clinic_db):
     assert "Dose, early improvement and response in this clinic" in pages[5]
     assert "Dissociation, dose rises and response in this clinic" in pages[6]
     assert "Session safety" in pages[7]
+    assert "Beside published real-world cohorts" in pages[8] and "McInnes" in pages[8]
+    pages = pages[:8] + pages[9:]
     no_baseline = [s.patient_id for s in statuses if s.verdict.value == "no_baseline"]
     assert no_baseline and f"Courses without a usable baseline ({len(no_baseline)})" in pages[8]
     assert all(pid in pages[8] for pid in no_baseline)
