@@ -27,7 +27,7 @@ from typing import Any
 
 from db.connection import StorageError
 from db.registry import MANIFEST, RELIEF_FILE, ROWS_FILE, VERDICTS_FILE
-from outcomes.pooling import export_problem
+from outcomes.pooling import export_problem, value_problem
 
 #: Courses per site, drug, scale, verdict and remission, from per-course rows.
 VERDICT_SQL = """
@@ -93,12 +93,14 @@ def read_manifest(folder: str | os.PathLike) -> dict[str, Any]:
     if not isinstance(manifest, dict) or not isinstance(manifest.get("files"), dict):
         raise StorageError(f"{path} is not a registry manifest (no 'files')")
     for name, facts in manifest["files"].items():
-        if name not in (ROWS_FILE, VERDICTS_FILE, RELIEF_FILE):
-            raise StorageError(f"{path} lists {name!r}, which is not a registry file")
+        if name not in (ROWS_FILE, VERDICTS_FILE, RELIEF_FILE) or not isinstance(facts, dict):
+            raise StorageError(
+                f"{path} lists {name!r}, which is not a registry file with its checksum"
+            )
         data = folder / name
         if not data.is_file():
             raise StorageError(f"{data} is missing (listed in {path})")
-        if _sha256(data) != (facts or {}).get("sha256"):
+        if _sha256(data) != facts.get("sha256"):
             raise StorageError(
                 f"{data} does not match the checksum in {path}: it was changed or copied "
                 "incompletely after the export; export it again"
@@ -132,6 +134,36 @@ def check_exports(manifests: list[dict[str, Any]]) -> None:
         seen[site] = name
 
 
+def check_values(connection, manifests: list[dict[str, Any]]) -> None:
+    """Each file holds its manifest's site only, and known drugs, scales and verdicts.
+
+    Raises:
+        StorageError: naming the file and the value.
+    """
+    site_of = {}
+    for m in manifests:
+        for name in m["files"]:
+            site_of[str(Path(m["folder"]) / name)] = str(m.get("site_id"))
+    for name, columns in ((ROWS_FILE, "verdict"), (VERDICTS_FILE, "verdict"), (RELIEF_FILE, "")):
+        files = [f for f in site_of if Path(f).name == name]
+        if not files:
+            continue
+        extra = f", {columns}" if columns else ""
+        cursor = connection.execute(
+            f"SELECT DISTINCT filename, site_id, drug, scale{extra} "
+            "FROM read_parquet(?, filename = true)",
+            [files],
+        )
+        names = [c[0] for c in cursor.description]
+        for row in cursor.fetchall():
+            values = dict(zip(names, row, strict=True))
+            problem = value_problem(
+                values["filename"], values["site_id"], values, site_of[values["filename"]]
+            )
+            if problem:
+                raise StorageError(f"{problem}; nothing was written")
+
+
 def _records(connection, sql: str, files: list[str]) -> list[dict[str, Any]]:
     if not files:
         return []
@@ -151,6 +183,7 @@ def count_tables(manifests: list[dict[str, Any]]) -> tuple[list[dict], list[dict
     try:
         connection.execute(f"SET memory_limit = '{MEMORY_LIMIT}'")
         connection.execute(f"SET threads = {THREADS}")
+        check_values(connection, manifests)
         verdicts = _records(connection, VERDICT_SQL, files(ROWS_FILE))
         verdicts += _records(connection, _COUNTS_VERDICT_SQL, files(VERDICTS_FILE))
         relief = _records(connection, RELIEF_SQL, files(ROWS_FILE))

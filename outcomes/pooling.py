@@ -379,3 +379,30 @@ def export_problem(
             "figures computed under different rules do not pool"
         )
     return None
+
+
+def value_problem(
+    name: str, site_id: str, values: Mapping[str, Any], expected_site: str
+) -> str | None:
+    """Why a registry file's row (site, drug, scale, verdict) cannot be pooled; else None.
+
+    A file holds its own site's courses only, and only the drugs, scales and
+    verdicts this program knows: anything else was not written by `outcomes
+    export registry` (and a drug or scale names an output file).
+    """
+    from outcomes.drugs import DRUGS
+    from outcomes.scales import OUTCOME_SCALE_IDS
+    from outcomes.verdict import VERDICTS
+
+    if site_id != expected_site:
+        return (
+            f"{name} holds courses of site {site_id!r}, but its manifest is site {expected_site!r}"
+        )
+    known = {"drug": DRUGS, "scale": OUTCOME_SCALE_IDS, "verdict": tuple(map(str, VERDICTS))}
+    for column, allowed in known.items():
+        if column in values and values[column] not in allowed:
+            return (
+                f"{name} holds {column} {values[column]!r}, which this program does not know "
+                f"({', '.join(allowed)})"
+            )
+    return None

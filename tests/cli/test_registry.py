@@ -308,3 +308,42 @@ def test_the_pooled_pdf_has_a_page_per_drug_and_the_published_table(network):
     assert "60.0% (31.3-83.2)" in text
     assert "McInnes et al. 2022" in text and "53.6" in text
     assert (network["root"] / "out-rows" / "relief_ketamine_phq9.png").stat().st_size > 10_000
+
+
+def _rewrite(folder: Path, change) -> None:
+    """Change the rows of an export and make its manifest match (a hostile or foreign file)."""
+    import hashlib
+
+    import pyarrow as pa
+
+    path = folder / "courses.parquet"
+    table = pq.read_table(path)
+    rows = [change(r) for r in table.to_pylist()]
+    pq.write_table(pa.Table.from_pylist(rows, schema=table.schema), path)
+    manifest = folder / "manifest.json"
+    document = json.loads(manifest.read_text())
+    document["files"]["courses.parquet"]["sha256"] = hashlib.sha256(path.read_bytes()).hexdigest()
+    manifest.write_text(json.dumps(document))
+
+
+def test_hostile_or_foreign_exports_are_refused_cleanly(tmp_path):
+    """Unknown drugs (which would name an output file), another site's rows, a broken manifest,
+    a missing folder: each refused with its file named, no traceback, nothing written."""
+    clinic = build_site(tmp_path / "A.db", "A")
+    for name in ("evil", "foreign", "broken"):
+        export(clinic, tmp_path / name)
+    _rewrite(tmp_path / "evil", lambda r: {**r, "drug": "../../../tmp/x"})
+    _rewrite(tmp_path / "foreign", lambda r: {**r, "site_id": "site-Q"})
+    (tmp_path / "broken" / "manifest.json").write_text('{"files": {"courses.parquet": "x"}}')
+    expected = {
+        "evil": "holds drug '../../../tmp/x', which this program does not know",
+        "foreign": "holds courses of site 'site-Q', but its manifest is site 'site-A'",
+        "broken": "lists 'courses.parquet', which is not a registry file with its checksum",
+        "missing": "is not a folder",
+    }
+    for name, words in expected.items():
+        result = run("pool", tmp_path / name, "--out", tmp_path / "out")
+        assert result.exit_code == 1, result.output
+        assert words in result.output and str(tmp_path / name) in result.output
+        assert "Traceback" not in result.output
+    assert not (tmp_path / "out").exists() and not Path("/tmp/x_phq9.png").exists()
