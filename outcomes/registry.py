@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 from datetime import date
 from typing import Any, Iterator, Mapping, Sequence
 
@@ -23,7 +22,7 @@ from outcomes.course import courses_of
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.records import Assessment, PatientData
 from outcomes.scales import get_scale
-from outcomes.settings import Settings
+from outcomes.settings import SITE_ID, SITE_ID_WORDS, Settings
 from outcomes.status import PatientStatus, analyse_patient
 
 #: Bumped when a column changes meaning or type: exports of another format are never pooled.
@@ -96,9 +95,6 @@ AGE_BANDS = (
 #: With --deidentify: wider bands (20 years wide; 65 and over as one).
 COARSE_AGE_BANDS = (("under 25", 0), ("25-44", 25), ("45-64", 45), ("65 and over", 65))
 
-#: A site id a network can read in a file name and a chart legend.
-SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
-
 
 def site_id_problem(site_id: str) -> str | None:
     """Why `site_id` cannot name a site in a registry export, or None when it can."""
@@ -108,10 +104,7 @@ def site_id_problem(site_id: str) -> str | None:
             "set it with `outcomes settings registry_site_id ID`"
         )
     if not SITE_ID.fullmatch(site_id):
-        return (
-            f"the registry site id {site_id!r} is not usable: 1-40 letters, digits, '.', '_' "
-            "or '-', starting with a letter or digit"
-        )
+        return f"the registry site id {site_id!r} is not usable: {SITE_ID_WORDS}"
     return None
 
 

@@ -9,6 +9,7 @@ command line or the database and are validated here, once.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, NamedTuple
 
@@ -411,10 +412,17 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     return value
 
 
+#: A registry site id: read in file names, chart legends and a network's tables.
+SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
+SITE_ID_WORDS = "1-40 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
 def _text_value(key: str, raw: str, stored: bool) -> str:
     """A text setting: not empty; as typed, no control characters (`outcomes.typed_text`)."""
     if not raw:
         raise SettingError(f"setting {key}: the text may not be empty")
+    if key == "registry_site_id" and not SITE_ID.fullmatch(raw):
+        raise SettingError(f"setting {key}: {raw!r} is not a usable site id; {SITE_ID_WORDS}")
     problem = None if stored else text_problem(raw, f"setting {key}")
     if problem:
         raise SettingError(problem)
