@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
 
 import numpy as np
@@ -166,7 +166,7 @@ def rates_of(cells: Iterable[Mapping[str, Any]]) -> Rates:
 
 
 @dataclass(frozen=True)
-class Test:
+class SiteDifference:
     """A test of whether sites differ."""
 
     name: str
@@ -191,7 +191,7 @@ CHI_SQUARE = "Pearson's chi-square on responders and non-responders per site"
 LOGRANK = "log-rank test of relief across sites (lifelines multivariate_logrank_test)"
 
 
-def response_difference(per_site: Mapping[str, Rates]) -> Test:
+def response_difference(per_site: Mapping[str, Rates]) -> SiteDifference:
     """Whether response rates differ across sites (chi-square; sites with completers only)."""
     table = [
         [r.response.responded, r.response.n - r.response.responded]
@@ -199,22 +199,26 @@ def response_difference(per_site: Mapping[str, Rates]) -> Test:
         if r.response.n
     ]
     if len(table) < 2 or not all(sum(col) for col in zip(*table, strict=True)):
-        return Test(CHI_SQUARE, None, None, None, len(table), "needs two sites with completers")
+        return SiteDifference(
+            CHI_SQUARE, None, None, None, len(table), "needs two sites with completers"
+        )
     from scipy.stats import chi2_contingency
 
     result = chi2_contingency(np.array(table), correction=False)
     small = (result.expected_freq < 5).any()
     note = "some expected counts under 5: read the p-value with care" if small else ""
-    return Test(
+    return SiteDifference(
         CHI_SQUARE, float(result.statistic), int(result.dof), float(result.pvalue), len(table), note
     )
 
 
-def relief_difference(cells: Sequence[Mapping[str, Any]]) -> Test:
+def relief_difference(cells: Sequence[Mapping[str, Any]]) -> SiteDifference:
     """Whether relief differs across sites: the k-sample log-rank test, each cell weighted."""
     sites = sorted({c["site_id"] for c in cells if c["events"] + c["censored"]})
     if len(sites) < 2 or not any(c["events"] for c in cells):
-        return Test(LOGRANK, None, None, None, len(sites), "needs two sites with responders")
+        return SiteDifference(
+            LOGRANK, None, None, None, len(sites), "needs two sites with responders"
+        )
     from lifelines.statistics import multivariate_logrank_test  # slow to load
 
     durations, groups, observed, weights = [], [], [], []
@@ -228,7 +232,7 @@ def relief_difference(cells: Sequence[Mapping[str, Any]]) -> Test:
     result = multivariate_logrank_test(
         np.array(durations, float), np.array(groups), np.array(observed), weights=np.array(weights)
     )
-    return Test(
+    return SiteDifference(
         LOGRANK,
         float(result.test_statistic),
         int(result.degrees_of_freedom),
@@ -250,9 +254,8 @@ class Group:
     per_site: dict[str, Rates]
     curve: ReliefCurve | None
     site_curves: dict[str, ReliefCurve | None]
-    response_test: Test
-    relief_test: Test
-    relief_cells: list[dict[str, Any]] = field(repr=False, default_factory=list)
+    response_test: SiteDifference
+    relief_test: SiteDifference
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -310,7 +313,6 @@ def pool_group(
         site_curves=site_curves,
         response_test=response_difference(per_site),
         relief_test=relief_difference(relief),
-        relief_cells=list(relief),
     )
 
 

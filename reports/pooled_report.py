@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from outcomes.cohort import ReliefCurve
-from outcomes.pooling import Group, Test
+from outcomes.pooling import Group, SiteDifference
 from outcomes.published import comparison_rows
 from outcomes.scales import get_scale
 from reports.layout import Cursor, footer, page_number
@@ -84,7 +84,7 @@ def _pct(rate, low, high) -> str:
     return f"{100 * rate:.1f}% ({100 * low:.1f}-{100 * high:.1f})"
 
 
-def _test_words(test: Test) -> str:
+def _test_words(test: SiteDifference) -> str:
     if test.p_value is None:
         return f"{test.name}: not computed ({test.note})."
     note = f"; {test.note}" if test.note else ""

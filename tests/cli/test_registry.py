@@ -347,3 +347,18 @@ def test_hostile_or_foreign_exports_are_refused_cleanly(tmp_path):
         assert words in result.output and str(tmp_path / name) in result.output
         assert "Traceback" not in result.output
     assert not (tmp_path / "out").exists() and not Path("/tmp/x_phq9.png").exists()
+
+
+def test_the_cohort_report_sets_the_clinic_beside_the_published_cohorts(network, tmp_path):
+    """Clinic A: 2 responders and 1 remitted of 3 completers, with Wilson's intervals by hand."""
+    from pypdf import PdfReader
+
+    result = run("--db", network["clinics"]["A"], "report", "--cohort-only", "--out", tmp_path)
+    assert result.exit_code == 0, result.output
+    pages = [p.extract_text() for p in PdfReader(tmp_path / "cohort" / "cohort_report.pdf").pages]
+    (page,) = [p for p in pages if "Beside published real-world cohorts" in p]
+    lines = page.splitlines()  # the table's text comes out a column at a time
+    assert lines[lines.index("%") + 1 : lines.index("%") + 3] == ["66.7", "33.3"]
+    intervals = [f"{100 * a:.1f}-{100 * b:.1f}" for a, b in (wilson(2, 3), wilson(1, 3))]
+    assert lines[lines.index("95% CI") + 1 : lines.index("95% CI") + 3] == intervals
+    assert "McInnes et al. 2022" in page and "Oliver et al. 2022" in page
