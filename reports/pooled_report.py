@@ -1,7 +1,7 @@
 """The pooled report of a clinic network (`outcomes pool`, issue 27).
 
 Files written into `--out`:
-- `pooled_report.pdf`: the sites pooled; per drug and scale, pooled and
+- `pooled_report.pdf`: per drug and scale, a page of pooled and
   per-site response and remission with Wilson intervals and the chi-square
   test across sites; the pooled relief curve with its band and median and
   each site's curve on one chart, with the log-rank test; the published
@@ -98,41 +98,45 @@ def _title(group: Group) -> str:
     return f"{group.drug}, judged on {get_scale(group.scale).name}"
 
 
-def _rates_page(fig, exports, groups: Sequence[Group]) -> None:
+#: Sites listed in one page's table; more are in pooled.json (a network of 40+ clinics).
+MAX_SITE_ROWS = 40
+#: Sites named beside (and in the legend of) a relief chart; more are in pooled.json.
+MAX_SITE_LINES = 25
+
+
+def _rate_row(label: str, r) -> tuple[str, ...]:
+    return (
+        label,
+        f"{r.response.n}",
+        _pct(r.response.rate, r.response.low, r.response.high),
+        _pct(r.remission.rate, r.remission.low, r.remission.high),
+        f"{r.suppressed}",
+    )
+
+
+def _rates_page(fig, exports, group: Group) -> None:
+    """One drug and scale: the pooled and per-site rates, the chi-square, the definitions."""
     cur = Cursor(fig, y=0.95, left=0.06, right=0.94)
-    sites = ", ".join(f"{m.get('site_id')} ({m.get('courses')} courses)" for m in exports)
-    cur.title(f"Pooled outcomes of {len(exports)} site(s)", sites)
-    for group in groups:
-        cur.heading(f"Response and remission: {_title(group)}")
-        rows = [
-            (
-                "all sites",
-                f"{g.response.n}",
-                _pct(g.response.rate, g.response.low, g.response.high),
-                _pct(g.remission.rate, g.remission.low, g.remission.high),
-                f"{g.suppressed}",
-            )
-            for g in [group.pooled]
-        ]
-        rows += [
-            (
-                site,
-                f"{r.response.n}",
-                _pct(r.response.rate, r.response.low, r.response.high),
-                _pct(r.remission.rate, r.remission.low, r.remission.high),
-                f"{r.suppressed}",
-            )
-            for site, r in group.per_site.items()
-        ]
-        cur.table(
-            ["site", "completers", "response (95% CI)", "remission (95% CI)", "cells suppressed"],
-            rows,
-            [0.2, 0.12, 0.26, 0.26, 0.16],
+    courses = sum(int(m.get("courses") or 0) for m in exports)
+    cur.title(
+        f"Response and remission: {_title(group)}",
+        f"{len(exports)} site(s) pooled, {courses:,} courses exported in all",
+    )
+    sites = list(group.per_site.items())
+    rows = [_rate_row("all sites", group.pooled)]
+    rows += [_rate_row(site, r) for site, r in sites[:MAX_SITE_ROWS]]
+    cur.table(
+        ["site", "completers", "response (95% CI)", "remission (95% CI)", "cells suppressed"],
+        rows,
+        [0.2, 0.12, 0.26, 0.26, 0.16],
+        size=SMALL_SIZE,
+    )
+    if len(sites) > MAX_SITE_ROWS:
+        cur.paragraph(
+            f"... and {len(sites) - MAX_SITE_ROWS} more sites: every site is in {JSON_NAME}.",
             size=SMALL_SIZE,
-            max_rows=12,
-            keep="first",
         )
-        cur.paragraph(_test_words(group.response_test), size=SMALL_SIZE)
+    cur.paragraph(_test_words(group.response_test), size=SMALL_SIZE)
     cur.heading("How these are defined")
     cur.paragraph(
         "Each clinic ran the program's rules on its own records and exported one row per "
@@ -180,14 +184,16 @@ def draw_pooled_relief(fig, group: Group) -> None:
     _draw_curve(ax, curve, BLUE, "-", f"all sites ({len(curve.durations)})", 2.6)
     ax.axhline(0.5, color=GREY, ls=":", lw=1)
     ax.set_xlim(0, float(curve.durations.max()) * 1.04 + 1)
-    ax.legend(loc="upper right", fontsize=SMALL_SIZE, frameon=False)
+    if len(group.site_curves) <= MAX_SITE_LINES:  # beyond that a legend hides the chart
+        ax.legend(loc="upper right", fontsize=SMALL_SIZE, frameon=False)
     cur = Cursor(fig, y=0.86, left=0.73, right=0.97)
     low, high = curve.median_ci
     median = "not reached" if curve.median is None else f"{curve.median:g} days"
     limits = ", ".join("not reached" if v is None else f"{v:g}" for v in (low, high))
     cur.paragraph(f"Median relief, all sites: {median} (95% CI {limits}).", size=TEXT_SIZE)
     cur.gap()
-    for site, site_curve in group.site_curves.items():
+    listed = list(group.site_curves.items())
+    for site, site_curve in listed[:MAX_SITE_LINES]:
         if site_curve is None:
             cur.paragraph(f"{site}: no responder with relief measured.", size=SMALL_SIZE)
             continue
@@ -195,6 +201,9 @@ def draw_pooled_relief(fig, group: Group) -> None:
         cur.paragraph(
             f"{site}: median {m}, {len(site_curve.durations)} responders.", size=SMALL_SIZE
         )
+    if len(listed) > MAX_SITE_LINES:
+        more = len(listed) - MAX_SITE_LINES
+        cur.paragraph(f"... and {more} more sites (in {JSON_NAME}).", size=SMALL_SIZE)
     cur.gap()
     cur.paragraph(_test_words(group.relief_test), size=SMALL_SIZE)
 
@@ -205,18 +214,18 @@ def write_pooled_report(
     """Write the PDF, one PNG per relief chart, and the JSON into `folder`; returns the paths."""
     with report_style():
         files = []
-        pages = 2 + len(groups)
+        pages = 1 + 2 * len(groups)
         with open_pdf(folder / PDF_NAME) as pdf:
-            page = new_figure(A4_LANDSCAPE)
-            _rates_page(page, exports, groups)
-            footer(page, stamp, f"page 1 of {pages}")
-            pdf.savefig(page)
-            for number, group in enumerate(groups, start=2):
+            for index, group in enumerate(groups):
+                page = new_figure(A4_LANDSCAPE)
+                _rates_page(page, exports, group)
+                footer(page, stamp, f"page {2 * index + 1} of {pages}")
+                pdf.savefig(page)
                 fig = new_figure(A4_LANDSCAPE)
                 draw_pooled_relief(fig, group)
                 footer(fig, stamp)
                 files.append(save_png(fig, folder / f"relief_{group.drug}_{group.scale}.png"))
-                page_number(fig, f"page {number} of {pages}")
+                page_number(fig, f"page {2 * index + 2} of {pages}")
                 pdf.savefig(fig)
             page = new_figure(A4_LANDSCAPE)
             tables = [(_title(g), _published(g, "this network")) for g in groups]

@@ -304,7 +304,8 @@ def test_the_pooled_pdf_has_a_page_per_drug_and_the_published_table(network):
     reader = PdfReader(network["root"] / "out-rows" / "pooled_report.pdf")
     text = "\n".join(page.extract_text() for page in reader.pages)
     assert len(reader.pages) == 3
-    assert "Pooled outcomes of 3 site(s)" in text
+    assert "Response and remission: ketamine, judged on PHQ-9" in text
+    assert "3 site(s) pooled, 11 courses exported in all" in text
     assert "60.0% (31.3-83.2)" in text
     assert "McInnes et al. 2022" in text and "53.6" in text
     assert (network["root"] / "out-rows" / "relief_ketamine_phq9.png").stat().st_size > 10_000
