@@ -37,6 +37,8 @@ TABLES = {
     "settings": "settings",
     "alert": "alert_acknowledgements",
     "alert_acknowledgements": "alert_acknowledgements",
+    "checkin": "checkin_links",
+    "checkin_links": "checkin_links",
 }
 
 HISTORY_COLUMNS = [
@@ -174,6 +176,8 @@ SELECT {", ".join(HISTORY_COLUMNS)} FROM audit WHERE
  OR (table_name = 'courses' AND record_id IN (SELECT patient_id || ':' || course FROM courses WHERE patient_id = :pid))
  OR (table_name = 'alert_acknowledgements'
      AND record_id IN (SELECT CAST(id AS TEXT) FROM alert_acknowledgements WHERE patient_id = :pid))
+ OR (table_name = 'checkin_links'
+     AND record_id IN (SELECT CAST(id AS TEXT) FROM checkin_links WHERE patient_id = :pid))
  OR (table_name = 'patients' AND record_id IN
         (SELECT 'import:' || import_id FROM patient_details WHERE patient_id = :pid AND import_id IS NOT NULL))
  OR (table_name = 'infusions' AND record_id IN

@@ -6,7 +6,7 @@ from outcomes.readings import MEASUREMENTS
 KINDS = ("patients", "infusions", "assessments", "vitals")
 
 COLUMNS = {
-    "patients": ("patient_id", "name", "birth_date", "weight_kg", "notes"),
+    "patients": ("patient_id", "name", "birth_date", "weight_kg", "notes", "email"),
     "infusions": (
         "patient_id",
         "date",

@@ -367,7 +367,14 @@ def _check_patient(raw, settings, today, confirm, source, line, problems, plan):
     if not _report(checked, source, line, problems):
         return None
     v = checked.values
-    row = (v["patient_id"], v.get("name"), v.get("birth_date"), v.get("weight_kg"), v.get("notes"))
+    row = (
+        v["patient_id"],
+        v.get("name"),
+        v.get("birth_date"),
+        v.get("weight_kg"),
+        v.get("notes"),
+        v.get("email"),
+    )
     return (v["patient_id"],), row, None
 
 

@@ -81,7 +81,7 @@ _ASSESSMENT_COLUMNS = (
     "rater",
     "notes",
 )
-_PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
+_PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes", "email")
 #: Leading columns that identify a record; for assessments the domain's rule.
 _KEY_WIDTH = {"patients": 1, "infusions": 2, "assessments": len(ASSESSMENT_IDENTITY), "vitals": 2}
 #: The table each kind of file fills.

@@ -499,6 +499,73 @@ def m0005_courses_record_their_drug(database: sqlite_utils.Database) -> None:
     )
 
 
+#: The patient's optional email (check-in invitations): the validation's shape, in SQL.
+_EMAIL_CHECK = (
+    f"CHECK (email IS NULL OR (length(email) BETWEEN 3 AND {v.EMAIL_MAX}"
+    " AND email LIKE '%_@_%._%' AND email NOT GLOB '*[ ]*'))"
+)
+
+
+def _checkin_links() -> str:
+    return f"""CREATE TABLE checkin_links (
+    id INTEGER PRIMARY KEY,
+    token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
+    code_hash TEXT UNIQUE CHECK (code_hash IS NULL OR length(code_hash) = 64),
+    patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+    scales TEXT NOT NULL CHECK (length(scales) > 0),
+    valid_from TEXT NOT NULL,
+    valid_until TEXT NOT NULL,
+    issued_at TEXT NOT NULL,
+    issued_by TEXT NOT NULL,
+    emailed_at TEXT,
+    spent_at TEXT,
+    expired_at TEXT,
+    revoked_at TEXT,
+    revoked_by TEXT,
+    revoke_reason TEXT,
+    CHECK (valid_until > valid_from),
+    CHECK ((revoked_at IS NULL) = (revoked_by IS NULL)),
+    CHECK (NOT (spent_at IS NOT NULL AND revoked_at IS NOT NULL))
+)"""
+
+
+@MIGRATIONS(name=MIGRATION_NAMES[5])  # 0007_checkin_links_and_email
+def m0007_checkin_links_and_email(database: sqlite_utils.Database) -> None:
+    # Check-ins from home (issue 25). A link's secrets are stored only as
+    # digests; its use, expiry and revoking change one row, through the
+    # program (the guard below) and with an audit row. A patient's email is a
+    # new, versioned patient detail, as unchangeable in place as the others.
+    conn = database.conn
+    conn.execute(f"ALTER TABLE patient_details ADD COLUMN email TEXT {_EMAIL_CHECK}")
+    conn.execute("DROP TRIGGER patient_details_never_edited")
+    columns = (*CLINICAL_COLUMNS["patient_details"], "email")
+    conn.execute(_guard_triggers("patient_details", {"patient_details": columns})[0])
+    conn.execute(_checkin_links())
+    conn.execute("CREATE INDEX checkin_links_patient ON checkin_links (patient_id, issued_at)")
+    conn.execute(
+        _audited_only(
+            "checkin_links_changes_audited",
+            "UPDATE",
+            "checkin_links",
+            "check-in links change only through the program, with an audit row",
+        )
+    )
+    conn.execute(
+        "CREATE TRIGGER checkin_links_never_deleted BEFORE DELETE ON checkin_links "
+        "BEGIN SELECT RAISE(ABORT, 'check-in links are never deleted; revoke them'); END"
+    )
+    # A link is spent, expired or revoked once: its bookkeeping never changes back.
+    conn.execute(
+        "CREATE TRIGGER checkin_links_closed_once BEFORE UPDATE ON checkin_links WHEN "
+        "(OLD.spent_at IS NOT NULL AND NEW.spent_at IS NOT OLD.spent_at) OR "
+        "(OLD.revoked_at IS NOT NULL AND NEW.revoked_at IS NOT OLD.revoked_at) OR "
+        "NEW.token_hash IS NOT OLD.token_hash OR NEW.patient_id IS NOT OLD.patient_id OR "
+        "NEW.scales IS NOT OLD.scales OR NEW.valid_from IS NOT OLD.valid_from OR "
+        "NEW.valid_until IS NOT OLD.valid_until "
+        "BEGIN SELECT RAISE(ABORT, 'a check-in link is closed once and never reopened'); END"
+    )
+
+
 def schema_version(names) -> int:
     """The schema version a list of migration names reaches: the highest leading number."""
     numbers = [int(n.split("_", 1)[0]) for n in names if n.split("_", 1)[0].isdigit()]

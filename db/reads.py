@@ -28,7 +28,7 @@ from outcomes.settings import SPECS_BY_KEY, SettingError, Settings, settings_fro
 
 CURRENT = "superseded_at IS NULL AND retracted_at IS NULL"
 
-_PATIENTS_SQL = f"""SELECT p.patient_id, d.name, d.birth_date, d.weight_kg, d.notes
+_PATIENTS_SQL = f"""SELECT p.patient_id, d.name, d.birth_date, d.weight_kg, d.notes, d.email
     FROM patients p LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.{CURRENT}"""
 _COURSES_SQL = "SELECT patient_id, course, started_at, notes, drug, begun_by_session FROM courses"
 _INFUSIONS_SQL = (

@@ -16,4 +16,5 @@ MIGRATION_NAMES = (
     "0003_treatment_sessions",
     "0004_guard_bookkeeping",
     "0005_courses_record_their_drug",
+    "0007_checkin_links_and_email",
 )

@@ -30,7 +30,7 @@ from outcomes.validation import (
     reason_problems,
 )
 
-PATIENT_FIELDS = ("name", "birth_date", "weight_kg", "notes")
+PATIENT_FIELDS = ("name", "birth_date", "weight_kg", "notes", "email")
 INFUSION_FIELDS = (
     "patient_id",
     "course",

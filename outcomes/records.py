@@ -28,7 +28,7 @@ from outcomes.scales import SCALES
 from outcomes.timepoints import Timepoint, parse_timepoint
 
 #: Columns `db/` provides for each kind of frame (extra columns are ignored).
-PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes")
+PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes", "email")
 COURSE_COLUMNS = ("patient_id", "course", "started_at", "notes", "drug", "begun_by_session")
 INFUSION_COLUMNS = (
     "infusion_id",

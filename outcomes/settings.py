@@ -257,6 +257,49 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
         "issue 14 (PHQ-9 and GAD-7: wording free to show)",
         choices=SELF_REPORT_SCALE_IDS,
     ),
+    SettingSpec(
+        "checkin_link_days",
+        "int",
+        "Days a check-in link stays open once issued (or from the follow-up's day)",
+        "issue 25 (Greenspace and Blueprint: about four days)",
+        1,
+        60,
+    ),
+    SettingSpec(
+        "checkin_base_url",
+        "text",
+        "Public address of `outcomes serve` that check-in links start with "
+        "(e.g. https://checkin.example.org)",
+        "clinic IT",
+    ),
+    SettingSpec(
+        "checkin_show_progress",
+        "bool",
+        "After a web check-in the patient may see their own progress chart and words",
+        "the clinic's choice (off by default)",
+    ),
+    SettingSpec(
+        "checkin_reminder_days",
+        "int",
+        "Days after an emailed link is unused that `outcomes checkin send --due` sends a "
+        "reminder with a fresh link (0 = never)",
+        "issue 25 (Osmind: reminders for three days)",
+        0,
+        30,
+    ),
+    SettingSpec("smtp_host", "text", "Mail server for check-in emails", "clinic IT", optional=True),
+    SettingSpec("smtp_port", "int", "Mail server port (587 with STARTTLS)", "clinic IT", 1, 65535),
+    SettingSpec(
+        "smtp_starttls", "bool", "Use STARTTLS with the mail server", "clinic IT (keep it on)"
+    ),
+    SettingSpec("smtp_user", "text", "Mail server login name", "clinic IT", optional=True),
+    SettingSpec(
+        "smtp_sender",
+        "text",
+        "From address of check-in emails (password: $OUTCOMES_SMTP_PASSWORD, never stored)",
+        "clinic IT",
+        optional=True,
+    ),
 ) + tuple(
     SettingSpec(
         f"rc_{param}_{scale}",
@@ -310,6 +353,15 @@ class Settings:
     registry_site_id: str | None = None
     registry_min_cell: int = 5
     self_report_scales: tuple[str, ...] = ("phq9", "gad7")
+    checkin_link_days: int = 4
+    checkin_base_url: str = "http://127.0.0.1:8000"
+    checkin_show_progress: bool = False
+    checkin_reminder_days: int = 1
+    smtp_host: str | None = None
+    smtp_port: int = 587
+    smtp_starttls: bool = True
+    smtp_user: str | None = None
+    smtp_sender: str | None = None
     rc_sd_madrs: float | None = None
     rc_r_madrs: float | None = None
     rc_sd_hamd17: float | None = None

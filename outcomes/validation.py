@@ -318,13 +318,43 @@ def _text(values: dict, problems: list[Problem], raw: Mapping[str, Any], name: s
         problems.append(Problem(name, problem))
 
 
+#: An email address as the check-in invitations need it: one @, a dot in the domain, no spaces.
+EMAIL_SHAPE = re.compile(
+    r"^[^@\s\x00-\x1f\x7f]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9](?:[A-Za-z0-9\-]*[A-Za-z0-9])?)+$"
+)
+#: The longest address a mail server accepts (RFC 5321).
+EMAIL_MAX = 254
+
+
+def email_problem(text: str | None) -> str | None:
+    """What is wrong with an email address (None: nothing, or none given)."""
+    if text is None:
+        return None
+    if len(text) > EMAIL_MAX or not EMAIL_SHAPE.match(text):
+        return (
+            f"email {text[:80]!r} is not an email address; give one like name@example.org "
+            f"(at most {EMAIL_MAX} characters), or leave it empty"
+        )
+    return None
+
+
+def _email(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
+    """The patient's optional email (for check-in links): stored without spaces around it."""
+    value = raw.get("email")
+    values["email"] = text = None if _blank(value) else str(value).strip()
+    problem = email_problem(text)
+    if problem:
+        problems.append(Problem("email", problem))
+
+
 def check_patient(raw: Mapping[str, Any], today: date | None = None) -> Checked:
-    """Validate a patient: id (1-64 characters), birth date, weight."""
+    """Validate a patient: id (1-64 characters), birth date, weight, email."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
     _patient_ref(values, problems, raw)
     _text(values, problems, raw, "name")
     _text(values, problems, raw, "notes")
+    _email(values, problems, raw)
     born = _timepoint(
         values,
         problems,
