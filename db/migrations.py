@@ -507,7 +507,7 @@ _EMAIL_CHECK = (
 
 
 def _checkin_links() -> str:
-    return f"""CREATE TABLE checkin_links (
+    return """CREATE TABLE checkin_links (
     id INTEGER PRIMARY KEY,
     token_hash TEXT NOT NULL UNIQUE CHECK (length(token_hash) = 64),
     code_hash TEXT UNIQUE CHECK (code_hash IS NULL OR length(code_hash) = 64),
