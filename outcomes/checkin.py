@@ -200,3 +200,44 @@ def email_body(clinic: str, name: str | None, url: str, until: datetime) -> str:
         "If you did not expect this message, please tell your clinic.\n\n"
         f"{clinic}\n"
     )
+
+
+# ----- who is emailed ---------------------------------------------------------------
+
+INVITE = "invite"
+REMIND = "remind"
+
+
+def invitation_action(
+    followup_state: str | None,
+    emailed_since_due: int,
+    open_emailed_at: datetime | None,
+    now: datetime,
+    reminder_days: int,
+) -> str | None:
+    """Whether `outcomes checkin send --due` emails this patient now, and how.
+
+    Args:
+        followup_state: the next follow-up's state (`outcomes.followup`: due,
+            overdue, upcoming) or None when none is scheduled.
+        emailed_since_due: links emailed to the patient since that follow-up fell due.
+        open_emailed_at: when the newest emailed link still open was emailed (None: none open).
+        now: the moment of sending.
+        reminder_days: the setting `checkin_reminder_days` (0: never remind).
+
+    Returns:
+        ``"invite"`` (first link of this follow-up), ``"remind"`` (one reminder,
+        with a fresh link, `reminder_days` after an unused invitation) or None.
+    """
+    if followup_state not in ("due", "overdue"):
+        return None
+    if emailed_since_due == 0:
+        return INVITE
+    if (
+        reminder_days > 0
+        and emailed_since_due == 1
+        and open_emailed_at is not None
+        and (now - open_emailed_at).total_seconds() >= reminder_days * 86400
+    ):
+        return REMIND
+    return None

@@ -998,6 +998,12 @@ def _session_report(ctx: click.Context, out_dir: Path, patient_id: str, when_tex
     click.echo(f"Wrote {write_session_record(item, folder)}.")
 
 
+from outcomes_cli.checkin import checkin_group, serve  # noqa: E402 (uses the helpers above)
+
+cli.add_command(checkin_group)
+cli.add_command(serve)
+
+
 def main() -> None:
     """The console entry point (`outcomes`, `python -m outcomes`)."""
     cli.main(prog_name="outcomes")

@@ -86,6 +86,17 @@ def write_handout(handout: Handout, path: Path) -> Path:
     return path
 
 
+def chart_png(marks: ChartData | None) -> bytes:
+    """The page's chart alone, as PNG bytes (the web check-in's own-progress view shows it)."""
+    import io
+
+    fig = new_figure((6.4, 4.6))
+    _chart(fig, marks, (0.13, 0.34, 0.82, 0.6))
+    out = io.BytesIO()
+    fig.savefig(out, format="png", dpi=100)
+    return out.getvalue()
+
+
 def _words_above(fig, handout: Handout) -> float:
     page = Cursor(fig, y=0.965)
     page.y = text_lines(fig, page.left, page.y, ["Your treatment progress"], TITLE, weight="bold")
