@@ -92,13 +92,11 @@ class Guard:
             await send(message)
 
         try:
-            if _declared_length(scope) > MAX_BODY:
+            body = await _whole_body(scope, receive)
+            if body is None:
                 await _too_large(send_with_headers)
                 return
-            await self.app(scope, _counting(receive), send_with_headers)
-        except BodyTooLarge:
-            if status["code"] == 0:
-                await _too_large(send_with_headers)
+            await self.app(scope, _replay(body, receive), send_with_headers)
         except Exception as exc:  # never a traceback: not to the patient, not into the log
             LOG.error("check-in page failed: %s", type(exc).__name__)
             if status["code"] == 0:
@@ -113,10 +111,6 @@ class Guard:
             )
 
 
-class BodyTooLarge(Exception):
-    """The body grew past `MAX_BODY` while it was read."""
-
-
 def _declared_length(scope) -> int:
     for name, value in scope.get("headers", []):
         if name == b"content-length":
@@ -127,18 +121,36 @@ def _declared_length(scope) -> int:
     return 0
 
 
-def _counting(receive):
-    seen = {"bytes": 0}
-
-    async def counted():
+async def _whole_body(scope, receive) -> bytes | None:
+    """The request's body, read before any of it is parsed; None when it is over `MAX_BODY`."""
+    if _declared_length(scope) > MAX_BODY:
+        return None
+    if scope.get("method") in ("GET", "HEAD"):
+        return b""
+    parts, size = [], 0
+    while True:
         message = await receive()
-        if message["type"] == "http.request":
-            seen["bytes"] += len(message.get("body", b""))
-            if seen["bytes"] > MAX_BODY:
-                raise BodyTooLarge()
-        return message
+        if message["type"] != "http.request":
+            return b"".join(parts)
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        parts.append(chunk)
+        if not message.get("more_body", False):
+            return b"".join(parts)
 
-    return counted
+
+def _replay(body: bytes, receive):
+    sent = {"done": False}
+
+    async def replay():
+        if not sent["done"]:
+            sent["done"] = True
+            return {"type": "http.request", "body": body, "more_body": False}
+        return await receive()  # after the body: the disconnect, when it comes
+
+    return replay
 
 
 async def _too_large(send) -> None:
