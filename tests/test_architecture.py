@@ -11,7 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 LAYERS = next(c for c in CONFIG["contracts"] if c["type"] == "layers")
-PACKAGES = ("outcomes_cli", "outcomes_app", "reports", "db", "outcomes")
+PACKAGES = ("outcomes_cli", "outcomes_app", "outcomes_web", "reports", "db", "outcomes")
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
@@ -39,8 +39,15 @@ def test_import_contracts_are_kept():
 
 
 def test_layers_run_shell_app_reports_db_core_and_ignores_only_the_main_shim():
-    """The layers contract names architecture.md's layers top to bottom; one ignore, the shim."""
-    assert LAYERS["layers"] == ["outcomes_cli", "outcomes_app", "reports", "db", "outcomes"]
+    """The layers contract names architecture.md's layers top to bottom (the two front ends side
+    by side, independent); one ignore, the shim."""
+    assert LAYERS["layers"] == [
+        "outcomes_cli",
+        "outcomes_app | outcomes_web",
+        "reports",
+        "db",
+        "outcomes",
+    ]
     assert LAYERS["ignore_imports"] == ["outcomes.__main__ -> outcomes_cli.cli"]
     assert CONFIG["unmatched_ignore_imports_alerting"] == "error"
 
@@ -63,6 +70,11 @@ def test_every_top_level_package_is_a_root():
         ("db/reads.py", "import reports.style", "reports.style"),
         ("reports/layout.py", "import outcomes_app.text", "outcomes_app.text"),
         ("outcomes_app/text.py", "import outcomes_cli.cli", "outcomes_cli.cli"),
+        ("outcomes_app/text.py", "import outcomes_web.forms", "outcomes_web.forms"),
+        ("outcomes_web/forms.py", "import outcomes_app.text", "outcomes_app.text"),
+        ("db/reads.py", "import starlette", "starlette"),
+        ("outcomes/checkin.py", "import uvicorn", "uvicorn"),
+        ("reports/layout.py", "import outcomes_web.app", "outcomes_web.app"),
     ],
 )
 def test_contract_breaks_when_a_layer_imports_upward(tmp_path, module, line, forbidden):
