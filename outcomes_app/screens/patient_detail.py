@@ -89,6 +89,7 @@ class PatientScreen(Screen):
         Binding("r", "report", "Report"),
         Binding("p", "pick_scale", "Scale", show=False),
         Binding("w", "app.take_home_page", "Take-home page", show=False),
+        Binding("k", "checkin_link", "Check-in link", show=False),
     ]
 
     def __init__(self, patient_id: str) -> None:
@@ -440,6 +441,21 @@ class PatientScreen(Screen):
                 empty="No audit rows for this record.",
             )
         )
+
+    async def action_checkin_link(self) -> None:
+        """Issue a one-time check-in link for this patient and show it once (issue 25)."""
+        from outcomes_app.checkin_link import CheckinLinkModal, issue
+
+        settings = db.load_settings(self.app.database)
+        issued, problem = await write_off_thread(
+            self.app,
+            lambda: issue(self.app.database, self.patient_id, settings, self.app.clinician),
+        )
+        if issued is None:
+            self.notify(f"No link was issued: {problem}", severity="error", markup=False)
+            return
+        code_page = f"{settings.checkin_base_url.rstrip('/')}/code"
+        self.app.push_screen(CheckinLinkModal(self.who(), *issued, code_page))
 
     def action_audit(self) -> None:
         """Everything recorded and changed for this patient, newest first."""

@@ -258,6 +258,7 @@ HELP_TEXT = """\
   l   everything recorded and changed for this patient, newest first
   r   write this patient's report (PDF and PNG)
   w   the patient's take-home page (a one-page PDF in ~/ketamine-outcomes-handouts)
+  k   a one-time check-in link for the patient's phone (shown once)
   v   the session screen of the selected infusion (else the latest)
   esc back
 
