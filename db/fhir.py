@@ -1,5 +1,8 @@
 """FHIR R4 export: a `Bundle` (type ``collection``) of Patient, Procedure and Observation.
 
+A score a patient sent from a web check-in also gets its QuestionnaireResponse
+(`db.fhir_checkin`); a patient's email is a `telecom` of the Patient.
+
 Infusions become Procedures; assessments become Observations whose code is
 LOINC only where `outcomes.scales` lists a verified code (PHQ-9, GAD-7) and
 the project's own code system (`outcomes.scales.LOCAL_CODE_SYSTEM`)
@@ -30,6 +33,12 @@ from typing import Any, Iterator
 import sqlite_utils
 
 from db.connection import write_transaction
+from db.fhir_checkin import (
+    checkin_assessment_ids,
+    derived_from,
+    has_form,
+    questionnaire_response,
+)
 from db.fhir_vitals import reading_resources
 from db.reads import chunks_of, clinic_chunks, meta_value, patient_ids
 from outcomes.drugs import ESKETAMINE
@@ -154,6 +163,8 @@ def _patient(identity: _Identity, row: dict, deidentify: bool) -> dict:
             resource["name"] = [{"text": row["name"]}]
         if _clean(row.get("birth_date")):
             resource["birthDate"] = row["birth_date"]
+        if _clean(row.get("email")):
+            resource["telecom"] = [{"system": "email", "value": row["email"]}]
     return resource
 
 
@@ -297,6 +308,7 @@ def clinic_resources(
     makes references `Type/id` (FHIR Bulk Data) instead of fullUrls.
     """
     secret = pseudonym_secret(database) if deidentify else None
+    checkins = checkin_assessment_ids(database)
     for chunk in _chunks(database, secret):
         by_patient: dict[str, PatientData] = chunk.by_patient()
         for row in chunk.patients.to_dict("records"):
@@ -304,7 +316,7 @@ def clinic_resources(
             yield identity.url("Patient", ""), _patient(identity, row, deidentify)
             record = by_patient.get(identity.pid)
             if record is not None:
-                yield from _records(identity, record, deidentify)
+                yield from _records(identity, record, deidentify, checkins)
 
 
 def _chunks(database: sqlite_utils.Database, secret: bytes | None) -> Iterator[ClinicData]:
@@ -323,18 +335,26 @@ def _chunks(database: sqlite_utils.Database, secret: bytes | None) -> Iterator[C
 
 
 def _records(
-    identity: _Identity, record: PatientData, deidentify: bool
+    identity: _Identity,
+    record: PatientData,
+    deidentify: bool,
+    checkins: frozenset[int] = frozenset(),
 ) -> Iterator[tuple[str, dict]]:
-    """One patient's Procedures (infusions) then Observations (scores, and PHQ-9 panels)."""
+    """One patient's Procedures (infusions) then Observations (scores, and PHQ-9 panels), and the
+    QuestionnaireResponse of each score sent from a web check-in (`checkins`: their ids)."""
     infusions = {}
     for inf in record.infusions:
         infusions[inf.id] = inf
         yield identity.url("Procedure", identity.key(inf)), _procedure(identity, inf, deidentify)
     for a in record.assessments:
-        yield (
-            identity.url("Observation", identity.key(a)),
-            _observation(identity, a, deidentify, infusions),
-        )
+        observation = _observation(identity, a, deidentify, infusions)
+        if a.id in checkins and has_form(a):
+            yield (
+                identity.url("QuestionnaireResponse", identity.key(a)),
+                questionnaire_response(identity, a),
+            )
+            observation["derivedFrom"] = derived_from(identity, a)
+        yield identity.url("Observation", identity.key(a)), observation
         if SCALES[a.scale].loinc_panel and a.items is not None:
             yield identity.url("ObservationPanel", identity.key(a)), _panel(identity, a)
     # Readings are vital-sign Observations, each part of its session's Procedure (section 11).

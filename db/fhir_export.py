@@ -21,7 +21,9 @@ from db.outfiles import atomic_text
 from db.paths import new_file, output_folder
 
 #: The Bulk Data files, one per resource type (FHIR Bulk Data Access, NDJSON).
-NDJSON_TYPES = ("Patient", "Procedure", "Observation")
+NDJSON_TYPES = ("Patient", "Procedure", "Observation", "QuestionnaireResponse")
+#: Written even when empty (a clinic without web check-ins has no QuestionnaireResponse file).
+ALWAYS_WRITTEN = ("Patient", "Procedure", "Observation")
 
 _dumps = json.JSONEncoder(ensure_ascii=False).encode
 
@@ -49,6 +51,8 @@ def export_ndjson(
 ) -> dict:
     """Write Patient.ndjson, Procedure.ndjson and Observation.ndjson into `folder`; returns counts per type.
 
+    QuestionnaireResponse.ndjson is written too when the clinic has web check-ins.
+
     One resource per line; references are relative (`Patient/<id>`), as a FHIR
     server's bulk import expects. The folder is created when missing; an
     existing file of the same name is never overwritten.
@@ -59,12 +63,14 @@ def export_ndjson(
     counts = dict.fromkeys(NDJSON_TYPES, 0)
     with contextlib.ExitStack() as stack:
         files = {
-            kind: stack.enter_context(atomic_text(folder / name))
-            for kind, name in zip(NDJSON_TYPES, names, strict=True)
+            kind: stack.enter_context(atomic_text(folder / f"{kind}.ndjson"))
+            for kind in ALWAYS_WRITTEN
         }
         for _url, resource in clinic_resources(database, deidentify=deidentify, relative=True):
             kind = resource["resourceType"]
+            if kind not in files:
+                files[kind] = stack.enter_context(atomic_text(folder / f"{kind}.ndjson"))
             files[kind].write(_dumps(resource))
             files[kind].write("\n")
             counts[kind] += 1
-    return counts
+    return {kind: n for kind, n in counts.items() if n or kind in ALWAYS_WRITTEN}

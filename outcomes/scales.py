@@ -47,6 +47,9 @@ class Scale:
         safety_item: 1-based number of the suicidality item, if any.
         is_outcome: False for side-effect measures (CADSS).
         loinc_total / loinc_panel / loinc_items: verified LOINC codes only.
+        loinc_form: The LOINC panel of the whole form, which a FHIR
+            QuestionnaireResponse of a patient's own answers names (PHQ-9
+            44249-1, GAD-7 69737-5).
         option_labels: Answer wording, where it is free to reproduce.
         stem: The instrument's own question above its items, where it is free
             to reproduce (a patient answering it alone reads it on every item).
@@ -67,6 +70,7 @@ class Scale:
     loinc_total: str | None = None
     loinc_panel: str | None = None
     loinc_items: tuple[tuple[int, str], ...] = ()
+    loinc_form: str | None = None
     option_labels: tuple[str, ...] = ()
     citation: str = ""
     stem: str = ""
@@ -148,6 +152,7 @@ PHQ9 = Scale(
     loinc_total="44261-6",
     loinc_panel="44249-1",
     loinc_items=((9, "44260-8"),),
+    loinc_form="44249-1",
     option_labels=_FREQUENCY_OPTIONS,
     citation="Kroenke 2001",
     stem="Over the last 2 weeks, how often have you been bothered by any of the following problems?",
@@ -173,6 +178,7 @@ GAD7 = Scale(
     remission_cut=4,
     safety_item=None,
     loinc_total="70274-6",
+    loinc_form="69737-5",
     option_labels=_FREQUENCY_OPTIONS,
     citation="Spitzer 2006",
     stem="Over the last 2 weeks, how often have you been bothered by the following problems?",
