@@ -12,9 +12,9 @@ from click.testing import CliRunner
 
 import db
 from db import checkins
+from outcomes.validation import check_assessment, check_infusion, check_patient
 from outcomes_cli.checkin import PASSWORD_ENV, due_invitations
 from outcomes_cli.cli import cli
-from outcomes.validation import check_assessment, check_infusion, check_patient
 from tests.clinic import phq9_items
 from tests.web.checkin_clinic import stored
 
@@ -59,9 +59,12 @@ def due_clinic(tmp_path):
             assert checked.ok, checked.problems
             db.add_infusion(database, checked.values, "Dr T")
     db.update_patient(database, "P001", {"email": "anna@example.org"}, "email given", "Dr Test")
-    for key, value in (("smtp_host", "127.0.0.1"), ("smtp_starttls", "false"),
-                       ("smtp_sender", "clinic@example.org"),
-                       ("checkin_base_url", "https://checkin.example.org/")):
+    for key, value in (
+        ("smtp_host", "127.0.0.1"),
+        ("smtp_starttls", "false"),
+        ("smtp_sender", "clinic@example.org"),
+        ("checkin_base_url", "https://checkin.example.org/"),
+    ):
         db.set_setting(database, key, value, "Dr Test")
     database.conn.close()
     return path
