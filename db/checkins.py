@@ -329,3 +329,31 @@ def patient_first_details(database: sqlite_utils.Database, patient_id: str) -> s
         (patient_id,),
     ).fetchone()
     return row[0] if row else None
+
+
+def issue_for_next_checkin(
+    database: sqlite_utils.Database, patient_id: str, settings, who: str, today
+) -> Issued | None:
+    """A link for the patient's next scheduled follow-up, open from its day (the take-home page).
+
+    None when no follow-up is scheduled (the induction is not complete, or
+    every follow-up is done): the page then carries no link.
+    """
+    from db.reads import load_patient
+    from outcomes.followup import next_followup
+    from outcomes.status import analyse_patient
+
+    mine = load_patient(database, patient_id)
+    status = analyse_patient(mine.data, settings.primary_scale, settings, today)
+    follow = next_followup(status, today)
+    if follow is None:
+        return None
+    opens = datetime.combine(follow.due_on, datetime.min.time()).astimezone(timezone.utc)
+    return issue_link(
+        database,
+        patient_id,
+        settings.self_report_scales,
+        who,
+        days=settings.checkin_link_days,
+        valid_from=max(opens, utc_now()),
+    )

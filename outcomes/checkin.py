@@ -183,6 +183,22 @@ def not_yet_words(opens: datetime) -> str:
     return LINK_WORDS[NOT_YET].format(day=f"{opens.day} {opens:%B %Y}")
 
 
+# ----- the take-home page -----------------------------------------------------------
+
+
+def handout_words(code_page: str, code: str, opens: datetime, until: datetime) -> str:
+    """The take-home page's line beside the QR code of the next check-in."""
+    window = (
+        f"until {until.day} {until:%B}"
+        if opens.date() <= datetime.now(opens.tzinfo).date()
+        else f"from {opens.day} {opens:%B} to {until.day} {until:%B}"
+    )
+    return (
+        f"Next check-in from home: scan the square with your phone's camera, or open "
+        f"{code_page} and type {code_groups(code)}. It works once, {window}."
+    )
+
+
 # ----- the email ------------------------------------------------------------------
 
 EMAIL_SUBJECT = "Your check-in from {clinic}"

@@ -439,12 +439,17 @@ class OutcomesApp(App):
 
     @work(thread=True, group="handout")
     def _write_take_home_page(self, pid: str, scale_id: str) -> None:
+        from outcomes_app.checkin_link import checkin_print
         from outcomes_app.patient_mode import load_patient, save_handout
 
         try:
-            path = save_handout(
-                load_patient(self.db_path, pid), scale_id, HANDOUT_DIR.expanduser(), self.today
-            )
+            view = load_patient(self.db_path, pid)
+            database = db.connect(self.db_path)  # this thread's own: the next check-in's link
+            try:
+                checkin = checkin_print(database, pid, view.settings, self.clinician, self.today)
+            finally:
+                database.conn.close()
+            path = save_handout(view, scale_id, HANDOUT_DIR.expanduser(), self.today, checkin)
         except Exception as exc:  # words, never a traceback
             self.call_from_thread(
                 self.notify,

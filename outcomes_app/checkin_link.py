@@ -69,3 +69,23 @@ class CheckinLinkModal(ModalScreen[None]):
 
     def on_button_pressed(self) -> None:
         self.dismiss()
+
+
+def checkin_print(database, patient_id: str, settings, who: str, today):
+    """The take-home page's next check-in (a new link, QR and short code), or None when none is due."""
+    from db.checkins import issue_for_next_checkin
+    from reports.handout import CheckinPrint
+
+    issued = issue_for_next_checkin(database, patient_id, settings, who, today)
+    if issued is None:
+        return None
+    base = settings.checkin_base_url.rstrip("/")
+    return CheckinPrint(
+        url=f"{base}/c/{issued.token}",
+        words=words.handout_words(
+            f"{base}/code",
+            issued.code,
+            issued.link.valid_from.astimezone(),
+            issued.link.valid_until.astimezone(),
+        ),
+    )

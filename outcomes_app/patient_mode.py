@@ -211,8 +211,9 @@ def glossary(status: PatientStatus | None, settings: Settings) -> list[tuple[str
     return pairs
 
 
-def handout_of(view: PatientView, scale_id: str | None, today: date):
-    """The take-home page's words and chart: patient mode's own, for one scale."""
+def handout_of(view: PatientView, scale_id: str | None, today: date, checkin=None):
+    """The take-home page's words and chart: patient mode's own, for one scale (`checkin`: the
+    next check-in's link, `outcomes_app.checkin_link.checkin_print`)."""
     from reports.handout import Handout  # matplotlib is loaded only when a page is asked for
 
     status = (
@@ -236,6 +237,7 @@ def handout_of(view: PatientView, scale_id: str | None, today: date):
         crisis=view.settings.crisis_text if needs_crisis_text(status) else None,
         glossary=glossary(status, view.settings),
         marks=chart_data(status) if status and status.points else None,
+        checkin=checkin,
     )
 
 
@@ -616,14 +618,16 @@ class PatientApp(App):
         self.refresh_bindings()
 
 
-def save_handout(view: PatientView, scale_id: str | None, folder: Path, today: date) -> Path:
+def save_handout(
+    view: PatientView, scale_id: str | None, folder: Path, today: date, checkin=None
+) -> Path:
     """Write the patient's take-home page (PDF) into `folder`; returns its path."""
     from db.files import private_folder
     from reports.handout import handout_path, write_handout
 
     private_folder(folder, parents=True)
     return write_handout(
-        handout_of(view, scale_id, today), handout_path(folder, view.patient_id, today)
+        handout_of(view, scale_id, today, checkin), handout_path(folder, view.patient_id, today)
     )
 
 

@@ -952,8 +952,9 @@ def _json_text(value, indent: int | None = None) -> str:
 
 
 def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: str | None) -> None:
-    """The patient's take-home page, with patient mode's words (read-only, one patient)."""
+    """The patient's take-home page, with patient mode's words, and the next check-in's link."""
     # Textual and matplotlib: loaded only for this.
+    from outcomes_app.checkin_link import checkin_print
     from outcomes_app.patient_mode import PatientModeError, load_patient, save_handout
 
     try:
@@ -961,7 +962,9 @@ def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: st
     except PatientModeError as exc:
         raise Refused(str(exc)) from None
     scale_id = scale or (view.default_scale if view.scales else None)
-    path = save_handout(view, scale_id, out_dir.expanduser(), date.today())
+    database = _open_existing(ctx)  # the one write: the next check-in's link (audited)
+    checkin = checkin_print(database, patient_id, view.settings, db.default_user(), date.today())
+    path = save_handout(view, scale_id, out_dir.expanduser(), date.today(), checkin)
     _echo(f"Wrote the take-home page of {patient_id}: {path}", err=True)
 
 

@@ -12,7 +12,7 @@ printed in greyscale; the type is larger than the clinician's report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +52,7 @@ class Handout:
         crisis: The clinic's crisis text where a suicidality item was positive.
         glossary: (word, meaning) pairs for every term on the page.
         marks: The chart's points and lines (None: no scores yet).
+        checkin: The next check-in's link and its words (None: no link on this page).
     """
 
     patient_id: str
@@ -65,6 +66,15 @@ class Handout:
     crisis: str | None = None
     glossary: list[tuple[str, str]] = field(default_factory=list)
     marks: ChartData | None = None
+    checkin: CheckinPrint | None = None
+
+
+@dataclass(frozen=True)
+class CheckinPrint:
+    """The next check-in's one-time link, printed as a QR code, and the words beside it."""
+
+    url: str
+    words: str
 
 
 def handout_path(folder: Path, patient_id: str, day: date) -> Path:
@@ -73,17 +83,35 @@ def handout_path(folder: Path, patient_id: str, day: date) -> Path:
 
 
 def write_handout(handout: Handout, path: Path) -> Path:
-    """Draw the page and write it as a one-page PDF (atomically)."""
-    fig = new_figure(A4_PORTRAIT)
-    above = _words_above(fig, handout)
-    top = min(CHART_TOP, above - 0.025)
-    _chart(fig, handout.marks, (CHART_LEFT, CHART_BOTTOM, CHART_WIDTH, top - CHART_BOTTOM))
-    _words_below(fig, handout)
-    footer(fig, FOOTER)
+    """Draw the page and write it as a one-page PDF (atomically).
+
+    When the words and the next check-in's QR code do not fit on one page
+    together, the page goes out without the code (its words stay: the short
+    code can still be typed).
+    """
+    try:
+        fig = _page(handout)
+    except ValueError:
+        if handout.checkin is None:
+            raise
+        sessions = [*handout.sessions, handout.checkin.words]
+        fig = _page(replace(handout, checkin=None, sessions=sessions))
     texts = [handout.who, handout.clinic, handout.crisis, handout.headline]
     with open_pdf(path, core_fonts=core_fonts_suffice(texts)) as pdf:
         pdf.savefig(fig)
     return path
+
+
+def _page(handout: Handout):
+    fig = new_figure(A4_PORTRAIT)
+    above = _words_above(fig, handout)
+    top = min(CHART_TOP, above - 0.025)
+    # The next check-in's QR code needs room below: the chart gives it up.
+    bottom = CHART_BOTTOM + (CHECKIN_ROOM if handout.checkin else 0)
+    _chart(fig, handout.marks, (CHART_LEFT, bottom, CHART_WIDTH, top - bottom))
+    _words_below(fig, handout, bottom)
+    footer(fig, FOOTER)
+    return fig
 
 
 def chart_png(marks: ChartData | None) -> bytes:
@@ -95,6 +123,30 @@ def chart_png(marks: ChartData | None) -> bytes:
     out = io.BytesIO()
     fig.savefig(out, format="png", dpi=100)
     return out.getvalue()
+
+
+#: How much the chart gives up for the next check-in's QR code (figure height).
+CHECKIN_ROOM = 0.09
+#: The QR code's width as a share of the page (about 3.5 cm on A4: a phone reads it easily).
+QR_WIDTH = 0.17
+
+
+def _qr(fig, url: str, *, top: float, right: float) -> float:
+    """Draw `url` as a QR code at the top right of a section; returns its bottom (figure units)."""
+    import segno
+
+    matrix = [list(row) for row in segno.make(url, error="m", boost_error=False).matrix]
+    border = 2
+    size = len(matrix) + 2 * border
+    padded = [[0] * size for _ in range(border)]
+    padded += [[0] * border + row + [0] * border for row in matrix]
+    padded += [[0] * size for _ in range(border)]
+    width = QR_WIDTH
+    height = width * fig.get_figwidth() / fig.get_figheight()
+    ax = fig.add_axes((right - width, top - height, width, height))
+    ax.imshow(padded, cmap="Greys", interpolation="nearest", vmin=0, vmax=1)
+    ax.set_axis_off()
+    return top - height
 
 
 def _words_above(fig, handout: Handout) -> float:
@@ -220,19 +272,28 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
     )
 
 
-def _words_below(fig, handout: Handout) -> None:
-    page = Cursor(fig, y=CHART_BOTTOM - 0.12)
+def _words_below(fig, handout: Handout, chart_bottom: float = CHART_BOTTOM) -> None:
+    page = Cursor(fig, y=chart_bottom - 0.12)
+    sessions = handout.sessions + ([handout.checkin.words] if handout.checkin else [])
     for heading, lines in (
         ("What you have reached", handout.milestones),
-        ("Your sessions and your next check-in", handout.sessions),
+        ("Your sessions and your next check-in", sessions),
     ):
-        if lines:
-            page.y = text_lines(fig, page.left, page.y, [heading], HEAD, weight="bold")
+        if not lines:
+            continue
+        qr_bottom = None
+        if handout.checkin and lines is sessions:
+            qr_bottom = _qr(fig, handout.checkin.url, top=page.y, right=page.right)
+            page.right -= QR_WIDTH + 0.03  # the words run beside the code
+        page.y = text_lines(fig, page.left, page.y, [heading], HEAD, weight="bold")
+        page.gap(0.2, BODY)
+        for line in lines:
+            page.paragraph(line, size=BODY)
             page.gap(0.2, BODY)
-            for line in lines:
-                page.paragraph(line, size=BODY)
-                page.gap(0.2, BODY)
-            page.gap(0.4, BODY)
+        if qr_bottom is not None:
+            page.right += QR_WIDTH + 0.03
+            page.y = min(page.y, qr_bottom - 0.01)
+        page.gap(0.4, BODY)
     if handout.glossary:
         page.y = text_lines(
             fig, page.left, page.y, ["Words used on this page"], HEAD, weight="bold"
