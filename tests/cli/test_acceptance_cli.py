@@ -235,7 +235,7 @@ def test_export_csv_reimports_identically(demo_db, tmp_path):
     src, out = demo_db
     dst = tmp_path / "dst.db"
     header = {
-        "patients.csv": "patient_id,name,birth_date,weight_kg,notes",
+        "patients.csv": "patient_id,name,birth_date,weight_kg,notes,email",
         "assessments.csv": "patient_id,date,scale,items,total,rater,notes",
     }
     for name, cols in header.items():
