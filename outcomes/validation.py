@@ -339,7 +339,13 @@ def email_problem(text: str | None) -> str | None:
 
 
 def _email(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
-    """The patient's optional email (for check-in links): stored without spaces around it."""
+    """The patient's optional email (for check-in links): stored without spaces around it.
+
+    Left out of the values when the record does not mention it (a form or file without
+    the field), so that updating other details never erases a stored address.
+    """
+    if "email" not in raw:
+        return
     value = raw.get("email")
     values["email"] = text = None if _blank(value) else str(value).strip()
     problem = email_problem(text)

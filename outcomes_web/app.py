@@ -61,6 +61,10 @@ class CheckinSite:
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
         self._local = threading.local()
+        # One writer at a time within this server: its threads queue here and are woken at once,
+        # instead of each polling SQLite's lock (whose busy handler sleeps up to 100 ms a try).
+        # Another program's lock is still waited for through `db` (db/lock_wait.py).
+        self.write_lock = threading.Lock()
 
     # ----- storage: one connection per server thread -----------------------------
     def database(self):
@@ -201,7 +205,8 @@ class CheckinSite:
             return self.message(words.BAD_REQUEST, 400)
         database = self.database()
         try:
-            checkins.submit_checkin(database, link.id, [c.values for c in checked])
+            with self.write_lock:
+                checkins.submit_checkin(database, link.id, [c.values for c in checked])
         except db.LockWaitTooLong:
             return self.message(words.NOT_SAVED, 503)
         except db.StorageError:

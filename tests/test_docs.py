@@ -22,9 +22,28 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ("README.md", "docs/internals.md")
 #: The project's own top-level modules: a dotted name starting with one of these is checked.
-PACKAGES = ("outcomes", "outcomes_app", "outcomes_cli", "db", "reports", "tui", "tests")
+PACKAGES = (
+    "outcomes",
+    "outcomes_app",
+    "outcomes_web",
+    "outcomes_cli",
+    "db",
+    "reports",
+    "tui",
+    "tests",
+)
 #: Top-level folders of the tree: a backticked path starting with one of these must exist.
-FOLDERS = ("outcomes", "outcomes_app", "outcomes_cli", "db", "reports", "tests", "bench", "docs")
+FOLDERS = (
+    "outcomes",
+    "outcomes_app",
+    "outcomes_web",
+    "outcomes_cli",
+    "db",
+    "reports",
+    "tests",
+    "bench",
+    "docs",
+)
 
 DOTTED = re.compile(r"(?<![\w./-])(?:%s)(?:\.[A-Za-z_]\w*)+(?![\w/-])" % "|".join(PACKAGES))
 #: Endings that make a dotted word a file name (`tui.py`, the default `outcomes.db`), not a Python name.

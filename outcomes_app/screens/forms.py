@@ -185,6 +185,7 @@ class PatientForm(FormScreen):
                     ("birth_date", "Birth date (YYYY-MM-DD)"),
                     ("weight_kg", "Weight (kg)"),
                     ("notes", "Notes"),
+                    ("email", "Email (check-in links)"),
                 ):
                     value = info.get(field)
                     yield Label(label)
@@ -207,7 +208,8 @@ class PatientForm(FormScreen):
         self.query_one("#f-name" if self.editing else "#f-patient_id", Input).focus()
 
     async def save_flow(self) -> None:
-        raw = {f: self.value(f) for f in ("patient_id", "name", "birth_date", "weight_kg", "notes")}
+        fields = ("patient_id", "name", "birth_date", "weight_kg", "notes", "email")
+        raw = {f: self.value(f) for f in fields}
         checked = check_patient(raw, self.app.today)
         reason, missing = self.reason(self.editing)
         problems = checked.errors + missing

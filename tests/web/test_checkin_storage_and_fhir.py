@@ -211,3 +211,15 @@ def test_a_database_of_the_previous_release_upgrades_and_keeps_its_patients(tmp_
     assert db.get_patient(database, "P1")["email"] is None
     issued = checkins.issue_link(database, "P1", ["phq9"], "Dr Test", days=4)
     assert checkins.find_link(database, token=issued.token).patient_id == "P1"
+
+
+def test_editing_other_details_keeps_the_email(clinic):
+    """A change that does not mention the email (an older form or file) never erases it."""
+    database = db.connect(clinic)
+    checked = check_patient({"patient_id": "P001", "name": "Anna Example", "weight_kg": "60"})
+    assert "email" not in checked.values
+    db.update_patient(database, "P001", checked.values, "weighed", "Dr Test")
+    assert db.get_patient(database, "P001")["email"] == "anna@example.org"
+    cleared = check_patient({"patient_id": "P001", "email": ""}).values
+    db.update_patient(database, "P001", cleared, "patient asked", "Dr Test")
+    assert db.get_patient(database, "P001")["email"] is None
