@@ -186,8 +186,9 @@ def not_yet_words(opens: datetime) -> str:
 # ----- the take-home page -----------------------------------------------------------
 
 
-def handout_words(code_page: str, code: str, opens: datetime, until: datetime) -> str:
-    """The take-home page's line beside the QR code of the next check-in."""
+def handout_words(code_page: str, opens: datetime, until: datetime) -> str:
+    """The take-home page's line beside the QR code of the next check-in (the code follows it
+    on a line of its own, so that it is never broken)."""
     window = (
         f"until {until.day} {until:%B}"
         if opens.date() <= datetime.now(opens.tzinfo).date()
@@ -195,7 +196,7 @@ def handout_words(code_page: str, code: str, opens: datetime, until: datetime) -
     )
     return (
         f"Next check-in from home: scan the square with your phone's camera, or open "
-        f"{code_page} and type {code_groups(code)}. It works once, {window}."
+        f"{code_page} and type this code (it works once, {window}):"
     )
 
 

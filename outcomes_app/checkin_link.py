@@ -84,8 +84,8 @@ def checkin_print(database, patient_id: str, settings, who: str, today):
         url=f"{base}/c/{issued.token}",
         words=words.handout_words(
             f"{base}/code",
-            issued.code,
             issued.link.valid_from.astimezone(),
             issued.link.valid_until.astimezone(),
         ),
+        code=words.code_groups(issued.code),
     )

@@ -75,6 +75,7 @@ class CheckinPrint:
 
     url: str
     words: str
+    code: str  # printed on a line of its own, never broken
 
 
 def handout_path(folder: Path, patient_id: str, day: date) -> Path:
@@ -94,7 +95,7 @@ def write_handout(handout: Handout, path: Path) -> Path:
     except ValueError:
         if handout.checkin is None:
             raise
-        sessions = [*handout.sessions, handout.checkin.words]
+        sessions = [*handout.sessions, f"{handout.checkin.words} {handout.checkin.code}"]
         fig = _page(replace(handout, checkin=None, sessions=sessions))
     texts = [handout.who, handout.clinic, handout.crisis, handout.headline]
     with open_pdf(path, core_fonts=core_fonts_suffice(texts)) as pdf:
@@ -275,6 +276,7 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
 def _words_below(fig, handout: Handout, chart_bottom: float = CHART_BOTTOM) -> None:
     page = Cursor(fig, y=chart_bottom - 0.12)
     sessions = handout.sessions + ([handout.checkin.words] if handout.checkin else [])
+    code = handout.checkin.code if handout.checkin else None
     for heading, lines in (
         ("What you have reached", handout.milestones),
         ("Your sessions and your next check-in", sessions),
@@ -290,6 +292,9 @@ def _words_below(fig, handout: Handout, chart_bottom: float = CHART_BOTTOM) -> N
         for line in lines:
             page.paragraph(line, size=BODY)
             page.gap(0.2, BODY)
+        if code and lines is sessions:
+            page.y = text_lines(fig, page.left, page.y, [code], BIG, weight="bold")
+            page.gap(0.3, BODY)
         if qr_bottom is not None:
             page.right += QR_WIDTH + 0.03
             page.y = min(page.y, qr_bottom - 0.01)
