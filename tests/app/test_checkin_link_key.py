@@ -34,3 +34,34 @@ async def test_k_issues_a_link_for_the_open_patient_and_shows_it(clinic_db):
     audit = db.patient_audit(database, "P003")
     issued = audit[audit["table_name"] == "checkin_links"]
     assert list(issued["who"]) == [pilot.app.clinician or db.default_user()]
+
+
+async def test_a_web_checkin_with_item_9_is_an_alert_in_the_open_clinician_app(tmp_path):
+    """A check-in sent through the web pages (positive item 9) is in the open app's list and
+    notifications within 5 s, through the app's own following of the database."""
+    import asyncio
+    from datetime import date
+
+    from starlette.testclient import TestClient
+
+    from outcomes_web import make_app
+    from tests.app.test_follow_database import WITHIN_S, alert_notes, row, wait_until
+    from tests.web.checkin_clinic import answers, build, csrf_of, issue
+
+    path = tmp_path / "clinic.db"
+    build(path)
+    link = issue(path)
+
+    def send() -> int:
+        client = TestClient(make_app(path))
+        csrf = csrf_of(client.get(f"/c/{link.token}").text)
+        return client.post(
+            f"/c/{link.token}", data={"csrf": csrf, **answers([1] * 8 + [2])}
+        ).status_code
+
+    async with clinician_app(path, today=date.today()) as pilot:
+        app = pilot.app
+        assert not row(app, "P001").alerts
+        assert await asyncio.to_thread(send) == 200
+        await wait_until(pilot, lambda: row(app, "P001").alerts and alert_notes(app), WITHIN_S)
+        assert "P001: PHQ-9 item 9 = 2" in alert_notes(app)[0]
