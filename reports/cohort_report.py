@@ -55,7 +55,6 @@ from reports.style import (
     A4_LANDSCAPE,
     SMALL_SIZE,
     TEXT_SIZE,
-    core_fonts_suffice,
     new_figure,
     open_pdf,
     report_style,
@@ -147,9 +146,7 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
     )
     published = published_rows(summary, statuses)
     pages = 2 + len(figures) + (1 if safety is not None else 0) + (1 if published else 0)
-    free_text = [s.patient_id for s in statuses] + [settings.clinic_name]
-    free_text += [text for pair in problems for text in pair]
-    with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
+    with open_pdf(pdf_path) as pdf:
         page = new_figure(A4_LANDSCAPE)
         _summary_page(page, summary, statuses, stamp, settings)
         footer(page, stamp, f"page 1 of {pages}")

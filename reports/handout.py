@@ -22,7 +22,7 @@ from matplotlib.ticker import MaxNLocator
 from outcomes.chart_marks import ChartData
 from reports.layout import Cursor, footer, line_height, text_lines, wrap
 from reports.names import inside, patient_stem
-from reports.style import A4_PORTRAIT, BLACK, GREY, core_fonts_suffice, new_figure, open_pdf
+from reports.style import A4_PORTRAIT, BLACK, GREY, new_figure, open_pdf
 
 BIG = 12
 BODY = 11
@@ -97,8 +97,7 @@ def write_handout(handout: Handout, path: Path) -> Path:
             raise
         sessions = [*handout.sessions, f"{handout.checkin.words} {handout.checkin.code}"]
         fig = _page(replace(handout, checkin=None, sessions=sessions))
-    texts = [handout.who, handout.clinic, handout.crisis, handout.headline]
-    with open_pdf(path, core_fonts=core_fonts_suffice(texts)) as pdf:
+    with open_pdf(path) as pdf:
         pdf.savefig(fig)
     return path
 
@@ -215,10 +214,6 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
         linewidth=2.5,
         label="your score",
     )
-    for x, y in zip(marks.days, marks.totals, strict=True):
-        ax.annotate(
-            str(y), (x, y), textcoords="offset points", xytext=(0, 9), ha="center", size=BODY
-        )
     if marks.response_level is not None:
         ax.axhline(
             marks.response_level,
@@ -271,6 +266,29 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2, fontsize=BODY - 1, frameon=False
     )
+    _label_points(fig, ax, marks.days, marks.totals)
+
+
+def _label_points(fig, ax, days, totals) -> None:
+    """Write each score above its point, leaving out a label that would touch one already
+    written (scores a day apart printed as "2120"); the latest score is always labelled."""
+    renderer = fig.canvas.get_renderer()
+    placed = []
+    order = [len(totals) - 1, *range(len(totals) - 1)]  # the latest first: it always stays
+    for i in order:
+        label = ax.annotate(
+            str(totals[i]),
+            (days[i], totals[i]),
+            textcoords="offset points",
+            xytext=(0, 9),
+            ha="center",
+            size=BODY,
+        )
+        box = label.get_window_extent(renderer).expanded(1.15, 1.0)
+        if any(box.overlaps(other) for other in placed):
+            label.remove()
+        else:
+            placed.append(box)
 
 
 def _words_below(fig, handout: Handout, chart_bottom: float = CHART_BOTTOM) -> None:

@@ -5,7 +5,7 @@ in figure coordinates rather than by `tight_layout` or `Axes.table` (both
 measure every string, which dominates the cost of a batch). Every line of
 text is its own single-line text placed on its baseline: multi-line texts
 would space their lines by the metrics of whichever font the backend uses
-(the PDF core fonts are tighter than DejaVu Sans in the PNG), and table
+(the PDF and PNG renderers measure a font slightly differently), and table
 columns drawn that way drift apart row by row.
 """
 
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import textwrap
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Callable, Sequence
 
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
@@ -49,14 +49,27 @@ def text_lines(
     return top - len(lines) * step
 
 
+#: DejaVu Sans at its widest in table cells (capitals, digits): about 0.62 em
+#: per character. Cells wrap at this estimate, so no cell runs into the next.
+CELL_EM_PER_CHAR = 0.62
+
+
 @dataclass
 class Cursor:
-    """Writes blocks top to bottom on a page, in figure coordinates."""
+    """Writes blocks top to bottom on a page, in figure coordinates.
+
+    With `new_page` set (a function returning a fresh page's figure), a table
+    or a block that does not fit above `bottom` continues on a new page under
+    `continued` as its title, so nothing is dropped to fit.
+    """
 
     fig: Figure
     y: float = 0.95
     left: float = 0.07
     right: float = 0.95
+    new_page: Callable[[], Figure] | None = None
+    continued: str = ""
+    bottom: float = 0.07
 
     @property
     def chars_per_line(self) -> int:
@@ -73,7 +86,23 @@ class Cursor:
             self.y = text_lines(self.fig, self.left, self.y, [sub], TEXT_SIZE, color=GREY)
         self.gap(0.5)
 
-    def heading(self, text: str) -> None:
+    def room_for(self, height: float) -> bool:
+        """Make room for a block `height` tall: a new page when this one is too full.
+
+        Returns False when the block does not fit and no new page can be had.
+        """
+        if self.y - height >= self.bottom:
+            return True
+        if self.new_page is None:
+            return False
+        self.fig = self.new_page()
+        self.y = 0.965
+        self.title(self.continued)
+        return True
+
+    def heading(self, text: str, keep_with: float = 0.0) -> None:
+        """A bold heading, kept on one page with the first `keep_with` of what follows."""
+        self.room_for(2 * line_height(self.fig, HEADING_SIZE) + keep_with)
         self.gap(0.4)
         self.y = text_lines(self.fig, self.left, self.y, [text], HEADING_SIZE, weight="bold")
         self.gap(0.1)
@@ -119,60 +148,32 @@ class Cursor:
     ) -> None:
         """Rows under a bold header; `widths` are fractions of the text width.
 
-        With more rows than `max_rows`, the last (or, with ``keep="first"``,
-        the first) `max_rows` are shown and a line says how many were left out.
+        A cell longer than its column wraps onto more lines of its row. With
+        more rows than `max_rows`, the last (or, with ``keep="first"``, the
+        first) `max_rows` are shown and a line says how many were left out;
+        without `max_rows`, rows that do not fit continue on a new page (when
+        the cursor has `new_page`), under the header again.
         """
-        shown = list(rows)
-        hidden = 0
-        if max_rows is not None and len(shown) > max_rows:
-            hidden = len(shown) - max_rows
-            shown = shown[-max_rows:] if keep == "last" else shown[:max_rows]
-        span = self.right - self.left
+        shown, hidden = _limit(list(rows), max_rows, keep)
+        columns = _Columns(self, headers, widths, aligns or ["left"] * len(headers), size)
         step = line_height(self.fig, size)
-        top = self.y
         if hidden and keep == "last":
-            top = text_lines(
+            self.y = text_lines(
                 self.fig,
                 self.left,
-                top,
+                self.y,
                 [f"({hidden} earlier {more_note} not shown)"],
                 size,
                 color=GREY,
                 style="italic",
             )
-        # Zebra stripes help the eye along long rows.
-        for i in range(1, len(shown) + 1, 2):
-            self.fig.add_artist(
-                Rectangle(
-                    (self.left - 0.005, top - (i + 1) * step),
-                    span + 0.01,
-                    step,
-                    transform=self.fig.transFigure,
-                    facecolor="#F0F0F0",
-                    edgecolor="none",
-                    zorder=0,
-                )
-            )
-        self.fig.add_artist(
-            Rectangle(
-                (self.left - 0.005, top - step * 1.02),
-                span + 0.01,
-                0.0012,
-                transform=self.fig.transFigure,
-                facecolor=LIGHT_GREY,
-                edgecolor="none",
-            )
-        )
-        x = self.left
-        aligns = aligns or ["left"] * len(headers)
-        for col, (header, width) in enumerate(zip(headers, widths, strict=False)):
-            ha = aligns[col]
-            # Right-aligned (numeric) columns end short of the next column.
-            xpos = x + (width * span * 0.8 if ha == "right" else 0.0)
-            text_lines(self.fig, xpos, top, [header], size, weight="bold", ha=ha)
-            text_lines(self.fig, xpos, top - step, [str(r[col]) for r in shown], size, ha=ha)
-            x += width * span
-        self.y = top - (len(shown) + 1) * step
+        columns.header()
+        for i, row in enumerate(shown):
+            cells = columns.wrapped(row)
+            height = max(len(lines) for lines in cells) * step
+            if self.y - height < self.bottom and self.room_for(height + step):
+                columns.header()
+            columns.row(cells, height, striped=i % 2 == 0)
         if not shown:
             self.y = text_lines(self.fig, self.left, self.y, ["none recorded"], size, color=GREY)
         if hidden and keep == "first":
@@ -186,6 +187,78 @@ class Cursor:
                 style="italic",
             )
         self.gap(0.4)
+
+
+def _limit(rows: list, max_rows: int | None, keep: str) -> tuple[list, int]:
+    """The rows a table shows and how many it leaves out."""
+    if max_rows is None or len(rows) <= max_rows:
+        return rows, 0
+    hidden = len(rows) - max_rows
+    return (rows[-max_rows:] if keep == "last" else rows[:max_rows]), hidden
+
+
+@dataclass
+class _Columns:
+    """Where a table's columns stand and how wide their text may run."""
+
+    cursor: Cursor
+    headers: Sequence[str]
+    widths: Sequence[float]
+    aligns: Sequence[str]
+    size: float
+
+    def _x(self, col: int) -> float:
+        span = self.cursor.right - self.cursor.left
+        x = self.cursor.left + sum(self.widths[:col]) * span
+        # Right-aligned (numeric) columns end short of the next column.
+        return x + (self.widths[col] * span * 0.8 if self.aligns[col] == "right" else 0.0)
+
+    def wrapped(self, row: Sequence[str]) -> list[list[str]]:
+        fig, span = self.cursor.fig, self.cursor.right - self.cursor.left
+        cells = []
+        for col, (text, width) in enumerate(zip(row, self.widths, strict=False)):
+            # A little space before the next column; a right-aligned one ends at 0.8.
+            share = 0.8 if self.aligns[col] == "right" else 0.94
+            inches = width * span * fig.get_figwidth() * share
+            chars = max(4, int(inches * POINTS_PER_INCH / (self.size * CELL_EM_PER_CHAR)))
+            cells.append(wrap(str(text), chars))
+        return cells
+
+    def header(self) -> None:
+        cur = self.cursor
+        step = line_height(cur.fig, self.size)
+        cur.fig.add_artist(
+            Rectangle(
+                (cur.left - 0.005, cur.y - step * 1.02),
+                cur.right - cur.left + 0.01,
+                0.0012,
+                transform=cur.fig.transFigure,
+                facecolor=LIGHT_GREY,
+                edgecolor="none",
+            )
+        )
+        for col, header in enumerate(self.headers):
+            ha = self.aligns[col]
+            text_lines(cur.fig, self._x(col), cur.y, [header], self.size, weight="bold", ha=ha)
+        cur.y -= step
+
+    def row(self, cells: list[list[str]], height: float, striped: bool) -> None:
+        cur = self.cursor
+        if striped:  # zebra stripes help the eye along long rows
+            cur.fig.add_artist(
+                Rectangle(
+                    (cur.left - 0.005, cur.y - height),
+                    cur.right - cur.left + 0.01,
+                    height,
+                    transform=cur.fig.transFigure,
+                    facecolor="#F0F0F0",
+                    edgecolor="none",
+                    zorder=0,
+                )
+            )
+        for col, lines in enumerate(cells):
+            text_lines(cur.fig, self._x(col), cur.y, lines, self.size, ha=self.aligns[col])
+        cur.y -= height
 
 
 def footer(fig: Figure, left: str, right: str = "") -> None:

@@ -16,6 +16,8 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
+from matplotlib.figure import Figure
+
 from outcomes import __version__, wording
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.drugs import DOSE_UNITS, ESKETAMINE_DEVICE_MG, dose_of
@@ -34,11 +36,9 @@ from reports.patient_chart import draw_compact, draw_progress
 from reports.style import (
     A4_PORTRAIT,
     GREY,
-    HEADING_SIZE,
     SMALL_SIZE,
     TEXT_SIZE,
     VERMILION,
-    core_fonts_suffice,
     new_figure,
     open_pdf,
     report_style,
@@ -116,17 +116,40 @@ def _write(item: PatientReportInput, folder: Path) -> list[Path]:
     stem = patient_stem(item.status.patient_id)
     pdf_path = inside(folder, stem + ".pdf")
     png_path = inside(folder, stem + ".png")
+    pages = draw_pages(item)
+    with open_pdf(pdf_path) as pdf:
+        for page in pages:
+            pdf.savefig(page)
+    # The PNG is the chart alone, with who and when above it: crop to it, and
+    # skip drawing the page's text.
+    for text in pages[0].texts:
+        text.set_visible(text.get_gid() == PNG_CAPTION)
+    save_png(pages[0], png_path, crop=PNG_RECT)
+    return [pdf_path, png_path]
+
+
+def draw_pages(item: PatientReportInput) -> list[Figure]:
+    """Every page of the patient's PDF: the summary and chart, then the complete details.
+
+    Tables that run past a page continue on the next, so the record is whole
+    however many sessions, scores and alerts the patient has.
+    """
     status = item.status
     cadss = cadss_per_infusion(status, item.cadss)
-
     first = new_figure(A4_PORTRAIT)
     _first_page(first, item)
-    page_text = list(first.texts)
     draw_progress(first, CHART_RECT, status, cadss)
-    caption = _png_caption(first, item)
-    second = new_figure(A4_PORTRAIT)
-    cursor = _second_page(second, item, cadss)
-    pages = [first, second] + _other_scales(cursor, item)
+    _png_caption(first, item)
+    pages = [first]
+
+    def new_page():
+        page = new_figure(A4_PORTRAIT)
+        pages.append(page)
+        return page
+
+    cursor = Cursor(new_page(), y=0.965, new_page=new_page, bottom=PAGE_BOTTOM)
+    _second_page(cursor, item, cadss)
+    _other_scales(cursor, item)
     who = f"{_who(item)} - generated for data as of {item.as_of.isoformat()}"
     for number, page in enumerate(pages, start=1):
         footer(
@@ -138,19 +161,11 @@ def _write(item: PatientReportInput, folder: Path) -> list[Path]:
             "treatment decisions stay with the clinician.",
             f"page {number} of {len(pages)}",
         )
+    return pages
 
-    free_text = [status.patient_id, item.name, status.settings.clinic_name]
-    free_text += [t for a in item.acknowledgements for t in (a.who, a.note)]
-    with open_pdf(pdf_path, core_fonts=core_fonts_suffice(free_text)) as pdf:
-        for page in pages:
-            pdf.savefig(page)
-    # The PNG is the chart alone, with who and when above it: crop to it, and
-    # skip drawing the page's text.
-    for text in page_text:
-        text.set_visible(False)
-    caption.set_visible(True)
-    save_png(first, png_path, crop=PNG_RECT)
-    return [pdf_path, png_path]
+
+#: The gid of the caption drawn for the stand-alone PNG only.
+PNG_CAPTION = "png-caption"
 
 
 def _png_caption(fig, item: PatientReportInput):
@@ -167,6 +182,7 @@ def _png_caption(fig, item: PatientReportInput):
         size=TEXT_SIZE,
         color=GREY,
         va="bottom",
+        gid=PNG_CAPTION,
     )
     text.set_visible(False)
     return text
@@ -275,7 +291,7 @@ def _session_table(cur: Cursor, item: PatientReportInput) -> None:
             (
                 str(number.get(inf.when, "-")),
                 inf.when.iso().replace("T", " "),
-                dose_text(inf)[:28],
+                dose_text(inf),
                 high,
                 fmt(s.lowest_spo2, suffix="%"),
                 fmt(s.deepest_sedation),
@@ -296,7 +312,6 @@ def _session_table(cur: Cursor, item: PatientReportInput) -> None:
         ],
         rows,
         [0.08, 0.16, 0.28, 0.1, 0.1, 0.11, 0.1, 0.07],
-        max_rows=6,
         aligns=["left", "left", "left", "left", "right", "right", "right", "right"],
         more_note="sessions",
     )
@@ -309,11 +324,16 @@ def _amount(inf, unit: str) -> str:
     return fmt(inf.total_mg, 1)
 
 
-def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
+def _second_page(cur: Cursor, item: PatientReportInput, cadss) -> None:
+    """The team's record, complete: every score, session, reading summary and alert.
+
+    Tables that run past the page continue on the next one (`Cursor.new_page`).
+    """
     status = item.status
     scale = get_scale(status.scale)
-    cur = Cursor(fig, y=0.965)
+    fig = cur.fig
     cur.title(f"Details: {_who(item)}")
+    cur.continued = f"Details, continued: {_who(item)}"
 
     cur.heading(f"{scale.name} scores")
     rows = []
@@ -348,7 +368,6 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
         ],
         rows,
         [0.15, 0.12, 0.06, 0.07, 0.17, 0.12, 0.21, 0.10],
-        max_rows=24,
         aligns=["left", "left", "right", "right", "left", "right", "left", "left"],
         more_note="scores",
     )
@@ -386,7 +405,6 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
         ],
         inf_rows,
         [0.12, 0.16, 0.07, 0.09, 0.1, 0.07, 0.39],
-        max_rows=8 if item.sessions else 14,
         aligns=["left", "left", "right", "right", "left", "right", "left"],
         more_note=f"{noun}s",
     )
@@ -408,15 +426,14 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
             (
                 str(alert.when.day),
                 _ALERT_WORDS.get(alert.kind) or SESSION_ALERT_NAMES.get(alert.kind, alert.kind),
-                alert.detail[:60],
-                said[:70],
+                alert.detail,
+                said,
             )
         )
     cur.table(
         ["date", "alert", "detail", "acknowledged by"],
         alert_rows,
-        [0.12, 0.2, 0.33, 0.35],
-        max_rows=8,
+        [0.12, 0.2, 0.36, 0.32],
         more_note="alerts",
     )
     if status.safety_unchecked:
@@ -433,26 +450,18 @@ def _second_page(fig, item: PatientReportInput, cadss) -> Cursor:
         if spec.key not in ("crisis_text",)
     ]
     third = (len(pairs) + 2) // 3
-    settings_height = third * line_height(fig, SMALL_SIZE - 0.5) + 2 * line_height(
-        fig, HEADING_SIZE
-    )
-    _item_block(cur, status, room=cur.y - settings_height - PAGE_BOTTOM)
-    cur.heading("Settings used")
+    _item_block(cur, status)
+    settings_height = third * line_height(fig, SMALL_SIZE - 0.5)
+    cur.heading("Settings used", keep_with=settings_height)
     col_w = (cur.right - cur.left) / 3
     for c in range(3):
         chunk = pairs[c * third : (c + 1) * third]
-        text_lines(fig, cur.left + c * col_w, cur.y, chunk, SMALL_SIZE - 0.5, color="#333333")
-    cur.y -= third * line_height(fig, SMALL_SIZE - 0.5)
-    return cur
+        text_lines(cur.fig, cur.left + c * col_w, cur.y, chunk, SMALL_SIZE - 0.5, color="#333333")
+    cur.y -= settings_height
 
 
-#: Longest item text in the item-by-item table (the rest ends in "…").
-ITEM_TEXT_WIDTH = 72
-
-
-def _item_block(cur: Cursor, status: PatientStatus, room: float) -> None:
-    """Each item of the scale at the start and at the latest score, when both have items
-    and the block fits in `room` (page 2's free space above the settings).
+def _item_block(cur: Cursor, status: PatientStatus) -> None:
+    """Each item of the scale at the start and at the latest score, when both have items.
 
     What changed item by item is what a therapist asks about next; it fills the
     half page a patient with one scale would otherwise leave empty.
@@ -462,20 +471,19 @@ def _item_block(cur: Cursor, status: PatientStatus, room: float) -> None:
         return
     scale = get_scale(status.scale)
     step = line_height(cur.fig, SMALL_SIZE)
-    if (scale.n_items + 2) * step + 2 * line_height(cur.fig, HEADING_SIZE) > room:
-        return
     rows = []
     for number, (start, now) in enumerate(
         zip(base.items, latest.assessment.items, strict=False), start=1
     ):
-        label = scale.item_label(number)
-        if len(label) > ITEM_TEXT_WIDTH:
-            label = label[: ITEM_TEXT_WIDTH - 1].rstrip() + "…"
+        label = scale.item_label(number)  # wraps in its cell
         rows.append(
             (str(number), label, str(start), str(now), wording.item_change_words(now - start))
         )
     when = latest.assessment.when.day
-    cur.heading(f"{scale.name} item by item: at the start ({base.when.day}) and latest ({when})")
+    cur.heading(
+        f"{scale.name} item by item: at the start ({base.when.day}) and latest ({when})",
+        keep_with=(scale.n_items + 1) * step,
+    )
     cur.table(
         ["item", "question", "start", "latest", "change"],
         rows,
@@ -484,17 +492,12 @@ def _item_block(cur: Cursor, status: PatientStatus, room: float) -> None:
     )
 
 
-def _other_scales(cur: Cursor, item: PatientReportInput) -> list:
-    """Every other scale recorded for the patient, compactly: on page 2 while it has room, then new pages."""
-    pages = []
+def _other_scales(cur: Cursor, item: PatientReportInput) -> None:
+    """Every other scale recorded for the patient, compactly: where the details end, then new pages."""
+    cur.continued = f"Other scales: {_who(item)}"
     for status in item.others:
-        if cur.y - SCALE_BLOCK < PAGE_BOTTOM:
-            page = new_figure(A4_PORTRAIT)
-            pages.append(page)
-            cur = Cursor(page, y=0.965)
-            cur.title(f"Other scales: {_who(item)}")
+        cur.room_for(SCALE_BLOCK)
         _scale_block(cur, status)
-    return pages
 
 
 def _scale_block(cur: Cursor, status: PatientStatus) -> None:

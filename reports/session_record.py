@@ -27,7 +27,6 @@ from reports.style import (
     ORANGE,
     SMALL_SIZE,
     VERMILION,
-    core_fonts_suffice,
     new_figure,
     open_pdf,
     report_style,
@@ -72,12 +71,7 @@ def write_session_record(item: SessionRecordInput, folder: Path) -> Path:
         path = inside(folder, session_stem(item.patient_id, item.summary) + ".pdf")
         fig = new_figure(A4_PORTRAIT)
         _page(fig, item)
-        notes = [r.notes for r in item.summary.readings] + [
-            item.patient_id,
-            item.name,
-            item.settings.clinic_name,
-        ]
-        with open_pdf(path, core_fonts=core_fonts_suffice(notes)) as pdf:
+        with open_pdf(path) as pdf:
             pdf.savefig(fig)
     return path
 

@@ -10,11 +10,10 @@ gives byte-identical files.
 
 from __future__ import annotations
 
-import logging
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterator
 
 import numpy as np
 from matplotlib import rc_context
@@ -68,6 +67,11 @@ def _quiet_missing_glyphs() -> Iterator[None]:
         yield
 
 
+#: Fonts embedded in every PDF, subset to the glyphs used. Type 3 rather
+#: than TrueType (42): the same glyphs and searchable text, at about a
+#: third of the cost per file, which matters for a clinic's batch.
+PDF_FONTS = {"pdf.use14corefonts": False, "pdf.fonttype": 3}
+
 #: One font family, named: with the default family list matplotlib looks up
 #: every family of `font.sans-serif` for every text it draws.
 REPORT_RC = {"font.family": [FONT]}
@@ -78,39 +82,6 @@ def report_style() -> Iterator[None]:
     """The rc settings reports are built and saved under (fonts are fixed at text creation)."""
     with rc_context(REPORT_RC):
         yield
-
-
-def _cache_afm_metrics() -> None:
-    # matplotlib's PDF writer re-reads and parses the AFM metrics file of each
-    # core font for every PDF it closes (about 20 ms a font), although the
-    # renderer already keeps them cached by file name; for a batch of
-    # two-page PDFs that is a noticeable share. Reuse the cache: the font
-    # dictionary written is the same. Skipped if matplotlib changes shape.
-    from matplotlib.backends import _backend_pdf_ps, backend_pdf
-
-    cached = getattr(_backend_pdf_ps, "_cached_get_afm_from_fname", None)
-    writer = getattr(backend_pdf.PdfFile, "_write_afm_font", None)
-    if cached is None or writer is None or getattr(writer, "_reports_cached", False):
-        return
-    Name = backend_pdf.Name
-
-    def _write_afm_font(self, filename):
-        font = cached(filename)
-        fontdict = {
-            "Type": Name("Font"),
-            "Subtype": Name("Type1"),
-            "BaseFont": Name(font.get_fontname()),
-            "Encoding": Name("WinAnsiEncoding"),
-        }
-        fontdict_object = self.reserveObject("font dictionary")
-        self.writeObject(fontdict_object, fontdict)
-        return fontdict_object
-
-    _write_afm_font._reports_cached = True
-    backend_pdf.PdfFile._write_afm_font = _write_afm_font
-
-
-_cache_afm_metrics()
 
 
 def new_figure(size: tuple[float, float]) -> Figure:
@@ -150,34 +121,17 @@ def save_png(
     return path
 
 
-def core_fonts_suffice(texts: Iterable[str | None]) -> bool:
-    """Whether every free text (ids, names, notes) fits the PDF core fonts' encoding.
-
-    The 14 standard PDF fonts need no embedding and no glyph layout by
-    FreeType, which makes a text-heavy page several times cheaper to write;
-    they cover Western European text (cp1252) only, so anything else (a
-    name in Chinese, say) is written with embedded DejaVu Sans instead.
-    """
-    try:
-        for text in texts:
-            if text:
-                text.encode("cp1252")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 @contextmanager
-def open_pdf(path: Path, core_fonts: bool = True) -> Iterator[PdfPages]:
-    """A multi-page PDF with fixed metadata, written atomically and owner-only."""
+def open_pdf(path: Path) -> Iterator[PdfPages]:
+    """A multi-page PDF with fixed metadata, written atomically and owner-only.
+
+    Text is set in DejaVu Sans, embedded (`PDF_FONTS`): the reports' own
+    words use arrows and the minus sign, which the PDF core fonts' encoding
+    lacks (they printed as "?").
+    """
     tmp, move_into_place = temporary_beside(path)
-    # The core fonts are Helvetica; matplotlib notes that it picks the
-    # "medium" weight for "normal", which is the same face: not worth a warning.
-    font_log = logging.getLogger("matplotlib.font_manager")
-    level = font_log.level
-    font_log.setLevel(logging.ERROR)
     try:
-        with rc_context({"pdf.use14corefonts": core_fonts}), _quiet_missing_glyphs():
+        with rc_context(PDF_FONTS), _quiet_missing_glyphs():
             with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
                 yield pdf
         move_into_place()
@@ -187,8 +141,6 @@ def open_pdf(path: Path, core_fonts: bool = True) -> Iterator[PdfPages]:
     except BaseException:
         discard(tmp)
         raise
-    finally:
-        font_log.setLevel(level)
 
 
 def write_text(path: Path, text: str) -> Path:

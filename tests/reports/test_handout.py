@@ -115,3 +115,14 @@ def test_page_is_drawn_in_black_and_greys(tmp_path):
     spread = pixels.max(axis=2) - pixels.min(axis=2)  # 0 for a pure grey
     assert spread.max() <= 8
     assert (pixels.sum(axis=2) < 200).mean() > 0.01  # and there is ink on it
+
+
+def test_point_labels_a_day_apart_do_not_print_over_each_other(tmp_path):
+    """Scores 21 and 20 a day apart: one label is left out rather than printing "2120"."""
+    from dataclasses import replace
+
+    marks = replace(MARKS, days=(-7, -6, -3, 2, 5), totals=(21, 20, 20, 16, 12))
+    path = write_handout(handout(marks=marks), tmp_path / "handout.pdf")
+    _, words = page_text(path)
+    assert "2120" not in words.replace(" ", "") and "2021" not in words.replace(" ", "")
+    assert "12" in words.split()  # the latest score is always labelled
