@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from matplotlib.ticker import MaxNLocator
+
 from outcomes.drugs import ESKETAMINE
 from outcomes.session_record import READING_HEADERS, reading_row, rems_fields, summary_lines
 from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, minutes_after_start
@@ -32,7 +34,10 @@ from reports.style import (
     report_style,
 )
 
-CHART_TOP = 0.25  # the chart row sits below the text, above the footer
+CHART_TOP = 0.25  # the charts take at least the page below this, above the footer
+CHART_BOTTOM = 0.07
+#: Room above which the four panels stand two by two (taller, easier to read).
+GRID_ROOM = 0.36
 
 
 @dataclass
@@ -114,7 +119,7 @@ def _page(fig, item: SessionRecordInput) -> None:
         keep="first",
         more_note="readings",
     )
-    _chart(fig, summary, settings, top=min(cur.y - 0.01, CHART_TOP))
+    _chart(fig, summary, settings, top=cur.y - 0.03)
     footer(
         fig,
         f"{who} - session record made {item.as_of.isoformat()} - minutes are counted from "
@@ -153,14 +158,12 @@ def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None
             (-0.3, 5.3),
         ),
     )
-    width = 0.86 / len(panels)
-    height = max(0.08, top - 0.09)
     # Every panel over the same minutes (the session's readings), also one with nothing to plot:
     # matplotlib would give an empty panel an axis of 0-1 that reads as a one-minute session.
     first, last = min(minutes, default=0), max(minutes, default=0)
     pad = max(1.0, (last - first) * 0.05)
-    for i, (title, series, lines, ylim) in enumerate(panels):
-        ax = fig.add_axes((0.08 + i * width, 0.07, width - 0.045, height))
+    for rect, (title, series, lines, ylim) in zip(_panel_rects(top), panels, strict=True):
+        ax = fig.add_axes(rect)
         ax.set_title(title, fontsize=SMALL_SIZE)
         plotted = False
         for name, colour, label in series:
@@ -195,8 +198,26 @@ def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None
             ax.axhline(value, color=colour, linestyle="--", linewidth=0.8)
         if ylim:
             ax.set_ylim(*ylim)
+        else:  # the alert lines in view, with room beyond them for a reading that crossed
+            low, high = ax.get_ylim()
+            values = [v for v, _ in lines]
+            ax.set_ylim(min(low, min(values) - 2), max(high, max(values) + 2))
+        # Whole numbers as recorded: no offset ("+9e1") and no fractional ticks.
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
         ax.set_xlabel("minutes since start", fontsize=SMALL_SIZE)
         ax.tick_params(labelsize=SMALL_SIZE - 1)
+
+
+def _panel_rects(top: float) -> list[tuple[float, float, float, float]]:
+    """Where the four panels go below `top`: two by two where there is room, else in a row."""
+    room = max(top, CHART_TOP) - CHART_BOTTOM
+    if room < GRID_ROOM:
+        width = 0.86 / 4
+        return [(0.08 + i * width, CHART_BOTTOM, width - 0.045, room - 0.02) for i in range(4)]
+    height = min(0.2, (room - 0.07) / 2)
+    rows = (CHART_BOTTOM + height + 0.06, CHART_BOTTOM)
+    return [(0.08 + col * 0.45, y, 0.38, height) for y in rows for col in (0, 1)]
 
 
 def session_record_input(

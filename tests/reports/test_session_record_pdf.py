@@ -113,9 +113,9 @@ def test_rems_fields_in_the_forms_order_with_the_hand_worked_values(clinic, tmp_
         (line,) = [line for line in lines if line.startswith(label)]
         assert value in line[len(label) :], (label, line)
     assert "Lowest saturation 95%" in lines and "Highest pressure 151/94 mmHg" in lines
-    assert "Readings (4)" in lines and ["10:00", "10:40", "11:30", "12:10"] == [
-        line for line in lines if line in ("10:00", "10:40", "11:30", "12:10")
-    ]
+    readings = text[text.index("Readings (4)") :]
+    times = ["10:00", "10:40", "11:30", "12:10"]
+    assert [readings.index(t) for t in times] == sorted(readings.index(t) for t in times)
     assert text.count(NOT_RECORDED) == 1  # no respiratory rate was taken: its panel says so
 
 
@@ -149,6 +149,15 @@ def test_every_chart_panel_spans_the_sessions_minutes_also_one_with_no_readings(
     said = {ax.get_title(): [t.get_text() for t in ax.texts] for ax in panels}
     assert said["Respiratory rate (/min)"] == [NOT_RECORDED]
     assert said["Blood pressure (mmHg)"] == said["Sedation (MOAA/S)"] == []
+    # Whole-number ticks with no offset ("9.6" read as 96%), and every alert line in view
+    # with room beyond it for a reading that crossed.
+    figures[0].canvas.draw()
+    for ax in panels:
+        ticks = [t.get_text().replace("\u2212", "-") for t in ax.get_yticklabels()]
+        assert all(t.lstrip("-").isdigit() for t in ticks if t), (ax.get_title(), ticks)
+        assert ax.yaxis.get_offset_text().get_text() == ""
+    spo2 = panels[1]
+    assert spo2.get_ylim()[0] <= 88 and spo2.get_ylim()[1] >= 98
 
 
 def test_a_ninth_esketamine_session_is_named_a_booster(clinic, tmp_path):
