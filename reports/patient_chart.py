@@ -18,7 +18,7 @@ import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
-from matplotlib.transforms import blended_transform_factory
+from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
 from outcomes import wording
 from outcomes.course import dose_steps
@@ -146,7 +146,7 @@ def _draw_course(
     _draw_relief(ax, status)
     handles += _draw_cadss(ax2, cadss, wording.noun_of(status))
     if alerts:
-        handles += _draw_safety_flags(ax2, status)
+        handles += _draw_safety_flags(ax, status)
     lo, hi = ax.get_xlim()
     _axis_marks(
         ax2,
@@ -438,7 +438,7 @@ def _draw_doses(ax, status: PatientStatus) -> list[Line2D]:
             marker="|",
             ms=7,
             color=BLACK,
-            label=f"dose ({DOSE_UNITS[status.course.drug]}): first, and \u2191 / \u2193 where it was raised or lowered",
+            label=f"dose ({DOSE_UNITS[status.course.drug]}): first, then \u2191 / \u2193 at a change",
         )
     ]
 
@@ -610,65 +610,32 @@ def _draw_cadss(ax2, cadss: Sequence[CadssPoint], noun: str) -> list[Line2D]:
     return handles
 
 
-def _draw_safety_flags(ax2, status: PatientStatus) -> list[Line2D]:
-    """Days a suicidality item was positive, open or acknowledged (the clinician's chart only)."""
+def _draw_safety_flags(ax, status: PatientStatus) -> list[Line2D]:
+    """Scores whose suicidality item was positive, flagged just above the score itself, open
+    or acknowledged (the clinician's chart only); a flag from another scale sits at the top."""
     handles = []
-    flag_y = blended_transform_factory(ax2.transData, ax2.transAxes)
+    totals = {p.assessment.when: p.assessment.total for p in status.points}
+    top = get_scale(status.scale).total_max
+    # 11 points above the score: the flag points down at it, clear of its marker.
+    above = ax.transData + ScaledTranslation(0, 11 / 72, ax.figure.dpi_scale_trans)
     flags = [a for a in status.alerts if a.kind == SUICIDALITY]
-    open_days = [_day(status, a.when.day) for a in flags if not a.acknowledged]
-    acked_days = [_day(status, a.when.day) for a in flags if a.acknowledged]
-    if open_days:
-        ax2.plot(
-            open_days,
-            [0.88] * len(open_days),
-            ls="none",
-            marker="v",
-            ms=9,
-            mfc=VERMILION,
-            mec=BLACK,
-            transform=flag_y,
+    for acknowledged, face, edge, width, label in (
+        (False, VERMILION, BLACK, 1.0, "suicidality item positive, open"),
+        (True, "white", VERMILION, 1.5, "suicidality item positive, acknowledged"),
+    ):
+        chosen = [a for a in flags if a.acknowledged == acknowledged]
+        if not chosen:
+            continue
+        style = dict(ls="none", marker="v", ms=9, mfc=face, mec=edge, mew=width)
+        ax.plot(
+            [_day(status, a.when.day) for a in chosen],
+            [totals.get(a.when, top) for a in chosen],
+            transform=above,
             zorder=6,
             clip_on=False,
+            **style,
         )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="v",
-                ms=9,
-                mfc=VERMILION,
-                mec=BLACK,
-                label="suicidality item positive, open",
-            )
-        )
-    if acked_days:
-        ax2.plot(
-            acked_days,
-            [0.88] * len(acked_days),
-            ls="none",
-            marker="v",
-            ms=9,
-            mfc="white",
-            mec=VERMILION,
-            mew=1.5,
-            transform=flag_y,
-            zorder=6,
-            clip_on=False,
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                ls="none",
-                marker="v",
-                ms=9,
-                mfc="white",
-                mec=VERMILION,
-                mew=1.5,
-                label="suicidality item positive, acknowledged",
-            )
-        )
+        handles.append(Line2D([], [], label=label, **style))
     return handles
 
 

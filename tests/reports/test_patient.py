@@ -378,3 +378,16 @@ def test_an_esketamine_patients_pdf_says_sessions_of_eight(tmp_path):
     table = second[second.index("Sessions and side effects") : second.index("Safety alerts")]
     assert "mg" in table and "devices" in table and "56" in table and "mg/kg" not in table
     assert "infusion" not in first + second
+
+
+def test_suicidality_flags_sit_on_the_score_panel_above_their_scores():
+    """The ▽ flags mark the scores whose item 9 was positive (days −2 and 1), on the PHQ-9 panel,
+    not inside the CADSS panel below it."""
+    item = report_input()
+    fig = new_figure(A4_PORTRAIT)
+    draw_progress(fig, CHART_RECT, item.status, cadss_per_infusion(item.status, item.cadss))
+    main, cadss_panel = fig.axes[0], fig.axes[1]
+    flags = [line for line in main.lines if line.get_marker() == "v"]
+    assert not [line for line in cadss_panel.lines if line.get_marker() == "v"]
+    drawn = sorted((x, y) for line in flags for x, y in zip(*line.get_data(), strict=True))
+    assert drawn == [(-2, 20), (1, 17)]

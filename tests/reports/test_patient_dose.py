@@ -31,4 +31,4 @@ def test_dose_labels_appear_at_the_first_infusion_and_each_step():
     assert {("0.5", 0), ("\u2191 0.75", 7), ("\u2193 0.6", 11)} <= labels
     assert not any(text == "0.5" and x != 0 for text, x in labels)
     every_text = [t.get_text() for t in fig.findobj(matplotlib.text.Text)]
-    assert "dose (mg/kg): first, and \u2191 / \u2193 where it was raised or lowered" in every_text
+    assert "dose (mg/kg): first, then \u2191 / \u2193 at a change" in every_text

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from outcomes_cli.cli import cli
 
 #: What the program's own words print that the core fonts lack.
-ARROWS = re.compile(r"dose \(mg(/kg)?\): first, and \u2191 / \u2193 where it was raised or lowered")
+ARROWS = re.compile(r"dose \(mg(/kg)?\): first, then \u2191 / \u2193 at a change")
 MINUS = "\u2212"
 
 
