@@ -53,10 +53,35 @@ def _echo(text: str = "", *, err: bool = False) -> None:
     click.echo(terminal_safe(str(text), multiline=True), err=err)
 
 
+def _global_options_first(args: list[str]) -> list[str]:
+    """`--db FILE` moved before the command wherever it was typed (up to a `--`).
+
+    People type `outcomes status P1 --db clinic.db` as often as the other
+    way round; no command has an option of that name, so nothing is lost.
+    """
+    ahead, rest, i = [], [], 0
+    while i < len(args):
+        arg = args[i]
+        if arg == "--":
+            rest += args[i:]
+            break
+        if arg == "--db" and i + 1 < len(args):
+            ahead += args[i : i + 2]
+            i += 2
+            continue
+        if arg.startswith("--db="):
+            ahead.append(arg)
+        else:
+            rest.append(arg)
+        i += 1
+    return ahead + rest
+
+
 class OutcomesGroup(DefaultGroup):
     """A click group (default command: the TUI) that turns every error into a message."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        args = _global_options_first(args)
         # click-default-group only falls back to the app when there are no
         # arguments at all; `outcomes --db FILE [app options]` must open the
         # app too, so the default command goes in right after the group's
