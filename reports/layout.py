@@ -11,14 +11,17 @@ columns drawn that way drift apart row by row.
 
 from __future__ import annotations
 
+import functools
 import textwrap
 from dataclasses import dataclass
 from typing import Callable, Sequence
 
+from matplotlib import font_manager
 from matplotlib.figure import Figure
+from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Rectangle
 
-from reports.style import GREY, HEADING_SIZE, LIGHT_GREY, SMALL_SIZE, TEXT_SIZE, TITLE_SIZE
+from reports.style import FONT, GREY, HEADING_SIZE, LIGHT_GREY, SMALL_SIZE, TEXT_SIZE, TITLE_SIZE
 
 POINTS_PER_INCH = 72.0
 LINE_SPACING = 1.25  # line pitch, in font sizes
@@ -49,9 +52,41 @@ def text_lines(
     return top - len(lines) * step
 
 
-#: DejaVu Sans at its widest in table cells (capitals, digits): about 0.62 em
-#: per character. Cells wrap at this estimate, so no cell runs into the next.
-CELL_EM_PER_CHAR = 0.62
+@functools.cache
+def _measuring_font() -> FT2Font:
+    font = FT2Font(font_manager.findfont(FONT))
+    font.set_size(100, POINTS_PER_INCH)  # 100 pt at 72 dpi: widths in hundredths of an em
+    return font
+
+
+@functools.cache
+def em_width(word: str) -> float:
+    """How wide `word` is set in the report font, in ems (FreeType's own measure)."""
+    font = _measuring_font()
+    font.set_text(word)
+    return font.get_width_height()[0] / 64 / 100
+
+
+def wrap_to_width(text: str, ems: float) -> list[str]:
+    """Wrap `text` into lines no wider than `ems`, measuring each word (cells must not
+    run into the next column whatever their letters: capitals are wider)."""
+    lines: list[str] = []
+    space = em_width("x x") - em_width("xx")
+    for paragraph in str(text).split("\n"):
+        line, used = "", 0.0
+        for word in paragraph.split():
+            width = em_width(word)
+            if line and used + space + width > ems:
+                lines.append(line)
+                line, used = "", 0.0
+            if not line and width > ems:  # one word wider than the column: cut it
+                cut = max(1, int(len(word) * ems / width))
+                lines += [word[i : i + cut] for i in range(0, len(word) - cut, cut)]
+                word = word[(len(word) - 1) // cut * cut :]
+                width = em_width(word)
+            line, used = (f"{line} {word}", used + space + width) if line else (word, width)
+        lines.append(line)
+    return lines
 
 
 @dataclass
@@ -167,13 +202,17 @@ class Cursor:
                 color=GREY,
                 style="italic",
             )
-        columns.header()
+        part = columns.start()
         for i, row in enumerate(shown):
             cells = columns.wrapped(row)
             height = max(len(lines) for lines in cells) * step
-            if self.y - height < self.bottom and self.room_for(height + step):
-                columns.header()
-            columns.row(cells, height, striped=i % 2 == 0)
+            if self.y - height < self.bottom and self.new_page is not None:
+                columns.draw(part)
+                self.room_for(height + step)
+                part = columns.start()
+            part.append((cells, self.y, height, i % 2 == 0))
+            self.y -= height
+        columns.draw(part)
         if not shown:
             self.y = text_lines(self.fig, self.left, self.y, ["none recorded"], size, color=GREY)
         if hidden and keep == "first":
@@ -220,45 +259,42 @@ class _Columns:
             # A little space before the next column; a right-aligned one ends at 0.8.
             share = 0.8 if self.aligns[col] == "right" else 0.94
             inches = width * span * fig.get_figwidth() * share
-            chars = max(4, int(inches * POINTS_PER_INCH / (self.size * CELL_EM_PER_CHAR)))
-            cells.append(wrap(str(text), chars))
+            cells.append(wrap_to_width(str(text), inches * POINTS_PER_INCH / self.size))
         return cells
 
-    def header(self) -> None:
-        cur = self.cursor
-        step = line_height(cur.fig, self.size)
-        cur.fig.add_artist(
-            Rectangle(
-                (cur.left - 0.005, cur.y - step * 1.02),
-                cur.right - cur.left + 0.01,
-                0.0012,
-                transform=cur.fig.transFigure,
-                facecolor=LIGHT_GREY,
-                edgecolor="none",
-            )
-        )
-        for col, header in enumerate(self.headers):
-            ha = self.aligns[col]
-            text_lines(cur.fig, self._x(col), cur.y, [header], self.size, weight="bold", ha=ha)
-        cur.y -= step
+    def start(self) -> list:
+        """A part of the table on one page: its header's top, then its rows as they are placed."""
+        top = self.cursor.y
+        self.cursor.y -= line_height(self.cursor.fig, self.size)
+        return [top]
 
-    def row(self, cells: list[list[str]], height: float, striped: bool) -> None:
-        cur = self.cursor
-        if striped:  # zebra stripes help the eye along long rows
-            cur.fig.add_artist(
-                Rectangle(
-                    (cur.left - 0.005, cur.y - height),
-                    cur.right - cur.left + 0.01,
-                    height,
-                    transform=cur.fig.transFigure,
-                    facecolor="#F0F0F0",
-                    edgecolor="none",
-                    zorder=0,
-                )
-            )
-        for col, lines in enumerate(cells):
-            text_lines(cur.fig, self._x(col), cur.y, lines, self.size, ha=self.aligns[col])
-        cur.y -= height
+    def draw(self, part: list) -> None:
+        """Draw one page's part: stripes and the header rule, then column by column (a PDF
+        reader extracts the text in that order, as the tests and screen readers read it)."""
+        cur, (top, *rows) = self.cursor, part
+        step = line_height(cur.fig, self.size)
+        for _cells, y, height, striped in rows:
+            if striped:  # zebra stripes help the eye along long rows
+                cur.fig.add_artist(_band(cur, y - height, height, "#F0F0F0", zorder=0))
+        cur.fig.add_artist(_band(cur, top - step * 1.02, 0.0012, LIGHT_GREY))
+        for col, header in enumerate(self.headers):
+            x, ha = self._x(col), self.aligns[col]
+            text_lines(cur.fig, x, top, [header], self.size, weight="bold", ha=ha)
+            for cells, y, _height, _striped in rows:
+                text_lines(cur.fig, x, y, cells[col], self.size, ha=ha)
+
+
+def _band(cur: Cursor, y: float, height: float, colour: str, zorder: int = 1) -> Rectangle:
+    """A full-width band of a table (a stripe or a rule), in figure coordinates."""
+    return Rectangle(
+        (cur.left - 0.005, y),
+        cur.right - cur.left + 0.01,
+        height,
+        transform=cur.fig.transFigure,
+        facecolor=colour,
+        edgecolor="none",
+        zorder=zorder,
+    )
 
 
 def footer(fig: Figure, left: str, right: str = "") -> None:
