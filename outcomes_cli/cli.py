@@ -930,23 +930,46 @@ def report(
     try:
         if patient_id is not None:
             patient_id = _patient(database, ctx, patient_id)
+        try:
+            db.output_folder(out_dir)
+        except db.StorageError as exc:
+            raise Refused(f"--out: {exc}") from None
+        if handout:
+            database.close()
+            _write_handout(ctx, out_dir, patient_id, scale)
+            return
+        result = _run_report(database, out_dir, patient_id, scale, jobs, cohort_only)
     finally:
         database.close()
-    try:
-        db.output_folder(out_dir)
-    except db.StorageError as exc:
-        raise Refused(f"--out: {exc}") from None
-    if handout:
-        _write_handout(ctx, out_dir, patient_id, scale)
-        return
+    for pid, message in result.failures:
+        _echo(f"error: the report of {pid} failed: {message}", err=True)
+    if as_json:
+        _echo(_json_text(result.summary))
+    # Otherwise run_report has already printed its summary line on stderr.
+    if result.failures:
+        ctx.exit(1)
+
+
+def _run_report(database, out_dir: Path, patient_id, scale, jobs: int, cohort_only: bool):
+    """Read what the report needs (`db.report_records`) and hand it to `reports.batch.run_report`.
+
+    The reports never open the database. The whole-clinic and one-patient runs
+    are read in full and the database closed before any worker process starts;
+    the cohort report alone reads the clinic a chunk at a time while it runs.
+    """
     from reports.batch import (  # imported here: matplotlib is slow to load
         ReportError,
+        check_request,
         run_report,
     )
 
     try:
-        result = run_report(
-            _db_path(ctx),
+        check_request(jobs=jobs, patient=patient_id, cohort_only=cohort_only)
+        records = db.report_records(database, patient=patient_id, cohort_only=cohort_only)
+        if not cohort_only:
+            database.close()  # every record is read: the workers start with no connection open
+        return run_report(
+            records,
             out_dir,
             patient=patient_id,
             scale=scale,
@@ -956,13 +979,6 @@ def report(
         )
     except ReportError as exc:
         raise Refused(str(exc)) from None
-    for pid, message in result.failures:
-        _echo(f"error: the report of {pid} failed: {message}", err=True)
-    if as_json:
-        _echo(_json_text(result.summary))
-    # Otherwise run_report has already printed its summary line on stderr.
-    if result.failures:
-        ctx.exit(1)
 
 
 #: What json.dumps(ensure_ascii=False) leaves raw but a terminal obeys: C1 controls

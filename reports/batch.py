@@ -1,15 +1,18 @@
 """Batch reporting: every patient's report and the cohort report, in N processes.
 
-`run_report` is what `outcomes report` calls. The main process reads the
-database once, asks the domain core for every patient's status and the
-cohort summary, then hands the per-patient drawing to a pool of worker
-processes started once (forked where the platform allows, so each worker
-starts with matplotlib and its fonts already loaded and reads the plain
-records from inherited memory; spawned otherwise, receiving the records once
-at start). While the workers draw, the main process writes the cohort report.
-The cohort report alone (`--cohort-only`) reads the clinic a chunk of
-patients at a time instead (`Analysed.from_chunks`): it needs every
-patient's status, never every record at once.
+`run_report` is what `outcomes report` and the app's report key call. It is
+handed the clinic's records (`outcomes.report_records.ReportRecords`, read by
+the caller through `db.report_records`): this package never opens the
+database. The main process asks the domain core for every patient's status
+and the cohort summary, then hands the per-patient drawing to a pool of
+worker processes started once (forked where the platform allows, so each
+worker starts with matplotlib and its fonts already loaded and reads the
+plain report inputs from inherited memory; spawned otherwise, receiving them
+once at start). The workers only draw: they never read the database either.
+While they draw, the main process writes the cohort report. The cohort
+report alone (`--cohort-only`) is handed the clinic a chunk of patients at a
+time instead (`Analysed.from_chunks`): it needs every patient's status,
+never every record at once.
 
 One patient's bad data never stops the batch: the failure is recorded with
 its message and the rest are written. Every file lands inside `out_dir`
@@ -18,7 +21,6 @@ under a safe name (`reports.names`).
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import sys
@@ -28,10 +30,11 @@ from datetime import date
 from pathlib import Path
 from typing import Iterable, Iterator, Sequence, TextIO
 
-from db.connection import StorageError
-from db.files import private_folder
+import pandas as pd
+
 from outcomes.cohort import summarise
 from outcomes.records import ClinicData, PatientData, patients_from_frames
+from outcomes.report_records import ReportRecords
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, outcome_scale
 from outcomes.session_safety import SessionSafety, session_safety
 from outcomes.sessions import monitored_sessions
@@ -39,6 +42,8 @@ from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from reports.cohort_report import write_cohort_report
 from reports.patient_report import Acknowledgement, PatientReportInput, write_patient_report
+from safe_files.atomic import private_folder
+from safe_files.errors import StorageError
 
 PATIENT_FOLDER = "patients"
 COHORT_FOLDER = "cohort"
@@ -80,7 +85,7 @@ class ReportResult:
 
 # ----------------------------------------------------------------- entry point
 def run_report(
-    db_path: str | os.PathLike,
+    records: ReportRecords,
     out_dir: str | os.PathLike,
     *,
     patient: str | None = None,
@@ -91,10 +96,13 @@ def run_report(
     as_of: date | None = None,
     stderr: TextIO | None = None,
 ) -> ReportResult:
-    """Write per-patient reports and the cohort report for the clinic's database.
+    """Write per-patient reports and the cohort report from the records handed in.
 
     Args:
-        db_path: The SQLite file (must exist).
+        records: The clinic's settings and records, read by the caller
+            (`db.report_records`): `records.data` for the patients' reports
+            (one patient's when `patient` is given), `records.chunks` for the
+            cohort report alone (consumed lazily, one chunk at a time).
         out_dir: Folder for the files (created if missing); nothing is
             written outside it.
         patient: Only this patient's report (no cohort report).
@@ -112,15 +120,14 @@ def run_report(
     """
     started = time.perf_counter()
     err = stderr if stderr is not None else sys.stderr
-    if jobs < 1:
-        raise ReportError(f"--jobs {jobs}: give a whole number of processes, 1 or more")
-    if patient is not None and cohort_only:
-        raise ReportError("--patient and --cohort-only cannot be combined: choose one")
+    check_request(jobs=jobs, patient=patient, cohort_only=cohort_only)
     as_of = as_of or date.today()
+    settings = records.settings
+    scale_id = _check_scale(scale or settings.primary_scale)
     if cohort_only:
-        result, out = _cohort_only(Path(db_path).expanduser(), out_dir, scale, as_of)
+        result, out = _cohort_only(_chunks_of(records), settings, out_dir, scale_id, as_of)
     else:
-        settings, scale_id, data, acks = _read_clinic(Path(db_path).expanduser(), patient, scale)
+        data = _records_of(records, patient)
         out = _prepare_out(out_dir)
         result = render_clinic(
             data,
@@ -131,7 +138,7 @@ def run_report(
             jobs=jobs,
             patients=[patient] if patient else "all",
             cohort=patient is None,
-            acknowledgements=acks,
+            acknowledgements=_acknowledgements(records.acknowledgements),
             progress=_want_progress(progress, err),
             stderr=err,
         )
@@ -140,57 +147,54 @@ def run_report(
     return result
 
 
-def _read_clinic(path: Path, patient: str | None, scale: str | None):
-    """Settings, the scale judged by, the records (one patient's or all) and acknowledgements."""
-    import db  # imported here: the storage layer is only needed for a real run
+def check_request(*, jobs: int, patient: str | None, cohort_only: bool) -> None:
+    """Refuse options that cannot work together, before anything is read or written."""
+    if jobs < 1:
+        raise ReportError(f"--jobs {jobs}: give a whole number of processes, 1 or more")
+    if patient is not None and cohort_only:
+        raise ReportError("--patient and --cohort-only cannot be combined: choose one")
 
-    with _opened(path) as database:
-        settings = db.load_settings(database)
-        scale_id = _check_scale(scale or settings.primary_scale)
-        if patient is not None and db.get_patient(database, patient) is None:
-            raise ReportError(f"no patient with id {patient!r} in {path}")
-        data = db.load_clinic(database, patient_id=patient)
-        return settings, scale_id, data, _acknowledgements(db, database, data)
+
+def _records_of(records: ReportRecords, patient: str | None) -> ClinicData:
+    """The records of the run; an id with no records in them is refused."""
+    if records.data is None:
+        raise ValueError("a report of patients is handed records.data (db.report_records)")
+    if patient is not None:
+        frame = records.data.patients
+        if frame is None or patient not in set(frame["patient_id"].astype(str)):
+            raise ReportError(f"no patient with id {patient!r} in this clinic")
+    return records.data
+
+
+def _chunks_of(records: ReportRecords) -> Iterable[ClinicData]:
+    if records.chunks is not None:
+        return records.chunks
+    if records.data is not None:
+        return [records.data]
+    raise ValueError("a cohort report is handed records.chunks or records.data")
 
 
 def _cohort_only(
-    path: Path, out_dir: str | os.PathLike, scale: str | None, as_of: date
+    chunks: Iterable[ClinicData],
+    settings: Settings,
+    out_dir: str | os.PathLike,
+    scale_id: str,
+    as_of: date,
 ) -> tuple[ReportResult, Path]:
-    """The cohort report alone, reading the clinic a chunk of patients at a time (`db.clinic_chunks`).
+    """The cohort report alone, from the clinic a chunk of patients at a time.
 
     The cohort needs every patient's status, CADSS scores and session safety
     figures, never all their records at once: each chunk's records go once
-    analysed, so a network of 50,000 patients is reported in bounded memory.
+    analysed, so a network of 50,000 patients is reported in bounded memory
+    (as long as `chunks` is read lazily, as `db.report_records` hands it).
     The files are the same as `render_clinic`'s from the whole clinic.
     """
-    import db  # imported here: the storage layer is only needed for a real run
-
-    with _opened(path) as database:
-        settings = db.load_settings(database)
-        scale_id = _check_scale(scale or settings.primary_scale)
-        out = _prepare_out(out_dir)
-        analysed = Analysed.from_chunks(db.clinic_chunks(database), scale_id, settings, as_of)
+    out = _prepare_out(out_dir)
+    analysed = Analysed.from_chunks(chunks, scale_id, settings, as_of)
     result = ReportResult()
     _write_cohort(analysed, scale_id, settings, out, as_of, result)
     result.failures = sorted(analysed.failures) + result.failures
     return result, out
-
-
-@contextlib.contextmanager
-def _opened(path: Path):
-    """The clinic's database, closed after; a missing or unusable file is a `ReportError`."""
-    import db
-
-    if not path.is_file():
-        raise ReportError(f"no database at {path}: give the clinic's database file with --db")
-    try:
-        database = db.connect(path)
-    except db.StorageError as exc:
-        raise ReportError(str(exc)) from None
-    try:
-        yield database
-    finally:
-        database.conn.close()
 
 
 def _check_scale(scale_id: str) -> str:
@@ -216,12 +220,10 @@ def _prepare_out(out_dir: str | os.PathLike) -> Path:
     return out.resolve()
 
 
-def _acknowledgements(db, database, data: ClinicData) -> dict[str, list[Acknowledgement]]:
-    """Each patient's acknowledgements, from one query (for the patient or for the whole clinic)."""
-    if not data.acknowledged:
+def _acknowledgements(frame: pd.DataFrame | None) -> dict[str, list[Acknowledgement]]:
+    """Each patient's acknowledgements, from the rows the caller read (oldest first)."""
+    if frame is None or frame.empty:
         return {}
-    single = data.patients["patient_id"].iloc[0] if len(data.patients) == 1 else None
-    frame = db.acknowledgements(database, None if single is None else str(single))
     out: dict[str, list[Acknowledgement]] = {}
     for k, w, a, n, pid in zip(
         frame["alert_key"],

@@ -18,7 +18,7 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from db.spreadsheet import neutralise
+from safe_files.spreadsheet import neutralise
 from outcomes import wording
 from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
 from outcomes.drugs import DRUGS

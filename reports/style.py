@@ -21,7 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
-from db.files import atomic_file, discard, os_error_message, temporary_beside, write_atomic
+from safe_files.atomic import atomic_file, discard, os_error_message, temporary_beside, write_atomic
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLACK = "#000000"

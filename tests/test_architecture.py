@@ -11,7 +11,15 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
 LAYERS = next(c for c in CONFIG["contracts"] if c["type"] == "layers")
-PACKAGES = ("outcomes_cli", "outcomes_app", "outcomes_web", "reports", "db", "outcomes")
+PACKAGES = (
+    "outcomes_cli",
+    "outcomes_app",
+    "outcomes_web",
+    "reports",
+    "db",
+    "outcomes",
+    "safe_files",
+)
 
 
 def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
@@ -75,6 +83,11 @@ def test_every_top_level_package_is_a_root():
         ("db/reads.py", "import starlette", "starlette"),
         ("outcomes/checkin.py", "import uvicorn", "uvicorn"),
         ("reports/layout.py", "import outcomes_web.app", "outcomes_web.app"),
+        ("reports/batch.py", "import db", "db"),
+        ("reports/style.py", "import db.files", "db.files"),
+        ("reports/batch.py", "import sqlite3", "sqlite3"),
+        ("safe_files/atomic.py", "import outcomes.settings", "outcomes.settings"),
+        ("outcomes/cohort.py", "import safe_files.atomic", "safe_files.atomic"),
     ],
 )
 def test_contract_breaks_when_a_layer_imports_upward(tmp_path, module, line, forbidden):

@@ -502,14 +502,20 @@ class PatientScreen(Screen):
 
     @work(thread=True, exclusive=True, group="report")
     def write_report(self, folder: Path) -> None:
-        """Draw the report off the UI thread, from a database connection of its own."""
+        """Read the patient through a connection of this thread's own, then draw the report off the UI
+        thread (the reports are handed the records; they never open the database)."""
         from reports.batch import ReportError, run_report  # matplotlib loads on the first report
 
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Report files are written owner-only (0600) by the one atomic file writer.
+            database = db.connect(self.app.db_path)  # this thread's own connection
+            try:
+                records = db.report_records(database, patient=self.patient_id)
+            finally:
+                database.close()
             result = run_report(
-                self.app.db_path,
+                records,
                 folder,
                 patient=self.patient_id,
                 scale=self.scale_id,
@@ -517,7 +523,7 @@ class PatientScreen(Screen):
                 progress=False,
                 stderr=io.StringIO(),
             )
-        except (ReportError, OSError) as exc:
+        except (ReportError, db.StorageError, OSError) as exc:
             self.post_message(ReportWritten(self.patient_id, [], str(exc)))
             return
         except Exception as exc:  # words on screen, never a traceback

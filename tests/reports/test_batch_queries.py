@@ -10,7 +10,7 @@ import db
 from db.seed import write_clinic
 from outcomes.status import analyse_clinic
 from outcomes_cli.demo import make_demo
-from reports.batch import run_report
+from tests.reports.from_file import report_file
 
 TODAY = date(2026, 3, 1)
 from tests.clinic import traced_statements
@@ -42,7 +42,7 @@ def test_a_cohort_report_of_1000_patients_with_acknowledged_alerts_takes_a_handf
     clinic is read a chunk of patients at a time), none for one patient."""
     path, _ = acknowledged_clinic
     statements = traced_statements(monkeypatch)
-    result = run_report(path, tmp_path / "out", cohort_only=True, as_of=TODAY, progress=False)
+    result = report_file(path, tmp_path / "out", cohort_only=True, as_of=TODAY, progress=False)
     assert result.ok, result.failures
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert 3 <= len(selects) < 30, len(selects)
@@ -62,7 +62,7 @@ def test_every_patients_report_reads_the_acknowledgements_in_one_query(
     monkeypatch.setattr(
         reports.batch, "_render_patients", lambda items, *args, **kwargs: drawn.extend(items) or []
     )
-    run_report(path, tmp_path / "out", as_of=TODAY, progress=False)
+    report_file(path, tmp_path / "out", as_of=TODAY, progress=False)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
     assert 3 <= len(selects) < 30, len(selects)
     assert per_patient(selects) == []

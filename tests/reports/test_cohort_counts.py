@@ -19,7 +19,7 @@ import pytest
 import db
 from db.seed import write_clinic
 from outcomes_cli.demo import make_demo
-from reports.batch import run_report
+from tests.reports.from_file import report_file
 
 TODAY = date(2026, 3, 1)
 
@@ -32,7 +32,7 @@ def report(tmp_path_factory):
     write_clinic(database, make_demo(40, 5, TODAY), "Dr Test", TODAY)
     database.conn.close()
     out = tmp_path_factory.mktemp("run") / "out"
-    run_report(path, out, as_of=TODAY, cohort_only=True, stderr=io.StringIO())
+    report_file(path, out, as_of=TODAY, cohort_only=True, stderr=io.StringIO())
     summary = json.loads((out / "cohort" / "summary.json").read_text())
     reader = pypdf.PdfReader(out / "cohort" / "cohort_report.pdf")
     raw = [page.extract_text() for page in reader.pages]

@@ -1,7 +1,7 @@
 """The cohort report read a chunk of patients at a time is the cohort report of the whole clinic, to the byte.
 
-`run_report --cohort-only` reads the clinic with `db.clinic_chunks` and keeps
-only statuses, CADSS scores and session safety figures between chunks (a
+`run_report --cohort-only` is handed the clinic as `db.report_records` reads it
+for that run (`db.clinic_chunks`, read as consumed) and keeps only statuses, CADSS scores and session safety figures between chunks (a
 clinic network's records never all in memory). Here a demo clinic with
 esketamine courses, session readings and acknowledged alerts is reported in
 chunks of 7 patients and, beside it, from the whole clinic read at once
@@ -51,17 +51,20 @@ def files_of(folder) -> dict[str, bytes]:
 def test_cohort_report_in_chunks_is_the_whole_clinics_to_the_byte(clinic, tmp_path, monkeypatch):
     monkeypatch.setattr(db.reads, "CHUNK_PATIENTS", 7)
     chunks_read = []
-    real_chunks = db.reads.clinic_chunks
 
-    def counted(database, size=None):
-        for chunk in real_chunks(database, size):
+    def counted(chunks):
+        for chunk in chunks:
             chunks_read.append(len(chunk.patients))
             yield chunk
 
-    monkeypatch.setattr(db, "clinic_chunks", counted)  # the name `reports.batch` reads
+    database = db.connect(clinic)
+    records = db.report_records(database, cohort_only=True)
+    assert records.data is None and chunks_read == []  # nothing read yet: the chunks come lazily
+    records.chunks = counted(records.chunks)
     chunked = run_report(
-        clinic, tmp_path / "chunked", cohort_only=True, as_of=TODAY, stderr=io.StringIO()
+        records, tmp_path / "chunked", cohort_only=True, as_of=TODAY, stderr=io.StringIO()
     )
+    database.close()
     assert chunks_read == [7] * 8 + [4]  # 60 patients, seven at a time
 
     database = db.connect(clinic)

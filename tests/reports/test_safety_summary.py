@@ -36,8 +36,8 @@ from outcomes.sessions import (
     UNACCOMPANIED,
 )
 from outcomes.validation import check_infusion
-from reports.batch import run_report
 from tests.clinic import TODAY, WHO, add_patient, add_phq9
+from tests.reports.from_file import report_file
 
 
 def session(database, pid: str, when: str, **extra) -> None:
@@ -99,7 +99,7 @@ def report(tmp_path_factory):
     session(database, "P3", "2026-01-07T09:00")
     database.conn.close()
     out = tmp_path_factory.mktemp("run") / "out"
-    result = run_report(path, out, as_of=TODAY, cohort_only=True, stderr=io.StringIO())
+    result = report_file(path, out, as_of=TODAY, cohort_only=True, stderr=io.StringIO())
     assert result.ok, result.failures
     summary = json.loads((out / "cohort" / "summary.json").read_text())
     pages = [
@@ -166,7 +166,9 @@ def test_a_clinic_without_monitored_sessions_has_zeros_and_no_safety_page(tmp_pa
     add_phq9(database, "P1", "2026-01-05", 20)
     session(database, "P1", "2026-01-06T09:00")
     database.conn.close()
-    result = run_report(path, tmp_path / "out", as_of=TODAY, cohort_only=True, stderr=io.StringIO())
+    result = report_file(
+        path, tmp_path / "out", as_of=TODAY, cohort_only=True, stderr=io.StringIO()
+    )
     safety = result.summary["safety"]
     assert safety["sessions"] == {"ketamine": 1, "esketamine": 0}
     assert safety["monitored_sessions"] == {"ketamine": 0, "esketamine": 0}
