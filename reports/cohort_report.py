@@ -18,7 +18,6 @@ from datetime import date
 from pathlib import Path
 from typing import Sequence
 
-from safe_files.spreadsheet import neutralise
 from outcomes import wording
 from outcomes.cohort import RELIEF_CHECKPOINTS, CohortSummary
 from outcomes.drugs import DRUGS
@@ -61,6 +60,7 @@ from reports.style import (
     save_png,
     write_text,
 )
+from safe_files.spreadsheet import neutralise
 
 PDF_NAME = "cohort_report.pdf"
 CSV_NAME = "patients.csv"
