@@ -1,57 +1,45 @@
 """Acceptance audit: the real `outcomes` command against interface.md and clinical-spec.md.
 
 Every expected number below was worked out by hand from the two documents,
-on small CSV files written here, imported through `python -m outcomes` into
-fresh SQLite files.
+on small CSV files written here, imported through the `outcomes` command (run
+in this process by click's `CliRunner`) into fresh SQLite files.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-ROOT = Path(__file__).resolve().parents[2]
-ENV = {**os.environ, "OUTCOMES_USER": "Acceptance Tester"}
-ENV.pop("OUTCOMES_DB", None)
+from outcomes_cli.cli import cli
 
-
-def run(db, *args, env=None):
-    """Run `python -m outcomes --db DB ARGS` and return the finished process."""
-    pre = ["--db", str(db)] if db is not None else []
-    return subprocess.run(
-        [sys.executable, "-m", "outcomes", *pre, *map(str, args)],
-        cwd=ROOT,
-        env=env or ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+#: Set for each command (None unsets): the clinician of every change, and no $OUTCOMES_DB.
+ENV = {"OUTCOMES_USER": "Acceptance Tester", "OUTCOMES_DB": None}
 
 
-def run_many(db, argv_list):
-    """Run several `outcomes` commands at once (read-only ones) and return them in order."""
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "outcomes", "--db", str(db), *map(str, a)],
-            cwd=ROOT,
-            env=ENV,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for a in argv_list
-    ]
-    out = []
-    for p in procs:
-        so, se = p.communicate(timeout=120)
-        out.append(subprocess.CompletedProcess(p.args, p.returncode, so, se))
-    return out
+def run(db, *args, env=None) -> subprocess.CompletedProcess:
+    """`outcomes --db DB ARGS`, run in this process through click's `CliRunner`.
+
+    The command line is parsed and run as the console script runs it (exit
+    status, stdout and stderr apart); only starting a new Python is saved.
+    `tests/cli/test_end_to_end.py` runs the real console script in processes
+    of its own. An exception that escapes the command fails the test here
+    instead of passing as exit status 1.
+    """
+    argv = [*(["--db", str(db)] if db is not None else []), *map(str, args)]
+    result = CliRunner().invoke(cli, argv, env=env or ENV, prog_name="outcomes")
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(argv, result.exit_code, result.stdout, result.stderr)
+
+
+def run_many(db, argv_list) -> list[subprocess.CompletedProcess]:
+    """Several `outcomes` commands on one database, in order."""
+    return [run(db, *args) for args in argv_list]
 
 
 def write(folder: Path, name: str, text: str) -> Path:

@@ -194,14 +194,8 @@ def test_demo_refuses_a_database_with_patients_unless_forced(clinic, tmp_path):
 def test_tui_demo_fills_an_empty_database_and_unknown_patient_exits_1(tmp_path):
     """`tui --demo --patient X` fills the empty database, then refuses the unknown patient before the app starts."""
     path = tmp_path / "fresh.db"
-    done = subprocess.run(
-        [sys.executable, "-m", "outcomes", "--db", str(path), "tui", "--demo", "--patient", "ZZZ"],
-        env=ENV,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert done.returncode == 1
+    done = invoke(path, "tui", "--demo", "--patient", "ZZZ")
+    assert done.exit_code == 1
     assert "'ZZZ' is not known" in done.stderr and "Traceback" not in done.stderr
     database = db.connect(path)
     assert len(db.patient_ids(database)) == 60
