@@ -8,24 +8,22 @@ table, and a ninth session named as the booster it is.
 
 from __future__ import annotations
 
-import os
 import stat
-import subprocess
-import sys
 from pathlib import Path
 
 import pypdf
 import pytest
+from click.testing import CliRunner
 
 import db
 from outcomes.timepoints import parse_timepoint
 from outcomes.wording import NOT_RECORDED_IN_SESSION as NOT_RECORDED
+from outcomes_cli.cli import cli
 from reports import session_record as record_module
 from reports.style import new_figure
 from tests.clinic import add_patient, add_phq9
 from tests.reports.test_safety_summary import reading, session
 
-ROOT = Path(__file__).resolve().parents[2]
 DAY = "2026-01-{:02d}"
 
 
@@ -64,26 +62,10 @@ def clinic(tmp_path_factory):
 
 
 def session_record(clinic: Path, out: Path, when: str) -> list[str]:
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "outcomes",
-            "--db",
-            str(clinic),
-            "report",
-            "--session",
-            "P1",
-            when,
-            "--out",
-            str(out),
-        ],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    done = CliRunner().invoke(
+        cli, ["--db", str(clinic), "report", "--session", "P1", when, "--out", str(out)]
     )
-    assert done.returncode == 0, done.stderr
+    assert done.exit_code == 0, done.output
     (pdf,) = out.glob("*.pdf")
     assert stat.S_IMODE(pdf.stat().st_mode) == 0o600  # patient data: owner-only
     pages = pypdf.PdfReader(pdf).pages
