@@ -20,7 +20,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOCS = ("README.md", "docs/internals.md")
+DOCS = (
+    "README.md",
+    "docs/internals.md",
+    "docs/guide.md",
+    "docs/spec-readings.md",
+    "docs/data-safety.md",
+)
 #: The project's own top-level modules: a dotted name starting with one of these is checked.
 PACKAGES = (
     "outcomes",
