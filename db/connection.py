@@ -19,6 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
+from db.cipher import open_sqlite
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
 from db.lock_wait import begin_immediate
 from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
@@ -123,7 +124,7 @@ def connect(
         raise os_error_message(exc, path, "create the database") from None
     # check_same_thread=False: a connection may be opened by one thread and used
     # by a worker thread after it (never by two at once).
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    conn = open_sqlite(path, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     with _closed_on_failure(conn, path):
         database = _configure(conn, path)
         from db.migrations import apply_migrations, refuse_newer_schema
@@ -156,7 +157,7 @@ def connect_to_read(path: str | os.PathLike | None = None) -> "Reading | sqlite_
     """
     path = (Path(path) if path is not None else default_path()).expanduser()
     if path.is_file():
-        conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+        conn = open_sqlite(path, timeout=BUSY_TIMEOUT_S)
         with _closed_on_failure(conn, path):
             conn.execute("PRAGMA foreign_keys = ON")
             conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
@@ -283,7 +284,7 @@ def _connect_read_only(path: Path) -> sqlite_utils.Database:
             "(--db or $OUTCOMES_DB); a read-only opening never creates one"
         )
     uri = "file:" + urllib.parse.quote(str(path.resolve())) + "?mode=ro"
-    conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
+    conn = open_sqlite(path, uri, uri=True, timeout=BUSY_TIMEOUT_S, check_same_thread=False)
     with _closed_on_failure(conn, path):
         database = _configure(conn, path)
         from db.migrations import MIGRATIONS, refuse_newer_schema
