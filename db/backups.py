@@ -3,7 +3,8 @@
 The backup reads one snapshot while other processes go on writing (WAL keeps
 readers and the writer apart), is written to a temporary file beside the
 target, checked with ``PRAGMA integrity_check`` and only then renamed into
-place, owner-only like the database itself.
+place, owner-only like the database itself. The copy of an encrypted clinic
+is encrypted with the same key (a salt of its own).
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import sqlite3
 import urllib.parse
 from pathlib import Path
 
+from db import cipher
+from db.cipher import open_sqlite
 from db.connection import BUSY_TIMEOUT_S, StorageError
 from db.files import discard, temporary_beside
 from db.paths import new_file
@@ -38,9 +41,9 @@ def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> 
     target = new_file(target, "the backup")
     temporary, move_into_place = temporary_beside(target)
     uri = "file:" + urllib.parse.quote(str(source.resolve())) + "?mode=ro"
-    src = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+    src = open_sqlite(source, uri, uri=True, timeout=BUSY_TIMEOUT_S)
     try:
-        dst = sqlite3.connect(str(temporary))
+        dst = cipher.same_kind(source, temporary)
         try:
             src.backup(dst)
             result = dst.execute("PRAGMA integrity_check").fetchone()[0]

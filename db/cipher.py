@@ -156,6 +156,11 @@ def key_is_given() -> bool:
     return _given_key() is not None
 
 
+def passphrase(path: Path) -> str:
+    """The passphrase that opens the encrypted file `path` (key file, environment or a prompt)."""
+    return _passphrase(path)[0]
+
+
 def _passphrase(path: Path) -> tuple[str, str]:
     """The passphrase of the encrypted file `path`, and where it came from; refused when there is none."""
     given = _given_key()
@@ -175,13 +180,13 @@ def _passphrase(path: Path) -> tuple[str, str]:
 
 
 def raw_key(passphrase: str, salt: bytes) -> str:
-    """SQLCipher 4's key for `passphrase` and `salt`, as the SQL literal ``PRAGMA key`` takes."""
+    """SQLCipher 4's key for `passphrase` and `salt`, as SQLCipher's raw-key text ``x'...'``."""
     cached = _raw_keys.get((passphrase, salt))
     if cached is None:
         derived = hashlib.pbkdf2_hmac(
             "sha512", passphrase.encode("utf-8"), salt, KDF_ITERATIONS, 32
         )
-        cached = _raw_keys[(passphrase, salt)] = f"\"x'{derived.hex()}{salt.hex()}'\""
+        cached = _raw_keys[(passphrase, salt)] = f"x'{derived.hex()}{salt.hex()}'"
     return cached
 
 
@@ -318,7 +323,18 @@ def keyed(target: str, passphrase: str, salt: bytes, **options: Any):
     """A SQLCipher connection to `target` keyed with `passphrase` (SQLCipher 4 settings)."""
     conn = _sqlcipher().connect(target, **options)
     conn.execute("PRAGMA cipher_compatibility = 4")
-    conn.execute(f"PRAGMA key = {raw_key(passphrase, salt)}")
+    conn.execute(f'PRAGMA key = "{raw_key(passphrase, salt)}"')  # hex digits only: no quoting
+    return conn
+
+
+def same_kind(source: Path, target: Path):
+    """A connection to the new file `target`, encrypted with `source`'s key when `source` is encrypted."""
+    salt = file_salt(source)
+    if salt is None:
+        return sqlite3.connect(str(target))
+    salt = new_salt()
+    conn = keyed(str(target), _passphrase(source)[0], salt)
+    remember(target, salt)
     return conn
 
 
