@@ -64,6 +64,11 @@ if TYPE_CHECKING:
 STARTING_SCORE = "the starting score"
 #: A session chart's panel when the session has no reading of its kind.
 NOT_RECORDED_IN_SESSION = "not recorded in this session"
+#: Said after an export or a report from an encrypted clinic: those files are never encrypted.
+PLAIN_EXPORT_WARNING = (
+    "note: the clinic's database is encrypted, but these files are not (exports and reports "
+    "are plain files by nature): keep them on an encrypted disk, and delete them when done"
+)
 
 
 # ----- what a session is called -----------------------------------------------

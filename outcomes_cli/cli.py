@@ -88,9 +88,9 @@ class OutcomesGroup(DefaultGroup):
         # own options.
         i = 0
         while i < len(args):
-            if args[i] == "--db":
+            if args[i] in ("--db", "--key-file"):
                 i += 2
-            elif args[i].startswith("--db="):
+            elif args[i].startswith(("--db=", "--key-file=")):
                 i += 1
             else:
                 break
@@ -291,13 +291,32 @@ FILE = click.Path(path_type=Path)
     metavar="FILE",
     help="Database file (default: $OUTCOMES_DB, else outcomes.db in your user data folder).",
 )
+@click.option(
+    "--key-file",
+    type=FILE,
+    default=None,
+    metavar="FILE",
+    help="An encrypted clinic's key: the first line of this owner-only file "
+    "(else $OUTCOMES_KEY, else you are asked on a terminal).",
+)
 @click.version_option(version=__version__, prog_name="outcomes")
 @click.pass_context
-def cli(ctx: click.Context, db_file: Path | None) -> None:
+def cli(ctx: click.Context, db_file: Path | None, key_file: Path | None) -> None:
     """Track treatment response to ketamine infusions: scores, verdicts, relief, reports."""
     ctx.ensure_object(dict)
     ctx.obj["db_path"] = db_file.expanduser() if db_file else db.default_path()
     ctx.obj["db_given"] = db_file is not None
+    ctx.obj["key_file"] = key_file
+    from db.cipher import use_key  # light: SQLCipher itself loads only for an encrypted file
+
+    use_key(key_file, prompter=_ask_key)
+
+
+def _ask_key(path: Path) -> str | None:
+    """The key of the encrypted clinic `path`, typed on the terminal (hidden); None without one."""
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        return None
+    return click.prompt(f"Key for the encrypted clinic {path}", hide_input=True, err=True)
 
 
 # ----- the terminal app ------------------------------------------------------
@@ -572,6 +591,15 @@ def export_csv(ctx: click.Context, folder: Path) -> None:
     finally:
         database.close()
     _echo(f"Wrote {', '.join(str(f) for f in files)}.")
+    _plain_files_warning(ctx)
+
+
+def _plain_files_warning(ctx: click.Context) -> None:
+    """After an export or a report from an encrypted clinic: say that the files written are plain."""
+    if db.is_encrypted(_db_path(ctx)):
+        from outcomes.wording import PLAIN_EXPORT_WARNING
+
+        _echo(PLAIN_EXPORT_WARNING, err=True)
 
 
 #: The de-identification flag both FHIR exports take.
@@ -600,6 +628,7 @@ def _export_resources(ctx: click.Context, writer: str, target: Path, deidentify:
         database.close()
     summary = ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items()) if n) or "no resources"
     _echo(f"Wrote {target} ({summary}{', de-identified' if deidentify else ''}).")
+    _plain_files_warning(ctx)
 
 
 @export.command(name="ndjson", short_help="Write FHIR Bulk Data NDJSON into FOLDER.")
@@ -870,7 +899,98 @@ def backup(ctx: click.Context, file: Path) -> None:
 
     _open_existing(ctx).close()  # refused when missing; checked and brought up to date
     target = copy_database(path, file)
-    _echo(f"Backed up {path} to {target}.")
+    encrypted = " (encrypted with the same key)" if db.is_encrypted(target) else ""
+    _echo(f"Backed up {path} to {target}{encrypted}.")
+
+
+# ----- encryption at rest -------------------------------------------------------
+
+
+def _new_key(ctx: click.Context, key_file: Path | None, env_var: str) -> str:
+    """A new passphrase: from `key_file`, else $`env_var`, else typed twice on a terminal."""
+    if key_file is not None:
+        key, where = db.read_key_file(key_file.expanduser()), str(key_file)
+    elif os.environ.get(env_var):
+        key, where = os.environ[env_var], f"${env_var}"
+    elif sys.stdin.isatty() and sys.stderr.isatty():
+        key = click.prompt(
+            "New key (a passphrase of a few words; without it the clinic cannot be opened)",
+            hide_input=True,
+            confirmation_prompt="Type the new key again",
+            err=True,
+        )
+        where = "typed"
+    else:
+        raise Refused(
+            f"no new key given: set ${env_var}, give a key file, or run this on a terminal "
+            "to type it; nothing was changed"
+        )
+    return db.check_new_key(key, where)
+
+
+@cli.command(short_help="Encrypt the clinic's database file (SQLCipher).")
+@click.option(
+    "--keep-plain",
+    type=FILE,
+    default=None,
+    metavar="FILE",
+    help="Keep the plain original under this new name (by default it is not kept).",
+)
+@click.pass_context
+def encrypt(ctx: click.Context, keep_plain: Path | None) -> None:
+    """Encrypt the clinic's database file in place, with the key from --key-file, $OUTCOMES_KEY
+    or typed twice.
+
+    A verified encrypted copy is made first (every table's row count and every
+    patient's status compared), then it takes the original's place. Close the
+    app and any other program using the clinic first.
+    """
+    _open_existing(ctx).close()  # refused when missing; checked and brought up to date
+    path = _db_path(ctx)
+    key = _new_key(ctx, ctx.obj["key_file"], db.KEY_ENV_VAR)
+    db.encrypt(path, key, keep_plain=keep_plain)
+    _echo(f"Encrypted {path}. Keep the key safe: without it nobody, you included, can open it.")
+    if keep_plain is not None:
+        _echo(
+            f"warning: the plain original is kept at {keep_plain}; delete it when done.", err=True
+        )
+
+
+@cli.command(short_help="Give the encrypted clinic file a new key.")
+@click.option(
+    "--new-key-file",
+    type=FILE,
+    default=None,
+    metavar="FILE",
+    help="The new key: the first line of this owner-only file (else $OUTCOMES_NEW_KEY, else "
+    "typed twice).",
+)
+@click.pass_context
+def rekey(ctx: click.Context, new_key_file: Path | None) -> None:
+    """Re-encrypt the clinic's file under a new key (the old one from --key-file, $OUTCOMES_KEY or
+    typed); a verified copy first, then the swap."""
+    _open_existing(ctx).close()
+    path = _db_path(ctx)
+    if not db.is_encrypted(path):
+        raise Refused(f"{path} is not encrypted; use `outcomes encrypt`; nothing was changed")
+    key = _new_key(ctx, new_key_file, "OUTCOMES_NEW_KEY")
+    db.rekey(path, key)
+    _echo(f"Gave {path} its new key. Backups made before still open with the old key only.")
+
+
+@cli.command(short_help="Turn the encrypted clinic file back into a plain one (moving away).")
+@click.confirmation_option(
+    prompt="This writes every record unencrypted to the clinic's file. Go on?",
+    help="Do not ask for confirmation.",
+)
+@click.pass_context
+def decrypt(ctx: click.Context) -> None:
+    """Turn the encrypted clinic file back into a plain SQLite file, for moving to another
+    program; a verified copy first, then the swap."""
+    _open_existing(ctx).close()
+    path = _db_path(ctx)
+    db.decrypt(path)
+    _echo(f"Decrypted {path}: it is a plain SQLite file now, protected only by its permissions.")
 
 
 # ----- reports ------------------------------------------------------------------
@@ -946,6 +1066,7 @@ def report(
     if as_json:
         _echo(_json_text(result.summary))
     # Otherwise run_report has already printed its summary line on stderr.
+    _plain_files_warning(ctx)
     if result.failures:
         ctx.exit(1)
 
