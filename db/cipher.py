@@ -307,7 +307,7 @@ def open_sqlite(path: Path, target: str | None = None, **options: Any):
     passphrase, source = _passphrase(path)
     conn = keyed(target, passphrase, salt, **options)
     try:
-        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+        conn.execute("PRAGMA schema_version").fetchone()  # page 1: the key, or not
     except sqlite3.DatabaseError:
         conn.close()
         _prompted.pop(path, None)

@@ -35,6 +35,7 @@ BUSY_MESSAGE = (
 #: SQLite's words for a lock held by someone else, and for a disk that refused the write.
 _BUSY_WORDS = ("locked", "busy")
 _DISK_WORDS = ("disk is full", "disk i/o", "readonly database")
+_DAMAGE_WORDS = ("not a database", "malformed")
 #: The log file's name inside the user's log folder.
 LOG_NAME = "error.log"
 
@@ -63,6 +64,12 @@ def refusal_message(exc: BaseException) -> str | None:
         if any(word in text for word in _DISK_WORDS):
             return f"the database could not be written ({exc}); nothing was changed"
         return None
+    if isinstance(exc, sqlite3.DatabaseError) and any(w in str(exc) for w in _DAMAGE_WORDS):
+        # A page that fails SQLite's (or SQLCipher's) check when it is read.
+        return (
+            f"part of the database file is damaged and cannot be read ({exc}); nothing was "
+            "changed; restore the file from a backup"
+        )
     if isinstance(exc, OSError) and not isinstance(exc, StorageError):
         from db.files import os_error_message
 
