@@ -347,7 +347,8 @@ def _not_installed(path: Path, new: bool) -> str:
         )
     return (
         f"{path} is not a plain SQLite database: it is an encrypted clinic database (or not a "
-        f"database at all); opening an encrypted one needs the encryption extra: {INSTALL_HINT}"
+        f"database at all); opening an encrypted one needs the encryption extra, installed with "
+        f"{INSTALL_HINT}; nothing was opened"
     )
 
 
