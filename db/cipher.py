@@ -41,6 +41,9 @@ INSTALL_HINT = "pip install 'ketamine-outcomes[encrypted]'"
 KDF_ITERATIONS = 256_000
 SALT_BYTES = 16
 PAGE_BYTES = 4096
+#: How often a key typed at the prompt may be wrong before the program gives up.
+TRIES = 3
+TYPED = "the key typed"
 #: Shortest passphrase accepted for a new key.
 MIN_NEW_KEY = 8
 _PLAIN_HEADER = b"SQLite format 3\x00"
@@ -60,8 +63,8 @@ class KeyProblem(StorageError):
 def use_key(key_file: str | os.PathLike | None = None, prompter=None) -> None:
     """Where this process finds the passphrase: a key file (``--key-file``) and a terminal prompt.
 
-    `prompter(path)` returns a passphrase typed on a terminal, or None when
-    there is no terminal to ask on.
+    `prompter(path, again)` returns a passphrase typed on a terminal (`again`:
+    the one typed before was wrong), or None when there is no terminal to ask on.
     """
     global _key_file, _prompter
     _key_file = Path(key_file).expanduser() if key_file is not None else None
@@ -161,17 +164,17 @@ def passphrase(path: Path) -> str:
     return _passphrase(path)[0]
 
 
-def _passphrase(path: Path) -> tuple[str, str]:
+def _passphrase(path: Path, again: bool = False) -> tuple[str, str]:
     """The passphrase of the encrypted file `path`, and where it came from; refused when there is none."""
     given = _given_key()
     if given is not None:
         return given
     if path in _prompted:
-        return _prompted[path], "the key typed"
-    typed = _prompter(path) if _prompter is not None else None
+        return _prompted[path], TYPED
+    typed = _prompter(path, again) if _prompter is not None else None
     if typed:
         _prompted[path] = typed
-        return typed, "the key typed"
+        return typed, TYPED
     raise KeyProblem(
         f"the clinic database {path} is encrypted and no key was given: set ${KEY_ENV_VAR}, "
         "give --key-file FILE (an owner-only file holding the key), or run the command on a "
@@ -304,19 +307,22 @@ def open_sqlite(path: Path, target: str | None = None, **options: Any):
         conn = keyed(target, _given_key()[0], salt, **options)
         remember(path, salt)
         return conn
-    passphrase, source = _passphrase(path)
-    conn = keyed(target, passphrase, salt, **options)
-    try:
-        conn.execute("PRAGMA schema_version").fetchone()  # page 1: the key, or not
-    except sqlite3.DatabaseError:
-        conn.close()
-        _prompted.pop(path, None)
-        raise KeyProblem(
-            f"cannot open the encrypted clinic database {path} with {source}: the key is "
-            "wrong, or the file is damaged; nothing was opened or changed; check the key, "
-            "or restore the file from a backup"
-        ) from None
-    return conn
+    for attempt in range(TRIES):
+        passphrase, source = _passphrase(path, again=attempt > 0)
+        conn = keyed(target, passphrase, salt, **options)
+        try:
+            conn.execute("PRAGMA schema_version").fetchone()  # page 1: the key, or not
+            return conn
+        except sqlite3.DatabaseError:
+            conn.close()
+            _prompted.pop(path, None)
+            if source != TYPED:
+                break
+    raise KeyProblem(
+        f"cannot open the encrypted clinic database {path} with {source}: the key is "
+        "wrong, or the file is damaged; nothing was opened or changed; check the key, "
+        "or restore the file from a backup"
+    )
 
 
 def keyed(target: str, passphrase: str, salt: bytes, **options: Any):

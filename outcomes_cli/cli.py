@@ -312,10 +312,12 @@ def cli(ctx: click.Context, db_file: Path | None, key_file: Path | None) -> None
     use_key(key_file, prompter=_ask_key)
 
 
-def _ask_key(path: Path) -> str | None:
+def _ask_key(path: Path, again: bool) -> str | None:
     """The key of the encrypted clinic `path`, typed on the terminal (hidden); None without one."""
     if not (sys.stdin.isatty() and sys.stderr.isatty()):
         return None
+    if again:
+        _echo("That key does not open it (or the file is damaged); try again.", err=True)
     return click.prompt(f"Key for the encrypted clinic {path}", hide_input=True, err=True)
 
 
