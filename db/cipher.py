@@ -325,6 +325,12 @@ def open_sqlite(path: Path, target: str | None = None, **options: Any):
     )
 
 
+def refuse_unencryptable(path: Path) -> None:
+    """Refuse to create the clinic `path` when a key is given but SQLCipher is not installed."""
+    if _kind(path)[0] and key_is_given() and not available():
+        raise StorageError(_not_installed(path, True))
+
+
 def keyed(target: str, passphrase: str, salt: bytes, **options: Any):
     """A SQLCipher connection to `target` keyed with `passphrase` (SQLCipher 4 settings)."""
     conn = _sqlcipher().connect(target, **options)

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-from db.cipher import open_sqlite
+from db.cipher import open_sqlite, refuse_unencryptable
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
 from db.lock_wait import begin_immediate
 from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
@@ -116,6 +116,7 @@ def connect(
         raise StorageError(f"{path} is a folder; give the path of a database file")
     if read_only:
         return _connect_read_only(path)
+    refuse_unencryptable(path)  # before an empty file is made
     try:
         _create_owner_only(path)
     except OSError as exc:

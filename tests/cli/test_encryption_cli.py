@@ -170,3 +170,28 @@ def test_without_the_extra_an_encrypted_file_says_what_to_install(clinic, tmp_pa
         [sys.executable, "-c", NO_SQLCIPHER, str(plain)], env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
+
+
+NEW_WITHOUT_SQLCIPHER = """
+import sys
+sys.modules["sqlcipher3"] = None
+from outcomes_cli.cli import main
+sys.argv = ["outcomes", "--db", sys.argv[1], "demo", "--patients", "2"]
+main()
+"""
+
+
+def test_a_key_without_the_extra_creates_no_plain_clinic(tmp_path):
+    """A key given for a new clinic but no SQLCipher: refused, and no (plain) file is made."""
+    path = tmp_path / "new.db"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), cipher.KEY_ENV_VAR: KEY}
+    result = subprocess.run(
+        [sys.executable, "-c", NEW_WITHOUT_SQLCIPHER, str(path)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 1, result.stderr
+    assert "encryption is not installed" in result.stderr and "nothing was created" in result.stderr
+    assert list(tmp_path.iterdir()) == []
