@@ -908,10 +908,18 @@ def backup(ctx: click.Context, file: Path) -> None:
 # ----- encryption at rest -------------------------------------------------------
 
 
-def _new_key(ctx: click.Context, key_file: Path | None, env_var: str) -> str:
+def _long_enough(typed: str) -> str:
+    """A typed new key, asked again (click re-prompts on this error) while it is too short."""
+    try:
+        return db.check_new_key(typed, "typed")
+    except db.StorageError as exc:
+        raise click.UsageError(str(exc).split(";")[0]) from None
+
+
+def _new_key(key_file: Path | None, option: str, env_var: str) -> str:
     """A new passphrase: from `key_file`, else $`env_var`, else typed twice on a terminal."""
     if key_file is not None:
-        key, where = db.read_key_file(key_file.expanduser()), str(key_file)
+        key, where = db.read_key_file(key_file.expanduser(), option), f"the key file {key_file}"
     elif os.environ.get(env_var):
         key, where = os.environ[env_var], f"${env_var}"
     elif sys.stdin.isatty() and sys.stderr.isatty():
@@ -920,6 +928,7 @@ def _new_key(ctx: click.Context, key_file: Path | None, env_var: str) -> str:
             hide_input=True,
             confirmation_prompt="Type the new key again",
             err=True,
+            value_proc=_long_enough,
         )
         where = "typed"
     else:
@@ -949,7 +958,7 @@ def encrypt(ctx: click.Context, keep_plain: Path | None) -> None:
     """
     _open_existing(ctx).close()  # refused when missing; checked and brought up to date
     path = _db_path(ctx)
-    key = _new_key(ctx, ctx.obj["key_file"], db.KEY_ENV_VAR)
+    key = _new_key(ctx.obj["key_file"], "--key-file", db.KEY_ENV_VAR)
     db.encrypt(path, key, keep_plain=keep_plain)
     _echo(f"Encrypted {path}. Keep the key safe: without it nobody, you included, can open it.")
     if keep_plain is not None:
@@ -975,7 +984,7 @@ def rekey(ctx: click.Context, new_key_file: Path | None) -> None:
     path = _db_path(ctx)
     if not db.is_encrypted(path):
         raise Refused(f"{path} is not encrypted; use `outcomes encrypt`; nothing was changed")
-    key = _new_key(ctx, new_key_file, "OUTCOMES_NEW_KEY")
+    key = _new_key(new_key_file, "--new-key-file", "OUTCOMES_NEW_KEY")
     db.rekey(path, key)
     _echo(f"Gave {path} its new key. Backups made before still open with the old key only.")
 
