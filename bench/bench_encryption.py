@@ -4,8 +4,8 @@ Three measurements, each in a fresh process, alternating plain and encrypted
 so that a busy machine weighs on both alike; the median of `--rounds`:
 
 - **load + analyse**: opening the 10,000-patient demo clinic, `db.load_clinic`
-  and every patient's status (`bench_tui`'s "core" child), on the plain
-  file and on an encrypted copy of it (`db.encrypt`);
+  and every patient's status (the path of `bench_tui`'s "core" child), on the
+  plain file and on an encrypted copy of it (`db.encrypt`);
 - **import**: 100,000 PHQ-9 rows (`bench_import`'s file) imported through
   `outcomes import assessments` into a new clinic, plain or born encrypted;
 - **first paint**: the clinician app's first screen of rows on the 10,000
@@ -13,7 +13,10 @@ so that a busy machine weighs on both alike; the median of `--rounds`:
 
 The encrypted runs get their key from ``$OUTCOMES_KEY`` (so each child pays
 SQLCipher's key derivation once, as a real start does). The target: each
-ratio at most 1.3. The clinic is `bench_scale`'s cached demo clinic
+ratio at most 1.3, judged on the process's CPU seconds (all threads), as
+`bench_tui` judges the paint: on this shared 2-core machine wall-clock times
+swing with the other users' load, unevenly between two runs; wall seconds
+are printed beside. The clinic is `bench_scale`'s cached demo clinic
 (`~/.cache/ketamine-outcomes-bench/`, built on first use). From the
 repository root, with the encrypted extra installed:
 
@@ -51,10 +54,34 @@ def child_import(folder: Path) -> dict:
 
     path = folder / f"import-{os.getpid()}.db"
     run_import(path, "patients", folder / "patients.csv")
+    cpu = time.process_time()
     seconds = run_import(path, "assessments", folder / "assessments.csv")
+    cpu = time.process_time() - cpu
     for stale in folder.glob(f"{path.name}*"):
         stale.unlink()
-    return {"seconds": seconds}
+    return {"seconds": seconds, "cpu": cpu}
+
+
+def child_load(path: Path) -> dict:
+    """Open the clinic, load it and analyse every patient (`bench_tui`'s "core"), wall and CPU."""
+    from datetime import date
+
+    import db
+    import db.migrations  # noqa: F401  (imports outside the clock, as bench_tui's)
+    import db.reads  # noqa: F401
+    from outcomes.status import analyse_clinic
+
+    started, cpu = time.perf_counter(), time.process_time()
+    database = db.connect(path)
+    settings = db.load_settings(database)
+    statuses = analyse_clinic(
+        db.load_clinic(database), settings.primary_scale, settings, date.today()
+    )
+    return {
+        "seconds": time.perf_counter() - started,
+        "cpu": time.process_time() - cpu,
+        "patients": len(statuses),
+    }
 
 
 def in_child(kind: str, path: Path, encrypted: bool) -> dict:
@@ -94,7 +121,7 @@ def main() -> int:
     if args.child:
         import bench_tui
 
-        children = {**bench_tui.CHILDREN, "import": child_import}
+        children = {**bench_tui.CHILDREN, "import": child_import, "load": child_load}
         print(json.dumps(children[args.child[0]](Path(args.child[1]))))
         return 0
     from bench_import import write_files
@@ -108,27 +135,35 @@ def main() -> int:
         encrypt_s = time.perf_counter() - started
         write_files(folder, args.rows)
         parts = {
-            "load + analyse": ("core", "seconds", {False: plain, True: encrypted}),
-            "import": ("import", "seconds", {False: folder, True: folder}),
-            "first paint (CPU)": ("app", "first_paint_cpu", {False: plain, True: encrypted}),
+            "load + analyse": ("load", ("cpu", "seconds"), {False: plain, True: encrypted}),
+            "import": ("import", ("cpu", "seconds"), {False: folder, True: folder}),
+            "first paint": (
+                "app",
+                ("first_paint_cpu", "first_paint"),
+                {False: plain, True: encrypted},
+            ),
         }
-        figures: dict[str, dict[bool, list[float]]] = {p: {False: [], True: []} for p in parts}
+        figures = {p: {False: ([], []), True: ([], [])} for p in parts}
         for _ in range(args.rounds):
-            for part, (kind, key, paths) in parts.items():
+            for part, (kind, keys, paths) in parts.items():
                 for is_encrypted in (False, True):
                     found = in_child(kind, paths[is_encrypted], is_encrypted)
-                    figures[part][is_encrypted].append(found[key])
+                    for runs, key in zip(figures[part][is_encrypted], keys, strict=True):
+                        runs.append(found[key])
     print(
         f"{args.size:,} patients, {args.rows:,} rows imported, median of {args.rounds} round(s); "
         f"`outcomes encrypt` of the clinic took {encrypt_s:.1f} s"
     )
+    print("  CPU seconds of the process (wall seconds in brackets); the ratio is judged on CPU")
     missed = []
     for part, runs in figures.items():
-        plain_s, encrypted_s = statistics.median(runs[False]), statistics.median(runs[True])
+        (plain_s, plain_wall), (encrypted_s, encrypted_wall) = (
+            [statistics.median(r) for r in runs[kind]] for kind in (False, True)
+        )
         ratio = encrypted_s / plain_s
         print(
-            f"  {part:<18} plain {plain_s:6.2f} s  encrypted {encrypted_s:6.2f} s  "
-            f"{ratio:.2f}x (<= {MAX_RATIO})"
+            f"  {part:<15} plain {plain_s:6.2f} ({plain_wall:6.2f})  encrypted {encrypted_s:6.2f} "
+            f"({encrypted_wall:6.2f})  {ratio:.2f}x (<= {MAX_RATIO})"
         )
         if ratio > MAX_RATIO:
             missed.append(f"{part} {ratio:.2f}x")
