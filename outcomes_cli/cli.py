@@ -54,7 +54,7 @@ def _echo(text: str = "", *, err: bool = False) -> None:
 
 
 def _global_options_first(args: list[str]) -> list[str]:
-    """`--db FILE` moved before the command wherever it was typed (up to a `--`).
+    """`--db FILE` and `--key-file FILE` moved before the command wherever typed (up to a `--`).
 
     People type `outcomes status P1 --db clinic.db` as often as the other
     way round; no command has an option of that name, so nothing is lost.
@@ -65,11 +65,11 @@ def _global_options_first(args: list[str]) -> list[str]:
         if arg == "--":
             rest += args[i:]
             break
-        if arg == "--db" and i + 1 < len(args):
+        if arg in ("--db", "--key-file") and i + 1 < len(args):
             ahead += args[i : i + 2]
             i += 2
             continue
-        if arg.startswith("--db="):
+        if arg.startswith(("--db=", "--key-file=")):
             ahead.append(arg)
         else:
             rest.append(arg)
