@@ -23,19 +23,17 @@ from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_clinic
 from outcomes.typed_text import text_problem
 from outcomes_app.commands import PatientCommands
+from outcomes_app.errors import guarded
 from outcomes_app.help import HelpScreen
+from outcomes_app.markup import safe_markup
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicLoadFailed, ClinicProgress
+from outcomes_app.modals import TextModal
 from outcomes_app.saving import quit_refused_while_saving
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_detail import PatientScreen, analysed_patient
 from outcomes_app.screens.patient_list import PatientListScreen
 from outcomes_app.screens.records import FollowUpScreen, SettingsScreen, clinician_help
 from outcomes_app.text import PatientRow
-from outcomes_app.widgets import (
-    TextModal,
-    guarded,
-    safe_markup,
-)
 
 #: Seconds between two looks at SQLite's `data_version`: what another
 #: process writes (a clinician, an import, a patient's self-report) shows

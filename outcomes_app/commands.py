@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from outcomes_app.widgets import (
-    words,
-)
+from outcomes_app.markup import words
 
 
 class PatientCommands(Provider):

@@ -27,7 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Label, Static
 
 import db
-from outcomes_app.widgets import NotDone, guarded
+from outcomes_app.errors import NotDone, guarded
 
 #: What the waiting dialog counts (the words the issue asks for).
 WAITING = "waiting for another write… ({seconds} s)"

@@ -28,7 +28,7 @@ from outcomes.status import PatientStatus
 from outcomes.terminal_text import terminal_safe
 from outcomes.timepoints import infusion_key
 from outcomes.verdict import VERDICTS
-from outcomes_app.widgets import NO_VALUE, VERDICT_STYLE, literal, words
+from outcomes_app.markup import NO_VALUE, VERDICT_STYLE, literal, words
 
 
 @dataclass(frozen=True, slots=True)

@@ -49,18 +49,11 @@ from outcomes.validation import (
     reason_problems,
 )
 from outcomes_app.audit_text import describe_record
+from outcomes_app.errors import NotDone, ProgramError
+from outcomes_app.markup import NO_VALUE, problem_lines, words
+from outcomes_app.modals import ConfirmModal
 from outcomes_app.saving import write_off_thread
-from outcomes_app.widgets import (
-    NO_VALUE,
-    AlertBanner,
-    ConfirmModal,
-    NotDone,
-    ProgramError,
-    TickList,
-    key_hint,
-    problem_lines,
-    words,
-)
+from outcomes_app.widgets import AlertBanner, TickList, key_hint
 
 
 class FormScreen(Screen["bool | str"]):

@@ -25,7 +25,10 @@ from outcomes.timepoints import parse_timepoint
 from outcomes.typed_text import text_problem
 from outcomes.validation import date_problem, reason_problems
 from outcomes_app.audit_text import describe_record
+from outcomes_app.errors import guarded, notify_refusal
+from outcomes_app.markup import NO_VALUE, safe_markup, words
 from outcomes_app.messages import ReportWritten
+from outcomes_app.modals import AcknowledgeModal, TextModal
 from outcomes_app.saving import write_off_thread
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
 from outcomes_app.screens.records import HistoryScreen
@@ -35,17 +38,7 @@ from outcomes_app.text import (
     status_text,
     timeline_rows,
 )
-from outcomes_app.widgets import (
-    NO_VALUE,
-    AcknowledgeModal,
-    AlertBanner,
-    Table,
-    TextModal,
-    guarded,
-    notify_refusal,
-    safe_markup,
-    words,
-)
+from outcomes_app.widgets import AlertBanner, Table
 
 if TYPE_CHECKING:
     from outcomes_app.app import OutcomesApp

@@ -14,6 +14,8 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.verdict import VERDICTS
+from outcomes_app.clinic import followup_due
+from outcomes_app.markup import words
 from outcomes_app.text import (
     CELL_PADDING,
     LIST_COLUMNS,
@@ -23,11 +25,7 @@ from outcomes_app.text import (
     fitting_columns,
 )
 from outcomes_app.virtual_table import VirtualTable
-from outcomes_app.widgets import (
-    followup_due,
-    key_hint,
-    words,
-)
+from outcomes_app.widgets import key_hint
 
 #: Row attributes known only once the worker has analysed every patient.
 COMPUTED = frozenset({"alerts", "improvement", "verdict", "relief_days"})

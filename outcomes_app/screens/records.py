@@ -23,17 +23,13 @@ from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
 from outcomes.terminal_text import terminal_safe
 from outcomes_app.audit_text import history_block
+from outcomes_app.clinic import followup_due
+from outcomes_app.errors import guarded
 from outcomes_app.help import HelpScreen
+from outcomes_app.markup import literal, safe_markup
+from outcomes_app.modals import TextModal
 from outcomes_app.saving import write_off_thread
-from outcomes_app.widgets import (
-    AlertBanner,
-    Table,
-    TextModal,
-    followup_due,
-    guarded,
-    literal,
-    safe_markup,
-)
+from outcomes_app.widgets import AlertBanner, Table
 
 
 class HistoryScreen(Screen):

@@ -52,17 +52,11 @@ from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
 from outcomes.wording import session_place
+from outcomes_app.errors import guarded
+from outcomes_app.markup import literal, problem_lines, safe_markup
+from outcomes_app.modals import AcknowledgeModal, TextModal
 from outcomes_app.saving import write_off_thread
-from outcomes_app.widgets import (
-    AcknowledgeModal,
-    AlertBanner,
-    Table,
-    TextModal,
-    guarded,
-    literal,
-    problem_lines,
-    safe_markup,
-)
+from outcomes_app.widgets import AlertBanner, Table
 
 if TYPE_CHECKING:
     from outcomes_app.app import OutcomesApp

@@ -9,9 +9,9 @@ import time
 from textual.widgets import Input
 
 import db
+from outcomes_app.modals import TextModal
 from outcomes_app.screens.patient_detail import PatientScreen
 from outcomes_app.screens.records import HistoryScreen
-from outcomes_app.widgets import TextModal
 from tests.app.driving import clinician_app, open_patient, select_timeline, settle, text_of
 from tests.clinic import TODAY, WHO, add_phq9
 

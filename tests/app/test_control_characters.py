@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from textual.widgets import Input
 
+from outcomes_app.modals import AcknowledgeModal, TextModal
 from outcomes_app.screens.forms import PatientForm
-from outcomes_app.widgets import AcknowledgeModal, TextModal
 from tests.app.driving import clinician_app, counts, open_patient, select_timeline, settle, text_of
 from tests.clinic import database_dump
 

@@ -6,10 +6,10 @@ from textual.widgets import DataTable, Input, Select
 
 import db
 from outcomes.validation import check_assessment
+from outcomes_app.modals import AcknowledgeModal
 from outcomes_app.screens.patient_detail import PatientScreen
 from outcomes_app.screens.records import HistoryScreen
 from outcomes_app.text import BOOSTER_STYLE
-from outcomes_app.widgets import AcknowledgeModal
 from tests.app.driving import clinician_app, list_rows, open_patient, settle, text_of, timeline_rows
 from tests.clinic import TODAY, WHO, add_infusion
 

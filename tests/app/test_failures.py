@@ -8,8 +8,8 @@ import stat
 from textual.widgets import Input
 
 import db
+from outcomes_app.errors import ProgramError, guarded
 from outcomes_app.screens.forms import PatientForm
-from outcomes_app.widgets import ProgramError, guarded
 from tests.app.driving import clinician_app, settle, text_of
 
 

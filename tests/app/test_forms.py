@@ -5,9 +5,9 @@ from __future__ import annotations
 from textual.widgets import DataTable, Input, SelectionList
 
 import db
+from outcomes_app.modals import ConfirmModal
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
 from outcomes_app.screens.patient_detail import PatientScreen
-from outcomes_app.widgets import ConfirmModal
 from tests.app.driving import (
     clinician_app,
     counts,

@@ -7,7 +7,7 @@ from textual.widgets import Input
 import db
 import tui
 from outcomes_app.app import OutcomesApp
-from outcomes_app.widgets import TextModal
+from outcomes_app.modals import TextModal
 from tests.app.driving import SIZE, clinician_app, patient_app, ready, settle
 from tests.clinic import TODAY, WHO
 
