@@ -438,7 +438,8 @@ class OutcomesApp(App):
     @work(thread=True, group="handout")
     def _write_take_home_page(self, pid: str, scale_id: str) -> None:
         from outcomes_app.checkin_link import checkin_print
-        from outcomes_app.patient_mode import load_patient, save_handout
+        from outcomes_app.patient_mode.files import save_handout
+        from outcomes_app.patient_mode.view import load_patient
 
         try:
             view = load_patient(self.db_path, pid)

@@ -2,7 +2,7 @@
 
 The clinician app shows its key list with a title and a Close button
 (`outcomes_app.screens.records.HELP_TEXT`); patient mode shows its plain
-page (`outcomes_app.patient_mode.HELP_TEXT`). Each app's stylesheet places
+page (`outcomes_app.patient_mode.words.HELP_TEXT`). Each app's stylesheet places
 the box (`.dialog.help` in clinician.tcss, `#help-box` in patient_mode.tcss).
 """
 

@@ -25,14 +25,9 @@ from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.settings import DEFAULT_CRISIS_TEXT, Settings
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
+from outcomes.wording import headline, milestone_lines
 from outcomes_app.chart import ScoreChart
-from outcomes_app.patient_mode import (
-    PatientApp,
-    PatientModeError,
-    headline,
-    load_patient,
-    milestone_lines,
-)
+from outcomes_app.patient_mode import PatientApp, PatientModeError, load_patient
 from tests.app.driving import SIZE, SMALL, patient_app, screen_text
 from tests.patient_clinic import (
     CRISIS,

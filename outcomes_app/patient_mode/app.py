@@ -1,38 +1,10 @@
-"""Patient mode: one patient reviews their own progress, read-only.
-
-`outcomes tui --patient ID [--charts DIR]` runs `PatientApp`, for
-example on a clinic tablet or a waiting-room terminal. The app is locked to
-one patient:
-
-- it reads only that patient's rows (`db.load_clinic(..., patient_id=...)`)
-  and the clinic settings, once, through a read-only connection
-  (`db.connect(..., read_only=True)`: SQLite's ``mode=ro``, so SQLite itself
-  refuses any write), and then closes the database; nothing in
-  the app holds a connection, so no key can reach another patient or write;
-- it has no patient list, no search and no input that takes a patient id; the
-  command palette offers only patient-safe commands (theme, save chart, scale,
-  help, quit); leaving patient mode means quitting;
-- every sentence is plain language built from `outcomes/` results (the
-  functions of `outcomes.wording`), and a positive suicidality item
-  shows the clinic's crisis-resource text instead of the clinical alert.
-
-The one file it writes is the chart PNG the patient asks for, into a folder
-they can take home (`~/ketamine-outcomes-charts/` unless told otherwise).
-
-With `--self-report` (``self_report=True``) the patient first answers the
-clinic's self-report questionnaires (`outcomes_app.self_report`). The one
-database write reachable then is `send_self_report`: that patient's new
-scores, once, through a connection opened for that write and closed after it
-(`db.add_self_report`). While the questions are open the chart keys and their
-palette commands are off; after sending, patient mode is read-only as above.
-"""
+"""`PatientApp`: one patient's progress on one screen, read-only (see the package's docstring)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Iterable
 
 from rich.text import Text
 from textual import on, work
@@ -45,28 +17,23 @@ from textual.widgets import Footer, Header, Static
 
 import db
 from outcomes import self_report as self_report_rules
-from outcomes.dissociation import cadss_per_infusion
-from outcomes.records import Assessment, PatientData, patient_name
-from outcomes.response import RESPONSE_MIN_IMPROVEMENT
-from outcomes.safety import SUICIDALITY
-from outcomes.scales import OUTCOME_SCALE_IDS, get_scale
+from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes.terminal_text import terminal_safe
-from outcomes.wording import day_text as _day_text
-from outcomes.wording import (  # noqa: F401 - re-exported: the patient-mode sentences
-    followup_line,
+from outcomes.wording import (
     headline,
     milestone_lines,
     patient_relief_line,
     scale_line,
     session_lines,
 )
-from outcomes.wording import patient_noun as _patient_noun
-from outcomes.wording import share_words as _share
 from outcomes.wording import what_it_measures as _what_it_measures
-from outcomes_app.chart import ScoreChart, chart_data
+from outcomes_app.chart import ScoreChart
 from outcomes_app.help import HelpScreen
+from outcomes_app.patient_mode.files import save_chart_png, save_handout
+from outcomes_app.patient_mode.view import PatientModeError, PatientView, load_patient
+from outcomes_app.patient_mode.words import help_text, needs_crisis_text, shown_path
 from outcomes_app.saving import lock_waits_shown, quit_refused_while_saving
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from outcomes_app.widgets import key_hint
@@ -75,170 +42,6 @@ from outcomes_app.widgets import key_hint
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
 #: From this many columns the words and the chart sit side by side.
 WIDE_AT = 110
-
-
-class PatientModeError(Exception):
-    """Patient mode cannot start; the message says why in plain words."""
-
-
-@dataclass(frozen=True)
-class PatientView:
-    """What patient mode knows: one patient's records and the clinic settings."""
-
-    patient_id: str
-    name: str | None
-    data: PatientData
-    settings: Settings
-    acknowledged: frozenset[str]
-
-    @property
-    def scales(self) -> tuple[str, ...]:
-        """The outcome scales this patient has scores on, in the registry's order."""
-        taken = {a.scale for a in self.data.assessments}
-        return tuple(s for s in OUTCOME_SCALE_IDS if s in taken)
-
-    @property
-    def default_scale(self) -> str:
-        """The clinic's primary scale when the patient has scores on it."""
-        scales = self.scales
-        primary = self.settings.primary_scale
-        return primary if primary in scales or not scales else scales[0]
-
-
-def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
-    """Read one patient's records and the settings, then close the database.
-
-    Raises:
-        PatientModeError: no database file there, or no such patient.
-    """
-    path = Path(db_path).expanduser()
-    if not path.is_file():
-        raise PatientModeError(f"There is no clinic database at {path}.")
-    # Read-only at the SQLite level (mode=ro): no migration, no file created,
-    # and SQLite itself refuses any write, whatever the code below does.
-    try:
-        database = db.connect(path, read_only=True)
-    except db.StorageError as exc:
-        raise PatientModeError(f"The clinic's records cannot be opened here: {exc}.") from exc
-    try:
-        mine = db.load_patient(database, patient_id)
-        settings = db.load_settings(database)
-    finally:
-        database.conn.close()
-    if mine.info is None:
-        raise PatientModeError(
-            f"There is no patient with the id {patient_id!r} in this clinic's records."
-        )
-    return PatientView(
-        patient_id,
-        patient_name(mine.info.get("name")),
-        mine.data,
-        settings,
-        frozenset(mine.clinic.acknowledged),
-    )
-
-
-# ----- plain language: every sentence from `outcomes.wording` -------------------
-def shown_path(path: Path) -> str:
-    """A path as the patient reads it: ``~/...`` under their home folder."""
-    try:
-        return "~/" + str(path.relative_to(Path.home()))
-    except ValueError:
-        return str(path)
-
-
-def needs_crisis_text(status: PatientStatus | None) -> bool:
-    """True when any of the patient's answers raised a suicidality alert."""
-    # Acknowledged or not: the crisis resources stay on the patient's screen.
-    return bool(status and any(a.kind == SUICIDALITY for a in status.alerts))
-
-
-# ----- the app ---------------------------------------------------------------
-HELP_TEXT = """\
-Keys
-  s        save your chart as a picture (PNG) to take home
-  p        save a one-page summary (PDF) to print and take home
-  n        your next questionnaire, when you have more than one
-  c        go to your chart
-  t        switch between a light and a dark screen
-  ? or F1  this help
-  q        quit: close your progress view
-  Ctrl+P   a list of these commands
-
-Words used here
-  Baseline    your score shortly before your first {noun}:
-              the starting point
-  Response    your score dropped by at least {half} from the baseline
-  Remission   your score fell into the range where few or no
-              symptoms are left
-  Session     one {noun}; the first {n} make up the treatment course
-  Booster     an extra {noun} after the first {n}
-  Check-in    the same questionnaire again after treatment,
-              to see how you are doing
-
-The chart
-  ●  your score             --  half your starting score
-  ·· the remission range    ▲   {a_noun}     ◆  a booster
-
-This screen shows only your own results, and changes nothing.
-Press Escape to close."""
-
-
-def help_text(status: PatientStatus | None, settings: Settings) -> str:
-    """The help page for this patient's course: its length and what a session is called
-    (an infusion, or a nasal spray session for esketamine)."""
-    n = status.induction_size if status is not None else settings.induction_sessions
-    noun = _patient_noun(status) if status is not None else "infusion"
-    return HELP_TEXT.format(
-        half=_share(RESPONSE_MIN_IMPROVEMENT),
-        n=n,
-        noun=noun,
-        a_noun=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}",
-    )
-
-
-def glossary(status: PatientStatus | None, settings: Settings) -> list[tuple[str, str]]:
-    """The "Words used here" of the help page as (word, meaning) pairs (the take-home page lists them)."""
-    text = help_text(status, settings)
-    block = text.split("Words used here\n", 1)[1].split("\n\n", 1)[0]
-    pairs: list[tuple[str, str]] = []
-    for line in block.splitlines():
-        word, meaning = line[:14].strip(), line[14:].strip()
-        if word:
-            pairs.append((word, meaning))
-        elif pairs:  # a meaning's second line
-            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]} {meaning}")
-    return pairs
-
-
-def handout_of(view: PatientView, scale_id: str | None, today: date, checkin=None):
-    """The take-home page's words and chart: patient mode's own, for one scale (`checkin`: the
-    next check-in's link, `outcomes_app.checkin_link.checkin_print`)."""
-    from reports.handout import Handout  # matplotlib is loaded only when a page is asked for
-
-    status = (
-        analyse_patient(view.data, scale_id, view.settings, today, view.acknowledged)
-        if scale_id
-        else None
-    )
-    return Handout(
-        patient_id=view.patient_id,
-        who=view.name or view.patient_id,
-        clinic=view.settings.clinic_name,
-        day=today,
-        headline=headline(status, scale_id),
-        about=scale_line(scale_id) if scale_id else "",
-        milestones=[
-            line.removeprefix("[x] ").removeprefix("[ ] ") for line in milestone_lines(status)
-        ]
-        if status
-        else [],
-        sessions=session_lines(status, today) if status else [],
-        crisis=view.settings.crisis_text if needs_crisis_text(status) else None,
-        glossary=glossary(status, view.settings),
-        marks=chart_data(status) if status and status.points else None,
-        checkin=checkin,
-    )
 
 
 class PatientApp(App):
@@ -616,45 +419,3 @@ class PatientApp(App):
             self.switch_screen(ThanksScreen(self.crisis_text if message.positive else None))
         self._load()  # the progress view now includes the new scores
         self.refresh_bindings()
-
-
-def save_handout(
-    view: PatientView, scale_id: str | None, folder: Path, today: date, checkin=None
-) -> Path:
-    """Write the patient's take-home page (PDF) into `folder`; returns its path."""
-    from db.files import private_folder
-    from reports.handout import handout_path, write_handout
-
-    private_folder(folder, parents=True)
-    return write_handout(
-        handout_of(view, scale_id, today, checkin), handout_path(folder, view.patient_id, today)
-    )
-
-
-def save_chart_png(
-    status: PatientStatus,
-    folder: Path,
-    today: date,
-    name: str | None = None,
-    cadss: Sequence[Assessment] = (),
-) -> Path:
-    """Save the patient's progress chart (the report's, `reports.patient_chart`) as a PNG.
-
-    The file is named after the patient, the scale and the day, e.g.
-    ``P001-1a2b3c4d-phq9-2026-02-20.png``; saving again the same day replaces
-    that day's picture. `cadss` are the patient's CADSS ratings, drawn per
-    infusion; the clinical alert flags are left out (the screen shows the
-    clinic's crisis text instead).
-    """
-    # Imported here: matplotlib is only needed when a patient asks for a file.
-    from db.files import private_folder
-    from reports.names import inside, patient_stem
-    from reports.patient_chart import write_chart_png
-
-    private_folder(folder, parents=True)
-    path = inside(
-        folder, f"{patient_stem(status.patient_id)}-{status.scale}-{today.isoformat()}.png"
-    )
-    who = f" - {name}" if name else ""
-    title = f"Your {get_scale(status.scale).name} scores{who} (to {_day_text(today)})"
-    return write_chart_png(status, cadss_per_infusion(status, cadss), path, title, alerts=False)

@@ -1,0 +1,86 @@
+"""Patient mode's own words: the help page, its glossary, paths as the patient reads them.
+
+Every other sentence comes from `outcomes.wording`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from outcomes.response import RESPONSE_MIN_IMPROVEMENT
+from outcomes.safety import SUICIDALITY
+from outcomes.settings import Settings
+from outcomes.status import PatientStatus
+from outcomes.wording import patient_noun as _patient_noun
+from outcomes.wording import share_words as _share
+
+
+def shown_path(path: Path) -> str:
+    """A path as the patient reads it: ``~/...`` under their home folder."""
+    try:
+        return "~/" + str(path.relative_to(Path.home()))
+    except ValueError:
+        return str(path)
+
+
+def needs_crisis_text(status: PatientStatus | None) -> bool:
+    """True when any of the patient's answers raised a suicidality alert."""
+    # Acknowledged or not: the crisis resources stay on the patient's screen.
+    return bool(status and any(a.kind == SUICIDALITY for a in status.alerts))
+
+
+HELP_TEXT = """\
+Keys
+  s        save your chart as a picture (PNG) to take home
+  p        save a one-page summary (PDF) to print and take home
+  n        your next questionnaire, when you have more than one
+  c        go to your chart
+  t        switch between a light and a dark screen
+  ? or F1  this help
+  q        quit: close your progress view
+  Ctrl+P   a list of these commands
+
+Words used here
+  Baseline    your score shortly before your first {noun}:
+              the starting point
+  Response    your score dropped by at least {half} from the baseline
+  Remission   your score fell into the range where few or no
+              symptoms are left
+  Session     one {noun}; the first {n} make up the treatment course
+  Booster     an extra {noun} after the first {n}
+  Check-in    the same questionnaire again after treatment,
+              to see how you are doing
+
+The chart
+  ●  your score             --  half your starting score
+  ·· the remission range    ▲   {a_noun}     ◆  a booster
+
+This screen shows only your own results, and changes nothing.
+Press Escape to close."""
+
+
+def help_text(status: PatientStatus | None, settings: Settings) -> str:
+    """The help page for this patient's course: its length and what a session is called
+    (an infusion, or a nasal spray session for esketamine)."""
+    n = status.induction_size if status is not None else settings.induction_sessions
+    noun = _patient_noun(status) if status is not None else "infusion"
+    return HELP_TEXT.format(
+        half=_share(RESPONSE_MIN_IMPROVEMENT),
+        n=n,
+        noun=noun,
+        a_noun=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}",
+    )
+
+
+def glossary(status: PatientStatus | None, settings: Settings) -> list[tuple[str, str]]:
+    """The "Words used here" of the help page as (word, meaning) pairs (the take-home page lists them)."""
+    text = help_text(status, settings)
+    block = text.split("Words used here\n", 1)[1].split("\n\n", 1)[0]
+    pairs: list[tuple[str, str]] = []
+    for line in block.splitlines():
+        word, meaning = line[:14].strip(), line[14:].strip()
+        if word:
+            pairs.append((word, meaning))
+        elif pairs:  # a meaning's second line
+            pairs[-1] = (pairs[-1][0], f"{pairs[-1][1]} {meaning}")
+    return pairs
