@@ -113,7 +113,7 @@ async def painted(mark: dict) -> tuple[float, float]:
 def screen_rows(path: Path) -> list[tuple]:
     """The cells of the first screen of rows, exactly as the app's first paint shows them."""
     import db
-    from outcomes_app.app import FIRST_SCREEN_ROWS
+    from outcomes_app.loading import FIRST_SCREEN_ROWS
     from outcomes_app.text import PatientRow
 
     database = db.connect(path)
@@ -207,7 +207,7 @@ def child_app(path: Path) -> dict:
         async with app.run_test(size=SIZE) as pilot:
             wall_at, cpu_at = await painted(mark)
             first, first_cpu = wall_at - started, cpu_at - cpu
-            while app.rows is None or app.computing:
+            while app.clinic.rows is None or app.clinic.computing:
                 await asyncio.sleep(0.005)
             await pilot.pause()
             verdicts = time.perf_counter() - started

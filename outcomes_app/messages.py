@@ -1,4 +1,12 @@
-"""Messages the clinician app's workers post back to the UI thread."""
+"""Messages of the apps: what workers post back to the UI thread, and what screens post up.
+
+The screens are handed the clinic (`outcomes_app.clinic.Clinic`) and never
+call the app: they post `OpenPatient`, `RowChanged`, `ReloadClinic` or
+`SettingsChanged`, which bubble from the screen to `OutcomesApp`, and the
+self-report screen posts `SelfReportAnswered` to `PatientApp`. A screen that
+closes right after (a form that saved) posts to the app itself, so the
+message outlives it.
+"""
 
 from __future__ import annotations
 
@@ -67,7 +75,47 @@ class ClinicLoadFailed(Message):
         self.reason = reason
 
 
-# ---------------------------------------------------------------------------
+# ----- what screens post up ------------------------------------------------
+
+
+class OpenPatient(Message):
+    """Show this patient's screen (from the list, the follow-ups, the command palette)."""
+
+    def __init__(self, patient_id: str) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+
+
+class RowChanged(Message):
+    """This patient's records changed: their list row is computed again (no clinic-wide reload)."""
+
+    def __init__(self, patient_id: str) -> None:
+        super().__init__()
+        self.patient_id = patient_id
+
+
+class ReloadClinic(Message):
+    """Read and analyse every patient again, on `scale` when one is chosen."""
+
+    def __init__(self, scale: str | None = None) -> None:
+        super().__init__()
+        self.scale = scale
+
+
+class SettingsChanged(Message):
+    """A clinic setting was saved (and the clinic's settings read again): every status depends on them."""
+
+
+class SelfReportAnswered(Message):
+    """The patient sent their self-report answers (patient mode stores them, once)."""
+
+    def __init__(self, questions: list, answers: list[int | None]) -> None:
+        super().__init__()
+        self.questions = questions
+        self.answers = answers
+
+
+# ----- what a screen's own worker posts to it ------------------------------
 
 
 class ReportWritten(Message):

@@ -11,7 +11,8 @@ Escape stops waiting (nothing saved, the form kept); quitting meanwhile is
 refused with words that say so (`quit_refused_while_saving`).
 
 While a write is in flight the app's own connection belongs to that worker:
-`OutcomesApp.follow_database` skips its look at the database (`writing`).
+`OutcomesApp.follow_database` skips its look at the database
+(`writes_under_way`: a worker of the group `WRITE_GROUP` has not finished).
 """
 
 from __future__ import annotations
@@ -29,6 +30,8 @@ from textual.widgets import Button, Label, Static
 import db
 from outcomes_app.errors import NotDone, guarded
 
+#: The worker group of every write (`writes_under_way` looks for it).
+WRITE_GROUP = "write"
 #: What the waiting dialog counts (the words the issue asks for).
 WAITING = "waiting for another write… ({seconds} s)"
 STOPPED = "you stopped waiting for the other write, so nothing was saved"
@@ -141,6 +144,11 @@ def quit_refused_while_saving(app: App) -> bool:
     return False
 
 
+def writes_under_way(app: App) -> bool:
+    """Whether a save's worker (`write_off_thread`) is running, using the app's connection."""
+    return any(w.group == WRITE_GROUP and not w.is_finished for w in app.workers)
+
+
 async def write_off_thread(app: App, action: Callable[[], Any]) -> tuple[Any, str | None]:
     """Run the database write `action` on a thread worker; (result, None) or (None, the words of its failure).
 
@@ -156,12 +164,8 @@ async def write_off_thread(app: App, action: Callable[[], Any]) -> tuple[Any, st
             except Exception as exc:  # handed to `guarded` on the UI thread, which words or logs it
                 return None, exc
 
-    app.writing = getattr(app, "writing", 0) + 1
-    try:
-        worker = app.run_worker(run, thread=True, group="write", exit_on_error=False)
-        result, failure = await worker.wait()
-    finally:
-        app.writing -= 1
+    worker = app.run_worker(run, thread=True, group=WRITE_GROUP, exit_on_error=False)
+    result, failure = await worker.wait()
     if failure is None:
         return result, None
     if isinstance(failure, (db.LockWaitTooLong, WaitStopped)):

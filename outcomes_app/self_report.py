@@ -4,7 +4,8 @@
 read-only patient mode. The patient answers each item of the clinic's
 `self_report_scales` with the instrument's own question and answers (keys 1-4
 or a click), can go back (Backspace) and change an answer, reviews every
-answer and sends them. The app (`PatientApp.send_self_report`) stores them,
+answer and sends them (`SelfReportAnswered`, posted up); the app
+(`PatientApp.send_self_report`) stores them,
 once, as that patient's own scores; then `ThanksScreen` asks for the device
 back and patient mode goes on read-only.
 
@@ -25,6 +26,8 @@ from textual.widgets import Button, Footer, Header, Static
 from outcomes import self_report as words
 from outcomes.scales import get_scale
 from outcomes.self_report import Question
+from outcomes.settings import Settings
+from outcomes_app.messages import SelfReportAnswered
 
 #: Number keys that choose an answer (the answer shown as "1" is stored as 0).
 ANSWER_KEYS = ("1", "2", "3", "4")
@@ -45,9 +48,11 @@ class SelfReportScreen(Screen):
         Binding("q", "leave", "Leave"),
     ]
 
-    def __init__(self, questions: list[Question]) -> None:
+    def __init__(self, questions: list[Question], settings: Settings) -> None:
         super().__init__(id="self-report")
         self.questions = questions
+        #: The clinic's settings: its crisis text and when an answer counts as positive.
+        self.settings = settings
         self.answers: list[int | None] = [None] * len(questions)
         #: The question shown, or None for the intro (-1) / review (len).
         self.index = -1
@@ -117,8 +122,8 @@ class SelfReportScreen(Screen):
             Static(Text(words.REVIEW_TITLE), classes="sr-title"),
             Static(Text(words.REVIEW_HINT), classes="sr-hint"),
         ]
-        if self.app.positive_safety_item(self.questions, self.answers):
-            widgets.append(crisis_panel(self.app.crisis_text, words.TEAM_WILL_BE_TOLD))
+        if self.positive():
+            widgets.append(crisis_panel(self.settings.crisis_text, words.TEAM_WILL_BE_TOLD))
         scale = None
         for i, (q, a) in enumerate(zip(self.questions, self.answers, strict=False)):
             if q.scale_id != scale:
@@ -137,6 +142,10 @@ class SelfReportScreen(Screen):
         await self._fill(*widgets)
         self.call_after_refresh(self._focus, "#sr-send")
         self.refresh_bindings()
+
+    def positive(self) -> bool:
+        """Whether an answer so far is a positive safety item (the crisis text shows)."""
+        return words.positive_safety_item(self.questions, self.answers, self.settings)
 
     def _focus(self, selector: str) -> None:
         found = self.query(selector)
@@ -159,10 +168,9 @@ class SelfReportScreen(Screen):
         if not 0 <= n < len(q.options):
             return
         self.answers[self.index] = n
-        positive = self.app.positive_safety_item(self.questions, self.answers)
-        if positive and not self.crisis_shown:
+        if self.positive() and not self.crisis_shown:
             self.crisis_shown = True
-            self.app.push_screen(CrisisScreen(self.app.crisis_text), lambda _: self._advance())
+            self.app.push_screen(CrisisScreen(self.settings.crisis_text), lambda _: self._advance())
             return
         await self._advance()
 
@@ -210,7 +218,7 @@ class SelfReportScreen(Screen):
             await self.show_question(missing[0])
             return
         self.sending = True
-        self.app.send_self_report(self.questions, list(self.answers))
+        self.post_message(SelfReportAnswered(self.questions, list(self.answers)))
 
     async def send_failed(self, reason: str) -> None:
         """The answers could not be stored: say so, and keep them on screen."""

@@ -31,6 +31,7 @@ from outcomes.wording import (
 from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart
 from outcomes_app.help import HelpScreen
+from outcomes_app.messages import SelfReportAnswered
 from outcomes_app.patient_mode.files import save_chart_png, save_handout
 from outcomes_app.patient_mode.view import PatientModeError, PatientView, load_patient
 from outcomes_app.patient_mode.words import help_text, needs_crisis_text, shown_path
@@ -160,7 +161,10 @@ class PatientApp(App):
         self._show_scale(self.view.default_scale if self.view.scales else None)
         if self.self_report_state == "open" and not isinstance(self.screen, SelfReportScreen):
             self.push_screen(
-                SelfReportScreen(self_report_rules.questions(self.view.settings.self_report_scales))
+                SelfReportScreen(
+                    self_report_rules.questions(self.view.settings.self_report_scales),
+                    self.view.settings,
+                )
             )
 
     def _show_scale(self, scale_id: str | None) -> None:
@@ -367,6 +371,9 @@ class PatientApp(App):
         """Now; on a fixed "today" (tests) that day at the clock's time."""
         now = datetime.now()
         return datetime.combine(self._fixed_today, now.time()) if self._fixed_today else now
+
+    def on_self_report_answered(self, message: SelfReportAnswered) -> None:
+        self.send_self_report(message.questions, message.answers)
 
     def send_self_report(self, questions, answers: list[int | None]) -> None:
         """Store the answers as this patient's own scores, once per launch."""

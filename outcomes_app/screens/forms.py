@@ -49,8 +49,10 @@ from outcomes.validation import (
     reason_problems,
 )
 from outcomes_app.audit_text import describe_record
+from outcomes_app.clinic import Clinic
 from outcomes_app.errors import NotDone, ProgramError
 from outcomes_app.markup import NO_VALUE, problem_lines, words
+from outcomes_app.messages import RowChanged
 from outcomes_app.modals import ConfirmModal
 from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import AlertBanner, TickList, key_hint
@@ -70,8 +72,9 @@ class FormScreen(Screen["bool | str"]):
     ]
     TITLE_TEXT = ""
 
-    def __init__(self, status: PatientStatus | None = None) -> None:
+    def __init__(self, clinic: Clinic, status: PatientStatus | None = None) -> None:
         super().__init__()
+        self.clinic = clinic
         self.status = status
         #: True while a save is being checked or written (it may wait for another program's lock).
         self.saving = False
@@ -156,8 +159,10 @@ class FormScreen(Screen["bool | str"]):
 class PatientForm(FormScreen):
     """Add a patient, or edit one (with a reason for the audit trail)."""
 
-    def __init__(self, info: dict | None = None, status: PatientStatus | None = None) -> None:
-        super().__init__(status)
+    def __init__(
+        self, clinic: Clinic, info: dict | None = None, status: PatientStatus | None = None
+    ) -> None:
+        super().__init__(clinic, status)
         self.info = info
         self.editing = info is not None
 
@@ -203,13 +208,13 @@ class PatientForm(FormScreen):
     async def save_flow(self) -> None:
         fields = ("patient_id", "name", "birth_date", "weight_kg", "notes", "email")
         raw = {f: self.value(f) for f in fields}
-        checked = check_patient(raw, self.app.today)
+        checked = check_patient(raw, self.clinic.today)
         reason, missing = self.reason(self.editing)
         problems = checked.errors + missing
         if problems:
             self.show_problems(problems)
             return
-        database, who = self.app.database, self.app.clinician
+        database, who = self.clinic.database, self.clinic.clinician
         if self.editing:
             _, error = await write_off_thread(
                 self.app,
@@ -224,7 +229,8 @@ class PatientForm(FormScreen):
         if error:
             self.show_failure(error, "patient_id")
             return
-        self.app.refresh_row(checked.values["patient_id"])
+        # To the app, not this form: the form closes now, and its own queue with it.
+        self.app.post_message(RowChanged(checked.values["patient_id"]))
         self.dismiss(True)
 
 
@@ -248,12 +254,13 @@ class InfusionForm(FormScreen):
 
     def __init__(
         self,
+        clinic: Clinic,
         patient_id: str,
         info: dict,
         status: PatientStatus | None,
         correcting: Infusion | None = None,
     ) -> None:
-        super().__init__(status)
+        super().__init__(clinic, status)
         self.patient_id, self.info, self.correcting = patient_id, info, correcting
 
     def initial(self) -> dict[str, str]:
@@ -261,7 +268,7 @@ class InfusionForm(FormScreen):
         if inf is None:
             weight = self.info.get("weight_kg")
             return {
-                "date": self.app.today.isoformat(),
+                "date": self.clinic.today.isoformat(),
                 "duration_min": "40",
                 "weight_kg": "" if weight is None else f"{float(weight):g}",
             }
@@ -347,7 +354,7 @@ class InfusionForm(FormScreen):
         try:
             probe = Infusion(
                 self.patient_id,
-                Timepoint(self.app.today),
+                Timepoint(self.clinic.today),
                 dose_mg_per_kg=float(self.value("dose_mg_per_kg")),
                 weight_kg=float(self.value("weight_kg")),
             )
@@ -394,13 +401,13 @@ class InfusionForm(FormScreen):
                 "items": items,
                 "total": total,
             },
-            self.app.today,
+            self.clinic.today,
         )
 
     async def save_flow(self) -> None:
         """Check; refuse errors inline; ask for confirmation and show warnings; then save."""
-        settings = self.app.settings
-        checked = check_infusion(self.raw(), settings, self.app.today)
+        settings = self.clinic.settings
+        checked = check_infusion(self.raw(), settings, self.clinic.today)
         problems = list(checked.errors)
         if self.correcting is None and self.status is not None:  # the course it joins has one drug
             clash = new_session_problem(self.status.course, self.query_one("#f-drug", Select).value)
@@ -437,7 +444,7 @@ class InfusionForm(FormScreen):
                     "Not saved: cancelled at the blood-pressure warning."
                 )
                 return
-        database, who = self.app.database, self.app.clinician
+        database, who = self.clinic.database, self.clinic.clinician
         if self.correcting is not None:
             saved_id, error = await write_off_thread(
                 self.app,
@@ -463,13 +470,14 @@ class AssessmentForm(FormScreen):
 
     def __init__(
         self,
+        clinic: Clinic,
         patient_id: str,
         patient: PatientData,
         status: PatientStatus | None,
         scale_id: str,
         correcting: Assessment | None = None,
     ) -> None:
-        super().__init__(status)
+        super().__init__(clinic, status)
         self.patient_id, self.patient, self.correcting = patient_id, patient, correcting
         self.scale_id = scale_id if scale_id in SCALES else "phq9"
         self._baselines: dict[str, Assessment | None] = {}
@@ -496,7 +504,7 @@ class AssessmentForm(FormScreen):
         with Horizontal(classes="assessment-top"):
             yield Label("Date")
             yield Input(
-                a.when.iso() if a else self.app.today.isoformat(), id="f-date", compact=True
+                a.when.iso() if a else self.clinic.today.isoformat(), id="f-date", compact=True
             )
             yield Label("Rater")
             yield Input((a.rater or "") if a else "", id="f-rater", compact=True)
@@ -622,8 +630,8 @@ class AssessmentForm(FormScreen):
             status = analyse_patient(
                 self.patient,
                 self.scale_id,
-                self.app.settings,
-                self.app.today,
+                self.clinic.settings,
+                self.clinic.today,
                 course_number=course_number,
             )
             self._baselines[self.scale_id] = status.baseline
@@ -648,7 +656,7 @@ class AssessmentForm(FormScreen):
             problems = check_assessment(
                 {
                     "patient_id": self.patient_id,
-                    "date": self.app.today.isoformat(),
+                    "date": self.clinic.today.isoformat(),
                     "scale": scale.id,
                     "total": total_text,
                 }
@@ -683,12 +691,12 @@ class AssessmentForm(FormScreen):
         value = int(text) if text.isdigit() and not item_problems(scale, number, text) else None
         # The core's rule reads item scores; only the safety item's matters here.
         probe = None if value is None else (0,) * (number - 1) + (value,)
-        positive = safety_item_positive(scale.id, probe, self.app.settings)
+        positive = safety_item_positive(scale.id, probe, self.clinic.settings)
         flag.display = positive
         for row in self.query(".item-row"):
             row.set_class(positive and row.id == f"row-{number}", "-safety-positive")
         if positive:
-            threshold = self.app.settings.suicide_alert_min(scale.id)
+            threshold = self.clinic.settings.suicide_alert_min(scale.id)
             flag.update(
                 f"⚠ SUICIDALITY ITEM POSITIVE: {scale.name} item {number} = {value} "
                 f"(alerts at {threshold} or more). Saving raises a safety alert; "
@@ -706,14 +714,14 @@ class AssessmentForm(FormScreen):
             "rater": self.value("rater"),
             "notes": self.value("notes"),
         }
-        checked = check_assessment(raw, self.app.today)
+        checked = check_assessment(raw, self.clinic.today)
         problems = list(checked.errors)
         reason, missing = self.reason(self.correcting)
         problems += missing
         self.show_problems(problems)
         if problems:
             return
-        database, who = self.app.database, self.app.clinician
+        database, who = self.clinic.database, self.clinic.clinician
         if self.correcting is not None:
             saved_id, error = await write_off_thread(
                 self.app,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from rich.text import Text
 from textual import on, work
@@ -25,9 +25,10 @@ from outcomes.timepoints import parse_timepoint
 from outcomes.typed_text import text_problem
 from outcomes.validation import date_problem, reason_problems
 from outcomes_app.audit_text import describe_record
+from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded, notify_refusal
 from outcomes_app.markup import NO_VALUE, safe_markup, words
-from outcomes_app.messages import ReportWritten
+from outcomes_app.messages import ReportWritten, RowChanged
 from outcomes_app.modals import AcknowledgeModal, TextModal
 from outcomes_app.saving import write_off_thread
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
@@ -39,18 +40,6 @@ from outcomes_app.text import (
     timeline_rows,
 )
 from outcomes_app.widgets import AlertBanner, Table
-
-if TYPE_CHECKING:
-    from outcomes_app.app import OutcomesApp
-
-
-def analysed_patient(
-    app: OutcomesApp, pid: str, scale_id: str
-) -> tuple[PatientData, PatientStatus, dict, Any]:
-    """One patient's records, status on one scale, details and frames (one patient read only)."""
-    mine = db.load_patient(app.database, pid)
-    status = analyse_patient(mine.data, scale_id, app.settings, app.today, mine.clinic.acknowledged)
-    return mine.data, status, mine.info or {"patient_id": pid}, mine.clinic
 
 
 def make_chart(status: PatientStatus | None):
@@ -85,8 +74,9 @@ class PatientScreen(Screen):
         Binding("k", "checkin_link", "Check-in link", show=False),
     ]
 
-    def __init__(self, patient_id: str) -> None:
+    def __init__(self, clinic: Clinic, patient_id: str) -> None:
         super().__init__()
+        self.clinic = clinic
         self.patient_id = patient_id
         self.patient: PatientData = PatientData(patient_id)
         self.status: PatientStatus | None = None
@@ -121,12 +111,14 @@ class PatientScreen(Screen):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.scale_id = self.app.settings.primary_scale
+        self.scale_id = self.clinic.settings.primary_scale
         self.reload(first=True)
 
     def reload(self, first: bool = False) -> None:
         """Read this patient again (one patient only) and redraw everything."""
-        result, error = guarded(lambda: analysed_patient(self.app, self.patient_id, self.scale_id))
+        result, error = guarded(
+            lambda: self.clinic.analysed_patient(self.patient_id, self.scale_id)
+        )
         if error:
             notify_refusal(self, error)
             return
@@ -140,15 +132,15 @@ class PatientScreen(Screen):
                 self.status = analyse_patient(
                     self.patient,
                     self.scale_id,
-                    self.app.settings,
-                    self.app.today,
+                    self.clinic.settings,
+                    self.clinic.today,
                     data.acknowledged,
                 )
         with self.prevent(Select.Changed):
             self.query_one("#scale", Select).value = self.scale_id
         self.redraw()
         if not first:
-            self.app.refresh_row(self.patient_id)  # the list row follows the change
+            self.post_message(RowChanged(self.patient_id))  # the list row follows the change
 
     def redraw(self) -> None:
         status = self.status
@@ -166,11 +158,11 @@ class PatientScreen(Screen):
             bits.append(f"course {status.course.number} of {status.course_count}")
         self.query_one("#patient-info", Static).update(" · ".join(bits))
         self.query_one("#banner", AlertBanner).show(status)
-        self.query_one("#status-panel", Static).update(status_text(status, self.app.today))
+        self.query_one("#status-panel", Static).update(status_text(status, self.clinic.today))
         table = self.query_one("#timeline", DataTable)
         selected = self.selected_record()
         table.clear()
-        rows = timeline_rows(self.patient, self.app.settings, self.course_notes)
+        rows = timeline_rows(self.patient, self.clinic.settings, self.course_notes)
         for key, cells in rows:
             table.add_row(*cells, key=key)
         if rows:
@@ -197,7 +189,7 @@ class PatientScreen(Screen):
             for number, inf in enumerate(course.infusions, start=1):
                 dissociation = cadss.get(inf.id)
                 label = f"{course.number}.{number}"
-                if course.is_booster(inf, induction_length(self.app.settings, course.drug)):
+                if course.is_booster(inf, induction_length(self.clinic.settings, course.drug)):
                     label = Text(
                         label + " B", style=BOOSTER_STYLE
                     )  # "B": booster, as in the timeline
@@ -257,17 +249,17 @@ class PatientScreen(Screen):
 
     def action_infusion(self) -> None:
         self.app.push_screen(
-            InfusionForm(self.patient_id, self.info, self.status), self._after_save
+            InfusionForm(self.clinic, self.patient_id, self.info, self.status), self._after_save
         )
 
     def action_assessment(self) -> None:
         self.app.push_screen(
-            AssessmentForm(self.patient_id, self.patient, self.status, self.scale_id),
+            AssessmentForm(self.clinic, self.patient_id, self.patient, self.status, self.scale_id),
             self._after_save,
         )
 
     def action_edit_patient(self) -> None:
-        self.app.push_screen(PatientForm(self.info, self.status), self._after_save)
+        self.app.push_screen(PatientForm(self.clinic, self.info, self.status), self._after_save)
 
     def _after_save(self, saved: Any) -> None:
         if saved:
@@ -286,7 +278,7 @@ class PatientScreen(Screen):
                 await write_off_thread(
                     self.app,
                     lambda: db.acknowledge_alerts(
-                        self.app.database, self.patient_id, keys, who, note
+                        self.clinic.database, self.patient_id, keys, who, note
                     ),
                 )
             )[1]
@@ -295,13 +287,13 @@ class PatientScreen(Screen):
             if answer:
                 self.reload()
 
-        self.app.push_screen(AcknowledgeModal(self.status, self.app.clinician, save=save), done)
+        self.app.push_screen(AcknowledgeModal(self.status, self.clinic.clinician, save=save), done)
 
     def action_new_course(self) -> None:
         def check(values: dict[str, str]) -> str | None:
             if values["drug"].lower() not in DRUGS:
                 return f"drug {values['drug']!r}: give {' or '.join(DRUGS)} (a course has one drug)"
-            return date_problem(values["date"], "start date", self.app.today)[1] or text_problem(
+            return date_problem(values["date"], "start date", self.clinic.today)[1] or text_problem(
                 values["note"], "note", note=True
             )
 
@@ -309,10 +301,10 @@ class PatientScreen(Screen):
             number, error = await write_off_thread(
                 self.app,
                 lambda: db.start_course(
-                    self.app.database,
+                    self.clinic.database,
                     self.patient_id,
                     parse_timepoint(values["date"]),
-                    self.app.clinician,
+                    self.clinic.clinician,
                     values.get("note") or None,
                     drug=values["drug"].lower(),
                 ),
@@ -329,7 +321,7 @@ class PatientScreen(Screen):
             TextModal(
                 f"Start a new course for {self.patient_id}",
                 [
-                    ("date", "Start date (YYYY-MM-DD)", self.app.today.isoformat()),
+                    ("date", "Start date (YYYY-MM-DD)", self.clinic.today.isoformat()),
                     ("drug", f"Drug ({' or '.join(DRUGS)})", KETAMINE),
                     ("note", "Note", ""),
                 ],
@@ -350,13 +342,20 @@ class PatientScreen(Screen):
         record = self.record(kind, ident)
         if isinstance(record, Infusion):
             self.app.push_screen(
-                InfusionForm(self.patient_id, self.info, self.status, correcting=record),
+                InfusionForm(
+                    self.clinic, self.patient_id, self.info, self.status, correcting=record
+                ),
                 self._after_save,
             )
         elif isinstance(record, Assessment):
             self.app.push_screen(
                 AssessmentForm(
-                    self.patient_id, self.patient, self.status, record.scale, correcting=record
+                    self.clinic,
+                    self.patient_id,
+                    self.patient,
+                    self.status,
+                    record.scale,
+                    correcting=record,
                 ),
                 self._after_save,
             )
@@ -372,7 +371,7 @@ class PatientScreen(Screen):
                 await write_off_thread(
                     self.app,
                     lambda: db.retract(
-                        self.app.database, kind, ident, values["reason"], self.app.clinician
+                        self.clinic.database, kind, ident, values["reason"], self.clinic.clinician
                     ),
                 )
             )[1]
@@ -407,7 +406,7 @@ class PatientScreen(Screen):
             self.notify("No session recorded yet: record an infusion first (i).")
             return
         self.app.push_screen(
-            SessionScreen(self.patient_id, chosen.when, self.info.get("name")),
+            SessionScreen(self.clinic, self.patient_id, chosen.when, self.info.get("name")),
             lambda _: self.reload(),
         )
 
@@ -424,7 +423,7 @@ class PatientScreen(Screen):
             )
         else:
             what = describe_record(self.record(kind, ident))
-        database = self.app.database
+        database = self.clinic.database
         self.app.push_screen(
             HistoryScreen(
                 self.patient_id,
@@ -439,10 +438,10 @@ class PatientScreen(Screen):
         """Issue a one-time check-in link for this patient and show it once (issue 25)."""
         from outcomes_app.checkin_link import CheckinLinkModal, issue
 
-        settings = db.load_settings(self.app.database)
+        settings = db.load_settings(self.clinic.database)
         issued, problem = await write_off_thread(
             self.app,
-            lambda: issue(self.app.database, self.patient_id, settings, self.app.clinician),
+            lambda: issue(self.clinic.database, self.patient_id, settings, self.clinic.clinician),
         )
         if issued is None:
             self.notify(f"No link was issued: {problem}", severity="error", markup=False)
@@ -452,7 +451,7 @@ class PatientScreen(Screen):
 
     def action_audit(self) -> None:
         """Everything recorded and changed for this patient, newest first."""
-        database, pid = self.app.database, self.patient_id
+        database, pid = self.clinic.database, self.patient_id
         self.app.push_screen(
             HistoryScreen(
                 pid,
@@ -477,14 +476,14 @@ class PatientScreen(Screen):
 
         def done(values) -> None:
             if values:
-                self.app.report_folder = str(Path(values["folder"]).expanduser())
+                self.clinic.report_folder = str(Path(values["folder"]).expanduser())
                 self.notify(f"Writing the report of {self.who()}…")
-                self.write_report(Path(self.app.report_folder))
+                self.write_report(Path(self.clinic.report_folder))
 
         self.app.push_screen(
             TextModal(
                 f"Write the report of {self.who()}",
-                [("folder", "Folder", self.app.report_folder)],
+                [("folder", "Folder", self.clinic.report_folder)],
                 intro="A PDF (every scale recorded, the primary one in full) and the progress chart as a PNG, "
                 "both readable by you only. The folder is created if it does not exist.",
                 ok="Write report",
@@ -502,7 +501,7 @@ class PatientScreen(Screen):
         try:
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
             # Report files are written owner-only (0600) by the one atomic file writer.
-            database = db.connect(self.app.db_path)  # this thread's own connection
+            database = db.connect(self.clinic.db_path)  # this thread's own connection
             try:
                 records = db.report_records(database, patient=self.patient_id)
             finally:
@@ -512,7 +511,7 @@ class PatientScreen(Screen):
                 folder,
                 patient=self.patient_id,
                 scale=self.scale_id,
-                as_of=self.app.today,
+                as_of=self.clinic.today,
                 progress=False,
                 stderr=io.StringIO(),
             )

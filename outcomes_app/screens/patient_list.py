@@ -14,8 +14,11 @@ from textual.widgets import Footer, Header, Input, Select, Static
 
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.verdict import VERDICTS
-from outcomes_app.clinic import followup_due
+from outcomes_app.clinic import Clinic, followup_due
 from outcomes_app.markup import words
+from outcomes_app.messages import OpenPatient, ReloadClinic
+from outcomes_app.screens.forms import PatientForm
+from outcomes_app.screens.records import FollowUpScreen, SettingsScreen
 from outcomes_app.text import (
     CELL_PADDING,
     LIST_COLUMNS,
@@ -57,8 +60,9 @@ class PatientListScreen(Screen):
         Binding("r", "reload", "Reload"),
     ]
 
-    def __init__(self) -> None:
+    def __init__(self, clinic: Clinic) -> None:
         super().__init__()
+        self.clinic = clinic
         self.sort_key = LIST_COLUMNS[0][1]
         self.sort_reverse = False
         #: The column keys on screen, in order (a narrow terminal drops some).
@@ -81,16 +85,16 @@ class PatientListScreen(Screen):
                 id="list-scale",
             )
         yield Static("Loading patients…", id="list-summary")
-        yield VirtualTable(id="patients", zebra_stripes=True, rows_drawn=self.app.rows_drawn)
+        yield VirtualTable(id="patients", zebra_stripes=True, rows_drawn=self.clinic.rows_drawn)
         yield Footer()
 
     def on_mount(self) -> None:
         self.sub_title = "Patients"
-        if self.app.database is None:
+        if self.clinic.database is None:
             return  # the app is exiting: the database could not be opened
         with self.prevent(Select.Changed):
-            self.query_one("#list-scale", Select).value = self.app.list_scale
-        if self.app.rows is not None:
+            self.query_one("#list-scale", Select).value = self.clinic.list_scale
+        if self.clinic.rows is not None:
             self.show_rows()  # the worker, started by the app, was quicker than this screen
         else:
             self.query_one("#list-summary", Static).update("Loading and analysing patients…")
@@ -98,28 +102,28 @@ class PatientListScreen(Screen):
     # ----- filling the table -------------------------------------------
     def visible_rows(self) -> list[PatientRow]:
         """The app's rows after search and filter, in the chosen order."""
-        rows = self.app.rows
-        if self.app.partial_list:
+        rows = self.clinic.rows
+        if self.clinic.partial_list:
             return rows  # the first screen only, by id: search, filter and sort apply to the whole list
         needle = self._needle = self.query_one("#search", Input).value.strip().lower()
         if needle:
             rows = [r for r in rows if needle in r.patient_id.lower() or needle in r.name.lower()]
         choice = self.query_one("#filter", Select).value
-        if self.app.computing:
+        if self.clinic.computing:
             choice = (
                 "all"  # alerts, verdicts and follow-ups are not known yet: applied once they are
             )
         if choice == "alerts":
             rows = [r for r in rows if r.alerts]
         elif choice == "followup":
-            due = self.app.followup_map()
+            due = self.clinic.followup_map()
             rows = [r for r in rows if followup_due(due.get(r.patient_id))]
         elif choice == "relapsed":
             rows = [r for r in rows if r.relapsed]
         elif choice in VERDICTS:
             rows = [r for r in rows if r.verdict == choice]
         attr = SORT_BY.get(self.sort_key, self.sort_key)
-        if self.app.computing and attr in COMPUTED:
+        if self.clinic.computing and attr in COMPUTED:
             attr = "patient_id"
         value = attrgetter(attr)
         present = [r for r in rows if value(r) is not None]
@@ -161,7 +165,7 @@ class PatientListScreen(Screen):
 
     def fitting_columns(self) -> list[str]:
         """The columns that fit the screen's width, lower-priority ones dropped first."""
-        rows = self.app.rows or []
+        rows = self.clinic.rows or []
         mark = (id(rows), len(rows))
         if self._widths is None or self._widths[0] != mark:  # measured once per clinic load
             self._widths = (mark, column_widths(rows))
@@ -175,28 +179,26 @@ class PatientListScreen(Screen):
         return tuple(cells[i] for i in self._positions)
 
     def on_resize(self) -> None:
-        if self.app.rows is not None and self.fitting_columns() != self.columns:
+        if self.clinic.rows is not None and self.fitting_columns() != self.columns:
             self.show_rows(keep_cursor=True)
 
     def update_summary(self) -> None:
-        total = len(self.app.rows)
-        alerts = sum(1 for r in self.app.rows if r.alerts)
-        followups = self.app.followups
+        total = len(self.clinic.rows)
+        alerts = sum(1 for r in self.clinic.rows if r.alerts)
+        followups = self.clinic.followups
         due = (
             f"? (press {key_hint(self, 'followups')})"
             if followups is None
             else sum(1 for f in followups.values() if followup_due(f))
         )
-        summary = (
-            f"{len(self.shown)} of {total} patients · scale {get_scale(self.app.list_scale).name}"
-        )
+        summary = f"{len(self.shown)} of {total} patients · scale {get_scale(self.clinic.list_scale).name}"
         summary += f" · {alerts} with open alerts · {due} follow-ups due"
-        if self.app.computing:
+        if self.clinic.computing:
             summary = (
-                f"{len(self.shown):,} of {self.app.progress[1]:,} patients · scale "
-                f"{get_scale(self.app.list_scale).name} · {self.app.progress_words()}"
+                f"{len(self.shown):,} of {self.clinic.progress[1]:,} patients · scale "
+                f"{get_scale(self.clinic.list_scale).name} · {self.clinic.progress_words()}"
             )
-        if self.app.partial_list:
+        if self.clinic.partial_list:
             summary = f"first {summary} · reading the whole list…"
         if not total:
             summary = f"No patients yet: press {key_hint(self, 'add_patient')} to add one."
@@ -224,18 +226,17 @@ class PatientListScreen(Screen):
 
     @on(Select.Changed, "#filter")
     def _refilter(self) -> None:
-        if self.app.rows is not None:
-            if self.app.computing and self.query_one("#filter", Select).value != "all":
+        if self.clinic.rows is not None:
+            if self.clinic.computing and self.query_one("#filter", Select).value != "all":
                 self.notify(
-                    f"This filter applies once the verdicts are in ({self.app.progress_words()})."
+                    f"This filter applies once the verdicts are in ({self.clinic.progress_words()})."
                 )
             self.show_rows()
 
     @on(Select.Changed, "#list-scale")
     def _scale_changed(self, event: Select.Changed) -> None:
-        if event.value != self.app.list_scale and event.value in SCALES:
-            self.app.list_scale = event.value
-            self.action_reload()
+        if event.value != self.clinic.list_scale and event.value in SCALES:
+            self.action_reload(scale=event.value)
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
@@ -255,15 +256,15 @@ class PatientListScreen(Screen):
         if column >= len(self.columns):
             return  # a column a narrow terminal dropped
         key = self.columns[column]
-        if self.app.computing and SORT_BY.get(key, key) in COMPUTED:
+        if self.clinic.computing and SORT_BY.get(key, key) in COMPUTED:
             self.notify(
-                f"Sorting by {LABELS[key]} once the verdicts are in ({self.app.progress_words()})."
+                f"Sorting by {LABELS[key]} once the verdicts are in ({self.clinic.progress_words()})."
             )
         if key == self.sort_key:
             self.sort_reverse = not self.sort_reverse
         else:
             self.sort_key, self.sort_reverse = key, False
-        if self.app.rows is not None:
+        if self.clinic.rows is not None:
             self.show_rows()
 
     def selected_patient(self) -> str | None:
@@ -275,22 +276,33 @@ class PatientListScreen(Screen):
     def action_open_patient(self) -> None:
         pid = self.selected_patient()
         if pid is not None:
-            self.app.open_patient(pid)
+            self.post_message(OpenPatient(pid))
 
     def action_search(self) -> None:
         self.query_one("#search", Input).focus()
 
     def action_add_patient(self) -> None:
-        self.app.action_add_patient()
+        def done(saved) -> None:
+            if saved:
+                self.show_rows()
+
+        self.app.push_screen(PatientForm(self.clinic), done)
 
     def action_followups(self) -> None:
-        self.app.action_followups()
+        if self.clinic.computing:
+            self.notify(
+                "Follow-ups are known once every patient is analysed "
+                f"({self.clinic.progress_words()})."
+            )
+            return
+        self.app.push_screen(FollowUpScreen(self.clinic))
 
     def action_settings(self) -> None:
-        self.app.action_settings()
+        self.app.push_screen(SettingsScreen(self.clinic))
 
-    def action_reload(self) -> None:
+    def action_reload(self, scale: str | None = None) -> None:
+        """Read and analyse every patient again (on `scale` when one is chosen)."""
         # A plain "Loading" line rather than an animated indicator: an animation
         # would compete with the worker for the interpreter while it analyses.
         self.query_one("#list-summary", Static).update("Loading and analysing patients…")
-        self.app.load_clinic()
+        self.post_message(ReloadClinic(scale))

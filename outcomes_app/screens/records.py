@@ -23,10 +23,11 @@ from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
 from outcomes.terminal_text import terminal_safe
 from outcomes_app.audit_text import history_block
-from outcomes_app.clinic import followup_due
+from outcomes_app.clinic import SETTINGS_UNREADABLE, Clinic, followup_due
 from outcomes_app.errors import guarded
 from outcomes_app.help import HelpScreen
 from outcomes_app.markup import literal, safe_markup
+from outcomes_app.messages import OpenPatient, SettingsChanged
 from outcomes_app.modals import TextModal
 from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import AlertBanner, Table
@@ -79,6 +80,10 @@ class FollowUpScreen(Screen):
     ]
     AUTO_FOCUS = "#followups"
 
+    def __init__(self, clinic: Clinic) -> None:
+        super().__init__()
+        self.clinic = clinic
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="followup-summary")
@@ -90,8 +95,8 @@ class FollowUpScreen(Screen):
 
     def on_mount(self) -> None:
         self.sub_title = "Follow-ups due"
-        followups = self.app.followup_map()
-        rows = [r for r in (self.app.rows or []) if followup_due(followups.get(r.patient_id))]
+        followups = self.clinic.followup_map()
+        rows = [r for r in (self.clinic.rows or []) if followup_due(followups.get(r.patient_id))]
         rows.sort(key=lambda r: (-followups[r.patient_id].days_late, r.patient_id))
         table = self.query_one("#followups", DataTable)
         for r in rows:
@@ -106,9 +111,9 @@ class FollowUpScreen(Screen):
                 r.progress,
                 key=r.patient_id,
             )
-        schedule = ", ".join(str(d) for d in self.app.settings.followup_schedule_days)
+        schedule = ", ".join(str(d) for d in self.clinic.settings.followup_schedule_days)
         self.query_one("#followup-summary", Static).update(
-            f"{len(rows)} patients with a follow-up due or overdue on {self.app.today.isoformat()} "
+            f"{len(rows)} patients with a follow-up due or overdue on {self.clinic.today.isoformat()} "
             f"(schedule: days {schedule} after the last induction infusion; setting followup_schedule_days)"
         )
 
@@ -117,7 +122,7 @@ class FollowUpScreen(Screen):
         table = self.query_one("#followups", DataTable)
         if table.row_count:
             key = table.coordinate_to_cell_key((table.cursor_row, 0)).row_key.value
-            self.app.open_patient(str(key))
+            self.post_message(OpenPatient(str(key)))
 
 
 class SettingsScreen(Screen):
@@ -128,6 +133,10 @@ class SettingsScreen(Screen):
         Binding("enter", "edit", "Edit", show=False),
     ]
     AUTO_FOCUS = "#settings"
+
+    def __init__(self, clinic: Clinic) -> None:
+        super().__init__()
+        self.clinic = clinic
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -152,7 +161,7 @@ class SettingsScreen(Screen):
         cursor = table.cursor_row
         table.clear()
         for spec in SETTING_SPECS:
-            value = format_value(getattr(self.app.settings, spec.key))
+            value = format_value(getattr(self.clinic.settings, spec.key))
             if len(value) > 24:  # in full below the table, for the highlighted row
                 value = value[:23] + "…"
             table.add_row(spec.key, literal(value), spec.description, spec.source, key=spec.key)
@@ -161,7 +170,7 @@ class SettingsScreen(Screen):
     @on(DataTable.RowHighlighted, "#settings")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         spec = SETTING_SPECS[event.cursor_row]
-        value = format_value(getattr(self.app.settings, spec.key))
+        value = format_value(getattr(self.clinic.settings, spec.key))
         self.query_one("#setting-detail", Static).update(
             f"[b]{spec.key}[/b] = {safe_markup(value)}\n{safe_markup(spec.description)} ({safe_markup(spec.source)}). "
             f"{safe_markup(allowed_values(spec))}"
@@ -171,23 +180,25 @@ class SettingsScreen(Screen):
     def action_edit(self) -> None:
         table = self.query_one("#settings", DataTable)
         spec = SETTING_SPECS[table.cursor_row]
-        current = format_value(getattr(self.app.settings, spec.key))
+        current = format_value(getattr(self.clinic.settings, spec.key))
 
         async def save(values: dict[str, str]) -> str | None:  # refused values are told inline
             return (
                 await write_off_thread(
                     self.app,
                     lambda: db.set_setting(
-                        self.app.database, spec.key, values["value"], self.app.clinician
+                        self.clinic.database, spec.key, values["value"], self.clinic.clinician
                     ),
                 )
             )[1]
 
         def done(values) -> None:
             if values:
-                self.app.reload_settings()
+                error = self.clinic.reload_settings()
+                if error:
+                    self.notify(SETTINGS_UNREADABLE.format(error=error), severity="error")
                 self.fill()
-                self.app.list_screen().action_reload()  # every status depends on the settings
+                self.post_message(SettingsChanged())  # every status depends on the settings
                 self.notify(terminal_safe(f"{spec.key} set to {values['value']}"), markup=False)
 
         self.app.push_screen(

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import ComposeResult
@@ -52,14 +51,13 @@ from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
 from outcomes.wording import session_place
+from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded
 from outcomes_app.markup import literal, problem_lines, safe_markup
+from outcomes_app.messages import RowChanged
 from outcomes_app.modals import AcknowledgeModal, TextModal
 from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import AlertBanner, Table
-
-if TYPE_CHECKING:
-    from outcomes_app.app import OutcomesApp
 
 #: The reading form's fields: (id, label, width).
 READING_INPUTS = (
@@ -87,8 +85,11 @@ class SessionScreen(Screen):
         Binding("ctrl+k", "acknowledge", "Acknowledge", priority=True),
     ]
 
-    def __init__(self, patient_id: str, session: Timepoint, name: str | None = None) -> None:
+    def __init__(
+        self, clinic: Clinic, patient_id: str, session: Timepoint, name: str | None = None
+    ) -> None:
         super().__init__()
+        self.clinic = clinic
         self.patient_id, self.session, self.patient_name = patient_id, session, name
         self.patient = PatientData(patient_id)
         self.summary: SessionSummary | None = None
@@ -132,12 +133,12 @@ class SessionScreen(Screen):
     # ----- reading and drawing ------------------------------------------------
     def reload(self) -> None:
         """Read this patient again and redraw the session."""
-        app: OutcomesApp = self.app  # type: ignore[assignment]
+        clinic = self.clinic
 
         def load():
-            data = db.load_clinic(app.database, patient_id=self.patient_id)
+            data = db.load_clinic(clinic.database, patient_id=self.patient_id)
             patient = data.by_patient().get(self.patient_id) or PatientData(self.patient_id)
-            inf, k, n = locate_session(patient, self.session, app.settings)
+            inf, k, n = locate_session(patient, self.session, clinic.settings)
             return patient, inf, (k, n), data.acknowledged
 
         result, error = guarded(load)
@@ -145,14 +146,18 @@ class SessionScreen(Screen):
             self.notify(error, severity="error")
             return
         self.patient, inf, self.place, self.acknowledged = result
-        self.summary = summarise_session(inf, self.patient.readings_of(inf), app.settings)
+        self.summary = summarise_session(inf, self.patient.readings_of(inf), clinic.settings)
         self.status = analyse_patient(
-            self.patient, app.settings.primary_scale, app.settings, app.today, self.acknowledged
+            self.patient,
+            clinic.settings.primary_scale,
+            clinic.settings,
+            clinic.today,
+            self.acknowledged,
         )
         self.redraw()
 
     def redraw(self) -> None:
-        summary, settings = self.summary, self.app.settings
+        summary, settings = self.summary, self.clinic.settings
         inf = summary.infusion
         k, n = self.place
         self.sub_title = f"{self.patient_id} {session_place(k, n)}"
@@ -224,7 +229,7 @@ class SessionScreen(Screen):
 
     @on(Input.Submitted, "#reading-form Input")
     def action_save_reading(self) -> None:
-        checked = check_reading(self.raw_reading(), self.app.today)
+        checked = check_reading(self.raw_reading(), self.clinic.today)
         if checked.errors:
             self.show_problems(checked.errors)
             return
@@ -236,7 +241,7 @@ class SessionScreen(Screen):
         try:
             _, error = await write_off_thread(
                 self.app,
-                lambda: db.add_reading(self.app.database, checked.values, self.app.clinician),
+                lambda: db.add_reading(self.clinic.database, checked.values, self.clinic.clinician),
             )
         finally:
             self.saving = False
@@ -256,7 +261,7 @@ class SessionScreen(Screen):
                 )
         self.offer_values()
         self.query_one("#r-at", Input).focus()
-        self.app.refresh_row(self.patient_id)
+        self.post_message(RowChanged(self.patient_id))
 
     def show_problems(self, problems: list[Problem]) -> None:
         for box in self.query("#reading-form Input"):
@@ -304,7 +309,7 @@ class SessionScreen(Screen):
             raw["duration_min"] = values["duration"]
         raw["ready_to_leave_at"] = reading_time(values["ready"], inf.when)
         raw["accompanied"] = values["accompanied"]
-        return check_infusion(raw, self.app.settings, self.app.today)
+        return check_infusion(raw, self.clinic.settings, self.clinic.today)
 
     def discharge_check(self, values: dict[str, str]) -> str | None:
         checked = self.discharge_values(values)
@@ -316,11 +321,11 @@ class SessionScreen(Screen):
             await write_off_thread(
                 self.app,
                 lambda: db.correct_infusion(
-                    self.app.database,
+                    self.clinic.database,
                     self.summary.infusion.id,
                     checked.values,
                     "end of session and discharge recorded",
-                    self.app.clinician,
+                    self.clinic.clinician,
                 ),
             )
         )[1]
@@ -329,10 +334,10 @@ class SessionScreen(Screen):
         if not values:
             return
         self.reload()
-        early = discharge_problem(self.summary.infusion, self.app.settings)
+        early = discharge_problem(self.summary.infusion, self.clinic.settings)
         if early:
             self.notify(early, title="Early discharge", severity="warning", timeout=12)
-        self.app.refresh_row(self.patient_id)
+        self.post_message(RowChanged(self.patient_id))
 
     def action_record(self) -> None:
         def write(folder: Path) -> None:  # on a worker thread: matplotlib takes seconds to load
@@ -370,7 +375,7 @@ class SessionScreen(Screen):
                 await write_off_thread(
                     self.app,
                     lambda: db.acknowledge_alerts(
-                        self.app.database, self.patient_id, keys, who, note
+                        self.clinic.database, self.patient_id, keys, who, note
                     ),
                 )
             )[1]
@@ -379,7 +384,7 @@ class SessionScreen(Screen):
             if answer:
                 self.reload()
 
-        self.app.push_screen(AcknowledgeModal(status, self.app.clinician, save=save), done)
+        self.app.push_screen(AcknowledgeModal(status, self.clinic.clinician, save=save), done)
 
     def action_back(self) -> None:
         self.dismiss(True)
@@ -425,10 +430,10 @@ def write_record(screen: SessionScreen, folder: Path) -> Path:
     item = session_record_input(
         screen.patient,
         screen.session,
-        screen.app.settings,
+        screen.clinic.settings,
         name=screen.patient_name,
         acknowledged=screen.acknowledged,
-        as_of=screen.app.today,
+        as_of=screen.clinic.today,
     )
     return write_session_record(item, folder)
 

@@ -68,7 +68,7 @@ async def patient_app(
 async def ready(pilot: Pilot) -> None:
     """Wait until the clinic worker has filled the patient list."""
     app = pilot.app
-    while app.rows is None or app.computing:
+    while app.clinic.rows is None or app.clinic.computing:
         await app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.pause()

@@ -12,8 +12,9 @@ import threading
 import pytest
 
 import db
-import outcomes_app.app as app_module
-from outcomes_app.app import FIRST_SCREEN_ROWS, OutcomesApp
+import outcomes_app.loading as loading_module
+from outcomes_app.app import OutcomesApp
+from outcomes_app.loading import FIRST_SCREEN_ROWS
 from outcomes_app.messages import ClinicListed, ClinicLoaded, ClinicProgress
 from outcomes_app.text import PatientRow
 from outcomes_app.virtual_table import VirtualTable
@@ -32,7 +33,7 @@ def quick_rows(path, scale="phq9", induction=6) -> list[PatientRow]:
 
 async def test_first_paint_rows_agree_with_the_analysed_rows(pilot, clinic_db):
     """The cheap query's id, name, course and latest score are those the full analysis shows."""
-    full = {r.patient_id: r for r in pilot.app.rows}
+    full = {r.patient_id: r for r in pilot.app.clinic.rows}
     quick = {r.patient_id: r for r in quick_rows(clinic_db)}
     assert set(quick) == set(full)
     for pid, row in quick.items():
@@ -52,11 +53,18 @@ async def test_list_shows_computing_then_fills_in_verdicts_keeping_the_chosen_so
     a sort by verdict waits and says so; once the statuses are in, the list is sorted by verdict."""
     app = pilot.app
     loaded = ClinicLoaded(
-        list(app.rows), dict(app.statuses), app.followups, app.settings, app.list_scale, 0.1
+        list(app.clinic.rows),
+        dict(app.clinic.statuses),
+        app.clinic.followups,
+        app.clinic.settings,
+        app.clinic.list_scale,
+        0.1,
     )
-    app.post_message(ClinicListed(quick_rows(clinic_db), app.settings, app.list_scale))
+    app.post_message(
+        ClinicListed(quick_rows(clinic_db), app.clinic.settings, app.clinic.list_scale)
+    )
     await settle(pilot)
-    assert app.computing
+    assert app.clinic.computing
     rows = {r[0]: r for r in list_rows(app)}
     assert rows["P002"][2] == "…" and rows["P002"][7] == "computing…" and rows["P001"][3] == "6/6"
     assert "computing verdicts… 0 of 4" in text_of(app, "#list-summary")
@@ -72,7 +80,7 @@ async def test_list_shows_computing_then_fills_in_verdicts_keeping_the_chosen_so
     assert any("Follow-ups are known once" in str(n.message) for n in app._notifications)
     app.post_message(loaded)
     await settle(pilot)
-    assert not app.computing
+    assert not app.clinic.computing
     shown = list_rows(app)
     verdicts = [r[7] for r in shown]
     assert "computing…" not in verdicts and verdicts == sorted(verdicts, key=lambda v: v)
@@ -105,20 +113,20 @@ async def test_first_frame_rows_are_read_on_the_ui_thread_before_any_worker(
         app = pilot.app
         table = app.screen.query_one("#patients", VirtualTable)
         assert started == [True]
-        assert app.partial_list and table.row_count == FIRST_SCREEN_ROWS
+        assert app.clinic.partial_list and table.row_count == FIRST_SCREEN_ROWS
         assert [r[0] for r in list_rows(app)][:3] == ["P001", "P002", "P003"]
         assert f"first {FIRST_SCREEN_ROWS} of {FIRST_SCREEN_ROWS + 30} patients" in text_of(
             app, "#list-summary"
         )
         assert (
-            app.rows_drawn.is_set()
+            app.clinic.rows_drawn.is_set()
         )  # the table drew them: a worker waiting on this would start now
 
 
 async def test_worker_waits_for_the_first_rows_to_be_drawn(larger_clinic, monkeypatch):
     """Until the table has drawn the first rows the whole list is not read (it would compete with the paint
     for the interpreter); once they are drawn, the rest of the list and every verdict follow."""
-    monkeypatch.setattr(app_module, "PAINT_WAIT_S", 30.0)
+    monkeypatch.setattr(loading_module, "PAINT_WAIT_S", 30.0)
     drawn = []
     real_wait = threading.Event.wait
 
@@ -130,6 +138,6 @@ async def test_worker_waits_for_the_first_rows_to_be_drawn(larger_clinic, monkey
     monkeypatch.setattr(threading.Event, "wait", watched_wait)
     async with clinician_app(larger_clinic) as pilot:
         app = pilot.app
-        waits = [done for event, done in drawn if event is app.rows_drawn]
+        waits = [done for event, done in drawn if event is app.clinic.rows_drawn]
         assert waits == [True]  # the worker waited once, and its wait ended because rows were drawn
-        assert not app.computing and len(app.rows) == FIRST_SCREEN_ROWS + 30
+        assert not app.clinic.computing and len(app.clinic.rows) == FIRST_SCREEN_ROWS + 30

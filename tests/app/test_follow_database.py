@@ -69,7 +69,7 @@ asyncio.run(main())
 
 
 def row(app, pid: str):
-    return next(r for r in app.rows if r.patient_id == pid)
+    return next(r for r in app.clinic.rows if r.patient_id == pid)
 
 
 def alert_notes(app) -> list[str]:

@@ -78,7 +78,7 @@ def assert_safe(text: str) -> None:
 
 
 async def wait_ready(app, pilot) -> None:
-    while app.rows is None:
+    while app.clinic.rows is None:
         await app.workers.wait_for_complete()
         await pilot.pause()
     await pilot.pause()
@@ -111,10 +111,10 @@ async def test_clinician_app_shows_hostile_text_literally_on_every_screen(hostil
             assert_safe(app.export_screenshot())
             await pilot.press("escape")
             await pilot.pause()
-        corrected = app.database.conn.execute(
+        corrected = app.clinic.database.conn.execute(
             "SELECT id FROM assessments WHERE supersedes IS NOT NULL"
         ).fetchone()[0]
-        database = app.database
+        database = app.clinic.database
         history = HistoryScreen(
             "H002",
             None,

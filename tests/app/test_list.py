@@ -89,9 +89,9 @@ async def test_follow_ups_come_with_the_verdicts_and_only_alerting_statuses_are_
     """Every patient's next follow-up is in with the verdicts (count and filter at once); of the
     statuses only the open alert's patient's is kept (50,000 statuses would hold a gigabyte)."""
     app = pilot.app
-    assert set(app.followups) == {"P001", "P002", "P003", "P004"}
+    assert set(app.clinic.followups) == {"P001", "P002", "P003", "P004"}
     assert "2 follow-ups due" in text_of(app, "#list-summary")
-    assert set(app.statuses) == {"P002"}
+    assert set(app.clinic.statuses) == {"P002"}
     app.screen.query_one("#filter", Select).value = "followup"
     await settle(pilot)
     assert [r[0] for r in list_rows(app)] == ["P001", "P002"]

@@ -40,7 +40,7 @@ async def test_clinician_name_is_asked_once_and_audited(tmp_db_path):
         app.screen.query_one("#m-who", Input).value = "Dr Nurse"
         await pilot.press("enter")
         await settle(pilot)
-        assert app.clinician == "Dr Nurse"
+        assert app.clinic.clinician == "Dr Nurse"
         await ready(pilot)
         await pilot.press("a")
         await settle(pilot)
