@@ -144,6 +144,8 @@ class PatientApp(App):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        if not self.query("#headline"):
+            return  # the app is closing (its widgets are gone): a late read has nowhere to go
         if message.view is None:
             self.query_one("#headline", Static).update(
                 Text(
