@@ -139,7 +139,7 @@ class OutcomesApp(App):
         analyse_clinic_posting(self.clinic, get_current_worker(), self.post_message, first_paint)
 
     def on_clinic_listed(self, message: ClinicListed) -> None:
-        first = self.clinic.listed(message.rows, message.settings, message.scale, message.total)
+        first = self.clinic.listed(message)
         screen = self.list_screen()
         if screen.is_mounted:
             screen.show_rows(keep_cursor=not first)
@@ -177,14 +177,7 @@ class OutcomesApp(App):
         # collection while the table paints (they are freed by reference
         # counting when a reload replaces them).
         gc.freeze()
-        new = self.clinic.loaded(
-            message.rows,
-            message.statuses,
-            message.followups,
-            message.settings,
-            message.scale,
-            message.seconds,
-        )
+        new = self.clinic.loaded(message)
         announce_new_alerts(self, new, message.statuses)
         # None while the app shuts down (a reload may finish after the screens are gone).
         screen = next((s for s in self.screen_stack if isinstance(s, PatientListScreen)), None)

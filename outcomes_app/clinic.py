@@ -24,6 +24,7 @@ from outcomes.scales import SCALES
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes_app.errors import guarded
+from outcomes_app.messages import ClinicListed, ClinicLoaded
 from outcomes_app.text import PatientRow
 
 #: What the clinician reads when the settings cannot be read (the defaults are used meanwhile).
@@ -121,32 +122,25 @@ class Clinic:
         return mine.data, status, mine.info or {"patient_id": pid}, mine.clinic
 
     # ----- what the app's loading worker brings ---------------------------------
-    def listed(self, rows: list[PatientRow], settings: Settings, scale: str, total: int) -> bool:
+    def listed(self, message: ClinicListed) -> bool:
         """The first paint's rows, or the rest of the list; True when these are the first."""
         first = self.rows is None or not self.partial_list  # not the rest of a list already painted
-        self.rows, self.statuses, self.followups = rows, {}, None
-        self.settings, self.list_scale = settings, scale
-        self.partial_list = len(rows) < total
+        self.rows, self.statuses, self.followups = message.rows, {}, None
+        self.settings, self.list_scale = message.settings, message.scale
+        self.partial_list = len(message.rows) < message.total
         if first:
-            self.progress = (0, total)
+            self.progress = (0, message.total)
         return first
 
-    def loaded(
-        self,
-        rows: list[PatientRow],
-        statuses: dict[str, PatientStatus],
-        followups: dict[str, FollowUp | None] | None,
-        settings: Settings,
-        scale: str,
-        seconds: float,
-    ) -> set[tuple[str, str]]:
+    def loaded(self, message: ClinicLoaded) -> set[tuple[str, str]]:
         """Every patient analysed; the (patient, alert key) pairs that were not open at the last read."""
+        statuses = message.statuses
         open_now = {(pid, a.key) for pid, st in statuses.items() for a in st.open_alerts}
         new = set() if self.open_alerts is None else open_now - self.open_alerts
         self.open_alerts = open_now
-        self.rows, self.statuses, self.followups = rows, statuses, followups
-        self.settings, self.list_scale = settings, scale
-        self.load_seconds = seconds
+        self.rows, self.statuses, self.followups = message.rows, statuses, message.followups
+        self.settings, self.list_scale = message.settings, message.scale
+        self.load_seconds = message.seconds
         self.progress, self.partial_list = None, False
         return new
 
