@@ -140,16 +140,16 @@ class OutcomesApp(App):
 
     def on_clinic_listed(self, message: ClinicListed) -> None:
         first = self.clinic.listed(message)
-        screen = self.list_screen()
-        if screen.is_mounted:
+        screen = self.shown_list()
+        if screen is not None:
             screen.show_rows(keep_cursor=not first)
 
     def on_clinic_progress(self, message: ClinicProgress) -> None:
         if self.clinic.progress is None:
             return  # the full rows are already in
         self.clinic.progress = (message.done, message.total)
-        screen = self.list_screen()
-        if screen.is_mounted:
+        screen = self.shown_list()
+        if screen is not None:
             screen.update_summary()
 
     def follow_database(self) -> None:
@@ -179,15 +179,14 @@ class OutcomesApp(App):
         gc.freeze()
         new = self.clinic.loaded(message)
         announce_new_alerts(self, new, message.statuses)
-        # None while the app shuts down (a reload may finish after the screens are gone).
-        screen = next((s for s in self.screen_stack if isinstance(s, PatientListScreen)), None)
-        if screen is not None and screen.is_mounted:
+        screen = self.shown_list()
+        if screen is not None:
             screen.show_rows(keep_cursor=True)
 
     def on_clinic_load_failed(self, message: ClinicLoadFailed) -> None:
         self.clinic.load_failed()
-        screen = self.list_screen()
-        if screen.is_mounted:
+        screen = self.shown_list()
+        if screen is not None:
             screen.query_one("#list-summary", Static).update(
                 f"[b red]{safe_markup(message.reason)}[/]"
             )
@@ -197,6 +196,12 @@ class OutcomesApp(App):
     def list_screen(self) -> PatientListScreen:
         return next(s for s in self.screen_stack if isinstance(s, PatientListScreen))
 
+    def shown_list(self) -> PatientListScreen | None:
+        """The patient list if it is mounted; None before it is, and while the app shuts down
+        (a message or a reload may arrive after the screens are gone)."""
+        screen = next((s for s in self.screen_stack if isinstance(s, PatientListScreen)), None)
+        return screen if screen is not None and screen.is_mounted else None
+
     # ----- what the screens post up (`outcomes_app.messages`) -----------------
     def on_row_changed(self, message: RowChanged) -> None:
         """Recompute one patient's list row after a change (no clinic-wide reload)."""
@@ -204,21 +209,28 @@ class OutcomesApp(App):
         if changed is None:
             return
         row, index = changed
+        screen = self.shown_list()
+        if screen is None:
+            return
         if index is None:
-            self.list_screen().show_rows()  # a new patient
+            screen.show_rows()  # a new patient
         else:
-            self.list_screen().replace_row(row)
+            screen.replace_row(row)
 
     def on_open_patient(self, message: OpenPatient) -> None:
         self.open_patient(message.patient_id)
 
     def on_reload_clinic(self, message: ReloadClinic) -> None:
+        if self.shown_list() is None:
+            return  # the app is shutting down
         if message.scale:
             self.clinic.list_scale = message.scale
         self.load_clinic()
 
     def on_settings_changed(self, message: SettingsChanged) -> None:
-        self.list_screen().action_reload()  # every status depends on the settings
+        screen = self.shown_list()
+        if screen is not None:
+            screen.action_reload()  # every status depends on the settings
 
     # ----- navigation and actions ------------------------------------------
     def open_patient(self, pid: str) -> None:
