@@ -33,7 +33,7 @@ async def test_k_issues_a_link_for_the_open_patient_and_shows_it(clinic_db):
     assert checkins.find_link(database, code=typed.replace("-", "")).id == link.id
     audit = db.patient_audit(database, "P003")
     issued = audit[audit["table_name"] == "checkin_links"]
-    assert list(issued["who"]) == [pilot.app.clinician or db.default_user()]
+    assert list(issued["who"]) == [pilot.app.clinic.clinician or db.default_user()]
 
 
 async def test_a_web_checkin_with_item_9_is_an_alert_in_the_open_clinician_app(tmp_path):
@@ -45,7 +45,7 @@ async def test_a_web_checkin_with_item_9_is_an_alert_in_the_open_clinician_app(t
     from starlette.testclient import TestClient
 
     from outcomes_web import make_app
-    from tests.app.test_follow_database import WITHIN_S, alert_notes, row, wait_until
+    from tests.app.test_follow_database import alert_notes, row, wait_until
     from tests.web.checkin_clinic import answers, build, csrf_of, issue
 
     path = tmp_path / "clinic.db"
@@ -63,5 +63,5 @@ async def test_a_web_checkin_with_item_9_is_an_alert_in_the_open_clinician_app(t
         app = pilot.app
         assert not row(app, "P001").alerts
         assert await asyncio.to_thread(send) == 200
-        await wait_until(pilot, lambda: row(app, "P001").alerts and alert_notes(app), WITHIN_S)
+        await wait_until(pilot, lambda: row(app, "P001").alerts and alert_notes(app))
         assert "P001: PHQ-9 item 9 = 2" in alert_notes(app)[0]
