@@ -8,7 +8,6 @@ command line or the database and are validated here, once.
 
 from __future__ import annotations
 
-import math
 import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, NamedTuple
@@ -424,11 +423,9 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
         return None
     try:
         if spec.kind == "int":
-            value: Any = int(raw)
+            value: Any = int(_plain_number(raw, whole=True))
         elif spec.kind == "float":
-            value = float(raw)
-            if not math.isfinite(value):
-                raise ValueError
+            value = float(_plain_number(raw, whole=False))
         elif spec.kind == "bool":
             lowered = raw.lower()
             if lowered in ("true", "yes", "on", "1"):
@@ -448,7 +445,7 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
             return _pressure(spec, raw)
         elif spec.kind == "days":
             parts = [p for p in raw.replace(";", ",").replace(" ", ",").split(",") if p]
-            days = tuple(sorted({int(p) for p in parts}))
+            days = tuple(sorted({int(_plain_number(p, whole=True)) for p in parts}))
             if not days:
                 raise ValueError
             for day in days:
@@ -467,6 +464,20 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
 #: A registry site id: read in file names, chart legends and a network's tables.
 SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 SITE_ID_WORDS = "1-40 letters, digits, '.', '_' or '-', starting with a letter or digit"
+
+
+#: A number as plain decimal digits: an optional sign, digits, at most one decimal point.
+_PLAIN_WHOLE = re.compile(r"[+-]?[0-9]+")
+_PLAIN_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
+def _plain_number(raw: str, whole: bool) -> str:
+    """`raw` when it is plain decimal digits (whole: no decimal point), else ValueError:
+    "5e-1", "1_000", "0x10", "inf" and non-ASCII digits are not numbers a clinic types."""
+    pattern = _PLAIN_WHOLE if whole else _PLAIN_DECIMAL
+    if len(raw) > 12 or not pattern.fullmatch(raw):
+        raise ValueError(raw)
+    return raw
 
 
 def _text_value(key: str, raw: str, stored: bool) -> str:
@@ -504,7 +515,9 @@ def _scale_list(spec: SettingSpec, raw: str) -> tuple[str, ...]:
 
 def _pressure(spec: SettingSpec, raw: str) -> Pressure:
     """ "140/90" as a `Pressure` (ValueError when it is not two whole numbers)."""
-    systolic, diastolic = (int(p) for p in raw.replace(",", "/").split("/"))
+    systolic, diastolic = (
+        int(_plain_number(p.strip(), whole=True)) for p in raw.replace(",", "/").split("/")
+    )
     _check_range(spec, systolic)
     _check_range(spec, diastolic)
     if diastolic >= systolic:

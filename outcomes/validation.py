@@ -516,16 +516,18 @@ def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]
         problems.append(Problem("dose_mg_per_kg", "dose in mg/kg is required"))
         values["dose_mg_per_kg"] = None
         return
-    try:
-        dose = float(str(dose_text).strip())
-        if dose != dose:
-            raise ValueError
-    except ValueError:
+    # Plain decimal digits only (parse_decimal): "5e-1", "0x1", "1_0" and "inf" are refused.
+    number = parse_decimal(dose_text)
+    dose = None if number is None else float(number)
+    if dose is None:
         text = str(dose_text).strip()
         problems.append(
-            Problem("dose_mg_per_kg", f"dose {text!r} is not a number (mg/kg){_decimal_hint(text)}")
+            Problem(
+                "dose_mg_per_kg",
+                f"dose {_shown(text)} is not a number (mg/kg): write plain decimal digits "
+                f"such as 0.5{_decimal_hint(text)}",
+            )
         )
-        dose = None
     values["dose_mg_per_kg"] = dose
     if dose is not None:
         problems.extend(dose_problems(dose))

@@ -46,6 +46,7 @@ from outcomes.validation import (
     check_infusion,
     check_patient,
     item_problems,
+    parse_decimal,
     reason_problems,
 )
 from outcomes_app.audit_text import describe_record
@@ -351,16 +352,20 @@ class InfusionForm(FormScreen):
     @on(Input.Changed, "#f-dose_mg_per_kg, #f-weight_kg")
     def update_total(self) -> None:
         """Total mg from dose x weight, shown live (the record's own rule)."""
-        try:
+        # Read as the save reads them (plain decimal digits): "5e-1" shows no total.
+        dose, weight = (
+            parse_decimal(self.value("dose_mg_per_kg")),
+            parse_decimal(self.value("weight_kg")),
+        )
+        total = None
+        if dose is not None and weight is not None:
             probe = Infusion(
                 self.patient_id,
                 Timepoint(self.clinic.today),
-                dose_mg_per_kg=float(self.value("dose_mg_per_kg")),
-                weight_kg=float(self.value("weight_kg")),
+                dose_mg_per_kg=float(dose),
+                weight_kg=float(weight),
             )
             total = probe.total_mg
-        except ValueError:
-            total = None
         self.query_one("#total-mg", Static).update(
             f"[b]{total:g} mg[/b]" if total is not None else "dose × weight"
         )
