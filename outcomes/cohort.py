@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import math
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Mapping, Sequence
 
 import numpy as np
 
 from outcomes.associations import Associations, associations
+from outcomes.drugs import DRUGS, KETAMINE
 from outcomes.records import Assessment
 from outcomes.session_safety import SessionSafety
 from outcomes.status import PatientStatus
@@ -72,6 +73,14 @@ class ReliefCurve:
     def at_risk(self, t: float) -> int:
         """Responders still observed with relief at day `t`."""
         return int(np.sum(self.durations >= t))
+
+    def drawn_band(self) -> tuple[np.ndarray, np.ndarray]:
+        """The band to draw: NaN (nothing drawn) where R's survival has no interval, i.e.
+        where the log-log formula is undefined (the estimate at 1 or at 0)."""
+        if self.raw_low is None or self.raw_high is None:
+            return self.low, self.high
+        undefined = np.isnan(self.raw_low) | np.isnan(self.raw_high)
+        return np.where(undefined, np.nan, self.low), np.where(undefined, np.nan, self.high)
 
     @property
     def median(self) -> float | None:
@@ -141,10 +150,12 @@ def relief_curve(durations: Sequence[float], events: Sequence[bool]) -> ReliefCu
     if len(d) == 0:
         return None
     if not e.any():
-        # Nothing observed yet: relief holds throughout the follow-up.
+        # Nothing observed yet: relief holds throughout the follow-up, and the band is
+        # undefined everywhere (R's survival gives NA): nothing to draw.
         times = np.concatenate([[0.0], np.unique(d)])
         ones = np.ones_like(times)
-        return ReliefCurve(times, ones, ones, ones, d, e)
+        nan = np.full_like(times, np.nan)
+        return ReliefCurve(times, ones, ones, ones, d, e, nan, nan)
     result = ecdf(CensoredData(uncensored=d[e], right=d[~e]))
     sf = result.sf
     with warnings.catch_warnings():
@@ -210,6 +221,9 @@ class CohortSummary:
     responders_in_induction: int = 0
     #: The session safety figures (section 11), when the patients' sessions were given.
     safety: SessionSafety | None = None
+    #: The induction length of each drug among the counted courses ({"ketamine": 6,
+    #: "esketamine": 8}): what "within the induction" means for each (section 11).
+    inductions: dict[str, int] = field(default_factory=dict)
 
     @property
     def completers(self) -> int:
@@ -248,6 +262,7 @@ class CohortSummary:
             "with_baseline": self.with_baseline,
             "verdicts": self.verdict_counts,
             "responders_by_session": self.responders_by_session,
+            "induction_sessions": self.inductions,
             "response_rate_6": _round(self.response_rate_6),
             "response_rate_itt": _round(self.response_rate_itt),
             "remission_rate_6": _round(self.remission_rate_6),
@@ -345,4 +360,15 @@ def summarise(
             1 for s in statuses if s.verdict.value == RESPONDER and s.relief is None
         ),
         safety=safety,
+        inductions=induction_lengths(statuses),
     )
+
+
+def induction_lengths(statuses: Sequence[PatientStatus]) -> dict[str, int]:
+    """{drug: N} for the drugs of the patients' courses, in the order of `DRUGS`; a clinic
+    with no course yet has the ketamine setting only."""
+    found = {s.course.drug: s.settings.induction_sessions for s in statuses if s.course}
+    if not found:
+        n = statuses[0].settings.induction_sessions if statuses else 6
+        return {KETAMINE: n}
+    return {drug: found[drug] for drug in DRUGS if drug in found}

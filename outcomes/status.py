@@ -22,7 +22,7 @@ from typing import Iterable, Mapping, NamedTuple
 from outcomes.course import Course, courses_of, find_baseline
 from outcomes.drugs import settings_for_drug
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
-from outcomes.reliable_change import ReliableChange, reliable_change
+from outcomes.reliable_change import NO_PARAMETERS, ReliableChange, reliable_change
 from outcomes.relief import (
     RELAPSE,
     Relief,
@@ -243,11 +243,27 @@ class PatientStatus:
             "relief_censored": relief.censored if relief else None,
             "relief_ended_by": relief.ended_by if relief else None,
             "response_at_end_of_induction": self.response_at_end_of_induction,
-            "reliable_change": self.reliable.category if self.reliable else None,
+            "reliable_change": reliable_category(self.reliable),
+            "reliable_change_reason": reliable_reason(self.reliable),
             "total_only_records": self.total_only_count,
             "safety_items_unchecked": self.safety_unchecked,
             "alerts": [a.as_json() for a in self.alerts],
         }
+
+
+def reliable_category(reliable: ReliableChange | None) -> str | None:
+    """The status JSON's `reliable_change`: recovered, improved, unchanged, deteriorated, or
+    None (no score to compare yet, or no reliable-change parameters for the scale)."""
+    if reliable is None or reliable.category == NO_PARAMETERS:
+        return None
+    return reliable.category
+
+
+def reliable_reason(reliable: ReliableChange | None) -> str | None:
+    """Why `reliable_change` is null, or the rule that decided it (`reliable_change_reason`)."""
+    if reliable is None:
+        return "no score after the first session to compare with the baseline yet"
+    return reliable.detail
 
 
 def _milestone_json(m: Milestone | None) -> dict | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from outcomes.reliable_change import (
     DETERIORATED,
+    FIXED_THRESHOLDS,
     IMPROVED,
     NO_PARAMETERS,
     RECOVERED,
@@ -40,12 +41,15 @@ class Trend:
         latest: The latest score.
         reliable_rule: True when judged by the reliable-change threshold,
             False when by 20% of the earlier score.
+        threshold_points: the scale's fixed reliable-change threshold in points
+            (PHQ-9 6, GAD-7 4) when that judged it, else None.
     """
 
     direction: str
     previous: int
     latest: int
     reliable_rule: bool
+    threshold_points: int | None = None
 
 
 def trend_of(scale_id: str, previous: int, latest: int, settings: Settings) -> Trend:
@@ -59,7 +63,7 @@ def trend_of(scale_id: str, previous: int, latest: int, settings: Settings) -> T
             if rc.category == DETERIORATED
             else SAME
         )
-        return Trend(direction, previous, latest, True)
+        return Trend(direction, previous, latest, True, FIXED_THRESHOLDS.get(scale_id))
     # Whole-number comparison, so that 20% of 10 (2 points) is never 1.999...
     drop = previous - latest
     if drop != 0 and abs(drop) * 100 >= TREND_PERCENT * previous:

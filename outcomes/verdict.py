@@ -45,6 +45,11 @@ WINDOW_OPEN = "window_open"  # all N given, window still open
 STOPPED_SHORT = "stopped_short"  # fewer than N, the last too long ago
 UNDER_WAY = "under_way"  # fewer than N, recently
 
+# What closed the verdict window (`Verdict.closed_by`), first match in this order.
+WINDOW_PASSED = "window_passed"  # more than verdict_window_days since session N
+LATER_SESSION = "later_session"  # a session after session N (a booster) was given
+LATER_ASSESSMENT = "later_assessment"  # an assessment dated after the verdict window
+
 
 @dataclass(frozen=True, slots=True)
 class Verdict:
@@ -64,6 +69,9 @@ class Verdict:
         nothing_measured: no score between the first session and the end of
             the verdict window (a non-responder by absence of scores).
         zero_baseline_at: when the baseline of 0 was taken (`ZERO_BASELINE`).
+        closed_by: what closed the verdict window of a non-responder
+            (`WINDOW_CLOSED`): `WINDOW_PASSED`, `LATER_ASSESSMENT` (an
+            assessment dated after the window) or `LATER_SESSION` (a booster).
     """
 
     value: VerdictValue
@@ -76,6 +84,7 @@ class Verdict:
     limit_days: int | None = None
     nothing_measured: bool = False
     zero_baseline_at: str | None = None
+    closed_by: str | None = None
 
 
 def in_verdict_window(session: int, days_after_last_induction: int, settings: Settings) -> bool:
@@ -104,8 +113,8 @@ def decide(
     """Apply the rule of section 4 to one course.
 
     Args:
-        assessed_after_window: an assessment of the scale exists after the
-            verdict window closed (a post-session-N assessment).
+        assessed_after_window: an assessment of the scale is dated after the
+            verdict window (section 4).
     """
     n = settings.induction_sessions
     given = len(course.infusions)
@@ -124,15 +133,20 @@ def decide(
         )
     if given >= n:
         last_induction = course.infusions[n - 1]
-        window_closed = (
-            (as_of - last_induction.when.day).days > settings.verdict_window_days
-            or given > n
-            or assessed_after_window
+        closed_by = (
+            WINDOW_PASSED
+            if (as_of - last_induction.when.day).days > settings.verdict_window_days
+            else LATER_SESSION
+            if given > n
+            else LATER_ASSESSMENT
+            if assessed_after_window
+            else None
         )
         return Verdict(
-            NON_RESPONDER if window_closed else IN_PROGRESS,
-            WINDOW_CLOSED if window_closed else WINDOW_OPEN,
+            NON_RESPONDER if closed_by else IN_PROGRESS,
+            WINDOW_CLOSED if closed_by else WINDOW_OPEN,
             limit_days=settings.verdict_window_days,
+            closed_by=closed_by,
             **facts,
         )
     since_last = (as_of - course.infusions[-1].when.day).days if given else None

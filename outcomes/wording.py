@@ -42,6 +42,8 @@ from outcomes.trend import BETTER, SAME, TREND_PERCENT, WORSE, Trend
 from outcomes.verdict import (
     IN_PROGRESS,
     INCOMPLETE,
+    LATER_ASSESSMENT,
+    LATER_SESSION,
     NO_USABLE_BASELINE,
     NOT_STARTED,
     RESPONDER,
@@ -58,7 +60,7 @@ if TYPE_CHECKING:
     from outcomes.cohort import CohortSummary
     from outcomes.followup import FollowUp
     from outcomes.reliable_change import ReliableChange
-    from outcomes.status import Milestone, PatientStatus
+    from outcomes.status import Milestone, PatientStatus, ScorePoint
 
 #: How the starting score is named to a clinician.
 STARTING_SCORE = "the starting score"
@@ -97,6 +99,20 @@ def patient_noun(status: PatientStatus) -> str:
 def plural(count: int, word: str, many: str | None = None) -> str:
     """ "1 day", "2 days", "0 days"; `many` for an irregular plural ("1 was", "2 were")."""
     return f"{count} {word if count == 1 else many or word + 's'}"
+
+
+#: One record of each import kind, for counts ("Imported 1 patient", "2 readings").
+RECORD_NOUNS = {
+    "patients": "patient",
+    "infusions": "infusion",
+    "assessments": "assessment",
+    "vitals": "reading",
+}
+
+
+def records_words(count: int, kind: str) -> str:
+    """ "1 patient", "3 assessments", "2 readings" (vitals) for an import's count."""
+    return plural(count, RECORD_NOUNS.get(kind, kind))
 
 
 def percent_change(improvement: float, reference: str = STARTING_SCORE) -> str:
@@ -151,6 +167,13 @@ def words(value: str | None) -> str:
 RESPONSE_RULE = f"response (>= {RESPONSE_MIN_IMPROVEMENT:g}% below baseline)"
 
 
+#: Why the verdict window of a non-responder is closed (clinical-spec section 4).
+_WINDOW_CLOSED_BY = {
+    LATER_ASSESSMENT: " (closed early by an assessment dated after the verdict window)",
+    LATER_SESSION: " (closed early by a session given after the induction)",
+}
+
+
 def verdict_reason(verdict: Verdict) -> str:
     """The rule that decided the verdict, with its numbers and setting, for the verdict's drug:
     "all 8 induction sessions given and no response ... by 7 days after session 8"."""
@@ -170,6 +193,7 @@ def verdict_reason(verdict: Verdict) -> str:
         WINDOW_CLOSED: (
             f"all {n} {induction} given and no {RESPONSE_RULE} "
             f"by {plural(limit or 0, 'day')} after {noun} {n}"
+            + _WINDOW_CLOSED_BY.get(verdict.closed_by, "")
         ),
         WINDOW_OPEN: (
             f"all {n} {induction} given; the verdict window is open until "
@@ -218,6 +242,22 @@ def session_place(k: int, induction: int) -> str:
     return f"booster {k - induction} (session {k})"
 
 
+def score_place(status: PatientStatus, point: ScorePoint) -> str:
+    """Where a score sits in the course: "session 3", "booster 1 (session 7)", or for a score
+    after the last induction session and past the verdict window, "follow-up, day 49 after the
+    last induction infusion" (never "session 6" for a score seven weeks later)."""
+    n = status.induction_size
+    if point.session < 1:
+        return f"before the first {noun_of(status)}"
+    if point.session > n:
+        return f"booster {point.session - n} (session {point.session})"
+    if point.session == n and not point.in_verdict_window:
+        last = status.infusions[n - 1].when.day
+        days = (point.assessment.when.day - last).days
+        return f"follow-up, day {days} after the last induction {noun_of(status)}"
+    return f"session {point.session}"
+
+
 def progress_short(status: PatientStatus) -> str:
     """The compact form of `progress_words` for a list."""
     return progress_words(status, short=True)
@@ -252,7 +292,7 @@ def status_sentence(status: PatientStatus) -> str:
     scale = get_scale(status.scale)
     return (
         f"{words(status.status) or 'unknown'}: {scale.name} {latest.assessment.total} "
-        f"({latest.band}) at session {latest.session}, "
+        f"({latest.band}) at {score_place(status, latest)}, "
         f"{percent_change(latest.improvement, f'{STARTING_SCORE} of {base}')}"
     )
 
@@ -278,22 +318,45 @@ def milestone_words(milestone: Milestone | None, noun: str = "infusion") -> str 
 
 
 def trend_words(trend: Trend | None) -> str | None:
-    """The trend with the two scores it compares and the rule behind it."""
+    """The latest score against the one before it, read once: "about the same as the score
+    before: 11 then 7, 4 points lower; the threshold is 6 points (reliable change)"."""
     if trend is None:
         return None
-    direction = {BETTER: "better", WORSE: "worse", SAME: "about the same"}[trend.direction]
-    if trend.reliable_rule:
-        rule = "a reliable change counts"
+    direction = {BETTER: "better than", WORSE: "worse than", SAME: "about the same as"}[
+        trend.direction
+    ]
+    moved = trend.previous - trend.latest
+    if moved > 0:
+        change = f"{plural(moved, 'point')} lower"
+    elif moved < 0:
+        change = f"{plural(-moved, 'point')} higher"
     else:
-        rule = f"a change of {TREND_PERCENT}% of the earlier score counts"
-    return f"{direction} ({trend.previous} then {trend.latest}; {rule})"
+        change = "no change"
+    if trend.threshold_points is not None:
+        rule = f"the threshold is {plural(trend.threshold_points, 'point')} (reliable change)"
+    elif trend.reliable_rule:
+        rule = "the threshold is a reliable change (RC above 1.96)"
+    else:
+        least = max(1, -(-trend.previous * TREND_PERCENT // 100))  # whole points, rounded up
+        rule = f"the threshold is {plural(least, 'point')} ({TREND_PERCENT}% of the earlier score)"
+    return f"{direction} the score before: {trend.previous} then {trend.latest}, {change}; {rule}"
 
 
 def reliable_words(reliable: ReliableChange) -> str:
-    """ "improved: better by 8 points; a change of 6 points or more is reliable (...)"."""
+    """The reliable change since the starting score, read once (section 10's "better by 8
+    points"): "no reliable change: better by 5 points since the starting score; a change of 6
+    points or more is reliable (NHS Talking Therapies)"."""
+    from outcomes.reliable_change import DETERIORATED, IMPROVED, RECOVERED, UNCHANGED
+
     if reliable.change is None:
-        return f"{reliable.category}: {reliable.detail}"
-    return f"{reliable.category}: {points_change(reliable.change)}; {reliable.detail}"
+        return f"not assessed: {reliable.detail}"
+    headline = {
+        RECOVERED: "recovered",
+        IMPROVED: "reliable improvement",
+        UNCHANGED: "no reliable change",
+        DETERIORATED: "reliable deterioration",
+    }.get(reliable.category, words(reliable.category))
+    return f"{headline}: {points_change(reliable.change)} since {STARTING_SCORE}; {reliable.detail}"
 
 
 def followup_words(follow: FollowUp | None) -> str | None:
@@ -325,9 +388,10 @@ def relief_words(status: PatientStatus) -> str:
         return _no_relief_words(status)
     day0 = relief.day0.day
     end = day0.fromordinal(day0.toordinal() + relief.days)
-    since = f"after the last induction {noun_of(status)} ({day0})"
+    noun = noun_of(status)
+    since = f"after the last induction {noun} ({day0})"
     if relief.ended_by == LOST_IN_INDUCTION:
-        return f"0 days: {lost_in_induction_words(status)}"
+        return lost_in_induction_words(status)
     if relief.ended_by == RELAPSE:
         return f"{plural(relief.days, 'day')} {since}, ended by loss of response on {end}"
     if relief.ended_by == BOOSTER and not relief.censored:
@@ -340,8 +404,14 @@ def relief_words(status: PatientStatus) -> str:
             f"at least {plural(relief.days, 'day')} {since}: still holding when a booster "
             f"was given on {end}, where observation stops (booster_ends_relief is off)"
         )
+    if relief.measured_to is None:
+        return (
+            f"not measured yet: no score since the last induction {noun} ({day0}); "
+            "relief is counted from it once a score comes"
+        )
     return (
-        f"at least {plural(relief.days, 'day')} {since}: still holding at the latest score ({end})"
+        f"at least {plural(relief.days, 'day')} {since}: still holding at the latest score "
+        f"({relief.measured_to.day})"
     )
 
 
@@ -351,7 +421,7 @@ def relief_label(status: PatientStatus) -> str:
     if relief is None:
         return ""
     if relief.ended_by == LOST_IN_INDUCTION:
-        return lost_in_induction_words(status)
+        return f"no relief: response lost by the last induction {noun_of(status)}"
     days = plural(relief.days, "day")
     if relief.ended_by == RELAPSE:
         return f"relief {days}, until loss of response"
@@ -359,6 +429,8 @@ def relief_label(status: PatientStatus) -> str:
         return f"relief {days}, until a booster (counted as loss of relief)"
     if relief.ended_by == BOOSTER:
         return f"relief at least {days}, still holding at a booster"
+    if relief.measured_to is None:
+        return "relief not measured yet: no score since the induction"
     return f"relief at least {days} so far, still holding"
 
 
@@ -372,10 +444,27 @@ def _no_relief_words(status: PatientStatus) -> str:
 
 
 def lost_in_induction_words(status: PatientStatus) -> str:
-    """ "responded at session 2, lost by the end of the induction"."""
+    """ "no relief after the induction: the response reached at session 2 was lost by the last
+    induction infusion (score 14 on 2026-01-15, confirmed by 13 on 2026-01-20)"."""
     first = status.first_response
-    at = f" at session {first.session}" if first is not None else ""
-    return f"responded{at}, lost by the end of the induction"
+    relief = status.relief
+    at = f" reached at session {first.session}" if first is not None else ""
+    text = f"no relief after the induction: the response{at} was lost by the last induction {noun_of(status)}"
+    if relief is None or relief.relapse_when is None:
+        return text
+    scores = {p.assessment.when: p.assessment.total for p in status.points}
+    lost = f"score {scores.get(relief.relapse_when, '?')} on {relief.relapse_when.iso()}"
+    if relief.measured_to is not None:
+        confirmed = (
+            f"confirmed by {scores.get(relief.measured_to, '?')} on {relief.measured_to.iso()}"
+        )
+    else:
+        confirmed = "no score in the verdict window after it"
+    return f"{text} ({lost}, {confirmed})"
+
+
+#: The patient list's relief cell for a response lost during the induction (never a bare 0).
+RELIEF_LOST_SHORT = "lost"
 
 
 # ----- patient mode (plain language) -------------------------------------------
@@ -600,6 +689,38 @@ def followup_line(status: PatientStatus, today: date) -> str:
 
 
 # ----- cohort counts: every denominator and who is left out ---------------------
+def induction_rule_words(inductions: dict[str, int]) -> str:
+    """What "the induction" means in a cohort, per drug (clinical-spec section 11):
+    "6 infusions for ketamine, 8 sessions for esketamine"."""
+    return ", ".join(
+        f"{plural(n, session_noun(drug))} for {drug}" for drug, n in inductions.items()
+    )
+
+
+def within_induction_words(inductions: dict[str, int]) -> str:
+    """ "within the induction: 6 infusions for ketamine, 8 sessions for esketamine"."""
+    return f"within the induction: {induction_rule_words(inductions)}"
+
+
+def late_sessions_words(inductions: dict[str, int]) -> str | None:
+    """Which sessions only one drug's course has, when a cohort mixes induction lengths:
+    "sessions 7 and 8 count esketamine courses only (8 sessions)"; None otherwise."""
+    if len(set(inductions.values())) < 2:
+        return None
+    shortest = min(inductions.values())
+    longer = [(drug, n) for drug, n in inductions.items() if n > shortest]
+    parts = []
+    for drug, n in longer:
+        if n == shortest + 1:
+            which = f"session {n}"
+        elif n == shortest + 2:
+            which = f"sessions {shortest + 1} and {n}"
+        else:
+            which = f"sessions {shortest + 1} to {n}"
+        parts.append(f"{which} count {drug} courses only ({plural(n, session_noun(drug))})")
+    return "; ".join(parts)
+
+
 def _left_out(parts: list[tuple[int, str]]) -> str:
     """ "; not counted: 3 still in the induction, 2 without a baseline" (zeros skipped)."""
     named = [f"{count} {why}" for count, why in parts if count]

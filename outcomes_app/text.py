@@ -21,7 +21,7 @@ from outcomes.course import courses_of, dose_steps
 from outcomes.drugs import ESKETAMINE, induction_length
 from outcomes.followup import next_followup
 from outcomes.records import PatientData
-from outcomes.relief import RELAPSE
+from outcomes.relief import LOST_IN_INDUCTION, RELAPSE
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus
@@ -48,6 +48,8 @@ class PatientRow:
     relief_censored: bool
     alerts: int
     relapsed: bool = False
+    #: A response lost during the induction: the relief cell says so, never a bare 0.
+    relief_lost: bool = False
     #: True for a first-paint row (`quick`): verdict, improvement, relief and alerts not computed yet.
     pending: bool = False
 
@@ -69,6 +71,7 @@ class PatientRow:
             relief_censored=bool(relief and relief.censored),
             alerts=len(status.open_alerts),
             relapsed=bool(relief and relief.ended_by == RELAPSE),
+            relief_lost=bool(relief and relief.ended_by == LOST_IN_INDUCTION),
         )
 
     @classmethod
@@ -113,7 +116,9 @@ class PatientRow:
                 PENDING,
             )
         relief = NO_VALUE
-        if self.relief_days is not None:
+        if self.relief_lost:
+            relief = wording.RELIEF_LOST_SHORT
+        elif self.relief_days is not None:
             relief = f"{self.relief_days}{'+' if self.relief_censored else ''}"
         return (
             literal(self.patient_id),
@@ -200,6 +205,7 @@ def column_widths(rows) -> dict[str, int]:
             r.verdict,
             r.relief_days,
             r.relief_censored,
+            r.relief_lost,
             r.alerts,
         ): r
         for r in rows

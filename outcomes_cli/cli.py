@@ -390,7 +390,12 @@ def tui(
                     db.default_user(),
                     date.today(),
                 )
-                _echo(f"Added the demonstration clinic: {counts['patients']} patients.", err=True)
+                from outcomes.wording import plural
+
+                _echo(
+                    f"Added the demonstration clinic: {plural(counts['patients'], 'patient')}.",
+                    err=True,
+                )
         finally:
             database.close()
     if patient_id is None:
@@ -443,8 +448,10 @@ def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
     try:
         existing = db.patient_ids(database)
         if existing and not force:
+            from outcomes.wording import plural
+
             raise Refused(
-                f"the database {_db_path(ctx)} already holds {len(existing)} patients; "
+                f"the database {_db_path(ctx)} already holds {plural(len(existing), 'patient')}; "
                 "the demo cohort is added only to an empty database (add --force to add it anyway)"
             )
         numbers = [int(m.group(1)) for pid in existing if (m := re.fullmatch(r"P(\d+)", pid))]
@@ -455,9 +462,12 @@ def demo(ctx: click.Context, count: int, seed: int, force: bool) -> None:
         )
     finally:
         database.close()
+    from outcomes.wording import plural
+
     _echo(
-        f"Added a demonstration clinic to {_db_path(ctx)}: {counts['patients']} patients, "
-        f"{counts['infusions']} sessions, {counts['assessments']} assessments, {counts['readings']} readings."
+        f"Added a demonstration clinic to {_db_path(ctx)}: {plural(counts['patients'], 'patient')}, "
+        f"{plural(counts['infusions'], 'session')}, {plural(counts['assessments'], 'assessment')}, "
+        f"{plural(counts['readings'], 'reading')}."
     )
 
 
@@ -515,13 +525,15 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
     if not result.added and not result.skipped:
         _echo(f"Nothing to import: {file.name} has a header but no rows; nothing was written.")
         return
+    from outcomes.wording import plural, records_words
+
     skipped = ""
     if result.skipped:
         skipped = (
-            f"; {result.skipped} row{'s' if result.skipped != 1 else ''} skipped because "
+            f"; {plural(result.skipped, 'row')} skipped because "
             "identical records are already stored"
         )
-    _echo(f"Imported {result.added} {kind} from {file.name}{skipped}.")
+    _echo(f"Imported {records_words(result.added, kind)} from {file.name}{skipped}.")
 
 
 def _import_command(kind: str):
@@ -802,7 +814,7 @@ def _summary(result, details: dict, followup) -> str:
         )
         lines.append(
             f"  Latest:     {latest.assessment.total} on {latest.assessment.when.iso()} "
-            f"(session {latest.session}{change})"
+            f"({wording.score_place(result, latest)}{change})"
         )
     optional = (
         ("Best", wording.best_words(result)),

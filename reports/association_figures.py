@@ -24,7 +24,6 @@ from outcomes.associations import (
     EarlyImprovement,
     Rate,
 )
-from outcomes.wording import plural
 from reports.layout import text_lines, wrap
 from reports.style import (
     BLACK,
@@ -89,7 +88,7 @@ def _rate_bars(
             ha="center",
             size=SMALL_SIZE,
         )
-    ax.set_xticks(range(len(rates)), [wrapped(r.label) for r in rates])
+    ax.set_xticks(range(len(rates)), [wrapped(r.label, 11) for r in rates])
     ax.set_xlim(-0.6, len(rates) - 0.2)
     ax.set_ylim(0, 110)
     ax.set_ylabel("responded by the end of the induction (%)", size=TEXT_SIZE)
@@ -111,7 +110,7 @@ def draw_dose_and_early(fig: Figure, assoc: Associations, scale_name: str) -> No
     known = sum(r.n for r in assoc.dose_bands)
     left_out = (
         f"; {assoc.dose_unknown} without a recorded dose at that session "
-        f"({named_few(assoc.dose_unknown_patients)})"
+        f"({named_few(assoc.dose_unknown_patients)}; every id in summary.json)"
         if assoc.dose_unknown
         else ""
     )
@@ -134,9 +133,10 @@ def draw_dose_and_early(fig: Figure, assoc: Associations, scale_name: str) -> No
         fig,
         RIGHT_RECT,
         "Early improvement (>= 20% below the starting score)",
-        "; ".join(_early_count(e, assoc.completers) for e in assoc.early)
-        + ". Improvement by session k is the best of the scores after sessions 1 to k; "
-        "the outcome is a response after session k, by the end of the verdict window",
+        "Patients with a verdict, not yet responded by session k: "
+        + "; ".join(_early_count(e, assoc.completers) for e in assoc.early)
+        + " (every id in summary.json). Outcome: a response after session k, by the end "
+        "of the verdict window",
         CAVEATS["early"],
     )
     _rate_bars(ax, rates, [BLUE, VERMILION] * 2, ["//", "", "//", ""])
@@ -144,29 +144,26 @@ def draw_dose_and_early(fig: Figure, assoc: Associations, scale_name: str) -> No
 
 
 def _early_count(early: EarlyImprovement, completers: int) -> str:
-    """ "Session 1: 19 of the 25 with a verdict; left out: 6 who had already responded by
-    session 1 (R1-0, R1-1, ...)"; the full lists are in summary.json."""
+    """ "session 1: 19 of 25; left out 6 already responded (R1-0, R1-1 and 4 more)"; the full
+    lists are in summary.json."""
     counted = early.improved.n + early.not_improved.n
-    text = f"Session {early.session}: {counted} of the {completers} with a verdict"
+    text = f"session {early.session}: {counted} of {completers}"
     parts = []
     if early.already_responded:
         parts.append(
-            f"{plural(len(early.already_responded), 'patient')} who had already responded by "
-            f"session {early.session} ({named_few(early.already_responded)})"
+            f"{len(early.already_responded)} already responded "
+            f"({named_few(early.already_responded)})"
         )
     if early.no_score:
-        parts.append(
-            f"{plural(len(early.no_score), 'patient')} without a score by session "
-            f"{early.session} ({named_few(early.no_score)})"
-        )
-    return text + (f"; left out: {', '.join(parts)}" if parts else "")
+        parts.append(f"{len(early.no_score)} without a score ({named_few(early.no_score)})")
+    return text + (f", left out {' and '.join(parts)}" if parts else "")
 
 
-def named_few(ids: tuple[str, ...], shown: int = 4) -> str:
+def named_few(ids: tuple[str, ...], shown: int = 2) -> str:
     """Up to `shown` patient ids, then how many more (every id is in summary.json)."""
     if len(ids) <= shown:
         return ", ".join(ids)
-    return ", ".join(ids[:shown]) + f" and {len(ids) - shown} more, listed in summary.json"
+    return ", ".join(ids[:shown]) + f" and {len(ids) - shown} more"
 
 
 def _scatter(ax: Axes, corr: Correlation) -> None:

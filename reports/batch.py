@@ -32,6 +32,7 @@ from typing import Iterable, Iterator, Sequence, TextIO
 
 import pandas as pd
 
+from outcomes import wording
 from outcomes.cohort import summarise
 from outcomes.records import ClinicData, PatientData, patients_from_frames
 from outcomes.report_records import ReportRecords
@@ -250,8 +251,15 @@ def _want_progress(progress: bool | None, err: TextIO) -> bool:
 
 def _summary_line(result: ReportResult, out: Path) -> str:
     # The failures themselves are the caller's to show (`result.failures`).
-    failed = f"; {len(result.failures)} patient(s) could not be reported" if result.failures else ""
-    return f"report: {len(result.files)} files written to {out} in {result.seconds:.1f} s{failed}"
+    failed = (
+        f"; {wording.plural(len(result.failures), 'patient')} could not be reported"
+        if result.failures
+        else ""
+    )
+    return (
+        f"report: {wording.plural(len(result.files), 'file')} written to {out} "
+        f"in {result.seconds:.1f} s{failed}"
+    )
 
 
 # ------------------------------------------------------- the work, without db

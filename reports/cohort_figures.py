@@ -71,7 +71,13 @@ def draw_responders_by_session(fig: Figure, summary: CohortSummary, induction: i
         "Responders by session (cumulative)",
         "Patients whose first response (>= 50% below baseline) came at or before each session, as % "
         f"of all who started: {wording.all_who_started_words(summary)}.\nThe headline response "
-        f"rate counts completers only: {wording.completers_words(summary)}.",
+        f"rate counts completers only: {wording.completers_words(summary)}.\n"
+        f"Induction: {wording.induction_rule_words(summary.inductions)}"
+        + (
+            f"; {late}: the last bar counts every responder."
+            if (late := wording.late_sessions_words(summary.inductions))
+            else "."
+        ),
         rect=LOW_AXES_RECT,
     )
     sessions = list(range(1, induction + 1))
@@ -88,7 +94,16 @@ def draw_responders_by_session(fig: Figure, summary: CohortSummary, induction: i
             size=TEXT_SIZE,
             linespacing="normal",
         )
-    ax.set_xticks(sessions, [f"session {k}" for k in sessions])
+    shortest = min(summary.inductions.values(), default=induction)
+    only = {  # a session only a longer induction has: which drug's courses it counts
+        k: " and ".join(d for d, n in summary.inductions.items() if n >= k)
+        for k in sessions
+        if k > shortest
+    }
+    ax.set_xticks(
+        sessions,
+        [f"session {k}" + (f"\n({only[k]} only)" if k in only else "") for k in sessions],
+    )
     ax.set_ylim(0, 112)
     ax.set_ylabel("patients who had responded (%)", size=TEXT_SIZE)
     ax.set_xlabel("session of the induction", size=TEXT_SIZE)
@@ -110,7 +125,8 @@ def draw_waterfall(fig: Figure, summary: CohortSummary) -> None:
         fig,
         "Best improvement within the induction",
         f"One bar per patient, best first: {wording.waterfall_words(summary)}.\n"
-        "Above the dashed line is a response (>= 50% below baseline).",
+        "Above the dashed line is a response (>= 50% below baseline). "
+        f"{wording.within_induction_words(summary.inductions).capitalize()}.",
         rect=LOW_AXES_RECT,
     )
     if not pairs:
@@ -260,9 +276,11 @@ def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
     ax = _frame(
         fig,
         "How long relief lasts after the induction",
-        "Kaplan-Meier estimate from the last induction session (day 0) to loss of response or a "
-        f"booster, among {wording.relief_count_words(summary)}.\nShaded: 95% confidence band; "
-        "+ : still holding when last seen (censored).",
+        "Kaplan-Meier estimate from the last induction session (day 0; the induction is "
+        f"{wording.induction_rule_words(summary.inductions)}) to loss of response or a "
+        f"booster, among {wording.relief_count_words(summary)}.\nShaded: 95% confidence band "
+        "(none where it is undefined, as in R's survival); + : still holding when last seen "
+        "(censored).",
         rect=rect,
     )
     ax.set_ylim(0, 1.05)
@@ -279,9 +297,8 @@ def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
         )
         return
     ticks = relief_ticks(summary)
-    ax.fill_between(
-        curve.times, curve.low, curve.high, step="post", color=SKY_BLUE, alpha=0.35, lw=0
-    )
+    low, high = curve.drawn_band()
+    ax.fill_between(curve.times, low, high, step="post", color=SKY_BLUE, alpha=0.35, lw=0)
     ax.step(curve.times, curve.survival, where="post", color=BLUE, lw=2)
     censored = curve.durations[~curve.events]
     if len(censored):

@@ -248,7 +248,16 @@ def _pct(rate: float | None) -> str:
 
 def denominator_lines(summary: CohortSummary, trajectories: int) -> list[str]:
     """Every figure's denominator and who is left out, one line each (clinical-spec section 6)."""
+    late = wording.late_sessions_words(summary.inductions)
     return [
+        f"Induction: {wording.induction_rule_words(summary.inductions)}; every figure counts "
+        "each course's own induction"
+        + (
+            f"; in responders by session, {late}, so its last bar is every responder"
+            if late
+            else ""
+        )
+        + ".",
         f"Completers (the headline rates): {wording.completers_words(summary)}.",
         f"All who started (rates and responders by session): {wording.all_who_started_words(summary)}.",
         f"Relief curve: {wording.relief_count_words(summary)}; the curve starts from "
@@ -269,8 +278,9 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
     cur.title(f"Clinic outcomes on {scale.name}", stamp)
     remitted = round((summary.remission_rate_6 or 0) * (responders + non))
     remitted_itt = round((summary.remission_rate_itt or 0) * itt)
-    n_words = f"{settings.induction_sessions}-session verdict"
-    within = f"within {settings.induction_sessions} sessions"
+    rule = wording.induction_rule_words(summary.inductions)
+    n_words = "Verdict"
+    within = "within the induction"
     rows = [
         ("Patients", f"{n}", "the clinic's patients, each counted once by the latest course"),
         (
@@ -278,12 +288,8 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
             f"{summary.with_baseline}",
             f"of the {n}; {n - summary.with_baseline} without one (see data quality)",
         ),
-        (f"{n_words}: responder", f"{responders}", "response within the induction"),
-        (
-            f"{n_words}: non-responder",
-            f"{non}",
-            f"all {settings.induction_sessions} infusions, no response",
-        ),
+        (f"{n_words}: responder", f"{responders}", f"response within the induction ({rule})"),
+        (f"{n_words}: non-responder", f"{non}", f"whole induction, no response ({rule})"),
         (f"{n_words}: incomplete", f"{incomplete}", "stopped early, no response"),
         (f"{n_words}: in progress", f"{counts.get(IN_PROGRESS, 0)}", "still in the induction"),
         (
@@ -335,19 +341,20 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
         )
     )
     cur.heading("Summary")
-    cur.table(["measure", "value", "how"], rows, [0.36, 0.24, 0.40], size=TEXT_SIZE + 1)
+    # The "how" column names each drug's induction (6 infusions, 8 sessions): the widest.
+    cur.table(["measure", "value", "how"], rows, [0.31, 0.17, 0.52], size=TEXT_SIZE + 1)
     cur.heading("Who each figure counts")
     for line in denominator_lines(summary, trajectory_count(statuses)):
         cur.paragraph(line, size=TEXT_SIZE)
     cur.heading("How these are defined")
     cur.paragraph(
         f"Response: a score at least 50% below the baseline; remission: a score at or below "
-        f"the remission cut when the baseline was above it. The six-session verdict counts "
-        f"assessments of sessions 1-{settings.induction_sessions} and up to "
-        f"{settings.verdict_window_days} days after infusion {settings.induction_sessions} "
-        f"(verdict_window_days). A course is incomplete with fewer infusions and none for "
+        f"the remission cut when the baseline was above it. The induction is "
+        f"{rule}; the verdict counts assessments of the induction sessions and up to "
+        f"{settings.verdict_window_days} days after the last of them "
+        f"(verdict_window_days). A course is incomplete with fewer sessions and none for "
         f"more than {settings.incomplete_after_days} days (incomplete_after_days). Relief "
-        f"ends at the first score less than 50% below baseline"
+        f"ends at the first score less than 50% below baseline after the first response"
         + (", confirmed by the next" if settings.relapse_confirmations == 2 else "")
         + (
             ", or at a booster"

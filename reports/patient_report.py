@@ -220,7 +220,7 @@ def _first_page(fig, item: PatientReportInput) -> None:
         cur.labelled(
             "Latest score",
             f"{latest.assessment.total} ({latest.band}) on "
-            f"{latest.assessment.when.day}, session {latest.session}{change}",
+            f"{latest.assessment.when.day}, {wording.score_place(status, latest)}{change}",
         )
     if base is not None:
         cur.labelled("Status", wording.status_sentence(status))

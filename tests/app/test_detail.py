@@ -22,7 +22,7 @@ async def test_detail_screen_states_the_verdict_and_its_rule(pilot):
     assert "responder" in panel and "at session 3" in panel
     assert "at session 6, 70% below the starting score of 20" in panel
     assert "session 6 of 6 · best so far 75% below the starting score" in panel
-    assert "Trend: about the same (5 then 6; a reliable change counts)" in panel
+    assert "Trend: about the same as the score before: 5 then 6, 1 point higher" in panel
     timeline = app.screen.query_one("#timeline", DataTable)
     cells = [" ".join(str(c) for c in timeline.get_row_at(i)) for i in range(timeline.row_count)]
     assert any("Infusion 6" in c and "35mg" in c for c in cells)

@@ -935,7 +935,10 @@ def test_reliable_change_and_deterioration_alert(timing):
     y1 = timing["Y1"]
     assert y1["reliable_change"] == "deteriorated"
     assert [a["kind"] for a in y1["alerts"]] == ["reliable_deterioration"]
-    assert timing["Y2 unset"]["reliable_change"] == "no reliable-change parameters"
+    assert timing["Y2 unset"]["reliable_change"] is None  # a category or null (issue 22)
+    assert timing["Y2 unset"]["reliable_change_reason"] == (
+        "no reliable-change parameters for madrs: set rc_sd_madrs and rc_r_madrs"
+    )
     assert timing["Y2 unset"]["alerts"] == []
     assert timing["Y2"]["reliable_change"] == "deteriorated"
     assert "2.26" in timing["Y2"]["alerts"][0]["detail"]

@@ -41,11 +41,25 @@ def test_trend_uses_reliable_change_parameters_when_the_clinic_set_them():
 
 
 def test_trend_words_show_both_scores_and_the_rule():
-    """'worse (5 then 23; a reliable change counts)'."""
-    assert (
-        trend_words(trend_of("phq9", 5, 23, Settings()))
-        == "worse (5 then 23; a reliable change counts)"
+    """The issue's riddle "about the same (11 then 7; a reliable change counts)" reads once: the
+    two scores, the change in points, and what it takes to count (PHQ-9: 6 points)."""
+    assert trend_words(trend_of("phq9", 11, 7, Settings())) == (
+        "about the same as the score before: 11 then 7, 4 points lower; the threshold is "
+        "6 points (reliable change)"
+    )
+    assert trend_words(trend_of("phq9", 5, 23, Settings())) == (
+        "worse than the score before: 5 then 23, 18 points higher; the threshold is "
+        "6 points (reliable change)"
     )
     assert trend_words(trend_of("madrs", 30, 28, Settings())) == (
-        "about the same (30 then 28; a change of 20% of the earlier score counts)"
+        "about the same as the score before: 30 then 28, 2 points lower; the threshold is "
+        "6 points (20% of the earlier score)"
+    )
+    assert trend_words(trend_of("madrs", 11, 8, Settings())).startswith(
+        "better than the score before: 11 then 8, 3 points lower; the threshold is 3 points"
+    )  # 20% of 11 is 2.2: 3 whole points
+    madrs_rc = Settings(rc_sd_madrs=6.0, rc_r_madrs=0.9)
+    assert trend_words(trend_of("madrs", 30, 30, madrs_rc)) == (
+        "about the same as the score before: 30 then 30, no change; the threshold is a "
+        "reliable change (RC above 1.96)"
     )

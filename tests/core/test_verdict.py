@@ -153,3 +153,25 @@ def test_non_responder_without_any_score_says_nothing_was_measured():
     status = analyse([], as_of="2026-02-01")
     assert status.verdict.value == "non_responder"
     assert "no score was recorded" in wording.verdict_reason(status.verdict)
+
+
+def test_what_closed_the_window_of_a_non_responder_is_said():
+    """14 on 17 Jan (30%): by 15 Feb the window (to 23 Jan) has passed; on 20 Jan a booster on
+    19 Jan closed it early; on 20 Jan an assessment dated 24 Jan (after the window, as of a
+    date before it was taken, as a back-dated "today" can give) closes it too (section 4)."""
+    passed = analyse([("2026-01-17", 14)])
+    assert passed.verdict.value == "non_responder" and passed.verdict.closed_by == "window_passed"
+    assert wording.verdict_reason(passed.verdict) == (
+        "all 6 induction infusions given and no response (>= 50% below baseline) "
+        "by 7 days after infusion 6"
+    )
+    booster = analyse([("2026-01-17", 14)], INDUCTION + ("2026-01-19",), as_of="2026-01-20")
+    assert booster.verdict.closed_by == "later_session"
+    assert wording.verdict_reason(booster.verdict).endswith(
+        "(closed early by a session given after the induction)"
+    )
+    later = analyse([("2026-01-17", 14), ("2026-01-24", 15)], as_of="2026-01-20")
+    assert later.verdict.value == "non_responder"
+    assert wording.verdict_reason(later.verdict).endswith(
+        "(closed early by an assessment dated after the verdict window)"
+    )

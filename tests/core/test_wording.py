@@ -29,19 +29,28 @@ PATIENTS = {
         [("2026-01-08", 14), ("2026-01-17", 8)],
         (),
         Settings(),
-        {"status": "60% below the starting score of 20", "trend": "better (14 then 8"},
+        {
+            "status": "60% below the starting score of 20",
+            "trend": "better than the score before: 14 then 8",
+        },
     ),
     "worsened": (
         [("2026-01-08", 22), ("2026-01-17", 26)],
         (),
         Settings(),
-        {"status": "30% above the starting score of 20", "trend": "about the same (22 then 26"},
+        {
+            "status": "30% above the starting score of 20",
+            "trend": "about the same as the score before: 22 then 26",
+        },
     ),
     "level": (
         [("2026-01-08", 20), ("2026-01-17", 20)],
         (),
         Settings(),
-        {"status": "the same as the starting score of 20", "trend": "about the same (20 then 20"},
+        {
+            "status": "the same as the starting score of 20",
+            "trend": "about the same as the score before: 20 then 20",
+        },
     ),
     "relapsed": (
         [("2026-01-08", 5), ("2026-01-30", 23), ("2026-02-10", 22)],
@@ -49,14 +58,18 @@ PATIENTS = {
         Settings(),
         {
             "relief": "14 days after the last induction infusion (2026-01-16), ended by loss of response",
-            "trend": "about the same (23 then 22",
+            "trend": "about the same as the score before: 23 then 22",
         },
     ),
     "lost_in_induction": (
         [("2026-01-08", 10), ("2026-01-15", 14), ("2026-01-20", 13)],
         (),
         Settings(),
-        {"relief": "0 days: responded at session 2, lost by the end of the induction"},
+        {
+            "relief": "no relief after the induction: the response reached at session 2 was "
+            "lost by the last induction infusion (score 14 on 2026-01-15, confirmed by 13 on "
+            "2026-01-20)"
+        },
     ),
     "remitted": (
         [("2026-01-08", 9), ("2026-01-17", 3)],
@@ -312,14 +325,23 @@ def test_percent_change(improvement, expected):
 
 
 def test_reliable_change_words_for_the_issue_cases():
-    """20 -> 12 is "improved: better by 8 points"; 14 -> 16 "unchanged: worse by 2 points"."""
+    """20 -> 12 is "reliable improvement: better by 8 points"; 14 -> 16 and the issue's riddle
+    "unchanged: better by 5 points" (20 -> 15) say "no reliable change" with the threshold."""
     from outcomes.reliable_change import reliable_change
 
-    assert wording.reliable_words(reliable_change("phq9", 20, 12, Settings())).startswith(
-        "improved: better by 8 points; a change of 6 points"
+    assert wording.reliable_words(reliable_change("phq9", 20, 12, Settings())) == (
+        "reliable improvement: better by 8 points since the starting score; a change of "
+        "6 points or more is reliable (NHS Talking Therapies)"
     )
     assert wording.reliable_words(reliable_change("phq9", 14, 16, Settings())).startswith(
-        "unchanged: worse by 2 points"
+        "no reliable change: worse by 2 points since the starting score"
+    )
+    assert wording.reliable_words(reliable_change("phq9", 20, 15, Settings())) == (
+        "no reliable change: better by 5 points since the starting score; a change of "
+        "6 points or more is reliable (NHS Talking Therapies)"
+    )
+    assert wording.reliable_words(reliable_change("madrs", 30, 10, Settings())) == (
+        "not assessed: no reliable-change parameters for madrs: set rc_sd_madrs and rc_r_madrs"
     )
 
 

@@ -164,7 +164,7 @@ def test_cohort_pdf_has_summary_figures_and_data_quality(first_run, clinic_db):
     statuses, _ = domain_statuses(clinic_db)
     pages = [p.extract_text() for p in pypdf.PdfReader(out / "cohort" / "cohort_report.pdf").pages]
     assert len(pages) == 10
-    assert "Response within 6 sessions, completers" in pages[0]
+    assert "Response within the induction, completers" in pages[0]
     assert "Relief still holding at day 90" in pages[0]
     assert "Responders by session" in pages[1]
     assert "Best improvement within the induction" in pages[2]

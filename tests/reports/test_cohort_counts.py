@@ -68,13 +68,57 @@ def test_summary_page_counts_equal_the_json(report):
         ("in progress", "in_progress"),
         ("no baseline", "no_baseline"),
     ):
-        assert table[f"6-session verdict: {words}"] == str(verdicts[key]), words
+        assert table[f"Verdict: {words}"] == str(verdicts[key]), words
     assert sum(verdicts.values()) == summary["patients"]
-    assert table["Response within 6 sessions, completers"] == f"{summary['response_rate_6']:.0%}"
+    assert table["Response within the induction, completers"] == f"{summary['response_rate_6']:.0%}"
     assert (
-        table["Response within 6 sessions, all who started"]
+        table["Response within the induction, all who started"]
         == f"{summary['response_rate_itt']:.0%}"
     )
+
+
+def test_mixed_drug_figures_name_each_drugs_induction_and_agree(report):
+    """The demo mixes ketamine (6 infusions) and esketamine (8 sessions): page 1 names both
+    inductions; the responders page marks sessions 7 and 8 as esketamine only, and its last
+    bar is page 1's responder count (page 1 and page 2 agree); no row says "all 6 infusions"."""
+    summary, pages, _ = report
+    assert summary["induction_sessions"] == {"ketamine": 6, "esketamine": 8}
+    rule = "6 infusions for ketamine, 8 sessions for esketamine"
+    assert f"response within the induction ({rule})" in pages[0]
+    assert f"whole induction, no response ({rule})" in pages[0]
+    assert "all 6 infusions" not in pages[0] and "6-session" not in pages[0]
+    by_session = summary["responders_by_session"]
+    assert list(by_session) == [str(k) for k in range(1, 9)]
+    assert by_session["8"] == summary["responders"]
+    assert f"{summary['responders']} of the {summary['denominators']['completers']}" in pages[0]
+    assert "sessions 7 and 8 count esketamine courses only (8 sessions)" in pages[1]
+    assert "session 7 (esketamine only)" in pages[1] and "session 8 (esketamine only)" in pages[1]
+    for page in (pages[2], pages[3]):  # waterfall, relief curve
+        assert rule in page
+
+
+def test_association_figures_count_every_patient_once_and_name_who_is_left_out(report):
+    """Dose bands + dose unknown = the completers; for sessions 1 and 2 of early improvement,
+    improved + not improved + already responded + without a score = the completers, every
+    left-out patient named once with the reason, and the already-responded ones are exactly
+    the patients whose first response came by that session."""
+    summary, _, _ = report
+    assoc = summary["associations"]
+    completers = assoc["completers"]
+    assert completers == summary["denominators"]["completers"]
+    dose = assoc["response_by_dose"]
+    assert sum(b["n"] for b in dose["bands"]) + dose["dose_unknown"] == completers
+    assert len(dose["dose_unknown_patients"]) == dose["dose_unknown"]
+    for k in ("1", "2"):
+        early = assoc["early_improvement"][k]
+        already = early["left_out_already_responded"]
+        no_score = early["left_out_no_score"]
+        assert already["count"] == len(already["patients"])
+        assert no_score["count"] == len(no_score["patients"])
+        assert not set(already["patients"]) & set(no_score["patients"])
+        total = early["improved"]["n"] + early["not_improved"]["n"]
+        assert total + already["count"] + no_score["count"] == completers
+        assert already["count"] == summary["responders_by_session"][k]
 
 
 def test_rate_denominators_are_stated_and_reconcile(report):
