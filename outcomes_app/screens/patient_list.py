@@ -12,6 +12,7 @@ from textual.containers import Horizontal
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Select, Static
 
+from outcomes import wording
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.verdict import VERDICTS
 from outcomes_app.clinic import Clinic, followup_due
@@ -191,7 +192,10 @@ class PatientListScreen(Screen):
             if followups is None
             else sum(1 for f in followups.values() if followup_due(f))
         )
-        summary = f"{len(self.shown)} of {total} patients · scale {get_scale(self.clinic.list_scale).name}"
+        summary = (
+            f"{len(self.shown)} of {wording.plural(total, 'patient')} · scale "
+            f"{get_scale(self.clinic.list_scale).name}"
+        )
         summary += f" · {alerts} with open alerts · {due} follow-ups due"
         if self.clinic.computing:
             summary = (

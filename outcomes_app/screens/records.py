@@ -18,6 +18,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Label, Static
 
 import db
+from outcomes import wording
 from outcomes.followup import OVERDUE
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
@@ -113,7 +114,8 @@ class FollowUpScreen(Screen):
             )
         schedule = ", ".join(str(d) for d in self.clinic.settings.followup_schedule_days)
         self.query_one("#followup-summary", Static).update(
-            f"{len(rows)} patients with a follow-up due or overdue on {self.clinic.today.isoformat()} "
+            f"{wording.plural(len(rows), 'patient')} with a follow-up due or overdue on "
+            f"{self.clinic.today.isoformat()} "
             f"(schedule: days {schedule} after the last induction infusion; setting followup_schedule_days)"
         )
 
