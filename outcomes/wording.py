@@ -635,6 +635,11 @@ def patient_relief_line(status: PatientStatus) -> str | None:
             f"Your score stayed at least {half} lower for {plural(relief.days, 'day')} {after}, "
             f"until you had a booster {noun}."
         )
+    if relief.measured_to is None:
+        return (
+            f"There is no score since your last of the first {n} {noun}s yet, so how long "
+            "the improvement lasts is not known yet."
+        )
     return f"Your score has stayed at least {half} lower for {plural(relief.days, 'day')} {after} so far."
 
 

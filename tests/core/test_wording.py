@@ -421,3 +421,24 @@ def test_a_ketamine_verdict_keeps_its_infusions(name, reason):
 def test_a_session_past_the_induction_is_a_booster_never_session_9_of_8(k, induction, words):
     """Session screens and session records name a booster as one, not "session 9 of 8"."""
     assert wording.session_place(k, induction) == words
+
+
+def test_no_score_since_day_0_is_said_so_to_clinician_and_patient():
+    """Responded at session 3 (8 on 10 Jan), nothing after day 0 (16 Jan): the relief line names
+    day 0 and says no score came since; the patient is never told "0 days so far"."""
+    patient = group_by_patient(
+        [Infusion("P1", parse_timepoint(d)) for d in INDUCTION],
+        [
+            Assessment("P1", parse_timepoint(d), "phq9", t)
+            for d, t in [("2026-01-04", 20), ("2026-01-10", 8)]
+        ],
+    )["P1"]
+    status = analyse_patient(patient, "phq9", Settings(), date(2026, 3, 1))
+    assert wording.relief_words(status) == (
+        "not measured yet: no score since the last induction infusion (2026-01-16); "
+        "relief is counted from it once a score comes"
+    )
+    assert wording.patient_relief_line(status) == (
+        "There is no score since your last of the first 6 infusions yet, so how long the "
+        "improvement lasts is not known yet."
+    )
