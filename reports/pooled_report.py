@@ -173,9 +173,8 @@ def draw_pooled_relief(fig, group: Group) -> None:
     if curve is None:
         ax.text(0.5, 0.5, "No responder yet.", transform=ax.transAxes, ha="center")
         return
-    ax.fill_between(
-        curve.times, curve.low, curve.high, step="post", color=SKY_BLUE, alpha=0.35, lw=0
-    )
+    low, high = curve.drawn_band()  # no band where R's survival gives none (issue 22)
+    ax.fill_between(curve.times, low, high, step="post", color=SKY_BLUE, alpha=0.35, lw=0)
     for (site, site_curve), (color, ls) in zip(
         group.site_curves.items(), SITE_STYLES * 10, strict=False
     ):
