@@ -341,8 +341,8 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
         )
     )
     cur.heading("Summary")
-    # The "how" column names each drug's induction (6 infusions, 8 sessions): the widest.
-    cur.table(["measure", "value", "how"], rows, [0.31, 0.17, 0.52], size=TEXT_SIZE + 1)
+    # The "how" column names each drug's induction (6 infusions, 8 sessions); it wraps.
+    cur.table(["measure", "value", "how"], rows, [0.35, 0.2, 0.45], size=TEXT_SIZE + 1)
     cur.heading("Who each figure counts")
     for line in denominator_lines(summary, trajectory_count(statuses)):
         cur.paragraph(line, size=TEXT_SIZE)
