@@ -10,12 +10,21 @@ alerts the readings raise are in `outcomes.session_alerts`.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from functools import lru_cache
 from operator import le
 from typing import Any, Mapping
 
 from outcomes.drugs import READING_WINDOW_HOURS
+from outcomes.fields import (
+    Checked,
+    Problem,
+    moment,
+    number_field,
+    patient_ref,
+    text_field,
+    timepoint_field,
+)
 from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
 
 #: Physiological ranges of section 11: a value outside is refused as an entry error.
@@ -47,22 +56,6 @@ MOAAS_LEVELS = {
     1: "responds only to a painful stimulus",
     0: "no response",
 }
-YES = ("yes", "y", "true", "1")
-NO = ("no", "n", "false", "0")
-
-
-def moment(tp: Timepoint) -> datetime:
-    """The timepoint as a datetime (a date-only one at midnight)."""
-    return (
-        datetime.combine(tp.day, tp.at)
-        if tp.at is not None
-        else datetime.combine(tp.day, datetime.min.time())
-    )
-
-
-def minutes_between(start: Timepoint, end: Timepoint) -> float:
-    """Minutes from `start` to `end` (both timed)."""
-    return (moment(end) - moment(start)).total_seconds() / 60
 
 
 def window_problem(session: Timepoint, at: Timepoint) -> str | None:
@@ -90,35 +83,33 @@ def window_problem(session: Timepoint, at: Timepoint) -> str | None:
     return None
 
 
-def check_reading(raw: Mapping[str, Any], today: date | None = None):
+def check_reading(raw: Mapping[str, Any], today: date | None = None) -> Checked:
     """Validate one reading (a vitals.csv row or the session screen's form).
 
     Returns a `Checked` with `patient_id`, `session` and `at` (Timepoints),
     each measurement (int or None) and `notes`. Whether the session exists
     is for the caller, who knows the stored sessions.
     """
-    from outcomes import validation as val  # validation imports this module
-
     values: dict[str, Any] = {}
-    problems: list = []
-    val._patient_ref(values, problems, raw)
-    session = val._timepoint(values, problems, raw, "session", "session date", today)
-    at = val._timepoint(values, problems, raw, "at", "reading time", today)
+    problems: list[Problem] = []
+    patient_ref(values, problems, raw)
+    session = timepoint_field(values, problems, raw, "session", "session date", today)
+    at = timepoint_field(values, problems, raw, "at", "reading time", today)
     if at is not None and at.at is None:
         problems.append(
-            val.Problem("at", f"reading time {at.iso()} needs a time of day (YYYY-MM-DDTHH:MM)")
+            Problem("at", f"reading time {at.iso()} needs a time of day (YYYY-MM-DDTHH:MM)")
         )
         at = None
     for name in MEASUREMENTS:
         words, unit = READING_WORDS[name]
-        val._number(
+        number_field(
             values, problems, raw, name, words, *READING_RANGES[name], integer=True, unit=unit
         )
     if all(values[name] is None for name in MEASUREMENTS) and not any(
         p.field in MEASUREMENTS for p in problems
     ):
         problems.append(
-            val.Problem(
+            Problem(
                 "bp_systolic",
                 "a reading needs at least one measurement: " + ", ".join(MEASUREMENTS),
             )
@@ -126,7 +117,7 @@ def check_reading(raw: Mapping[str, Any], today: date | None = None):
     sys_, dia = values["bp_systolic"], values["bp_diastolic"]
     if sys_ is not None and dia is not None and dia >= sys_:
         problems.append(
-            val.Problem(
+            Problem(
                 "bp_diastolic",
                 f"diastolic {dia} is not below systolic {sys_}: are the two swapped?",
             )
@@ -134,25 +125,9 @@ def check_reading(raw: Mapping[str, Any], today: date | None = None):
     if session is not None and at is not None:
         wrong = window_problem(session, at)
         if wrong:
-            problems.append(val.Problem("at", wrong))
-    val._text(values, problems, raw, "notes")
-    return val.Checked(values, problems)
-
-
-def yes_no(text: Any) -> bool | None:
-    """`yes`/`no` (also y/n, true/false, 1/0) as a bool; None when blank; ValueError otherwise."""
-    if text is None or (isinstance(text, float) and text != text):
-        return None
-    if isinstance(text, bool):
-        return text
-    word = str(text).strip().lower()
-    if not word:
-        return None
-    if word in YES:
-        return True
-    if word in NO:
-        return False
-    raise ValueError(word)
+            problems.append(Problem("at", wrong))
+    text_field(values, problems, raw, "notes")
+    return Checked(values, problems)
 
 
 def reading_time(text: str, session: Timepoint) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
-from outcomes.readings import minutes_between, moment
+from outcomes.fields import minutes_between, moment
 from outcomes.records import Infusion, Reading
 from outcomes.safety import Alert
 from outcomes.settings import Settings

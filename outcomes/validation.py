@@ -15,8 +15,6 @@ understands. The ranges live in `outcomes.scales` and here, nowhere else.
 from __future__ import annotations
 
 import re
-import unicodedata
-from dataclasses import dataclass
 from datetime import date
 from operator import le
 from typing import Any, Mapping
@@ -29,11 +27,27 @@ from outcomes.drugs import (
     KETAMINE,
     before_dose,
 )
-from outcomes.readings import minutes_between, yes_no
+from outcomes.fields import (
+    EARLIEST_BIRTH,
+    EARLIEST_CLINICAL,
+    PATIENT_ID_MAX,
+    Checked,
+    Problem,
+    blank,
+    decimal_hint,
+    minutes_between,
+    number_field,
+    parse_decimal,
+    patient_ref,
+    shown,
+    text_field,
+    timepoint_field,
+    yes_no,
+)
 from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
 from outcomes.settings import Settings
-from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
+from outcomes.timepoints import TimeFormatError, parse_timepoint
 from outcomes.typed_text import text_problem
 from outcomes.wording import plural
 
@@ -49,16 +63,6 @@ SYSTOLIC_RANGE = (50, 300)
 DIASTOLIC_RANGE = (20, 200)
 HEART_RATE_RANGE = (20, 250)
 DURATION_RANGE_MIN = (1.0, 600.0)
-PATIENT_ID_MAX = 64
-#: Plausible dates: a birth date from 1900, a clinical record (infusion,
-#: assessment) from 2000; both up to today.
-EARLIEST_BIRTH = date(1900, 1, 1)
-EARLIEST_CLINICAL = date(2000, 1, 1)
-#: A number is plain decimal digits: an optional sign, digits, one optional
-#: decimal point. Not Python's syntax ("1_2_0", "1e3", "inf", "nan", "0x10")
-#: nor other scripts' digits; no field needs more than 12 characters.
-_DECIMAL = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
-NUMBER_MAX_CHARS = 12
 
 
 def _squash(text: str) -> str:
@@ -84,238 +88,16 @@ def _did_you_mean(typed: str) -> str:
     return f" (did you mean {meant}?)" if meant else ""
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """One thing wrong with a record."""
-
-    field: str
-    message: str
-    kind: str = "error"  # "error", "confirm" or "warning"
-
-    def __str__(self) -> str:
-        return f"{self.field}: {self.message}"
-
-
-@dataclass
-class Checked:
-    """The outcome of a check: normalized values and the problems found."""
-
-    values: dict[str, Any]
-    problems: list[Problem]
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.problems if p.kind == "error"]
-
-    @property
-    def confirmations(self) -> list[Problem]:
-        return [p for p in self.problems if p.kind == "confirm"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.problems if p.kind == "warning"]
-
-    @property
-    def ok(self) -> bool:
-        """True when nothing blocks saving (confirmations still must be given)."""
-        return not self.errors
-
-
-def _blank(value: Any) -> bool:
-    if value is None:
-        return True
-    if isinstance(value, float) and value != value:  # NaN
-        return True
-    return isinstance(value, str) and value.strip() == ""
-
-
-def _decimal_hint(text: str) -> str:
-    """A hint for a decimal comma (``0,5``), as European spreadsheets write numbers."""
-    head, comma, tail = text.partition(",")
-    if comma and head.strip().isdigit() and tail.strip().isdigit():
-        return f"; write decimals with a point ({head.strip()}.{tail.strip()})"
-    return ""
-
-
-def parse_decimal(value: Any) -> float | int | None:
-    """A number typed as plain decimal text (or a number), else None.
-
-    Integers come back as `int`, decimals as `float`. This is the one reader
-    of typed numbers: every numeric field of a form or an import goes
-    through it, so a file column added later gets the same rule.
-    """
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return value if value == value and abs(value) != float("inf") else None
-    text = str(value).strip()
-    if len(text) > NUMBER_MAX_CHARS or not _DECIMAL.fullmatch(text):
-        return None
-    return float(text) if "." in text else int(text)
-
-
-def _shown(text: str) -> str:
-    """Typed text quoted for a message, cut short when it is long (a number of 5,000 digits)."""
-    return repr(text) if len(text) <= 20 else f"{text[:12]!r}... ({len(text)} characters)"
-
-
-def _not_a_number(words: str, text: str) -> str:
-    return f"{words} {_shown(text)} is not a number{_decimal_hint(text)}"
-
-
-def _number(
-    values: dict,
-    problems: list[Problem],
-    raw: Mapping[str, Any],
-    name: str,
-    words: str,
-    low: float,
-    high: float,
-    *,
-    integer: bool = False,
-    required: bool = False,
-    unit: str = "",
-) -> None:
-    value = raw.get(name)
-    if _blank(value):
-        if required:
-            problems.append(Problem(name, f"{words} is required"))
-        values[name] = None
-        return
-    text = str(value).strip()
-    number = parse_decimal(text)
-    if number is None:
-        problems.append(Problem(name, _not_a_number(words, text)))
-        values[name] = None
-        return
-    if integer:
-        if number != int(number):
-            problems.append(Problem(name, f"{words} {text!r} must be a whole number"))
-            values[name] = None
-            return
-        number = int(number)
-    else:
-        number = float(number)  # stored as REAL: 45 and 45.0 are one value
-    if not low <= number <= high:
-        problems.append(
-            Problem(
-                name, f"{words} {text}{unit} is outside the plausible range {low:g}-{high:g}{unit}"
-            )
-        )
-    values[name] = number
-
-
-def _timepoint(
-    values: dict,
-    problems: list[Problem],
-    raw: Mapping[str, Any],
-    name: str,
-    words: str,
-    today: date | None,
-    *,
-    required: bool = True,
-    earliest: date = EARLIEST_CLINICAL,
-) -> Timepoint | None:
-    value = raw.get(name)
-    if _blank(value):
-        if required:
-            problems.append(Problem(name, f"{words} is required (YYYY-MM-DD)"))
-        values[name] = None
-        return None
-    tp, problem = date_problem(value, words, today, earliest)
-    if problem is not None:
-        problems.append(Problem(name, problem))
-        if tp is None:
-            values[name] = None
-            return None
-    values[name] = tp
-    return tp
-
-
-def date_problem(
-    value: Any, words: str, today: date | None, earliest: date = EARLIEST_CLINICAL
-) -> tuple[Timepoint | None, str | None]:
-    """A typed date or date-time, and why it is refused (None when it is not).
-
-    Refused: unreadable text (the timepoint is None then), a day after
-    `today` (no record is dated in the future) or before `earliest` (a
-    clinical record from 2000, a birth date from 1900; the range is in the
-    message); the timepoint is returned then.
-    `words` names the field in the message ("start date").
-    """
-    try:
-        tp = parse_timepoint(str(value))
-    except TimeFormatError as exc:
-        return None, f"{words}: {exc}"
-    if today is not None and tp.day > today:
-        return tp, f"{words} {tp.iso()} is in the future (today is {today.isoformat()})"
-    if tp.day < earliest:
-        latest = "today" if today is None else today.isoformat()
-        return (
-            tp,
-            f"{words} {tp.iso()} is outside the plausible range {earliest.isoformat()} to {latest}",
-        )
-    return tp, None
-
-
 #: The one sentence for a change, correction or retraction without a reason.
 REASON_REQUIRED = "a reason is required (it is kept in the audit trail)"
 
 
 def reason_problems(reason: Any) -> list[Problem]:
     """A change, correction or retraction must say why: the audit trail keeps the reason."""
-    if _blank(reason):
+    if blank(reason):
         return [Problem("reason", REASON_REQUIRED)]
     problem = text_problem(str(reason).strip(), "reason", note=True)
     return [Problem("reason", problem)] if problem else []
-
-
-def normalise_patient_id(typed: Any) -> tuple[str, str | None]:
-    """A typed patient id in its one stored form, and what is wrong with it (None: nothing).
-
-    The id is Unicode NFC (an "é" typed as one character or as "e" and an
-    accent is one id) without surrounding spaces. It may hold inner spaces,
-    but no control characters, no invisible format characters (a zero-width
-    space would make "P001" a second patient who looks the same everywhere)
-    and no other whitespace (tabs, line breaks, no-break spaces).
-    """
-    pid = "" if _blank(typed) else unicodedata.normalize("NFC", str(typed)).strip()
-    if not pid:
-        return pid, f"patient id is required (1-{PATIENT_ID_MAX} characters)"
-    if len(pid) > PATIENT_ID_MAX:
-        return pid, f"patient id is {len(pid)} characters long; at most {PATIENT_ID_MAX} allowed"
-    if pid.isascii() and pid.isprintable():
-        return pid, None
-    for position, char in enumerate(pid, start=1):
-        category = unicodedata.category(char)
-        if category in ("Cc", "Cf", "Cs", "Co", "Cn") or (char.isspace() and char != " "):
-            name = unicodedata.name(char, "a control character")
-            return pid, (
-                f"patient id holds an invisible or control character (U+{ord(char):04X} {name}) "
-                f"at position {position}; ids may hold letters, digits, punctuation and "
-                "inner spaces only"
-            )
-    return pid, None
-
-
-def _patient_ref(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
-    """The patient a record belongs to (required), in its stored form."""
-    values["patient_id"], problem = normalise_patient_id(raw.get("patient_id"))
-    if problem:
-        problems.append(Problem("patient_id", problem))
-
-
-#: Free-text fields that are notes: they may hold line breaks and tabs (`outcomes.typed_text`).
-NOTE_FIELDS = frozenset({"notes"})
-
-
-def _text(values: dict, problems: list[Problem], raw: Mapping[str, Any], name: str) -> None:
-    """Free text (a name, a rater, notes): stored as typed, without surrounding spaces; no control characters."""
-    value = raw.get(name)
-    values[name] = text = None if _blank(value) else str(value).strip()
-    problem = text_problem(text, name, note=name in NOTE_FIELDS)
-    if problem:
-        problems.append(Problem(name, problem))
 
 
 #: An email address as the check-in invitations need it: one @, a dot in the domain, no spaces.
@@ -347,7 +129,7 @@ def _email(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> Non
     if "email" not in raw:
         return
     value = raw.get("email")
-    values["email"] = text = None if _blank(value) else str(value).strip()
+    values["email"] = text = None if blank(value) else str(value).strip()
     problem = email_problem(text)
     if problem:
         problems.append(Problem("email", problem))
@@ -357,11 +139,11 @@ def check_patient(raw: Mapping[str, Any], today: date | None = None) -> Checked:
     """Validate a patient: id (1-64 characters), birth date, weight, email."""
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    _patient_ref(values, problems, raw)
-    _text(values, problems, raw, "name")
-    _text(values, problems, raw, "notes")
+    patient_ref(values, problems, raw)
+    text_field(values, problems, raw, "name")
+    text_field(values, problems, raw, "notes")
     _email(values, problems, raw)
-    born = _timepoint(
+    born = timepoint_field(
         values,
         problems,
         raw,
@@ -373,7 +155,7 @@ def check_patient(raw: Mapping[str, Any], today: date | None = None) -> Checked:
     )
     if born is not None:
         values["birth_date"] = born.day.isoformat()  # a date: any time typed is dropped
-    _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
+    number_field(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
     return Checked(values, problems)
 
 
@@ -389,17 +171,19 @@ def check_infusion(
     settings = settings or Settings()
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    _patient_ref(values, problems, raw)
-    _timepoint(values, problems, raw, "date", "infusion date", today)
-    _number(values, problems, raw, "course", "course number", 1, 999, integer=True)
+    patient_ref(values, problems, raw)
+    timepoint_field(values, problems, raw, "date", "infusion date", today)
+    number_field(values, problems, raw, "course", "course number", 1, 999, integer=True)
     drug = _drug(values, problems, raw)
     if drug == ESKETAMINE:
         _esketamine_dose(values, problems, raw)
     else:
         _ketamine_dose(values, problems, raw)
     _route(values, problems, raw, drug)
-    _number(values, problems, raw, "duration_min", "duration", *DURATION_RANGE_MIN, unit=" min")
-    _number(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
+    number_field(
+        values, problems, raw, "duration_min", "duration", *DURATION_RANGE_MIN, unit=" min"
+    )
+    number_field(values, problems, raw, "weight_kg", "weight", *WEIGHT_RANGE_KG, unit=" kg")
     _vital_signs(values, problems, raw, settings)
     if drug == ESKETAMINE:
         problems.extend(
@@ -408,7 +192,7 @@ def check_infusion(
             )
         )
     _side_effects(values, problems, raw)
-    _text(values, problems, raw, "notes")
+    text_field(values, problems, raw, "notes")
     _session_end(values, problems, raw, today)
     return Checked(values, problems)
 
@@ -418,7 +202,7 @@ def _vital_signs(
 ) -> None:
     """Blood pressure and heart rate before and after, each plausible, diastolic below systolic."""
     for phase in ("pre", "post"):
-        _number(
+        number_field(
             values,
             problems,
             raw,
@@ -428,7 +212,7 @@ def _vital_signs(
             integer=True,
             unit=" mmHg",
         )
-        _number(
+        number_field(
             values,
             problems,
             raw,
@@ -438,7 +222,7 @@ def _vital_signs(
             integer=True,
             unit=" mmHg",
         )
-        _number(
+        number_field(
             values,
             problems,
             raw,
@@ -471,7 +255,7 @@ def _side_effects(values: dict, problems: list[Problem], raw: Mapping[str, Any])
     """Side effects from the vocabulary, `;`-separated (or a list), each once."""
     effects_raw = raw.get("side_effects")
     effects: list[str] = []
-    if not _blank(effects_raw):
+    if not blank(effects_raw):
         parts = (
             effects_raw if isinstance(effects_raw, (list, tuple)) else str(effects_raw).split(";")
         )
@@ -493,7 +277,7 @@ def _side_effects(values: dict, problems: list[Problem], raw: Mapping[str, Any])
 
 def _drug(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> str:
     text = raw.get("drug")
-    drug = KETAMINE if _blank(text) else str(text).strip().lower()
+    drug = KETAMINE if blank(text) else str(text).strip().lower()
     if drug not in DRUGS:
         problems.append(Problem("drug", f"drug {drug!r} is not known; allowed: {', '.join(DRUGS)}"))
     values["drug"] = drug
@@ -503,7 +287,7 @@ def _drug(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> str:
 def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
     """Racemic ketamine: a dose in mg/kg (section 8); a dose in mg belongs to esketamine."""
     values["dose_mg"] = None
-    if not _blank(raw.get("dose_mg")):
+    if not blank(raw.get("dose_mg")):
         problems.append(
             Problem(
                 "dose_mg",
@@ -512,7 +296,7 @@ def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]
             )
         )
     dose_text = raw.get("dose_mg_per_kg")
-    if _blank(dose_text):
+    if blank(dose_text):
         problems.append(Problem("dose_mg_per_kg", "dose in mg/kg is required"))
         values["dose_mg_per_kg"] = None
         return
@@ -524,8 +308,8 @@ def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]
         problems.append(
             Problem(
                 "dose_mg_per_kg",
-                f"dose {_shown(text)} is not a number (mg/kg): write plain decimal digits "
-                f"such as 0.5{_decimal_hint(text)}",
+                f"dose {shown(text)} is not a number (mg/kg): write plain decimal digits "
+                f"such as 0.5{decimal_hint(text)}",
             )
         )
     values["dose_mg_per_kg"] = dose
@@ -536,7 +320,7 @@ def _ketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]
 def _esketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, Any]) -> None:
     """Esketamine: a dose in mg, one of 28, 56 or 84 (section 11); never mg/kg."""
     values["dose_mg_per_kg"] = None
-    if not _blank(raw.get("dose_mg_per_kg")):
+    if not blank(raw.get("dose_mg_per_kg")):
         problems.append(
             Problem(
                 "dose_mg_per_kg",
@@ -546,7 +330,7 @@ def _esketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, An
         )
     allowed = ", ".join(map(str, ESKETAMINE_DOSES_MG))
     # Any number is read; only the label's doses are accepted, whatever the typo.
-    _number(
+    number_field(
         values, problems, raw, "dose_mg", "esketamine dose", -1e9, 1e9, required=True, unit=" mg"
     )
     dose = values["dose_mg"]
@@ -562,7 +346,7 @@ def _esketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, An
 
 def _route(values: dict, problems: list[Problem], raw: Mapping[str, Any], drug: str) -> None:
     route = raw.get("route")
-    route = None if _blank(route) else str(route).strip().lower()
+    route = None if blank(route) else str(route).strip().lower()
     if drug == ESKETAMINE:
         if route not in (None, ESKETAMINE_ROUTE):
             problems.append(
@@ -585,7 +369,7 @@ def _session_end(
         ("ended_at", "end of the infusion"),
         ("ready_to_leave_at", "ready to leave"),
     ):
-        tp = _timepoint(values, problems, raw, name, words, today, required=False)
+        tp = timepoint_field(values, problems, raw, name, words, today, required=False)
         if tp is None:
             continue
         if tp.at is None:
@@ -713,7 +497,7 @@ def parse_items(text: Any, scale: Scale) -> tuple[tuple[int, ...] | None, list[P
     Returns the items (None when absent or when any is wrong) and every
     problem found, one per wrong item.
     """
-    if _blank(text):
+    if blank(text):
         return None, []
     if isinstance(text, str):
         items = _plain_items(text, scale)
@@ -784,7 +568,7 @@ def _item_score(scale: Scale, number: int, value: Any) -> tuple[int | None, list
         return None, [
             Problem(
                 "items",
-                f"{where}: {_shown(str(value).strip())} is not a whole number; allowed 0-{top}",
+                f"{where}: {shown(str(value).strip())} is not a whole number; allowed 0-{top}",
             )
         ]
     score = int(as_number)
@@ -804,12 +588,12 @@ def check_assessment(raw: Mapping[str, Any], today: date | None = None) -> Check
         return Checked(clean, [])
     values: dict[str, Any] = {}
     problems: list[Problem] = []
-    _patient_ref(values, problems, raw)
-    _timepoint(values, problems, raw, "date", "assessment date", today)
-    scale_id = "" if _blank(raw.get("scale")) else str(raw["scale"]).strip().lower()
+    patient_ref(values, problems, raw)
+    timepoint_field(values, problems, raw, "date", "assessment date", today)
+    scale_id = "" if blank(raw.get("scale")) else str(raw["scale"]).strip().lower()
     values["scale"] = scale_id
-    _text(values, problems, raw, "rater")
-    _text(values, problems, raw, "notes")
+    text_field(values, problems, raw, "rater")
+    text_field(values, problems, raw, "notes")
     values["items"] = None
     values["total"] = None
     if scale_id not in SCALES:
@@ -827,7 +611,7 @@ def check_assessment(raw: Mapping[str, Any], today: date | None = None) -> Check
     problems.extend(item_issues)
     total_raw = raw.get("total")
     total = _typed_total(scale, total_raw, problems)
-    if _blank(raw.get("items")) and _blank(total_raw):
+    if blank(raw.get("items")) and blank(total_raw):
         problems.append(
             Problem("items", f"{scale.name}: give the item scores or a total (or both)")
         )
@@ -848,14 +632,12 @@ def check_assessment(raw: Mapping[str, Any], today: date | None = None) -> Check
 
 def _typed_total(scale: Scale, total_raw: Any, problems: list[Problem]) -> int | None:
     """The total as typed: a whole number within the scale's range, else None (and a problem)."""
-    if _blank(total_raw):
+    if blank(total_raw):
         return None
     text = str(total_raw).strip()
     as_number = parse_decimal(text)
     if as_number is None or as_number != int(as_number):
-        problems.append(
-            Problem("total", f"{scale.name} total {_shown(text)} is not a whole number")
-        )
+        problems.append(Problem("total", f"{scale.name} total {shown(text)} is not a whole number"))
         return None
     total = int(as_number)
     if not 0 <= total <= scale.total_max:

@@ -24,6 +24,7 @@ try:
 
     import db
     from outcomes import __version__
+    from outcomes.fields import normalise_patient_id  # light: no pandas, no records
     from outcomes.scales import SCALE_IDS, get_scale, outcome_scale
     from outcomes.settings import (
         SETTING_SPECS,
@@ -229,10 +230,6 @@ def _open_existing(ctx: click.Context, **options):
 
 def _patient(database, ctx: click.Context, typed: str) -> str:
     """The stored id of the patient `typed` names (spaces ignored), or a refusal with a suggestion."""
-    from outcomes.validation import (
-        normalise_patient_id,  # imported here: the core's records load pandas
-    )
-
     pid = normalise_patient_id(typed)[0]
     if pid and db.get_patient(database, pid) is not None:
         return pid

@@ -17,13 +17,14 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 import db
 from outcomes.course import courses_of
 from outcomes.drugs import DRUGS, KETAMINE, induction_length
+from outcomes.fields import date_problem
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
 from outcomes.terminal_text import terminal_safe
 from outcomes.timepoints import parse_timepoint
 from outcomes.typed_text import text_problem
-from outcomes.validation import date_problem, reason_problems
+from outcomes.validation import reason_problems
 from outcomes_app.audit_text import describe_record
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded, notify_refusal
