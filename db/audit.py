@@ -15,7 +15,8 @@ from typing import Any
 import pandas as pd
 import sqlite_utils
 
-from db.connection import StorageError, now_iso
+from db.clock import now_iso
+from db.errors import StorageError
 from outcomes.typed_text import text_problem
 
 #: How a refusal names the `who` of a change (it may come from any of these).

@@ -16,8 +16,9 @@ from pathlib import Path
 
 from db import cipher
 from db.cipher import open_sqlite
-from db.connection import BUSY_TIMEOUT_S, StorageError
+from db.errors import StorageError
 from db.files import discard, temporary_beside
+from db.lock_wait import BUSY_TIMEOUT_S
 from db.paths import new_file
 
 

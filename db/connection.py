@@ -15,14 +15,13 @@ import getpass
 import os
 import sqlite3
 import urllib.parse
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from db.cipher import open_sqlite, refuse_unencryptable
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
-from db.lock_wait import begin_immediate
-from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
+from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate
+from db.schema_version import MIGRATION_NAMES, applied_migrations
 
 if TYPE_CHECKING:  # imported where a connection is made: `connect_to_read` never needs it
     import sqlite_utils
@@ -30,8 +29,6 @@ if TYPE_CHECKING:  # imported where a connection is made: `connect_to_read` neve
 APP_NAME = "ketamine-outcomes"
 DB_FILENAME = "outcomes.db"
 ENV_VAR = "OUTCOMES_DB"
-#: Seconds a connection waits for another writer before giving up.
-BUSY_TIMEOUT_S = 10.0
 
 
 def default_path() -> Path:
@@ -59,11 +56,6 @@ USER_ENV_VAR = "OUTCOMES_USER"
 def default_user() -> str:
     """The `who` of a change when nobody typed a name: ``$OUTCOMES_USER``, else the OS user."""
     return os.environ.get(USER_ENV_VAR, "").strip() or current_user()
-
-
-def now_iso() -> str:
-    """The current moment in UTC, as stored in bookkeeping columns."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
 def _create_owner_only(path: Path) -> None:
@@ -166,18 +158,6 @@ def connect_to_read(path: str | os.PathLike | None = None) -> "Reading | sqlite_
                 return Reading(conn)
         conn.close()
     return connect(path)
-
-
-def applied_migrations(conn: sqlite3.Connection) -> tuple[str, ...] | None:
-    """This program's migrations applied to the file, in order (None for a file with none, or not ours)."""
-    try:
-        rows = conn.execute(
-            "SELECT name FROM _sqlite_migrations WHERE migration_set = ? ORDER BY id",
-            (MIGRATION_SET,),
-        ).fetchall()
-    except sqlite3.OperationalError:  # no such table: a new or foreign file, for `connect` to judge
-        return None
-    return tuple(name for (name,) in rows)
 
 
 @contextlib.contextmanager

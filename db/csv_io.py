@@ -24,8 +24,8 @@ from typing import Any
 
 import sqlite_utils
 
-from db.connection import StorageError
 from db.csv_columns import COLUMNS, KINDS, REQUIRED  # noqa: F401  (re-exported: db.csv_io.COLUMNS)
+from db.errors import StorageError
 from db.files import atomic_file, private_folder
 from db.paths import input_file, output_folder
 from db.reads import export_rows

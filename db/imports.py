@@ -31,7 +31,8 @@ from pathlib import Path
 import sqlite_utils
 
 from db import audit
-from db.connection import StorageError, now_iso, write_transaction
+from db.clock import now_iso
+from db.connection import write_transaction
 from db.csv_io import (
     ImportPlan,
     ImportRefused,
@@ -42,6 +43,7 @@ from db.csv_io import (
     read_table,
     unknown_patient,
 )
+from db.errors import StorageError
 from db.reads import CURRENT
 from db.writes import missing_session, unusual_dose
 from outcomes.drugs import course_drug_problem

@@ -24,6 +24,8 @@ from typing import Callable, Iterator
 
 from db.errors import StorageError
 
+#: Seconds a connection waits for another writer before giving up (SQLite's busy timeout).
+BUSY_TIMEOUT_S = 10.0
 #: Longest a write waits for another program's write lock (issue 10: a save
 #: never fails for a lock shorter than a minute).
 LOCK_WAIT_LIMIT_S = 60.0

@@ -19,9 +19,10 @@ import sqlite3
 import sqlite_utils
 from sqlite_utils import Migrations
 
-from db.connection import BUSY_TIMEOUT_S
-from db.lock_wait import begin_immediate
-from db.schema_version import MIGRATION_NAMES, MIGRATION_SET
+from db.clock import now_iso
+from db.errors import StorageError
+from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate
+from db.schema_version import MIGRATION_NAMES, MIGRATION_SET, applied_migrations
 from outcomes import validation as v
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, KETAMINE
 from outcomes.readings import READING_RANGES
@@ -455,8 +456,6 @@ def m0005_courses_record_their_drug(database: sqlite_utils.Database) -> None:
     # clinician's explicit start). Until now only started courses had a row,
     # all as ketamine: their drug becomes their first session's. One audit
     # row says what the upgrade did.
-    from db.connection import now_iso
-
     conn, now = database.conn, now_iso()
     conn.execute(
         "ALTER TABLE courses ADD COLUMN begun_by_session INTEGER NOT NULL DEFAULT 0"
@@ -577,8 +576,6 @@ def refuse_newer_schema(database: sqlite_utils.Database, path) -> None:
 
     Reads only; raises `StorageError` naming both schema versions.
     """
-    from db.connection import StorageError, applied_migrations
-
     known = set(migration_names())
     applied = list(applied_migrations(database.conn) or ())
     unknown = [name for name in applied if name not in known]

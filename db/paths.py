@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from db.connection import StorageError
+from db.errors import StorageError
 from db.files import refuse_link
 
 

@@ -20,7 +20,9 @@ from typing import Any, Iterable, Protocol
 import sqlite_utils
 
 from db import audit
-from db.connection import StorageError, now_iso, write_transaction
+from db.clock import now_iso
+from db.connection import write_transaction
+from db.errors import StorageError
 from db.reads import load_settings
 from db.writes import PATIENT_FIELDS, READING_FIELDS, assessment_row, infusion_row, reading_row
 from outcomes.readings import check_reading, clean_reading_row

@@ -16,7 +16,9 @@ from typing import Any, Mapping
 import sqlite_utils
 
 from db import audit
-from db.connection import NotFound, StorageError, now_iso, write_transaction
+from db.clock import now_iso
+from db.connection import write_transaction
+from db.errors import NotFound, StorageError
 from db.reads import CURRENT as _CURRENT
 from outcomes.drugs import KETAMINE, course_drug_problem, drug_of
 from outcomes.records import items_to_text
