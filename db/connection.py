@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
 from db.cipher import open_sqlite, refuse_unencryptable
+from db.clock import now_iso  # noqa: F401  (re-exported: callers that take it from here)
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
 from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate
 from db.schema_version import MIGRATION_NAMES, applied_migrations
