@@ -18,6 +18,7 @@ from db import cipher
 from db.cipher import open_sqlite
 from db.errors import StorageError
 from db.files import discard, temporary_beside
+from db.full_disk import immutable_uri
 from db.lock_wait import BUSY_TIMEOUT_S
 from db.paths import new_file
 
@@ -41,7 +42,8 @@ def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> 
         raise StorageError("the backup must go to a different file than the database")
     target = new_file(target, "the backup")
     temporary, move_into_place = temporary_beside(target)
-    uri = "file:" + urllib.parse.quote(str(source.resolve())) + "?mode=ro"
+    # A full disk: read without the -shm SQLite could not create there (db.full_disk).
+    uri = immutable_uri(source) or "file:" + urllib.parse.quote(str(source.resolve())) + "?mode=ro"
     src = open_sqlite(source, uri, uri=True, timeout=BUSY_TIMEOUT_S)
     try:
         dst = cipher.same_kind(source, temporary)

@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Iterator
 from db.cipher import open_sqlite, refuse_unencryptable
 from db.clock import now_iso  # noqa: F401  (re-exported: callers that take it from here)
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
-from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate
+from db.file_identity import refuse_if_replaced, remember
+from db.full_disk import disk_full, full_message, open_on_full_disk, opened_on_full_disk
+from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate, wait_to_read
 from db.schema_version import MIGRATION_NAMES, applied_migrations
 
 if TYPE_CHECKING:  # imported where a connection is made: `connect_to_read` never needs it
@@ -110,6 +112,16 @@ def connect(
     if read_only:
         return _connect_read_only(path)
     refuse_unencryptable(path)  # before an empty file is made
+    full = open_on_full_disk(path, BUSY_TIMEOUT_S) if path.is_file() else None
+    if full is not None:  # reading works on a full disk; a write is refused as such (issue 21)
+        with _closed_on_failure(full, path):
+            database = _configure(full, path)
+            from db.migrations import MIGRATIONS, refuse_newer_schema
+
+            refuse_newer_schema(database, path)
+            if migrate and MIGRATIONS.pending(database):
+                raise StorageError(full_message(path, "upgrade the database"))
+        return database
     try:
         _create_owner_only(path)
     except OSError as exc:
@@ -150,11 +162,11 @@ def connect_to_read(path: str | os.PathLike | None = None) -> "Reading | sqlite_
     refuse, goes through `connect`, with its checks and words.
     """
     path = (Path(path) if path is not None else default_path()).expanduser()
-    if path.is_file():
+    if path.is_file() and not disk_full(path):  # a full disk: `connect` reads it without -shm
         conn = open_sqlite(path, timeout=BUSY_TIMEOUT_S)
         with _closed_on_failure(conn, path):
             conn.execute("PRAGMA foreign_keys = ON")
-            conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
+            wait_to_read(conn, BUSY_TIMEOUT_S)  # another program's exclusive lock (issue 21)
             if applied_migrations(conn) == MIGRATION_NAMES:
                 return Reading(conn)
         conn.close()
@@ -197,9 +209,11 @@ def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     # app's other open connection, and another process could then delete the
     # write-ahead log under it (lost writes).
     try:
+        wait_to_read(conn, BUSY_TIMEOUT_S)  # another program's exclusive lock (issue 21)
         conn.execute("PRAGMA schema_version").fetchone()
     except sqlite3.DatabaseError as exc:
         raise sqlite_error_message(exc, path) from None
+    remember(conn, path)  # which file this is: a write refuses once the path names another
     return database
 
 
@@ -240,6 +254,8 @@ def sqlite_error_message(exc: sqlite3.Error, path: Path) -> StorageError:
             "SQLite cannot open it there; copy it to a writable folder and use that copy "
             "with --db; nothing was changed"
         )
+    if disk_full(path) and ("disk i/o" in text.lower() or "unable to open" in text.lower()):
+        return StorageError(full_message(path))  # SQLite's words for a -shm it could not create
     if "not a database" in text or "malformed" in text:
         return StorageError(
             f"{path} is not an SQLite database file (or it is damaged); check the path, "
@@ -328,8 +344,11 @@ def _immediate(database: sqlite_utils.Database) -> Iterator[sqlite_utils.Databas
         with database.atomic():
             yield database
         return
+    if opened_on_full_disk(conn):
+        raise StorageError(full_message(database_path(database)))
     begin_immediate(conn, BUSY_TIMEOUT_S)  # waits for another writer, visibly, up to a minute
     try:
+        refuse_if_replaced(conn)  # the path names another file now: never write to the old one
         yield database
     except BaseException:
         if conn.in_transaction:

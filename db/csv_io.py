@@ -33,6 +33,7 @@ from db.spreadsheet import neutralise, restore
 from outcomes.readings import MEASUREMENTS, check_reading, clean_reading_row
 from outcomes.records import gc_paused
 from outcomes.settings import Settings
+from outcomes.typed_text import CSV_FIELD_LIMIT
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
 
 CONFIRM_FLAG = "--confirm-unusual-doses"
@@ -107,6 +108,8 @@ def read_table(path: Path, kind: str) -> tuple[str, list[str], list[tuple[int, l
         raise ImportRefused(
             source, [f"{source}: the file is empty; a header row and at least one row are needed"]
         )
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:  # the longest text stored re-imports
+        csv.field_size_limit(CSV_FIELD_LIMIT)
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text), strict=True)
     rows: list[tuple[int, list[str]]] = []
     start = 1

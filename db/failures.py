@@ -32,6 +32,12 @@ BUSY_MESSAGE = (
     "the database stayed busy (another program is writing to it); nothing was "
     "changed; try again in a moment"
 )
+#: What a clinician reads when the file turns out damaged in the middle of a read.
+DAMAGED_MESSAGE = (
+    "the database file is damaged (SQLite found a malformed part while reading it); nothing was "
+    "changed; restore it from a backup (`outcomes restore BACKUP`), and keep the damaged file for "
+    "whoever looks after the program"
+)
 #: SQLite's words for a lock held by someone else, and for a disk that refused the write.
 _BUSY_WORDS = ("locked", "busy")
 _DISK_WORDS = ("disk is full", "disk i/o", "readonly database")
@@ -47,6 +53,10 @@ def refusal_message(exc: BaseException) -> str | None:
     busy timeout, or a disk that refused the write; any other one (a missing
     column, bad SQL) is the program's fault.
     """
+    if isinstance(exc, sqlite3.DatabaseError) and (
+        "malformed" in str(exc) or "not a database" in str(exc)
+    ):  # damage found in the middle of a read, after the file opened well (issue 21)
+        return DAMAGED_MESSAGE
     if isinstance(exc, sqlite3.OperationalError):
         text = str(exc).lower()
         if any(word in text for word in _BUSY_WORDS):

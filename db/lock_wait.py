@@ -9,6 +9,9 @@ timeout, so that whoever waits can be told how long it has waited (the
 app's "waiting for another write… (12 s)", a line on the command line's
 stderr) and may stop waiting. Past `LOCK_WAIT_LIMIT_S` the write is refused
 with `LockWaitTooLong`; nothing was written, since the lock was never held.
+The refusal names the kind of lock: another program's exclusive lock
+(`PRAGMA locking_mode=EXCLUSIVE`, as a database browser may hold) blocks even
+reading, which `wait_to_read` waits for in the same way when a file is opened.
 
 Loads nothing heavy (no sqlite-utils, no pandas): the command line sets its
 reporter before it knows which command runs.
@@ -53,11 +56,51 @@ def limit_words() -> str:
     )
 
 
-def too_long_message() -> str:
+def too_long_message(exclusive: bool = False) -> str:
+    """Why the wait ended, naming the kind of lock held: a write lock, or an exclusive lock."""
+    if exclusive:
+        return (
+            f"another program held the database under an exclusive lock for more than "
+            f"{limit_words()} (as a database browser does with PRAGMA locking_mode=EXCLUSIVE): "
+            "not even reading is possible meanwhile, so nothing was read or saved; close the "
+            "database in that program and try again"
+        )
     return (
         f"another program (an import, another terminal) kept the database busy for more than "
-        f"{limit_words()}, so nothing was saved; try again when it has finished"
+        f"{limit_words()}, so nothing was saved; try again when it has finished (it held the "
+        "write lock; reading was still possible)"
     )
+
+
+def _read_blocked(conn: sqlite3.Connection) -> bool:
+    """Whether even a read is locked out: an exclusive lock (in WAL a writer never blocks readers)."""
+    try:
+        conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    except sqlite3.OperationalError as exc:
+        if _busy(exc):
+            return True
+        raise
+    return False
+
+
+def wait_to_read(conn: sqlite3.Connection, busy_timeout_s: float) -> None:
+    """Wait, as for a write lock, until the file can be read (another program's exclusive lock).
+
+    Call on a connection just opened, outside a transaction. Raises `LockWaitTooLong` naming the
+    exclusive lock past `LOCK_WAIT_LIMIT_S`; returns at once when nothing blocks reading.
+    """
+    started = monotonic()
+    conn.execute(f"PRAGMA busy_timeout = {int(LOCK_POLL_S * 1000)}")
+    try:
+        while _read_blocked(conn):
+            waited = monotonic() - started
+            if waited >= LOCK_WAIT_LIMIT_S:
+                raise LockWaitTooLong(too_long_message(exclusive=True))
+            reporter = _REPORTER.get()
+            if reporter is not None:
+                reporter(waited)
+    finally:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout_s * 1000)}")
 
 
 @contextlib.contextmanager
@@ -97,7 +140,7 @@ def begin_immediate(conn: sqlite3.Connection, busy_timeout_s: float) -> None:
                     raise
             waited = monotonic() - started
             if waited >= LOCK_WAIT_LIMIT_S:
-                raise LockWaitTooLong(too_long_message())
+                raise LockWaitTooLong(too_long_message(exclusive=_read_blocked(conn)))
             reporter = _REPORTER.get()
             if reporter is not None:
                 reporter(waited)

@@ -498,6 +498,33 @@ def m0005_courses_record_their_drug(database: sqlite_utils.Database) -> None:
     )
 
 
+@MIGRATIONS(name=MIGRATION_NAMES[5])  # 0006_one_score_per_scale_and_time
+def m0006_one_score_per_scale_and_time(database: sqlite_utils.Database) -> None:
+    # Clinical-spec section 9: one current score of a scale at a time point per patient; until now
+    # a correction could make a second (issue 21). A unique index now backs the rule. Where a file
+    # already holds two, the later entry is kept current and the earlier marked superseded by it:
+    # the spec takes the second for a correction of the first; both stay stored, audited. Readings a
+    # corrected or retracted session left behind follow it (`db.session_readings.relink_orphans`).
+    from db.upgrade_0006 import relink_orphans, settle_second_scores
+
+    conn = database.conn
+    conn.execute("DROP TRIGGER assessments_bookkeeping_audited")  # lifted for this transaction
+    settle_second_scores(database, UPGRADE_WHO)
+    conn.execute(
+        _audited_only(
+            "assessments_bookkeeping_audited",
+            f"UPDATE OF {', '.join(BOOKKEEPING_COLUMNS)}",
+            "assessments",
+            "superseding or retracting a record goes through the program, with an audit row",
+        )
+    )
+    conn.execute(
+        f"CREATE UNIQUE INDEX assessments_current ON assessments(patient_id, scale, taken_at)"
+        f" WHERE {_CURRENT}"
+    )
+    relink_orphans(database, UPGRADE_WHO)
+
+
 #: The patient's optional email (check-in invitations): the validation's shape, in SQL.
 _EMAIL_CHECK = (
     f"CHECK (email IS NULL OR (length(email) BETWEEN 3 AND {v.EMAIL_MAX}"
@@ -528,7 +555,7 @@ def _checkin_links() -> str:
 )"""
 
 
-@MIGRATIONS(name=MIGRATION_NAMES[5])  # 0007_checkin_links_and_email
+@MIGRATIONS(name=MIGRATION_NAMES[6])  # 0007_checkin_links_and_email
 def m0007_checkin_links_and_email(database: sqlite_utils.Database) -> None:
     # Check-ins from home (issue 25). A link's secrets are stored only as
     # digests; its use, expiry and revoking change one row, through the

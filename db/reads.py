@@ -27,6 +27,13 @@ from outcomes.records import (
 from outcomes.settings import SPECS_BY_KEY, SettingError, Settings, settings_from_text
 
 CURRENT = "superseded_at IS NULL AND retracted_at IS NULL"
+#: A `readings` row whose session is a current infusion (`db.session_readings` keeps them so; a
+#: reading an older release left behind when its session moved is read and exported by no one).
+SESSION_IS_CURRENT = (
+    "EXISTS (SELECT 1 FROM infusions s WHERE s.patient_id = readings.patient_id"
+    " AND s.given_at = readings.session_at"
+    " AND s.superseded_at IS NULL AND s.retracted_at IS NULL)"
+)
 
 _PATIENTS_SQL = f"""SELECT p.patient_id, d.name, d.birth_date, d.weight_kg, d.notes, d.email
     FROM patients p LEFT JOIN patient_details d ON d.patient_id = p.patient_id AND d.{CURRENT}"""
@@ -37,7 +44,9 @@ _INFUSIONS_SQL = (
     + f" FROM infusions WHERE {CURRENT}"
 )
 _READINGS_SQL = (
-    "SELECT id AS reading_id, " + ", ".join(READING_COLUMNS[1:]) + f" FROM readings WHERE {CURRENT}"
+    "SELECT id AS reading_id, "
+    + ", ".join(READING_COLUMNS[1:])
+    + f" FROM readings WHERE {CURRENT} AND {SESSION_IS_CURRENT}"
 )
 _ASSESSMENTS_SQL = (
     "SELECT id AS assessment_id, "
@@ -290,7 +299,7 @@ EXPORT_SQL = {
     "vitals": (
         "SELECT patient_id, session_at AS session, taken_at AS at, bp_systolic, bp_diastolic,"
         " heart_rate, spo2, respiratory_rate, sedation_moaas, notes"
-        f" FROM readings WHERE {CURRENT} ORDER BY patient_id, taken_at, id"
+        f" FROM readings WHERE {CURRENT} AND {SESSION_IS_CURRENT} ORDER BY patient_id, taken_at, id"
     ),
     "assessments": (
         "SELECT patient_id, taken_at AS date, scale, items, total, rater, notes"

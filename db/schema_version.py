@@ -20,6 +20,7 @@ MIGRATION_NAMES = (
     "0003_treatment_sessions",
     "0004_guard_bookkeeping",
     "0005_courses_record_their_drug",
+    "0006_one_score_per_scale_and_time",
     "0007_checkin_links_and_email",
 )
 

@@ -20,10 +20,13 @@ from db.clock import now_iso
 from db.connection import write_transaction
 from db.errors import NotFound, StorageError
 from db.reads import CURRENT as _CURRENT
+from db.reads import load_settings
+from db.session_readings import move_readings, retract_readings
 from outcomes.drugs import KETAMINE, course_drug_problem, drug_of
 from outcomes.records import items_to_text
 from outcomes.scales import get_scale
-from outcomes.settings import format_value, parse_value
+from outcomes.setting_pairs import pair_problem
+from outcomes.settings import SettingError, format_value, parse_value
 from outcomes.timepoints import Timepoint, parse_timepoint
 from outcomes.validation import (
     ASSESSMENT_IDENTITY,
@@ -442,12 +445,26 @@ def add_infusion(
         if problem:
             raise StorageError(problem)
         row = infusion_row(values, number, confirmed)
+        _refuse_second_session(database, pid, row["given_at"])
         new_id = _insert(
             database, "infusions", {**row, "recorded_at": now_iso(), "recorded_by": who}
         )
         audit.record(database, "infusions", new_id, "create", new=row, who=who)
         record_course(database, pid, number, row["drug"], row["given_at"], who)
     return new_id
+
+
+def _refuse_second_session(
+    database: sqlite_utils.Database, pid: str, given_at: str, other_than: int | None = None
+) -> None:
+    """One current session of a patient at one time: a second is a duplicate entry (its readings,
+    which name the session by its time, could not tell the two apart; a CSV round trip kept one)."""
+    clash = database.conn.execute(
+        f"SELECT 1 FROM infusions WHERE patient_id = ? AND given_at = ? AND {_CURRENT} AND id IS NOT ?",
+        (pid, given_at, other_than),
+    ).fetchone()
+    if clash:
+        raise StorageError(already_recorded(f"a session of {pid} at {given_at.replace('T', ' ')}"))
 
 
 def session_exists(database: sqlite_utils.Database, pid: str, session_at: str) -> bool:
@@ -576,6 +593,8 @@ def _correct(database, table, fields, record_id, new_row, reason, who) -> int:
         database.conn.execute(
             f"UPDATE {table} SET superseded_at = ? WHERE id = ?", (now, record_id)
         )
+        if table == "assessments":  # the same-time rule holds for a correction too (spec section 9)
+            _refuse_second_assessment(database, new_row)
         new_id = _insert(
             database,
             table,
@@ -635,7 +654,7 @@ def correct_infusion(
 ) -> int:
     """Replace an infusion by a corrected version (same course); returns the new id."""
     row = database.conn.execute(
-        "SELECT course, patient_id FROM infusions WHERE id = ?", (infusion_id,)
+        "SELECT course, patient_id, given_at FROM infusions WHERE id = ?", (infusion_id,)
     ).fetchone()
     if row is None:
         raise NotFound(f"there is no infusion with id {infusion_id}")
@@ -647,8 +666,11 @@ def correct_infusion(
         problem = course_refusal(database, row[1], course, new["drug"], other_than=infusion_id)
         if problem:
             raise StorageError(problem)
+        _refuse_second_session(database, row[1], new["given_at"], other_than=infusion_id)
         new_id = _correct(database, "infusions", INFUSION_FIELDS, infusion_id, new, reason, who)
         record_course(database, row[1], course, new["drug"], new["given_at"], who)
+        # Its readings name the session by its time: they move with it (or the whole is refused).
+        move_readings(database, row[1], row[2], new["given_at"], _reason(reason), who)
     return new_id
 
 
@@ -674,6 +696,8 @@ def retract(
             (now_iso(), who, reason, record_id),
         )
         audit.record(database, table, record_id, "retract", old=old, reason=reason, who=who)
+        if table == "infusions":  # a retracted session's readings go with it
+            retract_readings(database, old["patient_id"], old["given_at"], reason, who)
 
 
 # ----- alerts and settings -------------------------------------------------
@@ -723,6 +747,10 @@ def set_setting(database: sqlite_utils.Database, key: str, text: str, who: str) 
     value = parse_value(key, text)
     stored = format_value(value)
     with write_transaction(database):
+        # Read inside the lock: the pair is checked against what is stored now.
+        clash = pair_problem(load_settings(database).with_values({key: value}), key)
+        if clash:
+            raise SettingError(clash)
         row = database.conn.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
         database.conn.execute(
             "INSERT INTO settings (key, value, changed_at, changed_by) VALUES (?, ?, ?, ?)"

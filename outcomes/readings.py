@@ -26,6 +26,7 @@ from outcomes.fields import (
     timepoint_field,
 )
 from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
+from outcomes.typed_text import TEXT_MAX
 
 #: Physiological ranges of section 11: a value outside is refused as an entry error.
 READING_RANGES: dict[str, tuple[int, int]] = {
@@ -81,6 +82,21 @@ def window_problem(session: Timepoint, at: Timepoint) -> str | None:
             f"session started ({session.iso()})"
         )
     return None
+
+
+def follow_session(at: str, old_start: str, new_start: str) -> str:
+    """A time of a session (a reading, its end, ready to leave) once the session's start is
+    corrected from `old_start` to `new_start`, as stored text (YYYY-MM-DDTHH:MM).
+
+    It keeps its minutes after the start, which every rule and chart reads. When either start has
+    no time of day, it moves by whole days only: its clock time was typed as it is.
+    """
+    old, new = parse_timepoint(old_start), parse_timepoint(new_start)
+    if old.at is None or new.at is None:
+        shift = timedelta(days=(new.day - old.day).days)
+    else:
+        shift = moment(new) - moment(old)
+    return (moment(parse_timepoint(at)) + shift).strftime("%Y-%m-%dT%H:%M")
 
 
 def check_reading(raw: Mapping[str, Any], today: date | None = None) -> Checked:
@@ -255,7 +271,9 @@ def clean_reading_row(raw: Mapping[str, Any], today: date | None) -> tuple | Non
         return None
     notes = get("notes")
     if notes is not None:
-        if type(notes) is not str or not notes.isprintable():  # the careful path words it
+        if (
+            type(notes) is not str or not notes.isprintable() or len(notes) > TEXT_MAX
+        ):  # the careful path words it
             return None
         notes = notes.strip() or None
     return (pid, times[1], times[0], *numbers, notes)

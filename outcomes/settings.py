@@ -406,14 +406,25 @@ class SettingError(ValueError):
     """A setting name or value was refused; the message says why."""
 
 
+#: What a numeric setting may hold: ASCII digits, signs, one decimal point per number, and the
+#: separators of a list (days) or a pressure ("140/90"); no other script's digits, no '_'.
+_PLAIN_NUMBERS = re.compile(r"[0-9+\-.,;/ ]+")
+
+
+def _plain_number(spec: SettingSpec, raw: str) -> None:
+    """ValueError for a number in another script's digits or with '_': int() takes '٦' and '1_0',
+    which the imports refuse (issue 21); a setting is held to the same rule."""
+    if spec.kind in ("int", "float", "days", "pressure") and not _PLAIN_NUMBERS.fullmatch(raw):
+        raise ValueError(raw)
+
+
 def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     """Turn the text a user typed into a valid value for setting `key`.
 
     `stored`: from the database (text stored before the control-character rule still loads).
 
     Raises:
-        SettingError: with a message naming the setting, the value and what
-            is allowed.
+        SettingError: naming the setting, the value and what is allowed.
     """
     spec = SPECS_BY_KEY.get(key)
     if spec is None:
@@ -422,6 +433,7 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     if spec.optional and raw.lower() in ("", "none", "unset", "null"):
         return None
     try:
+        _plain_number(spec, raw)
         if spec.kind == "int":
             value: Any = int(_plain_number(raw, whole=True))
         elif spec.kind == "float":
@@ -464,6 +476,9 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
 #: A registry site id: read in file names, chart legends and a network's tables.
 SITE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,39}")
 SITE_ID_WORDS = "1-40 letters, digits, '.', '_' or '-', starting with a letter or digit"
+#: Longest text of each text setting, in characters: the take-home page and the reports must fit
+#: it (issue 21: a crisis text of about 1,100 characters did not fit the page).
+TEXT_LIMITS = {"crisis_text": 700, "clinic_name": 80}
 
 
 #: A number as plain decimal digits: an optional sign, digits, at most one decimal point.
@@ -481,11 +496,17 @@ def _plain_number(raw: str, whole: bool) -> str:
 
 
 def _text_value(key: str, raw: str, stored: bool) -> str:
-    """A text setting: not empty; as typed, no control characters (`outcomes.typed_text`)."""
+    """A text setting: not empty, not too long; as typed, no control characters (`outcomes.typed_text`)."""
     if not raw:
         raise SettingError(f"setting {key}: the text may not be empty")
     if key == "registry_site_id" and not SITE_ID.fullmatch(raw):
         raise SettingError(f"setting {key}: {raw!r} is not a usable site id; {SITE_ID_WORDS}")
+    limit = TEXT_LIMITS.get(key)
+    if limit is not None and len(raw) > limit and not stored:
+        raise SettingError(
+            f"setting {key}: the text is {len(raw):,} characters; at most {limit:,} are allowed "
+            "(the printed pages must fit it)"
+        )
     problem = None if stored else text_problem(raw, f"setting {key}")
     if problem:
         raise SettingError(problem)

@@ -68,6 +68,21 @@ def describe_char(char: str) -> str:
     return f"U+{ord(char):04X} {name}".strip()
 
 
+#: The longest free text stored, in characters (a note copied from a long letter fits). Above the
+#: CSV reader's default field limit (131,072), which `db.csv_io` raises to `CSV_FIELD_LIMIT`, so
+#: every export re-imports (issue 21).
+TEXT_MAX = 200_000
+#: The CSV reader's field limit: the longest text plus room for a spreadsheet guard quote.
+CSV_FIELD_LIMIT = TEXT_MAX + 16
+
+
+def too_long(text: str, what: str) -> str | None:
+    """The refusal of text longer than `TEXT_MAX`, or None."""
+    if len(text) <= TEXT_MAX:
+        return None
+    return f"{what} is {len(text):,} characters long; at most {TEXT_MAX:,} are allowed"
+
+
 def text_problem(text: str | None, what: str, *, note: bool = False) -> str | None:
     """What is wrong with free text `what` (``"name"``, ``"notes"``), or None when it may be stored.
 
@@ -76,7 +91,11 @@ def text_problem(text: str | None, what: str, *, note: bool = False) -> str | No
         what: The field's name, as the message says it.
         note: Whether line breaks and tabs are allowed (notes and reasons).
     """
-    if not text or text.isprintable():  # the usual case, and the fast path of a bulk import
+    if not text:
+        return None
+    if len(text) > TEXT_MAX:
+        return too_long(text, what)
+    if text.isprintable():  # the usual case, and the fast path of a bulk import
         return None
     for position in range(len(text)):
         if _refused(text, position, note):

@@ -48,7 +48,7 @@ from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
 from outcomes.settings import Settings
 from outcomes.timepoints import TimeFormatError, parse_timepoint
-from outcomes.typed_text import text_problem
+from outcomes.typed_text import TEXT_MAX, text_problem
 from outcomes.wording import plural
 
 # Dose rules of clinical-spec section 8.
@@ -63,6 +63,16 @@ SYSTOLIC_RANGE = (50, 300)
 DIASTOLIC_RANGE = (20, 200)
 HEART_RATE_RANGE = (20, 250)
 DURATION_RANGE_MIN = (1.0, 600.0)
+#: The end of a session and the time the patient was ready to leave: at most this long after the
+#: start, the longest duration allowed (an end days or months later is a mistyped date).
+SESSION_END_LIMIT_MIN = DURATION_RANGE_MIN[1]
+
+
+def _minutes_words(minutes: float) -> str:
+    """'2,250 minutes' (days shown too when it is more than a day: '4,320 minutes (3 days)')."""
+    days = minutes / 1440
+    text = f"{minutes:,.0f} minutes"
+    return f"{text} ({days:,.1f} days)" if days >= 1 else text
 
 
 def _squash(text: str) -> str:
@@ -76,11 +86,18 @@ def scale_id_of(text: str) -> str | None:
     """The scale id a person meant, or None: case, spaces, '-' and '_' are ignored.
 
     "PHQ-9", "phq 9" and " Phq9" all mean ``phq9``; "QIDS-SR16" means
-    ``qids_sr16``. Harmless: no two scale ids differ only in those. The
-    command line takes it for --scale and settings; an imported file is held
-    to the exact id (case aside) and only told which one was meant.
+    ``qids_sr16``. Harmless: no two scale ids differ only in those. Every
+    place a scale is named takes it: --scale, settings, the `scale` column of
+    an import and the forms (`check_assessment`).
     """
     return _SCALE_BY_SQUASHED.get(_squash(text))
+
+
+def exact_number(value: float) -> str:
+    """A number in a refusal exactly as it was read: 56.00001, 0.09999999999999999, 56 (never
+    rounded to look like an allowed value, which would hide why it was refused)."""
+    text = repr(float(value))
+    return text[:-2] if text.endswith(".0") else text
 
 
 def _did_you_mean(typed: str) -> str:
@@ -338,7 +355,7 @@ def _esketamine_dose(values: dict, problems: list[Problem], raw: Mapping[str, An
         problems.append(
             Problem(
                 "dose_mg",
-                f"esketamine dose {dose:g} mg is refused: it must be "
+                f"esketamine dose {exact_number(dose)} mg is refused: it must be "
                 f"{allowed} mg (one device holds 28 mg)",
             )
         )
@@ -389,6 +406,16 @@ def _session_end(
                     name, f"{words} {tp.iso()} is not after the session started ({start.iso()})"
                 )
             )
+        elif start is not None and minutes_between(start, tp) > SESSION_END_LIMIT_MIN:
+            # Bounded as the duration is (issue 21): a slip of the day or month, not a session.
+            problems.append(
+                Problem(
+                    name,
+                    f"{words} {tp.iso()} is {_minutes_words(minutes_between(start, tp))} after the "
+                    f"session started ({start.iso()}); at most {SESSION_END_LIMIT_MIN:g} minutes "
+                    "is allowed: is the date or time mistyped?",
+                )
+            )
     ended, ready, duration = (
         values.get("ended_at"),
         values.get("ready_to_leave_at"),
@@ -436,7 +463,7 @@ def dose_problems(dose: float) -> list[Problem]:
         return [
             Problem(
                 "dose_mg_per_kg",
-                f"dose {dose:g} mg/kg is refused as an entry error: it must be above "
+                f"dose {exact_number(dose)} mg/kg is refused as an entry error: it must be above "
                 f"{DOSE_REFUSE_AT_OR_BELOW:g} and at most {DOSE_REFUSE_ABOVE:g} mg/kg",
             )
         ]
@@ -444,7 +471,7 @@ def dose_problems(dose: float) -> list[Problem]:
         return [
             Problem(
                 "dose_mg_per_kg",
-                f"dose {dose:g} mg/kg is outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} mg/kg; "
+                f"dose {exact_number(dose)} mg/kg is outside the usual {DOSE_USUAL_MIN:g}-{DOSE_USUAL_MAX:g} mg/kg; "
                 "confirm it is intended",
                 kind="confirm",
             )
@@ -590,7 +617,9 @@ def check_assessment(raw: Mapping[str, Any], today: date | None = None) -> Check
     problems: list[Problem] = []
     patient_ref(values, problems, raw)
     timepoint_field(values, problems, raw, "date", "assessment date", today)
-    scale_id = "" if blank(raw.get("scale")) else str(raw["scale"]).strip().lower()
+    typed = "" if blank(raw.get("scale")) else str(raw["scale"]).strip()
+    # "PHQ-9" means phq9 here too, as in `settings` and --scale (issue 21: one rule everywhere).
+    scale_id = scale_id_of(typed) or typed.lower()
     values["scale"] = scale_id
     text_field(values, problems, raw, "rater")
     text_field(values, problems, raw, "notes")
@@ -699,11 +728,13 @@ def clean_assessment(raw: Mapping[str, Any], today: date | None) -> dict[str, An
         ):
             return None
     if rater is not None:
-        if type(rater) is not str or not rater.isprintable():  # the careful path words it
+        if (
+            type(rater) is not str or not rater.isprintable() or len(rater) > TEXT_MAX
+        ):  # the careful path words it
             return None
         rater = rater.strip() or None
     if notes is not None:
-        if type(notes) is not str or not notes.isprintable():
+        if type(notes) is not str or not notes.isprintable() or len(notes) > TEXT_MAX:
             return None
         notes = notes.strip() or None
     return {

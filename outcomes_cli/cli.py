@@ -275,8 +275,20 @@ def scale_id_of(text: str) -> str | None:
     return meant(text)
 
 
+class _FilePath(click.Path):
+    """A path argument; an empty one ("") is refused: it would mean the current folder (issue 21)."""
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, str) and not value.strip():
+            where = param.get_error_hint(ctx) if param is not None and ctx is not None else "path"
+            raise Refused(
+                f"{where}: the path is empty; give a file or folder name; nothing was written"
+            )
+        return super().convert(value, param, ctx)
+
+
 #: Paths are checked by `db` (exit 1, words for a clinician), not by click (exit 2).
-FILE = click.Path(path_type=Path)
+FILE = _FilePath(path_type=Path)
 
 
 @click.group(cls=OutcomesGroup, default="tui", default_if_no_args=True)
@@ -1013,6 +1025,26 @@ def decrypt(ctx: click.Context) -> None:
     _echo(f"Decrypted {path}: it is a plain SQLite file now, protected only by its permissions.")
 
 
+@cli.command(short_help="Put a backup in place of the database, keeping the replaced file.")
+@click.argument("backup_file", metavar="BACKUP", type=FILE)
+@click.pass_context
+def restore(ctx: click.Context, backup_file: Path) -> None:
+    """Put BACKUP (made by `outcomes backup`) in place of the clinic database.
+
+    Refused while any program (the app, patient mode, a kiosk, an import) has
+    the database open. The replaced database is kept beside it as
+    NAME.replaced-TIME; its -wal and -shm files go with it, so none of its
+    changes is applied to the restored file.
+    """
+    from db.restore import restore as put_back
+
+    path = _db_path(ctx)
+    kept = put_back(backup_file, path)
+    _echo(f"Restored {path} from {backup_file}.")
+    if kept is not None:
+        _echo(f"The replaced database is kept as {kept}.")
+
+
 # ----- reports ------------------------------------------------------------------
 
 
@@ -1189,8 +1221,19 @@ cli.add_command(checkin_group)
 cli.add_command(serve)
 
 
+def _stop_on_sigterm(signum, frame) -> None:
+    raise KeyboardInterrupt  # as Ctrl+C: the write in progress is rolled back, its temporary removed
+
+
 def main() -> None:
-    """The console entry point (`outcomes`, `python -m outcomes`)."""
+    """The console entry point (`outcomes`, `python -m outcomes`).
+
+    SIGTERM (a service manager stopping the program, `kill`) is handled as SIGINT (issue 21): an
+    export stopped so leaves no partial temporary file.
+    """
+    import signal
+
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)
     cli.main(prog_name="outcomes")
 
 

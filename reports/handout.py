@@ -30,6 +30,9 @@ HEAD = 13
 TITLE = 20
 CHART_LEFT, CHART_WIDTH = 0.12, 0.83
 CHART_TOP, CHART_BOTTOM = 0.73, 0.515  # the top comes down under a crisis box
+#: A long crisis text gets smaller type (down to 8 pt) before the chart gets lower than this.
+CHART_MIN_HEIGHT = 0.08
+CRISIS_SIZES = (BIG, 11, 10, 9, 8)
 FOOTER = (
     "This page shows only your own results. Please ask your clinic team about anything on it; "
     "it does not replace talking with them."
@@ -88,7 +91,9 @@ def write_handout(handout: Handout, path: Path) -> Path:
 
     When the words and the next check-in's QR code do not fit on one page
     together, the page goes out without the code (its words stay: the short
-    code can still be typed).
+    code can still be typed). A long crisis text is set in smaller type until
+    the chart keeps `CHART_MIN_HEIGHT`: any crisis text the setting allows
+    (`outcomes.settings.TEXT_LIMITS`) fits the page.
     """
     try:
         fig = _page(handout)
@@ -103,11 +108,15 @@ def write_handout(handout: Handout, path: Path) -> Path:
 
 
 def _page(handout: Handout):
-    fig = new_figure(A4_PORTRAIT)
-    above = _words_above(fig, handout)
-    top = min(CHART_TOP, above - 0.025)
     # The next check-in's QR code needs room below: the chart gives it up.
     bottom = CHART_BOTTOM + (CHECKIN_ROOM if handout.checkin else 0)
+    for size in CRISIS_SIZES:
+        fig = new_figure(A4_PORTRAIT)
+        top = min(CHART_TOP, _words_above(fig, handout, size) - 0.025)
+        if top - bottom >= CHART_MIN_HEIGHT:
+            break
+    else:  # the caller's words must fit: refused, never a page drawn over itself
+        raise ValueError("the handout's words above the chart do not fit on one page")
     _chart(fig, handout.marks, (CHART_LEFT, bottom, CHART_WIDTH, top - bottom))
     _words_below(fig, handout, bottom)
     footer(fig, FOOTER)
@@ -149,7 +158,7 @@ def _qr(fig, url: str, *, top: float, right: float) -> float:
     return top - height
 
 
-def _words_above(fig, handout: Handout) -> float:
+def _words_above(fig, handout: Handout, crisis_size: float = BIG) -> float:
     page = Cursor(fig, y=0.965)
     page.y = text_lines(fig, page.left, page.y, ["Your treatment progress"], TITLE, weight="bold")
     page.y = text_lines(
@@ -162,7 +171,7 @@ def _words_above(fig, handout: Handout) -> float:
     )
     page.gap(0.8, BODY)
     if handout.crisis:
-        _boxed(page, "Support is available", handout.crisis, linewidth=3)
+        _boxed(page, "Support is available", handout.crisis, linewidth=3, size=crisis_size)
         page.gap(0.5, BODY)
     _boxed(page, None, handout.headline, linewidth=1.2)
     page.gap(0.4, BODY)
@@ -170,13 +179,13 @@ def _words_above(fig, handout: Handout) -> float:
     return page.y
 
 
-def _boxed(page: Cursor, title: str | None, text: str, linewidth: float) -> None:
+def _boxed(page: Cursor, title: str | None, text: str, linewidth: float, size: float = BIG) -> None:
     """Bold text in a black frame (a heavier one for the crisis text)."""
     fig = page.fig
-    width = int(page.chars_per_line * 9 / BIG) - 4
+    width = int(page.chars_per_line * 9 / size) - 4
     lines = ([title] if title else []) + wrap(text, width)
     top = page.y
-    page.y = text_lines(fig, page.left + 0.015, top - 0.006, lines, BIG, weight="bold")
+    page.y = text_lines(fig, page.left + 0.015, top - 0.006, lines, size, weight="bold")
     fig.add_artist(
         Rectangle(
             (page.left, page.y - 0.008),

@@ -9,6 +9,11 @@ planted symlink is never followed (the rename replaces a name, it does not
 write through it), and no other user can read a file that holds patient
 data. Folders the program creates are owner-only (0700) too.
 
+A temporary file is named as this program's, with its process id
+(`TEMP_MARK`): the next write into that folder removes those a killed run
+left behind (`sweep_stale`). SIGTERM is handled as SIGINT by the command
+line, so an ordinary stop removes its own.
+
 A full disk becomes a `StorageError` saying so and how much space the file
 needed when that is known; the temporary file is removed.
 """
@@ -18,6 +23,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -117,12 +123,7 @@ def atomic_file(
     refuse_link(path, "a file")
     if path.is_dir():
         raise StorageError(f"{path} is a folder; nothing was written")
-    try:
-        fd, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise os_error_message(exc, path, "create") from None
+    fd, temporary = _new_temporary(path)
     os.fchmod(fd, PRIVATE_FILE)
     handle = (
         os.fdopen(fd, "wb", buffering=BUFFER)
@@ -144,6 +145,63 @@ def atomic_file(
         raise
 
 
+#: Marks a temporary file as this program's, with the process that made it:
+#: `.<name>.outcomes-tmp-<pid>-<random>.tmp` (see `sweep_stale`).
+TEMP_MARK = "outcomes-tmp"
+_STALE = re.compile(r"^\..*\." + TEMP_MARK + r"-(\d+)-[A-Za-z0-9_]+\.tmp$")
+_SWEPT: set[str] = set()
+
+
+def _new_temporary(path: Path) -> tuple[int, str]:
+    """A new private temporary file beside `path`, named as this program's (after a sweep)."""
+    sweep_stale(path.parent)
+    try:
+        return tempfile.mkstemp(
+            dir=path.parent, prefix=f".{path.name[:40]}.{TEMP_MARK}-{os.getpid()}-", suffix=".tmp"
+        )
+    except OSError as exc:
+        raise os_error_message(exc, path, "create") from None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # another user's process: alive
+        return True
+    return True
+
+
+def sweep_stale(folder: str | os.PathLike) -> list[Path]:
+    """Remove the temporary files a killed run of this program left in `folder`; returns them.
+
+    A run stopped by `kill -9` (or a power cut) cannot remove its temporary file, which may hold
+    identified data. Only files this program can prove are its own are removed: named with
+    `TEMP_MARK` and the id of a process that is no longer running, a regular file owned by this
+    user, owner-only (0600). Once per folder per run; a failure to remove one is left silent.
+    """
+    key = os.path.realpath(folder)
+    if key in _SWEPT:
+        return []
+    _SWEPT.add(key)
+    removed = []
+    with contextlib.suppress(OSError):
+        for entry in os.scandir(folder):
+            match = _STALE.match(entry.name)
+            if not match or int(match.group(1)) == os.getpid() or _alive(int(match.group(1))):
+                continue
+            info = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(info.st_mode) or info.st_uid != os.geteuid():
+                continue
+            if stat.S_IMODE(info.st_mode) != PRIVATE_FILE:
+                continue
+            with contextlib.suppress(OSError):
+                os.unlink(entry.path)
+                removed.append(Path(entry.path))
+    return removed
+
+
 def write_atomic(target: str | os.PathLike, data: str | bytes) -> Path:
     """Write `data` (text as UTF-8) to `target` through `atomic_file`; returns the path."""
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
@@ -161,12 +219,7 @@ def temporary_beside(target: str | os.PathLike) -> tuple[Path, callable]:
     """
     path = Path(target)
     refuse_link(path, "a file")
-    try:
-        fd, temporary = tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name[:40]}.", suffix=".tmp"
-        )
-    except OSError as exc:
-        raise os_error_message(exc, path, "create") from None
+    fd, temporary = _new_temporary(path)
     os.fchmod(fd, PRIVATE_FILE)
     os.close(fd)
 

@@ -33,12 +33,13 @@ import db
 from outcomes import wording
 from outcomes.course import courses_of, new_session_problem
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_ROUTE, KETAMINE
+from outcomes.readings import follow_session
 from outcomes.records import ROUTES, SIDE_EFFECTS, Assessment, Infusion, PatientData
 from outcomes.response import improvement
 from outcomes.safety import safety_item_positive
 from outcomes.scales import SCALES, get_scale
 from outcomes.status import PatientStatus, analyse_patient
-from outcomes.timepoints import Timepoint
+from outcomes.timepoints import TimeFormatError, Timepoint
 from outcomes.validation import (
     Checked,
     Problem,
@@ -384,13 +385,22 @@ class InfusionForm(FormScreen):
             self.correcting is not None
         ):  # the session's end is recorded on the session screen: keep it
             old = self.correcting
-            raw["ended_at"] = old.ended_at.iso() if old.ended_at else ""
-            raw["ready_to_leave_at"] = old.ready_to_leave_at.iso() if old.ready_to_leave_at else ""
+            raw["ended_at"] = self.follow(old.ended_at, raw["date"])
+            raw["ready_to_leave_at"] = self.follow(old.ready_to_leave_at, raw["date"])
             raw["accompanied"] = {True: "yes", False: "no", None: ""}[old.accompanied]
         raw["route"] = self.query_one("#f-route", Select).value
         raw["side_effects"] = list(self.query_one("#f-side_effects", SelectionList).selected)
         raw["notes"] = self.value("notes")
         return raw
+
+    def follow(self, when, start: str) -> str:
+        """The session's end or discharge time, moved with a corrected start (as its readings are)."""
+        if when is None:
+            return ""
+        try:
+            return follow_session(when.iso(), self.correcting.when.iso(), start)
+        except TimeFormatError:  # the typed start is refused with its own words
+            return when.iso()
 
     def cadss_check(self, when: str) -> Checked | None:
         if self.correcting is not None:

@@ -88,7 +88,8 @@ async def test_past_the_limit_nothing_is_written_and_the_form_is_kept(clinic_db,
         errors = text_of(app, "#errors")
         assert (
             "Not saved: another program (an import, another terminal) kept the database busy for more "
-            "than 1 s, so nothing was saved; try again when it has finished." in errors
+            "than 1 s, so nothing was saved; try again when it has finished (it held the write lock; "
+            "reading was still possible)." in errors
         )
         assert "What you typed is kept: press ctrl+s to save again" in errors
         assert not app.screen.query_one("#f-patient_id", Input).has_class(

@@ -212,28 +212,30 @@ def test_bad_dates_are_each_listed_with_line_and_column(clinic, tmp_path):
 
 
 def test_scale_column_is_case_insensitive_and_a_near_miss_is_named(tmp_path):
-    """'PHQ9' and ' Phq9 ' in the scale column import as phq9; 'PHQ-9' is refused with 'did you mean phq9?'."""
+    """'PHQ9' and ' Phq9 ' in the scale column import as phq9, and so does 'PHQ-9' (as `settings` and
+    --scale take it, issue 21); an unknown scale is refused naming the allowed ones."""
     path = tmp_path / "clinic.db"
     (tmp_path / "p.csv").write_text("patient_id\nA1\n")
     assert invoke(path, "import", "patients", str(tmp_path / "p.csv")).exit_code == 0
     (tmp_path / "bad.csv").write_text(
-        f"patient_id,date,scale,items\nA1,2026-01-04,PHQ-9,{GOOD_PHQ9}\n"
+        f"patient_id,date,scale,items\nA1,2026-01-04,PHQ-10,{GOOD_PHQ9}\n"
     )
     refused(
         invoke(path, "import", "assessments", str(tmp_path / "bad.csv")),
         "line 2, column scale",
-        "'phq-9' is not known",
-        "did you mean phq9?",
+        "'phq-10' is not known",
+        "allowed: phq9",
     )
     (tmp_path / "a.csv").write_text(
         f"patient_id,date,scale,items\nA1,2026-01-05,PHQ9,{GOOD_PHQ9}\n"
         f"A1,2026-01-06, Phq9 ,{GOOD_PHQ9}\n"
+        f"A1,2026-01-07,PHQ-9,{GOOD_PHQ9}\n"
     )
     result = invoke(path, "import", "assessments", str(tmp_path / "a.csv"))
     assert result.exit_code == 0, result.output
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT scale, count(*) FROM assessments GROUP BY scale").fetchall() == [
-        ("phq9", 2)
+        ("phq9", 3)
     ]
     conn.close()
 

@@ -143,8 +143,8 @@ def test_a_letter_on_an_ordinary_bdi2_item_is_refused():
 
 
 def test_unknown_scale_is_refused_listing_the_scales():
-    """scale 'phq-9' is not an id; the message lists the allowed ones."""
-    checked = assessment(scale="phq-9", total="5")
+    """scale 'phq-10' is not a scale ('phq-9' names phq9, issue 21); the message lists the allowed ones."""
+    checked = assessment(scale="phq-10", total="5")
     assert "phq9, gad7, madrs" in checked.errors[0].message
 
 

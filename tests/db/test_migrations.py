@@ -250,3 +250,86 @@ def test_every_course_records_its_drug_after_the_upgrade(tmp_path):
         c for c, _ in patients["P002"].course_starts
     ] == [1]
     handle.close()
+
+
+def make_release_5_database(path):
+    """A database as the release before migration 6 left it (issue 21): P001 two current PHQ-9s on
+    2026-01-06 (a correction made the second); a session moved 09:00 -> 10:00 whose readings stayed
+    at 09:00; a retracted session whose reading stayed current; a session moved to the next day,
+    whose 09:10 reading cannot follow it (a reading already at the moved time)."""
+    handle = db.connect(path, migrate=False)
+    db.apply_migrations(handle, stop_before="0006_one_score_per_scale_and_time")
+    session = (
+        "INSERT INTO infusions (id, patient_id, course, given_at, dose_mg_per_kg, recorded_at, recorded_by,"
+        " supersedes, change_reason) VALUES (?, 'P001', 1, ?, 0.5, 'then', 'old', ?, ?)"
+    )
+    reading = (
+        "INSERT INTO readings (patient_id, session_at, taken_at, spo2, recorded_at, recorded_by)"
+        " VALUES ('P001', ?, ?, ?, 'then', 'old')"
+    )
+    phq9 = (
+        "INSERT INTO assessments (patient_id, taken_at, scale, total, total_only, recorded_at,"
+        " recorded_by) VALUES ('P001', '2026-01-06', 'phq9', ?, 1, 'then', 'old')"
+    )
+    with db.write_transaction(handle):
+        conn = handle.conn
+        conn.execute("INSERT INTO patients VALUES ('P001', 'then', 'old')")
+        conn.execute(phq9, (14,))
+        conn.execute(phq9, (9,))
+        conn.execute(session, (1, "2026-01-07T09:00", None, None))
+        conn.execute(session, (2, "2026-01-07T10:00", 1, "wrong hour"))
+        conn.execute("UPDATE infusions SET superseded_at = 'then', superseded_by = 2 WHERE id = 1")
+        conn.execute(reading, ("2026-01-07T09:00", "2026-01-07T09:10", 85))
+        conn.execute(reading, ("2026-01-07T09:00", "2026-01-07T09:40", 97))
+        conn.execute(session, (3, "2026-01-09T09:00", None, None))
+        conn.execute(reading, ("2026-01-09T09:00", "2026-01-09T09:30", 95))
+        conn.execute(
+            "UPDATE infusions SET retracted_at = 'then', retracted_by = 'x', retract_reason = 'dup'"
+            " WHERE id = 3"
+        )
+        conn.execute(session, (4, "2026-01-12T09:00", None, None))
+        conn.execute(session, (5, "2026-01-13T09:00", 4, "wrong day"))
+        conn.execute("UPDATE infusions SET superseded_at = 'then', superseded_by = 5 WHERE id = 4")
+        conn.execute(session, (6, "2026-01-13T08:00", None, None))
+        conn.execute(reading, ("2026-01-13T08:00", "2026-01-13T09:10", 96))
+        conn.execute(reading, ("2026-01-12T09:00", "2026-01-12T09:10", 94))
+    handle.close()
+
+
+def test_upgrade_6_keeps_one_score_per_time_and_ties_readings_to_their_session(tmp_path):
+    """Migration 6: the later of two PHQ-9s at one time stays current (the earlier superseded by it, audited);
+    readings follow their moved session, or are retracted (retracted session, no room); none is orphaned;
+    a unique index then refuses a second current score even from another tool."""
+    path = tmp_path / "release5.db"
+    make_release_5_database(path)
+    rows_before = dump(path, ("assessments", "readings"))
+    handle = db.connect(path)
+    assert db.orphaned_readings(handle) == []
+    phq9 = db.load_clinic(handle, "P001").assessments
+    assert phq9["total"].tolist() == [9]
+    readings = db.load_clinic(handle, "P001").readings
+    assert [(r.session_at, r.taken_at) for r in readings.itertuples()] == [
+        ("2026-01-07T10:00", "2026-01-07T10:10"),
+        ("2026-01-07T10:00", "2026-01-07T10:40"),
+        ("2026-01-13T08:00", "2026-01-13T09:10"),
+    ]
+    retracted = handle.conn.execute(
+        "SELECT taken_at, retract_reason FROM readings WHERE retracted_at IS NOT NULL ORDER BY taken_at"
+    ).fetchall()
+    assert [r[0] for r in retracted] == ["2026-01-09T09:30", "2026-01-12T09:10"]
+    assert "retracted" in retracted[0][1] and "does not fit" in retracted[1][1]
+    reasons = [
+        r[0] for r in handle.conn.execute("SELECT reason FROM audit WHERE who = 'schema upgrade'")
+    ]
+    assert sum("schema upgrade 0006" in (r or "") for r in reasons) == 1 + 2 + 2
+    after = dump(path, ("assessments", "readings"))
+    assert len(after["readings"]) == len(rows_before["readings"]) + 2  # moved versions added
+    assert len(after["assessments"]) == len(rows_before["assessments"])  # nothing deleted
+    import pytest
+
+    with pytest.raises(sqlite3.IntegrityError, match="UNIQUE"):
+        handle.conn.execute(
+            "INSERT INTO assessments (patient_id, taken_at, scale, total, total_only, recorded_at,"
+            " recorded_by) VALUES ('P001', '2026-01-06', 'phq9', 3, 1, 'now', 'other tool')"
+        )
+    handle.close()
