@@ -23,6 +23,7 @@ from db.clock import now_iso  # noqa: F401  (re-exported: callers that take it f
 from db.errors import NotFound, StorageError  # noqa: F401  (re-exported)
 from db.file_identity import refuse_if_replaced, remember
 from db.full_disk import disk_full, full_message, open_on_full_disk, opened_on_full_disk
+from db.full_disk import mark as mark_full_disk
 from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate, wait_to_read
 from db.schema_version import MIGRATION_NAMES, applied_migrations
 
@@ -112,16 +113,9 @@ def connect(
     if read_only:
         return _connect_read_only(path)
     refuse_unencryptable(path)  # before an empty file is made
-    full = open_on_full_disk(path, BUSY_TIMEOUT_S) if path.is_file() else None
+    full = _connect_on_full_disk(path, migrate) if path.is_file() else None
     if full is not None:  # reading works on a full disk; a write is refused as such (issue 21)
-        with _closed_on_failure(full, path):
-            database = _configure(full, path)
-            from db.migrations import MIGRATIONS, refuse_newer_schema
-
-            refuse_newer_schema(database, path)
-            if migrate and MIGRATIONS.pending(database):
-                raise StorageError(full_message(path, "upgrade the database"))
-        return database
+        return full
     try:
         _create_owner_only(path)
     except OSError as exc:
@@ -140,6 +134,22 @@ def connect(
             database.enable_wal()
         if migrate:
             apply_migrations(database)
+    return database
+
+
+def _connect_on_full_disk(path: Path, migrate: bool) -> "sqlite_utils.Database | None":
+    """`connect` on a full disk (`db.full_disk`): read-only, never upgraded; None when not full."""
+    full = open_on_full_disk(path, BUSY_TIMEOUT_S)
+    if full is None:
+        return None
+    with _closed_on_failure(full, path):
+        database = _configure(full, path)
+        mark_full_disk(full, True)
+        from db.migrations import MIGRATIONS, refuse_newer_schema
+
+        refuse_newer_schema(database, path)
+        if migrate and MIGRATIONS.pending(database):
+            raise StorageError(full_message(path, "upgrade the database"))
     return database
 
 
@@ -214,6 +224,7 @@ def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     except sqlite3.DatabaseError as exc:
         raise sqlite_error_message(exc, path) from None
     remember(conn, path)  # which file this is: a write refuses once the path names another
+    mark_full_disk(conn, False)  # `_connect_on_full_disk` marks its own after this
     return database
 
 

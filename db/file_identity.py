@@ -37,6 +37,8 @@ def remember(conn: sqlite3.Connection, path: Path) -> None:
     identity = _identity(path)
     if identity is not None:
         _OPENED[id(conn)] = (path, identity)
+    else:  # never an earlier connection's identity under a reused `id`
+        _OPENED.pop(id(conn), None)
 
 
 def replaced_message(path: Path) -> str:

@@ -62,9 +62,16 @@ def open_on_full_disk(path: Path, busy_timeout_s: float) -> sqlite3.Connection |
     uri = immutable_uri(path)
     if uri is None:
         return None
-    conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout_s, check_same_thread=False)
-    _FULL_DISK_READERS.add(id(conn))
-    return conn
+    return sqlite3.connect(uri, uri=True, timeout=busy_timeout_s, check_same_thread=False)
+
+
+def mark(conn: sqlite3.Connection, on_full_disk: bool) -> None:
+    """Record whether `conn` was opened read-only because the disk was full (every opening says,
+    so that a later connection given the same `id` is never taken for an earlier one)."""
+    if on_full_disk:
+        _FULL_DISK_READERS.add(id(conn))
+    else:
+        _FULL_DISK_READERS.discard(id(conn))
 
 
 def opened_on_full_disk(conn: sqlite3.Connection) -> bool:
