@@ -406,18 +406,6 @@ class SettingError(ValueError):
     """A setting name or value was refused; the message says why."""
 
 
-#: What a numeric setting may hold: ASCII digits, signs, one decimal point per number, and the
-#: separators of a list (days) or a pressure ("140/90"); no other script's digits, no '_'.
-_PLAIN_NUMBERS = re.compile(r"[0-9+\-.,;/ ]+")
-
-
-def _plain_number(spec: SettingSpec, raw: str) -> None:
-    """ValueError for a number in another script's digits or with '_': int() takes '٦' and '1_0',
-    which the imports refuse (issue 21); a setting is held to the same rule."""
-    if spec.kind in ("int", "float", "days", "pressure") and not _PLAIN_NUMBERS.fullmatch(raw):
-        raise ValueError(raw)
-
-
 def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     """Turn the text a user typed into a valid value for setting `key`.
 
@@ -433,7 +421,6 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     if spec.optional and raw.lower() in ("", "none", "unset", "null"):
         return None
     try:
-        _plain_number(spec, raw)
         if spec.kind == "int":
             value: Any = int(_plain_number(raw, whole=True))
         elif spec.kind == "float":
