@@ -35,6 +35,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Iterator
 
+from db import cipher
+from db.cipher import open_sqlite
 from db.connection import BUSY_TIMEOUT_S, StorageError
 from db.files import PRIVATE_FILE, discard, temporary_beside
 
@@ -81,7 +83,7 @@ def _check_backup(backup: Path) -> None:
         raise StorageError(f"there is no backup file at {backup}; nothing was changed")
     uri = "file:" + urllib.parse.quote(str(backup.resolve())) + "?mode=ro"
     try:
-        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+        conn = open_sqlite(backup, uri, uri=True, timeout=BUSY_TIMEOUT_S)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             applied = applied_migrations(conn)
@@ -104,7 +106,7 @@ def _check_backup(backup: Path) -> None:
 
 def _fold(path: Path) -> None:
     """Copy the clinic file's -wal into the file itself: the kept file is then whole alone."""
-    conn = sqlite3.connect(str(path), timeout=BUSY_TIMEOUT_S)
+    conn = open_sqlite(path, timeout=BUSY_TIMEOUT_S)
     try:
         busy = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
     finally:
@@ -155,10 +157,11 @@ def restore(backup_path: str | os.PathLike, database_path: str | os.PathLike) ->
 
 
 def _copy(backup: Path, temporary: Path) -> None:
-    source = sqlite3.connect(
-        "file:" + urllib.parse.quote(str(backup.resolve())) + "?mode=ro", uri=True
+    # An encrypted backup is read with the clinic's key and stays encrypted (as `backup` makes it).
+    source = open_sqlite(
+        backup, "file:" + urllib.parse.quote(str(backup.resolve())) + "?mode=ro", uri=True
     )
-    target = sqlite3.connect(str(temporary))
+    target = cipher.same_kind(backup, temporary)
     try:
         source.backup(target)
         target.execute("PRAGMA journal_mode = DELETE")  # standalone: no -wal beside it

@@ -195,3 +195,23 @@ def test_a_key_without_the_extra_creates_no_plain_clinic(tmp_path):
     assert result.returncode == 1, result.stderr
     assert "encryption is not installed" in result.stderr and "nothing was created" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_restore_of_an_encrypted_backup_keeps_the_clinic_encrypted(clinic, tmp_path):
+    """backup, a change, restore: the restored clinic is the backup's, still encrypted, same key."""
+    env = {cipher.KEY_ENV_VAR: KEY}
+    assert run(clinic, "encrypt", env=env).exit_code == 0
+    before = run(clinic, "status", "P001", "--json", env=env).output
+    copy = tmp_path / "copy.db"
+    assert run(clinic, "backup", str(copy), env=env).exit_code == 0
+    changed = run(clinic, "settings", "clinic_name", "Another name", env=env)
+    assert changed.exit_code == 0, changed.output
+    result = run(clinic, "restore", str(copy), env=env)
+    assert result.exit_code == 0, result.output
+    assert db.is_encrypted(clinic)
+    assert run(clinic, "settings", "clinic_name", env=env).output.strip() != "Another name"
+    assert run(clinic, "status", "P001", "--json", env=env).output == before
+    assert (
+        "the key is wrong"
+        in run(clinic, "status", "P001", env={cipher.KEY_ENV_VAR: "x" * 12}).output
+    )
