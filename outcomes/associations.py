@@ -28,10 +28,13 @@ from typing import Mapping, Sequence
 
 from outcomes.dissociation import cadss_per_infusion
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_DOSES_MG, KETAMINE, dose_of
+from outcomes.json_numbers import json_figure
 from outcomes.records import Assessment
 from outcomes.status import PatientStatus
 from outcomes.verdict import NON_RESPONDER, RESPONDER
 
+#: Decimals of the rates, correlations and intervals in the JSON (`json_figure`).
+JSON_PLACES = 3
 #: Fewer patients than this in a group: the figure says so instead of estimating.
 MIN_GROUP = 10
 #: Early improvement: at least this percent below the starting score.
@@ -86,9 +89,9 @@ class Rate:
             "label": self.label,
             "responded": self.responded,
             "n": self.n,
-            "rate": _round(self.rate) if self.enough else None,
-            "ci_low": _round(self.low) if self.enough else None,
-            "ci_high": _round(self.high) if self.enough else None,
+            "rate": json_figure(self.rate, JSON_PLACES) if self.enough else None,
+            "ci_low": json_figure(self.low, JSON_PLACES) if self.enough else None,
+            "ci_high": json_figure(self.high, JSON_PLACES) if self.enough else None,
             "too_small": not self.enough,
         }
 
@@ -115,9 +118,9 @@ class Correlation:
         return {
             "label": self.label,
             "n": self.n,
-            "rho": _round(self.rho) if self.enough else None,
-            "ci_low": _round(self.low) if self.enough else None,
-            "ci_high": _round(self.high) if self.enough else None,
+            "rho": json_figure(self.rho, JSON_PLACES) if self.enough else None,
+            "ci_low": json_figure(self.low, JSON_PLACES) if self.enough else None,
+            "ci_high": json_figure(self.high, JSON_PLACES) if self.enough else None,
             "too_small": not self.enough,
         }
 
@@ -208,10 +211,6 @@ class Associations:
             "early_improvement": {str(e.session): e.as_json() for e in self.early},
             "dose_rise": self.dose_rise.as_json(),
         }
-
-
-def _round(x: float | None) -> float | None:
-    return None if x is None else round(float(x), 3)
 
 
 def rate(label: str, responded: int, n: int) -> Rate:

@@ -23,12 +23,15 @@ import numpy as np
 
 from outcomes.associations import Associations, associations
 from outcomes.drugs import DRUGS, KETAMINE
+from outcomes.json_numbers import json_figure
 from outcomes.records import Assessment
 from outcomes.session_safety import SessionSafety
 from outcomes.status import PatientStatus
 from outcomes.verdict import INCOMPLETE, NON_RESPONDER, RESPONDER, VERDICTS
 
 RELIEF_CHECKPOINTS = (7, 14, 30, 60, 90)
+#: Decimals of the rates and relief checkpoints in `CohortSummary.as_json` (`json_figure`).
+JSON_PLACES = 4
 
 
 @dataclass(frozen=True)
@@ -251,7 +254,7 @@ class CohortSummary:
     @property
     def relief_at_days(self) -> dict[str, float | None]:
         values = {t: self.curve.estimate(t) if self.curve else None for t in RELIEF_CHECKPOINTS}
-        return {str(t): None if v is None else round(v, 4) for t, v in values.items()}
+        return {str(t): json_figure(v, JSON_PLACES) for t, v in values.items()}
 
     def as_json(self) -> dict:
         """The cohort summary of `outcomes report --json` (interface.md)."""
@@ -263,10 +266,10 @@ class CohortSummary:
             "verdicts": self.verdict_counts,
             "responders_by_session": self.responders_by_session,
             "induction_sessions": self.inductions,
-            "response_rate_6": _round(self.response_rate_6),
-            "response_rate_itt": _round(self.response_rate_itt),
-            "remission_rate_6": _round(self.remission_rate_6),
-            "remission_rate_itt": _round(self.remission_rate_itt),
+            "response_rate_6": json_figure(self.response_rate_6, JSON_PLACES),
+            "response_rate_itt": json_figure(self.response_rate_itt, JSON_PLACES),
+            "remission_rate_6": json_figure(self.remission_rate_6, JSON_PLACES),
+            "remission_rate_itt": json_figure(self.remission_rate_itt, JSON_PLACES),
             "responders": self.verdict_counts.get(RESPONDER, 0),
             "median_relief_days": self.median_relief_days,
             "median_relief_ci": [low, high],
@@ -283,10 +286,6 @@ class CohortSummary:
                 "waterfall": len(self.waterfall),
             },
         }
-
-
-def _round(x: float | None) -> float | None:
-    return None if x is None or math.isnan(x) else round(x, 4)
 
 
 def _rate(numerator: int, denominator: int) -> float | None:

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-from outcomes.status import PatientStatus
+if TYPE_CHECKING:  # the status module's wording reads this module's states
+    from outcomes.status import PatientStatus
 
 GRACE_DAYS = 3  # convention: a follow-up a few days late is still "due"
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Iterable
+from typing import TYPE_CHECKING, Iterable
 
 from outcomes.drugs import before_dose
 from outcomes.records import Assessment, Infusion
@@ -18,6 +18,10 @@ from outcomes.scales import SCALES
 from outcomes.settings import Settings
 from outcomes.timepoints import Timepoint
 from outcomes.validation import DOSE_USUAL_MAX, DOSE_USUAL_MIN, bp_at_hold, dose_is_unusual
+from outcomes.wording.status import reliable_words
+
+if TYPE_CHECKING:
+    from outcomes.reliable_change import ReliableChange
 
 SUICIDALITY = "suicidality_item"
 DOSE = "dose_outside_usual_range"
@@ -126,12 +130,13 @@ def _or_unknown(value: int | None) -> str:
     return "?" if value is None else str(value)
 
 
-def deterioration_alert(scale_id: str, latest: Assessment, detail: str) -> Alert:
+def deterioration_alert(scale_id: str, latest: Assessment, reliable: ReliableChange) -> Alert:
+    """The alert of a reliable deterioration at the latest score, worded by `reliable_words`."""
     return Alert(
         key=_record_ref(f"{DETERIORATION}:a", latest.when, f":{scale_id}"),
         when=latest.when,
         kind=DETERIORATION,
-        detail=f"{SCALES[scale_id].name} reliable deterioration: {detail}",
+        detail=f"{SCALES[scale_id].name} reliable deterioration: {reliable_words(reliable)}",
     )
 
 

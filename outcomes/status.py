@@ -1,8 +1,10 @@
 """One patient's treatment-response status: every rule applied to one course.
 
 `analyse_patient` is the single entry point the TUI, the reports and the CLI
-use; `PatientStatus.as_json` is the `outcomes status --json` schema of
-`interface.md`. Nothing here reads a file or a database.
+use. A `PatientStatus` holds facts, never sentences: `outcomes.wording` words
+them, and `outcomes.status_json` makes the `outcomes status --json` document
+of `interface.md` (`PatientStatus.as_json`). Nothing here reads a file or a
+database.
 
 Readings of the spec made here: the patient's status is the category of the
 latest score after the first infusion of the course judged (the latest course
@@ -22,9 +24,8 @@ from typing import Iterable, Mapping, NamedTuple
 from outcomes.course import Course, courses_of, find_baseline
 from outcomes.drugs import settings_for_drug
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
-from outcomes.reliable_change import NO_PARAMETERS, ReliableChange, reliable_change
+from outcomes.reliable_change import ReliableChange, reliable_change
 from outcomes.relief import (
-    RELAPSE,
     Relief,
     lost_in_induction,
     measure_relief,
@@ -43,6 +44,7 @@ from outcomes.safety import Alert, count_safety_unchecked, deterioration_alert, 
 from outcomes.scales import Scale, get_scale
 from outcomes.sessions import session_alerts
 from outcomes.settings import Settings
+from outcomes.status_json import status_json
 from outcomes.trend import Trend, trend_of
 from outcomes.verdict import (
     IN_PROGRESS,
@@ -55,7 +57,7 @@ from outcomes.verdict import (
     in_verdict_window,
 )
 from outcomes.verdict import NO_BASELINE as NO_BASELINE_VERDICT
-from outcomes.wording import progress_words, reliable_words, verdict_reason
+from outcomes.wording.course import progress_words
 
 
 class ScorePoint(NamedTuple):
@@ -197,83 +199,12 @@ class PatientStatus:
 
     @property
     def progress(self) -> str:
-        """Where the course stands, in words (`outcomes.wording.progress_words`)."""
+        """Where the course stands, in words: `outcomes.wording.progress_words` of this status."""
         return progress_words(self)
 
     def as_json(self) -> dict:
-        """The `outcomes status --json` document (interface.md)."""
-        base = self.baseline
-        latest = self.latest
-        first_inf = self.course.first_infusion if self.course else None
-        relief = self.relief
-        return {
-            "patient_id": self.patient_id,
-            "scale": self.scale,
-            "course": self.course.number if self.course else None,
-            "baseline": {"date": base.when.day.isoformat(), "score": base.total} if base else None,
-            "first_infusion": first_inf.when.day.isoformat() if first_inf else None,
-            "sessions_completed": self.sessions_completed,
-            "boosters": self.boosters,
-            "latest": {
-                "date": latest.assessment.when.day.isoformat(),
-                "score": latest.assessment.total,
-                "percent_change": None
-                if latest.improvement is None
-                else round(latest.improvement, 1),
-                "band": latest.band,
-                "session": latest.session,
-            }
-            if latest
-            else None,
-            "status": self.status,
-            "first_response": _milestone_json(self.first_response),
-            "first_remission": _milestone_json(self.first_remission),
-            "best_improvement": None
-            if self.best_improvement is None
-            else round(self.best_improvement, 1),
-            "six_session_verdict": self.verdict.value,
-            "verdict_reason": verdict_reason(self.verdict),
-            "relapse": {
-                "date": relief.relapse_when.day.isoformat(),
-                "days_after_last_infusion": relief.days,
-            }
-            if relief and relief.ended_by == RELAPSE and relief.relapse_when
-            else None,
-            "relief_days": relief.days if relief else None,
-            "relief_censored": relief.censored if relief else None,
-            "relief_ended_by": relief.ended_by if relief else None,
-            "response_at_end_of_induction": self.response_at_end_of_induction,
-            "reliable_change": reliable_category(self.reliable),
-            "reliable_change_reason": reliable_reason(self.reliable),
-            "total_only_records": self.total_only_count,
-            "safety_items_unchecked": self.safety_unchecked,
-            "alerts": [a.as_json() for a in self.alerts],
-        }
-
-
-def reliable_category(reliable: ReliableChange | None) -> str | None:
-    """The status JSON's `reliable_change`: recovered, improved, unchanged, deteriorated, or
-    None (no score to compare yet, or no reliable-change parameters for the scale)."""
-    if reliable is None or reliable.category == NO_PARAMETERS:
-        return None
-    return reliable.category
-
-
-def reliable_reason(reliable: ReliableChange | None) -> str | None:
-    """Why `reliable_change` is null, or the rule that decided it (`reliable_change_reason`)."""
-    if reliable is None:
-        return "no score after the first session to compare with the baseline yet"
-    return reliable.detail
-
-
-def _milestone_json(m: Milestone | None) -> dict | None:
-    if m is None:
-        return None
-    return {
-        "session": m.session,
-        "date": m.when.when.day.isoformat(),
-        "days_from_first_infusion": m.days_from_first_infusion,
-    }
+        """The `outcomes status --json` document (interface.md), made by `outcomes.status_json`."""
+        return status_json(self)
 
 
 def analyse_patient(
@@ -519,9 +450,7 @@ def _alerts(
     if b is not None and latest_point is not None and scale.is_outcome:
         reliable = reliable_change(scale.id, b, latest_point.assessment.total, settings)
         if reliable.deteriorated:
-            alerts.append(
-                deterioration_alert(scale.id, latest_point.assessment, reliable_words(reliable))
-            )
+            alerts.append(deterioration_alert(scale.id, latest_point.assessment, reliable))
     if acknowledged:
         acked = acknowledged if isinstance(acknowledged, (set, frozenset)) else set(acknowledged)
         alerts = [

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 
-from outcomes_app.markup import words
+from outcomes.wording import verdict_words
 from outcomes_app.messages import OpenPatient
 
 
@@ -32,7 +32,7 @@ class PatientCommands(Provider):
                     score,
                     matcher.highlight(text),
                     lambda pid=row.patient_id: self._open(pid),
-                    help=f"{row.progress} · {words(row.verdict)}",
+                    help=f"{row.progress} · {verdict_words(row.verdict)}",
                 )
                 found += 1
                 if found >= 50:

@@ -14,6 +14,7 @@ from rich.text import Text
 from outcomes.terminal_text import terminal_safe
 from outcomes.validation import Problem
 from outcomes.verdict import VerdictValue
+from outcomes.wording import words  # noqa: F401  (re-exported: a stored code as words, the core's)
 
 #: Verdict colours, by meaning rather than by theme (they read in light and dark).
 VERDICT_STYLE = {
@@ -24,11 +25,6 @@ VERDICT_STYLE = {
     VerdictValue.NO_BASELINE: "dim",
 }
 NO_VALUE = "–"
-
-
-def words(value: str | None) -> str:
-    """An identifier as words: ``non_responder`` -> ``non responder``."""
-    return NO_VALUE if value is None else value.replace("_", " ")
 
 
 def literal(text: Any) -> Text:

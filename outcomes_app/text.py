@@ -128,7 +128,7 @@ class PatientRow:
             NO_VALUE if self.latest is None else str(self.latest),
             self.band or NO_VALUE,
             NO_VALUE if self.improvement is None else wording.percent_short(self.improvement),
-            Text(words(self.verdict), style=VERDICT_STYLE.get(self.verdict, "")),
+            Text(wording.verdict_words(self.verdict), style=VERDICT_STYLE.get(self.verdict, "")),
             relief,
         )
 
@@ -213,7 +213,7 @@ def column_widths(rows) -> dict[str, int]:
     widest = {key: len(label) for label, key in LIST_COLUMNS}
     # The verdict column as wide as its longest verdict from the start, so that
     # the columns chosen for the first paint stay when the verdicts come in.
-    widest["verdict"] = max(len(words(v)) for v in VERDICTS)
+    widest["verdict"] = max(len(wording.verdict_words(v)) for v in VERDICTS)
     for row in kinds.values():
         for (_, key), cell in zip(LIST_COLUMNS, row.cells(), strict=False):
             widest[key] = max(widest[key], _width(str(cell)))

@@ -195,11 +195,6 @@ def _bar_outlines(x: np.ndarray, heights: np.ndarray, width: float) -> np.ndarra
     )
 
 
-def relief_words(probability: float | None) -> str:
-    """A checkpoint of the relief curve in words (None: past the longest follow-up)."""
-    return "not yet observed" if probability is None else f"{probability:.0%}"
-
-
 def relief_ticks(summary: CohortSummary) -> list[int]:
     """Days at which the numbers at risk are shown."""
     longest = float(summary.curve.durations.max()) if summary.curve is not None else 0.0
@@ -353,7 +348,8 @@ def draw_relief_curve(fig: Figure, summary: CohortSummary) -> None:
             size=TEXT_SIZE,
         )
     held = "   ".join(
-        f"day {t}: {relief_words(summary.relief_at_days.get(str(t)))}" for t in RELIEF_CHECKPOINTS
+        f"day {t}: {wording.relief_share_words(summary.relief_at_days.get(str(t)))}"
+        for t in RELIEF_CHECKPOINTS
     )
     fig.text(0.1, 0.095, f"Relief still holding at {held}", size=TEXT_SIZE + 1, va="center")
 

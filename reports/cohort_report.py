@@ -44,7 +44,6 @@ from reports.cohort_figures import (
     draw_trajectories,
     draw_waterfall,
     itt_denominator,
-    relief_words,
     trajectory_count,
 )
 from reports.layout import Cursor, footer, page_number
@@ -326,7 +325,7 @@ def _summary_page(fig, summary: CohortSummary, statuses, stamp: str, settings: S
     rows += [
         (
             f"Relief still holding at day {t}",
-            relief_words(summary.relief_at_days.get(str(t))),
+            wording.relief_share_words(summary.relief_at_days.get(str(t))),
             "Kaplan-Meier estimate"
             if summary.relief_at_days.get(str(t)) is not None
             else "no responder followed this long yet",

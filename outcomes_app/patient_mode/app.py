@@ -17,6 +17,7 @@ from textual.widgets import Footer, Header, Static
 
 import db
 from outcomes import self_report as self_report_rules
+from outcomes.followup import next_followup
 from outcomes.scales import get_scale
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
@@ -201,7 +202,8 @@ class PatientApp(App):
         if relief:
             milestones.append(relief)
         self._set_lines("#milestones", milestones)
-        self._set_lines("#sessions", session_lines(status, self.today) if status else [])
+        follow = next_followup(status, self.today) if status else None
+        self._set_lines("#sessions", session_lines(status, follow, self.today) if status else [])
         self.query_one(ScoreChart).show(status)
         self.query_one("#save-note", Static).update(
             Text(

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 from outcomes.dissociation import cadss_per_infusion
+from outcomes.followup import next_followup
 from outcomes.records import Assessment
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus, analyse_patient
@@ -48,7 +49,7 @@ def handout_of(view: PatientView, scale_id: str | None, today: date, checkin=Non
         ]
         if status
         else [],
-        sessions=session_lines(status, today) if status else [],
+        sessions=session_lines(status, next_followup(status, today), today) if status else [],
         crisis=view.settings.crisis_text if needs_crisis_text(status) else None,
         glossary=glossary(status, view.settings),
         marks=chart_data(status) if status and status.points else None,

@@ -15,8 +15,8 @@ from textual.widgets import Footer, Header, Input, Select, Static
 from outcomes import wording
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.verdict import VERDICTS
+from outcomes.wording import verdict_words
 from outcomes_app.clinic import Clinic, followup_due
-from outcomes_app.markup import words
 from outcomes_app.messages import OpenPatient, ReloadClinic
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.records import FollowUpScreen, SettingsScreen
@@ -40,7 +40,7 @@ FILTERS = [
     ("Open alerts", "alerts"),
     ("Follow-up due", "followup"),
     ("Relapsed (response lost)", "relapsed"),
-] + [(f"Verdict: {words(v)}", v) for v in VERDICTS]
+] + [(f"Verdict: {verdict_words(v)}", v) for v in VERDICTS]
 LABELS = dict((key, label) for label, key in LIST_COLUMNS)
 #: Cells the table itself takes beside its columns (the vertical scrollbar).
 TABLE_CHROME = 2

@@ -18,7 +18,7 @@ async def test_list_shows_progress_verdict_relief_and_alerts(pilot):
     rows = {r[0]: r for r in list_rows(app)}
     assert set(rows) == {"P001", "P002", "P003", "P004"}
     assert rows["P001"][3:9] == ["6/6", "6", "mild", "70% better", "responder", "7+"]
-    assert rows["P002"][7] == "non responder" and rows["P002"][2] == "⚠ 1"
+    assert rows["P002"][7] == "non-responder" and rows["P002"][2] == "⚠ 1"
     assert rows["P003"][3] == "2/6" and rows["P003"][7] == "in progress"
     assert rows["P004"][3] == "none yet" and rows["P004"][4] == "–" and rows["P001"][2] == ""
     assert "1 with open alerts" in text_of(app, "#list-summary")
@@ -46,7 +46,7 @@ async def test_every_list_column_fits_120_columns_with_long_names_and_boosters(c
         app = pilot.app
         row = {r[0]: r for r in list_rows(app)}["P005"]
         assert row[1] == "Maximiliana Wolfesc…" and len(row[1]) == NAME_WIDTH
-        assert row[2] == "⚠ 1" and row[3] == "6/6 +2 boosters" and row[7] == "non responder"
+        assert row[2] == "⚠ 1" and row[3] == "6/6 +2 boosters" and row[7] == "non-responder"
         table = app.screen.query_one("#patients", VirtualTable)
         # Every column, "Relief" the last, inside the table: nothing to scroll sideways to.
         assert table.virtual_size.width <= table.scrollable_content_region.width

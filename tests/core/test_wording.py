@@ -14,6 +14,7 @@ from datetime import date
 import pytest
 
 from outcomes import wording
+from outcomes.followup import next_followup
 from outcomes.records import Assessment, Infusion, group_by_patient
 from outcomes.settings import Settings
 from outcomes.status import analyse_patient
@@ -202,7 +203,7 @@ def every_sentence(status):
         wording.relief_words(status),
         wording.headline(status, "phq9"),
         *wording.milestone_lines(status),
-        *wording.session_lines(status, TODAY),
+        *wording.session_lines(status, next_followup(status, TODAY), TODAY),
     ]
     optional = [
         wording.best_words(status),
@@ -375,7 +376,7 @@ def test_an_esketamine_course_has_sessions_never_infusions(name):
     patient_words = " ".join(
         [
             wording.headline(status, "phq9"),
-            *wording.session_lines(status, TODAY),
+            *wording.session_lines(status, next_followup(status, TODAY), TODAY),
             *wording.milestone_lines(status),
             wording.patient_relief_line(status) or "",
         ]
