@@ -39,6 +39,15 @@ def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+def _copy_of_the_tree(tmp_path: Path) -> Path:
+    """The packages, tui.py and pyproject.toml, copied to `tmp_path` for a contract to break."""
+    for name in PACKAGES:
+        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy2(ROOT / "tui.py", tmp_path / "tui.py")
+    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    return tmp_path
+
+
 def test_import_contracts_are_kept():
     """`lint-imports` passes on the repository: every contract is kept."""
     result = lint_imports(ROOT)
@@ -92,13 +101,48 @@ def test_every_top_level_package_is_a_root():
 )
 def test_contract_breaks_when_a_layer_imports_upward(tmp_path, module, line, forbidden):
     """A copy of the repository where <module> imports <forbidden> fails lint-imports."""
-    for name in PACKAGES:
-        shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copy2(ROOT / "tui.py", tmp_path / "tui.py")
-    shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    target = tmp_path / module
+    tree = _copy_of_the_tree(tmp_path)
+    target = tree / module
     target.write_text(target.read_text() + f"\n{line}\n")
-    result = lint_imports(tmp_path)
+    result = lint_imports(tree)
     assert result.returncode != 0
     dotted = module[:-3].replace("/", ".")
     assert f"{dotted} -> {forbidden}" in result.stdout, result.stdout
+
+
+def test_no_package_has_an_import_loop_between_its_modules():
+    """Every package of the tree is under the acyclic-siblings contract; type-only imports aside."""
+    loops = next(c for c in CONFIG["contracts"] if c["type"] == "acyclic_siblings")
+    assert set(loops["ancestors"]) == set(PACKAGES)
+    assert CONFIG["exclude_type_checking_imports"] is True
+
+
+@pytest.mark.parametrize(
+    "module, imported, package",
+    [
+        # wording imports the scales; scales importing wording back, even inside a function, loops
+        ("outcomes/scales.py", "outcomes.wording", "outcomes"),
+        # the connection imports the refusals; the refusals importing the connection loops
+        ("db/errors.py", "db.connection", "db"),
+    ],
+)
+def test_an_import_loop_inside_a_package_breaks_the_contract(tmp_path, module, imported, package):
+    """A copy of the tree where <module> imports <imported> inside a function fails lint-imports."""
+    tree = _copy_of_the_tree(tmp_path)
+    target = tree / module
+    target.write_text(target.read_text() + f"\n\ndef _loop():\n    import {imported}  # noqa\n")
+    result = lint_imports(tree)
+    assert result.returncode != 0
+    assert f"No cycles are allowed in {package}." in result.stdout, result.stdout
+
+
+def test_a_type_only_import_makes_no_loop(tmp_path):
+    """The same import under `if TYPE_CHECKING:` is for the type checker only: the contract holds."""
+    tree = _copy_of_the_tree(tmp_path)
+    target = tree / "outcomes/scales.py"
+    target.write_text(
+        target.read_text() + "\n\nfrom typing import TYPE_CHECKING\n\n"
+        "if TYPE_CHECKING:\n    import outcomes.wording  # noqa\n"
+    )
+    result = lint_imports(tree)
+    assert result.returncode == 0, result.stdout
