@@ -28,7 +28,7 @@ from outcomes.status import PatientStatus
 from outcomes.terminal_text import terminal_safe
 from outcomes.timepoints import infusion_key
 from outcomes.verdict import VERDICTS
-from outcomes_app.markup import NO_VALUE, VERDICT_STYLE, literal, words
+from outcomes_app.markup import NO_VALUE, VERDICT_STYLE, literal
 
 
 @dataclass(frozen=True, slots=True)
@@ -374,27 +374,13 @@ def _assessment_event(
 
 
 def status_text(status: PatientStatus, today: date) -> str:
-    """The status panel: verdict and the rule behind it, progress, relief, follow-up.
+    """The status panel: the status card (`outcomes.wording.status_card`), labels in bold.
 
-    Every sentence comes from `outcomes.wording`; only the bold labels are added here.
+    The card's detail lines (baseline, latest score, safety)
+    are left out: the timeline, the chart and the alert banner beside the
+    panel show them.
     """
-    scale = get_scale(status.scale)
-    lines = [
-        f"[b]{wording.verdict_title(status)}:[/b] {words(status.verdict.value)} — "
-        f"{escape(wording.verdict_reason(status.verdict))}",
-        f"[b]Status ({scale.name}):[/b] {escape(wording.status_sentence(status))}",
-        f"[b]Where:[/b] {wording.progress_words(status)} · best so far "
-        f"{wording.best_words(status) or NO_VALUE}",
-        f"[b]Trend:[/b] {escape(wording.trend_words(status.trend) or NO_VALUE)}",
-    ]
-    if status.relief is not None:
-        lines.append(f"[b]Relief:[/b] {escape(wording.relief_words(status))}")
-    if status.reliable is not None:
-        lines.append(f"[b]Reliable change:[/b] {escape(wording.reliable_words(status.reliable))}")
-    follow = wording.followup_words(next_followup(status, today))
-    if follow is not None:
-        lines.append(f"[b]Next follow-up:[/b] {follow}")
-    note = wording.total_only_words(status.total_only_count)
-    if note:
-        lines.append(note)
-    return "\n".join(lines)
+    card = wording.status_card(status, next_followup(status, today))
+    return "\n".join(
+        f"[b]{escape(line.label)}:[/b] {escape(line.text)}" for line in card if not line.detail
+    )

@@ -800,7 +800,8 @@ def status(ctx: click.Context, patient_id: str, scale: str | None, as_json: bool
 
 
 def _summary(result, details: dict, followup) -> str:
-    """The human-readable `outcomes status`; every sentence from `outcomes.wording`."""
+    """The human-readable `outcomes status`: the status card (`outcomes.wording.status_card`),
+    as the app's status panel and the patient report print it, then every open alert."""
     from outcomes import wording
 
     scale = get_scale(result.scale)
@@ -809,38 +810,12 @@ def _summary(result, details: dict, followup) -> str:
         f"{result.patient_id}{name}: {scale.name}"
         + (f", course {result.course.number}" if result.course else "")
     ]
-    lines.append(f"  Status:     {wording.status_sentence(result)}")
-    lines.append(
-        f"  Verdict:    {wording.words(result.verdict.value)}: {wording.verdict_reason(result.verdict)}"
+    card = wording.status_card(result, followup)
+    width = max(len(line.label) for line in card) + 1
+    lines.extend(f"  {line.label + ':':<{width}} {line.text}" for line in card)
+    lines.extend(  # under the card's "Safety: 2 alerts not yet acknowledged"
+        f"    ! {a.when.iso()} {wording.words(a.kind)}: {a.detail}" for a in result.open_alerts
     )
-    lines.append(f"  Progress:   {wording.progress_words(result)}")
-    if result.baseline is not None:
-        lines.append(f"  Baseline:   {result.baseline.total} on {result.baseline.when.iso()}")
-    latest = result.latest
-    if latest is not None:
-        change = (
-            "" if latest.improvement is None else f", {wording.percent_change(latest.improvement)}"
-        )
-        lines.append(
-            f"  Latest:     {latest.assessment.total} on {latest.assessment.when.iso()} "
-            f"({wording.score_place(result, latest)}{change})"
-        )
-    optional = (
-        ("Best", wording.best_words(result)),
-        ("Trend", wording.trend_words(result.trend)),
-        ("Response", wording.milestone_words(result.first_response, wording.noun_of(result))),
-        ("Relief", wording.relief_words(result) if result.relief is not None else None),
-        ("Reliable", wording.reliable_words(result.reliable) if result.reliable else None),
-        ("Follow-up", wording.followup_words(followup)),
-        ("Note", wording.total_only_words(result.total_only_count)),
-    )
-    lines.extend(f"  {label + ':':<11} {text}" for label, text in optional if text)
-    open_alerts = result.open_alerts
-    if open_alerts:
-        lines.append("  Alerts (not yet acknowledged):")
-        lines.extend(
-            f"    ! {a.when.iso()} {wording.words(a.kind)}: {a.detail}" for a in open_alerts
-        )
     return "\n".join(lines)
 
 

@@ -29,7 +29,6 @@ from outcomes.session_record import dose_text
 from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
-from outcomes.verdict import VerdictValue
 from reports.layout import Cursor, fmt, footer, line_height, text_lines
 from reports.names import inside, patient_stem
 from reports.patient_chart import draw_compact, draw_progress
@@ -45,6 +44,8 @@ from reports.style import (
     save_png,
 )
 
+#: Open alerts named on page 1 under the status card (all of them are on page 2).
+ALERTS_NAMED = 2
 CHART_RECT = (0.03, 0.045, 0.94, 0.62)  # where page 1 holds the chart
 PAGE_TEXT_BOTTOM = CHART_RECT[1] + CHART_RECT[3]
 #: The stand-alone PNG: the chart and, above it, the line naming patient and date.
@@ -61,15 +62,6 @@ _ALERT_WORDS = {
     "reliable_deterioration": "reliable deterioration",
 }
 assert set(_ALERT_WORDS) == set(ALERT_KINDS)
-
-_VERDICT_WORDS = {
-    VerdictValue.RESPONDER: "RESPONDER",
-    VerdictValue.NON_RESPONDER: "NON-RESPONDER",
-    VerdictValue.INCOMPLETE: "INCOMPLETE course",
-    VerdictValue.IN_PROGRESS: "IN PROGRESS",
-    VerdictValue.NO_BASELINE: "NO BASELINE",
-}
-assert set(_VERDICT_WORDS) == set(VerdictValue)
 
 
 @dataclass(frozen=True)
@@ -204,79 +196,16 @@ def _first_page(fig, item: PatientReportInput) -> None:
         f"{item.as_of.isoformat()}",
     )
 
-    cur.labelled("Course", _course_line(status))
-    base = status.baseline
-    cur.labelled(
-        "Baseline",
-        f"{base.total} ({scale.band(base.total)}) on {base.when.day}"
-        if base
-        else "none usable (see the rule behind the verdict below)",
-    )
-    latest = status.latest
-    if latest is not None:
-        change = (
-            "" if latest.improvement is None else f", {wording.percent_change(latest.improvement)}"
-        )
-        cur.labelled(
-            "Latest score",
-            f"{latest.assessment.total} ({latest.band}) on "
-            f"{latest.assessment.when.day}, {wording.score_place(status, latest)}{change}",
-        )
-    if base is not None:
-        cur.labelled("Status", wording.status_sentence(status))
-    cur.gap(0.3)
-    cur.labelled(
-        wording.verdict_title(status),
-        _VERDICT_WORDS.get(status.verdict.value, status.verdict.value),
-        weight="bold",
-    )
-    cur.labelled("Rule behind it", wording.verdict_reason(status.verdict))
-    if status.best_improvement is not None:
-        cur.labelled("Best improvement", f"{wording.best_words(status)} within the induction")
-    trend = wording.trend_words(status.trend)
-    if trend is not None:
-        cur.labelled("Trend", trend)
-    cur.labelled("Relief so far", wording.relief_words(status))
-    if status.reliable is not None:
-        cur.labelled("Reliable change", wording.reliable_words(status.reliable))
-    follow = wording.followup_words(next_followup(status, item.as_of))
-    if follow is not None:
-        cur.labelled(
-            "Next follow-up", f"{follow}, counted from the last induction {wording.noun_of(status)}"
-        )
+    # The status card, as the command line and the app print it (`outcomes.wording.status_card`).
+    for line in wording.status_card(status, next_followup(status, item.as_of)):
+        if line.strong:
+            cur.gap(0.3)
+        cur.labelled(line.label, line.text, weight="bold" if line.strong else "normal")
     open_alerts = status.open_alerts
-    if open_alerts:
-        cur.gap(0.3)
-        cur.labelled(
-            "Safety",
-            f"{wording.plural(len(open_alerts), 'alert')} "
-            "not yet acknowledged: "
-            + "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:2])
-            + (" and more" if len(open_alerts) > 2 else "")
-            + " (details on page 2)",
-            weight="bold",
-        )
-    elif status.alerts:
-        cur.labelled(
-            "Safety", f"{wording.plural(len(status.alerts), 'alert')}, all acknowledged (page 2)"
-        )
-
-
-def _course_line(status: PatientStatus) -> str:
-    if status.course is None:
-        return wording.verdict_reason(status.verdict)
-    first = status.course.first_infusion
-    started = (
-        f"first {wording.noun_of(status)} {first.when.day}"
-        if first
-        else f"started {status.course.start.day}"
-    )
-    more = (
-        f" (course {status.course.number} of {status.course_count})"
-        if status.course_count > 1
-        else ""
-    )
-    return f"course {status.course.number}{more}: {started}; {wording.progress_words(status)}"
+    if open_alerts:  # under the card's "Safety: 2 alerts not yet acknowledged"
+        named = "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:ALERTS_NAMED])
+        more = " and more" if len(open_alerts) > ALERTS_NAMED else ""
+        cur.labelled("", f"{named}{more} (details on page 2)", weight="bold")
 
 
 def _session_table(cur: Cursor, item: PatientReportInput) -> None:
@@ -515,7 +444,7 @@ def _scale_block(cur: Cursor, status: PatientStatus) -> None:
     cur.paragraph(
         said
         + f"{wording.verdict_title(status)} on this scale: "
-        + _VERDICT_WORDS.get(status.verdict.value, status.verdict.value).lower()
+        + wording.verdict_words(status.verdict.value)
         + ".",
         size=SMALL_SIZE,
     )

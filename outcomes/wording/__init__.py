@@ -27,7 +27,6 @@ status card). Every name is also here, as `wording.<name>`.
 """
 
 from outcomes.wording.card import (
-    ALERTS_NAMED,
     CardLine,
     status_card,
 )

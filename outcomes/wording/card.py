@@ -5,7 +5,9 @@ report print this one list, so that a label ("Reliable change", "Next
 follow-up") and a verdict's name ("non-responder") read the same wherever a
 clinician meets them. Each view adds only its own typography: bold where
 `strong`, and the app's compact panel leaves out the `detail` lines, whose
-facts it shows in its timeline, chart and alert banner.
+facts it shows in its timeline, chart and alert banner. After the card, a
+view may list what it has room for (the command line every open alert, the
+report the first two).
 
 The next follow-up is handed in (`outcomes.followup.next_followup`), never
 computed here.
@@ -18,13 +20,12 @@ from typing import TYPE_CHECKING
 
 from outcomes.scales import get_scale
 from outcomes.verdict import RESPONDER
-from outcomes.wording.course import course_line, noun_of
+from outcomes.wording.course import course_line, score_place
 from outcomes.wording.numbers import percent_change, plural
 from outcomes.wording.relief import relief_words
 from outcomes.wording.status import (
     best_words,
     followup_words,
-    milestone_words,
     reliable_words,
     status_sentence,
     total_only_words,
@@ -36,9 +37,6 @@ if TYPE_CHECKING:
     from outcomes.followup import FollowUp
     from outcomes.status import PatientStatus
 
-#: Open alerts named on the card; the rest are "and more" (every view lists them all elsewhere).
-ALERTS_NAMED = 2
-
 
 @dataclass(frozen=True, slots=True)
 class CardLine:
@@ -49,8 +47,7 @@ class CardLine:
         text: What it says, as plain text.
         strong: Bold where the view has bold: the verdict, and alerts not yet acknowledged.
         detail: Left out of the app's compact panel (the baseline, the latest
-            score, the first response, safety): its timeline, chart and alert
-            banner show the same facts.
+            score, safety): its timeline, chart and alert banner show the same facts.
     """
 
     label: str
@@ -72,7 +69,6 @@ def status_card(status: PatientStatus, follow: FollowUp | None) -> list[CardLine
     optional = (
         ("Best improvement", _best(status), False),
         ("Trend", trend_words(status.trend), False),
-        ("First response", milestone_words(status.first_response, noun_of(status)), True),
         ("Relief", _relief(status), False),
         ("Reliable change", reliable_words(status.reliable) if status.reliable else None, False),
         ("Next follow-up", followup_words(follow), False),
@@ -103,7 +99,7 @@ def _scores(status: PatientStatus) -> list[CardLine]:
             CardLine(
                 "Latest score",
                 f"{latest.assessment.total} ({latest.band}) on {latest.assessment.when.day}, "
-                f"session {latest.session}{change}",
+                f"{score_place(status, latest)}{change}",
                 detail=True,
             )
         )
@@ -125,12 +121,11 @@ def _relief(status: PatientStatus) -> str | None:
 
 
 def _safety(status: PatientStatus) -> CardLine | None:
-    """Alerts not yet acknowledged (strong), else how many there were; None without any."""
+    """How many alerts are not yet acknowledged (strong), else how many there were; None
+    without any. Each view lists the alerts themselves after the card, as it has room."""
     open_alerts = status.open_alerts
     if open_alerts:
-        named = "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:ALERTS_NAMED])
-        more = " and more" if len(open_alerts) > ALERTS_NAMED else ""
-        text = f"{plural(len(open_alerts), 'alert')} not yet acknowledged: {named}{more}"
+        text = f"{plural(len(open_alerts), 'alert')} not yet acknowledged"
         return CardLine("Safety", text, strong=True, detail=True)
     if status.alerts:
         text = f"{plural(len(status.alerts), 'alert')}, all acknowledged"

@@ -15,13 +15,14 @@ from tests.clinic import TODAY, WHO, add_infusion
 
 
 async def test_detail_screen_states_the_verdict_and_its_rule(pilot):
-    """The status panel names the verdict, the rule behind it, progress, best improvement and trend."""
+    """The status panel names the course, the verdict, the rule behind it, best improvement and trend."""
     app = pilot.app
     await open_patient(pilot, "P001")
     panel = text_of(app, "#status-panel")
-    assert "responder" in panel and "at session 3" in panel
+    assert "Six-session verdict: responder" in panel and "Rule behind it: response" in panel
     assert "at session 6, 70% below the starting score of 20" in panel
-    assert "session 6 of 6 · best so far 75% below the starting score" in panel
+    assert "Course: course 1: first infusion 2026-01-06; session 6 of 6" in panel
+    assert "Best improvement: 75% below the starting score within the induction" in panel
     assert "Trend: about the same as the score before: 5 then 6, 1 point higher" in panel
     timeline = app.screen.query_one("#timeline", DataTable)
     cells = [" ".join(str(c) for c in timeline.get_row_at(i)) for i in range(timeline.row_count)]
@@ -31,8 +32,8 @@ async def test_detail_screen_states_the_verdict_and_its_rule(pilot):
     await settle(pilot)
     panel = text_of(app, "#status-panel")
     assert (
-        "Six-session verdict: no baseline — no usable baseline" in panel
-        and "Status (GAD-7)" in panel
+        "Six-session verdict: no baseline\nRule behind it: no usable baseline" in panel
+        and "Status:" not in panel  # without a baseline, the status is the rule, said once
     )
 
 

@@ -117,10 +117,11 @@ def test_status_json_follows_the_interface_schema(clinic):
 
 
 def test_status_text_is_a_readable_summary_and_scale_can_be_chosen(clinic):
-    """Without --json the status is a few labelled lines; --scale cadss is accepted."""
+    """Without --json the status is the labelled lines of the status card; --scale madrs is accepted."""
     result = invoke(clinic, "status", "P001")
     assert result.exit_code == 0
-    assert "Verdict:" in result.output and "Progress:" in result.output and "{" not in result.output
+    assert "-session verdict:" in result.output and "Course:" in result.output
+    assert "{" not in result.output
     assert invoke(clinic, "status", "P001", "--scale", "madrs", "--json").exit_code == 0
 
 

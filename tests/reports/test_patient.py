@@ -117,7 +117,7 @@ def test_patient_pdf_has_two_pages_with_verdict_rule_relief_and_settings(tmp_pat
     assert pdf.suffix == ".pdf" and png.suffix == ".png"
     first, second = pdf_text(pdf)
     assert "Alex Example (P001)" in first
-    assert "RESPONDER" in first
+    assert "Six-session verdict responder" in " ".join(first.split())
     assert wording.verdict_reason(item.status.verdict) in first.replace("\n", " ")
     assert (
         "21 days after the last induction infusion (2026-01-16), ended by loss of response"
