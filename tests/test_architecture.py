@@ -39,13 +39,15 @@ def lint_imports(cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
-def _copy_of_the_tree(tmp_path: Path) -> Path:
-    """The packages, tui.py and pyproject.toml, copied to `tmp_path` for a contract to break."""
+def lint_imports_with(tmp_path: Path, module: str, text: str) -> subprocess.CompletedProcess:
+    """lint-imports on a copy of the packages, tui.py and pyproject.toml with `text` added to `module`."""
     for name in PACKAGES:
         shutil.copytree(ROOT / name, tmp_path / name, ignore=shutil.ignore_patterns("__pycache__"))
     shutil.copy2(ROOT / "tui.py", tmp_path / "tui.py")
     shutil.copy2(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    return tmp_path
+    target = tmp_path / module
+    target.write_text(target.read_text() + text)
+    return lint_imports(tmp_path)
 
 
 def test_import_contracts_are_kept():
@@ -101,10 +103,7 @@ def test_every_top_level_package_is_a_root():
 )
 def test_contract_breaks_when_a_layer_imports_upward(tmp_path, module, line, forbidden):
     """A copy of the repository where <module> imports <forbidden> fails lint-imports."""
-    tree = _copy_of_the_tree(tmp_path)
-    target = tree / module
-    target.write_text(target.read_text() + f"\n{line}\n")
-    result = lint_imports(tree)
+    result = lint_imports_with(tmp_path, module, f"\n{line}\n")
     assert result.returncode != 0
     dotted = module[:-3].replace("/", ".")
     assert f"{dotted} -> {forbidden}" in result.stdout, result.stdout
@@ -128,21 +127,18 @@ def test_no_package_has_an_import_loop_between_its_modules():
 )
 def test_an_import_loop_inside_a_package_breaks_the_contract(tmp_path, module, imported, package):
     """A copy of the tree where <module> imports <imported> inside a function fails lint-imports."""
-    tree = _copy_of_the_tree(tmp_path)
-    target = tree / module
-    target.write_text(target.read_text() + f"\n\ndef _loop():\n    import {imported}  # noqa\n")
-    result = lint_imports(tree)
+    result = lint_imports_with(
+        tmp_path, module, f"\n\ndef _loop():\n    import {imported}  # noqa\n"
+    )
     assert result.returncode != 0
     assert f"No cycles are allowed in {package}." in result.stdout, result.stdout
 
 
 def test_a_type_only_import_makes_no_loop(tmp_path):
     """The same import under `if TYPE_CHECKING:` is for the type checker only: the contract holds."""
-    tree = _copy_of_the_tree(tmp_path)
-    target = tree / "outcomes/scales.py"
-    target.write_text(
-        target.read_text() + "\n\nfrom typing import TYPE_CHECKING\n\n"
-        "if TYPE_CHECKING:\n    import outcomes.wording  # noqa\n"
+    result = lint_imports_with(
+        tmp_path,
+        "outcomes/scales.py",
+        "\n\nfrom typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    import outcomes.wording  # noqa\n",
     )
-    result = lint_imports(tree)
     assert result.returncode == 0, result.stdout
