@@ -37,7 +37,9 @@ import sqlite_utils
 
 import outcomes
 from db import audit
-from db.connection import StorageError, now_iso, write_transaction
+from db.clock import now_iso
+from db.connection import write_transaction
+from db.errors import StorageError
 from db.files import discard, private_folder, write_atomic
 from db.paths import output_folder
 from db.reads import clinic_chunks, load_settings
