@@ -21,7 +21,6 @@ relief across sites (`lifelines.statistics.multivariate_logrank_test`).
 
 from __future__ import annotations
 
-import math
 from collections import Counter
 from dataclasses import dataclass
 from typing import Any, Iterable, Mapping, Sequence
@@ -30,10 +29,14 @@ import numpy as np
 
 from outcomes.associations import Rate, rate
 from outcomes.cohort import RELIEF_CHECKPOINTS, ReliefCurve, relief_curve
+from outcomes.json_numbers import json_figure
 from outcomes.verdict import INCOMPLETE, NON_RESPONDER, RESPONDER
 
 #: Default smallest cell shown in a counts-only verdict table (setting `registry_min_cell`).
 MIN_CELL = 5
+#: Decimals of the pooled rates, intervals and relief checkpoints in the JSON (`json_figure`);
+#: the tests' statistics and p values keep 6.
+JSON_PLACES = 4
 
 
 # ----- count tables from rows (the counts-only export) -------------------------
@@ -131,11 +134,17 @@ class Rates:
             "completers": self.response.n,
             "all_who_started": self.started,
             "responders": self.response.responded,
-            "response_rate": _round(self.response.rate),
-            "response_ci": [_round(self.response.low), _round(self.response.high)],
+            "response_rate": json_figure(self.response.rate, JSON_PLACES),
+            "response_ci": [
+                json_figure(self.response.low, JSON_PLACES),
+                json_figure(self.response.high, JSON_PLACES),
+            ],
             "remitted": self.remission.responded,
-            "remission_rate": _round(self.remission.rate),
-            "remission_ci": [_round(self.remission.low), _round(self.remission.high)],
+            "remission_rate": json_figure(self.remission.rate, JSON_PLACES),
+            "remission_ci": [
+                json_figure(self.remission.low, JSON_PLACES),
+                json_figure(self.remission.high, JSON_PLACES),
+            ],
             "suppressed_cells": self.suppressed,
         }
 
@@ -179,9 +188,9 @@ class SiteDifference:
     def as_json(self) -> dict[str, Any]:
         return {
             "test": self.name,
-            "statistic": _round(self.statistic, 6),
+            "statistic": json_figure(self.statistic, 6),
             "degrees_of_freedom": self.dof,
-            "p_value": _round(self.p_value, 6),
+            "p_value": json_figure(self.p_value, 6),
             "sites": self.sites,
             "note": self.note,
         }
@@ -282,7 +291,9 @@ def curve_json(curve: ReliefCurve | None, points: bool = True) -> dict[str, Any]
         "relief_ended": int(curve.events.sum()),
         "median_relief_days": curve.median,
         "median_relief_ci": [low, high],
-        "relief_at_days": {str(t): _round(curve.estimate(t)) for t in RELIEF_CHECKPOINTS},
+        "relief_at_days": {
+            str(t): json_figure(curve.estimate(t), JSON_PLACES) for t in RELIEF_CHECKPOINTS
+        },
     }
     if points:
         out["curve"] = {
@@ -330,12 +341,6 @@ def pool(verdicts: Sequence[Mapping[str, Any]], relief: Sequence[Mapping[str, An
         )
         for drug, scale in keys
     ]
-
-
-def _round(x: float | None, digits: int = 4) -> float | None:
-    return (
-        None if x is None or (isinstance(x, float) and math.isnan(x)) else round(float(x), digits)
-    )
 
 
 # ----- which exports may be pooled ---------------------------------------------
