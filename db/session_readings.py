@@ -24,7 +24,8 @@ from typing import Any
 import sqlite_utils
 
 from db import audit
-from db.connection import StorageError, now_iso
+from db.clock import now_iso
+from db.errors import StorageError
 from db.reads import CURRENT, SESSION_IS_CURRENT
 from outcomes.readings import follow_session, window_problem
 from outcomes.timepoints import parse_timepoint

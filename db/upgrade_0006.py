@@ -15,7 +15,8 @@ from __future__ import annotations
 import sqlite_utils
 
 from db import audit
-from db.connection import StorageError, now_iso
+from db.clock import now_iso
+from db.errors import StorageError
 from db.reads import CURRENT
 from db.session_readings import move_readings, orphaned_readings, retract_readings
 
