@@ -7,6 +7,7 @@ PHQ-9 throughout; a baseline of 20 makes a response a score of 10 or less.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -38,9 +39,10 @@ def status_json(db_path: Path, pid: str, *extra: str) -> dict:
 
 
 def status_text(db_path: Path, pid: str, *extra: str) -> str:
+    """The status card as printed, each run of spaces (the labels' padding) read as one."""
     result = invoke(db_path, "status", pid, *extra)
     assert result.exit_code == 0, result.output
-    return result.output
+    return re.sub(r" +", " ", result.output)
 
 
 #: The issue's minimal case: six infusions at 10:00 from 29 Aug; day 0 = 9 Sep 2026.
@@ -117,7 +119,7 @@ def test_no_relapse_before_the_first_response(clinic):
     assert doc["response_at_end_of_induction"] is False  # 15 on 1 Sep was the last before day 0
     text = status_text(clinic, "M")
     assert (
-        "Relief:     at least 19 days after the last induction infusion (2026-09-09): "
+        "Relief: at least 19 days after the last induction infusion (2026-09-09): "
         "still holding at the latest score (2026-09-28)" in text
     )
 
@@ -133,7 +135,7 @@ def test_a_dip_that_returns_is_not_a_loss(clinic):
     )
     assert doc["response_at_end_of_induction"] is False
     text = status_text(clinic, "DIP")
-    assert "Relief:     at least 4 days after the last induction infusion (2026-01-16)" in text
+    assert "Relief: at least 4 days after the last induction infusion (2026-01-16)" in text
     assert "lost" not in text
 
 
@@ -149,7 +151,7 @@ def test_a_confirmed_loss_during_the_induction_is_said_in_words(clinic):
     assert doc["response_at_end_of_induction"] is False
     text = status_text(clinic, "LOST")
     assert (
-        "Relief:     no relief after the induction: the response reached at session 2 was lost "
+        "Relief: no relief after the induction: the response reached at session 2 was lost "
         "by the last induction infusion (score 14 on 2026-01-15, confirmed by 13 on 2026-01-20)"
     ) in text
 
@@ -158,10 +160,9 @@ def test_no_score_since_the_last_induction_infusion_names_no_wrong_date(clinic):
     """8 on 10 Jan (s3), nothing after day 0 (16 Jan): the relief line names day 0 and says
     there is no score since; it never calls 16 Jan "the latest score"."""
     text = status_text(clinic, "NOSCORE")
-    assert "Latest:     8 on 2026-01-10" in text
+    assert "Latest score: 8 (mild) on 2026-01-10" in text
     assert (
-        "Relief:     not measured yet: no score since the last induction infusion (2026-01-16)"
-        in text
+        "Relief: not measured yet: no score since the last induction infusion (2026-01-16)" in text
     )
     assert "at the latest score" not in text
     doc = status_json(clinic, "NOSCORE")
@@ -174,11 +175,11 @@ def test_a_follow_up_is_named_as_one(clinic):
     induction infusion", not "session 6"; a score in the verdict window stays "session 6"."""
     text = status_text(clinic, "FOLLOW")
     assert (
-        "Latest:     9 on 2026-03-06 (follow-up, day 49 after the last induction infusion, "
-        "55% below the starting score)" in text
+        "Latest score: 9 (mild) on 2026-03-06, follow-up, day 49 after the last induction "
+        "infusion, 55% below the starting score" in text
     )
     assert "at follow-up, day 49 after the last induction infusion" in text  # the status line
-    assert "Latest:     9 on 2026-01-20 (session 6" in status_text(clinic, "DIP")
+    assert "Latest score: 9 (mild) on 2026-01-20, session 6," in status_text(clinic, "DIP")
 
 
 def test_reliable_change_is_a_category_or_null_with_its_reason(clinic):
@@ -189,7 +190,7 @@ def test_reliable_change_is_a_category_or_null_with_its_reason(clinic):
     assert madrs["reliable_change_reason"] == (
         "no reliable-change parameters for madrs: set rc_sd_madrs and rc_r_madrs"
     )
-    assert "Reliable:   not assessed: no reliable-change parameters for madrs" in status_text(
+    assert "Reliable change: not assessed: no reliable-change parameters for madrs" in status_text(
         clinic, "MADRS", "--scale", "madrs"
     )
     nothing = status_json(clinic, "MADRS")  # on PHQ-9 it has no score at all
@@ -209,11 +210,11 @@ def test_trend_and_reliable_change_read_once(clinic):
     the start, 11 points better: a reliable improvement."""
     text = status_text(clinic, "FOLLOW")
     assert (
-        "Trend:      about the same as the score before: 8 then 9, 1 point higher; "
+        "Trend: about the same as the score before: 8 then 9, 1 point higher; "
         "the threshold is 6 points (reliable change)" in text
     )
     assert (
-        "Reliable:   reliable improvement: better by 11 points since the starting score; "
+        "Reliable change: reliable improvement: better by 11 points since the starting score; "
         "a change of 6 points or more is reliable (NHS Talking Therapies)" in text
     )
 
