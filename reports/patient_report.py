@@ -200,12 +200,19 @@ def _first_page(fig, item: PatientReportInput) -> None:
     for line in wording.status_card(status, next_followup(status, item.as_of)):
         if line.strong:
             cur.gap(0.3)
-        cur.labelled(line.label, line.text, weight="bold" if line.strong else "normal")
+        text = line.text + _alerts_named(status) if line.label == "Safety" else line.text
+        cur.labelled(line.label, text, weight="bold" if line.strong else "normal")
+
+
+def _alerts_named(status: PatientStatus) -> str:
+    """After the card's "Safety: 2 alerts not yet acknowledged", on the same line (page 1 has
+    no room for another): the first alerts, then where the rest are."""
     open_alerts = status.open_alerts
-    if open_alerts:  # under the card's "Safety: 2 alerts not yet acknowledged"
-        named = "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:ALERTS_NAMED])
-        more = " and more" if len(open_alerts) > ALERTS_NAMED else ""
-        cur.labelled("", f"{named}{more} (details on page 2)", weight="bold")
+    if not open_alerts:
+        return ""
+    named = "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:ALERTS_NAMED])
+    more = " and more" if len(open_alerts) > ALERTS_NAMED else ""
+    return f": {named}{more} (details on page 2)"
 
 
 def _session_table(cur: Cursor, item: PatientReportInput) -> None:
