@@ -84,3 +84,24 @@ def test_app_tests_are_async_tests_not_asyncio_run_wrappers():
             if isinstance(node, ast.Call) and ast.unparse(node.func) == "asyncio.run":
                 offenders.append(f"{path.relative_to(TESTS)}:{node.lineno}")
     assert not offenders, offenders
+
+
+def test_an_installed_copy_ships_every_package_of_the_program():
+    """`pip install .` ships each package (sub-packages included): a missing one would break
+    the installed program though every test of the checkout passes."""
+    import tomllib
+
+    from setuptools import find_packages
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    include = config["tool"]["setuptools"]["packages"]["find"]["include"]
+    shipped = set(find_packages(str(root), include=include))
+    packages = {
+        ".".join(init.parent.relative_to(root).parts)
+        for name in ("outcomes", "outcomes_app", "outcomes_web", "outcomes_cli", "db", "reports")
+        + ("safe_files",)
+        for init in (root / name).rglob("__init__.py")
+    }
+    assert "outcomes.wording" in packages
+    assert packages <= shipped, sorted(packages - shipped)
