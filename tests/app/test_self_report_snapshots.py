@@ -38,6 +38,16 @@ def route(keys: str):
             if app.self_report_state == "open" or isinstance(app.screen, ThanksScreen):
                 break
             await pilot.pause(0.05)
+        # The review focuses "Send my answers" after a refresh, which scrolls the page to it:
+        # the picture is taken once that focus and its scroll have happened.
+        for _ in range(40):
+            send = app.screen.query("#sr-send")
+            if not send or app.focused is send.first():
+                break
+            await pilot.pause(0.05)
+        await pilot.wait_for_scheduled_animations()
+        if app.screen.query("#sr-send"):  # where that scroll ends varied by a line: pin it
+            app.screen.query_one("#sr-body").scroll_end(animate=False, immediate=True)
         await pilot.pause()
 
     return run_before
