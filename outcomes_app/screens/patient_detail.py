@@ -25,12 +25,13 @@ from outcomes.terminal_text import terminal_safe
 from outcomes.timepoints import parse_timepoint
 from outcomes.typed_text import text_problem
 from outcomes.validation import reason_problems
+from outcomes_app.acknowledging import acknowledge_open_alerts
 from outcomes_app.audit_text import describe_record
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded, notify_refusal
 from outcomes_app.markup import NO_VALUE, safe_markup, words
 from outcomes_app.messages import ReportWritten, RowChanged
-from outcomes_app.modals import AcknowledgeModal, TextModal
+from outcomes_app.modals import TextModal
 from outcomes_app.saving import write_off_thread
 from outcomes_app.screens.forms import AssessmentForm, InfusionForm, PatientForm
 from outcomes_app.screens.records import HistoryScreen
@@ -269,26 +270,7 @@ class PatientScreen(Screen):
             self.reload()
 
     def action_acknowledge(self) -> None:
-        if not self.status or not self.status.open_alerts:
-            self.notify("No open alerts for this patient.")
-            return
-
-        async def save(answer) -> str | None:
-            keys, who, note = answer
-            return (
-                await write_off_thread(
-                    self.app,
-                    lambda: db.acknowledge_alerts(
-                        self.clinic.database, self.patient_id, keys, who, note
-                    ),
-                )
-            )[1]
-
-        def done(answer) -> None:
-            if answer:
-                self.reload()
-
-        self.app.push_screen(AcknowledgeModal(self.status, self.clinic.clinician, save=save), done)
+        acknowledge_open_alerts(self)
 
     def action_new_course(self) -> None:
         def check(values: dict[str, str]) -> str | None:

@@ -51,11 +51,12 @@ from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
 from outcomes.wording import session_place
+from outcomes_app.acknowledging import acknowledge_open_alerts
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded
 from outcomes_app.markup import literal, problem_lines, safe_markup
 from outcomes_app.messages import RowChanged
-from outcomes_app.modals import AcknowledgeModal, TextModal
+from outcomes_app.modals import TextModal
 from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import AlertBanner, Table
 
@@ -364,27 +365,7 @@ class SessionScreen(Screen):
         )
 
     def action_acknowledge(self) -> None:
-        status = self.status
-        if status is None or not status.open_alerts:
-            self.notify("No open alerts for this patient.")
-            return
-
-        async def save(answer) -> str | None:
-            keys, who, note = answer  # all of them or none, in one transaction
-            return (
-                await write_off_thread(
-                    self.app,
-                    lambda: db.acknowledge_alerts(
-                        self.clinic.database, self.patient_id, keys, who, note
-                    ),
-                )
-            )[1]
-
-        def done(answer) -> None:
-            if answer:
-                self.reload()
-
-        self.app.push_screen(AcknowledgeModal(status, self.clinic.clinician, save=save), done)
+        acknowledge_open_alerts(self)
 
     def action_back(self) -> None:
         self.dismiss(True)
