@@ -40,6 +40,10 @@ TABLES = {
     "alert_acknowledgements": "alert_acknowledgements",
     "checkin": "checkin_links",
     "checkin_links": "checkin_links",
+    "rems_form": "rems_forms",
+    "rems_forms": "rems_forms",
+    "rems_submission": "rems_submissions",
+    "rems_submissions": "rems_submissions",
 }
 
 HISTORY_COLUMNS = [

@@ -2,6 +2,7 @@
 can name them without loading the import machinery (pandas and the checks)."""
 
 from outcomes.readings import MEASUREMENTS
+from outcomes.rems import FIELDS as REMS_FIELDS
 
 KINDS = ("patients", "infusions", "assessments", "vitals")
 
@@ -28,6 +29,10 @@ COLUMNS = {
         "ended_at",
         "ready_to_leave_at",
         "accompanied",
+        # The REMS patient monitoring form of an esketamine session (issue 26; docs/rems.md).
+        *REMS_FIELDS,
+        "rems_submitted_on",
+        "rems_submitted_by",
     ),
     "assessments": ("patient_id", "date", "scale", "items", "total", "rater", "notes"),
     "vitals": ("patient_id", "session", "at") + MEASUREMENTS + ("notes",),

@@ -30,6 +30,7 @@ from db.files import atomic_file, private_folder
 from db.paths import input_file, output_folder
 from db.reads import export_rows
 from db.spreadsheet import neutralise, restore
+from outcomes import rems
 from outcomes.readings import MEASUREMENTS, check_reading, clean_reading_row
 from outcomes.records import gc_paused
 from outcomes.settings import Settings
@@ -78,6 +79,9 @@ class ImportPlan:
     courses: list[int | None] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     duplicates_in_file: int = 0
+    #: Infusions only: the REMS form's fields and submission per session, (patient, time) ->
+    #: (line, form values or {}, submission values or {}) (issue 26; written by `db.rems_import`).
+    rems: dict[tuple[str, str], tuple[int, dict, dict]] = field(default_factory=dict)
 
 
 def _where(source: str, line: int, column: str | None = None) -> str:
@@ -408,7 +412,22 @@ def _check_infusion(raw, settings, today, confirm, source, line, problems, plan)
         _iso_or_none(v["ready_to_leave_at"]),
         None if v["accompanied"] is None else int(v["accompanied"]),
     )
+    if not _check_rems(raw, v, today, source, line, problems, plan):
+        return None
     return row[:2], row, course
+
+
+def _check_rems(raw, v, today, source, line, problems, plan) -> bool:
+    """The row's REMS form columns, kept in `plan.rems` when given; False when refused."""
+    if not (rems.given(raw) or raw.get("rems_submitted_on") or raw.get("rems_submitted_by")):
+        return True
+    form = rems.check_rems(raw, v["drug"], v["dose_mg"])
+    submission = rems.check_submission(raw, v["date"].day, v["drug"], today)
+    ok = _report(form, source, line, problems, plan=plan)
+    ok = _report(submission, source, line, problems, plan=plan) and ok
+    if ok:
+        plan.rems[(v["patient_id"], v["date"].iso())] = (line, form.values, submission.values)
+    return ok
 
 
 def _iso_or_none(when) -> str | None:

@@ -45,6 +45,7 @@ from db.csv_io import (
 )
 from db.errors import StorageError
 from db.reads import CURRENT
+from db.rems_import import write_imported
 from db.writes import missing_session, unusual_dose
 from outcomes.drugs import course_drug_problem
 from outcomes.readings import MEASUREMENTS
@@ -184,6 +185,8 @@ class _Batch:
         self.added = 0
         self.skipped = 0
         self.first_patient = self.last_patient = None
+        #: (patient, time) of the sessions this import added (their REMS forms follow them).
+        self.added_sessions: set[tuple[str, str]] = set()
 
     def screen(self, lines, rows, courses, problems: list[str]) -> list[tuple]:
         """Rows to insert (stored form), after the unknown-patient and already-stored checks."""
@@ -223,14 +226,18 @@ class _Batch:
             return stored[:-1] == row and (course is None or stored[-1] == course)
         return stored == row
 
-    def _stored(self, row: tuple, course: int | None) -> tuple:
+    def import_row(self) -> int:
+        """This import's `imports` row, made when it first writes something."""
         if self.import_id is None:
             self.import_id = self.database.conn.execute(
                 "INSERT INTO imports (kind, source, sha256, rows_added, rows_skipped, at, who)"
                 " VALUES (?, ?, ?, 0, 0, ?, ?)",
                 (self.kind, self.source, self.sha256, self.now, self.who),
             ).lastrowid
-        tail = (self.now, self.who, self.import_id)
+        return self.import_id
+
+    def _stored(self, row: tuple, course: int | None) -> tuple:
+        tail = (self.now, self.who, self.import_row())
         if self.kind == "infusions":
             # An unusual dose reaches this point only with --confirm-unusual-doses.
             return row + (self._course(row, course), 1 if unusual_dose(row[2]) else 0) + tail
@@ -313,6 +320,8 @@ class _Batch:
                 self.last_patient = stored[-1][0]
             else:
                 conn.executemany(_INSERT[self.kind], stored)
+                if self.kind == "infusions":
+                    self.added_sessions.update((r[0], r[1]) for r in stored)
         except (
             sqlite3.IntegrityError
         ) as exc:  # the schema's last guard caught what validation let by
@@ -337,6 +346,8 @@ class _Batch:
             first = self.before + 1
             last = conn.execute(f"SELECT max(id) FROM {_TABLE[self.kind]}").fetchone()[0]
         courses = {"courses_recorded": self._write_courses()} if self.kind == "infusions" else {}
+        if getattr(self, "rems_written", 0):
+            courses["rems_forms_and_submissions"] = self.rems_written
         audit.record(
             self.database,
             self.kind,
@@ -392,6 +403,9 @@ def apply_import(database: sqlite_utils.Database, plan: ImportPlan, who: str) ->
         if problems:
             raise ImportRefused(plan.source, problems)
         batch.insert(stored)
+        write_imported(batch, plan.rems, problems)
+        if problems:
+            raise ImportRefused(plan.source, problems)
         result = batch.finish()
     result.warnings = list(plan.warnings)
     return result
@@ -465,6 +479,8 @@ def _import_csv(
             stored = batch.screen(lines, good, courses, problems)
             if not problems:  # once anything is wrong only checking goes on; it all rolls back
                 batch.insert(stored)
+        if not problems:
+            write_imported(batch, plan.rems, problems)
         if problems:
             raise ImportRefused(plan.source, problems)
         result = batch.finish()

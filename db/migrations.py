@@ -23,6 +23,7 @@ from db.clock import now_iso
 from db.errors import StorageError
 from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate
 from db.schema_version import MIGRATION_NAMES, MIGRATION_SET, applied_migrations
+from outcomes import rems
 from outcomes import validation as v
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, KETAMINE
 from outcomes.readings import READING_RANGES
@@ -590,6 +591,67 @@ def m0007_checkin_links_and_email(database: sqlite_utils.Database) -> None:
         "NEW.valid_until IS NOT OLD.valid_until "
         "BEGIN SELECT RAISE(ABORT, 'a check-in link is closed once and never reopened'); END"
     )
+
+
+def _rems_forms() -> str:
+    yes_no = "INTEGER CHECK ({c} IS NULL OR {c} IN (0, 1))"
+    answers = "\n        ".join(f"{name} {yes_no.format(c=name)}," for name in rems.YES_NO_FIELDS)
+    return f"""CREATE TABLE rems_forms (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        session_at TEXT NOT NULL {_when_sql("session_at")},
+        {answers}
+        concomitant_medicines TEXT,
+        device_lots TEXT CHECK (device_lots IS NULL OR length(device_lots) BETWEEN 1 AND 200),
+        serious_adverse_event_text TEXT CHECK (serious_adverse_event_text IS NULL
+            OR (serious_adverse_event = 1 AND length(serious_adverse_event_text) <= {rems.EVENT_TEXT_MAX})),
+        import_id INTEGER REFERENCES imports(id),
+        {_BOOKKEEPING.format(table="rems_forms")}
+    ) STRICT"""
+
+
+def _rems_submissions() -> str:
+    return f"""CREATE TABLE rems_submissions (
+        id INTEGER PRIMARY KEY,
+        patient_id TEXT NOT NULL REFERENCES patients(patient_id),
+        session_at TEXT NOT NULL {_when_sql("session_at")},
+        submitted_on TEXT NOT NULL CHECK (submitted_on GLOB '[0-9][0-9][0-9][0-9]-[0-1][0-9]-[0-3][0-9]'),
+        submitted_by TEXT NOT NULL CHECK (length(submitted_by) > 0),
+        import_id INTEGER REFERENCES imports(id),
+        {_BOOKKEEPING.format(table="rems_submissions")}
+    ) STRICT"""
+
+
+#: Clinical columns of the REMS tables (migration 0008): never updated in place.
+REMS_CLINICAL_COLUMNS = {
+    "rems_forms": ("patient_id", "session_at", *rems.FIELDS),
+    "rems_submissions": ("patient_id", "session_at", "submitted_on", "submitted_by"),
+}
+
+
+@MIGRATIONS(name=MIGRATION_NAMES[7])  # 0008_rems_monitoring_forms
+def m0008_rems_monitoring_forms(database: sqlite_utils.Database) -> None:
+    # The Spravato REMS patient monitoring form of each esketamine session (issue 26): the
+    # form's own fields, and whether (when, by whom) the clinic submitted it. Two new tables,
+    # versioned like readings and keyed like them by the session's time; no existing table or
+    # row changes, so a file from the previous release keeps every record byte for byte.
+    conn = database.conn
+    conn.execute(_rems_forms())
+    conn.execute(_rems_submissions())
+    for table in REMS_CLINICAL_COLUMNS:
+        conn.execute(
+            f"CREATE UNIQUE INDEX {table}_current ON {table}(patient_id, session_at) WHERE {_CURRENT}"
+        )
+        for statement in _guard_triggers(table, REMS_CLINICAL_COLUMNS):
+            conn.execute(statement)
+        conn.execute(
+            _audited_only(
+                f"{table}_bookkeeping_audited",
+                f"UPDATE OF {', '.join(BOOKKEEPING_COLUMNS)}",
+                table,
+                "superseding or retracting a record goes through the program, with an audit row",
+            )
+        )
 
 
 def schema_version(names) -> int:

@@ -15,6 +15,7 @@ import pandas as pd
 if TYPE_CHECKING:  # the reads use `database.conn` only: a plain connection serves too
     import sqlite_utils
 
+from outcomes import rems
 from outcomes.records import (
     ASSESSMENT_COLUMNS,
     COURSE_COLUMNS,
@@ -285,16 +286,38 @@ def meta_value(database: sqlite_utils.Database, key: str) -> str | None:
     return row[0] if row else None
 
 
+def _current(table: str) -> str:
+    return f"{table}.superseded_at IS NULL AND {table}.retracted_at IS NULL"
+
+
+#: The REMS form's columns of infusions.csv (issue 26): yes/no answers as words, as typed.
+_REMS_EXPORT = ", ".join(
+    [
+        *(
+            f"CASE f.{n} WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS {n}"
+            if n in rems.YES_NO_FIELDS
+            else f"f.{n}"
+            for n in rems.FIELDS
+        ),
+        "r.submitted_on AS rems_submitted_on",
+        "r.submitted_by AS rems_submitted_by",
+    ]
+)
+
 #: Columns of each exported CSV file, in order (interface.md, plus `course`
 #: and `heart_rate_post` for infusions so a re-import loses nothing).
 EXPORT_SQL = {
     "patients": _PATIENTS_SQL + " ORDER BY p.patient_id",
     "infusions": (
-        "SELECT patient_id, given_at AS date, course, dose_mg_per_kg, route, duration_min, weight_kg,"
-        " bp_systolic_pre, bp_diastolic_pre, bp_systolic_post, bp_diastolic_post, heart_rate_pre,"
-        f" heart_rate_post, side_effects, notes, drug, dose_mg, ended_at, ready_to_leave_at,"
-        " CASE accompanied WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS accompanied"
-        f" FROM infusions WHERE {CURRENT} ORDER BY patient_id, course, given_at, id"
+        "SELECT i.patient_id, i.given_at AS date, course, dose_mg_per_kg, route, duration_min,"
+        " weight_kg, bp_systolic_pre, bp_diastolic_pre, bp_systolic_post, bp_diastolic_post,"
+        " heart_rate_pre, heart_rate_post, side_effects, notes, drug, dose_mg, ended_at,"
+        " ready_to_leave_at, CASE accompanied WHEN 1 THEN 'yes' WHEN 0 THEN 'no' END AS accompanied,"
+        f" {_REMS_EXPORT} FROM infusions i"
+        " LEFT JOIN rems_forms f ON f.patient_id = i.patient_id AND f.session_at = i.given_at"
+        f" AND {_current('f')} LEFT JOIN rems_submissions r ON r.patient_id = i.patient_id"
+        f" AND r.session_at = i.given_at AND {_current('r')}"
+        f" WHERE {_current('i')} ORDER BY i.patient_id, course, i.given_at, i.id"
     ),
     "vitals": (
         "SELECT patient_id, session_at AS session, taken_at AS at, bp_systolic, bp_diastolic,"

@@ -22,6 +22,7 @@ MIGRATION_NAMES = (
     "0005_courses_record_their_drug",
     "0006_one_score_per_scale_and_time",
     "0007_checkin_links_and_email",
+    "0008_rems_monitoring_forms",
 )
 
 

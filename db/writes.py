@@ -21,6 +21,7 @@ from db.connection import write_transaction
 from db.errors import NotFound, StorageError
 from db.reads import CURRENT as _CURRENT
 from db.reads import load_settings
+from db.rems import move_rems
 from db.session_readings import move_readings, retract_readings
 from outcomes.drugs import KETAMINE, course_drug_problem, drug_of
 from outcomes.records import items_to_text
@@ -671,6 +672,7 @@ def correct_infusion(
         record_course(database, row[1], course, new["drug"], new["given_at"], who)
         # Its readings name the session by its time: they move with it (or the whole is refused).
         move_readings(database, row[1], row[2], new["given_at"], _reason(reason), who)
+        move_rems(database, row[1], row[2], new["given_at"], _reason(reason), who)
     return new_id
 
 

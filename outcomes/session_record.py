@@ -2,11 +2,9 @@
 
 The session record is the page a nurse files or copies: drug and dose, the
 session's times, the extremes of its readings, dissociation and side
-effects, and for esketamine the fields of the REMS patient monitoring form
-in that form's order (blood pressure before dosing, at about 40 minutes and
-before the end; sedation; dissociation; minutes monitored; when the patient
-could have left). Kept in the core so that every screen and report says it
-the same way.
+effects (the REMS patient monitoring form of an esketamine session is
+`outcomes.rems_record`, which takes its helpers from here). Kept in the core
+so that every screen and report says it the same way.
 """
 
 from __future__ import annotations
@@ -62,67 +60,6 @@ def session_cadss(inf: Infusion, assessments: Iterable[Assessment]) -> int | Non
         and (a.infusion_id == inf.id if a.infusion_id is not None else a.when.day == inf.when.day)
     ]
     return max(totals) if totals else None
-
-
-def _pressure_at(summary: SessionSummary, r: Reading | None) -> str:
-    if r is None:
-        return "not recorded"
-    minutes = minutes_after_start(summary.infusion, r.when)
-    when = "at dosing" if minutes == 0 else f"{minutes_text(minutes)} after dosing"
-    return f"{pressure_text(r.bp_systolic, r.bp_diastolic)} at {clock(r.when)} ({when})"
-
-
-def rems_fields(
-    summary: SessionSummary, cadss: int | None, settings: Settings
-) -> list[tuple[str, str]]:
-    """The REMS patient monitoring form's fields, in the form's order, as (label, value)."""
-    inf = summary.infusion
-    with_bp = [r for r in summary.readings if r.bp_systolic is not None]
-    before = [r for r in with_bp if r.when <= inf.when]
-    pre = (
-        pressure_text(inf.bp_systolic_pre, inf.bp_diastolic_pre) + " (recorded with the dose)"
-        if inf.bp_systolic_pre is not None
-        else _pressure_at(summary, before[-1] if before else None)
-    )
-    after = [r for r in with_bp if r.when > inf.when]
-    mid = min(
-        after,
-        key=lambda r: abs((minutes_after_start(inf, r.when) or 0) - REMS_MID_MINUTES),
-        default=None,
-    )
-    last = after[-1] if after and after[-1] is not mid else None
-    sedated = summary.deepest_sedation is not None and summary.deepest_sedation < 5
-    dissociated = (
-        "dissociation" in inf.side_effects or "hallucinations" in inf.side_effects or bool(cadss)
-    )
-    return [
-        ("1. Date of treatment session", inf.when.day.isoformat()),
-        ("2. Dose administered", f"{inf.dose_mg:g} mg" if inf.dose_mg is not None else "-"),
-        ("3. Blood pressure before dosing", pre),
-        ("4. Blood pressure about 40 minutes after dosing", _pressure_at(summary, mid)),
-        ("5. Blood pressure before the end of the session", _pressure_at(summary, last)),
-        (
-            "6. Sedation during the session",
-            ("yes, deepest " if sedated else "no; deepest ")
-            + sedation_text(summary.deepest_sedation)
-            if summary.deepest_sedation is not None
-            else "not assessed",
-        ),
-        (
-            "7. Dissociation during the session",
-            ("yes" if dissociated else "no") + (f" (CADSS {cadss})" if cadss is not None else ""),
-        ),
-        ("8. Total minutes monitored", minutes_text(summary.minutes_monitored)),
-        (
-            "9. Time the patient was ready to leave",
-            f"{clock(inf.ready_to_leave_at)}"
-            + (
-                f" ({minutes_text(summary.minutes_to_discharge)} after dosing)"
-                if summary.minutes_to_discharge is not None
-                else ""
-            ),
-        ),
-    ]
 
 
 def summary_lines(

@@ -15,7 +15,7 @@ understands. The ranges live in `outcomes.scales` and here, nowhere else.
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from operator import le
 from typing import Any, Mapping
 
@@ -36,6 +36,7 @@ from outcomes.fields import (
     blank,
     decimal_hint,
     minutes_between,
+    moment,
     number_field,
     parse_decimal,
     patient_ref,
@@ -47,7 +48,7 @@ from outcomes.fields import (
 from outcomes.records import DIGIT_VALUES, ROUTES, SIDE_EFFECTS, items_to_text
 from outcomes.scales import SCALE_IDS, SCALES, Scale
 from outcomes.settings import Settings
-from outcomes.timepoints import TimeFormatError, parse_timepoint
+from outcomes.timepoints import TimeFormatError, Timepoint, parse_timepoint
 from outcomes.typed_text import TEXT_MAX, text_problem
 from outcomes.wording import plural
 
@@ -377,6 +378,15 @@ def _route(values: dict, problems: list[Problem], raw: Mapping[str, Any], drug: 
     values["route"] = route
 
 
+def _later_than_now(tp: Timepoint, today: date | None) -> bool:
+    """Whether a timed point is later than now (checked on today's records: a check as of another
+    day, as a test's, compares days only, which `date_problem` does)."""
+    now = datetime.now()
+    if today is not None and today != now.date():
+        return False
+    return tp.at is not None and moment(tp) > now
+
+
 def _session_end(
     values: dict, problems: list[Problem], raw: Mapping[str, Any], today: date | None
 ) -> None:
@@ -404,6 +414,15 @@ def _session_end(
             problems.append(
                 Problem(
                     name, f"{words} {tp.iso()} is not after the session started ({start.iso()})"
+                )
+            )
+        elif name == "ready_to_leave_at" and _later_than_now(tp, today):
+            problems.append(
+                Problem(
+                    name,
+                    f"{words} {tp.iso().replace('T', ' ')} is later than now "
+                    f"({datetime.now():%Y-%m-%d %H:%M}); record it once the patient is ready to "
+                    "leave, or correct the date or time",
                 )
             )
         elif start is not None and minutes_between(start, tp) > SESSION_END_LIMIT_MIN:

@@ -1157,6 +1157,18 @@ def _write_handout(ctx: click.Context, out_dir: Path, patient_id: str, scale: st
     _echo(f"Wrote the take-home page of {patient_id}: {path}", err=True)
 
 
+def _rems_missing(item) -> None:
+    """Before an esketamine session's record is written: which REMS form fields it lacks, in words."""
+    from outcomes.rems_record import missing_fields
+    from outcomes.wording.rems import missing_words
+
+    if item.rems_state is None:
+        return
+    missing = missing_fields(item.summary, item.rems_form)
+    if missing:
+        _echo(f"warning: {missing_words(missing)}", err=True)
+
+
 def _session_report(ctx: click.Context, out_dir: Path, patient_id: str, when_text: str) -> None:
     """Write one session's record PDF into `out_dir`."""
     from outcomes.session_record import SessionNotFound
@@ -1172,6 +1184,9 @@ def _session_report(ctx: click.Context, out_dir: Path, patient_id: str, when_tex
         data = db.load_clinic(database, patient_id=patient_id)
         settings = db.load_settings(database)
         name = (db.get_patient(database, patient_id) or {}).get("name")
+        from db.rems import forms_of, submissions_of
+
+        forms, submissions = forms_of(database, patient_id), submissions_of(database, patient_id)
     finally:
         database.close()
     try:
@@ -1182,10 +1197,17 @@ def _session_report(ctx: click.Context, out_dir: Path, patient_id: str, when_tex
 
     try:
         item = session_record_input(
-            data.by_patient()[patient_id], when, settings, name=name, acknowledged=data.acknowledged
+            data.by_patient()[patient_id],
+            when,
+            settings,
+            name=name,
+            acknowledged=data.acknowledged,
+            rems_forms=forms,
+            rems_submissions=submissions,
         )
     except SessionNotFound as exc:
         raise Refused(f"--session: {exc}") from None
+    _rems_missing(item)
     folder.mkdir(mode=0o700, exist_ok=True)
     click.echo(f"Wrote {write_session_record(item, folder)}.")
 
@@ -1194,6 +1216,10 @@ from outcomes_cli.checkin import checkin_group, serve  # noqa: E402 (uses the he
 
 cli.add_command(checkin_group)
 cli.add_command(serve)
+
+from outcomes_cli.rems import rems_group  # noqa: E402 (uses the helpers above)
+
+cli.add_command(rems_group)
 
 
 def _stop_on_sigterm(signum, frame) -> None:

@@ -16,10 +16,13 @@ from pathlib import Path
 from matplotlib.ticker import MaxNLocator
 
 from outcomes.drugs import ESKETAMINE
-from outcomes.session_record import READING_HEADERS, reading_row, rems_fields, summary_lines
+from outcomes.rems import FormState, RemsForm, form_state
+from outcomes.rems_record import form_lines, missing_fields
+from outcomes.session_record import READING_HEADERS, reading_row, summary_lines
 from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary, minutes_after_start
 from outcomes.settings import Settings
 from outcomes.wording import NOT_RECORDED_IN_SESSION, session_place
+from outcomes.wording.rems import ADVERSE_EVENT_DUTY, missing_words, state_words
 from reports.layout import Cursor, footer
 from reports.names import inside, patient_stem
 from reports.style import (
@@ -53,6 +56,8 @@ class SessionRecordInput:
         cadss: The session's CADSS total, if rated.
         acknowledged: Keys of the alerts a clinician has acknowledged.
         as_of: The date the record was made.
+        rems_form: An esketamine session's REMS form fields, if any were entered.
+        rems_state: Where that form stands (due, overdue, submitted).
     """
 
     patient_id: str
@@ -63,6 +68,8 @@ class SessionRecordInput:
     cadss: int | None = None
     acknowledged: frozenset[str] = frozenset()
     as_of: date = field(default_factory=date.today)
+    rems_form: RemsForm | None = None
+    rems_state: FormState | None = None
 
 
 def session_stem(patient_id: str, summary: SessionSummary) -> str:
@@ -96,9 +103,7 @@ def _page(fig, item: SessionRecordInput) -> None:
     for label, value in facts:
         cur.labelled(label, value, label_width=0.22)
     if inf.drug == ESKETAMINE:
-        cur.heading("REMS patient monitoring form, in the form's order")
-        for label, value in rems_fields(summary, item.cadss, settings):
-            cur.labelled(label, value, label_width=0.42)
+        _rems_section(cur, item)
     cur.heading("Safety alerts in this session")
     if not summary.alerts:
         cur.paragraph("none", color=GREY)
@@ -126,6 +131,26 @@ def _page(fig, item: SessionRecordInput) -> None:
         "the session's start",
         "page 1 of 1",
     )
+
+
+def _rems_section(cur: Cursor, item: SessionRecordInput) -> None:
+    """The REMS Patient Monitoring Form's fields in its order, what is missing, the form's state."""
+    summary, form = item.summary, item.rems_form
+    cur.heading("Spravato REMS Patient Monitoring Form, in the form's order")
+    missing = missing_fields(summary, form)
+    if missing:
+        cur.paragraph(missing_words(missing), size=SMALL_SIZE, color=VERMILION)
+    for label, value in form_lines(summary, item.cadss, form):
+        cur.labelled(label, value, label_width=0.4, size=SMALL_SIZE)
+    if form is not None and form.serious_adverse_event:
+        cur.paragraph(ADVERSE_EVENT_DUTY, size=SMALL_SIZE, color=VERMILION, weight="bold")
+    if item.rems_state is not None:
+        cur.labelled(
+            "Form to the REMS",
+            state_words(item.rems_state, item.as_of),
+            label_width=0.4,
+            size=SMALL_SIZE,
+        )
 
 
 def _chart(fig, summary: SessionSummary, settings: Settings, top: float) -> None:
@@ -228,6 +253,8 @@ def session_record_input(
     name: str | None = None,
     acknowledged: frozenset[str] = frozenset(),
     as_of: date | None = None,
+    rems_forms=None,
+    rems_submissions=None,
 ) -> SessionRecordInput:
     """The record of `patient`'s (`PatientData`) session at `when` (a Timepoint).
 
@@ -239,6 +266,12 @@ def session_record_input(
 
     inf, k, n = locate_session(patient, when, settings)
     summary = summarise_session(inf, patient.readings_of(inf), settings)
+    as_of = as_of or date.today()
+    at = inf.when.iso()
+    state = None
+    if inf.drug == ESKETAMINE:
+        submission = (rems_submissions or {}).get((patient.patient_id, at))
+        state = form_state(inf.when.day, submission, as_of)
     return SessionRecordInput(
         patient.patient_id,
         summary,
@@ -247,5 +280,7 @@ def session_record_input(
         name=name,
         cadss=session_cadss(inf, patient.assessments),
         acknowledged=acknowledged,
-        as_of=as_of or date.today(),
+        as_of=as_of,
+        rems_form=(rems_forms or {}).get(at),
+        rems_state=state,
     )
