@@ -16,6 +16,8 @@ import pytest
 from click.testing import CliRunner
 
 import db
+from db.rems import save_form
+from outcomes.rems import check_rems
 from outcomes.timepoints import parse_timepoint
 from outcomes.wording import NOT_RECORDED_IN_SESSION as NOT_RECORDED
 from outcomes_cli.cli import cli
@@ -54,6 +56,20 @@ def clinic(tmp_path_factory):
     ):
         at = f"2026-01-06T{10 + minute // 60:02d}:{minute % 60:02d}"
         reading(database, "P1", "2026-01-06T10:00", at, **values)
+    form = {
+        "rems_enrolled": "yes",
+        "first_treatment": "yes",
+        "concomitant_medicines": "opioids",
+        "device_lots": "LOT-4417; LOT-4418",
+        "sedation_observed": "yes",
+        "sedation_resolved": "yes",
+        "dissociation_observed": "no",
+        "respiratory_depression_observed": "no",
+        "serious_adverse_event": "no",
+    }
+    checked = check_rems(form, "esketamine", 56)
+    assert checked.ok, checked.problems
+    save_form(database, "P1", "2026-01-06T10:00", checked.values, "Nurse Ray")
     for day in days[1:]:
         session(database, "P1", f"{DAY.format(day)}T10:00", drug="esketamine")
     session(database, "P1", "2026-02-03T10:00", drug="esketamine")  # the ninth: a booster
@@ -79,21 +95,34 @@ def test_rems_fields_in_the_forms_order_with_the_hand_worked_values(clinic, tmp_
     assert "Ann Lee [twin A]" in text  # stored text literally
     assert "session 1 of 8 (esketamine)" in text
     fields = [
-        ("1. Date of treatment session", "2026-01-06"),
-        ("2. Dose administered", "56 mg"),
-        ("3. Blood pressure before dosing", "128/82"),
-        ("4. Blood pressure about 40 minutes after dosing", "151/94"),
-        ("5. Blood pressure before the end of the session", "126/80"),
-        ("6. Sedation during the session", "yes, deepest"),
-        ("7. Dissociation during the session", "no"),
-        ("8. Total minutes monitored", "135 min"),
-        ("9. Time the patient was ready to leave", "12:15"),
+        ("1. Patient enrolled in the Spravato REMS", "yes"),
+        ("2. First treatment with Spravato", "yes"),
+        ("3. Date of treatment session", "2026-01-06"),
+        ("4a. Takes benzodiazepines", "no"),
+        ("4b. Takes opioids", "yes"),
+        ("4c. Takes sedative hypnotics", "no"),
+        ("4d. Takes psychostimulants", "no"),
+        ("4e. Takes MAOIs", "no"),
+        ("5. Dose administered", "56 mg (2 devices of 28 mg)"),
+        ("6. Device lot number(s)", "LOT-4417; LOT-4418"),
+        ("7. Blood pressure before dosing", "128/82"),
+        ("8. Blood pressure about 40 minutes after dosing", "151/94"),
+        ("9. Blood pressure before discharge", "126/80"),
+        ("10. Total minutes, first device to end of monitoring", "135 min"),
+        ("11. Pulse oximetry", "4 checks: 97% at 10:00, 95% at 10:40, 96% at 11:30, 98%"),
+        ("12. Sedation", "observed: yes; resolved by discharge: yes"),
+        ("13. Dissociation", "observed: no"),
+        ("14. Respiratory depression", "observed: no (recorded: lowest SpO2 95%"),
+        ("15. Time the patient was ready to leave", "12:15 (135 min after dosing)"),
+        ("16. Serious adverse event", "no"),
+        ("Form to the REMS", "overdue: the deadline was 2026-01-13"),
     ]
     where = [text.index(label) for label, _ in fields]
     assert where == sorted(where), "the REMS fields are in the form's order"
     for label, value in fields:
         (line,) = [line for line in lines if line.startswith(label)]
         assert value in line[len(label) :], (label, line)
+    assert "lacks" not in text  # every required field is there
     assert "Lowest saturation 95%" in lines and "Highest pressure 151/94 mmHg" in lines
     readings = text[text.index("Readings (4)") :]
     times = ["10:00", "10:40", "11:30", "12:10"]
