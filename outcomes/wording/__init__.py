@@ -60,6 +60,7 @@ from outcomes.wording.numbers import (
     STARTING_SCORE,
     day_text,
     item_change_words,
+    list_counts,
     number_text,
     percent_change,
     percent_short,
@@ -67,6 +68,7 @@ from outcomes.wording.numbers import (
     points_change,
     records_words,
     share_words,
+    shown_of,
     words,
 )
 from outcomes.wording.patient import (
@@ -109,6 +111,8 @@ from outcomes.wording.verdicts import (
 __all__ = [
     "STARTING_SCORE",
     "plural",
+    "shown_of",
+    "list_counts",
     "RECORD_NOUNS",
     "records_words",
     "percent_change",

@@ -22,6 +22,27 @@ def plural(count: int, word: str, many: str | None = None) -> str:
     return f"{count} {word if count == 1 else many or word + 's'}"
 
 
+def shown_of(shown: int, total: int, word: str) -> str:
+    """A list's size, thousands grouped: "60 patients" when all are shown, else "1 of 60 patients"."""
+    noun = word if total == 1 else word + "s"
+    if shown == total:
+        return f"{total:,} {noun}"
+    return f"{shown:,} of {total:,} {noun}"
+
+
+def list_counts(shown: int, total: int, scale: str, alerts: int, due: int | str) -> str:
+    """The patient list's header; its alert and follow-up counts are of the patients listed.
+
+    Under a search or filter they say so ("of these"), so that a reader never
+    takes the whole clinic's count for the filtered list's.
+    """
+    due_text = f"{due:,}" if isinstance(due, int) else due
+    counts = f"{alerts:,} with open alerts · {due_text} with a follow-up due"
+    if shown != total:
+        counts = "of these, " + counts
+    return f"{shown_of(shown, total, 'patient')} · scale {scale} · {counts}"
+
+
 #: One record of each import kind, for counts ("Imported 1 patient", "2 readings").
 RECORD_NOUNS = {
     "patients": "patient",

@@ -185,22 +185,21 @@ class PatientListScreen(Screen):
 
     def update_summary(self) -> None:
         total = len(self.clinic.rows)
-        alerts = sum(1 for r in self.clinic.rows if r.alerts)
+        shown = self.shown
+        # The counts follow the search and filter: they count the patients listed.
+        alerts = sum(1 for r in shown if r.alerts)
         followups = self.clinic.followups
         due = (
             f"? (press {key_hint(self, 'followups')})"
             if followups is None
-            else sum(1 for f in followups.values() if followup_due(f))
+            else sum(1 for r in shown if followup_due(followups.get(r.patient_id)))
         )
-        summary = (
-            f"{len(self.shown)} of {wording.plural(total, 'patient')} · scale "
-            f"{get_scale(self.clinic.list_scale).name}"
-        )
-        summary += f" · {alerts} with open alerts · {due} follow-ups due"
+        scale = get_scale(self.clinic.list_scale).name
+        summary = wording.list_counts(len(shown), total, scale, alerts, due)
         if self.clinic.computing:
             summary = (
-                f"{len(self.shown):,} of {self.clinic.progress[1]:,} patients · scale "
-                f"{get_scale(self.clinic.list_scale).name} · {self.clinic.progress_words()}"
+                f"{wording.shown_of(len(shown), self.clinic.progress[1], 'patient')} · scale "
+                f"{scale} · {self.clinic.progress_words()}"
             )
         if self.clinic.partial_list:
             summary = f"first {summary} · reading the whole list…"

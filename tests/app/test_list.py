@@ -90,7 +90,7 @@ async def test_follow_ups_come_with_the_verdicts_and_only_alerting_statuses_are_
     statuses only the open alert's patient's is kept (50,000 statuses would hold a gigabyte)."""
     app = pilot.app
     assert set(app.clinic.followups) == {"P001", "P002", "P003", "P004"}
-    assert "2 follow-ups due" in text_of(app, "#list-summary")
+    assert "2 with a follow-up due" in text_of(app, "#list-summary")
     assert set(app.clinic.statuses) == {"P002"}
     app.screen.query_one("#filter", Select).value = "followup"
     await settle(pilot)
@@ -132,3 +132,22 @@ async def test_selected_patient_stays_selected_through_sort_and_filter(pilot):
         "P003",
         "P004",
     ] and app.list_screen().selected_patient() == "P003"
+
+
+async def test_header_counts_follow_the_search_and_read_as_a_user_would(pilot):
+    """Unfiltered: "4 patients" and the clinic's counts; under a search the alert and
+    follow-up counts are the listed patients' and say "of these"; one patient reads "1 of 4 patients"."""
+    app = pilot.app
+    assert text_of(app, "#list-summary") == (
+        "4 patients · scale PHQ-9 · 1 with open alerts · 2 with a follow-up due"
+    )
+    await pilot.press("slash", *"P001")  # a responder with a follow-up due and no open alert
+    await pilot.pause(SEARCH_DELAY + 0.1)
+    assert text_of(app, "#list-summary") == (
+        "1 of 4 patients · scale PHQ-9 · of these, 0 with open alerts · 1 with a follow-up due"
+    )
+    app.screen.query_one("#filter", Select).value = "alerts"
+    await settle(pilot)
+    assert "0 of 4 patients · scale PHQ-9 · of these, 0 with open alerts" in text_of(
+        app, "#list-summary"
+    )

@@ -443,3 +443,19 @@ def test_no_score_since_day_0_is_said_so_to_clinician_and_patient():
         "There is no score since your last of the first 6 infusions yet, so how long the "
         "improvement lasts is not known yet."
     )
+
+
+def test_list_counts_group_thousands_and_say_when_they_count_a_filtered_list():
+    """The same grouping whatever the size, "1 patient" alone, and "of these" under a filter."""
+    from outcomes.wording import list_counts, shown_of
+
+    assert shown_of(10000, 10000, "patient") == "10,000 patients"
+    assert shown_of(1, 1, "patient") == "1 patient"
+    assert shown_of(624, 10000, "patient") == "624 of 10,000 patients"
+    assert list_counts(624, 10000, "PHQ-9", 301, 1209) == (
+        "624 of 10,000 patients · scale PHQ-9 · of these, 301 with open alerts · "
+        "1,209 with a follow-up due"
+    )
+    assert list_counts(10000, 10000, "PHQ-9", 4894, "?") == (
+        "10,000 patients · scale PHQ-9 · 4,894 with open alerts · ? with a follow-up due"
+    )
