@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from outcomes.response import remission_cut, response_level
+from outcomes.response import remission_cut, response_score
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
 from outcomes.wording import noun_of
@@ -26,8 +26,8 @@ class ChartData:
         infusion_days: Days of the induction infusions.
         booster_days: Days of the boosters.
         baseline: Baseline total, or None.
-        response_level: The score at which response is reached (half the
-            baseline), or None without a baseline.
+        response_level: The highest whole score that is a response (half the
+            baseline or lower: 9 for a baseline of 19), or None without a baseline.
         remission: The remission cut, or None for a scale without one.
         x_label: What the x axis counts.
         noun: What a session of the course is called ("infusion", or
@@ -40,7 +40,7 @@ class ChartData:
     infusion_days: tuple[int, ...]
     booster_days: tuple[int, ...]
     baseline: int | None
-    response_level: float | None
+    response_level: int | None
     remission: int | None
     total_max: int
     x_label: str
@@ -76,7 +76,7 @@ def chart_data(status: PatientStatus) -> ChartData:
         infusion_days=tuple(inf_days[:n]),
         booster_days=tuple(inf_days[n:]),
         baseline=baseline,
-        response_level=response_level(baseline) if baseline else None,
+        response_level=response_score(baseline) if baseline else None,
         remission=remission_cut(status.scale, status.settings),
         total_max=scale.total_max,
         x_label=x_label,

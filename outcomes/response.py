@@ -59,6 +59,20 @@ def response_level(baseline: int) -> float:
     return baseline * (1 - RESPONSE_MIN_IMPROVEMENT / 100)
 
 
+def response_score(baseline: int) -> int:
+    """The highest whole score that is a response from `baseline` (19 -> 9: the cut is 9.5).
+
+    Scores are whole numbers, so this is what people are told ("9 or lower");
+    the rule itself stays `is_response`'s, which this agrees with by construction.
+    """
+    score = int(response_level(baseline))
+    while score > 0 and not is_response(baseline, score):
+        score -= 1
+    while is_response(baseline, score + 1):
+        score += 1
+    return score
+
+
 def is_response(baseline: int, score: int) -> bool:
     """Improvement >= 50%, compared in whole numbers so 50.0% is never 49.999...%."""
     return (baseline - score) * 100 >= RESPONSE_MIN_IMPROVEMENT * baseline

@@ -2,14 +2,15 @@
 
 Draws the chosen scale's totals over days since the course's first infusion
 (textual-plotext), with the infusions marked along the bottom (boosters with
-their own marker), the response line at half the baseline, the remission line
+their own marker), the response line at the highest whole score that is a
+response (half the baseline or lower), the remission line
 and, in the clinician's version, the baseline. Every line has its own
 character as well as its own colour, and the legend under the plot names each
 character, so the chart reads the same on a monochrome terminal.
 
 The clinician app and patient mode share this widget; `simple=True` gives the
 patient's version (fewer lines, plain labels). The numbers come from
-`outcomes/` (`PatientStatus`, `remission_cut`, `RESPONSE_MIN_IMPROVEMENT`);
+`outcomes/` (`PatientStatus`, `chart_data`, `response_line_label`);
 nothing here decides a clinical question.
 """
 
@@ -24,8 +25,8 @@ from textual.widgets import Static
 from textual_plotext import PlotextPlot
 
 from outcomes.chart_marks import ChartData, chart_data
-from outcomes.response import RESPONSE_MIN_IMPROVEMENT
 from outcomes.status import PatientStatus
+from outcomes.wording import response_line_label
 
 # One character per kind of mark, so that colour is never the only cue.
 SCORE_MARK = "●"
@@ -141,12 +142,7 @@ class ScoreChart(Vertical):
                 (
                     RESPONSE_MARK * 2,
                     RESPONSE_COLOR,
-                    (
-                        f"half your starting score ({_fmt(data.response_level)}): response"
-                        if self.simple
-                        else f"response: {RESPONSE_MIN_IMPROVEMENT:g}% below baseline "
-                        f"({_fmt(data.response_level)})"
-                    ),
+                    response_line_label(data.response_level, for_patient=self.simple),
                 )
             )
         if data.remission is not None:

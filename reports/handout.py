@@ -20,6 +20,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from outcomes.chart_marks import ChartData
+from outcomes.wording import response_line_label
 from reports.layout import Cursor, footer, line_height, text_lines, wrap
 from reports.names import inside, patient_stem
 from reports.style import A4_PORTRAIT, BLACK, GREY, new_figure, open_pdf
@@ -229,7 +230,7 @@ def _chart(fig, marks: ChartData | None, rect: tuple[float, float, float, float]
             color=GREY,
             linestyle="--",
             linewidth=2,
-            label=f"half your starting score ({marks.response_level:g})",
+            label=response_line_label(marks.response_level, for_patient=True),
         )
     if marks.remission is not None:
         ax.axhline(

@@ -25,7 +25,7 @@ from outcomes.course import dose_steps
 from outcomes.dissociation import CadssPoint
 from outcomes.drugs import DOSE_UNITS, dose_of
 from outcomes.relief import RELAPSE
-from outcomes.response import remission_cut, response_level
+from outcomes.response import remission_cut, response_score
 from outcomes.safety import SUICIDALITY
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
@@ -450,7 +450,7 @@ def _draw_reference_lines(ax, status: PatientStatus) -> list[Line2D]:
         b = base.total
         ax.axhline(b, color=BLACK, lw=1.0, ls="-.", zorder=2)
         handles.append(Line2D([], [], color=BLACK, lw=1.0, ls="-.", label=f"baseline ({b})"))
-        level = response_level(b)
+        level = response_score(b)  # the highest whole score that is a response
         ax.axhline(level, color=ORANGE, lw=1.6, ls="--", zorder=2)
         handles.append(
             Line2D(
@@ -459,7 +459,7 @@ def _draw_reference_lines(ax, status: PatientStatus) -> list[Line2D]:
                 color=ORANGE,
                 lw=1.6,
                 ls="--",
-                label=f"response line: half of baseline ({level:g})",
+                label=wording.response_line_label(level, for_patient=False),
             )
         )
     cut = remission_cut(status.scale, status.settings)

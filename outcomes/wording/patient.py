@@ -20,15 +20,22 @@ from outcomes.response import (
     is_remission,
     is_response,
     remission_cut,
-    response_level,
+    response_score,
 )
 from outcomes.scales import get_scale
 from outcomes.wording.course import patient_noun
-from outcomes.wording.numbers import day_text, number_text, plural, share_words
+from outcomes.wording.numbers import day_text, plural, share_words
 
 if TYPE_CHECKING:
     from outcomes.followup import FollowUp
     from outcomes.status import PatientStatus
+
+
+def response_line_label(score: int, for_patient: bool) -> str:
+    """The response line's name on a chart, at the highest whole score that is a response."""
+    if for_patient:
+        return f"{score} or lower: response (half your starting score or lower)"
+    return f"response: {score} or lower ({RESPONSE_MIN_IMPROVEMENT:g}% below baseline)"
 
 
 def what_it_measures(scale_id: str) -> str:
@@ -118,7 +125,7 @@ def milestone_lines(status: PatientStatus) -> list[str]:
     if reached:
         lines.append(_reached_line("Response", reached, meaning, patient_noun(status)))
     else:
-        level = number_text(response_level(b))
+        level = response_score(b)  # a whole score: "to 9 or lower", never "to 9.5"
         lines.append(f"[ ] Response not reached yet. {meaning} (here: to {level} or lower).")
     cut = remission_cut(status.scale, status.settings)
     # A score at the cut would count only if the baseline was above it.

@@ -88,7 +88,7 @@ def test_chart_data_comes_from_the_status():
     assert data.totals == (21, 14, 8, 7, 9)
     assert data.infusion_days == (0, 2, 4, 7, 9, 11)
     assert data.booster_days == (36,)
-    assert data.baseline == 21 and data.response_level == 10.5 and data.remission == 4
+    assert data.baseline == 21 and data.response_level == 10 and data.remission == 4
 
 
 async def test_every_mark_is_drawn_with_its_own_character():
@@ -107,12 +107,14 @@ async def test_every_mark_is_drawn_with_its_own_character():
 
 
 async def test_reference_lines_are_labelled_with_their_values():
-    """The y axis names 10.5 (response) and 4 (remission) on the rows where the lines run."""
+    """The y axis names 10 (response: 21 to 10.5 or lower, so 10 in whole scores) and 4
+    (remission) on the rows where the lines run; no half-value a score cannot take."""
     plot, _ = await drawn(ScoreChart(_status()))
     rows = plot.splitlines()
     response_row = next(r for r in rows if RESPONSE_MARK * 10 in r)
     remission_row = next(r for r in rows if REMISSION_MARK * 10 in r)
-    assert response_row.split("┤")[0].strip() == "10.5"
+    assert response_row.split("┤")[0].strip() == "10"
+    assert ".5" not in plot
     assert remission_row.split("┤")[0].strip() == "4"
 
 
@@ -120,11 +122,14 @@ def test_legend_names_each_mark_in_plain_words():
     """The clinician legend names the scale, the rule and the baseline; the patient one is plainer."""
     full = ScoreChart(_status()).legend().plain
     assert "PHQ-9 total" in full
-    assert "response: 50% below baseline (10.5)" in full
+    assert "response: 10 or lower (50% below baseline)" in full
     assert "remission: 4 or lower" in full and "baseline 21" in full
     assert f"{INFUSION_MARK} infusion" in full and f"{BOOSTER_MARK} booster" in full
     simple = ScoreChart(_status(), simple=True).legend().plain
-    assert "your score" in simple and "half your starting score (10.5): response" in simple
+    assert (
+        "your score" in simple
+        and "10 or lower: response (half your starting score or lower)" in simple
+    )
     assert "baseline" not in simple
 
 
@@ -142,7 +147,7 @@ async def test_readable_at_80x24():
     flat = " ".join(screen.split())
     for words in (
         "PHQ-9 total",
-        "response: 50% below baseline (10.5)",
+        "response: 10 or lower (50% below baseline)",
         "remission: 4 or lower",
         "infusion",
         "booster",

@@ -121,3 +121,15 @@ def test_response_level_is_half_the_baseline():
 
     assert response_level(22) == 11
     assert is_response(22, 11) and not is_response(22, 12)
+
+
+def test_response_score_is_the_highest_whole_score_the_rule_calls_a_response():
+    """A baseline of 19 has its cut at 9.5: people are told 9, and 9 is a response, 10 is not;
+    for every baseline the told score agrees with the rule itself."""
+    from outcomes.response import is_response, response_score
+
+    assert response_score(19) == 9 and is_response(19, 9) and not is_response(19, 10)
+    assert response_score(22) == 11 and response_score(1) == 0
+    for baseline in range(1, 80):
+        told = response_score(baseline)
+        assert is_response(baseline, told) and not is_response(baseline, told + 1)

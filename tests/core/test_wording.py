@@ -459,3 +459,17 @@ def test_list_counts_group_thousands_and_say_when_they_count_a_filtered_list():
     assert list_counts(10000, 10000, "PHQ-9", 4894, "?") == (
         "10,000 patients · scale PHQ-9 · 4,894 with open alerts · ? with a follow-up due"
     )
+
+
+def test_a_response_threshold_is_told_as_a_score_the_scale_can_reach():
+    """A baseline of 19: response is 9.5 or lower by the rule, so the patient reads "to 9 or
+    lower" and no sentence about this patient shows a half score."""
+    infusions = [Infusion("P1", parse_timepoint(d)) for d in INDUCTION]
+    scores = [("2026-01-04", 19), ("2026-01-08", 14)]
+    patient = group_by_patient(
+        infusions, [Assessment("P1", parse_timepoint(d), "phq9", t) for d, t in scores]
+    )["P1"]
+    status = analyse_patient(patient, "phq9", Settings(), TODAY)
+    lines = wording.milestone_lines(status)
+    assert "(here: to 9 or lower)" in lines[0]
+    assert not re.search(r"\b\d+\.5\b", " ".join(every_sentence(status)))

@@ -162,7 +162,7 @@ def test_chart_marks_milestones_relief_and_reference_lines():
         "first remission: session 5, day 10",
         "loss of response: day 32",
         "baseline (20)",
-        "response line: half of baseline (10)",
+        "response: 10 or lower (50% below baseline)",
         "remission: 4 or less",
         "relief 21 days, until loss of response",
         "booster infusion",
