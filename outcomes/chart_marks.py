@@ -8,11 +8,39 @@ points and lines; this is where they come from, so the three never differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 
 from outcomes.response import remission_cut, response_score
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
 from outcomes.wording import noun_of
+
+
+@dataclass(frozen=True)
+class NotDrawn:
+    """A score the chart leaves out: the timeline lists it, so the chart says why.
+
+    Attributes:
+        total: The score.
+        day: Its date.
+        days_before: Days before the course's first session (None without one).
+        reason: BEFORE_WINDOW (too long before the first session to be the
+            baseline), EARLIER (a later score before the first session is the
+            baseline) or OTHER_COURSE (it belongs to another course).
+    """
+
+    total: int
+    day: date
+    days_before: int | None
+    reason: str
+
+
+#: A score taken more than `baseline_window_days` before the course's first session.
+BEFORE_WINDOW = "before the baseline window"
+#: A score before the baseline, which is a later one.
+EARLIER = "earlier than the baseline"
+#: A score of another course than the one drawn.
+OTHER_COURSE = "another course"
 
 
 @dataclass(frozen=True)
@@ -32,6 +60,8 @@ class ChartData:
         x_label: What the x axis counts.
         noun: What a session of the course is called ("infusion", or
             "session" for esketamine: `outcomes.wording.session_noun`).
+        not_drawn: The patient's scores on this scale the chart leaves out
+            and why (`NotDrawn`), so that it never contradicts the timeline.
     """
 
     scale_name: str
@@ -45,6 +75,7 @@ class ChartData:
     total_max: int
     x_label: str
     noun: str = "infusion"
+    not_drawn: tuple[NotDrawn, ...] = ()
 
     @property
     def empty(self) -> bool:
@@ -81,4 +112,28 @@ def chart_data(status: PatientStatus) -> ChartData:
         total_max=scale.total_max,
         x_label=x_label,
         noun=noun,
+        not_drawn=not_drawn(status),
     )
+
+
+def not_drawn(status: PatientStatus) -> tuple[NotDrawn, ...]:
+    """The patient's scores on the status's scale that are not among its points, with why."""
+    placed = {id(p.assessment) for p in status.points}
+    course = status.course
+    first = course.first_infusion if course else None
+    window = status.settings.baseline_window_days
+    left_out = []
+    for a in status.all_assessments:
+        if a.scale != status.scale or id(a) in placed:
+            continue
+        before = (first.when.day - a.when.day).days if first else None
+        if course is not None and (
+            course.number > 1 or (course.end_key is not None and a.key > course.end_key)
+        ):
+            reason = OTHER_COURSE
+        elif before is not None and before > window:
+            reason = BEFORE_WINDOW
+        else:
+            reason = EARLIER
+        left_out.append(NotDrawn(a.total, a.when.day, before, reason))
+    return tuple(left_out)

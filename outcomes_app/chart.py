@@ -26,7 +26,7 @@ from textual_plotext import PlotextPlot
 
 from outcomes.chart_marks import ChartData, chart_data
 from outcomes.status import PatientStatus
-from outcomes.wording import response_line_label
+from outcomes.wording import not_drawn_words, response_line_label
 
 # One character per kind of mark, so that colour is never the only cue.
 SCORE_MARK = "●"
@@ -46,9 +46,11 @@ BASELINE_COLOR = "gray"
 
 
 def empty_title(data: ChartData | None) -> str:
-    """What an empty chart says: never "no scores" when a baseline was recorded."""
+    """What an empty chart says: never "no scores" when a baseline or any score was recorded."""
     if data is not None and data.baseline is not None:
         return f"Baseline {data.baseline}; no {data.scale_name} score since"
+    if data is not None and data.not_drawn:
+        return f"No {data.scale_name} score of this course to draw"
     return "No scores on this scale yet"
 
 
@@ -128,7 +130,7 @@ class ScoreChart(Vertical):
         data = self.data
         text = Text()
         if data is None or data.empty:
-            text.append(empty_title(data) + ".")
+            text.append(self.not_drawn_note() or empty_title(data) + ".")
             return text
         entries = [
             (
@@ -168,7 +170,23 @@ class ScoreChart(Vertical):
                 text.append("   ")
             text.append(mark, style=_rich_color(color))
             text.append(f" {label}")
+        note = self.not_drawn_note()
+        if note:
+            text.append(f"\n{note}")
         return text
+
+    def not_drawn_note(self) -> str | None:
+        """Why scores the timeline lists are not drawn (None when all are)."""
+        data, status = self.data, self.status
+        if data is None or status is None or not data.not_drawn:
+            return None
+        return not_drawn_words(
+            data.scale_name,
+            data.not_drawn,
+            status.settings.baseline_window_days,
+            data.noun,
+            for_patient=self.simple,
+        )
 
     def plot_text(self) -> str:
         """The plot as plain characters at its current size (no colour)."""

@@ -127,3 +127,53 @@ def total_only_words(count: int) -> str | None:
     if not count:
         return None
     return f"{plural(count, 'total-only record')}: the item-based checks cannot look at them"
+
+
+def _scores_listed(scale_name: str, scores: list, limit: int = 2) -> str:
+    """ "PHQ-9 16 on 2025-11-20 and 14 on 2025-12-01" (then "and 3 more")."""
+    shown = [f"{s.total} on {s.day.isoformat()}" for s in scores[:limit]]
+    text = f"{scale_name} " + " and ".join(shown)
+    if len(scores) > limit:
+        text += f" and {len(scores) - limit} more"
+    return text
+
+
+def not_drawn_words(
+    scale_name: str, not_drawn, window_days: int, noun: str, for_patient: bool = False
+) -> str | None:
+    """Why scores the timeline lists are not on the chart (`outcomes.chart_marks.NotDrawn`).
+
+    None when every score is drawn. A clinician reads the rule and its
+    setting; a patient reads it in plain words.
+    """
+    from outcomes.chart_marks import BEFORE_WINDOW, EARLIER, OTHER_COURSE
+
+    by_reason = {r: [n for n in not_drawn if n.reason == r] for r in (BEFORE_WINDOW, EARLIER)}
+    others = [n for n in not_drawn if n.reason == OTHER_COURSE]
+    if for_patient:
+        parts = []
+        early = by_reason[BEFORE_WINDOW] + by_reason[EARLIER]
+        if early:
+            parts.append(
+                f"Your {_scores_listed(scale_name, early)} from before your treatment "
+                "course began is not on this chart."
+            )
+        if others:
+            parts.append("Scores from your other treatment courses are not on this chart.")
+        return " ".join(parts) or None
+    parts = []
+    old = by_reason[BEFORE_WINDOW]
+    if old:
+        days = f"{old[0].days_before} days" if len(old) == 1 else f"more than {window_days} days"
+        parts.append(
+            f"{_scores_listed(scale_name, old)}: {days} before the first {noun}, so not a "
+            f"baseline (at most {window_days} days before: baseline_window_days)"
+        )
+    if by_reason[EARLIER]:
+        parts.append(
+            f"{_scores_listed(scale_name, by_reason[EARLIER])}: before the baseline "
+            f"(the last score before the first {noun} is the baseline)"
+        )
+    if others:
+        parts.append(f"{plural(len(others), f'{scale_name} score')} of other courses")
+    return ("Not on the chart: " + "; ".join(parts) + ".") if parts else None
