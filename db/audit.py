@@ -170,9 +170,10 @@ def history(database: sqlite_utils.Database, table: str, record_id: Any) -> pd.D
     )
 
 
-#: Every audit row about one patient: its details, its infusions and
-#: assessments (every version), its courses, its alert acknowledgements, and
-#: the imports that brought any of its rows. One query, newest first.
+#: Every audit row about one patient: its details, its infusions, assessments
+#: and session readings (every version), its courses, its alert
+#: acknowledgements, and the imports that brought any of its rows. One query,
+#: newest first.
 _PATIENT_AUDIT = f"""
 SELECT {", ".join(HISTORY_COLUMNS)} FROM audit WHERE
     (table_name = 'patients' AND record_id = :pid)
@@ -189,6 +190,9 @@ SELECT {", ".join(HISTORY_COLUMNS)} FROM audit WHERE
         (SELECT 'import:' || import_id FROM infusions WHERE patient_id = :pid AND import_id IS NOT NULL))
  OR (table_name = 'assessments' AND record_id IN
         (SELECT 'import:' || import_id FROM assessments WHERE patient_id = :pid AND import_id IS NOT NULL))
+ OR (table_name = 'readings' AND record_id IN (SELECT CAST(id AS TEXT) FROM readings WHERE patient_id = :pid))
+ OR (table_name = 'readings' AND record_id IN
+        (SELECT 'import:' || import_id FROM readings WHERE patient_id = :pid AND import_id IS NOT NULL))
 ORDER BY id DESC
 """
 

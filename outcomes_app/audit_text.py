@@ -19,8 +19,9 @@ from outcomes.records import Assessment, Infusion
 from outcomes.scales import SCALES
 from outcomes.terminal_text import terminal_safe
 
-#: Stored column -> the label a clinician knows. Columns absent here are
-#: bookkeeping (ids, links, flags derived from others) and are not shown.
+#: Stored column -> the label a clinician knows. A column absent here and
+#: from BOOKKEEPING is still shown, under its own name made readable: every
+#: audited change reaches the history.
 FIELD_LABELS = {
     "taken_at": "date and time",
     "given_at": "date and time",
@@ -34,7 +35,9 @@ FIELD_LABELS = {
     "name": "name",
     "birth_date": "birth date",
     "weight_kg": "weight (kg)",
+    "drug": "drug",
     "dose_mg_per_kg": "dose (mg/kg)",
+    "dose_mg": "dose (mg)",
     "route": "route",
     "duration_min": "duration (min)",
     "bp_systolic_pre": "BP systolic before",
@@ -44,6 +47,17 @@ FIELD_LABELS = {
     "heart_rate_pre": "heart rate before",
     "heart_rate_post": "heart rate after",
     "side_effects": "side effects",
+    "ended_at": "ended at",
+    "ready_to_leave_at": "ready to leave at",
+    "accompanied": "accompanied home",
+    "session_at": "session",
+    "bp_systolic": "BP systolic",
+    "bp_diastolic": "BP diastolic",
+    "heart_rate": "heart rate",
+    "spo2": "SpO2 (%)",
+    "respiratory_rate": "respiratory rate",
+    "sedation_moaas": "MOAA/S",
+    "email": "email",
     "dose_confirmed": "unusual dose confirmed",
     "course": "course",
     "alert_key": "alert",
@@ -51,6 +65,35 @@ FIELD_LABELS = {
     "rows_added": "rows added",
     "rows_skipped": "rows skipped (already stored)",
 }
+
+#: Columns that are bookkeeping (ids, links, who and when of the row itself,
+#: which the entry's headline already says): never listed as changes.
+BOOKKEEPING = frozenset(
+    {
+        "id",
+        "patient_id",
+        "infusion_id",
+        "import_id",
+        "total_only",
+        "recorded_at",
+        "recorded_by",
+        "supersedes",
+        "change_reason",
+        "superseded_at",
+        "superseded_by",
+        "retracted_at",
+        "retracted_by",
+        "retract_reason",
+        "begun_by_session",
+        "token_hash",
+        "code_hash",
+        "first_id",
+        "last_id",
+    }
+)
+
+#: Clinical moments stored as "2026-01-05T12:00", read as "2026-01-05 12:00".
+TIME_FIELDS = ("taken_at", "given_at", "started_at", "ended_at", "ready_to_leave_at", "session_at")
 
 #: Stored action -> the verb of an entry.
 ACTION_WORDS = {
@@ -67,6 +110,8 @@ ACTION_WORDS = {
 RECORD_WORDS = {
     "assessments": "assessment",
     "infusions": "infusion",
+    "readings": "reading",
+    "checkin_links": "check-in link",
     "patients": "patient details",
     "courses": "course",
     "alert_acknowledgements": "safety alert",
@@ -120,13 +165,13 @@ def value_words(key: str, value: Any) -> str:
     """One stored value as a clinician reads it."""
     if value is None or value == "":
         return EMPTY
-    if key in ("taken_at", "given_at", "started_at"):
+    if key in TIME_FIELDS:
         return clinical_time(value)
     if key == "scale":
         return SCALES[value].name if value in SCALES else str(value)
     if key == "side_effects":
         return ", ".join(part.replace("_", " ") for part in str(value).split(";") if part) or "none"
-    if key == "dose_confirmed":
+    if key in ("dose_confirmed", "accompanied"):
         return "yes" if value else "no"
     if isinstance(value, float):
         return f"{value:g}"
@@ -140,7 +185,10 @@ def record_words(table: str, values: Mapping[str, Any] | None) -> str:
     if table == "assessments" and values.get("scale"):
         return f"{value_words('scale', values['scale'])} assessment of {clinical_time(values.get('taken_at'))}"
     if table == "infusions" and values.get("given_at"):
-        return f"infusion of {clinical_time(values['given_at'])}"
+        noun = "session" if values.get("drug") == "esketamine" else "infusion"
+        return f"{noun} of {clinical_time(values['given_at'])}"
+    if table == "readings" and values.get("taken_at"):
+        return f"reading of {clinical_time(values['taken_at'])}"
     if table == "courses" and values.get("course") is not None:
         return f"course {values['course']}"
     return kind
@@ -153,22 +201,33 @@ def describe_record(record: Assessment | Infusion) -> str:
     return record_words("infusions", {"given_at": record.when.iso()})
 
 
+def label_of(key: str) -> str:
+    """A column's label: the one a clinician knows, else its name made readable."""
+    return FIELD_LABELS.get(key) or key.replace("_", " ")
+
+
+def shown_fields(*rows: Mapping[str, Any]) -> list[str]:
+    """The columns of `rows` worth showing: labelled ones in label order, then any other."""
+    present_keys = {k for row in rows for k in row} - BOOKKEEPING
+    known = [k for k in FIELD_LABELS if k in present_keys]
+    return known + sorted(present_keys - set(FIELD_LABELS))
+
+
 def changes(old: Mapping[str, Any], new: Mapping[str, Any]) -> list[str]:
-    """Each labelled field whose value differs: "total score: 20 → 18"."""
+    """Each field whose value differs: "total score: 20 → 18", "ready to leave at: (empty) → …"."""
     lines = []
-    for key, label in FIELD_LABELS.items():
-        if key in old or key in new:
-            before, after = old.get(key), new.get(key)
-            if before != after:
-                lines.append(f"{label}: {value_words(key, before)} → {value_words(key, after)}")
+    for key in shown_fields(old, new):
+        before, after = old.get(key), new.get(key)
+        if before != after:
+            lines.append(f"{label_of(key)}: {value_words(key, before)} → {value_words(key, after)}")
     return lines
 
 
 def contents(values: Mapping[str, Any]) -> list[str]:
-    """Each labelled field that holds a value: "total score: 20"."""
+    """Each field that holds a value: "total score: 20"."""
     return [
-        f"{label}: {value_words(key, values[key])}"
-        for key, label in FIELD_LABELS.items()
+        f"{label_of(key)}: {value_words(key, values[key])}"
+        for key in shown_fields(values)
         if values.get(key) not in (None, "")
     ]
 
@@ -183,9 +242,12 @@ def entry_lines(row: Mapping[str, Any]) -> tuple[str, list[str]]:
             f"{value_words('', old)} → {value_words('', new)}"
         ]
     if action == "import":
-        kind = {"patients": "patients", "infusions": "infusions", "assessments": "assessments"}.get(
-            table, table
-        )
+        kind = {
+            "patients": "patients",
+            "infusions": "infusions",
+            "assessments": "assessments",
+            "readings": "session readings",
+        }.get(table, table)
         return f"{verb} {kind} from a file", [
             " · ".join(contents(new if isinstance(new, dict) else {}))
         ]
