@@ -8,39 +8,12 @@ points and lines; this is where they come from, so the three never differ.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 
+from outcomes.not_drawn import BEFORE_WINDOW, EARLIER, OTHER_COURSE, NotDrawn
 from outcomes.response import remission_cut, response_score
 from outcomes.scales import get_scale
 from outcomes.status import PatientStatus
 from outcomes.wording import noun_of
-
-
-@dataclass(frozen=True)
-class NotDrawn:
-    """A score the chart leaves out: the timeline lists it, so the chart says why.
-
-    Attributes:
-        total: The score.
-        day: Its date.
-        days_before: Days before the course's first session (None without one).
-        reason: BEFORE_WINDOW (too long before the first session to be the
-            baseline), EARLIER (a later score before the first session is the
-            baseline) or OTHER_COURSE (it belongs to another course).
-    """
-
-    total: int
-    day: date
-    days_before: int | None
-    reason: str
-
-
-#: A score taken more than `baseline_window_days` before the course's first session.
-BEFORE_WINDOW = "before the baseline window"
-#: A score before the baseline, which is a later one.
-EARLIER = "earlier than the baseline"
-#: A score of another course than the one drawn.
-OTHER_COURSE = "another course"
 
 
 @dataclass(frozen=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from outcomes.followup import DUE, OVERDUE
+from outcomes.not_drawn import BEFORE_WINDOW, EARLIER, OTHER_COURSE
 from outcomes.response import NO_BASELINE
 from outcomes.scales import get_scale
 from outcomes.trend import BETTER, SAME, TREND_PERCENT, WORSE, Trend
@@ -146,8 +147,6 @@ def not_drawn_words(
     None when every score is drawn. A clinician reads the rule and its
     setting; a patient reads it in plain words.
     """
-    from outcomes.chart_marks import BEFORE_WINDOW, EARLIER, OTHER_COURSE
-
     by_reason = {r: [n for n in not_drawn if n.reason == r] for r in (BEFORE_WINDOW, EARLIER)}
     others = [n for n in not_drawn if n.reason == OTHER_COURSE]
     if for_patient:

@@ -1,0 +1,61 @@
+"""Where each session measure's alert line is, and on which side of it a reading alerts.
+
+The session screen's chart draws one panel per measure with its own scale;
+it asks here which lines a measure has and whether a reading crossed one, so
+that the chart and the session alerts (`outcomes.sessions.reading_alerts`,
+tested to agree) never differ. Every threshold is the clinic's setting.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+from outcomes.settings import Settings
+
+#: How a line is crossed: "below" (value < line), "above" (value > line),
+#: "at or below" (value <= line), "at or above" (value >= line).
+BELOW, ABOVE, AT_OR_BELOW, AT_OR_ABOVE = "below", "above", "at or below", "at or above"
+
+
+class Limit(NamedTuple):
+    """One alert line of one measure: its value, how it is crossed, and its setting."""
+
+    value: int
+    crossed_when: str
+    setting: str
+
+    def crossed(self, reading_value: float) -> bool:
+        """True when `reading_value` is on the alerting side of this line."""
+        return {
+            BELOW: reading_value < self.value,
+            ABOVE: reading_value > self.value,
+            AT_OR_BELOW: reading_value <= self.value,
+            AT_OR_ABOVE: reading_value >= self.value,
+        }[self.crossed_when]
+
+    @property
+    def alerts_downward(self) -> bool:
+        """True when the alerting side is below the line."""
+        return self.crossed_when in (BELOW, AT_OR_BELOW)
+
+
+def limits(field: str, settings: Settings) -> tuple[Limit, ...]:
+    """The alert lines of a reading field (none for heart rate: no session alert uses it)."""
+    s = settings
+    return {
+        "bp_systolic": (Limit(s.bp_hold_systolic, AT_OR_ABOVE, "bp_hold_systolic"),),
+        "bp_diastolic": (Limit(s.bp_hold_diastolic, AT_OR_ABOVE, "bp_hold_diastolic"),),
+        "spo2": (Limit(s.spo2_alert_below, BELOW, "spo2_alert_below"),),
+        "respiratory_rate": (
+            Limit(s.resp_rate_low, BELOW, "resp_rate_low"),
+            Limit(s.resp_rate_high, ABOVE, "resp_rate_high"),
+        ),
+        "sedation_moaas": (
+            Limit(s.sedation_alert_at_or_below, AT_OR_BELOW, "sedation_alert_at_or_below"),
+        ),
+    }.get(field, ())
+
+
+def crossed(field: str, value: float | None, settings: Settings) -> bool:
+    """True when a reading's `field` value is on the alerting side of any of its lines."""
+    return value is not None and any(limit.crossed(value) for limit in limits(field, settings))
