@@ -281,3 +281,26 @@ def move_rems(database, pid: str, old_at: str, new_at: str, reason: str, who: st
         return
     for table in REMS_COLUMNS:
         _move(database, table, pid, old_at, new_at, reason, who)
+
+
+def course_medicines_of(
+    database: sqlite_utils.Database, pid: str | None = None
+) -> dict[str, dict[int, tuple[tuple[str, ...], str]]]:
+    """Per patient (one, or all), per course: the medicines its latest confirming session confirmed.
+
+    `outcomes.rems.course_medicines`'s rule in one query: the latest current session of the
+    course whose current form holds `concomitant_medicines`.
+    """
+    where = "" if pid is None else " AND i.patient_id = ?"
+    cursor = database.conn.execute(
+        "SELECT i.patient_id, i.course, f.concomitant_medicines, max(i.given_at)"
+        " FROM infusions i JOIN rems_forms f ON f.patient_id = i.patient_id"
+        " AND f.session_at = i.given_at AND f.superseded_at IS NULL AND f.retracted_at IS NULL"
+        " WHERE i.superseded_at IS NULL AND i.retracted_at IS NULL"
+        f" AND f.concomitant_medicines IS NOT NULL{where} GROUP BY i.patient_id, i.course",
+        () if pid is None else (pid,),
+    )
+    out: dict[str, dict[int, tuple[tuple[str, ...], str]]] = {}
+    for p, course, text, at in cursor:
+        out.setdefault(p, {})[int(course)] = (parse_concomitant(text)[0], at)
+    return out

@@ -27,6 +27,8 @@ def _differs(stored, values: dict[str, Any]) -> list[str]:
 
 def _one(batch, key, line: int, form: dict, submission: dict, problems: list[str]) -> None:
     pid, session_at = key
+    # A blank cell answers nothing: an import adds answers, it never clears a stored one.
+    form = {k: v for k, v in form.items() if v is not None and v != ()}
     added = key in batch.added_sessions
     stored_form = None if added else forms_of(batch.database, pid).get(session_at)
     stored_sub = None if added else submissions_of(batch.database, pid).get(key)

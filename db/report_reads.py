@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlite_utils
 
 from db.reads import acknowledgements, clinic_chunks, load_clinic, load_settings
+from db.rems import course_medicines_of
 from outcomes.report_records import ReportRecords
 
 
@@ -31,4 +32,5 @@ def report_records(
         return ReportRecords(settings, chunks=clinic_chunks(database))
     data = load_clinic(database, patient_id=patient)
     acks = acknowledgements(database, patient) if data.acknowledged else None
-    return ReportRecords(settings, data=data, acknowledgements=acks)
+    medicines = course_medicines_of(database, patient)
+    return ReportRecords(settings, data=data, acknowledgements=acks, rems_medicines=medicines)

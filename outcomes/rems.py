@@ -218,7 +218,9 @@ def check_rems(raw: Mapping[str, Any], drug: str, dose_mg: float | None) -> Chec
     """Check the form's fields typed for a session of `drug` (values keyed by `FIELDS`).
 
     Nothing given: no values, no problems. Given for a session that is not
-    esketamine: refused (the REMS is Spravato's).
+    esketamine: refused (the REMS is Spravato's). The values hold the fields
+    `raw` names (blank ones as None), so a form that asks a few of them
+    changes only those.
     """
     values: dict[str, Any] = {}
     problems: list[Problem] = []
@@ -253,7 +255,7 @@ def check_rems(raw: Mapping[str, Any], drug: str, dose_mg: float | None) -> Chec
                 kind="warning",
             )
         )
-    return Checked(values, problems)
+    return Checked({k: v for k, v in values.items() if k in raw}, problems)
 
 
 def deadline(session_day: date) -> date:

@@ -30,9 +30,13 @@ class ReportRecords:
         acknowledgements: The alert acknowledgements of the patients in
             `data` (columns alert_key, who, at, note, patient_id); None when
             there are none or they are not needed.
+        rems_medicines: Per patient, per esketamine course, the concomitant medicines its
+            latest confirming session confirmed and that session's time (`outcomes.rems`);
+            the patient report prints them at course level.
     """
 
     settings: Settings
     data: ClinicData | None = None
     chunks: Iterable[ClinicData] | None = None
     acknowledgements: pd.DataFrame | None = None
+    rems_medicines: dict[str, dict[int, tuple[tuple[str, ...], str]]] | None = None

@@ -140,6 +140,7 @@ def run_report(
             patients=[patient] if patient else "all",
             cohort=patient is None,
             acknowledgements=_acknowledgements(records.acknowledgements),
+            rems_medicines=records.rems_medicines,
             progress=_want_progress(progress, err),
             stderr=err,
         )
@@ -348,6 +349,7 @@ def render_clinic(
     patients: Sequence[str] | str | None = "all",
     cohort: bool = True,
     acknowledgements: dict[str, list[Acknowledgement]] | None = None,
+    rems_medicines: dict | None = None,
     progress: bool = False,
     stderr: TextIO | None = None,
 ) -> ReportResult:
@@ -365,6 +367,12 @@ def render_clinic(
     items = _report_inputs(
         statuses, by_patient, data.names(), acknowledgements or {}, wanted, as_of, data.acknowledged
     )
+    for item in items:  # the esketamine course's medicines (issue 26), beside its sessions
+        course = item.status.course
+        if course is not None:
+            item.rems_medicines = (
+                (rems_medicines or {}).get(item.status.patient_id, {}).get(course.number)
+            )
     result = ReportResult()
     patient_dir = subfolder(out, PATIENT_FOLDER) if items else out / PATIENT_FOLDER
 

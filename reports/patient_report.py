@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 
 from outcomes import __version__, wording
 from outcomes.dissociation import cadss_per_infusion
-from outcomes.drugs import DOSE_UNITS, ESKETAMINE_DEVICE_MG, dose_of
+from outcomes.drugs import DOSE_UNITS, ESKETAMINE, ESKETAMINE_DEVICE_MG, dose_of
 from outcomes.followup import next_followup
 from outcomes.records import Assessment
 from outcomes.safety import ALERT_KINDS
@@ -29,6 +29,7 @@ from outcomes.session_record import dose_text
 from outcomes.sessions import SESSION_ALERT_NAMES, SessionSummary
 from outcomes.settings import SETTING_SPECS, format_value
 from outcomes.status import PatientStatus
+from outcomes.wording.rems import medicines_line
 from reports.layout import Cursor, fmt, footer, line_height, text_lines
 from reports.names import inside, patient_stem
 from reports.patient_chart import draw_compact, draw_progress
@@ -96,6 +97,8 @@ class PatientReportInput:
     #: The course's sessions with readings or a recorded discharge (`outcomes.sessions`).
     sessions: Sequence[SessionSummary] = ()
     others: Sequence[PatientStatus] = ()
+    #: An esketamine course's concomitant medicines and the session that confirmed them (REMS).
+    rems_medicines: tuple[tuple[str, ...], str] | None = None
 
 
 def write_patient_report(item: PatientReportInput, folder: Path) -> list[Path]:
@@ -218,6 +221,7 @@ def _alerts_named(status: PatientStatus) -> str:
 def _session_table(cur: Cursor, item: PatientReportInput) -> None:
     """Monitoring per session: highest pressure, lowest saturation, deepest sedation, minutes to discharge."""
     cur.heading("Session monitoring")
+    _rems_medicines(cur, item)
     number = {inf.when: i for i, inf in enumerate(item.status.infusions, start=1)}
     rows = []
     for s in item.sessions:
@@ -251,6 +255,13 @@ def _session_table(cur: Cursor, item: PatientReportInput) -> None:
         aligns=["left", "left", "left", "left", "right", "right", "right", "right"],
         more_note="sessions",
     )
+
+
+def _rems_medicines(cur: Cursor, item: PatientReportInput) -> None:
+    """An esketamine course's concomitant medicines (course level), before its sessions."""
+    course = item.status.course
+    if course is not None and course.drug == ESKETAMINE:
+        cur.paragraph(f"Course {course.number}: {medicines_line(item.rems_medicines)}")
 
 
 def _amount(inf, unit: str) -> str:
@@ -346,6 +357,9 @@ def _second_page(cur: Cursor, item: PatientReportInput, cadss) -> None:
     )
     if item.sessions:
         _session_table(cur, item)
+    elif item.status.course is not None and item.status.course.drug == ESKETAMINE:
+        cur.heading("Session monitoring")
+        _rems_medicines(cur, item)
 
     cur.heading("Safety alerts and acknowledgements")
     acks = {a.alert_key: a for a in item.acknowledgements}

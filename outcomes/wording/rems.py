@@ -67,3 +67,11 @@ def missing_words(missing: list[str]) -> str:
     return (
         f"The REMS form lacks {plural(len(missing), 'required field')}: " + "; ".join(missing) + "."
     )
+
+
+def medicines_line(medicines: tuple[tuple[str, ...], str] | None) -> str:
+    """The course's concomitant medicines for the patient screen and PDF (`outcomes.rems.course_medicines`)."""
+    if medicines is None:
+        return "REMS medicines: not yet confirmed in this course"
+    classes, at = medicines
+    return f"REMS medicines: {concomitant_words(classes)} (confirmed {at[:10]})"

@@ -56,6 +56,7 @@ from outcomes_app.errors import NotDone, ProgramError
 from outcomes_app.markup import NO_VALUE, problem_lines, words
 from outcomes_app.messages import RowChanged
 from outcomes_app.modals import ConfirmModal
+from outcomes_app.rems_fields import RemsFields
 from outcomes_app.saving import write_off_thread
 from outcomes_app.widgets import AlertBanner, TickList, key_hint
 
@@ -239,7 +240,7 @@ class PatientForm(FormScreen):
 INFUSION_FIELDS = (
     ("date", "Date and time"),
     ("dose_mg_per_kg", "Dose (mg/kg)"),
-    ("dose_mg", "Esketamine dose (mg)"),
+    ("dose_mg", "Dose (mg): 28, 56 or 84"),
     ("weight_kg", "Weight (kg)"),
     ("duration_min", "Duration (min)"),
     ("bp_systolic_pre", "BP systolic before"),
@@ -251,8 +252,21 @@ INFUSION_FIELDS = (
 )
 
 
+#: Fields a session of each drug does not have: an esketamine dose is in mg (whole devices) and
+#: has no infusion time; a ketamine dose is in mg/kg of the patient's weight.
+NOT_FOR_DRUG = {
+    ESKETAMINE: ("dose_mg_per_kg", "duration_min", "total-mg"),
+    KETAMINE: ("dose_mg",),
+}
+
+
 class InfusionForm(FormScreen):
-    """Record (or correct) an infusion with the dose and blood-pressure rules."""
+    """Record (or correct) a session with the dose and blood-pressure rules.
+
+    The form follows the session's drug (the course's, or the one chosen): a
+    ketamine infusion in mg/kg with its duration and total; an esketamine
+    session in mg, with no duration, and the REMS form's fields (issue 26).
+    """
 
     def __init__(
         self,
@@ -264,6 +278,30 @@ class InfusionForm(FormScreen):
     ) -> None:
         super().__init__(clinic, status)
         self.patient_id, self.info, self.correcting = patient_id, info, correcting
+        course = status.course if status is not None else None
+        self.drug = correcting.drug if correcting else (course.drug if course else KETAMINE)
+        self.rems_form, self.course_medicines = self.read_rems(course)
+
+    def read_rems(self, course):
+        """The REMS form stored for the session corrected, and the course's last confirmed medicines."""
+        from db.rems import forms_of
+        from outcomes.rems import course_medicines
+
+        try:
+            forms = forms_of(self.clinic.database, self.patient_id)
+        except db.StorageError:  # the fields start empty; saving reports the storage problem
+            return None, None
+        form = forms.get(self.correcting.when.iso()) if self.correcting else None
+        times = [i.when.iso() for i in course.infusions] if course is not None else []
+        medicines = course_medicines(forms, times)
+        return form, (medicines[0] if medicines else None)
+
+    def title_text(self) -> str:
+        if self.correcting:
+            return f"Correct the {describe_record(self.correcting)}"
+        if self.drug == ESKETAMINE:
+            return f"Record an esketamine session for {self.patient_id}"
+        return f"Record an infusion for {self.patient_id}"
 
     def initial(self) -> dict[str, str]:
         inf = self.correcting
@@ -271,7 +309,8 @@ class InfusionForm(FormScreen):
             weight = self.info.get("weight_kg")
             return {
                 "date": self.clinic.today.isoformat(),
-                "duration_min": "40",
+                # A ketamine infusion's usual length; an esketamine session has none.
+                "duration_min": "40" if self.drug == KETAMINE else "",
                 "weight_kg": "" if weight is None else f"{float(weight):g}",
             }
         out = {"date": inf.when.iso()}
@@ -285,12 +324,7 @@ class InfusionForm(FormScreen):
         yield Header()
         yield AlertBanner(id="banner")
         with VerticalScroll(classes="form"):
-            title = (
-                f"Correct the {describe_record(self.correcting)}"
-                if self.correcting
-                else f"Record an infusion for {self.patient_id}"
-            )
-            yield Label(title, classes="form-title")
+            yield Label(self.title_text(), id="form-title", classes="form-title")
             if self.correcting is not None:  # up front: a correction is refused without it
                 with Horizontal(classes="cadss"):
                     yield Label("Reason for the correction")
@@ -302,10 +336,10 @@ class InfusionForm(FormScreen):
                     allow_blank=False,
                     id="f-drug",
                     compact=True,
-                    value=self.correcting.drug if self.correcting else KETAMINE,
+                    value=self.drug,
                 )
                 for field, label in INFUSION_FIELDS:
-                    yield Label(label)
+                    yield Label(label, classes=f"for-{field}")
                     yield Input(
                         values.get(field, ""),
                         id=f"f-{field}",
@@ -322,8 +356,9 @@ class InfusionForm(FormScreen):
                     id="f-route",
                     compact=True,
                 )
-                yield Label("Total dose")
+                yield Label("Total dose", classes="for-total-mg")
                 yield Static("", id="total-mg")
+            yield RemsFields(self.rems_form, self.course_medicines, id="rems-fields")
             yield Label("Side effects (space to tick)")
             chosen = set(self.correcting.side_effects) if self.correcting else set()
             yield TickList(*[(words(e), e, e in chosen) for e in SIDE_EFFECTS], id="f-side_effects")
@@ -348,7 +383,20 @@ class InfusionForm(FormScreen):
     def on_mount(self) -> None:
         super().on_mount()
         self.update_total()
-        self.query_one("#f-dose_mg_per_kg", Input).focus()
+        self.follow_drug(self.drug)
+
+    def follow_drug(self, drug: str) -> None:
+        """Show the fields of `drug`'s session only, and title the form for it."""
+        self.drug = drug
+        for field in (*NOT_FOR_DRUG[ESKETAMINE], *NOT_FOR_DRUG[KETAMINE]):
+            shown = field not in NOT_FOR_DRUG[drug]
+            for widget in self.query(f"#f-{field}, #{field}, .for-{field}"):
+                widget.display = shown
+        self.query_one("#rems-fields", RemsFields).display = drug == ESKETAMINE
+        self.query_one("#form-title", Label).update(self.title_text())
+        route = self.query_one("#f-route", Select)
+        route.disabled = drug == ESKETAMINE  # intranasal only
+        self.query_one("#f-dose_mg" if drug == ESKETAMINE else "#f-dose_mg_per_kg", Input).focus()
 
     @on(Input.Changed, "#f-dose_mg_per_kg, #f-weight_kg")
     def update_total(self) -> None:
@@ -376,9 +424,16 @@ class InfusionForm(FormScreen):
         # Esketamine is intranasal only: offer the route it must have.
         if event.value == ESKETAMINE:
             self.query_one("#f-route", Select).value = ESKETAMINE_ROUTE
+        if event.value in DRUGS and event.value != self.drug:
+            self.follow_drug(str(event.value))
 
     def raw(self) -> dict[str, Any]:
-        raw: dict[str, Any] = {field: self.value(field) for field, _ in INFUSION_FIELDS}
+        # Only the chosen drug's fields: a hidden field's old text is not the session's.
+        raw: dict[str, Any] = {
+            field: self.value(field)
+            for field, _ in INFUSION_FIELDS
+            if field not in NOT_FOR_DRUG[self.drug]
+        }
         raw["patient_id"] = self.patient_id
         raw["drug"] = self.query_one("#f-drug", Select).value
         if (
@@ -402,6 +457,15 @@ class InfusionForm(FormScreen):
         except TimeFormatError:  # the typed start is refused with its own words
             return when.iso()
 
+    def rems_check(self, checked: Checked) -> Checked:
+        """The REMS form's fields of an esketamine session (nothing for a ketamine one)."""
+        from outcomes.rems import check_rems
+
+        if self.drug != ESKETAMINE:
+            return Checked({}, [])
+        raw = self.query_one("#rems-fields", RemsFields).raw()
+        return check_rems(raw, ESKETAMINE, checked.values.get("dose_mg"))
+
     def cadss_check(self, when: str) -> Checked | None:
         if self.correcting is not None:
             return None
@@ -423,7 +487,8 @@ class InfusionForm(FormScreen):
         """Check; refuse errors inline; ask for confirmation and show warnings; then save."""
         settings = self.clinic.settings
         checked = check_infusion(self.raw(), settings, self.clinic.today)
-        problems = list(checked.errors)
+        rems = self.rems_check(checked)
+        problems = list(checked.errors) + rems.errors
         if self.correcting is None and self.status is not None:  # the course it joins has one drug
             clash = new_session_problem(self.status.course, self.query_one("#f-drug", Select).value)
             problems += [Problem("drug", clash)] if clash else []
@@ -449,31 +514,28 @@ class InfusionForm(FormScreen):
             ):
                 self.query_one("#errors", Static).update("Not saved: the dose was not confirmed.")
                 return
-        if checked.warnings:
+        warnings = checked.warnings + rems.warnings
+        if warnings:
             if not await self.app.push_screen_wait(
-                ConfirmModal(
-                    "Blood pressure warning", problem_lines(checked.warnings), yes="Save anyway"
-                )
+                ConfirmModal("Please check", problem_lines(warnings), yes="Save anyway")
             ):
-                self.query_one("#errors", Static).update(
-                    "Not saved: cancelled at the blood-pressure warning."
-                )
+                self.query_one("#errors", Static).update("Not saved: cancelled at the warning.")
                 return
+        from db.session_forms import save_session_with_form
+
         database, who = self.clinic.database, self.clinic.clinician
-        if self.correcting is not None:
-            saved_id, error = await write_off_thread(
-                self.app,
-                lambda: db.correct_infusion(
-                    database, self.correcting.id, checked.values, reason, who
-                ),
-            )
-        else:
-            saved_id, error = await write_off_thread(
-                self.app,
-                lambda: db.add_infusion_with_rating(
-                    database, checked.values, who, cadss.values if cadss is not None else None
-                ),
-            )
+        saved_id, error = await write_off_thread(
+            self.app,
+            lambda: save_session_with_form(
+                database,
+                checked.values,
+                who,
+                rating=cadss.values if cadss is not None else None,
+                form=rems.values,
+                correcting=self.correcting.id if self.correcting is not None else None,
+                reason=reason,
+            ),
+        )
         if error:
             self.show_failure(error)
             return

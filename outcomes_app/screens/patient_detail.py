@@ -16,7 +16,7 @@ from textual.widgets import DataTable, Footer, Header, Select, Static
 
 import db
 from outcomes.course import courses_of
-from outcomes.drugs import DRUGS, KETAMINE, induction_length
+from outcomes.drugs import DRUGS, ESKETAMINE, KETAMINE, induction_length
 from outcomes.fields import date_problem
 from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
@@ -25,6 +25,7 @@ from outcomes.terminal_text import terminal_safe
 from outcomes.timepoints import parse_timepoint
 from outcomes.typed_text import text_problem
 from outcomes.validation import reason_problems
+from outcomes.wording.rems import medicines_line
 from outcomes_app.acknowledging import acknowledge_open_alerts
 from outcomes_app.audit_text import describe_record
 from outcomes_app.clinic import Clinic
@@ -61,6 +62,8 @@ class PatientScreen(Screen):
     BINDINGS = [
         Binding("escape", "back", "Back"),
         Binding("i", "infusion", "Infusion"),
+        # The same key, named for an esketamine course (`check_action` shows the one that fits).
+        Binding("i", "esketamine_session", "Esketamine"),
         Binding("s", "assessment", "Score"),
         Binding("v", "session", "Session"),
         Binding("a", "acknowledge", "Acknowledge"),
@@ -85,6 +88,8 @@ class PatientScreen(Screen):
         self.info: dict = {"patient_id": patient_id}
         #: Course number -> the note given when a clinician started it.
         self.course_notes: dict[int, str] = {}
+        #: The esketamine course's concomitant medicines and the session that confirmed them.
+        self.medicines = None
         self.scale_id = ""
         #: The timeline key to select after the next reload (a record just saved).
         self.select_after_reload: str | None = None
@@ -126,6 +131,8 @@ class PatientScreen(Screen):
             return
         self.patient, self.status, self.info, data = result
         self.course_notes = course_notes(data.courses)
+        self.medicines = self.read_medicines()
+        self.refresh_bindings()  # "i" is named for the course's drug
         if first and not self.patient.of_scale(self.scale_id):
             # Open on a scale this patient actually has, if the primary one is empty.
             used = [s for s in OUTCOME_SCALE_IDS if self.patient.of_scale(s)]
@@ -144,6 +151,19 @@ class PatientScreen(Screen):
         if not first:
             self.post_message(RowChanged(self.patient_id))  # the list row follows the change
 
+    def read_medicines(self):
+        """The current course's concomitant medicines (its latest confirmation), or None."""
+        from db.rems import forms_of
+        from outcomes.rems import course_medicines
+
+        course = self.status.course if self.status is not None else None
+        if course is None or course.drug != ESKETAMINE:
+            return None
+        forms, error = guarded(lambda: forms_of(self.clinic.database, self.patient_id))
+        if error:
+            return None
+        return course_medicines(forms, [i.when.iso() for i in course.infusions])
+
     def redraw(self) -> None:
         status = self.status
         info = self.info
@@ -158,6 +178,8 @@ class PatientScreen(Screen):
             bits.append(f"{float(info['weight_kg']):g} kg")
         if status and status.course_count:
             bits.append(f"course {status.course.number} of {status.course_count}")
+        if status and status.course and status.course.drug == ESKETAMINE:
+            bits.append(safe_markup(medicines_line(self.medicines)))
         self.query_one("#patient-info", Static).update(" · ".join(bits))
         self.query_one("#banner", AlertBanner).show(status)
         self.query_one("#status-panel", Static).update(status_text(status, self.clinic.today))
@@ -248,6 +270,16 @@ class PatientScreen(Screen):
 
     def action_pick_scale(self) -> None:
         self.query_one("#scale", Select).focus()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("infusion", "esketamine_session"):
+            course = self.status.course if self.status is not None else None
+            esketamine = course is not None and course.drug == ESKETAMINE
+            return (action == "esketamine_session") == esketamine
+        return True
+
+    def action_esketamine_session(self) -> None:
+        self.action_infusion()
 
     def action_infusion(self) -> None:
         self.app.push_screen(

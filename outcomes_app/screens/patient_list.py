@@ -55,6 +55,7 @@ class PatientListScreen(Screen):
         Binding("slash", "search", "Search"),
         Binding("a", "add_patient", "Add patient"),
         Binding("f", "followups", "Follow-ups"),
+        Binding("e", "rems_forms", "REMS forms"),
         Binding("comma", "settings", "Settings"),
         Binding("1", "sort(0)", "Sort 1-9"),
         *[Binding(str(i + 1), f"sort({i})", show=False) for i in range(1, len(LIST_COLUMNS))],
@@ -299,6 +300,11 @@ class PatientListScreen(Screen):
             )
             return
         self.app.push_screen(FollowUpScreen(self.clinic))
+
+    def action_rems_forms(self) -> None:
+        from outcomes_app.screens.rems_forms import RemsFormsScreen
+
+        self.app.push_screen(RemsFormsScreen(self.clinic))
 
     def action_settings(self) -> None:
         self.app.push_screen(SettingsScreen(self.clinic))

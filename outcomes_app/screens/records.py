@@ -241,6 +241,7 @@ HELP_TEXT = """\
   filter      all, open alerts, follow-up due, relapsed, or a verdict
   a           add a patient        f   follow-ups due
   ,           settings             r   reload
+  e           esketamine REMS monitoring forms due and overdue (7 days)
 
 [b]Patient list columns[/b]
   Course      induction sessions given of those planned, then boosters:
@@ -277,6 +278,8 @@ HELP_TEXT = """\
   replaces them. Blood pressure as 120/80. Enter saves the reading.
   ctrl+e  end of the session and discharge   ctrl+r  write the record PDF
   ctrl+k  acknowledge safety alerts          esc     back
+  ctrl+g  esketamine: fill in the REMS monitoring form's fields
+  ctrl+f  esketamine: mark the REMS monitoring form submitted today
 
 [b]Forms[/b]
   tab / shift+tab   next / previous field

@@ -50,7 +50,7 @@ from outcomes.sessions import (
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
 from outcomes.validation import Problem, check_infusion
-from outcomes.wording import session_place
+from outcomes.wording import plural, session_place
 from outcomes_app.acknowledging import acknowledge_open_alerts
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded
@@ -84,6 +84,8 @@ class SessionScreen(Screen):
         Binding("ctrl+e", "discharge", "End & discharge", priority=True),
         Binding("ctrl+r", "record", "Record PDF", priority=True),
         Binding("ctrl+k", "acknowledge", "Acknowledge", priority=True),
+        Binding("ctrl+g", "rems_form", "REMS form", priority=True),
+        Binding("ctrl+f", "mark_submitted", "REMS form sent", priority=True),
     ]
 
     def __init__(
@@ -97,6 +99,8 @@ class SessionScreen(Screen):
         self.place = (0, 0)
         self.acknowledged: frozenset[str] = frozenset()
         self.status = None
+        #: The REMS form of an esketamine session: its fields, submission and the course's medicines.
+        self.rems = RemsView()
         #: True while a reading is being written (it may wait for another program's lock).
         self.saving = False
 
@@ -140,13 +144,14 @@ class SessionScreen(Screen):
             data = db.load_clinic(clinic.database, patient_id=self.patient_id)
             patient = data.by_patient().get(self.patient_id) or PatientData(self.patient_id)
             inf, k, n = locate_session(patient, self.session, clinic.settings)
-            return patient, inf, (k, n), data.acknowledged
+            rems = RemsView.read(clinic.database, patient, inf)
+            return patient, inf, (k, n), data.acknowledged, rems
 
         result, error = guarded(load)
         if error:
             self.notify(error, severity="error")
             return
-        self.patient, inf, self.place, self.acknowledged = result
+        self.patient, inf, self.place, self.acknowledged, self.rems = result
         self.summary = summarise_session(inf, self.patient.readings_of(inf), clinic.settings)
         self.status = analyse_patient(
             self.patient,
@@ -179,6 +184,8 @@ class SessionScreen(Screen):
             for label, value in summary_lines(summary, cadss, settings)
             if value not in ("-", "not recorded", "none recorded")
         ]
+        if inf.drug == ESKETAMINE:
+            lines += self.rems.lines(summary, cadss, self.clinic.today)
         self.query_one("#session-info", Static).update("\n".join(lines))
         self.query_one("#banner", AlertBanner).show(self.status)
         table = self.query_one("#readings", Table)
@@ -367,8 +374,126 @@ class SessionScreen(Screen):
     def action_acknowledge(self) -> None:
         acknowledge_open_alerts(self)
 
+    def action_rems_form(self) -> None:
+        """Fill in the esketamine session's REMS form fields (refused in words for ketamine)."""
+        inf = self.summary.infusion if self.summary else None
+        if inf is None:
+            return
+        if inf.drug != ESKETAMINE:
+            self.notify(
+                f"This session gives {inf.drug}: only esketamine (Spravato) sessions have a REMS "
+                "monitoring form.",
+                title="No REMS form",
+                severity="warning",
+            )
+            return
+        from outcomes_app.screens.rems_form_edit import RemsFormEdit
+
+        def saved(done) -> None:
+            if done:
+                self.reload()
+                self.post_message(RowChanged(self.patient_id))
+
+        edit = RemsFormEdit(self.clinic, self.patient_id, inf, self.rems, self.status)
+        self.app.push_screen(edit, saved)
+
+    def action_mark_submitted(self) -> None:
+        """Mark this esketamine session's REMS form submitted today, by the clinician (audited)."""
+        inf = self.summary.infusion if self.summary else None
+        if inf is None:
+            return
+        if inf.drug != ESKETAMINE:
+            self.notify(
+                f"This session gives {inf.drug}: only esketamine (Spravato) sessions have a REMS "
+                "monitoring form to submit. Nothing was marked.",
+                title="No REMS form",
+                severity="warning",
+            )
+            return
+        self.run_worker(self._mark_submitted(inf), group="save")
+
+    async def _mark_submitted(self, inf) -> None:
+        from db.rems import mark_submitted
+
+        clinic = self.clinic
+        _, error = await write_off_thread(
+            self.app,
+            lambda: mark_submitted(
+                clinic.database,
+                self.patient_id,
+                inf.when.iso(),
+                clinic.today,
+                clinic.clinician,
+                clinic.today,
+            ),
+        )
+        if error:
+            self.notify(str(error), title="Not marked", severity="error", markup=False)
+            return
+        self.notify(
+            f"REMS form of {inf.when.iso().replace('T', ' ')} marked submitted on "
+            f"{clinic.today.isoformat()} by {clinic.clinician}.",
+            title="REMS form",
+            markup=False,
+        )
+        self.reload()
+        self.post_message(RowChanged(self.patient_id))
+
     def action_back(self) -> None:
         self.dismiss(True)
+
+
+class RemsView:
+    """An esketamine session's REMS form as the session screen shows it (issue 26)."""
+
+    def __init__(self, form=None, submission=None, medicines=None) -> None:
+        self.form, self.submission, self.medicines = form, submission, medicines
+
+    @classmethod
+    def read(cls, database, patient, inf) -> "RemsView":
+        """Read the session's form and submission, and its course's medicines (esketamine only)."""
+        if inf.drug != ESKETAMINE:
+            return cls()
+        from db.rems import forms_of, submissions_of
+        from outcomes.rems import course_medicines
+
+        forms = forms_of(database, patient.patient_id)
+        at = inf.when.iso()
+        times = [i.when.iso() for i in patient.infusions if i.course == inf.course]
+        return cls(
+            forms.get(at),
+            submissions_of(database, patient.patient_id).get((patient.patient_id, at)),
+            course_medicines(forms, times),
+        )
+
+    def medicines_confirmed(self) -> tuple[str, ...] | None:
+        """The course's last confirmed medicine classes (what the form's ticks start from)."""
+        return self.medicines[0] if self.medicines else None
+
+    def lines(self, summary, cadss, today) -> list[str]:
+        """The form's state and what it lacks, and the medicines taken (the nurse watches them)."""
+        from outcomes.rems import form_state
+        from outcomes.rems_record import missing_fields
+        from outcomes.wording.rems import concomitant_words, medicines_line, state_words
+
+        inf = summary.infusion
+        state = form_state(inf.when.day, self.submission, today)
+        missing = missing_fields(summary, self.form)
+        lacks = (
+            f"; {plural(len(missing), 'required field')} missing (ctrl+g fills them in)"
+            if missing
+            else "; every field given"
+        )
+        confirmed = getattr(self.form, "concomitant_medicines", None)
+        medicines = (
+            f"REMS medicines this session: {concomitant_words(confirmed)}"
+            if confirmed is not None
+            else medicines_line(self.medicines) + "; not yet confirmed this session"
+        )
+        return [
+            f"[b]{safe_markup(medicines)}[/b]",
+            f"REMS form: {safe_markup(state_words(state, today) + lacks)}",
+        ]
 
 
 def infusion_raw(inf) -> dict:
