@@ -240,7 +240,7 @@ class PatientForm(FormScreen):
 INFUSION_FIELDS = (
     ("date", "Date and time"),
     ("dose_mg_per_kg", "Dose (mg/kg)"),
-    ("dose_mg", "Dose (mg): 28, 56 or 84"),
+    ("dose_mg", "Dose mg (28/56/84)"),
     ("weight_kg", "Weight (kg)"),
     ("duration_min", "Duration (min)"),
     ("bp_systolic_pre", "BP systolic before"),
@@ -255,7 +255,7 @@ INFUSION_FIELDS = (
 #: Fields a session of each drug does not have: an esketamine dose is in mg (whole devices) and
 #: has no infusion time; a ketamine dose is in mg/kg of the patient's weight.
 NOT_FOR_DRUG = {
-    ESKETAMINE: ("dose_mg_per_kg", "duration_min", "total-mg"),
+    ESKETAMINE: ("dose_mg_per_kg", "duration_min"),
     KETAMINE: ("dose_mg",),
 }
 
@@ -296,6 +296,12 @@ class InfusionForm(FormScreen):
         medicines = course_medicines(forms, times)
         return form, (medicines[0] if medicines else None)
 
+    def last_dose_mg(self) -> str:
+        """The esketamine course's last dose, offered for the next session (typing replaces it)."""
+        course = self.status.course if self.status is not None else None
+        doses = [i.dose_mg for i in course.infusions if i.dose_mg] if course else []
+        return f"{doses[-1]:g}" if doses and self.drug == ESKETAMINE else ""
+
     def title_text(self) -> str:
         if self.correcting:
             return f"Correct the {describe_record(self.correcting)}"
@@ -311,6 +317,7 @@ class InfusionForm(FormScreen):
                 "date": self.clinic.today.isoformat(),
                 # A ketamine infusion's usual length; an esketamine session has none.
                 "duration_min": "40" if self.drug == KETAMINE else "",
+                "dose_mg": self.last_dose_mg(),
                 "weight_kg": "" if weight is None else f"{float(weight):g}",
             }
         out = {"date": inf.when.iso()}
@@ -356,7 +363,7 @@ class InfusionForm(FormScreen):
                     id="f-route",
                     compact=True,
                 )
-                yield Label("Total dose", classes="for-total-mg")
+                yield Label("Total dose", id="total-label")
                 yield Static("", id="total-mg")
             yield RemsFields(self.rems_form, self.course_medicines, id="rems-fields")
             yield Label("Side effects (space to tick)")
@@ -393,14 +400,34 @@ class InfusionForm(FormScreen):
             for widget in self.query(f"#f-{field}, #{field}, .for-{field}"):
                 widget.display = shown
         self.query_one("#rems-fields", RemsFields).display = drug == ESKETAMINE
+        self.query_one("#total-label", Label).update(
+            "Devices" if drug == ESKETAMINE else "Total dose"
+        )
+        if drug == ESKETAMINE:
+            self.update_devices()
+        else:
+            self.update_total()
         self.query_one("#form-title", Label).update(self.title_text())
         route = self.query_one("#f-route", Select)
         route.disabled = drug == ESKETAMINE  # intranasal only
         self.query_one("#f-dose_mg" if drug == ESKETAMINE else "#f-dose_mg_per_kg", Input).focus()
 
+    @on(Input.Changed, "#f-dose_mg")
+    def update_devices(self) -> None:
+        """An esketamine dose's nasal spray devices (28 mg each), shown live."""
+        from outcomes.rems_record import dose_words
+
+        dose = parse_decimal(self.value("dose_mg"))
+        shown = (
+            dose_words(float(dose)) if dose is not None and float(dose) > 0 else "28 mg a device"
+        )
+        self.query_one("#total-mg", Static).update(shown)
+
     @on(Input.Changed, "#f-dose_mg_per_kg, #f-weight_kg")
     def update_total(self) -> None:
         """Total mg from dose x weight, shown live (the record's own rule)."""
+        if self.drug == ESKETAMINE:
+            return
         # Read as the save reads them (plain decimal digits): "5e-1" shows no total.
         dose, weight = (
             parse_decimal(self.value("dose_mg_per_kg")),
