@@ -184,8 +184,8 @@ class SessionScreen(Screen):
             for label, value in summary_lines(summary, cadss, settings)
             if value not in ("-", "not recorded", "none recorded")
         ]
-        if inf.drug == ESKETAMINE:
-            lines += self.rems.lines(summary, cadss, self.clinic.today)
+        if inf.drug == ESKETAMINE:  # first under the title: the nurse watching sedation sees them
+            lines[1:1] = self.rems.lines(summary, cadss, self.clinic.today)
         self.query_one("#session-info", Static).update("\n".join(lines))
         self.query_one("#banner", AlertBanner).show(self.status)
         table = self.query_one("#readings", Table)
@@ -488,7 +488,8 @@ class RemsView:
         medicines = (
             f"REMS medicines this session: {concomitant_words(confirmed)}"
             if confirmed is not None
-            else medicines_line(self.medicines) + "; not yet confirmed this session"
+            else medicines_line(self.medicines)
+            + ("; not yet confirmed this session" if self.medicines else "")
         )
         return [
             f"[b]{safe_markup(medicines)}[/b]",

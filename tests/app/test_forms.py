@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual.widgets import DataTable, Input, SelectionList
+from textual.widgets import DataTable, Input, Select, SelectionList
 
 import db
 from outcomes_app.modals import ConfirmModal
@@ -285,6 +285,10 @@ async def test_a_session_of_another_drug_than_its_started_course_is_refused_in_t
         assert isinstance(app.screen, PatientScreen), screen_text(app)
         before = counts(clinic_db)
         await pilot.press("i")
+        await pilot.pause()
+        # The form follows the course's drug (issue 23); the clinician picks ketamine instead.
+        assert "Record an esketamine session" in screen_text(app)
+        app.screen.query_one("#f-drug", Select).value = "ketamine"
         await pilot.pause()
         app.screen.query_one("#f-dose_mg_per_kg", Input).value = "0.5"
         await pilot.press("ctrl+s")

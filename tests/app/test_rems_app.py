@@ -16,6 +16,7 @@ import pytest
 from textual.widgets import Select
 
 import db
+import tui
 from db.rems import save_form
 from outcomes.rems import check_rems
 from outcomes.validation import check_infusion
@@ -23,6 +24,7 @@ from outcomes_app.screens.session import SessionScreen
 from tests.app.driving import (
     clinician_app,
     open_patient,
+    ready,
     screen_text,
     settle,
     table_rows,
@@ -259,3 +261,31 @@ async def test_a_ready_to_leave_time_later_than_now_is_refused_at_discharge(tmp_
     conn = sqlite3.connect(tmp_db_path)
     assert conn.execute("SELECT ready_to_leave_at FROM infusions").fetchall() == [(None,)]
     conn.close()
+
+
+def rems_list(*keys: str):
+    async def run_before(pilot) -> None:
+        await ready(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause()
+        await pilot.app.workers.wait_for_complete()
+        await pilot.pause()
+
+    return run_before
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+def test_snapshot_rems_forms_list(clinic, snap_compare, size):
+    """The forms due and overdue, reached from the patient list by `e`, at both sizes."""
+    app = tui.make_app(clinic, today=TODAY, clinician="Dr Snapshot")
+    assert snap_compare(app, terminal_size=size, run_before=rems_list())
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+def test_snapshot_esketamine_session_with_its_rems_form(clinic, snap_compare, size):
+    """The overdue form's session opened from the list: the medicines and the form's state."""
+    app = tui.make_app(clinic, today=TODAY, clinician="Dr Snapshot")
+    assert snap_compare(app, terminal_size=size, run_before=rems_list("enter"))
