@@ -39,8 +39,10 @@ from db.fhir_checkin import (
     has_form,
     questionnaire_response,
 )
+from db.fhir_rems import adverse_event, rems_extension
 from db.fhir_vitals import reading_resources
 from db.reads import chunks_of, clinic_chunks, meta_value, patient_ids
+from db.rems import rems_of_patients
 from outcomes.drugs import ESKETAMINE
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
@@ -177,7 +179,7 @@ def _procedure_text(inf: Infusion) -> str:
     return f"Ketamine {inf.route or ''} infusion, {dose}".replace("  ", " ")
 
 
-def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
+def _procedure(identity: _Identity, inf: Infusion, deidentify: bool, rems=None) -> dict:
     resource: dict[str, Any] = {
         "resourceType": "Procedure",
         "id": identity.id("Procedure", identity.key(inf)),
@@ -205,6 +207,14 @@ def _procedure(identity: _Identity, inf: Infusion, deidentify: bool) -> dict:
         ]
     if inf.notes and not deidentify:
         resource["note"] = [{"text": inf.notes}]
+    if rems is not None:  # an esketamine session's REMS form (issue 26, db.fhir_rems)
+        form, submission = rems
+        extension = rems_extension(EXTENSION_BASE, identity, form, submission, deidentify)
+        if extension is not None:
+            resource["extension"].append(extension)
+        event = adverse_event(form, deidentify)
+        if event is not None:
+            resource.setdefault("complication", []).append(event)
     return resource
 
 
@@ -311,12 +321,13 @@ def clinic_resources(
     checkins = checkin_assessment_ids(database)
     for chunk in _chunks(database, secret):
         by_patient: dict[str, PatientData] = chunk.by_patient()
+        rems = rems_of_patients(database, by_patient)
         for row in chunk.patients.to_dict("records"):
             identity = _Identity(str(row["patient_id"]), secret, relative)
             yield identity.url("Patient", ""), _patient(identity, row, deidentify)
             record = by_patient.get(identity.pid)
             if record is not None:
-                yield from _records(identity, record, deidentify, checkins)
+                yield from _records(identity, record, deidentify, checkins, rems)
 
 
 def _chunks(database: sqlite_utils.Database, secret: bytes | None) -> Iterator[ClinicData]:
@@ -339,13 +350,19 @@ def _records(
     record: PatientData,
     deidentify: bool,
     checkins: frozenset[int] = frozenset(),
+    rems: tuple[dict, dict] = ({}, {}),
 ) -> Iterator[tuple[str, dict]]:
     """One patient's Procedures (infusions) then Observations (scores, and PHQ-9 panels), and the
     QuestionnaireResponse of each score sent from a web check-in (`checkins`: their ids)."""
     infusions = {}
     for inf in record.infusions:
         infusions[inf.id] = inf
-        yield identity.url("Procedure", identity.key(inf)), _procedure(identity, inf, deidentify)
+        key = (inf.patient_id, inf.when.iso())
+        form = (rems[0].get(key), rems[1].get(key)) if inf.drug == ESKETAMINE else None
+        yield (
+            identity.url("Procedure", identity.key(inf)),
+            _procedure(identity, inf, deidentify, form),
+        )
     for a in record.assessments:
         observation = _observation(identity, a, deidentify, infusions)
         if a.id in checkins and has_form(a):

@@ -304,3 +304,26 @@ def course_medicines_of(
     for p, course, text, at in cursor:
         out.setdefault(p, {})[int(course)] = (parse_concomitant(text)[0], at)
     return out
+
+
+def rems_of_patients(
+    database: sqlite_utils.Database, pids
+) -> tuple[dict[tuple[str, str], RemsForm], dict[tuple[str, str], Submission]]:
+    """The current forms and submissions of some patients (an export's chunk), by (patient, time)."""
+    pids = list(pids)
+    if not pids:
+        return {}, {}
+    marks = ", ".join("?" * len(pids))
+    columns = ("patient_id", "session_at", *FIELDS)
+    cursor = database.conn.execute(
+        f"SELECT {', '.join(columns)} FROM rems_forms WHERE patient_id IN ({marks}) AND {CURRENT}",
+        pids,
+    )
+    forms = {(r[0], r[1]): _form(dict(zip(columns, r, strict=True))) for r in cursor}
+    cursor = database.conn.execute(
+        "SELECT patient_id, session_at, submitted_on, submitted_by FROM rems_submissions"
+        f" WHERE patient_id IN ({marks}) AND {CURRENT}",
+        pids,
+    )
+    subs = {(p, s): Submission(p, s, date.fromisoformat(on), by) for p, s, on, by in cursor}
+    return forms, subs

@@ -15,6 +15,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pypdf
@@ -288,3 +289,70 @@ def test_the_form_and_its_submission_survive_an_export_and_reimport(clinic, tmp_
         assert (first / f"{name}.csv").read_bytes() == (second / f"{name}.csv").read_bytes(), name
     again = run(copy, "import", "infusions", str(first / "infusions.csv"))
     assert again.exit_code == 0 and "3 rows skipped" in again.output
+
+
+def procedures(path: Path, *flags: str) -> dict[str, dict]:
+    """The Procedures of `export fhir` (validated as an R4 Bundle), by their performed date."""
+    from fhir.resources.R4B.bundle import Bundle
+
+    target = path.parent / f"bundle{''.join(flags)}.json"
+    done = run(path, "export", "fhir", str(target), *flags)
+    assert done.exit_code == 0, done.output
+    data = json.loads(target.read_text())
+    Bundle.model_validate(data)
+    return {
+        e["resource"]["performedDateTime"][:16]: e["resource"]
+        for e in data["entry"]
+        if e["resource"]["resourceType"] == "Procedure"
+    }
+
+
+def rems_parts(procedure: dict) -> dict:
+    (form,) = [x for x in procedure["extension"] if x["url"].endswith("/rems-monitoring-form")]
+    return {
+        p["url"]: next(v for k, v in p.items() if k.startswith("value")) for p in form["extension"]
+    }
+
+
+def test_the_fhir_export_carries_the_form_on_the_sessions_procedure(clinic, tmp_path):
+    assert run(clinic, "rems", "submitted", "P1", "2026-01-28", "--on", "2026-02-01").exit_code == 0
+    by_time = procedures(clinic)
+    parts = rems_parts(by_time["2026-01-28T10:00"])
+    assert parts == {
+        "rems_enrolled": True,
+        "first_treatment": False,
+        "sedation_observed": True,
+        "sedation_resolved": True,
+        "dissociation_observed": True,
+        "dissociation_resolved": True,
+        "respiratory_depression_observed": False,
+        "serious_adverse_event": False,
+        "concomitant_medicines": "benzodiazepines;maois",
+        "device_lots": "LOT-A1;LOT-A2",
+        "submitted_on": "2026-02-01",
+        "submitted_by": "Nurse Ray",
+    }
+    ketamine = by_time["2026-01-28T09:00"]
+    assert not [x for x in ketamine["extension"] if "rems" in x["url"]]
+
+
+def test_a_deidentified_export_drops_the_event_text_and_who_and_shifts_the_date(tmp_path):
+    path = tmp_path / "clinic.db"
+    (tmp_path / "p.csv").write_text("patient_id\nP5\n")
+    (tmp_path / "s.csv").write_text(
+        "patient_id,date,drug,dose_mg,serious_adverse_event,serious_adverse_event_text,"
+        "rems_submitted_on,rems_submitted_by\n"
+        "P5,2026-02-02T10:00,esketamine,56,yes,Syncope in the chair,2026-02-04,Nurse Ray\n"
+    )
+    assert run(path, "import", "patients", str(tmp_path / "p.csv")).exit_code == 0
+    assert run(path, "import", "infusions", str(tmp_path / "s.csv")).exit_code == 0
+    (named,) = procedures(path).values()
+    assert {"text": "serious adverse event: Syncope in the chair"} in named["complication"]
+    (hidden,) = procedures(path, "--deidentify").values()
+    text = json.dumps(hidden)
+    assert "Syncope" not in text and "Nurse Ray" not in text
+    assert {"text": "serious adverse event"} in hidden["complication"]
+    parts = rems_parts(hidden)
+    shift = date.fromisoformat(hidden["performedDateTime"][:10]) - date(2026, 2, 2)
+    assert shift.days != 0
+    assert parts["submitted_on"] == (date(2026, 2, 4) + shift).isoformat()
