@@ -115,15 +115,21 @@ def effect_words(
 
 
 def form_lines(
-    summary: SessionSummary, cadss: int | None, form: RemsForm | None
+    summary: SessionSummary, cadss: int | None, form: RemsForm | None, describe_event: bool = True
 ) -> list[tuple[str, str]]:
-    """Every field of the form, in its order, as (label, value); '-' marks an empty one."""
+    """Every field of the form, in its order, as (label, value); '-' marks an empty one.
+
+    `describe_event=False`: a serious adverse event reads "yes, described below" (the page prints
+    the description across its width)."""
     inf = summary.infusion
     pre, mid, last = pressures(summary)
     lots = "; ".join(form.device_lots) if form is not None and form.device_lots else "-"
     event = getattr(form, "serious_adverse_event", None)
+    described = event and form.serious_adverse_event_text
     event_text = yes_no_words(event) + (
-        f": {form.serious_adverse_event_text}" if event and form.serious_adverse_event_text else ""
+        ("" if not described else f": {form.serious_adverse_event_text}")
+        if describe_event
+        else (", described below" if described else "")
     )
     lines = [
         (

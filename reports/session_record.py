@@ -41,6 +41,12 @@ CHART_TOP = 0.25  # the charts take at least the page below this, above the foot
 CHART_BOTTOM = 0.07
 #: Room above which the four panels stand two by two (taller, easier to read).
 GRID_ROOM = 0.36
+#: Height of one row of the readings table, as a fraction of the page.
+ROW_HEIGHT = 0.0125
+CHART_LEFT_OUT = (
+    "The readings' chart is left out: this record's text fills the page; every reading is in the "
+    "table above (or the CSV export)."
+)
 
 
 @dataclass
@@ -116,15 +122,22 @@ def _page(fig, item: SessionRecordInput) -> None:
         )
     cur.heading(f"Readings ({len(summary.readings)})")
     rows = [reading_row(inf, r) for r in summary.readings]
+    # The chart below the table when at least three rows fit above it; else the page's room goes
+    # to the table, and the chart is left out rather than drawn over the text (one page).
+    fit = int((cur.y - CHART_TOP - 0.05) / ROW_HEIGHT)
+    with_chart = fit >= min(3, len(rows))
     cur.table(
         READING_HEADERS,
         rows,
         (0.08, 0.1, 0.12, 0.09, 0.08, 0.09, 0.09, 0.35),
-        max_rows=max(3, int((cur.y - CHART_TOP - 0.03) / 0.0125)),
+        max_rows=max(1, fit if with_chart else int((cur.y - CHART_BOTTOM - 0.06) / ROW_HEIGHT)),
         keep="first",
         more_note="readings",
     )
-    _chart(fig, summary, settings, top=cur.y - 0.03)
+    if with_chart:
+        _chart(fig, summary, settings, top=cur.y - 0.03)
+    else:
+        cur.paragraph(CHART_LEFT_OUT, size=SMALL_SIZE, color=GREY)
     footer(
         fig,
         f"{who} - session record made {item.as_of.isoformat()} - minutes are counted from "
@@ -140,8 +153,10 @@ def _rems_section(cur: Cursor, item: SessionRecordInput) -> None:
     missing = missing_fields(summary, form)
     if missing:
         cur.paragraph(missing_words(missing), size=SMALL_SIZE, color=VERMILION)
-    for label, value in form_lines(summary, item.cadss, form):
+    for label, value in form_lines(summary, item.cadss, form, describe_event=False):
         cur.labelled(label, value, label_width=0.4, size=SMALL_SIZE)
+    if form is not None and form.serious_adverse_event and form.serious_adverse_event_text:
+        cur.paragraph(f"What happened: {form.serious_adverse_event_text}", size=SMALL_SIZE)
     if form is not None and form.serious_adverse_event:
         cur.paragraph(ADVERSE_EVENT_DUTY, size=SMALL_SIZE, color=VERMILION, weight="bold")
     if item.rems_state is not None:

@@ -235,7 +235,8 @@ def test_a_serious_adverse_event_names_the_duty_to_report_and_never_claims_it(tm
     assert run(path, "import", "infusions", str(tmp_path / "s.csv")).exit_code == 0
     _, text = record_text(path, tmp_path / "out", "P5", "2026-02-02")
     flat = " ".join(text.split())
-    assert "16. Serious adverse event yes: Syncope at 30 min, transferred to ED" in flat
+    assert "16. Serious adverse event yes, described below" in flat
+    assert "What happened: Syncope at 30 min, transferred to ED" in flat
     assert "must also be reported to the manufacturer (Janssen) and to the FDA (MedWatch)" in flat
     assert "this record does not report it" in flat
     assert "was reported" not in flat.replace("whether it was reported", "")
@@ -356,3 +357,33 @@ def test_a_deidentified_export_drops_the_event_text_and_who_and_shifts_the_date(
     shift = date.fromisoformat(hidden["performedDateTime"][:10]) - date(2026, 2, 2)
     assert shift.days != 0
     assert parts["submitted_on"] == (date(2026, 2, 4) + shift).isoformat()
+
+
+def test_a_crowded_record_keeps_every_field_on_its_one_page(tmp_path):
+    """A 1000-character event, 22 readings and five alerts: still one page with all 16 fields;
+    the readings' chart gives way (said in words) rather than being drawn over the text."""
+    path = tmp_path / "clinic.db"
+    event = ("Syncope at 30 minutes with brief loss of consciousness, " * 20)[:1000]
+    (tmp_path / "p.csv").write_text("patient_id\nW1\n")
+    (tmp_path / "s.csv").write_text(
+        f"patient_id,date,drug,dose_mg,ready_to_leave_at,accompanied,side_effects,{FORM_COLUMNS}\n"
+        "W1,2026-11-02T09:00,esketamine,84,2026-11-02T13:30,no,dissociation;nausea,yes,yes,"
+        f'opioids,L1;L2;L3,yes,no,yes,no,yes,no,yes,"{event}"\n'
+    )
+    rows = ["patient_id,session,at,bp_systolic,bp_diastolic,spo2,respiratory_rate,sedation_moaas"]
+    for i in range(22):
+        at = f"2026-11-02T{9 + i * 12 // 60:02d}:{i * 12 % 60:02d}"
+        rows.append(
+            f"W1,2026-11-02T09:00,{at},{160 + i % 3},{95 + i % 2},{88 + i % 10},{7 + i % 5},2"
+        )
+    (tmp_path / "v.csv").write_text("\n".join(rows) + "\n")
+    for kind, name in (("patients", "p"), ("infusions", "s"), ("vitals", "v")):
+        assert run(path, "import", kind, str(tmp_path / f"{name}.csv")).exit_code == 0
+    _, text = record_text(path, tmp_path / "out", "W1", "2026-11-02")
+    flat = " ".join(text.split())
+    labels = ["1. Patient enrolled", "2. First treatment", "3. Date of treatment session"]
+    labels += [f"4{c}. Takes" for c in "abcde"] + [f"{n}. " for n in range(5, 17)]
+    at = [flat.index(label) for label in labels]
+    assert at == sorted(at)
+    assert event[:200] in flat and "must also be reported to the manufacturer" in flat
+    assert "The readings' chart is left out" in flat
