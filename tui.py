@@ -23,6 +23,7 @@ def make_app(
     scale: str | None = None,
     chart_dir: str | Path | None = None,
     self_report: bool = False,
+    kiosk: bool = False,
 ) -> App:
     """The app for the CLI and the tests: clinician mode, or patient mode for one patient.
 
@@ -35,13 +36,35 @@ def make_app(
         chart_dir: Patient mode: the folder saved charts go to (a default when None).
         self_report: Patient mode: the patient first fills in the clinic's
             self-report questionnaires and sends them, once.
+        kiosk: Patient mode as a kiosk, closed only with the staff code (also when the
+            setting `kiosk_always` is on).
+
+    Raises:
+        PatientModeError: a kiosk (asked for, or `kiosk_always`) and no staff code is set.
     """
     if patient is not None:
-        from outcomes_app.patient_mode import PatientApp
-
-        return PatientApp(
-            db_path, patient, today=today, chart_dir=chart_dir, self_report=self_report
+        from outcomes_app.patient_mode import (
+            KioskApp,
+            PatientApp,
+            PatientModeError,
+            kiosk_settings,
         )
+
+        settings = kiosk_settings(db_path)
+        options = dict(today=today, chart_dir=chart_dir, self_report=self_report)
+        if kiosk or settings.kiosk_always:
+            if settings.kiosk_staff_code is None:  # it could never be closed
+                from outcomes.kiosk import NO_CODE_SET
+
+                raise PatientModeError(NO_CODE_SET)
+            return KioskApp(
+                db_path,
+                patient,
+                staff_code=settings.kiosk_staff_code,
+                idle_minutes=settings.kiosk_idle_minutes,
+                **options,
+            )
+        return PatientApp(db_path, patient, **options)
     from outcomes_app.app import OutcomesApp
 
     return OutcomesApp(db_path, today=today, clinician=clinician, scale=scale)

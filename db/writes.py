@@ -27,7 +27,7 @@ from outcomes.drugs import KETAMINE, course_drug_problem, drug_of
 from outcomes.records import items_to_text
 from outcomes.scales import get_scale
 from outcomes.setting_pairs import pair_problem
-from outcomes.settings import SettingError, format_value, parse_value
+from outcomes.settings import SettingError, audit_text, parse_value, stored_text
 from outcomes.timepoints import Timepoint, parse_timepoint
 from outcomes.validation import (
     ASSESSMENT_IDENTITY,
@@ -747,7 +747,7 @@ def set_setting(database: sqlite_utils.Database, key: str, text: str, who: str) 
         SettingError: the key or value was refused (nothing is written).
     """
     value = parse_value(key, text)
-    stored = format_value(value)
+    stored = stored_text(value)  # a staff code as its salted hash
     with write_transaction(database):
         # Read inside the lock: the pair is checked against what is stored now.
         clash = pair_problem(load_settings(database).with_values({key: value}), key)
@@ -760,7 +760,13 @@ def set_setting(database: sqlite_utils.Database, key: str, text: str, who: str) 
             " changed_by = excluded.changed_by",
             (key, stored, now_iso(), who),
         )
-        audit.record(
-            database, "settings", key, "setting", old=row[0] if row else None, new=stored, who=who
+        audit.record(  # a staff code's hash stays out of the audit trail: only that it changed
+            database,
+            "settings",
+            key,
+            "setting",
+            old=audit_text(key, row[0] if row else None),
+            new=audit_text(key, stored),
+            who=who,
         )
     return value

@@ -48,6 +48,17 @@ NOT_SAVED = (
 )
 ALREADY_SENT = "Your answers for this visit have been sent."
 LEAVE_QUESTION = "Leave without sending your answers? Nothing you answered will be kept."
+#: The leave dialog after a positive suicidality item: nothing unsent is kept, so the patient
+#: is told plainly that the team does not know, and asked to tell them (README, "Patients
+#: filling in their own questionnaires").
+LEAVE_AFTER_SAFETY_ITEM = (
+    "Your answers have not been sent, so your care team has not been told about them. "
+    "If you leave now, nothing you answered is kept."
+)
+TELL_STAFF = (
+    "Please tell a member of staff today about your answer on thoughts of hurting yourself, "
+    "or stay and send your answers."
+)
 
 
 def who(patient_id: str) -> str:

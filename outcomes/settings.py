@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any, Mapping, NamedTuple
 
+from outcomes.kiosk import CODE_MIN, StaffCode
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, SELF_REPORT_SCALE_IDS
 from outcomes.typed_text import text_problem
 
@@ -38,7 +39,7 @@ class SettingSpec:
     """What one setting means and which values it accepts."""
 
     key: str
-    kind: str  # "int", "float", "bool", "text", "scale", "days", "choice"
+    kind: str  # "int", "float", "bool", "text", "scale", "days", "choice", "secret"
     description: str
     source: str
     minimum: float | None = None
@@ -233,6 +234,28 @@ SETTING_SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("crisis_text", "text", "Crisis-resource text shown in patient mode", "clinic"),
     SettingSpec("clinic_name", "text", "Clinic name printed on reports", "clinic"),
     SettingSpec(
+        "kiosk_always",
+        "bool",
+        "Patient mode always runs as a kiosk (leaving needs the staff code), as with --kiosk",
+        "issue 23 (the clinic's choice)",
+    ),
+    SettingSpec(
+        "kiosk_staff_code",
+        "secret",
+        "Staff code that closes a kiosk; stored as a salted hash, never shown "
+        "(`outcomes settings kiosk_staff_code -` asks for it)",
+        "issue 23 (the clinic's choice)",
+        optional=True,
+    ),
+    SettingSpec(
+        "kiosk_idle_minutes",
+        "int",
+        "A kiosk goes back to its start screen after this many minutes without a key or touch",
+        "issue 23 (a waiting room: long enough to read, short enough for the next person)",
+        1,
+        60,
+    ),
+    SettingSpec(
         "registry_site_id",
         "text",
         "This clinic's site id in a network's registry (`outcomes export registry`); "
@@ -349,6 +372,9 @@ class Settings:
     followup_schedule_days: tuple[int, ...] = (1, 7, 14, 30, 60, 90)
     crisis_text: str = DEFAULT_CRISIS_TEXT
     clinic_name: str = "Ketamine clinic"
+    kiosk_always: bool = False
+    kiosk_staff_code: StaffCode | None = None
+    kiosk_idle_minutes: int = 3
     registry_site_id: str | None = None
     registry_min_cell: int = 5
     self_report_scales: tuple[str, ...] = ("phq9", "gad7")
@@ -420,6 +446,8 @@ def parse_value(key: str, text: str, *, stored: bool = False) -> Any:
     raw = text.strip()
     if spec.optional and raw.lower() in ("", "none", "unset", "null"):
         return None
+    if spec.kind == "secret":
+        return _secret(key, text, stored)
     try:
         if spec.kind == "int":
             value: Any = int(_plain_number(raw, whole=True))
@@ -500,6 +528,21 @@ def _text_value(key: str, raw: str, stored: bool) -> str:
     return raw
 
 
+def _secret(key: str, text: str, stored: bool) -> StaffCode:
+    """A staff code: typed, it is checked and hashed; stored, its hash is read back.
+
+    Neither the code nor its hash is ever part of a refusal.
+    """
+    try:
+        return StaffCode(text.strip()) if stored else StaffCode.from_code(text)
+    except ValueError as exc:
+        raise SettingError(
+            f"setting {key}: the stored value is not a staff code; set the code again"
+            if stored
+            else str(exc)
+        ) from None
+
+
 def _scale_list(spec: SettingSpec, raw: str) -> tuple[str, ...]:
     """A comma-separated list of allowed scale ids, in the order given, each once."""
     parts = [
@@ -536,7 +579,8 @@ def _pressure(spec: SettingSpec, raw: str) -> Pressure:
 
 
 def format_value(value: Any) -> str:
-    """The text form of a setting value, as `parse_value` reads it back."""
+    """The text form of a setting value, as `parse_value` reads it back (a staff code: only
+    that it is set; `stored_text` gives its stored form)."""
     if value is None:
         return "unset"
     if isinstance(value, bool):
@@ -546,6 +590,21 @@ def format_value(value: Any) -> str:
     if isinstance(value, tuple):
         return ",".join(str(v) for v in value)
     return str(value)
+
+
+def stored_text(value: Any) -> str:
+    """The form a setting value is stored in: `format_value`'s, and a staff code's hash."""
+    if isinstance(value, StaffCode):
+        return value.stored
+    return format_value(value)
+
+
+def audit_text(key: str, stored: str | None) -> str | None:
+    """A setting's stored text as the audit trail keeps it: a staff code only as "set"."""
+    spec = SPECS_BY_KEY.get(key)
+    if stored is None or spec is None or spec.kind != "secret":
+        return stored
+    return "unset" if stored == "unset" else "set (a new code; not kept here)"
 
 
 def settings_from_text(stored: Mapping[str, str], base: Settings | None = None) -> Settings:
@@ -576,6 +635,7 @@ def _kind_words(spec: SettingSpec) -> str:
         "days": f"a comma-separated list of whole days{bounds}",
         "pressure": f"a pressure written systolic/diastolic (like 140/90), each{bounds}",
         "text": "text",
+        "secret": f"a code of at least {CODE_MIN} characters, or 'unset'",
     }.get(spec.kind, "allowed")
 
 
@@ -592,8 +652,11 @@ __all__ = [
     "SettingError",
     "SettingSpec",
     "Settings",
+    "StaffCode",
+    "audit_text",
     "default_settings",
     "format_value",
     "parse_value",
     "settings_from_text",
+    "stored_text",
 ]

@@ -191,11 +191,14 @@ class SelfReportScreen(Screen):
             await self.show_intro()
 
     def action_leave(self) -> None:
-        def done(leave: bool | None) -> None:
+        async def done(leave: bool | None) -> None:
             if leave:
-                self.app.exit()
+                await self.app.self_report_left()  # patient mode closes; a kiosk stays open
 
-        self.app.push_screen(LeaveScreen(), done)
+        # After a positive safety item the dialog says the team was not told, with the crisis text.
+        self.app.push_screen(
+            LeaveScreen(self.settings.crisis_text if self.positive() else None), done
+        )
 
     @on(Button.Pressed)
     async def _pressed(self, event: Button.Pressed) -> None:
@@ -258,13 +261,25 @@ class CrisisScreen(ModalScreen[None]):
 
 
 class LeaveScreen(ModalScreen[bool]):
-    """Leaving before sending: nothing answered is kept."""
+    """Leaving before sending: nothing answered is kept.
+
+    After a positive suicidality item (`crisis_text` given) it says so plainly: the care team
+    has not been told; the clinic's crisis text; tell a member of staff.
+    """
 
     BINDINGS = [Binding("escape,n", "stay", "Stay"), Binding("y", "leave", "Leave")]
 
+    def __init__(self, crisis_text: str | None = None) -> None:
+        super().__init__()
+        self.crisis_text = crisis_text
+
     def compose(self) -> ComposeResult:
-        with Vertical(id="sr-leave-box"):
-            yield Static(Text(words.LEAVE_QUESTION), classes="sr-text")
+        with VerticalScroll(id="sr-leave-box"):
+            if self.crisis_text is None:
+                yield Static(Text(words.LEAVE_QUESTION), classes="sr-text")
+            else:
+                yield Static(Text(words.LEAVE_AFTER_SAFETY_ITEM), classes="sr-text")
+                yield crisis_panel(self.crisis_text, words.TELL_STAFF)
             yield Button("Stay and go on", id="sr-stay", variant="primary", classes="sr-wide")
             yield Button("Leave", id="sr-leave", classes="sr-wide")
 

@@ -358,6 +358,13 @@ def _ask_key(path: Path, again: bool) -> str | None:
     "(setting self_report_scales) and sends them, once; then read-only as usual.",
 )
 @click.option(
+    "--kiosk",
+    is_flag=True,
+    help="Patient mode as a kiosk: closed only with the staff code (setting "
+    "kiosk_staff_code), ctrl+c/ctrl+z do not leave it, back to its start when idle "
+    "(also on whenever the setting kiosk_always is).",
+)
+@click.option(
     "--demo", is_flag=True, help="Fill an empty database with the demonstration clinic first."
 )
 @click.option(
@@ -373,6 +380,7 @@ def tui(
     patient_id: str | None,
     chart_dir: Path | None,
     self_report: bool,
+    kiosk: bool,
     demo: bool,
     clinician: str | None,
 ) -> None:
@@ -388,6 +396,10 @@ def tui(
         raise click.UsageError(
             "--self-report works only with --patient ID (the patient who fills in "
             "the questionnaires)"
+        )
+    if kiosk and patient_id is None:
+        raise click.UsageError(
+            "--kiosk works only with --patient ID (a kiosk shows one patient's progress)"
         )
     if demo:
         database = _open(ctx)
@@ -426,10 +438,15 @@ def tui(
     finally:
         database.close()
     import tui as app_module  # the app opens the database read-only itself
+    from outcomes_app.patient_mode import PatientModeError
 
-    app_module.make_app(
-        _db_path(ctx), patient_id, chart_dir=chart_dir, self_report=self_report
-    ).run()
+    try:
+        app = app_module.make_app(
+            _db_path(ctx), patient_id, chart_dir=chart_dir, self_report=self_report, kiosk=kiosk
+        )
+    except PatientModeError as exc:
+        raise Refused(str(exc)) from None
+    app.run()
 
 
 # ----- demo ---------------------------------------------------------------------
@@ -837,6 +854,16 @@ def _setting_key(typed: str) -> str:
     )
 
 
+def _ask_secret(key: str) -> str:
+    """A secret setting typed without being shown: twice on a terminal, else one line of stdin."""
+    if not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\r\n")
+    first = click.prompt(f"New {key} (not shown)", hide_input=True, err=True)
+    if click.prompt("The same again", hide_input=True, err=True) != first:
+        raise Refused(f"{key}: the two entries differ; nothing was changed")
+    return first
+
+
 @cli.command(short_help="List, read or change the clinic settings.")
 @click.argument("key", required=False)
 @click.argument("value", required=False)
@@ -845,13 +872,16 @@ def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
     """List the clinic settings, show one (KEY) or change one (KEY VALUE).
 
     Example: `outcomes settings primary_scale madrs`. A refused value changes
-    nothing; every change is kept in the audit trail.
+    nothing; every change is kept in the audit trail. The staff code of a
+    kiosk is never shown: `outcomes settings kiosk_staff_code -` asks for it.
     """
     if key is not None:
         key = _setting_key(key)
     if key is not None and value is not None:
         if SPECS_BY_KEY[key].kind == "scale":
             value = scale_id_of(value) or value  # "MADRS" and "phq-9" mean the scale ids
+        if SPECS_BY_KEY[key].kind == "secret" and value == "-":
+            value = _ask_secret(key)  # kept out of the shell's history and `ps`
         database = _open_existing(ctx)
         try:
             try:
@@ -861,6 +891,9 @@ def settings(ctx: click.Context, key: str | None, value: str | None) -> None:
                 raise Refused(str(exc)) from None
         finally:
             database.close()
+        if SPECS_BY_KEY[key].kind == "secret":  # never the code, nor its hash
+            _echo(f"{key} {'unset' if new is None else 'set; it is stored as a salted hash'}")
+            return
         _echo(f"{key} = {format_value(new)} (was {old})")
         return
     database = _open_existing(ctx)

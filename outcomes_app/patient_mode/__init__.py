@@ -26,6 +26,10 @@ scores, once, through a connection opened for that write and closed after it
 (`db.add_self_report`). While the questions are open the chart keys and their
 palette commands are off; after sending, patient mode is read-only as above.
 
+As a kiosk (`--kiosk`, or the setting `kiosk_always`) it is `KioskApp`
+(`kiosk`): closed only with the staff code, deaf to ctrl+c/z/\\ as signals,
+back at its start screen after the idle time.
+
 The package: `app` (`PatientApp`, the screen and its keys), `view` (reading
 the one patient, `load_patient`), `words` (the help page, the glossary,
 paths as the patient reads them) and `files` (the chart PNG and the
@@ -35,12 +39,20 @@ names below.
 
 from outcomes_app.patient_mode.app import PatientApp
 from outcomes_app.patient_mode.files import save_chart_png, save_handout
-from outcomes_app.patient_mode.view import PatientModeError, PatientView, load_patient
+from outcomes_app.patient_mode.kiosk import KioskApp
+from outcomes_app.patient_mode.view import (
+    PatientModeError,
+    PatientView,
+    kiosk_settings,
+    load_patient,
+)
 
 __all__ = [
+    "KioskApp",
     "PatientApp",
     "PatientModeError",
     "PatientView",
+    "kiosk_settings",
     "load_patient",
     "save_chart_png",
     "save_handout",

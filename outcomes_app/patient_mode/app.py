@@ -105,6 +105,8 @@ class PatientApp(App):
         self.view: PatientView | None = None
         self.scale: str | None = None
         self.status: PatientStatus | None = None
+        #: A kiosk (`outcomes_app.patient_mode.kiosk.KioskApp`) is closed only by staff.
+        self.kiosk = False
 
     # ----- layout -------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -163,12 +165,21 @@ class PatientApp(App):
         self.sub_title = terminal_safe(self.view.name or self.view.patient_id)
         self._show_scale(self.view.default_scale if self.view.scales else None)
         if self.self_report_state == "open" and not isinstance(self.screen, SelfReportScreen):
-            self.push_screen(
-                SelfReportScreen(
-                    self_report_rules.questions(self.view.settings.self_report_scales),
-                    self.view.settings,
-                )
+            self.open_self_report()
+
+    def open_self_report(self) -> None:
+        """The questions, from their first page (the settings are read: `self.view` is set)."""
+        assert self.view is not None
+        self.push_screen(
+            SelfReportScreen(
+                self_report_rules.questions(self.view.settings.self_report_scales),
+                self.view.settings,
             )
+        )
+
+    async def self_report_left(self) -> None:
+        """The patient left the questions without sending: patient mode closes (a kiosk stays)."""
+        self.exit()
 
     def _show_scale(self, scale_id: str | None) -> None:
         view = self.view
@@ -291,7 +302,9 @@ class PatientApp(App):
         self.theme = "textual-light" if self.current_theme.dark else "textual-dark"
 
     def action_help(self) -> None:
-        text = help_text(self.status, self.view.settings if self.view else Settings())
+        text = help_text(
+            self.status, self.view.settings if self.view else Settings(), kiosk=self.kiosk
+        )
         self.push_screen(HelpScreen(Text(text), box_id="help-box"))
 
     def action_save_chart(self) -> None:

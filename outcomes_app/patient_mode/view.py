@@ -39,6 +39,24 @@ class PatientView:
         return primary if primary in scales or not scales else scales[0]
 
 
+def kiosk_settings(db_path: str | Path) -> Settings:
+    """The clinic settings, read once, read-only, to know whether patient mode is a kiosk.
+
+    The defaults when they cannot be read: patient mode then says why on its screen.
+    """
+    path = Path(db_path).expanduser()
+    if not path.is_file():
+        return Settings()
+    try:
+        database = db.connect(path, read_only=True)
+    except db.StorageError:
+        return Settings()
+    try:
+        return db.load_settings(database)
+    finally:
+        database.conn.close()
+
+
 def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
     """Read one patient's records and the settings, then close the database.
 

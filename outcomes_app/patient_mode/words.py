@@ -37,7 +37,7 @@ Keys
   c        go to your chart
   t        switch between a light and a dark screen
   ? or F1  this help
-  q        quit: close your progress view
+  q        {quit_line}
   Ctrl+P   a list of these commands
 
 Words used here
@@ -59,9 +59,14 @@ This screen shows only your own results, and changes nothing.
 Press Escape to close."""
 
 
-def help_text(status: PatientStatus | None, settings: Settings) -> str:
+#: What q does, in patient mode and in a kiosk (closed by staff with their code).
+QUIT_LINE = "quit: close your progress view"
+KIOSK_QUIT_LINE = "for staff: close this screen (it asks for the staff code)"
+
+
+def help_text(status: PatientStatus | None, settings: Settings, kiosk: bool = False) -> str:
     """The help page for this patient's course: its length and what a session is called
-    (an infusion, or a nasal spray session for esketamine)."""
+    (an infusion, or a nasal spray session for esketamine); in a kiosk, q is for staff."""
     n = status.induction_size if status is not None else settings.induction_sessions
     noun = _patient_noun(status) if status is not None else "infusion"
     return HELP_TEXT.format(
@@ -69,6 +74,7 @@ def help_text(status: PatientStatus | None, settings: Settings) -> str:
         n=n,
         noun=noun,
         a_noun=f"{'an' if noun[0] in 'aeiou' else 'a'} {noun}",
+        quit_line=KIOSK_QUIT_LINE if kiosk else QUIT_LINE,
     )
 
 
