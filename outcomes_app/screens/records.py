@@ -182,7 +182,8 @@ class SettingsScreen(Screen):
     def action_edit(self) -> None:
         table = self.query_one("#settings", DataTable)
         spec = SETTING_SPECS[table.cursor_row]
-        current = format_value(getattr(self.clinic.settings, spec.key))
+        secret = spec.kind == "secret"  # a staff code: typed afresh, never shown back
+        current = "" if secret else format_value(getattr(self.clinic.settings, spec.key))
 
         async def save(values: dict[str, str]) -> str | None:  # refused values are told inline
             return (
@@ -201,7 +202,8 @@ class SettingsScreen(Screen):
                     self.notify(SETTINGS_UNREADABLE.format(error=error), severity="error")
                 self.fill()
                 self.post_message(SettingsChanged())  # every status depends on the settings
-                self.notify(terminal_safe(f"{spec.key} set to {values['value']}"), markup=False)
+                shown = "a new code" if secret else values["value"]
+                self.notify(terminal_safe(f"{spec.key} set to {shown}"), markup=False)
 
         self.app.push_screen(
             TextModal(
@@ -209,7 +211,7 @@ class SettingsScreen(Screen):
                 [("value", "Value", current)],
                 intro=f"{spec.description}. {allowed_values(spec)}".strip(),
                 save=save,
-                optional=("value",) if spec.optional else (),
+                optional=("value",) if spec.optional and not secret else (),  # empty: not unset
             ),
             done,
         )

@@ -227,3 +227,39 @@ async def test_the_leave_dialog_after_a_positive_item_9_says_the_team_was_not_to
     assert after.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == rows
     assert after.conn.execute("SELECT count(*) FROM audit").fetchone()[0] == audits
     after.close()
+
+
+async def test_the_settings_screen_sets_a_staff_code_without_showing_it(clinic_db):
+    """In the clinician app's settings the staff code is typed afresh (never pre-filled nor shown
+    back, not even its hash); an empty entry does not unset it."""
+    from textual.widgets import DataTable
+
+    from tests.app.driving import clinician_app, settle
+
+    with_code(clinic_db)
+    async with clinician_app(clinic_db) as pilot:
+        app = pilot.app
+        await pilot.press("comma")
+        await settle(pilot)
+        table = app.screen.query_one("#settings", DataTable)
+        keys = [str(table.get_row_at(i)[0]) for i in range(table.row_count)]
+        table.move_cursor(row=keys.index("kiosk_staff_code"))
+        await settle(pilot)
+        assert str(table.get_row_at(keys.index("kiosk_staff_code"))[1]) == words.HIDDEN
+        assert "scrypt" not in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        box = app.screen.query_one("#m-value", Input)
+        assert box.value == ""
+        await pilot.press("enter")  # empty: refused, the code stays
+        await settle(pilot)
+        assert app.screen.query("#m-value")
+        box.value = "new-code-77"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        shown = " ".join(n.message for n in app._notifications) + screen_text(app)
+        assert "new-code-77" not in shown and "kiosk_staff_code set to a new code" in shown
+    database = db.connect(clinic_db)
+    assert db.load_settings(database).kiosk_staff_code.matches("new-code-77")
+    database.close()
