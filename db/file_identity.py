@@ -10,6 +10,8 @@ already has. So every connection remembers the identity (`st_dev`,
 transaction (`db.write_transaction`) compares it with what the path names now:
 when they differ (replaced, moved or deleted) the write is refused with
 words, and the program must be restarted to use the file now at the path.
+Long-running programs also look while idle (`file_replaced`, in the clinician app's
+once-a-second refresh and patient mode's) and show `replaced_notice` at once.
 (Issue 21; `outcomes restore` is the safe way to replace the file.)
 """
 
@@ -22,6 +24,11 @@ from pathlib import Path
 from db.errors import StorageError
 
 _OPENED: dict[int, tuple[Path, tuple[int, int]]] = {}
+
+
+def identity_of(path: Path) -> tuple[int, int] | None:
+    """The identity (`st_dev`, `st_ino`) of the file at `path` now; None when there is none."""
+    return _identity(path)
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -46,6 +53,16 @@ def replaced_message(path: Path) -> str:
         f"the database file {path} was replaced, moved or deleted while this program had it open "
         "(by a restore or a copy over it): nothing was saved, so that nothing goes into the wrong "
         "file; close this program and start it again to use the file now at that path"
+    )
+
+
+def replaced_notice(path: Path) -> str:
+    """What a running program shows once it notices, while idle, that its file was replaced."""
+    return (
+        f"The clinic file {path} was replaced, moved or deleted while this app had it open (by a "
+        "restore or a copy over it). Nothing more will be written from this app, so that nothing "
+        "goes into the wrong file; what it shows is the file as it was. Close the app and start it "
+        "again to use the file now at that path."
     )
 
 

@@ -44,6 +44,9 @@ from outcomes_app.screens.records import clinician_help
 #: within this plus one reload, well inside the five seconds promised.
 DATA_VERSION_POLL_S = 1.0
 
+#: Seconds the replaced-file notice stays up: until the app is closed, in practice.
+REPLACED_NOTICE_S = 24 * 3600.0
+
 #: Where the clinician app writes patients' take-home pages.
 HANDOUT_DIR = Path("~/ketamine-outcomes-handouts")
 
@@ -72,6 +75,8 @@ class OutcomesApp(App):
         super().__init__()
         #: The one state the screens are handed (today, settings, clinician, database, rows).
         self.clinic = Clinic(db_path, today=today, clinician=clinician or "", scale=scale or "")
+        #: The clinic file at the path was found replaced (`notice_replaced_file`).
+        self.replaced_file_noticed = False
 
     def get_default_screen(self) -> Screen:
         return PatientListScreen(self.clinic)
@@ -160,7 +165,9 @@ class OutcomesApp(App):
         search, filter, sort and selected patient.
         """
         clinic = self.clinic
-        if clinic.database is None or writes_under_way(self):
+        if clinic.database is None or self.notice_replaced_file():
+            return
+        if writes_under_way(self):
             return  # while a save's worker has the connection (`outcomes_app.saving`), look next time
         version, error = guarded(lambda: db.data_version(clinic.database))
         if error or version == clinic.data_version:
@@ -170,6 +177,26 @@ class OutcomesApp(App):
         for screen in self.screen_stack:
             if isinstance(screen, PatientScreen):
                 screen.reload()
+
+    def notice_replaced_file(self) -> bool:
+        """Whether the path names another file than the one opened (a restore by `mv`, a copy
+        over it); said once, at once, in a notice that stays. Every write is refused from then
+        on (`db.write_transaction`), and the app stops reloading from the old file."""
+        clinic = self.clinic
+        if self.replaced_file_noticed:
+            return True
+        if clinic.database is None or not db.file_replaced(clinic.database.conn):
+            return False
+        self.replaced_file_noticed = True
+        self.sub_title = "clinic file replaced: nothing is saved; restart the app"
+        self.notify(
+            db.replaced_notice(clinic.db_path),
+            title="The clinic file was replaced",
+            severity="error",
+            timeout=REPLACED_NOTICE_S,
+            markup=False,
+        )
+        return True
 
     def on_clinic_loaded(self, message: ClinicLoaded) -> None:
         # The analysis left millions of long-lived objects; freezing them keeps

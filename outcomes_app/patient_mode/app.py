@@ -35,13 +35,23 @@ from outcomes_app.help import HelpScreen
 from outcomes_app.messages import SelfReportAnswered
 from outcomes_app.patient_mode.files import save_chart_png, save_handout
 from outcomes_app.patient_mode.view import PatientModeError, PatientView, load_patient
-from outcomes_app.patient_mode.words import help_text, needs_crisis_text, shown_path
+from outcomes_app.patient_mode.words import (
+    FILE_REPLACED,
+    NOT_SENT_FILE_REPLACED,
+    help_text,
+    needs_crisis_text,
+    shown_path,
+)
 from outcomes_app.saving import lock_waits_shown, quit_refused_while_saving
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from outcomes_app.widgets import key_hint
 
 #: Where saved charts go unless the app is told otherwise.
 DEFAULT_CHART_DIR = Path("~/ketamine-outcomes-charts")
+#: Seconds between two looks at which file the clinic path names (a restore under the app).
+FILE_CHECK_S = 2.0
+#: Seconds the replaced-file notice stays up: until the app is closed, in practice.
+REPLACED_NOTICE_S = 24 * 3600.0
 #: From this many columns the words and the chart sit side by side.
 WIDE_AT = 110
 
@@ -126,7 +136,24 @@ class PatientApp(App):
     def on_mount(self) -> None:
         self.query_one("#crisis").display = False
         self._fit(self.size.width)
+        #: The file at the path when patient mode started: a different one later is a restore.
+        self.opened_identity = db.identity_of(self.db_path.expanduser())
+        self.file_was_replaced = False
+        self.set_interval(FILE_CHECK_S, self.notice_replaced_file)
         self._load()
+
+    def notice_replaced_file(self) -> bool:
+        """Whether the clinic file was replaced since patient mode started; says so once, and from
+        then on nothing is sent (the answers would go into another file than the one shown)."""
+        if self.file_was_replaced:
+            return True
+        if self.opened_identity is None or db.identity_of(self.db_path.expanduser()) == (
+            self.opened_identity
+        ):
+            return False
+        self.file_was_replaced = True
+        self.notify(FILE_REPLACED, severity="error", timeout=REPLACED_NOTICE_S, markup=False)
+        return True
 
     def on_resize(self, event) -> None:
         self._fit(event.size.width)
@@ -395,6 +422,9 @@ class PatientApp(App):
     def send_self_report(self, questions, answers: list[int | None]) -> None:
         """Store the answers as this patient's own scores, once per launch."""
         if self.self_report_state != "open":
+            return
+        if self.notice_replaced_file():
+            self.post_message(self.SelfReportSent(NOT_SENT_FILE_REPLACED, False))
             return
         checked = self_report_rules.checked_answers(self.patient_id, questions, answers, self.now())
         problems = [p.message for c in checked for p in c.errors]

@@ -29,6 +29,15 @@ def needs_crisis_text(status: PatientStatus | None) -> bool:
     return bool(status and any(a.kind == SUICIDALITY for a in status.alerts))
 
 
+#: Patient mode noticed that the clinic file at its path was replaced (a restore) while it ran.
+FILE_REPLACED = (
+    "The clinic's records were changed while this screen was open, so what it shows may be out "
+    "of date and nothing can be sent from it. Please ask a member of staff to restart it."
+)
+#: Why answers were not sent once the file was replaced (the self-report's "could not be saved").
+NOT_SENT_FILE_REPLACED = "the clinic's records were changed while this screen was open"
+
+
 HELP_TEXT = """\
 Keys
   s        save your chart as a picture (PNG) to take home
