@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, NamedTuple
 
 from textual.app import App, ComposeResult
 from textual.binding import Binding
@@ -32,13 +32,32 @@ from outcomes_app.errors import NotDone, guarded
 
 #: The worker group of every write (`writes_under_way` looks for it).
 WRITE_GROUP = "write"
-#: What the waiting dialog counts (the words the issue asks for).
-WAITING = "waiting for another write… ({seconds} s)"
-STOPPED = "you stopped waiting for the other write, so nothing was saved"
-QUIT_WHILE_SAVING = (
+
+
+class WaitWords(NamedTuple):
+    """The waiting dialog's words: the clinician's (`CLINICIAN_WAIT`), or an app's own
+    (`wait_words` on the app: patient mode's are for a patient)."""
+
+    title: str
+    waiting: str  # counts: formatted with `seconds`
+    intro: str  # formatted with `limit` (how long at most)
+    stopped: str  # why nothing was saved after Escape
+    quit_while: str  # q while it waits: why the app does not quit
+
+
+CLINICIAN_WAIT = WaitWords(
+    "Saving",
+    "waiting for another write… ({seconds} s)",
+    "Another program (an import, another terminal) is writing to the database. What you "
+    "typed is kept and saved as soon as it has finished (waiting at most {limit}).",
+    "you stopped waiting for the other write, so nothing was saved",
     "A save is still waiting for another program's write, and quitting now would lose "
-    "what you entered. Press esc to stop waiting (nothing is saved), then quit."
+    "what you entered. Press esc to stop waiting (nothing is saved), then quit.",
 )
+#: What the waiting dialog counts (the words the issue asks for).
+WAITING = CLINICIAN_WAIT.waiting
+STOPPED = CLINICIAN_WAIT.stopped
+QUIT_WHILE_SAVING = CLINICIAN_WAIT.quit_while
 
 
 class WaitStopped(db.StorageError):
@@ -62,28 +81,26 @@ class WaitingModal(ModalScreen[None]):
     WaitingModal Horizontal { height: auto; margin-top: 1; }
     """
 
-    def __init__(self, stop: threading.Event) -> None:
+    def __init__(self, stop: threading.Event, words: WaitWords = CLINICIAN_WAIT) -> None:
         super().__init__()
         self.stop = stop
+        self.words = words
 
     def compose(self) -> ComposeResult:
         from db.lock_wait import limit_words
 
         with Vertical():
-            yield Label("Saving")
-            yield Static(WAITING.format(seconds=0), id="waiting")
-            yield Static(
-                "Another program (an import, another terminal) is writing to the database. "
-                "What you typed is kept and saved as soon as it has finished "
-                f"(waiting at most {limit_words()}).",
-                classes="intro",
-            )
+            yield Label(self.words.title)
+            yield Static(self.words.waiting.format(seconds=0), id="waiting")
+            yield Static(self.words.intro.format(limit=limit_words()), classes="intro")
             with Horizontal(classes="buttons"):
                 yield Button("Stop waiting (esc)", id="stop")
 
     def show(self, seconds: float) -> None:
         if not self.stop.is_set():
-            self.query_one("#waiting", Static).update(WAITING.format(seconds=int(seconds)))
+            self.query_one("#waiting", Static).update(
+                self.words.waiting.format(seconds=int(seconds))
+            )
 
     def on_button_pressed(self) -> None:
         self.action_stop()
@@ -97,17 +114,18 @@ def _reporter(
     app: App, stop: threading.Event, shown: list[WaitingModal]
 ) -> Callable[[float], None]:
     """The lock reporter of one write (called on the worker thread after each try at the lock)."""
+    words = getattr(app, "wait_words", CLINICIAN_WAIT)
 
     def show(seconds: float) -> None:  # on the UI thread
         if not shown:
-            shown.append(WaitingModal(stop))
+            shown.append(WaitingModal(stop, words))
             app.push_screen(shown[0])
         elif shown[0].is_mounted:
             shown[0].show(seconds)
 
     def report(seconds: float) -> None:
         if stop.is_set():
-            raise WaitStopped(STOPPED)
+            raise WaitStopped(words.stopped)
         app.call_from_thread(show, seconds)
 
     return report
@@ -139,7 +157,8 @@ def quit_refused_while_saving(app: App) -> bool:
     nothing until the save lands or the user stops waiting.
     """
     if any(isinstance(screen, WaitingModal) for screen in app.screen_stack):
-        app.notify(QUIT_WHILE_SAVING, severity="warning", timeout=8)
+        words = getattr(app, "wait_words", CLINICIAN_WAIT)
+        app.notify(words.quit_while, severity="warning", timeout=8)
         return True
     return False
 

@@ -432,7 +432,12 @@ def tui(
         and not chart_dir.expanduser().is_dir()
     ):
         raise Refused(f"--charts {chart_dir} is a file; give a folder for the saved charts")
-    database = _open_existing(ctx, read_only=True)  # patient mode never creates a database
+    from outcomes_app.patient_mode.view import unopened_words
+
+    try:  # patient mode never creates a database
+        database = _open_existing(ctx, read_only=True)
+    except db.StorageError as exc:  # a patient may be reading: their words, then the reason
+        raise Refused(unopened_words(exc).replace("\n", " ")) from None
     try:
         patient_id = _patient(database, ctx, patient_id)
     finally:

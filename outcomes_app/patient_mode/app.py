@@ -36,13 +36,16 @@ from outcomes_app.messages import SelfReportAnswered
 from outcomes_app.patient_mode.files import save_chart_png, save_handout
 from outcomes_app.patient_mode.view import PatientModeError, PatientView, load_patient
 from outcomes_app.patient_mode.words import (
+    BUSY_TOO_LONG,
     FILE_REPLACED,
     NOT_SENT_FILE_REPLACED,
+    PATIENT_WAIT,
+    for_staff,
     help_text,
     needs_crisis_text,
     shown_path,
 )
-from outcomes_app.saving import lock_waits_shown, quit_refused_while_saving
+from outcomes_app.saving import WaitStopped, lock_waits_shown, quit_refused_while_saving
 from outcomes_app.self_report import SelfReportScreen, ThanksScreen
 from outcomes_app.widgets import key_hint
 
@@ -68,6 +71,8 @@ class PatientApp(App):
 
     CSS_PATH = "patient_mode.tcss"
     TITLE = "My treatment progress"
+    #: The waiting dialog's words while the answers wait for another program's write.
+    wait_words = PATIENT_WAIT
 
     BINDINGS = [
         Binding("s", "save_chart", "Save chart"),
@@ -177,15 +182,13 @@ class PatientApp(App):
         if not self.query("#headline"):
             return  # the app is closing (its widgets are gone): a late read has nowhere to go
         if message.view is None:
-            self.query_one("#headline", Static).update(
-                Text(
-                    terminal_safe(
-                        f"{message.problem}\nPlease ask the clinic team. "
-                        f"Press {key_hint(self, 'quit')} to close.",
-                        multiline=True,
-                    )
-                )
+            # The patient's sentence, what to do, then any reason meant for staff.
+            lead, _, staff = (message.problem or "").partition("\n")
+            close = "" if self.kiosk else f" Press {key_hint(self, 'quit')} to close."
+            shown = f"{lead}\nPlease ask the clinic team.{close}" + (
+                f"\n\n{staff}" if staff else ""
             )
+            self.query_one("#headline", Static).update(Text(terminal_safe(shown, multiline=True)))
             self.refresh_bindings()
             return
         self.view = message.view
@@ -452,11 +455,15 @@ class PatientApp(App):
                     )
             finally:
                 database.conn.close()
-        except db.StorageError as exc:
+        except WaitStopped as exc:
             self.post_message(self.SelfReportSent(str(exc), positive))
+        except db.LockWaitTooLong as exc:  # another kiosk, an import: a patient's words first
+            self.post_message(self.SelfReportSent(f"{BUSY_TOO_LONG} ({for_staff(exc)})", positive))
         except Exception as exc:  # never a traceback on a patient's screen
             self.post_message(
-                self.SelfReportSent(f"the clinic's records could not be written ({exc})", positive)
+                self.SelfReportSent(
+                    f"the clinic's records could not be written ({for_staff(exc)})", positive
+                )
             )
         else:
             self.post_message(self.SelfReportSent(None, positive))

@@ -9,6 +9,7 @@ import db
 from outcomes.records import PatientData, patient_name
 from outcomes.scales import OUTCOME_SCALE_IDS
 from outcomes.settings import Settings
+from outcomes_app.patient_mode.words import RECORDS_BUSY, RECORDS_UNREADABLE, for_staff
 
 
 class PatientModeError(Exception):
@@ -37,6 +38,13 @@ class PatientView:
         scales = self.scales
         primary = self.settings.primary_scale
         return primary if primary in scales or not scales else scales[0]
+
+
+def unopened_words(exc: Exception) -> str:
+    """Why patient mode cannot show the records: the patient's sentence, then the reason for staff
+    (another program's lock is "in use by another program", not how to close a database)."""
+    lead = RECORDS_BUSY if isinstance(exc, db.LockWaitTooLong) else RECORDS_UNREADABLE
+    return f"{lead}\n{for_staff(exc)}"
 
 
 def kiosk_settings(db_path: str | Path) -> Settings:
@@ -71,7 +79,7 @@ def load_patient(db_path: str | Path, patient_id: str) -> PatientView:
     try:
         database = db.connect(path, read_only=True)
     except db.StorageError as exc:
-        raise PatientModeError(f"The clinic's records cannot be opened here: {exc}.") from exc
+        raise PatientModeError(unopened_words(exc)) from exc
     try:
         mine = db.load_patient(database, patient_id)
         settings = db.load_settings(database)

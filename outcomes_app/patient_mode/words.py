@@ -13,6 +13,7 @@ from outcomes.settings import Settings
 from outcomes.status import PatientStatus
 from outcomes.wording import patient_noun as _patient_noun
 from outcomes.wording import share_words as _share
+from outcomes_app.saving import WaitWords
 
 
 def shown_path(path: Path) -> str:
@@ -36,6 +37,33 @@ FILE_REPLACED = (
 )
 #: Why answers were not sent once the file was replaced (the self-report's "could not be saved").
 NOT_SENT_FILE_REPLACED = "the clinic's records were changed while this screen was open"
+
+
+#: The waiting dialog while the patient's answers wait for another program's write
+#: (another kiosk sending, an import): a patient's words, not the clinician's.
+PATIENT_WAIT = WaitWords(
+    "Sending your answers",
+    "Please wait… ({seconds} s)",
+    "The clinic's computer is busy saving something else. Your answers are kept and sent as "
+    "soon as it is free (at most {limit}).",
+    "you stopped waiting",
+    "Your answers are still being sent; closing now would lose them. Please wait, or press "
+    "Escape to stop (your answers are then not sent).",
+)
+#: Why the answers were not sent after that wait ran out.
+BUSY_TOO_LONG = "the clinic's computer was busy for too long"
+#: Patient mode could not open the clinic's records because another program holds them.
+RECORDS_BUSY = (
+    "The clinic's records are in use by another program right now, so your results cannot be shown."
+)
+RECORDS_UNREADABLE = "Your results cannot be shown on this screen right now."
+#: Before the technical reason, which only staff need.
+FOR_STAFF = "For the clinic team: {reason}"
+
+
+def for_staff(reason: object) -> str:
+    """The technical reason, marked as being for staff (the patient reads the sentence above it)."""
+    return FOR_STAFF.format(reason=str(reason).rstrip("."))
 
 
 HELP_TEXT = """\

@@ -19,6 +19,7 @@ from textual.widgets import Input
 import db
 import db.lock_wait
 import tui
+from outcomes_app.patient_mode.words import PATIENT_WAIT
 from outcomes_app.saving import QUIT_WHILE_SAVING, WaitingModal
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.patient_list import PatientListScreen
@@ -134,12 +135,15 @@ async def test_a_patients_self_report_waits_for_the_lock_then_is_stored(clinic_d
         with write_lock_held(clinic_db) as holder:
             await pilot.press("enter")
             await until(pilot, lambda: isinstance(app.screen, WaitingModal))
-            assert "waiting for another write…" in screen_text(app)
+            shown = " ".join(screen_text(app).split())
+            assert "Please wait…" in shown and "Sending your answers" in shown  # a patient's words
+            assert "waiting for another write" not in shown and "terminal" not in shown
             await pilot.press("q")  # the patient's answers would be lost: refused, with words
             await pilot.pause()
-            assert app.is_running and QUIT_WHILE_SAVING in [
+            assert app.is_running and PATIENT_WAIT.quit_while in [
                 str(n.message) for n in app._notifications
             ]
+            assert QUIT_WHILE_SAVING not in [str(n.message) for n in app._notifications]
             release(holder)
             await until(pilot, lambda: isinstance(app.screen, ThanksScreen))
     conn = sqlite3.connect(clinic_db)
