@@ -98,7 +98,7 @@ class StaffCode:
 # ----- what the kiosk says ------------------------------------------------------
 
 #: The footer's word for the key that asks for the staff code.
-CLOSE_LABEL = "Staff: close"
+CLOSE_LABEL = "Staff"
 CODE_TITLE = "Closing this screen needs the staff code"
 CODE_INTRO = (
     "This screen is for patients of the clinic. A member of staff closes it with the "

@@ -76,10 +76,11 @@ class PatientApp(App):
 
     BINDINGS = [
         Binding("s", "save_chart", "Save chart"),
-        Binding("p", "save_page", "Take-home page", show=False),
+        Binding("p", "save_page", "Take-home page"),
         Binding("n", "next_scale", "Next scores"),
-        Binding("c", "show_chart", "Chart"),
-        Binding("t", "toggle_dark", "Light/dark"),
+        # c and t are on the help page (?): the footer keeps room for the keys above at 80 columns.
+        Binding("c", "show_chart", "Chart", show=False),
+        Binding("t", "toggle_dark", "Light/dark", show=False),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
     ]
