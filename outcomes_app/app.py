@@ -20,6 +20,7 @@ from outcomes.typed_text import text_problem
 from outcomes_app.clinic import SETTINGS_UNREADABLE, Clinic
 from outcomes_app.commands import PatientCommands
 from outcomes_app.errors import guarded
+from outcomes_app.focus_keys import FOCUS_BINDINGS
 from outcomes_app.help import HelpScreen
 from outcomes_app.loading import analyse_clinic_posting, first_screen
 from outcomes_app.markup import safe_markup
@@ -62,6 +63,7 @@ class OutcomesApp(App):
         Binding("q", "quit", "Quit"),
         Binding("question_mark,f1", "help", "Help"),
         Binding("ctrl+t", "toggle_theme", "Theme"),
+        *FOCUS_BINDINGS,  # Tab moves the focus before the next key is handed out
     ]
 
     def __init__(

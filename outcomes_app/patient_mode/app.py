@@ -31,6 +31,7 @@ from outcomes.wording import (
 )
 from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart
+from outcomes_app.focus_keys import FOCUS_BINDINGS
 from outcomes_app.help import HelpScreen
 from outcomes_app.messages import SelfReportAnswered
 from outcomes_app.patient_mode.files import save_chart_png, save_handout
@@ -83,6 +84,7 @@ class PatientApp(App):
         Binding("t", "toggle_dark", "Light/dark", show=False),
         Binding("question_mark,f1", "help", "Help", key_display="?"),
         Binding("q", "quit", "Quit"),
+        *FOCUS_BINDINGS,  # Tab moves the focus before the next key is handed out
     ]
 
     class Loaded(Message):
