@@ -176,6 +176,11 @@ FORM_EXPIRED = (
     "Please open your link again."
 )
 BAD_REQUEST = "The page could not understand what was sent. Nothing was stored."
+#: The server's clinic file was replaced (a restore) while it ran: it serves nothing until restarted.
+UNAVAILABLE = (
+    "This page cannot be used just now: nothing was stored. Please try again later, or tell "
+    "your clinic."
+)
 
 
 def not_yet_words(opens: datetime) -> str:

@@ -56,6 +56,9 @@ class CheckinSite:
         self.tokens = FormTokens()
         self.css = resources.files("outcomes_web").joinpath("static/checkin.css").read_text()
         self.style_hash = base64.b64encode(hashlib.sha256(self.css.encode()).digest()).decode()
+        #: The file at the path when the server started: another one later is a restore (issue 21).
+        self.opened_identity = db.identity_of(self.db_path)
+        self.replaced_logged = False
         self.env = Environment(
             loader=PackageLoader("outcomes_web", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -242,6 +245,32 @@ class CheckinSite:
         self.database().conn.execute("SELECT 1").fetchone()
         return PlainTextResponse("ok")
 
+    def refusal_if_replaced(self, health: bool = False) -> Response | None:
+        """A refusal while the path names another file than the one the server started with.
+
+        Its threads' connections would read the old file and a new thread's would write into the
+        restored one: every request is refused in words (nothing written anywhere) and the log
+        says, once, to restart the server.
+        """
+        if self.opened_identity is None or db.identity_of(self.db_path) == self.opened_identity:
+            return None
+        if not self.replaced_logged:
+            self.replaced_logged = True
+            LOG.error("%s; restart `outcomes serve`", db.replaced_message(self.db_path))
+        if health:
+            return PlainTextResponse("clinic file replaced: restart the server", 503)
+        return self.message(words.UNAVAILABLE, 503)
+
+
+def _checked(site: CheckinSite, page, health: bool = False):
+    """`page`, unless the clinic file was replaced under the server (then its refusal)."""
+
+    def run(*args):
+        refusal = site.refusal_if_replaced(health)
+        return refusal if refusal is not None else page(*args)
+
+    return run
+
 
 def make_app(db_path: str | Path, *, limiter: AttemptLimiter | None = None):
     """The ASGI application for one clinic's database file (wrapped in `Guard`)."""
@@ -249,12 +278,14 @@ def make_app(db_path: str | Path, *, limiter: AttemptLimiter | None = None):
     checkins.expire_links(site.database())  # links that ran out while the server was down
 
     async def show_link(request: Request) -> Response:
-        return await run_in_threadpool(site.show_link, request, request.path_params["token"])
+        return await run_in_threadpool(
+            _checked(site, site.show_link), request, request.path_params["token"]
+        )
 
     async def post_link(request: Request) -> Response:
         body = await request.body()
         return await run_in_threadpool(
-            site.post_link,
+            _checked(site, site.post_link),
             request,
             request.path_params["token"],
             request.headers.get("content-type"),
@@ -262,16 +293,18 @@ def make_app(db_path: str | Path, *, limiter: AttemptLimiter | None = None):
         )
 
     async def show_code(request: Request) -> Response:
-        return await run_in_threadpool(site.show_code, request)
+        return await run_in_threadpool(_checked(site, site.show_code), request)
 
     async def post_code(request: Request) -> Response:
         body = await request.body()
         return await run_in_threadpool(
-            partial(site.post_code, request, request.headers.get("content-type"), body)
+            partial(
+                _checked(site, site.post_code), request, request.headers.get("content-type"), body
+            )
         )
 
     async def health(request: Request) -> Response:
-        return await run_in_threadpool(site.health)
+        return await run_in_threadpool(_checked(site, site.health, health=True))
 
     async def not_found(request: Request, exc) -> Response:
         status = getattr(exc, "status_code", 404)
