@@ -174,8 +174,8 @@ class KioskApp(PatientApp):
         if now - self.last_input < self.idle_s:
             return False
         self.last_input = now
-        if isinstance(self.screen, SelfReportScreen) and self.screen.sending:
-            return False  # the answers are being stored: the thank-you page comes next
+        if any(isinstance(s, SelfReportScreen) and s.sending for s in self.screen_stack):
+            return False  # the answers are being stored (perhaps waiting for a lock): thanks next
         await self.go_to_start()
         return True
 

@@ -9,6 +9,7 @@ level (signals sent to a real `outcomes tui --kiosk` under a terminal) is in
 
 from __future__ import annotations
 
+import asyncio
 import signal
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from outcomes import kiosk as words
 from outcomes import self_report as sr_words
 from outcomes_app.patient_mode import KioskApp, PatientApp, PatientModeError
 from outcomes_app.patient_mode.kiosk import KIOSK_SIGNALS, StaffCodeScreen
+from outcomes_app.saving import WaitingModal
 from outcomes_app.self_report import CrisisScreen, LeaveScreen, SelfReportScreen
 from tests.app.driving import SIZE, SMALL, screen_text
 from tests.clinic import TODAY
@@ -263,3 +265,36 @@ async def test_the_settings_screen_sets_a_staff_code_without_showing_it(clinic_d
     database = db.connect(clinic_db)
     assert db.load_settings(database).kiosk_staff_code.matches("new-code-77")
     database.close()
+
+
+async def test_the_idle_time_never_interrupts_answers_being_sent(clinic_db):
+    """While the answers wait for another program's lock, the idle time changes nothing."""
+    from tests.clinic import release, write_lock_held
+
+    app = kiosk(with_code(clinic_db), self_report=True)
+    async with app.run_test(size=SMALL) as pilot:
+        await loaded(pilot)
+        for _ in range(50):
+            await pilot.pause()
+            if isinstance(app.screen, SelfReportScreen) and app.screen.query("#sr-start"):
+                break
+        questions = app.screen
+        await pilot.press("enter", *"1111111111111111")
+        await pilot.pause()
+        with write_lock_held(clinic_db) as holder:
+            await pilot.press("enter")
+            for _ in range(100):  # the waiting dialog is up, over the questions
+                await asyncio.sleep(0.05)
+                await pilot.pause()
+                if isinstance(app.screen, WaitingModal):
+                    break
+            assert questions.sending and isinstance(app.screen, WaitingModal)
+            assert not await app.back_to_start_if_idle(app.last_input + app.idle_s)
+            assert questions in app.screen_stack
+            release(holder)
+            for _ in range(100):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+                if app.self_report_state == "sent":
+                    break
+        assert app.self_report_state == "sent"
