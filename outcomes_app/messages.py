@@ -115,6 +115,10 @@ class SelfReportAnswered(Message):
         self.answers = answers
 
 
+class SelfReportLeft(Message):
+    """The patient left the questions without sending (patient mode closes; a kiosk stays)."""
+
+
 # ----- what a screen's own worker posts to it ------------------------------
 
 

@@ -27,7 +27,7 @@ from outcomes import self_report as words
 from outcomes.scales import get_scale
 from outcomes.self_report import Question
 from outcomes.settings import Settings
-from outcomes_app.messages import SelfReportAnswered
+from outcomes_app.messages import SelfReportAnswered, SelfReportLeft
 
 #: Number keys that choose an answer (the answer shown as "1" is stored as 0).
 ANSWER_KEYS = ("1", "2", "3", "4")
@@ -191,9 +191,9 @@ class SelfReportScreen(Screen):
             await self.show_intro()
 
     def action_leave(self) -> None:
-        async def done(leave: bool | None) -> None:
+        def done(leave: bool | None) -> None:
             if leave:
-                await self.app.self_report_left()  # patient mode closes; a kiosk stays open
+                self.post_message(SelfReportLeft())  # patient mode closes; a kiosk stays open
 
         # After a positive safety item the dialog says the team was not told, with the crisis text.
         self.app.push_screen(

@@ -33,7 +33,7 @@ from outcomes.wording import what_it_measures as _what_it_measures
 from outcomes_app.chart import ScoreChart
 from outcomes_app.focus_keys import FOCUS_BINDINGS
 from outcomes_app.help import HelpScreen
-from outcomes_app.messages import SelfReportAnswered
+from outcomes_app.messages import SelfReportAnswered, SelfReportLeft
 from outcomes_app.patient_mode.files import save_chart_png, save_handout
 from outcomes_app.patient_mode.view import PatientModeError, PatientView, load_patient
 from outcomes_app.patient_mode.words import (
@@ -210,7 +210,7 @@ class PatientApp(App):
             )
         )
 
-    async def self_report_left(self) -> None:
+    async def on_self_report_left(self, message: SelfReportLeft) -> None:
         """The patient left the questions without sending: patient mode closes (a kiosk stays)."""
         self.exit()
 

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import os
 import signal
+from dataclasses import dataclass
 from time import monotonic
 
 from rich.text import Text
@@ -38,6 +39,7 @@ from textual.widgets import Button, Input, Label, Static
 
 from outcomes import kiosk as words
 from outcomes.kiosk import StaffCode
+from outcomes_app.messages import SelfReportLeft
 from outcomes_app.patient_mode.app import PatientApp
 from outcomes_app.saving import quit_refused_while_saving
 from outcomes_app.self_report import SelfReportScreen
@@ -50,10 +52,22 @@ KIOSK_SIGNALS = tuple(
 IDLE_CHECK_S = 5.0
 
 
+@dataclass
+class StaffCodeCheck:
+    """What the staff-code dialog is handed: the code to match, and the wrong ones counted."""
+
+    staff_code: StaffCode
+    wrong: int = 0
+
+
 class StaffCodeScreen(ModalScreen[bool]):
     """Asks for the staff code; dismissed with True only when it is right."""
 
     BINDINGS = [Binding("escape", "back", "Go back")]
+
+    def __init__(self, check: StaffCodeCheck) -> None:
+        super().__init__()
+        self.check = check
 
     def compose(self) -> ComposeResult:
         with Vertical(id="kiosk-code-box"):
@@ -73,15 +87,14 @@ class StaffCodeScreen(ModalScreen[bool]):
     def _try(self) -> None:
         box = self.query_one("#kiosk-code", Input)
         typed, box.value = box.value, ""  # the typed code never stays on screen
-        app = self.app
-        assert isinstance(app, KioskApp)
+        check = self.check
         if not typed:
             self._say(words.NO_CODE_TYPED)
-        elif app.staff_code.matches(typed):
+        elif check.staff_code.matches(typed):
             self.dismiss(True)
         else:
-            app.wrong_codes += 1
-            self._say(words.WRONG_CODE.format(count=words.wrong_count_words(app.wrong_codes)))
+            check.wrong += 1
+            self._say(words.WRONG_CODE.format(count=words.wrong_count_words(check.wrong)))
         box.focus()
 
     def _say(self, problem: str) -> None:
@@ -110,10 +123,9 @@ class KioskApp(PatientApp):
         os.environ.pop("TEXTUAL_ALLOW_SIGNALS", None)
         super().__init__(*args, **kwargs)
         self.kiosk = True
-        self.staff_code = staff_code
+        #: The staff code, and the wrong codes typed since the kiosk started.
+        self.code_check = StaffCodeCheck(staff_code)
         self.idle_s = idle_minutes * 60.0
-        #: Wrong staff codes typed since the kiosk started.
-        self.wrong_codes = 0
         #: When the last key, click or touch arrived (`time.monotonic`).
         self.last_input = monotonic()
         self._saved_handlers: dict[int, object] = {}
@@ -152,13 +164,19 @@ class KioskApp(PatientApp):
             if right:
                 self.exit(message=words.closed_words(self.wrong_codes))
 
-        self.push_screen(StaffCodeScreen(), done)
+        self.push_screen(StaffCodeScreen(self.code_check), done)
+
+    @property
+    def wrong_codes(self) -> int:
+        """Wrong staff codes typed since the kiosk started."""
+        return self.code_check.wrong
 
     def action_help_quit(self) -> None:
         self.notify(words.STAYS_OPEN, markup=False)  # ctrl+c: no shell behind this screen
 
-    async def self_report_left(self) -> None:
+    async def on_self_report_left(self, message: SelfReportLeft) -> None:
         """The patient left the questions: the progress view, not the shell."""
+        message.prevent_default()  # not `PatientApp`'s handler, which closes the app
         self.self_report_state = "left"
         if isinstance(self.screen, SelfReportScreen):
             await self.pop_screen()
