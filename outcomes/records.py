@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from itertools import groupby
 from operator import attrgetter
 from typing import Any, Iterable, Iterator, NamedTuple
 
@@ -374,7 +375,7 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
         map(
             Infusion,
             _strs(c["patient_id"]),
-            map(stored_timepoint, c["given_at"]),
+            _timepoints(c["given_at"]),
             [n or 1 for n in c["course"]],
             c["dose_mg_per_kg"],
             c["infusion_id"],
@@ -391,8 +392,8 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
             c["notes"],
             [d or "ketamine" for d in c["drug"]],
             c["dose_mg"],
-            map(_timepoint_or_none, c["ended_at"]),
-            map(_timepoint_or_none, c["ready_to_leave_at"]),
+            _timepoints(c["ended_at"]),
+            _timepoints(c["ready_to_leave_at"]),
             [None if a is None else bool(a) for a in c["accompanied"]],
         )
     )
@@ -400,6 +401,26 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
 
 def _timepoint_or_none(value: Any) -> Timepoint | None:
     return None if value is None else stored_timepoint(value)
+
+
+def _each_distinct(read, values: list) -> list:
+    """`read` of each value, called once per distinct value (None stays None).
+
+    A clinic's hundreds of thousands of records share far fewer distinct
+    times and item texts: each is read once, then looked up (in the order
+    first seen, so a bad value is reported as reading row by row would).
+    """
+    try:
+        known = dict.fromkeys(values)
+    except TypeError:  # an unhashable value in a frame built by hand
+        return [None if v is None else read(v) for v in values]
+    for value in known:
+        known[value] = None if value is None else read(value)
+    return list(map(known.__getitem__, values))
+
+
+def _timepoints(values: list) -> list:
+    return _each_distinct(stored_timepoint, values)
 
 
 def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
@@ -411,8 +432,8 @@ def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
         map(
             Reading,
             _strs(c["patient_id"]),
-            map(stored_timepoint, c["taken_at"]),
-            map(stored_timepoint, c["session_at"]),
+            _timepoints(c["taken_at"]),
+            _timepoints(c["session_at"]),
             c["bp_systolic"],
             c["bp_diastolic"],
             c["heart_rate"],
@@ -442,7 +463,7 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
         map(
             Assessment,
             _strs(c["patient_id"]),
-            map(stored_timepoint, c["taken_at"]),
+            _timepoints(c["taken_at"]),
             c["scale"],
             totals,
             items,
@@ -508,15 +529,14 @@ def group_by_patient(
     """
     inf_by: dict[str, list[Infusion]] = {pid: [] for pid in patient_ids}
     ass_by: dict[str, list[Assessment]] = {pid: [] for pid in inf_by}
-    for inf in infusions:
-        inf_by.setdefault(inf.patient_id, []).append(inf)
-        ass_by.setdefault(inf.patient_id, [])
-    for a in assessments:
-        ass_by.setdefault(a.patient_id, []).append(a)
-        inf_by.setdefault(a.patient_id, [])
+    _group(infusions, inf_by)
+    for pid in inf_by:
+        ass_by.setdefault(pid, [])
+    _group(assessments, ass_by)
+    for pid in ass_by:
+        inf_by.setdefault(pid, [])
     read_by: dict[str, list[Reading]] = {}
-    for r in readings:
-        read_by.setdefault(r.patient_id, []).append(r)
+    _group(readings, read_by)
     starts, drugs = _course_rows(course_starts)
     for pid in starts:
         inf_by.setdefault(pid, [])
@@ -532,6 +552,16 @@ def group_by_patient(
         )
         for pid in inf_by
     }
+
+
+def _group(records: Iterable, into: dict[str, list]) -> None:
+    """Add each record to its patient's list in `into`, in the order given.
+
+    `db/` hands a patient's rows together (ordered by patient), so records
+    are taken a run of one patient at a time rather than one by one.
+    """
+    for pid, run in groupby(records, _PATIENT):
+        into.setdefault(pid, []).extend(run)
 
 
 def _course_rows(frame: pd.DataFrame | None) -> tuple[dict[str, list], dict[str, list]]:
@@ -559,6 +589,7 @@ def _course_rows(frame: pd.DataFrame | None) -> tuple[dict[str, list], dict[str,
 
 # Time order (course first for infusions); attrgetter sorts without a Python call per record.
 _INFUSION_ORDER = attrgetter("course", "when.ikey")
+_PATIENT = attrgetter("patient_id")
 _ASSESSMENT_ORDER = attrgetter("when.akey")
 _READING_ORDER = attrgetter("when.akey")
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from functools import lru_cache
+from operator import attrgetter
 
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
 from outcomes.fields import minutes_between, moment
@@ -53,6 +55,27 @@ def session_end(inf: Infusion) -> Timepoint | None:
     return Timepoint(end.date(), end.time())
 
 
+def _minutes_after_end(inf: Infusion, when: Timepoint) -> float | None:
+    """Minutes from `session_end(inf)` to `when` (a timed session), without making the end.
+
+    The computed end keeps whole seconds (a `Timepoint` drops microseconds), so
+    the difference is whole seconds over 60, as `minutes_between` gives.
+    """
+    if inf.ended_at is not None:
+        return minutes_between(inf.ended_at, when)
+    if inf.duration_min is None:
+        return None
+    seconds = (when.day - inf.when.day).days * 86400 + when.seconds() - inf.when.seconds()
+    return (seconds - _whole_seconds(inf.duration_min)) / 60
+
+
+@lru_cache(maxsize=1024)
+def _whole_seconds(minutes: float) -> int:
+    """The whole seconds of `timedelta(minutes=minutes)` (a clinic has few distinct durations)."""
+    span = timedelta(minutes=minutes)
+    return span.days * 86400 + span.seconds
+
+
 def minutes_after_start(inf: Infusion, when: Timepoint) -> float | None:
     """Minutes from the session's start to `when` (None without a start time)."""
     return None if inf.when.at is None or when.at is None else minutes_between(inf.when, when)
@@ -77,6 +100,10 @@ class SessionSummary:
         return self.infusion.drug
 
 
+#: Readings in time order; a C-level key, as a clinic has hundreds of thousands of readings.
+_BY_TIME = attrgetter("when.akey")
+
+
 def _highest_bp(readings: tuple[Reading, ...]) -> tuple[int | None, int | None] | None:
     with_bp = [r for r in readings if r.bp_systolic is not None or r.bp_diastolic is not None]
     if not with_bp:
@@ -85,14 +112,14 @@ def _highest_bp(readings: tuple[Reading, ...]) -> tuple[int | None, int | None] 
     return (top.bp_systolic, top.bp_diastolic)
 
 
-def _lowest(readings, name: str) -> int | None:
-    values = [getattr(r, name) for r in readings if getattr(r, name) is not None]
-    return min(values) if values else None
+def _lowest(values) -> int | None:
+    present = [v for v in values if v is not None]
+    return min(present) if present else None
 
 
 def summarise_session(inf: Infusion, readings, settings: Settings) -> SessionSummary:
     """The session's summary and alerts from its readings (in time order) and its end."""
-    readings = tuple(sorted(readings, key=lambda r: r.when.akey))
+    readings = tuple(sorted(readings, key=_BY_TIME))
     last = [
         m for m in (inf.ready_to_leave_at, readings[-1].when if readings else None) if m is not None
     ]
@@ -100,9 +127,9 @@ def summarise_session(inf: Infusion, readings, settings: Settings) -> SessionSum
     summary = SessionSummary(
         infusion=inf,
         readings=readings,
-        lowest_spo2=_lowest(readings, "spo2"),
+        lowest_spo2=_lowest([r.spo2 for r in readings]),
         highest_bp=_highest_bp(readings),
-        deepest_sedation=_lowest(readings, "sedation_moaas"),
+        deepest_sedation=_lowest([r.sedation_moaas for r in readings]),
         ended=session_end(inf),
         minutes_monitored=monitored,
         minutes_to_discharge=None
@@ -124,8 +151,31 @@ def _at(inf: Infusion, r: Reading) -> str:
     return clock if minutes is None else f"{clock} ({minutes:.0f} min)"
 
 
+def crossing(readings, settings: Settings) -> list[Reading]:
+    """The readings that cross a line of `reading_alerts` (one quick pass, nothing worded).
+
+    Most readings cross none: checking first spares the quiet sessions the
+    wording of every rule.
+    """
+    spo2_below = settings.spo2_alert_below
+    rate_low, rate_high = settings.resp_rate_low, settings.resp_rate_high
+    sedation_at = settings.sedation_alert_at_or_below
+    hold_sys, hold_dia = settings.bp_hold_systolic, settings.bp_hold_diastolic
+    return [
+        r
+        for r in readings
+        if (r.spo2 is not None and r.spo2 < spo2_below)
+        or (r.respiratory_rate is not None and not rate_low <= r.respiratory_rate <= rate_high)
+        or (r.sedation_moaas is not None and r.sedation_moaas <= sedation_at)
+        or (r.bp_systolic is not None and r.bp_systolic >= hold_sys)
+        or (r.bp_diastolic is not None and r.bp_diastolic >= hold_dia)
+    ]
+
+
 def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     """One alert per kind per session, naming the worst reading and how many crossed the line."""
+    if not crossing(readings, settings):
+        return []
     rules = (
         (
             LOW_SPO2,
@@ -193,10 +243,9 @@ def discharge_problem(inf: Infusion, settings: Settings) -> str | None:
                 f"at least {ESKETAMINE_MONITOR_MINUTES} minutes of monitoring"
             )
         return None
-    end = session_end(inf)
-    if end is None:
+    minutes = _minutes_after_end(inf, ready)
+    if minutes is None:
         return None
-    minutes = minutes_between(end, ready)
     if minutes < settings.recovery_minutes:
         return (
             f"ready to leave {minutes:.0f} min after the infusion ended; recovery is "
@@ -207,19 +256,27 @@ def discharge_problem(inf: Infusion, settings: Settings) -> str | None:
 
 def altered(summary: SessionSummary, settings: Settings) -> bool:
     """Dissociation or sedation in the session: a side effect recorded, or a MOAA/S below 5."""
-    return bool(_ALTERED & set(summary.infusion.side_effects)) or (
-        summary.deepest_sedation is not None and summary.deepest_sedation < 5
+    return _altered(summary.infusion, summary.deepest_sedation)
+
+
+def _altered(inf: Infusion, deepest_sedation: int | None) -> bool:
+    return bool(_ALTERED & set(inf.side_effects)) or (
+        deepest_sedation is not None and deepest_sedation < 5
     )
 
 
 def discharge_alerts(summary: SessionSummary, settings: Settings) -> list[Alert]:
     """Early discharge, and leaving unaccompanied after dissociation or sedation."""
-    inf = summary.infusion
+    return _discharge_alerts(summary.infusion, lambda: summary.deepest_sedation, settings)
+
+
+def _discharge_alerts(inf: Infusion, deepest_sedation, settings: Settings) -> list[Alert]:
+    """`discharge_alerts` of a session; `deepest_sedation()` is asked only when the rule needs it."""
     alerts = []
     early = discharge_problem(inf, settings)
     if early:
         alerts.append(_alert(EARLY_DISCHARGE, inf, early))
-    if inf.accompanied is False and altered(summary, settings):
+    if inf.accompanied is False and _altered(inf, deepest_sedation()):
         alerts.append(
             _alert(
                 UNACCOMPANIED,
@@ -231,30 +288,52 @@ def discharge_alerts(summary: SessionSummary, settings: Settings) -> list[Alert]
     return alerts
 
 
+def _by_session(readings) -> dict[int, list[Reading]]:
+    """Readings grouped by their session's time (its `akey`: one int per time, cheap to hash),
+    each session's in the order given."""
+    by_session: dict[int, list[Reading]] = {}
+    for r in readings:
+        by_session.setdefault(r.session.akey, []).append(r)
+    return by_session
+
+
 def session_summaries(infusions, readings, settings: Settings) -> list[SessionSummary]:
     """Every session of a patient with its readings (matched by the session's time)."""
-    by_session: dict[Timepoint, list[Reading]] = {}
-    for r in readings:
-        by_session.setdefault(r.session, []).append(r)
-    return [summarise_session(inf, by_session.get(inf.when, ()), settings) for inf in infusions]
+    by_session = _by_session(readings)
+    return [
+        summarise_session(inf, by_session.get(inf.when.akey, ()), settings) for inf in infusions
+    ]
 
 
 def session_alerts(patient, settings: Settings) -> list[Alert]:
     """Every session alert of one patient (`PatientData`), sessions in time order.
 
-    Only sessions with readings or a recorded discharge can alert, so the
-    others are not summarised (a large clinic has hundreds of thousands).
+    The alerts of `session_summaries`, without summing up each session: only
+    sessions with readings or a recorded discharge can alert, and a session
+    whose readings cross no line is not worded (a large clinic has hundreds
+    of thousands of sessions, nearly all of them quiet).
     """
     if not patient.readings and not any(
         inf.ready_to_leave_at is not None or inf.accompanied is not None
         for inf in patient.infusions
     ):
         return []
-    return [
-        a
-        for s in session_summaries(patient.infusions, patient.readings, settings)
-        for a in s.alerts
-    ]
+    readings = patient.readings  # in time order, as `PatientData` keeps them
+    crossed = {r.session.akey for r in crossing(readings, settings)}
+    alerts = []
+    for inf in patient.infusions:
+        key = inf.when.akey
+        if key in crossed:
+            alerts += reading_alerts(inf, [r for r in readings if r.session.akey == key], settings)
+        if inf.ready_to_leave_at is not None or inf.accompanied is False:
+            alerts += _discharge_alerts(
+                inf,
+                lambda key=key: _lowest(
+                    [r.sedation_moaas for r in readings if r.session.akey == key]
+                ),
+                settings,
+            )
+    return alerts
 
 
 def monitored_sessions(status, patient) -> list[SessionSummary]:
