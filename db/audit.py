@@ -10,14 +10,15 @@ its `import_id`, and `history` joins the two.
 from __future__ import annotations
 
 import json
-from typing import Any
-
-import pandas as pd
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.clock import now_iso
 from db.errors import StorageError
 from outcomes.typed_text import text_problem
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import pandas as pd
+    import sqlite_utils
 
 #: How a refusal names the `who` of a change (it may come from any of these).
 WHO_WORDS = (
@@ -162,6 +163,8 @@ def history(database: sqlite_utils.Database, table: str, record_id: Any) -> pd.D
         ]
     keys += [f"import:{i}" for i in import_ids]
     marks = ",".join("?" * len(keys))
+    import pandas as pd  # here: the writes that import this module never need it
+
     return pd.read_sql(
         f"SELECT {', '.join(HISTORY_COLUMNS)} FROM audit WHERE table_name = ? AND record_id IN ({marks})"
         " ORDER BY id",
@@ -199,4 +202,6 @@ ORDER BY id DESC
 
 def patient_audit(database: sqlite_utils.Database, patient_id: str) -> pd.DataFrame:
     """Every audit row about one patient and their records, newest first (one query)."""
+    import pandas as pd
+
     return pd.read_sql(_PATIENT_AUDIT, database.conn, params={"pid": str(patient_id)})

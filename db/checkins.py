@@ -18,15 +18,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Any, Mapping, Sequence
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from db import audit
 from db.connection import NotFound, StorageError, write_transaction
 from db.writes import add_assessment
 from outcomes import checkin as rules
 from outcomes.scales import SELF_REPORT_SCALE_IDS
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 TABLE = "checkin_links"
 _COLUMNS = (

@@ -26,6 +26,7 @@ from db.full_disk import disk_full, full_message, open_on_full_disk, opened_on_f
 from db.full_disk import mark as mark_full_disk
 from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate, wait_to_read
 from db.schema_version import MIGRATION_NAMES, applied_migrations
+from db.sqlite_utils_import import sqlite_utils as sqlite_utils_module
 
 if TYPE_CHECKING:  # imported where a connection is made: `connect_to_read` never needs it
     import sqlite_utils
@@ -210,9 +211,7 @@ def _configure(conn: sqlite3.Connection, path: Path) -> sqlite_utils.Database:
     conn.create_function(AUDITED_WRITE_FUNCTION, 0, lambda: 1 if depth[0] else 0)
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_S * 1000)}")
-    import sqlite_utils
-
-    database = sqlite_utils.Database(conn, execute_plugins=False)
+    database = sqlite_utils_module().Database(conn, execute_plugins=False)
     # Let SQLite itself say whether this is a database. Never open() the file
     # from Python to look at its header: closing any handle on a file drops
     # every POSIX lock this process holds on it, including the locks of the

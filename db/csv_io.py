@@ -20,9 +20,7 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db.csv_columns import COLUMNS, KINDS, REQUIRED  # noqa: F401  (re-exported: db.csv_io.COLUMNS)
 from db.errors import StorageError
@@ -36,6 +34,9 @@ from outcomes.records import gc_paused
 from outcomes.settings import Settings
 from outcomes.typed_text import CSV_FIELD_LIMIT
 from outcomes.validation import check_assessment, check_infusion, check_patient, clean_assessment
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 CONFIRM_FLAG = "--confirm-unusual-doses"
 # Records of a file share few distinct times; formatting each once saves a

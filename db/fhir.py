@@ -28,9 +28,7 @@ import secrets
 import uuid
 from datetime import date, datetime, timedelta
 from datetime import time as time_of_day
-from typing import Any, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterator
 
 from db.connection import write_transaction
 from db.fhir_checkin import (
@@ -47,6 +45,9 @@ from outcomes.drugs import ESKETAMINE
 from outcomes.records import Assessment, ClinicData, Infusion, PatientData
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
 from outcomes.timepoints import Timepoint
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 PATIENT_ID_SYSTEM = "urn:ketamine-outcomes:patient-id"
 EXTENSION_BASE = "urn:ketamine-outcomes:fhir"

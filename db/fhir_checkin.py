@@ -11,13 +11,14 @@ trail (the reason `outcomes.checkin.AUDIT_REASON` on their creation).
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from outcomes import checkin
 from outcomes.records import Assessment
 from outcomes.scales import SCALES
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 
 def checkin_assessment_ids(database: sqlite_utils.Database) -> frozenset[int]:

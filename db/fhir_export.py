@@ -12,13 +12,15 @@ from __future__ import annotations
 import contextlib
 import json
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.fhir import bundle_header, clinic_resources
 from db.files import private_folder
 from db.outfiles import atomic_text
 from db.paths import new_file, output_folder
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 #: The Bulk Data files, one per resource type (FHIR Bulk Data Access, NDJSON).
 NDJSON_TYPES = ("Patient", "Procedure", "Observation", "QuestionnaireResponse")

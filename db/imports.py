@@ -27,8 +27,7 @@ import sqlite3
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db import audit
 from db.clock import now_iso
@@ -51,6 +50,9 @@ from outcomes.drugs import course_drug_problem
 from outcomes.readings import MEASUREMENTS
 from outcomes.settings import Settings
 from outcomes.validation import ASSESSMENT_IDENTITY, already_recorded
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 _INFUSION_COLUMNS = (
     "patient_id",

@@ -15,14 +15,13 @@ one superseded, a removal marks the row retracted (db/writes.py).
 from __future__ import annotations
 
 import sqlite3
-
-import sqlite_utils
-from sqlite_utils import Migrations
+from typing import TYPE_CHECKING
 
 from db.clock import now_iso
 from db.errors import StorageError
 from db.lock_wait import BUSY_TIMEOUT_S, begin_immediate
 from db.schema_version import MIGRATION_NAMES, MIGRATION_SET, applied_migrations
+from db.sqlite_utils_import import sqlite_utils as sqlite_utils_module
 from outcomes import rems
 from outcomes import validation as v
 from outcomes.drugs import DRUGS, ESKETAMINE, ESKETAMINE_DOSES_MG, KETAMINE
@@ -30,7 +29,10 @@ from outcomes.readings import READING_RANGES
 from outcomes.records import ROUTES
 from outcomes.scales import SCALES
 
-MIGRATIONS = Migrations(MIGRATION_SET)
+if TYPE_CHECKING:  # annotations only
+    import sqlite_utils
+
+MIGRATIONS = sqlite_utils_module().Migrations(MIGRATION_SET)
 
 #: Columns holding clinical values, per versioned table: never updated in place.
 CLINICAL_COLUMNS = {

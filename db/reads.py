@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Iterator, NamedTuple, Sequence
 
-import pandas as pd
-
 if TYPE_CHECKING:  # the reads use `database.conn` only: a plain connection serves too
+    import pandas as pd
     import sqlite_utils
 
 from outcomes import rems
@@ -69,6 +68,8 @@ def _frame(
     # fetchall + from_records is about twice as fast as pandas.read_sql here.
     cursor = database.conn.execute(f"{sql} ORDER BY {order}", params)
     names = [c[0] for c in cursor.description]
+    import pandas as pd  # here: an import of CSV rows reads no frame and need not wait for pandas
+
     frame = pd.DataFrame.from_records(cursor.fetchall(), columns=names, coerce_float=True)
     return frame[list(columns)]
 
@@ -263,6 +264,8 @@ def acknowledgements(database: sqlite_utils.Database, pid: str | None = None) ->
     Without `pid`, every patient's, in one query (never one query per patient).
     """
     where, params = (" WHERE patient_id = ?", [pid]) if pid is not None else ("", [])
+    import pandas as pd
+
     return pd.read_sql(
         f"SELECT alert_key, who, at, note, patient_id FROM alert_acknowledgements{where} ORDER BY id",
         database.conn,

@@ -31,9 +31,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, Iterator
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterator
 
 import outcomes
 from db import audit
@@ -53,6 +51,9 @@ from outcomes.registry import (
     site_id_problem,
 )
 from outcomes.settings import format_value
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 MANIFEST = "manifest.json"
 ROWS_FILE = "courses.parquet"

@@ -9,11 +9,14 @@ network of 50,000 patients is reported in the memory of one chunk.
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db.reads import acknowledgements, clinic_chunks, load_clinic, load_settings
 from db.rems import course_medicines_of
 from outcomes.report_records import ReportRecords
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 
 def report_records(

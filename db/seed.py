@@ -15,9 +15,7 @@ from __future__ import annotations
 import hashlib
 import sqlite3
 from datetime import date
-from typing import Any, Iterable, Protocol
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Iterable, Protocol
 
 from db import audit
 from db.clock import now_iso
@@ -28,6 +26,9 @@ from db.writes import PATIENT_FIELDS, READING_FIELDS, assessment_row, infusion_r
 from outcomes.readings import check_reading, clean_reading_row
 from outcomes.records import gc_paused
 from outcomes.validation import check_assessment, check_infusion, check_patient
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 SOURCE = "demo clinic (outcomes demo)"
 #: The `imports.kind` of each table's rows (readings come in as vitals).

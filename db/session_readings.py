@@ -19,9 +19,7 @@ release left behind is never exported.
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from db import audit
 from db.clock import now_iso
@@ -29,6 +27,9 @@ from db.errors import StorageError
 from db.reads import CURRENT, SESSION_IS_CURRENT
 from outcomes.readings import follow_session, window_problem
 from outcomes.timepoints import parse_timepoint
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 _FIELDS = (
     "id",

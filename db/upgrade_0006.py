@@ -12,13 +12,16 @@ change is one audit row naming the upgrade; nothing is deleted.
 
 from __future__ import annotations
 
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from db import audit
 from db.clock import now_iso
 from db.errors import StorageError
 from db.reads import CURRENT
 from db.session_readings import move_readings, orphaned_readings, retract_readings
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 #: The reason every change of this upgrade records.
 REASON = "schema upgrade 0006"

@@ -11,9 +11,7 @@ with its audit row.
 from __future__ import annotations
 
 import sqlite3
-from typing import Any, Mapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Mapping
 
 from db import audit
 from db.clock import now_iso
@@ -35,6 +33,9 @@ from outcomes.validation import (
     dose_problems,
     reason_problems,
 )
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 PATIENT_FIELDS = ("name", "birth_date", "weight_kg", "notes", "email")
 INFUSION_FIELDS = (

@@ -21,12 +21,15 @@ from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby
 from operator import attrgetter
-from typing import Any, Iterable, Iterator, NamedTuple
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
 from outcomes.scales import SCALES
 from outcomes.timepoints import Timepoint, parse_timepoint
+
+if (
+    TYPE_CHECKING
+):  # frames come from `db/`, which loads pandas; an import of CSV rows never needs it
+    import pandas as pd
 
 #: Columns `db/` provides for each kind of frame (extra columns are ignored).
 PATIENT_COLUMNS = ("patient_id", "name", "birth_date", "weight_kg", "notes", "email")
@@ -220,8 +223,11 @@ def _clean(value: Any) -> Any:
         return None
     if isinstance(value, float) and math.isnan(value):
         return None
-    if value is pd.NA or value is pd.NaT:
-        return None
+    if type(value).__module__.startswith("pandas"):  # only pandas makes its missing markers
+        import pandas as pd
+
+        if value is pd.NA or value is pd.NaT:
+            return None
     return value
 
 

@@ -10,10 +10,7 @@ works: no score, no scale, nothing clinical (`outcomes.checkin.email_body`).
 from __future__ import annotations
 
 import os
-import smtplib
-import ssl
 from datetime import date, datetime, timezone
-from email.message import EmailMessage
 from pathlib import Path
 
 import click
@@ -207,6 +204,10 @@ def _send_one(database, server, settings, pid, name, address, action) -> None:
         days=settings.checkin_link_days,
     )
     subject = words.EMAIL_REMINDER_SUBJECT if action == words.REMIND else words.EMAIL_SUBJECT
+    from email.message import (
+        EmailMessage,
+    )  # here: every other command starts without the mail modules
+
     message = EmailMessage()
     message["Subject"] = subject.format(clinic=settings.clinic_name)
     message["From"] = settings.smtp_sender
@@ -231,6 +232,9 @@ class _smtp:
         self.settings = settings
 
     def __enter__(self):
+        import smtplib  # here: every other command starts without the mail modules
+        import ssl
+
         s = self.settings
         try:
             self.server = smtplib.SMTP(s.smtp_host, s.smtp_port, timeout=30)
@@ -252,6 +256,8 @@ class _smtp:
         return self.server
 
     def __exit__(self, *exc) -> None:
+        import smtplib
+
         try:
             self.server.quit()
         except (OSError, smtplib.SMTPException):
