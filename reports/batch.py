@@ -42,6 +42,7 @@ from outcomes.sessions import monitored_sessions
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from reports.cohort_report import write_cohort_report
+from reports.partial import failed_part_way
 from reports.patient_report import Acknowledgement, PatientReportInput, write_patient_report
 from safe_files.atomic import private_folder
 from safe_files.errors import StorageError
@@ -461,6 +462,7 @@ def _write_cohort(
         safety=analysed.safety,
     )
     result.summary = summary.as_json()
+    written: list[Path] = []
     try:
         cohort_dir = subfolder(out, COHORT_FOLDER)
         result.files.extend(
@@ -471,10 +473,13 @@ def _write_cohort(
                 as_of=as_of,
                 settings=settings,
                 problems=analysed.failures[:],
+                written=written,
             )
         )
     except Exception as exc:
-        result.failures.append((COHORT_FAILURE, f"{type(exc).__name__}: {exc}"))
+        words, left = failed_part_way("the cohort report could not be written", exc, written)
+        result.files.extend(left)
+        result.failures.append((COHORT_FAILURE, words))
 
 
 def _report_inputs(
@@ -543,10 +548,12 @@ def _init_worker(items: list[PatientReportInput] | None, folder: Path) -> None:
 
 def _render_one(index: int) -> tuple[str, list[Path], str | None]:
     item = _ITEMS[index]
+    written: list[Path] = []
     try:
-        return item.status.patient_id, write_patient_report(item, _FOLDER), None
+        return item.status.patient_id, write_patient_report(item, _FOLDER, written), None
     except Exception as exc:  # one patient's report must not stop the batch
-        return item.status.patient_id, [], f"report could not be drawn: {type(exc).__name__}: {exc}"
+        words, left = failed_part_way("report could not be drawn", exc, written)
+        return item.status.patient_id, left, words
 
 
 def _render_patients(items, folder: Path, jobs: int, progress: bool, err: TextIO, during=None):

@@ -106,21 +106,25 @@ def write_cohort_report(
     as_of: date,
     settings: Settings,
     problems: Sequence[tuple[str, str]] = (),
+    written: list[Path] | None = None,
 ) -> list[Path]:
     """Write every cohort file into `folder`; returns their paths.
 
     Args:
         problems: ``(patient_id, message)`` of patients who could not be
             analysed; listed on the data-quality page.
+        written: Each file is added here once complete, so that a caller can
+            remove them when a later one fails (`reports.partial`).
     """
     with report_style():
-        return _write(statuses, summary, folder, as_of, settings, problems)
+        files = [] if written is None else written
+        _write(statuses, summary, folder, as_of, settings, problems, files)
+        return sorted(files)
 
 
-def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
+def _write(statuses, summary, folder, as_of, settings, problems, files: list[Path]) -> None:
     scale = get_scale(summary.scale)
     stamp = f"{settings.clinic_name} - {scale.name} - data as of {as_of.isoformat()}"
-    files = []
     figures = [
         (
             "responders_by_session.png",
@@ -174,7 +178,6 @@ def _write(statuses, summary, folder, as_of, settings, problems) -> list[Path]:
     files.append(pdf_path)
     files.append(write_text(inside(folder, CSV_NAME), patients_csv(statuses, as_of)))
     files.append(write_text(inside(folder, JSON_NAME), summary_json(summary)))
-    return sorted(files)
 
 
 def summary_json(summary: CohortSummary) -> str:

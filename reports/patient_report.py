@@ -101,13 +101,19 @@ class PatientReportInput:
     rems_medicines: tuple[tuple[str, ...], str] | None = None
 
 
-def write_patient_report(item: PatientReportInput, folder: Path) -> list[Path]:
-    """Write ``<stem>.pdf`` and ``<stem>.png`` for one patient into `folder`."""
+def write_patient_report(
+    item: PatientReportInput, folder: Path, written: list[Path] | None = None
+) -> list[Path]:
+    """Write ``<stem>.pdf`` and ``<stem>.png`` for one patient into `folder`.
+
+    Each file is added to `written` once it is complete, so that a caller can
+    remove them when a later one fails (`reports.partial`).
+    """
     with report_style():
-        return _write(item, folder)
+        return _write(item, folder, [] if written is None else written)
 
 
-def _write(item: PatientReportInput, folder: Path) -> list[Path]:
+def _write(item: PatientReportInput, folder: Path, written: list[Path]) -> list[Path]:
     stem = patient_stem(item.status.patient_id)
     pdf_path = inside(folder, stem + ".pdf")
     png_path = inside(folder, stem + ".png")
@@ -115,11 +121,12 @@ def _write(item: PatientReportInput, folder: Path) -> list[Path]:
     with open_pdf(pdf_path) as pdf:
         for page in pages:
             pdf.savefig(page)
+    written.append(pdf_path)
     # The PNG is the chart alone, with who and when above it: crop to it, and
     # skip drawing the page's text.
     for text in pages[0].texts:
         text.set_visible(text.get_gid() == PNG_CAPTION)
-    save_png(pages[0], png_path, crop=PNG_RECT)
+    written.append(save_png(pages[0], png_path, crop=PNG_RECT))
     return [pdf_path, png_path]
 
 
