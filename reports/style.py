@@ -21,6 +21,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
+from reports.pdf_text import remembered_text
 from safe_files.atomic import atomic_file, discard, os_error_message, temporary_beside, write_atomic
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -131,7 +132,7 @@ def open_pdf(path: Path) -> Iterator[PdfPages]:
     """
     tmp, move_into_place = temporary_beside(path)
     try:
-        with rc_context(PDF_FONTS), _quiet_missing_glyphs():
+        with rc_context(PDF_FONTS), _quiet_missing_glyphs(), remembered_text():
             with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
                 yield pdf
         move_into_place()
