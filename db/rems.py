@@ -12,9 +12,7 @@ the correction's transaction). Reads return `outcomes.rems` records.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Mapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Mapping
 
 from db import audit
 from db.clock import now_iso
@@ -32,6 +30,9 @@ from outcomes.rems import (
     split_list,
     submitted_on_problem,
 )
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 #: The reason a form's new version gives when the clinician gave none: it is filled as the session goes.
 UPDATED = "REMS monitoring form updated"
