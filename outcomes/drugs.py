@@ -9,6 +9,7 @@ numbers here are the label's, not settings: the spec fixes them.
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from outcomes.settings import Settings
@@ -93,6 +94,12 @@ def settings_for_drug(settings: Settings, drug: str | None) -> Settings:
     n = induction_length(settings, drug)
     if n == settings.induction_sessions:
         return settings
+    return _with_induction(settings, n)
+
+
+@lru_cache(maxsize=16)
+def _with_induction(settings: Settings, n: int) -> Settings:
+    # One copy per settings and length (settings are immutable), not one per patient.
     return replace(
         settings, induction_sessions=n, clinic_induction_sessions=settings.induction_sessions
     )

@@ -155,7 +155,9 @@ def crossing(readings, settings: Settings) -> list[Reading]:
     """The readings that cross a line of `reading_alerts` (one quick pass, nothing worded).
 
     Most readings cross none: checking first spares the quiet sessions the
-    wording of every rule.
+    wording of every rule. The lines are those of `reading_alerts` and the
+    session chart's (`outcomes.reading_limits`), which tests/core/test_reading_limits.py
+    holds to agree, value by value, through `reading_alerts`.
     """
     spo2_below = settings.spo2_alert_below
     rate_low, rate_high = settings.resp_rate_low, settings.resp_rate_high

@@ -327,33 +327,34 @@ def _place_scores(
     if course is not None:
         start_key, end_key, inf_keys = course.start_key, course.end_key, course.infusion_keys
     for a in scale_assessments:
-        key = a.when.akey
+        when = a.when
+        key = when.akey
         if course is not None and key > start_key and (end_key is None or key <= end_key):
             session = bisect_left(inf_keys, key)
         elif a is baseline or a is zero_baseline:
             session = 0
         else:
             continue  # before the baseline or in another course
-        when = a.when.day
-        day = (when - first_day).days if first_day else None
+        total = a.total
+        day = (when.day - first_day).days if first_day else None
         if session == 0:
-            points.append(ScorePoint(a, 0, day, None, None, band(a.total), False))
+            points.append(ScorePoint(a, 0, day, None, None, band(total), False))
             continue
-        change = improvement(b, a.total) if b else None
-        status = classify(b, a.total, cut) if b else None
+        change = improvement(b, total) if b else None
+        status = classify(b, total, cut) if b else None
         counts = in_verdict_window(
-            session, (when - last_induction_day).days if session == n else 0, settings
+            session, (when.day - last_induction_day).days if session == n else 0, settings
         )
         if not counts:
             assessed_after_window = True
         elif b:
             if best is None or change > best:
                 best = change
-            if first_response is None and is_response(b, a.total):
+            if first_response is None and is_response(b, total):
                 first_response = Milestone(session, a, day)
             if first_remission is None and status == REMISSION:
                 first_remission = Milestone(session, a, day)
-        points.append(ScorePoint(a, session, day, change, status, band(a.total), counts))
+        points.append(ScorePoint(a, session, day, change, status, band(total), counts))
     return _Scores(points, first_response, first_remission, best, assessed_after_window)
 
 

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 import matplotlib
 from matplotlib import _text_helpers, font_manager
@@ -58,8 +58,25 @@ def _bounded(cache: dict) -> dict:
     return cache
 
 
+class _Item(NamedTuple):
+    """One glyph of a remembered layout, as the PDF backend reads a `LayoutItem`."""
+
+    ft_object: Any
+    char: str
+    glyph_index: int
+    x: float
+    y: float
+    prev_kern: float
+
+
 class _Layouts:
-    """Stands in for `matplotlib._text_helpers` inside the PDF backend: `layout` remembered."""
+    """Stands in for `matplotlib._text_helpers` inside the PDF backend: `layout` remembered.
+
+    Only the plain numbers of a layout are kept, and only for a string set
+    wholly in the font asked for: a `LayoutItem` points into its font's
+    FreeType objects, which must not outlive it (a glyph from a fallback font
+    is laid out afresh every time).
+    """
 
     def __getattr__(self, name: str) -> Any:
         return getattr(_text_helpers, name)
@@ -69,13 +86,26 @@ class _Layouts:
         size = _DRAWING_SIZE.get()
         if size is None:  # not drawn by the reports' renderer: as matplotlib does
             return _text_helpers.layout(string, font, features=features, language=language)
-        key = (font.fname, font.face_index, size, string, features, language)
-        items = _LAYOUTS.get(key)
-        if items is None:
-            items = _bounded(_LAYOUTS)[key] = list(
-                _text_helpers.layout(string, font, features=features, language=language)
-            )
-        return items
+        rc = matplotlib.rcParams
+        key = (
+            font.fname,
+            font.face_index,
+            size,
+            rc["text.hinting_factor"],
+            rc["text.kerning_factor"],
+            string,
+            features,
+            language,
+        )
+        glyphs = _LAYOUTS.get(key)
+        if glyphs is None:
+            items = list(_text_helpers.layout(string, font, features=features, language=language))
+            if any(item.ft_object is not font for item in items):
+                return items  # a fallback font's glyphs: not remembered
+            glyphs = _bounded(_LAYOUTS)[key] = [
+                (item.char, item.glyph_index, item.x, item.y, item.prev_kern) for item in items
+            ]
+        return [_Item(font, *glyph) for glyph in glyphs]
 
 
 class ReportRendererPdf(backend_pdf.RendererPdf):
