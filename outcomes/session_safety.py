@@ -14,7 +14,7 @@ from typing import Iterable
 
 from outcomes.drugs import DRUGS
 from outcomes.records import PatientData
-from outcomes.sessions import SESSION_ALERT_NAMES, session_summaries
+from outcomes.sessions import SESSION_ALERT_NAMES, alerts_by_session, minutes_after_start
 from outcomes.settings import Settings
 
 
@@ -81,10 +81,14 @@ def session_safety(patients: Iterable[PatientData], settings: Settings) -> Sessi
             or inf.ready_to_leave_at is not None
             or inf.accompanied is not None
         ]
-        for summary in session_summaries(chosen, patient.readings, settings):
-            out.monitored[summary.drug] += 1
-            for kind in {a.kind for a in summary.alerts}:
+        # The alerts and discharge minutes `session_summaries` would give, without summing up each
+        # session (a network's cohort report counts hundreds of thousands).
+        for inf, alerts in alerts_by_session(patient, chosen, settings):
+            out.monitored[inf.drug] += 1
+            for kind in {a.kind for a in alerts}:
                 out.with_alert[kind] += 1
-            if summary.minutes_to_discharge is not None:
-                out.minutes_to_discharge[summary.drug].append(summary.minutes_to_discharge)
+            if inf.ready_to_leave_at is not None:
+                minutes = minutes_after_start(inf, inf.ready_to_leave_at)
+                if minutes is not None:
+                    out.minutes_to_discharge[inf.drug].append(minutes)
     return out

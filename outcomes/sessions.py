@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from operator import attrgetter
+from typing import Iterator
 
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
 from outcomes.fields import minutes_between, moment
@@ -320,11 +321,21 @@ def session_alerts(patient, settings: Settings) -> list[Alert]:
         for inf in patient.infusions
     ):
         return []
+    return [
+        a for _, alerts in alerts_by_session(patient, patient.infusions, settings) for a in alerts
+    ]
+
+
+def alerts_by_session(
+    patient, infusions, settings: Settings
+) -> Iterator[tuple[Infusion, list[Alert]]]:
+    """Each of `infusions` (sessions of `patient`) with its alerts, as `summarise_session` gives them,
+    without summing the session up."""
     readings = patient.readings  # in time order, as `PatientData` keeps them
     crossed = {r.session.akey for r in crossing(readings, settings)}
-    alerts = []
-    for inf in patient.infusions:
+    for inf in infusions:
         key = inf.when.akey
+        alerts = []
         if key in crossed:
             alerts += reading_alerts(inf, [r for r in readings if r.session.akey == key], settings)
         if inf.ready_to_leave_at is not None or inf.accompanied is False:
@@ -335,7 +346,7 @@ def session_alerts(patient, settings: Settings) -> list[Alert]:
                 ),
                 settings,
             )
-    return alerts
+        yield inf, alerts
 
 
 def monitored_sessions(status, patient) -> list[SessionSummary]:
