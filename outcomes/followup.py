@@ -16,8 +16,10 @@ slot after the last filled one.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the status module's wording reads this module's states
@@ -51,8 +53,7 @@ def next_followup(status: PatientStatus, as_of: date) -> FollowUp | None:
     day0_key = infusions[n - 1].key
     taken = [(a.when.day - day0).days for a in status.outcome_assessments if a.key > day0_key]
     schedule = status.settings.followup_schedule_days
-    filled = [any(_in_slot(schedule, i, t) for t in taken) for i in range(len(schedule))]
-    last_filled = max((i for i, f in enumerate(filled) if f), default=-1)
+    last_filled = max((_slot_of(schedule, t) for t in taken), default=-1)
     nxt = last_filled + 1
     if nxt >= len(schedule):
         return None
@@ -62,11 +63,23 @@ def next_followup(status: PatientStatus, as_of: date) -> FollowUp | None:
     return FollowUp(status.patient_id, schedule[nxt], due_on, state, max(late, 0))
 
 
-def _in_slot(schedule: tuple[int, ...], i: int, day: int) -> bool:
-    """Whether `day` (after day 0) falls in the slot of the i-th scheduled day."""
-    start = 0 if i == 0 else _midpoint(schedule[i - 1], schedule[i])
-    end = _midpoint(schedule[i], schedule[i + 1]) if i + 1 < len(schedule) else None
-    return start <= day and (end is None or day < end)
+def _slot_of(schedule: tuple[int, ...], day: int) -> int:
+    """The index of the scheduled day whose slot `day` (after day 0) falls in; -1 before day 0.
+
+    The slot of the i-th scheduled day runs from the midpoint with the one
+    before (day 0 for the first) to the midpoint with the one after (open for
+    the last): the slots tile the days from 0 on, so one search of their
+    starts finds it.
+    """
+    starts = _slot_starts(schedule)
+    return bisect_right(starts, day) - 1
+
+
+@lru_cache(maxsize=16)
+def _slot_starts(schedule: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(
+        0 if i == 0 else _midpoint(schedule[i - 1], schedule[i]) for i in range(len(schedule))
+    )
 
 
 def _midpoint(earlier: int, later: int) -> int:

@@ -26,12 +26,14 @@ from pathlib import Path
 
 import db
 from outcomes.cohort import summarise
+from outcomes.followup import next_followup
 from outcomes.scales import OUTCOME_SCALE_IDS
 from outcomes.session_safety import session_safety
 from outcomes.sessions import monitored_sessions
 from outcomes.settings import Settings
 from outcomes.status import analyse_all
 from outcomes_cli.demo import make_demo
+from reports.cohort_report import patients_csv
 
 SEED = 24
 PATIENTS = 400
@@ -76,6 +78,7 @@ def _analysed(patients, settings: Settings, acknowledged) -> dict[str, list[str]
             texts.append(json.dumps(status.as_json(), indent=2, ensure_ascii=False))
             if scale_id == settings.primary_scale:
                 texts += map(_session_text, monitored_sessions(status, patients[status.patient_id]))
+                texts.append(repr(next_followup(status, TODAY)))
     return out
 
 
@@ -101,6 +104,7 @@ def documents(path: Path) -> dict[str, str]:
         summary = summarise(statuses, "phq9", 6, cadss, safety=safety)
         out.setdefault("cohort", "")
         out["cohort"] += json.dumps(summary.as_json(), indent=2)
+    out["cohort"] += patients_csv(statuses, TODAY)
     return out
 
 
