@@ -323,6 +323,7 @@ _INT_COLUMNS = frozenset(
     }
 )
 _FLOAT_COLUMNS = frozenset({"dose_mg_per_kg", "duration_min", "weight_kg", "dose_mg"})
+_TEXT_TYPES = frozenset({str, type(None)})
 
 
 def _columns(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, list]:
@@ -343,6 +344,10 @@ def _columns(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, list]:
         kind = col.dtype.kind
         if kind in "iub":  # no missing values possible
             values = col.tolist()
+        elif kind == "O":  # text: NULL is None already, unless a frame built by hand holds NaN
+            values = col.tolist()
+            if not set(map(type, values)) <= _TEXT_TYPES:  # cheaper than `hasnans` on text
+                values = [v if v is None or type(v) is str else _clean(v) for v in values]
         elif col.hasnans:
             values = col.astype(object).where(col.notna(), None).tolist()
         else:
@@ -461,10 +466,12 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
         return []
     c = _columns(frame, ASSESSMENT_COLUMNS)
     items = list(map(items_from_text, c["items"]))
-    totals = [
-        _total_from_items(scale_id, its) if total is None else int(total)
-        for total, scale_id, its in zip(c["total"], c["scale"], items, strict=True)
-    ]
+    totals = c["total"]
+    if "total" not in frame.columns or frame["total"].dtype.kind not in "iu":  # some are missing
+        totals = [
+            _total_from_items(scale_id, its) if total is None else int(total)
+            for total, scale_id, its in zip(totals, c["scale"], items, strict=True)
+        ]
     return list(
         map(
             Assessment,
