@@ -9,13 +9,14 @@ written. Separate from `db.rems` because it calls `db.writes`, which calls
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any, Mapping
 
 from db.connection import write_transaction
 from db.rems import write_form
 from db.writes import add_infusion_with_rating, correct_infusion
+
+if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
+    import sqlite_utils
 
 
 def save_session_with_form(
