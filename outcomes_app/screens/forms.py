@@ -415,12 +415,12 @@ class InfusionForm(FormScreen):
     @on(Input.Changed, "#f-dose_mg")
     def update_devices(self) -> None:
         """An esketamine dose's nasal spray devices (28 mg each), shown live."""
-        from outcomes.rems_record import dose_words
+        from outcomes.rems import devices_of
 
         dose = parse_decimal(self.value("dose_mg"))
-        shown = (
-            dose_words(float(dose)) if dose is not None and float(dose) > 0 else "28 mg a device"
-        )
+        devices = devices_of(float(dose)) if dose is not None and float(dose) > 0 else None
+        # Short: the column is 14 characters wide at 80x24.
+        shown = "28 mg each" if not devices else f"{devices} device{'s' if devices != 1 else ''}"
         self.query_one("#total-mg", Static).update(shown)
 
     @on(Input.Changed, "#f-dose_mg_per_kg, #f-weight_kg")

@@ -357,6 +357,7 @@ class SessionScreen(Screen):
 
         def done(values) -> None:
             if values:
+                self.warn_missing()
                 self.notify("Writing the session record…")
                 self.run_worker(
                     lambda: write(Path(values["folder"]).expanduser()), thread=True, group="record"
@@ -370,6 +371,17 @@ class SessionScreen(Screen):
             ),
             done,
         )
+
+    def warn_missing(self) -> None:
+        """Before an esketamine session's record is written: the REMS fields it lacks, in words."""
+        from outcomes.rems_record import missing_fields
+        from outcomes.wording.rems import missing_words
+
+        if self.summary is None or self.summary.infusion.drug != ESKETAMINE:
+            return
+        missing = missing_fields(self.summary, self.rems.form)
+        if missing:
+            self.notify(missing_words(missing), title="REMS form", severity="warning", timeout=15)
 
     def action_acknowledge(self) -> None:
         acknowledge_open_alerts(self)
@@ -466,6 +478,13 @@ class RemsView:
             course_medicines(forms, times),
         )
 
+    def record_inputs(self, pid: str, inf) -> dict:
+        """The form and submission as `reports.session_record.session_record_input` takes them."""
+        at = inf.when.iso()
+        forms = {} if self.form is None else {at: self.form}
+        subs = {} if self.submission is None else {(pid, at): self.submission}
+        return {"rems_forms": forms, "rems_submissions": subs}
+
     def medicines_confirmed(self) -> tuple[str, ...] | None:
         """The course's last confirmed medicine classes (what the form's ticks start from)."""
         return self.medicines[0] if self.medicines else None
@@ -541,6 +560,7 @@ def write_record(screen: SessionScreen, folder: Path) -> Path:
         name=screen.patient_name,
         acknowledged=screen.acknowledged,
         as_of=screen.clinic.today,
+        **screen.rems.record_inputs(screen.patient_id, screen.summary.infusion),
     )
     return write_session_record(item, folder)
 
