@@ -172,14 +172,15 @@ class PatientScreen(Screen):
             f"[b]{safe_markup(self.patient_id)}[/b]",
             safe_markup(info.get("name") or "(no name)"),
         ]
+        if status and status.course and status.course.drug == ESKETAMINE:
+            # Next to the name: on a narrow terminal the line wraps and its end is cut.
+            bits.append(f"[b]{safe_markup(medicines_line(self.medicines))}[/b]")
         if info.get("birth_date"):
             bits.append(f"born {info['birth_date']}")
         if info.get("weight_kg"):
             bits.append(f"{float(info['weight_kg']):g} kg")
         if status and status.course_count:
             bits.append(f"course {status.course.number} of {status.course_count}")
-        if status and status.course and status.course.drug == ESKETAMINE:
-            bits.append(safe_markup(medicines_line(self.medicines)))
         self.query_one("#patient-info", Static).update(" · ".join(bits))
         self.query_one("#banner", AlertBanner).show(status)
         self.query_one("#status-panel", Static).update(status_text(status, self.clinic.today))

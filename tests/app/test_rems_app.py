@@ -80,6 +80,8 @@ async def test_the_esketamine_session_form_follows_the_courses_drug(clinic):
         assert "i Infusion" in footer_text(pilot.app)
         await pilot.press("escape")
         await open_patient(pilot, "E001")
+        info = " ".join(text_of(pilot.app, "#patient-info").split())
+        assert "REMS medicines: opioids (confirmed 2026-02-02)" in info  # the course's
         assert "i Esketamine" in footer_text(pilot.app) and "i Infusion" not in footer_text(
             pilot.app
         )
