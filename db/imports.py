@@ -122,6 +122,8 @@ class ImportResult:
     skipped: int
     import_id: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: REMS forms and submissions an infusions file wrote (issue 26; also for sessions already stored).
+    rems_written: int = 0
 
 
 def _existing(
@@ -366,7 +368,14 @@ class _Batch:
             },
             who=self.who,
         )
-        return ImportResult(self.kind, self.source, self.added, self.skipped, self.import_id)
+        return ImportResult(
+            self.kind,
+            self.source,
+            self.added,
+            self.skipped,
+            self.import_id,
+            rems_written=getattr(self, "rems_written", 0),
+        )
 
 
 def _latest_courses(

@@ -564,7 +564,10 @@ def _import(ctx: click.Context, kind: str, file: Path, confirm: bool) -> None:
             f"; {plural(result.skipped, 'row')} skipped because "
             "identical records are already stored"
         )
-    _echo(f"Imported {records_words(result.added, kind)} from {file.name}{skipped}.")
+    rems = ""
+    if result.rems_written:
+        rems = f"; {plural(result.rems_written, 'REMS form or submission', 'REMS forms or submissions')} recorded"
+    _echo(f"Imported {records_words(result.added, kind)} from {file.name}{skipped}{rems}.")
 
 
 def _import_command(kind: str):

@@ -387,3 +387,27 @@ def test_a_crowded_record_keeps_every_field_on_its_one_page(tmp_path):
     assert at == sorted(at)
     assert event[:200] in flat and "must also be reported to the manufacturer" in flat
     assert "The readings' chart is left out" in flat
+
+
+def test_a_reimport_records_submissions_of_sessions_already_stored(clinic, tmp_path):
+    """docs/rems.md, after the upgrade: the export's rows with the two submission columns filled
+    in, imported again, mark those forms submitted; nothing else changes."""
+    out = tmp_path / "out"
+    assert run(clinic, "export", "csv", str(out)).exit_code == 0
+    lines = (out / "infusions.csv").read_text().splitlines()
+    filled = [lines[0]] + [
+        line[: -len(",")] + "2026-03-20,Dr Old" if line.startswith("P2,") else line
+        for line in lines[1:]
+    ]
+    (out / "infusions.csv").write_text("\n".join(filled) + "\n")
+    done = run(clinic, "import", "infusions", str(out / "infusions.csv"))
+    assert done.exit_code == 0, done.output
+    assert (
+        "3 rows skipped because identical records are already stored; 1 REMS form or submission recorded"
+        in done.output
+    )
+    listed = forms(clinic, "--as-of", "2026-03-25")["forms"]
+    assert [(f["patient_id"], f["state"], f["submitted"]) for f in listed] == [
+        ("P1", "overdue", None),
+        ("P2", "submitted", {"date": "2026-03-20", "by": "Dr Old"}),
+    ]
