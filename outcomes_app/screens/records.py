@@ -261,7 +261,8 @@ HELP_TEXT = """\
   The timeline opens each course with a bold "Course N start" row and the
   note given when it was started (h: its history, with the whole note);
   boosters, the infusions after the induction, read "Booster k (sN)" in colour.
-  i   record an infusion         s   enter an assessment (score)
+  i   record an infusion (or an esketamine session, with its REMS form)
+  s   enter an assessment (score)
   a   acknowledge safety alerts  e   edit the patient
   n   start a new course         p   pick the scale for chart and status
   c   correct the selected record (with a reason)
