@@ -300,7 +300,12 @@ class SessionScreen(Screen):
             TextModal(
                 f"End of {session_place(*self.place)} for {self.patient_id}",
                 fields,
-                intro="Saved as a correction of the session's record (the audit trail keeps both).",
+                intro="Saved as a correction of the session's record (the audit trail keeps both)."
+                + (
+                    " The REMS form's effects observed and resolved: ctrl+g after this."
+                    if inf.drug == ESKETAMINE
+                    else ""
+                ),
                 ok="Save",
                 check=self.discharge_check,
                 optional=("ended", "duration"),

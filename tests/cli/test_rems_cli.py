@@ -411,3 +411,23 @@ def test_a_reimport_records_submissions_of_sessions_already_stored(clinic, tmp_p
         ("P1", "overdue", None),
         ("P2", "submitted", {"date": "2026-03-20", "by": "Dr Old"}),
     ]
+
+
+def test_an_imported_ready_to_leave_time_later_than_now_is_refused(tmp_path):
+    from datetime import datetime, timedelta
+
+    now = datetime.now().replace(second=0, microsecond=0)
+    start, ready = now - timedelta(hours=1), now + timedelta(hours=1, minutes=5)
+    if start.date() != now.date() or ready.date() != now.date():
+        pytest.skip("the session and its discharge must both fall on today")
+    path = tmp_path / "clinic.db"
+    (tmp_path / "p.csv").write_text("patient_id\nP8\n")
+    (tmp_path / "s.csv").write_text(
+        "patient_id,date,drug,dose_mg,ready_to_leave_at\n"
+        f"P8,{start:%Y-%m-%dT%H:%M},esketamine,56,{ready:%Y-%m-%dT%H:%M}\n"
+    )
+    assert run(path, "import", "patients", str(tmp_path / "p.csv")).exit_code == 0
+    done = run(path, "import", "infusions", str(tmp_path / "s.csv"))
+    assert done.exit_code == 1
+    assert "s.csv line 2, column ready_to_leave_at: ready to leave" in done.output
+    assert "is later than now" in done.output
