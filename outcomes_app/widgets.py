@@ -6,9 +6,11 @@ them at module level without a cycle. The dialogs are in `outcomes_app.modals`.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Sequence
 
+from rich.cells import cell_len
 from rich.segment import Segment
+from rich.text import Text
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.widgets import DataTable, SelectionList, Static
@@ -16,6 +18,13 @@ from textual.widgets.option_list import OptionDoesNotExist
 
 from outcomes.status import PatientStatus
 from outcomes_app.markup import safe_markup, words
+
+#: The narrowest a wrapped last column gets, and the column a vertical scroll bar may take.
+WRAP_MIN, SCROLLBAR = 10, 2
+
+
+def _plain(cell: Any) -> str:
+    return cell.plain if isinstance(cell, Text) else str(cell)
 
 
 class Table(DataTable):
@@ -30,6 +39,26 @@ class Table(DataTable):
     def _update_dimensions(self, new_rows) -> None:
         super()._update_dimensions(new_rows)
         self._clear_caches()
+
+    def add_wrapped_rows(self, rows: Sequence[tuple[Any, Sequence[Any]]], width: int) -> None:
+        """Add `rows` ((key, cells) pairs), the last cell wrapped to fit `width` cells in all.
+
+        The other columns keep their widest cell; the last one gets the rest
+        (at least WRAP_MIN), and a row grows a line for each line its last
+        cell wraps to, so that free text (a meaning, side effects, a record)
+        is read in full rather than cut at the edge.
+        """
+        labels = [column.label for column in self.columns.values()]
+        fixed = [
+            max([cell_len(str(label))] + [cell_len(_plain(cells[i])) for _, cells in rows])
+            for i, label in enumerate(labels[:-1])
+        ]
+        padding = 2 * self.cell_padding * len(labels)
+        room = max(WRAP_MIN, width - sum(fixed) - padding - SCROLLBAR)
+        for key, cells in rows:
+            last = cells[-1] if isinstance(cells[-1], Text) else Text(str(cells[-1]))
+            lines = last.wrap(self.app.console, room, overflow="fold")
+            self.add_row(*cells[:-1], Text("\n").join(lines), key=key, height=len(lines) or 1)
 
 
 class TickList(SelectionList):

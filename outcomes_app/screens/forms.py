@@ -20,7 +20,6 @@ from textual.screen import Screen
 from textual.validation import Integer
 from textual.widgets import (
     Button,
-    Footer,
     Header,
     Input,
     Label,
@@ -53,6 +52,7 @@ from outcomes.validation import (
 from outcomes_app.audit_text import describe_record
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import NotDone, ProgramError
+from outcomes_app.footer import KeyFooter
 from outcomes_app.markup import NO_VALUE, problem_lines, words
 from outcomes_app.messages import RowChanged
 from outcomes_app.modals import ConfirmModal
@@ -202,7 +202,7 @@ class PatientForm(FormScreen):
                     yield Label("Reason for the change")
                     yield Input(id="f-reason", placeholder="kept in the audit trail", compact=True)
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -385,7 +385,7 @@ class InfusionForm(FormScreen):
                     placeholder="optional",
                 )
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()
@@ -631,7 +631,7 @@ class AssessmentForm(FormScreen):
             yield Label("Notes")
             yield Input((a.notes or "") if a else "", id="f-notes", compact=True)
         yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     async def on_mount(self) -> None:
         super().on_mount()

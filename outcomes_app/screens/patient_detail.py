@@ -10,9 +10,9 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Select, Static
+from textual.widgets import DataTable, Header, Select, Static
 
 import db
 from outcomes.course import courses_of
@@ -30,6 +30,7 @@ from outcomes_app.acknowledging import acknowledge_open_alerts
 from outcomes_app.audit_text import describe_record
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded, notify_refusal
+from outcomes_app.footer import KeyFooter
 from outcomes_app.markup import NO_VALUE, safe_markup, words
 from outcomes_app.messages import ReportWritten, RowChanged
 from outcomes_app.modals import TextModal
@@ -43,6 +44,9 @@ from outcomes_app.text import (
     timeline_rows,
 )
 from outcomes_app.widgets import AlertBanner, Table
+
+#: The timeline's width before its first layout (#detail-left in clinician.tcss).
+TIMELINE_WIDTH = 76
 
 
 def make_chart(status: PatientStatus | None):
@@ -104,7 +108,9 @@ class PatientScreen(Screen):
             )
         with Horizontal(id="detail-body"):
             with Vertical(id="detail-left"):
-                yield Static("", id="status-panel")
+                # Scrolls (Tab to it, then the arrows) where the screen is too short for all of it.
+                with VerticalScroll(id="status-scroll"):
+                    yield Static("", id="status-panel")
                 table = Table(id="timeline", cursor_type="row", zebra_stripes=True)
                 for label in ("When", "C", "Session", "Record"):
                     table.add_column(label, key=label.lower())
@@ -115,7 +121,7 @@ class PatientScreen(Screen):
                 for label in ("#", "Date", "CADSS", "Side effects"):
                     side.add_column(label, key=label)
                 yield side
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.scale_id = self.clinic.settings.primary_scale
@@ -184,12 +190,19 @@ class PatientScreen(Screen):
         self.query_one("#patient-info", Static).update(" · ".join(bits))
         self.query_one("#banner", AlertBanner).show(status)
         self.query_one("#status-panel", Static).update(status_text(status, self.clinic.today))
-        table = self.query_one("#timeline", DataTable)
+        self.fill_timeline()
+        chart = self.query_one("#chart")
+        if hasattr(chart, "show"):
+            chart.show(status)
+        self.fill_per_infusion()
+
+    def fill_timeline(self) -> None:
+        """The timeline's rows, each record wrapped to the table's width; the same record selected."""
+        table = self.query_one("#timeline", Table)
         selected = self.selected_record()
         table.clear()
         rows = timeline_rows(self.patient, self.clinic.settings, self.course_notes)
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
+        table.add_wrapped_rows(rows, table.size.width or TIMELINE_WIDTH)
         if rows:
             # The same record stays selected (a corrected record keeps its place,
             # under its new id); a first view or a new record selects the latest.
@@ -200,16 +213,17 @@ class PatientScreen(Screen):
             self.select_after_reload = None
             index = keys.index(wanted) if wanted in keys else len(keys) - 1
             table.move_cursor(row=index)
-        chart = self.query_one("#chart")
-        if hasattr(chart, "show"):
-            chart.show(status)
-        side = self.query_one("#per-infusion", DataTable)
+
+    def fill_per_infusion(self) -> None:
+        """CADSS and side effects by infusion, the side effects wrapped to the table's width."""
+        side = self.query_one("#per-infusion", Table)
         side.clear()
         cadss = {
             a.infusion_id: a
             for a in self.patient.assessments
             if a.scale == "cadss" and a.infusion_id
         }
+        rows = []
         for course in courses_of(self.patient):
             for number, inf in enumerate(course.infusions, start=1):
                 dissociation = cadss.get(inf.id)
@@ -218,13 +232,14 @@ class PatientScreen(Screen):
                     label = Text(
                         label + " B", style=BOOSTER_STYLE
                     )  # "B": booster, as in the timeline
-                side.add_row(
+                cells = (
                     label,
                     inf.when.day.isoformat(),
                     NO_VALUE if dissociation is None else str(dissociation.total),
                     ", ".join(words(e) for e in inf.side_effects) or NO_VALUE,
-                    key=f"infusion:{inf.id}",
                 )
+                rows.append((f"infusion:{inf.id}", cells))
+        side.add_wrapped_rows(rows, side.size.width or TIMELINE_WIDTH // 2)
 
     @on(Select.Changed, "#scale")
     def _scale_changed(self, event: Select.Changed) -> None:
@@ -234,10 +249,13 @@ class PatientScreen(Screen):
 
     def on_resize(self) -> None:
         # A resize (and the narrow layout, which settles after the first draw)
-        # moves the timeline: keep the selected record in view.
-        table = self.query_one("#timeline", DataTable)
-        if table.row_count:
-            self.call_after_refresh(lambda: table.move_cursor(row=table.cursor_row))
+        # changes the tables' widths: wrap their text again, the selected record kept in view.
+        if self.patient.infusions or self.patient.assessments:
+            self.call_after_refresh(self._refill)
+
+    def _refill(self) -> None:
+        self.fill_timeline()
+        self.fill_per_infusion()
 
     # ----- the selected record -------------------------------------------
     def selected_record(self) -> tuple[str, int] | None:

@@ -10,13 +10,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Select, Static
+from textual.widgets import Header, Input, Select, Static
 
 from outcomes import wording
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, get_scale
 from outcomes.verdict import VERDICTS
 from outcomes.wording import verdict_words
 from outcomes_app.clinic import Clinic, followup_due
+from outcomes_app.footer import KeyFooter
 from outcomes_app.messages import OpenPatient, ReloadClinic
 from outcomes_app.screens.forms import PatientForm
 from outcomes_app.screens.records import FollowUpScreen, SettingsScreen
@@ -79,7 +80,7 @@ class PatientListScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="list-bar"):
-            yield Input(placeholder="Search id or name  ( / )", id="search")
+            yield Input(placeholder="Search id or name (/)", id="search")
             yield Select(FILTERS, value="all", allow_blank=False, id="filter")
             yield Select(
                 [(get_scale(s).name, s) for s in OUTCOME_SCALE_IDS],
@@ -88,7 +89,7 @@ class PatientListScreen(Screen):
             )
         yield Static("Loading patients…", id="list-summary")
         yield VirtualTable(id="patients", zebra_stripes=True, rows_drawn=self.clinic.rows_drawn)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Patients"

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 
 import db
 from outcomes import wording
@@ -26,6 +26,7 @@ from outcomes.terminal_text import terminal_safe
 from outcomes_app.audit_text import history_block
 from outcomes_app.clinic import SETTINGS_UNREADABLE, Clinic, followup_due
 from outcomes_app.errors import guarded
+from outcomes_app.footer import KeyFooter
 from outcomes_app.help import HelpScreen
 from outcomes_app.markup import literal, safe_markup
 from outcomes_app.messages import OpenPatient, SettingsChanged
@@ -57,7 +58,7 @@ class HistoryScreen(Screen):
         yield Label(Text(self.title_text), classes="form-title")
         with VerticalScroll(id="history"):
             yield Static("", id="history-text")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "History"
@@ -92,26 +93,33 @@ class FollowUpScreen(Screen):
         for label in ("ID", "Name", "Follow-up", "Due on", "State", "Days late", "Course"):
             table.add_column(label, key=label)
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Follow-ups due"
         followups = self.clinic.followup_map()
         rows = [r for r in (self.clinic.rows or []) if followup_due(followups.get(r.patient_id))]
         rows.sort(key=lambda r: (-followups[r.patient_id].days_late, r.patient_id))
-        table = self.query_one("#followups", DataTable)
+        table = self.query_one("#followups", Table)
+        cells = []
         for r in rows:
             f = followups[r.patient_id]
-            table.add_row(
-                literal(r.patient_id),
-                literal(r.name),
-                f"day {f.day}",
-                f.due_on.isoformat(),
-                Text(f.state, style="bold red" if f.state == OVERDUE else "yellow"),
-                str(f.days_late),
-                r.progress,
-                key=r.patient_id,
+            cells.append(
+                (
+                    r.patient_id,
+                    (
+                        literal(r.patient_id),
+                        literal(r.name),
+                        f"day {f.day}",
+                        f.due_on.isoformat(),
+                        Text(f.state, style="bold red" if f.state == OVERDUE else "yellow"),
+                        str(f.days_late),
+                        Text(r.course),  # "6/6 +1 booster", as in the list
+                    ),
+                )
             )
+        # The course wraps rather than run past a narrow screen's edge.
+        table.add_wrapped_rows(cells, self.size.width or self.app.size.width)
         schedule = ", ".join(str(d) for d in self.clinic.settings.followup_schedule_days)
         self.query_one("#followup-summary", Static).update(
             f"{wording.plural(len(rows), 'patient')} with a follow-up due or overdue on "
@@ -147,12 +155,13 @@ class SettingsScreen(Screen):
             classes="intro",
         )
         table = Table(id="settings", cursor_type="row", zebra_stripes=True)
-        for label in ("Setting", "Value", "Meaning", "Source"):
+        for label in ("Setting", "Value", "Meaning"):
             table.add_column(label, key=label)
         yield table
-        # The highlighted setting in full: the table cuts long meanings and values off.
+        # The highlighted setting in full, with where its default comes from (the
+        # table wraps each meaning to the screen's width and shortens long values).
         yield Static("", id="setting-detail")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Settings"
@@ -162,12 +171,20 @@ class SettingsScreen(Screen):
         table = self.query_one("#settings", DataTable)
         cursor = table.cursor_row
         table.clear()
+        rows = []
+        width = self.size.width or self.app.size.width
+        longest = 24 if width >= 100 else 14  # a narrow screen leaves the room to the meaning
         for spec in SETTING_SPECS:
             value = format_value(getattr(self.clinic.settings, spec.key))
-            if len(value) > 24:  # in full below the table, for the highlighted row
-                value = value[:23] + "…"
-            table.add_row(spec.key, literal(value), spec.description, spec.source, key=spec.key)
+            if len(value) > longest:  # in full below the table, for the highlighted row
+                value = value[: longest - 1] + "…"
+            rows.append((spec.key, (spec.key, literal(value), Text(spec.description))))
+        table.add_wrapped_rows(rows, width)
         table.move_cursor(row=cursor or 0)
+
+    def on_resize(self) -> None:
+        # The meanings wrap to the width: wrap them again at the new one.
+        self.fill()
 
     @on(DataTable.RowHighlighted, "#settings")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
@@ -233,6 +250,8 @@ HELP_TEXT = """\
   ? / f1      this help
   ctrl+t      light / dark theme
   q / ctrl+q  quit (q outside a text field)
+  The footer shows the keys that fit the terminal's width; "? All keys"
+  there means some were left out: every key is on this page.
 
 [b]Patient list[/b]
   ↑ ↓ enter   move, open the patient
@@ -274,6 +293,7 @@ HELP_TEXT = """\
   k   a one-time check-in link for the patient's phone (shown once)
   v   the session screen of the selected infusion (else the latest)
   esc back
+  On a small terminal the status scrolls in its box: tab to it, then ↑ ↓.
 
 [b]Session[/b] (readings through a session, its end and discharge)
   The time is filled with now during the session; or type 09:40, or +40

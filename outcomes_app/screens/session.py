@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 import db
 from outcomes.drugs import ESKETAMINE
@@ -54,6 +54,7 @@ from outcomes.wording import plural, session_place
 from outcomes_app.acknowledging import acknowledge_open_alerts
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded
+from outcomes_app.footer import KeyFooter
 from outcomes_app.markup import literal, problem_lines, safe_markup
 from outcomes_app.messages import RowChanged
 from outcomes_app.modals import TextModal
@@ -76,6 +77,9 @@ DEFAULT_RECORD_DIR = "~/ketamine-outcomes-reports"
 class SessionScreen(Screen):
     """One session: its facts and alerts, the readings table and chart, and the reading form."""
 
+    #: A short terminal (80x24) gets `-short` (clinician.tcss): the facts scroll in a
+    #: smaller box so that the readings table stays on screen.
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
     BINDINGS = [
         Binding("escape", "back", "Back"),
         # Ctrl keys: letters belong to the reading form's fields. Priority, so
@@ -128,7 +132,7 @@ class SessionScreen(Screen):
                     box.styles.width = width + 2
                 yield box
         yield Static("", id="errors", classes="errors")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.reload()
