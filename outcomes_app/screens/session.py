@@ -72,6 +72,9 @@ READING_INPUTS = (
     ("notes", "Notes", 0),
 )
 DEFAULT_RECORD_DIR = "~/ketamine-outcomes-reports"
+#: The readings table's headers on screen, one per `READING_HEADERS` (the record PDF's):
+#: short, so that the notes column fits beside the chart; the units are in the chart's titles.
+SCREEN_HEADERS = ("time", "after", "BP", "HR", "SpO2", "RR", "MOAA/S", "notes")
 
 
 class SessionScreen(Screen):
@@ -80,6 +83,9 @@ class SessionScreen(Screen):
     #: A short terminal (80x24) gets `-short` (clinician.tcss): the facts scroll in a
     #: smaller box so that the readings table stays on screen.
     VERTICAL_BREAKPOINTS = [(0, "-short"), (30, "-tall")]
+    #: Below 100 columns the readings table and the chart would each be cut to half:
+    #: `-narrow` stacks them (the readings first) and the body scrolls.
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]
     BINDINGS = [
         Binding("escape", "back", "Back"),
         # Ctrl keys: letters belong to the reading form's fields. Priority, so
@@ -115,8 +121,8 @@ class SessionScreen(Screen):
             with Vertical(id="session-left"):
                 yield Static("", id="session-info")
                 table = Table(id="readings", cursor_type="row", zebra_stripes=True)
-                for label in READING_HEADERS:
-                    table.add_column(label, key=label)
+                for label, short in zip(READING_HEADERS, SCREEN_HEADERS, strict=True):
+                    table.add_column(short, key=label)
                 yield table
             with Vertical(id="session-right"):
                 yield make_session_chart()
@@ -194,13 +200,21 @@ class SessionScreen(Screen):
         self.query_one("#banner", AlertBanner).show(self.status)
         table = self.query_one("#readings", Table)
         table.clear()
-        for r in summary.readings:
-            table.add_row(*(literal(c) for c in reading_row(inf, r)), key=r.when.iso())
+        rows = [
+            (r.when.iso(), tuple(literal(c) for c in reading_row(inf, r))) for r in summary.readings
+        ]
+        # Notes wrap under the row rather than run past the chart's rule.
+        table.add_wrapped_rows(rows, table.size.width or 60)
         if summary.readings:
             table.move_cursor(row=len(summary.readings) - 1)
         chart = self.query_one("#session-chart")
         if hasattr(chart, "show"):
             chart.show(summary, settings)
+
+    def on_resize(self) -> None:
+        # The notes wrap to the table's width: wrap them again once the layout settles.
+        if self.summary is not None:
+            self.call_after_refresh(self.redraw)
 
     def offer_values(self) -> None:
         """Now in the time field (within the session's window), the last values in the others."""

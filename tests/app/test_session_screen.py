@@ -61,12 +61,12 @@ async def test_whole_esketamine_session_with_alerts_and_the_two_hour_rule(tmp_db
             "session 1 of 8 (esketamine)" in text
             and "oxygen saturation 89% at 15:30 (90 min)" in text
         )
-        (header,) = [line for line in text.splitlines() if "since start" in line]
+        (header,) = [line for line in text.splitlines() if "time   after" in line]
         table_part, _, chart_part = header.partition(
             "▏"
         )  # a rule between the readings and the chart
         assert (
-            table_part.rstrip().endswith("MOAA/S") and chart_part.strip()
+            table_part.rstrip().endswith("notes") and chart_part.strip()
         )  # the chart beside, past the rule
         assert "sedation MOAA/S 2 at 15:30" in text
         # A reading outside the 6-hour window is refused in words and not saved.
