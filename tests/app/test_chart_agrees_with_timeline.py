@@ -54,3 +54,19 @@ async def test_an_older_score_beside_a_later_baseline_is_named_to_clinician_and_
             "Your PHQ-9 19 on 2025-12-20 from before your treatment course began is not on "
             "this chart." in patient_chart.legend().plain
         )
+
+
+async def test_a_second_course_names_the_first_courses_scores(clinic_db):
+    """P001 starts a second course: its chart is of course 2 and says how many scores of
+    other courses the timeline lists that it does not draw."""
+    from outcomes.timepoints import parse_timepoint
+
+    database = db.connect(clinic_db)
+    db.start_course(database, "P001", parse_timepoint("2026-02-08"), "Dr Avery", "second course")
+    add_phq9(database, "P001", "2026-02-09", 15)
+    add_infusion(database, "P001", "2026-02-10T09:00")
+    database.conn.close()
+    async with clinician_app(clinic_db) as pilot:
+        await open_patient(pilot, "P001")
+        words = chart_words(pilot.app)
+        assert "8 PHQ-9 scores of other courses" in words, words
