@@ -11,9 +11,10 @@ from __future__ import annotations
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Header, Label, Static
+from textual.widgets import Header, Label, Static
 
 from outcomes.rems import check_rems
+from outcomes_app.footer import KeyFooter
 from outcomes_app.markup import problem_lines
 from outcomes_app.modals import ConfirmModal
 from outcomes_app.rems_fields import RemsFields
@@ -46,7 +47,7 @@ class RemsFormEdit(FormScreen):
             )
             yield RemsFields(self.rems.form, self.rems.medicines_confirmed(), id="rems-fields")
             yield from self.buttons()
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         super().on_mount()

@@ -13,7 +13,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from outcomes import wording
 from outcomes.rems import OVERDUE, form_list
@@ -21,6 +21,7 @@ from outcomes.timepoints import parse_timepoint
 from outcomes.wording.rems import counts_words
 from outcomes_app.clinic import Clinic
 from outcomes_app.errors import guarded
+from outcomes_app.footer import KeyFooter
 from outcomes_app.markup import literal
 from outcomes_app.widgets import Table
 
@@ -46,7 +47,7 @@ class RemsFormsScreen(Screen):
         for label in ("ID", "Name", "Session", "Deadline", "State", "Days"):
             table.add_column(label, key=label)
         yield table
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "REMS forms due"
