@@ -21,7 +21,15 @@ from matplotlib.ticker import MaxNLocator
 
 from outcomes.chart_marks import ChartData
 from outcomes.wording import response_line_label
-from reports.layout import Cursor, footer, line_height, text_lines, wrap
+from reports.layout import (
+    Cursor,
+    ems_across,
+    fitted_lines,
+    footer,
+    line_height,
+    text_lines,
+    wrap,
+)
 from reports.names import inside, patient_stem
 from reports.style import A4_PORTRAIT, BLACK, GREY, new_figure, open_pdf
 
@@ -166,7 +174,10 @@ def _words_above(fig, handout: Handout, crisis_size: float = BIG) -> float:
         fig,
         page.left,
         page.y,
-        [f"{handout.who}   ·   {handout.clinic}   ·   {handout.day.day} {handout.day:%B %Y}"],
+        fitted_lines(
+            f"{handout.who}   ·   {handout.clinic}   ·   {handout.day.day} {handout.day:%B %Y}",
+            ems_across(fig, page.right - page.left, BODY),
+        ),
         BODY,
         color=GREY,
     )

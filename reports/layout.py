@@ -25,6 +25,11 @@ from reports.style import FONT, GREY, HEADING_SIZE, LIGHT_GREY, SMALL_SIZE, TEXT
 
 POINTS_PER_INCH = 72.0
 LINE_SPACING = 1.25  # line pitch, in font sizes
+# Bold DejaVu Sans is up to about a tenth wider than the regular face that `em_width` measures.
+BOLD_WIDTH = 1.1
+# A title or a footer line wraps to at most this many lines, the last cut with "…": a patient's
+# name may be long (free text is bounded only at 200,000 characters), and a page has one layout.
+MOST_LINES = 2
 BASELINE_DROP = 0.8  # where a line's baseline sits below its top, in line pitches
 
 
@@ -89,6 +94,22 @@ def wrap_to_width(text: str, ems: float) -> list[str]:
     return lines
 
 
+def fitted_lines(text: str, ems: float, most: int = MOST_LINES) -> list[str]:
+    """`text` wrapped to `ems`, in at most `most` lines; the last ends in "…" when some is cut."""
+    lines = wrap_to_width(text, ems)
+    if len(lines) <= most:
+        return lines
+    last = lines[most - 1]
+    while last and em_width(last + " …") > ems:
+        last = last[: max(0, len(last) - max(1, len(last) // 20))]
+    return lines[: most - 1] + [f"{last.rstrip()} …"]
+
+
+def ems_across(fig: Figure, width: float, size: float) -> float:
+    """How many ems of `size`-point text fit in `width` (figure coordinates)."""
+    return width * fig.get_figwidth() * POINTS_PER_INCH / size
+
+
 @dataclass
 class Cursor:
     """Writes blocks top to bottom on a page, in figure coordinates.
@@ -116,9 +137,13 @@ class Cursor:
         self.y -= lines * line_height(self.fig, size)
 
     def title(self, text: str, sub: str | None = None) -> None:
-        self.y = text_lines(self.fig, self.left, self.y, [text], TITLE_SIZE, weight="bold")
+        """The page's bold title and a grey line under it, each wrapped within the margins."""
+        width = self.right - self.left
+        lines = fitted_lines(text, ems_across(self.fig, width, TITLE_SIZE) / BOLD_WIDTH)
+        self.y = text_lines(self.fig, self.left, self.y, lines, TITLE_SIZE, weight="bold")
         if sub:
-            self.y = text_lines(self.fig, self.left, self.y, [sub], TEXT_SIZE, color=GREY)
+            lines = fitted_lines(sub, ems_across(self.fig, width, TEXT_SIZE))
+            self.y = text_lines(self.fig, self.left, self.y, lines, TEXT_SIZE, color=GREY)
         self.gap(0.5)
 
     def room_for(self, height: float) -> bool:
@@ -298,8 +323,13 @@ def _band(cur: Cursor, y: float, height: float, colour: str, zorder: int = 1) ->
 
 
 def footer(fig: Figure, left: str, right: str = "") -> None:
-    """A small grey line (or two) at the foot of a page; `right` is the page number."""
-    lines = left.split("\n")
+    """A small grey line (or two) at the foot of a page; `right` is the page number.
+
+    Each line of `left` wraps short of the page number, which it must never run into.
+    """
+    number = ems_across(fig, 0.02, SMALL_SIZE) + em_width(right) if right else 0.0
+    ems = ems_across(fig, 0.95 - 0.07, SMALL_SIZE) - number
+    lines = [line for given in left.split("\n") for line in fitted_lines(given, ems)]
     top = 0.02 + len(lines) * line_height(fig, SMALL_SIZE)
     text_lines(fig, 0.07, top, lines, SMALL_SIZE, color=GREY)
     if right:

@@ -123,9 +123,10 @@ def _page(fig, item: SessionRecordInput) -> None:
     cur.heading(f"Readings ({len(summary.readings)})")
     rows = [reading_row(inf, r) for r in summary.readings]
     # The chart below the table when at least three rows fit above it; else the page's room goes
-    # to the table, and the chart is left out rather than drawn over the text (one page).
+    # to the table, and the chart is left out rather than drawn over the text (one page). A
+    # session with no readings has no chart: four empty panels would only repeat "none recorded".
     fit = int((cur.y - CHART_TOP - 0.05) / ROW_HEIGHT)
-    with_chart = fit >= min(3, len(rows))
+    with_chart = bool(rows) and fit >= min(3, len(rows))
     cur.table(
         READING_HEADERS,
         rows,
@@ -136,7 +137,7 @@ def _page(fig, item: SessionRecordInput) -> None:
     )
     if with_chart:
         _chart(fig, summary, settings, top=cur.y - 0.03)
-    else:
+    elif rows:
         cur.paragraph(CHART_LEFT_OUT, size=SMALL_SIZE, color=GREY)
     footer(
         fig,
