@@ -490,7 +490,7 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
 
 def _strs(values: list) -> list:
     # Patient ids are text in the database; a frame built by hand may hold numbers.
-    return values if all(type(v) is str for v in values) else [str(v) for v in values]
+    return values if set(map(type, values)) <= {str} else [str(v) for v in values]
 
 
 def _total_from_items(scale_id: str, items: tuple[int, ...] | None) -> int:
