@@ -11,7 +11,7 @@ written (`reports.style.open_pdf`), its renderer keeps what it learnt:
 - the glyph layout of each string in each font file and size (the glyphs,
   their positions and kerning: libraqm's answer, which depends on nothing
   else), which the PDF's text drawing then reads;
-- which font files a font description resolves to.
+- which font files a font description resolves to, and its line height.
 
 What is written into the PDF is byte for byte what matplotlib writes without
 these caches (`tests/reports/test_pdf_text.py` compares). The caches live for
@@ -34,6 +34,7 @@ LIMIT = 200_000
 _LAYOUTS: dict[tuple, list] = {}
 _METRICS: dict[tuple, tuple[float, float, float]] = {}
 _FONT_FILES: dict[tuple, Any] = {}
+_HEIGHTS: dict[tuple, tuple] = {}
 #: The size the renderer set on the font it is drawing with (the layout depends on it).
 _DRAWING_SIZE: ContextVar[float | None] = ContextVar("drawing_size", default=None)
 #: The matplotlib whose PDF text drawing this mirrors: 3.11 (libraqm layout, `FontPath`).
@@ -136,12 +137,41 @@ class ReportRendererPdf(backend_pdf.RendererPdf):
         font.set_size(prop.get_size_in_points(), 72)
         return font
 
+    def _get_font_height_metrics(self, prop):
+        # A text's line height, from its font's tables: what `Text._get_layout` works out for
+        # every text it draws (at the PDF's 72 dpi) when the renderer offers none, done once.
+        if matplotlib.rcParams["pdf.use14corefonts"]:
+            return super()._get_font_height_metrics(prop)
+        key = _prop_key(prop)
+        heights = _HEIGHTS.get(key)
+        if heights is None:
+            heights = _bounded(_HEIGHTS)[key] = _table_heights(prop)
+        return heights
+
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
         token = _DRAWING_SIZE.set(prop.get_size_in_points())
         try:
             return super().draw_text(gc, x, y, s, prop, angle, ismath, mtext)
         finally:
             _DRAWING_SIZE.reset(token)
+
+
+def _table_heights(prop, dpi: int = 72) -> tuple:
+    """Ascent, descent and line gap of `prop`'s font as `Text._get_layout` (matplotlib 3.11)
+    computes them from the font's OS/2 or hhea table, operation for operation; Nones without."""
+    font = font_manager.get_font(font_manager.fontManager._find_fonts_by_props(prop))
+    for table_name, gap_key, ascent_key, descent_key in (
+        ("OS/2", "sTypoLineGap", "sTypoAscender", "sTypoDescender"),
+        ("hhea", "lineGap", "ascent", "descent"),
+    ):
+        table = font.get_sfnt_table(table_name)
+        if table is None:
+            continue
+        fontsize = prop.get_size_in_points()
+        units_per_em = font.get_sfnt_table("head")["unitsPerEm"]
+        scale = 1 / units_per_em * fontsize * dpi / 72
+        return table[ascent_key] * scale, -table[descent_key] * scale, table[gap_key] * scale
+    return None, None, None
 
 
 @contextmanager

@@ -54,7 +54,8 @@ def _pdf(path, pages) -> bytes:
 
 def test_pdfs_written_through_the_caches_are_byte_identical(tmp_path):
     """matplotlib alone, then the caches cold and warm: the same bytes for every patient."""
-    pdf_text._LAYOUTS.clear(), pdf_text._METRICS.clear(), pdf_text._FONT_FILES.clear()
+    for cache in (pdf_text._LAYOUTS, pdf_text._METRICS, pdf_text._FONT_FILES, pdf_text._HEIGHTS):
+        cache.clear()
     assert pdf_text.SUPPORTED, "written against matplotlib 3.11: check the mirror still holds"
     for number, pages in enumerate(_pages(tmp_path)):
         plain = _pdf(tmp_path / f"plain{number}.pdf", pages)
@@ -64,4 +65,4 @@ def test_pdfs_written_through_the_caches_are_byte_identical(tmp_path):
             warm = _pdf(tmp_path / f"warm{number}.pdf", pages)
         assert backend_pdf.RendererPdf is not pdf_text.ReportRendererPdf
         assert plain == cold == warm, f"patient {number}"
-    assert pdf_text._LAYOUTS and pdf_text._METRICS  # the caches were used
+    assert pdf_text._LAYOUTS and pdf_text._METRICS and pdf_text._HEIGHTS  # the caches were used
