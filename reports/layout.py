@@ -12,6 +12,7 @@ columns drawn that way drift apart row by row.
 from __future__ import annotations
 
 import functools
+import os
 import textwrap
 from dataclasses import dataclass
 from typing import Callable, Sequence
@@ -62,6 +63,13 @@ def _measuring_font() -> FT2Font:
     font = FT2Font(font_manager.findfont(FONT))
     font.set_size(100, POINTS_PER_INCH)  # 100 pt at 72 dpi: widths in hundredths of an em
     return font
+
+
+# A forked report worker opens the font afresh, as matplotlib does for its own fonts: a FreeType
+# face read through a file inherited across a fork shares that file's offset with the other
+# processes, and two of them loading glyphs at once read each other's bytes ("failed to load glyph").
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_measuring_font.cache_clear)
 
 
 @functools.cache
