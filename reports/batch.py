@@ -25,6 +25,8 @@ import multiprocessing
 import os
 import sys
 import time
+from concurrent.futures import Future, ProcessPoolExecutor, as_completed
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -42,6 +44,7 @@ from outcomes.sessions import monitored_sessions
 from outcomes.settings import Settings
 from outcomes.status import PatientStatus, analyse_patient
 from reports.cohort_report import write_cohort_report
+from reports.names import patient_stem
 from reports.partial import failed_part_way
 from reports.patient_report import Acknowledgement, PatientReportInput, write_patient_report
 from safe_files.atomic import private_folder
@@ -51,6 +54,11 @@ PATIENT_FOLDER = "patients"
 COHORT_FOLDER = "cohort"
 #: Stands in for a patient id in `ReportResult.failures` when the cohort report failed.
 COHORT_FAILURE = "(cohort report)"
+#: A patient whose report worker died before answering (its files may be missing).
+WORKER_DIED = (
+    "report could not be drawn: the process drawing it stopped unexpectedly (it was killed, or "
+    "ran out of memory); run the report again for this patient"
+)
 
 
 class ReportError(Exception):
@@ -556,6 +564,17 @@ def _render_one(index: int) -> tuple[str, list[Path], str | None]:
         return item.status.patient_id, left, words
 
 
+def _outcome(done: Future, item: PatientReportInput, folder: Path):
+    """A worker's answer for one patient; words when the worker died before answering."""
+    try:
+        return done.result()
+    except BrokenProcessPool:  # killed (out of memory, `kill`) or crashed
+        pid = item.status.patient_id
+        stem = patient_stem(pid)
+        left = [p for p in (folder / f"{stem}.pdf", folder / f"{stem}.png") if p.exists()]
+        return pid, left, WORKER_DIED
+
+
 def _render_patients(items, folder: Path, jobs: int, progress: bool, err: TextIO, during=None):
     """Draw every patient's report; `during` runs in this process meanwhile."""
     global _ITEMS, _FOLDER
@@ -575,22 +594,25 @@ def _render_patients(items, folder: Path, jobs: int, progress: bool, err: TextIO
             _ITEMS = []
     else:
         method = start_method()
-        context = multiprocessing.get_context(method)
         _ITEMS, _FOLDER = items, folder  # a forked worker inherits these
+        # A process pool that notices a worker's death: multiprocessing.Pool would replace
+        # the worker and wait forever for the patient it was drawing.
+        pool = ProcessPoolExecutor(
+            jobs,
+            mp_context=multiprocessing.get_context(method),
+            initializer=_init_worker,
+            initargs=(None if method == "fork" else items, folder),
+        )
         try:
-            with context.Pool(
-                jobs,
-                initializer=_init_worker,
-                initargs=(None if method == "fork" else items, folder),
-            ) as pool:
-                pending = pool.imap_unordered(_render_one, range(len(items)), chunksize=2)
-                if during:
-                    during()
-                for outcome in pending:
-                    results.append(outcome)
-                    if bar:
-                        bar.step()
+            pending = {pool.submit(_render_one, i): i for i in range(len(items))}
+            if during:
+                during()
+            for done in as_completed(pending):
+                results.append(_outcome(done, items[pending[done]], folder))
+                if bar:
+                    bar.step()
         finally:
+            pool.shutdown(wait=True, cancel_futures=True)
             _ITEMS = []
     if bar:
         bar.close()

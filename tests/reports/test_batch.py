@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import threading
 from datetime import date
 from pathlib import Path
 
@@ -263,6 +265,37 @@ def test_a_patient_whose_drawing_fails_is_reported_and_the_rest_written(tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         f"{patient_stem(p)}.{ext}" for p in ("P1", "P3") for ext in ("pdf", "png")
     )
+
+
+class _DiesWhenDrawn:
+    """Stands where a CADSS record goes; reading it ends the process at once (as `kill -9` would)."""
+
+    def __getattr__(self, name):
+        os._exit(9)
+
+
+def test_a_worker_that_dies_is_reported_and_the_batch_ends(tmp_path):
+    """A worker killed mid-patient (out of memory, `kill`): the batch ends with words, never hangs."""
+    from reports.batch import WORKER_DIED, _render_patients
+    from tests.reports.test_patient import report_input
+
+    dying = report_input("P2")
+    dying.cadss = [_DiesWhenDrawn()]
+    items = [report_input("P1"), dying, report_input("P3")]
+    answer: list = []
+    worker = threading.Thread(
+        target=lambda: answer.append(_render_patients(items, tmp_path, 2, False, io.StringIO())),
+        daemon=True,
+    )
+    worker.start()
+    worker.join(300)  # a guard against the hang this test is about, not a measure of speed
+    assert answer, "the batch never ended after its worker died"
+    results = {pid: (files, error) for pid, files, error in answer[0]}
+    assert sorted(results) == ["P1", "P2", "P3"]
+    assert results["P2"] == ([], WORKER_DIED)
+    for pid in ("P1", "P3"):  # drawn, or named as not drawn with the same words
+        files, error = results[pid]
+        assert (len(files), error) == (2, None) or error == WORKER_DIED
 
 
 def test_spawned_workers_write_the_same_files_as_the_main_process(tmp_path, monkeypatch):
