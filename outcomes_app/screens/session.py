@@ -409,18 +409,23 @@ class SessionScreen(Screen):
     def action_acknowledge(self) -> None:
         acknowledge_open_alerts(self)
 
-    def action_rems_form(self) -> None:
-        """Fill in the esketamine session's REMS form fields (refused in words for ketamine)."""
+    def _esketamine_session(self):
+        """This session's record when it gives esketamine; else says why there is no form (None)."""
         inf = self.summary.infusion if self.summary else None
-        if inf is None:
-            return
-        if inf.drug != ESKETAMINE:
+        if inf is not None and inf.drug != ESKETAMINE:
             self.notify(
                 f"This session gives {inf.drug}: only esketamine (Spravato) sessions have a REMS "
-                "monitoring form.",
+                "monitoring form. Nothing was changed.",
                 title="No REMS form",
                 severity="warning",
             )
+            return None
+        return inf
+
+    def action_rems_form(self) -> None:
+        """Fill in the esketamine session's REMS form fields (refused in words for ketamine)."""
+        inf = self._esketamine_session()
+        if inf is None:
             return
         from outcomes_app.screens.rems_form_edit import RemsFormEdit
 
@@ -434,16 +439,8 @@ class SessionScreen(Screen):
 
     def action_mark_submitted(self) -> None:
         """Mark this esketamine session's REMS form submitted today, by the clinician (audited)."""
-        inf = self.summary.infusion if self.summary else None
+        inf = self._esketamine_session()
         if inf is None:
-            return
-        if inf.drug != ESKETAMINE:
-            self.notify(
-                f"This session gives {inf.drug}: only esketamine (Spravato) sessions have a REMS "
-                "monitoring form to submit. Nothing was marked.",
-                title="No REMS form",
-                severity="warning",
-            )
             return
         self.run_worker(self._mark_submitted(inf), group="save")
 
