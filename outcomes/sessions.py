@@ -21,6 +21,7 @@ from typing import Iterator
 
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
 from outcomes.fields import minutes_between, moment
+from outcomes.reading_limits import crossed as line_crossed
 from outcomes.records import Infusion, Reading
 from outcomes.safety import Alert
 from outcomes.settings import Settings
@@ -156,9 +157,11 @@ def crossing(readings, settings: Settings) -> list[Reading]:
     """The readings that cross a line of `reading_alerts` (one quick pass, nothing worded).
 
     Most readings cross none: checking first spares the quiet sessions the
-    wording of every rule. The lines are those of `reading_alerts` and the
-    session chart's (`outcomes.reading_limits`), which tests/core/test_reading_limits.py
-    holds to agree, value by value, through `reading_alerts`.
+    wording of every rule. The rules' home is `outcomes.reading_limits`, which
+    `reading_alerts` and the session chart ask; they are written out once more
+    here only for speed (one comprehension over every reading of a clinic: asking
+    per reading cost a fifth of the analysis), and tests/core/test_reading_limits.py
+    holds this pass to them, value by value.
     """
     spo2_below = settings.spo2_alert_below
     rate_low, rate_high = settings.resp_rate_low, settings.resp_rate_high
@@ -182,17 +185,14 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     rules = (
         (
             LOW_SPO2,
-            lambda r: r.spo2 is not None and r.spo2 < settings.spo2_alert_below,
+            lambda r: line_crossed("spo2", r.spo2, settings),
             lambda r: (r.spo2,),
             lambda r: f"oxygen saturation {r.spo2}%",
             f"below {settings.spo2_alert_below}% (setting spo2_alert_below)",
         ),
         (
             RESP_RATE,
-            lambda r: (
-                r.respiratory_rate is not None
-                and not (settings.resp_rate_low <= r.respiratory_rate <= settings.resp_rate_high)
-            ),
+            lambda r: line_crossed("respiratory_rate", r.respiratory_rate, settings),
             lambda r: (
                 -abs(r.respiratory_rate - (settings.resp_rate_low + settings.resp_rate_high) / 2),
             ),
@@ -201,10 +201,7 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
         ),
         (
             DEEP_SEDATION,
-            lambda r: (
-                r.sedation_moaas is not None
-                and r.sedation_moaas <= settings.sedation_alert_at_or_below
-            ),
+            lambda r: line_crossed("sedation_moaas", r.sedation_moaas, settings),
             lambda r: (r.sedation_moaas,),
             lambda r: f"sedation MOAA/S {r.sedation_moaas}",
             f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)",
