@@ -26,24 +26,14 @@ from db.clock import now_iso
 from db.errors import StorageError
 from db.reads import CURRENT, SESSION_IS_CURRENT
 from outcomes.readings import follow_session, window_problem
+from outcomes.records import READING_COLUMNS
 from outcomes.timepoints import parse_timepoint
 
 if TYPE_CHECKING:  # annotations only: loaded where a connection is made (db.connection)
     import sqlite_utils
 
-_FIELDS = (
-    "id",
-    "patient_id",
-    "session_at",
-    "taken_at",
-    "bp_systolic",
-    "bp_diastolic",
-    "heart_rate",
-    "spo2",
-    "respiratory_rate",
-    "sedation_moaas",
-    "notes",
-)
+# A reading's columns as the core names them (`READING_COLUMNS`), under the table's own `id`.
+_FIELDS = ("id", *READING_COLUMNS[1:])
 
 
 def orphaned_readings(database: sqlite_utils.Database) -> list[dict[str, Any]]:
