@@ -3,7 +3,8 @@
 Reports put many pages through the PDF backend, so text is laid out by hand
 in figure coordinates rather than by `tight_layout` or `Axes.table` (both
 measure every string, which dominates the cost of a batch). Every line of
-text is its own single-line text placed on its baseline: multi-line texts
+text is its own single-line text placed on its baseline (the lines of a page
+are held by one artist, `reports.page_text`): multi-line texts
 would space their lines by the metrics of whichever font the backend uses
 (the PDF and PNG renderers measure a font slightly differently), and table
 columns drawn that way drift apart row by row.
@@ -22,6 +23,7 @@ from matplotlib.figure import Figure
 from matplotlib.ft2font import FT2Font
 from matplotlib.patches import Rectangle
 
+from reports.page_text import page_text
 from reports.style import FONT, GREY, HEADING_SIZE, LIGHT_GREY, SMALL_SIZE, TEXT_SIZE, TITLE_SIZE
 
 POINTS_PER_INCH = 72.0
@@ -52,9 +54,10 @@ def text_lines(
 ) -> float:
     """Draw `lines` one under another from `top`; returns the y below the last."""
     step = line_height(fig, size)
+    block = page_text(fig)
     for i, line in enumerate(lines):
         if line:
-            fig.text(x, top - (i + BASELINE_DROP) * step, line, size=size, va="baseline", **kwargs)
+            block.add(x, top - (i + BASELINE_DROP) * step, line, size, **kwargs)
     return top - len(lines) * step
 
 

@@ -22,6 +22,7 @@ from matplotlib.backends.backend_pdf import PdfPages
 from matplotlib.figure import Figure
 
 from reports.pdf_text import remembered_text
+from reports.png_text import remembered_png_text
 from safe_files.atomic import atomic_file, discard, os_error_message, temporary_beside, write_atomic
 
 # Okabe & Ito (2008), "Color Universal Design".
@@ -74,8 +75,10 @@ def _quiet_missing_glyphs() -> Iterator[None]:
 PDF_FONTS = {"pdf.use14corefonts": False, "pdf.fonttype": 3}
 
 #: One font family, named: with the default family list matplotlib looks up
-#: every family of `font.sans-serif` for every text it draws.
-REPORT_RC = {"font.family": [FONT]}
+#: every family of `font.sans-serif` for every text it draws. Text is shown
+#: literally: without `text.parse_math` off, a note reading "$20 copay, $5
+#: parking" would be set as mathematics (and a stray backslash could fail the page).
+REPORT_RC = {"font.family": [FONT], "text.parse_math": False}
 
 
 @contextmanager
@@ -107,7 +110,7 @@ def save_png(
 
     fig.set_dpi(PNG_DPI)
     canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
-    with _quiet_missing_glyphs():
+    with _quiet_missing_glyphs(), remembered_png_text():
         canvas.draw()
     pixels = np.asarray(canvas.buffer_rgba())
     if crop is not None:

@@ -21,6 +21,7 @@ from outcomes.timepoints import parse_timepoint
 from reports import handout as handout_module
 from reports import session_record as record_module
 from reports.layout import fitted_lines
+from reports.page_text import figure_texts
 from reports.patient_report import PatientReportInput, draw_pages
 from reports.style import new_figure, report_style
 from tests.clinic import add_patient
@@ -41,7 +42,7 @@ def texts_off_the_page(fig) -> list[str]:
     width = fig.bbox.width
     return [
         t.get_text()
-        for t in fig.texts
+        for t in figure_texts(fig)
         if t.get_visible()
         and t.get_text().strip()
         and not (0 <= t.get_window_extent(renderer).x0 <= t.get_window_extent(renderer).x1 <= width)
@@ -101,7 +102,7 @@ def test_a_long_name_wraps_on_the_take_home_page(monkeypatch, tmp_path):
 
 def printed(page) -> str:
     """Every text of the page run together, as a wrapped line joins its neighbour."""
-    return " ".join(t.get_text() for t in page.texts).replace(" ", "")
+    return " ".join(t.get_text() for t in figure_texts(page)).replace(" ", "")
 
 
 @pytest.mark.parametrize("cut", [False, True])

@@ -14,6 +14,7 @@ from outcomes.records import Assessment, Infusion, group_by_patient
 from outcomes.settings import Settings
 from outcomes.status import analyse_patient
 from outcomes.timepoints import Timepoint
+from reports.page_text import figure_texts
 from reports.patient_chart import draw_progress
 from reports.patient_report import (
     CHART_RECT,
@@ -156,7 +157,9 @@ def test_chart_marks_milestones_relief_and_reference_lines():
     item = report_input()
     fig = new_figure(A4_PORTRAIT)
     draw_progress(fig, CHART_RECT, item.status, cadss_per_infusion(item.status, item.cadss))
-    texts = [t.get_text() for t in fig.texts] + [t.get_text() for ax in fig.axes for t in ax.texts]
+    texts = [t.get_text() for t in figure_texts(fig)] + [
+        t.get_text() for ax in fig.axes for t in ax.texts
+    ]
     for expected in (
         "first response: session 3, day 5",
         "first remission: session 5, day 10",
@@ -257,7 +260,7 @@ def text_boxes_overlap(fig) -> list[tuple[str, str]]:
     renderer = fig.canvas.get_renderer()
     boxes = [
         (t.get_text(), t.get_window_extent(renderer))
-        for t in fig.texts
+        for t in figure_texts(fig)
         if t.get_visible() and t.get_text().strip()
     ]
     return [

@@ -54,7 +54,8 @@ def _pdf(path, pages) -> bytes:
 
 def test_pdfs_written_through_the_caches_are_byte_identical(tmp_path):
     """matplotlib alone, then the caches cold and warm: the same bytes for every patient."""
-    for cache in (pdf_text._LAYOUTS, pdf_text._METRICS, pdf_text._FONT_FILES, pdf_text._HEIGHTS):
+    caches = (pdf_text._LAYOUTS, pdf_text._METRICS, pdf_text._FONT_FILES, pdf_text._HEIGHTS)
+    for cache in (*caches, pdf_text._PLANS):
         cache.clear()
     assert pdf_text.SUPPORTED, "written against matplotlib 3.11: check the mirror still holds"
     for number, pages in enumerate(_pages(tmp_path)):
@@ -66,3 +67,6 @@ def test_pdfs_written_through_the_caches_are_byte_identical(tmp_path):
         assert backend_pdf.RendererPdf is not pdf_text.ReportRendererPdf
         assert plain == cold == warm, f"patient {number}"
     assert pdf_text._LAYOUTS and pdf_text._METRICS and pdf_text._HEIGHTS  # the caches were used
+    plans = list(pdf_text._PLANS.values())
+    # Most strings were written from their plan; the fallback font's were not (the name in 李).
+    assert sum(plan is not None for plan in plans) > 100 and None in plans
