@@ -26,12 +26,14 @@ class Limit(NamedTuple):
 
     def crossed(self, reading_value: float) -> bool:
         """True when `reading_value` is on the alerting side of this line."""
-        return {
-            BELOW: reading_value < self.value,
-            ABOVE: reading_value > self.value,
-            AT_OR_BELOW: reading_value <= self.value,
-            AT_OR_ABOVE: reading_value >= self.value,
-        }[self.crossed_when]
+        side, line = self.crossed_when, self.value
+        if side == BELOW:
+            return reading_value < line
+        if side == ABOVE:
+            return reading_value > line
+        if side == AT_OR_BELOW:
+            return reading_value <= line
+        return reading_value >= line
 
     @property
     def alerts_downward(self) -> bool:
@@ -58,4 +60,10 @@ def limits(field: str, settings: Settings) -> tuple[Limit, ...]:
 
 def crossed(field: str, value: float | None, settings: Settings) -> bool:
     """True when a reading's `field` value is on the alerting side of any of its lines."""
-    return value is not None and any(limit.crossed(value) for limit in limits(field, settings))
+    return any_crossed(limits(field, settings), value)
+
+
+def any_crossed(lines: tuple[Limit, ...], value: float | None) -> bool:
+    """True when `value` is on the alerting side of any of `lines` (one measure's `limits`,
+    asked once for a session's readings rather than once a reading)."""
+    return value is not None and any(line.crossed(value) for line in lines)

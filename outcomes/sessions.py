@@ -21,7 +21,7 @@ from typing import Iterator
 
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
 from outcomes.fields import minutes_between, moment
-from outcomes.reading_limits import crossed as line_crossed
+from outcomes.reading_limits import any_crossed, limits
 from outcomes.records import Infusion, Reading
 from outcomes.safety import Alert
 from outcomes.settings import Settings
@@ -182,17 +182,20 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     """One alert per kind per session, naming the worst reading and how many crossed the line."""
     if not crossing(readings, settings):
         return []
+    spo2, rate, sedation = (
+        limits(field, settings) for field in ("spo2", "respiratory_rate", "sedation_moaas")
+    )
     rules = (
         (
             LOW_SPO2,
-            lambda r: line_crossed("spo2", r.spo2, settings),
+            lambda r: any_crossed(spo2, r.spo2),
             lambda r: (r.spo2,),
             lambda r: f"oxygen saturation {r.spo2}%",
             f"below {settings.spo2_alert_below}% (setting spo2_alert_below)",
         ),
         (
             RESP_RATE,
-            lambda r: line_crossed("respiratory_rate", r.respiratory_rate, settings),
+            lambda r: any_crossed(rate, r.respiratory_rate),
             lambda r: (
                 -abs(r.respiratory_rate - (settings.resp_rate_low + settings.resp_rate_high) / 2),
             ),
@@ -201,7 +204,7 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
         ),
         (
             DEEP_SEDATION,
-            lambda r: line_crossed("sedation_moaas", r.sedation_moaas, settings),
+            lambda r: any_crossed(sedation, r.sedation_moaas),
             lambda r: (r.sedation_moaas,),
             lambda r: f"sedation MOAA/S {r.sedation_moaas}",
             f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)",
