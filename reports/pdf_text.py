@@ -288,6 +288,11 @@ class _TextPlan(NamedTuple):
     def tracked_in(self, file) -> bool:
         """Record this string's glyphs in `file`'s font subsets, as matplotlib would; False when
         `file` numbers one of them differently (then matplotlib's own path draws the string)."""
+        # Once a plan's glyphs are recorded in a file, its later strings need no look:
+        # keyed by the plan's id, the plan kept alive by the entry (so the id stays its own).
+        done = file.__dict__.setdefault("_report_plans", {})
+        if done.get(id(self)) is self:
+            return True
         seen = file.__dict__.setdefault("_report_glyphs", set())
         tracker = file._character_tracker
         font = _FontFile(self.font_path.path, self.font_path.face_index)
@@ -297,6 +302,7 @@ class _TextPlan(NamedTuple):
             if tracker.track_glyph(font, char, glyph) != (0, code):
                 return False
             seen.add((font, char, glyph))
+        done[id(self)] = self
         return True
 
     def write(self, file, x: float, y: float, angle: float) -> None:
