@@ -186,11 +186,17 @@ class Cursor:
         weight: str = "normal",
         indent: float = 0.0,
     ) -> None:
-        width = int(self.chars_per_line * TEXT_SIZE / size * (1 - indent * 1.2))
-        lines = wrap(text, width)
+        lines = _measured_lines(self.fig, text, self.right - self.left - indent, size, weight)
         self.y = text_lines(
             self.fig, self.left + indent, self.y, lines, size, color=color, weight=weight
         )
+
+    def labelled_height(
+        self, text: str, label_width: float = 0.2, size: float = TEXT_SIZE, weight: str = "normal"
+    ) -> float:
+        """How far down `labelled` with these arguments would move the cursor."""
+        lines = _measured_lines(self.fig, text, self.right - self.left - label_width, size, weight)
+        return len(lines) * line_height(self.fig, size)
 
     def labelled(
         self,
@@ -201,8 +207,7 @@ class Cursor:
         weight: str = "normal",
     ) -> None:
         """A "label: value" line; the value wraps in its own column."""
-        width = int(self.chars_per_line * (1 - label_width / (self.right - self.left)))
-        lines = wrap(text, width)
+        lines = _measured_lines(self.fig, text, self.right - self.left - label_width, size, weight)
         text_lines(self.fig, self.left, self.y, [label], size, color=GREY)
         self.y = text_lines(self.fig, self.left + label_width, self.y, lines, size, weight=weight)
 
@@ -262,6 +267,13 @@ class Cursor:
                 style="italic",
             )
         self.gap(0.4)
+
+
+def _measured_lines(fig: Figure, text: str, width: float, size: float, weight: str) -> list[str]:
+    """`text` wrapped to `width` (figure coordinates) by measuring its words: a bold line is
+    wider, and a guess by characters let the page's safety line run off the paper."""
+    ems = ems_across(fig, width, size) / (BOLD_WIDTH if weight == "bold" else 1.0)
+    return wrap_to_width(text, ems)
 
 
 def _limit(rows: list, max_rows: int | None, keep: str) -> tuple[list, int]:

@@ -208,20 +208,29 @@ def _first_page(fig, item: PatientReportInput) -> None:
 
     # The status card, as the command line and the app print it (`outcomes.wording.status_card`).
     for line in wording.status_card(status, next_followup(status, item.as_of)):
+        weight = "bold" if line.strong else "normal"
         if line.strong:
             cur.gap(0.3)
-        text = line.text + _alerts_named(status) if line.label == "Safety" else line.text
-        cur.labelled(line.label, text, weight="bold" if line.strong else "normal")
+        text = line.text
+        if line.label == "Safety":
+            # As many open alerts as the space above the chart holds (it must not run into it).
+            for named in range(ALERTS_NAMED, -1, -1):
+                text = line.text + _alerts_named(status, named)
+                if cur.y - cur.labelled_height(text, weight=weight) >= PAGE_TEXT_BOTTOM:
+                    break
+        cur.labelled(line.label, text, weight=weight)
 
 
-def _alerts_named(status: PatientStatus) -> str:
+def _alerts_named(status: PatientStatus, most: int = ALERTS_NAMED) -> str:
     """After the card's "Safety: 2 alerts not yet acknowledged", on the same line (page 1 has
-    no room for another): the first alerts, then where the rest are."""
+    no room for another): the first `most` alerts, then where they all are."""
     open_alerts = status.open_alerts
     if not open_alerts:
         return ""
-    named = "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:ALERTS_NAMED])
-    more = " and more" if len(open_alerts) > ALERTS_NAMED else ""
+    if most == 0:
+        return " (details on page 2)"
+    named = "; ".join(f"{a.when.day} {a.detail}" for a in open_alerts[:most])
+    more = " and more" if len(open_alerts) > most else ""
     return f": {named}{more} (details on page 2)"
 
 

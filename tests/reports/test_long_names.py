@@ -113,3 +113,28 @@ def test_fitted_lines_keep_every_word_or_say_that_some_are_cut(cut):
     assert lines[-1].endswith(" …") == cut
     if not cut:
         assert " ".join(lines) == text.strip()
+
+
+def test_every_line_of_a_demo_clinics_reports_stays_on_the_paper(tmp_path):
+    """Bold lines (the open alerts on page 1) wrap by their measured width: guessed by
+    characters, 6 lines of 12 demo patients' reports ran past the paper's edge."""
+    from dataclasses import replace
+    from datetime import date
+
+    from outcomes_cli.demo import make_demo
+    from reports.batch import _report_inputs, analyse, split_patients
+
+    today = date(2026, 3, 1)
+    database = db.connect(tmp_path / "clinic.db")
+    db.write_clinic(database, make_demo(12, 1, today), "demo", today)
+    records = db.report_records(database)
+    database.close()
+    patients, _ = split_patients(records.data)
+    statuses, _ = analyse(patients, "phq9", records.settings, today, records.data.acknowledged)
+    items = _report_inputs(statuses, patients, records.data.names(), {}, set(patients), today)
+    with report_style():
+        for item in items:
+            for number, page in enumerate(draw_pages(replace(item, as_of=today)), start=1):
+                where = f"{item.status.patient_id} page {number}"
+                assert texts_off_the_page(page) == [], where
+                assert text_boxes_overlap(page) == [], where
