@@ -10,7 +10,7 @@ patient are refused. These checks run inside the write transaction
 
 The import is one audited event: an `imports` row (file, checksum, counts)
 and one audit row naming the first and last id added; every row written
-keeps its `import_id`. Rows go in with `executemany`.
+keeps its `import_id`. Rows go in as multi-row INSERTs (see "Speed" below).
 
 `import_csv` checks and writes a file in one pass, a chunk of rows at a
 time, inside one transaction. Any problem anywhere rolls the whole

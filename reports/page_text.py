@@ -151,7 +151,6 @@ def _baseline_offset(renderer, line: _Line, dpi: float) -> tuple[float, float]:
     a = max(a, min_ascent) + line_gap / 2
     d = max(d, min_descent) + line_gap / 2
     thisy = 0.0
-    baseline = a - thisy  # noqa: F841  (kept to mirror the layout's arithmetic)
     thisy -= a
     x0, y0 = 0.0, thisy
     descent = d
