@@ -380,32 +380,35 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
     if frame is None or frame.empty:
         return []
     c = _columns(frame, INFUSION_COLUMNS)
-    # One column at a time, then `map` straight into the constructor: no
-    # per-row Python loop body (a large clinic has hundreds of thousands).
+    # One column at a time, then each row's tuple straight into the record (`_make`:
+    # no Python call per row, where the named tuple's own constructor is one).
     return list(
         map(
-            Infusion,
-            _strs(c["patient_id"]),
-            _timepoints(c["given_at"]),
-            [n or 1 for n in c["course"]],
-            c["dose_mg_per_kg"],
-            c["infusion_id"],
-            c["route"],
-            c["duration_min"],
-            c["weight_kg"],
-            c["bp_systolic_pre"],
-            c["bp_diastolic_pre"],
-            c["bp_systolic_post"],
-            c["bp_diastolic_post"],
-            c["heart_rate_pre"],
-            c["heart_rate_post"],
-            _side_effects(c["side_effects"]),
-            c["notes"],
-            [d or "ketamine" for d in c["drug"]],
-            c["dose_mg"],
-            _timepoints(c["ended_at"]),
-            _timepoints(c["ready_to_leave_at"]),
-            [None if a is None else bool(a) for a in c["accompanied"]],
+            Infusion._make,
+            zip(
+                _strs(c["patient_id"]),
+                _timepoints(c["given_at"]),
+                [n or 1 for n in c["course"]],
+                c["dose_mg_per_kg"],
+                c["infusion_id"],
+                c["route"],
+                c["duration_min"],
+                c["weight_kg"],
+                c["bp_systolic_pre"],
+                c["bp_diastolic_pre"],
+                c["bp_systolic_post"],
+                c["bp_diastolic_post"],
+                c["heart_rate_pre"],
+                c["heart_rate_post"],
+                _side_effects(c["side_effects"]),
+                c["notes"],
+                [d or "ketamine" for d in c["drug"]],
+                c["dose_mg"],
+                _timepoints(c["ended_at"]),
+                _timepoints(c["ready_to_leave_at"]),
+                [None if a is None else bool(a) for a in c["accompanied"]],
+                strict=True,
+            ),
         )
     )
 
@@ -441,18 +444,21 @@ def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
     c = _columns(frame, READING_COLUMNS)
     return list(
         map(
-            Reading,
-            _strs(c["patient_id"]),
-            _timepoints(c["taken_at"]),
-            _timepoints(c["session_at"]),
-            c["bp_systolic"],
-            c["bp_diastolic"],
-            c["heart_rate"],
-            c["spo2"],
-            c["respiratory_rate"],
-            c["sedation_moaas"],
-            c["notes"],
-            c["reading_id"],
+            Reading._make,
+            zip(
+                _strs(c["patient_id"]),
+                _timepoints(c["taken_at"]),
+                _timepoints(c["session_at"]),
+                c["bp_systolic"],
+                c["bp_diastolic"],
+                c["heart_rate"],
+                c["spo2"],
+                c["respiratory_rate"],
+                c["sedation_moaas"],
+                c["notes"],
+                c["reading_id"],
+                strict=True,
+            ),
         )
     )
 
@@ -474,16 +480,19 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
         ]
     return list(
         map(
-            Assessment,
-            _strs(c["patient_id"]),
-            _timepoints(c["taken_at"]),
-            c["scale"],
-            totals,
-            items,
-            c["assessment_id"],
-            c["rater"],
-            c["notes"],
-            c["infusion_id"],
+            Assessment._make,
+            zip(
+                _strs(c["patient_id"]),
+                _timepoints(c["taken_at"]),
+                c["scale"],
+                totals,
+                items,
+                c["assessment_id"],
+                c["rater"],
+                c["notes"],
+                c["infusion_id"],
+                strict=True,
+            ),
         )
     )
 
