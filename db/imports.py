@@ -30,7 +30,6 @@ duplicates, the store, the order) stays on this thread, in file order.
 from __future__ import annotations
 
 import sqlite3
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -524,6 +523,8 @@ def _checked_ahead(check, starts: range):
     if len(starts) <= 1:
         yield from map(check, starts)
         return
+    from concurrent.futures import ThreadPoolExecutor  # only a file of more than one chunk
+
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="import-check") as checker:
         ahead = checker.submit(check, starts[0])
         try:

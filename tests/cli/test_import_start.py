@@ -1,7 +1,8 @@
 """`outcomes import` reads its rows without waiting for libraries it does not need (issue 24).
 
 An import reads CSV and writes SQLite: pandas and numpy (about half a second
-to load) are not among what it needs, nor the check-in mail modules. The
+to load) are not among what it needs, nor the check-in mail modules, nor
+sqlite-utils's date parser. The
 command runs in a fresh interpreter, as a clinician starts it, and reports
 which of those modules were loaded by the time it finished.
 """
@@ -23,7 +24,8 @@ try:
 except SystemExit as exc:
     code = exc.code
 print(json.dumps({"code": code, "loaded": sorted(
-    name for name in ("pandas", "numpy", "smtplib", "matplotlib", "scipy") if name in sys.modules
+    name for name in ("pandas", "numpy", "smtplib", "matplotlib", "scipy", "dateutil.parser._parser")
+    if name in sys.modules
 )}))
 """
 
@@ -50,3 +52,15 @@ def test_an_import_loads_neither_pandas_nor_numpy(tmp_path):
     database = db.connect(path)
     assert database.conn.execute("SELECT count(*) FROM assessments").fetchone()[0] == 1
     database.close()
+
+
+def test_sqlite_utils_date_parser_still_works_when_asked():
+    """The date parser sqlite-utils loads is a stand-in until used; used, it is the real one."""
+    probe = (
+        "import sys; from db.sqlite_utils_import import sqlite_utils; sqlite_utils();"
+        "before = 'dateutil.parser._parser' in sys.modules;"
+        "from sqlite_utils import recipes;"
+        "print(before, recipes.parsedate('5 March 2024'), recipes.parser.ParserError.__name__)"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.split() == ["False", "2024-03-05", "ParserError"], done.stderr
