@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
-from itertools import groupby
+from itertools import groupby, repeat
 from operator import attrgetter
 from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
 
@@ -380,11 +380,12 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
     if frame is None or frame.empty:
         return []
     c = _columns(frame, INFUSION_COLUMNS)
-    # One column at a time, then each row's tuple straight into the record (`_make`:
-    # no Python call per row, where the named tuple's own constructor is one).
+    # One column at a time, then each row's tuple straight into the record: no Python
+    # call per row (a named tuple's own constructor and `_make` are one each).
     return list(
         map(
-            Infusion._make,
+            tuple.__new__,  # the record made in C (its class's constructor is Python)
+            repeat(Infusion),
             zip(
                 _strs(c["patient_id"]),
                 _timepoints(c["given_at"]),
@@ -444,7 +445,8 @@ def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
     c = _columns(frame, READING_COLUMNS)
     return list(
         map(
-            Reading._make,
+            tuple.__new__,  # the record made in C (its class's constructor is Python)
+            repeat(Reading),
             zip(
                 _strs(c["patient_id"]),
                 _timepoints(c["taken_at"]),
@@ -480,7 +482,8 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
         ]
     return list(
         map(
-            Assessment._make,
+            tuple.__new__,  # the record made in C (its class's constructor is Python)
+            repeat(Assessment),
             zip(
                 _strs(c["patient_id"]),
                 _timepoints(c["taken_at"]),
