@@ -5,11 +5,14 @@ A report page holds hundreds of one-line texts set on their baselines
 matplotlib `Text` artists, building and drawing them was close to half of a
 batch report's time (issue 24), for features these lines never use: several
 lines, rotation, wrapping, boxes, mathtext. `PageText` keeps each line as
-plain values and draws it through the renderer's `draw_text` exactly as
-`Text.draw` (matplotlib 3.11) would draw a one-line, unrotated,
-baseline-aligned text: the same font, colour, graphics state and position,
-to the last bit, so the PDF is byte for byte the same
-(`tests/reports/test_page_text.py` compares).
+plain values and draws it through the renderer's `draw_text` as
+`Text.draw` (matplotlib 3.11) draws a one-line, unrotated, baseline-aligned
+text: the same font, colour and graphics state, and the same place, exactly
+on the baseline asked for. (`Text` reaches it by adding the font's ascent and
+subtracting it again, which can leave a rounding of about 1e-15 points; a
+PDF writes ten decimals, so that almost never shows. Placing the line there
+directly spares measuring every string.) `tests/reports/test_page_text.py`
+compares the PDFs and PNGs with matplotlib's own `Text`.
 
 Lines are drawn in the order they were added, and consecutive `text_lines`
 calls share one artist standing where their `Text`s would have stood among
@@ -27,10 +30,8 @@ import matplotlib
 from matplotlib import colors as mcolors
 from matplotlib.artist import Artist
 from matplotlib.figure import Figure, _stale_figure_callback
-from matplotlib.font_manager import FontProperties, fontManager, get_font
+from matplotlib.font_manager import FontProperties
 from matplotlib.text import Text
-
-from reports.pdf_text import LIMIT, ReportRendererPdf
 
 #: The keyword arguments a line may have, besides its size (as `Figure.text` takes them).
 STYLE_KEYS = frozenset({"color", "weight", "style", "ha"})
@@ -100,26 +101,15 @@ class PageText(Artist):
         trans = self.get_transform()
         canvas_height = renderer.get_canvas_width_height()[1]
         flip = renderer.flipy()
-        dpi = self.get_figure(root=True).dpi
-        # The report PDF renderer measures every string alike at 72 dpi: its offsets are kept.
-        offsets = _OFFSETS if isinstance(renderer, ReportRendererPdf) else {}
-        rc = matplotlib.rcParams
-        fonts = (rc["pdf.use14corefonts"], rc["pdf.fonttype"])
         for line in self.lines:
             if not line.text:
                 continue
-            key = (line.text, line.prop, line.ha, fonts)
-            offset = offsets.get(key)
-            if offset is None:
-                offset = _baseline_offset(renderer, line, dpi)
-                if offsets is _OFFSETS:
-                    if len(_OFFSETS) > LIMIT:
-                        _OFFSETS.clear()
-                    _OFFSETS[key] = offset
-            x, y = offset
-            posx, posy = trans.transform((float(line.x), float(line.y)))
-            x = x + posx
-            y = y + posy
+            # On its baseline: `Text` computes the same place by way of the font's ascent and the
+            # line's measured descent, which cancel but for a rounding of about 1e-15 points.
+            x, y = trans.transform((float(line.x), float(line.y)))
+            if line.ha != "left":  # as `Text` aligns it, to the bit
+                width, _, _ = renderer.get_text_width_height_descent(line.text, line.prop, False)
+                x = x - (width if line.ha == "right" else width / 2)
             if flip:
                 y = canvas_height - y
             # The graphics state as `Text.draw` sets it, call for call.
@@ -136,59 +126,7 @@ class PageText(Artist):
         self.stale = False
 
 
-def _baseline_offset(renderer, line: _Line, dpi: float) -> tuple[float, float]:
-    """Where `Text._get_layout` (3.11) puts the one line of an unrotated, baseline-aligned
-    text relative to its anchor, operation for operation (so that every bit agrees)."""
-    prop = line.prop
-    min_ascent = min_descent = None
-    if hasattr(renderer, "_get_font_height_metrics"):
-        min_ascent, min_descent, _gap = renderer._get_font_height_metrics(prop)
-    if min_ascent is None:
-        min_ascent, min_descent = _table_ascent_descent(prop, dpi)
-    w, h, d = renderer.get_text_width_height_descent(line.text, prop, ismath=False)
-    a = h - d
-    line_gap = 0  # one line
-    a = max(a, min_ascent) + line_gap / 2
-    d = max(d, min_descent) + line_gap / 2
-    thisy = 0.0
-    thisy -= a
-    x0, y0 = 0.0, thisy
-    descent = d
-    width = w
-    ymin_box = y0 - descent
-    if line.ha == "left":
-        layout_x = x0
-    elif line.ha == "center":
-        layout_x = x0 + width / 2 - w / 2
-    else:
-        layout_x = x0 + width - w
-    xs = (0, 0, width, width)
-    ys = (ymin_box, 0, 0, ymin_box)
-    xmin, xmax = min(xs), max(xs)
-    ymin = min(ys)
-    offsetx = xmin if line.ha == "left" else xmax if line.ha == "right" else (xmin + xmax) / 2
-    offsety = ymin + descent
-    return layout_x - offsetx, y0 - offsety
-
-
-def _table_ascent_descent(prop: FontProperties, dpi: float) -> tuple[float, float]:
-    """The font's ascent and descent from its OS/2 or hhea table, as `Text._get_layout` reads them."""
-    font = get_font(fontManager._find_fonts_by_props(prop))
-    for table_name, ascent_key, descent_key in (
-        ("OS/2", "sTypoAscender", "sTypoDescender"),
-        ("hhea", "ascent", "descent"),
-    ):
-        table = font.get_sfnt_table(table_name)
-        if table is None:
-            continue
-        scale = 1 / font.get_sfnt_table("head")["unitsPerEm"] * prop.get_size_in_points() * dpi / 72
-        return table[ascent_key] * scale, -table[descent_key] * scale
-    raise ValueError(f"no ascent in the font of {prop}")
-
-
 _FONTS: dict[tuple, FontProperties] = {}
-#: Each line's offset from its anchor in the report PDFs, by text, font, alignment and PDF fonts.
-_OFFSETS: dict[tuple, tuple[float, float]] = {}
 
 
 def _font(size: float, weight: str, style: str) -> FontProperties:
