@@ -17,6 +17,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator
 from matplotlib.transforms import ScaledTranslation, blended_transform_factory
 
@@ -94,7 +95,8 @@ def draw_progress(
 
     _draw_bands(ax, scale)
     if not status.infusions:
-        ax.text(
+        _text(
+            ax,
             0.5,
             0.5,
             "No infusion recorded yet: nothing to chart over a course.",
@@ -204,6 +206,26 @@ def write_chart_png(
         return save_png(fig, path)
 
 
+def _text(ax, x, y, s, **kwargs) -> Text:
+    """`ax.text` for the chart's texts, none of them clipped: without the clip path
+    `Axes.text` gives every text (unused while `clip_on` is False, as it is for every text
+    here), which costs a new transform of the axes' patch each time: 4% of a batch report."""
+    text = Text(
+        x,
+        y,
+        s,
+        **{
+            "verticalalignment": "baseline",
+            "horizontalalignment": "left",
+            "transform": ax.transData,
+            "clip_on": False,
+            **kwargs,
+        },
+    )
+    ax._add_text(text)
+    return text
+
+
 TICK_LENGTH_IN = 0.05
 TICK_PAD_IN = 0.04
 
@@ -221,7 +243,8 @@ def _axis_marks(
         xs = [v for t in ticks for v in (-tick, 0.0, np.nan)]
         ys = [v for t in ticks for v in (t, t, np.nan)]
         for t in ticks:
-            ax.text(
+            _text(
+                ax,
                 -tick - pad,
                 t,
                 f"{t:.0f}",
@@ -230,7 +253,8 @@ def _axis_marks(
                 va="center",
                 size=SMALL_SIZE,
             )
-        ax.text(
+        _text(
+            ax,
             -0.42 / width_in,
             0.5,
             label,
@@ -247,10 +271,18 @@ def _axis_marks(
         xs = [v for t in ticks for v in (t, t, np.nan)]
         ys = [v for t in ticks for v in (-tick, 0.0, np.nan)]
         for t in ticks:
-            ax.text(
-                t, -tick - pad, f"{t:.0f}", transform=along, ha="center", va="top", size=SMALL_SIZE
+            _text(
+                ax,
+                t,
+                -tick - pad,
+                f"{t:.0f}",
+                transform=along,
+                ha="center",
+                va="top",
+                size=SMALL_SIZE,
             )
-        ax.text(
+        _text(
+            ax,
             0.5,
             -0.24 / height_in,
             label,
@@ -320,7 +352,8 @@ def _draw_bands(ax, scale) -> None:
             zorder=0,
         )
         label = band.label.replace("moderately severe", "moderately\nsevere")
-        ax.text(
+        _text(
+            ax,
             1.01,
             (lower + upper) / 2,
             label,
@@ -416,7 +449,8 @@ def _draw_doses(ax, status: PatientStatus) -> list[Line2D]:
     for index in [first, *steps]:
         dose = dose_of(infusions[index])
         arrow = {1: "\u2191 ", -1: "\u2193 "}.get(steps.get(index), "")
-        ax.text(
+        _text(
+            ax,
             _day(status, infusions[index].when.day),
             0.05,
             f"{arrow}{dose:g}",
@@ -559,7 +593,8 @@ def _draw_relief(ax, status: PatientStatus) -> None:
                 arrowstyle="<|-|>", color=BLACK, lw=1.0, shrinkA=0, shrinkB=0, mutation_scale=8
             ),
         )
-    ax.text(
+    _text(
+        ax,
         start + relief.days / 2,
         y + scale_top * 0.02,
         wording.relief_label(status),
@@ -580,7 +615,7 @@ def _draw_cadss(ax2, cadss: Sequence[CadssPoint], noun: str) -> list[Line2D]:
         peak = max(ys)
         ax2.set_ylim(0, max(10, peak * 1.45))
         for x, y in zip(xs, ys, strict=True):
-            ax2.text(x, y, f"{y}", ha="center", va="bottom", size=SMALL_SIZE - 1, zorder=4)
+            _text(ax2, x, y, f"{y}", ha="center", va="bottom", size=SMALL_SIZE - 1, zorder=4)
         handles.append(
             Line2D(
                 [],
@@ -595,7 +630,8 @@ def _draw_cadss(ax2, cadss: Sequence[CadssPoint], noun: str) -> list[Line2D]:
         )
     else:
         ax2.set_ylim(0, 10)
-        ax2.text(
+        _text(
+            ax2,
             0.5,
             0.5,
             "no CADSS (dissociation) rating recorded",
@@ -666,7 +702,8 @@ def draw_compact(
     scores = [(p.day, p.assessment.total) for p in status.points if p.day is not None]
     days = [_day(status, inf.when.day) for inf in status.infusions]
     if not scores:
-        ax.text(
+        _text(
+            ax,
             0.5,
             0.5,
             f"No score after the first {wording.noun_of(status)} on this scale.",
