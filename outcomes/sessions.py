@@ -180,7 +180,10 @@ def crossing(readings, settings: Settings) -> list[Reading]:
 
 def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     """One alert per kind per session, naming the worst reading and how many crossed the line."""
-    if not crossing(readings, settings):
+    # Only a reading that crosses some line can cross a rule's: the rules look at those alone,
+    # in the order given (the worst and the count are the same).
+    readings = crossing(readings, settings)
+    if not readings:
         return []
     spo2, rate, sedation = (
         limits(field, settings) for field in ("spo2", "respiratory_rate", "sedation_moaas")
@@ -191,7 +194,7 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
             lambda r: any_crossed(spo2, r.spo2),
             lambda r: (r.spo2,),
             lambda r: f"oxygen saturation {r.spo2}%",
-            f"below {settings.spo2_alert_below}% (setting spo2_alert_below)",
+            lambda: f"below {settings.spo2_alert_below}% (setting spo2_alert_below)",
         ),
         (
             RESP_RATE,
@@ -200,22 +203,28 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
                 -abs(r.respiratory_rate - (settings.resp_rate_low + settings.resp_rate_high) / 2),
             ),
             lambda r: f"respiratory rate {r.respiratory_rate}/min",
-            f"outside {settings.resp_rate_low}-{settings.resp_rate_high}/min (settings resp_rate_low, resp_rate_high)",
+            lambda: (
+                f"outside {settings.resp_rate_low}-{settings.resp_rate_high}/min (settings resp_rate_low, resp_rate_high)"
+            ),
         ),
         (
             DEEP_SEDATION,
             lambda r: any_crossed(sedation, r.sedation_moaas),
             lambda r: (r.sedation_moaas,),
             lambda r: f"sedation MOAA/S {r.sedation_moaas}",
-            f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)",
+            lambda: (
+                f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)"
+            ),
         ),
         (
             SESSION_BP,
             lambda r: bp_at_hold(r.bp_systolic, r.bp_diastolic, settings),
             lambda r: (-(r.bp_systolic or 0), -(r.bp_diastolic or 0)),
             lambda r: f"blood pressure {r.bp_systolic or '?'}/{r.bp_diastolic or '?'} mmHg",
-            f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
-            "(settings bp_hold_systolic / bp_hold_diastolic)",
+            lambda: (
+                f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
+                "(settings bp_hold_systolic / bp_hold_diastolic)"
+            ),
         ),
     )
     alerts = []
@@ -224,7 +233,9 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
         if hits:
             worst = min(hits, key=worst_first)
             count = f"; {len(hits)} readings crossed it" if len(hits) > 1 else ""
-            alerts.append(_alert(kind, inf, f"{shown(worst)} at {_at(inf, worst)}, {rule}{count}"))
+            alerts.append(
+                _alert(kind, inf, f"{shown(worst)} at {_at(inf, worst)}, {rule()}{count}")
+            )
     return alerts
 
 
@@ -332,12 +343,12 @@ def alerts_by_session(
     """Each of `infusions` (sessions of `patient`) with its alerts, as `summarise_session` gives them,
     without summing the session up."""
     readings = patient.readings  # in time order, as `PatientData` keeps them
-    crossed = {r.session.akey for r in crossing(readings, settings)}
+    crossed = _by_session(crossing(readings, settings))  # what `reading_alerts` looks at
     for inf in infusions:
         key = inf.when.akey
         alerts = []
         if key in crossed:
-            alerts += reading_alerts(inf, [r for r in readings if r.session.akey == key], settings)
+            alerts += reading_alerts(inf, crossed[key], settings)
         if inf.ready_to_leave_at is not None or inf.accompanied is False:
             alerts += _discharge_alerts(
                 inf,
