@@ -566,14 +566,22 @@ def group_by_patient(
     for pid in starts:
         inf_by.setdefault(pid, [])
         ass_by.setdefault(pid, [])
+    # Each list is sorted in place (`sorted` would copy it first); positional arguments in
+    # `PatientData`'s field order.
+    for lists, order in ((inf_by, _INFUSION_ORDER), (ass_by, _ASSESSMENT_ORDER)):
+        for records in lists.values():
+            records.sort(key=order)
+    for records in read_by.values():
+        records.sort(key=_READING_ORDER)
+    no_readings: tuple = ()
     return {
         pid: PatientData(
-            patient_id=pid,
-            infusions=tuple(sorted(inf_by[pid], key=_INFUSION_ORDER)),
-            assessments=tuple(sorted(ass_by[pid], key=_ASSESSMENT_ORDER)),
-            course_starts=tuple(sorted(starts.get(pid, ()))),
-            readings=tuple(sorted(read_by.get(pid, ()), key=_READING_ORDER)),
-            course_drugs=tuple(sorted(drugs.get(pid, ()))),
+            pid,
+            tuple(inf_by[pid]),
+            tuple(ass_by[pid]),
+            tuple(sorted(starts[pid])) if pid in starts else (),
+            tuple(read_by[pid]) if pid in read_by else no_readings,
+            tuple(sorted(drugs[pid])) if pid in drugs else (),
         )
         for pid in inf_by
     }
