@@ -208,7 +208,7 @@ class _Batch:
         sessions = self.sessions if kind == "vitals" else None
         infusions = kind == "infusions"
         existing = self.existing
-        tail = None  # (recorded at, by, import id) of every row but an infusion's
+        tail = None  # (recorded at, by, import id): made with the first row stored
         out = []
         for line, row, course in zip(lines, rows, courses, strict=False):
             if known is not None and row[0] not in known:
@@ -225,12 +225,9 @@ class _Batch:
             key = row[:width]
             stored = existing.get(key)
             if stored is None:
-                if infusions:
-                    out.append(self._stored(row, course))
-                else:
-                    if tail is None:
-                        tail = (self.now, self.who, self.import_row())
-                    out.append(row + tail)
+                if tail is None:
+                    tail = (self.now, self.who, self.import_row())
+                out.append(self._stored(row, course, tail))
             elif self._same(stored, row, course):
                 self.skipped += 1
             else:
@@ -259,8 +256,8 @@ class _Batch:
             ).lastrowid
         return self.import_id
 
-    def _stored(self, row: tuple, course: int | None) -> tuple:
-        tail = (self.now, self.who, self.import_row())
+    def _stored(self, row: tuple, course: int | None, tail: tuple) -> tuple:
+        """The row as inserted: with its course (infusions) and `tail`."""
         if self.kind == "infusions":
             # An unusual dose reaches this point only with --confirm-unusual-doses.
             return row + (self._course(row, course), 1 if unusual_dose(row[2]) else 0) + tail

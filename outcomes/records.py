@@ -380,37 +380,30 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
     if frame is None or frame.empty:
         return []
     c = _columns(frame, INFUSION_COLUMNS)
-    # One column at a time, then each row's tuple straight into the record: no Python
-    # call per row (a named tuple's own constructor and `_make` are one each).
-    return list(
-        map(
-            tuple.__new__,  # the record made in C (its class's constructor is Python)
-            repeat(Infusion),
-            zip(
-                _strs(c["patient_id"]),
-                _timepoints(c["given_at"]),
-                [n or 1 for n in c["course"]],
-                c["dose_mg_per_kg"],
-                c["infusion_id"],
-                c["route"],
-                c["duration_min"],
-                c["weight_kg"],
-                c["bp_systolic_pre"],
-                c["bp_diastolic_pre"],
-                c["bp_systolic_post"],
-                c["bp_diastolic_post"],
-                c["heart_rate_pre"],
-                c["heart_rate_post"],
-                _side_effects(c["side_effects"]),
-                c["notes"],
-                [d or "ketamine" for d in c["drug"]],
-                c["dose_mg"],
-                _timepoints(c["ended_at"]),
-                _timepoints(c["ready_to_leave_at"]),
-                [None if a is None else bool(a) for a in c["accompanied"]],
-                strict=True,
-            ),
-        )
+    # One column at a time, then straight into the records (`_records`).
+    return _records(
+        Infusion,
+        _strs(c["patient_id"]),
+        _timepoints(c["given_at"]),
+        [n or 1 for n in c["course"]],
+        c["dose_mg_per_kg"],
+        c["infusion_id"],
+        c["route"],
+        c["duration_min"],
+        c["weight_kg"],
+        c["bp_systolic_pre"],
+        c["bp_diastolic_pre"],
+        c["bp_systolic_post"],
+        c["bp_diastolic_post"],
+        c["heart_rate_pre"],
+        c["heart_rate_post"],
+        _side_effects(c["side_effects"]),
+        c["notes"],
+        [d or "ketamine" for d in c["drug"]],
+        c["dose_mg"],
+        _timepoints(c["ended_at"]),
+        _timepoints(c["ready_to_leave_at"]),
+        [None if a is None else bool(a) for a in c["accompanied"]],
     )
 
 
@@ -443,25 +436,19 @@ def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
     if frame is None or frame.empty:
         return []
     c = _columns(frame, READING_COLUMNS)
-    return list(
-        map(
-            tuple.__new__,  # the record made in C (its class's constructor is Python)
-            repeat(Reading),
-            zip(
-                _strs(c["patient_id"]),
-                _timepoints(c["taken_at"]),
-                _timepoints(c["session_at"]),
-                c["bp_systolic"],
-                c["bp_diastolic"],
-                c["heart_rate"],
-                c["spo2"],
-                c["respiratory_rate"],
-                c["sedation_moaas"],
-                c["notes"],
-                c["reading_id"],
-                strict=True,
-            ),
-        )
+    return _records(
+        Reading,
+        _strs(c["patient_id"]),
+        _timepoints(c["taken_at"]),
+        _timepoints(c["session_at"]),
+        c["bp_systolic"],
+        c["bp_diastolic"],
+        c["heart_rate"],
+        c["spo2"],
+        c["respiratory_rate"],
+        c["sedation_moaas"],
+        c["notes"],
+        c["reading_id"],
     )
 
 
@@ -480,24 +467,29 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
             _total_from_items(scale_id, its) if total is None else int(total)
             for total, scale_id, its in zip(totals, c["scale"], items, strict=True)
         ]
-    return list(
-        map(
-            tuple.__new__,  # the record made in C (its class's constructor is Python)
-            repeat(Assessment),
-            zip(
-                _strs(c["patient_id"]),
-                _timepoints(c["taken_at"]),
-                c["scale"],
-                totals,
-                items,
-                c["assessment_id"],
-                c["rater"],
-                c["notes"],
-                c["infusion_id"],
-                strict=True,
-            ),
-        )
+    return _records(
+        Assessment,
+        _strs(c["patient_id"]),
+        _timepoints(c["taken_at"]),
+        c["scale"],
+        totals,
+        items,
+        c["assessment_id"],
+        c["rater"],
+        c["notes"],
+        c["infusion_id"],
     )
+
+
+def _records(cls: type, *columns: list) -> list:
+    """Records of the named tuple `cls`, one per row of `columns` (every field, in order).
+
+    Each is made by `tuple.__new__` in C: the class's own constructor (and
+    `_make`) is a Python call per record, a tenth of reading a large clinic.
+    """
+    if len(columns) != len(cls._fields):
+        raise TypeError(f"{cls.__name__} has {len(cls._fields)} fields, not {len(columns)}")
+    return list(map(tuple.__new__, repeat(cls), zip(*columns, strict=True)))
 
 
 def _strs(values: list) -> list:

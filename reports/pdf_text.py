@@ -256,6 +256,8 @@ class _TextPlan(NamedTuple):
 
     @classmethod
     def of(cls, items, font, fontsize: float, fonttype: int) -> _TextPlan | None:
+        if fonttype != 3:
+            return None  # the reports' Type 3 fonts (`reports.style.PDF_FONTS`) only
         glyphs = tuple((item.char, item.glyph_index, ord(item.char[0])) for item in items)
         if any(len(char) != 1 or code >= 256 for char, _, code in glyphs):
             return None  # matplotlib numbers these glyphs per file, in the order it meets them
@@ -270,13 +272,6 @@ class _TextPlan(NamedTuple):
             tail = _line(items[0].x - 0, 0 - 0, Op.textpos) + _line(
                 [
                     (-1000 * next(group) / fontsize) if kind == float else bytes(group)
-                    for kind, group in itertools.groupby(chunk, type)
-                ]
-                if fonttype in (1, 3)
-                else [
-                    (-1000 * next(group) / fontsize)
-                    if kind == float
-                    else b"".join(code.to_bytes(2, "big") for code in group)
                     for kind, group in itertools.groupby(chunk, type)
                 ],
                 Op.showkern,
