@@ -41,6 +41,8 @@ CHART_LEFT, CHART_WIDTH = 0.12, 0.83
 CHART_TOP, CHART_BOTTOM = 0.73, 0.515  # the top comes down under a crisis box
 #: A long crisis text gets smaller type (down to 8 pt) before the chart gets lower than this.
 CHART_MIN_HEIGHT = 0.08
+#: How far the chart's foot rises at a time when the words below it need more room.
+CHART_STEP = 0.02
 CRISIS_SIZES = (BIG, 11, 10, 9, 8)
 FOOTER = (
     "This page shows only your own results. Please ask your clinic team about anything on it; "
@@ -90,6 +92,10 @@ class CheckinPrint:
     code: str  # printed on a line of its own, never broken
 
 
+class _NoRoomBelow(ValueError):
+    """The words under the chart run past the page's foot."""
+
+
 def handout_path(folder: Path, patient_id: str, day: date) -> Path:
     """``<folder>/<id>-<hash>-handout-<day>.pdf``, safe whatever the id holds."""
     return inside(folder, f"{patient_stem(patient_id)}-handout-{day.isoformat()}.pdf")
@@ -117,19 +123,26 @@ def write_handout(handout: Handout, path: Path) -> Path:
 
 
 def _page(handout: Handout):
-    # The next check-in's QR code needs room below: the chart gives it up.
+    # The next check-in's QR code needs room below: the chart gives it up. So do words below
+    # that need more room than the page leaves them (a patient with every milestone, a due
+    # check-in and the glossary): the chart's foot rises a step at a time, down to its least height.
     bottom = CHART_BOTTOM + (CHECKIN_ROOM if handout.checkin else 0)
-    for size in CRISIS_SIZES:
-        fig = new_figure(A4_PORTRAIT)
-        top = min(CHART_TOP, _words_above(fig, handout, size) - 0.025)
-        if top - bottom >= CHART_MIN_HEIGHT:
-            break
-    else:  # the caller's words must fit: refused, never a page drawn over itself
-        raise ValueError("the handout's words above the chart do not fit on one page")
-    _chart(fig, handout.marks, (CHART_LEFT, bottom, CHART_WIDTH, top - bottom))
-    _words_below(fig, handout, bottom)
-    footer(fig, FOOTER)
-    return fig
+    while True:
+        for size in CRISIS_SIZES:
+            fig = new_figure(A4_PORTRAIT)
+            top = min(CHART_TOP, _words_above(fig, handout, size) - 0.025)
+            if top - bottom >= CHART_MIN_HEIGHT:
+                break
+        else:  # the caller's words must fit: refused, never a page drawn over itself
+            raise ValueError("the handout's words do not fit on one page")
+        _chart(fig, handout.marks, (CHART_LEFT, bottom, CHART_WIDTH, top - bottom))
+        try:
+            _words_below(fig, handout, bottom)
+        except _NoRoomBelow:
+            bottom += CHART_STEP
+            continue
+        footer(fig, FOOTER)
+        return fig
 
 
 def chart_png(marks: ChartData | None) -> bytes:
@@ -346,5 +359,5 @@ def _words_below(fig, handout: Handout, chart_bottom: float = CHART_BOTTOM) -> N
         for word, meaning in handout.glossary:
             page.labelled(word, meaning, label_width=0.16, size=BODY - 1)
     step = line_height(fig, BODY)
-    if page.y < 0.04 + step:  # a page, never two: the caller's words must fit
-        raise ValueError("the handout's words do not fit on one page")
+    if page.y < 0.04 + step:  # a page, never two: the chart makes room (`_page`)
+        raise _NoRoomBelow("the handout's words do not fit on one page")

@@ -138,3 +138,40 @@ def test_every_line_of_a_demo_clinics_reports_stays_on_the_paper(tmp_path):
                 where = f"{item.status.patient_id} page {number}"
                 assert texts_off_the_page(page) == [], where
                 assert text_boxes_overlap(page) == [], where
+
+
+def test_a_take_home_page_with_every_section_full_moves_the_chart_up(monkeypatch, tmp_path):
+    """Three milestones, a due check-in and the whole glossary, with no check-in code: the words
+    below the chart needed more room than the page left them, and patient mode's "p" refused."""
+    figures = []
+    monkeypatch.setattr(
+        handout_module, "new_figure", lambda size: figures.append(new_figure(size)) or figures[-1]
+    )
+    full = handout(
+        milestones=[
+            "Response reached after infusion 5, 11 days after your first infusion. Response means "
+            "your score dropped by at least half from where you started.",
+            "Remission not reached yet. Remission means your score is 4 or lower, the range where "
+            "few or no symptoms are left.",
+            "Your latest score is between a quarter and half lower than where you started (a "
+            "partial response).",
+        ],
+        sessions=[
+            "You have had 6 of the 6 infusions of your treatment course.",
+            "Your last infusion was 315 days ago, on 27 January 2026.",
+            "Your PHQ-9 check-in questionnaire was due on 28 March 2026: please ask the clinic "
+            "team for it.",
+        ],
+        glossary=[
+            ("Baseline", "your score shortly before your first infusion: the starting point"),
+            ("Response", "your score dropped by at least half from the baseline"),
+            ("Remission", "your score fell into the range where few or no symptoms are left"),
+            ("Session", "one infusion; the first 6 make up the treatment course"),
+            ("Booster", "an extra infusion after the first 6"),
+            ("Check-in", "the same questionnaire again after treatment, to see how you are doing"),
+        ],
+    )
+    handout_module.write_handout(full, tmp_path / "handout.pdf")
+    page = figures[-1]
+    assert texts_off_the_page(page) == [] and text_boxes_overlap(page) == []
+    assert "doing" in printed(page) and "Check-in" in printed(page)
