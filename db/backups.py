@@ -17,7 +17,7 @@ from pathlib import Path
 from db import cipher
 from db.cipher import open_sqlite
 from db.errors import StorageError
-from db.files import discard, temporary_beside
+from db.files import temporary_beside
 from db.full_disk import immutable_uri
 from db.lock_wait import BUSY_TIMEOUT_S
 from db.paths import new_file
@@ -41,33 +41,32 @@ def backup(database_path: str | os.PathLike, target_path: str | os.PathLike) -> 
     if target.exists() and not target.is_dir() and target.resolve() == source.resolve():
         raise StorageError("the backup must go to a different file than the database")
     target = new_file(target, "the backup")
-    temporary, move_into_place = temporary_beside(target)
     # A full disk: read without the -shm SQLite could not create there (db.full_disk).
     uri = immutable_uri(source) or "file:" + urllib.parse.quote(str(source.resolve())) + "?mode=ro"
-    src = open_sqlite(source, uri, uri=True, timeout=BUSY_TIMEOUT_S)
-    try:
-        dst = cipher.same_kind(source, temporary)
+    with temporary_beside(target) as (temporary, move_into_place):
+        src = open_sqlite(source, uri, uri=True, timeout=BUSY_TIMEOUT_S)
         try:
-            src.backup(dst)
-            result = dst.execute("PRAGMA integrity_check").fetchone()[0]
-            # The copy is a standalone file: a rollback journal, no -wal beside it.
-            dst.execute("PRAGMA journal_mode = DELETE")
+            dst = cipher.same_kind(source, temporary)
+            try:
+                src.backup(dst)
+                result = dst.execute("PRAGMA integrity_check").fetchone()[0]
+                # The copy is a standalone file: a rollback journal, no -wal beside it.
+                dst.execute("PRAGMA journal_mode = DELETE")
+            finally:
+                dst.close()
+            if result != "ok":
+                raise StorageError(f"the backup failed its integrity check: {result}")
+            move_into_place()
+        except sqlite3.Error as exc:
+            if "full" in str(exc):
+                raise StorageError(
+                    f"the disk holding {target.parent} is full (the backup needs about "
+                    f"{_megabytes(source)} MB); free some space and run it again; "
+                    "nothing was left behind"
+                ) from None
+            raise StorageError(f"the backup failed: {exc}") from exc
         finally:
-            dst.close()
-        if result != "ok":
-            raise StorageError(f"the backup failed its integrity check: {result}")
-        move_into_place()
-    except sqlite3.Error as exc:
-        if "full" in str(exc):
-            raise StorageError(
-                f"the disk holding {target.parent} is full (the backup needs about "
-                f"{_megabytes(source)} MB); free some space and run it again; "
-                "nothing was left behind"
-            ) from None
-        raise StorageError(f"the backup failed: {exc}") from exc
-    finally:
-        src.close()
-        discard(temporary)
+            src.close()
     return target
 
 

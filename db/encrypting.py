@@ -21,7 +21,7 @@ from typing import Callable
 
 from db import cipher
 from db.errors import StorageError
-from db.files import discard, temporary_beside
+from db.files import temporary_beside
 
 #: The steps of `convert`, in order; `on_step` is told each one as it is done.
 STEPS = ("locked", "copied", "verified", "kept", "swapped")
@@ -78,29 +78,28 @@ def convert(
     if not cipher.available():
         raise StorageError(cipher._not_installed(path, True))
     source = _lock(path, old_key)
-    temporary, move_into_place = temporary_beside(path)
     swapped = False
     try:
-        step("locked")
-        expected = _fingerprint(source)
-        new_salt = _export(source, temporary, new_key)
-        step("copied")
-        _verify(temporary, new_key, new_salt, expected)
-        step("verified")
-        if keep is not None:
-            _keep(source, keep)
-            step("kept")
-        _sync(temporary)
-        move_into_place()
-        swapped = True
-        _sync(path.parent)
-        step("swapped")
+        with temporary_beside(path) as (temporary, move_into_place):
+            step("locked")
+            expected = _fingerprint(source)
+            new_salt = _export(source, temporary, new_key)
+            step("copied")
+            _verify(temporary, new_key, new_salt, expected)
+            step("verified")
+            if keep is not None:
+                _keep(source, keep)
+                step("kept")
+            _sync(temporary)
+            move_into_place()
+            swapped = True
+            _sync(path.parent)
+            step("swapped")
     finally:
         if not swapped:
             # Back to the write-ahead log the program expects (connect would do it too).
             _quietly(source, "PRAGMA journal_mode = WAL")
         source.close()
-        discard(temporary)
 
 
 def _lock(path: Path, key: str | None):
@@ -208,8 +207,7 @@ def _keep(source, keep: Path) -> None:
     from db.paths import new_file
 
     keep = new_file(keep, "the plain copy (--keep-plain)")
-    temporary, move_into_place = temporary_beside(keep)
-    try:
+    with temporary_beside(keep) as (temporary, move_into_place):
         target = cipher._sqlcipher().connect(str(temporary))
         try:
             source.backup(target)
@@ -217,8 +215,6 @@ def _keep(source, keep: Path) -> None:
             target.close()
         _sync(temporary)
         move_into_place()
-    finally:
-        discard(temporary)
 
 
 def _sync(path: Path) -> None:

@@ -38,7 +38,7 @@ from typing import Iterator
 from db import cipher
 from db.cipher import open_sqlite
 from db.connection import BUSY_TIMEOUT_S, StorageError
-from db.files import PRIVATE_FILE, discard, temporary_beside
+from db.files import PRIVATE_FILE, temporary_beside
 
 #: Byte of the `-shm` file every open WAL connection holds a shared lock on (SQLite's unix VFS:
 #: the eight WAL locks from byte 120, then the "dead man's switch").
@@ -137,22 +137,22 @@ def restore(backup_path: str | os.PathLike, database_path: str | os.PathLike) ->
         raise StorageError("the backup is the clinic file itself; nothing was changed")
     with nobody_has_it_open(path):  # asked first: a refusal leaves nothing behind
         pass
-    temporary, move_into_place = temporary_beside(path)
-    try:
-        _copy(backup, temporary)
-        if path.exists():
-            _fold(path)
-        # Our own SQLite connections are closed: the lock held now is not let go by them.
-        with nobody_has_it_open(path):
-            kept = _keep(path) if path.exists() else None
-            for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(leftover)
-            move_into_place()
-    except sqlite3.Error as exc:
-        raise StorageError(f"the restore failed ({exc}); the clinic file is as it was") from None
-    finally:
-        discard(temporary)
+    with temporary_beside(path) as (temporary, move_into_place):
+        try:
+            _copy(backup, temporary)
+            if path.exists():
+                _fold(path)
+            # Our own SQLite connections are closed: the lock held now is not let go by them.
+            with nobody_has_it_open(path):
+                kept = _keep(path) if path.exists() else None
+                for leftover in (Path(f"{path}-wal"), Path(f"{path}-shm")):
+                    with contextlib.suppress(FileNotFoundError):
+                        os.unlink(leftover)
+                move_into_place()
+        except sqlite3.Error as exc:
+            raise StorageError(
+                f"the restore failed ({exc}); the clinic file is as it was"
+            ) from None
     return kept
 
 

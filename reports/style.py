@@ -23,7 +23,7 @@ from matplotlib.figure import Figure
 
 from reports.pdf_text import remembered_text
 from reports.png_text import remembered_png_text
-from safe_files.atomic import atomic_file, discard, os_error_message, temporary_beside, write_atomic
+from safe_files.atomic import atomic_file, os_error_message, temporary_beside, write_atomic
 
 # Okabe & Ito (2008), "Color Universal Design".
 BLACK = "#000000"
@@ -133,18 +133,14 @@ def open_pdf(path: Path) -> Iterator[PdfPages]:
     words use arrows and the minus sign, which the PDF core fonts' encoding
     lacks (they printed as "?").
     """
-    tmp, move_into_place = temporary_beside(path)
-    try:
-        with rc_context(PDF_FONTS), _quiet_missing_glyphs(), remembered_text():
-            with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
-                yield pdf
+    with temporary_beside(path) as (tmp, move_into_place):
+        try:
+            with rc_context(PDF_FONTS), _quiet_missing_glyphs(), remembered_text():
+                with PdfPages(tmp, metadata=PDF_METADATA) as pdf:
+                    yield pdf
+        except OSError as exc:
+            raise os_error_message(exc, path, "write") from None
         move_into_place()
-    except OSError as exc:
-        discard(tmp)
-        raise os_error_message(exc, path, "write") from None
-    except BaseException:
-        discard(tmp)
-        raise
 
 
 def write_text(path: Path, text: str) -> Path:

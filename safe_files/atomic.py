@@ -1,8 +1,8 @@
 """The one way the program writes a file: atomically, owner-only, never through a link.
 
 Every output (CSV and FHIR exports, reports, charts, backups) goes through
-`atomic_file`: a new temporary file is created exclusively (``mkstemp``: an
-unpredictable name, ``O_EXCL``, mode 0600) in the destination folder itself,
+`atomic_file`: a new temporary file is created exclusively (an unpredictable
+name, ``O_EXCL``, mode 0600) in the destination folder itself,
 written, flushed to disk, and only then renamed onto the final name. So a
 crash or a full disk never leaves half a file where a good one was, a
 planted symlink is never followed (the rename replaces a name, it does not
@@ -12,7 +12,8 @@ data. Folders the program creates are owner-only (0700) too.
 A temporary file is named as this program's, with its process id
 (`TEMP_MARK`): the next write into that folder removes those a killed run
 left behind (`sweep_stale`). SIGTERM is handled as SIGINT by the command
-line, so an ordinary stop removes its own.
+line, so an ordinary stop removes its own: the name is chosen before the
+file is made, so even a stop arriving as it is made finds it.
 
 A full disk becomes a `StorageError` saying so and how much space the file
 needed when that is known; the temporary file is removed.
@@ -24,10 +25,10 @@ import contextlib
 import errno
 import os
 import re
+import secrets
 import stat
-import tempfile
 from pathlib import Path
-from typing import IO, Iterator
+from typing import IO, Callable, Iterator
 
 from safe_files.errors import StorageError
 
@@ -123,14 +124,16 @@ def atomic_file(
     refuse_link(path, "a file")
     if path.is_dir():
         raise StorageError(f"{path} is a folder; nothing was written")
-    fd, temporary = _new_temporary(path)
-    os.fchmod(fd, PRIVATE_FILE)
-    handle = (
-        os.fdopen(fd, "wb", buffering=BUFFER)
-        if binary
-        else os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=BUFFER)
-    )
+    # Named before it exists: a stop (Ctrl+C, SIGTERM) at any moment after, even as the file
+    # is being made, removes it.
+    temporary = _temporary_name(path)
     try:
+        fd = _create(temporary, path)
+        handle = (
+            os.fdopen(fd, "wb", buffering=BUFFER)
+            if binary
+            else os.fdopen(fd, "w", encoding="utf-8", newline="", buffering=BUFFER)
+        )
         with handle:
             yield handle
             handle.flush()
@@ -152,15 +155,37 @@ _STALE = re.compile(r"^\..*\." + TEMP_MARK + r"-(\d+)-[A-Za-z0-9_]+\.tmp$")
 _SWEPT: set[str] = set()
 
 
-def _new_temporary(path: Path) -> tuple[int, str]:
-    """A new private temporary file beside `path`, named as this program's (after a sweep)."""
+def _temporary_name(path: Path) -> str:
+    """A new name for a temporary file beside `path`, named as this program's (after a sweep).
+
+    Nothing is created: the caller makes the file (`_create`) inside the block that removes
+    it on failure, so no moment exists when the file is there and its name is not known.
+    """
     sweep_stale(path.parent)
+    token = secrets.token_hex(6)  # as unpredictable as mkstemp's, and never reused in practice
+    return os.path.join(path.parent, f".{path.name[:40]}.{TEMP_MARK}-{os.getpid()}-{token}.tmp")
+
+
+#: How `_create` opens a temporary file: made here or not at all (`O_EXCL`), never through
+#: a link, not inherited by child processes.
+_CREATE = (
+    os.O_RDWR
+    | os.O_CREAT
+    | os.O_EXCL
+    | getattr(os, "O_NOFOLLOW", 0)
+    | getattr(os, "O_CLOEXEC", 0)
+    | getattr(os, "O_BINARY", 0)
+)
+
+
+def _create(temporary: str, path: Path) -> int:
+    """Make the file `temporary` (for `path`), owner-only (0600); its descriptor."""
     try:
-        return tempfile.mkstemp(
-            dir=path.parent, prefix=f".{path.name[:40]}.{TEMP_MARK}-{os.getpid()}-", suffix=".tmp"
-        )
+        fd = os.open(temporary, _CREATE, PRIVATE_FILE)
+        os.fchmod(fd, PRIVATE_FILE)  # the mode of `open` is filtered by the umask
     except OSError as exc:
         raise os_error_message(exc, path, "create") from None
+    return fd
 
 
 def _alive(pid: int) -> bool:
@@ -210,28 +235,31 @@ def write_atomic(target: str | os.PathLike, data: str | bytes) -> Path:
     return Path(target)
 
 
-def temporary_beside(target: str | os.PathLike) -> tuple[Path, callable]:
+@contextlib.contextmanager
+def temporary_beside(target: str | os.PathLike) -> Iterator[tuple[Path, Callable[[], Path]]]:
     """A new empty private file beside `target`, and the function that moves it into place.
 
     For writers that need a file name rather than a handle (SQLite's backup,
-    matplotlib's PDF pages). The mover renames it onto `target`; if it is
-    never called, the caller must `discard` the temporary file.
+    matplotlib's PDF pages). The mover renames it onto `target`; whatever
+    happens in the block (an error, Ctrl+C), a temporary file not moved into
+    place is removed on leaving it.
     """
     path = Path(target)
     refuse_link(path, "a file")
-    fd, temporary = _new_temporary(path)
-    os.fchmod(fd, PRIVATE_FILE)
-    os.close(fd)
 
     def move_into_place() -> Path:
         try:
             os.replace(temporary, path)
         except OSError as exc:
-            _discard(temporary)
             raise os_error_message(exc, path, "write") from None
         return path
 
-    return Path(temporary), move_into_place
+    temporary = _temporary_name(path)  # named before it exists, as in `atomic_file`
+    try:
+        os.close(_create(temporary, path))
+        yield Path(temporary), move_into_place
+    finally:
+        _discard(temporary)  # nothing is left under this name once it was moved
 
 
 def _written(temporary: str) -> int | None:
