@@ -282,7 +282,7 @@ def minutes_between(start: Timepoint, end: Timepoint) -> float:
     Whole seconds over 60, as `(moment(end) - moment(start)).total_seconds() / 60`
     gives, without making two datetimes (it runs for every session of a clinic).
     """
-    return ((end.day - start.day).days * 86400 + end.seconds() - start.seconds()) / 60
+    return (end.clock - start.clock) / 60
 
 
 def yes_no(text: Any) -> bool | None:

@@ -216,9 +216,7 @@ def _window(session_text: str, at_text: str, today: date | None) -> tuple[str, s
         return None
     if today is not None and (at.day > today or session.day > today):
         return None
-    delta = (
-        (at.day.toordinal() - session.day.toordinal()) * 86400 + at.seconds() - session.seconds()
-    )
+    delta = at.clock - session.clock
     return (session.iso(), at.iso()) if 0 <= delta <= READING_WINDOW_HOURS * 3600 else None
 
 

@@ -332,8 +332,11 @@ def _columns(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, list]:
     Done a column at a time (vectorized) rather than a cell at a time: reading
     a clinic is dominated by this step. Absent columns read as all None;
     whole-number and decimal columns come back as Python ints and floats
-    (pandas stores an integer column with a gap as floats).
+    (pandas stores an integer column with a gap as floats), and patient ids as text.
     """
+    import numpy as np  # `db/` has loaded pandas, and with it numpy, to make the frame
+    from pandas.api.types import infer_dtype
+
     n = len(frame)
     out = {}
     for name in names:
@@ -342,17 +345,32 @@ def _columns(frame: pd.DataFrame, names: Iterable[str]) -> dict[str, list]:
             continue
         col = frame[name]
         kind = col.dtype.kind
-        if kind in "iub":  # no missing values possible
+        to_int = name in _INT_COLUMNS
+        # `infer_dtype` answers "every value is text" in one C pass, a third of the cost of
+        # asking each value's type; a column of NULLs is counted in C.
+        all_text = kind == "O" and infer_dtype(col, skipna=False) == "string"
+        if kind in "iub" or all_text:  # no gap is possible (integers) or there is none (text)
             values = col.tolist()
-        elif kind == "O":  # text: NULL is None already, unless a frame built by hand holds NaN
+        elif kind == "O":  # text with NULLs (None), or a frame built by hand with NaN or numbers
             values = col.tolist()
-            if not set(map(type, values)) <= _TEXT_TYPES:  # cheaper than `hasnans` on text
+            if values.count(None) != n and not set(map(type, values)) <= _TEXT_TYPES:
                 values = [v if v is None or type(v) is str else _clean(v) for v in values]
+        elif kind == "f" and col.hasnans:
+            # A gap: numbers made in C (whole ones through int64), None put in the gaps.
+            present = col.notna().to_numpy()
+            numbers = col.to_numpy()
+            if to_int and np.isfinite(numbers[present]).all():
+                numbers = np.where(present, numbers, 0).astype(np.int64)
+                to_int = False  # made ints here
+            values = np.where(present, numbers.astype(object), None).tolist()
         elif col.hasnans:
             values = col.astype(object).where(col.notna(), None).tolist()
         else:
             values = col.tolist()
-        if name in _INT_COLUMNS and kind not in "iu":
+        if name == "patient_id" and not all_text:
+            # Text in the database; a frame built by hand may hold numbers.
+            values = [v if type(v) is str else str(v) for v in values]
+        elif to_int and kind not in "iu":
             values = [v if v is None or type(v) is int else int(v) for v in values]
         elif name in _FLOAT_COLUMNS and kind != "f":
             values = [v if v is None or type(v) is float else float(v) for v in values]
@@ -383,7 +401,7 @@ def infusions_from_frame(frame: pd.DataFrame | None) -> list[Infusion]:
     # One column at a time, then straight into the records (`_records`).
     return _records(
         Infusion,
-        _strs(c["patient_id"]),
+        c["patient_id"],
         _timepoints(c["given_at"]),
         [n or 1 for n in c["course"]],
         c["dose_mg_per_kg"],
@@ -438,7 +456,7 @@ def readings_from_frame(frame: pd.DataFrame | None) -> list[Reading]:
     c = _columns(frame, READING_COLUMNS)
     return _records(
         Reading,
-        _strs(c["patient_id"]),
+        c["patient_id"],
         _timepoints(c["taken_at"]),
         _timepoints(c["session_at"]),
         c["bp_systolic"],
@@ -469,7 +487,7 @@ def assessments_from_frame(frame: pd.DataFrame | None) -> list[Assessment]:
         ]
     return _records(
         Assessment,
-        _strs(c["patient_id"]),
+        c["patient_id"],
         _timepoints(c["taken_at"]),
         c["scale"],
         totals,
@@ -490,11 +508,6 @@ def _records(cls: type, *columns: list) -> list:
     if len(columns) != len(cls._fields):
         raise TypeError(f"{cls.__name__} has {len(cls._fields)} fields, not {len(columns)}")
     return list(map(tuple.__new__, repeat(cls), zip(*columns, strict=True)))
-
-
-def _strs(values: list) -> list:
-    # Patient ids are text in the database; a frame built by hand may hold numbers.
-    return values if set(map(type, values)) <= {str} else [str(v) for v in values]
 
 
 def _total_from_items(scale_id: str, items: tuple[int, ...] | None) -> int:

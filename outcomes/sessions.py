@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from operator import attrgetter
-from typing import Iterator
+from typing import Callable, Iterator, NamedTuple
 
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
 from outcomes.fields import minutes_between, moment
@@ -67,8 +67,7 @@ def _minutes_after_end(inf: Infusion, when: Timepoint) -> float | None:
         return minutes_between(inf.ended_at, when)
     if inf.duration_min is None:
         return None
-    seconds = (when.day - inf.when.day).days * 86400 + when.seconds() - inf.when.seconds()
-    return (seconds - _whole_seconds(inf.duration_min)) / 60
+    return (when.clock - inf.when.clock - _whole_seconds(inf.duration_min)) / 60
 
 
 @lru_cache(maxsize=1024)
@@ -178,6 +177,58 @@ def crossing(readings, settings: Settings) -> list[Reading]:
     ]
 
 
+class _ReadingRule(NamedTuple):
+    """One reading alert: when a reading crosses it, which reading is worst, and its words."""
+
+    kind: str
+    crossed: Callable[[Reading], bool]
+    worst_first: Callable[[Reading], tuple]
+    shown: Callable[[Reading], str]
+    rule: str
+
+
+@lru_cache(maxsize=16)
+def _reading_rules(settings: Settings) -> tuple[_ReadingRule, ...]:
+    """The reading alert rules at a clinic's settings (made once per settings, not per session)."""
+    spo2, rate, sedation = (
+        limits(field, settings) for field in ("spo2", "respiratory_rate", "sedation_moaas")
+    )
+    middle = (settings.resp_rate_low + settings.resp_rate_high) / 2
+    return (
+        _ReadingRule(
+            LOW_SPO2,
+            lambda r: any_crossed(spo2, r.spo2),
+            lambda r: (r.spo2,),
+            lambda r: f"oxygen saturation {r.spo2}%",
+            f"below {settings.spo2_alert_below}% (setting spo2_alert_below)",
+        ),
+        _ReadingRule(
+            RESP_RATE,
+            lambda r: any_crossed(rate, r.respiratory_rate),
+            lambda r: (-abs(r.respiratory_rate - middle),),
+            lambda r: f"respiratory rate {r.respiratory_rate}/min",
+            f"outside {settings.resp_rate_low}-{settings.resp_rate_high}/min "
+            "(settings resp_rate_low, resp_rate_high)",
+        ),
+        _ReadingRule(
+            DEEP_SEDATION,
+            lambda r: any_crossed(sedation, r.sedation_moaas),
+            lambda r: (r.sedation_moaas,),
+            lambda r: f"sedation MOAA/S {r.sedation_moaas}",
+            f"at or below {settings.sedation_alert_at_or_below} "
+            "(setting sedation_alert_at_or_below)",
+        ),
+        _ReadingRule(
+            SESSION_BP,
+            lambda r: bp_at_hold(r.bp_systolic, r.bp_diastolic, settings),
+            lambda r: (-(r.bp_systolic or 0), -(r.bp_diastolic or 0)),
+            lambda r: f"blood pressure {r.bp_systolic or '?'}/{r.bp_diastolic or '?'} mmHg",
+            f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
+            "(settings bp_hold_systolic / bp_hold_diastolic)",
+        ),
+    )
+
+
 def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     """One alert per kind per session, naming the worst reading and how many crossed the line."""
     # Only a reading that crosses some line can cross a rule's: the rules look at those alone,
@@ -185,57 +236,13 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     readings = crossing(readings, settings)
     if not readings:
         return []
-    spo2, rate, sedation = (
-        limits(field, settings) for field in ("spo2", "respiratory_rate", "sedation_moaas")
-    )
-    rules = (
-        (
-            LOW_SPO2,
-            lambda r: any_crossed(spo2, r.spo2),
-            lambda r: (r.spo2,),
-            lambda r: f"oxygen saturation {r.spo2}%",
-            lambda: f"below {settings.spo2_alert_below}% (setting spo2_alert_below)",
-        ),
-        (
-            RESP_RATE,
-            lambda r: any_crossed(rate, r.respiratory_rate),
-            lambda r: (
-                -abs(r.respiratory_rate - (settings.resp_rate_low + settings.resp_rate_high) / 2),
-            ),
-            lambda r: f"respiratory rate {r.respiratory_rate}/min",
-            lambda: (
-                f"outside {settings.resp_rate_low}-{settings.resp_rate_high}/min (settings resp_rate_low, resp_rate_high)"
-            ),
-        ),
-        (
-            DEEP_SEDATION,
-            lambda r: any_crossed(sedation, r.sedation_moaas),
-            lambda r: (r.sedation_moaas,),
-            lambda r: f"sedation MOAA/S {r.sedation_moaas}",
-            lambda: (
-                f"at or below {settings.sedation_alert_at_or_below} (setting sedation_alert_at_or_below)"
-            ),
-        ),
-        (
-            SESSION_BP,
-            lambda r: bp_at_hold(r.bp_systolic, r.bp_diastolic, settings),
-            lambda r: (-(r.bp_systolic or 0), -(r.bp_diastolic or 0)),
-            lambda r: f"blood pressure {r.bp_systolic or '?'}/{r.bp_diastolic or '?'} mmHg",
-            lambda: (
-                f"at or above hold {settings.bp_hold_systolic}/{settings.bp_hold_diastolic} "
-                "(settings bp_hold_systolic / bp_hold_diastolic)"
-            ),
-        ),
-    )
     alerts = []
-    for kind, crossed, worst_first, shown, rule in rules:
+    for kind, crossed, worst_first, shown, rule in _reading_rules(settings):
         hits = [r for r in readings if crossed(r)]
         if hits:
             worst = min(hits, key=worst_first)
             count = f"; {len(hits)} readings crossed it" if len(hits) > 1 else ""
-            alerts.append(
-                _alert(kind, inf, f"{shown(worst)} at {_at(inf, worst)}, {rule()}{count}")
-            )
+            alerts.append(_alert(kind, inf, f"{shown(worst)} at {_at(inf, worst)}, {rule}{count}"))
     return alerts
 
 
@@ -281,13 +288,16 @@ def _altered(inf: Infusion, deepest_sedation: int | None) -> bool:
 
 def discharge_alerts(summary: SessionSummary, settings: Settings) -> list[Alert]:
     """Early discharge, and leaving unaccompanied after dissociation or sedation."""
-    return _discharge_alerts(summary.infusion, lambda: summary.deepest_sedation, settings)
+    inf = summary.infusion
+    return _discharge_alerts(
+        inf, discharge_problem(inf, settings), lambda: summary.deepest_sedation
+    )
 
 
-def _discharge_alerts(inf: Infusion, deepest_sedation, settings: Settings) -> list[Alert]:
-    """`discharge_alerts` of a session; `deepest_sedation()` is asked only when the rule needs it."""
+def _discharge_alerts(inf: Infusion, early: str | None, deepest_sedation) -> list[Alert]:
+    """`discharge_alerts` of a session whose `discharge_problem` is `early`; `deepest_sedation()`
+    is asked only when the rule needs it."""
     alerts = []
-    early = discharge_problem(inf, settings)
     if early:
         alerts.append(_alert(EARLY_DISCHARGE, inf, early))
     if inf.accompanied is False and _altered(inf, deepest_sedation()):
@@ -346,16 +356,16 @@ def alerts_by_session(
     crossed = _by_session(crossing(readings, settings))  # what `reading_alerts` looks at
     for inf in infusions:
         key = inf.when.akey
-        alerts = []
-        if key in crossed:
-            alerts += reading_alerts(inf, crossed[key], settings)
-        if inf.ready_to_leave_at is not None or inf.accompanied is False:
+        alerts = reading_alerts(inf, crossed[key], settings) if key in crossed else []
+        # Most sessions end well: the rules are worded only for those that do not.
+        early = None if inf.ready_to_leave_at is None else discharge_problem(inf, settings)
+        if early or inf.accompanied is False:
             alerts += _discharge_alerts(
                 inf,
+                early,
                 lambda key=key: _lowest(
                     [r.sedation_moaas for r in readings if r.session.akey == key]
                 ),
-                settings,
             )
         yield inf, alerts
 

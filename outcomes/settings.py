@@ -399,6 +399,20 @@ class Settings:
     #: esketamine course (`outcomes.drugs.settings_for_drug`), so reports print the clinic's value.
     clinic_induction_sessions: int | None = None
 
+    def __hash__(self) -> int:
+        # Settings key the caches of rules worked out once per clinic (`lru_cache`), asked for
+        # every patient: the fields are hashed once, not at every lookup (50 of them, 1.4 us).
+        cached = self.__dict__.get("_hash")
+        if cached is None:
+            cached = hash(tuple(getattr(self, f.name) for f in fields(self)))
+            object.__setattr__(self, "_hash", cached)
+        return cached
+
+    def __getstate__(self) -> dict[str, Any]:
+        # A string's hash differs from one interpreter to the next: a copy sent to a worker
+        # process hashes itself afresh.
+        return {k: v for k, v in self.__dict__.items() if k != "_hash"}
+
     def clinic_value(self, key: str) -> Any:
         """The clinic's value of setting `key` (as set, whatever the course's drug)."""
         if key == "induction_sessions" and self.clinic_induction_sessions is not None:

@@ -49,20 +49,26 @@ class Timepoint:
     #: Sort keys (see `infusion_key` / `assessment_key`), computed once.
     ikey: int = field(init=False, repr=False, compare=False)
     akey: int = field(init=False, repr=False, compare=False)
+    #: Seconds from the start of day 1 of the calendar to this moment (a date-only one at
+    #: midnight): minutes between two timepoints are a subtraction (`fields.minutes_between`).
+    clock: int = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.at is not None and (self.at.microsecond or self.at.tzinfo is not None):
             # Clinic time to the second, as stored: a time from `datetime.now()`
             # must equal the same time read back from the database.
             object.__setattr__(self, "at", self.at.replace(microsecond=0, tzinfo=None))
-        base = self.day.toordinal() * _DAY
+        ordinal = self.day.toordinal()
+        base = ordinal * _DAY
         if self.at is None:
             object.__setattr__(self, "ikey", base + _UNTIMED_INFUSION)
             object.__setattr__(self, "akey", base + _UNTIMED_ASSESSMENT)
+            object.__setattr__(self, "clock", ordinal * 86400)
         else:
             offset = self.at.hour * 3600 + self.at.minute * 60 + self.at.second
             object.__setattr__(self, "ikey", base + offset)
             object.__setattr__(self, "akey", base + offset)
+            object.__setattr__(self, "clock", ordinal * 86400 + offset)
 
     def _order(self) -> tuple[date, int]:
         return (self.day, -1 if self.at is None else self.seconds())

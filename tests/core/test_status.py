@@ -227,6 +227,44 @@ def test_frames_become_records_with_missing_values_as_none():
     assert items_to_text(baseline.items) == "3 3 2 2 2 2 2 2 1"
 
 
+def test_frames_built_by_hand_read_as_the_databases_would():
+    """Gaps as NaN, NA or None in any column, numbers in a whole-number column with a gap
+    (pandas makes it floats) and numeric patient ids: read as None, ints and text."""
+    frame = pd.DataFrame(
+        {
+            "assessment_id": [1, 2, 3],
+            "patient_id": [101, 101, 101],
+            "taken_at": ["2026-01-05", "2026-01-06", "2026-01-07"],
+            "scale": ["phq9"] * 3,
+            "items": [None, None, None],
+            "total": [5, 6, 7],
+            "rater": [float("nan"), "RN Chen", None],
+            "notes": [pd.NA, None, "ok"],
+            "infusion_id": [7, float("nan"), 9],
+        }
+    )
+    records = patients_from_frames(None, frame)["101"].assessments
+    assert [(a.patient_id, a.rater, a.notes, a.infusion_id) for a in records] == [
+        ("101", None, None, 7),
+        ("101", "RN Chen", None, None),
+        ("101", None, "ok", 9),
+    ]
+    assert {type(a.infusion_id) for a in records} == {int, type(None)}
+    infusions = pd.DataFrame(
+        {
+            "infusion_id": [1, 2],
+            "patient_id": ["P1", "P1"],
+            "given_at": ["2026-01-05T09:00", "2026-01-07T09:00"],
+            "dose_mg_per_kg": [0.5, float("nan")],
+            "bp_systolic_pre": [150.0, float("nan")],
+        }
+    )
+    first, second = patients_from_frames(infusions, None)["P1"].infusions
+    assert (first.dose_mg_per_kg, first.bp_systolic_pre) == (0.5, 150)
+    assert type(first.bp_systolic_pre) is int and type(first.dose_mg_per_kg) is float
+    assert (second.dose_mg_per_kg, second.bp_systolic_pre) == (None, None)
+
+
 def test_clinic_data_analysed_end_to_end():
     """ClinicData -> analyse_clinic: the 09:30 infusion follows the date-only baseline of 19."""
     infusions, assessments, patients = clinic_frames()
