@@ -169,3 +169,18 @@ def test_timepoints_sort_date_only_before_times_of_the_same_day():
     day_only = parse_timepoint("2026-01-05")
     assert parse_timepoint("2026-01-04T23:59") < day_only < parse_timepoint("2026-01-05T00:00")
     assert sorted([parse_timepoint("2026-01-05T08:00"), day_only])[0] == day_only
+
+
+def test_settings_hash_once_yet_equal_settings_hash_alike():
+    """Settings remember their hash (rule caches ask it per patient); equal ones hash alike, a
+    changed one does not, and a copy sent to another process leaves the remembered hash behind
+    (a string's hash differs between interpreters)."""
+    import pickle
+    from dataclasses import replace
+
+    settings = Settings()
+    assert hash(settings) == hash(Settings()) and settings == Settings()
+    assert hash(replace(settings, recovery_minutes=45)) != hash(settings)
+    sent = pickle.loads(pickle.dumps(settings))
+    assert "_hash" not in sent.__dict__ and sent == settings
+    assert "_hash" not in repr(settings)
