@@ -36,12 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 _t0 = time.perf_counter()
 import pandas as pd  # noqa: E402
 
+from outcomes.clinic_data import ClinicData  # noqa: E402
 from outcomes.cohort import relief_curve, summarise  # noqa: E402
-from outcomes.records import (  # noqa: E402
-    ASSESSMENT_COLUMNS,
-    INFUSION_COLUMNS,
-    ClinicData,
-)
+from outcomes.records import ASSESSMENT_COLUMNS, INFUSION_COLUMNS  # noqa: E402
 from outcomes.settings import Settings  # noqa: E402
 from outcomes.status import analyse_all  # noqa: E402
 

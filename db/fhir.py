@@ -41,8 +41,9 @@ from db.fhir_rems import adverse_event, rems_extension
 from db.fhir_vitals import reading_resources
 from db.reads import chunks_of, clinic_chunks, meta_value, patient_ids
 from db.rems import rems_of_patients
+from outcomes.clinic_data import ClinicData
 from outcomes.drugs import ESKETAMINE
-from outcomes.records import Assessment, ClinicData, Infusion, PatientData
+from outcomes.records import Assessment, Infusion, PatientData
 from outcomes.scales import LOCAL_CODE_SYSTEM, LOINC_SYSTEM, SCALES
 from outcomes.timepoints import Timepoint
 

@@ -15,13 +15,13 @@ if TYPE_CHECKING:  # the reads use `database.conn` only: a plain connection serv
     import sqlite_utils
 
 from outcomes import rems
+from outcomes.clinic_data import ClinicData
 from outcomes.records import (
     ASSESSMENT_COLUMNS,
     COURSE_COLUMNS,
     INFUSION_COLUMNS,
     PATIENT_COLUMNS,
     READING_COLUMNS,
-    ClinicData,
     PatientData,
 )
 from outcomes.settings import SPECS_BY_KEY, SettingError, Settings, settings_from_text

@@ -8,9 +8,13 @@ tested to agree) never differ. Every threshold is the clinic's setting.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import NamedTuple
 
 from outcomes.settings import Settings
+
+#: The measures of a reading that have alert lines (heart rate has none).
+ALERTING_MEASURES = ("spo2", "respiratory_rate", "sedation_moaas", "bp_systolic", "bp_diastolic")
 
 #: How a line is crossed: "below" (value < line), "above" (value > line),
 #: "at or below" (value <= line), "at or above" (value >= line).
@@ -25,7 +29,11 @@ class Limit(NamedTuple):
     setting: str
 
     def crossed(self, reading_value: float) -> bool:
-        """True when `reading_value` is on the alerting side of this line."""
+        """True when `reading_value` is on the alerting side of this line.
+
+        Also takes a numpy array of values, and answers for each (a clinic's readings at once:
+        `outcomes.reading_table`); NaN, a missing value, is on neither side.
+        """
         side, line = self.crossed_when, self.value
         if side == BELOW:
             return reading_value < line
@@ -67,3 +75,16 @@ def any_crossed(lines: tuple[Limit, ...], value: float | None) -> bool:
     """True when `value` is on the alerting side of any of `lines` (one measure's `limits`,
     asked once for a session's readings rather than once a reading)."""
     return value is not None and any(line.crossed(value) for line in lines)
+
+
+@lru_cache(maxsize=16)
+def alert_lines(settings: Settings) -> tuple[tuple[str, tuple[Limit, ...]], ...]:
+    """Each alerting measure with its lines at `settings` (worked out once per settings)."""
+    return tuple((measure, limits(measure, settings)) for measure in ALERTING_MEASURES)
+
+
+def reading_crosses(reading, settings: Settings) -> bool:
+    """True when one reading (a `records.Reading`) crosses a line of any of its measures."""
+    return any(
+        any_crossed(lines, getattr(reading, measure)) for measure, lines in alert_lines(settings)
+    )

@@ -21,7 +21,7 @@ from datetime import date, datetime
 from functools import lru_cache
 from itertools import groupby, repeat
 from operator import attrgetter
-from typing import TYPE_CHECKING, Any, Iterable, Iterator, NamedTuple
+from typing import TYPE_CHECKING, Any, Iterable, Iterator, Mapping, NamedTuple, Sequence
 
 from outcomes.scales import SCALES
 from outcomes.timepoints import Timepoint, parse_timepoint
@@ -204,8 +204,9 @@ class PatientData:
     assessments: tuple[Assessment, ...] = ()
     #: Explicit course starts: course number -> date the clinician started it.
     course_starts: tuple[tuple[int, Timepoint], ...] = ()
-    #: Readings during sessions, in time order.
-    readings: tuple[Reading, ...] = ()
+    #: Readings during sessions, in time order (a tuple, or a clinic's `PatientReadings`,
+    #: which behaves as one).
+    readings: Sequence[Reading] = ()
     #: Each course's recorded drug (`courses.drug`): course number -> drug.
     course_drugs: tuple[tuple[int, str], ...] = ()
 
@@ -550,12 +551,13 @@ def group_by_patient(
     assessments: Iterable[Assessment],
     course_starts: pd.DataFrame | None = None,
     patient_ids: Iterable[str] = (),
-    readings: Iterable[Reading] = (),
+    readings: Iterable[Reading] | Mapping[str, Sequence[Reading]] = (),
 ) -> dict[str, PatientData]:
     """One `PatientData` per patient, lists sorted in time order.
 
     `patient_ids` adds patients with no records yet, so that every patient
-    of the clinic gets a status.
+    of the clinic gets a status. `readings` are records, or each patient's
+    readings already in time order (`outcomes.reading_table`).
     """
     inf_by: dict[str, list[Infusion]] = {pid: [] for pid in patient_ids}
     ass_by: dict[str, list[Assessment]] = {pid: [] for pid in inf_by}
@@ -565,8 +567,13 @@ def group_by_patient(
     _group(assessments, ass_by)
     for pid in ass_by:
         inf_by.setdefault(pid, [])
-    read_by: dict[str, list[Reading]] = {}
-    _group(readings, read_by)
+    if isinstance(readings, Mapping):
+        read_by = readings
+    else:
+        read_by = {}
+        _group(readings, read_by)
+        for records in read_by.values():
+            records.sort(key=_READING_ORDER)
     starts, drugs = _course_rows(course_starts)
     for pid in starts:
         inf_by.setdefault(pid, [])
@@ -576,8 +583,6 @@ def group_by_patient(
     for lists, order in ((inf_by, _INFUSION_ORDER), (ass_by, _ASSESSMENT_ORDER)):
         for records in lists.values():
             records.sort(key=order)
-    for records in read_by.values():
-        records.sort(key=_READING_ORDER)
     no_readings: tuple = ()
     return {
         pid: PatientData(
@@ -585,11 +590,15 @@ def group_by_patient(
             tuple(inf_by[pid]),
             tuple(ass_by[pid]),
             tuple(sorted(starts[pid])) if pid in starts else (),
-            tuple(read_by[pid]) if pid in read_by else no_readings,
+            _as_sequence(read_by[pid]) if pid in read_by else no_readings,
             tuple(sorted(drugs[pid])) if pid in drugs else (),
         )
         for pid in inf_by
     }
+
+
+def _as_sequence(readings: Sequence[Reading]) -> Sequence[Reading]:
+    return tuple(readings) if isinstance(readings, list) else readings
 
 
 def _group(records: Iterable, into: dict[str, list]) -> None:
@@ -632,58 +641,7 @@ _ASSESSMENT_ORDER = attrgetter("when.akey")
 _READING_ORDER = attrgetter("when.akey")
 
 
-@dataclass
-class ClinicData:
-    """What `db/` reads for the core: current records only, as frames.
-
-    Superseded and retracted rows are already left out. `acknowledged` holds
-    the keys of alerts a clinician has acknowledged.
-    """
-
-    patients: pd.DataFrame
-    courses: pd.DataFrame
-    infusions: pd.DataFrame
-    assessments: pd.DataFrame
-    acknowledged: frozenset[str] = frozenset()
-    readings: pd.DataFrame | None = None
-
-    def by_patient(self) -> dict[str, "PatientData"]:
-        return patients_from_frames(
-            self.infusions, self.assessments, self.courses, self.patients, self.readings
-        )
-
-    def names(self) -> dict[str, str]:
-        """Patient id -> name, for the patients that have one (blank names left out)."""
-        frame = self.patients
-        if frame is None or frame.empty or "name" not in frame:
-            return {}
-        return {
-            str(pid): name
-            for pid, value in zip(frame["patient_id"], frame["name"], strict=True)
-            if (name := patient_name(value)) is not None
-        }
-
-
 def patient_name(value: Any) -> str | None:
     """A stored name as text, or None when there is none (NULL, NaN or blank)."""
     value = _clean(value)
     return None if value is None or not str(value).strip() else str(value)
-
-
-def patients_from_frames(
-    infusions: pd.DataFrame | None,
-    assessments: pd.DataFrame | None,
-    courses: pd.DataFrame | None = None,
-    patients: pd.DataFrame | None = None,
-    readings: pd.DataFrame | None = None,
-) -> dict[str, PatientData]:
-    """Frames from `db/` to per-patient records (the usual entry point)."""
-    ids = [] if patients is None or patients.empty else [str(p) for p in patients["patient_id"]]
-    with gc_paused():
-        return group_by_patient(
-            infusions_from_frame(infusions),
-            assessments_from_frame(assessments),
-            courses,
-            ids,
-            readings_from_frame(readings),
-        )

@@ -12,7 +12,7 @@ from typing import Iterable
 
 import pandas as pd
 
-from outcomes.records import ClinicData
+from outcomes.clinic_data import ClinicData
 from outcomes.settings import Settings
 
 

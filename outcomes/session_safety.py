@@ -83,7 +83,9 @@ def session_safety(patients: Iterable[PatientData], settings: Settings) -> Sessi
         ]
         # The alerts and discharge minutes `session_summaries` would give, without summing up each
         # session (a network's cohort report counts hundreds of thousands).
-        for inf, alerts in alerts_by_session(patient, chosen, settings):
+        found = alerts_by_session(patient, chosen, settings)
+        for position, inf in enumerate(chosen):
+            alerts = found.get(position, ())
             out.monitored[inf.drug] += 1
             for kind in {a.kind for a in alerts}:
                 out.with_alert[kind] += 1

@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import lru_cache
 from operator import attrgetter
-from typing import Callable, Iterator, NamedTuple
+from typing import Callable, NamedTuple
 
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
 from outcomes.fields import minutes_between, moment
-from outcomes.reading_limits import any_crossed, limits
+from outcomes.reading_limits import any_crossed, limits, reading_crosses
+from outcomes.reading_table import PatientReadings
 from outcomes.records import Infusion, Reading
 from outcomes.safety import Alert
 from outcomes.settings import Settings
@@ -156,25 +157,12 @@ def crossing(readings, settings: Settings) -> list[Reading]:
     """The readings that cross a line of `reading_alerts` (one quick pass, nothing worded).
 
     Most readings cross none: checking first spares the quiet sessions the
-    wording of every rule. The rules' home is `outcomes.reading_limits`, which
-    `reading_alerts` and the session chart ask; they are written out once more
-    here only for speed (one comprehension over every reading of a clinic: asking
-    per reading cost a fifth of the analysis), and tests/core/test_reading_limits.py
-    holds this pass to them, value by value.
+    wording of every rule. A clinic's readings (`reading_table.PatientReadings`)
+    are asked for the whole clinic at once; the lines are `reading_limits`'s either way.
     """
-    spo2_below = settings.spo2_alert_below
-    rate_low, rate_high = settings.resp_rate_low, settings.resp_rate_high
-    sedation_at = settings.sedation_alert_at_or_below
-    hold_sys, hold_dia = settings.bp_hold_systolic, settings.bp_hold_diastolic
-    return [
-        r
-        for r in readings
-        if (r.spo2 is not None and r.spo2 < spo2_below)
-        or (r.respiratory_rate is not None and not rate_low <= r.respiratory_rate <= rate_high)
-        or (r.sedation_moaas is not None and r.sedation_moaas <= sedation_at)
-        or (r.bp_systolic is not None and r.bp_systolic >= hold_sys)
-        or (r.bp_diastolic is not None and r.bp_diastolic >= hold_dia)
-    ]
+    if isinstance(readings, PatientReadings):
+        return readings.crossing(settings)
+    return [r for r in readings if reading_crosses(r, settings)]
 
 
 class _ReadingRule(NamedTuple):
@@ -233,7 +221,11 @@ def reading_alerts(inf: Infusion, readings, settings: Settings) -> list[Alert]:
     """One alert per kind per session, naming the worst reading and how many crossed the line."""
     # Only a reading that crosses some line can cross a rule's: the rules look at those alone,
     # in the order given (the worst and the count are the same).
-    readings = crossing(readings, settings)
+    return _worded(inf, crossing(readings, settings), settings)
+
+
+def _worded(inf: Infusion, readings: list[Reading], settings: Settings) -> list[Alert]:
+    """`reading_alerts` of a session's readings that cross a line (`crossing`)."""
     if not readings:
         return []
     alerts = []
@@ -277,13 +269,16 @@ def discharge_problem(inf: Infusion, settings: Settings) -> str | None:
 
 def altered(summary: SessionSummary, settings: Settings) -> bool:
     """Dissociation or sedation in the session: a side effect recorded, or a MOAA/S below 5."""
-    return _altered(summary.infusion, summary.deepest_sedation)
+    return _altered(summary.infusion, lambda: summary.deepest_sedation)
 
 
-def _altered(inf: Infusion, deepest_sedation: int | None) -> bool:
-    return bool(_ALTERED & set(inf.side_effects)) or (
-        deepest_sedation is not None and deepest_sedation < 5
-    )
+def _altered(inf: Infusion, deepest_sedation: Callable[[], int | None]) -> bool:
+    """`altered`; `deepest_sedation()` is asked only when no side effect says so (it reads every
+    reading of the session)."""
+    if _ALTERED & set(inf.side_effects):
+        return True
+    deepest = deepest_sedation()
+    return deepest is not None and deepest < 5
 
 
 def discharge_alerts(summary: SessionSummary, settings: Settings) -> list[Alert]:
@@ -300,7 +295,7 @@ def _discharge_alerts(inf: Infusion, early: str | None, deepest_sedation) -> lis
     alerts = []
     if early:
         alerts.append(_alert(EARLY_DISCHARGE, inf, early))
-    if inf.accompanied is False and _altered(inf, deepest_sedation()):
+    if inf.accompanied is False and _altered(inf, deepest_sedation):
         alerts.append(
             _alert(
                 UNACCOMPANIED,
@@ -342,24 +337,22 @@ def session_alerts(patient, settings: Settings) -> list[Alert]:
         for inf in patient.infusions
     ):
         return []
-    return [
-        a for _, alerts in alerts_by_session(patient, patient.infusions, settings) for a in alerts
-    ]
+    found = alerts_by_session(patient, patient.infusions, settings)
+    return [a for position in sorted(found) for a in found[position]]
 
 
-def alerts_by_session(
-    patient, infusions, settings: Settings
-) -> Iterator[tuple[Infusion, list[Alert]]]:
-    """Each of `infusions` (sessions of `patient`) with its alerts, as `summarise_session` gives them,
-    without summing the session up."""
+def alerts_by_session(patient, infusions, settings: Settings) -> dict[int, list[Alert]]:
+    """The alerts of each of `infusions` (sessions of `patient`) that has any, by its position in
+    `infusions`: those `summarise_session` gives, without summing the session up."""
     readings = patient.readings  # in time order, as `PatientData` keeps them
     crossed = _by_session(crossing(readings, settings))  # what `reading_alerts` looks at
-    for inf in infusions:
+    found: dict[int, list[Alert]] = {}
+    for position, inf in enumerate(infusions):
         key = inf.when.akey
-        alerts = reading_alerts(inf, crossed[key], settings) if key in crossed else []
         # Most sessions end well: the rules are worded only for those that do not.
         early = None if inf.ready_to_leave_at is None else discharge_problem(inf, settings)
-        if early or inf.accompanied is False:
+        if key in crossed or early or inf.accompanied is False:
+            alerts = _worded(inf, crossed[key], settings) if key in crossed else []
             alerts += _discharge_alerts(
                 inf,
                 early,
@@ -367,7 +360,9 @@ def alerts_by_session(
                     [r.sedation_moaas for r in readings if r.session.akey == key]
                 ),
             )
-        yield inf, alerts
+            if alerts:
+                found[position] = alerts
+    return found
 
 
 def monitored_sessions(status, patient) -> list[SessionSummary]:

@@ -21,9 +21,10 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Iterable, Mapping, NamedTuple
 
+from outcomes.clinic_data import ClinicData
 from outcomes.course import Course, courses_of, find_baseline
 from outcomes.drugs import settings_for_drug
-from outcomes.records import Assessment, ClinicData, Infusion, PatientData, gc_paused
+from outcomes.records import Assessment, Infusion, PatientData, gc_paused
 from outcomes.reliable_change import ReliableChange, reliable_change
 from outcomes.relief import (
     Relief,

@@ -35,8 +35,9 @@ from typing import Iterable, Iterator, Sequence, TextIO
 import pandas as pd
 
 from outcomes import wording
+from outcomes.clinic_data import ClinicData, patients_from_frames
 from outcomes.cohort import summarise
-from outcomes.records import ClinicData, PatientData, patients_from_frames
+from outcomes.records import PatientData
 from outcomes.report_records import ReportRecords
 from outcomes.scales import OUTCOME_SCALE_IDS, SCALES, outcome_scale
 from outcomes.session_safety import SessionSafety, session_safety

@@ -32,7 +32,7 @@ KIND = {
 @pytest.mark.parametrize("field", sorted(KIND))
 def test_the_chart_crosses_a_line_exactly_when_the_session_alerts(field, settings):
     """For every value 0-250: `crossed` is true exactly when `reading_alerts` raises its kind
-    (which it does only past `sessions.crossing`, the quick pass that writes the lines out again)."""
+    (which it does only past `sessions.crossing`, the quick pass over a session's readings)."""
     inf = Infusion("P1", tp(START), dose_mg_per_kg=0.5)
     for value in range(0, 251):
         reading = Reading("P1", tp("2026-02-02T09:40"), tp(START), **{field: value})

@@ -6,16 +6,15 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from outcomes.clinic_data import ClinicData, patients_from_frames
 from outcomes.followup import next_followup
 from outcomes.records import (
     ASSESSMENT_COLUMNS,
     INFUSION_COLUMNS,
     Assessment,
-    ClinicData,
     Infusion,
     group_by_patient,
     items_to_text,
-    patients_from_frames,
 )
 from outcomes.settings import Settings
 from outcomes.status import analyse_clinic, analyse_patient
