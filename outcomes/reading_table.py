@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from itertools import groupby
 from typing import TYPE_CHECKING, Any
 
-from outcomes.reading_limits import ALERTING_MEASURES, alert_lines, reading_crosses
+from outcomes.reading_limits import ALERTING_MEASURES, alert_lines
 from outcomes.records import (
     _READING_ORDER,
     READING_COLUMNS,
@@ -31,6 +31,7 @@ from outcomes.records import (
     _timepoints,
 )
 from outcomes.settings import Settings
+from outcomes.timepoints import Timepoint
 
 if TYPE_CHECKING:  # loaded by `db/` with the frame; not needed to import this module
     import pandas as pd
@@ -100,6 +101,10 @@ class ReadingTable:
         made.sort(key=_READING_ORDER)
         return made
 
+    def sessions(self, rows: range) -> set[Timepoint]:
+        """The distinct session times of `rows` (without making their records)."""
+        return set(_timepoints(list(set(self._columns["session_at"][rows.start : rows.stop]))))
+
     def crossing_rows(self, settings: Settings) -> dict[int, list[int]]:
         """The rows that cross a line of one of their measures at `settings`, by the first row of
         their patient's (few: most readings cross none).
@@ -165,7 +170,18 @@ class PatientReadings(Sequence):
 
     def crossing(self, settings: Settings) -> list[Reading]:
         """The readings that cross a line at `settings`, in time order (`sessions.crossing`)."""
-        if self._made is not None:
-            return [r for r in self._made if reading_crosses(r, settings)]
         hits = self._table.crossing_rows(settings).get(self._rows.start) if self._rows else None
         return self._table.records(hits) if hits else []
+
+    def sessions(self) -> set[Timepoint]:
+        """The times of the sessions these readings belong to (`Reading.session`)."""
+        if self._made is not None:
+            return {r.session for r in self._made}
+        return self._table.sessions(self._rows)
+
+
+def session_times(readings: Sequence[Reading]) -> set[Timepoint]:
+    """The times of the sessions `readings` belong to (a clinic's, without making its records)."""
+    if isinstance(readings, PatientReadings):
+        return readings.sessions()
+    return {r.session for r in readings}

@@ -13,6 +13,7 @@ from statistics import median
 from typing import Iterable
 
 from outcomes.drugs import DRUGS
+from outcomes.reading_table import session_times
 from outcomes.records import PatientData
 from outcomes.sessions import SESSION_ALERT_NAMES, alerts_by_session, minutes_after_start
 from outcomes.settings import Settings
@@ -73,7 +74,7 @@ def session_safety(patients: Iterable[PatientData], settings: Settings) -> Sessi
     for patient in patients:
         for inf in patient.infusions:
             out.sessions[inf.drug] = out.sessions.get(inf.drug, 0) + 1
-        with_readings = {r.session for r in patient.readings}
+        with_readings = session_times(patient.readings)
         chosen = [
             inf
             for inf in patient.infusions

@@ -22,7 +22,7 @@ from typing import Callable, NamedTuple
 from outcomes.drugs import ESKETAMINE, ESKETAMINE_MONITOR_MINUTES
 from outcomes.fields import minutes_between, moment
 from outcomes.reading_limits import any_crossed, limits, reading_crosses
-from outcomes.reading_table import PatientReadings
+from outcomes.reading_table import PatientReadings, session_times
 from outcomes.records import Infusion, Reading
 from outcomes.safety import Alert
 from outcomes.settings import Settings
@@ -367,7 +367,7 @@ def alerts_by_session(patient, infusions, settings: Settings) -> dict[int, list[
 
 def monitored_sessions(status, patient) -> list[SessionSummary]:
     """The sessions of `status`'s course that have readings or a recorded discharge, summed up."""
-    sessions = {r.session for r in patient.readings}
+    sessions = session_times(patient.readings)
     chosen = [
         inf
         for inf in status.infusions

@@ -16,7 +16,7 @@ import pytest
 
 from outcomes.clinic_data import patients_from_frames
 from outcomes.reading_limits import reading_crosses
-from outcomes.reading_table import PatientReadings, ReadingTable
+from outcomes.reading_table import PatientReadings, ReadingTable, session_times
 from outcomes.records import READING_COLUMNS, readings_from_frame
 from outcomes.sessions import crossing, session_alerts
 from outcomes.settings import Settings
@@ -83,6 +83,7 @@ def test_the_lines_asked_of_whole_columns_cross_the_readings_each_record_crosses
         readings = table.readings_of(pid)
         expected = [r for r in records if reading_crosses(r, settings)]
         assert crossing(readings, settings) == expected
+        assert session_times(readings) == {r.session for r in records}
         assert readings._made is None  # answered without making the patient's records
         assert readings == tuple(records) and len(readings) == len(records)
         assert crossing(readings, settings) == expected  # and again from the records
