@@ -6,12 +6,14 @@ crosses a line (`outcomes.reading_limits`), and nearly none do. So the
 readings `db/` hands over are kept as the frame's columns: which readings
 cross a line is answered for the whole clinic at once, one vectorised
 comparison per line, and a patient's `Reading` records are made only when
-something asks for them (the session screen, a report, the cohort's session
-figures), all of that patient's at once, in time order.
+something asks for them (the session screen, a report, a session that
+alerts), all of that patient's at once, in time order.
 
 `PatientReadings` is what `PatientData.readings` then holds: a sequence that
 behaves as the tuple of records it stands for (equal to it, hashed as it,
-pickled as it), and answers `crossing` and `len` without making them.
+pickled as it), and answers `len`, `crossing` and `sessions` without making
+them. The records are made by `outcomes.records`' own column readers, so
+they are the records `readings_from_frame` would make.
 """
 
 from __future__ import annotations
