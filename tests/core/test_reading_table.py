@@ -20,19 +20,10 @@ from outcomes.reading_table import PatientReadings, ReadingTable, session_times
 from outcomes.records import READING_COLUMNS, readings_from_frame
 from outcomes.sessions import crossing, session_alerts
 from outcomes.settings import Settings
+from tests.db.status_identity import STRICT
 
-SETTINGS = (
-    Settings(),
-    replace(
-        Settings(),
-        spo2_alert_below=96,
-        resp_rate_low=12,
-        resp_rate_high=16,
-        sedation_alert_at_or_below=4,
-        bp_hold_systolic=140,
-        bp_hold_diastolic=90,
-    ),
-)
+#: The defaults, and settings under which most monitored sessions alert.
+SETTINGS = (Settings(), STRICT)
 
 
 def reading_frame(seed: int, patients: int = 40) -> pd.DataFrame:
