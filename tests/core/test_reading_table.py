@@ -141,3 +141,18 @@ def test_frames_the_table_cannot_keep_are_read_record_by_record():
     patients = patients_from_frames(None, None, None, ids, apart)
     assert patients and all(type(p.readings) is tuple for p in patients.values())
     assert sum(len(p.readings) for p in patients.values()) == len(apart)
+
+
+def test_a_measure_never_recorded_is_kept_as_a_column_of_gaps():
+    """A clinic that records no respiratory rate reads it back as a column of NULLs (text to
+    pandas): the table keeps it, and no reading crosses its lines."""
+    frame = reading_frame(4).assign(respiratory_rate=None)
+    assert frame["respiratory_rate"].dtype.kind == "O"
+    table = ReadingTable.of(frame)
+    assert table is not None
+    for pid in table.runs:
+        records = tuple(table.readings_of(pid))
+        for settings in SETTINGS:
+            expected = [r for r in records if reading_crosses(r, settings)]
+            assert crossing(table.readings_of(pid), settings) == expected
+            assert all(r.respiratory_rate is None for r in expected)
