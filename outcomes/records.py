@@ -598,6 +598,8 @@ def group_by_patient(
 
 
 def _as_sequence(readings: Sequence[Reading]) -> Sequence[Reading]:
+    """A patient's readings as `PatientData` keeps them: grouped records become a tuple, a
+    clinic table's `PatientReadings` stays as it is (its records are made when first used)."""
     return tuple(readings) if isinstance(readings, list) else readings
 
 
