@@ -13,9 +13,13 @@ from statistics import median
 from typing import Iterable
 
 from outcomes.drugs import DRUGS
-from outcomes.reading_table import session_times
 from outcomes.records import PatientData
-from outcomes.sessions import SESSION_ALERT_NAMES, alerts_by_session, minutes_after_start
+from outcomes.sessions import (
+    SESSION_ALERT_NAMES,
+    alerts_by_session,
+    minutes_after_start,
+    monitored,
+)
 from outcomes.settings import Settings
 
 
@@ -74,14 +78,7 @@ def session_safety(patients: Iterable[PatientData], settings: Settings) -> Sessi
     for patient in patients:
         for inf in patient.infusions:
             out.sessions[inf.drug] = out.sessions.get(inf.drug, 0) + 1
-        with_readings = session_times(patient.readings)
-        chosen = [
-            inf
-            for inf in patient.infusions
-            if inf.when in with_readings
-            or inf.ready_to_leave_at is not None
-            or inf.accompanied is not None
-        ]
+        chosen = monitored(patient.infusions, patient.readings)
         # The alerts and discharge minutes `session_summaries` would give, without summing up each
         # session (a network's cohort report counts hundreds of thousands).
         found = alerts_by_session(patient, chosen, settings)

@@ -365,12 +365,18 @@ def alerts_by_session(patient, infusions, settings: Settings) -> dict[int, list[
     return found
 
 
-def monitored_sessions(status, patient) -> list[SessionSummary]:
-    """The sessions of `status`'s course that have readings or a recorded discharge, summed up."""
-    sessions = session_times(patient.readings)
-    chosen = [
+def monitored(infusions, readings) -> list[Infusion]:
+    """The sessions among `infusions` that were monitored: with readings (matched by the
+    session's time) or a recorded discharge."""
+    sessions = session_times(readings)
+    return [
         inf
-        for inf in status.infusions
+        for inf in infusions
         if inf.when in sessions or inf.ready_to_leave_at is not None or inf.accompanied is not None
     ]
+
+
+def monitored_sessions(status, patient) -> list[SessionSummary]:
+    """The monitored sessions of `status`'s course (`monitored`), summed up."""
+    chosen = monitored(status.infusions, patient.readings)
     return session_summaries(chosen, patient.readings, status.settings)
